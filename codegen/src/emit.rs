@@ -1,0 +1,462 @@
+//! Steps + arena plan → Rust tokens: one module per model holding the model struct, its
+//! typed API, one `const` params item per layer and the weights as aligned byte strings.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{DType, Graph, Tensor};
+use crate::lower::{io_dtype, Call, Operand, Step};
+use crate::plan::ArenaPlan;
+
+/// What the emitter needs besides the compiled graph.
+pub struct EmitOptions<'a> {
+    /// Struct name (`PersonDetect`).
+    pub name: &'a str,
+    /// The model path as the user wrote it, for docs.
+    pub source: &'a str,
+    /// Absolute path whose bytes are `include_bytes!`-ed so cargo rebuilds when the model changes.
+    pub track_path: Option<&'a str>,
+}
+
+fn rust_type(d: DType) -> Ident {
+    let s = match d {
+        DType::I8 => "i8",
+        DType::U8 => "u8",
+        DType::I16 => "i16",
+        DType::I32 => "i32",
+        DType::I64 => "i64",
+        DType::F32 => "f32",
+        other => unreachable!("lower() rejects {} at the model boundary", other.name()),
+    };
+    Ident::new(s, Span::call_site())
+}
+
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Per-boundary-tensor names: `input` for a single input, `input0`, `input1`… otherwise.
+fn io_names(prefix: &str, n: usize) -> Vec<String> {
+    if n == 1 {
+        vec![prefix.to_string()]
+    } else {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    }
+}
+
+struct Io<'a> {
+    tensor: &'a Tensor,
+    /// `input`/`input0`: argument and field name.
+    name: Ident,
+    /// `INPUT`/`INPUT0`: prefix of the associated consts.
+    upper: String,
+    ty: Ident,
+    len: usize,
+    offset: usize,
+}
+
+fn boundary<'a>(graph: &'a Graph, plan: &ArenaPlan, list: &[usize], prefix: &str) -> Vec<Io<'a>> {
+    io_names(prefix, list.len())
+        .into_iter()
+        .zip(list)
+        .map(|(name, &t)| {
+            let tensor = &graph.tensors[t];
+            Io {
+                tensor,
+                upper: name.to_uppercase(),
+                name: Ident::new(&name, Span::call_site()),
+                ty: rust_type(tensor.dtype),
+                len: tensor.elements(),
+                offset: plan.offsets[t].expect("model inputs and outputs are planned"),
+            }
+        })
+        .collect()
+}
+
+fn tensor_info(io: &Io<'_>) -> TokenStream {
+    let t = io.tensor;
+    let name = &t.name;
+    let shape = &t.shape;
+    let dtype = Ident::new(io_dtype(t.dtype).expect("checked by lower()"), Span::call_site());
+    let (scale, zp) = match &t.quant {
+        Some(q) if !q.is_per_channel() => (q.scales[0], q.zero_points[0] as i32),
+        _ => (0.0f32, 0i32),
+    };
+    quote!(::kiln::TensorInfo { name: #name, shape: &[#(#shape),*], dtype: ::kiln::DType::#dtype, scale: #scale, zero_point: #zp })
+}
+
+pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
+    let name = Ident::new(opts.name, Span::call_site());
+    let module = Ident::new(&snake_case(opts.name), Span::call_site());
+    let inputs = boundary(graph, plan, &graph.inputs, "input");
+    let outputs = boundary(graph, plan, &graph.outputs, "output");
+    let arena_bytes = plan.size;
+    let lower_bound = plan.lower_bound;
+    let macs: u64 = steps.iter().map(|s| s.macs).sum();
+
+    // Layer constants and weights.
+    let mut items = Vec::new();
+    let mut const_names: std::collections::HashMap<usize, Ident> = std::collections::HashMap::new();
+    let mut weight_bytes = 0usize;
+    let mut body = Vec::new();
+    for step in steps {
+        let base = format!("{}_{}", step.op_name, step.op_index);
+        for (k, op) in step.operands.iter().enumerate() {
+            if let Operand::Const(t) = *op {
+                if const_names.contains_key(&t) {
+                    continue;
+                }
+                let role = if k == 1 && matches!(&step.call, Call::Params { ty, .. } if ty.ends_with("ConvParams") || ty.contains("Conv2d") || ty.contains("FullyConnected")) {
+                    "FILTER".to_string()
+                } else {
+                    format!("INPUT{k}")
+                };
+                let ident = format_ident!("{}_{}", base, role);
+                let data = graph.tensors[t].data.as_deref().expect("Const operands have data");
+                weight_bytes += data.len();
+                let n = data.len();
+                let lit = Literal::byte_string(data);
+                let doc = format!(" {} {:?} {}", graph.tensors[t].label(), graph.tensors[t].shape, graph.tensors[t].dtype.name());
+                items.push(quote! {
+                    #[doc = #doc]
+                    static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
+                });
+                const_names.insert(t, ident);
+            }
+        }
+        if let Call::Alias = step.call {
+            continue;
+        }
+        let out_t = &graph.tensors[step.output];
+        let out_off = plan.offsets[step.output].expect("op outputs are planned");
+        let out_len = out_t.bytes();
+        let out_end = out_off + out_len;
+        let (mut uses_before, mut uses_after) = (false, false);
+        let args: Vec<TokenStream> = step
+            .operands
+            .iter()
+            .map(|op| match *op {
+                Operand::Const(t) => {
+                    let id = &const_names[&t];
+                    quote!(&#id.0)
+                }
+                Operand::Arena(t) => {
+                    let off = plan.offsets[t].expect("arena operands are planned");
+                    let len = graph.tensors[t].bytes();
+                    if off + len <= out_off {
+                        uses_before = true;
+                        let end = off + len;
+                        quote!(&before[#off..#end])
+                    } else {
+                        debug_assert!(off >= out_end, "planner never overlaps an op's input and output");
+                        uses_after = true;
+                        let (s, e) = (off - out_end, off - out_end + len);
+                        quote!(&after[#s..#e])
+                    }
+                }
+            })
+            .collect();
+        let call = match &step.call {
+            Call::Params { func, ty, params } => {
+                let pname = format_ident!("{}", base);
+                let ty = format_ident!("{}", ty);
+                let func = format_ident!("{}", func);
+                let doc = layer_doc(graph, step, plan);
+                items.push(quote! {
+                    #[doc = #doc]
+                    const #pname: ::kiln::ops::#ty = #params;
+                });
+                quote!(::kiln::ops::#func(&#pname, #(#args,)* output);)
+            }
+            Call::Scalars { func, scalars } => {
+                let func = format_ident!("{}", func);
+                quote!(::kiln::ops::#func(#(#args,)* output, #scalars);)
+            }
+            Call::Concat { outer, chunks } => {
+                quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
+            }
+            Call::Alias => unreachable!(),
+        };
+        let b = if uses_before { quote!(before) } else { quote!(_) };
+        let a = if uses_after { quote!(after) } else { quote!(_) };
+        body.push(quote! {
+            {
+                let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
+                #call
+            }
+        });
+    }
+
+    // Typed API pieces.
+    let in_params: Vec<TokenStream> = inputs.iter().map(|io| {
+        let (n, ty, len) = (&io.name, &io.ty, io.len);
+        quote!(#n: &[#ty; #len])
+    }).collect();
+    let out_params: Vec<TokenStream> = outputs.iter().map(|io| {
+        let (n, ty, len) = (&io.name, &io.ty, io.len);
+        quote!(#n: &mut [#ty; #len])
+    }).collect();
+    let store_inputs: Vec<TokenStream> = inputs.iter().map(|io| {
+        let (n, start, end) = (&io.name, io.offset, io.offset + io.tensor.bytes());
+        quote!(::kiln::Element::store(#n, &mut arena[#start..#end]);)
+    }).collect();
+    let load_outputs: Vec<TokenStream> = outputs.iter().map(|io| {
+        let (n, start, end) = (&io.name, io.offset, io.offset + io.tensor.bytes());
+        quote!(::kiln::Element::load(&arena[#start..#end], #n);)
+    }).collect();
+    let in_names: Vec<&Ident> = inputs.iter().map(|io| &io.name).collect();
+    let out_names: Vec<&Ident> = outputs.iter().map(|io| &io.name).collect();
+    let out_fields: Vec<TokenStream> = outputs.iter().map(|io| {
+        let (n, ty, len) = (&io.name, &io.ty, io.len);
+        quote!(#n: [#ty; #len])
+    }).collect();
+    let out_inits: Vec<TokenStream> = outputs.iter().map(|io| {
+        let (n, len) = (&io.name, io.len);
+        quote!(#n: [0 as _; #len])
+    }).collect();
+    let (run_ret, run_val) = if outputs.len() == 1 {
+        let (ty, len, n) = (&outputs[0].ty, outputs[0].len, &outputs[0].name);
+        (quote!(&[#ty; #len]), quote!(&self.#n))
+    } else {
+        let tys = outputs.iter().map(|io| {
+            let (ty, len) = (&io.ty, io.len);
+            quote!(&[#ty; #len])
+        });
+        let vals = outputs.iter().map(|io| {
+            let n = &io.name;
+            quote!(&self.#n)
+        });
+        (quote!((#(#tys),*)), quote!((#(#vals),*)))
+    };
+
+    let mut consts = Vec::new();
+    let mut helpers = Vec::new();
+    for (io, is_input) in inputs.iter().map(|i| (i, true)).chain(outputs.iter().map(|o| (o, false))) {
+        let shape_id = format_ident!("{}_SHAPE", io.upper);
+        let rank = io.tensor.shape.len();
+        let shape = &io.tensor.shape;
+        let what = if is_input { "input" } else { "output" };
+        let doc = format!(" Shape of {what} `{}` ({}).", io.tensor.name, io.tensor.dtype.name());
+        consts.push(quote!(#[doc = #doc] pub const #shape_id: [usize; #rank] = [#(#shape),*];));
+        let Some(q) = io.tensor.quant.as_ref().filter(|q| !q.is_per_channel() && io.tensor.dtype == DType::I8) else {
+            continue;
+        };
+        let (scale, zp) = (q.scales[0], q.zero_points[0] as i32);
+        let scale_id = format_ident!("{}_SCALE", io.upper);
+        let zp_id = format_ident!("{}_ZERO_POINT", io.upper);
+        consts.push(quote! {
+            pub const #scale_id: f32 = #scale;
+            pub const #zp_id: i32 = #zp;
+        });
+        let len = io.len;
+        if is_input {
+            let f = format_ident!("quantize_{}", io.name);
+            let doc = format!(" Quantizes real values for `{}` the way TFLM's QUANTIZE does.", io.tensor.name);
+            helpers.push(quote! {
+                #[doc = #doc]
+                pub fn #f(real: &[f32; #len]) -> [i8; #len] {
+                    let mut q = [0i8; #len];
+                    for (q, &x) in q.iter_mut().zip(real) {
+                        *q = ::kiln::quantize_s8(x, Self::#scale_id, Self::#zp_id);
+                    }
+                    q
+                }
+            });
+        } else {
+            let f = format_ident!("dequantize_{}", io.name);
+            let doc = format!(" Real values of `{}` (TFLM's DEQUANTIZE).", io.tensor.name);
+            helpers.push(quote! {
+                #[doc = #doc]
+                pub fn #f(q: &[i8; #len]) -> [f32; #len] {
+                    let mut real = [0f32; #len];
+                    for (r, &x) in real.iter_mut().zip(q) {
+                        *r = ::kiln::dequantize_s8(x, Self::#scale_id, Self::#zp_id);
+                    }
+                    real
+                }
+            });
+        }
+    }
+
+    let input_infos: Vec<TokenStream> = inputs.iter().map(tensor_info).collect();
+    let output_infos: Vec<TokenStream> = outputs.iter().map(tensor_info).collect();
+    let n_in = inputs.len();
+    let n_out = outputs.len();
+    let bytes_in: Vec<TokenStream> = inputs.iter().enumerate().map(|(i, io)| {
+        let (start, len) = (io.offset, io.tensor.bytes());
+        let end = start + len;
+        quote! {
+            if src[#i].len() != #len {
+                return Err(::kiln::RunError::ByteLength { output: false, index: #i, expected: #len, got: src[#i].len() });
+            }
+            self.arena[#start..#end].copy_from_slice(src[#i]);
+        }
+    }).collect();
+    let bytes_out: Vec<TokenStream> = outputs.iter().enumerate().map(|(i, io)| {
+        let (start, len) = (io.offset, io.tensor.bytes());
+        let end = start + len;
+        quote! {
+            if dst[#i].len() != #len {
+                return Err(::kiln::RunError::ByteLength { output: true, index: #i, expected: #len, got: dst[#i].len() });
+            }
+            dst[#i].copy_from_slice(&self.arena[#start..#end]);
+        }
+    }).collect();
+
+    let n_ops = graph.ops.len();
+    let module_doc = format!(
+        " kiln model compiled from `{}`: {n_ops} ops, {macs} MACs, {weight_bytes} weight bytes, \
+         a {arena_bytes}-byte arena (liveness lower bound {lower_bound}).",
+        opts.source
+    );
+    let struct_doc = format!(
+        " Compiled from `{}`. `run` is straight-line code: no interpreter, no allocation.",
+        opts.source
+    );
+    let track = opts.track_path.map(|p| quote!(const _: &[u8] = include_bytes!(#p);));
+
+    unsuffix(quote! {
+        #[doc = #module_doc]
+        #[allow(clippy::all, clippy::pedantic, non_upper_case_globals, dead_code)]
+        mod #module {
+            #track
+
+            #[doc = #struct_doc]
+            pub struct #name {
+                arena: [u8; #name::ARENA_BYTES],
+                #(#out_fields,)*
+            }
+
+            impl #name {
+                /// Bytes of the one arena the model runs in (inputs and outputs included).
+                pub const ARENA_BYTES: usize = #arena_bytes;
+                /// No arena can be smaller: the most bytes alive at any one op.
+                pub const ARENA_LOWER_BOUND: usize = #lower_bound;
+                /// Multiply-accumulates of one inference.
+                pub const MACS: u64 = #macs;
+                /// Bytes of constant weight data (flash).
+                pub const WEIGHT_BYTES: usize = #weight_bytes;
+                #(#consts)*
+
+                /// A model with a zeroed arena; `const`, so it can live in a `static`.
+                pub const fn new() -> Self {
+                    Self { arena: [0; Self::ARENA_BYTES], #(#out_inits,)* }
+                }
+
+                /// Runs one inference in the model's own arena.
+                pub fn run(&mut self, #(#in_params),*) -> #run_ret {
+                    Self::run_in(&mut self.arena, #(#in_names,)* #(&mut self.#out_names),*);
+                    #run_val
+                }
+
+                /// Runs one inference in a caller-provided arena (several models may share one).
+                pub fn run_in(arena: &mut [u8; Self::ARENA_BYTES], #(#in_params,)* #(#out_params),*) {
+                    #(#store_inputs)*
+                    Self::invoke(arena);
+                    #(#load_outputs)*
+                }
+
+                #(#helpers)*
+
+                fn invoke(arena: &mut [u8; Self::ARENA_BYTES]) {
+                    #(#body)*
+                }
+            }
+
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            impl ::kiln::Model for #name {
+                const INPUTS: &'static [::kiln::TensorInfo] = &[#(#input_infos),*];
+                const OUTPUTS: &'static [::kiln::TensorInfo] = &[#(#output_infos),*];
+                const ARENA_BYTES: usize = #arena_bytes;
+                const MACS: u64 = #macs;
+
+                fn run_bytes(&mut self, src: &[&[u8]], dst: &mut [&mut [u8]]) -> Result<(), ::kiln::RunError> {
+                    if src.len() != #n_in {
+                        return Err(::kiln::RunError::TensorCount { expected: #n_in, got: src.len() });
+                    }
+                    if dst.len() != #n_out {
+                        return Err(::kiln::RunError::TensorCount { expected: #n_out, got: dst.len() });
+                    }
+                    #(#bytes_in)*
+                    Self::invoke(&mut self.arena);
+                    #(#bytes_out)*
+                    Ok(())
+                }
+            }
+
+            #(#items)*
+        }
+        pub use #module::#name;
+    })
+}
+
+fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
+    let shapes = |ts: &mut dyn Iterator<Item = usize>| {
+        ts.map(|t| {
+            let x = &graph.tensors[t];
+            match plan.offsets[t] {
+                Some(off) => format!("{:?} {} @{off}", x.shape, x.dtype.name()),
+                None => format!("{:?} {}", x.shape, x.dtype.name()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let ins = shapes(&mut step.operands.iter().filter_map(|o| match o {
+        Operand::Arena(t) => Some(*t),
+        Operand::Const(_) => None,
+    }));
+    let out = shapes(&mut std::iter::once(step.output));
+    format!(" op #{} {}: {ins} → {out}; {}; {} MACs", step.op_index, step.op_name, step.summary, step.macs)
+}
+
+/// Drops type suffixes from numeric literals (`16usize` → `16`): every literal kiln emits sits
+/// where its type is already fixed, and the output should read like hand-written Rust.
+pub fn unsuffix(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    const SUFFIXES: [&str; 12] = ["usize", "isize", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8", "f32", "f64"];
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut n = Group::new(g.delimiter(), unsuffix(g.stream()));
+                n.set_span(g.span());
+                TokenTree::Group(n)
+            }
+            TokenTree::Literal(lit) => {
+                let s = lit.to_string();
+                let numeric = s.trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit());
+                match SUFFIXES.iter().find(|suf| numeric && s.ends_with(*suf)) {
+                    Some(suf) => {
+                        let mut body = s[..s.len() - suf.len()].to_string();
+                        if suf.starts_with('f') && !body.contains(['.', 'e', 'E']) {
+                            body.push_str(".0");
+                        }
+                        match body.parse::<TokenStream>() {
+                            Ok(ts) => ts.into_iter().next().unwrap_or(TokenTree::Literal(lit)),
+                            Err(_) => TokenTree::Literal(lit),
+                        }
+                    }
+                    None => TokenTree::Literal(lit),
+                }
+            }
+            other => other,
+        })
+        .collect()
+}

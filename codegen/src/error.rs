@@ -1,0 +1,72 @@
+//! Compile errors. Every message names the model file and the offending thing, because the
+//! user sees it as a `compile_error!` in a firmware build, far from the model's origin.
+
+use std::fmt;
+
+/// An op kiln cannot compile, with where it sits in the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsupportedOp {
+    /// Position in the subgraph's operator list (TFLite's execution order).
+    pub index: usize,
+    /// Builtin name (`CONV_2D`) or `CUSTOM(<code>)`.
+    pub name: String,
+    /// Why: the op itself, a dtype, or an option.
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub enum ErrorKind {
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// The bytes are not a valid TFLite flatbuffer (empty, truncated, wrong identifier, …).
+    Format(String),
+    /// The file is a valid model that violates a structural rule (indices, shapes, buffers, quantization).
+    Invalid(String),
+    /// Every op the compiler cannot handle, listed in graph order.
+    Unsupported(Vec<UnsupportedOp>),
+    /// A request to the generator itself was wrong (bad name, option).
+    Usage(String),
+}
+
+/// A compile error tied to a model file.
+#[derive(Debug)]
+pub struct Error {
+    /// The model path as the user wrote it (or a label such as `<bytes>`).
+    pub file: String,
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    pub fn new(file: impl Into<String>, kind: ErrorKind) -> Self {
+        Error { file: file.into(), kind }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "kiln: `{}`: ", self.file)?;
+        match &self.kind {
+            ErrorKind::Io(e) => write!(f, "cannot read the model file: {e}"),
+            ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
+            ErrorKind::Invalid(m) => write!(f, "{m}"),
+            ErrorKind::Usage(m) => write!(f, "{m}"),
+            ErrorKind::Unsupported(ops) => {
+                let n = ops.len();
+                write!(f, "{n} unsupported op{}:", if n == 1 { "" } else { "s" })?;
+                for op in ops {
+                    write!(f, "\n  op #{} {}: {}", op.index, op.name, op.reason)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

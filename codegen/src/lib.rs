@@ -1,0 +1,106 @@
+//! kiln's compiler: `.tflite` → verified flatbuffer → graph IR → passes (validation,
+//! quantization constants, arena planning) → Rust tokens.
+//!
+//! The proc-macro (`kiln::include_model!`), build scripts and the `kiln` CLI all call
+//! [`compile`]; nothing here depends on running inside a proc-macro.
+
+mod emit;
+pub mod error;
+pub mod ir;
+mod lower;
+mod plan;
+pub mod quant;
+mod read;
+#[allow(clippy::all)]
+mod schema;
+
+pub use emit::snake_case;
+pub use error::{Error, ErrorKind, UnsupportedOp};
+pub use lower::{Call, Operand, Step};
+pub use plan::ArenaPlan;
+
+use proc_macro2::TokenStream;
+
+/// A model taken through every pass, ready to emit or report on.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub graph: ir::Graph,
+    pub steps: Vec<Step>,
+    pub plan: ArenaPlan,
+}
+
+/// Reads, validates, lowers and plans a model. `file` labels error messages.
+pub fn analyze(file: &str, bytes: &[u8]) -> Result<Analysis, Error> {
+    let mut graph = read::read_model(file, bytes)?;
+    let steps = lower::lower(file, &mut graph)?;
+    let plan = plan::plan_arena(&graph, &steps);
+    Ok(Analysis { graph, steps, plan })
+}
+
+/// Options for [`compile`].
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// Struct name; defaults to the file stem in UpperCamelCase.
+    pub name: Option<String>,
+    /// Absolute path to `include_bytes!` in the output so cargo rebuilds when the model changes.
+    pub track_path: Option<String>,
+}
+
+/// Compiles model bytes to the tokens of a module defining the model struct.
+pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenStream, Error> {
+    let name = match &opts.name {
+        Some(n) => n.clone(),
+        None => struct_name_for(file),
+    };
+    check_name(file, &name)?;
+    let a = analyze(file, bytes)?;
+    Ok(emit::emit(
+        &a.graph,
+        &a.steps,
+        &a.plan,
+        &emit::EmitOptions { name: &name, source: file, track_path: opts.track_path.as_deref() },
+    ))
+}
+
+/// `models/person_detect.tflite` → `PersonDetect`.
+pub fn struct_name_for(path: &str) -> String {
+    let stem = std::path::Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");
+    let mut out = String::new();
+    let mut upper = true;
+    for ch in stem.chars() {
+        if ch.is_ascii_alphanumeric() {
+            if upper {
+                out.extend(ch.to_uppercase());
+            } else {
+                out.push(ch);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Model");
+    }
+    out
+}
+
+fn check_name(file: &str, name: &str) -> Result<(), Error> {
+    let ok = syn::parse_str::<syn::Ident>(name).is_ok()
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            file,
+            ErrorKind::Usage(format!("`{name}` is not a valid model name; use an UpperCamelCase identifier")),
+        ))
+    }
+}
+
+/// Pretty-prints generated tokens as a source file.
+pub fn format_tokens(tokens: &TokenStream) -> Result<String, syn::Error> {
+    let file: syn::File = syn::parse2(tokens.clone())?;
+    Ok(prettyplease::unparse(&file))
+}

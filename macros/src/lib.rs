@@ -1,0 +1,80 @@
+//! `include_model!`: the proc-macro face of `kiln-codegen`. It only parses its arguments,
+//! reads the file and turns errors into spanned `compile_error!`s; all logic is in the codegen crate.
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token};
+
+struct Args {
+    path: LitStr,
+    name: Option<Ident>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let path: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "kiln: expected the model path as a string literal, e.g. `include_model!(\"models/net.tflite\")`")
+        })?;
+        let mut name = None;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            match key.to_string().as_str() {
+                "name" => {
+                    if name.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `name` is given twice"));
+                    }
+                    name = Some(input.parse()?);
+                }
+                other => {
+                    return Err(syn::Error::new(key.span(), format!("kiln: unknown option `{other}` (the only option is `name = StructName`)")))
+                }
+            }
+        }
+        Ok(Args { path, name })
+    }
+}
+
+/// Compiles a `.tflite` model (path relative to `CARGO_MANIFEST_DIR`) into a model struct.
+///
+/// ```ignore
+/// kiln::include_model!("models/person_detect.tflite", name = PersonDetect);
+/// ```
+#[proc_macro]
+pub fn include_model(input: TokenStream) -> TokenStream {
+    let args = match syn::parse::<Args>(input) {
+        Ok(a) => a,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let rel = args.path.value();
+    let span = args.path.span();
+    let base = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_default();
+    let full = base.join(&rel);
+    let full_str = full.to_string_lossy().into_owned();
+    let fail = |msg: String, track: bool| -> TokenStream {
+        let err = syn::Error::new(span, msg).to_compile_error();
+        // Keep tracking the file when it exists, so fixing it triggers a rebuild.
+        let track = track.then(|| quote!(const _: &[u8] = include_bytes!(#full_str);));
+        quote!(#err #track).into()
+    };
+    let bytes = match std::fs::read(&full) {
+        Ok(b) => b,
+        Err(e) => {
+            let err = kiln_codegen::Error::new(rel.clone(), kiln_codegen::ErrorKind::Io(e));
+            return fail(format!("{err} (looked for {})", full.display()), false);
+        }
+    };
+    let opts = kiln_codegen::CompileOptions {
+        name: args.name.as_ref().map(|n| n.to_string()),
+        track_path: Some(full_str.clone()),
+    };
+    match kiln_codegen::compile(&rel, &bytes, &opts) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => fail(e.to_string(), true),
+    }
+}

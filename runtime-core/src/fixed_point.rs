@@ -1,0 +1,476 @@
+//! Fixed-point arithmetic, bit-identical to gemmlowp's `fixedpoint.h` and TFLM's `common.h`.
+//!
+//! Every integer kernel funnels its rescaling through these functions, so this is the only
+//! place where rounding conventions live. TFLM is built *without* `TFLITE_SINGLE_ROUNDING`, so
+//! requantization rounds twice (a rounding doubling high multiply, then a rounding shift);
+//! matching that is what makes kiln bit-exact with the TFLM interpreter.
+//!
+//! All functions are total: C++'s undefined cases (signed overflow, shifts by ≥ 32 or by
+//! negative amounts) get a documented, profile-independent result — wrapping where the compiled
+//! C++ wraps, saturating where gemmlowp saturates, and the mathematically consistent value where
+//! the C++ would assert.
+
+/// A quantized multiplier: the real factor `multiplier · 2^(shift − 31)`, as produced by TFLite's
+/// `QuantizeMultiplier` (`multiplier` in `[2^30, 2^31)` or 0; `shift > 0` shifts left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requant {
+    pub multiplier: i32,
+    pub shift: i32,
+}
+
+/// `round(a · b / 2^31)`, ties toward +∞, saturating the single overflow case
+/// `i32::MIN · i32::MIN` to `i32::MAX` (ARM `VQRDMULH`; gemmlowp's fixed-point product).
+#[inline]
+pub const fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
+    if a == i32::MIN && b == i32::MIN {
+        return i32::MAX;
+    }
+    let ab = a as i64 * b as i64;
+    // gemmlowp nudges by ±2^30 and then divides truncating toward zero.
+    let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+    ((ab + nudge) / (1i64 << 31)) as i32
+}
+
+/// `x / 2^exponent` rounded to nearest, ties away from zero (gemmlowp `RoundingDivideByPOT`).
+///
+/// gemmlowp asserts `0 <= exponent <= 31`. Outside that range kiln returns the mathematically
+/// consistent value instead: a non-positive exponent divides by 1 (returns `x`), and an exponent
+/// ≥ 32 returns the correctly rounded quotient, which is 0 except for `i32::MIN / 2^32 = -½ → -1`.
+#[inline]
+pub const fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
+    if exponent <= 0 {
+        return x;
+    }
+    if exponent >= 32 {
+        return if exponent == 32 && x == i32::MIN { -1 } else { 0 };
+    }
+    let mask = ((1u32 << exponent) - 1) as i32;
+    let remainder = x & mask;
+    let threshold = (mask >> 1) + (x < 0) as i32;
+    (x >> exponent) + (remainder > threshold) as i32
+}
+
+/// `x · 2^exponent` without rounding, wrapping like the compiled C++ `x * (1 << exponent)`
+/// (a product by 2^32 or more wraps to 0).
+#[inline]
+const fn wrapping_mul_pot(x: i32, exponent: i32) -> i32 {
+    if exponent <= 0 {
+        x
+    } else if exponent >= 32 {
+        0
+    } else {
+        x.wrapping_mul(1i32 << exponent)
+    }
+}
+
+/// TFLM `MultiplyByQuantizedMultiplier` (double rounding): scales `x` by
+/// `rq.multiplier · 2^(rq.shift − 31)`. The left part of the shift is applied before the
+/// high multiply (wrapping, as the C++ does on overflow), the right part after it as a rounding
+/// shift.
+#[inline]
+pub const fn multiply_by_quantized_multiplier(x: i32, rq: Requant) -> i32 {
+    let left = if rq.shift > 0 { rq.shift } else { 0 };
+    let right = if rq.shift > 0 { 0 } else { rq.shift.saturating_neg() };
+    rounding_divide_by_pot(
+        saturating_rounding_doubling_high_mul(wrapping_mul_pot(x, left), rq.multiplier),
+        right,
+    )
+}
+
+/// TFLM `MultiplyByQuantizedMultiplierSmallerThanOneExp` (used by ADD): high multiply, then a
+/// rounding right shift by `-rq.shift`. TFLM requires `rq.shift <= 0`; a positive shift is
+/// treated as 0 (see [`rounding_divide_by_pot`]).
+#[inline]
+pub const fn multiply_by_quantized_multiplier_smaller_than_one_exp(x: i32, rq: Requant) -> i32 {
+    rounding_divide_by_pot(
+        saturating_rounding_doubling_high_mul(x, rq.multiplier),
+        rq.shift.saturating_neg(),
+    )
+}
+
+/// TFLM `MultiplyByQuantizedMultiplierGreaterThanOne` (used by SOFTMAX input scaling):
+/// `SRDHM(x · 2^left_shift, multiplier)`, the product wrapping as in the C++.
+#[inline]
+pub const fn multiply_by_quantized_multiplier_greater_than_one(
+    x: i32,
+    multiplier: i32,
+    left_shift: i32,
+) -> i32 {
+    saturating_rounding_doubling_high_mul(wrapping_mul_pot(x, left_shift), multiplier)
+}
+
+/// gemmlowp `SaturatingRoundingMultiplyByPOT`: `x · 2^exponent`, saturating for positive
+/// exponents (with gemmlowp's symmetric threshold, so values below `-(2^(31-e) - 1)` become
+/// `i32::MIN`) and rounding (ties away from zero) for negative ones.
+#[inline]
+pub const fn saturating_rounding_multiply_by_pot(x: i32, exponent: i32) -> i32 {
+    if exponent < 0 {
+        return rounding_divide_by_pot(x, exponent.saturating_neg());
+    }
+    if exponent == 0 {
+        return x;
+    }
+    let e = if exponent > 31 { 31 } else { exponent };
+    let threshold = (1i32 << (31 - e)) - 1;
+    if x > threshold {
+        i32::MAX
+    } else if x < -threshold {
+        i32::MIN
+    } else {
+        x.wrapping_shl(e as u32)
+    }
+}
+
+/// gemmlowp `Rescale`: converts a raw value from a fixed-point format with `src_integer_bits`
+/// integer bits to one with `dst_integer_bits` (saturating / rounding as needed).
+#[inline]
+pub const fn rescale(x: i32, src_integer_bits: i32, dst_integer_bits: i32) -> i32 {
+    saturating_rounding_multiply_by_pot(x, src_integer_bits - dst_integer_bits)
+}
+
+/// `(a + b) / 2` rounded to nearest, ties away from zero (gemmlowp `RoundingHalfSum`, NEON `VRHADD`).
+#[inline]
+pub const fn rounding_half_sum(a: i32, b: i32) -> i32 {
+    let sum = a as i64 + b as i64;
+    let sign = if sum >= 0 { 1 } else { -1 };
+    ((sum + sign) / 2) as i32
+}
+
+/// gemmlowp `exp_on_interval_between_negative_one_quarter_and_0_excl`: `exp(a)` for Q0.31 `a` in
+/// `[-1/4, 0)`, by a 4th-order Taylor expansion around −1/8. Additions wrap as gemmlowp's do.
+#[inline]
+pub const fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> i32 {
+    const CONSTANT_TERM: i32 = 1_895_147_668; // exp(-1/8) in Q0.31
+    const CONSTANT_1_OVER_3: i32 = 715_827_883; // 1/3 in Q0.31
+    let x = a.wrapping_add(1 << 28); // a + 1/8
+    let x2 = saturating_rounding_doubling_high_mul(x, x);
+    let x3 = saturating_rounding_doubling_high_mul(x2, x);
+    let x4 = saturating_rounding_doubling_high_mul(x2, x2);
+    let x4_over_4 = rounding_divide_by_pot(x4, 2);
+    let poly = rounding_divide_by_pot(
+        saturating_rounding_doubling_high_mul(x4_over_4.wrapping_add(x3), CONSTANT_1_OVER_3)
+            .wrapping_add(x2),
+        1,
+    );
+    CONSTANT_TERM
+        .wrapping_add(saturating_rounding_doubling_high_mul(CONSTANT_TERM, x.wrapping_add(poly)))
+}
+
+/// gemmlowp `exp_on_negative_values`: `exp(a)` in Q0.31 for `a <= 0` given with `INTEGER_BITS`
+/// integer bits. The argument is split into its residue modulo 1/4 (Taylor series) and a
+/// barrel shifter over the remaining bits, each multiplying by a constant `exp(-2^k)`.
+#[inline]
+pub const fn exp_on_negative_values<const INTEGER_BITS: i32>(a: i32) -> i32 {
+    const { assert!(INTEGER_BITS >= 0 && INTEGER_BITS <= 29, "format must leave 2 fractional bits") };
+    let fractional_bits = 31 - INTEGER_BITS;
+    let one_quarter = 1i32 << (fractional_bits - 2);
+    let mask = one_quarter - 1;
+    let a_mod_quarter_minus_one_quarter = (a & mask).wrapping_sub(one_quarter);
+    let mut result = exp_on_interval_between_negative_one_quarter_and_0_excl(rescale(
+        a_mod_quarter_minus_one_quarter,
+        INTEGER_BITS,
+        0,
+    ));
+    let remainder = a_mod_quarter_minus_one_quarter.wrapping_sub(a);
+
+    // (exponent k, exp(-2^k) in Q0.31)
+    const BARREL: [(i32, i32); 7] = [
+        (-2, 1_672_461_947),
+        (-1, 1_302_514_674),
+        (0, 790_015_084),
+        (1, 290_630_308),
+        (2, 39_332_535),
+        (3, 720_401),
+        (4, 242),
+    ];
+    let mut i = 0;
+    while i < BARREL.len() {
+        let (exponent, multiplier) = BARREL[i];
+        let shift = fractional_bits + exponent;
+        if INTEGER_BITS > exponent && shift >= 0 && shift < 32 && remainder & (1i32 << shift) != 0 {
+            result = saturating_rounding_doubling_high_mul(result, multiplier);
+        }
+        i += 1;
+    }
+
+    if INTEGER_BITS > 5 {
+        // Below -32 the result is exactly 0 in Q0.31.
+        let clamp = -(1i32 << (36 - INTEGER_BITS));
+        if a < clamp {
+            result = 0;
+        }
+    }
+    if a == 0 {
+        result = i32::MAX; // exp(0) = 1, the largest Q0.31 value
+    }
+    result
+}
+
+/// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: `1 / (1 + a)` in Q0.31 for Q0.31 `a` in
+/// `[0, 1)`, by three Newton–Raphson steps in Q2.29 from the 48/17 − 32/17·d initial guess.
+#[inline]
+pub const fn one_over_one_plus_x_for_x_in_0_1(a: i32) -> i32 {
+    const CONSTANT_48_OVER_17: i32 = 1_515_870_810; // Q2.29
+    const CONSTANT_NEG_32_OVER_17: i32 = -1_010_580_540; // Q2.29
+    const F2_ONE: i32 = 1 << 29;
+    let half_denominator = rounding_half_sum(a, i32::MAX);
+    let mut x = CONSTANT_48_OVER_17.wrapping_add(saturating_rounding_doubling_high_mul(
+        half_denominator,
+        CONSTANT_NEG_32_OVER_17,
+    ));
+    let mut i = 0;
+    while i < 3 {
+        let half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);
+        let one_minus_half_denominator_times_x = F2_ONE.wrapping_sub(half_denominator_times_x);
+        // Q2.29 × Q2.29 = Q4.27, rescaled back to Q2.29.
+        x = x.wrapping_add(rescale(
+            saturating_rounding_doubling_high_mul(x, one_minus_half_denominator_times_x),
+            4,
+            2,
+        ));
+        i += 1;
+    }
+    // x / 2 read as Q1.30, then rescaled to Q0.31.
+    rescale(x, 1, 0)
+}
+
+/// TFLM `GetReciprocal`: for a positive fixed-point `x` with `x_integer_digits` integer bits,
+/// returns `(scale, num_bits_over_unit)` with `scale` in Q0.31 such that
+/// `1/x = scale · 2^-num_bits_over_unit` (x is normalised into `[1, 2)` first).
+/// `x == 0` (never produced by SOFTMAX) yields the reciprocal of 1.
+#[inline]
+pub const fn get_reciprocal(x: i32, x_integer_digits: i32) -> (i32, i32) {
+    let headroom_plus_one = (x as u32).leading_zeros();
+    let num_bits_over_unit = x_integer_digits - headroom_plus_one as i32;
+    let shifted = match (x as u32).checked_shl(headroom_plus_one) {
+        Some(v) => v,
+        None => 0,
+    };
+    let shifted_sum_minus_one = shifted.wrapping_sub(1 << 31) as i32;
+    (one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit)
+}
+
+/// Shared test helpers: a tiny seeded PRNG and exact reference arithmetic in i128.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Requant;
+
+    /// SplitMix64: small, seeded, good enough to spread test cases.
+    pub struct Rng(u64);
+
+    impl Rng {
+        pub fn new(seed: u64) -> Self {
+            Rng(seed)
+        }
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        pub fn i32(&mut self) -> i32 {
+            self.next_u64() as i32
+        }
+        /// Uniform in `lo..=hi`.
+        pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+            lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
+        }
+        pub fn usize(&mut self, lo: usize, hi: usize) -> usize {
+            self.range(lo as i64, hi as i64) as usize
+        }
+        pub fn bool(&mut self) -> bool {
+            self.next_u64() & 1 == 1
+        }
+        /// An i32 biased toward edge cases (0, ±1, extremes, powers of two and their neighbours).
+        pub fn edgy_i32(&mut self) -> i32 {
+            match self.next_u64() % 8 {
+                0 => [0, 1, -1, i32::MIN, i32::MAX, i32::MIN + 1, i32::MAX - 1][self.usize(0, 6)],
+                1 => {
+                    let p = 1i64 << self.usize(0, 31);
+                    (if self.bool() { p } else { -p } + self.range(-1, 1)) as i32
+                }
+                2 => self.range(-70000, 70000) as i32,
+                _ => self.i32(),
+            }
+        }
+        pub fn fill(&mut self, buf: &mut [u8]) {
+            for b in buf {
+                *b = self.next_u64() as u8;
+            }
+        }
+        /// A realistic requantization factor (as `QuantizeMultiplier` of a real in `2^[-20, 3]`).
+        pub fn requant(&mut self) -> Requant {
+            Requant { multiplier: self.range(1 << 30, (1i64 << 31) - 1) as i32, shift: self.range(-20, 3) as i32 }
+        }
+    }
+
+    /// `num / 2^k` rounded to nearest, ties away from zero, exactly.
+    pub fn round_half_away(num: i128, k: u32) -> i128 {
+        let d = 1i128 << k;
+        let (q, r) = (num.abs() / d, num.abs() % d);
+        let q = if 2 * r >= d { q + 1 } else { q };
+        if num < 0 {
+            -q
+        } else {
+            q
+        }
+    }
+
+    /// `floor(num / 2^k + 1/2)`: round to nearest, ties toward +∞, exactly.
+    pub fn round_half_up(num: i128, k: u32) -> i128 {
+        (num + (1i128 << k >> 1)).div_euclid(1i128 << k)
+    }
+
+    /// Mathematical definition of TFLM's double-rounding requantization, in i128:
+    /// `round_half_away(round_half_up((x·2^l mod 2^32)·m / 2^31) / 2^r)` with the high product
+    /// saturated to i32.
+    pub fn ref_mbqm(x: i32, rq: Requant) -> i32 {
+        let left = rq.shift.max(0) as u32;
+        let right = (-rq.shift).max(0) as u32;
+        let xl = ((x as i128) << left) as i32 as i128; // wraps mod 2^32 like the C++
+        let high = round_half_up(xl * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+        round_half_away(high, right) as i32
+    }
+
+    /// TFLM's output stage: requantize, add the output zero point, clamp, store as a byte.
+    pub fn ref_output(acc: i64, rq: Requant, zp: i32, lo: i32, hi: i32) -> u8 {
+        let acc = acc as i32; // TFLM's int32 accumulator wraps
+        (ref_mbqm(acc, rq) + zp).max(lo).min(hi) as i8 as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn srdhm_matches_exact_rounding() {
+        let mut rng = Rng::new(1);
+        for _ in 0..200_000 {
+            let (a, b) = (rng.edgy_i32(), rng.edgy_i32());
+            let exact = round_half_up(a as i128 * b as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+            assert_eq!(saturating_rounding_doubling_high_mul(a, b) as i128, exact, "{a} {b}");
+        }
+        assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN), i32::MAX);
+        assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX), -i32::MAX);
+        // Ties: -1/2 rounds up to 0, +1/2 rounds up to 1.
+        assert_eq!(saturating_rounding_doubling_high_mul(-(1 << 15), 1 << 15), 0);
+        assert_eq!(saturating_rounding_doubling_high_mul(1 << 15, 1 << 15), 1);
+    }
+
+    #[test]
+    fn rounding_divide_by_pot_matches_exact_rounding() {
+        let mut rng = Rng::new(2);
+        for _ in 0..200_000 {
+            let x = rng.edgy_i32();
+            let e = rng.range(-3, 40) as i32;
+            let exact = if e <= 0 { x as i128 } else { round_half_away(x as i128, e as u32) };
+            assert_eq!(rounding_divide_by_pot(x, e) as i128, exact, "{x} >> {e}");
+        }
+        for x in -100..100 {
+            for e in 0..8 {
+                assert_eq!(rounding_divide_by_pot(x, e) as i128, round_half_away(x as i128, e as u32));
+            }
+        }
+        assert_eq!(rounding_divide_by_pot(i32::MIN, 32), -1);
+        assert_eq!(rounding_divide_by_pot(i32::MIN, 31), -1);
+        assert_eq!(rounding_divide_by_pot(i32::MAX, 31), 1);
+        assert_eq!(rounding_divide_by_pot(i32::MAX, 32), 0);
+    }
+
+    #[test]
+    fn mbqm_matches_exact_double_rounding() {
+        let mut rng = Rng::new(3);
+        for _ in 0..200_000 {
+            let x = rng.edgy_i32();
+            let rq = Requant { multiplier: rng.edgy_i32().max(0), shift: rng.range(-40, 31) as i32 };
+            assert_eq!(multiply_by_quantized_multiplier(x, rq), ref_mbqm(x, rq), "{x} {rq:?}");
+            if rq.shift <= 0 {
+                assert_eq!(multiply_by_quantized_multiplier_smaller_than_one_exp(x, rq), ref_mbqm(x, rq));
+            }
+        }
+        // Extreme shifts never panic.
+        for s in [i32::MIN, -1000, 1000, i32::MAX] {
+            let _ = multiply_by_quantized_multiplier(12345, Requant { multiplier: 1 << 30, shift: s });
+            let _ = multiply_by_quantized_multiplier_smaller_than_one_exp(-5, Requant { multiplier: 1 << 30, shift: s });
+            let _ = saturating_rounding_multiply_by_pot(7, s);
+        }
+    }
+
+    #[test]
+    fn saturating_rounding_multiply_by_pot_matches_definition() {
+        let mut rng = Rng::new(4);
+        for _ in 0..100_000 {
+            let x = rng.edgy_i32();
+            let e = rng.range(-31, 31) as i32;
+            let got = saturating_rounding_multiply_by_pot(x, e) as i128;
+            if e <= 0 {
+                assert_eq!(got, round_half_away(x as i128, (-e) as u32));
+            } else {
+                // gemmlowp saturates symmetrically: |x| must be below 2^(31-e).
+                let t = (1i128 << (31 - e)) - 1;
+                let want = if (x as i128) > t {
+                    i32::MAX as i128
+                } else if (x as i128) < -t {
+                    i32::MIN as i128
+                } else {
+                    (x as i128) << e
+                };
+                assert_eq!(got, want, "{x} << {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn rounding_half_sum_matches_definition() {
+        let mut rng = Rng::new(5);
+        for _ in 0..100_000 {
+            let (a, b) = (rng.edgy_i32(), rng.edgy_i32());
+            assert_eq!(rounding_half_sum(a, b) as i128, round_half_away(a as i128 + b as i128, 1));
+        }
+    }
+
+    fn q(x: i32, fractional_bits: i32) -> f64 {
+        x as f64 / (1u64 << fractional_bits) as f64
+    }
+
+    #[test]
+    fn exp_on_negative_values_approximates_exp() {
+        let mut rng = Rng::new(6);
+        for _ in 0..50_000 {
+            let a = -(rng.range(0, i32::MAX as i64) as i32);
+            let got = q(exp_on_negative_values::<5>(a), 31);
+            let want = q(a, 26).exp();
+            assert!((got - want).abs() < 2e-7 + want * 1e-6, "exp({}) = {got}, want {want}", q(a, 26));
+        }
+        assert_eq!(exp_on_negative_values::<5>(0), i32::MAX);
+        // Integer-bit counts above 5 clamp below −32 to exactly 0.
+        assert_eq!(exp_on_negative_values::<6>(-(33 << 24)), 0);
+        for a in [-(1 << 28), -(1 << 20), -1, i32::MIN] {
+            let got = q(exp_on_negative_values::<3>(a), 31);
+            assert!((got - q(a, 28).exp()).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn reciprocal_approximates_one_over_x() {
+        let mut rng = Rng::new(7);
+        for _ in 0..50_000 {
+            let a = rng.range(0, i32::MAX as i64) as i32;
+            let got = q(one_over_one_plus_x_for_x_in_0_1(a), 31);
+            let want = 1.0 / (1.0 + q(a, 31));
+            assert!((got - want).abs() < 1e-8, "{a}: {got} vs {want}");
+        }
+        for _ in 0..50_000 {
+            let x = rng.range(1, i32::MAX as i64) as i32;
+            let (scale, bits) = get_reciprocal(x, 12);
+            let got = q(scale, 31) * 2f64.powi(-bits);
+            let want = 1.0 / q(x, 19);
+            assert!((got / want - 1.0).abs() < 1e-8, "1/{x}: {got} vs {want}");
+        }
+        let _ = get_reciprocal(0, 12);
+        let _ = get_reciprocal(-5, 12);
+    }
+}

@@ -1,0 +1,85 @@
+//! Types shared by every generated model.
+
+/// Forces 16-byte alignment on constant weight data so wide loads never straddle lines.
+#[repr(C, align(16))]
+pub struct Aligned<T: ?Sized>(pub T);
+
+/// Element type of a model's input or output tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DType {
+    Int8,
+    UInt8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+}
+
+impl DType {
+    /// Size of one element in bytes.
+    pub const fn size(self) -> usize {
+        match self {
+            DType::Int8 | DType::UInt8 => 1,
+            DType::Int16 => 2,
+            DType::Int32 | DType::Float32 => 4,
+            DType::Int64 => 8,
+        }
+    }
+}
+
+/// Static description of one model input or output.
+#[derive(Clone, Copy, Debug)]
+pub struct TensorInfo {
+    /// Tensor name in the `.tflite` file.
+    pub name: &'static str,
+    pub shape: &'static [usize],
+    pub dtype: DType,
+    /// Affine quantization (`real = scale * (q - zero_point)`); `scale == 0.0` when unquantized.
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+impl TensorInfo {
+    /// Number of elements.
+    pub const fn len(&self) -> usize {
+        let mut n = 1;
+        let mut i = 0;
+        while i < self.shape.len() {
+            n *= self.shape[i];
+            i += 1;
+        }
+        n
+    }
+
+    /// Size in bytes (little-endian element encoding).
+    pub const fn byte_len(&self) -> usize {
+        self.len() * self.dtype.size()
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why [`Model::run_bytes`] refused its arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// Wrong number of input or output buffers.
+    TensorCount { expected: usize, got: usize },
+    /// Buffer `index` (input or output) has the wrong byte length.
+    ByteLength { output: bool, index: usize, expected: usize, got: usize },
+}
+
+/// Dtype-erased access to a generated model, for generic harnesses (golden checks,
+/// benchmarks, firmware test loops). The typed `run` on each model is the primary API.
+pub trait Model {
+    const INPUTS: &'static [TensorInfo];
+    const OUTPUTS: &'static [TensorInfo];
+    /// Bytes of the one arena the model needs (inputs and outputs included).
+    const ARENA_BYTES: usize;
+    /// Multiply-accumulates of one inference.
+    const MACS: u64;
+
+    /// Runs one inference on little-endian tensor bytes.
+    fn run_bytes(&mut self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), RunError>;
+}

@@ -1,0 +1,36 @@
+//! One kernel per TFLite builtin op, TFLM reference semantics, bit-exact.
+//!
+//! CONTRACT (codegen emits exactly these calls; keep signatures stable):
+//! * Tensors are `&[u8]` / `&mut [u8]` byte storage; int8 data is read `b as i8`, written `v as u8`.
+//!   f32 data is little-endian 4-byte groups.
+//! * Shapes are NHWC `[usize; 4]`. Filters are const byte strings (`&[u8]`, read `as i8`).
+//! * `bias` slices hold the *folded* bias: `bias[c] - input_zero_point * Σ filter[c]` (wrapping i32),
+//!   so kernels accumulate `Σ x * w` over *every* filter tap, taking `input_zero_point` as the
+//!   value of padded taps (exactly TFLM's result, which skips padded taps and adds `input_offset`).
+//! * `requant` slices have length 1 (per-tensor) or one entry per output channel (per-channel).
+//! * `act_min`/`act_max` are the fused-activation clamp in the output's quantized domain.
+//! * Slices always have exactly the lengths the params imply (codegen guarantees it).
+
+mod add;
+mod concatenation;
+mod conv2d;
+mod depthwise_conv2d;
+mod dequantize;
+mod fully_connected;
+mod mean;
+mod pad;
+mod pooling;
+mod quantize;
+mod softmax;
+
+pub use add::{add_s8, AddParams};
+pub use concatenation::concatenation;
+pub use conv2d::{conv2d_s8, Conv2dParams};
+pub use depthwise_conv2d::{depthwise_conv2d_s8, DepthwiseConv2dParams};
+pub use dequantize::dequantize_s8_f32;
+pub use fully_connected::{fully_connected_s8, FullyConnectedParams};
+pub use mean::{mean_s8, MeanParams};
+pub use pad::{pad_s8, PadParams};
+pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
+pub use quantize::{quantize_f32_s8, requantize_s8};
+pub use softmax::{softmax_s8, SoftmaxParams};

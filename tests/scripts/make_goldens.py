@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Run models through the TFLM interpreter (the numerical oracle) and write golden I/O.
+
+    make_goldens.py --out DIR [--samples N] [--images DIR] [--digits DIR] MODEL.tflite...
+
+For every MODEL this writes DIR/<stem>/:
+  input<k>.bin   N random samples for model input k, concatenated, raw little-endian
+                 values of the input's dtype (int8: 1 byte each, float32: 4 bytes LE, ...).
+  output<k>.bin  TFLM's outputs for those samples, same encoding.
+  meta.json      model name, N, seed, input/output names, shapes, dtypes and quantization,
+                 the op list, and TFLM's arena use (RecordingMicroAllocator's figures,
+                 plus its raw text under "tflm_allocations").
+
+Random inputs come from numpy's PCG64 seeded with zlib.crc32(<file name>), so reruns
+are identical. int8/uint8/int16 inputs are uniform over the type's full range; a float32
+input that feeds a QUANTIZE op is uniform over the real range that QUANTIZE's int8
+output can represent, ((q_min - zp) * scale, (q_max - zp) * scale); other float32
+inputs are uniform in [-1, 1].
+
+--images DIR: for person_detect.tflite, also run DIR/person.bmp and DIR/no_person.bmp
+  (96x96 8-bit grayscale BMPs) exactly as TFLM's person_detection_test.cc feeds them: the
+  pixel bytes in top-down row order (what generate_cc_arrays.py's PIL `tobytes()` gives;
+  the BMP stores rows bottom-up) are memcpy'd into the int8 input tensor, i.e. each uint8
+  pixel is *reinterpreted* as int8 (p < 128 -> p, p >= 128 -> p - 256), not `p - 128`.
+  (Measured: only this mapping gives person > no-person on person.bmp and the reverse on
+  no_person.bmp; `p - 128` classifies person.bmp as "no person".) Writes
+  DIR_OUT/person_detect/images/<stem>.input0.bin / .output0.bin.
+--digits DIR: for digits_int8.tflite, run DIR/test_input0.bin (written by make_zoo.py,
+  the held-out split of scikit-learn's digits quantized with the model's input
+  scale/zero point), write DIR/test_output0.bin and add TFLM's accuracy to DIR/meta.json.
+
+Only needs numpy and tflite-micro (tests/scripts/requirements-oracle.txt).
+"""
+
+import argparse
+import json
+import os
+import re
+import struct
+import sys
+import tempfile
+import zlib
+
+import numpy as np
+from tflite_micro import runtime as tflm
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tflite_inspect  # noqa: E402
+
+ARENA_SIZE = 16 << 20
+
+# Little-endian numpy dtypes for the binary files.
+FILE_DTYPES = {
+    "int8": "<i1",
+    "uint8": "<u1",
+    "int16": "<i2",
+    "int32": "<i4",
+    "int64": "<i8",
+    "float32": "<f4",
+    "bool": "<u1",
+}
+
+QUANT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+def seed_for(model_path):
+    return zlib.crc32(os.path.basename(model_path).encode("utf-8"))
+
+
+def capture_stderr(fn):
+    """Runs fn() and returns what it (or the C++ code under it) wrote to file descriptor 2."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            fn()
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        return tmp.read().decode("utf-8", "replace")
+
+
+def parse_allocations(text):
+    out = {}
+    for key in ("total", "head", "tail"):
+        m = re.search(r"Arena allocation %s (\d+) bytes" % key, text)
+        out[key] = int(m.group(1)) if m else None
+    return out
+
+
+def scalar_quant(t):
+    if t["scale"] is None:
+        return None, None
+    if len(t["scale"]) != 1:
+        raise ValueError("model I/O tensor %r is per-channel quantized" % t["name"])
+    return t["scale"][0], t["zero_point"][0]
+
+
+def io_entry(t):
+    scale, zp = scalar_quant(t)
+    return {
+        "name": t["name"],
+        "shape": t["shape"],
+        "dtype": t["dtype"],
+        "scale": scale,
+        "zero_point": zp,
+    }
+
+
+def float_input_range(desc, tensor_index):
+    """The real range to draw a float input from (see the module docstring)."""
+    for op in desc["ops"]:
+        if op["op"] == "QUANTIZE" and op["inputs"] and op["inputs"][0] == tensor_index:
+            q = desc["tensors"][op["outputs"][0]]
+            scale, zp = scalar_quant(q)
+            if scale is not None and q["dtype"] in QUANT_RANGES:
+                qmin, qmax = QUANT_RANGES[q["dtype"]]
+                return (qmin - zp) * scale, (qmax - zp) * scale
+    return -1.0, 1.0
+
+
+def random_inputs(desc, n, rng):
+    arrays = []
+    for t in desc["inputs"]:
+        shape = (n,) + tuple(t["shape"])
+        dt = t["dtype"]
+        if dt in QUANT_RANGES:
+            lo, hi = QUANT_RANGES[dt]
+            a = rng.integers(lo, hi, size=shape, endpoint=True, dtype=np.int64).astype(dt)
+        elif dt == "float32":
+            lo, hi = float_input_range(desc, t["index"])
+            a = rng.uniform(lo, hi, size=shape).astype(np.float32)
+        elif dt == "int32":
+            a = rng.integers(-1000, 1000, size=shape, endpoint=True, dtype=np.int64).astype(np.int32)
+        elif dt == "bool":
+            a = rng.integers(0, 1, size=shape, endpoint=True).astype(np.bool_)
+        else:
+            raise ValueError("unsupported input dtype %s" % dt)
+        arrays.append(a)
+    return arrays
+
+
+def make_interpreter(path):
+    return tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+
+
+def run_samples(interp, desc, inputs):
+    """inputs: list (per model input) of arrays shaped (n, *shape). Returns per-output arrays."""
+    n = inputs[0].shape[0] if inputs else 0
+    outs = [[] for _ in desc["outputs"]]
+    for s in range(n):
+        for k, a in enumerate(inputs):
+            interp.set_input(np.ascontiguousarray(a[s]), k)
+        interp.invoke()
+        for k, o in enumerate(desc["outputs"]):
+            y = np.array(interp.get_output(k), copy=True)
+            if list(y.shape) != list(o["shape"]):
+                y = y.reshape(o["shape"])
+            outs[k].append(y)
+    return [np.stack(o) for o in outs]
+
+
+def write_bin(path, array, dtype_name):
+    np.ascontiguousarray(array).astype(FILE_DTYPES[dtype_name]).tofile(path)
+
+
+def read_bmp_gray(path):
+    """An 8-bit palettized (grayscale) or 24/32-bit BMP as a (height, width) uint8 array, top row first."""
+    with open(path, "rb") as f:
+        d = f.read()
+    if d[:2] != b"BM":
+        raise ValueError("%s: not a BMP file" % path)
+    pix_off = struct.unpack_from("<I", d, 10)[0]
+    hdr_size = struct.unpack_from("<I", d, 14)[0]
+    width, height, _planes, bpp, comp = struct.unpack_from("<iiHHI", d, 18)
+    if comp not in (0, 3):
+        raise ValueError("%s: compressed BMP (%d) not supported" % (path, comp))
+    top_down = height < 0
+    h, w = abs(height), width
+    row_bytes = ((bpp * w + 31) // 32) * 4
+    rows = []
+    for r in range(h):
+        start = pix_off + r * row_bytes
+        rows.append(np.frombuffer(d, dtype=np.uint8, count=(bpp // 8) * w, offset=start))
+    raw = np.stack(rows)
+    if bpp == 8:
+        ncolors = struct.unpack_from("<I", d, 46)[0] or 256
+        pal = np.frombuffer(d, dtype=np.uint8, count=4 * ncolors, offset=14 + hdr_size).reshape(-1, 4)
+        bgr = pal[raw][..., :3].astype(np.float64)
+        if not (np.all(bgr[..., 0] == bgr[..., 1]) and np.all(bgr[..., 1] == bgr[..., 2])):
+            raise ValueError("%s: palette is not grayscale" % path)
+        gray = bgr[..., 0].astype(np.uint8)
+    elif bpp in (24, 32):
+        px = raw.reshape(h, w, bpp // 8)[..., :3].astype(np.float64)
+        gray = np.round(0.114 * px[..., 0] + 0.587 * px[..., 1] + 0.299 * px[..., 2]).astype(np.uint8)
+    else:
+        raise ValueError("%s: %d-bit BMP not supported" % (path, bpp))
+    if not top_down:
+        gray = gray[::-1]  # BMP rows are stored bottom-up unless the height is negative
+    return np.ascontiguousarray(gray)
+
+
+def person_images(model_path, desc, images_dir, out_dir):
+    """Runs person.bmp / no_person.bmp through person_detect. Returns False if the scores look wrong."""
+    (inp,) = desc["inputs"]
+    (outp,) = desc["outputs"]
+    img_dir = os.path.join(out_dir, "images")
+    os.makedirs(img_dir, exist_ok=True)
+    interp = make_interpreter(model_path)
+    ok = True
+    # TFLM's person_detection example: output index 0 = "no person", 1 = "person".
+    for stem, want_person in (("person", True), ("no_person", False)):
+        bmp = os.path.join(images_dir, stem + ".bmp")
+        gray = read_bmp_gray(bmp)
+        # Reinterpret the uint8 pixel bytes as int8, as the TFLM test's memcpy does.
+        x = gray.view(np.int8).reshape(inp["shape"])
+        (y,) = run_samples(interp, desc, [x[None]])
+        write_bin(os.path.join(img_dir, stem + ".input0.bin"), x, inp["dtype"])
+        write_bin(os.path.join(img_dir, stem + ".output0.bin"), y[0], outp["dtype"])
+        no_person, person = int(y[0].ravel()[0]), int(y[0].ravel()[1])
+        good = (person > no_person) if want_person else (no_person > person)
+        ok = ok and good
+        print(
+            "  %s.bmp: person score %d, no-person score %d -> %s (%s)"
+            % (stem, person, no_person, "person" if person > no_person else "no person", "ok" if good else "WRONG")
+        )
+    return ok
+
+
+def digits_split(model_path, desc, digits_dir):
+    """Runs the held-out digits split and writes test_output0.bin and the accuracy."""
+    (inp,) = desc["inputs"]
+    (outp,) = desc["outputs"]
+    meta_path = os.path.join(digits_dir, "meta.json")
+    with open(meta_path) as f:
+        meta = json.load(f)
+    n = meta["count"]
+    x = np.fromfile(os.path.join(digits_dir, "test_input0.bin"), dtype=FILE_DTYPES[inp["dtype"]])
+    x = x.reshape((n,) + tuple(inp["shape"]))
+    labels = np.fromfile(os.path.join(digits_dir, "test_labels.bin"), dtype=np.uint8)
+    assert labels.shape == (n,)
+    (y,) = run_samples(make_interpreter(model_path), desc, [x])
+    write_bin(os.path.join(digits_dir, "test_output0.bin"), y, outp["dtype"])
+    pred = y.reshape(n, -1).argmax(axis=1)
+    acc = float(np.mean(pred == labels))
+    meta["tflm_int8_accuracy"] = acc
+    meta["tflm_correct"] = int(np.sum(pred == labels))
+    with open(meta_path, "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    print("  digits held-out split: TFLM int8 accuracy %.4f (%d/%d)" % (acc, int(np.sum(pred == labels)), n))
+
+
+def output_stats(outputs):
+    """Short human-readable evidence that the outputs depend on the input."""
+    parts = []
+    for k, y in enumerate(outputs):
+        flat = y.reshape(y.shape[0], -1)
+        distinct_rows = len({r.tobytes() for r in flat})
+        s = "out%d: %d distinct rows, range [%s, %s]" % (k, distinct_rows, flat.min(), flat.max())
+        if 1 < flat.shape[1] <= 1000:
+            s += ", %d distinct argmax" % len(set(flat.argmax(axis=1).tolist()))
+        parts.append(s)
+    return "; ".join(parts)
+
+
+def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
+    stem = os.path.splitext(os.path.basename(model_path))[0]
+    out_dir = os.path.join(out_root, stem)
+    os.makedirs(out_dir, exist_ok=True)
+    desc = tflite_inspect.describe(model_path)
+    seed = seed_for(model_path)
+    rng = np.random.default_rng(seed)
+    inputs = random_inputs(desc, n, rng)
+
+    interp = make_interpreter(model_path)
+    outputs = run_samples(interp, desc, inputs)
+    alloc_text = capture_stderr(interp.print_allocations)
+    alloc = parse_allocations(alloc_text)
+
+    for k, (a, t) in enumerate(zip(inputs, desc["inputs"])):
+        write_bin(os.path.join(out_dir, "input%d.bin" % k), a, t["dtype"])
+    for k, (a, t) in enumerate(zip(outputs, desc["outputs"])):
+        write_bin(os.path.join(out_dir, "output%d.bin" % k), a, t["dtype"])
+
+    meta = {
+        "model": os.path.basename(model_path),
+        "samples": n,
+        "seed": seed,
+        "inputs": [io_entry(t) for t in desc["inputs"]],
+        "outputs": [io_entry(t) for t in desc["outputs"]],
+        "ops": tflite_inspect.op_list(desc),
+        "tflm_arena_bytes": alloc["total"],
+        "tflm_arena_head_bytes": alloc["head"],
+        "tflm_arena_tail_bytes": alloc["tail"],
+        "tflm_allocations": alloc_text,
+    }
+    with open(os.path.join(out_dir, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    print(
+        "%s: %d samples, arena %s B (head %s, tail %s); %s"
+        % (stem, n, alloc["total"], alloc["head"], alloc["tail"], output_stats(outputs))
+    )
+    ok = True
+    if images_dir and stem == "person_detect":
+        ok = person_images(model_path, desc, images_dir, out_dir) and ok
+    if digits_dir and stem == "digits_int8":
+        digits_split(model_path, desc, digits_dir)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True, help="output directory (one subdirectory per model)")
+    ap.add_argument("--samples", type=int, default=200, help="random samples per model (default 200)")
+    ap.add_argument("--images", help="directory with person.bmp and no_person.bmp (for person_detect)")
+    ap.add_argument("--digits", help="tests/fixtures/digits directory (for digits_int8)")
+    ap.add_argument("models", nargs="+", help=".tflite files")
+    args = ap.parse_args()
+
+    failed = []
+    for m in args.models:
+        try:
+            if not golden(m, args.out, args.samples, args.images, args.digits):
+                failed.append(m)
+        except Exception as e:  # keep going, report at the end
+            print("%s: FAILED: %s: %s" % (m, type(e).__name__, e), file=sys.stderr)
+            failed.append(m)
+    if failed:
+        print("make_goldens: %d model(s) failed: %s" % (len(failed), " ".join(failed)), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,8 +11,9 @@ mod lower;
 mod plan;
 pub mod quant;
 mod read;
-#[allow(clippy::all)]
-mod schema;
+/// The flatc-generated TFLite schema (readers and builders); public for tests and fuzzers.
+#[doc(hidden)]
+pub mod schema;
 
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};

@@ -1,0 +1,84 @@
+//! Real TFLM example models: compiled through `include_model!`, compared element by element
+//! with the TFLM interpreter on ≥ 200 random inputs each.
+//!
+//! If this fails to *compile* with "cannot read the model file", `../shared` is missing: the
+//! suite needs the shared model directory beside the repository, as in CI.
+
+use kiln::Model;
+use kiln_shared_models::goldens_dir;
+use kiln_tests::assert_bit_exact;
+
+kiln::include_model!("../../../shared/models/tflm/hello_world_int8.tflite");
+kiln::include_model!("../../../shared/models/tflm/micro_speech_quantized.tflite", name = MicroSpeech);
+kiln::include_model!("../../../shared/models/tflm/person_detect.tflite");
+kiln::include_model!("../../../shared/models/tflm/simple_add_model.tflite");
+kiln::include_model!("../../../shared/models/tflm/test_conv_model.tflite");
+
+#[test]
+fn hello_world_int8_matches_tflm() {
+    assert_bit_exact::<HelloWorldInt8>(goldens_dir().join("hello_world_int8"), 200);
+}
+
+#[test]
+fn micro_speech_matches_tflm() {
+    assert_bit_exact::<MicroSpeech>(goldens_dir().join("micro_speech_quantized"), 200);
+}
+
+#[test]
+fn person_detect_matches_tflm() {
+    assert_bit_exact::<PersonDetect>(goldens_dir().join("person_detect"), 200);
+}
+
+#[test]
+fn simple_add_model_matches_tflm() {
+    assert_bit_exact::<SimpleAddModel>(goldens_dir().join("simple_add_model"), 200);
+}
+
+#[test]
+fn test_conv_model_matches_tflm() {
+    assert_bit_exact::<TestConvModel>(goldens_dir().join("test_conv_model"), 200);
+}
+
+/// TFLM's person_detection example: on the bundled photos the right class must win, and
+/// kiln's scores must equal TFLM's.
+#[test]
+fn person_detect_classifies_the_bundled_images() {
+    const NO_PERSON: usize = 0;
+    const PERSON: usize = 1;
+    let dir = goldens_dir().join("person_detect/images");
+    let mut model = Box::new(PersonDetect::new());
+    for (image, winner, loser) in [("person", PERSON, NO_PERSON), ("no_person", NO_PERSON, PERSON)] {
+        let read = |suffix: &str| {
+            let p = dir.join(format!("{image}.{suffix}.bin"));
+            std::fs::read(&p).unwrap_or_else(|e| panic!("missing {} ({e}); see .ci/run", p.display()))
+        };
+        let input: [i8; 96 * 96] = read("input0").iter().map(|&b| b as i8).collect::<Vec<_>>().try_into().unwrap();
+        let tflm: Vec<i8> = read("output0").iter().map(|&b| b as i8).collect();
+        let out = model.run(&input);
+        assert_eq!(out.as_slice(), tflm.as_slice(), "{image}.bmp: kiln and TFLM scores differ");
+        assert!(out[winner] > out[loser], "{image}.bmp: scores {out:?} pick the wrong class");
+        eprintln!("{image}.bmp: person {} no-person {} (TFLM {tflm:?})", out[PERSON], out[NO_PERSON]);
+    }
+}
+
+/// Prints each model's arena beside TFLM's own figure and the liveness lower bound, and
+/// checks kiln never needs more than TFLM.
+#[test]
+fn arena_report() {
+    fn row<M: Model>(name: &str, arena: usize, lower: usize) {
+        let meta_path = goldens_dir().join(name).join("meta.json");
+        let meta: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&meta_path).unwrap_or_else(|e| panic!("missing {} ({e})", meta_path.display())),
+        )
+        .unwrap();
+        let tflm = meta["tflm_arena_bytes"].as_u64().expect("meta.json has tflm_arena_bytes") as usize;
+        eprintln!("{name:<24} kiln ARENA_BYTES {arena:>8}  lower bound {lower:>8}  TFLM arena {tflm:>8}");
+        assert_eq!(arena, M::ARENA_BYTES);
+        assert!(lower <= arena && arena <= tflm, "{name}: arena {arena} vs lower bound {lower}, TFLM {tflm}");
+    }
+    row::<HelloWorldInt8>("hello_world_int8", HelloWorldInt8::ARENA_BYTES, HelloWorldInt8::ARENA_LOWER_BOUND);
+    row::<MicroSpeech>("micro_speech_quantized", MicroSpeech::ARENA_BYTES, MicroSpeech::ARENA_LOWER_BOUND);
+    row::<PersonDetect>("person_detect", PersonDetect::ARENA_BYTES, PersonDetect::ARENA_LOWER_BOUND);
+    row::<SimpleAddModel>("simple_add_model", SimpleAddModel::ARENA_BYTES, SimpleAddModel::ARENA_LOWER_BOUND);
+    row::<TestConvModel>("test_conv_model", TestConvModel::ARENA_BYTES, TestConvModel::ARENA_LOWER_BOUND);
+}

@@ -41,53 +41,9 @@ pub fn split_arena(arena: &mut [u8], start: usize, len: usize) -> (&[u8], &mut [
     (before, output, after)
 }
 
-/// `real → int8` exactly as TFLM's QUANTIZE: `round(real / scale)` in f32 (half away from
-/// zero) plus the zero point, saturated.
-#[inline]
-pub fn quantize_s8(real: f32, scale: f32, zero_point: i32) -> i8 {
-    let q = round_half_away(real / scale);
-    // `as i32` saturates (and maps NaN to 0), so no input can overflow here.
-    (q as i32).saturating_add(zero_point).clamp(-128, 127) as i8
-}
-
-/// `int8 → real` exactly as TFLM's DEQUANTIZE: the product is formed in f64, then narrowed.
-#[inline]
-pub fn dequantize_s8(q: i8, scale: f32, zero_point: i32) -> f32 {
-    (scale as f64 * (q as i32 - zero_point) as f64) as f32
-}
-
-/// `f32::round` without `std`: half away from zero.
-#[inline]
-pub fn round_half_away(x: f32) -> f32 {
-    // Beyond 2^23 every f32 is an integer already.
-    if !(x.abs() < 8_388_608.0) {
-        return x;
-    }
-    let t = x.abs() + 0.5;
-    let r = (t as i32) as f32;
-    // `t as i32` truncates; x.abs()+0.5 can round up in f32 for the largest value below .5.
-    let r = if r - x.abs() > 0.5 { r - 1.0 } else { r };
-    if x < 0.0 { -r } else { r }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn round_half_away_matches_std() {
-        extern crate std;
-        let mut x = -300.0f32;
-        while x < 300.0 {
-            for y in [x, x + 0.5, x - 0.5, f32::from_bits(x.to_bits() + 1), 0.49999997] {
-                assert_eq!(round_half_away(y), y.round(), "{y}");
-            }
-            x += 0.37;
-        }
-        for y in [1e10f32, -1e10, 8_388_607.5, -8_388_607.5, 0.0, -0.0] {
-            assert_eq!(round_half_away(y), y.round(), "{y}");
-        }
-    }
 
     #[test]
     fn store_load_round_trip() {

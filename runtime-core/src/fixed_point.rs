@@ -42,7 +42,11 @@ pub const fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
         return x;
     }
     if exponent >= 32 {
-        return if exponent == 32 && x == i32::MIN { -1 } else { 0 };
+        return if exponent == 32 && x == i32::MIN {
+            -1
+        } else {
+            0
+        };
     }
     let mask = ((1u32 << exponent) - 1) as i32;
     let remainder = x & mask;
@@ -70,7 +74,11 @@ const fn wrapping_mul_pot(x: i32, exponent: i32) -> i32 {
 #[inline]
 pub const fn multiply_by_quantized_multiplier(x: i32, rq: Requant) -> i32 {
     let left = if rq.shift > 0 { rq.shift } else { 0 };
-    let right = if rq.shift > 0 { 0 } else { rq.shift.saturating_neg() };
+    let right = if rq.shift > 0 {
+        0
+    } else {
+        rq.shift.saturating_neg()
+    };
     rounding_divide_by_pot(
         saturating_rounding_doubling_high_mul(wrapping_mul_pot(x, left), rq.multiplier),
         right,
@@ -152,8 +160,10 @@ pub const fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> 
             .wrapping_add(x2),
         1,
     );
-    CONSTANT_TERM
-        .wrapping_add(saturating_rounding_doubling_high_mul(CONSTANT_TERM, x.wrapping_add(poly)))
+    CONSTANT_TERM.wrapping_add(saturating_rounding_doubling_high_mul(
+        CONSTANT_TERM,
+        x.wrapping_add(poly),
+    ))
 }
 
 /// gemmlowp `exp_on_negative_values`: `exp(a)` in Q0.31 for `a <= 0` given with `INTEGER_BITS`
@@ -161,7 +171,12 @@ pub const fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> 
 /// barrel shifter over the remaining bits, each multiplying by a constant `exp(-2^k)`.
 #[inline]
 pub const fn exp_on_negative_values<const INTEGER_BITS: i32>(a: i32) -> i32 {
-    const { assert!(INTEGER_BITS >= 0 && INTEGER_BITS <= 29, "format must leave 2 fractional bits") };
+    const {
+        assert!(
+            INTEGER_BITS >= 0 && INTEGER_BITS <= 29,
+            "format must leave 2 fractional bits"
+        )
+    };
     let fractional_bits = 31 - INTEGER_BITS;
     let one_quarter = 1i32 << (fractional_bits - 2);
     let mask = one_quarter - 1;
@@ -247,13 +262,18 @@ pub const fn get_reciprocal(x: i32, x_integer_digits: i32) -> (i32, i32) {
         None => 0,
     };
     let shifted_sum_minus_one = shifted.wrapping_sub(1 << 31) as i32;
-    (one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit)
+    (
+        one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one),
+        num_bits_over_unit,
+    )
 }
 
 /// Shared test helpers: a tiny seeded PRNG and exact reference arithmetic in i128.
 #[cfg(test)]
 pub(crate) mod testing {
+    extern crate std;
     use super::Requant;
+    use std::vec::Vec;
 
     /// SplitMix64: small, seeded, good enough to spread test cases.
     pub struct Rng(u64);
@@ -301,7 +321,10 @@ pub(crate) mod testing {
         }
         /// A realistic requantization factor (as `QuantizeMultiplier` of a real in `2^[-20, 3]`).
         pub fn requant(&mut self) -> Requant {
-            Requant { multiplier: self.range(1 << 30, (1i64 << 31) - 1) as i32, shift: self.range(-20, 3) as i32 }
+            Requant {
+                multiplier: self.range(1 << 30, (1i64 << 31) - 1) as i32,
+                shift: self.range(-20, 3) as i32,
+            }
         }
     }
 
@@ -329,8 +352,23 @@ pub(crate) mod testing {
         let left = rq.shift.max(0) as u32;
         let right = (-rq.shift).max(0) as u32;
         let xl = ((x as i128) << left) as i32 as i128; // wraps mod 2^32 like the C++
-        let high = round_half_up(xl * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+        let high =
+            round_half_up(xl * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
         round_half_away(high, right) as i32
+    }
+
+    /// Folds `-zp · Σ w` into each bias, for filters whose output channels are contiguous rows.
+    pub fn fold_bias(bias: &[i32], filter: &[u8], zp: i32) -> Vec<i32> {
+        let per = filter.len() / bias.len();
+        bias.iter()
+            .zip(filter.chunks_exact(per))
+            .map(|(&b, f)| b.wrapping_sub(zp.wrapping_mul(f.iter().map(|&w| w as i8 as i32).sum())))
+            .collect()
+    }
+
+    /// Kernel params hold `&'static` slices; tests leak their small vectors.
+    pub fn leak<T>(v: Vec<T>) -> &'static [T] {
+        Vec::leak(v)
     }
 
     /// TFLM's output stage: requantize, add the output zero point, clamp, store as a byte.
@@ -350,13 +388,27 @@ mod tests {
         let mut rng = Rng::new(1);
         for _ in 0..200_000 {
             let (a, b) = (rng.edgy_i32(), rng.edgy_i32());
-            let exact = round_half_up(a as i128 * b as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
-            assert_eq!(saturating_rounding_doubling_high_mul(a, b) as i128, exact, "{a} {b}");
+            let exact =
+                round_half_up(a as i128 * b as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+            assert_eq!(
+                saturating_rounding_doubling_high_mul(a, b) as i128,
+                exact,
+                "{a} {b}"
+            );
         }
-        assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN), i32::MAX);
-        assert_eq!(saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX), -i32::MAX);
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN),
+            i32::MAX
+        );
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX),
+            -i32::MAX
+        );
         // Ties: -1/2 rounds up to 0, +1/2 rounds up to 1.
-        assert_eq!(saturating_rounding_doubling_high_mul(-(1 << 15), 1 << 15), 0);
+        assert_eq!(
+            saturating_rounding_doubling_high_mul(-(1 << 15), 1 << 15),
+            0
+        );
         assert_eq!(saturating_rounding_doubling_high_mul(1 << 15, 1 << 15), 1);
     }
 
@@ -366,12 +418,19 @@ mod tests {
         for _ in 0..200_000 {
             let x = rng.edgy_i32();
             let e = rng.range(-3, 40) as i32;
-            let exact = if e <= 0 { x as i128 } else { round_half_away(x as i128, e as u32) };
+            let exact = if e <= 0 {
+                x as i128
+            } else {
+                round_half_away(x as i128, e as u32)
+            };
             assert_eq!(rounding_divide_by_pot(x, e) as i128, exact, "{x} >> {e}");
         }
         for x in -100..100 {
             for e in 0..8 {
-                assert_eq!(rounding_divide_by_pot(x, e) as i128, round_half_away(x as i128, e as u32));
+                assert_eq!(
+                    rounding_divide_by_pot(x, e) as i128,
+                    round_half_away(x as i128, e as u32)
+                );
             }
         }
         assert_eq!(rounding_divide_by_pot(i32::MIN, 32), -1);
@@ -385,16 +444,38 @@ mod tests {
         let mut rng = Rng::new(3);
         for _ in 0..200_000 {
             let x = rng.edgy_i32();
-            let rq = Requant { multiplier: rng.edgy_i32().max(0), shift: rng.range(-40, 31) as i32 };
-            assert_eq!(multiply_by_quantized_multiplier(x, rq), ref_mbqm(x, rq), "{x} {rq:?}");
+            let rq = Requant {
+                multiplier: rng.edgy_i32().max(0),
+                shift: rng.range(-40, 31) as i32,
+            };
+            assert_eq!(
+                multiply_by_quantized_multiplier(x, rq),
+                ref_mbqm(x, rq),
+                "{x} {rq:?}"
+            );
             if rq.shift <= 0 {
-                assert_eq!(multiply_by_quantized_multiplier_smaller_than_one_exp(x, rq), ref_mbqm(x, rq));
+                assert_eq!(
+                    multiply_by_quantized_multiplier_smaller_than_one_exp(x, rq),
+                    ref_mbqm(x, rq)
+                );
             }
         }
         // Extreme shifts never panic.
         for s in [i32::MIN, -1000, 1000, i32::MAX] {
-            let _ = multiply_by_quantized_multiplier(12345, Requant { multiplier: 1 << 30, shift: s });
-            let _ = multiply_by_quantized_multiplier_smaller_than_one_exp(-5, Requant { multiplier: 1 << 30, shift: s });
+            let _ = multiply_by_quantized_multiplier(
+                12345,
+                Requant {
+                    multiplier: 1 << 30,
+                    shift: s,
+                },
+            );
+            let _ = multiply_by_quantized_multiplier_smaller_than_one_exp(
+                -5,
+                Requant {
+                    multiplier: 1 << 30,
+                    shift: s,
+                },
+            );
             let _ = saturating_rounding_multiply_by_pot(7, s);
         }
     }
@@ -428,7 +509,10 @@ mod tests {
         let mut rng = Rng::new(5);
         for _ in 0..100_000 {
             let (a, b) = (rng.edgy_i32(), rng.edgy_i32());
-            assert_eq!(rounding_half_sum(a, b) as i128, round_half_away(a as i128 + b as i128, 1));
+            assert_eq!(
+                rounding_half_sum(a, b) as i128,
+                round_half_away(a as i128 + b as i128, 1)
+            );
         }
     }
 
@@ -443,11 +527,16 @@ mod tests {
             let a = -(rng.range(0, i32::MAX as i64) as i32);
             let got = q(exp_on_negative_values::<5>(a), 31);
             let want = q(a, 26).exp();
-            assert!((got - want).abs() < 2e-7 + want * 1e-6, "exp({}) = {got}, want {want}", q(a, 26));
+            assert!(
+                (got - want).abs() < 2e-7 + want * 1e-6,
+                "exp({}) = {got}, want {want}",
+                q(a, 26)
+            );
         }
         assert_eq!(exp_on_negative_values::<5>(0), i32::MAX);
         // Integer-bit counts above 5 clamp below −32 to exactly 0.
-        assert_eq!(exp_on_negative_values::<6>(-(33 << 24)), 0);
+        assert_eq!(exp_on_negative_values::<6>(-(33 << 25)), 0);
+        assert!(exp_on_negative_values::<6>(-(10 << 25)) > 0);
         for a in [-(1 << 28), -(1 << 20), -1, i32::MIN] {
             let got = q(exp_on_negative_values::<3>(a), 31);
             assert!((got - q(a, 28).exp()).abs() < 1e-6);

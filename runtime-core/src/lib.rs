@@ -18,5 +18,6 @@ mod model;
 pub mod ops;
 
 pub use kiln_macros::include_model;
-pub use element::{dequantize_s8, quantize_s8, round_half_away, split_arena, Element};
+pub use element::{split_arena, Element};
+pub use ops::{dequantize_s8, quantize_s8};
 pub use model::{Aligned, DType, Model, RunError, TensorInfo};

@@ -1,0 +1,262 @@
+//! ADD, int8 with rank-4 broadcasting (TFLM `reference_integer_ops::Add` /
+//! `BroadcastAdd6DSlow`, which share the per-element `AddFunc`).
+
+use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
+
+/// Static parameters of one ADD (TFLM `ArithmeticParams`); shapes extended to rank 4 by codegen.
+#[derive(Clone, Copy, Debug)]
+pub struct AddParams {
+    /// `-input1_zero_point`.
+    pub input1_offset: i32,
+    /// `-input2_zero_point`.
+    pub input2_offset: i32,
+    /// 20 for int8.
+    pub left_shift: i32,
+    /// Shifts are ≤ 0 (`QuantizeMultiplierSmallerThanOneExp`).
+    pub input1_requant: Requant,
+    pub input2_requant: Requant,
+    pub output_requant: Requant,
+    /// Output zero point.
+    pub output_offset: i32,
+    pub act_min: i32,
+    pub act_max: i32,
+    pub input1_shape: [usize; 4],
+    pub input2_shape: [usize; 4],
+    pub output_shape: [usize; 4],
+}
+
+/// TFLM `AddFunc`: both inputs are shifted left by `left_shift` and rescaled to a common
+/// scale, summed, rescaled to the output scale. Arithmetic wraps where the C++ int32 would.
+#[inline(always)]
+fn add_one(p: &AddParams, x: u8, y: u8) -> u8 {
+    let a = p.input1_offset.wrapping_add(i32::from(x as i8));
+    let b = p.input2_offset.wrapping_add(i32::from(y as i8));
+    let a = multiply_by_quantized_multiplier_smaller_than_one_exp(
+        shl(a, p.left_shift),
+        p.input1_requant,
+    );
+    let b = multiply_by_quantized_multiplier_smaller_than_one_exp(
+        shl(b, p.left_shift),
+        p.input2_requant,
+    );
+    multiply_by_quantized_multiplier_smaller_than_one_exp(a.wrapping_add(b), p.output_requant)
+        .wrapping_add(p.output_offset)
+        .max(p.act_min)
+        .min(p.act_max) as u8
+}
+
+/// `x · 2^s` wrapping (`x * (1 << s)` in the C++), total for any `s`.
+#[inline(always)]
+fn shl(x: i32, s: i32) -> i32 {
+    match 1i32.checked_shl(s as u32) {
+        Some(f) if s >= 0 => x.wrapping_mul(f),
+        _ => 0,
+    }
+}
+
+/// Element strides of an input broadcast to the output shape (0 along broadcast axes).
+#[inline]
+fn broadcast_strides(shape: [usize; 4], out: [usize; 4]) -> [usize; 4] {
+    let mut strides = [0; 4];
+    let mut s = 1;
+    for d in (0..4).rev() {
+        strides[d] = if shape[d] == 1 && out[d] != 1 { 0 } else { s };
+        s *= shape[d];
+    }
+    strides
+}
+
+/// ADD int8, bit-exact with TFLM. Equal shapes take a flat elementwise loop; otherwise numpy
+/// broadcasting over the rank-4 shapes, with the innermost axis specialised for the common
+/// "one side constant along the channel axis" cases.
+pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    if p.input1_shape == p.input2_shape {
+        for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
+            *o = add_one(p, x, y);
+        }
+        return;
+    }
+    let out = p.output_shape;
+    let s1 = broadcast_strides(p.input1_shape, out);
+    let s2 = broadcast_strides(p.input2_shape, out);
+    let inner = out[3];
+    if inner == 0 {
+        return;
+    }
+    let mut rows = output.chunks_exact_mut(inner);
+    for i0 in 0..out[0] {
+        for i1 in 0..out[1] {
+            for i2 in 0..out[2] {
+                let Some(row) = rows.next() else { return };
+                let o1 = i0 * s1[0] + i1 * s1[1] + i2 * s1[2];
+                let o2 = i0 * s2[0] + i1 * s2[1] + i2 * s2[2];
+                match (s1[3], s2[3]) {
+                    (1, 1) => {
+                        for ((o, &x), &y) in row
+                            .iter_mut()
+                            .zip(&input1[o1..o1 + inner])
+                            .zip(&input2[o2..o2 + inner])
+                        {
+                            *o = add_one(p, x, y);
+                        }
+                    }
+                    (1, 0) => {
+                        let y = input2[o2];
+                        for (o, &x) in row.iter_mut().zip(&input1[o1..o1 + inner]) {
+                            *o = add_one(p, x, y);
+                        }
+                    }
+                    (0, 1) => {
+                        let x = input1[o1];
+                        for (o, &y) in row.iter_mut().zip(&input2[o2..o2 + inner]) {
+                            *o = add_one(p, x, y);
+                        }
+                    }
+                    _ => {
+                        let v = add_one(p, input1[o1], input2[o2]);
+                        row.fill(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::fixed_point::testing::{round_half_away, round_half_up, Rng};
+    use std::{vec, vec::Vec};
+
+    /// Exact `MultiplyByQuantizedMultiplierSmallerThanOneExp`.
+    fn ref_mul(x: i64, rq: Requant) -> i64 {
+        let x = x as i32 as i128;
+        let high =
+            round_half_up(x * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+        round_half_away(high, (-rq.shift) as u32) as i64
+    }
+
+    fn ref_add(p: &AddParams, x: i8, y: i8) -> u8 {
+        let a = ref_mul(
+            (x as i64 + p.input1_offset as i64) << p.left_shift,
+            p.input1_requant,
+        );
+        let b = ref_mul(
+            (y as i64 + p.input2_offset as i64) << p.left_shift,
+            p.input2_requant,
+        );
+        let o = ref_mul(a + b, p.output_requant) + p.output_offset as i64;
+        o.max(p.act_min as i64).min(p.act_max as i64) as i8 as u8
+    }
+
+    /// Realistic ADD parameters from two input scales and an output scale (TFLM's Prepare).
+    fn params(rng: &mut Rng, s1: [usize; 4], s2: [usize; 4], out: [usize; 4]) -> AddParams {
+        let quant = |real: f64| -> Requant {
+            let (mut f, mut e) = (real, 0);
+            while f >= 1.0 {
+                f /= 2.0;
+                e += 1;
+            }
+            while f < 0.5 {
+                f *= 2.0;
+                e -= 1;
+            }
+            let mut m = (f * (1u64 << 31) as f64).round() as i64;
+            if m == 1 << 31 {
+                m /= 2;
+                e += 1;
+            }
+            Requant {
+                multiplier: m as i32,
+                shift: e,
+            }
+        };
+        let sc = |rng: &mut Rng| 0.001 + (rng.next_u64() % 1000) as f64 / 10000.0;
+        let (in1, in2, o) = (sc(rng), sc(rng), sc(rng));
+        let twice_max = 2.0 * in1.max(in2);
+        AddParams {
+            input1_offset: -(rng.range(-128, 127) as i32),
+            input2_offset: -(rng.range(-128, 127) as i32),
+            left_shift: 20,
+            input1_requant: quant(in1 / twice_max),
+            input2_requant: quant(in2 / twice_max),
+            output_requant: quant(twice_max / ((1 << 20) as f64 * o)),
+            output_offset: rng.range(-128, 127) as i32,
+            act_min: if rng.bool() {
+                -128
+            } else {
+                rng.range(-128, 0) as i32
+            },
+            act_max: if rng.bool() {
+                127
+            } else {
+                rng.range(0, 127) as i32
+            },
+            input1_shape: s1,
+            input2_shape: s2,
+            output_shape: out,
+        }
+    }
+
+    #[test]
+    fn matches_naive_broadcast_add() {
+        let mut rng = Rng::new(60);
+        for case in 0..3000 {
+            let out: [usize; 4] = core::array::from_fn(|_| rng.usize(1, 5));
+            let mut s1 = out;
+            let mut s2 = out;
+            if case % 4 != 0 {
+                for d in 0..4 {
+                    match rng.usize(0, 3) {
+                        0 => s1[d] = 1,
+                        1 => s2[d] = 1,
+                        _ => {}
+                    }
+                }
+            }
+            let p = params(&mut rng, s1, s2, out);
+            let mut a = vec![0u8; s1.iter().product()];
+            let mut b = vec![0u8; s2.iter().product()];
+            rng.fill(&mut a);
+            rng.fill(&mut b);
+            let idx = |s: [usize; 4], i: [usize; 4]| -> usize {
+                (0..4).fold(0, |acc, d| acc * s[d] + if s[d] == 1 { 0 } else { i[d] })
+            };
+            let mut want = Vec::new();
+            for i0 in 0..out[0] {
+                for i1 in 0..out[1] {
+                    for i2 in 0..out[2] {
+                        for i3 in 0..out[3] {
+                            let i = [i0, i1, i2, i3];
+                            want.push(ref_add(&p, a[idx(s1, i)] as i8, b[idx(s2, i)] as i8));
+                        }
+                    }
+                }
+            }
+            let mut got = vec![0u8; want.len()];
+            add_s8(&p, &a, &b, &mut got);
+            assert_eq!(got, want, "case {case}: {s1:?} + {s2:?}");
+        }
+    }
+
+    #[test]
+    fn exhaustive_elementwise() {
+        let mut rng = Rng::new(61);
+        for _ in 0..20 {
+            let p = params(
+                &mut rng,
+                [1, 1, 256, 256],
+                [1, 1, 256, 256],
+                [1, 1, 256, 256],
+            );
+            let a: Vec<u8> = (0..65536u32).map(|i| (i >> 8) as u8).collect();
+            let b: Vec<u8> = (0..65536u32).map(|i| i as u8).collect();
+            let mut got = vec![0u8; 65536];
+            add_s8(&p, &a, &b, &mut got);
+            for i in 0..65536 {
+                assert_eq!(got[i], ref_add(&p, a[i] as i8, b[i] as i8));
+            }
+        }
+    }
+}

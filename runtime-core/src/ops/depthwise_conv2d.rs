@@ -1,0 +1,250 @@
+//! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
+
+use super::conv2d::{output_s8, tap_coord, tap_range};
+use crate::fixed_point::Requant;
+
+/// Static parameters of one DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
+/// `out_c = in_c · depth_multiplier` and output channel `oc = ic · depth_multiplier + m`.
+#[derive(Clone, Copy, Debug)]
+pub struct DepthwiseConv2dParams {
+    /// NHWC.
+    pub input: [usize; 4],
+    /// NHWC.
+    pub output: [usize; 4],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// Rows above, columns left (TFLM padding offsets).
+    pub pad: [usize; 2],
+    pub depth_multiplier: usize,
+    pub input_zero_point: i32,
+    pub output_zero_point: i32,
+    pub act_min: i32,
+    pub act_max: i32,
+    /// Folded bias `bias[c] - input_zero_point · Σ filter[.., c]`, one per output channel.
+    pub bias: &'static [i32],
+    /// Length 1 (per-tensor) or one per output channel.
+    pub requant: &'static [Requant],
+}
+
+/// Output channels accumulated at once (an i32 array on the stack).
+const BLOCK: usize = 64;
+
+/// DEPTHWISE_CONV_2D int8, bit-exact with TFLM.
+///
+/// Per output pixel, channels are processed in blocks of up to 64 accumulators; each filter tap
+/// adds `w · x` across the block (a contiguous, vectorizable loop), taps outside the image add
+/// `w · input_zero_point` (see the folded-bias contract in `ops`). The valid tap window is
+/// clamped per output row/column, so the only per-tap branch is "inside or padded".
+pub fn depthwise_conv2d_s8(
+    p: &DepthwiseConv2dParams,
+    input: &[u8],
+    filter: &[u8],
+    output: &mut [u8],
+) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let dm = p.depth_multiplier.max(1);
+    let zp = p.input_zero_point;
+    if out_c == 0 || in_c == 0 || p.requant.is_empty() {
+        return;
+    }
+    let per_channel = p.requant.len() > 1;
+    // Blocks hold whole input channels (a multiple of `dm` outputs) when dm fits in a block.
+    let block = if dm <= BLOCK {
+        (BLOCK / dm) * dm
+    } else {
+        BLOCK
+    };
+    let in_img = in_h * in_w * in_c;
+
+    let mut out_pixels = output.chunks_exact_mut(out_c);
+    for b in 0..batches {
+        let image = &input[b * in_img..(b + 1) * in_img];
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let mut c0 = 0;
+                for out_block in out_px.chunks_mut(block) {
+                    let len = out_block.len();
+                    let mut acc = [0i32; BLOCK];
+                    let acc = &mut acc[..len];
+                    acc.copy_from_slice(&p.bias[c0..c0 + len]);
+                    for ky in 0..k_h {
+                        let row_inside = (ky0..ky1).contains(&ky);
+                        for kx in 0..k_w {
+                            let taps = &filter[(ky * k_w + kx) * out_c + c0..][..len];
+                            if row_inside && (kx0..kx1).contains(&kx) {
+                                let iy = tap_coord(iy_origin, ky, dil_h);
+                                let ix = tap_coord(ix_origin, kx, dil_w);
+                                let px = &image[(iy * in_w + ix) * in_c..][..in_c];
+                                accumulate(acc, taps, px, c0, dm);
+                            } else if zp != 0 {
+                                for (a, &w) in acc.iter_mut().zip(taps) {
+                                    *a = a.wrapping_add(i32::from(w as i8) * zp);
+                                }
+                            }
+                        }
+                    }
+                    for (j, (o, &a)) in out_block.iter_mut().zip(acc.iter()).enumerate() {
+                        let rq = p.requant[if per_channel { c0 + j } else { 0 }];
+                        *o = output_s8(a, rq, p.output_zero_point, p.act_min, p.act_max);
+                    }
+                    c0 += len;
+                }
+            }
+        }
+    }
+}
+
+/// `acc[j] += w[j] · x[(c0 + j) / dm]` for one input pixel `px`.
+#[inline(always)]
+fn accumulate(acc: &mut [i32], taps: &[u8], px: &[u8], c0: usize, dm: usize) {
+    let mac =
+        |a: &mut i32, w: u8, x: u8| *a = a.wrapping_add(i32::from(w as i8) * i32::from(x as i8));
+    if dm == 1 {
+        for ((a, &w), &x) in acc.iter_mut().zip(taps).zip(&px[c0..]) {
+            mac(a, w, x);
+        }
+    } else if c0 % dm == 0 && dm <= BLOCK {
+        // Blocks start on an input channel: each input value feeds `dm` consecutive outputs.
+        for ((a, w), &x) in acc.chunks_mut(dm).zip(taps.chunks(dm)).zip(&px[c0 / dm..]) {
+            for (a, &w) in a.iter_mut().zip(w) {
+                mac(a, w, x);
+            }
+        }
+    } else {
+        for (j, (a, &w)) in acc.iter_mut().zip(taps).enumerate() {
+            mac(a, w, px[(c0 + j) / dm]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::fixed_point::testing::{leak, ref_output, Rng};
+    use std::{vec, vec::Vec};
+
+    /// Naive TFLM-style depthwise convolution: unfolded bias, padded taps skipped.
+    fn reference(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], bias: &[i32]) -> Vec<u8> {
+        let [n, ih, iw, ic] = p.input;
+        let [_, oh, ow, oc] = p.output;
+        let [kh, kw] = p.kernel;
+        let dm = p.depth_multiplier;
+        let mut out = vec![0u8; n * oh * ow * oc];
+        for b in 0..n {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    for ci in 0..ic {
+                        for m in 0..dm {
+                            let c = ci * dm + m;
+                            let mut acc = bias[c] as i64;
+                            for ky in 0..kh {
+                                for kx in 0..kw {
+                                    let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
+                                        - p.pad[0] as i64;
+                                    let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
+                                        - p.pad[1] as i64;
+                                    if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
+                                        continue;
+                                    }
+                                    let x = input
+                                        [((b * ih + iy as usize) * iw + ix as usize) * ic + ci]
+                                        as i8 as i64;
+                                    let w = filter[(ky * kw + kx) * oc + c] as i8 as i64;
+                                    acc += w * (x - p.input_zero_point as i64);
+                                }
+                            }
+                            let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                            out[((b * oh + oy) * ow + ox) * oc + c] =
+                                ref_output(acc, rq, p.output_zero_point, p.act_min, p.act_max);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_naive_depthwise_convolution() {
+        let mut rng = Rng::new(20);
+        for case in 0..1500 {
+            let dm = match case % 7 {
+                0 => rng.usize(2, 9),
+                1 => [63, 64, 65, 100][rng.usize(0, 3)],
+                _ => 1,
+            };
+            let ic = if dm > 10 {
+                rng.usize(1, 2)
+            } else {
+                rng.usize(1, 70)
+            };
+            let oc = ic * dm;
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let (dh, dw) = if rng.usize(0, 3) == 0 {
+                (rng.usize(1, 3), rng.usize(1, 3))
+            } else {
+                (1, 1)
+            };
+            let (ih, iw) = (rng.usize(1, 8), rng.usize(1, 8));
+            let (ph, pw) = (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1));
+            let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
+            let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
+            let n = rng.usize(1, 2);
+            let mut input = vec![0u8; n * ih * iw * ic];
+            let mut filter = vec![0u8; kh * kw * oc];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let zp = rng.range(-128, 127) as i32;
+            let folded: Vec<i32> = (0..oc)
+                .map(|c| {
+                    let s: i32 = (0..kh * kw).map(|t| filter[t * oc + c] as i8 as i32).sum();
+                    bias[c].wrapping_sub(zp.wrapping_mul(s))
+                })
+                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| rng.requant())
+                .collect();
+            let p = DepthwiseConv2dParams {
+                input: [n, ih, iw, ic],
+                output: [n, oh, ow, oc],
+                kernel: [kh, kw],
+                stride: [sh, sw],
+                dilation: [dh, dw],
+                pad: [ph, pw],
+                depth_multiplier: dm,
+                input_zero_point: zp,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: if rng.bool() {
+                    -128
+                } else {
+                    rng.range(-128, 0) as i32
+                },
+                act_max: if rng.bool() {
+                    127
+                } else {
+                    rng.range(0, 127) as i32
+                },
+                bias: leak(folded),
+                requant: leak(requant),
+            };
+            let want = reference(&p, &input, &filter, &bias);
+            let mut got = vec![0u8; want.len()];
+            depthwise_conv2d_s8(&p, &input, &filter, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! FULLY_CONNECTED, int8 (TFLM `reference_integer_ops::FullyConnected` /
+//! `FullyConnectedPerChannel`; both share this arithmetic when the weight zero point is 0, as
+//! the int8 quantization spec requires).
+
+use super::conv2d::{dot_s8, output_s8};
+use crate::fixed_point::Requant;
+
+/// Static parameters of one FULLY_CONNECTED; filter `[output_depth, input_depth]`.
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedParams {
+    pub batches: usize,
+    pub input_depth: usize,
+    pub output_depth: usize,
+    pub output_zero_point: i32,
+    pub act_min: i32,
+    pub act_max: i32,
+    /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, len `output_depth`.
+    pub bias: &'static [i32],
+    /// Length 1 (per-tensor) or `output_depth` (per-channel).
+    pub requant: &'static [Requant],
+}
+
+/// FULLY_CONNECTED int8, bit-exact with TFLM: per output, `bias + Σ x · w` (wrapping i32),
+/// then TFLM's double-rounding `MultiplyByQuantizedMultiplier`, output zero point and clamp.
+pub fn fully_connected_s8(
+    p: &FullyConnectedParams,
+    input: &[u8],
+    filter: &[u8],
+    output: &mut [u8],
+) {
+    let (depth, out_depth) = (p.input_depth, p.output_depth);
+    if out_depth == 0 || p.requant.is_empty() {
+        return;
+    }
+    let per_channel = p.requant.len() > 1;
+    for (b, out_row) in output
+        .chunks_exact_mut(out_depth)
+        .take(p.batches)
+        .enumerate()
+    {
+        let in_row = &input[b * depth..(b + 1) * depth];
+        for (c, (o, &bias)) in out_row.iter_mut().zip(p.bias).enumerate() {
+            let acc = bias.wrapping_add(dot_s8(&filter[c * depth..(c + 1) * depth], in_row));
+            let rq = p.requant[if per_channel { c } else { 0 }];
+            *o = output_s8(acc, rq, p.output_zero_point, p.act_min, p.act_max);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::fixed_point::testing::{fold_bias, leak, ref_output, Rng};
+    use std::{vec, vec::Vec};
+
+    #[test]
+    fn matches_naive_fully_connected() {
+        let mut rng = Rng::new(30);
+        for case in 0..2000 {
+            let batches = rng.usize(1, 3);
+            let depth = if case % 10 == 0 {
+                rng.usize(200, 1200)
+            } else {
+                rng.usize(1, 40)
+            };
+            let out_depth = rng.usize(1, 20);
+            let mut input = vec![0u8; batches * depth];
+            let mut filter = vec![0u8; out_depth * depth];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..out_depth)
+                .map(|_| rng.range(-100_000, 100_000) as i32)
+                .collect();
+            let zp = rng.range(-128, 127) as i32;
+            let requant: Vec<Requant> = (0..if rng.bool() { out_depth } else { 1 })
+                .map(|_| rng.requant())
+                .collect();
+            let p = FullyConnectedParams {
+                batches,
+                input_depth: depth,
+                output_depth: out_depth,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: if rng.bool() {
+                    -128
+                } else {
+                    rng.range(-128, 0) as i32
+                },
+                act_max: if rng.bool() {
+                    127
+                } else {
+                    rng.range(0, 127) as i32
+                },
+                bias: leak(fold_bias(&bias, &filter, zp)),
+                requant: leak(requant),
+            };
+            let mut want = vec![0u8; batches * out_depth];
+            for b in 0..batches {
+                for c in 0..out_depth {
+                    let acc: i64 = bias[c] as i64
+                        + (0..depth)
+                            .map(|d| {
+                                filter[c * depth + d] as i8 as i64
+                                    * (input[b * depth + d] as i8 as i64 - zp as i64)
+                            })
+                            .sum::<i64>();
+                    let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                    want[b * out_depth + c] =
+                        ref_output(acc, rq, p.output_zero_point, p.act_min, p.act_max);
+                }
+            }
+            let mut got = vec![0u8; want.len()];
+            fully_connected_s8(&p, &input, &filter, &mut got);
+            assert_eq!(got, want, "case {case}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM `reference_integer_ops::AveragePool` / `MaxPool`).
+//! Input and output share quantization, so there is no requantization.
+
+use super::conv2d::tap_range;
+
+/// Static parameters of one pooling op.
+#[derive(Clone, Copy, Debug)]
+pub struct Pool2dParams {
+    /// NHWC.
+    pub input: [usize; 4],
+    /// NHWC.
+    pub output: [usize; 4],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    /// Rows above, columns left (TFLM padding offsets).
+    pub pad: [usize; 2],
+    pub act_min: i32,
+    pub act_max: i32,
+}
+
+/// Channels reduced at once (an i32 array on the stack).
+const BLOCK: usize = 64;
+
+/// Shared driver: for every output pixel and block of channels, folds `step` over the window's
+/// real (non-padded) taps starting from `init`, then maps each accumulator with `finish`
+/// (which also receives the number of real taps).
+#[inline(always)]
+fn pool(
+    p: &Pool2dParams,
+    input: &[u8],
+    output: &mut [u8],
+    init: i32,
+    step: impl Fn(i32, i32) -> i32,
+    finish: impl Fn(i32, i32) -> i32,
+) {
+    let [batches, in_h, in_w, depth] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [pad_h, pad_w] = p.pad;
+    if depth == 0 {
+        return;
+    }
+    let in_img = in_h * in_w * depth;
+    let mut out_pixels = output.chunks_exact_mut(depth);
+    for b in 0..batches {
+        let image = &input[b * in_img..(b + 1) * in_img];
+        for oy in 0..out_h {
+            let (ky0, ky1, iy0) = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
+            for ox in 0..out_w {
+                let (kx0, kx1, ix0) = tap_range(ox, stride_w, pad_w, 1, k_w, in_w);
+                let count = ((ky1 - ky0) * (kx1 - kx0)) as i32;
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let mut c0 = 0;
+                for out_block in out_px.chunks_mut(BLOCK) {
+                    let len = out_block.len();
+                    let mut acc = [init; BLOCK];
+                    let acc = &mut acc[..len];
+                    for ky in ky0..ky1 {
+                        let iy = (iy0 + ky as isize) as usize;
+                        for kx in kx0..kx1 {
+                            let ix = (ix0 + kx as isize) as usize;
+                            let px = &image[(iy * in_w + ix) * depth + c0..][..len];
+                            for (a, &x) in acc.iter_mut().zip(px) {
+                                *a = step(*a, i32::from(x as i8));
+                            }
+                        }
+                    }
+                    for (o, &a) in out_block.iter_mut().zip(acc.iter()) {
+                        *o = finish(a, count).max(p.act_min).min(p.act_max) as u8;
+                    }
+                    c0 += len;
+                }
+            }
+        }
+    }
+}
+
+/// AVERAGE_POOL_2D int8, bit-exact with TFLM: the sum of the window's real taps divided by
+/// their count, rounded half away from zero (`(sum ± count/2) / count`, truncating).
+/// A window with no real taps (where TFLM reports an error) yields 0 before clamping.
+pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
+    pool(
+        p,
+        input,
+        output,
+        0,
+        |acc, x| acc.wrapping_add(x),
+        |sum, count| {
+            if count == 0 {
+                0
+            } else if sum > 0 {
+                sum.wrapping_add(count / 2) / count
+            } else {
+                sum.wrapping_sub(count / 2) / count
+            }
+        },
+    );
+}
+
+/// MAX_POOL_2D int8, bit-exact with TFLM: the maximum over the window's real taps (−128 for a
+/// window with none), clamped to the activation range.
+pub fn max_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
+    pool(
+        p,
+        input,
+        output,
+        i32::from(i8::MIN),
+        |acc, x| acc.max(x),
+        |m, _| m,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::{vec, vec::Vec};
+
+    fn reference(p: &Pool2dParams, input: &[u8], average: bool) -> Vec<u8> {
+        let [n, ih, iw, d] = p.input;
+        let [_, oh, ow, _] = p.output;
+        let mut out = vec![0u8; n * oh * ow * d];
+        for b in 0..n {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    for c in 0..d {
+                        let mut vals = Vec::new();
+                        for ky in 0..p.kernel[0] {
+                            for kx in 0..p.kernel[1] {
+                                let iy = (oy * p.stride[0] + ky) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx) as i64 - p.pad[1] as i64;
+                                if iy >= 0 && ix >= 0 && iy < ih as i64 && ix < iw as i64 {
+                                    vals.push(
+                                        input[((b * ih + iy as usize) * iw + ix as usize) * d + c]
+                                            as i8 as i64,
+                                    );
+                                }
+                            }
+                        }
+                        let v = if average {
+                            if vals.is_empty() {
+                                0
+                            } else {
+                                // Exact rational mean, rounded half away from zero.
+                                let (s, k) = (vals.iter().sum::<i64>(), vals.len() as i64);
+                                let q = (2 * s.abs() + k) / (2 * k);
+                                if s < 0 {
+                                    -q
+                                } else {
+                                    q
+                                }
+                            }
+                        } else {
+                            vals.iter().copied().max().unwrap_or(-128)
+                        };
+                        out[((b * oh + oy) * ow + ox) * d + c] =
+                            v.max(p.act_min as i64).min(p.act_max as i64) as i8 as u8;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_naive_pools() {
+        let mut rng = Rng::new(40);
+        for case in 0..2000 {
+            let (kh, kw) = (rng.usize(1, 5), rng.usize(1, 5));
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
+            let (ph, pw) = (rng.usize(0, kh), rng.usize(0, kw));
+            let oh = (ih + ph + rng.usize(0, ph)).saturating_sub(kh) / sh + 1;
+            let ow = (iw + pw + rng.usize(0, pw)).saturating_sub(kw) / sw + 1;
+            let d = if case % 4 == 0 {
+                rng.usize(60, 140)
+            } else {
+                rng.usize(1, 8)
+            };
+            let n = rng.usize(1, 2);
+            let mut input = vec![0u8; n * ih * iw * d];
+            rng.fill(&mut input);
+            let p = Pool2dParams {
+                input: [n, ih, iw, d],
+                output: [n, oh, ow, d],
+                kernel: [kh, kw],
+                stride: [sh, sw],
+                pad: [ph, pw],
+                act_min: if rng.bool() {
+                    -128
+                } else {
+                    rng.range(-128, 0) as i32
+                },
+                act_max: if rng.bool() {
+                    127
+                } else {
+                    rng.range(0, 127) as i32
+                },
+            };
+            for average in [false, true] {
+                let want = reference(&p, &input, average);
+                let mut got = vec![0u8; want.len()];
+                if average {
+                    average_pool2d_s8(&p, &input, &mut got);
+                } else {
+                    max_pool2d_s8(&p, &input, &mut got);
+                }
+                assert_eq!(got, want, "case {case} average={average}: {p:?}");
+            }
+        }
+    }
+}

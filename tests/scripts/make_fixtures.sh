@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Rebuilds every committed test fixture:
+#   tests/fixtures/zoo/*.tflite + manifest.json   (make_zoo.py, TensorFlow 2.21, zoo venv)
+#   tests/fixtures/digits/                         (make_zoo.py writes the inputs/labels,
+#                                                   make_goldens.py the TFLM outputs/accuracy)
+#   tests/fixtures/golden/<model>/                 (make_goldens.py, TFLM, oracle venv)
+# Usage: tests/scripts/make_fixtures.sh [MODEL_NAME...]   (default: the whole zoo)
+# Venvs: .venv-zoo and .venv-oracle at the repo root (gitignored), created or refreshed by venv.sh.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+zoo_py=$("$here/venv.sh" zoo "$repo/.venv-zoo")
+oracle_py=$("$here/venv.sh" oracle "$repo/.venv-oracle")
+
+fixtures="$repo/tests/fixtures"
+"$zoo_py" "$here/make_zoo.py" --out "$fixtures/zoo" --digits "$fixtures/digits" "$@"
+
+if [ $# -gt 0 ]; then
+  models=()
+  for n in "$@"; do
+    [ -f "$fixtures/zoo/$n.tflite" ] && models+=("$fixtures/zoo/$n.tflite")
+  done
+else
+  # Whole zoo: drop goldens of models that no longer exist.
+  rm -rf "$fixtures/golden"
+  models=("$fixtures/zoo/"*.tflite)
+fi
+if [ ${#models[@]} -gt 0 ]; then
+  "$oracle_py" "$here/make_goldens.py" --out "$fixtures/golden" --digits "$fixtures/digits" "${models[@]}"
+fi
+du -sh "$fixtures/zoo" "$fixtures/golden" "$fixtures/digits"

@@ -8,8 +8,14 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// Bit-exact on every golden input, and an arena no larger than TFLM's tensor area.
 fn assert_zoo_model<M: kiln::Model + Default>(stem: &str) {
-    kiln_tests::assert_bit_exact::<M>(fixtures().join("golden").join(stem), 200);
+    let dir = fixtures().join("golden").join(stem);
+    kiln_tests::assert_bit_exact::<M>(&dir, 200);
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    let head = meta["tflm_arena_head_bytes"].as_u64().expect("meta.json has tflm_arena_head_bytes") as usize;
+    eprintln!("{stem}: ARENA_BYTES {} vs TFLM tensor arena {head}", M::ARENA_BYTES);
+    assert!(M::ARENA_BYTES <= head, "{stem}: kiln arena {} exceeds TFLM's {head}", M::ARENA_BYTES);
 }
 
 include!(concat!(env!("OUT_DIR"), "/zoo_tests.rs"));

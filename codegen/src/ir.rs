@@ -130,9 +130,18 @@ impl Tensor {
         self.data.is_some()
     }
 
-    /// Human-readable reference for error messages: `tensor #3 "conv/Relu"`.
+    /// Human-readable reference for error messages: ``tensor #3 `conv/Relu` ``.
     pub fn label(&self) -> String {
-        format!("tensor #{} `{}`", self.index, self.name)
+        tensor_label(self.index, &self.name)
+    }
+}
+
+/// ``tensor #3 `conv/Relu` ``, or `tensor #3` when the file gives no name.
+pub fn tensor_label(index: usize, name: &str) -> String {
+    if name.is_empty() {
+        format!("tensor #{index}")
+    } else {
+        format!("tensor #{index} `{name}`")
     }
 }
 

@@ -37,7 +37,11 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         ignore_missing_null_terminator: false,
     };
     let model = fb::root_as_model_with_opts(&opts, bytes)
-        .map_err(|e| format(format!("flatbuffer verification failed ({e}); the file is truncated or corrupt")))?;
+        .map_err(|e| {
+            // The verifier's message spans lines; keep it on one.
+            let why = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            format(format!("flatbuffer verification failed ({why}); the file is truncated or corrupt"))
+        })?;
 
     if model.version() > SCHEMA_VERSION {
         return Err(format(format!(
@@ -83,7 +87,7 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let mut tensors = Vec::new();
     for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
         let name = t.name().unwrap_or("").to_string();
-        let label = format!("tensor #{i} `{name}`");
+        let label = crate::ir::tensor_label(i, &name);
         let dtype = DType::from_tflite(t.type_().0)
             .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
         let raw_shape: Vec<i32> = t.shape().map(|s| s.iter().collect()).unwrap_or_default();

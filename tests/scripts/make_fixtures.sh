@@ -19,11 +19,14 @@ fixtures="$repo/tests/fixtures"
 if [ $# -gt 0 ]; then
   models=()
   for n in "$@"; do
-    [ -f "$fixtures/zoo/$n.tflite" ] && models+=("$fixtures/zoo/$n.tflite")
+    if [ -f "$fixtures/zoo/$n.tflite" ]; then models+=("$fixtures/zoo/$n.tflite"); fi
   done
 else
   # Whole zoo: drop goldens of models that no longer exist.
-  rm -rf "$fixtures/golden"
+  for d in "$fixtures/golden"/*/; do
+    [ -d "$d" ] || continue
+    if [ ! -f "$fixtures/zoo/$(basename "$d").tflite" ]; then rm -rf "$d"; fi
+  done
   models=("$fixtures/zoo/"*.tflite)
 fi
 if [ ${#models[@]} -gt 0 ]; then

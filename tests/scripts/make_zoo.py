@@ -557,8 +557,9 @@ def _():
     return one(x, layers.Concatenate(axis=-1)([s, c]))
 
 
-@model("multi_io", "two inputs of different shapes (in_a [1,8,8,3] image, in_b [1,16] vector) and two outputs "
-       "(output 0: [1,2,2,8] max-pooled conv features; output 1: [1,4] from MEAN(conv) + FC(in_b) -> FC)",
+@model("multi_io", "two inputs of different shapes and two outputs. In the file's order: input 0 = in_b [1,16] "
+       "vector, input 1 = in_a [1,8,8,3] image; output 0 = [1,4] from FC(MEAN(conv(in_a)) + FC(in_b)), "
+       "output 1 = [1,2,2,8] max-pooled conv(in_a) features (the converter reorders both lists)",
        expect=[("CONV_2D", {}), ("MAX_POOL_2D", {}), ("MEAN", {}), ("ADD", {}), ("FULLY_CONNECTED", {})])
 def _():
     a = inp((8, 8, 3), name="in_a")
@@ -604,7 +605,8 @@ def calibrate_random_net(m, name, n=256):
 
 
 @model("mobilenet_v1_025_96", "MobileNetV1 alpha 0.25, 96x96x3, 10 classes, random weights with calibrated "
-       "batch norm (CONV_2D, DEPTHWISE_CONV_2D, MEAN/AVERAGE_POOL, RESHAPE, SOFTMAX)",
+       "batch norm: CONV_2D, DEPTHWISE_CONV_2D (stride 1 and 2), MEAN, 1x1 CONV_2D classifier, RESHAPE, "
+       "SOFTMAX",
        expect=[("CONV_2D", {}), ("DEPTHWISE_CONV_2D", {}), ("SOFTMAX", {})])
 def _():
     x = inp((96, 96, 3))
@@ -613,7 +615,8 @@ def _():
 
 
 @model("mobilenet_v2_035_96", "MobileNetV2 alpha 0.35, 96x96x3, 10 classes, random weights with calibrated "
-       "batch norm (CONV_2D, DEPTHWISE_CONV_2D, ADD, PAD, MEAN, FULLY_CONNECTED, SOFTMAX)",
+       "batch norm: CONV_2D, DEPTHWISE_CONV_2D, residual ADD, MEAN, FULLY_CONNECTED, SOFTMAX (the "
+       "converter folds the ZeroPadding2D layers into the convs, so no PAD op)",
        expect=[("CONV_2D", {}), ("DEPTHWISE_CONV_2D", {}), ("ADD", {}), ("SOFTMAX", {})])
 def _():
     x = inp((96, 96, 3))

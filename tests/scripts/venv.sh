@@ -12,7 +12,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 kind=$1
-dir=$2
+dir=$(realpath -m "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 req="$here/requirements-$kind.txt"
 if [ ! -f "$req" ]; then

@@ -108,7 +108,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     // Layer constants and weights.
     let mut items = Vec::new();
     let mut const_names: std::collections::HashMap<usize, Ident> = std::collections::HashMap::new();
-    let mut weight_bytes = 0usize;
+    // Constant data the layers consume (filters, biases, constant operands), as in `kiln inspect`.
+    let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
     for step in steps {
         let base = format!("{}_{}", step.op_name, step.op_index);
@@ -124,7 +125,6 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 };
                 let ident = format_ident!("{}_{}", base, role);
                 let data = graph.tensors[t].data.as_deref().expect("Const operands have data");
-                weight_bytes += data.len();
                 let n = data.len();
                 let lit = Literal::byte_string(data);
                 let doc = format!(" {} {:?} {}", graph.tensors[t].label(), graph.tensors[t].shape, graph.tensors[t].dtype.name());
@@ -314,6 +314,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         }
     }).collect();
 
+    let mut invoke_docs = vec![" Runs every layer in order over the arena:".to_string(), String::new()];
+    invoke_docs.extend(steps.iter().map(|s| format!(" - {}", layer_doc(graph, s, plan).trim_start())));
     let n_ops = graph.ops.len();
     let module_doc = format!(
         " kiln model compiled from `{}`: {n_ops} ops, {macs} MACs, {weight_bytes} weight bytes, \
@@ -369,6 +371,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
                 #(#helpers)*
 
+                #(#[doc = #invoke_docs])*
                 fn invoke(arena: &mut [u8; Self::ARENA_BYTES]) {
                     #(#body)*
                 }
@@ -423,7 +426,8 @@ fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
         Operand::Const(_) => None,
     }));
     let out = shapes(&mut std::iter::once(step.output));
-    format!(" op #{} {}: {ins} → {out}; {}; {} MACs", step.op_index, step.op_name, step.summary, step.macs)
+    let note = if matches!(step.call, Call::Alias) { " (no code: the output shares the input's arena bytes)" } else { "" };
+    format!(" op #{} {}: {ins} → {out}; {}; {} MACs{note}", step.op_index, step.op_name, step.summary, step.macs)
 }
 
 /// Drops type suffixes from numeric literals (`16usize` → `16`): every literal kiln emits sits

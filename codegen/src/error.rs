@@ -29,7 +29,6 @@ pub enum ErrorKind {
 }
 
 /// A compile error tied to a model file.
-#[derive(Debug)]
 pub struct Error {
     /// The model path as the user wrote it (or a label such as `<bytes>`).
     pub file: String,
@@ -59,6 +58,14 @@ impl fmt::Display for Error {
                 Ok(())
             }
         }
+    }
+}
+
+/// `Debug` shows the message too, so `fn main() -> Result<(), kiln_codegen::Error>` in a
+/// build script prints something a person can act on.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

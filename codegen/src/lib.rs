@@ -4,6 +4,7 @@
 //! The proc-macro (`kiln::include_model!`), build scripts and the `kiln` CLI all call
 //! [`compile`]; nothing here depends on running inside a proc-macro.
 
+mod config;
 mod emit;
 pub mod error;
 pub mod ir;
@@ -11,10 +12,12 @@ mod lower;
 mod plan;
 pub mod quant;
 mod read;
+pub mod report;
 /// The flatc-generated TFLite schema (readers and builders); public for tests and fuzzers.
 #[doc(hidden)]
 pub mod schema;
 
+pub use config::{generate_source, write_atomically, Config};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};

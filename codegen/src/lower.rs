@@ -39,6 +39,9 @@ pub struct Step {
     pub output: usize,
     pub call: Call,
     pub macs: u64,
+    /// Constant tensors the layer consumes as data (filters, biases, constant operands), for
+    /// parameter and flash counts; shape and axis operands are not data.
+    pub weights: Vec<usize>,
     /// One-line human description of the layer's options (for doc comments and reports).
     pub summary: String,
 }
@@ -59,7 +62,19 @@ fn invalid<T>(m: impl Into<String>) -> R<T> {
     Err(Fail::Invalid(m.into()))
 }
 
+/// Lowers every op; fails on the first invalid op or if any op is unsupported.
 pub fn lower(file: &str, graph: &mut Graph) -> Result<Vec<Step>, Error> {
+    let (steps, bad) = lower_all(file, graph)?;
+    if !bad.is_empty() {
+        return Err(Error::new(file, ErrorKind::Unsupported(bad)));
+    }
+    check_boundary(file, graph)?;
+    Ok(steps)
+}
+
+/// Lowers what it can: the steps of supported ops and the list of unsupported ones (for
+/// reports on models kiln cannot compile yet). Invalid models still fail.
+pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<UnsupportedOp>), Error> {
     let mut steps = Vec::new();
     let mut bad = Vec::new();
     for i in 0..graph.ops.len() {
@@ -79,9 +94,11 @@ pub fn lower(file: &str, graph: &mut Graph) -> Result<Vec<Step>, Error> {
             }
         }
     }
-    if !bad.is_empty() {
-        return Err(Error::new(file, ErrorKind::Unsupported(bad)));
-    }
+    Ok((steps, bad))
+}
+
+/// Model inputs and outputs must be activations of a type the typed API can carry.
+fn check_boundary(file: &str, graph: &Graph) -> Result<(), Error> {
     for &t in graph.inputs.iter().chain(&graph.outputs) {
         let tensor = &graph.tensors[t];
         if io_dtype(tensor.dtype).is_none() {
@@ -101,7 +118,7 @@ pub fn lower(file: &str, graph: &mut Graph) -> Result<Vec<Step>, Error> {
             ));
         }
     }
-    Ok(steps)
+    Ok(())
 }
 
 /// The dtypes kiln accepts at the model boundary, as `kiln::DType` variant names.
@@ -286,14 +303,14 @@ fn folded_bias(bias: Option<&Tensor>, filter: &[u8], channels: usize, channel_of
 
 fn lower_op(g: &Graph, op: &Op) -> R<Step> {
     let cx = Ctx { g, op };
-    let step = |operands: Vec<Operand>, output: &Tensor, call: Call, macs: u64, summary: String| Step {
-        op_index: op.index,
-        op_name: op.name.clone(),
-        operands,
-        output: output.index,
-        call,
-        macs,
-        summary,
+    let step = |operands: Vec<Operand>, output: &Tensor, call: Call, macs: u64, summary: String| {
+        let mut weights: Vec<usize> =
+            operands.iter().filter_map(|o| if let Operand::Const(t) = o { Some(*t) } else { None }).collect();
+        // Conv-family biases are folded into the params rather than passed as operands.
+        if matches!(&call, Call::Params { ty, .. } if ty.contains("Conv2d") || ty.contains("FullyConnected")) {
+            weights.extend(op.inputs.get(2).copied().flatten());
+        }
+        Step { op_index: op.index, op_name: op.name.clone(), operands, output: output.index, call, macs, weights, summary }
     };
     match op.name.as_str() {
         "CONV_2D" => {

@@ -141,7 +141,16 @@ mod tests {
                     operands.push(Operand::Arena(rand(out)));
                 }
                 let call = if alias { Call::Alias } else { Call::Concat { outer: 1, chunks: vec![] } };
-                steps.push(Step { op_index: i, op_name: "X".into(), operands, output: out, call, macs: 0, summary: String::new() });
+                steps.push(Step {
+                    op_index: i,
+                    op_name: "X".into(),
+                    operands,
+                    output: out,
+                    call,
+                    macs: 0,
+                    weights: vec![],
+                    summary: String::new(),
+                });
             }
             let outputs = vec![tensors.len() - 1];
             let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs };

@@ -1,0 +1,293 @@
+//! Per-layer facts about a model — the edge-AI sizing metrics (MACs, parameters, flash, arena)
+//! — for `kiln inspect` and for the layer table in generated code. Works on models with
+//! unsupported ops too: those layers are listed with the reason, and totals that depend on a
+//! full compile (the arena) are absent.
+
+use crate::error::{Error, UnsupportedOp};
+use crate::ir::{Graph, Tensor};
+use crate::lower::{self, Step};
+use crate::plan::{self, ArenaPlan};
+
+/// One tensor as a layer sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorSummary {
+    pub index: usize,
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub dtype: &'static str,
+    /// `per-tensor`, `per-channel(axis)` or `none`.
+    pub quantization: String,
+    pub constant: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerReport {
+    pub index: usize,
+    pub op: String,
+    pub inputs: Vec<TensorSummary>,
+    pub outputs: Vec<TensorSummary>,
+    /// Kernel options in words (`3x3 stride 2x2 …`); empty when unsupported.
+    pub summary: String,
+    pub macs: u64,
+    /// Elements of constant inputs (weights, biases).
+    pub params: u64,
+    /// Bytes of constant inputs (flash).
+    pub weight_bytes: u64,
+    /// Bytes of the layer's outputs.
+    pub activation_bytes: u64,
+    /// Arena offset and size of the (first) output; `None` when not planned.
+    pub arena: Option<(usize, usize)>,
+    /// Why kiln cannot compile this layer.
+    pub unsupported: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelReport {
+    pub file: String,
+    pub inputs: Vec<TensorSummary>,
+    pub outputs: Vec<TensorSummary>,
+    pub layers: Vec<LayerReport>,
+    pub macs: u64,
+    pub params: u64,
+    pub weight_bytes: u64,
+    /// `ARENA_BYTES` and the liveness lower bound; `None` when some op is unsupported.
+    pub arena_bytes: Option<usize>,
+    pub arena_lower_bound: Option<usize>,
+    pub unsupported: Vec<UnsupportedOp>,
+}
+
+fn summarize(t: &Tensor) -> TensorSummary {
+    let quantization = match &t.quant {
+        None => "none".to_string(),
+        Some(q) if q.is_per_channel() => format!("per-channel({})", q.axis),
+        Some(_) => "per-tensor".to_string(),
+    };
+    TensorSummary {
+        index: t.index,
+        name: t.name.clone(),
+        shape: t.shape.clone(),
+        dtype: t.dtype.name(),
+        quantization,
+        constant: t.is_const(),
+    }
+}
+
+/// Builds the report from a compiled (or partially compiled) graph.
+pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>, unsupported: Vec<UnsupportedOp>) -> ModelReport {
+    let layers: Vec<LayerReport> = graph
+        .ops
+        .iter()
+        .map(|op| {
+            let step = steps.iter().find(|s| s.op_index == op.index);
+            let inputs: Vec<TensorSummary> = op.inputs.iter().flatten().map(|&t| summarize(&graph.tensors[t])).collect();
+            // Supported layers count what they consume as data; for the others every constant
+            // input is the best available estimate.
+            let consts: Vec<&Tensor> = match step {
+                Some(s) => s.weights.iter().map(|&t| &graph.tensors[t]).collect(),
+                None => op.inputs.iter().flatten().map(|&t| &graph.tensors[t]).filter(|t| t.is_const()).collect(),
+            };
+            let (params, weight_bytes) = consts.iter().fold((0u64, 0u64), |(p, b), t| (p + t.elements() as u64, b + t.bytes() as u64));
+            let arena = plan.and_then(|p| {
+                let out = *op.outputs.first()?;
+                Some((p.offsets[out]?, graph.tensors[out].bytes()))
+            });
+            LayerReport {
+                index: op.index,
+                op: op.name.clone(),
+                inputs,
+                outputs: op.outputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
+                summary: step.map_or_else(String::new, |s| s.summary.clone()),
+                macs: step.map_or(0, |s| s.macs),
+                params,
+                weight_bytes,
+                activation_bytes: op.outputs.iter().map(|&t| graph.tensors[t].bytes() as u64).sum(),
+                arena,
+                unsupported: unsupported.iter().find(|u| u.index == op.index).map(|u| u.reason.clone()),
+            }
+        })
+        .collect();
+    ModelReport {
+        file: file.to_string(),
+        inputs: graph.inputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
+        outputs: graph.outputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
+        macs: layers.iter().map(|l| l.macs).sum(),
+        params: layers.iter().map(|l| l.params).sum(),
+        weight_bytes: layers.iter().map(|l| l.weight_bytes).sum(),
+        arena_bytes: plan.map(|p| p.size),
+        arena_lower_bound: plan.map(|p| p.lower_bound),
+        layers,
+        unsupported,
+    }
+}
+
+/// Reads and lowers as far as possible and reports; fails only on unreadable or invalid files.
+pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
+    let mut graph = crate::read::read_model(file, bytes)?;
+    let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
+    let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
+    Ok(build(file, &graph, &steps, plan.as_ref(), unsupported))
+}
+
+/// A string safe inside a DOT double-quoted label.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn shape(s: &[usize]) -> String {
+    format!("[{}]", s.iter().map(usize::to_string).collect::<Vec<_>>().join(","))
+}
+
+fn tensors(ts: &[TensorSummary], constant: bool) -> String {
+    ts.iter()
+        .filter(|t| t.constant == constant)
+        .map(|t| format!("{}{}", t.dtype, shape(&t.shape)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl ModelReport {
+    /// The human-readable table `kiln inspect` prints.
+    pub fn to_text(&self) -> String {
+        let mut rows = vec![[
+            "#".to_string(),
+            "op".into(),
+            "input".into(),
+            "output".into(),
+            "constants".into(),
+            "quant".into(),
+            "MACs".into(),
+            "params".into(),
+            "weight B".into(),
+            "act B".into(),
+            "arena".into(),
+        ]];
+        for l in &self.layers {
+            let quant = l
+                .inputs
+                .iter()
+                .find(|t| t.constant && t.quantization != "none")
+                .map_or("-", |t| if t.quantization.starts_with("per-channel") { "per-channel" } else { "per-tensor" });
+            rows.push([
+                l.index.to_string(),
+                if l.unsupported.is_some() { format!("{} (unsupported)", l.op) } else { l.op.clone() },
+                tensors(&l.inputs, false),
+                tensors(&l.outputs, false),
+                tensors(&l.inputs, true),
+                quant.to_string(),
+                l.macs.to_string(),
+                l.params.to_string(),
+                l.weight_bytes.to_string(),
+                l.activation_bytes.to_string(),
+                l.arena.map_or_else(|| "-".to_string(), |(o, n)| format!("{o}+{n}")),
+            ]);
+        }
+        let widths: Vec<usize> = (0..11).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let mut out = format!("{}\n", self.file);
+        for (i, r) in rows.iter().enumerate() {
+            let line: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| {
+                    // Text columns left-aligned, numbers right-aligned.
+                    if (6..=9).contains(&c) || c == 0 {
+                        format!("{cell:>w$}", w = widths[c])
+                    } else {
+                        format!("{cell:<w$}", w = widths[c])
+                    }
+                })
+                .collect();
+            out.push_str(line.join("  ").trim_end());
+            out.push('\n');
+            if i == 0 {
+                out.push_str(&widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().join("  "));
+                out.push('\n');
+            }
+        }
+        out.push_str(&format!("\nMACs:              {}\n", self.macs));
+        out.push_str(&format!("parameters:        {}\n", self.params));
+        out.push_str(&format!("weight bytes:      {} (flash)\n", self.weight_bytes));
+        match (self.arena_bytes, self.arena_lower_bound) {
+            (Some(a), Some(lb)) => {
+                out.push_str(&format!("ARENA_BYTES:       {a}\n"));
+                out.push_str(&format!("lower bound:       {lb} (most bytes alive at one op)\n"));
+            }
+            _ => out.push_str("ARENA_BYTES:       - (not planned: the model has unsupported ops)\n"),
+        }
+        if !self.unsupported.is_empty() {
+            out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
+            for u in &self.unsupported {
+                out.push_str(&format!("  op #{} {}: {}\n", u.index, u.name, u.reason));
+            }
+        }
+        out
+    }
+
+    /// Machine-readable form (`kiln inspect --json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let tensor = |t: &TensorSummary| {
+            json!({
+                "index": t.index, "name": t.name, "shape": t.shape, "dtype": t.dtype,
+                "quantization": t.quantization, "constant": t.constant,
+            })
+        };
+        json!({
+            "file": self.file,
+            "inputs": self.inputs.iter().map(tensor).collect::<Vec<_>>(),
+            "outputs": self.outputs.iter().map(tensor).collect::<Vec<_>>(),
+            "layers": self.layers.iter().map(|l| json!({
+                "index": l.index,
+                "op": l.op,
+                "inputs": l.inputs.iter().map(tensor).collect::<Vec<_>>(),
+                "outputs": l.outputs.iter().map(tensor).collect::<Vec<_>>(),
+                "options": l.summary,
+                "macs": l.macs,
+                "params": l.params,
+                "weight_bytes": l.weight_bytes,
+                "activation_bytes": l.activation_bytes,
+                "arena_offset": l.arena.map(|a| a.0),
+                "arena_size": l.arena.map(|a| a.1),
+                "unsupported": l.unsupported,
+            })).collect::<Vec<_>>(),
+            "totals": {
+                "macs": self.macs,
+                "params": self.params,
+                "weight_bytes": self.weight_bytes,
+                "arena_bytes": self.arena_bytes,
+                "arena_lower_bound": self.arena_lower_bound,
+            },
+            "unsupported": self.unsupported.iter().map(|u| json!({"index": u.index, "op": u.name, "reason": u.reason})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Graphviz DOT: ops as boxes, activation tensors as edges labelled with their shape.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph model {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+        let mut producer = std::collections::HashMap::new();
+        for t in &self.inputs {
+            out.push_str(&format!("  t{} [shape=ellipse, label=\"input {}\\n{}{}\"];\n", t.index, esc(&t.name), t.dtype, shape(&t.shape)));
+            producer.insert(t.index, format!("t{}", t.index));
+        }
+        for l in &self.layers {
+            let color = if l.unsupported.is_some() { ", style=filled, fillcolor=\"#f4cccc\"" } else { "" };
+            let macs = if l.macs > 0 { format!("\\n{} MACs", l.macs) } else { String::new() };
+            out.push_str(&format!("  op{} [shape=box{color}, label=\"#{} {}{macs}\"];\n", l.index, l.index, l.op));
+            for t in l.inputs.iter().filter(|t| !t.constant) {
+                if let Some(p) = producer.get(&t.index) {
+                    out.push_str(&format!("  {p} -> op{} [label=\"{}{}\"];\n", l.index, t.dtype, shape(&t.shape)));
+                }
+            }
+            for t in &l.outputs {
+                producer.insert(t.index, format!("op{}", l.index));
+            }
+        }
+        for t in &self.outputs {
+            out.push_str(&format!("  out{} [shape=ellipse, label=\"output {}\\n{}{}\"];\n", t.index, esc(&t.name), t.dtype, shape(&t.shape)));
+            if let Some(p) = producer.get(&t.index) {
+                out.push_str(&format!("  {p} -> out{};\n", t.index));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -1,5 +1,6 @@
 //! Generates one bit-exactness test per model in `fixtures/zoo/`, so every zoo model is
-//! tested and none can be forgotten.
+//! tested and none can be forgotten; and compiles two zoo models the non-macro ways (the
+//! build.rs `Config` API and `kiln generate`-style source) for `tests/ways_in.rs`.
 
 use std::fmt::Write;
 
@@ -24,6 +25,25 @@ fn main() {
         )
         .unwrap();
     }
-    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("zoo_tests.rs");
-    std::fs::write(path, out).unwrap();
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("zoo_tests.rs"), out).unwrap();
+
+    // The build.rs path, exactly as a user's build script would call it.
+    kiln_codegen::Config::new()
+        .model("fixtures/zoo/mobilenet_v2_035_96.tflite")
+        .name("MobileNetV2")
+        .model("fixtures/zoo/multi_io.tflite")
+        .name("MultiIo")
+        .out_dir(out_dir.join("build_rs"))
+        .compile()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // What `kiln generate MODEL --name X` prints (no rebuild tracking: vendored source).
+    std::fs::create_dir_all(out_dir.join("cli")).unwrap();
+    for (stem, name) in [("mobilenet_v2_035_96", "MobileNetV2"), ("multi_io", "MultiIo")] {
+        let path = format!("fixtures/zoo/{stem}.tflite");
+        let bytes = std::fs::read(&path).unwrap();
+        let opts = kiln_codegen::CompileOptions { name: Some(name.into()), track_path: None };
+        let source = kiln_codegen::generate_source(&path, &bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(out_dir.join("cli").join(format!("{stem}.rs")), source).unwrap();
+    }
 }

@@ -86,8 +86,10 @@ impl Config {
             let opts = CompileOptions { name: m.name.clone(), track_path: Some(full.to_string_lossy().into_owned()) };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");
-            write_atomically(&out_dir.join(format!("{stem}.rs")), source.as_bytes())
-                .map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
+            let target = out_dir.join(format!("{stem}.rs"));
+            std::fs::create_dir_all(&out_dir)
+                .and_then(|()| write_atomically(&target, source.as_bytes()))
+                .map_err(|e| Error::new(target.display().to_string(), ErrorKind::Write(e)))?;
         }
         Ok(())
     }

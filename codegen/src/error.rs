@@ -16,8 +16,10 @@ pub struct UnsupportedOp {
 
 #[derive(Debug)]
 pub enum ErrorKind {
-    /// The file could not be read.
+    /// The model file could not be read.
     Io(std::io::Error),
+    /// A generated file could not be written (`Error::file` is the output path).
+    Write(std::io::Error),
     /// The bytes are not a valid TFLite flatbuffer (empty, truncated, wrong identifier, …).
     Format(String),
     /// The file is a valid model that violates a structural rule (indices, shapes, buffers, quantization).
@@ -46,6 +48,7 @@ impl fmt::Display for Error {
         write!(f, "kiln: `{}`: ", self.file)?;
         match &self.kind {
             ErrorKind::Io(e) => write!(f, "cannot read the model file: {e}"),
+            ErrorKind::Write(e) => write!(f, "cannot write the generated source: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
             ErrorKind::Usage(m) => write!(f, "{m}"),
@@ -72,7 +75,7 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(e) => Some(e),
+            ErrorKind::Io(e) | ErrorKind::Write(e) => Some(e),
             _ => None,
         }
     }

@@ -96,6 +96,10 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
         (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), existing.display().to_string()], "file identifier"),
         (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), fresh.display().to_string()], "file identifier"),
         (vec!["generate".into(), "no/such/model.tflite".into()], "cannot read the model file"),
+        (
+            vec!["generate".into(), "tests/fixtures/zoo/conv_1x1.tflite".into(), "-o".into(), dir.join("no/such/dir/x.rs").display().to_string()],
+            "cannot write the generated source",
+        ),
         (vec!["inspect".into(), dir.display().to_string()], "cannot read the model file"),
         (vec!["inspect".into(), corrupt.display().to_string()], "not a valid .tflite model"),
     ];

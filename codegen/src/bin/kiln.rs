@@ -60,7 +60,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let source = kiln_codegen::generate_source(&label, &bytes, &CompileOptions { name, track_path: None })?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
-                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Io(e)))?,
+                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e)))?,
                 None => {
                     // A closed pipe (`kiln generate m.tflite | head`) is not an error worth a panic.
                     let _ = std::io::stdout().lock().write_all(source.as_bytes());

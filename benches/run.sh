@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Host benchmarks: kiln vs TFLM and LiteRT (reference, optimized, XNNPACK 1 thread), interleaved.
+# Usage: bash benches/run.sh [compare.py options]   (from anywhere; needs ../shared beside the repo)
+# Writes benches/results/host.{md,json,png}. Criterion: (cd benches && cargo bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+(cd benches && cargo build --release --locked --bin kiln-bench)
+dir=.venv-bench
+stamp="$dir/.requirements.sha256"
+want=$(cat benches/requirements.txt tests/scripts/requirements-oracle.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x "$dir/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -rf "$dir" && python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r benches/requirements.txt
+  echo "$want" > "$stamp"
+fi
+"$dir/bin/python" benches/compare.py "$@"

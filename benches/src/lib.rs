@@ -1,0 +1,75 @@
+//! The benchmarked models, compiled once for the timing runner and the criterion benches.
+//! Zoo models come from `tests/fixtures/zoo`; `person_detect` and `micro_speech` from
+//! `../shared/models/tflm` (beside the repository).
+
+use std::path::{Path, PathBuf};
+
+pub mod models {
+    kiln::include_model!("../tests/fixtures/zoo/digits_int8.tflite", name = Digits);
+    kiln::include_model!("../tests/fixtures/zoo/mobilenet_v1_025_96.tflite", name = MobileNetV1);
+    kiln::include_model!("../tests/fixtures/zoo/mobilenet_v2_035_96.tflite", name = MobileNetV2);
+    kiln::include_model!("../../shared/models/tflm/person_detect.tflite", name = PersonDetect);
+    kiln::include_model!("../../shared/models/tflm/micro_speech_quantized.tflite", name = MicroSpeech);
+}
+
+/// Benchmark names (as `compare.py` uses them) → model file, relative to the repository root.
+pub const MODELS: &[(&str, &str)] = &[
+    ("digits_int8", "tests/fixtures/zoo/digits_int8.tflite"),
+    ("mobilenet_v1_025_96", "tests/fixtures/zoo/mobilenet_v1_025_96.tflite"),
+    ("mobilenet_v2_035_96", "tests/fixtures/zoo/mobilenet_v2_035_96.tflite"),
+    ("person_detect", "../shared/models/tflm/person_detect.tflite"),
+    ("micro_speech_quantized", "../shared/models/tflm/micro_speech_quantized.tflite"),
+];
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A fixed input for `model`: the first recorded golden input (zoo) or a seeded random one.
+pub fn input_bytes(model: &str, len: usize) -> Vec<u8> {
+    let golden = repo_root().join("tests/fixtures/golden").join(model).join("input0.bin");
+    if let Ok(b) = std::fs::read(&golden) {
+        assert!(b.len() >= len, "{}: shorter than one input", golden.display());
+        return b[..len].to_vec();
+    }
+    // xorshift: the same bytes on every run and machine.
+    let mut s = 0x2545_f491_4f6c_dd1du64 ^ len as u64;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s as u8
+        })
+        .collect()
+}
+
+/// Runs one benchmark model `iters` times on a fixed input; returns seconds per inference.
+pub fn time_model(model: &str, iters: u32) -> Option<f64> {
+    use kiln::Model;
+    fn go<M: Model + Default>(model: &str, iters: u32) -> f64 {
+        let mut m = Box::<M>::default();
+        let inputs: Vec<Vec<u8>> = M::INPUTS.iter().map(|i| input_bytes(model, i.byte_len())).collect();
+        let mut outputs: Vec<Vec<u8>> = M::OUTPUTS.iter().map(|i| vec![0u8; i.byte_len()]).collect();
+        let ins: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+        let mut run = |m: &mut M| {
+            let mut outs: Vec<&mut [u8]> = outputs.iter_mut().map(Vec::as_mut_slice).collect();
+            m.run_bytes(std::hint::black_box(&ins), &mut outs).unwrap();
+        };
+        run(&mut m);
+        let t = std::time::Instant::now();
+        for _ in 0..iters {
+            run(&mut m);
+        }
+        t.elapsed().as_secs_f64() / iters as f64
+    }
+    use models::*;
+    Some(match model {
+        "digits_int8" => go::<Digits>(model, iters),
+        "mobilenet_v1_025_96" => go::<MobileNetV1>(model, iters),
+        "mobilenet_v2_035_96" => go::<MobileNetV2>(model, iters),
+        "person_detect" => go::<PersonDetect>(model, iters),
+        "micro_speech_quantized" => go::<MicroSpeech>(model, iters),
+        _ => return None,
+    })
+}

@@ -223,6 +223,7 @@ impl ModelReport {
     }
 
     /// Machine-readable form (`kiln inspect --json`).
+    #[cfg(feature = "cli")]
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let tensor = |t: &TensorSummary| {

@@ -93,8 +93,8 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
     std::fs::write(&existing, "// the user's file\n").unwrap();
     let fresh = dir.join("fresh.rs");
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), existing.display().to_string()], "file identifier"),
-        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), fresh.display().to_string()], "file identifier"),
+        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), existing.display().to_string()], "not a valid .tflite model"),
+        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), fresh.display().to_string()], "not a valid .tflite model"),
         (vec!["generate".into(), "no/such/model.tflite".into()], "cannot read the model file"),
         (
             vec!["generate".into(), "tests/fixtures/zoo/conv_1x1.tflite".into(), "-o".into(), dir.join("no/such/dir/x.rs").display().to_string()],

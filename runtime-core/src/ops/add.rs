@@ -1,6 +1,7 @@
 //! ADD, int8 with rank-4 broadcasting (TFLM `reference_integer_ops::Add` /
 //! `BroadcastAdd6DSlow`, which share the per-element `AddFunc`).
 
+use super::window;
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
 
 /// Static parameters of one ADD (TFLM `ArithmeticParams`); shapes extended to rank 4 by codegen.
@@ -90,31 +91,25 @@ pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
                 let Some(row) = rows.next() else { return };
                 let o1 = i0 * s1[0] + i1 * s1[1] + i2 * s1[2];
                 let o2 = i0 * s2[0] + i1 * s2[1] + i2 * s2[2];
-                match (s1[3], s2[3]) {
-                    (1, 1) => {
-                        for ((o, &x), &y) in row
-                            .iter_mut()
-                            .zip(&input1[o1..o1 + inner])
-                            .zip(&input2[o2..o2 + inner])
-                        {
+                // A broadcast (stride 0) innermost axis reads one element for the whole row.
+                let x_row = window(input1, o1, if s1[3] == 0 { 1 } else { inner });
+                let y_row = window(input2, o2, if s2[3] == 0 { 1 } else { inner });
+                match (s1[3], s2[3], x_row.first(), y_row.first()) {
+                    (0, 0, Some(&x), Some(&y)) => row.fill(add_one(p, x, y)),
+                    (0, _, Some(&x), _) => {
+                        for (o, &y) in row.iter_mut().zip(y_row) {
                             *o = add_one(p, x, y);
                         }
                     }
-                    (1, 0) => {
-                        let y = input2[o2];
-                        for (o, &x) in row.iter_mut().zip(&input1[o1..o1 + inner]) {
-                            *o = add_one(p, x, y);
-                        }
-                    }
-                    (0, 1) => {
-                        let x = input1[o1];
-                        for (o, &y) in row.iter_mut().zip(&input2[o2..o2 + inner]) {
+                    (_, 0, _, Some(&y)) => {
+                        for (o, &x) in row.iter_mut().zip(x_row) {
                             *o = add_one(p, x, y);
                         }
                     }
                     _ => {
-                        let v = add_one(p, input1[o1], input2[o2]);
-                        row.fill(v);
+                        for ((o, &x), &y) in row.iter_mut().zip(x_row).zip(y_row) {
+                            *o = add_one(p, x, y);
+                        }
                     }
                 }
             }

@@ -1,14 +1,19 @@
 //! CONCATENATION (TFLM `reference_ops::Concatenation`), dtype-agnostic byte copies: TFLM's int8
 //! concatenation requires all inputs to share the output's quantization, so it never rescales.
 
+use super::{copy_prefix, window};
+
 /// For each of `outer` rows, copies each input's `chunk` bytes of that row into `output`, in
 /// input order. `inputs` holds `(data, chunk_bytes)` pairs; `data` is `outer · chunk_bytes` long.
 pub fn concatenation(outer: usize, inputs: &[(&[u8], usize)], output: &mut [u8]) {
-    let mut dst = 0;
+    let mut rest = output;
     for o in 0..outer {
         for &(data, chunk) in inputs {
-            output[dst..dst + chunk].copy_from_slice(&data[o * chunk..(o + 1) * chunk]);
-            dst += chunk;
+            let Some((dst, tail)) = core::mem::take(&mut rest).split_at_mut_checked(chunk) else {
+                return;
+            };
+            copy_prefix(dst, window(data, o * chunk, chunk));
+            rest = tail;
         }
     }
 }

@@ -1,5 +1,6 @@
 //! CONV_2D, int8 (TFLM `reference_integer_ops::ConvPerChannel`).
 
+use super::window;
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
@@ -36,16 +37,13 @@ pub(super) fn tap_range(
     taps: usize,
     size: usize,
 ) -> (usize, usize, isize) {
-    let d = dilation.max(1) as isize;
-    let origin = (out * stride) as isize - pad as isize;
-    let t0 = if origin >= 0 {
-        0
-    } else {
-        (-origin + d - 1) / d
-    } as usize;
-    let rest = size as isize - origin;
-    let t1 = if rest <= 0 { 0 } else { (rest + d - 1) / d } as usize;
-    let t0 = t0.min(taps);
+    // Tap t reads input coordinate `start + t·d − pad`: inside `0..size` exactly for
+    // t ≥ ⌈(pad − start) / d⌉ and t < ⌈(pad + size − start) / d⌉ (unsigned, no trapping division).
+    let d = dilation.max(1);
+    let start = out * stride;
+    let t0 = pad.saturating_sub(start).div_ceil(d).min(taps);
+    let t1 = (pad + size).saturating_sub(start).div_ceil(d);
+    let origin = start as isize - pad as isize;
     (t0, t1.min(taps).max(t0), origin)
 }
 
@@ -118,13 +116,12 @@ pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8
     let contiguous_rows = dil_w == 1 && f_depth == in_c;
     let f_len = (taps * f_depth).max(1);
     let f_row = k_w * f_depth;
-    let per_channel = p.requant.len() > 1;
     let in_img = in_h * in_w * in_c;
     let in_row = in_w * in_c;
 
     let mut out_pixels = output.chunks_exact_mut(out_c);
     for b in 0..batches {
-        let image = &input[b * in_img..(b + 1) * in_img];
+        let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
             let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
             for ox in 0..out_w {
@@ -133,32 +130,35 @@ pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
-                for (c, ((o, f), &bias)) in out_px
+                // Per-tensor: the one entry for every channel; per-channel: one each.
+                let requant = p.requant.iter().cycle();
+                for (c, (((o, f), &bias), &rq)) in out_px
                     .iter_mut()
                     .zip(filter.chunks_exact(f_len))
                     .zip(p.bias)
+                    .zip(requant)
                     .enumerate()
                 {
                     let mut acc = bias;
                     for ky in ky0..ky1 {
-                        let frow = &f[ky * f_row..(ky + 1) * f_row];
-                        let irow = &image[tap_coord(iy_origin, ky, dil_h) * in_row..][..in_row];
+                        let frow = window(f, ky * f_row, f_row);
+                        let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
                         if kx0 == kx1 {
                             // No real column in this window.
                         } else if contiguous_rows {
                             let ix0 = tap_coord(ix_origin, kx0, 1);
                             let n = (kx1 - kx0) * in_c;
                             acc = acc.wrapping_add(dot_s8(
-                                &frow[kx0 * f_depth..kx1 * f_depth],
-                                &irow[ix0 * in_c..ix0 * in_c + n],
+                                window(frow, kx0 * f_depth, (kx1 - kx0) * f_depth),
+                                window(irow, ix0 * in_c, n),
                             ));
                         } else {
                             let channel0 = (c / per_group) * f_depth;
                             for kx in kx0..kx1 {
                                 let ix = tap_coord(ix_origin, kx, dil_w);
                                 acc = acc.wrapping_add(dot_s8(
-                                    &frow[kx * f_depth..(kx + 1) * f_depth],
-                                    &irow[ix * in_c + channel0..][..f_depth],
+                                    window(frow, kx * f_depth, f_depth),
+                                    window(irow, ix * in_c + channel0, f_depth),
                                 ));
                             }
                         }
@@ -168,15 +168,14 @@ pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8
                         let mut w_sum = 0i32;
                         for (ky, frow) in f.chunks_exact(f_row.max(1)).enumerate().take(k_h) {
                             w_sum = w_sum.wrapping_add(if (ky0..ky1).contains(&ky) {
-                                sum_s8(&frow[..kx0 * f_depth])
-                                    .wrapping_add(sum_s8(&frow[kx1 * f_depth..]))
+                                sum_s8(window(frow, 0, kx0 * f_depth))
+                                    .wrapping_add(sum_s8(frow.get(kx1 * f_depth..).unwrap_or(&[])))
                             } else {
                                 sum_s8(frow)
                             });
                         }
                         acc = acc.wrapping_add(zp.wrapping_mul(w_sum));
                     }
-                    let rq = p.requant[if per_channel { c } else { 0 }];
                     *o = output_s8(acc, rq, out_zp, lo, hi);
                 }
             }

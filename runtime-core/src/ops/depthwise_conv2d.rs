@@ -1,6 +1,7 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 
 use super::conv2d::{output_s8, tap_coord, tap_range};
+use super::{copy_prefix, window};
 use crate::fixed_point::Requant;
 
 /// Static parameters of one DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
@@ -53,18 +54,18 @@ pub fn depthwise_conv2d_s8(
     if out_c == 0 || in_c == 0 || p.requant.is_empty() {
         return;
     }
-    let per_channel = p.requant.len() > 1;
     // Blocks hold whole input channels (a multiple of `dm` outputs) when dm fits in a block.
     let block = if dm <= BLOCK {
         (BLOCK / dm) * dm
     } else {
         BLOCK
-    };
+    }
+    .max(1);
     let in_img = in_h * in_w * in_c;
 
     let mut out_pixels = output.chunks_exact_mut(out_c);
     for b in 0..batches {
-        let image = &input[b * in_img..(b + 1) * in_img];
+        let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
             let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
             for ox in 0..out_w {
@@ -72,20 +73,22 @@ pub fn depthwise_conv2d_s8(
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
+                // Per-tensor: the one entry for every channel; per-channel: one each, in order.
+                let mut requant = p.requant.iter().cycle();
                 let mut c0 = 0;
                 for out_block in out_px.chunks_mut(block) {
-                    let len = out_block.len();
+                    let len = out_block.len().min(BLOCK);
                     let mut acc = [0i32; BLOCK];
                     let acc = &mut acc[..len];
-                    acc.copy_from_slice(&p.bias[c0..c0 + len]);
+                    copy_prefix(acc, window(p.bias, c0, len));
                     for ky in 0..k_h {
                         let row_inside = (ky0..ky1).contains(&ky);
                         for kx in 0..k_w {
-                            let taps = &filter[(ky * k_w + kx) * out_c + c0..][..len];
+                            let taps = window(filter, (ky * k_w + kx) * out_c + c0, len);
                             if row_inside && (kx0..kx1).contains(&kx) {
                                 let iy = tap_coord(iy_origin, ky, dil_h);
                                 let ix = tap_coord(ix_origin, kx, dil_w);
-                                let px = &image[(iy * in_w + ix) * in_c..][..in_c];
+                                let px = window(image, (iy * in_w + ix) * in_c, in_c);
                                 accumulate(acc, taps, px, c0, dm);
                             } else if zp != 0 {
                                 for (a, &w) in acc.iter_mut().zip(taps) {
@@ -94,8 +97,7 @@ pub fn depthwise_conv2d_s8(
                             }
                         }
                     }
-                    for (j, (o, &a)) in out_block.iter_mut().zip(acc.iter()).enumerate() {
-                        let rq = p.requant[if per_channel { c0 + j } else { 0 }];
+                    for ((o, &a), &rq) in out_block.iter_mut().zip(acc.iter()).zip(&mut requant) {
                         *o = output_s8(a, rq, p.output_zero_point, p.act_min, p.act_max);
                     }
                     c0 += len;
@@ -111,19 +113,22 @@ fn accumulate(acc: &mut [i32], taps: &[u8], px: &[u8], c0: usize, dm: usize) {
     let mac =
         |a: &mut i32, w: u8, x: u8| *a = a.wrapping_add(i32::from(w as i8) * i32::from(x as i8));
     if dm == 1 {
-        for ((a, &w), &x) in acc.iter_mut().zip(taps).zip(&px[c0..]) {
+        for ((a, &w), &x) in acc.iter_mut().zip(taps).zip(px.get(c0..).unwrap_or(&[])) {
             mac(a, w, x);
         }
-    } else if c0 % dm == 0 && dm <= BLOCK {
+    } else if c0.checked_rem(dm) == Some(0) && (1..=BLOCK).contains(&dm) {
         // Blocks start on an input channel: each input value feeds `dm` consecutive outputs.
-        for ((a, w), &x) in acc.chunks_mut(dm).zip(taps.chunks(dm)).zip(&px[c0 / dm..]) {
+        let px = px.get(c0 / dm..).unwrap_or(&[]);
+        for ((a, w), &x) in acc.chunks_mut(dm).zip(taps.chunks(dm)).zip(px) {
             for (a, &w) in a.iter_mut().zip(w) {
                 mac(a, w, x);
             }
         }
     } else {
         for (j, (a, &w)) in acc.iter_mut().zip(taps).enumerate() {
-            mac(a, w, px[(c0 + j) / dm]);
+            if let Some(&x) = (c0 + j).checked_div(dm).and_then(|i| px.get(i)) {
+                mac(a, w, x);
+            }
         }
     }
 }

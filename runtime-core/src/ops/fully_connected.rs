@@ -3,6 +3,7 @@
 //! the int8 quantization spec requires).
 
 use super::conv2d::{dot_s8, output_s8};
+use super::window;
 use crate::fixed_point::Requant;
 
 /// Static parameters of one FULLY_CONNECTED; filter `[output_depth, input_depth]`.
@@ -32,16 +33,16 @@ pub fn fully_connected_s8(
     if out_depth == 0 || p.requant.is_empty() {
         return;
     }
-    let per_channel = p.requant.len() > 1;
     for (b, out_row) in output
         .chunks_exact_mut(out_depth)
         .take(p.batches)
         .enumerate()
     {
-        let in_row = &input[b * depth..(b + 1) * depth];
-        for (c, (o, &bias)) in out_row.iter_mut().zip(p.bias).enumerate() {
-            let acc = bias.wrapping_add(dot_s8(&filter[c * depth..(c + 1) * depth], in_row));
-            let rq = p.requant[if per_channel { c } else { 0 }];
+        let in_row = window(input, b * depth, depth);
+        // Per-tensor: the one entry for every row; per-channel: one each.
+        let requant = p.requant.iter().cycle();
+        for (c, ((o, &bias), &rq)) in out_row.iter_mut().zip(p.bias).zip(requant).enumerate() {
+            let acc = bias.wrapping_add(dot_s8(window(filter, c * depth, depth), in_row));
             *o = output_s8(acc, rq, p.output_zero_point, p.act_min, p.act_max);
         }
     }

@@ -5,6 +5,7 @@
 //! scale and zero point (verified against the PyPI `tflite-micro` interpreter for 4-D axes {1,2}
 //! with and without `keep_dims`, a single axis, and equal/unequal quantization).
 
+use super::window;
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Static parameters of one MEAN over a contiguous block of axes: the input is viewed as
@@ -31,7 +32,8 @@ fn fold_count(rq: Requant, n: usize) -> Requant {
     let log2 = 63 - n.leading_zeros() as i32;
     let shift = log2.min(32).min(31 + rq.shift).max(0);
     Requant {
-        multiplier: ((i64::from(rq.multiplier) << shift) / n) as i32,
+        // `n ≥ 1` here (the caller handles an empty reduction); `checked_div` keeps it total.
+        multiplier: (i64::from(rq.multiplier) << shift).checked_div(n).unwrap_or(0) as i32,
         shift: rq.shift - shift,
     }
 }
@@ -52,14 +54,14 @@ pub fn mean_s8(p: &MeanParams, input: &[u8], output: &mut [u8]) {
     let rq = fold_count(p.requant, reduced);
     let zp_total = i64::from(p.input_zero_point) * reduced as i64;
     for (o, out_row) in output.chunks_exact_mut(inner).take(p.outer).enumerate() {
-        let slab = &input[o * reduced * inner..(o + 1) * reduced * inner];
+        let slab = window(input, o * reduced * inner, reduced * inner);
         let mut c0 = 0;
         for out_block in out_row.chunks_mut(BLOCK) {
-            let len = out_block.len();
+            let len = out_block.len().min(BLOCK);
             let mut acc = [0i32; BLOCK];
             let acc = &mut acc[..len];
             for row in slab.chunks_exact(inner) {
-                for (a, &x) in acc.iter_mut().zip(&row[c0..c0 + len]) {
+                for (a, &x) in acc.iter_mut().zip(window(row, c0, len)) {
                     *a = a.wrapping_add(i32::from(x as i8));
                 }
             }

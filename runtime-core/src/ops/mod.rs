@@ -10,6 +10,13 @@
 //! * `requant` slices have length 1 (per-tensor) or one entry per output channel (per-channel).
 //! * `act_min`/`act_max` are the fused-activation clamp in the output's quantized domain.
 //! * Slices always have exactly the lengths the params imply (codegen guarantees it).
+//!
+//! PANIC-FREE: no kernel contains a panic path (no indexing that can fail, no division that can
+//! trap, no `unwrap`). Iterators (`zip`, `chunks_exact`, `cycle` for per-tensor/per-channel
+//! requantization) walk the buffers; the few data-dependent windows (a filter tap's input pixel)
+//! go through [`window`]/[`window_mut`], which return an empty slice instead of panicking
+//! for a range outside the buffer — a case the contract above rules out. The firmware's
+//! `panic-check` build (`examples/firmware-cortex-m4`) proves this at link time for every model.
 
 mod add;
 mod concatenation;
@@ -22,6 +29,37 @@ mod pad;
 mod pooling;
 mod quantize;
 mod softmax;
+
+/// `s[start..start + len]`, or an empty slice if that range is not inside `s` (which the
+/// contract above rules out: it exists so that kernels have no panic path).
+#[inline(always)]
+pub(crate) fn window<T>(s: &[T], start: usize, len: usize) -> &[T] {
+    match s.get(start..) {
+        Some(tail) => tail.get(..len).unwrap_or(&[]),
+        None => &[],
+    }
+}
+
+/// Mutable [`window`].
+#[inline(always)]
+pub(crate) fn window_mut<T>(s: &mut [T], start: usize, len: usize) -> &mut [T] {
+    match s.get_mut(start..) {
+        Some(tail) => match tail.get_mut(..len) {
+            Some(w) => w,
+            None => &mut [],
+        },
+        None => &mut [],
+    }
+}
+
+/// Copies `src` into the front of `dst` (`min` of the two lengths; equal under the contract).
+#[inline(always)]
+pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
+    let n = dst.len().min(src.len());
+    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+        d.copy_from_slice(s);
+    }
+}
 
 pub use add::{add_s8, AddParams};
 pub use concatenation::concatenation;

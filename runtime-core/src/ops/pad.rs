@@ -1,5 +1,7 @@
 //! PAD / PADV2, int8 (TFLM `reference_ops::PadImpl`): constant padding on a rank-4 tensor.
 
+use super::{copy_prefix, window, window_mut};
+
 /// Static parameters of one PAD: shapes extended to rank 4, `before[d]` elements added in
 /// front of axis `d`, and the fill value (the output zero point for PAD, the constant for PADV2).
 #[derive(Clone, Copy, Debug)]
@@ -27,12 +29,12 @@ pub fn pad_s8(p: &PadParams, input: &[u8], output: &mut [u8]) {
             let out_base = ((i0 + b0) * out_h + i1 + b1) * out_w;
             if planes_contiguous {
                 let dst = out_base * out_c;
-                output[dst..dst + w * c].copy_from_slice(&input[in_base..in_base + w * c]);
+                copy_prefix(window_mut(output, dst, w * c), window(input, in_base, w * c));
                 continue;
             }
-            for (i2, row) in input[in_base..in_base + w * c].chunks_exact(c).enumerate() {
+            for (i2, row) in window(input, in_base, w * c).chunks_exact(c).enumerate() {
                 let dst = (out_base + i2 + b2) * out_c + b3;
-                output[dst..dst + c].copy_from_slice(row);
+                copy_prefix(window_mut(output, dst, c), row);
             }
         }
     }

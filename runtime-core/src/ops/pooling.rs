@@ -2,6 +2,7 @@
 //! Input and output share quantization, so there is no requantization.
 
 use super::conv2d::tap_range;
+use super::window;
 
 /// Static parameters of one pooling op.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +45,7 @@ fn pool(
     let in_img = in_h * in_w * depth;
     let mut out_pixels = output.chunks_exact_mut(depth);
     for b in 0..batches {
-        let image = &input[b * in_img..(b + 1) * in_img];
+        let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
             let (ky0, ky1, iy0) = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
             for ox in 0..out_w {
@@ -55,14 +56,14 @@ fn pool(
                 };
                 let mut c0 = 0;
                 for out_block in out_px.chunks_mut(BLOCK) {
-                    let len = out_block.len();
+                    let len = out_block.len().min(BLOCK);
                     let mut acc = [init; BLOCK];
                     let acc = &mut acc[..len];
                     for ky in ky0..ky1 {
                         let iy = (iy0 + ky as isize) as usize;
                         for kx in kx0..kx1 {
                             let ix = (ix0 + kx as isize) as usize;
-                            let px = &image[(iy * in_w + ix) * depth + c0..][..len];
+                            let px = window(image, (iy * in_w + ix) * depth + c0, len);
                             for (a, &x) in acc.iter_mut().zip(px) {
                                 *a = step(*a, i32::from(x as i8));
                             }
@@ -89,13 +90,10 @@ pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
         0,
         |acc, x| acc.wrapping_add(x),
         |sum, count| {
-            if count == 0 {
-                0
-            } else if sum > 0 {
-                sum.wrapping_add(count / 2) / count
-            } else {
-                sum.wrapping_sub(count / 2) / count
-            }
+            // `checked_div`: 0 for an empty window (count 0), as TFLM's guard.
+            let half = count / 2;
+            let nudged = if sum > 0 { sum.wrapping_add(half) } else { sum.wrapping_sub(half) };
+            nudged.checked_div(count).unwrap_or(0)
         },
     );
 }

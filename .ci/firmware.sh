@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# kiln on a simulated Cortex-M4 (QEMU mps2-an386): the firmware suites, the link-time panic-free
+# proof for every model, the Cortex-M0 build. Installs what it needs. Run from anywhere:
+#   bash .ci/firmware.sh
+# Needs ../shared beside the repository and its goldens in target/shared-goldens (.ci/run writes
+# them before this step; without them this script makes them with the same command).
+# The report (flash/RAM/stack/instructions, kiln vs MicroFlow) is separate and slower:
+#   bash tests/firmware/report.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+SHARED="${KILN_SHARED:-$(cd .. && pwd)/shared}"
+FW=examples/firmware-cortex-m4
+step() { printf '\n=== %s\n' "$*"; }
+t0=$(date +%s)
+
+step "firmware toolchain: qemu-system-arm, arm-none-eabi binutils, rust targets"
+if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-size >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends qemu-system-arm binutils-arm-none-eabi >/dev/null
+fi
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
+qemu-system-arm --version | head -1
+
+if [ ! -d "$SHARED/models/tflm" ]; then
+  echo "error: $SHARED/models/tflm not found — the shared suite needs ../shared beside the repository" >&2
+  exit 1
+fi
+if [ ! -f target/shared-goldens/person_detect/meta.json ]; then
+  step "goldens for ../shared models (TFLM oracle; normally written by .ci/run)"
+  PY="$(bash tests/scripts/venv.sh oracle .venv-oracle)"
+  "$PY" tests/scripts/make_goldens.py --out target/shared-goldens --samples 200 --images "$SHARED/models/tflm" \
+    "$SHARED"/models/tflm/{hello_world_int8,micro_speech_quantized,person_detect,simple_add_model,test_conv_model}.tflite
+fi
+export KILN_SHARED="$SHARED" KILN_SHARED_GOLDENS="$repo/target/shared-goldens"
+cd "$FW"
+
+step "zoo on the target: cargo run --release (every output element vs TFLM; exit status from the firmware)"
+cargo run --release --locked
+
+step "real TFLM models on the target: cargo run --release --features shared"
+cargo run --release --locked --features shared
+
+step "panic-free proof: any panic path left after LTO fails the link (every zoo and shared model)"
+for suite in "" shared; do
+  feats=panic-check${suite:+,$suite}
+  if ! cargo build --release --locked --features "$feats" 2>target/panic-check.log; then
+    grep -E "undefined symbol|error" target/panic-check.log >&2 || cat target/panic-check.log >&2
+    echo "panic paths are reachable (${suite:-zoo} suite); bisecting by model:" >&2
+    if [ -n "$suite" ]; then models="hello_world_int8 micro_speech_quantized person_detect simple_add_model test_conv_model"
+    else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
+    for m in $models; do
+      KILN_FW_MODELS=$m KILN_FW_SAMPLES=1 cargo build --release --locked -q --features "$feats" 2>/dev/null \
+        && echo "  panic-free: $m" >&2 || echo "  PANIC PATH: $m" >&2
+    done
+    exit 1
+  fi
+  # The panic-check build is also a real firmware: it must pass on the target (silently).
+  timeout 600 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -display none -monitor none -serial none \
+    -semihosting-config enable=on,target=native -kernel target/thumbv7em-none-eabihf/release/kiln-firmware-cortex-m4
+  echo "panic-free and passing on the target: ${suite:-zoo} suite (models: $(if [ -n "$suite" ]; then echo 5; else ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l; fi))"
+done
+
+step "the panic check can fail: a canary out-of-bounds index must break the link"
+if cargo build --release --locked --features panic-check,panic-canary 2>target/panic-canary.log; then
+  echo "error: the panic-canary build linked: the panic-free check proves nothing" >&2
+  exit 1
+fi
+grep -q kiln_panic_path_is_reachable target/panic-canary.log || { cat target/panic-canary.log >&2; exit 1; }
+echo "canary rejected as expected (undefined symbol kiln_panic_path_is_reachable)"
+
+step "Cortex-M0 (thumbv6m-none-eabi, no DSP): build"
+cargo build --release --locked --target thumbv6m-none-eabi
+cargo build --release --locked --target thumbv6m-none-eabi --features panic-check
+arm-none-eabi-size target/thumbv6m-none-eabi/release/kiln-firmware-cortex-m4
+
+echo
+echo "firmware: all passed in $(( $(date +%s) - t0 )) s"

@@ -1,0 +1,219 @@
+//! Generates the firmware's model suite (`$OUT_DIR/suite.rs`) and trims the golden files to
+//! the samples that go into flash (`$OUT_DIR/goldens/`).
+//!
+//! Suites (chosen by the `shared` feature):
+//! * zoo: every model in `tests/fixtures/zoo` with its TFLM goldens from `tests/fixtures/golden`.
+//! * shared: the real TFLM models that fit the board (`hello_world_int8`,
+//!   `micro_speech_quantized`, `person_detect` with both test images, `simple_add_model`,
+//!   `test_conv_model`) from `$KILN_SHARED/models/tflm` (default `../shared` beside the
+//!   repository), goldens from `$KILN_SHARED_GOLDENS` (default `target/shared-goldens`, which
+//!   `.ci/run` writes with `tests/scripts/make_goldens.py`).
+//!
+//! Samples per model: all of a model's golden samples if they fit in the suite's budget
+//! (inputs + outputs: 32 KiB per zoo model, 512 KiB per shared model), else as many leading
+//! samples as fit, but never fewer than `MIN_SAMPLES` (16: the MobileNets). `KILN_FW_SAMPLES=N` caps every model at N samples and
+//! `KILN_FW_MODELS=a,b` keeps only the named models (used by the report and the panic-check
+//! bisection). A missing model or golden file fails the build.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+/// Golden bytes (inputs + outputs) per model: the zoo has 40 models in 4 MiB of flash, the shared
+/// suite five.
+const ZOO_BUDGET: usize = 32 * 1024;
+const SHARED_BUDGET: usize = 512 * 1024;
+const MIN_SAMPLES: usize = 16;
+/// Most inputs or outputs of any model the harness runs.
+const MAX_IO: usize = 4;
+
+const SHARED_MODELS: [&str; 5] = [
+    "hello_world_int8",
+    "micro_speech_quantized",
+    "person_detect",
+    "simple_add_model",
+    "test_conv_model",
+];
+
+fn fail(msg: String) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(1);
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| fail(format!("cannot read {}: {e}", path.display())))
+}
+
+/// `"samples": N` from a golden meta.json.
+fn sample_count(meta: &Path) -> usize {
+    let text = String::from_utf8(read(meta)).unwrap_or_else(|_| fail(format!("{} is not UTF-8", meta.display())));
+    let rest = text
+        .split("\"samples\":")
+        .nth(1)
+        .unwrap_or_else(|| fail(format!("{}: no \"samples\" field", meta.display())));
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| fail(format!("{}: bad \"samples\" field", meta.display())))
+}
+
+fn camel(stem: &str) -> String {
+    stem.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Golden files of one case, trimmed into `$OUT_DIR/goldens/<case>/`.
+struct Case {
+    label: String,
+    samples: usize,
+    inputs: Vec<PathBuf>,
+    outputs: Vec<PathBuf>,
+    /// Bytes of all outputs of one sample.
+    output_bytes: usize,
+}
+
+fn files(dir: &Path, prefix: &str, stem_prefix: &str) -> Vec<PathBuf> {
+    (0..)
+        .map(|k| dir.join(format!("{stem_prefix}{prefix}{k}.bin")))
+        .take_while(|p| p.exists())
+        .collect()
+}
+
+fn trim_case(out: &Path, label: &str, dir: &Path, stem_prefix: &str, total: usize, cap: Option<usize>, budget: usize) -> Case {
+    let ins = files(dir, "input", stem_prefix);
+    let outs = files(dir, "output", stem_prefix);
+    if ins.is_empty() || outs.is_empty() {
+        fail(format!("no golden {stem_prefix}input0.bin / output0.bin in {}", dir.display()));
+    }
+    let sizes: Vec<usize> = ins.iter().chain(&outs).map(|p| read(p).len()).collect();
+    for (p, &n) in ins.iter().chain(&outs).zip(&sizes) {
+        if total == 0 || n % total != 0 {
+            fail(format!("{}: {n} bytes is not {total} whole samples", p.display()));
+        }
+    }
+    let per_sample: usize = sizes.iter().map(|n| n / total).sum();
+    let fit = (budget / per_sample.max(1)).max(MIN_SAMPLES);
+    let samples = total.min(fit).min(cap.unwrap_or(usize::MAX)).max(1);
+    let case_dir = out.join("goldens").join(label.replace('/', "__"));
+    fs::create_dir_all(&case_dir).unwrap_or_else(|e| fail(format!("{}: {e}", case_dir.display())));
+    let trim = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        paths
+            .iter()
+            .map(|p| {
+                let bytes = read(p);
+                let keep = bytes.len() / total * samples;
+                let dst = case_dir.join(p.file_name().unwrap_or_default());
+                fs::write(&dst, &bytes[..keep]).unwrap_or_else(|e| fail(format!("{}: {e}", dst.display())));
+                println!("cargo:rerun-if-changed={}", p.display());
+                dst
+            })
+            .collect()
+    };
+    let output_bytes = outs.iter().map(|p| read(p).len() / total).sum();
+    Case { label: label.to_string(), samples, inputs: trim(&ins), outputs: trim(&outs), output_bytes }
+}
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let repo = manifest.join("../..").canonicalize().unwrap_or_else(|e| fail(format!("repository root: {e}")));
+
+    // cortex-m-rt's link.x includes memory.x from the linker search path.
+    fs::copy(manifest.join("memory.x"), out.join("memory.x")).unwrap_or_else(|e| fail(format!("memory.x: {e}")));
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory.x");
+    for v in ["KILN_FW_MODELS", "KILN_FW_SAMPLES", "KILN_SHARED", "KILN_SHARED_GOLDENS"] {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+
+    let only: Option<Vec<String>> = env::var("KILN_FW_MODELS")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.split(',').map(|m| m.trim().to_string()).collect());
+    let cap: Option<usize> = env::var("KILN_FW_SAMPLES")
+        .ok()
+        .map(|s| s.parse().unwrap_or_else(|_| fail(format!("KILN_FW_SAMPLES={s} is not a number"))));
+    let shared_suite = env::var_os("CARGO_FEATURE_SHARED").is_some();
+
+    // (model stem, .tflite path, golden dir)
+    let mut models: Vec<(String, PathBuf, PathBuf)> = Vec::new();
+    if shared_suite {
+        let shared = env::var_os("KILN_SHARED").map(PathBuf::from).unwrap_or_else(|| repo.join("../shared"));
+        let goldens = env::var_os("KILN_SHARED_GOLDENS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo.join("target/shared-goldens"));
+        for m in SHARED_MODELS {
+            models.push((m.to_string(), shared.join("models/tflm").join(format!("{m}.tflite")), goldens.join(m)));
+        }
+    } else {
+        let zoo = repo.join("tests/fixtures/zoo");
+        println!("cargo:rerun-if-changed={}", zoo.display());
+        let mut stems: Vec<String> = fs::read_dir(&zoo)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", zoo.display())))
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".tflite")).map(str::to_string))
+            .collect();
+        stems.sort();
+        if stems.is_empty() {
+            fail(format!("no .tflite models in {}", zoo.display()));
+        }
+        for s in stems {
+            let golden = repo.join("tests/fixtures/golden").join(&s);
+            models.push((s.clone(), zoo.join(format!("{s}.tflite")), golden));
+        }
+    }
+    if let Some(only) = &only {
+        for name in only {
+            if !models.iter().any(|(m, _, _)| m == name) {
+                fail(format!("KILN_FW_MODELS names `{name}`, which is not in this suite"));
+            }
+        }
+        models.retain(|(m, _, _)| only.contains(m));
+    }
+
+    let mut src = String::from("// @generated by build.rs\n");
+    let mut body = String::new();
+    let mut max_out = 0;
+    for (stem, tflite, golden) in &models {
+        if !tflite.exists() {
+            fail(format!("model {} not found", tflite.display()));
+        }
+        let ty = camel(stem);
+        writeln!(src, "kiln::include_model!({:?}, name = {ty});", tflite.display().to_string()).unwrap();
+        let total = sample_count(&golden.join("meta.json"));
+        let budget = if shared_suite { SHARED_BUDGET } else { ZOO_BUDGET };
+        let mut cases = vec![trim_case(&out, stem, golden, "", total, cap, budget)];
+        if stem == "person_detect" {
+            for img in ["person", "no_person"] {
+                let label = format!("person_detect/{img}.bmp");
+                cases.push(trim_case(&out, &label, &golden.join("images"), &format!("{img}."), 1, cap, budget));
+            }
+        }
+        for c in cases {
+            max_out = max_out.max(c.output_bytes);
+            let list = |ps: &[PathBuf]| {
+                ps.iter().map(|p| format!("include_bytes!({:?})", p.display().to_string())).collect::<Vec<_>>().join(", ")
+            };
+            if c.inputs.len() > MAX_IO || c.outputs.len() > MAX_IO {
+                fail(format!("{}: more than {MAX_IO} inputs or outputs", c.label));
+            }
+            writeln!(
+                body,
+                "    h.check::<{ty}>({:?}, {}, &[{}], &[{}]);",
+                c.label,
+                c.samples,
+                list(&c.inputs),
+                list(&c.outputs)
+            )
+            .unwrap();
+        }
+    }
+    writeln!(src, "\n/// Bytes of all outputs of one sample, for the largest model.\npub const OUTPUT_BYTES: usize = {};", max_out.max(1)).unwrap();
+    writeln!(src, "/// Most inputs or outputs of one model.\npub const MAX_IO: usize = {MAX_IO};").unwrap();
+    writeln!(src, "/// Which suite this firmware runs.\npub const SUITE: &str = {:?};", if shared_suite { "shared" } else { "zoo" })
+        .unwrap();
+    writeln!(src, "\npub fn run_suite(h: &mut crate::Harness) {{\n{body}}}").unwrap();
+    fs::write(out.join("suite.rs"), src).unwrap_or_else(|e| fail(format!("suite.rs: {e}")));
+}

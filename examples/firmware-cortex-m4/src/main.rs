@@ -1,0 +1,219 @@
+//! kiln on a Cortex-M4F: runs compiled models on their TFLM golden inputs *on the target*
+//! (QEMU `mps2-an386`), compares every output element with TFLM's, prints a summary and exits
+//! through semihosting with status 0 only if every element is equal.
+//!
+//! ```sh
+//! cargo run --release                    # the zoo: all 40 models in tests/fixtures/zoo
+//! cargo run --release --features shared  # the real TFLM models from ../shared (see build.rs)
+//! ```
+//!
+//! Which models: all 40 zoo models (`tests/fixtures/zoo`, MobileNetV1-0.25 and
+//! MobileNetV2-0.35 included); with `--features shared`, hello_world_int8,
+//! micro_speech_quantized, person_detect (plus TFLM's `person.bmp` / `no_person.bmp`),
+//! simple_add_model and test_conv_model from `../shared/models/tflm` (those that fit 4 MiB
+//! flash / 4 MiB RAM; the LSTM and keyword models use ops kiln does not compile).
+//!
+//! Which samples (`build.rs`): every golden sample of a model if its inputs+outputs fit in the
+//! suite's budget (32 KiB per zoo model, 512 KiB per shared model), else the leading samples that
+//! fit, at least 16. Zoo: all 200 for digits, the FC tests, softmax and reshape, 20–157 for the
+//! others, the first 16 for each MobileNet (2.8 MB of flash in all). Shared: all 200 for
+//! hello_world, micro_speech and test_conv, 56 + the two images for person_detect, 16 for
+//! simple_add. The firmware prints the exact count per model.
+//!
+//! The harness is generic over [`kiln::Model`] (`run_bytes`), and written without a panic
+//! path so that the `panic-check` feature (a panic handler that cannot link) proves every
+//! model's `run` panic-free: `cargo build --release --features panic-check`.
+//!
+//! For the report (`tests/firmware/report.sh`) each model's first inference is wrapped in
+//! [`rt::region_begin`]/[`rt::region_end`] (instruction counts from the qemu-insncount plugin)
+//! and its peak stack is measured by painting the stack before it.
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+mod rt;
+
+use kiln::Model;
+
+#[allow(dead_code)]
+mod suite {
+    include!(concat!(env!("OUT_DIR"), "/suite.rs"));
+}
+
+/// Prints through semihosting, except in the panic-check build, which must not link
+/// `core::fmt` (its panic paths are not the model's).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        #[cfg(not(feature = "panic-check"))]
+        cortex_m_semihosting::hprintln!($($t)*);
+    }};
+}
+
+/// What went wrong with one model (the panic-check build only counts them).
+#[derive(Clone, Copy)]
+#[cfg_attr(feature = "panic-check", allow(dead_code))]
+enum Problem {
+    /// A golden file's length is not `samples ×` the model's tensor size.
+    GoldenSize { output: bool, index: usize, bytes: usize, expected: usize },
+    /// `run_bytes` refused the buffers.
+    Run(kiln::RunError),
+    /// The model has more inputs/outputs (or output bytes) than the harness sized for.
+    Harness,
+}
+
+pub struct Harness {
+    models: usize,
+    failed_models: usize,
+    elements: usize,
+    mismatches: usize,
+}
+
+impl Harness {
+    /// Runs `samples` golden samples through a fresh `M` and compares every output element.
+    #[inline(never)]
+    pub fn check<M: Model + Default>(&mut self, name: &str, samples: usize, inputs: &[&[u8]], outputs: &[&[u8]]) {
+        let mut model = M::default();
+        let mut scratch = [0u8; suite::OUTPUT_BYTES];
+        let mut stats = Stats::default();
+        let result = check_model(&mut model, &mut scratch, samples, inputs, outputs, &mut stats);
+        self.models += 1;
+        self.elements += stats.elements;
+        self.mismatches += stats.mismatches;
+        let ok = result.is_ok() && stats.mismatches == 0 && stats.elements > 0;
+        if !ok {
+            self.failed_models += 1;
+        }
+        say!(
+            "{} {}: {} samples, {} elements, {} differ; arena {} B, {} MACs, peak stack {} B{}",
+            if ok { "ok  " } else { "FAIL" },
+            name,
+            samples,
+            stats.elements,
+            stats.mismatches,
+            M::ARENA_BYTES,
+            M::MACS,
+            stats.stack,
+            if stats.stack_exhausted { " (paint exhausted: lower bound)" } else { "" }
+        );
+        #[cfg(not(feature = "panic-check"))]
+        {
+            if let Some((s, o, e)) = stats.first_mismatch {
+                say!("     first difference: sample {}, output {}, element {}", s, o, e);
+            }
+            match result {
+                Ok(()) => {}
+                Err(Problem::GoldenSize { output, index, bytes, expected }) => say!(
+                    "     golden {}{}.bin has {} bytes, expected {} ({} samples)",
+                    if output { "output" } else { "input" },
+                    index,
+                    bytes,
+                    expected,
+                    samples
+                ),
+                Err(Problem::Run(e)) => say!("     run_bytes refused the buffers: {:?}", e),
+                Err(Problem::Harness) => say!("     more inputs/outputs or output bytes than the harness holds"),
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    elements: usize,
+    mismatches: usize,
+    first_mismatch: Option<(usize, usize, usize)>,
+    stack: usize,
+    stack_exhausted: bool,
+}
+
+/// Splits `scratch` into one buffer per output tensor of `M`.
+fn output_buffers<'a, M: Model>(scratch: &'a mut [u8]) -> Option<[&'a mut [u8]; suite::MAX_IO]> {
+    let mut bufs: [&mut [u8]; suite::MAX_IO] = Default::default();
+    let mut rest = scratch;
+    if M::OUTPUTS.len() > suite::MAX_IO {
+        return None;
+    }
+    for (buf, info) in bufs.iter_mut().zip(M::OUTPUTS) {
+        let (this, tail) = rest.split_at_mut_checked(info.byte_len())?;
+        *buf = this;
+        rest = tail;
+    }
+    Some(bufs)
+}
+
+fn check_model<M: Model>(
+    model: &mut M,
+    scratch: &mut [u8],
+    samples: usize,
+    inputs: &[&[u8]],
+    outputs: &[&[u8]],
+    stats: &mut Stats,
+) -> Result<(), Problem> {
+    // Golden sizes must agree with the model's own tensor table.
+    let n_in = M::INPUTS.len();
+    let n_out = M::OUTPUTS.len();
+    if inputs.len() != n_in || outputs.len() != n_out || n_in > suite::MAX_IO {
+        return Err(Problem::Harness);
+    }
+    for (output, files, infos) in [(false, inputs, M::INPUTS), (true, outputs, M::OUTPUTS)] {
+        for (index, (file, info)) in files.iter().zip(infos).enumerate() {
+            let expected = samples * info.byte_len();
+            if file.len() != expected {
+                return Err(Problem::GoldenSize { output, index, bytes: file.len(), expected });
+            }
+        }
+    }
+    let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
+    for s in 0..samples {
+        for ((slot, file), info) in ins.iter_mut().zip(inputs).zip(M::INPUTS) {
+            let n = info.byte_len();
+            *slot = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+        }
+        let mut bufs = output_buffers::<M>(scratch).ok_or(Problem::Harness)?;
+        let ins = ins.get(..n_in).ok_or(Problem::Harness)?;
+        let outs = bufs.get_mut(..n_out).ok_or(Problem::Harness)?;
+        if s == 0 {
+            // The measured inference: stack painted below this frame, instructions counted.
+            let (r, stack) = rt::measure(|| model.run_bytes(ins, outs));
+            (stats.stack, stats.stack_exhausted) = stack;
+            r.map_err(Problem::Run)?;
+        } else {
+            model.run_bytes(ins, outs).map_err(Problem::Run)?;
+        }
+        for (o, ((got, file), info)) in outs.iter().zip(outputs).zip(M::OUTPUTS).enumerate() {
+            let n = info.byte_len();
+            let want = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+            let size = info.dtype.size();
+            for (e, (g, w)) in got.chunks_exact(size).zip(want.chunks_exact(size)).enumerate() {
+                stats.elements += 1;
+                if g != w {
+                    stats.mismatches += 1;
+                    stats.first_mismatch.get_or_insert((s, o, e));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    say!("kiln firmware ({} suite) on {}", suite::SUITE, if cfg!(target_arch = "arm") { "Cortex-M" } else { "?" });
+    let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
+    #[cfg(feature = "panic-canary")]
+    {
+        let table = [1u8, 2, 3];
+        h.elements += usize::from(table[core::hint::black_box(3)]);
+    }
+    suite::run_suite(&mut h);
+    let ok = h.models > 0 && h.failed_models == 0 && h.mismatches == 0;
+    say!(
+        "{}: {} models, {} failed; {} output elements compared, {} differ from TFLM",
+        if ok { "PASS" } else { "FAIL" },
+        h.models,
+        h.failed_models,
+        h.elements,
+        h.mismatches
+    );
+    rt::exit(ok)
+}

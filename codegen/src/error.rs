@@ -47,7 +47,13 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "kiln: `{}`: ", self.file)?;
         match &self.kind {
-            ErrorKind::Io(e) => write!(f, "cannot read the model file: {e}"),
+            ErrorKind::Io(e) => match e.kind() {
+                std::io::ErrorKind::NotFound => write!(f, "cannot read the model file: no such file"),
+                std::io::ErrorKind::IsADirectory => {
+                    write!(f, "cannot read the model file: it is a directory, not a .tflite file")
+                }
+                _ => write!(f, "cannot read the model file: {e}"),
+            },
             ErrorKind::Write(e) => write!(f, "cannot write the generated source: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),

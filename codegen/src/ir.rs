@@ -111,8 +111,9 @@ pub struct Tensor {
     pub shape: Vec<usize>,
     pub dtype: DType,
     pub quant: Option<Quant>,
-    /// Constant contents (weights, biases, shape operands); `None` for activations.
-    pub data: Option<Vec<u8>>,
+    /// Constant contents (weights, biases, shape operands); `None` for activations. Shared:
+    /// tensors that use the same buffer point at one copy.
+    pub data: Option<std::sync::Arc<[u8]>>,
     pub is_variable: bool,
 }
 
@@ -137,12 +138,25 @@ impl Tensor {
 }
 
 /// ``tensor #3 `conv/Relu` ``, or `tensor #3` when the file gives no name.
+/// Control characters in the name are escaped and names past 200 characters cut, since the
+/// name comes straight from the file and lands in a compiler diagnostic.
 pub fn tensor_label(index: usize, name: &str) -> String {
     if name.is_empty() {
-        format!("tensor #{index}")
-    } else {
-        format!("tensor #{index} `{name}`")
+        return format!("tensor #{index}");
     }
+    let mut shown = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i == 200 {
+            shown.push('…');
+            break;
+        }
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    format!("tensor #{index} `{shown}`")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -37,8 +37,36 @@ pub struct Analysis {
 pub fn analyze(file: &str, bytes: &[u8]) -> Result<Analysis, Error> {
     let mut graph = read::read_model(file, bytes)?;
     let steps = lower::lower(file, &mut graph)?;
+    check_output_size(file, bytes.len(), &graph, &steps)?;
     let plan = plan::plan_arena(&graph, &steps);
     Ok(Analysis { graph, steps, plan })
+}
+
+/// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
+/// so a small file whose many tensors point at one large buffer would expand into gigabytes of
+/// source; real models (one buffer per tensor, at most a few shared) stay near the file size.
+fn check_output_size(file: &str, file_len: usize, graph: &ir::Graph, steps: &[Step]) -> Result<(), Error> {
+    let limit = file_len.saturating_mul(4).saturating_add(1 << 20);
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0usize;
+    for step in steps {
+        let consts = step.operands.iter().filter_map(|o| if let Operand::Const(t) = o { Some(*t) } else { None });
+        for t in consts.chain(step.weights.iter().copied()) {
+            if seen.insert(t) {
+                total = total.saturating_add(graph.tensors[t].bytes());
+            }
+        }
+    }
+    if total > limit {
+        return Err(Error::new(
+            file,
+            ErrorKind::Invalid(format!(
+                "the constant operands add up to {total} bytes from a {file_len}-byte file: tensors share \
+                 buffers far more than any converter writes (the file is corrupt)"
+            )),
+        ));
+    }
+    Ok(())
 }
 
 /// Options for [`compile`].

@@ -117,6 +117,19 @@ fn check_boundary(file: &str, graph: &Graph) -> Result<(), Error> {
                 ErrorKind::Invalid(format!("model input/output {} is a constant", tensor.label())),
             ));
         }
+        // The typed API carries one scale and zero point per boundary tensor (`INPUT_SCALE`, …).
+        if let Some(q) = &tensor.quant {
+            let z = q.zero_points[0];
+            if let Err(Fail::Invalid(m) | Fail::Unsupported(m)) = check_scale(tensor, q.scales[0]) {
+                return Err(Error::new(file, ErrorKind::Invalid(format!("model input/output: {m}"))));
+            }
+            if i32::try_from(z).is_err() {
+                return Err(Error::new(
+                    file,
+                    ErrorKind::Invalid(format!("model input/output {} has zero point {z} out of range", tensor.label())),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -545,6 +558,14 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
             }
             let rows = input.elements() / depth;
             const SCALED_DIFF_INTEGER_BITS: i32 = 5;
+            // TFLM's QuantizeMultiplierGreaterThanOne aborts at prepare time unless
+            // beta × scale × 2^26 exceeds 1; kiln rejects the model instead.
+            let real = beta as f64 * in_s as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64;
+            if !(real > 1.0) {
+                return invalid(format!(
+                    "beta {beta} × input scale {in_s} is too small (TFLM requires beta × scale × 2^26 > 1)"
+                ));
+            }
             let r = quant::softmax_input_scaling(beta, in_s, SCALED_DIFF_INTEGER_BITS);
             let diff_min = -quant::input_radius(SCALED_DIFF_INTEGER_BITS, r.shift);
             let (m, s) = (r.multiplier, r.shift);
@@ -651,7 +672,8 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
             }
             let p = int_values(pads, "paddings")?;
             let rank = input.shape.len();
-            if rank > 4 || p.len() != rank * 2 || p.iter().any(|&v| v < 0) {
+            // Each padding is at most 2^31 (tensors are below 2 GiB), so the sums below cannot overflow.
+            if rank > 4 || p.len() != rank * 2 || p.iter().any(|&v| !(0..=1 << 31).contains(&v)) {
                 return invalid(format!("paddings {p:?} do not fit rank {rank} (≤ 4, non-negative)"));
             }
             let value = if op.name == "PADV2" {
@@ -780,6 +802,10 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
                 0,
                 format!("int8 → float32 (scale {s}, zero point {z})"),
             ))
+        }
+        _ if op.code == crate::schema::BuiltinOperator::CUSTOM.0 => {
+            let code = op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name);
+            unsupported(format!("custom op `{code}`: kiln compiles builtin ops only"))
         }
         _ => unsupported("kiln has no kernel for this op yet"),
     }

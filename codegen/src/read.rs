@@ -1,6 +1,9 @@
 //! `.tflite` bytes → [`Graph`]. The flatbuffer is verified before it is touched, and every
 //! index, shape and buffer size is checked here so later passes can index without fear.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::error::{Error, ErrorKind};
 use crate::ir::{Activation, DType, Graph, Op, Options, Padding, Quant, Tensor};
 use crate::schema as fb;
@@ -10,6 +13,53 @@ use crate::schema as fb;
 const MAX_TENSOR_BYTES: usize = 1 << 31;
 /// Newest schema version kiln reads.
 const SCHEMA_VERSION: u32 = 3;
+/// Longest custom op code shown in names and messages.
+const MAX_CUSTOM_CODE_SHOWN: usize = 64;
+
+/// Bounds the memory the reader spends on a file. A flatbuffer may point many tables at one
+/// shared vector, string or buffer (no converter does, but a corrupt or hostile file can), so
+/// a small file could otherwise decode into gigabytes. Legitimate models decode into a few
+/// times their size; the budget allows 16× plus 1 MiB.
+struct Budget {
+    left: usize,
+    limit: usize,
+}
+
+impl Budget {
+    fn new(file_len: usize) -> Self {
+        let limit = file_len.saturating_mul(16).saturating_add(1 << 20);
+        Budget { left: limit, limit }
+    }
+
+    fn charge(&mut self, bytes: usize) -> Result<(), String> {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(format!(
+                "decoding the model would take more than {} bytes of memory: its tables share vectors, \
+                 strings or buffers far more than any converter writes (the file is corrupt)",
+                self.limit
+            )),
+        }
+    }
+}
+
+/// Recognizable non-TFLite files, by their leading bytes.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"PK\x03\x04", "a ZIP archive (a Keras `.keras` file or a zipped model?)"),
+        (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras `.h5` model? convert it with the TFLite converter)"),
+        (b"\x1f\x8b", "a gzip archive (decompress it first)"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"version https://git-lfs", "a Git LFS pointer, not the model (run `git lfs pull`)"),
+    ];
+    MAGIC.iter().find(|(m, _)| bytes.starts_with(m)).map(|&(_, what)| what)
+}
 
 pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let format = |m: String| Error::new(file, ErrorKind::Format(m));
@@ -18,8 +68,11 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     if bytes.is_empty() {
         return Err(format("the file is empty".into()));
     }
+    if let Some(what) = sniff(bytes) {
+        return Err(format(format!("the file is {what}, not a TFLite flatbuffer")));
+    }
     if bytes.len() < 8 {
-        return Err(format(format!("the file is only {} bytes long", bytes.len())));
+        return Err(format(format!("the file is only {} bytes long (truncated?)", bytes.len())));
     }
     if &bytes[4..8] != b"TFL3" {
         let shown: String = bytes[4..8]
@@ -37,11 +90,7 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         ignore_missing_null_terminator: false,
     };
     let model = fb::root_as_model_with_opts(&opts, bytes)
-        .map_err(|e| {
-            // The verifier's message spans lines; keep it on one.
-            let why = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-            format(format!("flatbuffer verification failed ({why}); the file is truncated or corrupt"))
-        })?;
+        .map_err(|e| format(verifier_message(&e.to_string())))?;
 
     if model.version() > SCHEMA_VERSION {
         return Err(format(format!(
@@ -64,6 +113,10 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let sg = subgraphs.get(0);
     let buffers = model.buffers();
     let n_buffers = buffers.map_or(0, |b| b.len());
+    let mut budget = Budget::new(bytes.len());
+    let mut charge = |n: usize| budget.charge(n).map_err(|m| invalid(m));
+    // Constant data, decoded once per buffer and shared by every tensor that uses it.
+    let mut buffer_data: HashMap<usize, Option<Arc<[u8]>>> = HashMap::new();
 
     // Op codes: the builtin code is the larger of the two fields (old files only fill the
     // deprecated int8 field; new ones put 127 there and the real code in `builtin_code`).
@@ -73,12 +126,17 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         for oc in codes.iter() {
             let code = (oc.deprecated_builtin_code() as i32).max(oc.builtin_code().0);
             let name = if code == fb::BuiltinOperator::CUSTOM.0 {
-                format!("CUSTOM({})", oc.custom_code().unwrap_or("<no custom code>"))
+                let custom = oc.custom_code().unwrap_or("<no custom code>");
+                match custom.char_indices().nth(MAX_CUSTOM_CODE_SHOWN) {
+                    Some((cut, _)) => format!("CUSTOM({}…)", &custom[..cut]),
+                    None => format!("CUSTOM({custom})"),
+                }
             } else {
                 fb::BuiltinOperator(code)
                     .variant_name()
                     .map_or_else(|| format!("BUILTIN_{code}"), str::to_string)
             };
+            charge(std::mem::size_of::<String>() + name.len() + 4)?;
             op_codes.push(code);
             op_names.push(name);
         }
@@ -87,9 +145,20 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let mut tensors = Vec::new();
     for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
         let name = t.name().unwrap_or("").to_string();
+        charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
         let label = crate::ir::tensor_label(i, &name);
         let dtype = DType::from_tflite(t.type_().0)
             .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
+        if matches!(
+            dtype,
+            DType::String | DType::Complex64 | DType::Complex128 | DType::Resource | DType::Variant | DType::I4
+        ) {
+            return Err(invalid(format!(
+                "{label} has type {}, which kiln does not support (it compiles int8 models; \
+                 tensors are int8, int16, int32, int64, uint8 or float)",
+                dtype.name()
+            )));
+        }
         let raw_shape: Vec<i32> = t.shape().map(|s| s.iter().collect()).unwrap_or_default();
         let mut shape = Vec::with_capacity(raw_shape.len());
         for &d in &raw_shape {
@@ -110,27 +179,50 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
                 )));
             }
         }
-        let mut elements: usize = 1;
-        for &d in &shape {
-            elements = elements
-                .checked_mul(d)
-                .filter(|&n| n <= MAX_TENSOR_BYTES)
-                .ok_or_else(|| invalid(format!("{label} of shape {shape:?} has too many elements")))?;
+        // The product of the non-zero dimensions bounds every partial product later passes
+        // compute (a zero only makes the total zero), so it is the one that must fit. It
+        // saturates in u128 (dimensions are below 2^31): overflow is detected, never wrapped,
+        // and nothing is allocated from these sizes.
+        let mut product: u128 = 1;
+        for &d in shape.iter().filter(|&&d| d != 0) {
+            product = product.saturating_mul(d as u128);
         }
-        let bytes_needed = dtype.size().map(|s| elements.saturating_mul(s));
-        if bytes_needed.is_some_and(|b| b > MAX_TENSOR_BYTES) {
-            return Err(invalid(format!("{label} of shape {shape:?} ({}) is larger than 2 GiB", dtype.name())));
+        if product > u64::MAX as u128 {
+            return Err(invalid(format!(
+                "{label}: the product of the dimensions of shape {shape:?} overflows 64 bits"
+            )));
         }
+        let size = dtype.size().unwrap_or(1) as u128;
+        if product * size > MAX_TENSOR_BYTES as u128 {
+            let what = if shape.contains(&0) { "non-zero dimensions multiply to" } else { "has" };
+            return Err(invalid(format!(
+                "{label} of shape {shape:?} {what} {product} elements ({} bytes of {}); \
+                 kiln's limit is 2 GiB per tensor",
+                product * size,
+                dtype.name()
+            )));
+        }
+        let elements = if shape.contains(&0) { 0 } else { product as usize };
+        let bytes_needed = dtype.size().map(|s| elements * s);
 
         let buffer = t.buffer() as usize;
         if buffer != 0 && buffer >= n_buffers {
             return Err(invalid(format!("{label} refers to buffer #{buffer}, but the model has {n_buffers}")));
         }
-        let data = buffers
-            .filter(|_| buffer != 0)
-            .and_then(|b| b.get(buffer).data())
-            .filter(|d| !d.is_empty())
-            .map(|d| d.bytes().to_vec());
+        let data = match buffer_data.get(&buffer) {
+            Some(d) => d.clone(),
+            None => {
+                let d = buffers
+                    .filter(|_| buffer != 0)
+                    .and_then(|b| b.get(buffer).data())
+                    .filter(|d| !d.is_empty())
+                    .map(|d| d.bytes());
+                charge(d.map_or(0, |d| d.len()))?;
+                let d: Option<Arc<[u8]>> = d.map(Arc::from);
+                buffer_data.insert(buffer, d.clone());
+                d
+            }
+        };
         if let (Some(d), Some(need)) = (&data, bytes_needed) {
             if d.len() != need {
                 return Err(invalid(format!(
@@ -143,8 +235,14 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
 
         let quant = match t.quantization() {
             Some(q) if q.scale().is_some_and(|s| !s.is_empty()) => {
+                charge(q.scale().map_or(0, |s| s.len() * 4) + q.zero_point().map_or(0, |z| z.len() * 8))?;
                 let scales: Vec<f32> = q.scale().map(|s| s.iter().collect()).unwrap_or_default();
                 let zero_points: Vec<i64> = q.zero_point().map(|z| z.iter().collect()).unwrap_or_default();
+                if let Some(s) = scales.iter().find(|s| !s.is_finite()) {
+                    return Err(invalid(format!(
+                        "{label} has quantization scale {s}; scales must be positive and finite"
+                    )));
+                }
                 if zero_points.len() != scales.len() {
                     return Err(invalid(format!(
                         "{label} has {} quantization scales but {} zero points",
@@ -210,6 +308,12 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
             )));
         }
         let name = op_names[oc].clone();
+        charge(
+            std::mem::size_of::<Op>()
+                + name.len()
+                + o.inputs().map_or(0, |v| v.len() * 16)
+                + o.outputs().map_or(0, |v| v.len() * 8),
+        )?;
         let what = format!("op #{index} {name}");
         let mut op_inputs = Vec::new();
         for t in o.inputs().iter().flat_map(|v| v.iter()) {
@@ -228,6 +332,37 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let graph = Graph { tensors, ops, inputs, outputs };
     check_order(file, &graph)?;
     Ok(graph)
+}
+
+/// The verifier says ``Range [x, y) is out of bounds. while verifying table field `shape` at
+/// position 700 while verifying vector element 3 at position 236 while verifying table field
+/// `tensors` …``; kiln says where, as a path into the model: `subgraphs[0].tensors[3].shape`.
+fn verifier_message(raw: &str) -> String {
+    let raw = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut parts = raw.split(" while verifying ");
+    let cause = parts.next().unwrap_or("").trim_end_matches('.').to_string();
+    let mut path = String::new();
+    for item in parts.collect::<Vec<_>>().iter().rev() {
+        if let Some(rest) = item.strip_prefix("table field `") {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(rest.split('`').next().unwrap_or("?"));
+        } else if let Some(rest) = item.strip_prefix("vector element ") {
+            path.push_str(&format!("[{}]", rest.split(' ').next().unwrap_or("?")));
+        } else if let Some(rest) = item.strip_prefix("union variant at ") {
+            path.push_str(&format!("<{}>", rest.split(' ').next().unwrap_or("?")));
+        }
+    }
+    let cause = match cause.char_indices().next() {
+        Some((_, c)) => c.to_lowercase().chain(cause.chars().skip(1)).collect(),
+        None => cause,
+    };
+    if path.is_empty() {
+        format!("flatbuffer verification failed: {cause}; the file is truncated or corrupt")
+    } else {
+        format!("flatbuffer verification failed at `{path}`: {cause}; the file is truncated or corrupt")
+    }
 }
 
 /// Every tensor an op reads must be a constant, a model input, or written by an earlier op;

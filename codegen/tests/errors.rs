@@ -42,7 +42,8 @@ fn corrupt_files_are_format_errors() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", vec![], "the file is empty"),
         ("tiny", vec![1, 2, 3], "only 3 bytes"),
-        ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "file identifier is `....`, expected `TFL3`"),
+        ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "the file is a PNG image, not a TFLite flatbuffer"),
+        ("other", b"\0\0\0\0ABCD\0\0\0\0".to_vec(), "file identifier is `ABCD`, expected `TFL3`"),
         ("truncated", good[..good.len() / 2].to_vec(), "flatbuffer verification failed"),
     ];
     for (what, bytes, want) in cases {

@@ -22,14 +22,21 @@ impl Parse for Args {
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
+            let key: Ident = input.parse().map_err(|e| {
+                syn::Error::new(e.span(), "kiln: expected an option after the path, e.g. `name = PersonDetect`")
+            })?;
             match key.to_string().as_str() {
                 "name" => {
                     if name.is_some() {
                         return Err(syn::Error::new(key.span(), "kiln: `name` is given twice"));
                     }
-                    name = Some(input.parse()?);
+                    input.parse::<Token![=]>()?;
+                    name = Some(input.parse().map_err(|e| {
+                        syn::Error::new(
+                            e.span(),
+                            "kiln: `name` takes an identifier (no quotes), e.g. `name = PersonDetect`",
+                        )
+                    })?);
                 }
                 other => {
                     return Err(syn::Error::new(key.span(), format!("kiln: unknown option `{other}` (the only option is `name = StructName`)")))
@@ -53,7 +60,13 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     };
     let rel = args.path.value();
     let span = args.path.span();
-    let base = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_default();
+    // `KILN_MANIFEST_DIR_OVERRIDE` exists for kiln's own compile-fail tests only: trybuild
+    // compiles each case in a project under the target directory, so `CARGO_MANIFEST_DIR`
+    // points there, not at the crate holding the fixtures (see macros/tests/compile_fail.rs).
+    let base = std::env::var_os("KILN_MANIFEST_DIR_OVERRIDE")
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
     let full = base.join(&rel);
     let full_str = full.to_string_lossy().into_owned();
     let fail = |msg: String, track: bool| -> TokenStream {
@@ -75,6 +88,12 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),
+        // A bad struct name is the `name = …` argument's fault: point there.
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
+            let name_span = args.name.as_ref().map_or(span, |n| n.span());
+            let err = syn::Error::new(name_span, e.to_string()).to_compile_error();
+            quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
+        }
         Err(e) => fail(e.to_string(), true),
     }
 }

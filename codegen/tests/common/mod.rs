@@ -4,6 +4,8 @@
 use flatbuffers::FlatBufferBuilder;
 pub use kiln_codegen::schema as fb;
 
+pub mod model;
+
 /// One op of a hand-built chain model: builtin code, or `CUSTOM` with a custom code.
 pub struct OpSpec {
     pub code: i32,

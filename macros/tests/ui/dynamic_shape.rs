@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/dynamic_shape.tflite");
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/empty.tflite");
+
+fn main() {}

@@ -1,0 +1,4 @@
+const MODEL: &str = "tests/ui/fixtures/empty.tflite";
+kiln::include_model!(MODEL);
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/per_channel_count.tflite");
+
+fn main() {}

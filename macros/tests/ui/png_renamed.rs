@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/png_renamed.tflite");
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/read_before_write.tflite");
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/schema_too_new.tflite");
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/unsupported_ops.tflite");
+
+fn main() {}

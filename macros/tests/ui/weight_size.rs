@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/weight_size.tflite");
+
+fn main() {}

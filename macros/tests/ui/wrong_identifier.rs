@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/wrong_identifier.tflite");
+
+fn main() {}

@@ -1,0 +1,3 @@
+kiln::include_model!("tests/ui/fixtures/zero_scale.tflite");
+
+fn main() {}

@@ -10,6 +10,17 @@ pub mod models {
     kiln::include_model!("../tests/fixtures/zoo/mobilenet_v2_035_96.tflite", name = MobileNetV2);
     kiln::include_model!("../../shared/models/tflm/person_detect.tflite", name = PersonDetect);
     kiln::include_model!("../../shared/models/tflm/micro_speech_quantized.tflite", name = MicroSpeech);
+    kiln::include_model!("../../shared/models/tflm/hello_world_int8.tflite", name = HelloWorld);
+}
+
+/// MicroFlow 0.1.3 on the two models it computes (nearly) correctly; everything else it cannot
+/// run (6 ops, linear graphs) or gets wrong (symmetric SAME padding at stride 2).
+#[cfg(feature = "peers")]
+pub mod microflow_models {
+    #[microflow::model("../../shared/models/tflm/hello_world_int8.tflite")]
+    pub struct HelloWorld;
+    #[microflow::model("../../shared/models/tflm/micro_speech_quantized.tflite")]
+    pub struct MicroSpeech;
 }
 
 /// Benchmark names (as `compare.py` uses them) → model file, relative to the repository root.
@@ -19,6 +30,7 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mobilenet_v2_035_96", "tests/fixtures/zoo/mobilenet_v2_035_96.tflite"),
     ("person_detect", "../shared/models/tflm/person_detect.tflite"),
     ("micro_speech_quantized", "../shared/models/tflm/micro_speech_quantized.tflite"),
+    ("hello_world_int8", "../shared/models/tflm/hello_world_int8.tflite"),
 ];
 
 pub fn repo_root() -> PathBuf {
@@ -70,6 +82,7 @@ pub fn time_model(model: &str, iters: u32) -> Option<f64> {
         "mobilenet_v2_035_96" => go::<MobileNetV2>(model, iters),
         "person_detect" => go::<PersonDetect>(model, iters),
         "micro_speech_quantized" => go::<MicroSpeech>(model, iters),
+        "hello_world_int8" => go::<HelloWorld>(model, iters),
         _ => return None,
     })
 }

@@ -334,50 +334,24 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
             for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
                 expect_dtype(t, DType::I8, r)?;
             }
-            let [n, h, w, c] = nhwc(input, "input")?;
+            let [n, _, _, c] = nhwc(input, "input")?;
             let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
-            let fdata = expect_const(filter, "filter")?;
+            expect_const(filter, "filter")?;
             if ic != c {
                 return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
             }
-            let (oh, pad_h) = window(padding, h, kh, stride[0], dilation[0]);
-            let (ow, pad_w) = window(padding, w, kw, stride[1], dilation[1]);
-            let expect = [n, oh, ow, oc];
-            if out.shape != expect {
-                return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-            }
-            let (in_s, in_zp) = per_tensor(input)?;
-            let (out_s, out_zp) = per_tensor(out)?;
-            let scales = filter_scales(filter, oc, 0)?;
-            let requant: Vec<Requant> =
-                scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
             let per_ch = kh * kw * ic;
-            let bias = folded_bias(cx.opt_input(2), fdata, oc, |i| i / per_ch, in_zp)?;
-            let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
-            let (i4, o4, k, s, d, p) =
-                (usizes(&[n, h, w, c]), usizes(&expect), usizes(&[kh, kw]), usizes(&stride), usizes(&dilation), usizes(&[pad_h, pad_w]));
-            let rq = requant_tokens(&requant);
-            let params = quote!(::kiln::ops::Conv2dParams {
-                input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
-                input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
-                bias: &[#(#bias),*], requant: #rq,
-            });
-            let macs = (n * oh * ow * oc * kh * kw * ic) as u64;
-            let summary = format!(
-                "{kh}x{kw} stride {}x{} dilation {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, {}",
-                stride[0],
-                stride[1],
-                dilation[0],
-                dilation[1],
-                activation.name(),
-                if scales.len() > 1 { "per-channel" } else { "per-tensor" }
-            );
+            let opts = ConvOptions { padding, stride, dilation, activation };
+            let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
+            let fields = &conv.fields;
+            let params = quote!(::kiln::ops::Conv2dParams { #fields });
+            let [oh, ow] = conv.out_hw;
             Ok(step(
                 vec![cx.operand(input), Operand::Const(filter.index)],
                 out,
                 Call::Params { func: "conv2d_s8", ty: "Conv2dParams", params },
-                macs,
-                summary,
+                (n * oh * ow * oc * kh * kw * ic) as u64,
+                format!("{}, {}", conv.geometry, conv.quantization),
             ))
         }
         "DEPTHWISE_CONV_2D" => {
@@ -388,50 +362,25 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
             for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
                 expect_dtype(t, DType::I8, r)?;
             }
-            let [n, h, w, c] = nhwc(input, "input")?;
+            let [n, _, _, c] = nhwc(input, "input")?;
             let [one, kh, kw, oc] = nhwc(filter, "filter")?;
-            let fdata = expect_const(filter, "filter")?;
+            expect_const(filter, "filter")?;
             if one != 1 || c == 0 || oc % c != 0 {
                 return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
             }
+            // TFLM derives the multiplier from the shapes too; the option field is advisory.
             let dm = oc / c;
-            let (oh, pad_h) = window(padding, h, kh, stride[0], dilation[0]);
-            let (ow, pad_w) = window(padding, w, kw, stride[1], dilation[1]);
-            let expect = [n, oh, ow, oc];
-            if out.shape != expect {
-                return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-            }
-            let (in_s, in_zp) = per_tensor(input)?;
-            let (out_s, out_zp) = per_tensor(out)?;
-            let scales = filter_scales(filter, oc, 3)?;
-            let requant: Vec<Requant> =
-                scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
-            let bias = folded_bias(cx.opt_input(2), fdata, oc, |i| i % oc, in_zp)?;
-            let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
-            let (i4, o4, k, s, d, p) =
-                (usizes(&[n, h, w, c]), usizes(&expect), usizes(&[kh, kw]), usizes(&stride), usizes(&dilation), usizes(&[pad_h, pad_w]));
-            let rq = requant_tokens(&requant);
-            let params = quote!(::kiln::ops::DepthwiseConv2dParams {
-                input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p, depth_multiplier: #dm,
-                input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
-                bias: &[#(#bias),*], requant: #rq,
-            });
-            let macs = (n * oh * ow * oc * kh * kw) as u64;
-            let summary = format!(
-                "{kh}x{kw} stride {}x{} dilation {}x{} {padding:?} padding {pad_h}/{pad_w}, depth multiplier {dm}, {}, {}",
-                stride[0],
-                stride[1],
-                dilation[0],
-                dilation[1],
-                activation.name(),
-                if scales.len() > 1 { "per-channel" } else { "per-tensor" }
-            );
+            let opts = ConvOptions { padding, stride, dilation, activation };
+            let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 3, |i| i % oc, &opts)?;
+            let fields = &conv.fields;
+            let params = quote!(::kiln::ops::DepthwiseConv2dParams { depth_multiplier: #dm, #fields });
+            let [oh, ow] = conv.out_hw;
             Ok(step(
                 vec![cx.operand(input), Operand::Const(filter.index)],
                 out,
                 Call::Params { func: "depthwise_conv2d_s8", ty: "DepthwiseConv2dParams", params },
-                macs,
-                summary,
+                (n * oh * ow * oc * kh * kw) as u64,
+                format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
             ))
         }
         "FULLY_CONNECTED" => {
@@ -809,6 +758,78 @@ fn lower_op(g: &Graph, op: &Op) -> R<Step> {
         }
         _ => unsupported("kiln has no kernel for this op yet"),
     }
+}
+
+/// The options CONV_2D and DEPTHWISE_CONV_2D share.
+struct ConvOptions {
+    padding: Padding,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    activation: Activation,
+}
+
+/// What CONV_2D and DEPTHWISE_CONV_2D share once each has read its filter layout.
+struct SpatialConv {
+    /// The params fields both structs have (shapes, window, zero points, clamp, bias, requant).
+    fields: TokenStream,
+    out_hw: [usize; 2],
+    /// `3x3 stride 2x2 dilation 1x1 Same padding 0/0`
+    geometry: String,
+    /// `RELU6, per-channel`
+    quantization: String,
+}
+
+/// Output geometry and padding as TFLM computes them, per-channel multipliers from TFLM's
+/// double-precision product `input_scale · filter_scale / output_scale`, the folded bias and the
+/// activation clamp. `channel_of` maps a filter byte index to its output channel.
+#[allow(clippy::too_many_arguments)]
+fn spatial_conv(
+    cx: &Ctx<'_>,
+    input: &Tensor,
+    filter: &Tensor,
+    out: &Tensor,
+    [kh, kw]: [usize; 2],
+    out_channels: usize,
+    filter_axis: usize,
+    channel_of: impl Fn(usize) -> usize,
+    o: &ConvOptions,
+) -> R<SpatialConv> {
+    let [n, h, w, c] = nhwc(input, "input")?;
+    let fdata = expect_const(filter, "filter")?;
+    let (oh, pad_h) = window(o.padding, h, kh, o.stride[0], o.dilation[0]);
+    let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
+    let expect = [n, oh, ow, out_channels];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    let (in_s, in_zp) = per_tensor(input)?;
+    let (out_s, out_zp) = per_tensor(out)?;
+    let scales = filter_scales(filter, out_channels, filter_axis)?;
+    let requant: Vec<Requant> =
+        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
+    let bias = folded_bias(cx.opt_input(2), fdata, out_channels, channel_of, in_zp)?;
+    let (act_min, act_max) = act_range(o.activation, out, (out_s, out_zp))?;
+    let (i4, o4, k, s, d, p) = (
+        usizes(&[n, h, w, c]),
+        usizes(&expect),
+        usizes(&[kh, kw]),
+        usizes(&o.stride),
+        usizes(&o.dilation),
+        usizes(&[pad_h, pad_w]),
+    );
+    let rq = requant_tokens(&requant);
+    let fields = quote!(
+        input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
+        input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
+        bias: &[#(#bias),*], requant: #rq,
+    );
+    let geometry = format!(
+        "{kh}x{kw} stride {}x{} dilation {}x{} {:?} padding {pad_h}/{pad_w}",
+        o.stride[0], o.stride[1], o.dilation[0], o.dilation[1], o.padding
+    );
+    let quantization =
+        format!("{}, {}", o.activation.name(), if scales.len() > 1 { "per-channel" } else { "per-tensor" });
+    Ok(SpatialConv { fields, out_hw: [oh, ow], geometry, quantization })
 }
 
 /// Values of a constant int32/int64 operand (axes, paddings).

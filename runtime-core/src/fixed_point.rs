@@ -319,6 +319,23 @@ pub(crate) mod testing {
                 *b = self.next_u64() as u8;
             }
         }
+        /// The lower bound of a fused-activation clamp: int8's minimum half the time (no
+        /// activation), otherwise anywhere up to 0.
+        pub fn act_min(&mut self) -> i32 {
+            if self.bool() {
+                -128
+            } else {
+                self.range(-128, 0) as i32
+            }
+        }
+        /// The upper bound, likewise.
+        pub fn act_max(&mut self) -> i32 {
+            if self.bool() {
+                127
+            } else {
+                self.range(0, 127) as i32
+            }
+        }
         /// A realistic requantization factor (as `QuantizeMultiplier` of a real in `2^[-20, 3]`).
         pub fn requant(&mut self) -> Requant {
             Requant {

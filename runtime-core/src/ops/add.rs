@@ -178,16 +178,8 @@ mod tests {
             input2_requant: quant(in2 / twice_max),
             output_requant: quant(twice_max / ((1 << 20) as f64 * o)),
             output_offset: rng.range(-128, 127) as i32,
-            act_min: if rng.bool() {
-                -128
-            } else {
-                rng.range(-128, 0) as i32
-            },
-            act_max: if rng.bool() {
-                127
-            } else {
-                rng.range(0, 127) as i32
-            },
+            act_min: rng.act_min(),
+            act_max: rng.act_max(),
             input1_shape: s1,
             input2_shape: s2,
             output_shape: out,

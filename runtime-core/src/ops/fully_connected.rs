@@ -82,16 +82,8 @@ mod tests {
                 input_depth: depth,
                 output_depth: out_depth,
                 output_zero_point: rng.range(-128, 127) as i32,
-                act_min: if rng.bool() {
-                    -128
-                } else {
-                    rng.range(-128, 0) as i32
-                },
-                act_max: if rng.bool() {
-                    127
-                } else {
-                    rng.range(0, 127) as i32
-                },
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
                 bias: leak(fold_bias(&bias, &filter, zp)),
                 requant: leak(requant),
             };

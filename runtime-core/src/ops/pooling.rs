@@ -188,16 +188,8 @@ mod tests {
                 kernel: [kh, kw],
                 stride: [sh, sw],
                 pad: [ph, pw],
-                act_min: if rng.bool() {
-                    -128
-                } else {
-                    rng.range(-128, 0) as i32
-                },
-                act_max: if rng.bool() {
-                    127
-                } else {
-                    rng.range(0, 127) as i32
-                },
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
             };
             for average in [false, true] {
                 let want = reference(&p, &input, average);

@@ -346,6 +346,26 @@ pub(crate) mod testing {
     }
 
     /// `num / 2^k` rounded to nearest, ties away from zero, exactly.
+    /// TFLM's `QuantizeMultiplier` for positive normal reals (frexp by halving/doubling),
+    /// to build realistic kernel parameters in tests the way the compiler does.
+    pub fn quantize_multiplier(real: f64) -> Requant {
+        let (mut frac, mut shift) = (real, 0i32);
+        while frac >= 1.0 {
+            frac /= 2.0;
+            shift += 1;
+        }
+        while frac < 0.5 {
+            frac *= 2.0;
+            shift -= 1;
+        }
+        let mut m = (frac * (1u64 << 31) as f64).round() as i64;
+        if m == 1i64 << 31 {
+            m /= 2;
+            shift += 1;
+        }
+        Requant { multiplier: m as i32, shift }
+    }
+
     pub fn round_half_away(num: i128, k: u32) -> i128 {
         let d = 1i128 << k;
         let (q, r) = (num.abs() / d, num.abs() % d);

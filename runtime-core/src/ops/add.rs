@@ -121,7 +121,7 @@ pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
 mod tests {
     extern crate std;
     use super::*;
-    use crate::fixed_point::testing::{round_half_away, round_half_up, Rng};
+    use crate::fixed_point::testing::{quantize_multiplier, round_half_away, round_half_up, Rng};
     use std::{vec, vec::Vec};
 
     /// Exact `MultiplyByQuantizedMultiplierSmallerThanOneExp`.
@@ -147,26 +147,7 @@ mod tests {
 
     /// Realistic ADD parameters from two input scales and an output scale (TFLM's Prepare).
     fn params(rng: &mut Rng, s1: [usize; 4], s2: [usize; 4], out: [usize; 4]) -> AddParams {
-        let quant = |real: f64| -> Requant {
-            let (mut f, mut e) = (real, 0);
-            while f >= 1.0 {
-                f /= 2.0;
-                e += 1;
-            }
-            while f < 0.5 {
-                f *= 2.0;
-                e -= 1;
-            }
-            let mut m = (f * (1u64 << 31) as f64).round() as i64;
-            if m == 1 << 31 {
-                m /= 2;
-                e += 1;
-            }
-            Requant {
-                multiplier: m as i32,
-                shift: e,
-            }
-        };
+        let quant = quantize_multiplier;
         let sc = |rng: &mut Rng| 0.001 + (rng.next_u64() % 1000) as f64 / 10000.0;
         let (in1, in2, o) = (sc(rng), sc(rng), sc(rng));
         let twice_max = 2.0 * in1.max(in2);

@@ -98,34 +98,21 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
 mod tests {
     extern crate std;
     use super::*;
-    use crate::fixed_point::testing::Rng;
+    use crate::fixed_point::testing::{quantize_multiplier, Rng};
+    use crate::fixed_point::Requant;
     use std::{vec, vec::Vec};
 
     /// TFLite `PreprocessSoftmaxScaling` + `CalculateInputRadius` (what codegen computes).
     fn params(beta: f64, input_scale: f64, rows: usize, depth: usize) -> SoftmaxParams {
         let real = (beta * input_scale * (1u64 << (31 - 5)) as f64).min((1u64 << 31) as f64 - 1.0);
-        // QuantizeMultiplierGreaterThanOne via frexp.
-        let mut shift = 0i32;
-        let mut frac = real;
-        while frac >= 1.0 {
-            frac /= 2.0;
-            shift += 1;
-        }
-        while frac < 0.5 {
-            frac *= 2.0;
-            shift -= 1;
-        }
-        let mut m = (frac * (1u64 << 31) as f64).round() as i64;
-        if m == 1i64 << 31 {
-            m /= 2;
-            shift += 1;
-        }
+        // QuantizeMultiplierGreaterThanOne.
+        let Requant { multiplier: m, shift } = quantize_multiplier(real);
         let max_input_rescaled =
             ((1i64 << 5) - 1) as f64 * (1i64 << (31 - 5)) as f64 / (1i64 << shift) as f64;
         SoftmaxParams {
             rows,
             depth,
-            input_multiplier: m as i32,
+            input_multiplier: m,
             input_left_shift: shift,
             diff_min: -(max_input_rescaled.floor() as i32),
         }

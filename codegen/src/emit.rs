@@ -26,6 +26,7 @@ fn rust_type(d: DType) -> Ident {
         DType::I32 => "i32",
         DType::I64 => "i64",
         DType::F32 => "f32",
+        DType::Bool => "bool",
         other => unreachable!("lower() rejects {} at the model boundary", other.name()),
     };
     Ident::new(s, Span::call_site())

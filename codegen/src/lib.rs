@@ -9,6 +9,7 @@ mod emit;
 pub mod error;
 pub mod ir;
 mod lower;
+pub mod op_table;
 mod plan;
 pub mod quant;
 mod read;

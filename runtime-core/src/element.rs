@@ -31,6 +31,22 @@ macro_rules! element {
 }
 element!(i8, u8, i16, i32, i64, f32);
 
+/// TFLite stores bool as one byte, 0 or 1; any non-zero byte reads as `true`.
+impl Element for bool {
+    #[inline]
+    fn store(src: &[Self], dst: &mut [u8]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = u8::from(s);
+        }
+    }
+    #[inline]
+    fn load(src: &[u8], dst: &mut [Self]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s != 0;
+        }
+    }
+}
+
 /// Splits the arena around an op's output so the op can read its inputs (before or after the
 /// output) while writing the output. Offsets are literals in generated code, so the bounds
 /// checks fold away.

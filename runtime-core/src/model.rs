@@ -13,13 +13,15 @@ pub enum DType {
     Int32,
     Int64,
     Float32,
+    /// One byte per element, 0 or 1 (TFLite's bool).
+    Bool,
 }
 
 impl DType {
     /// Size of one element in bytes.
     pub const fn size(self) -> usize {
         match self {
-            DType::Int8 | DType::UInt8 => 1,
+            DType::Int8 | DType::UInt8 | DType::Bool => 1,
             DType::Int16 => 2,
             DType::Int32 | DType::Float32 => 4,
             DType::Int64 => 8,

@@ -25,6 +25,7 @@ Needs the zoo venv (tests/scripts/requirements-zoo.txt).
 import argparse
 import contextlib
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -60,7 +61,7 @@ def seed_of(name):
 
 class Spec:
     def __init__(self, name, build, doc, expect=(), check=None, per_channel=True, float_io=False,
-                 optional=False, rep=None, patch=None):
+                 optional=False, rep=None, patch=None, quant="int8"):
         self.name = name
         self.build = build  # () -> keras.Model
         self.doc = doc  # what the model exercises (goes into the manifest)
@@ -71,6 +72,14 @@ class Spec:
         self.optional = optional
         self.rep = rep  # (model) -> representative dataset generator function, or None for random
         self.patch = patch  # (flatbuffer bytes) -> patched bytes, applied after conversion
+        if quant not in QUANT_MODES:
+            raise ValueError("%s: quant=%r, expected one of %s" % (name, quant, QUANT_MODES))
+        self.quant = quant  # converter path, see convert()
+
+
+# The converter's paths (FACTS.md): full-integer int8, int16 activations with int8 weights,
+# plain float32, float16 weights (+ DEQUANTIZE), dynamic-range (int8 weights, float activations).
+QUANT_MODES = ("int8", "int16x8", "float32", "float16", "dynamic")
 
 
 class Fail(Exception):
@@ -699,6 +708,15 @@ def write_digits(desc, digits_dir):
 
 
 # --------------------------------------------------------------------------------------
+# Op families: tests/scripts/zoo_<family>.py register their models with @model (imported
+# here, in file-name order, so a family is one file and the registry order is stable).
+
+sys.modules.setdefault("make_zoo", sys.modules[__name__])
+for _family in sorted(f[:-3] for f in os.listdir(HERE) if f.startswith("zoo_") and f.endswith(".py")):
+    importlib.import_module(_family)
+
+
+# --------------------------------------------------------------------------------------
 # Conversion and verification
 
 
@@ -716,12 +734,22 @@ def random_rep(m, seed):
 
 def convert(spec, m):
     c = tf.lite.TFLiteConverter.from_keras_model(m)
-    c.optimizations = [tf.lite.Optimize.DEFAULT]
-    c.representative_dataset = spec.rep(m) if spec.rep else random_rep(m, seed_of(spec.name) + 2)
-    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if not spec.float_io:
-        c.inference_input_type = tf.int8
-        c.inference_output_type = tf.int8
+    if spec.quant != "float32":
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+    if spec.quant in ("int8", "int16x8"):
+        c.representative_dataset = spec.rep(m) if spec.rep else random_rep(m, seed_of(spec.name) + 2)
+    if spec.quant == "int8":
+        c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if not spec.float_io:
+            c.inference_input_type = tf.int8
+            c.inference_output_type = tf.int8
+    elif spec.quant == "int16x8":
+        c.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        if not spec.float_io:
+            c.inference_input_type = tf.int16
+            c.inference_output_type = tf.int16
+    elif spec.quant == "float16":
+        c.target_spec.supported_types = [tf.float16]
     if not spec.per_channel:
         c._experimental_disable_per_channel = True
     # Keras' export prints the serving signature on stdout; keep the log readable.

@@ -79,6 +79,7 @@ fn element(bytes: &[u8], dtype: kiln::DType) -> String {
         kiln::DType::Int32 => i32::from_le_bytes(bytes.try_into().unwrap()).to_string(),
         kiln::DType::Int64 => i64::from_le_bytes(bytes.try_into().unwrap()).to_string(),
         kiln::DType::Float32 => f32::from_le_bytes(bytes.try_into().unwrap()).to_string(),
+        kiln::DType::Bool => (bytes[0] != 0).to_string(),
     }
 }
 

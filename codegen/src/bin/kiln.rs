@@ -3,6 +3,7 @@
 //! ```text
 //! kiln generate MODEL.tflite [-o model.rs] [--name X]   formatted Rust source (stdout by default)
 //! kiln inspect  MODEL.tflite [--json | --dot]            per-layer MACs, parameters, memory
+//! kiln ops                                               the supported op × type table (Markdown)
 //! ```
 //! Exit status: 0 success; 1 `inspect` found unsupported ops (the report is still printed);
 //! 2 the model is missing, unreadable, corrupt or cannot be compiled (one line on stderr).
@@ -43,6 +44,8 @@ enum Command {
         #[arg(long)]
         dot: bool,
     },
+    /// The table of supported ops and element types (Markdown, as in the README).
+    Ops,
 }
 
 fn read(path: &PathBuf) -> Result<(String, Vec<u8>), Error> {
@@ -55,6 +58,10 @@ fn read(path: &PathBuf) -> Result<(String, Vec<u8>), Error> {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
+        Command::Ops => {
+            print!("{}", kiln_codegen::op_table::op_table_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Generate { model, output, name } => {
             let (label, bytes) = read(&model)?;
             let source = kiln_codegen::generate_source(&label, &bytes, &CompileOptions { name, track_path: None })?;

@@ -1,0 +1,229 @@
+//! CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: TFLM's prepare-time geometry, per-channel
+//! multipliers and folded biases.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::*;
+use crate::quant::{self, Requant};
+
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "CONV_2D", dtype: DType::I8, lower: conv2d_s8 },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::I8, lower: depthwise_conv2d_s8 },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::I8, lower: fully_connected_s8 },
+];
+
+
+fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let op = cx.op;
+    let Options::Conv2d { padding, stride, dilation, activation } = op.options else {
+        return invalid("missing Conv2DOptions");
+    };
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
+        expect_dtype(t, DType::I8, r)?;
+    }
+    let [n, _, _, c] = nhwc(input, "input")?;
+    let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
+    expect_const(filter, "filter")?;
+    if ic != c {
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
+    }
+    let per_ch = kh * kw * ic;
+    let opts = ConvOptions { padding, stride, dilation, activation };
+    let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
+    let fields = &conv.fields;
+    let params = quote!(::kiln::ops::Conv2dParams { #fields });
+    let [oh, ow] = conv.out_hw;
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "conv2d_s8", ty: "Conv2dParams", params },
+        (n * oh * ow * oc * kh * kw * ic) as u64,
+        format!("{}, {}", conv.geometry, conv.quantization),
+    )])
+}
+
+
+fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let op = cx.op;
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = op.options else {
+        return invalid("missing DepthwiseConv2DOptions");
+    };
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
+        expect_dtype(t, DType::I8, r)?;
+    }
+    let [n, _, _, c] = nhwc(input, "input")?;
+    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    expect_const(filter, "filter")?;
+    if one != 1 || c == 0 || oc % c != 0 {
+        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
+    }
+    // TFLM derives the multiplier from the shapes too; the option field is advisory.
+    let dm = oc / c;
+    let opts = ConvOptions { padding, stride, dilation, activation };
+    let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 3, |i| i % oc, &opts)?;
+    let fields = &conv.fields;
+    let params = quote!(::kiln::ops::DepthwiseConv2dParams { depth_multiplier: #dm, #fields });
+    let [oh, ow] = conv.out_hw;
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "depthwise_conv2d_s8", ty: "DepthwiseConv2dParams", params },
+        (n * oh * ow * oc * kh * kw) as u64,
+        format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
+    )])
+}
+
+
+fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let op = cx.op;
+    let Options::FullyConnected { activation, shuffled_weights, .. } = op.options else {
+        return invalid("missing FullyConnectedOptions");
+    };
+    if shuffled_weights {
+        return unsupported("shuffled weights format");
+    }
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
+        expect_dtype(t, DType::I8, r)?;
+    }
+    let fdata = expect_const(filter, "filter")?;
+    let &[od, depth] = filter.shape.as_slice() else {
+        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
+    };
+    if depth == 0 || input.elements() % depth != 0 {
+        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
+    }
+    let batches = input.elements() / depth;
+    if out.elements() != batches * od {
+        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
+    }
+    let (in_s, in_zp) = per_tensor(input)?;
+    let (out_s, out_zp) = per_tensor(out)?;
+    let scales = filter_scales(filter, od, 0)?;
+    let requant: Vec<Requant> = if scales.len() > 1 {
+        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect()
+    } else {
+        // TFLM's per-tensor path multiplies the two scales in single precision first.
+        vec![quant::quantize_multiplier((in_s * scales[0]) as f64 / out_s as f64)]
+    };
+    let bias = folded_bias(cx.opt_input(2), fdata, od, |i| i / depth, in_zp)?;
+    let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
+    let rq = requant_tokens(&requant);
+    let params = quote!(::kiln::ops::FullyConnectedParams {
+        batches: #batches, input_depth: #depth, output_depth: #od,
+        output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
+        bias: &[#(#bias),*], requant: #rq,
+    });
+    let summary = format!(
+        "{depth} → {od}, {} row(s), {}, {}",
+        batches,
+        activation.name(),
+        if scales.len() > 1 { "per-channel" } else { "per-tensor" }
+    );
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "fully_connected_s8", ty: "FullyConnectedParams", params },
+        (batches * depth * od) as u64,
+        summary,
+    )])
+}
+
+/// Bias with `-input_zero_point * Σ filter` folded in, per output channel. Exact: i32
+/// arithmetic wraps, and wrapping is a ring homomorphism, so the kernel's `bias + Σ x·w`
+/// equals TFLM's `bias + Σ (x - zp)·w` bit for bit even in the (theoretical) overflow case.
+fn folded_bias(bias: Option<&Tensor>, filter: &[u8], channels: usize, channel_of: impl Fn(usize) -> usize, input_zp: i32) -> R<Vec<i32>> {
+    let mut sums = vec![0i32; channels];
+    for (i, &w) in filter.iter().enumerate() {
+        let c = channel_of(i);
+        sums[c] = sums[c].wrapping_add(w as i8 as i32);
+    }
+    let raw: Vec<i32> = match bias {
+        None => vec![0; channels],
+        Some(b) => {
+            expect_dtype(b, DType::I32, "bias")?;
+            let d = expect_const(b, "bias")?;
+            if b.elements() != channels {
+                return invalid(format!("bias {} has {} elements, expected {channels}", b.label(), b.elements()));
+            }
+            d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        }
+    };
+    Ok(raw.iter().zip(&sums).map(|(&b, &s)| b.wrapping_sub(input_zp.wrapping_mul(s))).collect())
+}
+
+/// The options CONV_2D and DEPTHWISE_CONV_2D share.
+struct ConvOptions {
+    padding: Padding,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    activation: Activation,
+}
+
+/// What CONV_2D and DEPTHWISE_CONV_2D share once each has read its filter layout.
+struct SpatialConv {
+    /// The params fields both structs have (shapes, window, zero points, clamp, bias, requant).
+    fields: TokenStream,
+    out_hw: [usize; 2],
+    /// `3x3 stride 2x2 dilation 1x1 Same padding 0/0`
+    geometry: String,
+    /// `RELU6, per-channel`
+    quantization: String,
+}
+
+/// Output geometry and padding as TFLM computes them, per-channel multipliers from TFLM's
+/// double-precision product `input_scale · filter_scale / output_scale`, the folded bias and the
+/// activation clamp. `channel_of` maps a filter byte index to its output channel.
+#[allow(clippy::too_many_arguments)]
+fn spatial_conv(
+    cx: &Ctx<'_>,
+    input: &Tensor,
+    filter: &Tensor,
+    out: &Tensor,
+    [kh, kw]: [usize; 2],
+    out_channels: usize,
+    filter_axis: usize,
+    channel_of: impl Fn(usize) -> usize,
+    o: &ConvOptions,
+) -> R<SpatialConv> {
+    let [n, h, w, c] = nhwc(input, "input")?;
+    let fdata = expect_const(filter, "filter")?;
+    let (oh, pad_h) = window(o.padding, h, kh, o.stride[0], o.dilation[0]);
+    let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
+    let expect = [n, oh, ow, out_channels];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    let (in_s, in_zp) = per_tensor(input)?;
+    let (out_s, out_zp) = per_tensor(out)?;
+    let scales = filter_scales(filter, out_channels, filter_axis)?;
+    let requant: Vec<Requant> =
+        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
+    let bias = folded_bias(cx.opt_input(2), fdata, out_channels, channel_of, in_zp)?;
+    let (act_min, act_max) = act_range(o.activation, out, (out_s, out_zp))?;
+    let (i4, o4, k, s, d, p) = (
+        usizes(&[n, h, w, c]),
+        usizes(&expect),
+        usizes(&[kh, kw]),
+        usizes(&o.stride),
+        usizes(&o.dilation),
+        usizes(&[pad_h, pad_w]),
+    );
+    let rq = requant_tokens(&requant);
+    let fields = quote!(
+        input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
+        input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
+        bias: &[#(#bias),*], requant: #rq,
+    );
+    let geometry = format!(
+        "{kh}x{kw} stride {}x{} dilation {}x{} {:?} padding {pad_h}/{pad_w}",
+        o.stride[0], o.stride[1], o.dilation[0], o.dilation[1], o.padding
+    );
+    let quantization =
+        format!("{}, {}", o.activation.name(), if scales.len() > 1 { "per-channel" } else { "per-tensor" });
+    Ok(SpatialConv { fields, out_hw: [oh, ow], geometry, quantization })
+}
+

@@ -1,0 +1,414 @@
+//! Graph → steps: checks each op against what kiln supports and computes everything TFLM
+//! computes at prepare time (output sizes, padding, folded biases, multipliers, clamps), so
+//! the emitted code is a list of kernel calls with literal arguments.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::error::{Error, ErrorKind, UnsupportedOp};
+pub(crate) use crate::ir::{Activation, DType, Graph, Op, Options, Padding, Tensor};
+use crate::quant::{self, Requant};
+
+mod add;
+mod concatenation;
+mod conv;
+mod mean;
+mod pad;
+mod pool;
+mod quantize;
+mod reshape;
+mod softmax;
+
+/// Where a kernel argument comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// An activation tensor in the arena.
+    Arena(usize),
+    /// A constant tensor, emitted as aligned bytes in flash.
+    Const(usize),
+}
+
+/// How the emitter spells the call.
+#[derive(Clone, Debug)]
+pub enum Call {
+    /// `ops::<func>(&PARAMS, operands…, output)`; `ty` is the params struct.
+    Params { func: &'static str, ty: &'static str, params: TokenStream },
+    /// `ops::<func>(operands…, output, scalars…)`.
+    Scalars { func: &'static str, scalars: TokenStream },
+    /// `ops::concatenation(outer, &[(operand, chunk bytes)…], output)`.
+    Concat { outer: usize, chunks: Vec<usize> },
+    /// The output is the input's bytes under another shape: no code, shared arena slot.
+    Alias,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub op_index: usize,
+    pub op_name: String,
+    pub operands: Vec<Operand>,
+    pub output: usize,
+    pub call: Call,
+    pub macs: u64,
+    /// Constant tensors the layer consumes as data (filters, biases, constant operands), for
+    /// parameter and flash counts; shape and axis operands are not data.
+    pub weights: Vec<usize>,
+    /// One-line human description of the layer's options (for doc comments and reports).
+    pub summary: String,
+}
+
+pub(crate) enum Fail {
+    /// kiln cannot compile this (valid) op; collected so the user sees every one at once.
+    Unsupported(String),
+    /// The model is inconsistent; reported at once.
+    Invalid(String),
+}
+
+pub(crate) type R<T> = Result<T, Fail>;
+
+pub(crate) fn unsupported<T>(m: impl Into<String>) -> R<T> {
+    Err(Fail::Unsupported(m.into()))
+}
+pub(crate) fn invalid<T>(m: impl Into<String>) -> R<T> {
+    Err(Fail::Invalid(m.into()))
+}
+
+/// Lowers every op; fails on the first invalid op or if any op is unsupported.
+pub fn lower(file: &str, graph: &mut Graph) -> Result<Vec<Step>, Error> {
+    let (steps, bad) = lower_all(file, graph)?;
+    if !bad.is_empty() {
+        return Err(Error::new(file, ErrorKind::Unsupported(bad)));
+    }
+    check_boundary(file, graph)?;
+    Ok(steps)
+}
+
+/// Lowers what it can: the steps of supported ops and the list of unsupported ones (for
+/// reports on models kiln cannot compile yet). Invalid models still fail.
+pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<UnsupportedOp>), Error> {
+    let mut steps = Vec::new();
+    let mut bad = Vec::new();
+    for i in 0..graph.ops.len() {
+        let op = graph.ops[i].clone();
+        match lower_op(graph, &op) {
+            Ok(lowered) => {
+                for step in lowered {
+                    // Constant folding of shape-only ops keeps weights flowing into later ops.
+                    if let (Call::Alias, Some(&Operand::Const(src))) = (&step.call, step.operands.first()) {
+                        graph.tensors[step.output].data = graph.tensors[src].data.clone();
+                        continue;
+                    }
+                    steps.push(step)
+                }
+            }
+            Err(Fail::Unsupported(reason)) => bad.push(UnsupportedOp { index: op.index, name: op.name.clone(), reason }),
+            Err(Fail::Invalid(m)) => {
+                return Err(Error::new(file, ErrorKind::Invalid(format!("op #{} {}: {m}", op.index, op.name))))
+            }
+        }
+    }
+    Ok((steps, bad))
+}
+
+/// Model inputs and outputs must be activations of a type the typed API can carry.
+fn check_boundary(file: &str, graph: &Graph) -> Result<(), Error> {
+    for &t in graph.inputs.iter().chain(&graph.outputs) {
+        let tensor = &graph.tensors[t];
+        if io_dtype(tensor.dtype).is_none() {
+            return Err(Error::new(
+                file,
+                ErrorKind::Invalid(format!(
+                    "model input/output {} has type {}, which kiln cannot pass in or out",
+                    tensor.label(),
+                    tensor.dtype.name()
+                )),
+            ));
+        }
+        if tensor.is_const() {
+            return Err(Error::new(
+                file,
+                ErrorKind::Invalid(format!("model input/output {} is a constant", tensor.label())),
+            ));
+        }
+        // The typed API carries one scale and zero point per boundary tensor (`INPUT_SCALE`, …).
+        if let Some(q) = &tensor.quant {
+            let z = q.zero_points[0];
+            if let Err(Fail::Invalid(m) | Fail::Unsupported(m)) = check_scale(tensor, q.scales[0]) {
+                return Err(Error::new(file, ErrorKind::Invalid(format!("model input/output: {m}"))));
+            }
+            if i32::try_from(z).is_err() {
+                return Err(Error::new(
+                    file,
+                    ErrorKind::Invalid(format!("model input/output {} has zero point {z} out of range", tensor.label())),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The dtypes kiln accepts at the model boundary, as `kiln::DType` variant names.
+pub fn io_dtype(d: DType) -> Option<&'static str> {
+    Some(match d {
+        DType::I8 => "Int8",
+        DType::U8 => "UInt8",
+        DType::I16 => "Int16",
+        DType::I32 => "Int32",
+        DType::I64 => "Int64",
+        DType::F32 => "Float32",
+        DType::Bool => "Bool",
+        _ => return None,
+    })
+}
+
+/// What a kernel's lowering function sees: the graph and the op being lowered.
+pub(crate) struct Ctx<'a> {
+    pub g: &'a Graph,
+    pub op: &'a Op,
+}
+
+impl<'a> Ctx<'a> {
+    /// Required input `i`.
+    pub(crate) fn input(&self, i: usize) -> R<&'a Tensor> {
+        match self.op.inputs.get(i) {
+            Some(Some(t)) => Ok(&self.g.tensors[*t]),
+            Some(None) => invalid(format!("required input {i} is omitted (−1)")),
+            None => invalid(format!("has {} inputs, expected at least {}", self.op.inputs.len(), i + 1)),
+        }
+    }
+
+    /// Optional input `i` (absent or −1).
+    pub(crate) fn opt_input(&self, i: usize) -> Option<&'a Tensor> {
+        self.op.inputs.get(i).copied().flatten().map(|t| &self.g.tensors[t])
+    }
+
+    pub(crate) fn output(&self) -> R<&'a Tensor> {
+        match self.op.outputs.as_slice() {
+            [t] => Ok(&self.g.tensors[*t]),
+            o => unsupported(format!("{} outputs (kiln supports ops with one output)", o.len())),
+        }
+    }
+
+    /// A step of this op; constant operands count as its weights (and a conv-family bias,
+    /// folded into the params, too).
+    pub(crate) fn step(&self, operands: Vec<Operand>, output: &Tensor, call: Call, macs: u64, summary: String) -> Step {
+        let op = self.op;
+        let mut weights: Vec<usize> =
+            operands.iter().filter_map(|o| if let Operand::Const(t) = o { Some(*t) } else { None }).collect();
+        if matches!(&call, Call::Params { ty, .. } if ty.contains("Conv2d") || ty.contains("FullyConnected")) {
+            weights.extend(op.inputs.get(2).copied().flatten());
+        }
+        Step { op_index: op.index, op_name: op.name.clone(), operands, output: output.index, call, macs, weights, summary }
+    }
+
+    pub(crate) fn operand(&self, t: &Tensor) -> Operand {
+        if t.is_const() {
+            Operand::Const(t.index)
+        } else {
+            Operand::Arena(t.index)
+        }
+    }
+}
+
+pub(crate) fn expect_dtype(t: &Tensor, want: DType, role: &str) -> R<()> {
+    if t.dtype == want {
+        Ok(())
+    } else {
+        unsupported(format!("{role} {} is {}, kiln supports {} here", t.label(), t.dtype.name(), want.name()))
+    }
+}
+
+pub(crate) fn expect_const<'t>(t: &'t Tensor, role: &str) -> R<&'t [u8]> {
+    match &t.data {
+        Some(d) => Ok(d),
+        None => unsupported(format!("{role} {} is computed at run time; kiln needs it constant", t.label())),
+    }
+}
+
+/// Per-tensor `(scale, zero_point)`, checked: TFLM requires a positive finite scale.
+pub(crate) fn per_tensor(t: &Tensor) -> R<(f32, i32)> {
+    let q = match &t.quant {
+        Some(q) => q,
+        None => return invalid(format!("{} ({}) has no quantization parameters", t.label(), t.dtype.name())),
+    };
+    if q.is_per_channel() {
+        return unsupported(format!("{} is quantized per channel here; kiln expects one scale", t.label()));
+    }
+    let (s, z) = (q.scales[0], q.zero_points[0]);
+    check_scale(t, s)?;
+    let z = i32::try_from(z).ok().filter(|z| (-32768..=65535).contains(z));
+    match z {
+        Some(z) => Ok((s, z)),
+        None => invalid(format!("{} has zero point {} out of range", t.label(), q.zero_points[0])),
+    }
+}
+
+pub(crate) fn check_scale(t: &Tensor, s: f32) -> R<()> {
+    if s.is_finite() && s > 0.0 {
+        Ok(())
+    } else {
+        invalid(format!("{} has quantization scale {s}; scales must be positive and finite", t.label()))
+    }
+}
+
+/// Filter scales (per tensor or per output channel `channels` along `axis`), zero points all 0.
+pub(crate) fn filter_scales(t: &Tensor, channels: usize, axis: usize) -> R<Vec<f32>> {
+    let q = match &t.quant {
+        Some(q) => q,
+        None => return invalid(format!("filter {} has no quantization parameters", t.label())),
+    };
+    if q.is_per_channel() && (q.axis != axis || q.scales.len() != channels) {
+        return invalid(format!(
+            "filter {} has {} scales on axis {}, expected {channels} on axis {axis}",
+            t.label(),
+            q.scales.len(),
+            q.axis
+        ));
+    }
+    if q.zero_points.iter().any(|&z| z != 0) {
+        return unsupported(format!("filter {} has a non-zero zero point (int8 filters are symmetric)", t.label()));
+    }
+    for &s in &q.scales {
+        check_scale(t, s)?;
+    }
+    Ok(q.scales.clone())
+}
+
+/// Shape as NHWC with batch 1 or more; kiln's spatial kernels take rank-4 tensors.
+pub(crate) fn nhwc(t: &Tensor, role: &str) -> R<[usize; 4]> {
+    match t.shape.as_slice() {
+        &[n, h, w, c] => Ok([n, h, w, c]),
+        s => invalid(format!("{role} {} has shape {s:?}, expected rank 4 (NHWC)", t.label())),
+    }
+}
+
+pub(crate) fn act_range(act: Activation, out: &Tensor, (scale, zp): (f32, i32)) -> R<(i32, i32)> {
+    match quant::activation_range(act, scale, zp, -128, 127) {
+        Some(r) => Ok(r),
+        None => unsupported(format!("fused activation {} is not supported on int8", act.name())),
+    }
+    .and_then(|r| if r.0 <= r.1 { Ok(r) } else { invalid(format!("fused {} on {} leaves an empty range", act.name(), out.label())) })
+}
+
+/// TFLM's output size and leading padding for one spatial dimension.
+pub(crate) fn window(padding: Padding, input: usize, filter: usize, stride: usize, dilation: usize) -> (usize, usize) {
+    let effective = (filter - 1) * dilation + 1;
+    let out = match padding {
+        Padding::Same => input.div_ceil(stride),
+        Padding::Valid => (input + stride).saturating_sub(effective) / stride,
+    };
+    let total = ((out.max(1) - 1) * stride + effective).saturating_sub(input);
+    (out, total / 2)
+}
+
+pub(crate) fn requant_tokens(r: &[Requant]) -> TokenStream {
+    let items = r.iter().map(|r| {
+        let (m, s) = (r.multiplier, r.shift);
+        quote!(::kiln::fixed_point::Requant { multiplier: #m, shift: #s })
+    });
+    quote!(&[#(#items),*])
+}
+
+pub(crate) fn one_requant(r: Requant) -> TokenStream {
+    let (m, s) = (r.multiplier, r.shift);
+    quote!(::kiln::fixed_point::Requant { multiplier: #m, shift: #s })
+}
+
+pub(crate) fn usizes(v: &[usize]) -> TokenStream {
+    quote!([#(#v),*])
+}
+
+/// One kernel kiln can emit: `op` on element type `dtype` (see [`kernel_dtype`]). The registry
+/// of all of them drives lowering, `kiln inspect` and the op table in the README, so what the
+/// docs claim and what the compiler does cannot drift apart.
+pub(crate) struct Kernel {
+    pub op: &'static str,
+    pub dtype: DType,
+    pub lower: fn(&Ctx<'_>) -> R<Vec<Step>>,
+}
+
+/// Every family's kernels. One file per op family; a new op is a `Kernel` line in its file.
+const FAMILIES: &[&[Kernel]] = &[
+    conv::KERNELS,
+    pool::KERNELS,
+    reshape::KERNELS,
+    softmax::KERNELS,
+    add::KERNELS,
+    mean::KERNELS,
+    pad::KERNELS,
+    concatenation::KERNELS,
+    quantize::KERNELS,
+];
+
+fn kernels() -> impl Iterator<Item = &'static Kernel> {
+    FAMILIES.iter().flat_map(|f| f.iter())
+}
+
+/// `(op, dtype)` for every kernel in the registry, in registry order.
+pub fn supported_kernels() -> Vec<(&'static str, DType)> {
+    kernels().map(|k| (k.op, k.dtype)).collect()
+}
+
+/// The element type that selects an op's kernel: the type of its first input, except QUANTIZE,
+/// which is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE int8").
+pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
+    let t = if op.name == "QUANTIZE" { op.outputs.first().copied() } else { op.inputs.first().copied().flatten() };
+    t.map(|t| g.tensors[t].dtype)
+}
+
+fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
+    if op.code == crate::schema::BuiltinOperator::CUSTOM.0 {
+        let code = op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name);
+        return unsupported(format!("custom op `{code}`: kiln compiles builtin ops only"));
+    }
+    let candidates: Vec<&Kernel> = kernels().filter(|k| k.op == op.name).collect();
+    if candidates.is_empty() {
+        return unsupported("kiln has no kernel for this op yet");
+    }
+    let Some(dtype) = kernel_dtype(g, op) else {
+        return invalid("has no inputs");
+    };
+    match candidates.iter().find(|k| k.dtype == dtype) {
+        Some(k) => (k.lower)(&Ctx { g, op }),
+        None => {
+            let have: Vec<&str> = candidates.iter().map(|k| k.dtype.name()).collect();
+            unsupported(format!("{} on {} is not supported (kiln has: {})", op.name, dtype.name(), have.join(", ")))
+        }
+    }
+}
+
+/// Values of a constant int32/int64 operand (axes, paddings).
+pub(crate) fn int_values(t: &Tensor, role: &str) -> R<Vec<i64>> {
+    let d = expect_const(t, role)?;
+    match t.dtype {
+        DType::I32 => Ok(d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect()),
+        DType::I64 => Ok(d.chunks_exact(8).map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect()),
+        other => invalid(format!("{role} {} is {}, expected int32 or int64", t.label(), other.name())),
+    }
+}
+
+/// NumPy broadcasting of two shapes.
+pub(crate) fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
+        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+/// Left-pads a shape with 1s to rank 4.
+pub(crate) fn rank4(s: &[usize]) -> R<[usize; 4]> {
+    if s.len() > 4 {
+        return unsupported(format!("rank {} (kiln broadcasts up to rank 4)", s.len()));
+    }
+    let mut out = [1; 4];
+    out[4 - s.len()..].copy_from_slice(s);
+    Ok(out)
+}

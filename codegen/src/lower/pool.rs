@@ -1,0 +1,47 @@
+//! AVERAGE_POOL_2D and MAX_POOL_2D.
+
+use quote::quote;
+
+use super::*;
+
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "AVERAGE_POOL_2D", dtype: DType::I8, lower: pool2d_s8 },
+    Kernel { op: "MAX_POOL_2D", dtype: DType::I8, lower: pool2d_s8 },
+];
+
+
+fn pool2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let op = cx.op;
+    let Options::Pool2d { padding, stride, filter, activation } = op.options else {
+        return invalid("missing Pool2DOptions");
+    };
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, DType::I8, "input")?;
+    expect_dtype(out, DType::I8, "output")?;
+    let [n, h, w, c] = nhwc(input, "input")?;
+    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
+    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
+    let expect = [n, oh, ow, c];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    let (in_q, out_q) = (per_tensor(input)?, per_tensor(out)?);
+    if in_q != out_q {
+        return unsupported("input and output quantization differ (TFLM requires them equal)");
+    }
+    let (act_min, act_max) = act_range(activation, out, out_q)?;
+    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
+    let params = quote!(::kiln::ops::Pool2dParams {
+        input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #act_min, act_max: #act_max,
+    });
+    let func = if op.name == "MAX_POOL_2D" { "max_pool2d_s8" } else { "average_pool2d_s8" };
+    let summary = format!(
+        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}",
+        filter[0],
+        filter[1],
+        stride[0],
+        stride[1],
+        activation.name()
+    );
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Pool2dParams", params }, 0, summary)])
+}

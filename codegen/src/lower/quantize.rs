@@ -1,0 +1,60 @@
+//! QUANTIZE (keyed on its output type) and DEQUANTIZE (keyed on its input type).
+
+use quote::quote;
+
+use super::*;
+use crate::quant;
+
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "QUANTIZE", dtype: DType::I8, lower: quantize_s8 },
+    Kernel { op: "DEQUANTIZE", dtype: DType::I8, lower: dequantize_s8 },
+];
+
+
+fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(out, DType::I8, "output")?;
+    if input.elements() != out.elements() {
+        return invalid("input and output sizes differ");
+    }
+    let (os, oz) = per_tensor(out)?;
+    match input.dtype {
+        DType::F32 => Ok(vec![cx.step(
+            vec![cx.operand(input)],
+            out,
+            Call::Scalars { func: "quantize_f32_s8", scalars: quote!(#os, #oz) },
+            0,
+            format!("float32 → int8 (scale {os}, zero point {oz})"),
+        )]),
+        DType::I8 => {
+            let (is, iz) = per_tensor(input)?;
+            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
+            Ok(vec![cx.step(
+                vec![cx.operand(input)],
+                out,
+                Call::Scalars { func: "requantize_s8", scalars: quote!(#iz, #oz, #rq) },
+                0,
+                format!("int8 → int8 (scale {is} → {os})"),
+            )])
+        }
+        other => unsupported(format!("QUANTIZE from {}", other.name())),
+    }
+}
+
+
+fn dequantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, DType::I8, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    if input.elements() != out.elements() {
+        return invalid("input and output sizes differ");
+    }
+    let (s, z) = per_tensor(input)?;
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func: "dequantize_s8_f32", scalars: quote!(#s, #z) },
+        0,
+        format!("int8 → float32 (scale {s}, zero point {z})"),
+    )])
+}

@@ -1,0 +1,47 @@
+//! RESHAPE, SQUEEZE and EXPAND_DIMS: the output aliases the input's arena bytes.
+
+use super::*;
+
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "RESHAPE", dtype: DType::I8, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::U8, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I16, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I32, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I64, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::F32, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::Bool, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I8, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::U8, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I16, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I32, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I64, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::F32, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::Bool, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I8, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::U8, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I16, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I32, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I64, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::F32, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::Bool, lower: alias },
+];
+
+
+fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    if input.dtype != out.dtype || input.elements() != out.elements() {
+        return invalid(format!(
+            "{} ({:?} {}) and {} ({:?} {}) differ in size or type",
+            input.label(),
+            input.shape,
+            input.dtype.name(),
+            out.label(),
+            out.shape,
+            out.dtype.name()
+        ));
+    }
+    if input.quant != out.quant && input.dtype == DType::I8 {
+        return unsupported("input and output quantization differ");
+    }
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{:?} → {:?}", input.shape, out.shape))])
+}

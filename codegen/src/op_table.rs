@@ -1,0 +1,45 @@
+//! The op × element-type support table, generated from the kernel registry so the README
+//! (checked by `codegen/tests/op_table.rs`) and `kiln ops` always say what the compiler does.
+
+use std::collections::BTreeMap;
+
+use crate::ir::DType;
+use crate::lower;
+
+/// Columns of the table, in order; any other registered type goes into the last column.
+const COLUMNS: [(DType, &str); 3] = [(DType::I8, "int8"), (DType::I16, "int16"), (DType::F32, "float32")];
+
+/// Every supported op (alphabetical) with the element types kiln compiles it for.
+pub fn supported_ops() -> BTreeMap<&'static str, Vec<DType>> {
+    let mut ops: BTreeMap<&'static str, Vec<DType>> = BTreeMap::new();
+    for (op, dtype) in lower::supported_kernels() {
+        let types = ops.entry(op).or_default();
+        if !types.contains(&dtype) {
+            types.push(dtype);
+        }
+    }
+    ops
+}
+
+/// The Markdown table: one row per op, a ✓ per element type (the type of the op's first input;
+/// QUANTIZE's output). Integer kernels are bit-exact with TFLM; float kernels match within the
+/// tolerance the README states.
+pub fn op_table_markdown() -> String {
+    let ops = supported_ops();
+    let count = |d: DType| ops.values().filter(|t| t.contains(&d)).count();
+    let mut s = format!(
+        "{} builtin ops: {} in int8, {} in int16, {} in float32.\n\n| op | int8 | int16 | float32 | other types |\n|---|:-:|:-:|:-:|---|\n",
+        ops.len(),
+        count(DType::I8),
+        count(DType::I16),
+        count(DType::F32)
+    );
+    for (op, types) in &ops {
+        let cells: Vec<&str> = COLUMNS.iter().map(|(d, _)| if types.contains(d) { "✓" } else { "" }).collect();
+        let mut other: Vec<&str> =
+            types.iter().filter(|d| !COLUMNS.iter().any(|(c, _)| c == *d)).map(|d| d.name()).collect();
+        other.sort_unstable();
+        s += &format!("| {op} | {} | {} |\n", cells.join(" | "), other.join(", "));
+    }
+    s
+}

@@ -10,14 +10,21 @@ pub(crate) use crate::ir::{Activation, DType, Graph, Op, Options, Padding, Tenso
 use crate::quant::{self, Requant};
 
 mod add;
+mod binary;
 mod concatenation;
 mod conv;
+mod float32;
+mod int16;
 mod mean;
+mod movement;
 mod pad;
 mod pool;
 mod quantize;
+mod reduce;
 mod reshape;
 mod softmax;
+mod state;
+mod unary;
 
 /// Where a kernel argument comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,6 +344,13 @@ const FAMILIES: &[&[Kernel]] = &[
     pad::KERNELS,
     concatenation::KERNELS,
     quantize::KERNELS,
+    binary::KERNELS,
+    unary::KERNELS,
+    movement::KERNELS,
+    reduce::KERNELS,
+    float32::KERNELS,
+    int16::KERNELS,
+    state::KERNELS,
 ];
 
 fn kernels() -> impl Iterator<Item = &'static Kernel> {

@@ -19,6 +19,14 @@
 //! `panic-check` build (`examples/firmware-cortex-m4`) proves this at link time for every model.
 
 mod add;
+// Op families added in breadth work: one directory each, one file per op inside.
+mod binary;
+mod float32;
+mod int16;
+mod movement;
+mod reduce;
+mod state;
+mod unary;
 mod concatenation;
 mod conv2d;
 mod depthwise_conv2d;
@@ -72,3 +80,17 @@ pub use pad::{pad_s8, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
 pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8};
 pub use softmax::{softmax_s8, SoftmaxParams};
+#[allow(unused_imports)]
+pub use binary::*;
+#[allow(unused_imports)]
+pub use float32::*;
+#[allow(unused_imports)]
+pub use int16::*;
+#[allow(unused_imports)]
+pub use movement::*;
+#[allow(unused_imports)]
+pub use reduce::*;
+#[allow(unused_imports)]
+pub use state::*;
+#[allow(unused_imports)]
+pub use unary::*;

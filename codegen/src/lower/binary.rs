@@ -1,0 +1,5 @@
+//! Elementwise binary ops (MUL, SUB, comparisons, MAXIMUM/MINIMUM, ...).
+
+use super::*;
+
+pub(super) const KERNELS: &[Kernel] = &[];

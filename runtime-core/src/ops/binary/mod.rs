@@ -1,0 +1,1 @@
+//! Elementwise binary ops (MUL, SUB, comparisons, MAXIMUM/MINIMUM, ...).

@@ -1,0 +1,1 @@
+//! float32 kernels of the core ops (conv, pooling, softmax, ...), float16 and dynamic-range weights.

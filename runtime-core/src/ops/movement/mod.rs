@@ -1,0 +1,1 @@
+//! Data movement: slicing, transposes, splits, gathers, space/depth/batch reshuffles.

@@ -1,0 +1,1 @@
+//! Reductions (SUM, REDUCE_MAX, ARG_MAX, ...), resizes, TRANSPOSE_CONV and BATCH_MATMUL.

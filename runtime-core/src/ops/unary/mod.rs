@@ -1,0 +1,1 @@
+//! Elementwise unary ops and activations (LOGISTIC, TANH, HARD_SWISH, ...).

@@ -207,6 +207,7 @@ pub enum Options {
     Add { activation: Activation },
     Concatenation { axis: i32, activation: Activation },
     Reducer { keep_dims: bool },
+    LeakyRelu { alpha: f32 },
     /// Options of a type kiln does not decode.
     Other(&'static str),
 }

@@ -504,6 +504,10 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
             let c = o.builtin_options_as_reducer_options().ok_or("missing ReducerOptions")?;
             Options::Reducer { keep_dims: c.keep_dims() }
         }
+        B::LeakyReluOptions => {
+            let c = o.builtin_options_as_leaky_relu_options().ok_or("missing LeakyReluOptions")?;
+            Options::LeakyRelu { alpha: c.alpha() }
+        }
         other => Options::Other(other.variant_name().unwrap_or("unknown options")),
     })
 }

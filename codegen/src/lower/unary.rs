@@ -1,5 +1,0 @@
-//! Elementwise unary ops and activations (LOGISTIC, TANH, HARD_SWISH, ...).
-
-use super::*;
-
-pub(super) const KERNELS: &[Kernel] = &[];

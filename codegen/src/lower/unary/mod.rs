@@ -1,0 +1,201 @@
+//! Elementwise unary ops and activations (LOGISTIC, TANH, HARD_SWISH, ...).
+//!
+//! **int8: one table per op.** An int8 input has only 256 possible values, so every int8 unary
+//! op here is lowered to a 256-entry lookup table computed at compile time by running TFLM's
+//! own per-element arithmetic (fixed-point for LOGISTIC/TANH/HARD_SWISH/LEAKY_RELU/RELU/ABS,
+//! float for ELU, exactly as TFLM fills its table at prepare time) on every input byte. The
+//! emitted kernel (`ops::lut_s8`) is then a single load per element, and bit-exactness is a
+//! property of the table, which the unit tests in [`tables`] and the zoo goldens check.
+//!
+//! **int16** cannot be tabulated cheaply (65 536 entries), so int16 ops have their own kernels
+//! with the prepare-time constants folded into a params struct.
+
+use quote::quote;
+
+use super::*;
+use crate::quant;
+
+mod fixed;
+pub(crate) mod tables;
+
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
+    Kernel { op: "ELU", dtype: DType::I8, lower: elu_s8 },
+    Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
+    Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
+    Kernel { op: "RELU", dtype: DType::I8, lower: relu_s8 },
+    Kernel { op: "RELU", dtype: DType::I16, lower: relu_s16 },
+    Kernel { op: "RELU6", dtype: DType::I8, lower: relu6_s8 },
+    Kernel { op: "TANH", dtype: DType::I8, lower: tanh_s8 },
+];
+
+/// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
+/// scale and zero point each. Returns `(input, output, input quant, output quant)`.
+fn unary_io<'a>(cx: &Ctx<'a>, dtype: DType) -> R<(&'a Tensor, &'a Tensor, (f32, i32), (f32, i32))> {
+    if cx.op.inputs.len() != 1 {
+        return invalid(format!("has {} inputs, expected 1", cx.op.inputs.len()));
+    }
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, dtype, "input")?;
+    expect_dtype(out, dtype, "output")?;
+    if input.shape != out.shape {
+        return invalid(format!(
+            "output {} has shape {:?}, the input {} has {:?} (elementwise ops keep the shape)",
+            out.label(),
+            out.shape,
+            input.label(),
+            input.shape
+        ));
+    }
+    let qi = per_tensor(input)?;
+    let qo = per_tensor(out)?;
+    for (t, (_, z), lo, hi) in [(input, qi, -128, 127), (out, qo, -128, 127)] {
+        if dtype == DType::I8 && !(lo..=hi).contains(&z) {
+            return invalid(format!("{} has zero point {z}, outside int8", t.label()));
+        }
+    }
+    Ok((input, out, qi, qo))
+}
+
+/// The step of an int8 op evaluated through `table` (entry `k` is the output for input `k − 128`).
+fn lut_step(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, table: [i8; 256], summary: String) -> R<Vec<Step>> {
+    let entries = table.iter();
+    let params = quote!(::kiln::ops::LutS8Params { table: &[#(#entries),*] });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "lut_s8", ty: "LutS8Params", params },
+        0,
+        summary,
+    )])
+}
+
+fn quant_summary((s, z): (f32, i32)) -> String {
+    format!("scale {s:e}, zero point {z}")
+}
+
+fn abs_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::abs(qi, qo);
+    lut_step(cx, input, out, table, format!("|x| via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn elu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::elu(qi, qo);
+    lut_step(cx, input, out, table, format!("elu via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn hard_swish_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::hard_swish(qi, qo).or_else(|m| invalid(format!("output {}: {m}", out.label())))?;
+    lut_step(cx, input, out, table, format!("x·relu6(x+3)/6 via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn leaky_alpha(cx: &Ctx<'_>) -> R<f32> {
+    match cx.op.options {
+        Options::LeakyRelu { alpha } if alpha.is_finite() => Ok(alpha),
+        Options::LeakyRelu { alpha } => invalid(format!("LeakyReluOptions alpha is {alpha}")),
+        _ => invalid("missing LeakyReluOptions"),
+    }
+}
+
+fn leaky_relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let alpha = leaky_alpha(cx)?;
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::leaky_relu(qi, qo, alpha);
+    lut_step(cx, input, out, table, format!("leaky relu alpha {alpha} via a 256-entry table"))
+}
+
+fn logistic_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    // TFLM's Prepare requires it; the kernel writes sigmoid in units of 1/256 from -128.
+    if qo.1 != -128 {
+        return invalid(format!("int8 LOGISTIC output {} must have zero point -128 (has {})", out.label(), qo.1));
+    }
+    let table = tables::logistic(qi);
+    lut_step(cx, input, out, table, format!("sigmoid via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn tanh_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    // The kernel writes tanh in units of 1/128 around 0 whatever the output's parameters.
+    if qo.1 != 0 {
+        return invalid(format!("int8 TANH output {} must have zero point 0 (has {})", out.label(), qo.1));
+    }
+    let table = tables::tanh(qi);
+    lut_step(cx, input, out, table, format!("tanh via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::relu(qi, qo);
+    lut_step(cx, input, out, table, format!("relu via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn relu6_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, _) = unary_io(cx, DType::I8)?;
+    let table = tables::relu6(qi);
+    lut_step(cx, input, out, table, format!("relu6 (clamp to [0, 6] on the input's scale) via a 256-entry table"))
+}
+
+/// TFLM's LEAKY_RELU prepare: identity and alpha multipliers from double quotients. (The
+/// current TFLM source divides in float before widening; the TFLM build kiln is checked
+/// against divides in double, which the shared int16 models distinguish: 14 of 23 differ by
+/// one step on some element with float quotients, none with double.)
+fn leaky_multipliers((si, _): (f32, i32), (so, _): (f32, i32), alpha: f32) -> (Requant, Requant) {
+    let identity = quant::quantize_multiplier(si as f64 / so as f64);
+    let alpha = quant::quantize_multiplier(si as f64 * alpha as f64 / so as f64);
+    (identity, alpha)
+}
+
+fn leaky_relu_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let alpha = leaky_alpha(cx)?;
+    let (input, out, qi, qo) = unary_io(cx, DType::I16)?;
+    let (identity, alpha_rq) = leaky_multipliers(qi, qo, alpha);
+    leaky_s16_step(cx, input, out, qi.1, qo.1, identity, alpha_rq, format!("leaky relu alpha {alpha}"))
+}
+
+/// RELU on int16 is TFLM's `ReluQuantized`: rescale, then clamp below at the output zero point
+/// (0: TFLM requires symmetric int16). For a negative input the rescaled value is ≤ 0 and the
+/// clamp makes it 0; that is the LEAKY_RELU kernel with a zero alpha multiplier, which is how it
+/// is emitted.
+fn relu_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I16)?;
+    if qi.1 != 0 || qo.1 != 0 {
+        return invalid(format!("int16 RELU needs zero points 0 (input {}, output {})", qi.1, qo.1));
+    }
+    let identity = quant::quantize_multiplier(qi.0 as f64 / qo.0 as f64);
+    let zero = Requant { multiplier: 0, shift: 0 };
+    leaky_s16_step(cx, input, out, 0, 0, identity, zero, "relu".to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn leaky_s16_step(
+    cx: &Ctx<'_>,
+    input: &Tensor,
+    out: &Tensor,
+    input_zp: i32,
+    output_zp: i32,
+    identity: Requant,
+    alpha: Requant,
+    summary: String,
+) -> R<Vec<Step>> {
+    // TFLM multiplies by |alpha multiplier| and negates the product for a negative alpha.
+    let alpha_negative = alpha.multiplier < 0;
+    let alpha_abs = Requant { multiplier: alpha.multiplier.wrapping_abs(), shift: alpha.shift };
+    let (qid, qal) = (one_requant(identity), one_requant(alpha_abs));
+    let params = quote!(::kiln::ops::LeakyReluS16Params {
+        input_zero_point: #input_zp, output_zero_point: #output_zp,
+        identity: #qid, alpha: #qal, alpha_negative: #alpha_negative,
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "leaky_relu_s16", ty: "LeakyReluS16Params", params },
+        0,
+        summary,
+    )])
+}

@@ -3,7 +3,7 @@
 //! **int8: one table per op.** An int8 input has only 256 possible values, so every int8 unary
 //! op here is lowered to a 256-entry lookup table computed at compile time by running TFLM's
 //! own per-element arithmetic (fixed-point for LOGISTIC/TANH/HARD_SWISH/LEAKY_RELU/RELU/ABS,
-//! float for ELU, exactly as TFLM fills its table at prepare time) on every input byte. The
+//! exactly as TFLM computes them per element) on every input byte. The
 //! emitted kernel (`ops::lut_s8`) is then a single load per element, and bit-exactness is a
 //! property of the table, which the unit tests in [`tables`] and the zoo goldens check.
 //!
@@ -20,7 +20,6 @@ pub(crate) mod tables;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
-    Kernel { op: "ELU", dtype: DType::I8, lower: elu_s8 },
     Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
@@ -80,12 +79,6 @@ fn abs_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     let table = tables::abs(qi, qo);
     lut_step(cx, input, out, table, format!("|x| via a 256-entry table, input {}", quant_summary(qi)))
-}
-
-fn elu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
-    let table = tables::elu(qi, qo);
-    lut_step(cx, input, out, table, format!("elu via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn hard_swish_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {

@@ -29,18 +29,6 @@ pub(crate) fn abs((si, zi): (f32, i32), (so, zo): (f32, i32)) -> [i8; 256] {
     })
 }
 
-/// ELU (TFLM `PopulateLookupTable`): dequantize, `exp(x) − 1` for negative x in single
-/// precision, multiply by the float reciprocal of the output scale, round half away from zero.
-pub(crate) fn elu((si, zi): (f32, i32), (so, zo): (f32, i32)) -> [i8; 256] {
-    let inverse_scale = 1.0f32 / so;
-    tabulate(|x| {
-        let dequantized = si * (x - zi) as f32;
-        let transformed = if dequantized < 0.0 { dequantized.exp() - 1.0 } else { dequantized };
-        let rescaled = (transformed * inverse_scale).round();
-        (rescaled + zo as f32) as i32
-    })
-}
-
 /// HARD_SWISH (TFLM `HardSwishPrepare` + `reference_ops::HardSwish`), all in int16 fixed point.
 /// Fails (as TFLM's Prepare does) when the output multiplier would need a left shift.
 pub(crate) fn hard_swish((si, zi): (f32, i32), (so, zo): (f32, i32)) -> Result<[i8; 256], String> {
@@ -222,14 +210,13 @@ mod tests {
     }
 
     #[test]
-    fn leaky_relu_abs_relu_elu_tables() {
+    fn leaky_relu_abs_relu_tables() {
         let (qi, qo) = ((0.04f32, 10), (0.03f32, -7));
         // TFLM's requantization rounds twice (high multiply, then shift): up to one step off.
         close(leaky_relu(qi, qo, 0.2), qi, qo, |x| if x > 0.0 { x } else { 0.2 * x }, 1.0);
         close(leaky_relu(qi, qo, -0.5), qi, qo, |x| if x > 0.0 { x } else { -0.5 * x }, 1.0);
         close(abs(qi, qo), qi, qo, f64::abs, 1.0);
         close(relu(qi, qo), qi, qo, |x| x.max(0.0), 1.0);
-        close(elu(qi, qo), qi, qo, |x| if x < 0.0 { x.exp_m1() } else { x }, 0.51);
         // Same scales: ABS is exact integer arithmetic.
         let t = abs((0.1, 5), (0.1, -3));
         assert_eq!(t[0], 130i32.min(127) as i8);

@@ -1,13 +1,13 @@
-//! Table lookup: every int8 elementwise unary op (ABS, ELU, HARD_SWISH, LEAKY_RELU, LOGISTIC,
-//! RELU, RELU6, TANH on int8).
+//! Table lookup: every int8 elementwise unary op (ABS, HARD_SWISH, LEAKY_RELU, LOGISTIC, RELU,
+//! RELU6, TANH on int8).
 
 /// A complete int8 → int8 function, precomputed by the compiler.
 ///
-/// TFLM itself evaluates ELU through a table it fills at prepare time; for the fixed-point ops
-/// (LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, RELU, ABS) the compiler runs TFLM's integer
-/// arithmetic on all 256 inputs instead of kiln repeating it per element at run time. Either way
-/// the table *is* TFLM's output for each input, so the lookup is bit-exact by construction, and
-/// 256 bytes of flash replace the per-element fixed-point code.
+/// TFLM fills such a table at prepare time for its float-defined int8 ops (ELU); for the
+/// fixed-point ops (LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, RELU, ABS) the compiler runs TFLM's
+/// integer arithmetic on all 256 inputs instead of kiln repeating it per element at run time.
+/// Either way the table *is* TFLM's output for each input, so the lookup is bit-exact by
+/// construction, and 256 bytes of flash replace the per-element fixed-point code.
 #[derive(Clone, Copy, Debug)]
 pub struct LutS8Params {
     /// `table[k]` is the output for the input value `k − 128` (ascending input order, which

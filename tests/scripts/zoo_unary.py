@@ -1,0 +1,80 @@
+"""Zoo models of the unary family: elementwise activations and math ops, one op per model.
+
+Each model applies its op directly to the model input, so the 200 random goldens inputs
+(uniform over the whole int8/int16 range) hit every input value the kernel can see. Models
+whose op is interesting beyond [-1, 1] (LOGISTIC, TANH, RELU6, ...) are calibrated on a wider
+representative range (rep=wide(R)), which gives a coarser input scale.
+"""
+
+import numpy as np
+
+from make_zoo import REP_SAMPLES, inp, keras, layers, model, one, seed_of, tf  # noqa: F401
+
+def f32(v):
+    """An option value as the flatbuffer stores it (float32), for expect=."""
+    return float(np.float32(v))
+
+
+SHAPE = (1, 8, 16)  # 128 elements per sample: every int8 value appears in the goldens
+
+
+def wide(r):
+    """A representative dataset uniform in [-r, r] (seeded), for models whose op saturates."""
+    def rep(m):
+        shapes = [(t.name, tuple(t.shape)) for t in m.inputs]
+
+        def gen():
+            rng = np.random.default_rng(seed_of("wide%g" % r))
+            for _ in range(REP_SAMPLES):
+                yield {name: rng.uniform(-r, r, s).astype(np.float32) for name, s in shapes}
+
+        return gen
+
+    return rep
+
+
+class Fn(layers.Layer):
+    """A layer applying a TensorFlow function (so the converter sees that op alone)."""
+
+    def __init__(self, fn, **kw):
+        super().__init__(**kw)
+        self.fn = fn
+
+    def call(self, x):
+        return self.fn(x)
+
+
+def single(fn):
+    def build():
+        x = inp(SHAPE)
+        return one(x, Fn(fn)(x))
+    return build
+
+
+# ---- int8 ----
+
+model("abs_int8", "ABS on int8 (input and output scales differ: the rescaling path)",
+      expect=[("ABS", {})])(single(tf.abs))
+model("hard_swish_int8", "HARD_SWISH on int8, calibrated on [-6, 6] (x·relu6(x+3)/6 in int16 fixed point)",
+      expect=[("HARD_SWISH", {})], rep=wide(6))(single(lambda x: x * tf.nn.relu6(x + 3.0) / 6.0))
+model("leaky_relu_int8", "LEAKY_RELU alpha 0.2 on int8",
+      expect=[("LEAKY_RELU", {"alpha": f32(0.2)})])(single(lambda x: tf.nn.leaky_relu(x, alpha=0.2)))
+model("leaky_relu_neg_alpha", "LEAKY_RELU alpha -0.5 on int8 (TFLM negates the |alpha| product)",
+      expect=[("LEAKY_RELU", {"alpha": f32(-0.5)})])(single(lambda x: tf.nn.leaky_relu(x, alpha=-0.5)))
+model("logistic_int8", "LOGISTIC on int8 calibrated on [-1, 1] (fine input scale, no saturation)",
+      expect=[("LOGISTIC", {})])(single(tf.sigmoid))
+model("logistic_wide", "LOGISTIC on int8 calibrated on [-12, 12] (both saturation radii reached)",
+      expect=[("LOGISTIC", {})], rep=wide(12))(single(tf.sigmoid))
+model("tanh_int8", "TANH on int8 calibrated on [-6, 6] (saturation radius reached)",
+      expect=[("TANH", {})], rep=wide(6))(single(tf.tanh))
+model("relu_int8", "RELU on int8 (rescaled to the output's scale, clamped at its zero point)",
+      expect=[("RELU", {})])(single(tf.nn.relu))
+model("relu6_int8", "RELU6 on int8 calibrated on [-10, 10] (clamp at 0 and 6 on the input's scale)",
+      expect=[("RELU6", {})], rep=wide(10))(single(tf.nn.relu6))
+
+# ---- int16 (int16x8 converter path: symmetric int16 activations) ----
+
+model("leaky_relu_int16", "LEAKY_RELU alpha 0.3 on int16 (int16x8)",
+      expect=[("LEAKY_RELU", {"alpha": f32(0.3)})], quant="int16x8")(single(lambda x: tf.nn.leaky_relu(x, alpha=0.3)))
+model("relu_int16", "RELU on int16 (int16x8)",
+      expect=[("RELU", {})], quant="int16x8")(single(tf.nn.relu))

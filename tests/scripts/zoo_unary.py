@@ -16,6 +16,7 @@ def f32(v):
 
 
 SHAPE = (1, 8, 16)  # 128 elements per sample: every int8 value appears in the goldens
+SHAPE16 = (1, 4, 16)  # int16 models: 64 elements keep the goldens near 50 KB
 
 
 def wide(r):
@@ -44,9 +45,9 @@ class Fn(layers.Layer):
         return self.fn(x)
 
 
-def single(fn):
+def single(fn, shape=SHAPE):
     def build():
-        x = inp(SHAPE)
+        x = inp(shape)
         return one(x, Fn(fn)(x))
     return build
 
@@ -75,6 +76,13 @@ model("relu6_int8", "RELU6 on int8 calibrated on [-10, 10] (clamp at 0 and 6 on 
 # ---- int16 (int16x8 converter path: symmetric int16 activations) ----
 
 model("leaky_relu_int16", "LEAKY_RELU alpha 0.3 on int16 (int16x8)",
-      expect=[("LEAKY_RELU", {"alpha": f32(0.3)})], quant="int16x8")(single(lambda x: tf.nn.leaky_relu(x, alpha=0.3)))
+      expect=[("LEAKY_RELU", {"alpha": f32(0.3)})], quant="int16x8")(
+    single(lambda x: tf.nn.leaky_relu(x, alpha=0.3), SHAPE16))
 model("relu_int16", "RELU on int16 (int16x8)",
-      expect=[("RELU", {})], quant="int16x8")(single(tf.nn.relu))
+      expect=[("RELU", {})], quant="int16x8")(single(tf.nn.relu, SHAPE16))
+model("logistic_int16", "LOGISTIC on int16 calibrated on [-10, 10] (sigmoid table interpolation, saturation)",
+      expect=[("LOGISTIC", {})], quant="int16x8", rep=wide(10))(single(tf.sigmoid, SHAPE16))
+model("logistic_int16_narrow", "LOGISTIC on int16 calibrated on [-1, 1] (fine scale: large input shift)",
+      expect=[("LOGISTIC", {})], quant="int16x8")(single(tf.sigmoid, SHAPE16))
+model("tanh_int16", "TANH on int16 calibrated on [-5, 5] (sigmoid table at doubled argument, saturation)",
+      expect=[("TANH", {})], quant="int16x8", rep=wide(5))(single(tf.tanh, SHAPE16))

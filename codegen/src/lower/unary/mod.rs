@@ -10,6 +10,7 @@
 //! **int16** cannot be tabulated cheaply (65 536 entries), so int16 ops have their own kernels
 //! with the prepare-time constants folded into a params struct.
 
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::*;
@@ -24,10 +25,12 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
     Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
+    Kernel { op: "LOGISTIC", dtype: DType::I16, lower: logistic_s16 },
     Kernel { op: "RELU", dtype: DType::I8, lower: relu_s8 },
     Kernel { op: "RELU", dtype: DType::I16, lower: relu_s16 },
     Kernel { op: "RELU6", dtype: DType::I8, lower: relu6_s8 },
     Kernel { op: "TANH", dtype: DType::I8, lower: tanh_s8 },
+    Kernel { op: "TANH", dtype: DType::I16, lower: tanh_s16 },
 ];
 
 /// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
@@ -191,4 +194,64 @@ fn leaky_s16_step(
         0,
         summary,
     )])
+}
+
+/// TFLM `CheckedLog2`: `log2(x)` rounded (single precision, as TFLM computes it) and whether
+/// `x` is a power of two to within 10^-3 in the exponent.
+fn checked_log2(x: f32) -> (i32, bool) {
+    let log2 = x.ln() * (1.0f32 / 2.0f32.ln());
+    let rounded = log2.round();
+    (rounded as i32, (log2 - rounded).abs() < 1e-3)
+}
+
+/// The int16 LOGISTIC/TANH prepare (TFLM `CalculateArithmeticOpData*`): symmetric int16, output
+/// scale 2^-15, and the input rescaled to 1/(3·4096) per unit (the table's ±10.7 range over
+/// ±2^17) by an integer multiplier below 2^15 and a right shift. A power-of-two input scale
+/// whose shift comes out as one of `pot_shifts` uses TFLM's exact `3 << shift` multiplier.
+fn sigmoid16_params(cx: &Ctx<'_>, pot_shifts: &[i32]) -> R<(&'static str, TokenStream, String)> {
+    let (_, out, qi, qo) = unary_io(cx, DType::I16)?;
+    if qi.1 != 0 || qo.1 != 0 {
+        return invalid(format!("int16 {} needs zero points 0 (input {}, output {})", cx.op.name, qi.1, qo.1));
+    }
+    let (out_log2, out_pot) = checked_log2(qo.0);
+    if !out_pot || out_log2 != -15 {
+        return invalid(format!("int16 {} output {} must have scale 2^-15 (has {})", cx.op.name, out.label(), qo.0));
+    }
+    const INPUT_INTEGER_BITS: i32 = 3;
+    let (in_log2, in_pot) = checked_log2(qi.0);
+    let pot_shift = (15 - INPUT_INTEGER_BITS) + in_log2;
+    let (multiplier, shift) = if in_pot && pot_shifts.contains(&pot_shift) {
+        (3 << pot_shift, 0)
+    } else {
+        let mut multiplier = qi.0 as f64 * 4096.0 * 3.0;
+        let mut shift = 0;
+        while multiplier <= 32767.0 / 2.0 && shift <= 30 {
+            shift += 1;
+            multiplier *= 2.0;
+        }
+        if multiplier > 32767.0 {
+            return unsupported(format!(
+                "int16 {} input scale {} is too coarse for TFLM's table (multiplier {multiplier} > 32767)",
+                cx.op.name, qi.0
+            ));
+        }
+        (multiplier as i32, shift)
+    };
+    let params = quote!(::kiln::ops::Sigmoid16Params { input_multiplier: #multiplier, input_left_shift: #shift });
+    Ok(("Sigmoid16Params", params, format!("input scale {:e} → (x·{multiplier}) >> {shift}", qi.0)))
+}
+
+fn sigmoid16_step(cx: &Ctx<'_>, func: &'static str, pot_shifts: &[i32]) -> R<Vec<Step>> {
+    let (ty, params, summary) = sigmoid16_params(cx, pot_shifts)?;
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty, params }, 0, summary)])
+}
+
+fn logistic_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    sigmoid16_step(cx, "logistic_s16", &[0])
+}
+
+/// TANH accepts the power-of-two shortcut for shifts 0 and 1 (LOGISTIC only for 0).
+fn tanh_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    sigmoid16_step(cx, "tanh_s16", &[0, 1])
 }

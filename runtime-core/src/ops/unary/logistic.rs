@@ -1,0 +1,59 @@
+//! LOGISTIC on int16 (TFLM `reference_integer_ops::Logistic`, int16 overload): a linear
+//! interpolation in the 256-entry sigmoid table. int8 LOGISTIC goes through [`super::lut_s8`].
+
+use super::sigmoid16::{interpolate, rescale_input, Sigmoid16Params};
+
+/// sigmoid of one int16 input (scale from the params) in Q0.15.
+#[inline(always)]
+fn logistic_one(p: &Sigmoid16Params, x: i16) -> i16 {
+    let v = rescale_input(p, x);
+    // Table steps are 2^9 units of the rescaled input (1/24 each: the input scale is 1/(3·4096)).
+    let magnitude = interpolate(v.unsigned_abs(), 9).unwrap_or(0x7fff << 10);
+    // sigmoid(−x) = 1 − sigmoid(x); both branches round to nearest on the way back to Q0.15
+    // (the −1 makes the negative side's ties go the same way as TFLM's).
+    let r = if v >= 0 {
+        magnitude.wrapping_add(1 << 9)
+    } else {
+        (1u32 << 25).wrapping_sub(magnitude).wrapping_add((1 << 9) - 1)
+    };
+    (r >> 10) as i16
+}
+
+/// LOGISTIC int16, bit-exact with TFLM. Little-endian 2-byte elements, output scale 2^-15.
+pub fn logistic_s16(p: &Sigmoid16Params, input: &[u8], output: &mut [u8]) {
+    for (o, x) in output.chunks_exact_mut(2).zip(input.chunks_exact(2)) {
+        let y = logistic_one(p, i16::from_le_bytes([x[0], x[1]]));
+        o.copy_from_slice(&y.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    #[test]
+    fn tracks_the_real_sigmoid() {
+        // Input scale 1/4096 (x = 8 at 32767): the power-of-two case, multiplier 3.
+        let p = Sigmoid16Params { input_multiplier: 3, input_left_shift: 0 };
+        for x in (i16::MIN..=i16::MAX).step_by(97) {
+            let real = 1.0 / (1.0 + std::primitive::f64::exp(-(x as f64) / 4096.0));
+            let mut out = [0u8; 2];
+            logistic_s16(&p, &x.to_le_bytes(), &mut out);
+            let got = i16::from_le_bytes(out) as f64 / 32768.0;
+            assert!((got - real).abs() < 3e-4, "x {x}: {got} vs {real}");
+        }
+    }
+
+    #[test]
+    fn symmetric_around_one_half() {
+        let p = Sigmoid16Params { input_multiplier: 24575, input_left_shift: 13 };
+        for x in (1..=i16::MAX).step_by(31) {
+            let (mut a, mut b) = ([0u8; 2], [0u8; 2]);
+            logistic_s16(&p, &x.to_le_bytes(), &mut a);
+            logistic_s16(&p, &(-x).to_le_bytes(), &mut b);
+            let s = i16::from_le_bytes(a) as i32 + i16::from_le_bytes(b) as i32;
+            assert!((s - 32768).abs() <= 1, "x {x}: {a:?} {b:?}");
+        }
+    }
+}

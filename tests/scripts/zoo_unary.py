@@ -17,6 +17,7 @@ def f32(v):
 
 SHAPE = (1, 8, 16)  # 128 elements per sample: every int8 value appears in the goldens
 SHAPE16 = (1, 4, 16)  # int16 models: 64 elements keep the goldens near 50 KB
+SHAPE32 = (1, 4, 8)  # float32 models: 32 elements, goldens near 50 KB
 
 
 def wide(r):
@@ -86,3 +87,28 @@ model("logistic_int16_narrow", "LOGISTIC on int16 calibrated on [-1, 1] (fine sc
       expect=[("LOGISTIC", {})], quant="int16x8")(single(tf.sigmoid, SHAPE16))
 model("tanh_int16", "TANH on int16 calibrated on [-5, 5] (sigmoid table at doubled argument, saturation)",
       expect=[("TANH", {})], quant="int16x8", rep=wide(5))(single(tf.tanh, SHAPE16))
+
+# ---- float32 (the ops whose TFLM result kiln reproduces bit for bit; inputs uniform in [-1, 1]) ----
+
+for _name, _op, _fn, _doc in [
+    ("abs_float32", "ABS", tf.abs, "ABS on float32 (sign bit cleared)"),
+    ("neg_float32", "NEG", tf.negative, "NEG on float32 (sign bit flipped)"),
+    ("relu_float32", "RELU", tf.nn.relu, "RELU on float32"),
+    ("relu6_float32", "RELU6", tf.nn.relu6, "RELU6 on float32"),
+    ("floor_float32", "FLOOR", tf.floor, "FLOOR on float32"),
+    ("ceil_float32", "CEIL", tf.math.ceil, "CEIL on float32"),
+    ("round_float32", "ROUND", tf.round, "ROUND on float32 (half to even)"),
+    ("square_float32", "SQUARE", tf.square, "SQUARE on float32"),
+    ("hard_swish_float32", "HARD_SWISH", lambda x: x * tf.nn.relu6(x + 3.0) / 6.0, "HARD_SWISH on float32"),
+]:
+    model(_name, _doc, expect=[(_op, {})], quant="float32")(single(_fn, SHAPE32))
+
+model("leaky_relu_float32", "LEAKY_RELU alpha 0.2 on float32",
+      expect=[("LEAKY_RELU", {"alpha": f32(0.2)})], quant="float32")(
+    single(lambda x: tf.nn.leaky_relu(x, alpha=0.2), SHAPE32))
+
+
+@model("logical_not_bool", "LOGICAL_NOT on a bool tensor", expect=[("LOGICAL_NOT", {})], quant="float32")
+def _():
+    x = keras.Input(SHAPE, batch_size=1, name="input", dtype="bool")
+    return one(x, Fn(tf.logical_not)(x))

@@ -20,6 +20,17 @@ mod fixed;
 pub(crate) mod tables;
 
 pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "ABS", dtype: DType::F32, lower: abs_f32 },
+    Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
+    Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
+    Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::F32, lower: leaky_relu_f32 },
+    Kernel { op: "LOGICAL_NOT", dtype: DType::Bool, lower: logical_not },
+    Kernel { op: "NEG", dtype: DType::F32, lower: neg_f32 },
+    Kernel { op: "RELU", dtype: DType::F32, lower: relu_f32 },
+    Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
+    Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
+    Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
     Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
@@ -254,4 +265,79 @@ fn logistic_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// TANH accepts the power-of-two shortcut for shifts 0 and 1 (LOGISTIC only for 0).
 fn tanh_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     sigmoid16_step(cx, "tanh_s16", &[0, 1])
+}
+
+/// Input and output of an unquantized elementwise op of type `dtype` (same shape).
+fn plain_io<'a>(cx: &Ctx<'a>, dtype: DType) -> R<(&'a Tensor, &'a Tensor)> {
+    if cx.op.inputs.len() != 1 {
+        return invalid(format!("has {} inputs, expected 1", cx.op.inputs.len()));
+    }
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, dtype, "input")?;
+    expect_dtype(out, dtype, "output")?;
+    if input.shape != out.shape {
+        return invalid(format!(
+            "output {} has shape {:?}, the input {} has {:?} (elementwise ops keep the shape)",
+            out.label(),
+            out.shape,
+            input.label(),
+            input.shape
+        ));
+    }
+    Ok((input, out))
+}
+
+/// A parameterless elementwise kernel `ops::<func>(input, output)` on `dtype`.
+fn plain_step(cx: &Ctx<'_>, dtype: DType, func: &'static str, summary: &str) -> R<Vec<Step>> {
+    let (input, out) = plain_io(cx, dtype)?;
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func, scalars: TokenStream::new() },
+        0,
+        summary.to_string(),
+    )])
+}
+
+fn abs_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "abs_f32", "|x|")
+}
+fn ceil_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "ceil_f32", "ceil(x)")
+}
+fn floor_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "floor_f32", "floor(x)")
+}
+fn hard_swish_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "hard_swish_f32", "x·min(6, max(0, x + 3))/6")
+}
+fn logical_not(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::Bool, "logical_not", "!x")
+}
+fn neg_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "neg_f32", "-x")
+}
+fn relu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "relu_f32", "max(x, 0)")
+}
+fn relu6_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "relu6_f32", "min(max(x, 0), 6)")
+}
+fn round_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "round_f32", "round half to even")
+}
+fn square_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "square_f32", "x·x")
+}
+
+fn leaky_relu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let alpha = leaky_alpha(cx)?;
+    let (input, out) = plain_io(cx, DType::F32)?;
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func: "leaky_relu_f32", scalars: quote!(#alpha) },
+        0,
+        format!("x > 0 ? x : {alpha}·x"),
+    )])
 }

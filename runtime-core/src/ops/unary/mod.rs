@@ -3,13 +3,29 @@
 //! int8 unary ops all run through [`lut_s8`]: the compiler evaluates TFLM's per-element
 //! arithmetic (fixed-point, exactly as TFLM's prepare/eval do) for each of the 256 possible
 //! input bytes and passes the results as a const table, so the kernel is one load per element
-//! and carries no op-specific arithmetic. int16 ops have their own kernels.
+//! and carries no op-specific arithmetic. int16 and float32 ops have their own kernels.
 
+mod abs;
+mod f32_map;
+mod hard_swish;
 mod leaky_relu;
+mod logical_not;
 mod logistic;
 mod lut;
+mod neg;
+mod relu;
+mod rounding;
 mod sigmoid16;
+mod square;
 mod tanh;
+
+pub use abs::abs_f32;
+pub use hard_swish::hard_swish_f32;
+pub use logical_not::logical_not;
+pub use neg::neg_f32;
+pub use relu::{leaky_relu_f32, relu6_f32, relu_f32};
+pub use rounding::{ceil_f32, floor_f32, round_f32};
+pub use square::square_f32;
 
 pub use leaky_relu::{leaky_relu_s16, LeakyReluS16Params};
 pub use logistic::logistic_s16;

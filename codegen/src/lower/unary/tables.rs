@@ -94,7 +94,10 @@ fn q4_input_scaling(si: f32) -> (i32, i32, i32) {
     let (mantissa, exponent) = frexp(real);
     let multiplier = (mantissa * (1i64 << 31) as f64).round() as i64;
     let multiplier = multiplier.min(i32::MAX as i64) as i32;
-    let radius = quant::input_radius(INPUT_INTEGER_BITS, exponent);
+    // TFLM's CalculateInputRadius, in f64 powers so that absurd scales (a shift far outside
+    // 0..31) give radius 0 (everything saturates) or a huge one instead of a shift overflow.
+    let max_rescaled = ((1i64 << INPUT_INTEGER_BITS) - 1) as f64 * 2f64.powi(31 - INPUT_INTEGER_BITS);
+    let radius = (max_rescaled / 2f64.powi(exponent)).floor().min(i32::MAX as f64) as i32;
     (multiplier, exponent, radius)
 }
 
@@ -229,6 +232,14 @@ mod tests {
         assert_eq!(t[0], -10);
         assert_eq!(t[255], 110); // 6 / 0.05 − 10
         assert_eq!(t[(50 + 128) as usize], 50);
+    }
+
+    #[test]
+    fn absurd_scales_saturate_instead_of_overflowing() {
+        let t = logistic((3.4e38, -1));
+        assert!(t[..128].iter().all(|&v| v == -128) && t[129..].iter().all(|&v| v == 127));
+        let t = tanh((1e-30, 0));
+        assert!(t.iter().all(|&v| v == 0));
     }
 
     #[test]

@@ -112,3 +112,21 @@ model("leaky_relu_float32", "LEAKY_RELU alpha 0.2 on float32",
 def _():
     x = keras.Input(SHAPE, batch_size=1, name="input", dtype="bool")
     return one(x, Fn(tf.logical_not)(x))
+
+
+def typed_single(dtype, fn, shape=SHAPE32):
+    def build():
+        x = keras.Input(shape, batch_size=1, name="input", dtype=dtype)
+        return one(x, Fn(fn)(x))
+    return build
+
+
+# CAST: static_cast per element, no requantization.
+model("cast_int8_float32", "CAST int8 -> float32", expect=[("CAST", {})], quant="float32")(
+    typed_single("int8", lambda x: tf.cast(x, tf.float32)))
+model("cast_int16_int8", "CAST int16 -> int8 (wraps modulo 2^8)", expect=[("CAST", {})], quant="float32")(
+    typed_single("int16", lambda x: tf.cast(x, tf.int8)))
+model("cast_int32_float32", "CAST int32 -> float32", expect=[("CAST", {})], quant="float32")(
+    typed_single("int32", lambda x: tf.cast(x, tf.float32)))
+model("cast_bool_int16", "CAST bool -> int16", expect=[("CAST", {})], quant="float32")(
+    typed_single("bool", lambda x: tf.cast(x, tf.int16)))

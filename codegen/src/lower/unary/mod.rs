@@ -21,6 +21,12 @@ pub(crate) mod tables;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ABS", dtype: DType::F32, lower: abs_f32 },
+    Kernel { op: "CAST", dtype: DType::Bool, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I8, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I16, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I32, lower: cast },
+    Kernel { op: "CAST", dtype: DType::U32, lower: cast },
+    Kernel { op: "CAST", dtype: DType::F32, lower: cast },
     Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
     Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
@@ -46,7 +52,10 @@ pub(super) const KERNELS: &[Kernel] = &[
 
 /// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
 /// scale and zero point each. Returns `(input, output, input quant, output quant)`.
-fn unary_io<'a>(cx: &Ctx<'a>, dtype: DType) -> R<(&'a Tensor, &'a Tensor, (f32, i32), (f32, i32))> {
+/// `(input, output, input (scale, zero point), output (scale, zero point))`.
+type UnaryIo<'a> = (&'a Tensor, &'a Tensor, (f32, i32), (f32, i32));
+
+fn unary_io<'a>(cx: &Ctx<'a>, dtype: DType) -> R<UnaryIo<'a>> {
     if cx.op.inputs.len() != 1 {
         return invalid(format!("has {} inputs, expected 1", cx.op.inputs.len()));
     }
@@ -145,7 +154,7 @@ fn relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 fn relu6_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, _) = unary_io(cx, DType::I8)?;
     let table = tables::relu6(qi);
-    lut_step(cx, input, out, table, format!("relu6 (clamp to [0, 6] on the input's scale) via a 256-entry table"))
+    lut_step(cx, input, out, table, "relu6 (clamp to [0, 6] on the input's scale) via a 256-entry table".to_string())
 }
 
 /// TFLM's LEAKY_RELU prepare: identity and alpha multipliers from double quotients. (The
@@ -339,5 +348,50 @@ fn leaky_relu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Scalars { func: "leaky_relu_f32", scalars: quote!(#alpha) },
         0,
         format!("x > 0 ? x : {alpha}·x"),
+    )])
+}
+
+/// `ops::CastType` variant of a dtype CAST can read (`Some`) — all of them but bool can also be
+/// written.
+fn cast_type(d: DType) -> Option<TokenStream> {
+    Some(match d {
+        DType::Bool => quote!(Bool),
+        DType::I8 => quote!(I8),
+        DType::I16 => quote!(I16),
+        DType::I32 => quote!(I32),
+        DType::U32 => quote!(U32),
+        DType::F32 => quote!(F32),
+        _ => return None,
+    })
+}
+
+/// CAST: TFLM's `static_cast` per element, between the types TFLM's kernel handles.
+fn cast(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    if cx.op.inputs.len() != 1 {
+        return invalid(format!("has {} inputs, expected 1", cx.op.inputs.len()));
+    }
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    if input.shape != out.shape {
+        return invalid(format!("output {} has shape {:?}, the input has {:?}", out.label(), out.shape, input.shape));
+    }
+    let Some(from) = cast_type(input.dtype) else {
+        return unsupported(format!("CAST from {} (TFLM casts from bool, int8, int16, int32, uint32, float32)", input.dtype.name()));
+    };
+    let to = match cast_type(out.dtype) {
+        Some(t) if out.dtype != DType::Bool => t,
+        _ => {
+            return unsupported(format!(
+                "CAST to {} (TFLM casts to int8, int16, int32, uint32, float32)",
+                out.dtype.name()
+            ))
+        }
+    };
+    let params = quote!(::kiln::ops::CastParams { from: ::kiln::ops::CastType::#from, to: ::kiln::ops::CastType::#to });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "cast", ty: "CastParams", params },
+        0,
+        format!("{} → {}", input.dtype.name(), out.dtype.name()),
     )])
 }

@@ -6,6 +6,7 @@
 //! and carries no op-specific arithmetic. int16 and float32 ops have their own kernels.
 
 mod abs;
+mod cast;
 mod f32_map;
 mod hard_swish;
 mod leaky_relu;
@@ -20,6 +21,7 @@ mod square;
 mod tanh;
 
 pub use abs::abs_f32;
+pub use cast::{cast, CastParams, CastType};
 pub use hard_swish::hard_swish_f32;
 pub use logical_not::logical_not;
 pub use neg::neg_f32;

@@ -11,6 +11,7 @@ pub fn relu_f32(input: &[u8], output: &mut [u8]) {
 }
 
 /// RELU6 float32: `x > 6 ? 6 : x < 0 ? 0 : x`.
+#[allow(clippy::manual_clamp)] // TFLM's comparison order, spelled out (NaN and -0.0 pass through)
 pub fn relu6_f32(input: &[u8], output: &mut [u8]) {
     map_f32(input, output, |x| {
         if x > 6.0 {

@@ -7,6 +7,7 @@ use super::f32_map::map_f32;
 
 /// `x` is integral (or not finite) and must be returned unchanged.
 #[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberately true for NaN
 fn is_integral_or_special(x: f32) -> bool {
     !(x.abs() < 8_388_608.0) // 2^23; also true for NaN
 }

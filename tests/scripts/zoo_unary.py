@@ -130,3 +130,8 @@ model("cast_int32_float32", "CAST int32 -> float32", expect=[("CAST", {})], quan
     typed_single("int32", lambda x: tf.cast(x, tf.float32)))
 model("cast_bool_int16", "CAST bool -> int16", expect=[("CAST", {})], quant="float32")(
     typed_single("bool", lambda x: tf.cast(x, tf.int16)))
+
+model("log_softmax_int8", "LOG_SOFTMAX on int8, 8 rows of 16 (output scale 16/256, zero point 127)",
+      expect=[("LOG_SOFTMAX", {})], rep=wide(4))(single(tf.nn.log_softmax))
+model("log_softmax_wide", "LOG_SOFTMAX on int8, 2 rows of 64, calibrated on [-20, 20] (many differences below "
+      "the -16 cut-off)", expect=[("LOG_SOFTMAX", {})], rep=wide(20))(single(tf.nn.log_softmax, (1, 2, 64)))

@@ -32,6 +32,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
     Kernel { op: "LEAKY_RELU", dtype: DType::F32, lower: leaky_relu_f32 },
     Kernel { op: "LOGICAL_NOT", dtype: DType::Bool, lower: logical_not },
+    Kernel { op: "LOG_SOFTMAX", dtype: DType::I8, lower: log_softmax_s8 },
     Kernel { op: "NEG", dtype: DType::F32, lower: neg_f32 },
     Kernel { op: "RELU", dtype: DType::F32, lower: relu_f32 },
     Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
@@ -393,5 +394,44 @@ fn cast(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: "cast", ty: "CastParams", params },
         0,
         format!("{} → {}", input.dtype.name(), out.dtype.name()),
+    )])
+}
+
+/// LOG_SOFTMAX int8 (TFLM `log_softmax.cc`): output fixed at scale 16/256 and zero point 127
+/// (log-probabilities in [−16, 0]); beta 1; input differences scaled to Q5.26.
+fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, (in_s, _), (out_s, out_zp)) = unary_io(cx, DType::I8)?;
+    if out_s != 16.0 / 256.0 || out_zp != 127 {
+        return invalid(format!(
+            "int8 LOG_SOFTMAX output {} must have scale 16/256 and zero point 127 (has {out_s} and {out_zp})",
+            out.label()
+        ));
+    }
+    let depth = match input.shape.last() {
+        Some(&d) if d > 0 => d,
+        _ => return invalid(format!("input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis", input.label(), input.shape)),
+    };
+    let rows = input.elements() / depth;
+    const SCALED_DIFF_INTEGER_BITS: i32 = 5;
+    // TFLM's QuantizeMultiplierGreaterThanOne needs scale · 2^26 > 1 (a left shift).
+    let real = in_s as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64;
+    if !(real > 1.0) {
+        return invalid(format!("input scale {in_s} is too small (TFLM requires scale × 2^26 > 1)"));
+    }
+    let input_multiplier = quant::softmax_input_scaling(1.0, in_s, SCALED_DIFF_INTEGER_BITS);
+    let reverse = quant::quantize_multiplier(
+        (1i64 << (31 - input_multiplier.shift)) as f64 / input_multiplier.multiplier as f64,
+    );
+    let diff_min = -quant::input_radius(SCALED_DIFF_INTEGER_BITS, input_multiplier.shift);
+    let (qi, qr) = (one_requant(input_multiplier), one_requant(reverse));
+    let params = quote!(::kiln::ops::LogSoftmaxParams {
+        rows: #rows, depth: #depth, input_multiplier: #qi, reverse_scaling: #qr, diff_min: #diff_min,
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "log_softmax_s8", ty: "LogSoftmaxParams", params },
+        0,
+        format!("{rows} row(s) of {depth}, input scale {in_s:e}"),
     )])
 }

@@ -208,6 +208,7 @@ pub enum Options {
     Concatenation { axis: i32, activation: Activation },
     Reducer { keep_dims: bool },
     LeakyRelu { alpha: f32 },
+    L2Norm { activation: Activation },
     /// Options of a type kiln does not decode.
     Other(&'static str),
 }

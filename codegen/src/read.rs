@@ -508,6 +508,10 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
             let c = o.builtin_options_as_leaky_relu_options().ok_or("missing LeakyReluOptions")?;
             Options::LeakyRelu { alpha: c.alpha() }
         }
+        B::L2NormOptions => {
+            let c = o.builtin_options_as_l2_norm_options().ok_or("missing L2NormOptions")?;
+            Options::L2Norm { activation: activation(c.fused_activation_function())? }
+        }
         other => Options::Other(other.variant_name().unwrap_or("unknown options")),
     })
 }

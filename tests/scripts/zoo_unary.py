@@ -135,3 +135,9 @@ model("log_softmax_int8", "LOG_SOFTMAX on int8, 8 rows of 16 (output scale 16/25
       expect=[("LOG_SOFTMAX", {})], rep=wide(4))(single(tf.nn.log_softmax))
 model("log_softmax_wide", "LOG_SOFTMAX on int8, 2 rows of 64, calibrated on [-20, 20] (many differences below "
       "the -16 cut-off)", expect=[("LOG_SOFTMAX", {})], rep=wide(20))(single(tf.nn.log_softmax, (1, 2, 64)))
+
+model("l2_normalization_int8", "L2_NORMALIZATION on int8 over the last axis (8 rows of 16)",
+      expect=[("L2_NORMALIZATION", {})])(single(lambda x: tf.math.l2_normalize(x, axis=-1)))
+model("l2_normalization_offset", "L2_NORMALIZATION on int8 of relu-like inputs calibrated on [0, 3] (input zero "
+      "point far from 0), 4 rows of 32", expect=[("L2_NORMALIZATION", {})], rep=wide(3))(
+    single(lambda x: tf.math.l2_normalize(tf.abs(x), axis=-1), (1, 4, 32)))

@@ -40,6 +40,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
     Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
+    Kernel { op: "L2_NORMALIZATION", dtype: DType::I8, lower: l2_normalization_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
     Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
@@ -415,7 +416,7 @@ fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     const SCALED_DIFF_INTEGER_BITS: i32 = 5;
     // TFLM's QuantizeMultiplierGreaterThanOne needs scale · 2^26 > 1 (a left shift).
     let real = in_s as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64;
-    if !(real > 1.0) {
+    if real <= 1.0 {
         return invalid(format!("input scale {in_s} is too small (TFLM requires scale × 2^26 > 1)"));
     }
     let input_multiplier = quant::softmax_input_scaling(1.0, in_s, SCALED_DIFF_INTEGER_BITS);
@@ -433,5 +434,36 @@ fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: "log_softmax_s8", ty: "LogSoftmaxParams", params },
         0,
         format!("{rows} row(s) of {depth}, input scale {in_s:e}"),
+    )])
+}
+
+/// L2_NORMALIZATION int8 (TFLM `l2norm.cc`): rows of the innermost axis scaled to unit L2 norm,
+/// written in units of 1/128 around 0 (TFLM does not rescale to the output's parameters; the
+/// converter gives the output scale 1/128 and zero point 0). No fused activation (TFLM's
+/// Prepare rejects one), rank at most 4.
+fn l2_normalization_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    match cx.op.options {
+        Options::L2Norm { activation: Activation::None } => {}
+        Options::L2Norm { activation } => {
+            return unsupported(format!("fused {} on L2_NORMALIZATION (TFLM supports none)", activation.name()))
+        }
+        _ => return invalid("missing L2NormOptions"),
+    }
+    let (input, out, (_, in_zp), _) = unary_io(cx, DType::I8)?;
+    if input.shape.len() > 4 {
+        return unsupported(format!("input {} has rank {} (TFLM allows at most 4)", input.label(), input.shape.len()));
+    }
+    let depth = match input.shape.last() {
+        Some(&d) if d > 0 => d,
+        _ => return invalid(format!("input {} has shape {:?}: needs a non-empty last axis", input.label(), input.shape)),
+    };
+    let rows = input.elements() / depth;
+    let params = quote!(::kiln::ops::L2NormalizationParams { rows: #rows, depth: #depth, input_zero_point: #in_zp });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "l2_normalization_s8", ty: "L2NormalizationParams", params },
+        0,
+        format!("{rows} row(s) of {depth}"),
     )])
 }

@@ -9,6 +9,7 @@ mod abs;
 mod cast;
 mod f32_map;
 mod hard_swish;
+mod l2_normalization;
 mod leaky_relu;
 mod log_softmax;
 mod logical_not;
@@ -31,6 +32,7 @@ pub use relu::{leaky_relu_f32, relu6_f32, relu_f32};
 pub use rounding::{ceil_f32, floor_f32, round_f32};
 pub use square::square_f32;
 
+pub use l2_normalization::{l2_normalization_s8, L2NormalizationParams};
 pub use leaky_relu::{leaky_relu_s16, LeakyReluS16Params};
 pub use logistic::logistic_s16;
 pub use lut::{lut_s8, LutS8Params};

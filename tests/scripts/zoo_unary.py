@@ -141,3 +141,8 @@ model("l2_normalization_int8", "L2_NORMALIZATION on int8 over the last axis (8 r
 model("l2_normalization_offset", "L2_NORMALIZATION on int8 of relu-like inputs calibrated on [0, 3] (input zero "
       "point far from 0), 4 rows of 32", expect=[("L2_NORMALIZATION", {})], rep=wide(3))(
     single(lambda x: tf.math.l2_normalize(tf.abs(x), axis=-1), (1, 4, 32)))
+
+model("abs_int16", "ABS on int16 (int16x8; symmetric scales come out equal: the no-rescale path)",
+      expect=[("ABS", {})], quant="int16x8")(single(tf.abs, SHAPE16))
+model("relu6_int16", "RELU6 on int16 calibrated on [-10, 10] (clamp at 0 and 6 on the input's scale)",
+      expect=[("RELU6", {})], quant="int16x8", rep=wide(10))(single(tf.nn.relu6, SHAPE16))

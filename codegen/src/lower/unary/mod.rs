@@ -39,6 +39,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
     Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
+    Kernel { op: "ABS", dtype: DType::I16, lower: abs_s16 },
     Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
     Kernel { op: "L2_NORMALIZATION", dtype: DType::I8, lower: l2_normalization_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
@@ -48,6 +49,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RELU", dtype: DType::I8, lower: relu_s8 },
     Kernel { op: "RELU", dtype: DType::I16, lower: relu_s16 },
     Kernel { op: "RELU6", dtype: DType::I8, lower: relu6_s8 },
+    Kernel { op: "RELU6", dtype: DType::I16, lower: relu6_s16 },
     Kernel { op: "TANH", dtype: DType::I8, lower: tanh_s8 },
     Kernel { op: "TANH", dtype: DType::I16, lower: tanh_s16 },
 ];
@@ -465,5 +467,40 @@ fn l2_normalization_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: "l2_normalization_s8", ty: "L2NormalizationParams", params },
         0,
         format!("{rows} row(s) of {depth}"),
+    )])
+}
+
+/// ABS int16 (TFLM `AbsEvalQuantized<int16_t>`): symmetric int16, rescaled by the float quotient
+/// of the scales when they differ.
+fn abs_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, (si, zi), (so, zo)) = unary_io(cx, DType::I16)?;
+    if zi != 0 || zo != 0 {
+        return invalid(format!("int16 ABS needs zero points 0 (input {zi}, output {zo})"));
+    }
+    let rescale = si != so;
+    let rq = one_requant(quant::quantize_multiplier((si / so) as f64));
+    let params = quote!(::kiln::ops::AbsS16Params { requant: #rq, rescale: #rescale });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "abs_s16", ty: "AbsS16Params", params },
+        0,
+        format!("|x|, scales {si:e} → {so:e}"),
+    )])
+}
+
+/// RELU6 int16 (TFLM `Relu6Quantized<int16_t>`): clamp to the input's zero point and its
+/// quantization of 6.0, `round(6 / scale) + zero point` saturated to int16.
+fn relu6_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, (si, zi), _) = unary_io(cx, DType::I16)?;
+    let six = ((6.0f32 / si) as f64).round() as i64 + zi as i64;
+    let six = six.clamp(i16::MIN as i64, i16::MAX as i64) as i16;
+    let zero = zi.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func: "relu6_s16", scalars: quote!(#zero, #six) },
+        0,
+        format!("clamp to [{zero}, {six}]"),
     )])
 }

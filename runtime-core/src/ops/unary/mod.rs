@@ -22,13 +22,13 @@ mod sigmoid16;
 mod square;
 mod tanh;
 
-pub use abs::abs_f32;
+pub use abs::{abs_f32, abs_s16, AbsS16Params};
 pub use cast::{cast, CastParams, CastType};
 pub use hard_swish::hard_swish_f32;
 pub use log_softmax::{log_softmax_s8, LogSoftmaxParams};
 pub use logical_not::logical_not;
 pub use neg::neg_f32;
-pub use relu::{leaky_relu_f32, relu6_f32, relu_f32};
+pub use relu::{leaky_relu_f32, relu6_f32, relu6_s16, relu_f32};
 pub use rounding::{ceil_f32, floor_f32, round_f32};
 pub use square::square_f32;
 

@@ -146,3 +146,8 @@ model("abs_int16", "ABS on int16 (int16x8; symmetric scales come out equal: the 
       expect=[("ABS", {})], quant="int16x8")(single(tf.abs, SHAPE16))
 model("relu6_int16", "RELU6 on int16 calibrated on [-10, 10] (clamp at 0 and 6 on the input's scale)",
       expect=[("RELU6", {})], quant="int16x8", rep=wide(10))(single(tf.nn.relu6, SHAPE16))
+
+# RSQRT: TFLM rejects inputs below the zero point at run time, so the model feeds it |x| + 0.05
+# (ABS and ADD, both int8) and every random input is valid.
+model("rsqrt_int8", "RSQRT on int8 of |x| + 0.05 (ABS -> ADD -> RSQRT), inputs never below the zero point",
+      expect=[("RSQRT", {}), ("ABS", {}), ("ADD", {})])(single(lambda x: tf.math.rsqrt(tf.abs(x) + 0.05)))

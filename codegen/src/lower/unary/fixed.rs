@@ -165,6 +165,38 @@ pub(crate) fn tanh_q4(a: i32) -> i32 {
     }
 }
 
+/// TFLM `GetInvSqrtQuantizedMultiplierExp(x, reverse_shift = -1)`: `1/√x` as a Q31 multiplier
+/// and a left-shift exponent (`x` normalised to `[2^27, 2^29)` by an even shift, five
+/// Newton–Raphson steps in Q3.28 from 1, times √2/2). `x ≤ 1` gives `(i32::MAX, 0)`.
+pub(crate) fn inv_sqrt(x: i32) -> (i32, i32) {
+    if x <= 1 {
+        return (i32::MAX, 0);
+    }
+    let mut input = x;
+    let mut shift: i32 = 11;
+    while input >= (1 << 29) {
+        input /= 4;
+        shift += 1;
+    }
+    let max_left_shift_bits = (input as u32).leading_zeros() as i32 - 1;
+    let left_shift_bit_pairs = max_left_shift_bits / 2 - 1;
+    shift -= left_shift_bit_pairs;
+    input <<= 2 * left_shift_bit_pairs;
+    let half_input = rdbpot(input >> 1, 1);
+    const HALF_THREE: i32 = (1 << 28) + (1 << 27);
+    let mut r = 1i32 << 28;
+    for _ in 0..5 {
+        let r3 = rescale(srdhm(srdhm(r, r), r), 9, 3);
+        r = rescale(srdhm(HALF_THREE, r).wrapping_sub(srdhm(half_input, r3)), 6, 3);
+    }
+    let mut multiplier = srdhm(r, 1_518_500_250);
+    if shift < 0 {
+        multiplier <<= -shift;
+        shift = 0;
+    }
+    (multiplier, -shift)
+}
+
 /// gemmlowp `SaturatingRoundingDoublingHighMul` on int16.
 pub(crate) fn srdhm16(a: i16, b: i16) -> i16 {
     if a == i16::MIN && b == i16::MIN {
@@ -224,6 +256,16 @@ mod tests {
             assert!((got - x.tanh()).abs() < 4e-6, "tanh({x}) = {got}, want {}", x.tanh());
         }
         assert_eq!(tanh_q4(0), 0);
+    }
+
+    #[test]
+    fn inverse_square_root() {
+        for x in [2, 3, 10, 255, 12345, 1 << 29, i32::MAX] {
+            let (m, s) = inv_sqrt(x);
+            let got = m as f64 * 2f64.powi(s - 31);
+            assert!((got * (x as f64).sqrt() - 1.0).abs() < 1e-5, "1/sqrt({x}) = {got}");
+        }
+        assert_eq!(inv_sqrt(0), (i32::MAX, 0));
     }
 
     #[test]

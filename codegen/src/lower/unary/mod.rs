@@ -37,6 +37,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RELU", dtype: DType::F32, lower: relu_f32 },
     Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
     Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
+    Kernel { op: "RSQRT", dtype: DType::I8, lower: rsqrt_s8 },
     Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
     Kernel { op: "ABS", dtype: DType::I16, lower: abs_s16 },
@@ -147,6 +148,12 @@ fn tanh_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let table = tables::tanh(qi);
     lut_step(cx, input, out, table, format!("tanh via a 256-entry table, input {}", quant_summary(qi)))
+}
+
+fn rsqrt_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
+    let table = tables::rsqrt(qi, qo);
+    lut_step(cx, input, out, table, format!("1/sqrt(x) via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {

@@ -2,7 +2,7 @@
 //! `k − 128`, computed with TFLM's prepare-time constants and per-element arithmetic.
 
 use super::fixed::{
-    downscale_multiplier_to_i16, logistic_q4, mbqm, rdbpot, saturating_left_shift16, sdhm16, srdhm16, tanh_q4,
+    downscale_multiplier_to_i16, inv_sqrt, logistic_q4, mbqm, rdbpot, saturating_left_shift16, sdhm16, srdhm16, tanh_q4,
 };
 use crate::quant;
 
@@ -152,6 +152,25 @@ pub(crate) fn tanh((si, zi): (f32, i32)) -> [i8; 256] {
     })
 }
 
+/// RSQRT int8 (TFLM `RsqrtEvalQuantized`): `1/√(x − zp)` through TFLM's inverse-square-root
+/// multiplier, with 20 extra bits carried between the two multiplications; an input equal to the
+/// zero point gives 127. Inputs below the zero point make TFLM fail at run time ("Rsqrt is only
+/// defined for positive values"); kiln has no error path there and tabulates what TFLM's
+/// arithmetic gives without the check (its inverse square root treats them like 1).
+pub(crate) fn rsqrt((si, zi): (f32, i32), (so, zo): (f32, i32)) -> [i8; 256] {
+    const SHIFT: i32 = 20;
+    let rq = quant::quantize_multiplier(1.0 / (si.sqrt() * so) as f64);
+    tabulate(|x| {
+        let v = x - zi;
+        if v == 0 {
+            return 127;
+        }
+        let (m, s) = inv_sqrt(v);
+        let data = mbqm(1, m, s + SHIFT);
+        mbqm(data, rq.multiplier, rq.shift - SHIFT) + zo
+    })
+}
+
 /// RELU int8 (TFLM `ReluQuantized`): rescale by the double quotient of the scales, clamp below
 /// at the output zero point.
 pub(crate) fn relu((si, zi): (f32, i32), (so, zo): (f32, i32)) -> [i8; 256] {
@@ -220,6 +239,14 @@ mod tests {
         close(leaky_relu(qi, qo, -0.5), qi, qo, |x| if x > 0.0 { x } else { -0.5 * x }, 1.0);
         close(abs(qi, qo), qi, qo, f64::abs, 1.0);
         close(relu(qi, qo), qi, qo, |x| x.max(0.0), 1.0);
+        let (qi, qo) = ((0.01f32, -128), (0.05f32, -128));
+        let t = rsqrt(qi, qo);
+        for k in 1..256usize {
+            let x = deq(k as i32 - 128, qi);
+            let want = (1.0 / x.sqrt() / 0.05).round() - 128.0;
+            assert!((t[k] as f64 - want.clamp(-128.0, 127.0)).abs() <= 1.0, "rsqrt({x}): {} vs {want}", t[k]);
+        }
+        assert_eq!(t[0], 127);
         // Same scales: ABS is exact integer arithmetic.
         let t = abs((0.1, 5), (0.1, -3));
         assert_eq!(t[0], 130i32.min(127) as i8);

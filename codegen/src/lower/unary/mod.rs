@@ -38,6 +38,8 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
     Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
     Kernel { op: "RSQRT", dtype: DType::I8, lower: rsqrt_s8 },
+    Kernel { op: "RSQRT", dtype: DType::F32, lower: rsqrt_f32 },
+    Kernel { op: "SQRT", dtype: DType::F32, lower: sqrt_f32 },
     Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
     Kernel { op: "ABS", dtype: DType::I16, lower: abs_s16 },
@@ -345,6 +347,12 @@ fn relu6_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 fn round_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "round_f32", "round half to even")
+}
+fn rsqrt_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "rsqrt_f32", "1/sqrt(x)")
+}
+fn sqrt_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "sqrt_f32", "sqrt(x), correctly rounded")
 }
 fn square_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "square_f32", "x·x")

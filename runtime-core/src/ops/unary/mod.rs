@@ -18,7 +18,9 @@ mod lut;
 mod neg;
 mod relu;
 mod rounding;
+mod rsqrt;
 mod sigmoid16;
+mod sqrt;
 mod square;
 mod tanh;
 
@@ -30,6 +32,8 @@ pub use logical_not::logical_not;
 pub use neg::neg_f32;
 pub use relu::{leaky_relu_f32, relu6_f32, relu6_s16, relu_f32};
 pub use rounding::{ceil_f32, floor_f32, round_f32};
+pub use rsqrt::rsqrt_f32;
+pub use sqrt::sqrt_f32;
 pub use square::square_f32;
 
 pub use l2_normalization::{l2_normalization_s8, L2NormalizationParams};

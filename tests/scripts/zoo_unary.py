@@ -153,3 +153,6 @@ model("relu6_int16", "RELU6 on int16 calibrated on [-10, 10] (clamp at 0 and 6 o
 # (ABS and ADD, both int8) and every random input is valid.
 model("rsqrt_int8", "RSQRT on int8 of |x| + 0.05 (ABS -> ADD -> RSQRT), inputs never below the zero point",
       expect=[("RSQRT", {}), ("ABS", {}), ("ADD", {})])(single(lambda x: tf.math.rsqrt(tf.abs(x) + 0.05)))
+model("l2_normalization_float32", "L2_NORMALIZATION on float32 over the last axis (4 rows of 8)",
+      expect=[("L2_NORMALIZATION", {})], quant="float32")(
+    single(lambda x: tf.math.l2_normalize(x, axis=-1), SHAPE32))

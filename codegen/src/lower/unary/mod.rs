@@ -45,6 +45,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ABS", dtype: DType::I16, lower: abs_s16 },
     Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
     Kernel { op: "L2_NORMALIZATION", dtype: DType::I8, lower: l2_normalization_s8 },
+    Kernel { op: "L2_NORMALIZATION", dtype: DType::F32, lower: l2_normalization_f32 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
     Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
     Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
@@ -459,6 +460,14 @@ fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// converter gives the output scale 1/128 and zero point 0). No fused activation (TFLM's
 /// Prepare rejects one), rank at most 4.
 fn l2_normalization_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    l2_normalization(cx, DType::I8, "l2_normalization_s8")
+}
+
+fn l2_normalization_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    l2_normalization(cx, DType::F32, "l2_normalization_f32")
+}
+
+fn l2_normalization(cx: &Ctx<'_>, dtype: DType, func: &'static str) -> R<Vec<Step>> {
     match cx.op.options {
         Options::L2Norm { activation: Activation::None } => {}
         Options::L2Norm { activation } => {
@@ -466,7 +475,13 @@ fn l2_normalization_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         }
         _ => return invalid("missing L2NormOptions"),
     }
-    let (input, out, (_, in_zp), _) = unary_io(cx, DType::I8)?;
+    let (input, out, in_zp) = if dtype == DType::I8 {
+        let (input, out, (_, zp), _) = unary_io(cx, dtype)?;
+        (input, out, zp)
+    } else {
+        let (input, out) = plain_io(cx, dtype)?;
+        (input, out, 0)
+    };
     if input.shape.len() > 4 {
         return unsupported(format!("input {} has rank {} (TFLM allows at most 4)", input.label(), input.shape.len()));
     }
@@ -479,7 +494,7 @@ fn l2_normalization_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params { func: "l2_normalization_s8", ty: "L2NormalizationParams", params },
+        Call::Params { func, ty: "L2NormalizationParams", params },
         0,
         format!("{rows} row(s) of {depth}"),
     )])

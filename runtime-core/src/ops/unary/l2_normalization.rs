@@ -1,12 +1,13 @@
-//! L2_NORMALIZATION on int8 (TFLM `reference_integer_ops::L2Normalization`): each row of the
-//! innermost axis divided by its L2 norm, output in units of 1/128.
+//! L2_NORMALIZATION on int8 (TFLM `reference_integer_ops::L2Normalization`) and float32
+//! (`reference_ops::L2Normalization`): each row of the innermost axis divided by its L2 norm;
+//! int8 output in units of 1/128.
 
 use crate::fixed_point::{
     multiply_by_quantized_multiplier, rescale, rounding_divide_by_pot,
     saturating_rounding_doubling_high_mul as mul, Requant,
 };
 
-/// Parameters of one int8 L2_NORMALIZATION.
+/// Parameters of one L2_NORMALIZATION (the zero point is 0 for float32).
 #[derive(Clone, Copy, Debug)]
 pub struct L2NormalizationParams {
     pub rows: usize,
@@ -71,6 +72,26 @@ pub fn l2_normalization_s8(p: &L2NormalizationParams, input: &[u8], output: &mut
     }
 }
 
+/// L2_NORMALIZATION float32, bit-exact with TFLM: the squares summed in order in single
+/// precision, kiln's correctly rounded square root (as `sqrtf`), floored at TFLM's epsilon
+/// 1e-6 with `std::max`'s comparison, then one division per element.
+pub fn l2_normalization_f32(p: &L2NormalizationParams, input: &[u8], output: &mut [u8]) {
+    const EPSILON: f32 = 1e-6;
+    let width = p.depth * 4;
+    if width == 0 {
+        return;
+    }
+    let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(p.rows) {
+        let squared = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + v * v);
+        let norm = super::sqrt::sqrt(squared);
+        let norm = if norm < EPSILON { EPSILON } else { norm };
+        for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+            o.copy_from_slice(&(value(x) / norm).to_le_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -86,6 +107,30 @@ mod tests {
             let want = 1.0 / (x as f64).sqrt();
             assert!((got / want - 1.0).abs() < 1e-5, "1/sqrt({x}): {got} vs {want}");
         }
+    }
+
+    #[test]
+    fn float_rows_match_the_formula() {
+        let xs: std::vec::Vec<f32> = (0..24).map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173).collect();
+        let input: std::vec::Vec<u8> = xs.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = vec![0u8; input.len()];
+        l2_normalization_f32(&L2NormalizationParams { rows: 3, depth: 8, input_zero_point: 0 }, &input, &mut out);
+        for (r, row) in xs.chunks(8).enumerate() {
+            let mut acc = 0.0f32;
+            for v in row {
+                acc += v * v;
+            }
+            let norm = std::primitive::f32::sqrt(acc).max(1e-6);
+            for (c, v) in row.iter().enumerate() {
+                let k = (r * 8 + c) * 4;
+                let got = f32::from_le_bytes([out[k], out[k + 1], out[k + 2], out[k + 3]]);
+                assert_eq!(got.to_bits(), (v / norm).to_bits());
+            }
+        }
+        // An all-zero row divides by epsilon: zeros stay zeros.
+        let mut out = [1u8; 8];
+        l2_normalization_f32(&L2NormalizationParams { rows: 1, depth: 2, input_zero_point: 0 }, &[0; 8], &mut out);
+        assert_eq!(out, [0; 8]);
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub use rsqrt::rsqrt_f32;
 pub use sqrt::sqrt_f32;
 pub use square::square_f32;
 
-pub use l2_normalization::{l2_normalization_s8, L2NormalizationParams};
+pub use l2_normalization::{l2_normalization_f32, l2_normalization_s8, L2NormalizationParams};
 pub use leaky_relu::{leaky_relu_s16, LeakyReluS16Params};
 pub use logistic::logistic_s16;
 pub use lut::{lut_s8, LutS8Params};

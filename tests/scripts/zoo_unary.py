@@ -99,6 +99,8 @@ for _name, _op, _fn, _doc in [
     ("ceil_float32", "CEIL", tf.math.ceil, "CEIL on float32"),
     ("round_float32", "ROUND", tf.round, "ROUND on float32 (half to even)"),
     ("square_float32", "SQUARE", tf.square, "SQUARE on float32"),
+    ("exp_float32", "EXP", tf.exp, "EXP on float32 (Arm optimized-routines expf, as the host libm)"),
+    ("logistic_float32", "LOGISTIC", tf.sigmoid, "LOGISTIC on float32 (1/(1+expf(-x)))"),
     ("sqrt_float32", "SQRT", tf.sqrt, "SQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("rsqrt_float32", "RSQRT", tf.math.rsqrt, "RSQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("hard_swish_float32", "HARD_SWISH", lambda x: x * tf.nn.relu6(x + 3.0) / 6.0, "HARD_SWISH on float32"),

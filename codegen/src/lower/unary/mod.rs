@@ -28,6 +28,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CAST", dtype: DType::U32, lower: cast },
     Kernel { op: "CAST", dtype: DType::F32, lower: cast },
     Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
+    Kernel { op: "EXP", dtype: DType::F32, lower: exp_f32 },
     Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
     Kernel { op: "LEAKY_RELU", dtype: DType::F32, lower: leaky_relu_f32 },
@@ -50,6 +51,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
     Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
     Kernel { op: "LOGISTIC", dtype: DType::I16, lower: logistic_s16 },
+    Kernel { op: "LOGISTIC", dtype: DType::F32, lower: logistic_f32 },
     Kernel { op: "RELU", dtype: DType::I8, lower: relu_s8 },
     Kernel { op: "RELU", dtype: DType::I16, lower: relu_s16 },
     Kernel { op: "RELU6", dtype: DType::I8, lower: relu6_s8 },
@@ -327,6 +329,12 @@ fn abs_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 fn ceil_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "ceil_f32", "ceil(x)")
+}
+fn exp_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "exp_f32", "exp(x)")
+}
+fn logistic_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "logistic_f32", "1/(1 + exp(-x))")
 }
 fn floor_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "floor_f32", "floor(x)")

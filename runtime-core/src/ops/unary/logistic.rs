@@ -1,5 +1,6 @@
-//! LOGISTIC on int16 (TFLM `reference_integer_ops::Logistic`, int16 overload): a linear
-//! interpolation in the 256-entry sigmoid table. int8 LOGISTIC goes through [`super::lut_s8`].
+//! LOGISTIC on int16 (TFLM `reference_integer_ops::Logistic`, int16 overload: a linear
+//! interpolation in the 256-entry sigmoid table) and float32 (`reference_ops::Logistic`). int8
+//! LOGISTIC goes through [`super::lut_s8`].
 
 use super::sigmoid16::{interpolate, rescale_input, Sigmoid16Params};
 
@@ -27,6 +28,22 @@ pub fn logistic_s16(p: &Sigmoid16Params, input: &[u8], output: &mut [u8]) {
     }
 }
 
+/// LOGISTIC float32: `1 / (1 + exp(−x))`, with TFLM's cut-offs (1 above 16.619047…, `exp(x)`
+/// below −9) and [`super::exp::expf`] for the host's `expf`.
+pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
+    const CUTOFF_UPPER: f32 = 16.619_047_164_916_992_188;
+    const CUTOFF_LOWER: f32 = -9.0;
+    super::f32_map::map_f32(input, output, |x| {
+        if x > CUTOFF_UPPER {
+            1.0
+        } else if x < CUTOFF_LOWER {
+            super::exp::expf(x)
+        } else {
+            1.0 / (1.0 + super::exp::expf(-x))
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -42,6 +59,22 @@ mod tests {
             logistic_s16(&p, &x.to_le_bytes(), &mut out);
             let got = i16::from_le_bytes(out) as f64 / 32768.0;
             assert!((got - real).abs() < 3e-4, "x {x}: {got} vs {real}");
+        }
+    }
+
+    #[test]
+    fn float_matches_the_formula_on_host_expf() {
+        use super::super::f32_map::testing::{run, specials};
+        let xs = specials();
+        for (x, y) in xs.iter().zip(run(logistic_f32, &xs)) {
+            let want = if *x > 16.619_047 {
+                1.0
+            } else if *x < -9.0 {
+                std::primitive::f32::exp(*x)
+            } else {
+                1.0 / (1.0 + std::primitive::f32::exp(-*x))
+            };
+            assert!(y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()), "logistic({x}) = {y}");
         }
     }
 

@@ -19,7 +19,7 @@ const EXP2_TABLE: [u64; 32] = [
 ];
 
 /// `32 / ln 2`.
-const INV_LN2_N: f64 = 1.442_695_040_888_963_4 * 32.0; // 0x1.71547652b82fep+0 · 32
+const INV_LN2_N: f64 = core::f64::consts::LOG2_E * 32.0; // 0x1.71547652b82fep+0 · 32
 /// 1.5 · 2^52: adding it rounds a double to an integer (ties to even) in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
 /// The cubic for `2^(r/32)`, `r` in [−½, ½]: Arm's minimax coefficients (of `2^x` on

@@ -31,7 +31,7 @@ pub fn logistic_s16(p: &Sigmoid16Params, input: &[u8], output: &mut [u8]) {
 /// LOGISTIC float32: `1 / (1 + exp(−x))`, with TFLM's cut-offs (1 above 16.619047…, `exp(x)`
 /// below −9) and [`super::exp::expf`] for the host's `expf`.
 pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
-    const CUTOFF_UPPER: f32 = 16.619_047_164_916_992_188;
+    const CUTOFF_UPPER: f32 = 16.619_047; // exactly 16.619047164916992188, TFLM's constant
     const CUTOFF_LOWER: f32 = -9.0;
     super::f32_map::map_f32(input, output, |x| {
         if x > CUTOFF_UPPER {

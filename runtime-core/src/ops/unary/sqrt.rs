@@ -57,7 +57,7 @@ pub(crate) fn sqrt(x: f32) -> f32 {
     let n = m << 26;
     let r = isqrt(n);
     let exact = r * r == n;
-    let extra = if r >= 1 << 25 { 2 } else { 1 };
+    let extra: i32 = if r >= 1 << 25 { 2 } else { 1 };
     let mut q = r >> extra;
     let rest = r & ((1 << extra) - 1);
     let half = 1 << (extra - 1);
@@ -65,7 +65,7 @@ pub(crate) fn sqrt(x: f32) -> f32 {
         q += 1;
     }
     // value = q · 2^p
-    let mut p = e / 2 - 13 + extra as i32;
+    let mut p = e / 2 - 13 + extra;
     if q == 1 << 24 {
         q >>= 1;
         p += 1;

@@ -101,6 +101,8 @@ for _name, _op, _fn, _doc in [
     ("square_float32", "SQUARE", tf.square, "SQUARE on float32"),
     ("exp_float32", "EXP", tf.exp, "EXP on float32 (Arm optimized-routines expf, as the host libm)"),
     ("logistic_float32", "LOGISTIC", tf.sigmoid, "LOGISTIC on float32 (1/(1+expf(-x)))"),
+    ("log_float32", "LOG", tf.math.log, "LOG on float32 (Arm optimized-routines logf; NaN below 0, -inf at 0)"),
+    ("log_softmax_float32", "LOG_SOFTMAX", tf.nn.log_softmax, "LOG_SOFTMAX on float32, 4 rows of 8"),
     ("sqrt_float32", "SQRT", tf.sqrt, "SQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("rsqrt_float32", "RSQRT", tf.math.rsqrt, "RSQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("hard_swish_float32", "HARD_SWISH", lambda x: x * tf.nn.relu6(x + 3.0) / 6.0, "HARD_SWISH on float32"),

@@ -33,7 +33,9 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
     Kernel { op: "LEAKY_RELU", dtype: DType::F32, lower: leaky_relu_f32 },
     Kernel { op: "LOGICAL_NOT", dtype: DType::Bool, lower: logical_not },
+    Kernel { op: "LOG", dtype: DType::F32, lower: log_f32 },
     Kernel { op: "LOG_SOFTMAX", dtype: DType::I8, lower: log_softmax_s8 },
+    Kernel { op: "LOG_SOFTMAX", dtype: DType::F32, lower: log_softmax_f32 },
     Kernel { op: "NEG", dtype: DType::F32, lower: neg_f32 },
     Kernel { op: "RELU", dtype: DType::F32, lower: relu_f32 },
     Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
@@ -336,6 +338,9 @@ fn exp_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 fn logistic_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "logistic_f32", "1/(1 + exp(-x))")
 }
+fn log_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "log_f32", "ln(x)")
+}
 fn floor_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "floor_f32", "floor(x)")
 }
@@ -540,5 +545,22 @@ fn relu6_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Scalars { func: "relu6_s16", scalars: quote!(#zero, #six) },
         0,
         format!("clamp to [{zero}, {six}]"),
+    )])
+}
+
+/// LOG_SOFTMAX float32 (TFLM `reference_ops::LogSoftmax`), rows of the innermost axis.
+fn log_softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = plain_io(cx, DType::F32)?;
+    let depth = match input.shape.last() {
+        Some(&d) if d > 0 => d,
+        _ => return invalid(format!("input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis", input.label(), input.shape)),
+    };
+    let rows = input.elements() / depth;
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func: "log_softmax_f32", scalars: quote!(#rows, #depth) },
+        0,
+        format!("{rows} row(s) of {depth}"),
     )])
 }

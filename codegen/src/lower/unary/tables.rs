@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(t[0], 127);
         // Same scales: ABS is exact integer arithmetic.
         let t = abs((0.1, 5), (0.1, -3));
-        assert_eq!(t[0], 127); // |−128 − 5| = 133 saturates
+        assert_eq!(t[0], 127); // |−128 − 5| − 3 = 130 saturates
         assert_eq!(t[(5 + 128) as usize], -3);
     }
 

@@ -1,5 +1,6 @@
-//! LOG_SOFTMAX on int8 (TFLM `reference_ops::LogSoftmaxQuantized<int8_t>`), row by row over the
-//! innermost axis, in gemmlowp fixed point: `x − max − log Σ exp(x − max)`.
+//! LOG_SOFTMAX on int8 (TFLM `reference_ops::LogSoftmaxQuantized<int8_t>`, gemmlowp fixed
+//! point) and float32 (`reference_ops::LogSoftmax`), row by row over the innermost axis:
+//! `x − max − log Σ exp(x − max)`.
 
 use crate::fixed_point::{
     exp_on_negative_values, multiply_by_quantized_multiplier, one_over_one_plus_x_for_x_in_0_1,
@@ -125,6 +126,25 @@ pub fn log_softmax_s8(p: &LogSoftmaxParams, input: &[u8], output: &mut [u8]) {
     }
 }
 
+/// LOG_SOFTMAX float32, bit-exact with TFLM on a host whose libm is Arm's `expf`/`logf`
+/// (glibc, newlib): the row maximum with `std::max`'s comparison, the exps summed in order in
+/// single precision, then `(x − max) − log(sum)`.
+pub fn log_softmax_f32(input: &[u8], output: &mut [u8], rows: usize, depth: usize) {
+    let width = depth * 4;
+    if width == 0 {
+        return;
+    }
+    let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(rows) {
+        let max = row.chunks_exact(4).map(value).fold(f32::MIN, |m, v| if m < v { v } else { m });
+        let sum = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + super::exp::expf(v - max));
+        let log_sum = super::log::logf(sum);
+        for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+            o.copy_from_slice(&(value(x) - max - log_sum).to_le_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -143,6 +163,27 @@ mod tests {
             input_multiplier,
             reverse_scaling: quantize_multiplier(reverse),
             diff_min: -(max_input_rescaled.floor() as i32),
+        }
+    }
+
+    #[test]
+    fn float_matches_the_formula_on_host_libm() {
+        let xs: std::vec::Vec<f32> = (0..30).map(|i| ((i * 7919 % 61) as f32 - 30.0) * 0.37).collect();
+        let input: std::vec::Vec<u8> = xs.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = vec![0u8; input.len()];
+        log_softmax_f32(&input, &mut out, 3, 10);
+        for (r, row) in xs.chunks(10).enumerate() {
+            let max = row.iter().cloned().fold(f32::MIN, f32::max);
+            let mut sum = 0.0f32;
+            for v in row {
+                sum += std::primitive::f32::exp(v - max);
+            }
+            let log_sum = std::primitive::f32::ln(sum);
+            for (c, v) in row.iter().enumerate() {
+                let k = (r * 10 + c) * 4;
+                let got = f32::from_le_bytes([out[k], out[k + 1], out[k + 2], out[k + 3]]);
+                assert_eq!(got.to_bits(), (v - max - log_sum).to_bits(), "row {r} col {c}");
+            }
         }
     }
 

@@ -103,6 +103,8 @@ for _name, _op, _fn, _doc in [
     ("logistic_float32", "LOGISTIC", tf.sigmoid, "LOGISTIC on float32 (1/(1+expf(-x)))"),
     ("log_float32", "LOG", tf.math.log, "LOG on float32 (Arm optimized-routines logf; NaN below 0, -inf at 0)"),
     ("log_softmax_float32", "LOG_SOFTMAX", tf.nn.log_softmax, "LOG_SOFTMAX on float32, 4 rows of 8"),
+    ("sin_float32", "SIN", tf.sin, "SIN on float32 (Arm optimized-routines sinf)"),
+    ("cos_float32", "COS", tf.cos, "COS on float32 (Arm optimized-routines cosf)"),
     ("sqrt_float32", "SQRT", tf.sqrt, "SQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("rsqrt_float32", "RSQRT", tf.math.rsqrt, "RSQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("hard_swish_float32", "HARD_SWISH", lambda x: x * tf.nn.relu6(x + 3.0) / 6.0, "HARD_SWISH on float32"),

@@ -28,6 +28,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CAST", dtype: DType::U32, lower: cast },
     Kernel { op: "CAST", dtype: DType::F32, lower: cast },
     Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
+    Kernel { op: "COS", dtype: DType::F32, lower: cos_f32 },
     Kernel { op: "EXP", dtype: DType::F32, lower: exp_f32 },
     Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
@@ -42,6 +43,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
     Kernel { op: "RSQRT", dtype: DType::I8, lower: rsqrt_s8 },
     Kernel { op: "RSQRT", dtype: DType::F32, lower: rsqrt_f32 },
+    Kernel { op: "SIN", dtype: DType::F32, lower: sin_f32 },
     Kernel { op: "SQRT", dtype: DType::F32, lower: sqrt_f32 },
     Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
     Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
@@ -337,6 +339,12 @@ fn exp_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 fn logistic_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "logistic_f32", "1/(1 + exp(-x))")
+}
+fn sin_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "sin_f32", "sin(x)")
+}
+fn cos_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "cos_f32", "cos(x)")
 }
 fn log_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "log_f32", "ln(x)")

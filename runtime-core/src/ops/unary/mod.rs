@@ -7,6 +7,7 @@
 
 mod abs;
 mod cast;
+mod cos;
 mod exp;
 mod f32_map;
 mod hard_swish;
@@ -22,12 +23,15 @@ mod relu;
 mod rounding;
 mod rsqrt;
 mod sigmoid16;
+mod sin;
+mod sincos;
 mod sqrt;
 mod square;
 mod tanh;
 
 pub use abs::{abs_f32, abs_s16, AbsS16Params};
 pub use cast::{cast, CastParams, CastType};
+pub use cos::cos_f32;
 pub use hard_swish::hard_swish_f32;
 pub use log::log_f32;
 pub use log_softmax::{log_softmax_f32, log_softmax_s8, LogSoftmaxParams};
@@ -36,6 +40,7 @@ pub use neg::neg_f32;
 pub use relu::{leaky_relu_f32, relu6_f32, relu6_s16, relu_f32};
 pub use rounding::{ceil_f32, floor_f32, round_f32};
 pub use rsqrt::rsqrt_f32;
+pub use sin::sin_f32;
 pub use sqrt::sqrt_f32;
 pub use square::square_f32;
 

@@ -105,6 +105,8 @@ for _name, _op, _fn, _doc in [
     ("log_softmax_float32", "LOG_SOFTMAX", tf.nn.log_softmax, "LOG_SOFTMAX on float32, 4 rows of 8"),
     ("sin_float32", "SIN", tf.sin, "SIN on float32 (Arm optimized-routines sinf)"),
     ("cos_float32", "COS", tf.cos, "COS on float32 (Arm optimized-routines cosf)"),
+    ("tanh_float32", "TANH", tf.tanh, "TANH on float32 (fdlibm tanhf over expm1f)"),
+    ("elu_float32", "ELU", tf.nn.elu, "ELU on float32 (fdlibm expm1f below 0)"),
     ("sqrt_float32", "SQRT", tf.sqrt, "SQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("rsqrt_float32", "RSQRT", tf.math.rsqrt, "RSQRT on float32 (negative inputs give NaN, compared bit for bit)"),
     ("hard_swish_float32", "HARD_SWISH", lambda x: x * tf.nn.relu6(x + 3.0) / 6.0, "HARD_SWISH on float32"),

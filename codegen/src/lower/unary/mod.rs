@@ -29,6 +29,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CAST", dtype: DType::F32, lower: cast },
     Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
     Kernel { op: "COS", dtype: DType::F32, lower: cos_f32 },
+    Kernel { op: "ELU", dtype: DType::F32, lower: elu_f32 },
     Kernel { op: "EXP", dtype: DType::F32, lower: exp_f32 },
     Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
     Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
@@ -62,6 +63,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RELU6", dtype: DType::I16, lower: relu6_s16 },
     Kernel { op: "TANH", dtype: DType::I8, lower: tanh_s8 },
     Kernel { op: "TANH", dtype: DType::I16, lower: tanh_s16 },
+    Kernel { op: "TANH", dtype: DType::F32, lower: tanh_f32 },
 ];
 
 /// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
@@ -339,6 +341,12 @@ fn exp_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 fn logistic_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "logistic_f32", "1/(1 + exp(-x))")
+}
+fn elu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "elu_f32", "x < 0 ? expm1(x) : x")
+}
+fn tanh_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    plain_step(cx, DType::F32, "tanh_f32", "tanh(x)")
 }
 fn sin_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "sin_f32", "sin(x)")

@@ -8,7 +8,9 @@
 mod abs;
 mod cast;
 mod cos;
+mod elu;
 mod exp;
+mod expm1;
 mod f32_map;
 mod hard_swish;
 mod l2_normalization;
@@ -46,8 +48,9 @@ pub use square::square_f32;
 
 pub use l2_normalization::{l2_normalization_f32, l2_normalization_s8, L2NormalizationParams};
 pub use leaky_relu::{leaky_relu_s16, LeakyReluS16Params};
+pub use elu::elu_f32;
 pub use exp::exp_f32;
 pub use logistic::{logistic_f32, logistic_s16};
 pub use lut::{lut_s8, LutS8Params};
 pub use sigmoid16::Sigmoid16Params;
-pub use tanh::tanh_s16;
+pub use tanh::{tanh_f32, tanh_s16};

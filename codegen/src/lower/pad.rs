@@ -7,6 +7,12 @@ use super::*;
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "PAD", dtype: DType::I8, lower: pad_s8 },
     Kernel { op: "PADV2", dtype: DType::I8, lower: pad_s8 },
+    Kernel { op: "PAD", dtype: DType::I16, lower: pad_nd },
+    Kernel { op: "PADV2", dtype: DType::I16, lower: pad_nd },
+    Kernel { op: "PAD", dtype: DType::F32, lower: pad_nd },
+    Kernel { op: "PADV2", dtype: DType::F32, lower: pad_nd },
+    Kernel { op: "PAD", dtype: DType::I32, lower: pad_nd },
+    Kernel { op: "PADV2", dtype: DType::I32, lower: pad_nd },
 ];
 
 
@@ -56,5 +62,59 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: "pad_s8", ty: "PadParams", params },
         0,
         format!("paddings {p:?}, value {value}"),
+    )])
+}
+
+/// PAD / PADV2 on int16, float32 and int32, rank up to 5 (TFLM `PadImpl`): the fill is
+/// PADV2's constant, else the output zero point (quantized) or zero; the input lands in the
+/// output as one `pad` walk.
+fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let op = cx.op;
+    let (input, pads, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    let elem = super::movement::same_type(input, out)?;
+    let p = int_values(pads, "paddings")?;
+    let rank = input.shape.len();
+    if rank > 5 || p.len() != rank * 2 || p.iter().any(|&v| !(0..=1 << 31).contains(&v)) {
+        return invalid(format!("paddings {p:?} do not fit rank {rank} (≤ 5, non-negative)"));
+    }
+    let value: Vec<u8> = match (op.name == "PADV2").then(|| cx.opt_input(2)).flatten() {
+        Some(v) => {
+            expect_dtype(v, out.dtype, "constant value")?;
+            if v.elements() != 1 {
+                return invalid(format!("constant value {} has {} elements, expected one", v.label(), v.elements()));
+            }
+            expect_const(v, "constant value")?.to_vec()
+        }
+        None => match out.dtype {
+            DType::I16 => (per_tensor(out)?.1 as i16).to_le_bytes().to_vec(),
+            _ => vec![0; elem],
+        },
+    };
+    let shape_out: Vec<usize> = (0..rank).map(|d| input.shape[d] + p[2 * d] as usize + p[2 * d + 1] as usize).collect();
+    if out.shape != shape_out {
+        return invalid(format!("output {} has shape {:?}, the paddings give {shape_out:?}", out.label(), out.shape));
+    }
+    // Input rows (all axes but the last) land at output byte strides; the last axis is the run.
+    let ostride = super::movement::strides_of(&shape_out);
+    let offset: usize = (0..rank).map(|d| p[2 * d] as usize * ostride[d] as usize * elem).sum();
+    let (rows, run) = match input.shape.split_last() {
+        Some((&last, rows)) => (rows, last * elem),
+        None => (&[][..], elem),
+    };
+    let mut outer = vec![1usize; 7 - rows.len()];
+    outer.extend_from_slice(rows);
+    let mut strides = vec![0isize; 7 - rows.len()];
+    strides.extend(ostride[..rows.len()].iter().map(|&s| s * elem as isize));
+    let outer = usizes(&outer);
+    let params = quote!(::kiln::ops::PadNdParams {
+        value: &[#(#value),*],
+        place: ::kiln::ops::StridedCopyParams { outer: #outer, strides: [#(#strides),*], run: #run, offset: #offset },
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "pad", ty: "PadNdParams", params },
+        0,
+        format!("paddings {p:?}, value bytes {value:?}"),
     )])
 }

@@ -19,11 +19,9 @@ mod gather;
 mod mirror_pad;
 mod pack;
 mod reverse;
-mod shape;
 mod slice;
 mod split;
 mod strided_slice;
-mod tile;
 mod transpose;
 
 /// `Kernel` entries for one op on several element types.
@@ -34,24 +32,24 @@ macro_rules! kernels {
 }
 
 pub(super) const KERNELS: &[Kernel] = kernels! {
-    "STRIDED_SLICE" => strided_slice::lower: [I8, I16, F32, I32, U8, Bool];
-    "SLICE" => slice::lower: [I8, I16, F32, I32, U8, Bool];
-    "TRANSPOSE" => transpose::lower: [I8, I16, F32, I32, U8, Bool];
+    "STRIDED_SLICE" => strided_slice::lower: [I8, I16, F32, I32];
+    "SLICE" => slice::lower: [I8, I16, F32, I32];
+    "TRANSPOSE" => transpose::lower: [I8, I16, F32, I32];
+    // SPLIT's first input is the axis: the kernel is keyed on its type (int32).
     "SPLIT" => split::split: [I32];
     "SPLIT_V" => split::split_v: [I8, I16, F32, I32];
-    "UNPACK" => pack::unpack: [I8, I16, F32, I32, U8];
-    "PACK" => pack::pack: [I8, I16, F32, I32, U8];
-    "TILE" => tile::lower: [I8, I16, F32, I32, Bool];
-    "BROADCAST_TO" => broadcast_to::lower: [I8, I16, F32, I32, Bool];
-    "REVERSE_V2" => reverse::lower: [I8, I16, F32, I32, U8, Bool];
-    "DEPTH_TO_SPACE" => depth_space::depth_to_space: [I8, I16, F32];
-    "SPACE_TO_DEPTH" => depth_space::space_to_depth: [I8, I16, F32];
-    "BATCH_TO_SPACE_ND" => batch_to_space::lower: [I8, I16, F32];
-    "GATHER" => gather::gather: [I8, I16, F32, I32];
-    "GATHER_ND" => gather::gather_nd: [I8, I16, F32, I32];
-    "MIRROR_PAD" => mirror_pad::lower: [I8, I16, F32];
+    "PACK" => pack::pack: [I8, I16, F32, I32];
+    "UNPACK" => pack::unpack: [I8, I16, F32, I32];
+    "BROADCAST_TO" => broadcast_to::lower: [I8, F32, I32];
+    "REVERSE_V2" => reverse::lower: [I8, I16, F32, I32];
+    "DEPTH_TO_SPACE" => depth_space::depth_to_space: [I8, F32];
+    "SPACE_TO_DEPTH" => depth_space::space_to_depth: [I8, F32];
+    "BATCH_TO_SPACE_ND" => batch_to_space::lower: [I8, F32];
+    "GATHER" => gather::gather: [I8, F32, I32];
+    "GATHER_ND" => gather::gather_nd: [I8, F32, I32];
+    "MIRROR_PAD" => mirror_pad::lower: [I8, F32];
+    // FILL's first input is the output shape (int32 or int64); the value may be any type.
     "FILL" => fill::lower: [I32, I64];
-    "SHAPE" => shape::lower: [I8, I16, F32, I32, U8, Bool];
 };
 
 /// An affine map from the output (row-major over `dims`) to input elements: output index

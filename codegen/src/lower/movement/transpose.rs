@@ -1,4 +1,4 @@
-//! TRANSPOSE (TFLM `transpose.cc`, up to rank 6): output axis `d` walks input axis `perm[d]`.
+//! TRANSPOSE (TFLM `transpose.cc`; kiln up to rank 6, the TFLM interpreter up to rank 5): output axis `d` walks input axis `perm[d]`.
 
 use super::*;
 
@@ -6,7 +6,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
     let rank = input.shape.len();
     if rank > 6 {
-        return unsupported(format!("input {} has rank {rank}; TFLM transposes up to rank 6", input.label()));
+        return unsupported(format!("input {} has rank {rank}; kiln transposes up to rank 6", input.label()));
     }
     let perm = int_values(cx.input(1)?, "perm")?;
     let mut seen = vec![false; rank];

@@ -1,7 +1,7 @@
 //! Data movement: slicing, transposes, splits, gathers, space/depth/batch reshuffles.
 //!
 //! Most of these ops never look at element values: codegen turns STRIDED_SLICE, SLICE,
-//! TRANSPOSE, SPLIT, SPLIT_V, UNPACK, TILE, BROADCAST_TO, REVERSE_V2, DEPTH_TO_SPACE,
+//! TRANSPOSE, SPLIT, SPLIT_V, UNPACK, BROADCAST_TO, REVERSE_V2, DEPTH_TO_SPACE,
 //! SPACE_TO_DEPTH and BATCH_TO_SPACE_ND into one byte-level [`strided_copy`]; PACK is a
 //! concatenation. The ops with run-time indices or non-affine addressing have their own kernels.
 
@@ -9,13 +9,11 @@ mod fill;
 mod gather;
 mod gather_nd;
 mod mirror_pad;
-mod shape;
 mod strided_copy;
 
 pub use fill::fill;
 pub use gather::{gather, GatherParams};
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};
 pub use mirror_pad::{mirror_pad, MirrorPadParams, MIRROR_PAD_AXES};
-pub use shape::{const_bytes, ConstBytesParams};
 pub(crate) use strided_copy::walk;
 pub use strided_copy::{strided_copy, StridedCopyParams, COPY_AXES};

@@ -1,5 +1,5 @@
 //! The one copy loop behind the pure data-movement ops: STRIDED_SLICE, SLICE, TRANSPOSE,
-//! SPLIT, SPLIT_V, UNPACK, TILE, BROADCAST_TO, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
+//! SPLIT, SPLIT_V, UNPACK, BROADCAST_TO, REVERSE_V2, DEPTH_TO_SPACE, SPACE_TO_DEPTH and
 //! BATCH_TO_SPACE_ND.
 //!
 //! Every one of them writes its output in order while reading the input at positions that are
@@ -22,7 +22,7 @@ pub struct StridedCopyParams {
     /// Sizes of the outer axes, outermost first; unused axes are 1.
     pub outer: [usize; COPY_AXES],
     /// Input byte step of each outer axis: negative walks backwards (REVERSE_V2, negative
-    /// slice strides), zero repeats (TILE, BROADCAST_TO).
+    /// slice strides), zero repeats (BROADCAST_TO).
     pub strides: [isize; COPY_AXES],
     /// Bytes copied contiguously at each outer position (the output holds
     /// `Π outer · run` bytes).

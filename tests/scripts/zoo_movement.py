@@ -305,3 +305,20 @@ def _():
        expect=[("BROADCAST_TO", {})])
 def _():
     return single((3, 1), lambda x: tf.broadcast_to(x, [2, 3, 4]))
+
+
+# --------------------------------------------------------------------------------------
+# SPACE_TO_BATCH_ND
+
+
+@model("space_to_batch_nd_int8", "SPACE_TO_BATCH_ND int8 block [2,2], paddings [[1,0],[2,1]] on [1,5,5,3] "
+       "(TFLM pads int8 with 0, not the zero point; the model's zero point is nonzero)",
+       expect=[("SPACE_TO_BATCH_ND", {})])
+def _():
+    return single((5, 5, 3), lambda x: tf.space_to_batch(x, [2, 2], [[1, 0], [2, 1]]))
+
+
+@model("space_to_batch_nd_float", "SPACE_TO_BATCH_ND float32 block [3,2], no padding, on [1,6,4,2]",
+       expect=[("SPACE_TO_BATCH_ND", {})], quant="float32")
+def _():
+    return single((6, 4, 2), lambda x: tf.space_to_batch(x, [3, 2], [[0, 0], [0, 0]]))

@@ -1,3 +1,5 @@
+//! BATCH_TO_SPACE_ND and SPACE_TO_BATCH_ND.
+//!
 //! BATCH_TO_SPACE_ND (TFLM `batch_to_space_nd.cc`), rank 3 or 4: input batch
 //! `(oy·bw + ox)·N + n` fills the output pixels `(y·bh + oy, x·bw + ox)` of batch `n`, then
 //! `crops` are cut off. kiln supports crops that are whole multiples of the block (the usual 0),
@@ -47,4 +49,50 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         offset: (ct / bh) as isize * s[1] + (cl / bw) as isize * s[2],
     };
     Ok(vec![copy_step(cx, input, out, &view, format!("block {block:?} crops {crops:?}"))?])
+}
+
+/// SPACE_TO_BATCH_ND (TFLM `space_to_batch_nd.h`), rank 3 or 4: a dedicated kernel, since the
+/// padding makes the output a non-affine view of the input.
+pub(super) fn space_to_batch(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    let elem = same_type(input, out)?;
+    let (n, h, w, c) = match *input.shape.as_slice() {
+        [n, h, w, c] => (n, h, w, c),
+        [n, h, c] => (n, h, 1, c),
+        _ => return unsupported(format!("input {} has shape {:?}; TFLM supports rank 3 or 4", input.label(), input.shape)),
+    };
+    let spatial = input.shape.len() - 2;
+    let block = int_values(cx.input(1)?, "block_shape")?;
+    let pads = int_values(cx.input(2)?, "paddings")?;
+    if block.len() != spatial || pads.len() != 2 * spatial || block.iter().any(|&b| !(1..=1 << 16).contains(&b)) || pads.iter().any(|&p| !(0..=1 << 24).contains(&p)) {
+        return invalid(format!("block_shape {block:?} / paddings {pads:?} for rank {}", input.shape.len()));
+    }
+    let (bh, bw) = if spatial == 2 { (block[0] as usize, block[1] as usize) } else { (block[0] as usize, 1) };
+    let p: Vec<usize> = pads.iter().map(|&v| v as usize).collect();
+    let (pt, pb, pl, pr) = if spatial == 2 { (p[0], p[1], p[2], p[3]) } else { (p[0], p[1], 0, 0) };
+    if (h + pt + pb) % bh != 0 || (w + pl + pr) % bw != 0 {
+        return invalid(format!("padded size {}x{} is not a multiple of the block {bh}x{bw}", h + pt + pb, w + pl + pr));
+    }
+    let (oh, ow) = ((h + pt + pb) / bh, (w + pl + pr) / bw);
+    let mut shape = vec![n * bh * bw, oh];
+    if spatial == 2 {
+        shape.push(ow);
+    }
+    shape.push(c);
+    expect_shape(out, &shape)?;
+    // TFLM memsets padded pixels with its `output_offset`, which its SPACE_TO_BATCH_ND leaves at
+    // 0: padded int8 pixels are 0, not the output zero point (the zoo model space_to_batch_nd_int8
+    // has zero point −1 and TFLM writes 0 there). Bit-exactness with TFLM wins.
+    let pad_byte = 0u8;
+    let (si, so) = (usizes(&[n, h, w, c]), usizes(&[n * bh * bw, oh, ow, c]));
+    let params = quote!(::kiln::ops::SpaceToBatchNdParams {
+        input: #si, output: #so, block: [#bh, #bw], pad_before: [#pt, #pl], pad_byte: #pad_byte, elem: #elem
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "space_to_batch_nd", ty: "SpaceToBatchNdParams", params },
+        0,
+        format!("block {block:?} paddings {pads:?}"),
+    )])
 }

@@ -45,6 +45,7 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "DEPTH_TO_SPACE" => depth_space::depth_to_space: [I8, F32];
     "SPACE_TO_DEPTH" => depth_space::space_to_depth: [I8, F32];
     "BATCH_TO_SPACE_ND" => batch_to_space::lower: [I8, F32];
+    "SPACE_TO_BATCH_ND" => batch_to_space::space_to_batch: [I8, F32];
     "GATHER" => gather::gather: [I8, F32, I32];
     "GATHER_ND" => gather::gather_nd: [I8, F32, I32];
     "MIRROR_PAD" => mirror_pad::lower: [I8, F32];

@@ -9,11 +9,13 @@ mod fill;
 mod gather;
 mod gather_nd;
 mod mirror_pad;
+mod space_to_batch_nd;
 mod strided_copy;
 
 pub use fill::fill;
 pub use gather::{gather, GatherParams};
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};
 pub use mirror_pad::{mirror_pad, MirrorPadParams, MIRROR_PAD_AXES};
+pub use space_to_batch_nd::{space_to_batch_nd, SpaceToBatchNdParams};
 pub(crate) use strided_copy::walk;
 pub use strided_copy::{strided_copy, StridedCopyParams, COPY_AXES};

@@ -142,10 +142,10 @@ def _():
 # BROADCAST_TO, REVERSE_V2
 
 
-@model("broadcast_to_float", "BROADCAST_TO float32 [1,1,4,1] -> [2,3,4,5]",
+@model("broadcast_to_float", "BROADCAST_TO float32 [1,1,4,1] -> [2,3,4,3]",
        expect=[("BROADCAST_TO", {})], quant="float32")
 def _():
-    return single((1, 4, 1), lambda x: tf.broadcast_to(x, [2, 3, 4, 5]))
+    return single((1, 4, 1), lambda x: tf.broadcast_to(x, [2, 3, 4, 3]))
 
 
 @model("reverse_v2_int8", "REVERSE_V2 int8 on axes [1,2] of [1,4,5,3]",

@@ -201,3 +201,166 @@ pub(crate) fn expect_shape(out: &Tensor, want: &[usize]) -> R<()> {
         invalid(format!("output {} has shape {:?}, the op gives {want:?}", out.label(), out.shape))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Quant;
+
+    fn act(index: usize, shape: &[usize], dtype: DType, scale: f32) -> Tensor {
+        let quant = matches!(dtype, DType::I8 | DType::I16).then(|| Quant { scales: vec![scale], zero_points: vec![0], axis: 0 });
+        Tensor { index, name: format!("t{index}"), shape: shape.to_vec(), dtype, quant, data: None, is_variable: false }
+    }
+
+    fn ints(index: usize, v: &[i32]) -> Tensor {
+        let data: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        Tensor { index, name: format!("c{index}"), shape: vec![v.len()], dtype: DType::I32, quant: None, data: Some(data.into()), is_variable: false }
+    }
+
+    /// Lowers a one-op graph whose tensors are numbered in order.
+    fn lower_one(name: &str, tensors: Vec<Tensor>, inputs: &[usize], outputs: &[usize], options: Options) -> R<Vec<Step>> {
+        let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs: outputs.to_vec() };
+        let op = Op {
+            index: 0,
+            code: 0,
+            name: name.into(),
+            inputs: inputs.iter().map(|&i| Some(i)).collect(),
+            outputs: outputs.to_vec(),
+            options,
+        };
+        super::super::lower_op(&g, &op)
+    }
+
+    fn message(r: R<Vec<Step>>) -> (bool, String) {
+        match r {
+            Ok(_) => panic!("expected an error"),
+            Err(Fail::Unsupported(m)) => (false, m),
+            Err(Fail::Invalid(m)) => (true, m),
+        }
+    }
+
+    fn params(steps: &[Step]) -> String {
+        match &steps[0].call {
+            Call::Params { params, .. } => params.to_string().replace(' ', ""),
+            other => panic!("unexpected call {other:?}"),
+        }
+    }
+
+    fn ss(begin_mask: i32, ellipsis_mask: i32, shrink_axis_mask: i32) -> Options {
+        Options::Movement(MovementOptions::StridedSlice {
+            begin_mask,
+            end_mask: 0,
+            ellipsis_mask,
+            new_axis_mask: 0,
+            shrink_axis_mask,
+        })
+    }
+
+    #[test]
+    fn row_slice_is_one_contiguous_run_per_row() {
+        // [1,6,4,3] int16, rows 1..5 step 2: two runs of a whole row (4·3·2 = 24 bytes).
+        let t = vec![
+            act(0, &[1, 6, 4, 3], DType::I16, 0.5),
+            ints(1, &[0, 1, 0, 0]),
+            ints(2, &[1, 5, 4, 3]),
+            ints(3, &[1, 2, 1, 1]),
+            act(4, &[1, 2, 4, 3], DType::I16, 0.5),
+        ];
+        let steps = lower_one("STRIDED_SLICE", t, &[0, 1, 2, 3], &[4], ss(0, 0, 0)).ok().unwrap();
+        let p = params(&steps);
+        assert!(p.contains("outer:[1usize,1usize,1usize,1usize,1usize,1usize,2usize]"), "{p}");
+        assert!(p.contains("strides:[0isize,0isize,0isize,0isize,0isize,0isize,48isize]"), "{p}");
+        assert!(p.contains("run:24usize") && p.contains("offset:24usize"), "{p}");
+    }
+
+    #[test]
+    fn strided_slice_rejects_ellipsis_and_wrong_output_shape() {
+        let base = |out: &[usize]| {
+            vec![act(0, &[1, 4], DType::I8, 1.0), ints(1, &[0, 1]), ints(2, &[1, 3]), ints(3, &[1, 1]), act(4, out, DType::I8, 1.0)]
+        };
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", base(&[1, 2]), &[0, 1, 2, 3], &[4], ss(0, 1, 0)));
+        assert!(!invalid && m.contains("ellipsis_mask"), "{m}");
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", base(&[1, 3]), &[0, 1, 2, 3], &[4], ss(0, 0, 0)));
+        assert!(invalid && m.contains("has shape [1, 3], the op gives [1, 2]"), "{m}");
+        // Shrinking axis 0 gives [2].
+        assert!(lower_one("STRIDED_SLICE", base(&[2]), &[0, 1, 2, 3], &[4], ss(0, 0, 1)).is_ok());
+    }
+
+    #[test]
+    fn copies_never_requantize() {
+        let t = vec![act(0, &[2, 3], DType::I8, 1.0), ints(1, &[1, 0]), act(2, &[3, 2], DType::I8, 0.5)];
+        let (invalid, m) = message(lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None));
+        assert!(!invalid && m.contains("quantized differently"), "{m}");
+    }
+
+    #[test]
+    fn transpose_checks_the_permutation() {
+        let t = vec![act(0, &[2, 3], DType::F32, 1.0), ints(1, &[1, 1]), act(2, &[3, 2], DType::F32, 1.0)];
+        let (invalid, m) = message(lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None));
+        assert!(invalid && m.contains("repeats axis 1"), "{m}");
+        // A channel-last move keeps the channel vector as one run: [1,2,3,4] perm [0,2,1,3].
+        let t = vec![act(0, &[1, 2, 3, 4], DType::F32, 1.0), ints(1, &[0, 2, 1, 3]), act(2, &[1, 3, 2, 4], DType::F32, 1.0)];
+        let p = params(&lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None).ok().unwrap());
+        assert!(p.contains("run:16usize") && p.contains("3usize,2usize]"), "{p}");
+    }
+
+    #[test]
+    fn split_v_sizes_must_cover_the_axis() {
+        let t = vec![
+            act(0, &[1, 6], DType::F32, 1.0),
+            ints(1, &[2, 2]),
+            ints(2, &[1]),
+            act(3, &[1, 2], DType::F32, 1.0),
+            act(4, &[1, 2], DType::F32, 1.0),
+        ];
+        let (invalid, m) = message(lower_one("SPLIT_V", t, &[0, 1, 2], &[3, 4], Options::None));
+        assert!(invalid && m.contains("do not add up"), "{m}");
+    }
+
+    #[test]
+    fn split_gives_one_step_per_output() {
+        let t = vec![
+            ints(0, &[1]),
+            act(1, &[1, 6], DType::I8, 1.0),
+            act(2, &[1, 3], DType::I8, 1.0),
+            act(3, &[1, 3], DType::I8, 1.0),
+        ];
+        let steps = lower_one("SPLIT", t, &[0, 1], &[2, 3], Options::None).ok().unwrap();
+        assert_eq!(steps.iter().map(|s| s.output).collect::<Vec<_>>(), [2, 3]);
+        assert!(params(&steps[1..]).contains("offset:3usize"));
+    }
+
+    #[test]
+    fn gather_needs_integer_indices_and_matching_shape() {
+        let opts = Options::Movement(MovementOptions::Gather { axis: 1, batch_dims: 0 });
+        let mut idx = act(1, &[2], DType::F32, 1.0);
+        idx.data = Some(vec![0u8; 8].into());
+        let t = vec![act(0, &[1, 4, 2], DType::I8, 1.0), idx, act(2, &[1, 2, 2], DType::I8, 1.0)];
+        let (invalid, m) = message(lower_one("GATHER", t, &[0, 1], &[2], opts.clone()));
+        assert!(!invalid && m.contains("expected int32 or int64"), "{m}");
+        let t = vec![act(0, &[1, 4, 2], DType::I8, 1.0), ints(1, &[3, 0]), act(2, &[1, 3, 2], DType::I8, 1.0)];
+        let (invalid, m) = message(lower_one("GATHER", t, &[0, 1], &[2], opts));
+        assert!(invalid && m.contains("the op gives [1, 2, 2]"), "{m}");
+    }
+
+    #[test]
+    fn mirror_pad_limits_the_padding() {
+        let opts = Options::Movement(MovementOptions::MirrorPad { symmetric: false });
+        // REFLECT on an axis of 3 allows at most 2.
+        let t = vec![act(0, &[1, 3], DType::F32, 1.0), ints(1, &[0, 0, 3, 0]), act(2, &[1, 6], DType::F32, 1.0)];
+        let (invalid, m) = message(lower_one("MIRROR_PAD", t, &[0, 1], &[2], opts));
+        assert!(invalid && m.contains("exceed the mirror"), "{m}");
+    }
+
+    #[test]
+    fn batch_to_space_rejects_partial_block_crops() {
+        let t = vec![
+            act(0, &[4, 2, 2, 1], DType::F32, 1.0),
+            ints(1, &[2, 2]),
+            ints(2, &[1, 0, 0, 0]),
+            act(3, &[1, 3, 4, 1], DType::F32, 1.0),
+        ];
+        let (invalid, m) = message(lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None));
+        assert!(!invalid && m.contains("not multiples of the block"), "{m}");
+    }
+}

@@ -63,15 +63,33 @@ pub(crate) fn walk(outer: &[usize; COPY_AXES], strides: &[isize; COPY_AXES], off
 }
 
 /// Strided copy: output run `k` (in order) is the `run` input bytes at the `k`-th position of
-/// the walk.
+/// the walk. Runs of one element of 1, 2 or 4 bytes (an element-wise transpose) are moved as
+/// fixed-size arrays, a single load and store, instead of a `memcpy` call per element.
 pub fn strided_copy(p: &StridedCopyParams, input: &[u8], output: &mut [u8]) {
-    if p.run == 0 {
-        return;
+    match p.run {
+        0 => {}
+        1 => copy_fixed::<1>(p, input, output),
+        2 => copy_fixed::<2>(p, input, output),
+        4 => copy_fixed::<4>(p, input, output),
+        run => {
+            let mut runs = output.chunks_exact_mut(run);
+            walk(&p.outer, &p.strides, p.offset, |src| {
+                if let Some(dst) = runs.next() {
+                    copy_prefix(dst, window(input, src, run));
+                }
+            });
+        }
     }
-    let mut runs = output.chunks_exact_mut(p.run);
+}
+
+/// [`strided_copy`] for runs of exactly `N` bytes.
+#[inline(always)]
+fn copy_fixed<const N: usize>(p: &StridedCopyParams, input: &[u8], output: &mut [u8]) {
+    let (runs, _) = output.as_chunks_mut::<N>();
+    let mut runs = runs.iter_mut();
     walk(&p.outer, &p.strides, p.offset, |src| {
-        if let Some(dst) = runs.next() {
-            copy_prefix(dst, window(input, src, p.run));
+        if let (Some(dst), Some(s)) = (runs.next(), input.get(src..).and_then(|t| t.first_chunk::<N>())) {
+            *dst = *s;
         }
     });
 }

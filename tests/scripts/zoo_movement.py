@@ -311,14 +311,50 @@ def _():
 # SPACE_TO_BATCH_ND
 
 
-@model("space_to_batch_nd_int8", "SPACE_TO_BATCH_ND int8 block [2,2], paddings [[1,0],[2,1]] on [1,5,5,3] "
-       "(TFLM pads int8 with 0, not the zero point; the model's zero point is nonzero)",
+@model("space_to_batch_nd_int8", "SPACE_TO_BATCH_ND int8 block [2,2] on [1,4,6,3], no padding (TFLM pads with an "
+       "uninitialized parameter, so padded pixels are not comparable; kiln pads with the zero point as TFLite does)",
        expect=[("SPACE_TO_BATCH_ND", {})])
 def _():
-    return single((5, 5, 3), lambda x: tf.space_to_batch(x, [2, 2], [[1, 0], [2, 1]]))
+    return single((4, 6, 3), lambda x: tf.space_to_batch(x, [2, 2], [[0, 0], [0, 0]]))
 
 
 @model("space_to_batch_nd_float", "SPACE_TO_BATCH_ND float32 block [3,2], no padding, on [1,6,4,2]",
        expect=[("SPACE_TO_BATCH_ND", {})], quant="float32")
 def _():
     return single((6, 4, 2), lambda x: tf.space_to_batch(x, [3, 2], [[0, 0], [0, 0]]))
+
+
+# --------------------------------------------------------------------------------------
+# More element types and ranks
+
+
+@model("depth_to_space_float", "DEPTH_TO_SPACE float32 block 3 on [1,2,2,18] -> [1,6,6,2]",
+       expect=[("DEPTH_TO_SPACE", {"blockSize": 3})], quant="float32")
+def _():
+    return single((2, 2, 18), lambda x: tf.nn.depth_to_space(x, 3))
+
+
+@model("space_to_depth_float", "SPACE_TO_DEPTH float32 block 3 on [1,6,3,2] -> [1,2,1,18]",
+       expect=[("SPACE_TO_DEPTH", {"blockSize": 3})], quant="float32")
+def _():
+    return single((6, 3, 2), lambda x: tf.nn.space_to_depth(x, 3))
+
+
+@model("strided_slice_end_mask_shrink", "STRIDED_SLICE int8 on [1,4,6,3]: negative begin -1 with shrink on axis 1, "
+       "end_mask on axes 2 and 3, stride 2 on axis 2",
+       expect=[("STRIDED_SLICE", {"endMask": 12, "shrinkAxisMask": 2})])
+def _():
+    return single((4, 6, 3), lambda x: tf.strided_slice(x, [0, -1, 1, 0], [1, 0, 0, 0], [1, 1, 2, 1],
+                                                        end_mask=12, shrink_axis_mask=2))
+
+
+@model("batch_to_space_nd_rank3", "BATCH_TO_SPACE_ND float32 on rank 3: block [2], crops [[0,2]], batch-4 [4,3,2] input",
+       expect=[("BATCH_TO_SPACE_ND", {})], quant="float32")
+def _():
+    return single((3, 2), lambda x: tf.batch_to_space(x, [2], [[0, 2]]), batch=4)
+
+
+@model("space_to_batch_nd_rank3", "SPACE_TO_BATCH_ND int8 on rank 3: block [3], no padding, on [1,6,2]",
+       expect=[("SPACE_TO_BATCH_ND", {})])
+def _():
+    return single((6, 2), lambda x: tf.space_to_batch(x, [3], [[0, 0]]))

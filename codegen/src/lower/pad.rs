@@ -8,11 +8,8 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "PAD", dtype: DType::I8, lower: pad_s8 },
     Kernel { op: "PADV2", dtype: DType::I8, lower: pad_s8 },
     Kernel { op: "PAD", dtype: DType::I16, lower: pad_nd },
-    Kernel { op: "PADV2", dtype: DType::I16, lower: pad_nd },
     Kernel { op: "PAD", dtype: DType::F32, lower: pad_nd },
     Kernel { op: "PADV2", dtype: DType::F32, lower: pad_nd },
-    Kernel { op: "PAD", dtype: DType::I32, lower: pad_nd },
-    Kernel { op: "PADV2", dtype: DType::I32, lower: pad_nd },
 ];
 
 
@@ -65,7 +62,7 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     )])
 }
 
-/// PAD / PADV2 on int16, float32 and int32, rank up to 5 (TFLM `PadImpl`): the fill is
+/// PAD on int16 and float32, PADV2 on float32, rank up to 5 (TFLM `PadImpl`): the fill is
 /// PADV2's constant, else the output zero point (quantized) or zero; the input lands in the
 /// output as one `pad` walk.
 fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {

@@ -13,8 +13,8 @@ pub struct SpaceToBatchNdParams {
     pub block: [usize; 2],
     /// Leading padding of the two spatial axes.
     pub pad_before: [usize; 2],
-    /// Byte written into every byte of a padded pixel (TFLM `memset`s padded pixels with its
-    /// pad value).
+    /// Byte written into every byte of a padded pixel: the zero point's byte for int8, 0 for
+    /// float (a `memset`, as in TFLite's kernel).
     pub pad_byte: u8,
     /// Bytes per element.
     pub elem: usize,

@@ -20,8 +20,8 @@ class TfOp(layers.Layer):
         return self.fn(x)
 
 
-def single(shape, fn, batch=1):
-    x = keras.Input(shape, batch_size=batch, name="input")
+def single(shape, fn, batch=1, dtype="float32"):
+    x = keras.Input(shape, batch_size=batch, name="input", dtype=dtype)
     y = TfOp(fn)(x)
     return keras.Model(x, y)
 
@@ -358,3 +358,67 @@ def _():
        expect=[("SPACE_TO_BATCH_ND", {})])
 def _():
     return single((6, 2), lambda x: tf.space_to_batch(x, [3], [[0, 0]]))
+
+
+# --------------------------------------------------------------------------------------
+# int32 and bool data (model inputs of that type; TFLM's random int32 inputs are in ±1000)
+
+
+@model("strided_slice_int32", "STRIDED_SLICE int32 x[:, 1:6:2, ::-1] on [1,7,4]",
+       expect=[("STRIDED_SLICE", {})], quant="float32")
+def _():
+    return single((7, 4), lambda x: x[:, 1:6:2, ::-1], dtype="int32")
+
+
+@model("slice_int32", "SLICE int32 tf.slice(x, [0,1,1], [1,2,3]) on [1,4,5]",
+       expect=[("SLICE", {})], quant="float32")
+def _():
+    return single((4, 5), lambda x: tf.slice(x, [0, 1, 1], [1, 2, 3]), dtype="int32")
+
+
+@model("pack_int32", "PACK int32 of two slices of one [1,2,3] input along a new axis 0",
+       expect=[("PACK", {"axis": 0})], quant="float32")
+def _():
+    return single((2, 3), lambda x: tf.stack([x[:, 1], x[:, 0]], axis=0), dtype="int32")
+
+
+@model("unpack_int32", "UNPACK int32 of [1,2,3] along axis 1 (2 outputs of [1,3])",
+       expect=[("UNPACK", {"axis": 1, "num": 2})], quant="float32")
+def _():
+    return single((2, 3), lambda x: tf.unstack(x, axis=1), dtype="int32")
+
+
+@model("split_v_int32", "SPLIT_V int32 of [1,6] into sizes [4,2] along the last axis",
+       expect=[("SPLIT_V", {"numSplits": 2})], quant="float32")
+def _():
+    return single((6,), lambda x: tf.split(x, [4, 2], axis=-1), dtype="int32")
+
+
+@model("split_int32", "SPLIT int32 of [1,4,2] into 2 along axis 1",
+       expect=[("SPLIT", {"numSplits": 2})], quant="float32")
+def _():
+    return single((4, 2), lambda x: tf.split(x, 2, axis=1), dtype="int32")
+
+
+@model("reverse_v2_int32", "REVERSE_V2 int32 on axis 2 of [1,2,5]",
+       expect=[("REVERSE_V2", {})], quant="float32")
+def _():
+    return single((2, 5), lambda x: tf.reverse(x, [2]), dtype="int32")
+
+
+@model("broadcast_to_int32", "BROADCAST_TO int32 [1,1,3] -> [2,4,3]",
+       expect=[("BROADCAST_TO", {})], quant="float32")
+def _():
+    return single((1, 3), lambda x: tf.broadcast_to(x, [2, 4, 3]), dtype="int32")
+
+
+@model("fill_int32", "FILL int32 [3,2] with a run-time value x[0, 2]",
+       expect=[("FILL", {})], quant="float32")
+def _():
+    return single((4,), lambda x: tf.fill([3, 2], x[0, 2]), dtype="int32")
+
+
+@model("strided_slice_bool", "STRIDED_SLICE bool x[:, ::2, 1:] on [1,5,3]",
+       expect=[("STRIDED_SLICE", {})], quant="float32")
+def _():
+    return single((5, 3), lambda x: x[:, ::2, 1:], dtype="bool")

@@ -32,9 +32,9 @@ macro_rules! kernels {
 }
 
 pub(super) const KERNELS: &[Kernel] = kernels! {
-    "STRIDED_SLICE" => strided_slice::lower: [I8, I16, F32, I32];
+    "STRIDED_SLICE" => strided_slice::lower: [I8, I16, F32, I32, Bool];
     "SLICE" => slice::lower: [I8, I16, F32, I32];
-    "TRANSPOSE" => transpose::lower: [I8, I16, F32, I32];
+    "TRANSPOSE" => transpose::lower: [I8, I16, F32];
     // SPLIT's first input is the axis: the kernel is keyed on its type (int32).
     "SPLIT" => split::split: [I32];
     "SPLIT_V" => split::split_v: [I8, I16, F32, I32];
@@ -46,8 +46,8 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "SPACE_TO_DEPTH" => depth_space::space_to_depth: [I8, F32];
     "BATCH_TO_SPACE_ND" => batch_to_space::lower: [I8, F32];
     "SPACE_TO_BATCH_ND" => batch_to_space::space_to_batch: [I8, F32];
-    "GATHER" => gather::gather: [I8, F32, I32];
-    "GATHER_ND" => gather::gather_nd: [I8, F32, I32];
+    "GATHER" => gather::gather: [I8, F32];
+    "GATHER_ND" => gather::gather_nd: [I8, F32];
     "MIRROR_PAD" => mirror_pad::lower: [I8, F32];
     // FILL's first input is the output shape (int32 or int64); the value may be any type.
     "FILL" => fill::lower: [I32, I64];

@@ -85,10 +85,10 @@ pub fn strided_copy(p: &StridedCopyParams, input: &[u8], output: &mut [u8]) {
 /// [`strided_copy`] for runs of exactly `N` bytes.
 #[inline(always)]
 fn copy_fixed<const N: usize>(p: &StridedCopyParams, input: &[u8], output: &mut [u8]) {
-    let (runs, _) = output.as_chunks_mut::<N>();
-    let mut runs = runs.iter_mut();
+    let mut runs = output.chunks_exact_mut(N);
     walk(&p.outer, &p.strides, p.offset, |src| {
-        if let (Some(dst), Some(s)) = (runs.next(), input.get(src..).and_then(|t| t.first_chunk::<N>())) {
+        let dst = runs.next().and_then(|d| <&mut [u8; N]>::try_from(d).ok());
+        if let (Some(dst), Some(s)) = (dst, input.get(src..).and_then(|t| t.first_chunk::<N>())) {
             *dst = *s;
         }
     });

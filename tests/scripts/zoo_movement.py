@@ -422,3 +422,10 @@ def _():
        expect=[("STRIDED_SLICE", {})], quant="float32")
 def _():
     return single((5, 3), lambda x: x[:, ::2, 1:], dtype="bool")
+
+
+@model("batch_to_space_nd_partial_crop", "BATCH_TO_SPACE_ND int8 block [2,2], crops [[1,0],[0,1]] (through a block: "
+       "the per-pixel kernel) on a batch-4 [4,3,3,2] input",
+       expect=[("BATCH_TO_SPACE_ND", {})])
+def _():
+    return single((3, 3, 2), lambda x: tf.batch_to_space(x, [2, 2], [[1, 0], [0, 1]]), batch=4)

@@ -2,8 +2,8 @@
 //!
 //! BATCH_TO_SPACE_ND (TFLM `batch_to_space_nd.cc`), rank 3 or 4: input batch
 //! `(oy·bw + ox)·N + n` fills the output pixels `(y·bh + oy, x·bw + ox)` of batch `n`, then
-//! `crops` are cut off. kiln supports crops that are whole multiples of the block (the usual 0),
-//! where the cut output is still an affine view of the input.
+//! `crops` are cut off. With crops that are whole blocks (the usual 0) the output is an affine
+//! view of the input (one `strided_copy`); other crops use the per-pixel kernel.
 
 use super::*;
 
@@ -27,9 +27,6 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if bsz % (bh * bw) != 0 {
         return invalid(format!("batch {bsz} is not a multiple of the block {bh}x{bw}"));
     }
-    if ct % bh != 0 || cb % bh != 0 || cl % bw != 0 || crr % bw != 0 {
-        return unsupported(format!("crops {crops:?} that are not multiples of the block {block:?}"));
-    }
     let n = bsz / (bh * bw);
     let (oh, ow) = ((h * bh).checked_sub(ct + cb), (w * bw).checked_sub(cl + crr));
     let (Some(oh), Some(ow)) = (oh, ow) else {
@@ -41,6 +38,21 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     shape.extend([ow, c]);
     expect_shape(out, &shape)?;
+    if ct % bh != 0 || cb % bh != 0 || cl % bw != 0 || crr % bw != 0 {
+        // Crops through a block: one pixel at a time.
+        let elem = same_type(input, out)?;
+        let (si, so) = (usizes(&[bsz, h, w, c]), usizes(&[n, oh, ow, c]));
+        let params = quote!(::kiln::ops::BatchToSpaceNdParams {
+            input: #si, output: #so, block: [#bh, #bw], crop_before: [#ct, #cl], elem: #elem
+        });
+        return Ok(vec![cx.step(
+            vec![cx.operand(input)],
+            out,
+            Call::Params { func: "batch_to_space_nd", ty: "BatchToSpaceNdParams", params },
+            0,
+            format!("block {block:?} crops {crops:?}"),
+        )]);
+    }
     // Input element strides as rank 4; output viewed as [n, y, oy, x, ox, c].
     let s = strides_of(&[bsz, h, w, c]);
     let view = View {

@@ -353,14 +353,15 @@ mod tests {
     }
 
     #[test]
-    fn batch_to_space_rejects_partial_block_crops() {
+    fn batch_to_space_partial_block_crops_take_the_pixel_kernel() {
         let t = vec![
             act(0, &[4, 2, 2, 1], DType::F32, 1.0),
             ints(1, &[2, 2]),
             ints(2, &[1, 0, 0, 0]),
             act(3, &[1, 3, 4, 1], DType::F32, 1.0),
         ];
-        let (invalid, m) = message(lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None));
-        assert!(!invalid && m.contains("not multiples of the block"), "{m}");
+        let steps = lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
+        assert!(matches!(steps[0].call, Call::Params { func: "batch_to_space_nd", .. }));
+        assert!(params(&steps).contains("crop_before:[1usize,0usize]"));
     }
 }

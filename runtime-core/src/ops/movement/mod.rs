@@ -5,6 +5,7 @@
 //! SPACE_TO_DEPTH and BATCH_TO_SPACE_ND into one byte-level [`strided_copy`]; PACK is a
 //! concatenation. The ops with run-time indices or non-affine addressing have their own kernels.
 
+mod batch_to_space_nd;
 mod fill;
 mod gather;
 mod gather_nd;
@@ -12,6 +13,7 @@ mod mirror_pad;
 mod space_to_batch_nd;
 mod strided_copy;
 
+pub use batch_to_space_nd::{batch_to_space_nd, BatchToSpaceNdParams};
 pub use fill::fill;
 pub use gather::{gather, GatherParams};
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};

@@ -145,12 +145,18 @@ fn byte_walk(v: &View, elem: usize, in_bytes: usize) -> R<(Vec<usize>, Vec<isize
     Ok((dims, strides, offset as usize))
 }
 
-/// One `strided_copy` step from `input` into `out` along `view`.
+/// One `strided_copy` step from `input` into `out` along `view`; no code at all (an alias of
+/// the input's bytes) when the view reads the whole input in order (a transpose that only
+/// moves size-1 axes, a slice or broadcast that keeps everything).
 pub(crate) fn copy_step(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, view: &View, summary: String) -> R<Step> {
     let elem = same_type(input, out)?;
     let out_elems: usize = view.dims.iter().product();
     if out_elems != out.elements() {
         return invalid(format!("output {} has {} elements, the op gives {out_elems}", out.label(), out.elements()));
+    }
+    let (dims, _, offset) = byte_walk(view, elem, input.bytes())?;
+    if offset == 0 && dims == [input.bytes()] && out.bytes() == input.bytes() {
+        return Ok(cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{summary} (the bytes in order: an alias)")));
     }
     let params = copy_params(view, elem, input.bytes())?;
     Ok(cx.step(
@@ -363,5 +369,17 @@ mod tests {
         let steps = lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
         assert!(matches!(steps[0].call, Call::Params { func: "batch_to_space_nd", .. }));
         assert!(params(&steps).contains("crop_before:[1usize,0usize]"));
+    }
+
+    #[test]
+    fn order_keeping_copies_are_aliases() {
+        // [1,4,1,5] perm [0,2,1,3] only moves size-1 axes.
+        let t = vec![act(0, &[1, 4, 1, 5], DType::I8, 1.0), ints(1, &[0, 2, 1, 3]), act(2, &[1, 1, 4, 5], DType::I8, 1.0)];
+        let steps = lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None).ok().unwrap();
+        assert!(matches!(steps[0].call, Call::Alias));
+        // A slice of everything but the last row is a copy, not an alias.
+        let t = vec![act(0, &[1, 4, 5], DType::I8, 1.0), ints(1, &[0, 0, 0]), ints(2, &[1, 3, 5]), act(3, &[1, 3, 5], DType::I8, 1.0)];
+        let steps = lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
+        assert!(matches!(steps[0].call, Call::Params { func: "strided_copy", .. }));
     }
 }

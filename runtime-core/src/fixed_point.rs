@@ -649,7 +649,7 @@ mod int16_tests {
         }
         // The reduced multiplier saturates at 0x7FFF near 2^31.
         let top = Requant { multiplier: i32::MAX, shift: 0 };
-        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 20, top), ((1i64 << 20) * 0x7FFF + (1 << 14) >> 15) as i32);
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 20, top), (((1i64 << 20) * 0x7FFF + (1 << 14)) >> 15) as i32);
         // Out-of-contract shifts do not panic.
         let _ = multiply_by_quantized_multiplier_i64(i64::MAX, Requant { multiplier: 1 << 30, shift: 40 });
         let _ = multiply_by_quantized_multiplier_i64(i64::MIN, Requant { multiplier: 1 << 30, shift: -80 });

@@ -60,12 +60,14 @@ fn bias_s64(bias: Option<&Tensor>, channels: usize) -> R<Vec<i64>> {
     }
 }
 
-/// TFLM's 64-bit requantization asserts `shift ∈ [−31, 7]`; beyond `15 − shift ≥ 1` its shift
-/// is undefined, so kiln refuses such (absurdly large) scale ratios.
+/// TFLM's 64-bit requantization shifts right by `15 − shift`: for `shift > 14` that shift is
+/// undefined behaviour in the C++ (TFLM only debug-asserts `shift < 8`, and computes the
+/// 8..=14 cases well-defined, as kiln does), so kiln refuses such absurd scale ratios.
 fn check_requant_s64(r: &[Requant], out: &Tensor) -> R<()> {
     match r.iter().find(|r| r.shift > 14) {
         Some(r) => unsupported(format!(
-            "output {}: the scale ratio needs a shift of {} (TFLM's int16x8 requantization supports at most 7)",
+            "output {}: the scale ratio needs a left shift of {}, beyond what TFLM's 64-bit requantization can \
+             shift (at most 14)",
             out.label(),
             r.shift
         )),
@@ -142,7 +144,7 @@ fn conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     expect_const(filter, "filter")?;
     // Grouped convolution as in TFLM: filter depth in_c / groups, out_c a multiple of groups.
-    if ic == 0 || c % ic != 0 || oc % (c / ic) != 0 {
+    if ic == 0 || c == 0 || c % ic != 0 || oc % (c / ic) != 0 {
         return invalid(format!("filter {} depth {ic} does not divide input depth {c} into groups of {oc} outputs", filter.label()));
     }
     let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 0, (padding, stride, dilation, activation))?;

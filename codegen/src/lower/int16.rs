@@ -9,6 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::conv::{conv_requant, ConvGeometry, ConvOptions};
 use super::*;
 use crate::quant::{self, Requant};
 
@@ -75,9 +76,9 @@ fn check_requant_s64(r: &[Requant], out: &Tensor) -> R<()> {
     }
 }
 
-/// What CONV_2D and DEPTHWISE_CONV_2D share: output geometry and padding (the same
-/// [`window`] arithmetic as int8), per-channel multipliers from TFLM's double-precision
-/// `input_scale · filter_scale / output_scale`, the int64 bias and the clamp.
+/// What CONV_2D and DEPTHWISE_CONV_2D share: the int8 path's geometry and per-channel
+/// multipliers (`lower/conv.rs`: TFLM's output size and padding, double-precision
+/// `input_scale · filter_scale / output_scale`), then the int64 bias and the int16 clamp.
 struct Spatial {
     fields: TokenStream,
     out_hw: [usize; 2],
@@ -93,43 +94,33 @@ fn spatial_s16(
     [kh, kw]: [usize; 2],
     out_channels: usize,
     filter_axis: usize,
-    (padding, stride, dilation, activation): (Padding, [usize; 2], [usize; 2], Activation),
+    o: &ConvOptions,
 ) -> R<Spatial> {
-    let [n, h, w, c] = nhwc(input, "input")?;
-    if stride.contains(&0) || dilation.contains(&0) || kh == 0 || kw == 0 {
-        return invalid(format!("stride {stride:?}, dilation {dilation:?} and kernel {kh}x{kw} must be positive"));
+    if kh == 0 || kw == 0 {
+        return invalid(format!("filter {} has an empty {kh}x{kw} window", filter.label()));
     }
-    let (oh, pad_h) = window(padding, h, kh, stride[0], dilation[0]);
-    let (ow, pad_w) = window(padding, w, kw, stride[1], dilation[1]);
-    let expect = [n, oh, ow, out_channels];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    let geo = ConvGeometry::new(input, out, [kh, kw], out_channels, o)?;
     let in_s = symmetric(input, "input")?;
     let out_s = symmetric(out, "output")?;
     let scales = filter_scales(filter, out_channels, filter_axis)?;
-    let requant: Vec<Requant> =
-        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
+    let requant = conv_requant(in_s, &scales, out_s);
     check_requant_s64(&requant, out)?;
     let bias = bias_s64(cx.opt_input(2), out_channels)?;
-    let (act_min, act_max) = act_range_s16(activation, out, out_s)?;
+    let (act_min, act_max) = act_range_s16(o.activation, out, out_s)?;
     let (i4, o4, k, s, d, p) =
-        (usizes(&[n, h, w, c]), usizes(&expect), usizes(&[kh, kw]), usizes(&stride), usizes(&dilation), usizes(&[pad_h, pad_w]));
+        (usizes(&geo.input), usizes(&geo.output), usizes(&[kh, kw]), usizes(&o.stride), usizes(&o.dilation), usizes(&geo.pad));
     let rq = requant_tokens(&requant);
     let fields = quote!(
         input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
         act_min: #act_min, act_max: #act_max, bias: &[#(#bias),*], requant: #rq,
     );
     let summary = format!(
-        "{kh}x{kw} stride {}x{} dilation {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, {}, int16x8",
-        stride[0],
-        stride[1],
-        dilation[0],
-        dilation[1],
-        activation.name(),
+        "{}, {}, {}, int16x8",
+        geo.describe([kh, kw], o),
+        o.activation.name(),
         if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
-    Ok(Spatial { fields, out_hw: [oh, ow], summary })
+    Ok(Spatial { fields, out_hw: [geo.output[1], geo.output[2]], summary })
 }
 
 fn conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -147,7 +138,8 @@ fn conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if ic == 0 || c == 0 || c % ic != 0 || oc % (c / ic) != 0 {
         return invalid(format!("filter {} depth {ic} does not divide input depth {c} into groups of {oc} outputs", filter.label()));
     }
-    let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 0, (padding, stride, dilation, activation))?;
+    let opts = ConvOptions { padding, stride, dilation, activation };
+    let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 0, &opts)?;
     let fields = &conv.fields;
     let [oh, ow] = conv.out_hw;
     Ok(vec![cx.step(
@@ -175,7 +167,8 @@ fn depthwise_conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     // TFLM derives the multiplier from the shapes; the option field is advisory.
     let dm = oc / c;
-    let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 3, (padding, stride, dilation, activation))?;
+    let opts = ConvOptions { padding, stride, dilation, activation };
+    let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 3, &opts)?;
     let fields = &conv.fields;
     let [oh, ow] = conv.out_hw;
     Ok(vec![cx.step(
@@ -253,9 +246,6 @@ fn pool2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(input, DType::I16, "input")?;
     expect_dtype(out, DType::I16, "output")?;
     let [n, h, w, c] = nhwc(input, "input")?;
-    if stride.contains(&0) || filter.contains(&0) {
-        return invalid(format!("stride {stride:?} and filter {filter:?} must be positive"));
-    }
     let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
     let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
     let expect = [n, oh, ow, c];

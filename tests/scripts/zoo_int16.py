@@ -169,3 +169,27 @@ def _():
     x = inp((4, 4, 3))
     s = layers.Softmax(axis=-1)(conv(3, 1)(x))
     return one(x, layers.Concatenate(axis=-1)([x, s]))
+
+
+# ---- a MobileNet-style chain ----
+
+
+@model("conv_dw_chain_i16", "int16x8 MobileNet-style chain on 10x10x3: CONV_2D 3x3 stride 2 RELU6 -> DEPTHWISE 3x3 "
+       "RELU6 -> CONV_2D 1x1 RELU6 -> DEPTHWISE 3x3 stride 2 RELU6 -> CONV_2D 1x1 -> AVERAGE_POOL_2D 3x3 "
+       "-> FULLY_CONNECTED 10 (the converter folds the Flatten) -> SOFTMAX. (mobilenet_v2_035_96_i16 itself "
+       "needs int16 ADD and MEAN, other families' kernels, and its goldens would be 11 MB.)",
+       expect=[("CONV_2D", {"strideW": 2, "fusedActivationFunction": "RELU6"}),
+               ("DEPTHWISE_CONV_2D", {"strideW": 1}), ("DEPTHWISE_CONV_2D", {"strideW": 2}),
+               ("AVERAGE_POOL_2D", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})], quant=Q)
+def _():
+    x = inp((10, 10, 3))
+    y = conv(8, 3, strides=2, activation="relu6")(x)
+    y = dwconv(3, activation="relu6")(y)
+    y = conv(12, 1, activation="relu6")(y)
+    y = dwconv(3, strides=2, activation="relu6")(y)
+    y = conv(16, 1)(y)
+    y = layers.AveragePooling2D(3)(y)
+    y = layers.Flatten()(y)
+    y = layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0, 3.0),
+                     bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(y)
+    return one(x, layers.Softmax()(y))

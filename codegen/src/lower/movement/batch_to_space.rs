@@ -18,7 +18,11 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let block = int_values(cx.input(1)?, "block_shape")?;
     let crops = int_values(cx.input(2)?, "crops")?;
     let spatial = input.shape.len() - 2;
-    if block.len() != spatial || crops.len() != 2 * spatial || block.iter().any(|&b| b < 1) || crops.iter().any(|&c| c < 0) {
+    if block.len() != spatial
+        || crops.len() != 2 * spatial
+        || block.iter().any(|&b| !(1..=1 << 16).contains(&b))
+        || crops.iter().any(|&c| !(0..=1 << 31).contains(&c))
+    {
         return invalid(format!("block_shape {block:?} / crops {crops:?} for rank {}", input.shape.len()));
     }
     let (bh, bw) = if spatial == 2 { (block[0] as usize, block[1] as usize) } else { (1, block[0] as usize) };

@@ -5,7 +5,7 @@ use super::*;
 
 fn block(cx: &Ctx<'_>) -> R<usize> {
     match movement_options(cx)? {
-        MovementOptions::Block { block_size } if block_size >= 1 => Ok(block_size as usize),
+        MovementOptions::Block { block_size } if (1..=1 << 16).contains(&block_size) => Ok(block_size as usize),
         MovementOptions::Block { block_size } => invalid(format!("block_size {block_size}")),
         _ => invalid("missing block size options"),
     }

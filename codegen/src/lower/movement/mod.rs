@@ -382,4 +382,28 @@ mod tests {
         let steps = lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
         assert!(matches!(steps[0].call, Call::Params { func: "strided_copy", .. }));
     }
+
+    #[test]
+    fn extreme_index_values_are_errors_not_overflows() {
+        let i64s = |index: usize, v: &[i64]| {
+            let data: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            Tensor { index, name: format!("c{index}"), shape: vec![v.len()], dtype: DType::I64, quant: None, data: Some(data.into()), is_variable: false }
+        };
+        let t = vec![act(0, &[1, 4], DType::F32, 1.0), i64s(1, &[0, i64::MAX]), i64s(2, &[1, i64::MAX]), act(3, &[1, 1], DType::F32, 1.0)];
+        let (invalid, m) = message(lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None));
+        assert!(invalid && m.contains("axis 1"), "{m}");
+        let t = vec![
+            act(0, &[1, 4], DType::F32, 1.0),
+            i64s(1, &[i64::MAX, i64::MAX]),
+            ints(2, &[1]),
+            act(3, &[1, 2], DType::F32, 1.0),
+            act(4, &[1, 2], DType::F32, 1.0),
+        ];
+        let (invalid, m) = message(lower_one("SPLIT_V", t, &[0, 1, 2], &[3, 4], Options::None));
+        assert!(invalid && m.contains("size_splits"), "{m}");
+        // STRIDED_SLICE takes int32 indices only (TFLM reads them as int32).
+        let t = vec![act(0, &[1, 4], DType::F32, 1.0), i64s(1, &[0, 0]), i64s(2, &[1, 2]), i64s(3, &[1, 1]), act(4, &[1, 2], DType::F32, 1.0)];
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", t, &[0, 1, 2, 3], &[4], ss(0, 0, 0)));
+        assert!(!invalid && m.contains("begin"), "{m}");
+    }
 }

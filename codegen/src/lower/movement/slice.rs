@@ -18,8 +18,8 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut offset = 0isize;
     for d in 0..rank {
         let n = input.shape[d] as i64;
-        let len = if size[d] == -1 { n - begin[d] } else { size[d] };
-        if begin[d] < 0 || len < 0 || begin[d] + len > n {
+        let len = if size[d] == -1 { n.saturating_sub(begin[d]) } else { size[d] };
+        if begin[d] < 0 || len < 0 || begin[d].saturating_add(len) > n {
             return invalid(format!("slice {}..+{} of axis {d} (size {n})", begin[d], size[d]));
         }
         dims.push(len as usize);

@@ -43,7 +43,7 @@ pub(super) fn split_v(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let axis = axis_of(scalar_int(cx.input(2)?, "axis")?, input.shape.len(), "axis")?;
     let sizes = int_values(cx.input(1)?, "size_splits")?;
     let n = input.shape[axis] as i64;
-    let known: i64 = sizes.iter().filter(|&&s| s != -1).sum();
+    let known = sizes.iter().filter(|&&s| s != -1).try_fold(0i64, |a, &s| a.checked_add(s)).unwrap_or(i64::MAX);
     let unknown = sizes.iter().filter(|&&s| s == -1).count();
     if unknown > 1 || sizes.iter().any(|&s| s < -1) || known > n {
         return invalid(format!("size_splits {sizes:?} for axis {axis} of size {n}"));

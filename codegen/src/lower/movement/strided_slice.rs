@@ -19,9 +19,12 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if rank > 5 {
         return unsupported(format!("input {} has rank {rank}; TFLM slices up to rank 5", input.label()));
     }
-    let begin = int_values(cx.input(1)?, "begin")?;
-    let end = int_values(cx.input(2)?, "end")?;
-    let strides = int_values(cx.input(3)?, "strides")?;
+    // TFLM reads begin, end and strides as int32.
+    let (b, e, s) = (cx.input(1)?, cx.input(2)?, cx.input(3)?);
+    expect_dtype(b, DType::I32, "begin")?;
+    expect_dtype(e, DType::I32, "end")?;
+    expect_dtype(s, DType::I32, "strides")?;
+    let (begin, end, strides) = (int_values(b, "begin")?, int_values(e, "end")?, int_values(s, "strides")?);
     if begin.len() != rank || end.len() != rank || strides.len() != rank {
         return invalid(format!(
             "begin/end/strides have {}/{}/{} values for an input of rank {rank}",

@@ -98,9 +98,10 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Some((&last, rows)) => (rows, last * elem),
         None => (&[][..], elem),
     };
-    let mut outer = vec![1usize; 7 - rows.len()];
+    let pad = super::movement::COPY_AXES - rows.len();
+    let mut outer = vec![1usize; pad];
     outer.extend_from_slice(rows);
-    let mut strides = vec![0isize; 7 - rows.len()];
+    let mut strides = vec![0isize; pad];
     strides.extend(ostride[..rows.len()].iter().map(|&s| s * elem as isize));
     let outer = usizes(&outer);
     let params = quote!(::kiln::ops::PadNdParams {

@@ -94,30 +94,30 @@ pub(crate) fn same_type(input: &Tensor, out: &Tensor) -> R<usize> {
     }
 }
 
-/// The `StridedCopyParams` literal of a view over an input of `in_bytes` bytes with `elem`-byte
-/// elements: axes of size 1 dropped, axes merged where the input is contiguous across them,
-/// the innermost contiguous run copied at once. Checks every position lies inside the input.
-pub(crate) fn copy_params(v: &View, elem: usize, in_bytes: usize) -> R<TokenStream> {
-    let (dims, strides, offset) = byte_walk(v, elem, in_bytes)?;
-    let n = 7;
+/// Outer axes of `::kiln::ops::StridedCopyParams` (`kiln::ops::COPY_AXES`).
+pub(crate) const COPY_AXES: usize = 7;
+
+/// The `StridedCopyParams` literal of a simplified byte walk (see [`byte_walk`]): the last
+/// axis is the contiguous run, the others are padded to [`COPY_AXES`] with size-1 axes.
+fn copy_params((dims, strides, offset): &(Vec<usize>, Vec<isize>, usize)) -> R<TokenStream> {
     let (run, outer_dims) = match dims.split_last() {
         Some((&run, rest)) => (run, rest),
-        None => (elem, &[][..]),
+        None => (0, &[][..]),
     };
-    let outer_strides = &strides[..outer_dims.len()];
-    if outer_dims.len() > n {
-        return unsupported(format!("the copy needs {} non-contiguous axes; kiln walks at most {n}", outer_dims.len()));
+    if outer_dims.len() > COPY_AXES {
+        return unsupported(format!("the copy needs {} non-contiguous axes; kiln walks at most {COPY_AXES}", outer_dims.len()));
     }
-    let mut outer = vec![1usize; n - outer_dims.len()];
-    outer.extend_from_slice(outer_dims);
-    let mut st = vec![0isize; n - outer_dims.len()];
-    st.extend_from_slice(outer_strides);
+    let pad = COPY_AXES - outer_dims.len();
+    let outer: Vec<usize> = std::iter::repeat_n(1, pad).chain(outer_dims.iter().copied()).collect();
+    let st: Vec<isize> = std::iter::repeat_n(0, pad).chain(strides[..outer_dims.len()].iter().copied()).collect();
     let outer = usizes(&outer);
     Ok(quote!(::kiln::ops::StridedCopyParams { outer: #outer, strides: [#(#st),*], run: #run, offset: #offset }))
 }
 
-/// A view in bytes, simplified: `(dims, byte strides, byte offset)`; the last axis is the
-/// contiguous run (byte stride 1).
+/// A view over an input of `in_bytes` bytes with `elem`-byte elements, in bytes and
+/// simplified: axes of size 1 dropped, each axis merged into the next where the input is
+/// contiguous across them. Returns `(dims, byte strides, byte offset)`; the last axis is the
+/// contiguous run (byte stride 1). Checks that every position lies inside the input.
 fn byte_walk(v: &View, elem: usize, in_bytes: usize) -> R<(Vec<usize>, Vec<isize>, usize)> {
     let e = elem as isize;
     let empty = v.dims.contains(&0);
@@ -154,11 +154,11 @@ pub(crate) fn copy_step(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, view: &View,
     if out_elems != out.elements() {
         return invalid(format!("output {} has {} elements, the op gives {out_elems}", out.label(), out.elements()));
     }
-    let (dims, _, offset) = byte_walk(view, elem, input.bytes())?;
-    if offset == 0 && dims == [input.bytes()] && out.bytes() == input.bytes() {
+    let walk = byte_walk(view, elem, input.bytes())?;
+    if walk.2 == 0 && walk.0 == [input.bytes()] && out.bytes() == input.bytes() {
         return Ok(cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{summary} (the bytes in order: an alias)")));
     }
-    let params = copy_params(view, elem, input.bytes())?;
+    let params = copy_params(&walk)?;
     Ok(cx.step(
         vec![cx.operand(input)],
         out,

@@ -113,6 +113,10 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
         out,
         Call::Params { func: "pad", ty: "PadNdParams", params },
         0,
-        format!("paddings {p:?}, value bytes {value:?}"),
+        format!("paddings {p:?}, value {}", match (out.dtype, value.as_slice()) {
+            (DType::F32, &[a, b, c, d]) => f32::from_le_bytes([a, b, c, d]).to_string(),
+            (DType::I16, &[a, b]) => i16::from_le_bytes([a, b]).to_string(),
+            _ => format!("bytes {value:?}"),
+        }),
     )])
 }

@@ -429,3 +429,10 @@ def _():
        expect=[("BATCH_TO_SPACE_ND", {})])
 def _():
     return single((3, 3, 2), lambda x: tf.batch_to_space(x, [2, 2], [[1, 0], [0, 1]]), batch=4)
+
+
+@model("pad_rank5_int8", "PAD int8 on a rank-5 [1,2,3,2,2] input, paddings [[0,0],[1,0],[0,1],[2,0],[0,1]] "
+       "(fill = the zero point; the generic kernel)",
+       expect=[("PAD", {})])
+def _():
+    return single((2, 3, 2, 2), lambda x: tf.pad(x, [[0, 0], [1, 0], [0, 1], [2, 0], [0, 1]]))

@@ -23,6 +23,10 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let p = int_values(pads, "paddings")?;
     let rank = input.shape.len();
+    if rank == 5 {
+        // The rank-4 kernel below does not cover TFLM's rank-5 PAD; the generic one does.
+        return pad_nd(cx);
+    }
     // Each padding is at most 2^31 (tensors are below 2 GiB), so the sums below cannot overflow.
     if rank > 4 || p.len() != rank * 2 || p.iter().any(|&v| !(0..=1 << 31).contains(&v)) {
         return invalid(format!("paddings {p:?} do not fit rank {rank} (≤ 4, non-negative)"));
@@ -62,7 +66,7 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     )])
 }
 
-/// PAD on int16 and float32, PADV2 on float32, rank up to 5 (TFLM `PadImpl`): the fill is
+/// PAD on int16 and float32, PADV2 on float32, and int8 PAD/PADV2 of rank 5 (TFLM `PadImpl`): the fill is
 /// PADV2's constant, else the output zero point (quantized) or zero; the input lands in the
 /// output as one `pad` walk.
 fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -83,6 +87,7 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
             expect_const(v, "constant value")?.to_vec()
         }
         None => match out.dtype {
+            DType::I8 => vec![per_tensor(out)?.1 as i8 as u8],
             DType::I16 => (per_tensor(out)?.1 as i16).to_le_bytes().to_vec(),
             _ => vec![0; elem],
         },

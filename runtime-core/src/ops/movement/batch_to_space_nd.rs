@@ -29,7 +29,8 @@ pub fn batch_to_space_nd(p: &BatchToSpaceNdParams, input: &[u8], output: &mut [u
         return;
     }
     for (k, out) in output.chunks_exact_mut(pixel).enumerate() {
-        let (x, y, b) = (k % ow, (k / ow) % oh, k / (ow * oh));
+        // `checked_div`: the product cannot be 0 here, but a wrapped product must not trap.
+        let (x, y, b) = (k % ow, (k / ow) % oh, k.checked_div(ow * oh).unwrap_or(0));
         let (py, px) = (y + ct, x + cl);
         let ib = ((py % bh) * bw + px % bw) * n + b;
         copy_prefix(out, window(input, ((ib * h + py / bh) * w + px / bw) * pixel, pixel));

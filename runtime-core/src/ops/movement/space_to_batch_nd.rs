@@ -30,10 +30,10 @@ pub fn space_to_batch_nd(p: &SpaceToBatchNdParams, input: &[u8], output: &mut [u
     if pixel == 0 || n == 0 || bw == 0 {
         return;
     }
+    let (ow, oh) = (ow.max(1), oh.max(1));
     for (k, out) in output.chunks_exact_mut(pixel).enumerate() {
-        let x = k % ow.max(1);
-        let y = (k / ow.max(1)) % oh.max(1);
-        let ob = k / (ow.max(1) * oh.max(1));
+        // `checked_div`: the product cannot be 0 here, but a wrapped product must not trap.
+        let (x, y, ob) = (k % ow, (k / ow) % oh, k.checked_div(ow * oh).unwrap_or(0));
         let (b, shift) = (ob % n, ob / n);
         let (sy, sx) = (shift / bw, shift % bw);
         // Padded coordinates; inside the input when pt ≤ py < pt + h (likewise for x).

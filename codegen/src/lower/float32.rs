@@ -1,5 +1,259 @@
 //! float32 kernels of the core ops (conv, pooling, softmax, ...), float16 and dynamic-range weights.
+//!
+//! Float models carry no quantization: the lowering checks shapes and options, folds the bias
+//! into an f32 literal slice and the fused activation into TFLite's float clamp range, and calls
+//! the `*_f32` kernels, which follow TFLite's float reference kernels operation for operation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
 
 use super::*;
 
-pub(super) const KERNELS: &[Kernel] = &[];
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_f32 },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_f32 },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_f32 },
+    Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
+    Kernel { op: "MAX_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
+    Kernel { op: "SOFTMAX", dtype: DType::F32, lower: softmax_f32 },
+];
+
+/// An f32 as a Rust expression that reads back to the same bits (`f32::MAX`/`f32::MIN` by name).
+pub(crate) fn f32_tokens(v: f32) -> TokenStream {
+    if v == f32::MAX {
+        quote!(f32::MAX)
+    } else if v == f32::MIN {
+        quote!(f32::MIN)
+    } else if v.is_sign_negative() {
+        let lit = Literal::f32_unsuffixed(-v);
+        quote!(-#lit)
+    } else {
+        let lit = Literal::f32_unsuffixed(v);
+        quote!(#lit)
+    }
+}
+
+/// TFLite's float activation range (`CalculateActivationRange<float>`): no activation is the
+/// whole finite range, so the clamp is an identity on finite values as in TFLite.
+fn f32_act_range(act: Activation) -> R<(f32, f32)> {
+    match act {
+        Activation::None => Ok((f32::MIN, f32::MAX)),
+        Activation::Relu => Ok((0.0, f32::MAX)),
+        Activation::Relu6 => Ok((0.0, 6.0)),
+        Activation::ReluN1To1 => Ok((-1.0, 1.0)),
+        other => unsupported(format!("fused activation {} is not supported on float32", other.name())),
+    }
+}
+
+/// A constant float32 tensor's values (length checked against the shape).
+fn f32_values(t: &Tensor, role: &str) -> R<Vec<f32>> {
+    expect_dtype(t, DType::F32, role)?;
+    let d = expect_const(t, role)?;
+    if d.len() != t.elements() * 4 {
+        return invalid(format!("{role} {} has {} data bytes, expected {}", t.label(), d.len(), t.elements() * 4));
+    }
+    Ok(d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+/// The optional bias as literal f32s (empty when absent: the kernels then add 0.0, as TFLite).
+fn f32_bias(bias: Option<&Tensor>, channels: usize) -> R<TokenStream> {
+    let Some(b) = bias else { return Ok(quote!(&[])) };
+    let v = f32_values(b, "bias")?;
+    if v.len() != channels {
+        return invalid(format!("bias {} has {} elements, expected {channels}", b.label(), v.len()));
+    }
+    if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+        return unsupported(format!("bias {} holds the non-finite value {x}", b.label()));
+    }
+    let items = v.iter().map(|&x| f32_tokens(x));
+    Ok(quote!(&[#(#items),*]))
+}
+
+/// Input, filter and output of a float conv-family op, all f32, filter constant.
+fn float_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor)> {
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
+        expect_dtype(t, DType::F32, r)?;
+    }
+    expect_const(filter, "filter")?;
+    Ok((input, filter, out))
+}
+
+/// Geometry shared by CONV_2D and DEPTHWISE_CONV_2D: checks the output shape against TFLite's
+/// output size and returns `(output shape, padding, params fields, summary)`.
+#[allow(clippy::too_many_arguments)]
+fn float_spatial(
+    input: &Tensor,
+    out: &Tensor,
+    [kh, kw]: [usize; 2],
+    out_c: usize,
+    padding: Padding,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    activation: Activation,
+) -> R<([usize; 4], TokenStream, String)> {
+    let [n, h, w, c] = nhwc(input, "input")?;
+    if stride.contains(&0) || dilation.contains(&0) || kh == 0 || kw == 0 {
+        return invalid(format!("stride {stride:?}, dilation {dilation:?} and kernel {kh}x{kw} must be positive"));
+    }
+    let (oh, pad_h) = window(padding, h, kh, stride[0], dilation[0]);
+    let (ow, pad_w) = window(padding, w, kw, stride[1], dilation[1]);
+    let expect = [n, oh, ow, out_c];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    let (lo, hi) = f32_act_range(activation)?;
+    let (i4, o4, k, s, d, p) =
+        (usizes(&[n, h, w, c]), usizes(&expect), usizes(&[kh, kw]), usizes(&stride), usizes(&dilation), usizes(&[pad_h, pad_w]));
+    let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
+    let fields = quote!(
+        input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p, act_min: #lo, act_max: #hi,
+    );
+    let summary = format!(
+        "{kh}x{kw} stride {}x{} dilation {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, float32",
+        stride[0],
+        stride[1],
+        dilation[0],
+        dilation[1],
+        activation.name()
+    );
+    Ok((expect, fields, summary))
+}
+
+fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
+        return invalid("missing Conv2DOptions");
+    };
+    let (input, filter, out) = float_operands(cx)?;
+    let [_, _, _, c] = nhwc(input, "input")?;
+    let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
+    if ic != c {
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
+    }
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
+    let bias = f32_bias(cx.opt_input(2), oc)?;
+    let params = quote!(::kiln::ops::Conv2dF32Params { #fields bias: #bias, });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "conv2d_f32", ty: "Conv2dF32Params", params },
+        (o4.iter().product::<usize>() * kh * kw * ic) as u64,
+        summary,
+    )])
+}
+
+fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
+        return invalid("missing DepthwiseConv2DOptions");
+    };
+    let (input, filter, out) = float_operands(cx)?;
+    let [_, _, _, c] = nhwc(input, "input")?;
+    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    if one != 1 || c == 0 || oc % c != 0 {
+        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
+    }
+    // As in TFLite, the multiplier follows from the shapes; the option field is advisory.
+    let dm = oc / c;
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
+    let bias = f32_bias(cx.opt_input(2), oc)?;
+    let params = quote!(::kiln::ops::DepthwiseConv2dF32Params { depth_multiplier: #dm, #fields bias: #bias, });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "depthwise_conv2d_f32", ty: "DepthwiseConv2dF32Params", params },
+        (o4.iter().product::<usize>() * kh * kw) as u64,
+        format!("{summary}, depth multiplier {dm}"),
+    )])
+}
+
+fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::FullyConnected { activation, shuffled_weights, .. } = cx.op.options else {
+        return invalid("missing FullyConnectedOptions");
+    };
+    if shuffled_weights {
+        return unsupported("shuffled weights format");
+    }
+    let (input, filter, out) = float_operands(cx)?;
+    let &[od, depth] = filter.shape.as_slice() else {
+        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
+    };
+    if depth == 0 || input.elements() % depth != 0 {
+        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
+    }
+    let batches = input.elements() / depth;
+    if out.elements() != batches * od {
+        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
+    }
+    let (lo, hi) = f32_act_range(activation)?;
+    let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
+    let bias = f32_bias(cx.opt_input(2), od)?;
+    let params = quote!(::kiln::ops::FullyConnectedF32Params {
+        batches: #batches, input_depth: #depth, output_depth: #od, act_min: #lo, act_max: #hi, bias: #bias,
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "fully_connected_f32", ty: "FullyConnectedF32Params", params },
+        (batches * depth * od) as u64,
+        format!("{depth} → {od}, {batches} row(s), {}, float32", activation.name()),
+    )])
+}
+
+fn pool2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Pool2d { padding, stride, filter, activation } = cx.op.options else {
+        return invalid("missing Pool2DOptions");
+    };
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    let [n, h, w, c] = nhwc(input, "input")?;
+    if stride.contains(&0) || filter.contains(&0) {
+        return invalid(format!("stride {stride:?} and filter {filter:?} must be positive"));
+    }
+    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
+    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
+    let expect = [n, oh, ow, c];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    let (lo, hi) = f32_act_range(activation)?;
+    let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
+    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
+    let params = quote!(::kiln::ops::Pool2dF32Params {
+        input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #lo, act_max: #hi,
+    });
+    let func = if cx.op.name == "MAX_POOL_2D" { "max_pool2d_f32" } else { "average_pool2d_f32" };
+    let summary = format!(
+        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, float32",
+        filter[0],
+        filter[1],
+        stride[0],
+        stride[1],
+        activation.name()
+    );
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Pool2dF32Params", params }, 0, summary)])
+}
+
+fn softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Softmax { beta } = cx.op.options else { return invalid("missing SoftmaxOptions") };
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    if !beta.is_finite() {
+        return invalid(format!("softmax beta is {beta}"));
+    }
+    let depth = input.shape.last().copied().unwrap_or(1);
+    if depth == 0 || out.shape != input.shape {
+        return invalid("output shape differs from the input's");
+    }
+    let rows = input.elements() / depth;
+    let b = f32_tokens(beta);
+    let params = quote!(::kiln::ops::SoftmaxF32Params { rows: #rows, depth: #depth, beta: #b });
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "softmax_f32", ty: "SoftmaxF32Params", params },
+        0,
+        format!("beta {beta}, {rows} row(s) of {depth}, float32"),
+    )])
+}

@@ -1,0 +1,112 @@
+"""float32 zoo models: plain float32 conversions (no quantization) of the core ops, checked
+bit for bit against TFLM's float reference kernels. Inputs are float32 uniform in [-1, 1]
+(4 bytes per element), so the models are kept small (goldens about 100 KB or less)."""
+
+from make_zoo import model, inp, one, conv, dwconv, dense, layers, keras, np, digits_data
+
+
+@model("conv_s1_same_f32", "float32 CONV_2D 3x3 stride 1 SAME on an odd 5x5x2 input -> 3 ch, fused RELU",
+       expect=[("CONV_2D", {"padding": "SAME", "strideW": 1, "strideH": 1, "fusedActivationFunction": "RELU"})],
+       quant="float32")
+def _():
+    x = inp((5, 5, 2))
+    return one(x, conv(3, 3, activation="relu")(x))
+
+
+@model("conv_s2_same_even_f32", "float32 CONV_2D 3x3 stride 2 SAME on an even 6x6x2 input (padding 0 before, "
+       "1 after) -> 4 ch, fused RELU6",
+       expect=[("CONV_2D", {"padding": "SAME", "strideW": 2, "strideH": 2, "fusedActivationFunction": "RELU6"})],
+       quant="float32")
+def _():
+    x = inp((6, 6, 2))
+    return one(x, conv(4, 3, strides=2, activation="relu6")(x))
+
+
+@model("conv_dilated_valid_f32", "float32 CONV_2D 3x2 kernel, dilation 2, VALID, strides (1, 2) on 7x8x2 -> 3 ch, "
+       "no activation",
+       expect=[("CONV_2D", {"padding": "VALID", "dilationHFactor": 2, "fusedActivationFunction": "NONE"})],
+       quant="float32")
+def _():
+    x = inp((7, 8, 2))
+    return one(x, layers.Conv2D(3, (3, 2), strides=1, padding="valid", dilation_rate=2,
+                                bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(x))
+
+
+@model("dwconv_mult2_f32", "float32 DEPTHWISE_CONV_2D 3x3 SAME, depth_multiplier 2 (2 -> 4 ch) on 4x4, RELU",
+       expect=[("DEPTHWISE_CONV_2D", {"depthMultiplier": 2, "padding": "SAME", "fusedActivationFunction": "RELU"})],
+       quant="float32")
+def _():
+    x = inp((4, 4, 2))
+    return one(x, dwconv(3, multiplier=2, activation="relu")(x))
+
+
+@model("dwconv_s2_even_f32", "float32 DEPTHWISE_CONV_2D 3x3 stride 2 SAME on an even 6x6x3 input (asymmetric "
+       "padding), RELU6",
+       expect=[("DEPTHWISE_CONV_2D", {"strideW": 2, "strideH": 2, "padding": "SAME",
+                                      "fusedActivationFunction": "RELU6"})],
+       quant="float32")
+def _():
+    x = inp((6, 6, 3))
+    return one(x, dwconv(3, strides=2, activation="relu6")(x))
+
+
+@model("fc_relu_f32", "float32 FULLY_CONNECTED 24 -> 8 with fused RELU, then FULLY_CONNECTED 8 -> 6",
+       expect=[("FULLY_CONNECTED", {"fusedActivationFunction": "RELU"}),
+               ("FULLY_CONNECTED", {"fusedActivationFunction": "NONE"})],
+       quant="float32")
+def _():
+    x = inp((24,))
+    return one(x, dense(6)(dense(8, activation="relu")(x)))
+
+
+@model("avgpool_same_f32", "float32 AVERAGE_POOL_2D SAME 3x3 stride 2 on an even 6x6x2 input (partial windows "
+       "bottom/right), then 3x3 stride 1 SAME (partial windows on every edge)",
+       expect=[("AVERAGE_POOL_2D", {"padding": "SAME", "strideW": 2, "filterWidth": 3}),
+               ("AVERAGE_POOL_2D", {"padding": "SAME", "strideW": 1, "filterWidth": 3})],
+       quant="float32")
+def _():
+    x = inp((6, 6, 2))
+    y = layers.AveragePooling2D(3, strides=2, padding="same")(x)
+    return one(x, layers.AveragePooling2D(3, strides=1, padding="same")(y))
+
+
+@model("maxpool_f32", "float32 MAX_POOL_2D SAME 3x3 stride 2 on an odd 7x7x2 input, then 2x2 stride 1 VALID",
+       expect=[("MAX_POOL_2D", {"padding": "SAME", "strideW": 2, "filterWidth": 3}),
+               ("MAX_POOL_2D", {"padding": "VALID", "strideW": 1, "filterWidth": 2})],
+       quant="float32")
+def _():
+    x = inp((7, 7, 2))
+    y = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    return one(x, layers.MaxPooling2D(2, strides=1, padding="valid")(y))
+
+
+@model("softmax_f32", "float32 FULLY_CONNECTED 8 -> 10 then SOFTMAX (beta 1; exp must round as the C library's "
+       "expf)",
+       expect=[("FULLY_CONNECTED", {}), ("SOFTMAX", {"beta": 1.0})],
+       quant="float32")
+def _():
+    x = inp((8,))
+    y = layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0, 1.5),
+                     bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(x)
+    return one(x, layers.Softmax()(y))
+
+
+@model("digits_f32", "float32 small CNN trained on scikit-learn's digits (8x8x1): CONV_2D 3x3 RELU -> "
+       "MAX_POOL_2D -> CONV_2D 3x3 RELU -> RESHAPE -> FULLY_CONNECTED 10 -> SOFTMAX",
+       expect=[("CONV_2D", {}), ("MAX_POOL_2D", {}), ("RESHAPE", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
+       quant="float32")
+def _():
+    x_tr, x_te, y_tr, y_te = digits_data()
+    x = inp((8, 8, 1))
+    y = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    y = layers.MaxPooling2D(2)(y)
+    y = layers.Conv2D(16, 3, padding="same", activation="relu")(y)
+    y = layers.Flatten()(y)
+    y = layers.Dense(10)(y)
+    y = layers.Softmax()(y)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(x_tr, y_tr, batch_size=32, epochs=10, shuffle=True, verbose=0)
+    acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
+    print("  digits_f32 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
+    return m

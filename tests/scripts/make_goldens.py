@@ -29,7 +29,12 @@ inputs are uniform in [-1, 1].
   the held-out split of scikit-learn's digits quantized with the model's input
   scale/zero point), write DIR/test_output0.bin and add TFLM's accuracy to DIR/meta.json.
 
-Only needs numpy and tflite-micro (tests/scripts/requirements-oracle.txt).
+Only needs numpy and tflite-micro (tests/scripts/requirements-oracle.txt), except for models TFLM
+cannot load (float16 weights: DEQUANTIZE float16 -> float32; dynamic-range hybrid kernels): those
+run on LiteRT's reference kernels (OpResolverType.BUILTIN_REF) from ai-edge-litert or, failing
+that, TensorFlow's tf.lite (the zoo venv). meta.json's "oracle" says which interpreter produced
+the outputs; for LiteRT there is no TFLM arena figure ("tflm_arena_*" are null) and
+"activation_bytes_no_reuse" is the size of all non-constant tensors instead.
 """
 
 import argparse
@@ -143,8 +148,80 @@ def random_inputs(desc, n, rng):
     return arrays
 
 
+class LiteRtRef:
+    """LiteRT (TFLite) with its reference kernels (OpResolverType.BUILTIN_REF), behind the TFLM
+    interpreter's interface. The oracle for models TFLM cannot load: float16 weights (DEQUANTIZE
+    float16 -> float32) and dynamic-range (hybrid) models. Uses the ai-edge-litert package if
+    installed, else TensorFlow's tf.lite (the zoo venv), which is the same interpreter."""
+
+    def __init__(self, path):
+        try:
+            from ai_edge_litert import interpreter as lite
+
+            self.oracle = "litert-ref (ai-edge-litert %s, OpResolverType.BUILTIN_REF)" % _version("ai-edge-litert")
+        except ImportError:
+            try:
+                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+                from tensorflow import lite
+                lite.OpResolverType = lite.experimental.OpResolverType
+                self.oracle = "litert-ref (tensorflow %s tf.lite, OpResolverType.BUILTIN_REF)" % _version("tensorflow-cpu")
+            except ImportError:
+                raise RuntimeError(
+                    "TFLM cannot run %s and neither ai-edge-litert nor tensorflow is installed for the "
+                    "LiteRT reference interpreter (run make_goldens.py with the zoo venv's python)" % path
+                )
+        self.it = lite.Interpreter(model_path=path, experimental_op_resolver_type=lite.OpResolverType.BUILTIN_REF,
+                                   num_threads=1)
+        self.it.allocate_tensors()
+        self.ins = self.it.get_input_details()
+        self.outs = self.it.get_output_details()
+
+    def set_input(self, x, k):
+        self.it.set_tensor(self.ins[k]["index"], np.asarray(x).reshape(self.ins[k]["shape"]))
+
+    def invoke(self):
+        self.it.invoke()
+
+    def get_output(self, k):
+        return self.it.get_tensor(self.outs[k]["index"])
+
+    def print_allocations(self):
+        pass
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:
+        return "?"
+
+
+ITEM_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1}
+
+
+def activation_bytes(desc):
+    """Bytes of every non-constant tensor in the file (incl. DEQUANTIZE outputs): the arena a
+    planner without reuse would need. The arena yardstick for models TFLM cannot run."""
+    total = 0
+    for t in desc["tensors"].values() if isinstance(desc["tensors"], dict) else desc["tensors"]:
+        if not t["const"]:
+            total += int(np.prod(t["shape"], dtype=np.int64)) * ITEM_BYTES.get(t["dtype"], 4)
+    return total
+
+
 def make_interpreter(path):
-    return tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+    """TFLM's interpreter (oracle "tflm"); LiteRT-ref when TFLM cannot load or run the model."""
+    try:
+        it = tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+        it.oracle = "tflm"
+        return it
+    except Exception as e:  # TFLM rejects the model (e.g. float16 DEQUANTIZE, hybrid kernels)
+        tflm_error = "%s: %s" % (type(e).__name__, str(e).strip()[:300])
+    it = LiteRtRef(path)
+    it.tflm_error = tflm_error
+    return it
 
 
 def run_samples(interp, desc, inputs):
@@ -288,6 +365,7 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
 
     meta = {
         "model": os.path.basename(model_path),
+        "oracle": interp.oracle,
         "samples": n,
         "seed": seed,
         "inputs": [io_entry(t) for t in desc["inputs"]],
@@ -298,9 +376,16 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
         "tflm_arena_tail_bytes": alloc["tail"],
         "tflm_allocations": alloc_text,
     }
+    if interp.oracle != "tflm":
+        # No TFLM arena to compare with; the zoo test then checks kiln's arena against the sum of
+        # all non-constant tensors (no reuse).
+        meta["tflm_error"] = interp.tflm_error
+        meta["activation_bytes_no_reuse"] = activation_bytes(desc)
+        del meta["tflm_allocations"]
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
+    print("%s: oracle %s" % (stem, interp.oracle))
     print(
         "%s: %d samples, arena %s B (head %s, tail %s); %s"
         % (stem, n, alloc["total"], alloc["head"], alloc["tail"], output_stats(outputs))

@@ -110,3 +110,47 @@ def _():
     acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
     print("  digits_f32 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
     return m
+
+
+# --------------------------------------------------------------------------------------
+# float16 weights: the converter stores weights and biases as float16 constants, each widened by
+# a DEQUANTIZE (float16 -> float32) op. TFLM cannot run these; the goldens come from LiteRT's
+# reference kernels (make_goldens.py falls back to it and records the oracle in meta.json).
+
+
+@model("conv_s1_same_f16", "float16 weights: DEQUANTIZE (f16 -> f32) of filter and bias -> CONV_2D 3x3 SAME "
+       "on 5x5x2 -> 3 ch, fused RELU",
+       expect=[("DEQUANTIZE", {}), ("DEQUANTIZE", {}), ("CONV_2D", {"padding": "SAME", "fusedActivationFunction": "RELU"})],
+       quant="float16")
+def _():
+    x = inp((5, 5, 2))
+    return one(x, conv(3, 3, activation="relu")(x))
+
+
+@model("dwconv_mult2_f16", "float16 weights: DEQUANTIZE -> DEPTHWISE_CONV_2D 3x3 SAME, multiplier 2 on 4x4x2, RELU6",
+       expect=[("DEQUANTIZE", {}), ("DEPTHWISE_CONV_2D", {"depthMultiplier": 2, "fusedActivationFunction": "RELU6"})],
+       quant="float16")
+def _():
+    x = inp((4, 4, 2))
+    return one(x, dwconv(3, multiplier=2, activation="relu6")(x))
+
+
+@model("digits_f16", "float16 weights of the digits CNN (trained on scikit-learn's digits): DEQUANTIZE x6 -> "
+       "CONV_2D RELU -> MAX_POOL_2D -> CONV_2D RELU -> RESHAPE -> FULLY_CONNECTED -> SOFTMAX",
+       expect=[("DEQUANTIZE", {}), ("CONV_2D", {}), ("MAX_POOL_2D", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
+       quant="float16")
+def _():
+    x_tr, x_te, y_tr, y_te = digits_data()
+    x = inp((8, 8, 1))
+    y = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    y = layers.MaxPooling2D(2)(y)
+    y = layers.Conv2D(16, 3, padding="same", activation="relu")(y)
+    y = layers.Flatten()(y)
+    y = layers.Dense(10)(y)
+    y = layers.Softmax()(y)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(x_tr, y_tr, batch_size=32, epochs=10, shuffle=True, verbose=0)
+    acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
+    print("  digits_f16 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
+    return m

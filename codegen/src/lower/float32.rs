@@ -16,6 +16,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
     Kernel { op: "MAX_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
     Kernel { op: "SOFTMAX", dtype: DType::F32, lower: softmax_f32 },
+    Kernel { op: "DEQUANTIZE", dtype: DType::F16, lower: dequantize_f16 },
 ];
 
 /// An f32 as a Rust expression that reads back to the same bits (`f32::MAX`/`f32::MIN` by name).
@@ -69,14 +70,31 @@ fn f32_bias(bias: Option<&Tensor>, channels: usize) -> R<TokenStream> {
     Ok(quote!(&[#(#items),*]))
 }
 
-/// Input, filter and output of a float conv-family op, all f32, filter constant.
-fn float_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor)> {
+/// Input, filter and output of a float conv-family op, all f32, the filter constant; plus the
+/// operand the kernel reads the filter from and the kernel name's suffix: the f32 constant
+/// (`_f32`), or the float16 constant behind a DEQUANTIZE kept by `f16 = "keep"` (`_f16w`).
+fn float_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor, Operand, &'static str)> {
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
     for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
         expect_dtype(t, DType::F32, r)?;
     }
+    if let Some(src) = kept_f16_source(cx, filter) {
+        return Ok((input, filter, out, Operand::Const(src.index), "f16w"));
+    }
     expect_const(filter, "filter")?;
-    Ok((input, filter, out))
+    Ok((input, filter, out, Operand::Const(filter.index), "f32"))
+}
+
+/// `conv2d` + `_f32` / `_f16w`, as the `&'static str` a [`Call`] names.
+fn kernel_name(base: &str, suffix: &str) -> &'static str {
+    match (base, suffix) {
+        ("conv2d", "f16w") => "conv2d_f16w",
+        ("depthwise_conv2d", "f16w") => "depthwise_conv2d_f16w",
+        ("fully_connected", "f16w") => "fully_connected_f16w",
+        ("depthwise_conv2d", _) => "depthwise_conv2d_f32",
+        ("fully_connected", _) => "fully_connected_f32",
+        _ => "conv2d_f32",
+    }
 }
 
 /// Geometry shared by CONV_2D and DEPTHWISE_CONV_2D: checks the output shape against TFLite's
@@ -124,7 +142,7 @@ fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
         return invalid("missing Conv2DOptions");
     };
-    let (input, filter, out) = float_operands(cx)?;
+    let (input, filter, out, weights, kind) = float_operands(cx)?;
     let [_, _, _, c] = nhwc(input, "input")?;
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     if ic != c {
@@ -134,9 +152,9 @@ fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let params = quote!(::kiln::ops::Conv2dF32Params { #fields bias: #bias, });
     Ok(vec![cx.step(
-        vec![cx.operand(input), Operand::Const(filter.index)],
+        vec![cx.operand(input), weights],
         out,
-        Call::Params { func: "conv2d_f32", ty: "Conv2dF32Params", params },
+        Call::Params { func: kernel_name("conv2d", kind), ty: "Conv2dF32Params", params },
         (o4.iter().product::<usize>() * kh * kw * ic) as u64,
         summary,
     )])
@@ -146,7 +164,7 @@ fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
-    let (input, filter, out) = float_operands(cx)?;
+    let (input, filter, out, weights, kind) = float_operands(cx)?;
     let [_, _, _, c] = nhwc(input, "input")?;
     let [one, kh, kw, oc] = nhwc(filter, "filter")?;
     if one != 1 || c == 0 || oc % c != 0 {
@@ -158,9 +176,9 @@ fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let params = quote!(::kiln::ops::DepthwiseConv2dF32Params { depth_multiplier: #dm, #fields bias: #bias, });
     Ok(vec![cx.step(
-        vec![cx.operand(input), Operand::Const(filter.index)],
+        vec![cx.operand(input), weights],
         out,
-        Call::Params { func: "depthwise_conv2d_f32", ty: "DepthwiseConv2dF32Params", params },
+        Call::Params { func: kernel_name("depthwise_conv2d", kind), ty: "DepthwiseConv2dF32Params", params },
         (o4.iter().product::<usize>() * kh * kw) as u64,
         format!("{summary}, depth multiplier {dm}"),
     )])
@@ -173,7 +191,7 @@ fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if shuffled_weights {
         return unsupported("shuffled weights format");
     }
-    let (input, filter, out) = float_operands(cx)?;
+    let (input, filter, out, weights, kind) = float_operands(cx)?;
     let &[od, depth] = filter.shape.as_slice() else {
         return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
     };
@@ -191,9 +209,9 @@ fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         batches: #batches, input_depth: #depth, output_depth: #od, act_min: #lo, act_max: #hi, bias: #bias,
     });
     Ok(vec![cx.step(
-        vec![cx.operand(input), Operand::Const(filter.index)],
+        vec![cx.operand(input), weights],
         out,
-        Call::Params { func: "fully_connected_f32", ty: "FullyConnectedF32Params", params },
+        Call::Params { func: kernel_name("fully_connected", kind), ty: "FullyConnectedF32Params", params },
         (batches * depth * od) as u64,
         format!("{depth} → {od}, {batches} row(s), {}, float32", activation.name()),
     )])
@@ -256,4 +274,140 @@ fn softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         0,
         format!("beta {beta}, {rows} row(s) of {depth}, float32"),
     )])
+}
+
+// ---- float16 weights ----
+//
+// The converter's float16 mode stores weights and biases as float16 constants, each widened by a
+// DEQUANTIZE (float16 → float32) op that TFLite runs once at prepare time. Widening is exact
+// (every f16 is an f32), so kiln folds it at compile time: [`prepare_f16`] gives the DEQUANTIZE
+// output the widened f32 bytes, the DEQUANTIZE op lowers to nothing, and the consumer sees an
+// ordinary f32 constant. With `f16 = "keep"` the filters of CONV_2D, DEPTHWISE_CONV_2D and
+// FULLY_CONNECTED stay float16 in flash (half the bytes) and the `*_f16w` kernels widen each
+// weight as they read it; everything else (biases, other consumers) is still folded.
+
+/// `f16` bits → the f32 with the same value (exact: f16 ⊂ f32).
+pub(crate) fn f16_to_f32(h: u16) -> f32 {
+    let sign = if h & 0x8000 != 0 { -1.0f32 } else { 1.0 };
+    let exp = (h >> 10) & 0x1f;
+    let man = u32::from(h & 0x3ff);
+    match exp {
+        // Subnormal: man · 2^-24, exact in f32.
+        0 => sign * man as f32 * f32::from_bits(0x3380_0000),
+        0x1f if man == 0 => sign * f32::INFINITY,
+        0x1f => f32::from_bits(0x7fc0_0000 | (man << 13) | (u32::from(h & 0x8000) << 16)),
+        e => f32::from_bits((u32::from(h & 0x8000) << 16) | ((u32::from(e) + 112) << 23) | (man << 13)),
+    }
+}
+
+/// The f32 little-endian bytes of f16 little-endian bytes.
+fn widen_f16(bytes: &[u8]) -> Vec<u8> {
+    bytes.chunks_exact(2).flat_map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])).to_le_bytes()).collect()
+}
+
+/// Ops whose filter (input 1) the `*_f16w` kernels read as float16.
+const F16W_CONSUMERS: &[&str] = &["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"];
+
+/// Where `t` is read: `(op name, input slot)` for every use.
+fn uses(g: &Graph, t: usize) -> Vec<(&str, usize)> {
+    g.ops
+        .iter()
+        .flat_map(|op| op.inputs.iter().enumerate().filter(move |(_, i)| **i == Some(t)).map(move |(k, _)| (op.name.as_str(), k)))
+        .collect()
+}
+
+/// A float16 constant widened by a DEQUANTIZE: `(f16 tensor, f32 output tensor)` for op `op`.
+fn f16_dequantize(g: &Graph, op: &Op) -> Option<(usize, usize)> {
+    if op.name != "DEQUANTIZE" {
+        return None;
+    }
+    let (Some(Some(src)), [out]) = (op.inputs.first(), op.outputs.as_slice()) else { return None };
+    let (s, o) = (&g.tensors[*src], &g.tensors[*out]);
+    let ok = s.dtype == DType::F16
+        && o.dtype == DType::F32
+        && s.data.as_ref().is_some_and(|d| d.len() == s.elements() * 2)
+        && s.elements() == o.elements()
+        && o.data.is_none();
+    ok.then_some((*src, *out))
+}
+
+/// Whether the f16 constant `src` stays float16 in flash: `keep` mode and every use of the
+/// DEQUANTIZE output `out` is a filter slot an `*_f16w` kernel reads.
+fn kept_f16(g: &Graph, out: usize, keep: bool) -> bool {
+    let u = uses(g, out);
+    keep && !u.is_empty() && !g.outputs.contains(&out) && u.iter().all(|&(n, k)| k == 1 && F16W_CONSUMERS.contains(&n))
+}
+
+/// Folds every DEQUANTIZE of a float16 constant into an f32 constant, except (with `keep`) those
+/// whose only uses are conv/FC filters, which the `*_f16w` kernels read as float16.
+pub(crate) fn prepare_f16(g: &mut Graph, keep: bool) {
+    let folds: Vec<(usize, usize)> = g
+        .ops
+        .iter()
+        .filter_map(|op| f16_dequantize(g, op))
+        .filter(|&(_, out)| !kept_f16(g, out, keep) && !g.outputs.contains(&out))
+        .collect();
+    for (src, out) in folds {
+        let wide = widen_f16(g.tensors[src].data.as_deref().unwrap_or(&[]));
+        g.tensors[out].data = Some(wide.into());
+    }
+}
+
+/// The float16 constant behind a filter that [`prepare_f16`] kept as float16, if any.
+fn kept_f16_source<'a>(cx: &Ctx<'a>, filter: &Tensor) -> Option<&'a Tensor> {
+    cx.g.ops.iter().filter_map(|op| f16_dequantize(cx.g, op)).find(|&(_, out)| out == filter.index).map(|(src, _)| &cx.g.tensors[src])
+}
+
+/// DEQUANTIZE float16 → float32: no run-time code. [`prepare_f16`] folded the output into an f32
+/// constant, or (keep mode) its consumers read the float16 constant directly.
+fn dequantize_f16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(out, DType::F32, "output")?;
+    expect_const(input, "float16 input")?;
+    if input.elements() != out.elements() {
+        return invalid(format!("input {} and output {} differ in size", input.label(), out.label()));
+    }
+    if out.is_const() || f16_dequantize(cx.g, cx.op).is_some_and(|(_, o)| kept_f16(cx.g, o, true)) {
+        Ok(vec![])
+    } else {
+        unsupported(format!("float16 constant {} feeds a model output; kiln folds float16 weights only", input.label()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every one of the 65536 float16 bit patterns against the definition
+    /// `(−1)^s · 2^(e−15) · (1 + m/1024)` (`2^−14 · m/1024` for subnormals), computed in f64.
+    #[test]
+    fn f16_widening_is_exact_for_every_bit_pattern() {
+        for h in 0..=u16::MAX {
+            let (s, e, m) = ((h >> 15) as i32, ((h >> 10) & 0x1f) as i32, (h & 0x3ff) as f64);
+            let sign = if s == 1 { -1.0 } else { 1.0 };
+            let got = f16_to_f32(h);
+            match e {
+                0x1f if m == 0.0 => assert_eq!(got, sign as f32 * f32::INFINITY, "{h:#06x}"),
+                0x1f => assert!(got.is_nan(), "{h:#06x}"),
+                _ => {
+                    let want = if e == 0 { sign * 2f64.powi(-14) * (m / 1024.0) } else { sign * 2f64.powi(e - 15) * (1.0 + m / 1024.0) };
+                    assert_eq!(got as f64, want, "{h:#06x}");
+                    assert_eq!(got.is_sign_negative(), s == 1, "{h:#06x} sign");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn f32_tokens_read_back_exactly() {
+        for v in [0.0f32, -0.0, 1.0, -1.5, 0.1, 6.0, 1e-30, -3.4e38, f32::MIN_POSITIVE, f32::MAX, f32::MIN, 1.0e-45] {
+            let text = f32_tokens(v).to_string().replace(' ', "");
+            let back: f32 = match text.as_str() {
+                "f32::MAX" => f32::MAX,
+                "f32::MIN" => f32::MIN,
+                t => t.parse().unwrap(),
+            };
+            assert_eq!(back.to_bits(), v.to_bits(), "{v:e} → {text}");
+        }
+    }
 }

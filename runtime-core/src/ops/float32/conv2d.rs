@@ -1,6 +1,6 @@
 //! CONV_2D, float32 (TFLite `reference_ops::Conv`).
 
-use super::{clamp, dot_acc, store};
+use super::{clamp, dot_acc_w, store, F32Weights, WeightFormat};
 use crate::ops::conv2d::{tap_coord, tap_range};
 use crate::ops::window;
 
@@ -30,6 +30,17 @@ pub struct Conv2dF32Params {
 /// `clamp(total + bias)`. Float addition is not associative, so this kernel keeps exactly that
 /// order (padded taps are skipped, not multiplied by zero: `-0.0 + 0.0` would change a sign).
 pub fn conv2d_f32(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    conv2d::<F32Weights>(p, input, filter, output)
+}
+
+/// [`conv2d_f32`] with the filter kept as float16 in flash (`f16 = "keep"`), widened as read.
+#[cfg(feature = "f16")]
+pub fn conv2d_f16w(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    conv2d::<super::F16Weights>(p, input, filter, output)
+}
+
+#[inline(always)]
+fn conv2d<W: WeightFormat>(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -37,7 +48,8 @@ pub fn conv2d_f32(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
     let px_bytes = in_c * 4;
-    let f_len = k_h * k_w * px_bytes;
+    let w_px = in_c * W::BYTES;
+    let f_len = k_h * k_w * w_px;
     if out_c == 0 || f_len == 0 {
         return;
     }
@@ -55,10 +67,10 @@ pub fn conv2d_f32(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut
                         let iy = tap_coord(iy_origin, ky, dil_h);
                         for kx in kx0..kx1 {
                             let ix = tap_coord(ix_origin, kx, dil_w);
-                            total = dot_acc(
+                            total = dot_acc_w::<W>(
                                 total,
                                 window(image, (iy * in_w + ix) * px_bytes, px_bytes),
-                                window(f, (ky * k_w + kx) * px_bytes, px_bytes),
+                                window(f, (ky * k_w + kx) * w_px, w_px),
                             );
                         }
                     }

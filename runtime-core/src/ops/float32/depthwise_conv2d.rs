@@ -1,6 +1,6 @@
 //! DEPTHWISE_CONV_2D, float32 (TFLite `reference_ops::DepthwiseConv`).
 
-use super::{clamp, load, store};
+use super::{clamp, load, store, weight, F32Weights, WeightFormat};
 use crate::ops::conv2d::{tap_coord, tap_range};
 use crate::ops::window;
 
@@ -28,6 +28,17 @@ pub struct DepthwiseConv2dF32Params {
 /// `ic · multiplier + m` sums `input[.., ic] · filter[.., oc]` over the real (non-padded) taps,
 /// filter row by filter row, then adds the bias and clamps.
 pub fn depthwise_conv2d_f32(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    depthwise::<F32Weights>(p, input, filter, output)
+}
+
+/// [`depthwise_conv2d_f32`] with the filter kept as float16 in flash (`f16 = "keep"`).
+#[cfg(feature = "f16")]
+pub fn depthwise_conv2d_f16w(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    depthwise::<super::F16Weights>(p, input, filter, output)
+}
+
+#[inline(always)]
+fn depthwise<W: WeightFormat>(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -51,7 +62,7 @@ pub fn depthwise_conv2d_f32(p: &DepthwiseConv2dF32Params, input: &[u8], filter: 
                         for kx in kx0..kx1 {
                             let ix = tap_coord(ix_origin, kx, dil_w);
                             let x = load(image, (iy * in_w + ix) * in_c + ic);
-                            let w = load(filter, (ky * k_w + kx) * out_c + oc);
+                            let w = weight::<W>(filter, (ky * k_w + kx) * out_c + oc);
                             total += x * w;
                         }
                     }

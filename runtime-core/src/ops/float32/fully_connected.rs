@@ -1,6 +1,6 @@
 //! FULLY_CONNECTED, float32 (TFLite `reference_ops::FullyConnected`).
 
-use super::{clamp, dot_acc, store};
+use super::{clamp, dot_acc_w, store, F32Weights, WeightFormat};
 use crate::ops::window;
 
 /// Static parameters of one float FULLY_CONNECTED; weights `[output_depth, input_depth]`.
@@ -19,15 +19,27 @@ pub struct FullyConnectedF32Params {
 /// FULLY_CONNECTED float32, bit-exact with TFLite's reference kernel: per row and unit, one
 /// running sum of `input[d] · weights[d]` for `d = 0, 1, …`, then `clamp(total + bias)`.
 pub fn fully_connected_f32(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
+    fully_connected::<F32Weights>(p, input, weights, output)
+}
+
+/// [`fully_connected_f32`] with the weights kept as float16 in flash (`f16 = "keep"`).
+#[cfg(feature = "f16")]
+pub fn fully_connected_f16w(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
+    fully_connected::<super::F16Weights>(p, input, weights, output)
+}
+
+#[inline(always)]
+fn fully_connected<W: WeightFormat>(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
     let row = p.input_depth * 4;
+    let w_row = p.input_depth * W::BYTES;
     if row == 0 {
         return;
     }
     let mut out_elems = output.chunks_exact_mut(4);
     for b in 0..p.batches {
         let x = window(input, b * row, row);
-        for (u, w) in weights.chunks_exact(row).take(p.output_depth).enumerate() {
-            let total = dot_acc(0.0, x, w);
+        for (u, w) in weights.chunks_exact(w_row).take(p.output_depth).enumerate() {
+            let total = dot_acc_w::<W>(0.0, x, w);
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
             let Some(o) = out_elems.next() else {
                 return;

@@ -20,6 +20,8 @@ pub use conv2d::{conv2d_f32, Conv2dF32Params};
 pub use depthwise_conv2d::{depthwise_conv2d_f32, DepthwiseConv2dF32Params};
 pub use exp::exp_f32;
 pub use fully_connected::{fully_connected_f32, FullyConnectedF32Params};
+#[cfg(feature = "f16")]
+pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_connected::fully_connected_f16w};
 pub use pooling::{average_pool2d_f32, max_pool2d_f32, Pool2dF32Params};
 pub use softmax::{softmax_f32, SoftmaxF32Params};
 
@@ -43,6 +45,54 @@ pub(crate) fn le(b: &[u8]) -> f32 {
 #[inline(always)]
 pub(crate) fn values(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
     bytes.chunks_exact(4).map(le)
+}
+
+/// How a kernel reads its constant weights: f32, or float16 kept in flash and widened on read
+/// (`f16 = "keep"`; exact, every f16 is an f32, so the arithmetic is the f32 kernel's).
+pub(crate) trait WeightFormat {
+    /// Bytes per weight.
+    const BYTES: usize;
+    /// One little-endian weight (0.0 for a slice of another length, ruled out by the contract).
+    fn decode(b: &[u8]) -> f32;
+}
+
+/// Weights stored as little-endian f32.
+pub(crate) struct F32Weights;
+
+impl WeightFormat for F32Weights {
+    const BYTES: usize = 4;
+    #[inline(always)]
+    fn decode(b: &[u8]) -> f32 {
+        le(b)
+    }
+}
+
+/// Weights stored as little-endian IEEE float16 (the converter's float16 mode), widened on read.
+#[cfg(feature = "f16")]
+pub(crate) struct F16Weights;
+
+#[cfg(feature = "f16")]
+impl WeightFormat for F16Weights {
+    const BYTES: usize = 2;
+    #[inline(always)]
+    fn decode(b: &[u8]) -> f32 {
+        match <[u8; 2]>::try_from(b) {
+            Ok(b) => half::f16::from_le_bytes(b).to_f32(),
+            Err(_) => 0.0,
+        }
+    }
+}
+
+/// Weight `i` of `W`-encoded storage.
+#[inline(always)]
+pub(crate) fn weight<W: WeightFormat>(w: &[u8], i: usize) -> f32 {
+    W::decode(super::window(w, i * W::BYTES, W::BYTES))
+}
+
+/// [`dot_acc`] over f32 activations `a` and `W`-encoded weights `w`.
+#[inline(always)]
+pub(crate) fn dot_acc_w<W: WeightFormat>(acc: f32, a: &[u8], w: &[u8]) -> f32 {
+    values(a).zip(w.chunks_exact(W::BYTES).map(W::decode)).fold(acc, |acc, (x, w)| acc + x * w)
 }
 
 /// `acc + a[0]·b[0] + a[1]·b[1] + …`, each product rounded and added in order: the reference

@@ -154,3 +154,39 @@ def _():
     acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
     print("  digits_f16 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
     return m
+
+
+# --------------------------------------------------------------------------------------
+# dynamic range (hybrid): int8 weights, float activations. The converter quantizes only weight
+# tensors of at least 1024 elements, so these layers are sized past that. TFLM cannot run them;
+# the goldens come from LiteRT's reference kernels.
+
+
+@model("fc_per_channel_dynamic", "dynamic range: FULLY_CONNECTED 64 -> 32 with int8 per-channel weights and "
+       "float32 input/output (hybrid kernel: the input row is quantized at run time), fused RELU",
+       expect=[("FULLY_CONNECTED", {"fusedActivationFunction": "RELU"})],
+       quant="dynamic")
+def _():
+    x = inp((64,))
+    return one(x, dense(32, activation="relu")(x))
+
+
+@model("fc_per_tensor_dynamic", "dynamic range: FULLY_CONNECTED 48 -> 32 with int8 per-tensor weights on a "
+       "[1, 3, 48] input (3 rows, each quantized with its own scale and zero point), no activation",
+       expect=[("FULLY_CONNECTED", {"fusedActivationFunction": "NONE"})],
+       quant="dynamic", per_channel=False)
+def _():
+    x = inp((3, 48))
+    return one(x, dense(32)(x))
+
+
+@model("mlp_dynamic", "dynamic range MLP: FULLY_CONNECTED 64 -> 32 RELU with int8 weights (hybrid), then "
+       "FULLY_CONNECTED 32 -> 10 left float32 (under the converter's 1024-weight threshold), SOFTMAX",
+       expect=[("FULLY_CONNECTED", {"fusedActivationFunction": "RELU"}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
+       quant="dynamic")
+def _():
+    x = inp((64,))
+    y = dense(32, activation="relu")(x)
+    y = layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0, 1.0),
+                     bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(y)
+    return one(x, layers.Softmax()(y))

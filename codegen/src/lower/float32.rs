@@ -12,7 +12,7 @@ use super::*;
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_f32 },
     Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_f32 },
-    Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_f32 },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_float_input },
     Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
     Kernel { op: "MAX_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
     Kernel { op: "SOFTMAX", dtype: DType::F32, lower: softmax_f32 },
@@ -184,6 +184,14 @@ fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     )])
 }
 
+/// FULLY_CONNECTED with a float32 input: float32 weights, or int8 weights (dynamic range).
+fn fully_connected_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    match cx.input(1)?.dtype {
+        DType::I8 => fully_connected_hybrid(cx),
+        _ => fully_connected_f32(cx),
+    }
+}
+
 fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::FullyConnected { activation, shuffled_weights, .. } = cx.op.options else {
         return invalid("missing FullyConnectedOptions");
@@ -214,6 +222,64 @@ fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: kernel_name("fully_connected", kind), ty: "FullyConnectedF32Params", params },
         (batches * depth * od) as u64,
         format!("{depth} → {od}, {batches} row(s), {}, float32", activation.name()),
+    )])
+}
+
+/// Dynamic range FULLY_CONNECTED (float32 input/output, int8 weights): LiteRT's hybrid kernel.
+fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::FullyConnected { activation, shuffled_weights, asymmetric_quantize_inputs, .. } = cx.op.options else {
+        return invalid("missing FullyConnectedOptions");
+    };
+    if shuffled_weights {
+        return unsupported("shuffled weights format");
+    }
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    expect_dtype(filter, DType::I8, "filter")?;
+    let fdata = expect_const(filter, "filter")?;
+    let &[od, depth] = filter.shape.as_slice() else {
+        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
+    };
+    if depth == 0 || input.elements() % depth != 0 {
+        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
+    }
+    // The kernel quantizes one input row into a stack buffer of this many bytes.
+    const MAX_DEPTH: usize = 4096;
+    if depth > MAX_DEPTH {
+        return unsupported(format!("dynamic-range FULLY_CONNECTED with input depth {depth} (kiln supports up to {MAX_DEPTH})"));
+    }
+    let batches = input.elements() / depth;
+    if out.elements() != batches * od || fdata.len() != od * depth {
+        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
+    }
+    let scales = filter_scales(filter, od, 0)?;
+    if scales.len() > 1 && !asymmetric_quantize_inputs {
+        // LiteRT's portable and x86 kernels disagree here (the portable one drops the
+        // per-channel scales when inputs are quantized symmetrically); no converter emits it.
+        return unsupported("dynamic-range FULLY_CONNECTED with per-channel weights and symmetric input quantization");
+    }
+    let row_sums: Vec<i32> =
+        fdata.chunks_exact(depth).map(|r| r.iter().fold(0i32, |s, &w| s.wrapping_add(i32::from(w as i8)))).collect();
+    let (lo, hi) = f32_act_range(activation)?;
+    let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
+    let bias = f32_bias(cx.opt_input(2), od)?;
+    let fs = scales.iter().map(|&s| f32_tokens(s));
+    let params = quote!(::kiln::ops::HybridFullyConnectedParams {
+        batches: #batches, input_depth: #depth, output_depth: #od, asymmetric: #asymmetric_quantize_inputs,
+        filter_scales: &[#(#fs),*], row_sums: &[#(#row_sums),*], bias: #bias, act_min: #lo, act_max: #hi,
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "fully_connected_hybrid", ty: "HybridFullyConnectedParams", params },
+        (batches * depth * od) as u64,
+        format!(
+            "{depth} → {od}, {batches} row(s), {}, dynamic range (int8 weights {}, {} input quantization)",
+            activation.name(),
+            if scales.len() > 1 { "per-channel" } else { "per-tensor" },
+            if asymmetric_quantize_inputs { "asymmetric" } else { "symmetric" }
+        ),
     )])
 }
 

@@ -13,6 +13,7 @@ mod conv2d;
 mod depthwise_conv2d;
 mod exp;
 mod fully_connected;
+mod hybrid_fully_connected;
 mod pooling;
 mod softmax;
 
@@ -20,6 +21,7 @@ pub use conv2d::{conv2d_f32, Conv2dF32Params};
 pub use depthwise_conv2d::{depthwise_conv2d_f32, DepthwiseConv2dF32Params};
 pub use exp::exp_f32;
 pub use fully_connected::{fully_connected_f32, FullyConnectedF32Params};
+pub use hybrid_fully_connected::{fully_connected_hybrid, HybridFullyConnectedParams};
 #[cfg(feature = "f16")]
 pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_connected::fully_connected_f16w};
 pub use pooling::{average_pool2d_f32, max_pool2d_f32, Pool2dF32Params};
@@ -89,17 +91,12 @@ pub(crate) fn weight<W: WeightFormat>(w: &[u8], i: usize) -> f32 {
     W::decode(super::window(w, i * W::BYTES, W::BYTES))
 }
 
-/// [`dot_acc`] over f32 activations `a` and `W`-encoded weights `w`.
+/// `acc + a[0]·w[0] + a[1]·w[1] + …` over f32 activations `a` and `W`-encoded weights `w`, each
+/// product rounded and added in order: the reference kernels' `total += input * filter` loop
+/// continued from a running total.
 #[inline(always)]
 pub(crate) fn dot_acc_w<W: WeightFormat>(acc: f32, a: &[u8], w: &[u8]) -> f32 {
     values(a).zip(w.chunks_exact(W::BYTES).map(W::decode)).fold(acc, |acc, (x, w)| acc + x * w)
-}
-
-/// `acc + a[0]·b[0] + a[1]·b[1] + …`, each product rounded and added in order: the reference
-/// kernels' `total += input * filter` inner loop continued from a running total.
-#[inline(always)]
-pub(crate) fn dot_acc(acc: f32, a: &[u8], b: &[u8]) -> f32 {
-    values(a).zip(values(b)).fold(acc, |acc, (x, w)| acc + x * w)
 }
 
 /// TFLite's `ActivationFunctionWithMinMax`: `min(max(x, lo), hi)`.

@@ -190,3 +190,13 @@ def _():
     y = layers.Dense(10, kernel_initializer=keras.initializers.RandomNormal(0, 1.0),
                      bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(y)
     return one(x, layers.Softmax()(y))
+
+
+@model("conv_same_dynamic", "dynamic range: CONV_2D 5x5 stride 3 SAME (padding 1/1) on 6x6x3 -> 16 ch with int8 "
+       "per-channel weights (1200 of them, past the converter's threshold), float32 input/output, fused RELU "
+       "(hybrid kernel: the whole input image is quantized asymmetrically at run time)",
+       expect=[("CONV_2D", {"padding": "SAME", "strideW": 3, "fusedActivationFunction": "RELU"})],
+       quant="dynamic")
+def _():
+    x = inp((6, 6, 3))
+    return one(x, conv(16, 5, strides=3, activation="relu")(x))

@@ -10,7 +10,7 @@ use quote::quote;
 use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_f32 },
+    Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_float_input },
     Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_f32 },
     Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_float_input },
     Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
@@ -136,6 +136,51 @@ fn float_spatial(
         activation.name()
     );
     Ok((expect, fields, summary))
+}
+
+/// CONV_2D with a float32 input: float32 weights, or int8 weights (dynamic range).
+fn conv2d_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    match cx.input(1)?.dtype {
+        DType::I8 => conv2d_hybrid(cx),
+        _ => conv2d_f32(cx),
+    }
+}
+
+/// Dynamic range CONV_2D (float32 input/output, int8 per-channel weights): LiteRT's reference
+/// hybrid kernel.
+fn conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
+        return invalid("missing Conv2DOptions");
+    };
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    expect_dtype(filter, DType::I8, "filter")?;
+    let fdata = expect_const(filter, "filter")?;
+    let [_, _, _, c] = nhwc(input, "input")?;
+    let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
+    if ic != c {
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
+    }
+    if fdata.len() != oc * kh * kw * ic {
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), oc * kh * kw * ic));
+    }
+    let scales = filter_scales(filter, oc, 0)?;
+    if oc < 2 || scales.len() != oc {
+        // Per-tensor hybrid conv is a different LiteRT kernel (symmetric input, im2col GEMM).
+        return unsupported("dynamic-range CONV_2D with per-tensor weights (kiln supports per-channel)");
+    }
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
+    let bias = f32_bias(cx.opt_input(2), oc)?;
+    let fs = scales.iter().map(|&s| f32_tokens(s));
+    let params = quote!(::kiln::ops::HybridConv2dParams { #fields filter_scales: &[#(#fs),*], bias: #bias, });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "conv2d_hybrid", ty: "HybridConv2dParams", params },
+        (o4.iter().product::<usize>() * kh * kw * ic) as u64,
+        format!("{summary} (dynamic range: int8 per-channel weights)"),
+    )])
 }
 
 fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {

@@ -75,40 +75,53 @@ fn round_half_away_f64(v: f64) -> f64 {
     }
 }
 
+/// Asymmetric quantization of the f32 values `x` (TFLite `AsymmetricQuantizeFloats`):
+/// `(scaling factor, zero point, 1 / scaling factor)`; `None` when every value is 0 (TFLite
+/// then writes zeros).
+pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
+    let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| (if v < lo { v } else { lo }, if v > hi { v } else { hi }));
+    // The range ends are f32 (so is their difference); the rest is f64.
+    if lo == hi {
+        return None;
+    }
+    let (rmin, rmax) = (f64::from(lo), f64::from(hi));
+    let (qmin, qmax) = (-128.0f64, 127.0f64);
+    let scale = f64::from(hi - lo) / (qmax - qmin);
+    let zp_from_min = qmin - rmin / scale;
+    let zp_from_max = qmax - rmax / scale;
+    let err_min = qmin.abs() + (rmin / scale).abs();
+    let err_max = qmax.abs() + (rmax / scale).abs();
+    let zp = if err_min < err_max { zp_from_min } else { zp_from_max };
+    let zp = if zp <= qmin {
+        -128
+    } else if zp >= qmax {
+        127
+    } else {
+        round_half_away_f64(zp) as i32
+    };
+    let sf = scale as f32;
+    Some((sf, zp, (1.0 / f64::from(sf)) as f32))
+}
+
+/// One value quantized with [`asymmetric_params`]: `clamp(round(zp + v · inv), -128, 127)`.
+#[inline(always)]
+pub(crate) fn quantize_asymmetric(v: f32, zp: i32, inv: f32) -> i32 {
+    (round_half_away(zp as f32 + v * inv) as i32).clamp(-128, 127)
+}
+
 /// Quantizes one input row into `q`; returns `(scaling factor, zero point)`.
 fn quantize_row(x: &[u8], q: &mut [i8], asymmetric: bool) -> (f32, i32) {
-    let (lo, hi) = values(x).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if asymmetric {
-        // The range ends are f32 (so is their difference); the rest is f64.
-        let lo = if lo < 0.0 { lo } else { 0.0 };
-        let hi = if hi > 0.0 { hi } else { 0.0 };
-        if lo == hi {
+        let Some((sf, zp, inv)) = asymmetric_params(x) else {
             q.iter_mut().for_each(|v| *v = 0);
             return (1.0, 0);
-        }
-        let (rmin, rmax) = (f64::from(lo), f64::from(hi));
-        let (qmin, qmax) = (-128.0f64, 127.0f64);
-        let scale = f64::from(hi - lo) / (qmax - qmin);
-        let zp_from_min = qmin - rmin / scale;
-        let zp_from_max = qmax - rmax / scale;
-        let err_min = qmin.abs() + (rmin / scale).abs();
-        let err_max = qmax.abs() + (rmax / scale).abs();
-        let zp = if err_min < err_max { zp_from_min } else { zp_from_max };
-        let zp = if zp <= qmin {
-            -128
-        } else if zp >= qmax {
-            127
-        } else {
-            round_half_away_f64(zp) as i32
         };
-        let sf = scale as f32;
-        let inv = (1.0 / f64::from(sf)) as f32;
         for (o, v) in q.iter_mut().zip(values(x)) {
-            let r = round_half_away(zp as f32 + v * inv) as i32;
-            *o = r.clamp(-128, 127) as i8;
+            *o = quantize_asymmetric(v, zp, inv) as i8;
         }
         (sf, zp)
     } else {
+        let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let range = lo.abs().max(hi.abs());
         if range == 0.0 {
             q.iter_mut().for_each(|v| *v = 0);

@@ -200,3 +200,13 @@ def _():
 def _():
     x = inp((6, 6, 3))
     return one(x, conv(16, 5, strides=3, activation="relu")(x))
+
+
+@model("dwconv_mult7_dynamic", "dynamic range: DEPTHWISE_CONV_2D 7x7 stride 2 SAME (padding 2/3), multiplier 7 "
+       "(3 -> 21 ch, 1029 int8 per-channel weights) on 4x4x3 -> 2x2x21, float32 input/output, fused RELU6",
+       expect=[("DEPTHWISE_CONV_2D", {"depthMultiplier": 7, "strideW": 2, "padding": "SAME",
+                                      "fusedActivationFunction": "RELU6"})],
+       quant="dynamic")
+def _():
+    x = inp((4, 4, 3))
+    return one(x, dwconv(7, strides=2, multiplier=7, activation="relu6")(x))

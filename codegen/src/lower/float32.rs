@@ -11,7 +11,7 @@ use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_float_input },
-    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_f32 },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_float_input },
     Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_float_input },
     Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
     Kernel { op: "MAX_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
@@ -202,6 +202,50 @@ fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         Call::Params { func: kernel_name("conv2d", kind), ty: "Conv2dF32Params", params },
         (o4.iter().product::<usize>() * kh * kw * ic) as u64,
         summary,
+    )])
+}
+
+/// DEPTHWISE_CONV_2D with a float32 input: float32 weights, or int8 weights (dynamic range).
+fn depthwise_conv2d_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    match cx.input(1)?.dtype {
+        DType::I8 => depthwise_conv2d_hybrid(cx),
+        _ => depthwise_conv2d_f32(cx),
+    }
+}
+
+/// Dynamic range DEPTHWISE_CONV_2D (float32 input/output, int8 per-channel weights): LiteRT's
+/// reference hybrid kernel.
+fn depthwise_conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
+        return invalid("missing DepthwiseConv2DOptions");
+    };
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    expect_dtype(filter, DType::I8, "filter")?;
+    let fdata = expect_const(filter, "filter")?;
+    let [_, _, _, c] = nhwc(input, "input")?;
+    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    if one != 1 || c == 0 || oc % c != 0 || fdata.len() != kh * kw * oc {
+        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
+    }
+    let dm = oc / c;
+    let scales = filter_scales(filter, oc, 3)?;
+    if oc < 2 || scales.len() != oc {
+        return unsupported("dynamic-range DEPTHWISE_CONV_2D with per-tensor weights (kiln supports per-channel)");
+    }
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
+    let bias = f32_bias(cx.opt_input(2), oc)?;
+    let fs = scales.iter().map(|&s| f32_tokens(s));
+    let params = quote!(::kiln::ops::HybridDepthwiseConv2dParams {
+        depth_multiplier: #dm, #fields filter_scales: &[#(#fs),*], bias: #bias,
+    });
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(filter.index)],
+        out,
+        Call::Params { func: "depthwise_conv2d_hybrid", ty: "HybridDepthwiseConv2dParams", params },
+        (o4.iter().product::<usize>() * kh * kw) as u64,
+        format!("{summary}, depth multiplier {dm} (dynamic range: int8 per-channel weights)"),
     )])
 }
 

@@ -14,6 +14,7 @@ mod depthwise_conv2d;
 mod exp;
 mod fully_connected;
 mod hybrid_conv2d;
+mod hybrid_depthwise_conv2d;
 mod hybrid_fully_connected;
 mod pooling;
 mod softmax;
@@ -23,6 +24,7 @@ pub use depthwise_conv2d::{depthwise_conv2d_f32, DepthwiseConv2dF32Params};
 pub use exp::exp_f32;
 pub use fully_connected::{fully_connected_f32, FullyConnectedF32Params};
 pub use hybrid_conv2d::{conv2d_hybrid, HybridConv2dParams};
+pub use hybrid_depthwise_conv2d::{depthwise_conv2d_hybrid, HybridDepthwiseConv2dParams};
 pub use hybrid_fully_connected::{fully_connected_hybrid, HybridFullyConnectedParams};
 #[cfg(feature = "f16")]
 pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_connected::fully_connected_f16w};

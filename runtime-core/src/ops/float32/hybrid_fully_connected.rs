@@ -106,7 +106,7 @@ pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
 /// One value quantized with [`asymmetric_params`]: `clamp(round(zp + v · inv), -128, 127)`.
 #[inline(always)]
 pub(crate) fn quantize_asymmetric(v: f32, zp: i32, inv: f32) -> i32 {
-    (round_half_away(zp as f32 + v * inv) as i32).clamp(-128, 127)
+    (round_half_away(zp as f32 + v * inv) as i32).max(-128).min(127)
 }
 
 /// Quantizes one input row into `q`; returns `(scaling factor, zero point)`.
@@ -130,7 +130,7 @@ fn quantize_row(x: &[u8], q: &mut [i8], asymmetric: bool) -> (f32, i32) {
         let inv = 127.0 / range;
         for (o, v) in q.iter_mut().zip(values(x)) {
             let r = round_half_away(v * inv) as i32;
-            *o = r.clamp(-127, 127) as i8;
+            *o = r.max(-127).min(127) as i8;
         }
         (range / 127.0, 0)
     }

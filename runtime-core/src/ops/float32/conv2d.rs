@@ -61,7 +61,7 @@ fn conv2d<W: WeightFormat>(p: &Conv2dF32Params, input: &[u8], filter: &[u8], out
             let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
             for ox in 0..out_w {
                 let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                for (c, f) in filter.chunks_exact(f_len).take(out_c).enumerate() {
+                for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {
                     let mut total = 0.0f32;
                     for ky in ky0..ky1 {
                         let iy = tap_coord(iy_origin, ky, dil_h);

@@ -38,7 +38,7 @@ fn fully_connected<W: WeightFormat>(p: &FullyConnectedF32Params, input: &[u8], w
     let mut out_elems = output.chunks_exact_mut(4);
     for b in 0..p.batches {
         let x = window(input, b * row, row);
-        for (u, w) in weights.chunks_exact(w_row).take(p.output_depth).enumerate() {
+        for (u, w) in weights.chunks_exact(w_row.max(1)).take(p.output_depth).enumerate() {
             let total = dot_acc_w::<W>(0.0, x, w);
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
             let Some(o) = out_elems.next() else {

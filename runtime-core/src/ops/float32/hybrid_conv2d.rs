@@ -57,7 +57,7 @@ pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output
             for ox in 0..out_w {
                 let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
                 let scales = p.filter_scales.iter().cycle();
-                for (c, (f, &fs)) in filter.chunks_exact(f_len).take(out_c).zip(scales).enumerate() {
+                for (c, (f, &fs)) in filter.chunks_exact(f_len.max(1)).take(out_c).zip(scales).enumerate() {
                     let mut acc = 0i32;
                     for ky in ky0..ky1 {
                         let iy = tap_coord(iy_origin, ky, dil_h);

@@ -158,7 +158,7 @@ pub fn fully_connected_hybrid(p: &HybridFullyConnectedParams, input: &[u8], weig
         let (sf, zp) = if all_zero { (0.0, 0) } else { quantize_row(x, q, p.asymmetric) };
         let scales = p.filter_scales.iter().cycle();
         for (u, ((w, &fs), &row_sum)) in
-            weights.chunks_exact(depth).take(p.output_depth).zip(scales).zip(p.row_sums.iter().chain(core::iter::repeat(&0))).enumerate()
+            weights.chunks_exact(depth.max(1)).take(p.output_depth).zip(scales).zip(p.row_sums.iter().chain(core::iter::repeat(&0))).enumerate()
         {
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
             let v = if all_zero {

@@ -22,7 +22,7 @@ pub fn softmax_f32(p: &SoftmaxF32Params, input: &[u8], output: &mut [u8]) {
     if row == 0 {
         return;
     }
-    for (r, x) in input.chunks_exact(row).take(p.rows).enumerate() {
+    for (r, x) in input.chunks_exact(row.max(1)).take(p.rows).enumerate() {
         let max = values(x).fold(f32::MIN, |m, v| if m < v { v } else { m });
         let out = window_mut(output, r * row, row);
         let mut sum = 0.0f32;

@@ -2,7 +2,7 @@
 bit for bit against TFLM's float reference kernels. Inputs are float32 uniform in [-1, 1]
 (4 bytes per element), so the models are kept small (goldens about 100 KB or less)."""
 
-from make_zoo import model, inp, one, conv, dwconv, dense, layers, keras, np, digits_data
+from make_zoo import model, inp, one, conv, dwconv, dense, layers, ops, keras, np, digits_data
 
 
 @model("conv_s1_same_f32", "float32 CONV_2D 3x3 stride 1 SAME on an odd 5x5x2 input -> 3 ch, fused RELU",
@@ -32,6 +32,14 @@ def _():
                                 bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))(x))
 
 
+@model("conv_relu_n1_to_1_f32", "float32 CONV_2D 3x3 SAME on 5x5x2 -> 3 ch followed by clip(-1, 1), fused as "
+       "RELU_N1_TO_1",
+       expect=[("CONV_2D", {"fusedActivationFunction": "RELU_N1_TO_1"})], optional=True, quant="float32")
+def _():
+    x = inp((5, 5, 2))
+    return one(x, ops.clip(conv(3, 3)(x) * 3.0, -1.0, 1.0))
+
+
 @model("dwconv_mult2_f32", "float32 DEPTHWISE_CONV_2D 3x3 SAME, depth_multiplier 2 (2 -> 4 ch) on 4x4, RELU",
        expect=[("DEPTHWISE_CONV_2D", {"depthMultiplier": 2, "padding": "SAME", "fusedActivationFunction": "RELU"})],
        quant="float32")
@@ -57,6 +65,13 @@ def _():
 def _():
     x = inp((24,))
     return one(x, dense(6)(dense(8, activation="relu")(x)))
+
+
+@model("fc_rows_f32", "float32 FULLY_CONNECTED 16 -> 8 on a [1, 3, 16] input (3 rows), fused RELU6",
+       expect=[("FULLY_CONNECTED", {"fusedActivationFunction": "RELU6"})], quant="float32")
+def _():
+    x = inp((3, 16))
+    return one(x, dense(8, activation="relu6")(x))
 
 
 @model("avgpool_same_f32", "float32 AVERAGE_POOL_2D SAME 3x3 stride 2 on an even 6x6x2 input (partial windows "

@@ -202,7 +202,13 @@ pub enum Options {
         activation: Activation,
     },
     Pool2d { padding: Padding, stride: [usize; 2], filter: [usize; 2], activation: Activation },
-    FullyConnected { activation: Activation, keep_num_dims: bool, shuffled_weights: bool },
+    FullyConnected {
+        activation: Activation,
+        keep_num_dims: bool,
+        shuffled_weights: bool,
+        /// Hybrid (float input, int8 weights) kernels quantize the input asymmetrically.
+        asymmetric_quantize_inputs: bool,
+    },
     Softmax { beta: f32 },
     Add { activation: Activation },
     Concatenation { axis: i32, activation: Activation },

@@ -486,6 +486,7 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
                 activation: activation(c.fused_activation_function())?,
                 keep_num_dims: c.keep_num_dims(),
                 shuffled_weights: c.weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
+                asymmetric_quantize_inputs: c.asymmetric_quantize_inputs(),
             }
         }
         B::SoftmaxOptions => {

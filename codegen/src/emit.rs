@@ -113,7 +113,13 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
     for step in steps {
-        let base = format!("{}_{}", step.op_name, step.op_index);
+        // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
+        let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
+        let base = if multi {
+            format!("{}_{}_OUT{}", step.op_name, step.op_index, step.output)
+        } else {
+            format!("{}_{}", step.op_name, step.op_index)
+        };
         for (k, op) in step.operands.iter().enumerate() {
             if let Operand::Const(t) = *op {
                 if const_names.contains_key(&t) {
@@ -224,7 +230,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     }).collect();
     let out_inits: Vec<TokenStream> = outputs.iter().map(|io| {
         let (n, len) = (&io.name, io.len);
-        let zero = if io.tensor.dtype == DType::Bool { quote!(false) } else { quote!(0 as _) };
+        let zero = if io.tensor.dtype == crate::ir::DType::Bool { quote!(false) } else { quote!(0 as _) };
         quote!(#n: [#zero; #len])
     }).collect();
     let (run_ret, run_val) = if outputs.len() == 1 {
@@ -251,7 +257,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         let what = if is_input { "input" } else { "output" };
         let doc = format!(" Shape of {what} `{}` ({}).", io.tensor.name, io.tensor.dtype.name());
         consts.push(quote!(#[doc = #doc] pub const #shape_id: [usize; #rank] = [#(#shape),*];));
-        let Some(q) = io.tensor.quant.as_ref().filter(|q| !q.is_per_channel() && io.tensor.dtype == DType::I8) else {
+        // Quantized boundary tensors get real-value helpers: int8 and int16 (int16x8 models).
+        let helper_fns = match io.tensor.dtype {
+            DType::I8 => Some((quote!(i8), quote!(::kiln::quantize_s8), quote!(::kiln::dequantize_s8))),
+            DType::I16 => Some((quote!(i16), quote!(::kiln::ops::quantize_s16), quote!(::kiln::ops::dequantize_s16))),
+            _ => None,
+        };
+        let (Some(q), Some((elem, quantize_fn, dequantize_fn))) =
+            (io.tensor.quant.as_ref().filter(|q| !q.is_per_channel()), helper_fns)
+        else {
             continue;
         };
         let (scale, zp) = (q.scales[0], q.zero_points[0] as i32);
@@ -267,10 +281,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let doc = format!(" Quantizes real values for `{}` the way TFLM's QUANTIZE does.", io.tensor.name);
             helpers.push(quote! {
                 #[doc = #doc]
-                pub fn #f(real: &[f32; #len]) -> [i8; #len] {
-                    let mut q = [0i8; #len];
+                pub fn #f(real: &[f32; #len]) -> [#elem; #len] {
+                    let mut q = [0; #len];
                     for (q, &x) in q.iter_mut().zip(real) {
-                        *q = ::kiln::quantize_s8(x, Self::#scale_id, Self::#zp_id);
+                        *q = #quantize_fn(x, Self::#scale_id, Self::#zp_id);
                     }
                     q
                 }
@@ -280,10 +294,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let doc = format!(" Real values of `{}` (TFLM's DEQUANTIZE).", io.tensor.name);
             helpers.push(quote! {
                 #[doc = #doc]
-                pub fn #f(q: &[i8; #len]) -> [f32; #len] {
+                pub fn #f(q: &[#elem; #len]) -> [f32; #len] {
                     let mut real = [0f32; #len];
                     for (r, &x) in real.iter_mut().zip(q) {
-                        *r = ::kiln::dequantize_s8(x, Self::#scale_id, Self::#zp_id);
+                        *r = #dequantize_fn(x, Self::#scale_id, Self::#zp_id);
                     }
                     real
                 }

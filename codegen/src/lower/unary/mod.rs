@@ -337,7 +337,7 @@ fn ceil_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "ceil_f32", "ceil(x)")
 }
 fn exp_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    plain_step(cx, DType::F32, "exp_f32", "exp(x)")
+    plain_step(cx, DType::F32, "exp_elementwise_f32", "exp(x)")
 }
 fn logistic_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "logistic_f32", "1/(1 + exp(-x))")

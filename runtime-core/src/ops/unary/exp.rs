@@ -61,8 +61,8 @@ pub(crate) fn expf(x: f32) -> f32 {
     (y * s) as f32
 }
 
-/// EXP float32.
-pub fn exp_f32(input: &[u8], output: &mut [u8]) {
+/// EXP float32. (Not `exp_f32`: that name is the float32 family's scalar exp helper.)
+pub fn exp_elementwise_f32(input: &[u8], output: &mut [u8]) {
     super::f32_map::map_f32(input, output, expf);
 }
 

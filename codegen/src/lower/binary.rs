@@ -1,5 +1,318 @@
-//! Elementwise binary ops (MUL, SUB, comparisons, MAXIMUM/MINIMUM, ...).
+//! Elementwise binary ops (MUL, SUB, comparisons, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE, float32
+//! ADD): operand checks, NumPy broadcast shapes and TFLM's prepare-time constants.
+
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::*;
+use crate::quant;
 
-pub(super) const KERNELS: &[Kernel] = &[];
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "ADD", dtype: DType::F32, lower: add_f32 },
+    Kernel { op: "SUB", dtype: DType::I8, lower: sub_q },
+    Kernel { op: "SUB", dtype: DType::I16, lower: sub_q },
+    Kernel { op: "SUB", dtype: DType::F32, lower: sub_f32 },
+    Kernel { op: "MUL", dtype: DType::I8, lower: mul_q },
+    Kernel { op: "MUL", dtype: DType::I16, lower: mul_q },
+    Kernel { op: "MUL", dtype: DType::F32, lower: mul_f32 },
+    Kernel { op: "MAXIMUM", dtype: DType::I8, lower: max_min },
+    Kernel { op: "MAXIMUM", dtype: DType::I16, lower: max_min },
+    Kernel { op: "MAXIMUM", dtype: DType::F32, lower: max_min },
+    Kernel { op: "MINIMUM", dtype: DType::I8, lower: max_min },
+    Kernel { op: "MINIMUM", dtype: DType::I16, lower: max_min },
+    Kernel { op: "MINIMUM", dtype: DType::F32, lower: max_min },
+    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::I8, lower: squared_difference_q },
+    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::I16, lower: squared_difference_q },
+    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::F32, lower: squared_difference_f32 },
+    Kernel { op: "EQUAL", dtype: DType::I8, lower: comparison },
+    Kernel { op: "EQUAL", dtype: DType::I32, lower: comparison },
+    Kernel { op: "EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "NOT_EQUAL", dtype: DType::I8, lower: comparison },
+    Kernel { op: "NOT_EQUAL", dtype: DType::I32, lower: comparison },
+    Kernel { op: "NOT_EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "LESS", dtype: DType::I8, lower: comparison },
+    Kernel { op: "LESS", dtype: DType::I32, lower: comparison },
+    Kernel { op: "LESS", dtype: DType::F32, lower: comparison },
+    Kernel { op: "LESS_EQUAL", dtype: DType::I8, lower: comparison },
+    Kernel { op: "LESS_EQUAL", dtype: DType::I32, lower: comparison },
+    Kernel { op: "LESS_EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "GREATER", dtype: DType::I8, lower: comparison },
+    Kernel { op: "GREATER", dtype: DType::I32, lower: comparison },
+    Kernel { op: "GREATER", dtype: DType::F32, lower: comparison },
+    Kernel { op: "GREATER_EQUAL", dtype: DType::I8, lower: comparison },
+    Kernel { op: "GREATER_EQUAL", dtype: DType::I32, lower: comparison },
+    Kernel { op: "GREATER_EQUAL", dtype: DType::F32, lower: comparison },
+];
+
+/// The two inputs and the output of a binary op, checked: both inputs of the kernel's element
+/// type, the output of `out_dtype`, and the output shape the NumPy broadcast of the inputs.
+struct Operands<'a> {
+    a: &'a Tensor,
+    b: &'a Tensor,
+    out: &'a Tensor,
+    /// `::kiln::ops::BroadcastShapes { .. }` (rank ≤ 4, left-padded with 1s).
+    shapes: TokenStream,
+}
+
+fn operands<'a>(cx: &Ctx<'a>, out_dtype: Option<DType>) -> R<Operands<'a>> {
+    if cx.op.inputs.len() != 2 {
+        return invalid(format!("has {} inputs, expected 2", cx.op.inputs.len()));
+    }
+    let (a, b, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(b, a.dtype, "input 2")?;
+    expect_dtype(out, out_dtype.unwrap_or(a.dtype), "output")?;
+    let shape = broadcast(&a.shape, &b.shape).ok_or_else(|| {
+        Fail::Invalid(format!("input shapes {:?} and {:?} do not broadcast", a.shape, b.shape))
+    })?;
+    if shape != out.shape {
+        return invalid(format!("output {} has shape {:?}, broadcasting gives {shape:?}", out.label(), out.shape));
+    }
+    let (s1, s2, so) = (usizes(&rank4(&a.shape)?), usizes(&rank4(&b.shape)?), usizes(&rank4(&shape)?));
+    let shapes = quote!(::kiln::ops::BroadcastShapes { input1: #s1, input2: #s2, output: #so });
+    Ok(Operands { a, b, out, shapes })
+}
+
+impl Operands<'_> {
+    fn step(&self, cx: &Ctx<'_>, func: &'static str, ty: &'static str, params: TokenStream, summary: String) -> Step {
+        cx.step(
+            vec![cx.operand(self.a), cx.operand(self.b)],
+            self.out,
+            Call::Params { func, ty, params },
+            0,
+            summary,
+        )
+    }
+
+    fn describe(&self, sign: &str) -> String {
+        format!("{:?} {sign} {:?}", self.a.shape, self.b.shape)
+    }
+}
+
+/// The fused activation of ADD/SUB/MUL/DIV (decoded into `Options::Add`).
+fn fused_activation(cx: &Ctx<'_>) -> R<Activation> {
+    match cx.op.options {
+        Options::Add { activation } => Ok(activation),
+        _ => invalid(format!("missing {} options", cx.op.name)),
+    }
+}
+
+/// `(kernel suffix, qmin, qmax)` of a quantized element type.
+fn quantized(d: DType) -> R<(&'static str, i32, i32)> {
+    match d {
+        DType::I8 => Ok(("s8", -128, 127)),
+        DType::I16 => Ok(("s16", -32768, 32767)),
+        other => unsupported(format!("{} has no quantized kernel", other.name())),
+    }
+}
+
+/// TFLM's `CalculateActivationRangeQuantized` on int8 or int16.
+fn quantized_act_range(act: Activation, out: &Tensor, (scale, zp): (f32, i32), (lo, hi): (i32, i32)) -> R<(i32, i32)> {
+    let Some(r) = quant::activation_range(act, scale, zp, lo, hi) else {
+        return unsupported(format!("fused activation {} is not supported by TFLM on quantized {}", act.name(), out.dtype.name()));
+    };
+    if r.0 > r.1 {
+        return invalid(format!("fused {} on {} leaves an empty range", act.name(), out.label()));
+    }
+    Ok(r)
+}
+
+/// TFLM's `CalculateActivationRange` for float32, as `(min, max)` tokens.
+fn float_act_range(act: Activation) -> R<(TokenStream, TokenStream)> {
+    Ok(match act {
+        Activation::None => (quote!(f32::MIN), quote!(f32::MAX)),
+        Activation::Relu => (quote!(0.0), quote!(f32::MAX)),
+        Activation::Relu6 => (quote!(0.0), quote!(6.0)),
+        Activation::ReluN1To1 => (quote!(-1.0), quote!(1.0)),
+        Activation::Tanh | Activation::SignBit => {
+            return unsupported(format!("fused activation {} is not supported by TFLM on float32", act.name()))
+        }
+    })
+}
+
+/// Scale and zero point of a quantized operand; int16 must be symmetric where TFLM requires it.
+fn quant_of(t: &Tensor, symmetric_int16: bool) -> R<(f32, i32)> {
+    let (s, z) = per_tensor(t)?;
+    if symmetric_int16 && t.dtype == DType::I16 && z != 0 {
+        return invalid(format!("int16 tensor {} has zero point {z}; TFLM requires 0", t.label()));
+    }
+    Ok((s, z))
+}
+
+/// TFLM's `QuantizeMultiplierSmallerThanOneExp`, which checks the real value is in `(0, 1)`.
+fn smaller_than_one(real: f64, what: &str) -> R<quant::Requant> {
+    let r = quant::quantize_multiplier(real);
+    if !(real > 0.0 && real < 1.0) || r.shift > 0 {
+        return unsupported(format!("{what} is {real}; TFLM requires a multiplier in (0, 1) here"));
+    }
+    Ok(r)
+}
+
+fn float_step(cx: &Ctx<'_>, func: &'static str, sign: &str) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    expect_dtype(o.a, DType::F32, "input 1")?;
+    let (lo, hi) = float_act_range(act)?;
+    let shapes = &o.shapes;
+    let params = quote!(::kiln::ops::ArithF32Params { act_min: #lo, act_max: #hi, shapes: #shapes });
+    let summary = format!("{}, {}", o.describe(sign), act.name());
+    Ok(vec![o.step(cx, func, "ArithF32Params", params, summary)])
+}
+
+fn add_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    float_step(cx, "add_f32", "+")
+}
+
+fn sub_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    float_step(cx, "sub_f32", "−")
+}
+
+fn mul_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    float_step(cx, "mul_f32", "×")
+}
+
+/// SUB int8/int16: TFLM's `CalculateOpDataSub` (ADD's general rescaling).
+fn sub_q(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    let (suffix, qmin, qmax) = quantized(o.a.dtype)?;
+    let (s1, z1) = quant_of(o.a, false)?;
+    let (s2, z2) = quant_of(o.b, false)?;
+    let (so, zo) = quant_of(o.out, false)?;
+    let left_shift: i32 = if o.a.dtype == DType::I16 { 15 } else { 20 };
+    let twice_max = 2.0 * s1.max(s2) as f64;
+    let r1 = smaller_than_one(s1 as f64 / twice_max, "input 1's rescale")?;
+    let r2 = smaller_than_one(s2 as f64 / twice_max, "input 2's rescale")?;
+    let ro = smaller_than_one(twice_max / ((1i64 << left_shift) as f64 * so as f64), "the output rescale")?;
+    let (act_min, act_max) = quantized_act_range(act, o.out, (so, zo), (qmin, qmax))?;
+    let (q1, q2, qo, shapes) = (one_requant(r1), one_requant(r2), one_requant(ro), &o.shapes);
+    let (o1, o2) = (-z1, -z2);
+    let params = quote!(::kiln::ops::SubParams {
+        input1_offset: #o1, input2_offset: #o2, left_shift: #left_shift,
+        input1_requant: #q1, input2_requant: #q2, output_requant: #qo,
+        output_offset: #zo, act_min: #act_min, act_max: #act_max, shapes: #shapes,
+    });
+    let func = if suffix == "s8" { "sub_s8" } else { "sub_s16" };
+    let summary = format!("{}, {}", o.describe("−"), act.name());
+    Ok(vec![o.step(cx, func, "SubParams", params, summary)])
+}
+
+/// MUL int8/int16: TFLM's `CalculateOpDataMul` (one multiplier `s1·s2/so` in double).
+fn mul_q(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    let (suffix, qmin, qmax) = quantized(o.a.dtype)?;
+    let (s1, z1) = quant_of(o.a, true)?;
+    let (s2, z2) = quant_of(o.b, true)?;
+    let (so, zo) = quant_of(o.out, true)?;
+    let r = quant::quantize_multiplier(s1 as f64 * s2 as f64 / so as f64);
+    let (act_min, act_max) = quantized_act_range(act, o.out, (so, zo), (qmin, qmax))?;
+    let (q, shapes) = (one_requant(r), &o.shapes);
+    let (o1, o2) = (-z1, -z2);
+    let params = quote!(::kiln::ops::MulParams {
+        input1_offset: #o1, input2_offset: #o2, output_requant: #q,
+        output_offset: #zo, act_min: #act_min, act_max: #act_max, shapes: #shapes,
+    });
+    let func = if suffix == "s8" { "mul_s8" } else { "mul_s16" };
+    let summary = format!("{}, {}", o.describe("×"), act.name());
+    Ok(vec![o.step(cx, func, "MulParams", params, summary)])
+}
+
+/// MAXIMUM/MINIMUM: TFLM compares stored values (no rescaling), so the params are the shapes.
+fn max_min(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let suffix = match o.a.dtype {
+        DType::I8 => "s8",
+        DType::I16 => "s16",
+        DType::F32 => "f32",
+        other => return unsupported(format!("{} on {}", cx.op.name, other.name())),
+    };
+    let func = match (cx.op.name.as_str(), suffix) {
+        ("MAXIMUM", "s8") => "maximum_s8",
+        ("MAXIMUM", "s16") => "maximum_s16",
+        ("MAXIMUM", _) => "maximum_f32",
+        (_, "s8") => "minimum_s8",
+        (_, "s16") => "minimum_s16",
+        _ => "minimum_f32",
+    };
+    let summary = format!("{}({:?}, {:?})", cx.op.name.to_lowercase(), o.a.shape, o.b.shape);
+    Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
+}
+
+/// SQUARED_DIFFERENCE int8/int16: TFLM's `PrepareQuantized` (left shift 7 for int8, 0 for int16).
+fn squared_difference_q(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let (suffix, qmin, qmax) = quantized(o.a.dtype)?;
+    let (s1, z1) = quant_of(o.a, true)?;
+    let (s2, z2) = quant_of(o.b, true)?;
+    let (so, zo) = quant_of(o.out, true)?;
+    for (t, z) in [(o.a, z1), (o.b, z2), (o.out, zo)] {
+        if !(qmin..=qmax).contains(&z) {
+            return invalid(format!("{} has zero point {z} outside the {} range", t.label(), t.dtype.name()));
+        }
+    }
+    let left_shift: i32 = if suffix == "s8" { 7 } else { 0 };
+    let twice_max = 2.0 * s1.max(s2) as f64;
+    let r1 = smaller_than_one(s1 as f64 / twice_max, "input 1's rescale")?;
+    let r2 = smaller_than_one(s2 as f64 / twice_max, "input 2's rescale")?;
+    // TFLM multiplies the int power of two by the float scale in single precision.
+    let denominator = ((1i32 << (2 * left_shift)) as f32 * so) as f64;
+    let ro = quant::quantize_multiplier(twice_max * twice_max / denominator);
+    let (q1, q2, qo, shapes) = (one_requant(r1), one_requant(r2), one_requant(ro), &o.shapes);
+    let (o1, o2) = (-z1, -z2);
+    let params = quote!(::kiln::ops::SquaredDifferenceParams {
+        input1_offset: #o1, input2_offset: #o2, left_shift: #left_shift,
+        input1_requant: #q1, input2_requant: #q2, output_requant: #qo,
+        output_offset: #zo, act_min: #qmin, act_max: #qmax, shapes: #shapes,
+    });
+    let func = if suffix == "s8" { "squared_difference_s8" } else { "squared_difference_s16" };
+    let summary = format!("({:?} − {:?})²", o.a.shape, o.b.shape);
+    Ok(vec![o.step(cx, func, "SquaredDifferenceParams", params, summary)])
+}
+
+fn squared_difference_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let summary = format!("({:?} − {:?})²", o.a.shape, o.b.shape);
+    Ok(vec![o.step(cx, "squared_difference_f32", "BroadcastShapes", o.shapes.clone(), summary)])
+}
+
+/// EQUAL … GREATER_EQUAL: bool output. int8 takes TFLM's rescaled comparison (left shift 8,
+/// each input's scale as a multiplier smaller than one); int32 and float32 compare stored
+/// values. int16 is left out on purpose: TFLM has no int16 EQUAL/NOT_EQUAL, and its int16
+/// LESS/GREATER paths use scaling parameters that its Prepare never fills in.
+fn comparison(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, Some(DType::Bool))?;
+    let (variant, sign) = match cx.op.name.as_str() {
+        "EQUAL" => (quote!(Equal), "=="),
+        "NOT_EQUAL" => (quote!(NotEqual), "!="),
+        "LESS" => (quote!(Less), "<"),
+        "LESS_EQUAL" => (quote!(LessEqual), "<="),
+        "GREATER" => (quote!(Greater), ">"),
+        "GREATER_EQUAL" => (quote!(GreaterEqual), ">="),
+        other => return unsupported(format!("{other} is not a comparison")),
+    };
+    let op = quote!(::kiln::ops::Comparison::#variant);
+    let shapes = &o.shapes;
+    let summary = o.describe(sign);
+    match o.a.dtype {
+        DType::I8 => {
+            let (s1, z1) = per_tensor(o.a)?;
+            let (s2, z2) = per_tensor(o.b)?;
+            let r1 = smaller_than_one(s1 as f64, &format!("input 1's scale ({})", o.a.label()))?;
+            let r2 = smaller_than_one(s2 as f64, &format!("input 2's scale ({})", o.b.label()))?;
+            const LEFT_SHIFT: i32 = 8;
+            let (q1, q2) = (one_requant(r1), one_requant(r2));
+            let (o1, o2) = (-z1, -z2);
+            let params = quote!(::kiln::ops::QuantizedComparisonParams {
+                op: #op, input1_offset: #o1, input2_offset: #o2, left_shift: #LEFT_SHIFT,
+                input1_requant: #q1, input2_requant: #q2, shapes: #shapes,
+            });
+            Ok(vec![o.step(cx, "compare_s8", "QuantizedComparisonParams", params, summary)])
+        }
+        d @ (DType::I32 | DType::F32) => {
+            let func = if d == DType::I32 { "compare_s32" } else { "compare_f32" };
+            let params = quote!(::kiln::ops::ComparisonParams { op: #op, shapes: #shapes });
+            Ok(vec![o.step(cx, func, "ComparisonParams", params, summary)])
+        }
+        other => unsupported(format!("{} on {}", cx.op.name, other.name())),
+    }
+}

@@ -1,1 +1,182 @@
 //! Elementwise binary ops (MUL, SUB, comparisons, MAXIMUM/MINIMUM, ...).
+//!
+//! Every op here walks its operands with [`broadcast_map`]: NumPy broadcasting over shapes
+//! extended to rank 4, which is what TFLM's `Broadcast*4DSlow` reference loops compute (an
+//! axis of size 1 is read at index 0 for every output index). Each kernel only supplies the
+//! per-element function, so the walking code, and its panic-freedom, exists once.
+
+mod comparisons;
+mod maximum_minimum;
+mod mul;
+mod squared_difference;
+mod sub;
+
+pub use comparisons::*;
+pub use maximum_minimum::*;
+pub use mul::*;
+pub use squared_difference::*;
+pub use sub::*;
+// ADD's int8 kernel predates this family and lives in `ops/add.rs`, next to its int16 and
+// float32 siblings; they are exported with the rest of the family.
+pub use super::add::{add_f32, add_s16};
+
+/// Shapes of a broadcasting binary op, each extended to rank 4 with leading 1s by codegen.
+/// `output` is the NumPy broadcast of the two inputs (codegen checks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BroadcastShapes {
+    pub input1: [usize; 4],
+    pub input2: [usize; 4],
+    pub output: [usize; 4],
+}
+
+/// Element strides of an input broadcast to `out` (0 along broadcast axes).
+#[inline]
+pub(crate) fn broadcast_strides(shape: [usize; 4], out: [usize; 4]) -> [usize; 4] {
+    let mut strides = [0; 4];
+    let mut s = 1;
+    for d in (0..4).rev() {
+        strides[d] = if shape[d] == 1 && out[d] != 1 { 0 } else { s };
+        s *= shape[d];
+    }
+    strides
+}
+
+/// Writes `f(input1[i], input2[j])` to every output element, where `i`, `j` are the input
+/// elements NumPy broadcasting pairs with it. Elements are little-endian byte groups of `A`,
+/// `B` and `O` bytes (1 for int8/bool, 2 for int16, 4 for int32/float32), so one walker
+/// serves every element type. Equal shapes take a flat zip.
+#[inline(always)]
+pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
+    s: &BroadcastShapes,
+    input1: &[u8],
+    input2: &[u8],
+    output: &mut [u8],
+    mut f: impl FnMut([u8; A], [u8; B]) -> [u8; O],
+) {
+    let (x, _) = input1.as_chunks::<A>();
+    let (y, _) = input2.as_chunks::<B>();
+    let (out, _) = output.as_chunks_mut::<O>();
+    if s.input1 == s.input2 {
+        for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
+            *o = f(*a, *b);
+        }
+        return;
+    }
+    let shape = s.output;
+    let sx = broadcast_strides(s.input1, shape);
+    let sy = broadcast_strides(s.input2, shape);
+    let mut outs = out.iter_mut();
+    for i0 in 0..shape[0] {
+        for i1 in 0..shape[1] {
+            for i2 in 0..shape[2] {
+                let bx = i0 * sx[0] + i1 * sx[1] + i2 * sx[2];
+                let by = i0 * sy[0] + i1 * sy[1] + i2 * sy[2];
+                for i3 in 0..shape[3] {
+                    let (Some(o), Some(a), Some(b)) =
+                        (outs.next(), x.get(bx + i3 * sx[3]), y.get(by + i3 * sy[3]))
+                    else {
+                        return;
+                    };
+                    *o = f(*a, *b);
+                }
+            }
+        }
+    }
+}
+
+/// `x · 2^s` wrapping (`x * (1 << s)` in the C++), total for any `s` (0 outside `0..=30`,
+/// which the lowering rules out).
+#[inline(always)]
+pub(crate) fn shl(x: i32, s: i32) -> i32 {
+    match 1i32.checked_shl(s as u32) {
+        Some(f) if (0..31).contains(&s) => x.wrapping_mul(f),
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+pub(crate) fn i8_of(b: [u8; 1]) -> i32 {
+    i32::from(b[0] as i8)
+}
+
+#[inline(always)]
+pub(crate) fn i16_of(b: [u8; 2]) -> i32 {
+    i32::from(i16::from_le_bytes(b))
+}
+
+#[inline(always)]
+pub(crate) fn i32_of(b: [u8; 4]) -> i32 {
+    i32::from_le_bytes(b)
+}
+
+#[inline(always)]
+pub(crate) fn f32_of(b: [u8; 4]) -> f32 {
+    f32::from_le_bytes(b)
+}
+
+/// Clamp of a float result to a fused activation's range, as TFLM's
+/// `ActivationFunctionWithMinMax`: `std::min(std::max(x, lo), hi)`, spelled as the two
+/// comparisons the C++ makes so that a NaN result stays NaN exactly as it does in TFLM.
+#[inline(always)]
+pub(crate) fn clamp_f32(x: f32, lo: f32, hi: f32) -> f32 {
+    let x = if x < lo { lo } else { x };
+    if hi < x {
+        hi
+    } else {
+        x
+    }
+}
+
+/// Fused-activation range of a float32 arithmetic op (TFLM `CalculateActivationRange`:
+/// ±`f32::MAX` for no activation, `[0, +MAX]` for RELU, ...), plus the broadcast shapes.
+#[derive(Clone, Copy, Debug)]
+pub struct ArithF32Params {
+    pub act_min: f32,
+    pub act_max: f32,
+    pub shapes: BroadcastShapes,
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Naive broadcasting reference shared by the kernel tests of this family.
+    extern crate std;
+    use super::BroadcastShapes;
+    use crate::fixed_point::testing::Rng;
+    use std::vec::Vec;
+
+    /// Random broadcast-compatible shapes (a quarter of them equal).
+    pub fn shapes(rng: &mut Rng, case: usize) -> BroadcastShapes {
+        let out: [usize; 4] = core::array::from_fn(|_| rng.usize(1, 5));
+        let (mut a, mut b) = (out, out);
+        if case % 4 != 0 {
+            for d in 0..4 {
+                match rng.usize(0, 3) {
+                    0 => a[d] = 1,
+                    1 => b[d] = 1,
+                    _ => {}
+                }
+            }
+        }
+        BroadcastShapes { input1: a, input2: b, output: out }
+    }
+
+    /// `(i, j)` input element indices for every output element, in output order.
+    pub fn pairs(s: &BroadcastShapes) -> Vec<(usize, usize)> {
+        let idx = |sh: [usize; 4], i: [usize; 4]| -> usize {
+            (0..4).fold(0, |acc, d| acc * sh[d] + if sh[d] == 1 { 0 } else { i[d] })
+        };
+        let o = s.output;
+        let mut v = Vec::new();
+        for i0 in 0..o[0] {
+            for i1 in 0..o[1] {
+                for i2 in 0..o[2] {
+                    for i3 in 0..o[3] {
+                        let i = [i0, i1, i2, i3];
+                        v.push((idx(s.input1, i), idx(s.input2, i)));
+                    }
+                }
+            }
+        }
+        v
+    }
+}

@@ -42,6 +42,14 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "GREATER_EQUAL", dtype: DType::I8, lower: comparison },
     Kernel { op: "GREATER_EQUAL", dtype: DType::I32, lower: comparison },
     Kernel { op: "GREATER_EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "DIV", dtype: DType::I8, lower: div_s8 },
+    Kernel { op: "DIV", dtype: DType::F32, lower: div_f32 },
+    Kernel { op: "PRELU", dtype: DType::I8, lower: prelu },
+    Kernel { op: "PRELU", dtype: DType::F32, lower: prelu },
+    Kernel { op: "LOGICAL_AND", dtype: DType::Bool, lower: logical },
+    Kernel { op: "LOGICAL_OR", dtype: DType::Bool, lower: logical },
+    // Keyed on the condition (the first input); x, y and the output may be int8, int16 or float32.
+    Kernel { op: "SELECT_V2", dtype: DType::Bool, lower: select_v2 },
 ];
 
 /// The two inputs and the output of a binary op, checked: both inputs of the kernel's element
@@ -315,4 +323,91 @@ fn comparison(cx: &Ctx<'_>) -> R<Vec<Step>> {
         }
         other => unsupported(format!("{} on {}", cx.op.name, other.name())),
     }
+}
+
+fn div_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    float_step(cx, "div_f32", "/")
+}
+
+/// DIV int8: TFLM's `CalculateOpDataDiv` (the multiplier `s1 / (s2 · so)` is formed in single
+/// precision, then widened).
+fn div_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    let (s1, z1) = per_tensor(o.a)?;
+    let (s2, z2) = per_tensor(o.b)?;
+    let (so, zo) = per_tensor(o.out)?;
+    let r = quant::quantize_multiplier((s1 / (s2 * so)) as f64);
+    let (act_min, act_max) = quantized_act_range(act, o.out, (so, zo), (-128, 127))?;
+    let (q, shapes) = (one_requant(r), &o.shapes);
+    let (o1, o2) = (-z1, -z2);
+    let params = quote!(::kiln::ops::DivParams {
+        input1_offset: #o1, input2_offset: #o2, output_requant: #q,
+        output_offset: #zo, act_min: #act_min, act_max: #act_max, shapes: #shapes,
+    });
+    let summary = format!("{}, {}", o.describe("/"), act.name());
+    Ok(vec![o.step(cx, "div_s8", "DivParams", params, summary)])
+}
+
+/// PRELU: input 0 is the data, input 1 alpha (usually a constant per channel), broadcast to it.
+fn prelu(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let summary = format!("prelu({:?}, alpha {:?})", o.a.shape, o.b.shape);
+    if o.a.dtype == DType::F32 {
+        return Ok(vec![o.step(cx, "prelu_f32", "BroadcastShapes", o.shapes.clone(), summary)]);
+    }
+    let (si, zi) = per_tensor(o.a)?;
+    let (sa, za) = per_tensor(o.b)?;
+    let (so, zo) = per_tensor(o.out)?;
+    let pos = quant::quantize_multiplier(si as f64 / so as f64);
+    let neg = quant::quantize_multiplier(si as f64 * sa as f64 / so as f64);
+    let (qp, qn, shapes) = (one_requant(pos), one_requant(neg), &o.shapes);
+    let (oi, oa) = (-zi, -za);
+    let params = quote!(::kiln::ops::PreluParams {
+        input_offset: #oi, alpha_offset: #oa, output_offset: #zo,
+        positive_requant: #qp, negative_requant: #qn, shapes: #shapes,
+    });
+    Ok(vec![o.step(cx, "prelu_s8", "PreluParams", params, summary)])
+}
+
+fn logical(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let (func, sign) = if cx.op.name == "LOGICAL_AND" { ("logical_and", "&&") } else { ("logical_or", "||") };
+    let summary = o.describe(sign);
+    Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
+}
+
+/// SELECT_V2: a bool condition and two value tensors, all three broadcast to the output.
+/// Values are copied as stored, as TFLM does.
+fn select_v2(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    if cx.op.inputs.len() != 3 {
+        return invalid(format!("has {} inputs, expected 3 (condition, x, y)", cx.op.inputs.len()));
+    }
+    let (c, x, y, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.output()?);
+    expect_dtype(c, DType::Bool, "condition")?;
+    expect_dtype(y, x.dtype, "input y")?;
+    expect_dtype(out, x.dtype, "output")?;
+    let func = match x.dtype {
+        DType::I8 => "select_s8",
+        DType::I16 => "select_s16",
+        DType::F32 => "select_f32",
+        other => return unsupported(format!("SELECT_V2 on {} values (TFLM has int8, int16, float32)", other.name())),
+    };
+    let shape = broadcast(&c.shape, &x.shape).and_then(|s| broadcast(&s, &y.shape)).ok_or_else(|| {
+        Fail::Invalid(format!("shapes {:?}, {:?} and {:?} do not broadcast", c.shape, x.shape, y.shape))
+    })?;
+    if shape != out.shape {
+        return invalid(format!("output {} has shape {:?}, broadcasting gives {shape:?}", out.label(), out.shape));
+    }
+    let (sc, sx, sy, so) =
+        (usizes(&rank4(&c.shape)?), usizes(&rank4(&x.shape)?), usizes(&rank4(&y.shape)?), usizes(&rank4(&shape)?));
+    let params = quote!(::kiln::ops::SelectParams { condition: #sc, x: #sx, y: #sy, output: #so });
+    let summary = format!("{:?} ? {:?} : {:?}", c.shape, x.shape, y.shape);
+    Ok(vec![cx.step(
+        vec![cx.operand(c), cx.operand(x), cx.operand(y)],
+        out,
+        Call::Params { func, ty: "SelectParams", params },
+        0,
+        summary,
+    )])
 }

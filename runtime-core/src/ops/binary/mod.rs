@@ -6,14 +6,22 @@
 //! per-element function, so the walking code, and its panic-freedom, exists once.
 
 mod comparisons;
+mod div;
+mod logical;
 mod maximum_minimum;
 mod mul;
+mod prelu;
+mod select;
 mod squared_difference;
 mod sub;
 
 pub use comparisons::*;
+pub use div::*;
+pub use logical::*;
 pub use maximum_minimum::*;
 pub use mul::*;
+pub use prelu::*;
+pub use select::*;
 pub use squared_difference::*;
 pub use sub::*;
 // ADD's int8 kernel predates this family and lives in `ops/add.rs`, next to its int16 and

@@ -1,0 +1,229 @@
+"""Zoo models of the elementwise binary family (MUL, SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE,
+comparisons; int16 ADD/SUB/MUL; float32 versions). Imported by make_zoo.py."""
+
+from make_zoo import inp, keras, layers, np, one, ops, model, seed_of, tf
+
+
+def _const(name, shape, lo=-1.0, hi=1.0):
+    return np.random.default_rng(seed_of(name)).uniform(lo, hi, shape).astype(np.float32)
+
+
+class SquaredDifference(layers.Layer):
+    def call(self, a, b):
+        return tf.math.squared_difference(a, b)
+
+
+# --------------------------------------------------------------------------------------
+# int8
+
+
+@model("mul_broadcast", "MUL int8: a [1,4,4,4] x b [1,1,1,4] (broadcast over H, W) with fused RELU, then x a "
+       "constant [1,4,1,1] (broadcast over W and C)",
+       expect=[("MUL", {"fusedActivationFunction": "RELU"}), ("MUL", {"fusedActivationFunction": "NONE"})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    k = _const("mul_broadcast", (1, 4, 1, 1), 0.5, 2.0)
+    return keras.Model([a, b], ops.multiply(ops.relu(ops.multiply(a, b)), k))
+
+
+@model("sub_broadcast", "SUB int8: a [1,4,4,4] - b [1,4,1,4] (broadcast over W) with fused RELU6, and a "
+       "constant [4] - a (the constant first, broadcast over N, H, W)",
+       expect=[("SUB", {"fusedActivationFunction": "RELU6"}), ("SUB", {"fusedActivationFunction": "NONE"})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    k = _const("sub_broadcast", (4,))
+    return keras.Model([a, b], [ops.relu6(ops.subtract(a, b)), ops.subtract(k, a)])
+
+
+@model("maximum_minimum", "MAXIMUM int8 of two inputs [1,4,4,4] and [1,1,4,4] (broadcast over H), MINIMUM of "
+       "that with a constant [1,1,1,4]",
+       expect=[("MAXIMUM", {}), ("MINIMUM", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 4, 4), name="b")
+    k = _const("maximum_minimum", (1, 1, 1, 4), -0.5, 0.5)
+    return keras.Model([a, b], ops.minimum(ops.maximum(a, b), k))
+
+
+@model("squared_difference", "SQUARED_DIFFERENCE int8: (a - b)^2 with a [1,4,4,4], b [1,1,4,1] (broadcast "
+       "over H and C)",
+       expect=[("SQUARED_DIFFERENCE", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 4, 1), name="b")
+    return keras.Model([a, b], SquaredDifference()(a, b))
+
+
+@model("equal_not_equal", "EQUAL int8 -> bool: a == max(a, b) (true where a >= b), a [1,4,4,4], b [1,1,1,4] "
+       "broadcast; max(a, b) != b, which the converter leaves in float32 (DEQUANTIZE, then NOT_EQUAL float32)",
+       expect=[("EQUAL", {}), ("NOT_EQUAL", {}), ("MAXIMUM", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    mx = ops.maximum(a, b)
+    return keras.Model([a, b], [ops.equal(a, mx), ops.not_equal(mx, b)])
+
+
+@model("less_greater", "LESS, LESS_EQUAL, GREATER, GREATER_EQUAL int8 -> bool: two inputs [1,4,4,4] and "
+       "[1,4,1,4] (broadcast over W), and one against a constant [4]",
+       expect=[("LESS", {}), ("LESS_EQUAL", {}), ("GREATER", {}), ("GREATER_EQUAL", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    k = _const("less_greater", (4,), -0.5, 0.5)
+    return keras.Model([a, b], [ops.less(a, b), ops.less_equal(b, a), ops.greater(a, k),
+                                ops.greater_equal(a, b)])
+
+
+# --------------------------------------------------------------------------------------
+# int16 (int16x8 quantization: symmetric int16 activations)
+
+
+@model("add_int16", "ADD int16 (int16x8): a [1,4,4,4] + b [1,1,1,4] broadcast, then + a with fused RELU",
+       expect=[("ADD", {}), ("ADD", {"fusedActivationFunction": "RELU"})], quant="int16x8")
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], ops.relu(ops.add(ops.add(a, b), a)))
+
+
+@model("sub_int16", "SUB int16 (int16x8): a [1,4,4,4] - b [1,4,1,4] broadcast, and a - a constant [4]",
+       expect=[("SUB", {}), ("SUB", {})], quant="int16x8")
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    k = _const("sub_int16", (4,))
+    return keras.Model([a, b], [ops.subtract(a, b), ops.subtract(a, k)])
+
+
+@model("mul_int16", "MUL int16 (int16x8): a [1,4,4,4] x b [1,1,1,4] broadcast with fused RELU, and a x a",
+       expect=[("MUL", {"fusedActivationFunction": "RELU"}), ("MUL", {"fusedActivationFunction": "NONE"})],
+       quant="int16x8")
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], [ops.relu(ops.multiply(a, b)), ops.multiply(a, a)])
+
+
+@model("squared_difference_int16", "SQUARED_DIFFERENCE int16 (int16x8): (a - b)^2, a [1,4,4,4], b [1,1,1,4]",
+       expect=[("SQUARED_DIFFERENCE", {})], quant="int16x8")
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], SquaredDifference()(a, b))
+
+
+# --------------------------------------------------------------------------------------
+# float32
+
+
+class FloatArith(layers.Layer):
+    """relu6(a + b), relu(a - b) * k, max/min, squared difference: plain tf ops, so the converter
+    keeps each as one float32 builtin with its activation fused."""
+
+    def __init__(self, k, **kw):
+        super().__init__(**kw)
+        self.k = k
+
+    def call(self, a, b):
+        s = tf.nn.relu6(a + b)
+        m = tf.nn.relu(a - b) * self.k
+        return [tf.maximum(s, m), tf.minimum(s, a), tf.math.squared_difference(m, b)]
+
+
+@model("add_f32", "float32 ADD (fused RELU6, broadcast [1,2,2,4] + [1,1,1,4]), SUB (fused RELU), MUL "
+       "(broadcast with a constant [1,2,1,1]), MAXIMUM, MINIMUM and SQUARED_DIFFERENCE",
+       expect=[("ADD", {"fusedActivationFunction": "RELU6"}), ("SUB", {"fusedActivationFunction": "RELU"}),
+               ("MUL", {}), ("MAXIMUM", {}), ("MINIMUM", {}), ("SQUARED_DIFFERENCE", {})],
+       quant="float32")
+def _():
+    a = inp((2, 2, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], FloatArith(_const("add_f32", (1, 2, 1, 1), 0.5, 2.0))(a, b))
+
+
+@model("less_f32", "float32 LESS, LESS_EQUAL, GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL -> bool, with "
+       "broadcasting [1,2,4,4] vs [1,1,1,4] (EQUAL against max(a, b), so both outcomes occur)",
+       expect=[("LESS", {}), ("LESS_EQUAL", {}), ("GREATER", {}), ("GREATER_EQUAL", {}), ("EQUAL", {}),
+               ("NOT_EQUAL", {})],
+       quant="float32")
+def _():
+    a = inp((2, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    mx = ops.maximum(a, b)
+    return keras.Model([a, b], [ops.less(a, b), ops.less_equal(b, a), ops.greater(a, b), ops.greater_equal(b, a),
+                                ops.equal(mx, a), ops.not_equal(mx, b)])
+
+
+# --------------------------------------------------------------------------------------
+# DIV, PRELU, SELECT_V2, LOGICAL_AND / LOGICAL_OR
+
+
+@model("div_broadcast", "DIV int8: a [1,4,4,4] / (b * b + 0.5), b [1,1,1,4] broadcast (the divisor stays away "
+       "from its zero point, where TFLM's int8 DIV is undefined)",
+       expect=[("DIV", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], ops.divide(a, ops.add(ops.multiply(b, b), 0.5)))
+
+
+@model("div_f32", "DIV float32: a [1,2,2,4] / b [1,1,1,4] broadcast with fused RELU6, and b / a",
+       expect=[("DIV", {"fusedActivationFunction": "RELU6"}), ("DIV", {})], quant="float32")
+def _():
+    a = inp((2, 2, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], [ops.relu6(ops.divide(a, b)), ops.divide(b, a)])
+
+
+def _prelu(name):
+    return layers.PReLU(alpha_initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=seed_of(name) % 1000),
+                        shared_axes=[1, 2])
+
+
+@model("prelu", "PRELU int8: [1,4,4,8] with a per-channel alpha [1,1,8] (shared over H, W), alphas of both signs",
+       expect=[("PRELU", {})])
+def _():
+    x = inp((4, 4, 8))
+    return one(x, _prelu("prelu")(x))
+
+
+@model("prelu_f32", "PRELU float32: [1,2,2,4] with a per-channel alpha [1,1,4]", expect=[("PRELU", {})],
+       quant="float32")
+def _():
+    x = inp((2, 2, 4))
+    return one(x, _prelu("prelu_f32")(x))
+
+
+class Where(layers.Layer):
+    def call(self, c, x, y):
+        return tf.where(c, x, y)
+
+
+@model("select_v2", "SELECT_V2 int8: where(a > b, a, b) with a [1,4,4,4], b [1,4,1,4] broadcast (condition "
+       "from GREATER int8)",
+       expect=[("SELECT_V2", {}), ("GREATER", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    return keras.Model([a, b], Where()(ops.greater(a, b), a, b))
+
+
+@model("select_v2_f32", "SELECT_V2 float32 with LOGICAL_AND / LOGICAL_OR conditions: where(a > 0 and b < 0.3, a, b), "
+       "where(a > 0 or b < 0.3, b, a), a [1,2,2,4], b [1,1,1,4]",
+       expect=[("SELECT_V2", {}), ("SELECT_V2", {}), ("LOGICAL_AND", {}), ("LOGICAL_OR", {})], quant="float32")
+def _():
+    a = inp((2, 2, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    ca, cb = ops.greater(a, 0.0), ops.less(b, 0.3)
+    return keras.Model([a, b], [Where()(ops.logical_and(ca, cb), a, b), Where()(ops.logical_or(ca, cb), b, a)])
+
+
+@model("logical_and_or", "LOGICAL_AND and LOGICAL_OR of bool model inputs [1,4,4,4] and [1,1,1,4] (broadcast)",
+       expect=[("LOGICAL_AND", {}), ("LOGICAL_OR", {})], quant="float32")
+def _():
+    a = keras.Input((4, 4, 4), batch_size=1, name="a", dtype="bool")
+    b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="bool")
+    return keras.Model([a, b], [ops.logical_and(a, b), ops.logical_or(a, b)])

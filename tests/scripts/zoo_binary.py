@@ -227,3 +227,12 @@ def _():
     a = keras.Input((4, 4, 4), batch_size=1, name="a", dtype="bool")
     b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="bool")
     return keras.Model([a, b], [ops.logical_and(a, b), ops.logical_or(a, b)])
+
+
+@model("floor_div_mod_f32", "FLOOR_DIV and FLOOR_MOD float32: a [1,2,2,4] // b and a mod b, b [1,1,1,4] "
+       "broadcast (negative and positive operands, so the sign fix-ups are exercised)",
+       expect=[("FLOOR_DIV", {}), ("FLOOR_MOD", {})], quant="float32")
+def _():
+    a = inp((2, 2, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], [ops.floor_divide(ops.multiply(a, 10.0), b), ops.mod(ops.multiply(a, 10.0), b)])

@@ -44,6 +44,8 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "GREATER_EQUAL", dtype: DType::F32, lower: comparison },
     Kernel { op: "DIV", dtype: DType::I8, lower: div_s8 },
     Kernel { op: "DIV", dtype: DType::F32, lower: div_f32 },
+    Kernel { op: "FLOOR_DIV", dtype: DType::F32, lower: floor_div_mod },
+    Kernel { op: "FLOOR_MOD", dtype: DType::F32, lower: floor_div_mod },
     Kernel { op: "PRELU", dtype: DType::I8, lower: prelu },
     Kernel { op: "PRELU", dtype: DType::F32, lower: prelu },
     Kernel { op: "LOGICAL_AND", dtype: DType::Bool, lower: logical },
@@ -410,4 +412,12 @@ fn select_v2(cx: &Ctx<'_>) -> R<Vec<Step>> {
         0,
         summary,
     )])
+}
+
+/// FLOOR_DIV / FLOOR_MOD float32 (TFLM registers no other type): no options, shapes only.
+fn floor_div_mod(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let o = operands(cx, None)?;
+    let (func, sign) = if cx.op.name == "FLOOR_DIV" { ("floor_div_f32", "//") } else { ("floor_mod_f32", "mod") };
+    let summary = o.describe(sign);
+    Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
 }

@@ -7,6 +7,7 @@
 
 mod comparisons;
 mod div;
+mod floor_div_mod;
 mod logical;
 mod maximum_minimum;
 mod mul;
@@ -17,6 +18,7 @@ mod sub;
 
 pub use comparisons::*;
 pub use div::*;
+pub use floor_div_mod::*;
 pub use logical::*;
 pub use maximum_minimum::*;
 pub use mul::*;

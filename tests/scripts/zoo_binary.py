@@ -236,3 +236,20 @@ def _():
     a = inp((2, 2, 4), name="a")
     b = inp((1, 1, 4), name="b")
     return keras.Model([a, b], [ops.floor_divide(ops.multiply(a, 10.0), b), ops.mod(ops.multiply(a, 10.0), b)])
+
+
+# --------------------------------------------------------------------------------------
+# int32 (no quantization)
+
+
+@model("add_int32", "int32 MUL, SUB, MAXIMUM, MINIMUM and LESS of int32 model inputs a [1,1,2,4] and "
+       "b [1,1,1,4] (broadcast), values in [-1000, 1000]; ADD a * b + a (same shapes: a broadcast int32 add "
+       "becomes a TF BiasAdd the converter cannot lower)",
+       expect=[("ADD", {}), ("SUB", {}), ("MUL", {}), ("MAXIMUM", {}), ("MINIMUM", {}), ("LESS", {})],
+       quant="float32")
+def _():
+    a = keras.Input((1, 2, 4), batch_size=1, name="a", dtype="int32")
+    b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="int32")
+    m = ops.multiply(a, b)
+    return keras.Model([a, b], [ops.add(m, a), ops.subtract(b, a), m, ops.maximum(a, b), ops.minimum(a, b),
+                                ops.less(a, b)])

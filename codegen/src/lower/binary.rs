@@ -9,6 +9,11 @@ use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ADD", dtype: DType::F32, lower: add_f32 },
+    Kernel { op: "ADD", dtype: DType::I32, lower: add_s32 },
+    Kernel { op: "SUB", dtype: DType::I32, lower: int32_step },
+    Kernel { op: "MUL", dtype: DType::I32, lower: int32_step },
+    Kernel { op: "MAXIMUM", dtype: DType::I32, lower: max_min },
+    Kernel { op: "MINIMUM", dtype: DType::I32, lower: max_min },
     Kernel { op: "SUB", dtype: DType::I8, lower: sub_q },
     Kernel { op: "SUB", dtype: DType::I16, lower: sub_q },
     Kernel { op: "SUB", dtype: DType::F32, lower: sub_f32 },
@@ -230,19 +235,13 @@ fn mul_q(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// MAXIMUM/MINIMUM: TFLM compares stored values (no rescaling), so the params are the shapes.
 fn max_min(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let o = operands(cx, None)?;
-    let suffix = match o.a.dtype {
-        DType::I8 => "s8",
-        DType::I16 => "s16",
-        DType::F32 => "f32",
+    let max = cx.op.name == "MAXIMUM";
+    let func = match o.a.dtype {
+        DType::I8 => if max { "maximum_s8" } else { "minimum_s8" },
+        DType::I16 => if max { "maximum_s16" } else { "minimum_s16" },
+        DType::I32 => if max { "maximum_s32" } else { "minimum_s32" },
+        DType::F32 => if max { "maximum_f32" } else { "minimum_f32" },
         other => return unsupported(format!("{} on {}", cx.op.name, other.name())),
-    };
-    let func = match (cx.op.name.as_str(), suffix) {
-        ("MAXIMUM", "s8") => "maximum_s8",
-        ("MAXIMUM", "s16") => "maximum_s16",
-        ("MAXIMUM", _) => "maximum_f32",
-        (_, "s8") => "minimum_s8",
-        (_, "s16") => "minimum_s16",
-        _ => "minimum_f32",
     };
     let summary = format!("{}({:?}, {:?})", cx.op.name.to_lowercase(), o.a.shape, o.b.shape);
     Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
@@ -420,4 +419,33 @@ fn floor_div_mod(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (func, sign) = if cx.op.name == "FLOOR_DIV" { ("floor_div_f32", "//") } else { ("floor_mod_f32", "mod") };
     let summary = o.describe(sign);
     Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
+}
+
+/// ADD int32: TFLM clamps int32 ADD to the whole int32 range whatever the fused activation says,
+/// so the params are the shapes only.
+fn add_s32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    let summary = format!("{}, {} (not applied on int32, as in TFLM)", o.describe("+"), act.name());
+    Ok(vec![o.step(cx, "add_s32", "BroadcastShapes", o.shapes.clone(), summary)])
+}
+
+/// SUB/MUL int32 with TFLM's `CalculateActivationRange` on int32.
+fn int32_step(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let act = fused_activation(cx)?;
+    let o = operands(cx, None)?;
+    let (lo, hi) = match act {
+        Activation::None => (i32::MIN, i32::MAX),
+        Activation::Relu => (0, i32::MAX),
+        Activation::Relu6 => (0, 6),
+        Activation::ReluN1To1 => (-1, 1),
+        Activation::Tanh | Activation::SignBit => {
+            return unsupported(format!("fused activation {} is not supported by TFLM on int32", act.name()))
+        }
+    };
+    let (func, sign) = if cx.op.name == "SUB" { ("sub_s32", "−") } else { ("mul_s32", "×") };
+    let shapes = &o.shapes;
+    let params = quote!(::kiln::ops::ArithS32Params { act_min: #lo, act_max: #hi, shapes: #shapes });
+    let summary = format!("{}, {}", o.describe(sign), act.name());
+    Ok(vec![o.step(cx, func, "ArithS32Params", params, summary)])
 }

@@ -140,6 +140,14 @@ pub fn add_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u
     });
 }
 
+/// ADD int32: `x + y`, wrapping on overflow. TFLM applies no fused activation to int32 ADD
+/// (its clamp is the whole int32 range), so neither does kiln.
+pub fn add_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(p, input1, input2, output, |a: [u8; 4], b: [u8; 4]| {
+        i32::from_le_bytes(a).wrapping_add(i32::from_le_bytes(b)).to_le_bytes()
+    });
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

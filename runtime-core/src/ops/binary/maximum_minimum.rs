@@ -4,7 +4,7 @@
 //! only meaningful when both inputs and the output share one scale and zero point (which the
 //! converter produces), and kiln computes exactly what TFLM computes either way.
 
-use super::{broadcast_map, f32_of, i16_of, i8_of, BroadcastShapes};
+use super::{broadcast_map, f32_of, i16_of, i32_of, i8_of, BroadcastShapes};
 
 /// TFLM's `MaximumOp`: `a > b ? a : b` (for floats, a NaN in `b` wins, one in `a` loses).
 #[inline(always)]
@@ -44,6 +44,16 @@ pub fn maximum_s16(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &m
 /// MINIMUM int16.
 pub fn minimum_s16(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(p, input1, input2, output, |a, b| (min(i16_of(a), i16_of(b)) as i16).to_le_bytes());
+}
+
+/// MAXIMUM int32.
+pub fn maximum_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(p, input1, input2, output, |a, b| max(i32_of(a), i32_of(b)).to_le_bytes());
+}
+
+/// MINIMUM int32.
+pub fn minimum_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(p, input1, input2, output, |a, b| min(i32_of(a), i32_of(b)).to_le_bytes());
 }
 
 /// MAXIMUM float32.

@@ -28,7 +28,7 @@ pub use squared_difference::*;
 pub use sub::*;
 // ADD's int8 kernel predates this family and lives in `ops/add.rs`, next to its int16 and
 // float32 siblings; they are exported with the rest of the family.
-pub use super::add::{add_f32, add_s16};
+pub use super::add::{add_f32, add_s16, add_s32};
 
 /// Shapes of a broadcasting binary op, each extended to rank 4 with leading 1s by codegen.
 /// `output` is the NumPy broadcast of the two inputs (codegen checks it).
@@ -146,6 +146,15 @@ pub struct ArithF32Params {
     pub shapes: BroadcastShapes,
 }
 
+/// Fused-activation range of an int32 arithmetic op (TFLM `CalculateActivationRange` on
+/// int32: `i32::MIN..=i32::MAX` for none, `[0, MAX]` for RELU, ...), plus the broadcast shapes.
+#[derive(Clone, Copy, Debug)]
+pub struct ArithS32Params {
+    pub act_min: i32,
+    pub act_max: i32,
+    pub shapes: BroadcastShapes,
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Naive broadcasting reference shared by the kernel tests of this family.
@@ -188,5 +197,58 @@ pub(crate) mod testing {
             }
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod int32_tests {
+    extern crate std;
+    use super::testing::{pairs, shapes};
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::{vec, vec::Vec};
+
+    fn words(v: &[i32]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    fn ints(b: &[u8]) -> Vec<i32> {
+        b.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    }
+
+    /// ADD/SUB/MUL/MAXIMUM/MINIMUM on int32 against i64 arithmetic wrapped to 32 bits, with
+    /// broadcasting, random clamps and values near the overflow edges.
+    #[test]
+    fn int32_arithmetic_matches_wrapped_i64() {
+        let mut rng = Rng::new(85);
+        for case in 0..800 {
+            let s = shapes(&mut rng, case);
+            let a: Vec<i32> = (0..s.input1.iter().product()).map(|_| rng.edgy_i32()).collect();
+            let b: Vec<i32> = (0..s.input2.iter().product()).map(|_| rng.edgy_i32()).collect();
+            let (lo, hi) = if case % 2 == 0 { (i32::MIN, i32::MAX) } else { (0, rng.range(0, 1 << 20) as i32) };
+            let p = ArithS32Params { act_min: lo, act_max: hi, shapes: s };
+            let pr = pairs(&s);
+            let mut out = vec![0u8; 4 * pr.len()];
+            let check = |name: &str, out: &[u8], f: &dyn Fn(i64, i64) -> i64, clamp: bool| {
+                let want: Vec<i32> = pr
+                    .iter()
+                    .map(|&(i, j)| {
+                        let v = f(a[i] as i64, b[j] as i64) as i32;
+                        if clamp { v.clamp(lo, hi) } else { v }
+                    })
+                    .collect();
+                assert_eq!(ints(out), want, "{name} case {case}");
+            };
+            add_s32(&s, &words(&a), &words(&b), &mut out);
+            check("add", &out, &|x, y| x + y, false);
+            sub_s32(&p, &words(&a), &words(&b), &mut out);
+            check("sub", &out, &|x, y| x - y, true);
+            mul_s32(&p, &words(&a), &words(&b), &mut out);
+            check("mul", &out, &|x, y| x.wrapping_mul(y), true);
+            maximum_s32(&s, &words(&a), &words(&b), &mut out);
+            check("max", &out, &|x, y| x.max(y), false);
+            minimum_s32(&s, &words(&a), &words(&b), &mut out);
+            check("min", &out, &|x, y| x.min(y), false);
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! MUL: int8 and int16 (TFLM `reference_integer_ops::Mul` / `BroadcastMul4DSlow`) and float32
 //! (`reference_ops::Mul`).
 
-use super::{broadcast_map, clamp_f32, f32_of, i16_of, i8_of, ArithF32Params, BroadcastShapes};
+use super::{
+    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, ArithF32Params, ArithS32Params, BroadcastShapes,
+};
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Static parameters of one quantized MUL (TFLM `OpDataMul`).
@@ -48,6 +50,13 @@ pub fn mul_s16(p: &MulParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
 pub fn mul_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(&p.shapes, input1, input2, output, |a, b| {
         clamp_f32(f32_of(a) * f32_of(b), p.act_min, p.act_max).to_le_bytes()
+    });
+}
+
+/// MUL int32: `clamp(x · y)`, wrapping on overflow.
+pub fn mul_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(&p.shapes, input1, input2, output, |a, b| {
+        i32_of(a).wrapping_mul(i32_of(b)).max(p.act_min).min(p.act_max).to_le_bytes()
     });
 }
 

@@ -1,7 +1,9 @@
 //! SUB: int8 and int16 (TFLM `reference_ops::Sub` / `BroadcastQuantSubSlow`, ADD's general
 //! rescaling path with a difference in the middle) and float32.
 
-use super::{broadcast_map, clamp_f32, f32_of, i16_of, i8_of, shl, ArithF32Params, BroadcastShapes};
+use super::{
+    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, shl, ArithF32Params, ArithS32Params, BroadcastShapes,
+};
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant};
 
 /// Static parameters of one quantized SUB (TFLM `OpDataSub`).
@@ -53,6 +55,14 @@ pub fn sub_s16(p: &SubParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
 pub fn sub_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(&p.shapes, input1, input2, output, |a, b| {
         clamp_f32(f32_of(a) - f32_of(b), p.act_min, p.act_max).to_le_bytes()
+    });
+}
+
+/// SUB int32: `clamp(x − y)`, wrapping on overflow (undefined in the C++; two's complement
+/// hardware wraps).
+pub fn sub_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(&p.shapes, input1, input2, output, |a, b| {
+        i32_of(a).wrapping_sub(i32_of(b)).max(p.act_min).min(p.act_max).to_le_bytes()
     });
 }
 

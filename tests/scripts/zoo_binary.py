@@ -253,3 +253,17 @@ def _():
     m = ops.multiply(a, b)
     return keras.Model([a, b], [ops.add(m, a), ops.subtract(b, a), m, ops.maximum(a, b), ops.minimum(a, b),
                                 ops.less(a, b)])
+
+
+class HalfWhereNegative(layers.Layer):
+    def call(self, a, b):
+        return tf.where(b > 0.0, a, a * 0.5)
+
+
+@model("select_v2_broadcast", "SELECT_V2 int8 with a broadcast condition: where(b > 0 [1,4,1,4], a [1,4,4,4], "
+       "a * 0.5) (condition from GREATER against a scalar constant)",
+       expect=[("SELECT_V2", {}), ("GREATER", {})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    return keras.Model([a, b], HalfWhereNegative()(a, b))

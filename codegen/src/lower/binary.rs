@@ -449,3 +449,133 @@ fn int32_step(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let summary = format!("{}, {}", o.describe(sign), act.name());
     Ok(vec![o.step(cx, func, "ArithS32Params", params, summary)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::lower;
+    use crate::ir::{Activation, DType, Graph, Op, Options, Quant, Tensor};
+
+    fn tensor(index: usize, shape: &[usize], dtype: DType, quant: Option<(f32, i64)>) -> Tensor {
+        Tensor {
+            index,
+            name: format!("t{index}"),
+            shape: shape.to_vec(),
+            dtype,
+            quant: quant.map(|(s, z)| Quant { scales: vec![s], zero_points: vec![z], axis: 0 }),
+            data: None,
+            is_variable: false,
+        }
+    }
+
+    /// One op over graph inputs `0..n-1` writing tensor `n` (the last of `tensors`).
+    fn error_of(name: &str, options: Options, tensors: Vec<Tensor>) -> String {
+        let n = tensors.len() - 1;
+        let mut g = Graph {
+            tensors,
+            ops: vec![Op {
+                index: 0,
+                code: 0,
+                name: name.into(),
+                inputs: (0..n).map(Some).collect(),
+                outputs: vec![n],
+                options,
+            }],
+            inputs: (0..n).collect(),
+            outputs: vec![n],
+        };
+        match lower("m.tflite", &mut g) {
+            Ok(_) => panic!("{name} compiled"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const Q: Option<(f32, i64)> = Some((0.05, 3));
+    fn act() -> Options {
+        Options::Add { activation: Activation::None }
+    }
+
+    #[test]
+    fn mismatched_operand_types_name_the_operand() {
+        let e = error_of(
+            "MUL",
+            act(),
+            vec![tensor(0, &[1, 4], DType::I8, Q), tensor(1, &[1, 4], DType::I16, Q), tensor(2, &[1, 4], DType::I8, Q)],
+        );
+        assert!(e.contains("op #0 MUL: input 2 tensor #1 `t1` is int16"), "{e}");
+        assert!(e.contains("int16"), "{e}");
+    }
+
+    #[test]
+    fn an_output_shape_that_is_not_the_broadcast_is_invalid() {
+        let e = error_of(
+            "SUB",
+            act(),
+            vec![tensor(0, &[2, 4], DType::I8, Q), tensor(1, &[1, 4], DType::I8, Q), tensor(2, &[4, 4], DType::I8, Q)],
+        );
+        assert!(e.contains("broadcasting gives [2, 4]"), "{e}");
+        let e = error_of(
+            "MAXIMUM",
+            Options::None,
+            vec![tensor(0, &[2, 4], DType::F32, None), tensor(1, &[3, 4], DType::F32, None), tensor(2, &[3, 4], DType::F32, None)],
+        );
+        assert!(e.contains("do not broadcast"), "{e}");
+    }
+
+    #[test]
+    fn rank_above_four_is_unsupported_not_a_panic() {
+        let s = [1, 2, 1, 2, 2];
+        let e = error_of(
+            "MUL",
+            act(),
+            vec![tensor(0, &s, DType::F32, None), tensor(1, &s, DType::F32, None), tensor(2, &s, DType::F32, None)],
+        );
+        assert!(e.contains("rank 5"), "{e}");
+    }
+
+    #[test]
+    fn int8_comparison_needs_scales_below_one() {
+        let e = error_of(
+            "LESS",
+            Options::None,
+            vec![
+                tensor(0, &[4], DType::I8, Some((1.5, 0))),
+                tensor(1, &[4], DType::I8, Q),
+                tensor(2, &[4], DType::Bool, None),
+            ],
+        );
+        assert!(e.contains("input 1's scale") && e.contains("(0, 1)"), "{e}");
+    }
+
+    #[test]
+    fn symmetric_int16_is_enforced_where_tflm_checks_it() {
+        let e = error_of(
+            "MUL",
+            act(),
+            vec![
+                tensor(0, &[4], DType::I16, Some((0.001, 5))),
+                tensor(1, &[4], DType::I16, Some((0.001, 0))),
+                tensor(2, &[4], DType::I16, Some((0.001, 0))),
+            ],
+        );
+        assert!(e.contains("zero point 5; TFLM requires 0"), "{e}");
+    }
+
+    #[test]
+    fn select_needs_a_bool_condition_and_matching_values() {
+        let f = |i| tensor(i, &[4], DType::F32, None);
+        let e = error_of("SELECT_V2", Options::None, vec![tensor(0, &[4], DType::Bool, None), f(1), tensor(2, &[4], DType::I8, Q), f(3)]);
+        assert!(e.contains("input y"), "{e}");
+        let e = error_of("SELECT_V2", Options::None, vec![tensor(0, &[4], DType::I8, Q), f(1), f(2), f(3)]);
+        assert!(e.contains("SELECT_V2 on int8 is not supported"), "{e}");
+    }
+
+    #[test]
+    fn unsupported_fused_activations_are_reported() {
+        let e = error_of(
+            "ADD",
+            Options::Add { activation: Activation::Tanh },
+            vec![tensor(0, &[4], DType::F32, None), tensor(1, &[4], DType::F32, None), tensor(2, &[4], DType::F32, None)],
+        );
+        assert!(e.contains("fused activation TANH"), "{e}");
+    }
+}

@@ -267,3 +267,11 @@ def _():
     a = inp((4, 4, 4), name="a")
     b = inp((4, 1, 4), name="b")
     return keras.Model([a, b], HalfWhereNegative()(a, b))
+
+
+@model("equal_bool", "EQUAL and NOT_EQUAL on bool model inputs [1,4,4,4] and [1,4,1,4] (broadcast)",
+       expect=[("EQUAL", {}), ("NOT_EQUAL", {})], quant="float32")
+def _():
+    a = keras.Input((4, 4, 4), batch_size=1, name="a", dtype="bool")
+    b = keras.Input((4, 1, 4), batch_size=1, name="b", dtype="bool")
+    return keras.Model([a, b], [ops.equal(a, b), ops.not_equal(a, b)])

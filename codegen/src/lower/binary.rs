@@ -32,9 +32,11 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "EQUAL", dtype: DType::I8, lower: comparison },
     Kernel { op: "EQUAL", dtype: DType::I32, lower: comparison },
     Kernel { op: "EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "EQUAL", dtype: DType::Bool, lower: comparison },
     Kernel { op: "NOT_EQUAL", dtype: DType::I8, lower: comparison },
     Kernel { op: "NOT_EQUAL", dtype: DType::I32, lower: comparison },
     Kernel { op: "NOT_EQUAL", dtype: DType::F32, lower: comparison },
+    Kernel { op: "NOT_EQUAL", dtype: DType::Bool, lower: comparison },
     Kernel { op: "LESS", dtype: DType::I8, lower: comparison },
     Kernel { op: "LESS", dtype: DType::I32, lower: comparison },
     Kernel { op: "LESS", dtype: DType::F32, lower: comparison },
@@ -317,8 +319,15 @@ fn comparison(cx: &Ctx<'_>) -> R<Vec<Step>> {
             });
             Ok(vec![o.step(cx, "compare_s8", "QuantizedComparisonParams", params, summary)])
         }
-        d @ (DType::I32 | DType::F32) => {
-            let func = if d == DType::I32 { "compare_s32" } else { "compare_f32" };
+        DType::Bool if !matches!(cx.op.name.as_str(), "EQUAL" | "NOT_EQUAL") => {
+            unsupported(format!("{} on bool (TFLM has EQUAL and NOT_EQUAL only)", cx.op.name))
+        }
+        d @ (DType::I32 | DType::F32 | DType::Bool) => {
+            let func = match d {
+                DType::I32 => "compare_s32",
+                DType::F32 => "compare_f32",
+                _ => "compare_bool",
+            };
             let params = quote!(::kiln::ops::ComparisonParams { op: #op, shapes: #shapes });
             Ok(vec![o.step(cx, func, "ComparisonParams", params, summary)])
         }

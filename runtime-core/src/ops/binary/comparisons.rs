@@ -86,6 +86,11 @@ pub fn compare_s8(p: &QuantizedComparisonParams, input1: &[u8], input2: &[u8], o
     }
 }
 
+/// bool comparison (TFLM has EQUAL and NOT_EQUAL on bool; any non-zero byte is true).
+pub fn compare_bool(p: &ComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    compare(p.op, &p.shapes, input1, input2, output, |[b]: [u8; 1]| b != 0);
+}
+
 /// int32 comparison.
 pub fn compare_s32(p: &ComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     compare(p.op, &p.shapes, input1, input2, output, i32_of);
@@ -186,6 +191,14 @@ mod tests {
             let f = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|&x| (x as f32 * 0.25).to_le_bytes()).collect() };
             compare_f32(&p, &f(&a), &f(&b), &mut got);
             assert_eq!(got, want, "float32 case {case}");
+            if matches!(op, Comparison::Equal | Comparison::NotEqual) {
+                // As bools: non-negative is true (and 2 is as true as 1).
+                let t = |v: &[i32]| -> Vec<u8> { v.iter().map(|&x| if x >= 0 { (x % 2 + 1) as u8 } else { 0 }).collect() };
+                let want: Vec<u8> =
+                    pairs(&s).into_iter().map(|(i, j)| holds(op, (a[i] >= 0) as i64, (b[j] >= 0) as i64) as u8).collect();
+                compare_bool(&p, &t(&a), &t(&b), &mut got);
+                assert_eq!(got, want, "bool case {case}");
+            }
         }
     }
 }

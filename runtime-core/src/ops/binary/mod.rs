@@ -26,6 +26,8 @@ pub use prelu::*;
 pub use select::*;
 pub use squared_difference::*;
 pub use sub::*;
+
+use super::window;
 // ADD's int8 kernel predates this family and lives in `ops/add.rs`, next to its int16 and
 // float32 siblings; they are exported with the rest of the family.
 pub use super::add::{add_f32, add_s16, add_s32};
@@ -51,6 +53,21 @@ pub(crate) fn broadcast_strides(shape: [usize; 4], out: [usize; 4]) -> [usize; 4
     strides
 }
 
+/// Element `i` of a buffer of `N`-byte elements, or `None` past the end (which the kernel
+/// contract rules out; it keeps the walkers free of panic paths).
+#[inline(always)]
+pub(crate) fn element<const N: usize>(buf: &[u8], i: usize) -> Option<[u8; N]> {
+    <[u8; N]>::try_from(window(buf, i * N, N)).ok()
+}
+
+/// Stores an `N`-byte element into an output chunk (both `N` long under the contract).
+#[inline(always)]
+pub(crate) fn put<const N: usize>(dst: &mut [u8], v: [u8; N]) {
+    for (d, s) in dst.iter_mut().zip(v) {
+        *d = s;
+    }
+}
+
 /// Writes `f(input1[i], input2[j])` to every output element, where `i`, `j` are the input
 /// elements NumPy broadcasting pairs with it. Elements are little-endian byte groups of `A`,
 /// `B` and `O` bytes (1 for int8/bool, 2 for int16, 4 for int32/float32), so one walker
@@ -63,19 +80,18 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
     output: &mut [u8],
     mut f: impl FnMut([u8; A], [u8; B]) -> [u8; O],
 ) {
-    let (x, _) = input1.as_chunks::<A>();
-    let (y, _) = input2.as_chunks::<B>();
-    let (out, _) = output.as_chunks_mut::<O>();
+    let mut outs = output.chunks_exact_mut(O);
     if s.input1 == s.input2 {
-        for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
-            *o = f(*a, *b);
+        for ((o, a), b) in outs.by_ref().zip(input1.chunks_exact(A)).zip(input2.chunks_exact(B)) {
+            if let (Ok(a), Ok(b)) = (<[u8; A]>::try_from(a), <[u8; B]>::try_from(b)) {
+                put(o, f(a, b));
+            }
         }
         return;
     }
     let shape = s.output;
     let sx = broadcast_strides(s.input1, shape);
     let sy = broadcast_strides(s.input2, shape);
-    let mut outs = out.iter_mut();
     for i0 in 0..shape[0] {
         for i1 in 0..shape[1] {
             for i2 in 0..shape[2] {
@@ -83,11 +99,11 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
                 let by = i0 * sy[0] + i1 * sy[1] + i2 * sy[2];
                 for i3 in 0..shape[3] {
                     let (Some(o), Some(a), Some(b)) =
-                        (outs.next(), x.get(bx + i3 * sx[3]), y.get(by + i3 * sy[3]))
+                        (outs.next(), element::<A>(input1, bx + i3 * sx[3]), element::<B>(input2, by + i3 * sy[3]))
                     else {
                         return;
                     };
-                    *o = f(*a, *b);
+                    put(o, f(a, b));
                 }
             }
         }

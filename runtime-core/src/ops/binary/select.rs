@@ -4,6 +4,7 @@
 //! quantization (the converter makes them so).
 
 use super::broadcast_strides;
+use crate::ops::{copy_prefix, window};
 
 /// Shapes of condition, x, y and the output, each extended to rank 4 with leading 1s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,19 +18,16 @@ pub struct SelectParams {
 /// Copies the chosen `N`-byte element for every output element.
 #[inline(always)]
 fn select<const N: usize>(p: &SelectParams, condition: &[u8], x: &[u8], y: &[u8], output: &mut [u8]) {
-    let (xs, _) = x.as_chunks::<N>();
-    let (ys, _) = y.as_chunks::<N>();
-    let (out, _) = output.as_chunks_mut::<N>();
+    let mut outs = output.chunks_exact_mut(N);
     if p.condition == p.x && p.x == p.y {
-        for (((o, &c), a), b) in out.iter_mut().zip(condition).zip(xs).zip(ys) {
-            *o = if c != 0 { *a } else { *b };
+        for (((o, &c), a), b) in outs.by_ref().zip(condition).zip(x.chunks_exact(N)).zip(y.chunks_exact(N)) {
+            copy_prefix(o, if c != 0 { a } else { b });
         }
         return;
     }
     let shape = p.output;
     let (sc, sx, sy) =
         (broadcast_strides(p.condition, shape), broadcast_strides(p.x, shape), broadcast_strides(p.y, shape));
-    let mut outs = out.iter_mut();
     for i0 in 0..shape[0] {
         for i1 in 0..shape[1] {
             for i2 in 0..shape[2] {
@@ -38,10 +36,8 @@ fn select<const N: usize>(p: &SelectParams, condition: &[u8], x: &[u8], y: &[u8]
                 let by = i0 * sy[0] + i1 * sy[1] + i2 * sy[2];
                 for i3 in 0..shape[3] {
                     let (Some(o), Some(&c)) = (outs.next(), condition.get(bc + i3 * sc[3])) else { return };
-                    let chosen = if c != 0 { xs.get(bx + i3 * sx[3]) } else { ys.get(by + i3 * sy[3]) };
-                    if let Some(v) = chosen {
-                        *o = *v;
-                    }
+                    let chosen = if c != 0 { window(x, (bx + i3 * sx[3]) * N, N) } else { window(y, (by + i3 * sy[3]) * N, N) };
+                    copy_prefix(o, chosen);
                 }
             }
         }

@@ -75,7 +75,9 @@ pub(crate) fn fmod_f32(x: f32, y: f32) -> f32 {
     let bits = if ex > 0 {
         (mx & 0x007f_ffff) | ((ex as u32) << 23)
     } else {
-        mx >> (1 - ex) // subnormal result; the shifted-out bits are zero (exact)
+        // Subnormal result; the shifted-out bits are zero (exact). The shift is at most 23
+        // (a non-zero remainder is a multiple of 2^-149); `checked_shr` keeps it panic-free.
+        mx.checked_shr((1 - ex) as u32).unwrap_or(0)
     };
     f32::from_bits(bits | sign)
 }

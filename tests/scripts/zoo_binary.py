@@ -275,3 +275,28 @@ def _():
     a = keras.Input((4, 4, 4), batch_size=1, name="a", dtype="bool")
     b = keras.Input((4, 1, 4), batch_size=1, name="b", dtype="bool")
     return keras.Model([a, b], [ops.equal(a, b), ops.not_equal(a, b)])
+
+
+class ScaledClip(layers.Layer):
+    """clip(a * b * 4, -1, 1) and clip(a - b, -1, 1) with plain tf ops (fused as RELU_N1_TO_1)."""
+
+    def call(self, a, b):
+        return [tf.clip_by_value(a * b * 4.0, -1.0, 1.0), tf.clip_by_value(a - b, -1.0, 1.0)]
+
+
+@model("mul_relu_n1_to_1", "MUL and SUB int8 with fused RELU_N1_TO_1 (clip to [-1, 1]); a [1,4,4,4], b [1,1,1,4]",
+       expect=[("MUL", {"fusedActivationFunction": "RELU_N1_TO_1"}),
+               ("SUB", {"fusedActivationFunction": "RELU_N1_TO_1"})])
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], ScaledClip()(a, b))
+
+
+@model("mul_relu_n1_to_1_f32", "float32 MUL and SUB with fused RELU_N1_TO_1; a [1,2,2,4], b [1,1,1,4]",
+       expect=[("MUL", {"fusedActivationFunction": "RELU_N1_TO_1"}),
+               ("SUB", {"fusedActivationFunction": "RELU_N1_TO_1"})], quant="float32")
+def _():
+    a = inp((2, 2, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], ScaledClip()(a, b))

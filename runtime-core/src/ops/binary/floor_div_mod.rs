@@ -83,6 +83,10 @@ pub(crate) fn fmod_f32(x: f32, y: f32) -> f32 {
 }
 
 /// FLOOR_DIV float32: `floor(x / y)` (TFLite `FloorDiv`: one IEEE division, then floor).
+///
+/// TFLM refuses the whole inference (an error status, no outputs) when any divisor element is
+/// exactly 0. Generated code has no error path, so kiln computes the IEEE result there
+/// (`floor(±inf) = ±inf`, `floor(NaN) = NaN` for 0/0); every other element is TFLM's.
 pub fn floor_div_f32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(p, input1, input2, output, |a, b| floor_f32(f32_of(a) / f32_of(b)).to_le_bytes());
 }

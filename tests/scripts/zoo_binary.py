@@ -300,3 +300,14 @@ def _():
     a = inp((2, 2, 4), name="a")
     b = inp((1, 1, 4), name="b")
     return keras.Model([a, b], ScaledClip()(a, b))
+
+
+@model("maximum_minimum_int16", "MAXIMUM and MINIMUM int16 (int16x8): max(a, b) and min(a, k), a [1,4,4,4], "
+       "b [1,4,1,4] broadcast over W, k a constant [1,1,1,4] (the converter requantizes operands to a common "
+       "scale with int16 QUANTIZE ops)",
+       expect=[("MAXIMUM", {}), ("MINIMUM", {})], quant="int16x8")
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((4, 1, 4), name="b")
+    k = _const("maximum_minimum_int16", (1, 1, 1, 4), -0.5, 0.5)
+    return keras.Model([a, b], [ops.maximum(a, b), ops.minimum(a, k)])

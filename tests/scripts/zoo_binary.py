@@ -311,3 +311,16 @@ def _():
     b = inp((4, 1, 4), name="b")
     k = _const("maximum_minimum_int16", (1, 1, 1, 4), -0.5, 0.5)
     return keras.Model([a, b], [ops.maximum(a, b), ops.minimum(a, k)])
+
+
+@model("less_int32", "all six comparisons on int32 model inputs a [1,1,2,4] and b [1,1,1,4] (broadcast), "
+       "values in [-1000, 1000]; a vs max(a, b) for EQUAL/NOT_EQUAL so both outcomes occur",
+       expect=[("LESS", {}), ("LESS_EQUAL", {}), ("GREATER", {}), ("GREATER_EQUAL", {}), ("EQUAL", {}),
+               ("NOT_EQUAL", {})],
+       quant="float32")
+def _():
+    a = keras.Input((1, 2, 4), batch_size=1, name="a", dtype="int32")
+    b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="int32")
+    mx = ops.maximum(a, b)
+    return keras.Model([a, b], [ops.less(a, b), ops.less_equal(b, a), ops.greater(a, b), ops.greater_equal(b, a),
+                                ops.equal(mx, a), ops.not_equal(mx, a)])

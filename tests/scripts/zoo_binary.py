@@ -324,3 +324,19 @@ def _():
     mx = ops.maximum(a, b)
     return keras.Model([a, b], [ops.less(a, b), ops.less_equal(b, a), ops.greater(a, b), ops.greater_equal(b, a),
                                 ops.equal(mx, a), ops.not_equal(mx, a)])
+
+
+class IntDivSquaredDifference(layers.Layer):
+    """int32 a / min(b * b + 1, 7) (TF's truncating Div, divisors 1..7, never 0) and (a - b)^2."""
+
+    def call(self, a, b):
+        return [tf.raw_ops.Div(x=a, y=tf.minimum(b * b + 1, 7)), tf.math.squared_difference(a, b)]
+
+
+@model("div_int32", "int32 DIV (truncating) a / min(b * b + 1, 7) and SQUARED_DIFFERENCE (a - b)^2, int32 model inputs "
+       "a [1,1,2,4] and b [1,1,1,4] (broadcast), values in [-1000, 1000]",
+       expect=[("DIV", {}), ("SQUARED_DIFFERENCE", {})], quant="float32")
+def _():
+    a = keras.Input((1, 2, 4), batch_size=1, name="a", dtype="int32")
+    b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="int32")
+    return keras.Model([a, b], IntDivSquaredDifference()(a, b))

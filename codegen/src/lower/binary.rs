@@ -28,7 +28,8 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "MINIMUM", dtype: DType::F32, lower: max_min },
     Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::I8, lower: squared_difference_q },
     Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::I16, lower: squared_difference_q },
-    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::F32, lower: squared_difference_f32 },
+    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::F32, lower: squared_difference_unquantized },
+    Kernel { op: "SQUARED_DIFFERENCE", dtype: DType::I32, lower: squared_difference_unquantized },
     Kernel { op: "EQUAL", dtype: DType::I8, lower: comparison },
     Kernel { op: "EQUAL", dtype: DType::I32, lower: comparison },
     Kernel { op: "EQUAL", dtype: DType::F32, lower: comparison },
@@ -51,6 +52,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "GREATER_EQUAL", dtype: DType::F32, lower: comparison },
     Kernel { op: "DIV", dtype: DType::I8, lower: div_s8 },
     Kernel { op: "DIV", dtype: DType::F32, lower: div_f32 },
+    Kernel { op: "DIV", dtype: DType::I32, lower: int32_step },
     Kernel { op: "FLOOR_DIV", dtype: DType::F32, lower: floor_div_mod },
     Kernel { op: "FLOOR_MOD", dtype: DType::F32, lower: floor_div_mod },
     Kernel { op: "PRELU", dtype: DType::I8, lower: prelu },
@@ -280,10 +282,12 @@ fn squared_difference_q(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![o.step(cx, func, "SquaredDifferenceParams", params, summary)])
 }
 
-fn squared_difference_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+/// SQUARED_DIFFERENCE on float32 or int32: no quantization, no options.
+fn squared_difference_unquantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let o = operands(cx, None)?;
+    let func = if o.a.dtype == DType::I32 { "squared_difference_s32" } else { "squared_difference_f32" };
     let summary = format!("({:?} − {:?})²", o.a.shape, o.b.shape);
-    Ok(vec![o.step(cx, "squared_difference_f32", "BroadcastShapes", o.shapes.clone(), summary)])
+    Ok(vec![o.step(cx, func, "BroadcastShapes", o.shapes.clone(), summary)])
 }
 
 /// EQUAL … GREATER_EQUAL: bool output. int8 takes TFLM's rescaled comparison (left shift 8,
@@ -439,7 +443,7 @@ fn add_s32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![o.step(cx, "add_s32", "BroadcastShapes", o.shapes.clone(), summary)])
 }
 
-/// SUB/MUL int32 with TFLM's `CalculateActivationRange` on int32.
+/// SUB/MUL/DIV int32 with TFLM's `CalculateActivationRange` on int32.
 fn int32_step(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let act = fused_activation(cx)?;
     let o = operands(cx, None)?;
@@ -452,7 +456,11 @@ fn int32_step(cx: &Ctx<'_>) -> R<Vec<Step>> {
             return unsupported(format!("fused activation {} is not supported by TFLM on int32", act.name()))
         }
     };
-    let (func, sign) = if cx.op.name == "SUB" { ("sub_s32", "−") } else { ("mul_s32", "×") };
+    let (func, sign) = match cx.op.name.as_str() {
+        "SUB" => ("sub_s32", "−"),
+        "DIV" => ("div_s32", "/"),
+        _ => ("mul_s32", "×"),
+    };
     let shapes = &o.shapes;
     let params = quote!(::kiln::ops::ArithS32Params { act_min: #lo, act_max: #hi, shapes: #shapes });
     let summary = format!("{}, {}", o.describe(sign), act.name());

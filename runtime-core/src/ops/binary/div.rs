@@ -1,7 +1,7 @@
 //! DIV: int8 (TFLM `reference_ops::DivElementwise`: a fixed-point reciprocal of the divisor
 //! times the dividend) and float32.
 
-use super::{broadcast_map, clamp_f32, f32_of, i8_of, ArithF32Params, BroadcastShapes};
+use super::{broadcast_map, clamp_f32, f32_of, i32_of, i8_of, ArithF32Params, ArithS32Params, BroadcastShapes};
 use crate::fixed_point::{
     get_reciprocal, multiply_by_quantized_multiplier_greater_than_one,
     multiply_by_quantized_multiplier_smaller_than_one_exp, Requant,
@@ -77,6 +77,17 @@ pub fn div_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u
     });
 }
 
+/// DIV int32: C++ integer division (truncating toward zero), then the fused-activation clamp.
+/// TFLM traps (SIGFPE) on a zero divisor and on `i32::MIN / -1`; kiln defines the first as 0
+/// and the second as the wrapped quotient `i32::MIN`, so generated code never traps.
+pub fn div_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(&p.shapes, input1, input2, output, |a, b| {
+        let (x, y) = (i32_of(a), i32_of(b));
+        let q = if y == 0 { 0 } else { x.wrapping_div(y) };
+        q.max(p.act_min).min(p.act_max).to_le_bytes()
+    });
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -132,6 +143,21 @@ mod tests {
                 assert!((g - want).abs() <= 1, "case {case}: {num}/{den} -> {g}, real {real}");
             }
         }
+    }
+
+    #[test]
+    fn int32_truncates_and_never_traps() {
+        let s = BroadcastShapes { input1: [1, 1, 1, 6], input2: [1, 1, 1, 6], output: [1, 1, 1, 6] };
+        let p = ArithS32Params { act_min: i32::MIN, act_max: i32::MAX, shapes: s };
+        let words = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let mut out = vec![0u8; 24];
+        div_s32(&p, &words(&[7, -7, 7, -7, 5, i32::MIN]), &words(&[2, 2, -2, -2, 0, -1]), &mut out);
+        let got: Vec<i32> = out.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        assert_eq!(got, [3, -3, -3, 3, 0, i32::MIN]);
+        let p = ArithS32Params { act_min: 0, act_max: 6, ..p };
+        div_s32(&p, &words(&[70, -7, 7, -7, 5, 1]), &words(&[2, 2, -2, -2, 0, 1]), &mut out);
+        let got: Vec<i32> = out.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        assert_eq!(got, [6, 0, 0, 3, 0, 1]);
     }
 
     #[test]

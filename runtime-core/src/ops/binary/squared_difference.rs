@@ -1,7 +1,7 @@
 //! SQUARED_DIFFERENCE: `(x − y)²`, int8 and int16 (TFLM `squared_difference.cc`, which rescales
 //! both inputs like ADD, squares the int32 difference and rescales the square) and float32.
 
-use super::{broadcast_map, f32_of, i16_of, i8_of, shl, BroadcastShapes};
+use super::{broadcast_map, f32_of, i16_of, i32_of, i8_of, shl, BroadcastShapes};
 use crate::fixed_point::{
     multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant,
 };
@@ -58,6 +58,14 @@ pub fn squared_difference_f32(p: &BroadcastShapes, input1: &[u8], input2: &[u8],
     broadcast_map(p, input1, input2, output, |a, b| {
         let d = f32_of(a) - f32_of(b);
         (d * d).to_le_bytes()
+    });
+}
+
+/// SQUARED_DIFFERENCE int32: `d · d` with `d = x − y`, wrapping where the C++ int32 overflows.
+pub fn squared_difference_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(p, input1, input2, output, |a, b| {
+        let d = i32_of(a).wrapping_sub(i32_of(b));
+        d.wrapping_mul(d).to_le_bytes()
     });
 }
 
@@ -123,6 +131,16 @@ mod tests {
             squared_difference_s8(&p, &a, &b, &mut got);
             assert_eq!(got, want, "case {case}: {s:?}");
         }
+    }
+
+    #[test]
+    fn int32_wraps_like_the_cpp() {
+        let s = BroadcastShapes { input1: [1, 1, 1, 3], input2: [1, 1, 1, 1], output: [1, 1, 1, 3] };
+        let a: Vec<u8> = [5i32, -5, 70000].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let mut out = vec![0u8; 12];
+        squared_difference_s32(&s, &a, &2i32.to_le_bytes(), &mut out);
+        let got: Vec<i32> = out.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        assert_eq!(got, [9, 49, (69998i64 * 69998) as i32]);
     }
 
     #[test]

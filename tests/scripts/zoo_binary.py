@@ -1,7 +1,7 @@
 """Zoo models of the elementwise binary family (MUL, SUB, MAXIMUM/MINIMUM, SQUARED_DIFFERENCE,
 comparisons; int16 ADD/SUB/MUL; float32 versions). Imported by make_zoo.py."""
 
-from make_zoo import inp, keras, layers, np, one, ops, model, seed_of, tf
+from make_zoo import Fail, inp, keras, layers, np, one, ops, model, seed_of, tf
 
 
 def _const(name, shape, lo=-1.0, hi=1.0):
@@ -340,3 +340,58 @@ def _():
     a = keras.Input((1, 2, 4), batch_size=1, name="a", dtype="int32")
     b = keras.Input((1, 1, 4), batch_size=1, name="b", dtype="int32")
     return keras.Model([a, b], IntDivSquaredDifference()(a, b))
+
+
+def _not_equal_by_patch(data):
+    """The converter never emits an int8 NOT_EQUAL (it dequantizes and compares floats). This
+    patches, in place, the model's one EQUAL into NOT_EQUAL (operator code 71 -> 72, options
+    EqualOptions -> NotEqualOptions, both empty tables) and swaps the x and y inputs of the
+    SELECT_V2 that consumes it, so where(a == m, a, b) becomes where(a != m, b, a): the same
+    outputs, which make_zoo.py checks with TFLM before and after the patch."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    buf = bytearray(data)
+    m = schema.Model.GetRootAsModel(buf, 0)
+    sg = m.Subgraphs(0)
+
+    def builtin(op):
+        code = m.OperatorCodes(op.OpcodeIndex())
+        return max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+
+    ops_ = [sg.Operators(k) for k in range(sg.OperatorsLength())]
+    equal = [op for op in ops_ if builtin(op) == schema.BuiltinOperator.EQUAL]
+    if len(equal) != 1:
+        raise Fail("expected one EQUAL op, found %d" % len(equal))
+    eq = equal[0]
+    if sum(op.OpcodeIndex() == eq.OpcodeIndex() for op in ops_) != 1:
+        raise Fail("the EQUAL operator code is shared")
+    code = m.OperatorCodes(eq.OpcodeIndex())
+    for slot, fmt in ((4, "<i1"), (10, "<i4")):  # deprecated_builtin_code, builtin_code
+        off = code._tab.Offset(slot)
+        if not off:
+            raise Fail("EQUAL operator code field %d is absent; cannot patch in place" % slot)
+        pos = code._tab.Pos + off
+        n = np.dtype(fmt).itemsize
+        buf[pos:pos + n] = np.array([schema.BuiltinOperator.NOT_EQUAL], dtype=fmt).tobytes()
+    off = eq._tab.Offset(10)  # builtin_options_type
+    if off:
+        buf[eq._tab.Pos + off] = schema.BuiltinOptions.NotEqualOptions
+    cond = eq.Outputs(0)
+    selects = [op for op in ops_ if builtin(op) == schema.BuiltinOperator.SELECT_V2 and op.Inputs(0) == cond]
+    if len(selects) != 1:
+        raise Fail("expected one SELECT_V2 on the EQUAL output, found %d" % len(selects))
+    sel = selects[0]
+    vec = sel._tab.Vector(sel._tab.Offset(6))  # inputs
+    x, y = bytes(buf[vec + 4:vec + 8]), bytes(buf[vec + 8:vec + 12])
+    buf[vec + 4:vec + 8], buf[vec + 8:vec + 12] = y, x
+    return bytes(buf)
+
+
+@model("not_equal_select", "NOT_EQUAL int8 -> bool feeding SELECT_V2 int8: where(a != max(a, b), b, a), a [1,4,4,4], "
+       "b [1,1,1,4]; built as where(a == max(a, b), a, b) and patched (EQUAL -> NOT_EQUAL, select inputs "
+       "swapped: same outputs, checked with TFLM), since the converter never emits an int8 NOT_EQUAL",
+       expect=[("NOT_EQUAL", {}), ("SELECT_V2", {}), ("MAXIMUM", {})], patch=_not_equal_by_patch)
+def _():
+    a = inp((4, 4, 4), name="a")
+    b = inp((1, 1, 4), name="b")
+    return keras.Model([a, b], Where()(ops.equal(a, ops.maximum(a, b)), a, b))

@@ -6,13 +6,13 @@ use super::*;
 use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel { op: "ADD", dtype: DType::I8, lower: add_s8 },
-    Kernel { op: "ADD", dtype: DType::I16, lower: add_s8 },
+    Kernel { op: "ADD", dtype: DType::I8, lower: add_quantized },
+    Kernel { op: "ADD", dtype: DType::I16, lower: add_quantized },
 ];
 
 /// ADD on int8 or int16 (TFLM's `CalculateOpDataAdd`: one general rescaling path for both, with
 /// a left shift of 20 for int8 and 15 for int16; TFLM ignores `pot_scale_int16`).
-fn add_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+fn add_quantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
     let Options::Add { activation } = op.options else { return invalid("missing AddOptions") };
     let (a, b, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -35,6 +35,15 @@ fn add_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let r1 = quant::quantize_multiplier(s1 as f64 / twice_max);
     let r2 = quant::quantize_multiplier(s2 as f64 / twice_max);
     let ro = quant::quantize_multiplier(twice_max / ((1i64 << left_shift) as f64 * so as f64));
+    if ro.shift > 0 {
+        // TFLM's QuantizeMultiplierSmallerThanOneExp aborts here (the output scale is tiny
+        // next to the inputs'); report it instead of emitting a different rescale.
+        return unsupported(format!(
+            "output {} scale {so} is too small for the inputs' scales {s1} and {s2} (TFLM requires an output \
+             multiplier below 1)",
+            out.label()
+        ));
+    }
     let (act_min, act_max) = if int16 {
         match quant::activation_range(activation, so, zo, -32768, 32767) {
             Some((lo, hi)) if lo <= hi => (lo, hi),

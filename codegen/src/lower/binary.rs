@@ -587,6 +587,22 @@ mod tests {
     }
 
     #[test]
+    fn quantized_add_and_sub_reject_an_output_multiplier_above_one() {
+        for (op, d) in [("ADD", DType::I8), ("ADD", DType::I16), ("SUB", DType::I8), ("SUB", DType::I16)] {
+            let e = error_of(
+                op,
+                act(),
+                vec![
+                    tensor(0, &[4], d, Some((0.5, 0))),
+                    tensor(1, &[4], d, Some((0.5, 0))),
+                    tensor(2, &[4], d, Some((1e-9, 0))),
+                ],
+            );
+            assert!(e.contains("too small") || e.contains("the output rescale"), "{op} {d:?}: {e}");
+        }
+    }
+
+    #[test]
     fn unsupported_fused_activations_are_reported() {
         let e = error_of(
             "ADD",

@@ -8,8 +8,9 @@ use super::{broadcast_map, f32_of, BroadcastShapes};
 /// `floor(x)`, exact, keeping the sign of zero (`floor(-0.0) = -0.0`) and passing NaN/inf.
 #[inline]
 pub(crate) fn floor_f32(x: f32) -> f32 {
-    // From 2^23 on every f32 is an integer; NaN and ±inf pass through unchanged too.
-    if x.is_nan() || x.abs() >= 8_388_608.0 {
+    // From 2^23 on every f32 is an integer; NaN and ±inf pass through unchanged too. (|x| by
+    // clearing the sign bit: `f32::abs` is not in `core` at the crate's MSRV.)
+    if x.is_nan() || f32::from_bits(x.to_bits() & 0x7fff_ffff) >= 8_388_608.0 {
         return x;
     }
     let t = x as i32 as f32; // truncation toward zero, exact in this range

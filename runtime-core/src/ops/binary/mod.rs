@@ -92,18 +92,46 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
     let shape = s.output;
     let sx = broadcast_strides(s.input1, shape);
     let sy = broadcast_strides(s.input2, shape);
+    let inner = shape[3];
+    // Row by row along the innermost axis: each input row is either contiguous (`inner`
+    // elements) or one element repeated (stride 0), so the inner loop is a plain zip.
     for i0 in 0..shape[0] {
         for i1 in 0..shape[1] {
             for i2 in 0..shape[2] {
                 let bx = i0 * sx[0] + i1 * sx[1] + i2 * sx[2];
                 let by = i0 * sy[0] + i1 * sy[1] + i2 * sy[2];
-                for i3 in 0..shape[3] {
-                    let (Some(o), Some(a), Some(b)) =
-                        (outs.next(), element::<A>(input1, bx + i3 * sx[3]), element::<B>(input2, by + i3 * sy[3]))
-                    else {
-                        return;
-                    };
-                    put(o, f(a, b));
+                let row = outs.by_ref().take(inner);
+                match (sx[3], sy[3]) {
+                    (0, 0) => {
+                        let (Some(a), Some(b)) = (element::<A>(input1, bx), element::<B>(input2, by)) else { return };
+                        let v = f(a, b);
+                        row.for_each(|o| put(o, v));
+                    }
+                    (0, _) => {
+                        let Some(a) = element::<A>(input1, bx) else { return };
+                        for (o, b) in row.zip(window(input2, by * B, inner * B).chunks_exact(B)) {
+                            if let Ok(b) = <[u8; B]>::try_from(b) {
+                                put(o, f(a, b));
+                            }
+                        }
+                    }
+                    (_, 0) => {
+                        let Some(b) = element::<B>(input2, by) else { return };
+                        for (o, a) in row.zip(window(input1, bx * A, inner * A).chunks_exact(A)) {
+                            if let Ok(a) = <[u8; A]>::try_from(a) {
+                                put(o, f(a, b));
+                            }
+                        }
+                    }
+                    _ => {
+                        let xs = window(input1, bx * A, inner * A).chunks_exact(A);
+                        let ys = window(input2, by * B, inner * B).chunks_exact(B);
+                        for ((o, a), b) in row.zip(xs).zip(ys) {
+                            if let (Ok(a), Ok(b)) = (<[u8; A]>::try_from(a), <[u8; B]>::try_from(b)) {
+                                put(o, f(a, b));
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -358,7 +358,7 @@ fn log_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "log_f32", "ln(x)")
 }
 fn floor_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    plain_step(cx, DType::F32, "floor_f32", "floor(x)")
+    plain_step(cx, DType::F32, "floor_elementwise_f32", "floor(x)")
 }
 fn hard_swish_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "hard_swish_f32", "x·min(6, max(0, x + 3))/6")

@@ -40,7 +40,7 @@ pub use log_softmax::{log_softmax_f32, log_softmax_s8, LogSoftmaxParams};
 pub use logical_not::logical_not;
 pub use neg::neg_f32;
 pub use relu::{leaky_relu_f32, relu6_f32, relu6_s16, relu_f32};
-pub use rounding::{ceil_f32, floor_f32, round_f32};
+pub use rounding::{ceil_f32, floor_elementwise_f32, round_f32};
 pub use rsqrt::rsqrt_f32;
 pub use sin::sin_f32;
 pub use sqrt::sqrt_f32;

@@ -1,5 +1,188 @@
-//! Reductions (SUM, REDUCE_MAX, ARG_MAX, ...), resizes, TRANSPOSE_CONV and BATCH_MATMUL.
+//! Reductions (SUM, REDUCE_MAX, REDUCE_MIN; MEAN lives in `mean.rs` and shares the axis
+//! handling here), resizes, TRANSPOSE_CONV and BATCH_MATMUL.
+
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::*;
+use crate::quant;
 
-pub(super) const KERNELS: &[Kernel] = &[];
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "SUM", dtype: DType::I8, lower: sum },
+    Kernel { op: "SUM", dtype: DType::I16, lower: sum },
+    Kernel { op: "SUM", dtype: DType::F32, lower: sum },
+    Kernel { op: "REDUCE_MAX", dtype: DType::I8, lower: reduce_max },
+    Kernel { op: "REDUCE_MAX", dtype: DType::F32, lower: reduce_max },
+    Kernel { op: "REDUCE_MIN", dtype: DType::I8, lower: reduce_min },
+    Kernel { op: "REDUCE_MIN", dtype: DType::F32, lower: reduce_min },
+];
+
+/// A reduction op's operands and geometry, validated.
+pub(super) struct Reduced<'a> {
+    pub input: &'a Tensor,
+    pub out: &'a Tensor,
+    /// The distinct reduced axes, ascending.
+    pub axes: Vec<usize>,
+    /// Elements combined into each output.
+    pub count: usize,
+    /// `::kiln::ops::Reduction { .. }`.
+    pub geometry: TokenStream,
+}
+
+impl Reduced<'_> {
+    pub fn summary(&self) -> String {
+        format!("{:?} over axes {:?} → {:?}", self.input.shape, self.axes, self.out.shape)
+    }
+}
+
+/// Checks a reducer (input, constant axes, output of the same type) and builds the
+/// [`kiln::ops::Reduction`] geometry: runs of adjacent kept or reduced dimensions are merged, so
+/// every input up to rank 8 fits the kernel's four kept and four reduced loops.
+pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
+    let Options::Reducer { .. } = cx.op.options else { return invalid("missing ReducerOptions") };
+    let (input, axes_t, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(input, dtype, "input")?;
+    expect_dtype(out, dtype, "output")?;
+    if axes_t.dtype != DType::I32 {
+        return invalid(format!("axes {} is {}, TFLM requires int32", axes_t.label(), axes_t.dtype.name()));
+    }
+    let rank = input.shape.len();
+    let mut reduce = vec![false; rank];
+    for a in int_values(axes_t, "axes")? {
+        let r = if a < 0 { a + rank as i64 } else { a };
+        if r < 0 || r >= rank as i64 {
+            return invalid(format!("axis {a} out of range for input {} of rank {rank}", input.label()));
+        }
+        reduce[r as usize] = true;
+    }
+    let axes: Vec<usize> = (0..rank).filter(|&d| reduce[d]).collect();
+    if input.shape.contains(&0) {
+        return unsupported(format!("input {} has an empty dimension {:?}", input.label(), input.shape));
+    }
+    let kept: usize = (0..rank).filter(|&d| !reduce[d]).map(|d| input.shape[d]).product();
+    if out.elements() != kept {
+        return invalid(format!(
+            "output {} has {} elements; reducing {:?} over axes {axes:?} gives {kept}",
+            out.label(),
+            out.elements(),
+            input.shape
+        ));
+    }
+    // Runs of same-kind dimensions: (reduced?, extent, stride of the run's innermost dim).
+    let mut runs: Vec<(bool, usize, usize)> = Vec::new();
+    let mut stride = 1;
+    for d in (0..rank).rev() {
+        match runs.last_mut() {
+            Some(run) if run.0 == reduce[d] => run.1 *= input.shape[d],
+            _ => runs.push((reduce[d], input.shape[d], stride)),
+        }
+        stride *= input.shape[d];
+    }
+    runs.reverse();
+    let pick = |want: bool| -> R<([usize; 4], [usize; 4])> {
+        let sel: Vec<_> = runs.iter().filter(|r| r.0 == want).collect();
+        if sel.len() > 4 {
+            return unsupported(format!("reducing {:?} over axes {axes:?} alternates kept and reduced axes more than 4 times", input.shape));
+        }
+        let (mut ext, mut str) = ([1usize; 4], [0usize; 4]);
+        for (i, r) in sel.iter().enumerate() {
+            ext[4 - sel.len() + i] = r.1;
+            str[4 - sel.len() + i] = r.2;
+        }
+        Ok((ext, str))
+    };
+    let (k, ks) = pick(false)?;
+    let (r, rs) = pick(true)?;
+    let count: usize = r.iter().product();
+    let (k, ks, r, rs) = (usizes(&k), usizes(&ks), usizes(&r), usizes(&rs));
+    let geometry = quote!(::kiln::ops::Reduction { kept: #k, kept_strides: #ks, reduced: #r, reduced_strides: #rs });
+    Ok(Reduced { input, out, axes, count, geometry })
+}
+
+fn type_suffix(d: DType) -> &'static str {
+    match d {
+        DType::I8 => "s8",
+        DType::I16 => "s16",
+        _ => "f32",
+    }
+}
+
+/// The `MeanParams` of an integer MEAN (`fold = true`) or SUM: TFLM's
+/// `QuantizedMeanOrSum` constants.
+pub(super) fn mean_or_sum_params(red: &Reduced<'_>, fold: bool) -> R<TokenStream> {
+    let (in_s, in_zp) = per_tensor(red.input)?;
+    let (out_s, out_zp) = per_tensor(red.out)?;
+    let mut rq = quant::quantize_multiplier(in_s as f64 / out_s as f64);
+    if fold {
+        // TFLM folds 1/n into the multiplier: shift = min(floor(log2 n), 32, 31 + shift).
+        let n = red.count as i64;
+        let log2 = 63 - n.leading_zeros() as i32;
+        let shift = log2.min(32).min(31 + rq.shift).max(0);
+        rq = Requant { multiplier: ((i64::from(rq.multiplier) << shift) / n) as i32, shift: rq.shift - shift };
+    }
+    let zp_sum = i64::from(in_zp) * red.count as i64;
+    let (g, rq) = (&red.geometry, one_requant(rq));
+    Ok(quote!(::kiln::ops::MeanParams {
+        reduction: #g, zero_point_sum: #zp_sum, output_zero_point: #out_zp, requant: #rq,
+    }))
+}
+
+/// A step calling `func(&PARAMS, input, output)`.
+fn reduce_step(cx: &Ctx<'_>, red: &Reduced<'_>, func: &'static str, ty: &'static str, params: TokenStream) -> Vec<Step> {
+    vec![cx.step(vec![cx.operand(red.input)], red.out, Call::Params { func, ty, params }, 0, red.summary())]
+}
+
+/// Integer MEAN and SUM share the kernel arithmetic; float takes the bare geometry.
+pub(super) fn mean_or_sum(cx: &Ctx<'_>, fold: bool, names: [&'static str; 3]) -> R<Vec<Step>> {
+    let dtype = cx.input(0)?.dtype;
+    let red = reduced(cx, dtype)?;
+    let [s8, s16, f32_] = names;
+    let func = match dtype {
+        DType::I8 => s8,
+        DType::I16 => s16,
+        _ => f32_,
+    };
+    if dtype == DType::F32 {
+        let g = red.geometry.clone();
+        return Ok(reduce_step(cx, &red, func, "Reduction", g));
+    }
+    let params = mean_or_sum_params(&red, fold)?;
+    Ok(reduce_step(cx, &red, func, "MeanParams", params))
+}
+
+fn sum(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    mean_or_sum(cx, false, ["sum_s8", "sum_s16", "sum_f32"])
+}
+
+/// REDUCE_MAX / REDUCE_MIN: TFLM requires equal input and output quantization (no rescale).
+/// TFLM's interpreter has no int16 REDUCE_MAX/REDUCE_MIN ("Only float32 and int8 types are
+/// supported"), so kiln has none either: there is no oracle to be bit-exact with.
+fn extremum(cx: &Ctx<'_>, what: &str) -> R<Vec<Step>> {
+    let dtype = cx.input(0)?.dtype;
+    let red = reduced(cx, dtype)?;
+    if dtype != DType::F32 {
+        let (a, b) = (per_tensor(red.input)?, per_tensor(red.out)?);
+        if a != b {
+            return invalid(format!(
+                "input {} (scale {}, zero point {}) and output {} (scale {}, zero point {}) must share quantization (TFLM requires it)",
+                red.input.label(), a.0, a.1, red.out.label(), b.0, b.1
+            ));
+        }
+    }
+    let func: &'static str = match (what, type_suffix(dtype)) {
+        ("max", "s8") => "reduce_max_s8",
+        ("max", _) => "reduce_max_f32",
+        (_, "s8") => "reduce_min_s8",
+        _ => "reduce_min_f32",
+    };
+    let g = red.geometry.clone();
+    Ok(reduce_step(cx, &red, func, "Reduction", g))
+}
+
+fn reduce_max(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    extremum(cx, "max")
+}
+
+fn reduce_min(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    extremum(cx, "min")
+}

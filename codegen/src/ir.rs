@@ -209,6 +209,11 @@ pub enum Options {
     Reducer { keep_dims: bool },
     /// Options of a type kiln does not decode.
     Other(&'static str),
+    // ---- reduce family ----
+    TransposeConv { padding: Padding, stride: [usize; 2], activation: Activation },
+    /// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR.
+    Resize { align_corners: bool, half_pixel_centers: bool },
+    BatchMatMul { adj_x: bool, adj_y: bool },
 }
 
 #[derive(Clone, Debug)]

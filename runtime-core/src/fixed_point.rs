@@ -600,3 +600,25 @@ mod tests {
         let _ = get_reciprocal(-5, 12);
     }
 }
+
+// ---- reduce ----
+
+/// TFLM `MultiplyByQuantizedMultiplier(int64_t x, …)` (the 16x8 kernels' 64-bit requantization):
+/// the multiplier is first rounded to 15 bits (`(m + 2^15) >> 16`, or `0x7FFF` when `m ≥
+/// 0x7FFF0000`), then `x · m15` is shifted right by `15 − shift` rounding half up, and the result
+/// truncated to int32 like the C++ cast. Total for any input: the product wraps, and the shift
+/// amount is clamped to `1..=63` (TFLM asserts `-31 ≤ shift < 8`, i.e. `8..=46`).
+#[inline]
+pub const fn multiply_by_quantized_multiplier_64(x: i64, rq: Requant) -> i32 {
+    let reduced: i64 = if rq.multiplier < 0x7FFF_0000 { ((rq.multiplier as i64) + (1 << 15)) >> 16 } else { 0x7FFF };
+    let total_shift = 15i64 - rq.shift as i64;
+    let total_shift = if total_shift < 1 {
+        1
+    } else if total_shift > 63 {
+        63
+    } else {
+        total_shift
+    };
+    let round = 1i64 << (total_shift - 1);
+    (x.wrapping_mul(reduced).wrapping_add(round) >> total_shift) as i32
+}

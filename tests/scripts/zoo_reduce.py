@@ -4,7 +4,7 @@ REDUCE_MIN), ARG_MAX/ARG_MIN, resizes, TRANSPOSE_CONV and BATCH_MATMUL.
 Imported by make_zoo.py; every model name starts with its op's name in lowercase.
 """
 
-from make_zoo import inp, keras, layers, model, one, ops, tf  # noqa: F401
+from make_zoo import REP_SAMPLES, inp, keras, layers, model, np, one, ops, seed_of, tf  # noqa: F401
 
 
 class TfFn(layers.Layer):
@@ -16,6 +16,23 @@ class TfFn(layers.Layer):
 
     def call(self, x):
         return self.fn(x)
+
+
+def shifted_rep(lo, hi):
+    """A representative dataset uniform in [lo, hi] (an asymmetric range gives a non-zero input
+    zero point, which the default [-1, 1] data does not)."""
+
+    def rep(m):
+        shapes = [(t.name, tuple(t.shape)) for t in m.inputs]
+
+        def gen():
+            rng = np.random.default_rng(seed_of("shifted_rep %g %g" % (lo, hi)))
+            for _ in range(REP_SAMPLES):
+                yield {name: rng.uniform(lo, hi, s).astype(np.float32) for name, s in shapes}
+
+        return gen
+
+    return rep
 
 
 def reducer(x, fn, axes, keepdims):
@@ -100,3 +117,43 @@ def _():
 def _():
     x = inp((4, 3, 5))
     return one(x, reducer(x, tf.reduce_min, [2, 3], False))
+
+
+# ---- TRANSPOSE_CONV ----
+
+
+def tconv(filters, kernel, strides, padding, activation=None):
+    return layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding, activation=activation,
+                                  bias_initializer=keras.initializers.RandomUniform(-0.3, 0.3))
+
+
+@model("transpose_conv_same_s2", "TRANSPOSE_CONV int8 3x3 stride 2 SAME, bias, per-channel, fused RELU, input "
+       "zero point != 0 (representative data in [0, 2]), [1,4,4,3] -> [1,8,8,4]",
+       expect=[("TRANSPOSE_CONV", {"padding": "SAME", "strideW": 2, "strideH": 2, "fusedActivationFunction": "RELU"})],
+       rep=shifted_rep(0.0, 2.0))
+def _():
+    x = inp((4, 4, 3))
+    return one(x, tconv(4, 3, 2, "same", activation="relu")(x))
+
+
+@model("transpose_conv_valid", "TRANSPOSE_CONV int8 2x3 strides (1,2) VALID, bias, per-tensor, [1,3,4,5] -> "
+       "[1,4,9,3]",
+       expect=[("TRANSPOSE_CONV", {"padding": "VALID", "strideW": 2, "strideH": 1})], per_channel=False)
+def _():
+    x = inp((3, 4, 5))
+    return one(x, tconv(3, (2, 3), (1, 2), "valid")(x))
+
+
+@model("transpose_conv_int16", "TRANSPOSE_CONV int16x8 4x4 stride 2 SAME (even kernel: asymmetric padding), "
+       "int64 bias, [1,3,3,4] -> [1,6,6,4]",
+       expect=[("TRANSPOSE_CONV", {"padding": "SAME", "strideW": 2, "strideH": 2})], quant="int16x8")
+def _():
+    x = inp((3, 3, 4))
+    return one(x, tconv(4, 4, 2, "same")(x))
+
+
+@model("transpose_conv_float", "TRANSPOSE_CONV float32 3x3 stride 2 VALID, bias, [1,3,3,2] -> [1,7,7,2]",
+       expect=[("TRANSPOSE_CONV", {"padding": "VALID", "strideW": 2, "strideH": 2})], quant="float32")
+def _():
+    x = inp((3, 3, 2))
+    return one(x, tconv(2, 3, 2, "valid")(x))

@@ -363,9 +363,14 @@ pub fn supported_kernels() -> Vec<(&'static str, DType)> {
 }
 
 /// The element type that selects an op's kernel: the type of its first input, except QUANTIZE,
-/// which is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE int8").
+/// which is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE int8"),
+/// and TRANSPOSE_CONV, whose first input is the int32 output shape (keyed on its data, input 2).
 pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
-    let t = if op.name == "QUANTIZE" { op.outputs.first().copied() } else { op.inputs.first().copied().flatten() };
+    let t = match op.name.as_str() {
+        "QUANTIZE" => op.outputs.first().copied(),
+        "TRANSPOSE_CONV" => op.inputs.get(2).copied().flatten(),
+        _ => op.inputs.first().copied().flatten(),
+    };
     t.map(|t| g.tensors[t].dtype)
 }
 

@@ -15,6 +15,9 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "REDUCE_MAX", dtype: DType::F32, lower: reduce_max },
     Kernel { op: "REDUCE_MIN", dtype: DType::I8, lower: reduce_min },
     Kernel { op: "REDUCE_MIN", dtype: DType::F32, lower: reduce_min },
+    Kernel { op: "TRANSPOSE_CONV", dtype: DType::I8, lower: transpose_conv },
+    Kernel { op: "TRANSPOSE_CONV", dtype: DType::I16, lower: transpose_conv },
+    Kernel { op: "TRANSPOSE_CONV", dtype: DType::F32, lower: transpose_conv },
 ];
 
 /// A reduction op's operands and geometry, validated.
@@ -185,4 +188,142 @@ fn reduce_max(cx: &Ctx<'_>) -> R<Vec<Step>> {
 
 fn reduce_min(cx: &Ctx<'_>) -> R<Vec<Step>> {
     extremum(cx, "min")
+}
+
+/// Values of a constant tensor of little-endian 4- or 8-byte elements.
+fn le_values<const N: usize, T>(t: &Tensor, role: &str, from: fn([u8; N]) -> T) -> R<Vec<T>> {
+    let d = expect_const(t, role)?;
+    Ok(d.chunks_exact(N).map(|c| from(c.try_into().unwrap_or([0; N]))).collect())
+}
+
+/// TRANSPOSE_CONV (inputs: output shape, filter `[out_c, kh, kw, in_c]`, input, optional bias).
+/// TFLM ignores the output-shape tensor (it may even be a model input) and takes the output
+/// size from the output tensor; the padding is that of the forward convolution whose input has
+/// the output's size (`ComputePaddingHeightWidth` on the output).
+fn transpose_conv(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::TransposeConv { padding, stride, activation } = cx.op.options else {
+        return invalid("missing TransposeConvOptions");
+    };
+    let (shape_t, filter, input, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.output()?);
+    let bias = cx.opt_input(3);
+    let dtype = input.dtype;
+    expect_dtype(out, dtype, "output")?;
+    expect_dtype(filter, if dtype == DType::F32 { DType::F32 } else { DType::I8 }, "filter")?;
+    expect_const(filter, "filter")?;
+    let [n, in_h, in_w, in_c] = nhwc(input, "input")?;
+    let [out_c, k_h, k_w, f_c] = nhwc(filter, "filter")?;
+    let [o_n, out_h, out_w, o_c] = nhwc(out, "output")?;
+    if f_c != in_c || o_c != out_c || o_n != n {
+        return invalid(format!(
+            "shapes do not match: input {:?}, filter {:?} ([out, kh, kw, in]), output {:?}",
+            input.shape, filter.shape, out.shape
+        ));
+    }
+    if [n, in_h, in_w, in_c, out_c, k_h, k_w, out_h, out_w].contains(&0) {
+        return unsupported("TRANSPOSE_CONV with an empty dimension");
+    }
+    if shape_t.is_const() {
+        let want = int_values(shape_t, "output shape")?;
+        if want.iter().map(|&v| v as usize).ne(out.shape.iter().copied()) || want.iter().any(|&v| v < 0) {
+            return invalid(format!("output shape tensor {} says {want:?}, output {} is {:?}", shape_t.label(), out.label(), out.shape));
+        }
+    }
+    let (_, pad_h) = window(padding, out_h, k_h, stride[0], 1);
+    let (_, pad_w) = window(padding, out_w, k_w, stride[1], 1);
+    let (s_h, s_w) = (stride[0], stride[1]);
+    let shape = quote!(::kiln::ops::TransposeConvShape {
+        input: [#n, #in_h, #in_w, #in_c], output: [#n, #out_h, #out_w, #out_c],
+        kernel: [#k_h, #k_w], stride: [#s_h, #s_w], pad: [#pad_h, #pad_w],
+    });
+    let bias_len = |b: &Tensor| -> R<()> {
+        if b.elements() == out_c {
+            Ok(())
+        } else {
+            invalid(format!("bias {} has {} elements, expected {out_c}", b.label(), b.elements()))
+        }
+    };
+    let (func, ty, params) = if dtype == DType::F32 {
+        let bias: Vec<f32> = match bias {
+            Some(b) => {
+                expect_dtype(b, DType::F32, "bias")?;
+                bias_len(b)?;
+                le_values(b, "bias", f32::from_le_bytes)?
+            }
+            None => vec![],
+        };
+        if bias.iter().any(|b| !b.is_finite()) {
+            return unsupported("TRANSPOSE_CONV float32 bias with a non-finite value");
+        }
+        let (lo, hi) = match activation {
+            Activation::None => (f32::MIN, f32::MAX),
+            Activation::Relu => (0.0, f32::MAX),
+            Activation::Relu6 => (0.0, 6.0),
+            Activation::ReluN1To1 => (-1.0, 1.0),
+            a => return unsupported(format!("fused activation {} on TRANSPOSE_CONV", a.name())),
+        };
+        let params = quote!(::kiln::ops::TransposeConvF32Params {
+            shape: #shape, act_min: #lo, act_max: #hi, bias: &[#(#bias),*],
+        });
+        ("transpose_conv_f32", "TransposeConvF32Params", params)
+    } else {
+        let (in_s, in_zp) = per_tensor(input)?;
+        let (out_s, out_zp) = per_tensor(out)?;
+        let scales = filter_scales(filter, out_c, 0)?;
+        // PopulateConvolutionQuantizationParams: per channel, in double precision.
+        let requant: Vec<Requant> =
+            scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
+        let rq = requant_tokens(&requant);
+        if dtype == DType::I8 {
+            let bias: Vec<i32> = match bias {
+                Some(b) => {
+                    expect_dtype(b, DType::I32, "bias")?;
+                    bias_len(b)?;
+                    le_values(b, "bias", i32::from_le_bytes)?
+                }
+                None => vec![],
+            };
+            let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
+            let in_off = -in_zp;
+            let params = quote!(::kiln::ops::TransposeConvParams {
+                shape: #shape, input_offset: #in_off, output_zero_point: #out_zp,
+                act_min: #act_min, act_max: #act_max, bias: &[#(#bias),*], requant: #rq,
+            });
+            ("transpose_conv_s8", "TransposeConvParams", params)
+        } else if dtype == DType::I16 {
+            if in_zp != 0 || out_zp != 0 {
+                return unsupported(format!(
+                    "int16 TRANSPOSE_CONV with zero points {in_zp} (input) / {out_zp} (output); TFLM's 16x8 kernel assumes 0"
+                ));
+            }
+            let bias: Vec<i64> = match bias {
+                Some(b) => {
+                    expect_dtype(b, DType::I64, "bias")?;
+                    bias_len(b)?;
+                    le_values(b, "bias", i64::from_le_bytes)?
+                }
+                None => vec![],
+            };
+            let (act_min, act_max) = match quant::activation_range(activation, out_s, 0, -32768, 32767) {
+                Some(r) if r.0 <= r.1 => r,
+                _ => return unsupported(format!("fused activation {} on int16 TRANSPOSE_CONV", activation.name())),
+            };
+            let params = quote!(::kiln::ops::TransposeConvS16Params {
+                shape: #shape, act_min: #act_min, act_max: #act_max, bias: &[#(#bias),*], requant: #rq,
+            });
+            ("transpose_conv_s16", "TransposeConvS16Params", params)
+        } else {
+            return unsupported(format!("TRANSPOSE_CONV on {}", dtype.name()));
+        }
+    };
+    let macs = (n * in_h * in_w * in_c * k_h * k_w * out_c) as u64;
+    let summary = format!(
+        "{k_h}×{k_w} stride {s_h}×{s_w} {padding:?}, {:?} → {:?}, {}{}",
+        input.shape,
+        out.shape,
+        activation.name(),
+        if bias.is_some() { "" } else { ", no bias" }
+    );
+    let mut step = cx.step(vec![cx.operand(input), Operand::Const(filter.index)], out, Call::Params { func, ty, params }, macs, summary);
+    step.weights.extend(bias.map(|b| b.index));
+    Ok(vec![step])
 }

@@ -7,10 +7,15 @@
 mod reduce_max;
 mod reduce_min;
 mod sum;
+mod transpose_conv;
 
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
 pub use sum::{sum_f32, sum_s16, sum_s8};
+pub use transpose_conv::{
+    transpose_conv_f32, transpose_conv_s16, transpose_conv_s8, TransposeConvF32Params, TransposeConvParams,
+    TransposeConvS16Params, TransposeConvShape,
+};
 
 /// The geometry of one reduction over any set of axes.
 ///

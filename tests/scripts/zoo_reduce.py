@@ -157,3 +157,34 @@ def _():
 def _():
     x = inp((3, 3, 2))
     return one(x, tconv(2, 3, 2, "valid")(x))
+
+
+# ---- ARG_MAX / ARG_MIN (TFLM: int8 or float32 input, int32 axis and output; outputType 2 = INT32) ----
+
+
+@model("arg_max_int8", "ARG_MAX int8 along the last axis, int32 output, [1,5,4,16] -> [1,5,4] (ties: first index)",
+       expect=[("ARG_MAX", {"outputType": 2})])
+def _():
+    x = inp((5, 4, 16))
+    return one(x, TfFn(lambda t: tf.math.argmax(t, axis=-1, output_type=tf.int32))(x))
+
+
+@model("arg_max_float", "ARG_MAX float32 along axis 1, int32 output, [1,6,5,3] -> [1,5,3]",
+       expect=[("ARG_MAX", {"outputType": 2})], quant="float32")
+def _():
+    x = inp((6, 5, 3))
+    return one(x, TfFn(lambda t: tf.math.argmax(t, axis=1, output_type=tf.int32))(x))
+
+
+@model("arg_min_int8", "ARG_MIN int8 along axis 2, int32 output, [1,5,7,6] -> [1,5,6]",
+       expect=[("ARG_MIN", {"outputType": 2})])
+def _():
+    x = inp((5, 7, 6))
+    return one(x, TfFn(lambda t: tf.math.argmin(t, axis=2, output_type=tf.int32))(x))
+
+
+@model("arg_min_float", "ARG_MIN float32 along the last axis, int32 output, [1,4,3,8] -> [1,4,3]",
+       expect=[("ARG_MIN", {"outputType": 2})], quant="float32")
+def _():
+    x = inp((4, 3, 8))
+    return one(x, TfFn(lambda t: tf.math.argmin(t, axis=-1, output_type=tf.int32))(x))

@@ -15,6 +15,10 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "REDUCE_MAX", dtype: DType::F32, lower: reduce_max },
     Kernel { op: "REDUCE_MIN", dtype: DType::I8, lower: reduce_min },
     Kernel { op: "REDUCE_MIN", dtype: DType::F32, lower: reduce_min },
+    Kernel { op: "ARG_MAX", dtype: DType::I8, lower: arg_min_max },
+    Kernel { op: "ARG_MAX", dtype: DType::F32, lower: arg_min_max },
+    Kernel { op: "ARG_MIN", dtype: DType::I8, lower: arg_min_max },
+    Kernel { op: "ARG_MIN", dtype: DType::F32, lower: arg_min_max },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I8, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I16, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::F32, lower: transpose_conv },
@@ -38,9 +42,7 @@ impl Reduced<'_> {
     }
 }
 
-/// Checks a reducer (input, constant axes, output of the same type) and builds the
-/// [`kiln::ops::Reduction`] geometry: runs of adjacent kept or reduced dimensions are merged, so
-/// every input up to rank 8 fits the kernel's four kept and four reduced loops.
+/// Checks a reducer (input, constant axes, output of the same type) and builds its geometry.
 pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
     let Options::Reducer { .. } = cx.op.options else { return invalid("missing ReducerOptions") };
     let (input, axes_t, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -71,6 +73,15 @@ pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
             input.shape
         ));
     }
+    let (geometry, count) = geometry(input, &reduce)?;
+    Ok(Reduced { input, out, axes, count, geometry })
+}
+
+/// The [`kiln::ops::Reduction`] of `input` reduced over the dimensions marked in `reduce`, and
+/// the element count per output: runs of adjacent kept or reduced dimensions are merged, so
+/// every input up to rank 8 fits the kernel's four kept and four reduced loops.
+fn geometry(input: &Tensor, reduce: &[bool]) -> R<(TokenStream, usize)> {
+    let rank = input.shape.len();
     // Runs of same-kind dimensions: (reduced?, extent, stride of the run's innermost dim).
     let mut runs: Vec<(bool, usize, usize)> = Vec::new();
     let mut stride = 1;
@@ -85,7 +96,7 @@ pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
     let pick = |want: bool| -> R<([usize; 4], [usize; 4])> {
         let sel: Vec<_> = runs.iter().filter(|r| r.0 == want).collect();
         if sel.len() > 4 {
-            return unsupported(format!("reducing {:?} over axes {axes:?} alternates kept and reduced axes more than 4 times", input.shape));
+            return unsupported(format!("reducing {:?} over {reduce:?} alternates kept and reduced axes more than 4 times", input.shape));
         }
         let (mut ext, mut str) = ([1usize; 4], [0usize; 4]);
         for (i, r) in sel.iter().enumerate() {
@@ -99,7 +110,7 @@ pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
     let count: usize = r.iter().product();
     let (k, ks, r, rs) = (usizes(&k), usizes(&ks), usizes(&r), usizes(&rs));
     let geometry = quote!(::kiln::ops::Reduction { kept: #k, kept_strides: #ks, reduced: #r, reduced_strides: #rs });
-    Ok(Reduced { input, out, axes, count, geometry })
+    Ok((geometry, count))
 }
 
 fn type_suffix(d: DType) -> &'static str {
@@ -326,4 +337,47 @@ fn transpose_conv(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut step = cx.step(vec![cx.operand(input), Operand::Const(filter.index)], out, Call::Params { func, ty, params }, macs, summary);
     step.weights.extend(bias.map(|b| b.index));
     Ok(vec![step])
+}
+
+/// ARG_MAX / ARG_MIN: one constant int32 axis, int32 output (TFLM's interpreter accepts only
+/// int32 axis and output types, with int8 or float32 input). Quantization is irrelevant: the
+/// order of int8 values is the order of the reals they stand for.
+fn arg_min_max(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, axis_t, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    let max = cx.op.name == "ARG_MAX";
+    if axis_t.dtype != DType::I32 || out.dtype != DType::I32 {
+        return unsupported(format!(
+            "axis {} is {} and output {} is {}; TFLM supports int32 for both",
+            axis_t.label(),
+            axis_t.dtype.name(),
+            out.label(),
+            out.dtype.name()
+        ));
+    }
+    let axes = int_values(axis_t, "axis")?;
+    let rank = input.shape.len() as i64;
+    let &[a] = axes.as_slice() else {
+        return invalid(format!("axis {} has {} values, expected one", axis_t.label(), axes.len()));
+    };
+    let axis = if a < 0 { a + rank } else { a };
+    if axis < 0 || axis >= rank {
+        return invalid(format!("axis {a} out of range for input {} of rank {rank}", input.label()));
+    }
+    if input.shape.contains(&0) {
+        return unsupported(format!("input {} has an empty dimension {:?}", input.label(), input.shape));
+    }
+    let reduce: Vec<bool> = (0..rank).map(|d| d == axis).collect();
+    let kept = input.elements() / input.shape[axis as usize];
+    if out.elements() != kept {
+        return invalid(format!("output {} has {} elements, expected {kept}", out.label(), out.elements()));
+    }
+    let (g, _) = geometry(input, &reduce)?;
+    let func = match (max, input.dtype) {
+        (true, DType::I8) => "arg_max_s8",
+        (true, _) => "arg_max_f32",
+        (false, DType::I8) => "arg_min_s8",
+        (false, _) => "arg_min_f32",
+    };
+    let summary = format!("{:?} along axis {axis} → {:?} (int32)", input.shape, out.shape);
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Reduction", params: g }, 0, summary)])
 }

@@ -4,11 +4,13 @@
 //! ([`Reduction`]) and one way to read and write the element types kiln supports
 //! ([`Elem`]); each op's file only says how elements combine.
 
+mod arg_min_max;
 mod reduce_max;
 mod reduce_min;
 mod sum;
 mod transpose_conv;
 
+pub use arg_min_max::{arg_max_f32, arg_max_s8, arg_min_f32, arg_min_s8};
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
 pub use sum::{sum_f32, sum_s16, sum_s8};

@@ -188,3 +188,60 @@ def _():
 def _():
     x = inp((4, 3, 8))
     return one(x, TfFn(lambda t: tf.math.argmin(t, axis=-1, output_type=tf.int32))(x))
+
+
+# ---- RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (tf.raw_ops, so the options are explicit) ----
+
+
+def resize(op, size, align_corners=False, half_pixel_centers=False):
+    return TfFn(lambda t: op(images=t, size=size, align_corners=align_corners, half_pixel_centers=half_pixel_centers))
+
+
+@model("resize_nearest_neighbor_int8", "RESIZE_NEAREST_NEIGHBOR int8, no options, [1,5,7,3] -> [1,9,12,3]",
+       expect=[("RESIZE_NEAREST_NEIGHBOR", {"alignCorners": False, "halfPixelCenters": False})])
+def _():
+    x = inp((5, 7, 3))
+    return one(x, resize(tf.raw_ops.ResizeNearestNeighbor, [9, 12])(x))
+
+
+@model("resize_nearest_neighbor_int16", "RESIZE_NEAREST_NEIGHBOR int16x8, half_pixel_centers, [1,4,5,2] -> "
+       "[1,7,3,2] (up in rows, down in columns)",
+       expect=[("RESIZE_NEAREST_NEIGHBOR", {"alignCorners": False, "halfPixelCenters": True})], quant="int16x8")
+def _():
+    x = inp((4, 5, 2))
+    return one(x, resize(tf.raw_ops.ResizeNearestNeighbor, [7, 3], half_pixel_centers=True)(x))
+
+
+@model("resize_nearest_neighbor_float", "RESIZE_NEAREST_NEIGHBOR float32, align_corners, [1,3,4,2] -> [1,5,7,2]",
+       expect=[("RESIZE_NEAREST_NEIGHBOR", {"alignCorners": True, "halfPixelCenters": False})], quant="float32")
+def _():
+    x = inp((3, 4, 2))
+    return one(x, resize(tf.raw_ops.ResizeNearestNeighbor, [5, 7], align_corners=True)(x))
+
+
+@model("resize_bilinear_int8", "RESIZE_BILINEAR int8, half_pixel_centers, [1,5,4,3] -> [1,8,7,3]",
+       expect=[("RESIZE_BILINEAR", {"alignCorners": False, "halfPixelCenters": True})])
+def _():
+    x = inp((5, 4, 3))
+    return one(x, resize(tf.raw_ops.ResizeBilinear, [8, 7], half_pixel_centers=True)(x))
+
+
+@model("resize_bilinear_align", "RESIZE_BILINEAR int8, align_corners, [1,4,5,2] -> [1,7,9,2]",
+       expect=[("RESIZE_BILINEAR", {"alignCorners": True, "halfPixelCenters": False})])
+def _():
+    x = inp((4, 5, 2))
+    return one(x, resize(tf.raw_ops.ResizeBilinear, [7, 9], align_corners=True)(x))
+
+
+@model("resize_bilinear_plain", "RESIZE_BILINEAR int8, no options, [1,5,6,2] -> [1,7,4,2] (up in rows, down in "
+       "columns)", expect=[("RESIZE_BILINEAR", {"alignCorners": False, "halfPixelCenters": False})])
+def _():
+    x = inp((5, 6, 2))
+    return one(x, resize(tf.raw_ops.ResizeBilinear, [7, 4])(x))
+
+
+@model("resize_bilinear_float", "RESIZE_BILINEAR float32, half_pixel_centers, [1,3,4,2] -> [1,5,7,2]",
+       expect=[("RESIZE_BILINEAR", {"alignCorners": False, "halfPixelCenters": True})], quant="float32")
+def _():
+    x = inp((3, 4, 2))
+    return one(x, resize(tf.raw_ops.ResizeBilinear, [5, 7], half_pixel_centers=True)(x))

@@ -19,6 +19,11 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "ARG_MAX", dtype: DType::F32, lower: arg_min_max },
     Kernel { op: "ARG_MIN", dtype: DType::I8, lower: arg_min_max },
     Kernel { op: "ARG_MIN", dtype: DType::F32, lower: arg_min_max },
+    Kernel { op: "RESIZE_NEAREST_NEIGHBOR", dtype: DType::I8, lower: resize_nearest_neighbor },
+    Kernel { op: "RESIZE_NEAREST_NEIGHBOR", dtype: DType::I16, lower: resize_nearest_neighbor },
+    Kernel { op: "RESIZE_NEAREST_NEIGHBOR", dtype: DType::F32, lower: resize_nearest_neighbor },
+    Kernel { op: "RESIZE_BILINEAR", dtype: DType::I8, lower: resize_bilinear },
+    Kernel { op: "RESIZE_BILINEAR", dtype: DType::F32, lower: resize_bilinear },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I8, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I16, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::F32, lower: transpose_conv },
@@ -380,4 +385,165 @@ fn arg_min_max(cx: &Ctx<'_>) -> R<Vec<Step>> {
     };
     let summary = format!("{:?} along axis {axis} → {:?} (int32)", input.shape, out.shape);
     Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Reduction", params: g }, 0, summary)])
+}
+
+/// A resize op's operands, checked: NHWC input and output of one type (sharing quantization:
+/// TFLM copies or interpolates the stored integers without rescaling), a constant int32 size
+/// `[rows, cols]` equal to the output's, and the options.
+struct Resize<'a> {
+    input: &'a Tensor,
+    out: &'a Tensor,
+    in_shape: [usize; 4],
+    out_hw: [usize; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+}
+
+fn resize_operands<'a>(cx: &Ctx<'a>) -> R<Resize<'a>> {
+    let Options::Resize { align_corners, half_pixel_centers } = cx.op.options else {
+        return invalid("missing resize options");
+    };
+    let (input, size, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(out, input.dtype, "output")?;
+    let in_shape = nhwc(input, "input")?;
+    let [o_n, o_h, o_w, o_c] = nhwc(out, "output")?;
+    if size.dtype != DType::I32 {
+        return invalid(format!("size {} is {}, TFLM requires int32", size.label(), size.dtype.name()));
+    }
+    let want = int_values(size, "size")?;
+    if want != [o_h as i64, o_w as i64] {
+        return invalid(format!("size {} is {want:?}, output {} is {:?}", size.label(), out.label(), out.shape));
+    }
+    if o_n != in_shape[0] || o_c != in_shape[3] {
+        return invalid(format!("input {:?} and output {:?} differ in batch or channels", input.shape, out.shape));
+    }
+    if in_shape.contains(&0) || o_h == 0 || o_w == 0 {
+        return unsupported("resize with an empty dimension");
+    }
+    if input.dtype != DType::F32 && per_tensor(input)? != per_tensor(out)? {
+        return unsupported(format!(
+            "input {} and output {} have different quantization (TFLM does not rescale; kiln requires them equal)",
+            input.label(),
+            out.label()
+        ));
+    }
+    Ok(Resize { input, out, in_shape, out_hw: [o_h, o_w], align_corners, half_pixel_centers })
+}
+
+impl Resize<'_> {
+    fn summary(&self) -> String {
+        let mut opts = vec![];
+        if self.align_corners {
+            opts.push("align_corners");
+        }
+        if self.half_pixel_centers {
+            opts.push("half_pixel_centers");
+        }
+        format!("{:?} → {:?}{}{}", self.input.shape, self.out.shape, if opts.is_empty() { "" } else { ", " }, opts.join(", "))
+    }
+}
+
+/// TFLM's `GetNearestNeighbor`, in single precision like the C++.
+fn nearest(v: usize, in_size: usize, out_size: usize, align_corners: bool, half_pixel_centers: bool) -> usize {
+    let scale = if align_corners && out_size > 1 {
+        (in_size - 1) as f32 / (out_size - 1) as f32
+    } else {
+        in_size as f32 / out_size as f32
+    };
+    let offset = if half_pixel_centers { 0.5f32 } else { 0.0 };
+    let x = (v as f32 + offset) * scale;
+    let mut i = (if align_corners { x.round() } else { x.floor() }) as i64;
+    i = i.min(in_size as i64 - 1);
+    if half_pixel_centers {
+        i = i.max(0);
+    }
+    i.max(0) as usize
+}
+
+fn resize_nearest_neighbor(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let r = resize_operands(cx)?;
+    let [n, in_h, in_w, c] = r.in_shape;
+    let [out_h, out_w] = r.out_hw;
+    let elem = match r.input.dtype {
+        DType::I8 => 1,
+        DType::I16 => 2,
+        _ => 4,
+    };
+    let rows: Vec<usize> = (0..out_h).map(|y| nearest(y, in_h, out_h, r.align_corners, r.half_pixel_centers)).collect();
+    let cols: Vec<usize> = (0..out_w).map(|x| nearest(x, in_w, out_w, r.align_corners, r.half_pixel_centers)).collect();
+    let px = c * elem;
+    let params = quote!(::kiln::ops::ResizeNearestNeighborParams {
+        batches: #n, input: [#in_h, #in_w], pixel_bytes: #px, rows: &[#(#rows),*], cols: &[#(#cols),*],
+    });
+    let call = Call::Params { func: "resize_nearest_neighbor", ty: "ResizeNearestNeighborParams", params };
+    Ok(vec![cx.step(vec![cx.operand(r.input)], r.out, call, 0, r.summary())])
+}
+
+fn resize_bilinear(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let r = resize_operands(cx)?;
+    if r.align_corners && r.half_pixel_centers {
+        return invalid("RESIZE_BILINEAR with both align_corners and half_pixel_centers (TFLM rejects it)");
+    }
+    let [_, in_h, in_w, _] = r.in_shape;
+    let [out_h, out_w] = r.out_hw;
+    let (shape, half) = (usizes(&r.in_shape), r.half_pixel_centers);
+    let out_of_range = |lo: usize, size: usize| -> R<()> {
+        if lo < size {
+            Ok(())
+        } else {
+            unsupported(format!("resize samples input index {lo} of {size} (TFLM would read out of bounds)"))
+        }
+    };
+    if r.input.dtype == DType::I8 {
+        // TFLM's ComputeInterpolationValuesInteger: positions in 1/1024 units.
+        let scale_10 = |i: usize, o: usize| -> i64 {
+            let (i, o) = (i as i64, o as i64);
+            if r.align_corners && o > 1 {
+                ((1 << 10) * (i - 1) + (o - 1) / 2) / (o - 1)
+            } else {
+                ((1 << 10) * i + o / 2) / o
+            }
+        };
+        let taps = |in_size: usize, out_size: usize| -> R<Vec<TokenStream>> {
+            let s = scale_10(in_size, out_size);
+            (0..out_size as i64)
+                .map(|v| {
+                    let scaled = if half { v * s + s / 2 - (1 << 9) } else { v * s };
+                    let lo = (scaled / (1 << 10)).max(0);
+                    let hi = ((scaled + (1 << 10) - 1) / (1 << 10)).min(in_size as i64 - 1);
+                    let frac = (scaled - (1 << 10) * lo) as i32;
+                    let (lo, hi) = (lo as usize, hi.max(0) as usize);
+                    out_of_range(lo, in_size)?;
+                    Ok(quote!(::kiln::ops::BilinearTap { lo: #lo, hi: #hi, frac: #frac }))
+                })
+                .collect()
+        };
+        let (rows, cols) = (taps(in_h, out_h)?, taps(in_w, out_w)?);
+        let params = quote!(::kiln::ops::ResizeBilinearParams { input: #shape, rows: &[#(#rows),*], cols: &[#(#cols),*] });
+        let call = Call::Params { func: "resize_bilinear_s8", ty: "ResizeBilinearParams", params };
+        return Ok(vec![cx.step(vec![cx.operand(r.input)], r.out, call, 0, r.summary())]);
+    }
+    // TFLM's ComputeInterpolationValues, in single precision.
+    let taps = |in_size: usize, out_size: usize| -> R<Vec<TokenStream>> {
+        let scale = if r.align_corners && out_size > 1 {
+            (in_size - 1) as f32 / (out_size - 1) as f32
+        } else {
+            in_size as f32 / out_size as f32
+        };
+        (0..out_size)
+            .map(|v| {
+                let pos = if half { (v as f32 + 0.5) * scale - 0.5 } else { v as f32 * scale };
+                let lo = (pos.floor() as i64).max(0);
+                let hi = (pos.ceil() as i64).min(in_size as i64 - 1);
+                let frac = pos - lo as f32;
+                let (lo, hi) = (lo as usize, hi.max(0) as usize);
+                out_of_range(lo, in_size)?;
+                Ok(quote!(::kiln::ops::BilinearTap { lo: #lo, hi: #hi, frac: #frac }))
+            })
+            .collect()
+    };
+    let (rows, cols) = (taps(in_h, out_h)?, taps(in_w, out_w)?);
+    let params = quote!(::kiln::ops::ResizeBilinearF32Params { input: #shape, rows: &[#(#rows),*], cols: &[#(#cols),*] });
+    let call = Call::Params { func: "resize_bilinear_f32", ty: "ResizeBilinearF32Params", params };
+    Ok(vec![cx.step(vec![cx.operand(r.input)], r.out, call, 0, r.summary())])
 }

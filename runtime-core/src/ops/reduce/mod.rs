@@ -7,12 +7,16 @@
 mod arg_min_max;
 mod reduce_max;
 mod reduce_min;
+mod resize_bilinear;
+mod resize_nearest_neighbor;
 mod sum;
 mod transpose_conv;
 
 pub use arg_min_max::{arg_max_f32, arg_max_s8, arg_min_f32, arg_min_s8};
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
+pub use resize_bilinear::{resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params, ResizeBilinearParams};
+pub use resize_nearest_neighbor::{resize_nearest_neighbor, ResizeNearestNeighborParams};
 pub use sum::{sum_f32, sum_s16, sum_s8};
 pub use transpose_conv::{
     transpose_conv_f32, transpose_conv_s16, transpose_conv_s8, TransposeConvF32Params, TransposeConvParams,

@@ -245,3 +245,50 @@ def _():
 def _():
     x = inp((3, 4, 2))
     return one(x, resize(tf.raw_ops.ResizeBilinear, [5, 7], half_pixel_centers=True)(x))
+
+
+# ---- BATCH_MATMUL (two model inputs: with a constant operand the converter emits FULLY_CONNECTED) ----
+
+
+class MatMul(layers.Layer):
+    def __init__(self, adj_x=False, adj_y=False, **kw):
+        super().__init__(**kw)
+        self.adj_x, self.adj_y = adj_x, adj_y
+
+    def call(self, x, y):
+        return tf.raw_ops.BatchMatMulV2(x=x, y=y, adj_x=self.adj_x, adj_y=self.adj_y)
+
+
+@model("batch_matmul_int8", "BATCH_MATMUL int8, [1,3,4,5] x [1,3,5,6] -> [1,3,4,6]",
+       expect=[("BATCH_MATMUL", {"adjX": False, "adjY": False})])
+def _():
+    x, y = inp((3, 4, 5), "lhs"), inp((3, 5, 6), "rhs")
+    return keras.Model([x, y], MatMul()(x, y))
+
+
+@model("batch_matmul_adj", "BATCH_MATMUL int8, adj_y, batch broadcast: [1,2,4,5] x [1,1,6,5]^T -> [1,2,4,6]",
+       expect=[("BATCH_MATMUL", {"adjX": False, "adjY": True})])
+def _():
+    x, y = inp((2, 4, 5), "lhs"), inp((1, 6, 5), "rhs")
+    return keras.Model([x, y], MatMul(False, True)(x, y))
+
+
+@model("batch_matmul_adj_x", "BATCH_MATMUL int8, adj_x and adj_y, [1,2,5,4]^T x [1,2,6,5]^T -> [1,2,4,6]",
+       expect=[("BATCH_MATMUL", {"adjX": True, "adjY": True})])
+def _():
+    x, y = inp((2, 5, 4), "lhs"), inp((2, 6, 5), "rhs")
+    return keras.Model([x, y], MatMul(True, True)(x, y))
+
+
+@model("batch_matmul_int16", "BATCH_MATMUL int16x8, adj_y, [1,2,3,6] x [1,2,4,6]^T -> [1,2,3,4]",
+       expect=[("BATCH_MATMUL", {"adjX": False, "adjY": True})], quant="int16x8")
+def _():
+    x, y = inp((2, 3, 6), "lhs"), inp((2, 4, 6), "rhs")
+    return keras.Model([x, y], MatMul(False, True)(x, y))
+
+
+@model("batch_matmul_float", "BATCH_MATMUL float32, adj_x, batch broadcast: [1,1,4,3]^T x [1,2,4,5] -> [1,2,3,5]",
+       expect=[("BATCH_MATMUL", {"adjX": True, "adjY": False})], quant="float32")
+def _():
+    x, y = inp((1, 4, 3), "lhs"), inp((2, 4, 5), "rhs")
+    return keras.Model([x, y], MatMul(True, False)(x, y))

@@ -24,6 +24,9 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RESIZE_NEAREST_NEIGHBOR", dtype: DType::F32, lower: resize_nearest_neighbor },
     Kernel { op: "RESIZE_BILINEAR", dtype: DType::I8, lower: resize_bilinear },
     Kernel { op: "RESIZE_BILINEAR", dtype: DType::F32, lower: resize_bilinear },
+    Kernel { op: "BATCH_MATMUL", dtype: DType::I8, lower: batch_matmul },
+    Kernel { op: "BATCH_MATMUL", dtype: DType::I16, lower: batch_matmul },
+    Kernel { op: "BATCH_MATMUL", dtype: DType::F32, lower: batch_matmul },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I8, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I16, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::F32, lower: transpose_conv },
@@ -546,4 +549,100 @@ fn resize_bilinear(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let params = quote!(::kiln::ops::ResizeBilinearF32Params { input: #shape, rows: &[#(#rows),*], cols: &[#(#cols),*] });
     let call = Call::Params { func: "resize_bilinear_f32", ty: "ResizeBilinearF32Params", params };
     Ok(vec![cx.step(vec![cx.operand(r.input)], r.out, call, 0, r.summary())])
+}
+
+/// BATCH_MATMUL: rank 2 to 5 operands of one type, batch dimensions broadcast NumPy-style,
+/// `adj_x`/`adj_y` read as strides (TFLM transposes copies instead; the products and their order
+/// are the same).
+fn batch_matmul(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::BatchMatMul { adj_x, adj_y } = cx.op.options else { return invalid("missing BatchMatMulOptions") };
+    let (lhs, rhs, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    let dtype = lhs.dtype;
+    expect_dtype(rhs, dtype, "right operand")?;
+    expect_dtype(out, dtype, "output")?;
+    for (t, role) in [(lhs, "left operand"), (rhs, "right operand")] {
+        if !(2..=5).contains(&t.shape.len()) {
+            return invalid(format!("{role} {} has rank {}, TFLM supports 2 to 5", t.label(), t.shape.len()));
+        }
+    }
+    let (lr, rr) = (lhs.shape.len(), rhs.shape.len());
+    let (l_rows, l_cols) = (lhs.shape[lr - 2], lhs.shape[lr - 1]);
+    let (r_rows, r_cols) = (rhs.shape[rr - 2], rhs.shape[rr - 1]);
+    let (a, b) = if adj_x { (l_cols, l_rows) } else { (l_rows, l_cols) };
+    let (b2, c) = if adj_y { (r_cols, r_rows) } else { (r_rows, r_cols) };
+    if b != b2 {
+        return invalid(format!(
+            "inner dimensions differ: {:?} (adj_x {adj_x}) × {:?} (adj_y {adj_y})",
+            lhs.shape, rhs.shape
+        ));
+    }
+    // Batch dimensions, left-padded to 3.
+    let pad3 = |s: &[usize]| -> [usize; 3] {
+        let mut d = [1; 3];
+        d[3 - s.len()..].copy_from_slice(s);
+        d
+    };
+    let (lb, rb) = (pad3(&lhs.shape[..lr - 2]), pad3(&rhs.shape[..rr - 2]));
+    let mut batches = [1; 3];
+    for i in 0..3 {
+        batches[i] = match (lb[i], rb[i]) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return invalid(format!("batch dimensions of {:?} and {:?} do not broadcast", lhs.shape, rhs.shape)),
+        };
+    }
+    let out_rank = lr.max(rr);
+    let mut want: Vec<usize> = batches[3 - (out_rank - 2)..].to_vec();
+    want.extend([a, c]);
+    if out.shape != want {
+        return invalid(format!("output {} has shape {:?}, expected {want:?}", out.label(), out.shape));
+    }
+    if [a, b, c].contains(&0) || batches.contains(&0) {
+        return unsupported("BATCH_MATMUL with an empty dimension");
+    }
+    // Element strides of each operand's batch dimensions (0 where it broadcasts).
+    let batch_strides = |d: [usize; 3], matrix: usize| -> [usize; 3] {
+        let mut s = [0; 3];
+        let mut step = matrix;
+        for i in (0..3).rev() {
+            s[i] = if d[i] == 1 { 0 } else { step };
+            step *= d[i];
+        }
+        s
+    };
+    let (lbs, rbs) = (batch_strides(lb, a * b), batch_strides(rb, b * c));
+    let lhs_strides = if adj_x { [1, a] } else { [b, 1] };
+    let rhs_strides = if adj_y { [1, b] } else { [c, 1] };
+    let (bt, lbs, rbs, ls, rs) = (usizes(&batches), usizes(&lbs), usizes(&rbs), usizes(&lhs_strides), usizes(&rhs_strides));
+    let shape = quote!(::kiln::ops::BatchMatMulShape {
+        batches: #bt, lhs_batch_strides: #lbs, rhs_batch_strides: #rbs,
+        rows: #a, depth: #b, cols: #c, lhs_strides: #ls, rhs_strides: #rs,
+    });
+    let (func, ty, params) = match dtype {
+        DType::F32 => ("batch_matmul_f32", "BatchMatMulShape", shape),
+        DType::I8 | DType::I16 => {
+            let (ls_, lz) = per_tensor(lhs)?;
+            let (rs_, rz) = per_tensor(rhs)?;
+            let (os, oz) = per_tensor(out)?;
+            // GetQuantizedConvolutionMultipler: the scale product in single precision.
+            let rq = one_requant(quant::quantize_multiplier((ls_ * rs_) as f64 / os as f64));
+            if dtype == DType::I16 {
+                if (lz, rz, oz) != (0, 0, 0) {
+                    return invalid(format!("int16 BATCH_MATMUL needs zero points 0 (TFLM checks it), got {lz}, {rz}, {oz}"));
+                }
+                ("batch_matmul_s16", "BatchMatMulS16Params", quote!(::kiln::ops::BatchMatMulS16Params { shape: #shape, requant: #rq }))
+            } else {
+                let (lo, ro) = (-lz, -rz);
+                let params = quote!(::kiln::ops::BatchMatMulParams {
+                    shape: #shape, lhs_offset: #lo, rhs_offset: #ro, output_zero_point: #oz, requant: #rq,
+                });
+                ("batch_matmul_s8", "BatchMatMulParams", params)
+            }
+        }
+        other => return unsupported(format!("BATCH_MATMUL on {}", other.name())),
+    };
+    let macs = (batches.iter().product::<usize>() * a * b * c) as u64;
+    let summary = format!("{:?}{} × {:?}{} → {:?}", lhs.shape, if adj_x { "ᵀ" } else { "" }, rhs.shape, if adj_y { "ᵀ" } else { "" }, out.shape);
+    Ok(vec![cx.step(vec![cx.operand(lhs), cx.operand(rhs)], out, Call::Params { func, ty, params }, macs, summary)])
 }

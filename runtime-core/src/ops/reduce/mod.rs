@@ -5,6 +5,7 @@
 //! ([`Elem`]); each op's file only says how elements combine.
 
 mod arg_min_max;
+mod batch_matmul;
 mod reduce_max;
 mod reduce_min;
 mod resize_bilinear;
@@ -13,6 +14,9 @@ mod sum;
 mod transpose_conv;
 
 pub use arg_min_max::{arg_max_f32, arg_max_s8, arg_min_f32, arg_min_s8};
+pub use batch_matmul::{
+    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatMulParams, BatchMatMulS16Params, BatchMatMulShape,
+};
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
 pub use resize_bilinear::{resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params, ResizeBilinearParams};

@@ -292,3 +292,44 @@ def _():
 def _():
     x, y = inp((1, 4, 3), "lhs"), inp((2, 4, 5), "rhs")
     return keras.Model([x, y], MatMul(True, False)(x, y))
+
+
+# ---- L2_POOL_2D (TFLM: float32 only). The converter has no L2-pool source op, so the model is
+# converted from sqrt(avg_pool(square(x))) (SQUARE -> AVERAGE_POOL_2D -> SQRT) and patched into one
+# L2_POOL_2D op with the pool's options. TFLM computes both identically (x*x summed from 0 in tap
+# order, divided by the tap count, sqrt), so make_zoo's check that patching leaves TFLM's outputs
+# unchanged doubles as a cross-check of the L2_POOL_2D reference. ----
+
+
+def fuse_l2_pool(data):
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+    m = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(bytearray(data), 0))
+    sg = m.subgraphs[0]
+    names = [max(m.operatorCodes[o.opcodeIndex].builtinCode, m.operatorCodes[o.opcodeIndex].deprecatedBuiltinCode)
+             for o in sg.operators]
+    B = fb.BuiltinOperator
+    if names != [B.SQUARE, B.AVERAGE_POOL_2D, B.SQRT]:
+        raise ValueError("expected SQUARE, AVERAGE_POOL_2D, SQRT; got %s" % names)
+    square, pool, sqrt = sg.operators
+    code = fb.OperatorCodeT()
+    code.builtinCode = B.L2_POOL_2D
+    code.deprecatedBuiltinCode = B.L2_POOL_2D
+    code.version = 1
+    m.operatorCodes.append(code)
+    pool.opcodeIndex = len(m.operatorCodes) - 1
+    pool.inputs, pool.outputs = list(square.inputs), list(sqrt.outputs)
+    sg.operators = [pool]
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+@model("l2_pool_2d_float", "L2_POOL_2D float32 3x3 stride 2 SAME (edge windows hold fewer taps), [1,5,4,2] -> "
+       "[1,3,2,2] (patched from SQUARE -> AVERAGE_POOL_2D -> SQRT, TFLM outputs unchanged)",
+       expect=[("L2_POOL_2D", {"padding": "SAME", "strideW": 2, "strideH": 2})], quant="float32",
+       patch=fuse_l2_pool)
+def _():
+    x = inp((5, 4, 2))
+    return one(x, TfFn(lambda t: tf.sqrt(tf.nn.avg_pool2d(tf.square(t), 3, 2, "SAME")))(x))

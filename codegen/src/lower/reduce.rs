@@ -27,6 +27,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "BATCH_MATMUL", dtype: DType::I8, lower: batch_matmul },
     Kernel { op: "BATCH_MATMUL", dtype: DType::I16, lower: batch_matmul },
     Kernel { op: "BATCH_MATMUL", dtype: DType::F32, lower: batch_matmul },
+    Kernel { op: "L2_POOL_2D", dtype: DType::F32, lower: l2_pool_2d },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I8, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::I16, lower: transpose_conv },
     Kernel { op: "TRANSPOSE_CONV", dtype: DType::F32, lower: transpose_conv },
@@ -273,13 +274,7 @@ fn transpose_conv(cx: &Ctx<'_>) -> R<Vec<Step>> {
         if bias.iter().any(|b| !b.is_finite()) {
             return unsupported("TRANSPOSE_CONV float32 bias with a non-finite value");
         }
-        let (lo, hi) = match activation {
-            Activation::None => (f32::MIN, f32::MAX),
-            Activation::Relu => (0.0, f32::MAX),
-            Activation::Relu6 => (0.0, 6.0),
-            Activation::ReluN1To1 => (-1.0, 1.0),
-            a => return unsupported(format!("fused activation {} on TRANSPOSE_CONV", a.name())),
-        };
+        let (lo, hi) = float_act_range(activation)?;
         let params = quote!(::kiln::ops::TransposeConvF32Params {
             shape: #shape, act_min: #lo, act_max: #hi, bias: &[#(#bias),*],
         });
@@ -645,4 +640,48 @@ fn batch_matmul(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let macs = (batches.iter().product::<usize>() * a * b * c) as u64;
     let summary = format!("{:?}{} × {:?}{} → {:?}", lhs.shape, if adj_x { "ᵀ" } else { "" }, rhs.shape, if adj_y { "ᵀ" } else { "" }, out.shape);
     Ok(vec![cx.step(vec![cx.operand(lhs), cx.operand(rhs)], out, Call::Params { func, ty, params }, macs, summary)])
+}
+
+/// TFLM's float `CalculateActivationRange`: `lowest()`/`max()` when there is no clamp.
+fn float_act_range(activation: Activation) -> R<(f32, f32)> {
+    Ok(match activation {
+        Activation::None => (f32::MIN, f32::MAX),
+        Activation::Relu => (0.0, f32::MAX),
+        Activation::Relu6 => (0.0, 6.0),
+        Activation::ReluN1To1 => (-1.0, 1.0),
+        a => return unsupported(format!("fused activation {} on float32", a.name())),
+    })
+}
+
+/// L2_POOL_2D (TFLM: float32 only): window geometry as for the other pools.
+fn l2_pool_2d(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Pool2d { padding, stride, filter, activation } = cx.op.options else {
+        return invalid("missing Pool2DOptions");
+    };
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(out, DType::F32, "output")?;
+    let [n, h, w, c] = nhwc(input, "input")?;
+    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
+    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
+    let expect = [n, oh, ow, c];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    if expect.contains(&0) || h == 0 || w == 0 {
+        return unsupported("L2_POOL_2D with an empty dimension");
+    }
+    let (lo, hi) = float_act_range(activation)?;
+    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
+    let params = quote!(::kiln::ops::L2Pool2dParams {
+        input: #i4, output: #o4, filter: #k, stride: #s, pad: #p, act_min: #lo, act_max: #hi,
+    });
+    let summary = format!(
+        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}",
+        filter[0],
+        filter[1],
+        stride[0],
+        stride[1],
+        activation.name()
+    );
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func: "l2_pool2d_f32", ty: "L2Pool2dParams", params }, 0, summary)])
 }

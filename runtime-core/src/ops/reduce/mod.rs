@@ -6,6 +6,7 @@
 
 mod arg_min_max;
 mod batch_matmul;
+mod l2_pool_2d;
 mod reduce_max;
 mod reduce_min;
 mod resize_bilinear;
@@ -17,6 +18,7 @@ pub use arg_min_max::{arg_max_f32, arg_max_s8, arg_min_f32, arg_min_s8};
 pub use batch_matmul::{
     batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatMulParams, BatchMatMulS16Params, BatchMatMulShape,
 };
+pub use l2_pool_2d::{l2_pool2d_f32, L2Pool2dParams};
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
 pub use resize_bilinear::{resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params, ResizeBilinearParams};

@@ -87,14 +87,19 @@ pub(super) fn reduced<'a>(cx: &Ctx<'a>, dtype: DType) -> R<Reduced<'a>> {
 }
 
 /// The [`kiln::ops::Reduction`] of `input` reduced over the dimensions marked in `reduce`, and
-/// the element count per output: runs of adjacent kept or reduced dimensions are merged, so
-/// every input up to rank 8 fits the kernel's four kept and four reduced loops.
+/// the element count per output: extent-1 dimensions are dropped and runs of adjacent kept or
+/// reduced dimensions merged, so every input up to rank 8 fits the kernel's four kept and four
+/// reduced loops.
 fn geometry(input: &Tensor, reduce: &[bool]) -> R<(TokenStream, usize)> {
     let rank = input.shape.len();
     // Runs of same-kind dimensions: (reduced?, extent, stride of the run's innermost dim).
     let mut runs: Vec<(bool, usize, usize)> = Vec::new();
     let mut stride = 1;
     for d in (0..rank).rev() {
+        // Extent-1 dimensions add no iterations: leave them out, whichever kind they are.
+        if input.shape[d] == 1 {
+            continue;
+        }
         match runs.last_mut() {
             Some(run) if run.0 == reduce[d] => run.1 *= input.shape[d],
             _ => runs.push((reduce[d], input.shape[d], stride)),

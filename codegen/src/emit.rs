@@ -224,7 +224,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     }).collect();
     let out_inits: Vec<TokenStream> = outputs.iter().map(|io| {
         let (n, len) = (&io.name, io.len);
-        quote!(#n: [0 as _; #len])
+        let zero = if io.tensor.dtype == DType::Bool { quote!(false) } else { quote!(0 as _) };
+        quote!(#n: [#zero; #len])
     }).collect();
     let (run_ret, run_val) = if outputs.len() == 1 {
         let (ty, len, n) = (&outputs[0].ty, outputs[0].len, &outputs[0].name);

@@ -333,3 +333,13 @@ def fuse_l2_pool(data):
 def _():
     x = inp((5, 4, 2))
     return one(x, TfFn(lambda t: tf.sqrt(tf.nn.avg_pool2d(tf.square(t), 3, 2, "SAME")))(x))
+
+
+# ---- REDUCE_ALL (bool) ----
+
+
+@model("reduce_all_bool", "REDUCE_ALL bool over axis [2] with keep_dims, [1,4,3,2] -> [1,4,1,2] (bool model I/O)",
+       expect=[("REDUCE_ALL", {"keepDims": True})], quant="float32")
+def _():
+    x = keras.Input((4, 3, 2), batch_size=1, name="input", dtype="bool")
+    return one(x, reducer(x, tf.reduce_all, [2], True))

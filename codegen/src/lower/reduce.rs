@@ -1,5 +1,6 @@
-//! Reductions (SUM, REDUCE_MAX, REDUCE_MIN; MEAN lives in `mean.rs` and shares the axis
-//! handling here), resizes, TRANSPOSE_CONV and BATCH_MATMUL.
+//! Reductions (SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL, ARG_MAX, ARG_MIN; MEAN lives in
+//! `mean.rs` and shares the axis handling here), resizes, TRANSPOSE_CONV, BATCH_MATMUL and
+//! L2_POOL_2D.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -15,6 +16,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "REDUCE_MAX", dtype: DType::F32, lower: reduce_max },
     Kernel { op: "REDUCE_MIN", dtype: DType::I8, lower: reduce_min },
     Kernel { op: "REDUCE_MIN", dtype: DType::F32, lower: reduce_min },
+    Kernel { op: "REDUCE_ALL", dtype: DType::Bool, lower: reduce_all },
     Kernel { op: "ARG_MAX", dtype: DType::I8, lower: arg_min_max },
     Kernel { op: "ARG_MAX", dtype: DType::F32, lower: arg_min_max },
     Kernel { op: "ARG_MIN", dtype: DType::I8, lower: arg_min_max },
@@ -205,6 +207,13 @@ fn extremum(cx: &Ctx<'_>, what: &str) -> R<Vec<Step>> {
     };
     let g = red.geometry.clone();
     Ok(reduce_step(cx, &red, func, "Reduction", g))
+}
+
+/// REDUCE_ALL: bool in, bool out, no quantization.
+fn reduce_all(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let red = reduced(cx, DType::Bool)?;
+    let g = red.geometry.clone();
+    Ok(reduce_step(cx, &red, "reduce_all", "Reduction", g))
 }
 
 fn reduce_max(cx: &Ctx<'_>) -> R<Vec<Step>> {

@@ -1,4 +1,5 @@
-//! Reductions (SUM, REDUCE_MAX, ARG_MAX, ...), resizes, TRANSPOSE_CONV and BATCH_MATMUL.
+//! Reductions (MEAN in `../mean.rs`, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL, ARG_MAX, ARG_MIN),
+//! resizes, TRANSPOSE_CONV, BATCH_MATMUL and L2_POOL_2D.
 //!
 //! The reductions share one description of *where* the reduced elements live
 //! ([`Reduction`]) and one way to read and write the element types kiln supports
@@ -7,6 +8,7 @@
 mod arg_min_max;
 mod batch_matmul;
 mod l2_pool_2d;
+mod reduce_all;
 mod reduce_max;
 mod reduce_min;
 mod resize_bilinear;
@@ -19,6 +21,7 @@ pub use batch_matmul::{
     batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatMulParams, BatchMatMulS16Params, BatchMatMulShape,
 };
 pub use l2_pool_2d::{l2_pool2d_f32, L2Pool2dParams};
+pub use reduce_all::reduce_all;
 pub use reduce_max::{reduce_max_f32, reduce_max_s8};
 pub use reduce_min::{reduce_min_f32, reduce_min_s8};
 pub use resize_bilinear::{resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params, ResizeBilinearParams};

@@ -170,9 +170,9 @@ pub(crate) mod testing {
                     rem /= self.shape[d];
                 }
                 let mut o = 0;
-                for d in 0..self.shape.len() {
-                    if !self.axes[d] {
-                        o = o * self.shape[d] + coords[d];
+                for ((&n, &reduced), &c) in self.shape.iter().zip(&self.axes).zip(&coords) {
+                    if !reduced {
+                        o = o * n + c;
                     }
                 }
                 match out.iter_mut().find(|(k, _)| *k == o) {

@@ -11,7 +11,7 @@
 //! has no fused activation).
 
 use super::Elem;
-use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
 
 /// Geometry of one BATCH_MATMUL; all strides count elements.
 #[derive(Clone, Copy, Debug)]
@@ -98,7 +98,7 @@ pub fn batch_matmul_s16(p: &BatchMatMulS16Params, lhs: &[u8], rhs: &[u8], output
                 acc = acc.wrapping_add(i64::from(l) * i64::from(r));
             }
         }
-        let v = multiply_by_quantized_multiplier_64(acc, p.requant);
+        let v = multiply_by_quantized_multiplier_i64(acc, p.requant);
         (v.clamp(-32768, 32767) as i16).store(output, o);
     });
 }

@@ -15,7 +15,7 @@
 //! adds `input_offset` to every input value it reads, as TFLM does.
 
 use super::Elem;
-use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
 
 /// Geometry of one TRANSPOSE_CONV.
 #[derive(Clone, Copy, Debug)]
@@ -135,7 +135,7 @@ pub fn transpose_conv_s16(p: &TransposeConvS16Params, input: &[u8], filter: &[u8
             }
         }
         acc = acc.wrapping_add(p.bias.get(oc).copied().unwrap_or(0));
-        let v = multiply_by_quantized_multiplier_64(acc, channel_requant(p.requant, oc));
+        let v = multiply_by_quantized_multiplier_i64(acc, channel_requant(p.requant, oc));
         (v.clamp(p.act_min, p.act_max) as i16).store(output, o);
     });
 }

@@ -343,3 +343,10 @@ def _():
 def _():
     x = keras.Input((4, 3, 2), batch_size=1, name="input", dtype="bool")
     return one(x, reducer(x, tf.reduce_all, [2], True))
+
+
+@model("transpose_conv_no_bias", "TRANSPOSE_CONV int8 2x2 stride 2 SAME without bias (use_bias=False), "
+       "[1,3,3,4] -> [1,6,6,2]", expect=[("TRANSPOSE_CONV", {"padding": "SAME", "strideW": 2, "strideH": 2})])
+def _():
+    x = inp((3, 3, 4))
+    return one(x, layers.Conv2DTranspose(2, 2, strides=2, padding="same", use_bias=False)(x))

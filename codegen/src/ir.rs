@@ -219,6 +219,11 @@ pub enum Options {
     Other(&'static str),
     /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).
     Movement(MovementOptions),
+    // ---- reduce family ----
+    TransposeConv { padding: Padding, stride: [usize; 2], activation: Activation },
+    /// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR.
+    Resize { align_corners: bool, half_pixel_centers: bool },
+    BatchMatMul { adj_x: bool, adj_y: bool },
 }
 
 #[derive(Clone, Debug)]

@@ -527,6 +527,27 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
             let c = o.builtin_options_as_div_options().ok_or("missing DivOptions")?;
             Options::Add { activation: activation(c.fused_activation_function())? }
         }
+        // ---- reduce family ----
+        B::TransposeConvOptions => {
+            let c = o.builtin_options_as_transpose_conv_options().ok_or("missing TransposeConvOptions")?;
+            Options::TransposeConv {
+                padding: padding(c.padding())?,
+                stride: [positive(c.stride_h(), "stride_h")?, positive(c.stride_w(), "stride_w")?],
+                activation: activation(c.fused_activation_function())?,
+            }
+        }
+        B::ResizeBilinearOptions => {
+            let c = o.builtin_options_as_resize_bilinear_options().ok_or("missing ResizeBilinearOptions")?;
+            Options::Resize { align_corners: c.align_corners(), half_pixel_centers: c.half_pixel_centers() }
+        }
+        B::ResizeNearestNeighborOptions => {
+            let c = o.builtin_options_as_resize_nearest_neighbor_options().ok_or("missing ResizeNearestNeighborOptions")?;
+            Options::Resize { align_corners: c.align_corners(), half_pixel_centers: c.half_pixel_centers() }
+        }
+        B::BatchMatMulOptions => {
+            let c = o.builtin_options_as_batch_mat_mul_options().ok_or("missing BatchMatMulOptions")?;
+            Options::BatchMatMul { adj_x: c.adj_x(), adj_y: c.adj_y() }
+        }
         other => match movement_options(o, other)? {
             Some(m) => Options::Movement(m),
             None => Options::Other(other.variant_name().unwrap_or("unknown options")),

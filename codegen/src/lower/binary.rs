@@ -60,7 +60,8 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "LOGICAL_AND", dtype: DType::Bool, lower: logical },
     Kernel { op: "LOGICAL_OR", dtype: DType::Bool, lower: logical },
     // Keyed on the condition (the first input); x, y and the output may be int8, int16 or float32.
-    Kernel { op: "SELECT_V2", dtype: DType::Bool, lower: select_v2 },
+    Kernel { op: "SELECT_V2", dtype: DType::I8, lower: select_v2 },
+    Kernel { op: "SELECT_V2", dtype: DType::F32, lower: select_v2 },
 ];
 
 /// The two inputs and the output of a binary op, checked: both inputs of the kernel's element
@@ -583,7 +584,7 @@ mod tests {
         let e = error_of("SELECT_V2", Options::None, vec![tensor(0, &[4], DType::Bool, None), f(1), tensor(2, &[4], DType::I8, Q), f(3)]);
         assert!(e.contains("input y"), "{e}");
         let e = error_of("SELECT_V2", Options::None, vec![tensor(0, &[4], DType::I8, Q), f(1), f(2), f(3)]);
-        assert!(e.contains("SELECT_V2 on int8 is not supported"), "{e}");
+        assert!(e.contains("condition"), "{e}");
     }
 
     #[test]

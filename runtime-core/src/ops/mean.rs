@@ -1,163 +1,157 @@
-//! MEAN, int8 (TFLM `reference_ops::QuantizedMeanOrSum` with `compute_sum = false`).
+//! MEAN over any set of axes, int8 / int16 / float32 (TFLM `reference_ops::QuantizedMeanOrSum`
+//! with `compute_sum = false` for the integer types, `reference_ops::Mean` for float32).
 //!
-//! The TFLM interpreter evaluates every int8 MEAN through `EvalIntegerMean` →
-//! `QuantizedMeanOrSum`, whatever the axes or `keep_dims`, and also when input and output share
-//! scale and zero point (verified against the PyPI `tflite-micro` interpreter for 4-D axes {1,2}
-//! with and without `keep_dims`, a single axis, and equal/unequal quantization).
+//! The TFLM interpreter evaluates every integer MEAN through `QuantizedMeanOrSum`, whatever the
+//! axes or `keep_dims`, and also when input and output share scale and zero point (verified
+//! against the PyPI `tflite-micro` interpreter for 4-D axes {1,2} with and without `keep_dims`,
+//! a single axis, non-adjacent axes, and equal/unequal quantization). SUM runs the same routine
+//! without folding in `1/n`, so its kernels ([`super::reduce`]) share [`rescale_sums`].
 
-use super::window;
+use super::reduce::{fold_groups, Elem, Reduction};
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
-/// Static parameters of one MEAN over a contiguous block of axes: the input is viewed as
-/// `[outer, reduced, inner]` and the output as `[outer, inner]`.
+/// Static parameters of one integer MEAN (or SUM).
 #[derive(Clone, Copy, Debug)]
 pub struct MeanParams {
-    pub outer: usize,
-    pub reduced: usize,
-    pub inner: usize,
-    pub input_zero_point: i32,
+    pub reduction: Reduction,
+    /// `input_zero_point · n` (n = elements per output), which TFLM subtracts from each int32
+    /// sum in 64 bits before truncating the difference to int32.
+    pub zero_point_sum: i64,
     pub output_zero_point: i32,
-    /// `QuantizeMultiplier(input_scale / output_scale)`; the kernel folds in `1 / reduced`.
+    /// `QuantizeMultiplier(input_scale / output_scale)`, for MEAN with TFLM's `1/n` fold
+    /// applied by codegen (`shift = min(floor(log2 n), 32, 31 + shift)`, `multiplier =
+    /// (multiplier << shift) / n` truncating, `shift -= shift`).
     pub requant: Requant,
 }
 
-/// Columns summed at once (an i32 array on the stack).
-const BLOCK: usize = 64;
-
-/// TFLM's fold of `1/n` into the multiplier: `shift = min(floor(log2 n), 32, 31 + rq.shift)`,
-/// `multiplier = (multiplier << shift) / n` (truncating), `shift = rq.shift - shift`.
+/// Per output: `Σ x` in wrapping int32 (TFLM's `temp_sum`), minus the zero-point sum (in 64
+/// bits, truncated to int32 as in TFLM), rescaled, plus the output zero point, clamped to
+/// `[lo, hi]`.
 #[inline]
-fn fold_count(rq: Requant, n: usize) -> Requant {
-    let n = n as i64;
-    let log2 = 63 - n.leading_zeros() as i32;
-    let shift = log2.min(32).min(31 + rq.shift).max(0);
-    Requant {
-        // `n ≥ 1` here (the caller handles an empty reduction); `checked_div` keeps it total.
-        multiplier: (i64::from(rq.multiplier) << shift).checked_div(n).unwrap_or(0) as i32,
-        shift: rq.shift - shift,
-    }
+pub(crate) fn rescale_sums<T: Elem + Into<i32>, U: Elem>(
+    p: &MeanParams,
+    input: &[u8],
+    output: &mut [u8],
+    (lo, hi): (i32, i32),
+    narrow: impl Fn(i32) -> U,
+) {
+    fold_groups(
+        &p.reduction,
+        input,
+        output,
+        0i32,
+        |acc, x: T| acc.wrapping_add(x.into()),
+        |sum| {
+            let shifted = (i64::from(sum) - p.zero_point_sum) as i32;
+            let v = multiply_by_quantized_multiplier(shifted, p.requant).wrapping_add(p.output_zero_point);
+            narrow(v.clamp(lo, hi))
+        },
+    );
 }
 
-/// MEAN int8, bit-exact with TFLM: per output, `Σ x` (int32), minus `input_zero_point · n`
-/// (computed in 64 bits, truncated to int32 as in TFLM), times the folded multiplier, plus the
-/// output zero point, clamped to int8. An empty reduction (`reduced == 0`) writes 0, as TFLM's
-/// early return leaves its zero-initialised output.
+/// MEAN int8, bit-exact with TFLM.
 pub fn mean_s8(p: &MeanParams, input: &[u8], output: &mut [u8]) {
-    let (reduced, inner) = (p.reduced, p.inner);
-    if inner == 0 {
-        return;
-    }
-    if reduced == 0 {
-        output.iter_mut().take(p.outer * inner).for_each(|o| *o = 0);
-        return;
-    }
-    let rq = fold_count(p.requant, reduced);
-    let zp_total = i64::from(p.input_zero_point) * reduced as i64;
-    for (o, out_row) in output.chunks_exact_mut(inner).take(p.outer).enumerate() {
-        let slab = window(input, o * reduced * inner, reduced * inner);
-        let mut c0 = 0;
-        for out_block in out_row.chunks_mut(BLOCK) {
-            let len = out_block.len().min(BLOCK);
-            let mut acc = [0i32; BLOCK];
-            let acc = &mut acc[..len];
-            for row in slab.chunks_exact(inner) {
-                for (a, &x) in acc.iter_mut().zip(window(row, c0, len)) {
-                    *a = a.wrapping_add(i32::from(x as i8));
-                }
-            }
-            for (out, &sum) in out_block.iter_mut().zip(acc.iter()) {
-                let shifted = (i64::from(sum) - zp_total) as i32;
-                *out = multiply_by_quantized_multiplier(shifted, rq)
-                    .wrapping_add(p.output_zero_point)
-                    .clamp(-128, 127) as u8;
-            }
-            c0 += len;
-        }
-    }
+    rescale_sums::<i8, i8>(p, input, output, (-128, 127), |v| v as i8);
+}
+
+/// MEAN int16, bit-exact with TFLM (same arithmetic as int8: int32 sums, 32-bit multiplier).
+pub fn mean_s16(p: &MeanParams, input: &[u8], output: &mut [u8]) {
+    rescale_sums::<i16, i16>(p, input, output, (-32768, 32767), |v| v as i16);
+}
+
+/// MEAN float32, bit-exact with TFLM: each output sums its elements in the input's row-major
+/// order starting from `0.0`, then divides by the element count converted to float (as both
+/// of TFLM's float paths, the generic one and the 4-D axes {1,2} one, do).
+pub fn mean_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
+    let n: usize = r.reduced.iter().product();
+    let n = n as f32;
+    fold_groups(r, input, output, 0.0f32, |acc, x: f32| acc + x, |sum| sum / n);
 }
 
 #[cfg(test)]
 mod tests {
     extern crate std;
+    use super::super::reduce::testing::Case;
     use super::*;
     use crate::fixed_point::testing::{ref_mbqm, Rng};
     use std::{vec, vec::Vec};
 
-    #[test]
-    fn matches_tflm_definition() {
-        let mut rng = Rng::new(70);
-        for case in 0..2000 {
-            let outer = rng.usize(1, 3);
-            let reduced = if case % 10 == 0 {
-                rng.usize(100, 3000)
-            } else {
-                rng.usize(1, 60)
-            };
-            let inner = if case % 7 == 0 {
-                rng.usize(60, 200)
-            } else {
-                rng.usize(1, 10)
-            };
-            let mut input = vec![0u8; outer * reduced * inner];
+    /// TFLM's fold of `1/n`, written independently with i128 and a loop for floor(log2 n).
+    fn fold(rq: Requant, n: usize) -> Requant {
+        let mut log2 = 0;
+        while (2u64 << log2) <= n as u64 {
+            log2 += 1;
+        }
+        let shift = log2.min(32).min(31 + rq.shift);
+        Requant { multiplier: (((rq.multiplier as i128) << shift) / n as i128) as i32, shift: rq.shift - shift }
+    }
+
+    fn check_integer(bytes: usize, lo: i64, hi: i64, kernel: fn(&MeanParams, &[u8], &mut [u8]), seed: u64) {
+        let mut rng = Rng::new(seed);
+        for case in 0..1500 {
+            let c = Case::random(&mut rng);
+            let total: usize = c.shape.iter().product();
+            let mut input = vec![0u8; total * bytes];
             rng.fill(&mut input);
-            let p = MeanParams {
-                outer,
-                reduced,
-                inner,
-                input_zero_point: rng.range(-128, 127) as i32,
-                output_zero_point: rng.range(-128, 127) as i32,
-                requant: Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-3, 3) as i32,
-                },
-            };
-            // TFLM's fold, written independently with i128 and a loop for floor(log2 n).
-            let mut log2 = 0;
-            while (2u64 << log2) <= reduced as u64 {
-                log2 += 1;
+            if case % 5 == 0 {
+                // Long reductions of extreme values exercise the int32 sum and the fold.
+                input.iter_mut().for_each(|b| *b = if case % 2 == 0 { 0x7f } else { 0x80 });
             }
-            let shift = log2.min(32).min(31 + p.requant.shift);
-            let folded = Requant {
-                multiplier: (((p.requant.multiplier as i128) << shift) / reduced as i128) as i32,
-                shift: p.requant.shift - shift,
+            let groups = c.groups();
+            let n = groups[0].len();
+            let in_zp = rng.range(lo, hi) as i32;
+            let rq = Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-3, 3) as i32 };
+            let p = MeanParams {
+                reduction: c.geometry,
+                zero_point_sum: i64::from(in_zp) * n as i64,
+                output_zero_point: rng.range(lo, hi) as i32,
+                requant: fold(rq, n),
+            };
+            let read = |i: usize| -> i64 {
+                if bytes == 1 {
+                    input[i] as i8 as i64
+                } else {
+                    i16::from_le_bytes([input[2 * i], input[2 * i + 1]]) as i64
+                }
             };
             let mut want = Vec::new();
-            for o in 0..outer {
-                for i in 0..inner {
-                    let sum: i64 = (0..reduced)
-                        .map(|r| input[(o * reduced + r) * inner + i] as i8 as i64)
-                        .sum();
-                    let shifted = (sum - p.input_zero_point as i64 * reduced as i64) as i32;
-                    let v = ref_mbqm(shifted, folded) + p.output_zero_point;
-                    want.push(v.clamp(-128, 127) as i8 as u8);
-                }
+            for g in &groups {
+                let sum: i64 = g.iter().map(|&i| read(i)).sum();
+                let shifted = (sum - in_zp as i64 * n as i64) as i32;
+                let v = (ref_mbqm(shifted, p.requant) as i64 + p.output_zero_point as i64).clamp(lo, hi);
+                want.extend_from_slice(&v.to_le_bytes()[..bytes]);
             }
             let mut got = vec![0u8; want.len()];
-            mean_s8(&p, &input, &mut got);
-            assert_eq!(got, want, "case {case}");
+            kernel(&p, &input, &mut got);
+            assert_eq!(got, want, "case {case}: shape {:?} axes {:?}", c.shape, c.axes);
         }
+    }
+
+    #[test]
+    fn s8_matches_tflm_definition() {
+        check_integer(1, -128, 127, mean_s8, 70);
+    }
+
+    #[test]
+    fn s16_matches_tflm_definition() {
+        check_integer(2, -32768, 32767, mean_s16, 71);
     }
 
     /// Same scale and zero point: the result is the mean rounded to nearest, except close to a
     /// tie (the double rounding of the folded multiply can move a value by up to ~1/n).
     #[test]
     fn same_quantization_is_rounded_mean() {
-        let mut rng = Rng::new(71);
+        let mut rng = Rng::new(72);
         for _ in 0..500 {
             let reduced = rng.usize(1, 400);
             let mut input = vec![0u8; reduced];
             rng.fill(&mut input);
             let zp = rng.range(-128, 127) as i32;
             let p = MeanParams {
-                outer: 1,
-                reduced,
-                inner: 1,
-                input_zero_point: zp,
+                reduction: Reduction { kept: [1; 4], kept_strides: [0; 4], reduced: [1, 1, 1, reduced], reduced_strides: [0, 0, 0, 1] },
+                zero_point_sum: zp as i64 * reduced as i64,
                 output_zero_point: zp,
-                requant: Requant {
-                    multiplier: 1 << 30,
-                    shift: 1,
-                },
+                requant: fold(Requant { multiplier: 1 << 30, shift: 1 }, reduced),
             };
             let mut got = [0u8];
             mean_s8(&p, &input, &mut got);
@@ -168,6 +162,30 @@ mod tests {
                 let want = (mean.round() as i64 + zp as i64).clamp(-128, 127);
                 assert_eq!(got[0] as i8 as i64, want, "{input:?}");
             }
+        }
+    }
+
+    #[test]
+    fn f32_sums_in_row_major_order() {
+        let mut rng = Rng::new(73);
+        for case in 0..1000 {
+            let c = Case::random(&mut rng);
+            let total: usize = c.shape.iter().product();
+            // Values of very different magnitudes make the summation order visible.
+            let xs: Vec<f32> = (0..total).map(|_| (rng.range(-1000, 1000) as f32) * 10f32.powi(rng.range(-6, 6) as i32)).collect();
+            let input: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
+            let groups = c.groups();
+            let mut want = Vec::new();
+            for g in &groups {
+                let mut s = 0.0f32;
+                for &i in g {
+                    s += xs[i];
+                }
+                want.extend_from_slice(&(s / g.len() as f32).to_le_bytes());
+            }
+            let mut got = vec![0u8; want.len()];
+            mean_f32(&c.geometry, &input, &mut got);
+            assert_eq!(got, want, "case {case}: shape {:?} axes {:?}", c.shape, c.axes);
         }
     }
 }

@@ -164,3 +164,12 @@ model("rsqrt_int8", "RSQRT on int8 of |x| + 0.05 (ABS -> ADD -> RSQRT), inputs n
 model("l2_normalization_float32", "L2_NORMALIZATION on float32 over the last axis (4 rows of 8)",
       expect=[("L2_NORMALIZATION", {})], quant="float32")(
     single(lambda x: tf.math.l2_normalize(x, axis=-1), SHAPE32))
+
+# ZEROS_LIKE's output is constant, so it is added back to the input (ADD float32): the model
+# output still varies, and a ZEROS_LIKE writing anything but zeros changes it.
+model("zeros_like_float32", "ZEROS_LIKE on float32, added to the input (ADD)",
+      expect=[("ZEROS_LIKE", {}), ("ADD", {})], quant="float32")(
+    single(lambda x: x + tf.raw_ops.ZerosLike(x=x), SHAPE32))
+model("zeros_like_int32", "ZEROS_LIKE on int32, added to the input (ADD)",
+      expect=[("ZEROS_LIKE", {}), ("ADD", {})], quant="float32")(
+    typed_single("int32", lambda x: x + tf.raw_ops.ZerosLike(x=x)))

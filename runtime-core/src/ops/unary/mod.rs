@@ -30,6 +30,7 @@ mod sincos;
 mod sqrt;
 mod square;
 mod tanh;
+mod zeros_like;
 
 pub use abs::{abs_f32, abs_s16, AbsS16Params};
 pub use cast::{cast, CastParams, CastType};
@@ -54,3 +55,4 @@ pub use logistic::{logistic_f32, logistic_s16};
 pub use lut::{lut_s8, LutS8Params};
 pub use sigmoid16::Sigmoid16Params;
 pub use tanh::{tanh_f32, tanh_s16};
+pub use zeros_like::zeros_like;

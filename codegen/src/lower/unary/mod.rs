@@ -66,7 +66,6 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "TANH", dtype: DType::F32, lower: tanh_f32 },
     Kernel { op: "ZEROS_LIKE", dtype: DType::F32, lower: zeros_like_f32 },
     Kernel { op: "ZEROS_LIKE", dtype: DType::I32, lower: zeros_like_i32 },
-    Kernel { op: "ZEROS_LIKE", dtype: DType::I64, lower: zeros_like_i64 },
 ];
 
 /// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
@@ -350,9 +349,6 @@ fn zeros_like_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 fn zeros_like_i32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::I32, "zeros_like", "zeros")
-}
-fn zeros_like_i64(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    plain_step(cx, DType::I64, "zeros_like", "zeros")
 }
 fn elu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "elu_f32", "x < 0 ? expm1(x) : x")

@@ -1,5 +1,6 @@
-//! ZEROS_LIKE (TFLM `zeros_like.cc`: int32, int64 and float32): an output of zeros of the
-//! input's shape. All three types' zero is all-zero bytes, so one kernel serves them.
+//! ZEROS_LIKE (TFLM `zeros_like.cc`; kiln compiles the int32 and float32 cases, TFLM also has
+//! int64): an output of zeros of the input's shape. Zero is all-zero bytes in each type, so one
+//! kernel serves them.
 
 /// Writes zeros over the whole output; the input only supplies the shape (fixed at compile time).
 pub fn zeros_like(_input: &[u8], output: &mut [u8]) {

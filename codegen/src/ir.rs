@@ -112,8 +112,11 @@ pub struct Tensor {
     pub dtype: DType,
     pub quant: Option<Quant>,
     /// Constant contents (weights, biases, shape operands); `None` for activations. Shared:
-    /// tensors that use the same buffer point at one copy.
+    /// tensors that use the same buffer point at one copy. A variable tensor may carry a buffer
+    /// too; it is not a constant (see [`Tensor::is_const`]) and, as in TFLM, not its initial value.
     pub data: Option<std::sync::Arc<[u8]>>,
+    /// A variable tensor (TFLite `is_variable`): state that an op (SVDF, LSTM) reads and
+    /// updates in place, and that persists from one inference to the next.
     pub is_variable: bool,
 }
 
@@ -127,8 +130,9 @@ impl Tensor {
         self.elements() * self.dtype.size().unwrap_or(0)
     }
 
+    /// Constant data. A variable tensor is never constant, even when the file gives it a buffer.
     pub fn is_const(&self) -> bool {
-        self.data.is_some()
+        self.data.is_some() && !self.is_variable
     }
 
     /// Human-readable reference for error messages: ``tensor #3 `conv/Relu` ``.
@@ -207,6 +211,9 @@ pub enum Options {
     Add { activation: Activation },
     Concatenation { axis: i32, activation: Activation },
     Reducer { keep_dims: bool },
+    /// SVDFOptions (`asymmetric_quantize_inputs` only matters for hybrid models, which kiln
+    /// rejects by type).
+    Svdf { rank: usize, activation: Activation },
     /// Options of a type kiln does not decode.
     Other(&'static str),
 }

@@ -369,6 +369,19 @@ fn verifier_message(raw: &str) -> String {
 /// this also rejects cycles and tensors written twice.
 fn check_order(file: &str, g: &Graph) -> Result<(), Error> {
     let mut written = vec![false; g.tensors.len()];
+    // Variable tensors are state that ops read and update in place; the graph never names
+    // them as an op's output or at the model boundary (TFLM's converters do not either).
+    let boundary = g.inputs.iter().chain(&g.outputs).map(|&t| (t, "a model input or output"));
+    let outputs = g.ops.iter().flat_map(|op| op.outputs.iter().map(|&t| (t, "an op output")));
+    if let Some((t, role)) = boundary.chain(outputs).find(|&(t, _)| g.tensors[t].is_variable) {
+        return Err(Error::new(
+            file,
+            ErrorKind::Invalid(format!(
+                "variable {} is {role}; kiln supports variable tensors only as state that ops read and update",
+                g.tensors[t].label()
+            )),
+        ));
+    }
     for &i in &g.inputs {
         written[i] = true;
     }
@@ -503,6 +516,10 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
         B::ReducerOptions => {
             let c = o.builtin_options_as_reducer_options().ok_or("missing ReducerOptions")?;
             Options::Reducer { keep_dims: c.keep_dims() }
+        }
+        B::SVDFOptions => {
+            let c = o.builtin_options_as_svdfoptions().ok_or("missing SVDFOptions")?;
+            Options::Svdf { rank: positive(c.rank(), "rank")?, activation: activation(c.fused_activation_function())? }
         }
         other => Options::Other(other.variant_name().unwrap_or("unknown options")),
     })

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Build the zoo's SVDF models, which no TensorFlow converter path emits, straight as flatbuffers.
+
+    make_state_models.py [--out DIR] [NAME...]
+
+TensorFlow's converter has no lowering to the TFLite SVDF op (keras has no SVDF layer and
+no composite-op fusion produces one), so these models are written with the TFLite schema's
+object API (TensorFlow's own `schema_py_generated.py`, loaded by path without importing
+TensorFlow):
+
+  svdf_keyword_core  ops 1..11 of TFLM's keyword_scrambled.tflite (7 SVDFs with int16 state
+                     interleaved with FULLY_CONNECTED), cut out with int8 input and output so
+                     the model needs only int8 SVDF + FC. Real weights, real quantization.
+  svdf_int16_state   one SVDF from seeded random weights: batch 2, rank 2, 4 units, memory 5,
+                     int16 state, input zero point -3, fused RELU (which TFLM's integer
+                     SVDF ignores).
+  svdf_int8_state    the same with an int8 state and int8 time weights and a non-zero state
+                     zero point (TFLM's second integer instantiation).
+
+The state tensors are variables, so the 200 golden samples (make_goldens.py feeds them to
+one interpreter in sequence) test the state carried across calls. After writing the models
+run make_goldens.py on them (make_fixtures.sh only knows make_zoo.py's registry):
+
+    .venv-zoo/bin/python tests/scripts/make_state_models.py
+    .venv-oracle/bin/python tests/scripts/make_goldens.py --out tests/fixtures/golden \\
+        tests/fixtures/zoo/svdf_*.tflite
+"""
+
+import argparse
+import glob
+import importlib.util
+import os
+import zlib
+
+import flatbuffers
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
+
+
+def load_schema():
+    """TensorFlow's generated schema module, by path (importing tensorflow takes ~10 s)."""
+    hits = glob.glob(os.path.join(REPO, ".venv-zoo", "lib", "python3*", "site-packages", "tensorflow", "lite",
+                                  "python", "schema_py_generated.py"))
+    if not hits:
+        raise SystemExit("schema_py_generated.py not found: create the zoo venv (tests/scripts/venv.sh zoo .venv-zoo)")
+    spec = importlib.util.spec_from_file_location("tflite_schema", hits[0])
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+S = load_schema()
+
+
+def read_model(path):
+    with open(path, "rb") as f:
+        buf = f.read()
+    return S.ModelT.InitFromObj(S.Model.GetRootAsModel(buf, 0))
+
+
+def write_model(model, path):
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    data = bytes(b.Output())
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return data
+
+
+def cut(model, first_op, last_op):
+    """A model of ops first_op..=last_op of subgraph 0: the first op's input 0 becomes the model
+    input, the last op's output the model output; tensors and buffers renumbered densely."""
+    sg = model.subgraphs[0]
+    ops = sg.operators[first_op:last_op + 1]
+    used = []
+    for op in ops:
+        for t in list(op.inputs) + list(op.outputs):
+            if t >= 0 and t not in used:
+                used.append(t)
+    remap = {t: i for i, t in enumerate(used)}
+    buffers = [S.BufferT()]  # buffer 0 is the empty sentinel
+    tensors = []
+    for t in used:
+        x = sg.tensors[t]
+        src = model.buffers[x.buffer] if x.buffer < len(model.buffers) else None
+        if src is not None and src.data is not None and len(src.data) > 0:
+            nb = S.BufferT()
+            nb.data = src.data
+            buffers.append(nb)
+            x.buffer = len(buffers) - 1
+        else:
+            x.buffer = 0
+        tensors.append(x)
+    for op in ops:
+        op.inputs = [remap[t] if t >= 0 else -1 for t in op.inputs]
+        op.outputs = [remap[t] for t in op.outputs]
+    codes = sorted({op.opcodeIndex for op in ops})
+    code_map = {c: i for i, c in enumerate(codes)}
+    for op in ops:
+        op.opcodeIndex = code_map[op.opcodeIndex]
+    new_sg = S.SubGraphT()
+    new_sg.tensors = tensors
+    new_sg.operators = ops
+    new_sg.inputs = [remap[ops[0].inputs[0]]]
+    new_sg.outputs = [remap[ops[-1].outputs[0]]]
+    new_sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [model.operatorCodes[c] for c in codes]
+    m.subgraphs = [new_sg]
+    m.buffers = buffers
+    m.description = b"kiln: cut from keyword_scrambled.tflite by tests/scripts/make_state_models.py"
+    return m
+
+
+def quant(scale, zp):
+    q = S.QuantizationParametersT()
+    q.scale = [float(scale)]
+    q.zeroPoint = [int(zp)]
+    return q
+
+
+def single_svdf(name, state_type):
+    """One SVDF with seeded random weights and realistic scales."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    batches, input_size, rank, units, memory = 2, 12, 2, 4, 5
+    filters = units * rank
+    int16 = state_type == S.TensorType.INT16
+    word_max = 32767 if int16 else 127
+    in_s, in_zp = 1 / 128, -3
+    wf_s = 0.01
+    state_s, state_zp = (16.0 / 32768, 0) if int16 else (16.0 / 128, 7)
+    wt_s = 0.5 / word_max
+    out_s, out_zp = 0.08, 5
+    wf = rng.integers(-127, 128, size=(filters, input_size)).astype(np.int8)
+    wt = rng.integers(-word_max, word_max + 1, size=(filters, memory)).astype(np.int16 if int16 else np.int8)
+    bias_s = state_s * wt_s
+    bias = np.round(rng.uniform(-2, 2, size=units) / bias_s).astype(np.int32)
+
+    buffers = [S.BufferT()]
+    tensors = []
+
+    def tensor(tname, shape, ttype, q, data=None, variable=False):
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = list(shape)
+        t.type = ttype
+        t.quantization = q
+        t.isVariable = variable
+        if data is not None:
+            b = S.BufferT()
+            b.data = np.frombuffer(data.tobytes(), dtype=np.uint8).copy()
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    word = S.TensorType.INT16 if int16 else S.TensorType.INT8
+    x = tensor("input", [batches, input_size], S.TensorType.INT8, quant(in_s, in_zp))
+    f = tensor("weights_feature", [filters, input_size], S.TensorType.INT8, quant(wf_s, 0), wf)
+    w = tensor("weights_time", [filters, memory], word, quant(wt_s, 0), wt)
+    bi = tensor("bias", [units], S.TensorType.INT32, quant(bias_s, 0), bias)
+    st = tensor("state", [batches, memory * filters], word, quant(state_s, state_zp), variable=True)
+    y = tensor("output", [batches, units], S.TensorType.INT8, quant(out_s, out_zp))
+
+    opts = S.SVDFOptionsT()
+    opts.rank = rank
+    opts.fusedActivationFunction = S.ActivationFunctionType.RELU
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [x, f, w, bi, st]
+    op.outputs = [y]
+    op.builtinOptionsType = S.BuiltinOptions.SVDFOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = S.BuiltinOperator.SVDF
+    code.deprecatedBuiltinCode = S.BuiltinOperator.SVDF
+    code.version = 3
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [x]
+    sg.outputs = [y]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+MODELS = {
+    "svdf_keyword_core": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 1, 11),
+    "svdf_int16_state": lambda: single_svdf("svdf_int16_state", S.TensorType.INT16),
+    "svdf_int8_state": lambda: single_svdf("svdf_int8_state", S.TensorType.INT8),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "zoo"))
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    for name in args.names or list(MODELS):
+        data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
+        print("%s: %d bytes" % (name, len(data)))
+
+
+if __name__ == "__main__":
+    main()

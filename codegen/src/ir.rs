@@ -214,6 +214,8 @@ pub enum Options {
     /// SVDFOptions (`asymmetric_quantize_inputs` only matters for hybrid models, which kiln
     /// rejects by type).
     Svdf { rank: usize, activation: Activation },
+    /// UnidirectionalSequenceLSTMOptions (the cell gate's activation, clips, layout).
+    SequenceLstm { activation: Activation, cell_clip: f32, proj_clip: f32, time_major: bool },
     /// Options of a type kiln does not decode.
     Other(&'static str),
 }

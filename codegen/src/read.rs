@@ -521,6 +521,17 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
             let c = o.builtin_options_as_svdfoptions().ok_or("missing SVDFOptions")?;
             Options::Svdf { rank: positive(c.rank(), "rank")?, activation: activation(c.fused_activation_function())? }
         }
+        B::UnidirectionalSequenceLSTMOptions => {
+            let c = o
+                .builtin_options_as_unidirectional_sequence_lstmoptions()
+                .ok_or("missing UnidirectionalSequenceLSTMOptions")?;
+            Options::SequenceLstm {
+                activation: activation(c.fused_activation_function())?,
+                cell_clip: c.cell_clip(),
+                proj_clip: c.proj_clip(),
+                time_major: c.time_major(),
+            }
+        }
         other => Options::Other(other.variant_name().unwrap_or("unknown options")),
     })
 }

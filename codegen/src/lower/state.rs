@@ -8,7 +8,10 @@ use quote::quote;
 use super::*;
 use crate::quant;
 
-pub(super) const KERNELS: &[Kernel] = &[Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 }];
+pub(super) const KERNELS: &[Kernel] = &[
+    Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 },
+    Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
+];
 
 /// `[d0, d1]` of a rank-2 tensor.
 fn rank2(t: &Tensor, role: &str) -> R<[usize; 2]> {
@@ -114,4 +117,143 @@ fn svdf_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         macs,
         summary,
     )])
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM `UnidirectionalSequenceLstmPrepare` +
+/// `LstmStep` for int8 activations/weights, int16 cell state, int32 biases): the standard
+/// Keras LSTM only, as TFLM requires (no CIFG, peephole, projection or layer norm).
+fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    const GATES: [&str; 4] = ["input", "forget", "cell", "output"];
+    let Options::SequenceLstm { activation, cell_clip, time_major, .. } = cx.op.options else {
+        return invalid("missing UnidirectionalSequenceLSTMOptions");
+    };
+    if cx.op.inputs.len() != 24 {
+        return invalid(format!("has {} inputs, UNIDIRECTIONAL_SEQUENCE_LSTM takes 24", cx.op.inputs.len()));
+    }
+    for (range, what) in [(9..12, "peephole weights"), (16..18, "a projection"), (20..24, "layer normalization")] {
+        if let Some(i) = range.clone().find(|&i| cx.opt_input(i).is_some()) {
+            return unsupported(format!("LSTM with {what} (input {i}); TFLM's kernel runs only the standard LSTM"));
+        }
+    }
+    if cx.opt_input(1).is_none() || cx.opt_input(5).is_none() {
+        return unsupported("LSTM without an input gate (CIFG); TFLM's kernel runs only the standard LSTM");
+    }
+    if activation != Activation::Tanh {
+        return unsupported(format!("cell gate activation {} (TFLM's integer LSTM supports TANH)", activation.name()));
+    }
+    let (input, hidden, cell, out) = (cx.input(0)?, cx.input(18)?, cx.input(19)?, cx.output()?);
+    expect_dtype(input, DType::I8, "input")?;
+    expect_dtype(hidden, DType::I8, "hidden state")?;
+    expect_dtype(cell, DType::I16, "cell state")?;
+    expect_dtype(out, DType::I8, "output")?;
+    for (t, role) in [(hidden, "hidden state"), (cell, "cell state")] {
+        if !t.is_variable {
+            return invalid(format!("{role} {} is not a variable tensor (TFLM requires one)", t.label()));
+        }
+    }
+    let &[d0, d1, input_size] = input.shape.as_slice() else {
+        return invalid(format!("input {} has shape {:?}, expected rank 3", input.label(), input.shape));
+    };
+    let (batches, time_steps) = if time_major { (d1, d0) } else { (d0, d1) };
+    let w_in: Vec<&Tensor> = (1..5).map(|i| cx.input(i)).collect::<R<_>>()?;
+    let w_rec: Vec<&Tensor> = (5..9).map(|i| cx.input(i)).collect::<R<_>>()?;
+    let biases: Vec<&Tensor> = (12..16).map(|i| cx.input(i)).collect::<R<_>>()?;
+    let cells = match w_in[0].shape.as_slice() {
+        &[n, _] => n,
+        s => return invalid(format!("input weights {} have shape {s:?}, expected [cells, input]", w_in[0].label())),
+    };
+    if cells == 0 || input_size == 0 || batches == 0 || time_steps == 0 {
+        return invalid("LSTM with an empty dimension");
+    }
+    let (in_s, in_zp) = per_tensor(input)?;
+    let (h_s, h_zp) = per_tensor(hidden)?;
+    let (c_s, _) = per_tensor(cell)?;
+    for (g, name) in GATES.iter().enumerate() {
+        for (w, cols, role) in [(w_in[g], input_size, "input"), (w_rec[g], cells, "recurrent")] {
+            expect_dtype(w, DType::I8, &format!("{role}-to-{name} weights"))?;
+            if w.shape != [cells, cols] {
+                return invalid(format!("{role}-to-{name} weights {} have shape {:?}, expected [{cells}, {cols}]", w.label(), w.shape));
+            }
+            expect_const(w, "weights")?;
+            if per_tensor(w)?.1 != 0 {
+                return unsupported(format!("weights {} have a non-zero zero point", w.label()));
+            }
+        }
+        let b = biases[g];
+        expect_dtype(b, DType::I32, &format!("{name} gate bias"))?;
+        if b.shape != [cells] {
+            return invalid(format!("{name} gate bias {} has shape {:?}, expected [{cells}]", b.label(), b.shape));
+        }
+        expect_const(b, "bias")?;
+    }
+    if hidden.elements() != batches * cells || cell.elements() != batches * cells {
+        return invalid(format!("the states must have {batches} × {cells} elements (hidden {:?}, cell {:?})", hidden.shape, cell.shape));
+    }
+    if out.shape != [d0, d1, cells] {
+        return invalid(format!("output {} has shape {:?}, expected [{d0}, {d1}, {cells}]", out.label(), out.shape));
+    }
+
+    // Gate FCs: int8 × int8 → int16 in Q3.12 (scale 2^-12), multiplier from the f32 product of
+    // the scales as in TFLM's GetQuantizedConvolutionMultipler; zero points folded into biases.
+    const GATE_SCALE: f64 = 1.0 / 4096.0;
+    let row_sums = |w: &Tensor, cols: usize| -> Vec<i32> {
+        let d = w.data.as_deref().unwrap_or(&[]);
+        d.chunks_exact(cols).map(|r| r.iter().fold(0i32, |a, &x| a.wrapping_add(x as i8 as i32))).collect()
+    };
+    let mut gates = Vec::new();
+    for g in 0..4 {
+        let (w_s, _) = per_tensor(w_in[g])?;
+        let (r_s, _) = per_tensor(w_rec[g])?;
+        let rq_in = one_requant(quant::quantize_multiplier((in_s * w_s) as f64 / GATE_SCALE));
+        let rq_rec = one_requant(quant::quantize_multiplier((h_s * r_s) as f64 / GATE_SCALE));
+        let bias = int_values(biases[g], "bias")?;
+        let in_bias: Vec<i32> = bias
+            .iter()
+            .zip(row_sums(w_in[g], input_size))
+            .map(|(&b, s)| (b as i32).wrapping_sub(in_zp.wrapping_mul(s)))
+            .collect();
+        let rec_bias: Vec<i32> = row_sums(w_rec[g], cells).iter().map(|&s| h_zp.wrapping_neg().wrapping_mul(s)).collect();
+        gates.push(quote!(::kiln::ops::LstmGate {
+            input_requant: #rq_in, recurrent_requant: #rq_rec,
+            input_bias: &[#(#in_bias),*], recurrent_bias: &[#(#rec_bias),*],
+        }));
+    }
+    // Inter-gate products (TFLM CreateInterGateMulParams, products in double): gate outputs are
+    // Q0.15 (scale 2^-15).
+    let q15 = 1.0 / 32768.0f64;
+    let forget = one_requant(quant::quantize_multiplier(q15 * c_s as f64 / c_s as f64));
+    let input_mul = one_requant(quant::quantize_multiplier(q15 * q15 / c_s as f64));
+    let hidden_mul = one_requant(quant::quantize_multiplier(q15 * q15 / h_s as f64));
+    // CreateLstmCellStateInfo: the cell scale's power of two (f32 log, rounded) and the clip.
+    let power = (c_s.ln() * (1.0f32 / 2.0f32.ln())).round() as i32;
+    let clip: i32 = if cell_clip > 0.0 { ((cell_clip as f64 / c_s as f64).clamp(-32768.0, 32767.0)) as i16 as i32 } else { 0 };
+    // TFLM's Tanh(cell_state_scale_power, …): left shift 15 + power − 3 into the table's domain.
+    let shift = 15 + power - 3;
+    let (tanh_mul, tanh_shift) = match shift {
+        s if s < 0 && s > -31 => (3i32, -s),
+        s if (0..=28).contains(&s) => (3i32 << s, 0),
+        _ => return unsupported(format!("cell state scale {c_s} (2^{power}) is outside what TFLM's tanh handles")),
+    };
+    let [gi, gf, gc, go] = [&gates[0], &gates[1], &gates[2], &gates[3]];
+    let params = quote!(::kiln::ops::LstmParams {
+        batches: #batches, time_steps: #time_steps, input_size: #input_size, cells: #cells, time_major: #time_major,
+        input_gate: #gi, forget_gate: #gf, cell_gate: #gc, output_gate: #go,
+        forget_requant: #forget, input_requant: #input_mul, hidden_requant: #hidden_mul,
+        hidden_zero_point: #h_zp, cell_clip: #clip,
+        cell_tanh_multiplier: #tanh_mul, cell_tanh_left_shift: #tanh_shift,
+    });
+    let mut operands = vec![cx.operand(input)];
+    operands.extend(w_in.iter().chain(&w_rec).map(|w| Operand::Const(w.index)));
+    operands.push(Operand::Arena(hidden.index));
+    operands.push(Operand::Arena(cell.index));
+    let summary = format!(
+        "{time_steps} steps × {batches} batch(es), {input_size} → {cells} cells, {}, cell clip {}",
+        if time_major { "time-major" } else { "batch-major" },
+        if clip > 0 { format!("±{clip}") } else { "none".into() }
+    );
+    let macs = (batches * time_steps * 4 * cells * (input_size + cells)) as u64;
+    let mut step = cx.step(operands, out, Call::Params { func: "unidirectional_sequence_lstm_s8", ty: "LstmParams", params }, macs, summary);
+    // The biases are folded into the params: constant data the layer consumes all the same.
+    step.weights.extend(biases.iter().map(|b| b.index));
+    Ok(vec![step])
 }

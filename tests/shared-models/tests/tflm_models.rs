@@ -13,6 +13,7 @@ kiln::include_model!("../../../shared/models/tflm/micro_speech_quantized.tflite"
 kiln::include_model!("../../../shared/models/tflm/person_detect.tflite");
 kiln::include_model!("../../../shared/models/tflm/simple_add_model.tflite");
 kiln::include_model!("../../../shared/models/tflm/test_conv_model.tflite");
+kiln::include_model!("../../../shared/models/tflm/trained_lstm_int8.tflite");
 
 #[test]
 fn hello_world_int8_matches_tflm() {
@@ -37,6 +38,14 @@ fn simple_add_model_matches_tflm() {
 #[test]
 fn test_conv_model_matches_tflm() {
     assert_bit_exact::<TestConvModel>(goldens_dir().join("test_conv_model"), 200);
+}
+
+/// An LSTM over 28 time steps with int16 cell state; its hidden and cell state also carry from
+/// one call to the next (TFLM does not reset variables between invocations), so the 200
+/// goldens are one long sequence.
+#[test]
+fn trained_lstm_int8_matches_tflm() {
+    assert_bit_exact::<TrainedLstmInt8>(goldens_dir().join("trained_lstm_int8"), 200);
 }
 
 /// TFLM's person_detection example: on the bundled photos the right class must win, and
@@ -87,4 +96,5 @@ fn arena_report() {
     row::<PersonDetect>("person_detect", PersonDetect::ARENA_BYTES, PersonDetect::ARENA_LOWER_BOUND);
     row::<SimpleAddModel>("simple_add_model", SimpleAddModel::ARENA_BYTES, SimpleAddModel::ARENA_LOWER_BOUND);
     row::<TestConvModel>("test_conv_model", TestConvModel::ARENA_BYTES, TestConvModel::ARENA_LOWER_BOUND);
+    row::<TrainedLstmInt8>("trained_lstm_int8", TrainedLstmInt8::ARENA_BYTES, TrainedLstmInt8::ARENA_LOWER_BOUND);
 }

@@ -1,8 +1,10 @@
 //! Stateful ops: variable tensors, SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM, resource variables.
 //!
-//! State arguments (`state: &mut [u8]`) are windows of the model's state buffer, which holds
-//! the variable tensors between inferences; kernels read and update them in place.
+//! State arguments (`state: &mut [u8]`, `hidden`, `cell`) are windows of the model's state
+//! buffer, which holds the variable tensors between inferences; kernels update them in place.
 
+mod lstm;
 mod svdf;
 
+pub use lstm::{unidirectional_sequence_lstm_s8, LstmGate, LstmParams};
 pub use svdf::{svdf_s8, svdf_s8_s8state, SvdfParams};

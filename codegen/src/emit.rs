@@ -141,8 +141,14 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             continue;
         }
         let out_t = &graph.tensors[step.output];
-        let out_off = plan.offsets[step.output].expect("op outputs are planned");
         let out_len = out_t.bytes();
+        // ASSIGN_VARIABLE writes a variable: its output is a window of the state, and every
+        // arena operand is then read straight from the arena.
+        let out_state = plan.state_offsets[step.output];
+        let out_off = match out_state {
+            Some(_) => 0,
+            None => plan.offsets[step.output].expect("op outputs are planned"),
+        };
         let out_end = out_off + out_len;
         let (mut uses_before, mut uses_after) = (false, false);
         // Variable tensors the step reads and updates: one `&mut` window of the model's state
@@ -155,6 +161,9 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     windows.push((off, graph.tensors[t].bytes(), id));
                 }
             }
+        }
+        if let Some(off) = out_state {
+            windows.push((off, out_len, format_ident!("output")));
         }
         let mut state_split = Vec::new();
         {
@@ -188,7 +197,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 Operand::Arena(t) => {
                     let off = plan.offsets[t].expect("arena operands are planned");
                     let len = graph.tensors[t].bytes();
-                    if off + len <= out_off {
+                    let end = off + len;
+                    if out_state.is_some() {
+                        quote!(&arena[#off..#end])
+                    } else if off + len <= out_off {
                         uses_before = true;
                         let end = off + len;
                         quote!(&before[#off..#end])
@@ -224,13 +236,22 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
-        body.push(quote! {
-            {
-                let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
-                #(#state_split)*
-                #call
-            }
-        });
+        if out_state.is_some() {
+            body.push(quote! {
+                {
+                    #(#state_split)*
+                    #call
+                }
+            });
+        } else {
+            body.push(quote! {
+                {
+                    let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
+                    #(#state_split)*
+                    #call
+                }
+            });
+        }
     }
 
     // Typed API pieces.
@@ -376,24 +397,25 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             if !x.is_variable {
                 continue; // an alias of a variable: its bytes are the variable's
             }
-            // TFLM's ResetVariableTensors: every byte is the zero point for int8 variables and
-            // 0 otherwise; a buffer the file may give the variable is ignored.
+            // A resource variable starts as the constant its CALL_ONCE subgraph assigns. Other
+            // variables as TFLM's ResetVariableTensors leaves them: every byte the zero point
+            // for int8, 0 otherwise (the reader drops any buffer the file gives them).
             let fill = match (&x.dtype, &x.quant) {
                 (DType::I8, Some(q)) => q.zero_points.first().map_or(0, |&z| z as u8),
                 _ => 0,
             };
-            if let Some(dst) = initial.get_mut(off..off + x.bytes()) {
-                dst.fill(fill);
-            }
-            state_list.push(format!(
-                " - `{}..{}`: {} {:?} {}, starts as {}",
-                off,
-                off + x.bytes(),
-                x.label(),
-                x.shape,
-                x.dtype.name(),
-                if fill == 0 { "zeros".to_string() } else { format!("the zero point {}", fill as i8) }
-            ));
+            let starts = match (x.data.as_deref(), initial.get_mut(off..off + x.bytes())) {
+                (Some(d), Some(dst)) if d.len() == dst.len() => {
+                    dst.copy_from_slice(d);
+                    "the value its CALL_ONCE subgraph assigns".to_string()
+                }
+                (_, Some(dst)) => {
+                    dst.fill(fill);
+                    if fill == 0 { "zeros".to_string() } else { format!("the zero point {}", fill as i8) }
+                }
+                (_, None) => String::new(),
+            };
+            state_list.push(format!(" - `{}..{}`: {} {:?} {}, starts as {starts}", off, off + x.bytes(), x.label(), x.shape, x.dtype.name()));
         }
         let init_value = if let Some(&v) = initial.first().filter(|&&v| initial.iter().all(|&b| b == v)) {
             quote!([#v; #state_bytes])
@@ -409,7 +431,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         state_consts = quote! {
             #(#[doc = #docs])*
             pub const STATE_BYTES: usize = #state_bytes;
-            /// The state of a fresh model, as TFLM resets it: zeros, int8 variables at their zero point.
+            /// The state of a fresh model, as TFLM starts it (see `STATE_BYTES`).
             pub const INITIAL_STATE: [u8; #state_bytes] = #init_value;
         };
         state_field = quote!(state: [u8; #name::STATE_BYTES],);

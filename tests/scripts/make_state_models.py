@@ -24,7 +24,14 @@ TensorFlow):
                      batch-major [3 batches, 4 steps, 6], 5 cells, cell scale 2^-13 (TFLM's
                      negative tanh shift path), no clip.
 
-The converter cannot make these either: Keras 3's LSTM converts to a WHILE loop, not to the
+  var_handle_read_assign
+                     resource variables from the converter (TensorFlow, imported for this
+                     one): a tf.Module whose tf.Variable is read, mixed with the input by a
+                     dense layer and assigned back each call (see resource_variable_model).
+                     make_zoo.py cannot build it: its converter settings have no switch for
+                     experimental_enable_resource_variables.
+
+The converter cannot make the SVDF and LSTM models: Keras 3's LSTM converts to a WHILE loop, not to the
 fused op (see zoo_state.py); TFLM's trained_lstm_int8.tflite covers the converter's own LSTM.
 
 The state tensors are variables, so the 200 golden samples (make_goldens.py feeds them to
@@ -72,9 +79,12 @@ def read_model(path):
 
 
 def write_model(model, path):
-    b = flatbuffers.Builder(1024)
-    b.Finish(model.Pack(b), file_identifier=b"TFL3")
-    data = bytes(b.Output())
+    if isinstance(model, bytes):
+        data = model  # already a flatbuffer (from the converter)
+    else:
+        b = flatbuffers.Builder(1024)
+        b.Finish(model.Pack(b), file_identifier=b"TFL3")
+        data = bytes(b.Output())
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
@@ -279,6 +289,50 @@ def single_lstm(name, batches, steps, n_in, cells, time_major, cell_scale, cell_
     return m
 
 
+def resource_variable_model(name):
+    """A tf.Module whose tf.Variable (float32 [1, 6], initialised to a non-zero constant) is
+    read, mixed with the input by a dense layer and assigned back every call; converted with
+    resource variables enabled and full int8 quantization. The converter emits CALL_ONCE (an
+    init subgraph: VAR_HANDLE + ASSIGN_VARIABLE of the constant), VAR_HANDLE, READ_VARIABLE,
+    QUANTIZE, CONCATENATION, FULLY_CONNECTED, DEQUANTIZE, ASSIGN_VARIABLE."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    n = 6
+    w = np.concatenate([0.6 * np.eye(n) + rng.uniform(-0.1, 0.1, (n, n)), rng.uniform(-0.5, 0.5, (n, n))])
+    b = rng.uniform(-0.2, 0.2, n)
+
+    class Leaky(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.acc = tf.Variable(np.linspace(-0.5, 0.5, n, dtype=np.float32)[None, :], trainable=False)
+            self.w = tf.constant(w.astype(np.float32))
+            self.b = tf.constant(b.astype(np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([1, n], tf.float32, name="input")])
+        def __call__(self, x):
+            new = tf.matmul(tf.concat([self.acc, x], axis=1), self.w) + self.b
+            self.acc.assign(new)
+            return new
+
+    m = Leaky()
+    c = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()], m)
+    c.experimental_enable_resource_variables = True
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+
+    def rep():
+        r = np.random.default_rng(zlib.crc32(name.encode()) + 2)
+        for _ in range(100):
+            yield [r.uniform(-1, 1, (1, n)).astype(np.float32)]
+
+    c.representative_dataset = rep
+    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    c.inference_input_type = tf.int8
+    c.inference_output_type = tf.int8
+    return c.convert()
+
+
 MODELS = {
     "svdf_keyword_core": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 1, 11),
     "svdf_int16_state": lambda: single_svdf("svdf_int16_state", S.TensorType.INT16),
@@ -289,6 +343,7 @@ MODELS = {
     "unidirectional_sequence_lstm_batches": lambda: single_lstm(
         "unidirectional_sequence_lstm_batches", batches=3, steps=4, n_in=6, cells=5, time_major=False,
         cell_scale=2.0 ** -13, cell_clip=0.0),
+    "var_handle_read_assign": lambda: resource_variable_model("var_handle_read_assign"),
 }
 
 

@@ -11,6 +11,14 @@ use crate::quant;
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
+    Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
+    Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
+    Kernel { op: "READ_VARIABLE", dtype: DType::I16, lower: read_variable },
+    Kernel { op: "READ_VARIABLE", dtype: DType::I32, lower: read_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::F32, lower: assign_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I8, lower: assign_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I16, lower: assign_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I32, lower: assign_variable },
 ];
 
 /// `[d0, d1]` of a rank-2 tensor.
@@ -256,4 +264,53 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // The biases are folded into the params: constant data the layer consumes all the same.
     step.weights.extend(biases.iter().map(|b| b.index));
     Ok(vec![step])
+}
+
+/// The resource variable an op names: the reader has turned each VAR_HANDLE's resource tensor
+/// into a variable tensor with the type and shape of its CALL_ONCE initial value.
+fn resource_variable<'a>(cx: &Ctx<'a>) -> R<&'a Tensor> {
+    let v = cx.input(0)?;
+    if !v.is_variable {
+        return invalid(format!("{} is not a resource variable made by VAR_HANDLE", v.label()));
+    }
+    Ok(v)
+}
+
+/// The same type and shape: TFLM's resource variables copy raw bytes and check their size.
+fn same_layout(v: &Tensor, t: &Tensor, role: &str) -> R<()> {
+    if v.dtype != t.dtype || v.bytes() != t.bytes() {
+        return invalid(format!(
+            "{role} {} is {} {:?}, but variable {} is {} {:?}",
+            t.label(),
+            t.dtype.name(),
+            t.shape,
+            v.label(),
+            v.dtype.name(),
+            v.shape
+        ));
+    }
+    Ok(())
+}
+
+/// READ_VARIABLE: the variable's current value, copied into the arena.
+fn read_variable(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (v, out) = (resource_variable(cx)?, cx.output()?);
+    same_layout(v, out, "output")?;
+    let summary = format!("{} bytes from the state", v.bytes());
+    Ok(vec![cx.step(vec![Operand::Arena(v.index)], out, Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, summary)])
+}
+
+/// ASSIGN_VARIABLE: the value, copied into the variable (the step's output is the variable's
+/// window of the state; the op itself has no outputs).
+fn assign_variable(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (v, value) = (resource_variable(cx)?, cx.input(1)?);
+    if !cx.op.outputs.is_empty() {
+        return invalid("ASSIGN_VARIABLE has outputs");
+    }
+    same_layout(v, value, "value")?;
+    if value.is_variable {
+        return unsupported(format!("assigning variable {} from another variable", value.label()));
+    }
+    let summary = format!("{} bytes into the state", v.bytes());
+    Ok(vec![cx.step(vec![cx.operand(value)], v, Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, summary)])
 }

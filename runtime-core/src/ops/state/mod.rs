@@ -5,6 +5,8 @@
 
 mod lstm;
 mod svdf;
+mod variable;
 
 pub use lstm::{unidirectional_sequence_lstm_s8, LstmGate, LstmParams};
 pub use svdf::{svdf_s8, svdf_s8_s8state, SvdfParams};
+pub use variable::copy_variable;

@@ -314,3 +314,198 @@ fn assign_variable(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let summary = format!("{} bytes into the state", v.bytes());
     Ok(vec![cx.step(vec![cx.operand(value)], v, Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, summary)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Quant;
+
+    fn t(index: usize, shape: &[usize], dtype: DType, scale: f32, zp: i64) -> Tensor {
+        Tensor {
+            index,
+            name: format!("t{index}"),
+            shape: shape.to_vec(),
+            dtype,
+            quant: Some(Quant { scales: vec![scale], zero_points: vec![zp], axis: 0 }),
+            data: None,
+            is_variable: false,
+        }
+    }
+
+    fn constant(mut x: Tensor) -> Tensor {
+        x.data = Some(vec![1u8; x.bytes()].into());
+        x
+    }
+
+    fn variable(mut x: Tensor) -> Tensor {
+        x.is_variable = true;
+        x
+    }
+
+    /// Lowers op 0 of `g`: `Ok(summary)`, or the error as `unsupported: …` / `invalid: …`.
+    fn lower(g: &Graph) -> Result<String, String> {
+        let cx = Ctx { g, op: &g.ops[0] };
+        let k = KERNELS.iter().find(|k| k.op == g.ops[0].name).unwrap();
+        match (k.lower)(&cx) {
+            Ok(steps) => Ok(steps[0].summary.clone()),
+            Err(Fail::Unsupported(m)) => Err(format!("unsupported: {m}")),
+            Err(Fail::Invalid(m)) => Err(format!("invalid: {m}")),
+        }
+    }
+
+    fn expect_err(g: &Graph, want: &str) {
+        match lower(g) {
+            Ok(s) => panic!("lowered ({s}); expected an error containing `{want}`"),
+            Err(e) => assert!(e.contains(want), "`{e}` lacks `{want}`"),
+        }
+    }
+
+    /// A valid int8 SVDF: batch 1, input 4, rank 2, 3 units, memory 5, int16 state.
+    fn svdf() -> Graph {
+        let (s_in, s_wf, s_st, s_wt) = (0.5f32, 0.25f32, 0.125f32, 0.0625f32);
+        let tensors = vec![
+            t(0, &[1, 4], DType::I8, s_in, 0),
+            constant(t(1, &[6, 4], DType::I8, s_wf, 0)),
+            constant(t(2, &[6, 5], DType::I16, s_wt, 0)),
+            constant(t(3, &[3], DType::I32, s_st * s_wt, 0)),
+            variable(t(4, &[1, 30], DType::I16, s_st, 0)),
+            t(5, &[1, 3], DType::I8, 0.1, 0),
+        ];
+        let op = Op {
+            index: 0,
+            code: 27,
+            name: "SVDF".into(),
+            inputs: (0..5).map(Some).collect(),
+            outputs: vec![5],
+            options: Options::Svdf { rank: 2, activation: Activation::Relu },
+        };
+        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![5] }
+    }
+
+    #[test]
+    fn svdf_checks_what_tflm_checks() {
+        assert!(lower(&svdf()).unwrap().contains("fused RELU ignored"));
+        let mut g = svdf();
+        g.tensors[4].is_variable = false;
+        expect_err(&g, "invalid: state tensor #4 `t4` is not a variable tensor");
+        let mut g = svdf();
+        g.ops[0].inputs[3] = None;
+        expect_err(&g, "unsupported: int8 SVDF without a bias");
+        let mut g = svdf();
+        g.ops[0].options = Options::Svdf { rank: 4, activation: Activation::None };
+        expect_err(&g, "invalid: 6 filters are not a multiple of rank 4");
+        let mut g = svdf();
+        g.tensors[4].shape = vec![1, 29];
+        expect_err(&g, "expected [1, 30] (batches, memory · filters)");
+        let mut g = svdf();
+        g.tensors[4].dtype = DType::F32;
+        expect_err(&g, "unsupported: state tensor #4 `t4` is float32");
+        let mut g = svdf();
+        g.tensors[3].quant.as_mut().unwrap().scales[0] = 0.5;
+        expect_err(&g, "expected state scale · time-weight scale");
+        let mut g = svdf();
+        g.tensors[2].dtype = DType::I8;
+        expect_err(&g, "time weights tensor #2 `t2` is int8, kiln supports int16 here");
+        let mut g = svdf();
+        g.tensors[1].data = None;
+        expect_err(&g, "feature weights tensor #1 `t1` is computed at run time");
+    }
+
+    /// A valid int8 LSTM: batch 1, 3 steps, input 2, 4 cells.
+    fn lstm() -> Graph {
+        let mut tensors = vec![t(0, &[1, 3, 2], DType::I8, 0.02, 3)];
+        let mut inputs: Vec<Option<usize>> = vec![Some(0)];
+        for i in 1..9 {
+            let cols = if i < 5 { 2 } else { 4 };
+            tensors.push(constant(t(tensors.len(), &[4, cols], DType::I8, 0.01, 0)));
+            inputs.push(Some(i));
+        }
+        inputs.extend([None, None, None]);
+        for _ in 0..4 {
+            inputs.push(Some(tensors.len()));
+            tensors.push(constant(t(tensors.len(), &[4], DType::I32, 0.0002, 0)));
+        }
+        inputs.extend([None, None]);
+        inputs.push(Some(tensors.len()));
+        tensors.push(variable(t(tensors.len(), &[1, 4], DType::I8, 1.0 / 128.0, -2)));
+        inputs.push(Some(tensors.len()));
+        tensors.push(variable(t(tensors.len(), &[1, 4], DType::I16, 1.0 / 4096.0, 0)));
+        inputs.extend([None, None, None, None]);
+        let out = tensors.len();
+        tensors.push(t(out, &[1, 3, 4], DType::I8, 1.0 / 128.0, -2));
+        let op = Op {
+            index: 0,
+            code: 44,
+            name: "UNIDIRECTIONAL_SEQUENCE_LSTM".into(),
+            inputs,
+            outputs: vec![out],
+            options: Options::SequenceLstm { activation: Activation::Tanh, cell_clip: 0.5, proj_clip: 0.0, time_major: false },
+        };
+        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![out] }
+    }
+
+    #[test]
+    fn lstm_checks_what_tflm_checks() {
+        // Clip 0.5 at cell scale 2^-12: 2048.
+        assert!(lower(&lstm()).unwrap().contains("cell clip ±2048"));
+        let mut g = lstm();
+        g.ops[0].inputs[10] = Some(1);
+        expect_err(&g, "unsupported: LSTM with peephole weights (input 10)");
+        let mut g = lstm();
+        g.ops[0].inputs[1] = None;
+        expect_err(&g, "unsupported: LSTM without an input gate (CIFG)");
+        let mut g = lstm();
+        g.ops[0].options = Options::SequenceLstm { activation: Activation::Relu, cell_clip: 0.0, proj_clip: 0.0, time_major: false };
+        expect_err(&g, "unsupported: cell gate activation RELU");
+        // Tensors: input 0, weights 1–8, biases 9–12, hidden 13, cell 14, output 15.
+        let mut g = lstm();
+        g.tensors[13].is_variable = false;
+        expect_err(&g, "invalid: hidden state tensor #13 `t13` is not a variable tensor");
+        let mut g = lstm();
+        g.tensors[14].dtype = DType::I8;
+        expect_err(&g, "unsupported: cell state tensor #14 `t14` is int8, kiln supports int16 here");
+        let mut g = lstm();
+        g.tensors[5].shape = vec![4, 3];
+        expect_err(&g, "recurrent-to-input weights tensor #5 `t5` have shape [4, 3], expected [4, 4]");
+        let mut g = lstm();
+        g.tensors[10].shape = vec![5];
+        expect_err(&g, "forget gate bias tensor #10 `t10` has shape [5], expected [4]");
+        let mut g = lstm();
+        g.tensors[15].shape = vec![1, 3, 5];
+        expect_err(&g, "output tensor #15 `t15` has shape [1, 3, 5], expected [1, 3, 4]");
+        let mut g = lstm();
+        g.ops[0].inputs.pop();
+        expect_err(&g, "has 23 inputs, UNIDIRECTIONAL_SEQUENCE_LSTM takes 24");
+    }
+
+    #[test]
+    fn variable_reads_and_writes_keep_the_layout() {
+        let tensors = vec![
+            variable(t(0, &[1, 6], DType::F32, 1.0, 0)),
+            t(1, &[1, 6], DType::F32, 1.0, 0),
+            t(2, &[1, 5], DType::F32, 1.0, 0),
+        ];
+        let read = |v: usize, out: usize| Op {
+            index: 0,
+            code: 143,
+            name: "READ_VARIABLE".into(),
+            inputs: vec![Some(v)],
+            outputs: vec![out],
+            options: Options::None,
+        };
+        let assign = |v: usize, value: usize| Op {
+            index: 0,
+            code: 144,
+            name: "ASSIGN_VARIABLE".into(),
+            inputs: vec![Some(v), Some(value)],
+            outputs: vec![],
+            options: Options::None,
+        };
+        let g = |op| Graph { tensors: tensors.clone(), ops: vec![op], inputs: vec![1], outputs: vec![1] };
+        assert!(lower(&g(read(0, 1))).is_ok());
+        assert!(lower(&g(assign(0, 1))).is_ok());
+        expect_err(&g(read(0, 2)), "invalid: output tensor #2 `t2` is float32 [1, 5], but variable tensor #0 `t0` is float32 [1, 6]");
+        expect_err(&g(assign(1, 1)), "invalid: tensor #1 `t1` is not a resource variable");
+        expect_err(&g(assign(0, 2)), "invalid: value tensor #2");
+    }
+}

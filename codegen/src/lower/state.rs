@@ -10,6 +10,7 @@ use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 },
+    Kernel { op: "SVDF", dtype: DType::F32, lower: svdf_f32 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
     Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
     Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
@@ -29,29 +30,19 @@ fn rank2(t: &Tensor, role: &str) -> R<[usize; 2]> {
     }
 }
 
-/// SVDF int8 (TFLM `PrepareSvdf` + `EvalIntegerSvdfReference`): int8 input, feature weights
-/// and output; int16 state with int16 time weights, or int8 with int8; int32 bias.
-fn svdf_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Svdf { rank, activation } = cx.op.options else { return invalid("missing SVDFOptions") };
-    if cx.op.inputs.len() != 5 {
-        return invalid(format!("has {} inputs, SVDF takes 5", cx.op.inputs.len()));
-    }
+struct Geometry {
+    batches: usize,
+    input_size: usize,
+    filters: usize,
+    units: usize,
+    memory: usize,
+}
+
+/// TFLM `PrepareSvdf`'s shape checks (any dtype): input `[batches, input]`, feature weights
+/// `[filters, input]`, time weights `[filters, memory]`, bias `[units]`, state
+/// `[batches, memory · filters]` (a variable), output `[batches, units]`; constant weights.
+fn svdf_geometry(cx: &Ctx<'_>, rank: usize, bias: &Tensor) -> R<Geometry> {
     let (input, wf, wt, state, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.input(4)?, cx.output()?);
-    let Some(bias) = cx.opt_input(3) else {
-        // TFLM's Prepare reads the bias scale unconditionally (its TODO #1751): a bias-less
-        // int8 SVDF does not run there, so there is no behaviour to match.
-        return unsupported("int8 SVDF without a bias (TFLM cannot run it either)");
-    };
-    expect_dtype(input, DType::I8, "input")?;
-    expect_dtype(wf, DType::I8, "feature weights")?;
-    expect_dtype(out, DType::I8, "output")?;
-    expect_dtype(bias, DType::I32, "bias")?;
-    let (func, word) = match state.dtype {
-        DType::I16 => ("svdf_s8", DType::I16),
-        DType::I8 => ("svdf_s8_s8state", DType::I8),
-        other => return unsupported(format!("state {} is {}, kiln supports int16 or int8", state.label(), other.name())),
-    };
-    expect_dtype(wt, word, "time weights")?;
     if !state.is_variable {
         return invalid(format!("state {} is not a variable tensor (TFLM requires one)", state.label()));
     }
@@ -88,6 +79,72 @@ fn svdf_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_const(wf, "feature weights")?;
     expect_const(wt, "time weights")?;
     expect_const(bias, "bias")?;
+    Ok(Geometry { batches, input_size, filters, units, memory })
+}
+
+/// SVDF float32 (TFLM `EvalFloatSvdfReference`): float everything, the fused activation applied.
+fn svdf_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Svdf { rank, activation } = cx.op.options else { return invalid("missing SVDFOptions") };
+    if cx.op.inputs.len() != 5 {
+        return invalid(format!("has {} inputs, SVDF takes 5", cx.op.inputs.len()));
+    }
+    let (input, wf, wt, state, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.input(4)?, cx.output()?);
+    let Some(bias) = cx.opt_input(3) else {
+        // TFLM's float SVDF reads the bias unconditionally (its TODO #1751).
+        return unsupported("float SVDF without a bias (TFLM cannot run it either)");
+    };
+    for (t, role) in [(input, "input"), (wf, "feature weights"), (wt, "time weights"), (bias, "bias"), (state, "state"), (out, "output")] {
+        expect_dtype(t, DType::F32, role)?;
+    }
+    let Geometry { batches, input_size, filters, units, memory } = svdf_geometry(cx, rank, bias)?;
+    // TFLM's ActivationValFloat.
+    let inf = quote!(f32::INFINITY);
+    let (lo, hi) = match activation {
+        Activation::None => (quote!(f32::NEG_INFINITY), inf.clone()),
+        Activation::Relu => (quote!(0.0), inf.clone()),
+        Activation::ReluN1To1 => (quote!(-1.0), quote!(1.0)),
+        Activation::Relu6 => (quote!(0.0), quote!(6.0)),
+        a => return unsupported(format!("fused {} on a float SVDF", a.name())),
+    };
+    let params = quote!(::kiln::ops::SvdfF32Params {
+        batches: #batches, input_size: #input_size, filters: #filters, rank: #rank, memory: #memory,
+        act_min: #lo, act_max: #hi,
+    });
+    let summary = format!("rank {rank}, {units} units × memory {memory}, float32, {}", activation.name());
+    let macs = (batches * filters * (input_size + memory)) as u64;
+    Ok(vec![cx.step(
+        vec![cx.operand(input), Operand::Const(wf.index), Operand::Const(wt.index), Operand::Const(bias.index), Operand::Arena(state.index)],
+        out,
+        Call::Params { func: "svdf_f32", ty: "SvdfF32Params", params },
+        macs,
+        summary,
+    )])
+}
+
+/// SVDF int8 (TFLM `PrepareSvdf` + `EvalIntegerSvdfReference`): int8 input, feature weights
+/// and output; int16 state with int16 time weights, or int8 with int8; int32 bias.
+fn svdf_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let Options::Svdf { rank, activation } = cx.op.options else { return invalid("missing SVDFOptions") };
+    if cx.op.inputs.len() != 5 {
+        return invalid(format!("has {} inputs, SVDF takes 5", cx.op.inputs.len()));
+    }
+    let (input, wf, wt, state, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.input(4)?, cx.output()?);
+    let Some(bias) = cx.opt_input(3) else {
+        // TFLM's Prepare reads the bias scale unconditionally (its TODO #1751): a bias-less
+        // int8 SVDF does not run there, so there is no behaviour to match.
+        return unsupported("int8 SVDF without a bias (TFLM cannot run it either)");
+    };
+    expect_dtype(input, DType::I8, "input")?;
+    expect_dtype(wf, DType::I8, "feature weights")?;
+    expect_dtype(out, DType::I8, "output")?;
+    expect_dtype(bias, DType::I32, "bias")?;
+    let (func, word) = match state.dtype {
+        DType::I16 => ("svdf_s8", DType::I16),
+        DType::I8 => ("svdf_s8_s8state", DType::I8),
+        other => return unsupported(format!("state {} is {}, kiln supports int16 or int8", state.label(), other.name())),
+    };
+    expect_dtype(wt, word, "time weights")?;
+    let Geometry { batches, input_size, filters, units, memory } = svdf_geometry(cx, rank, bias)?;
     let (in_s, in_zp) = per_tensor(input)?;
     let (wf_s, _) = per_tensor(wf)?;
     let (wt_s, _) = per_tensor(wt)?;

@@ -8,5 +8,5 @@ mod svdf;
 mod variable;
 
 pub use lstm::{unidirectional_sequence_lstm_s8, LstmGate, LstmParams};
-pub use svdf::{svdf_s8, svdf_s8_s8state, SvdfParams};
+pub use svdf::{svdf_f32, svdf_s8, svdf_s8_s8state, SvdfF32Params, SvdfParams};
 pub use variable::copy_variable;

@@ -177,6 +177,81 @@ fn svdf<T: Word>(
     }
 }
 
+/// Static parameters of one float32 SVDF (TFLM `EvalFloatSvdfReference`).
+#[derive(Clone, Copy, Debug)]
+pub struct SvdfF32Params {
+    pub batches: usize,
+    pub input_size: usize,
+    pub filters: usize,
+    pub rank: usize,
+    pub memory: usize,
+    /// The fused activation as a clamp (`-inf..inf` for none; TFLM's float SVDF applies it).
+    pub act_min: f32,
+    pub act_max: f32,
+}
+
+#[inline(always)]
+fn f32_at(b: &[u8]) -> f32 {
+    match *b {
+        [b0, b1, b2, b3, ..] => f32::from_le_bytes([b0, b1, b2, b3]),
+        _ => 0.0,
+    }
+}
+
+/// SVDF float32, bit-exact with TFLM's reference: the same three stages as the integer
+/// kernel, every sum accumulated from 0 in TFLM's order (no fused multiply-add), then the
+/// bias, the rank reduction and the activation.
+pub fn svdf_f32(
+    p: &SvdfF32Params,
+    input: &[u8],
+    weights_feature: &[u8],
+    weights_time: &[u8],
+    bias: &[u8],
+    state: &mut [u8],
+    output: &mut [u8],
+) {
+    let (filters, memory, rank) = (p.filters, p.memory, p.rank);
+    if p.input_size == 0 || memory == 0 || rank == 0 || filters == 0 {
+        return;
+    }
+    let row = memory * 4;
+    if state.len() > 4 {
+        state.copy_within(4.., 0);
+    }
+    for ((x_row, state_rows), out_row) in input
+        .chunks_exact(p.input_size * 4)
+        .zip(state.chunks_exact_mut(filters * row))
+        .zip(output.chunks_exact_mut(filters / rank * 4))
+        .take(p.batches)
+    {
+        for (w_row, s_row) in weights_feature.chunks_exact(p.input_size * 4).zip(state_rows.chunks_exact_mut(row)) {
+            let dot = x_row.chunks_exact(4).zip(w_row.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(w) * f32_at(x));
+            if let Some(newest) = s_row.get_mut(row - 4..) {
+                newest.copy_from_slice(&dot.to_le_bytes());
+            }
+        }
+        let mut per_filter = state_rows.chunks_exact(row).zip(weights_time.chunks_exact(row)).map(|(s_row, t_row)| {
+            s_row.chunks_exact(4).zip(t_row.chunks_exact(4)).fold(0.0f32, |acc, (s, t)| acc + f32_at(t) * f32_at(s))
+        });
+        let mut biases = bias.chunks_exact(4).map(f32_at);
+        for o in out_row.chunks_exact_mut(4) {
+            let mut acc = biases.next().unwrap_or(0.0);
+            for _ in 0..rank {
+                acc += per_filter.next().unwrap_or(0.0);
+            }
+            // Comparisons, not f32::max/min: a NaN passes through, as in TFLM's TfLiteMax/Min.
+            let v = if acc < p.act_min {
+                p.act_min
+            } else if acc > p.act_max {
+                p.act_max
+            } else {
+                acc
+            };
+            o.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -294,6 +369,51 @@ mod tests {
         let mut rng = Rng::new(0x5fd8);
         for _ in 0..400 {
             case(&mut rng, false);
+        }
+    }
+
+    /// Float SVDF against the same stages on f64 (a different rounding, so within a tolerance),
+    /// over a sequence; and exact FIFO behaviour with unit weights.
+    #[test]
+    fn f32_tracks_a_wide_reference() {
+        let mut rng = Rng::new(0x5ff3);
+        for _ in 0..100 {
+            let (batches, input_size, rank, units, memory) =
+                (rng.usize(1, 3), rng.usize(1, 8), rng.usize(1, 3), rng.usize(1, 5), rng.usize(1, 6));
+            let filters = units * rank;
+            let p = SvdfF32Params { batches, input_size, filters, rank, memory, act_min: f32::NEG_INFINITY, act_max: f32::INFINITY };
+            let r = |rng: &mut Rng| (rng.range(-1000, 1000) as f32) / 1000.0;
+            let wf: Vec<f32> = (0..filters * input_size).map(|_| r(&mut rng)).collect();
+            let wt: Vec<f32> = (0..filters * memory).map(|_| r(&mut rng)).collect();
+            let bias: Vec<f32> = (0..units).map(|_| r(&mut rng)).collect();
+            let bytes = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+            let mut state = vec![0u8; batches * filters * memory * 4];
+            let mut ref_state = vec![0f64; batches * filters * memory];
+            for _ in 0..memory + 2 {
+                let x: Vec<f32> = (0..batches * input_size).map(|_| r(&mut rng)).collect();
+                let mut out = vec![0u8; batches * units * 4];
+                svdf_f32(&p, &bytes(&x), &bytes(&wf), &bytes(&wt), &bytes(&bias), &mut state, &mut out);
+                ref_state.rotate_left(1);
+                for b in 0..batches {
+                    for f in 0..filters {
+                        ref_state[(b * filters + f) * memory + memory - 1] =
+                            (0..input_size).map(|k| wf[f * input_size + k] as f64 * x[b * input_size + k] as f64).sum();
+                    }
+                }
+                for b in 0..batches {
+                    for u in 0..units {
+                        let want: f64 = bias[u] as f64
+                            + (0..rank)
+                                .map(|k| {
+                                    let f = u * rank + k;
+                                    (0..memory).map(|j| wt[f * memory + j] as f64 * ref_state[(b * filters + f) * memory + j]).sum::<f64>()
+                                })
+                                .sum::<f64>();
+                        let got = f32_at(&out[(b * units + u) * 4..]) as f64;
+                        assert!((got - want).abs() < 1e-4, "{p:?}: {got} vs {want}");
+                    }
+                }
+            }
         }
     }
 

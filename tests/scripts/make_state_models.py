@@ -33,6 +33,9 @@ TensorFlow):
                      make_zoo.py cannot build it: its converter settings have no switch for
                      experimental_enable_resource_variables.
 
+Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
+each, which kiln must reject with a specific message (tests/tests/state.rs).
+
 The converter cannot make the SVDF and LSTM models: Keras 3's LSTM converts to a WHILE loop, not to the
 fused op (see zoo_state.py); TFLM's trained_lstm_int8.tflite covers the converter's own LSTM.
 
@@ -409,11 +412,66 @@ MODELS = {
 }
 
 
+def broken_models(out_dir):
+    """Models kiln must reject with a specific message (tests/tests/state.rs checks them):
+    each is a zoo model with one defect. Returns {file name: model}."""
+    zoo = os.path.join(REPO, "tests", "fixtures", "zoo")
+    out = {}
+
+    # The init subgraph computes (an ADD of the constant with itself) instead of assigning it.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    add = S.OperatorCodeT()
+    add.builtinCode = add.deprecatedBuiltinCode = S.BuiltinOperator.ADD
+    add.version = 1
+    m.operatorCodes.append(add)
+    init = m.subgraphs[1]
+    op = S.OperatorT()
+    op.opcodeIndex = len(m.operatorCodes) - 1
+    op.inputs = [0, 0]
+    op.outputs = [0]
+    init.operators.insert(0, op)
+    out["init_subgraph_computes"] = m
+
+    # Two subgraphs, no CALL_ONCE: control flow kiln does not compile.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    m.subgraphs[0].operators = [o for o in m.subgraphs[0].operators
+                                if m.operatorCodes[o.opcodeIndex].builtinCode != S.BuiltinOperator.CALL_ONCE]
+    out["extra_subgraph_without_call_once"] = m
+
+    # The init subgraph initialises another variable than the one the model reads.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    for o in m.subgraphs[1].operators:
+        if m.operatorCodes[o.opcodeIndex].builtinCode == S.BuiltinOperator.VAR_HANDLE:
+            o.builtinOptions.sharedName = b"OtherVariable"
+    out["variable_never_initialised"] = m
+
+    # SVDF whose state is not a variable tensor (TFLM's Prepare rejects it too).
+    m = read_model(os.path.join(zoo, "svdf_int16_state.tflite"))
+    m.subgraphs[0].tensors[4].isVariable = False
+    out["svdf_state_not_variable"] = m
+
+    # LSTM with peephole weights (TFLM's kernel runs only the standard LSTM).
+    m = read_model(os.path.join(zoo, "unidirectional_sequence_lstm_batches.tflite"))
+    inputs = [int(i) for i in m.subgraphs[0].operators[0].inputs]
+    inputs[10] = 5
+    m.subgraphs[0].operators[0].inputs = inputs
+    out["lstm_with_peephole"] = m
+
+    os.makedirs(out_dir, exist_ok=True)
+    for name, model in out.items():
+        write_model(model, os.path.join(out_dir, name + ".tflite"))
+        print("broken: %s" % name)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "zoo"))
+    ap.add_argument("--broken", default=os.path.join(REPO, "tests", "fixtures", "state_errors"),
+                    help="where the models kiln must reject go (written with the full set)")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
+    if not args.names:
+        broken_models(args.broken)
     for name in args.names or list(MODELS):
         data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
         print("%s: %d bytes" % (name, len(data)))

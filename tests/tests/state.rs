@@ -95,3 +95,24 @@ fn run_in_with_caller_state_matches_run() {
         assert_eq!(&out, model.run(&x), "sample {s}");
     }
 }
+
+/// Zoo models with one defect each (`make_state_models.py` writes them): a specific message,
+/// never a panic and never a model.
+#[test]
+fn defective_stateful_models_are_rejected_by_name() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state_errors");
+    for (stem, want) in [
+        ("init_subgraph_computes", "subgraph 1 op #0 ADD: kiln runs CALL_ONCE init subgraphs that only assign constants"),
+        ("extra_subgraph_without_call_once", "the model has 2 subgraphs; kiln compiles single-subgraph models"),
+        ("variable_never_initialised", "op #2 VAR_HANDLE: variable `Variable` is never initialised by CALL_ONCE"),
+        ("svdf_state_not_variable", "op #0 SVDF reads tensor #4 `state` before any op writes it"),
+        ("lstm_with_peephole", "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM: LSTM with peephole weights (input 10)"),
+    ] {
+        let file = format!("{stem}.tflite");
+        let bytes = std::fs::read(dir.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
+        match kiln_codegen::compile(&file, &bytes, &Default::default()) {
+            Ok(_) => panic!("{stem}: compiled"),
+            Err(e) => assert!(e.to_string().contains(want), "{stem}: `{e}` lacks `{want}`"),
+        }
+    }
+}

@@ -120,7 +120,7 @@ fn svdf<T: Word>(
     output: &mut [u8],
 ) {
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
-    if p.input_size == 0 || memory == 0 || rank == 0 || filters == 0 {
+    if p.input_size == 0 || memory == 0 || rank == 0 || filters < rank {
         return;
     }
     let row = memory * T::BYTES;
@@ -211,7 +211,7 @@ pub fn svdf_f32(
     output: &mut [u8],
 ) {
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
-    if p.input_size == 0 || memory == 0 || rank == 0 || filters == 0 {
+    if p.input_size == 0 || memory == 0 || rank == 0 || filters < rank {
         return;
     }
     let row = memory * 4;

@@ -12,6 +12,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 },
     Kernel { op: "SVDF", dtype: DType::F32, lower: svdf_f32 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
+    Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::F32, lower: sequence_lstm_f32 },
     Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
     Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
     Kernel { op: "READ_VARIABLE", dtype: DType::I16, lower: read_variable },
@@ -184,10 +185,33 @@ fn svdf_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     )])
 }
 
-/// UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM `UnidirectionalSequenceLstmPrepare` +
-/// `LstmStep` for int8 activations/weights, int16 cell state, int32 biases): the standard
-/// Keras LSTM only, as TFLM requires (no CIFG, peephole, projection or layer norm).
-fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+/// Element types of one LSTM flavour (TFLM's `LstmStep<Activation, Weight, Cell, Bias>`).
+struct LstmTypes {
+    activations: DType,
+    weights: DType,
+    bias: DType,
+    cell: DType,
+}
+
+/// The validated operands and sizes of a standard LSTM.
+struct Lstm<'a> {
+    input: &'a Tensor,
+    hidden: &'a Tensor,
+    cell: &'a Tensor,
+    w_in: Vec<&'a Tensor>,
+    w_rec: Vec<&'a Tensor>,
+    biases: Vec<&'a Tensor>,
+    batches: usize,
+    time_steps: usize,
+    input_size: usize,
+    cells: usize,
+    time_major: bool,
+    cell_clip: f32,
+}
+
+/// TFLM `UnidirectionalSequenceLstmPrepare`'s checks: 24 inputs, the standard LSTM only (no
+/// CIFG, peephole, projection or layer norm), TANH cell gate, variable states, shapes.
+fn lstm_geometry<'a>(cx: &Ctx<'a>, types: LstmTypes) -> R<Lstm<'a>> {
     const GATES: [&str; 4] = ["input", "forget", "cell", "output"];
     let Options::SequenceLstm { activation, cell_clip, time_major, .. } = cx.op.options else {
         return invalid("missing UnidirectionalSequenceLSTMOptions");
@@ -204,13 +228,13 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return unsupported("LSTM without an input gate (CIFG); TFLM's kernel runs only the standard LSTM");
     }
     if activation != Activation::Tanh {
-        return unsupported(format!("cell gate activation {} (TFLM's integer LSTM supports TANH)", activation.name()));
+        return unsupported(format!("cell gate activation {} (TFLM's LSTM kernel supports TANH)", activation.name()));
     }
     let (input, hidden, cell, out) = (cx.input(0)?, cx.input(18)?, cx.input(19)?, cx.output()?);
-    expect_dtype(input, DType::I8, "input")?;
-    expect_dtype(hidden, DType::I8, "hidden state")?;
-    expect_dtype(cell, DType::I16, "cell state")?;
-    expect_dtype(out, DType::I8, "output")?;
+    expect_dtype(input, types.activations, "input")?;
+    expect_dtype(hidden, types.activations, "hidden state")?;
+    expect_dtype(cell, types.cell, "cell state")?;
+    expect_dtype(out, types.activations, "output")?;
     for (t, role) in [(hidden, "hidden state"), (cell, "cell state")] {
         if !t.is_variable {
             return invalid(format!("{role} {} is not a variable tensor (TFLM requires one)", t.label()));
@@ -230,22 +254,16 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if cells == 0 || input_size == 0 || batches == 0 || time_steps == 0 {
         return invalid("LSTM with an empty dimension");
     }
-    let (in_s, in_zp) = per_tensor(input)?;
-    let (h_s, h_zp) = per_tensor(hidden)?;
-    let (c_s, _) = per_tensor(cell)?;
     for (g, name) in GATES.iter().enumerate() {
         for (w, cols, role) in [(w_in[g], input_size, "input"), (w_rec[g], cells, "recurrent")] {
-            expect_dtype(w, DType::I8, &format!("{role}-to-{name} weights"))?;
+            expect_dtype(w, types.weights, &format!("{role}-to-{name} weights"))?;
             if w.shape != [cells, cols] {
                 return invalid(format!("{role}-to-{name} weights {} have shape {:?}, expected [{cells}, {cols}]", w.label(), w.shape));
             }
             expect_const(w, "weights")?;
-            if per_tensor(w)?.1 != 0 {
-                return unsupported(format!("weights {} have a non-zero zero point", w.label()));
-            }
         }
         let b = biases[g];
-        expect_dtype(b, DType::I32, &format!("{name} gate bias"))?;
+        expect_dtype(b, types.bias, &format!("{name} gate bias"))?;
         if b.shape != [cells] {
             return invalid(format!("{name} gate bias {} has shape {:?}, expected [{cells}]", b.label(), b.shape));
         }
@@ -257,6 +275,25 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if out.shape != [d0, d1, cells] {
         return invalid(format!("output {} has shape {:?}, expected [{d0}, {d1}, {cells}]", out.label(), out.shape));
     }
+    Ok(Lstm { input, hidden, cell, w_in, w_rec, biases, batches, time_steps, input_size, cells, time_major, cell_clip })
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM `UnidirectionalSequenceLstmPrepare` +
+/// `LstmStep` for int8 activations/weights, int16 cell state, int32 biases): the standard
+/// Keras LSTM only, as TFLM requires (no CIFG, peephole, projection or layer norm).
+fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let types = LstmTypes { activations: DType::I8, weights: DType::I8, bias: DType::I32, cell: DType::I16 };
+    let Lstm { input, hidden, cell, w_in, w_rec, biases, batches, time_steps, input_size, cells, time_major, cell_clip } =
+        lstm_geometry(cx, types)?;
+    let (in_s, in_zp) = per_tensor(input)?;
+    let (h_s, h_zp) = per_tensor(hidden)?;
+    let (c_s, _) = per_tensor(cell)?;
+    for w in w_in.iter().chain(&w_rec) {
+        if per_tensor(w)?.1 != 0 {
+            return unsupported(format!("weights {} have a non-zero zero point", w.label()));
+        }
+    }
+    let out = cx.output()?;
 
     // Gate FCs: int8 × int8 → int16 in Q3.12 (scale 2^-12), multiplier from the f32 product of
     // the scales as in TFLM's GetQuantizedConvolutionMultipler; zero points folded into biases.
@@ -319,6 +356,45 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let macs = (batches * time_steps * 4 * cells * (input_size + cells)) as u64;
     let mut step = cx.step(operands, out, Call::Params { func: "unidirectional_sequence_lstm_s8", ty: "LstmParams", params }, macs, summary);
     // The biases are folded into the params: constant data the layer consumes all the same.
+    step.weights.extend(biases.iter().map(|b| b.index));
+    Ok(vec![step])
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM float32 (TFLM's float `LstmStep`): everything float32.
+fn sequence_lstm_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let types = LstmTypes { activations: DType::F32, weights: DType::F32, bias: DType::F32, cell: DType::F32 };
+    let Lstm { input, hidden, cell, w_in, w_rec, biases, batches, time_steps, input_size, cells, time_major, cell_clip } =
+        lstm_geometry(cx, types)?;
+    let out = cx.output()?;
+    let mut gates = Vec::new();
+    for b in &biases {
+        let d = b.data.as_deref().unwrap_or(&[]);
+        let v: Vec<f32> = d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return unsupported(format!("bias {} holds {x}", b.label()));
+        }
+        gates.push(quote!(::kiln::ops::LstmF32Gate { bias: &[#(#v),*] }));
+    }
+    if !cell_clip.is_finite() {
+        return invalid(format!("cell clip {cell_clip}"));
+    }
+    let clip = cell_clip.max(0.0);
+    let [gi, gf, gc, go] = [&gates[0], &gates[1], &gates[2], &gates[3]];
+    let params = quote!(::kiln::ops::LstmF32Params {
+        batches: #batches, time_steps: #time_steps, input_size: #input_size, cells: #cells, time_major: #time_major,
+        input_gate: #gi, forget_gate: #gf, cell_gate: #gc, output_gate: #go, cell_clip: #clip,
+    });
+    let mut operands = vec![cx.operand(input)];
+    operands.extend(w_in.iter().chain(&w_rec).map(|w| Operand::Const(w.index)));
+    operands.push(Operand::Arena(hidden.index));
+    operands.push(Operand::Arena(cell.index));
+    let summary = format!(
+        "{time_steps} steps × {batches} batch(es), {input_size} → {cells} cells, {}, float32, cell clip {}",
+        if time_major { "time-major" } else { "batch-major" },
+        if clip > 0.0 { format!("±{clip}") } else { "none".into() }
+    );
+    let macs = (batches * time_steps * 4 * cells * (input_size + cells)) as u64;
+    let mut step = cx.step(operands, out, Call::Params { func: "unidirectional_sequence_lstm_f32", ty: "LstmF32Params", params }, macs, summary);
     step.weights.extend(biases.iter().map(|b| b.index));
     Ok(vec![step])
 }

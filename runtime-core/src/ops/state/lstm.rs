@@ -222,6 +222,120 @@ pub fn unidirectional_sequence_lstm_s8(
     }
 }
 
+/// One gate of the float LSTM: the bias of its input FC (the recurrent FC has none).
+#[derive(Clone, Copy, Debug)]
+pub struct LstmF32Gate {
+    pub bias: &'static [f32],
+}
+
+/// Static parameters of one float32 LSTM (TFLM's float `LstmStep`).
+#[derive(Clone, Copy, Debug)]
+pub struct LstmF32Params {
+    pub batches: usize,
+    pub time_steps: usize,
+    pub input_size: usize,
+    pub cells: usize,
+    pub time_major: bool,
+    pub input_gate: LstmF32Gate,
+    pub forget_gate: LstmF32Gate,
+    pub cell_gate: LstmF32Gate,
+    pub output_gate: LstmF32Gate,
+    /// Cell clip; 0 disables it.
+    pub cell_clip: f32,
+}
+
+#[inline(always)]
+fn f32_at(b: &[u8]) -> f32 {
+    match *b {
+        [b0, b1, b2, b3, ..] => f32::from_le_bytes([b0, b1, b2, b3]),
+        _ => 0.0,
+    }
+}
+
+/// TFLM's float FC/Mul clamp to the finite range (`ActivationFunctionWithMinMax` with
+/// `lowest()`/`max()`): ±∞ become ±FLT_MAX, NaN passes.
+#[inline(always)]
+fn finite(v: f32) -> f32 {
+    if v < f32::MIN {
+        f32::MIN
+    } else if v > f32::MAX {
+        f32::MAX
+    } else {
+        v
+    }
+}
+
+/// TFLM's float FC for one output: `Σ x·w` from 0 in order, plus the bias (0 when none), clamped.
+#[inline(always)]
+fn fc_f32(w: &[u8], x: &[u8], bias: f32) -> f32 {
+    finite(x.chunks_exact(4).zip(w.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(x) * f32_at(w)) + bias)
+}
+
+/// TFLM's float `Logistic`: 1 above 16.619…, `e^x` below −9, else `1 / (1 + e^-x)`, in f32.
+#[inline(always)]
+fn sigmoid_f32(v: f32) -> f32 {
+    if v > 16.619_047_164_916_992 {
+        1.0
+    } else if v < -9.0 {
+        super::float_math::expf(v)
+    } else {
+        1.0 / (1.0 + super::float_math::expf(-v))
+    }
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
+/// summation order. `expf`/`tanhf` are this crate's (`core` has no libm), correctly rounded
+/// almost always, where TFLM calls glibc's: outputs agree with TFLM to a few ulps, not bit
+/// for bit.
+#[allow(clippy::too_many_arguments)]
+pub fn unidirectional_sequence_lstm_f32(
+    p: &LstmF32Params,
+    input: &[u8],
+    w_i: &[u8],
+    w_f: &[u8],
+    w_c: &[u8],
+    w_o: &[u8],
+    r_i: &[u8],
+    r_f: &[u8],
+    r_c: &[u8],
+    r_o: &[u8],
+    hidden: &mut [u8],
+    cell: &mut [u8],
+    output: &mut [u8],
+) {
+    use super::float_math::tanhf;
+    let (n, ni) = (p.cells, p.input_size);
+    let gate = |g: &LstmF32Gate, k: usize, x: &[u8], h: &[u8], w: &[u8], r: &[u8]| -> f32 {
+        let a = fc_f32(window(w, k * ni * 4, ni * 4), x, g.bias.get(k).copied().unwrap_or(0.0));
+        let b = fc_f32(window(r, k * n * 4, n * 4), h, 0.0);
+        a + b
+    };
+    for b in 0..p.batches {
+        for t in 0..p.time_steps {
+            let row = if p.time_major { t * p.batches + b } else { b * p.time_steps + t };
+            let x = window(input, row * ni * 4, ni * 4);
+            let out = window_mut(output, row * n * 4, n * 4);
+            let h = window_mut(hidden, b * n * 4, n * 4);
+            let c = window_mut(cell, b * n * 4, n * 4);
+            for (k, (o, c4)) in out.chunks_exact_mut(4).zip(c.chunks_exact_mut(4)).enumerate() {
+                let f = sigmoid_f32(gate(&p.forget_gate, k, x, h, w_f, r_f));
+                let i = sigmoid_f32(gate(&p.input_gate, k, x, h, w_i, r_i));
+                let g = tanhf(gate(&p.cell_gate, k, x, h, w_c, r_c));
+                let mut new = finite(f * f32_at(c4)) + finite(i * g);
+                if p.cell_clip > 0.0 {
+                    // std::max(std::min(clip, v), -clip), comparison for comparison.
+                    new = if new < p.cell_clip { new } else { p.cell_clip };
+                    new = if new < -p.cell_clip { -p.cell_clip } else { new };
+                }
+                c4.copy_from_slice(&new.to_le_bytes());
+                let og = sigmoid_f32(gate(&p.output_gate, k, x, h, w_o, r_o));
+                o.copy_from_slice(&finite(tanhf(new) * og).to_le_bytes());
+            }
+            super::super::copy_prefix(h, out);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

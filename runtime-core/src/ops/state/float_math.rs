@@ -4,7 +4,9 @@
 //! calls glibc's `expf` (0.502 ulp) and `tanhf` (fdlibm's, up to 2 ulps), so results can differ
 //! from TFLM's in the last bits: the float LSTM is compared with TFLM to a tolerance.
 
-const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+/// ln 2 split for Cody–Waite reduction: `LN2_HI` has 32 significant bits, so `k · LN2_HI` is
+/// exact for the `k` used here.
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const LOG2E: f64 = core::f64::consts::LOG2_E;
 

@@ -256,13 +256,7 @@ fn f32_at(b: &[u8]) -> f32 {
 /// `lowest()`/`max()`): ±∞ become ±FLT_MAX, NaN passes.
 #[inline(always)]
 fn finite(v: f32) -> f32 {
-    if v < f32::MIN {
-        f32::MIN
-    } else if v > f32::MAX {
-        f32::MAX
-    } else {
-        v
-    }
+    v.clamp(f32::MIN, f32::MAX)
 }
 
 /// TFLM's float FC for one output: `Σ x·w` from 0 in order, plus the bias (0 when none), clamped.
@@ -274,7 +268,7 @@ fn fc_f32(w: &[u8], x: &[u8], bias: f32) -> f32 {
 /// TFLM's float `Logistic`: 1 above 16.619…, `e^x` below −9, else `1 / (1 + e^-x)`, in f32.
 #[inline(always)]
 fn sigmoid_f32(v: f32) -> f32 {
-    if v > 16.619_047_164_916_992 {
+    if v > 16.619_047 {
         1.0
     } else if v < -9.0 {
         super::float_math::expf(v)

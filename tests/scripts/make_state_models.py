@@ -26,6 +26,10 @@ TensorFlow):
                      batch-major [3 batches, 4 steps, 6], 5 cells, cell scale 2^-13 (TFLM's
                      negative tanh shift path), no clip.
 
+  unidirectional_sequence_lstm_int16x8
+                     TFLM's int16x8 LSTM: int16 input/hidden/output (symmetric), int8
+                     weights, int64 biases, int16 cell state (scale 2^-11, clip 2.0);
+                     batch-major [2, 5, 6], 8 cells.
   var_handle_read_assign
                      resource variables from the converter (TensorFlow, imported for this
                      one): a tf.Module whose tf.Variable is read, mixed with the input by a
@@ -288,12 +292,14 @@ def float_svdf(name):
     return m
 
 
-def single_lstm(name, batches, steps, n_in, cells, time_major, cell_scale, cell_clip):
-    """One int8 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state) from seeded random weights."""
+def single_lstm(name, batches, steps, n_in, cells, time_major, cell_scale, cell_clip, int16=False):
+    """One int8 (or, with int16, int16x8) UNIDIRECTIONAL_SEQUENCE_LSTM with an int16 cell state
+    from seeded random weights."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
-    in_s, in_zp = 1 / 64, 3
+    act = S.TensorType.INT16 if int16 else S.TensorType.INT8
+    in_s, in_zp = (1 / 16384, 0) if int16 else (1 / 64, 3)
     w_s = 0.01
-    h_s, h_zp = 1 / 128, -5
+    h_s, h_zp = (1 / 32768, 0) if int16 else (1 / 128, -5)
     buffers = [S.BufferT()]
     tensors = []
 
@@ -315,18 +321,19 @@ def single_lstm(name, batches, steps, n_in, cells, time_major, cell_scale, cell_
         return len(tensors) - 1
 
     shape = [steps, batches, n_in] if time_major else [batches, steps, n_in]
-    x = tensor("input", shape, S.TensorType.INT8, quant(in_s, in_zp))
+    x = tensor("input", shape, act, quant(in_s, in_zp))
     gates = ["input", "forget", "cell", "output"]
     w_in = [tensor("%s_input_weights" % g, [cells, n_in], S.TensorType.INT8, quant(w_s, 0),
                    rng.integers(-127, 128, size=(cells, n_in)).astype(np.int8)) for g in gates]
     w_rec = [tensor("%s_recurrent_weights" % g, [cells, cells], S.TensorType.INT8, quant(w_s, 0),
                     rng.integers(-127, 128, size=(cells, cells)).astype(np.int8)) for g in gates]
     bias_s = in_s * w_s
-    biases = [tensor("%s_bias" % g, [cells], S.TensorType.INT32, quant(bias_s, 0),
-                     np.round(rng.uniform(-0.5, 0.5, size=cells) / bias_s).astype(np.int32)) for g in gates]
-    h = tensor("hidden_state", [batches, cells], S.TensorType.INT8, quant(h_s, h_zp), variable=True)
+    bias_type, bias_np = (S.TensorType.INT64, np.int64) if int16 else (S.TensorType.INT32, np.int32)
+    biases = [tensor("%s_bias" % g, [cells], bias_type, quant(bias_s, 0),
+                     np.round(rng.uniform(-0.5, 0.5, size=cells) / bias_s).astype(bias_np)) for g in gates]
+    h = tensor("hidden_state", [batches, cells], act, quant(h_s, h_zp), variable=True)
     c = tensor("cell_state", [batches, cells], S.TensorType.INT16, quant(cell_scale, 0), variable=True)
-    y = tensor("output", shape[:2] + [cells], S.TensorType.INT8, quant(h_s, h_zp))
+    y = tensor("output", shape[:2] + [cells], act, quant(h_s, h_zp))
 
     opts = S.UnidirectionalSequenceLSTMOptionsT()
     opts.fusedActivationFunction = S.ActivationFunctionType.TANH
@@ -414,6 +421,9 @@ MODELS = {
     "unidirectional_sequence_lstm_batches": lambda: single_lstm(
         "unidirectional_sequence_lstm_batches", batches=3, steps=4, n_in=6, cells=5, time_major=False,
         cell_scale=2.0 ** -13, cell_clip=0.0),
+    "unidirectional_sequence_lstm_int16x8": lambda: single_lstm(
+        "unidirectional_sequence_lstm_int16x8", batches=2, steps=5, n_in=6, cells=8, time_major=False,
+        cell_scale=2.0 ** -11, cell_clip=2.0, int16=True),
     "var_handle_read_assign": lambda: resource_variable_model("var_handle_read_assign"),
 }
 

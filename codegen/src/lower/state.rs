@@ -3,6 +3,7 @@
 //! A variable tensor operand is an `Operand::Arena` like any activation; the planner gives it
 //! a slot in the model's state instead of the arena, and the emitter passes it as `&mut [u8]`.
 
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::*;
@@ -12,6 +13,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "SVDF", dtype: DType::I8, lower: svdf_s8 },
     Kernel { op: "SVDF", dtype: DType::F32, lower: svdf_f32 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
+    Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I16, lower: sequence_lstm_s16 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::F32, lower: sequence_lstm_f32 },
     Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
     Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
@@ -320,22 +322,7 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
             input_bias: &[#(#in_bias),*], recurrent_bias: &[#(#rec_bias),*],
         }));
     }
-    // Inter-gate products (TFLM CreateInterGateMulParams, products in double): gate outputs are
-    // Q0.15 (scale 2^-15).
-    let q15 = 1.0 / 32768.0f64;
-    let forget = one_requant(quant::quantize_multiplier(q15 * c_s as f64 / c_s as f64));
-    let input_mul = one_requant(quant::quantize_multiplier(q15 * q15 / c_s as f64));
-    let hidden_mul = one_requant(quant::quantize_multiplier(q15 * q15 / h_s as f64));
-    // CreateLstmCellStateInfo: the cell scale's power of two (f32 log, rounded) and the clip.
-    let power = (c_s.ln() * (1.0f32 / 2.0f32.ln())).round() as i32;
-    let clip: i32 = if cell_clip > 0.0 { ((cell_clip as f64 / c_s as f64).clamp(-32768.0, 32767.0)) as i16 as i32 } else { 0 };
-    // TFLM's Tanh(cell_state_scale_power, …): left shift 15 + power − 3 into the table's domain.
-    let shift = 15 + power - 3;
-    let (tanh_mul, tanh_shift) = match shift {
-        s if s < 0 && s > -31 => (3i32, -s),
-        s if (0..=28).contains(&s) => (3i32 << s, 0),
-        _ => return unsupported(format!("cell state scale {c_s} (2^{power}) is outside what TFLM's tanh handles")),
-    };
+    let CellConstants { forget, input_mul, hidden_mul, clip, tanh_mul, tanh_shift } = cell_constants(c_s, h_s, cell_clip)?;
     let [gi, gf, gc, go] = [&gates[0], &gates[1], &gates[2], &gates[3]];
     let params = quote!(::kiln::ops::LstmParams {
         batches: #batches, time_steps: #time_steps, input_size: #input_size, cells: #cells, time_major: #time_major,
@@ -356,6 +343,82 @@ fn sequence_lstm_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let macs = (batches * time_steps * 4 * cells * (input_size + cells)) as u64;
     let mut step = cx.step(operands, out, Call::Params { func: "unidirectional_sequence_lstm_s8", ty: "LstmParams", params }, macs, summary);
     // The biases are folded into the params: constant data the layer consumes all the same.
+    step.weights.extend(biases.iter().map(|b| b.index));
+    Ok(vec![step])
+}
+
+/// The integer LSTM's cell-side constants (TFLM `CreateInterGateMulParams`,
+/// `CreateLstmCellStateInfo`, and the tanh input scaling of `UpdateLstmHidden`).
+struct CellConstants {
+    forget: TokenStream,
+    input_mul: TokenStream,
+    hidden_mul: TokenStream,
+    clip: i32,
+    tanh_mul: i32,
+    tanh_shift: i32,
+}
+
+fn cell_constants(c_s: f32, h_s: f32, cell_clip: f32) -> R<CellConstants> {
+    // Inter-gate products (products in double): gate outputs are Q0.15 (scale 2^-15).
+    let q15 = 1.0 / 32768.0f64;
+    let forget = one_requant(quant::quantize_multiplier(q15 * c_s as f64 / c_s as f64));
+    let input_mul = one_requant(quant::quantize_multiplier(q15 * q15 / c_s as f64));
+    let hidden_mul = one_requant(quant::quantize_multiplier(q15 * q15 / h_s as f64));
+    // The cell scale's power of two (f32 log, rounded) and the quantized clip (truncated).
+    let power = (c_s.ln() * (1.0f32 / 2.0f32.ln())).round() as i32;
+    let clip: i32 = if cell_clip > 0.0 { ((cell_clip as f64 / c_s as f64).clamp(-32768.0, 32767.0)) as i16 as i32 } else { 0 };
+    // TFLM's Tanh(cell_state_scale_power, …): left shift 15 + power − 3 into the table's domain.
+    let (tanh_mul, tanh_shift) = match 15 + power - 3 {
+        s if s < 0 && s > -31 => (3i32, -s),
+        s if (0..=28).contains(&s) => (3i32 << s, 0),
+        _ => return unsupported(format!("cell state scale {c_s} (2^{power}) is outside what TFLM's tanh handles")),
+    };
+    Ok(CellConstants { forget, input_mul, hidden_mul, clip, tanh_mul, tanh_shift })
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM int16x8 (TFLM `LstmStep<int16, int8, int16, int64>`): int16
+/// input, hidden state and output (symmetric), int8 weights, int64 biases, int16 cell state.
+fn sequence_lstm_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let types = LstmTypes { activations: DType::I16, weights: DType::I8, bias: DType::I64, cell: DType::I16 };
+    let Lstm { input, hidden, cell, w_in, w_rec, biases, batches, time_steps, input_size, cells, time_major, cell_clip } =
+        lstm_geometry(cx, types)?;
+    let out = cx.output()?;
+    let (in_s, _) = per_tensor(input)?;
+    let (h_s, h_zp) = per_tensor(hidden)?;
+    let (c_s, _) = per_tensor(cell)?;
+    const GATE_SCALE: f64 = 1.0 / 4096.0;
+    let mut gates = Vec::new();
+    for g in 0..4 {
+        let (w_s, w_zp) = per_tensor(w_in[g])?;
+        let (r_s, r_zp) = per_tensor(w_rec[g])?;
+        if w_zp != 0 || r_zp != 0 {
+            return unsupported(format!("weights {} have a non-zero zero point", w_in[g].label()));
+        }
+        let rq_in = one_requant(quant::quantize_multiplier((in_s * w_s) as f64 / GATE_SCALE));
+        let rq_rec = one_requant(quant::quantize_multiplier((h_s * r_s) as f64 / GATE_SCALE));
+        let bias = int_values(biases[g], "bias")?;
+        gates.push(quote!(::kiln::ops::LstmS16Gate { input_requant: #rq_in, recurrent_requant: #rq_rec, bias: &[#(#bias),*] }));
+    }
+    let CellConstants { forget, input_mul, hidden_mul, clip, tanh_mul, tanh_shift } = cell_constants(c_s, h_s, cell_clip)?;
+    let [gi, gf, gc, go] = [&gates[0], &gates[1], &gates[2], &gates[3]];
+    let params = quote!(::kiln::ops::LstmS16Params {
+        batches: #batches, time_steps: #time_steps, input_size: #input_size, cells: #cells, time_major: #time_major,
+        input_gate: #gi, forget_gate: #gf, cell_gate: #gc, output_gate: #go,
+        forget_requant: #forget, input_requant: #input_mul, hidden_requant: #hidden_mul,
+        hidden_zero_point: #h_zp, cell_clip: #clip,
+        cell_tanh_multiplier: #tanh_mul, cell_tanh_left_shift: #tanh_shift,
+    });
+    let mut operands = vec![cx.operand(input)];
+    operands.extend(w_in.iter().chain(&w_rec).map(|w| Operand::Const(w.index)));
+    operands.push(Operand::Arena(hidden.index));
+    operands.push(Operand::Arena(cell.index));
+    let summary = format!(
+        "{time_steps} steps × {batches} batch(es), {input_size} → {cells} cells, {}, int16x8, cell clip {}",
+        if time_major { "time-major" } else { "batch-major" },
+        if clip > 0 { format!("±{clip}") } else { "none".into() }
+    );
+    let macs = (batches * time_steps * 4 * cells * (input_size + cells)) as u64;
+    let mut step = cx.step(operands, out, Call::Params { func: "unidirectional_sequence_lstm_s16", ty: "LstmS16Params", params }, macs, summary);
     step.weights.extend(biases.iter().map(|b| b.index));
     Ok(vec![step])
 }

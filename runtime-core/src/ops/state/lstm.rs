@@ -222,6 +222,117 @@ pub fn unidirectional_sequence_lstm_s8(
     }
 }
 
+/// One gate of the int16x8 LSTM: int16 activations × int8 weights, int64 accumulators.
+#[derive(Clone, Copy, Debug)]
+pub struct LstmS16Gate {
+    /// `QuantizeMultiplier(input_scale · weight_scale / 2^-12)`, the product taken in f32.
+    pub input_requant: Requant,
+    pub recurrent_requant: Requant,
+    /// The gate's int64 bias (activations are symmetric: no zero point to fold).
+    pub bias: &'static [i64],
+}
+
+/// Static parameters of one int16x8 LSTM: int16 input, hidden state and output, int8
+/// weights, int64 biases, int16 cell state (TFLM's `LstmStep<int16, int8, int16, int64>`).
+#[derive(Clone, Copy, Debug)]
+pub struct LstmS16Params {
+    pub batches: usize,
+    pub time_steps: usize,
+    pub input_size: usize,
+    pub cells: usize,
+    pub time_major: bool,
+    pub input_gate: LstmS16Gate,
+    pub forget_gate: LstmS16Gate,
+    pub cell_gate: LstmS16Gate,
+    pub output_gate: LstmS16Gate,
+    pub forget_requant: Requant,
+    pub input_requant: Requant,
+    pub hidden_requant: Requant,
+    pub hidden_zero_point: i32,
+    pub cell_clip: i32,
+    pub cell_tanh_multiplier: i32,
+    pub cell_tanh_left_shift: i32,
+}
+
+/// TFLM's 64-bit `MultiplyByQuantizedMultiplier` (int16 FCs): the multiplier reduced to 16
+/// bits with rounding (saturating at 0x7FFF), one rounding shift by `15 − shift`.
+#[inline(always)]
+fn mbqm_64(x: i64, rq: Requant) -> i32 {
+    let m = if rq.multiplier < 0x7fff_0000 { (rq.multiplier + (1 << 15)) >> 16 } else { 0x7fff };
+    let total = (15 - rq.shift).clamp(1, 62);
+    (x.wrapping_mul(i64::from(m)).wrapping_add(1i64 << (total - 1)) >> total) as i32
+}
+
+#[inline(always)]
+fn i16_at(b: &[u8]) -> i32 {
+    match *b {
+        [lo, hi, ..] => i32::from(i16::from_le_bytes([lo, hi])),
+        _ => 0,
+    }
+}
+
+/// One int16x8 gate's pre-activation for cell `k` (TFLM's int16 `FullyConnected` ×2, int64
+/// accumulation, then `AddElementWise`).
+#[inline(always)]
+fn gate_sum_s16(g: &LstmS16Gate, k: usize, x: &[u8], h: &[u8], w_in: &[u8], w_rec: &[u8]) -> i32 {
+    let (ni, nh) = (x.len() / 2, h.len() / 2);
+    let dot = |w: &[u8], v: &[u8]| {
+        w.iter().zip(v.chunks_exact(2)).fold(0i64, |acc, (&w, v)| acc + i64::from(w as i8) * i64::from(i16_at(v)))
+    };
+    let a = dot(window(w_in, k * ni, ni), x).wrapping_add(g.bias.get(k).copied().unwrap_or(0));
+    let b = dot(window(w_rec, k * nh, nh), h);
+    let a = sat16(mbqm_64(a, g.input_requant));
+    let b = sat16(mbqm_64(b, g.recurrent_requant));
+    sat16(a + b)
+}
+
+/// UNIDIRECTIONAL_SEQUENCE_LSTM int16x8, bit-exact with TFLM: the int8 kernel's stages with
+/// int16 activations (input, hidden state, output) and int64-accumulated gate FCs.
+#[allow(clippy::too_many_arguments)]
+pub fn unidirectional_sequence_lstm_s16(
+    p: &LstmS16Params,
+    input: &[u8],
+    w_i: &[u8],
+    w_f: &[u8],
+    w_c: &[u8],
+    w_o: &[u8],
+    r_i: &[u8],
+    r_f: &[u8],
+    r_c: &[u8],
+    r_o: &[u8],
+    hidden: &mut [u8],
+    cell: &mut [u8],
+    output: &mut [u8],
+) {
+    let (n, ni) = (p.cells, p.input_size);
+    for b in 0..p.batches {
+        for t in 0..p.time_steps {
+            let row = if p.time_major { t * p.batches + b } else { b * p.time_steps + t };
+            let x = window(input, row * ni * 2, ni * 2);
+            let out = window_mut(output, row * n * 2, n * 2);
+            let h = window_mut(hidden, b * n * 2, n * 2);
+            let c = window_mut(cell, b * n * 2, n * 2);
+            for (k, (o, c2)) in out.chunks_exact_mut(2).zip(c.chunks_exact_mut(2)).enumerate() {
+                let f = sigmoid_s16(gate_sum_s16(&p.forget_gate, k, x, h, w_f, r_f), 3, 0);
+                let i = sigmoid_s16(gate_sum_s16(&p.input_gate, k, x, h, w_i, r_i), 3, 0);
+                let g = tanh_s16(gate_sum_s16(&p.cell_gate, k, x, h, w_c, r_c), 3, 0);
+                let kept = sat16(multiply_by_quantized_multiplier(f * i16_at(c2), p.forget_requant));
+                let added = sat16(multiply_by_quantized_multiplier(i * g, p.input_requant));
+                let mut new = sat16(kept + added);
+                if p.cell_clip > 0 {
+                    new = new.clamp(-p.cell_clip, p.cell_clip);
+                }
+                c2.copy_from_slice(&(new as i16).to_le_bytes());
+                let og = sigmoid_s16(gate_sum_s16(&p.output_gate, k, x, h, w_o, r_o), 3, 0);
+                let th = tanh_s16(new, p.cell_tanh_multiplier, p.cell_tanh_left_shift);
+                let hv = sat16(multiply_by_quantized_multiplier(th * og, p.hidden_requant).wrapping_add(p.hidden_zero_point));
+                o.copy_from_slice(&(hv as i16).to_le_bytes());
+            }
+            super::super::copy_prefix(h, out);
+        }
+    }
+}
+
 /// One gate of the float LSTM: the bias of its input FC (the recurrent FC has none).
 #[derive(Clone, Copy, Debug)]
 pub struct LstmF32Gate {
@@ -334,6 +445,18 @@ pub fn unidirectional_sequence_lstm_f32(
 mod tests {
     extern crate std;
     use super::*;
+
+    #[test]
+    fn mbqm_64_is_tflms_reduced_multiplier() {
+        // 0.75 = 0x6000_0000 · 2^-31 (shift 0): the 16-bit multiplier is 0x6000.
+        let rq = Requant { multiplier: 0x6000_0000, shift: 0 };
+        assert_eq!(mbqm_64(1000, rq), 750);
+        assert_eq!(mbqm_64(-1000, rq), -750);
+        assert_eq!(mbqm_64(3, rq), 2); // 2.25 rounds to 2
+        assert_eq!(mbqm_64(-3, rq), -2); // −2.25 rounds half up: −2
+        // Multipliers from 0x7FFF_0000 up saturate to 0x7FFF (just under 1).
+        assert_eq!(mbqm_64(1 << 40, Requant { multiplier: 0x7fff_ffff, shift: -20 }), 0x7fff << 5);
+    }
 
     #[test]
     fn table_is_sigmoid_of_i_over_24() {

@@ -9,7 +9,8 @@ mod svdf;
 mod variable;
 
 pub use lstm::{
-    unidirectional_sequence_lstm_f32, unidirectional_sequence_lstm_s8, LstmF32Gate, LstmF32Params, LstmGate, LstmParams,
+    unidirectional_sequence_lstm_f32, unidirectional_sequence_lstm_s16, unidirectional_sequence_lstm_s8, LstmF32Gate,
+    LstmF32Params, LstmGate, LstmParams, LstmS16Gate, LstmS16Params,
 };
 pub use svdf::{svdf_f32, svdf_s8, svdf_s8_s8state, SvdfF32Params, SvdfParams};
 pub use variable::copy_variable;

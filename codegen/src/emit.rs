@@ -305,7 +305,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         let what = if is_input { "input" } else { "output" };
         let doc = format!(" Shape of {what} `{}` ({}).", io.tensor.name, io.tensor.dtype.name());
         consts.push(quote!(#[doc = #doc] pub const #shape_id: [usize; #rank] = [#(#shape),*];));
-        let Some(q) = io.tensor.quant.as_ref().filter(|q| !q.is_per_channel() && io.tensor.dtype == DType::I8) else {
+        // Quantized boundary tensors get real-value helpers: int8 and int16 (int16x8 models).
+        let helper_fns = match io.tensor.dtype {
+            DType::I8 => Some((quote!(i8), quote!(::kiln::quantize_s8), quote!(::kiln::dequantize_s8))),
+            DType::I16 => Some((quote!(i16), quote!(::kiln::ops::quantize_s16), quote!(::kiln::ops::dequantize_s16))),
+            _ => None,
+        };
+        let (Some(q), Some((elem, quantize_fn, dequantize_fn))) =
+            (io.tensor.quant.as_ref().filter(|q| !q.is_per_channel()), helper_fns)
+        else {
             continue;
         };
         let (scale, zp) = (q.scales[0], q.zero_points[0] as i32);
@@ -321,10 +329,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let doc = format!(" Quantizes real values for `{}` the way TFLM's QUANTIZE does.", io.tensor.name);
             helpers.push(quote! {
                 #[doc = #doc]
-                pub fn #f(real: &[f32; #len]) -> [i8; #len] {
-                    let mut q = [0i8; #len];
+                pub fn #f(real: &[f32; #len]) -> [#elem; #len] {
+                    let mut q = [0; #len];
                     for (q, &x) in q.iter_mut().zip(real) {
-                        *q = ::kiln::quantize_s8(x, Self::#scale_id, Self::#zp_id);
+                        *q = #quantize_fn(x, Self::#scale_id, Self::#zp_id);
                     }
                     q
                 }
@@ -334,10 +342,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let doc = format!(" Real values of `{}` (TFLM's DEQUANTIZE).", io.tensor.name);
             helpers.push(quote! {
                 #[doc = #doc]
-                pub fn #f(q: &[i8; #len]) -> [f32; #len] {
+                pub fn #f(q: &[#elem; #len]) -> [f32; #len] {
                     let mut real = [0f32; #len];
                     for (r, &x) in real.iter_mut().zip(q) {
-                        *r = ::kiln::dequantize_s8(x, Self::#scale_id, Self::#zp_id);
+                        *r = #dequantize_fn(x, Self::#scale_id, Self::#zp_id);
                     }
                     real
                 }

@@ -600,3 +600,58 @@ mod tests {
         let _ = get_reciprocal(-5, 12);
     }
 }
+
+// ---- int16 ----
+
+/// TFLM's 64-bit `MultiplyByQuantizedMultiplier(int64_t x, …)`, the requantization of the
+/// int16x8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels (int64 accumulators).
+///
+/// Unlike the 32-bit version it rounds once, but with a multiplier *reduced to 15 bits*:
+/// `reduced = (multiplier + 2^15) >> 16` (0x7FFF when that would overflow), then
+/// `(x · reduced + 2^(total − 1)) >> total` with `total = 15 − shift`, truncated to i32 as the
+/// C++ `int32_t` conversion does. TFLM asserts `shift ∈ [−31, 7]` (so `total ∈ [8, 46]`) and
+/// `|x| < 2^47`; outside those ranges kiln clamps `total` to `1..=63` and wraps the product
+/// instead of invoking undefined behaviour, so the function is total.
+#[inline]
+pub const fn multiply_by_quantized_multiplier_i64(x: i64, rq: Requant) -> i32 {
+    let reduced = if rq.multiplier < 0x7FFF_0000 {
+        rq.multiplier.wrapping_add(1 << 15) >> 16
+    } else {
+        0x7FFF
+    };
+    let total = 15 - rq.shift;
+    let total = if total < 1 {
+        1
+    } else if total > 63 {
+        63
+    } else {
+        total
+    };
+    let round = 1i64 << (total - 1);
+    (x.wrapping_mul(reduced as i64).wrapping_add(round) >> total) as i32
+}
+
+#[cfg(test)]
+mod int16_tests {
+    use super::testing::{round_half_up, Rng};
+    use super::*;
+
+    /// Exact definition: `floor(x · reduced / 2^(15 − shift) + 1/2)` in i128.
+    #[test]
+    fn mbqm_i64_matches_exact_rounding() {
+        let mut rng = Rng::new(1600);
+        for _ in 0..200_000 {
+            let rq = rng.requant();
+            let x = rng.range(-(1i64 << 40), 1i64 << 40);
+            let reduced = if rq.multiplier < 0x7FFF_0000 { (rq.multiplier as i64 + (1 << 15)) >> 16 } else { 0x7FFF };
+            let want = round_half_up(x as i128 * reduced as i128, (15 - rq.shift) as u32) as i32;
+            assert_eq!(multiply_by_quantized_multiplier_i64(x, rq), want, "{x} {rq:?}");
+        }
+        // The reduced multiplier saturates at 0x7FFF near 2^31.
+        let top = Requant { multiplier: i32::MAX, shift: 0 };
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 20, top), (((1i64 << 20) * 0x7FFF + (1 << 14)) >> 15) as i32);
+        // Out-of-contract shifts do not panic.
+        let _ = multiply_by_quantized_multiplier_i64(i64::MAX, Requant { multiplier: 1 << 30, shift: 40 });
+        let _ = multiply_by_quantized_multiplier_i64(i64::MIN, Requant { multiplier: 1 << 30, shift: -80 });
+    }
+}

@@ -156,11 +156,50 @@ fn folded_bias(bias: Option<&Tensor>, filter: &[u8], channels: usize, channel_of
 }
 
 /// The options CONV_2D and DEPTHWISE_CONV_2D share.
-struct ConvOptions {
-    padding: Padding,
-    stride: [usize; 2],
-    dilation: [usize; 2],
-    activation: Activation,
+pub(super) struct ConvOptions {
+    pub padding: Padding,
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub activation: Activation,
+}
+
+/// The geometry of a conv-family op as TFLM computes it at prepare time.
+pub(super) struct ConvGeometry {
+    /// NHWC input shape.
+    pub input: [usize; 4],
+    /// NHWC output shape (checked against the model's output tensor).
+    pub output: [usize; 4],
+    /// Rows above, columns left.
+    pub pad: [usize; 2],
+}
+
+impl ConvGeometry {
+    /// Output size and leading padding per spatial dimension ([`window`]); the model's output
+    /// shape must agree.
+    pub(super) fn new(input: &Tensor, out: &Tensor, [kh, kw]: [usize; 2], out_channels: usize, o: &ConvOptions) -> R<Self> {
+        let [n, h, w, c] = nhwc(input, "input")?;
+        let (oh, pad_h) = window(o.padding, h, kh, o.stride[0], o.dilation[0]);
+        let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
+        let output = [n, oh, ow, out_channels];
+        if out.shape != output {
+            return invalid(format!("output {} has shape {:?}, the options give {output:?}", out.label(), out.shape));
+        }
+        Ok(ConvGeometry { input: [n, h, w, c], output, pad: [pad_h, pad_w] })
+    }
+
+    /// `3x3 stride 2x2 dilation 1x1 Same padding 0/0`
+    pub(super) fn describe(&self, [kh, kw]: [usize; 2], o: &ConvOptions) -> String {
+        format!(
+            "{kh}x{kw} stride {}x{} dilation {}x{} {:?} padding {}/{}",
+            o.stride[0], o.stride[1], o.dilation[0], o.dilation[1], o.padding, self.pad[0], self.pad[1]
+        )
+    }
+}
+
+/// TFLM's per-channel multipliers: `input_scale · filter_scale / output_scale` in double
+/// precision, one per filter scale.
+pub(super) fn conv_requant(input_scale: f32, filter_scales: &[f32], output_scale: f32) -> Vec<Requant> {
+    filter_scales.iter().map(|&fs| quant::quantize_multiplier(input_scale as f64 * fs as f64 / output_scale as f64)).collect()
 }
 
 /// What CONV_2D and DEPTHWISE_CONV_2D share once each has read its filter layout.
@@ -189,28 +228,21 @@ fn spatial_conv(
     channel_of: impl Fn(usize) -> usize,
     o: &ConvOptions,
 ) -> R<SpatialConv> {
-    let [n, h, w, c] = nhwc(input, "input")?;
     let fdata = expect_const(filter, "filter")?;
-    let (oh, pad_h) = window(o.padding, h, kh, o.stride[0], o.dilation[0]);
-    let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
-    let expect = [n, oh, ow, out_channels];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    let geo = ConvGeometry::new(input, out, [kh, kw], out_channels, o)?;
     let (in_s, in_zp) = per_tensor(input)?;
     let (out_s, out_zp) = per_tensor(out)?;
     let scales = filter_scales(filter, out_channels, filter_axis)?;
-    let requant: Vec<Requant> =
-        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
+    let requant = conv_requant(in_s, &scales, out_s);
     let bias = folded_bias(cx.opt_input(2), fdata, out_channels, channel_of, in_zp)?;
     let (act_min, act_max) = act_range(o.activation, out, (out_s, out_zp))?;
     let (i4, o4, k, s, d, p) = (
-        usizes(&[n, h, w, c]),
-        usizes(&expect),
+        usizes(&geo.input),
+        usizes(&geo.output),
         usizes(&[kh, kw]),
         usizes(&o.stride),
         usizes(&o.dilation),
-        usizes(&[pad_h, pad_w]),
+        usizes(&geo.pad),
     );
     let rq = requant_tokens(&requant);
     let fields = quote!(
@@ -218,12 +250,9 @@ fn spatial_conv(
         input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
         bias: &[#(#bias),*], requant: #rq,
     );
-    let geometry = format!(
-        "{kh}x{kw} stride {}x{} dilation {}x{} {:?} padding {pad_h}/{pad_w}",
-        o.stride[0], o.stride[1], o.dilation[0], o.dilation[1], o.padding
-    );
+    let geometry = geo.describe([kh, kw], o);
     let quantization =
         format!("{}, {}", o.activation.name(), if scales.len() > 1 { "per-channel" } else { "per-tensor" });
-    Ok(SpatialConv { fields, out_hw: [oh, ow], geometry, quantization })
+    Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization })
 }
 

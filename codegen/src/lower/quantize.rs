@@ -37,6 +37,7 @@ fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
                 format!("int8 → int8 (scale {is} → {os})"),
             )])
         }
+        DType::I16 => super::int16::quantize_s16_to_s8(cx),
         other => unsupported(format!("QUANTIZE from {}", other.name())),
     }
 }

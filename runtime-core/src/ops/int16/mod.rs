@@ -1,1 +1,89 @@
 //! int16x8 kernels of the core ops (int16 activations, int8 weights, int64 bias).
+//!
+//! int16 tensors are little-endian 2-byte groups in the byte-slice contract of [`super`]: kernels
+//! read them with [`load`] and write them with [`store`]. The int16x8 quantization scheme is
+//! symmetric (every activation zero point is 0, which codegen checks), so padded taps contribute
+//! nothing and there is no bias folding: the int64 bias is passed as is.
+
+mod conv2d;
+mod depthwise_conv2d;
+mod fully_connected;
+mod pooling;
+mod quantize;
+mod softmax;
+
+pub use conv2d::{conv2d_s16, Conv2dS16Params};
+pub use depthwise_conv2d::{depthwise_conv2d_s16, DepthwiseConv2dS16Params};
+pub use fully_connected::{fully_connected_s16, FullyConnectedS16Params};
+pub use pooling::{average_pool2d_s16, max_pool2d_s16};
+pub use quantize::{
+    dequantize_s16, dequantize_s16_f32, quantize_f32_s16, quantize_s16, requantize_s16_s16,
+    requantize_s16_s32, requantize_s16_s8, requantize_s32_s16, requantize_s8_s16,
+};
+pub use softmax::{softmax_s16, SoftmaxS16Params, SOFTMAX_S16_LUT_LEN};
+
+/// The int16 value in the first two bytes of `b` (0 if `b` is shorter, which the contract rules out).
+#[inline(always)]
+pub(crate) fn load(b: &[u8]) -> i32 {
+    match b {
+        [lo, hi, ..] => i32::from(i16::from_le_bytes([*lo, *hi])),
+        _ => 0,
+    }
+}
+
+/// Stores `v` (already clamped to the int16 range by the caller) into the first two bytes of `o`.
+#[inline(always)]
+pub(crate) fn store(o: &mut [u8], v: i32) {
+    super::copy_prefix(o, &(v as i16).to_le_bytes());
+}
+
+/// `Σ x[i] · w[i]` over int16 activations (2-byte groups) and int8 weights, in i64 as TFLM's
+/// int16x8 accumulators (each product fits in i32; the sum cannot overflow i64 for any tensor
+/// that fits in memory, and wraps rather than panics regardless).
+#[inline(always)]
+pub(crate) fn dot_s16_s8(x: &[u8], w: &[u8]) -> i64 {
+    x.chunks_exact(2).zip(w).fold(0i64, |acc, (x, &w)| {
+        acc.wrapping_add(i64::from(load(x) * i32::from(w as i8)))
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    extern crate std;
+    use crate::fixed_point::testing::Rng;
+    use std::vec::Vec;
+
+    /// Random int16 tensor bytes, biased toward the extremes now and then.
+    pub fn s16_bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
+        (0..n)
+            .flat_map(|_| {
+                let v = match rng.usize(0, 9) {
+                    0 => i16::MIN,
+                    1 => i16::MAX,
+                    _ => rng.range(-32768, 32767) as i16,
+                };
+                v.to_le_bytes()
+            })
+            .collect()
+    }
+
+    pub fn s16_values(b: &[u8]) -> Vec<i64> {
+        b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect()
+    }
+
+    /// TFLM's int16x8 output stage in exact arithmetic: 64-bit requantization, clamp.
+    pub fn ref_out(acc: i64, rq: crate::fixed_point::Requant, lo: i32, hi: i32) -> i16 {
+        let reduced = if rq.multiplier < 0x7FFF_0000 { (rq.multiplier as i64 + (1 << 15)) >> 16 } else { 0x7FFF };
+        let v = crate::fixed_point::testing::round_half_up(acc as i128 * reduced as i128, (15 - rq.shift) as u32) as i32;
+        v.max(lo).min(hi) as i16
+    }
+
+    /// Activation clamp bounds on int16: the full range half the time.
+    pub fn act(rng: &mut Rng) -> (i32, i32) {
+        if rng.bool() {
+            (-32768, 32767)
+        } else {
+            (rng.range(-32768, 0) as i32, rng.range(0, 32767) as i32)
+        }
+    }
+}

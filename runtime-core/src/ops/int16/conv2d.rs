@@ -1,0 +1,195 @@
+//! CONV_2D, int16x8 (TFLM `reference_integer_ops::ConvPerChannel` on int16 input, int8 filter,
+//! int64 bias).
+
+use super::super::conv2d::{tap_coord, tap_range};
+use super::super::window;
+use super::{dot_s16_s8, store};
+use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
+
+/// Static parameters of one int16x8 CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Conv2dS16Params {
+    /// NHWC.
+    pub input: [usize; 4],
+    /// NHWC.
+    pub output: [usize; 4],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// Rows above, columns left (TFLM padding offsets).
+    pub pad: [usize; 2],
+    pub act_min: i32,
+    pub act_max: i32,
+    /// One per output channel (int32 model biases are widened; absent bias is all zeros).
+    pub bias: &'static [i64],
+    /// Length 1 (per-tensor) or one per output channel.
+    pub requant: &'static [Requant],
+}
+
+/// CONV_2D int16x8, bit-exact with TFLM.
+///
+/// TFLM accumulates `Σ w · x` over the real (non-padded) taps in int64 — the symmetric int16
+/// scheme has no input offset, so padded taps simply contribute nothing — adds the bias, and
+/// requantizes with the 64-bit, 15-bit-multiplier `MultiplyByQuantizedMultiplier`. Valid taps
+/// come from clamping the filter window per output row/column. Grouped convolution (filter depth
+/// `in_c / groups`, inferred from `filter.len()`) is supported as in TFLM.
+pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    if out_c == 0 || p.requant.is_empty() {
+        return;
+    }
+    let taps = k_h * k_w;
+    let f_depth = filter.len().checked_div(out_c * taps).unwrap_or(0);
+    let groups = in_c.checked_div(f_depth).unwrap_or(1).max(1);
+    let per_group = (out_c / groups).max(1);
+    let f_len = (taps * f_depth).max(1);
+    let f_row = k_w * f_depth;
+    // Byte strides of the int16 input.
+    let in_img = in_h * in_w * in_c * 2;
+    let in_row = in_w * in_c * 2;
+    // With unit width dilation and no groups, a filter row's valid taps are one contiguous run.
+    let contiguous_rows = dil_w == 1 && f_depth == in_c;
+
+    let mut out_pixels = output.chunks_exact_mut(out_c * 2);
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let requant = p.requant.iter().cycle();
+                for (c, (((o, f), &bias), &rq)) in out_px
+                    .chunks_exact_mut(2)
+                    .zip(filter.chunks_exact(f_len))
+                    .zip(p.bias)
+                    .zip(requant)
+                    .enumerate()
+                {
+                    let mut acc = bias;
+                    let channel0 = (c / per_group) * f_depth;
+                    for ky in ky0..ky1 {
+                        let frow = window(f, ky * f_row, f_row);
+                        let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
+                        if kx0 == kx1 {
+                            // No real column in this window.
+                        } else if contiguous_rows {
+                            let ix0 = tap_coord(ix_origin, kx0, 1);
+                            let n = (kx1 - kx0) * in_c;
+                            acc = acc.wrapping_add(dot_s16_s8(
+                                window(irow, ix0 * in_c * 2, n * 2),
+                                window(frow, kx0 * f_depth, n),
+                            ));
+                        } else {
+                            for kx in kx0..kx1 {
+                                let ix = tap_coord(ix_origin, kx, dil_w);
+                                acc = acc.wrapping_add(dot_s16_s8(
+                                    window(irow, (ix * in_c + channel0) * 2, f_depth * 2),
+                                    window(frow, kx * f_depth, f_depth),
+                                ));
+                            }
+                        }
+                    }
+                    let v = multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max);
+                    store(o, v);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::testing::{act, ref_out, s16_bytes, s16_values};
+    use super::*;
+    use crate::fixed_point::testing::{leak, Rng};
+    use std::{vec, vec::Vec};
+
+    /// Naive TFLM-style int16x8 convolution in i64: padded taps skipped.
+    fn reference(p: &Conv2dS16Params, groups: usize, input: &[u8], filter: &[u8]) -> Vec<u8> {
+        let x = s16_values(input);
+        let [n, ih, iw, ic] = p.input;
+        let [_, oh, ow, oc] = p.output;
+        let [kh, kw] = p.kernel;
+        let fd = ic / groups;
+        let mut out = Vec::new();
+        for b in 0..n {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    for c in 0..oc {
+                        let g = c / (oc / groups);
+                        let mut acc = p.bias[c];
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
+                                if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
+                                    continue;
+                                }
+                                for ci in 0..fd {
+                                    let xv = x[((b * ih + iy as usize) * iw + ix as usize) * ic + g * fd + ci];
+                                    let w = filter[((c * kh + ky) * kw + kx) * fd + ci] as i8 as i64;
+                                    acc += w * xv;
+                                }
+                            }
+                        }
+                        let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                        out.extend_from_slice(&ref_out(acc, rq, p.act_min, p.act_max).to_le_bytes());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_naive_convolution() {
+        let mut rng = Rng::new(1610);
+        for case in 0..1200 {
+            let groups = if case % 5 == 0 { rng.usize(1, 3) } else { 1 };
+            let fd = rng.usize(1, 6);
+            let ic = fd * groups;
+            let oc = groups * rng.usize(1, 4);
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let (dh, dw) = if rng.usize(0, 3) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
+            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
+            let (ph, pw) = (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1));
+            let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
+            let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
+            let n = rng.usize(1, 2);
+            let input = s16_bytes(&mut rng, n * ih * iw * ic);
+            let mut filter = vec![0u8; oc * kh * kw * fd];
+            rng.fill(&mut filter);
+            let bias: Vec<i64> = (0..oc).map(|_| rng.range(-(1 << 34), 1 << 34)).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-30, 0) as i32 })
+                .collect();
+            let (lo, hi) = act(&mut rng);
+            let p = Conv2dS16Params {
+                input: [n, ih, iw, ic],
+                output: [n, oh, ow, oc],
+                kernel: [kh, kw],
+                stride: [sh, sw],
+                dilation: [dh, dw],
+                pad: [ph, pw],
+                act_min: lo,
+                act_max: hi,
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            let want = reference(&p, groups, &input, &filter);
+            let mut got = vec![0u8; want.len()];
+            conv2d_s16(&p, &input, &filter, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

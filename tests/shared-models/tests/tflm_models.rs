@@ -14,6 +14,7 @@ kiln::include_model!("../../../shared/models/tflm/person_detect.tflite");
 kiln::include_model!("../../../shared/models/tflm/simple_add_model.tflite");
 kiln::include_model!("../../../shared/models/tflm/test_conv_model.tflite");
 kiln::include_model!("../../../shared/models/tflm/trained_lstm_int8.tflite");
+kiln::include_model!("../../../shared/models/tflm/keyword_scrambled.tflite");
 
 #[test]
 fn hello_world_int8_matches_tflm() {
@@ -46,6 +47,13 @@ fn test_conv_model_matches_tflm() {
 #[test]
 fn trained_lstm_int8_matches_tflm() {
     assert_bit_exact::<TrainedLstmInt8>(goldens_dir().join("trained_lstm_int8"), 200);
+}
+
+/// TFLM's keyword model with seven SVDF layers (int16 state): their state carries across the
+/// 200 calls (one interpreter, as in TFLM), so the goldens are one long sequence.
+#[test]
+fn keyword_scrambled_matches_tflm() {
+    assert_bit_exact::<KeywordScrambled>(goldens_dir().join("keyword_scrambled"), 200);
 }
 
 /// TFLM's person_detection example: on the bundled photos the right class must win, and
@@ -97,4 +105,5 @@ fn arena_report() {
     row::<SimpleAddModel>("simple_add_model", SimpleAddModel::ARENA_BYTES, SimpleAddModel::ARENA_LOWER_BOUND);
     row::<TestConvModel>("test_conv_model", TestConvModel::ARENA_BYTES, TestConvModel::ARENA_LOWER_BOUND);
     row::<TrainedLstmInt8>("trained_lstm_int8", TrainedLstmInt8::ARENA_BYTES, TrainedLstmInt8::ARENA_LOWER_BOUND);
+    row::<KeywordScrambled>("keyword_scrambled", KeywordScrambled::ARENA_BYTES, KeywordScrambled::ARENA_LOWER_BOUND);
 }

@@ -64,12 +64,11 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
 /// Never aborts, as [`softmax_s8`] (TFLM's check on the exponent fails only for sums of
 /// exponentials of 2^16 and more).
 pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
-    if p.depth == 0 {
-        return;
-    }
+    // Both row sizes non-zero (checked, not wrapped), so neither `chunks_exact` can panic.
+    let Some(out_bytes) = p.depth.checked_mul(2).filter(|&b| b != 0) else { return };
     for (in_row, out_row) in input
         .chunks_exact(p.depth)
-        .zip(output.chunks_exact_mut(p.depth * 2))
+        .zip(output.chunks_exact_mut(out_bytes))
         .take(p.rows)
     {
         let mut out = out_row.chunks_exact_mut(2);

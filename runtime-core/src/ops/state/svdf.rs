@@ -80,6 +80,26 @@ impl Word for W8 {
     }
 }
 
+/// Byte sizes of the rows an SVDF walks, all non-zero (else `None`: nothing to compute).
+struct Sizes {
+    input_row: usize,
+    state_row: usize,
+    batch_state: usize,
+    output_row: usize,
+}
+
+fn chunk_sizes(input_size: usize, filters: usize, rank: usize, memory: usize, word: usize, io: usize) -> Option<Sizes> {
+    let units = filters.checked_div(rank)?;
+    let state_row = memory.checked_mul(word)?;
+    let s = Sizes {
+        input_row: input_size.checked_mul(io)?,
+        batch_state: filters.checked_mul(state_row)?,
+        state_row,
+        output_row: units.checked_mul(io)?,
+    };
+    (s.input_row != 0 && s.state_row != 0 && s.batch_state != 0 && s.output_row != 0).then_some(s)
+}
+
 /// SVDF int8 with an int16 state and int16 time weights (the layout TFLM's converters and
 /// the micro_speech/keyword models use), bit-exact with TFLM.
 ///
@@ -120,10 +140,9 @@ fn svdf<T: Word>(
     output: &mut [u8],
 ) {
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
-    if p.input_size == 0 || memory == 0 || rank == 0 || filters < rank {
-        return;
-    }
-    let row = memory * T::BYTES;
+    // Every chunk size below is checked non-zero here, so no `chunks_exact` can panic.
+    let sizes = chunk_sizes(p.input_size, filters, rank, memory, T::BYTES, 1);
+    let Some(Sizes { input_row: in_row, state_row: row, batch_state, output_row }) = sizes else { return };
     // 1. Age the state: every frame moves one slot toward the front of its row. TFLM shifts
     //    the whole buffer by one element; the element that crosses into the previous row lands
     //    in that row's newest slot, which step 2 overwrites, so this is the same thing.
@@ -131,15 +150,15 @@ fn svdf<T: Word>(
         state.copy_within(T::BYTES.., 0);
     }
     for ((x_row, state_rows), out_row) in input
-        .chunks_exact(p.input_size)
-        .zip(state.chunks_exact_mut(filters * row))
-        .zip(output.chunks_exact_mut(filters / rank))
+        .chunks_exact(in_row)
+        .zip(state.chunks_exact_mut(batch_state))
+        .zip(output.chunks_exact_mut(output_row))
         .take(p.batches)
     {
         // 2. Project the frame with each feature filter into the filter's newest slot. The
         //    state zero point is added before the saturating clamp (TFLM does the same, so an
         //    int8 state cannot wrap).
-        for (w_row, s_row) in weights_feature.chunks_exact(p.input_size).zip(state_rows.chunks_exact_mut(row)) {
+        for (w_row, s_row) in weights_feature.chunks_exact(in_row).zip(state_rows.chunks_exact_mut(row)) {
             let dot = x_row.iter().zip(w_row).fold(0i32, |acc, (&x, &w)| {
                 acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x as i8).wrapping_sub(p.input_zero_point)))
             });
@@ -211,20 +230,18 @@ pub fn svdf_f32(
     output: &mut [u8],
 ) {
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
-    if p.input_size == 0 || memory == 0 || rank == 0 || filters < rank {
-        return;
-    }
-    let row = memory * 4;
+    let sizes = chunk_sizes(p.input_size, filters, rank, memory, 4, 4);
+    let Some(Sizes { input_row: in_row, state_row: row, batch_state, output_row }) = sizes else { return };
     if state.len() > 4 {
         state.copy_within(4.., 0);
     }
     for ((x_row, state_rows), out_row) in input
-        .chunks_exact(p.input_size * 4)
-        .zip(state.chunks_exact_mut(filters * row))
-        .zip(output.chunks_exact_mut(filters / rank * 4))
+        .chunks_exact(in_row)
+        .zip(state.chunks_exact_mut(batch_state))
+        .zip(output.chunks_exact_mut(output_row))
         .take(p.batches)
     {
-        for (w_row, s_row) in weights_feature.chunks_exact(p.input_size * 4).zip(state_rows.chunks_exact_mut(row)) {
+        for (w_row, s_row) in weights_feature.chunks_exact(in_row).zip(state_rows.chunks_exact_mut(row)) {
             let dot = x_row.chunks_exact(4).zip(w_row.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(w) * f32_at(x));
             if let Some(newest) = s_row.get_mut(row - 4..) {
                 newest.copy_from_slice(&dot.to_le_bytes());

@@ -42,7 +42,7 @@ fn main() {
     for (stem, name) in [("mobilenet_v2_035_96", "MobileNetV2"), ("multi_io", "MultiIo")] {
         let path = format!("fixtures/zoo/{stem}.tflite");
         let bytes = std::fs::read(&path).unwrap();
-        let opts = kiln_codegen::CompileOptions { name: Some(name.into()), track_path: None };
+        let opts = kiln_codegen::CompileOptions { name: Some(name.into()), ..Default::default() };
         let source = kiln_codegen::generate_source(&path, &bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(out_dir.join("cli").join(format!("{stem}.rs")), source).unwrap();
     }

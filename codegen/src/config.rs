@@ -9,6 +9,31 @@ use crate::CompileOptions;
 struct ModelEntry {
     path: String,
     name: Option<String>,
+    f16_weights: F16Weights,
+}
+
+/// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
+/// ops) are compiled. `include_model!(path, f16 = "fold" | "keep")`, [`Config::f16_weights`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum F16Weights {
+    /// Widen to f32 constants at compile time: fastest, twice the flash of the float16 file.
+    #[default]
+    Fold,
+    /// Keep CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED filters as float16 in flash (half the
+    /// bytes) and widen each weight as the kernel reads it; needs the `kiln` feature `f16`.
+    /// Results are identical to `Fold` (widening is exact).
+    Keep,
+}
+
+impl F16Weights {
+    /// `"fold"` or `"keep"`.
+    pub fn parse(s: &str) -> Option<F16Weights> {
+        match s {
+            "fold" => Some(F16Weights::Fold),
+            "keep" => Some(F16Weights::Keep),
+            _ => None,
+        }
+    }
 }
 
 /// Configures and runs code generation from `build.rs`.
@@ -37,7 +62,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold });
         self
     }
 
@@ -45,6 +70,14 @@ impl Config {
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.name = Some(name.into());
+        }
+        self
+    }
+
+    /// How the float16 weights of the model added last are compiled (default: [`F16Weights::Fold`]).
+    pub fn f16_weights(&mut self, mode: F16Weights) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.f16_weights = mode;
         }
         self
     }
@@ -83,7 +116,11 @@ impl Config {
             let full = base.join(&m.path);
             println!("cargo:rerun-if-changed={}", full.display());
             let bytes = std::fs::read(&full).map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
-            let opts = CompileOptions { name: m.name.clone(), track_path: Some(full.to_string_lossy().into_owned()) };
+            let opts = CompileOptions {
+                name: m.name.clone(),
+                track_path: Some(full.to_string_lossy().into_owned()),
+                f16_weights: m.f16_weights,
+            };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");
             let target = out_dir.join(format!("{stem}.rs"));

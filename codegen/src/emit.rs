@@ -114,7 +114,13 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
     for step in steps {
-        let base = format!("{}_{}", step.op_name, step.op_index);
+        // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
+        let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
+        let base = if multi {
+            format!("{}_{}_OUT{}", step.op_name, step.op_index, step.output)
+        } else {
+            format!("{}_{}", step.op_name, step.op_index)
+        };
         for (k, op) in step.operands.iter().enumerate() {
             if let Operand::Const(t) = *op {
                 if const_names.contains_key(&t) {
@@ -279,7 +285,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     }).collect();
     let out_inits: Vec<TokenStream> = outputs.iter().map(|io| {
         let (n, len) = (&io.name, io.len);
-        quote!(#n: [0 as _; #len])
+        let zero = if io.tensor.dtype == crate::ir::DType::Bool { quote!(false) } else { quote!(0 as _) };
+        quote!(#n: [#zero; #len])
     }).collect();
     let (run_ret, run_val) = if outputs.len() == 1 {
         let (ty, len, n) = (&outputs[0].ty, outputs[0].len, &outputs[0].name);

@@ -207,7 +207,13 @@ pub enum Options {
         activation: Activation,
     },
     Pool2d { padding: Padding, stride: [usize; 2], filter: [usize; 2], activation: Activation },
-    FullyConnected { activation: Activation, keep_num_dims: bool, shuffled_weights: bool },
+    FullyConnected {
+        activation: Activation,
+        keep_num_dims: bool,
+        shuffled_weights: bool,
+        /// Hybrid (float input, int8 weights) kernels quantize the input asymmetrically.
+        asymmetric_quantize_inputs: bool,
+    },
     Softmax { beta: f32 },
     Add { activation: Activation },
     Concatenation { axis: i32, activation: Activation },
@@ -223,6 +229,8 @@ pub enum Options {
     VarHandle { container: String, shared_name: String },
     /// Options of a type kiln does not decode.
     Other(&'static str),
+    /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).
+    Movement(MovementOptions),
 }
 
 #[derive(Clone, Debug)]
@@ -246,4 +254,19 @@ pub struct Graph {
     pub ops: Vec<Op>,
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
+}
+
+// ---- movement ----
+
+/// Builtin options of the data-movement ops (decoded by `read::movement_options`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MovementOptions {
+    StridedSlice { begin_mask: i32, end_mask: i32, ellipsis_mask: i32, new_axis_mask: i32, shrink_axis_mask: i32 },
+    /// PACK and UNPACK: the new (or removed) axis and the number of tensors.
+    Pack { axis: i32, count: i32 },
+    Gather { axis: i32, batch_dims: i32 },
+    /// DEPTH_TO_SPACE and SPACE_TO_DEPTH.
+    Block { block_size: i32 },
+    /// MIRROR_PAD: `true` for SYMMETRIC (edge repeated), `false` for REFLECT.
+    MirrorPad { symmetric: bool },
 }

@@ -18,7 +18,7 @@ pub mod report;
 #[doc(hidden)]
 pub mod schema;
 
-pub use config::{generate_source, write_atomically, Config};
+pub use config::{generate_source, write_atomically, Config, F16Weights};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};
@@ -36,7 +36,13 @@ pub struct Analysis {
 
 /// Reads, validates, lowers and plans a model. `file` labels error messages.
 pub fn analyze(file: &str, bytes: &[u8]) -> Result<Analysis, Error> {
+    analyze_with(file, bytes, F16Weights::Fold)
+}
+
+/// [`analyze`] with a choice of how float16 weights are compiled.
+pub fn analyze_with(file: &str, bytes: &[u8], f16: F16Weights) -> Result<Analysis, Error> {
     let mut graph = read::read_model(file, bytes)?;
+    lower::prepare_f16_weights(&mut graph, f16 == F16Weights::Keep);
     let steps = lower::lower(file, &mut graph)?;
     check_output_size(file, bytes.len(), &graph, &steps)?;
     let plan = plan::plan_arena(&graph, &steps);
@@ -77,6 +83,8 @@ pub struct CompileOptions {
     pub name: Option<String>,
     /// Absolute path to `include_bytes!` in the output so cargo rebuilds when the model changes.
     pub track_path: Option<String>,
+    /// How float16 weights are compiled (default: folded to f32 constants).
+    pub f16_weights: F16Weights,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.
@@ -86,7 +94,7 @@ pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenS
         None => struct_name_for(file),
     };
     check_name(file, &name)?;
-    let a = analyze(file, bytes)?;
+    let a = analyze_with(file, bytes, opts.f16_weights)?;
     Ok(emit::emit(
         &a.graph,
         &a.steps,

@@ -627,6 +627,7 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
                 activation: activation(c.fused_activation_function())?,
                 keep_num_dims: c.keep_num_dims(),
                 shuffled_weights: c.weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
+                asymmetric_quantize_inputs: c.asymmetric_quantize_inputs(),
             }
         }
         B::SoftmaxOptions => {
@@ -671,6 +672,54 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
                 shared_name: c.shared_name().unwrap_or("").to_string(),
             }
         }
-        other => Options::Other(other.variant_name().unwrap_or("unknown options")),
+        other => match movement_options(o, other)? {
+            Some(m) => Options::Movement(m),
+            None => Options::Other(other.variant_name().unwrap_or("unknown options")),
+        },
     })
+}
+
+// ---- movement ----
+
+/// Options of the data-movement ops, or `None` for any other options type.
+fn movement_options(o: &fb::Operator<'_>, t: fb::BuiltinOptions) -> Result<Option<crate::ir::MovementOptions>, String> {
+    use crate::ir::MovementOptions as M;
+    use fb::BuiltinOptions as B;
+    Ok(Some(match t {
+        B::StridedSliceOptions => {
+            let c = o.builtin_options_as_strided_slice_options().ok_or("missing StridedSliceOptions")?;
+            M::StridedSlice {
+                begin_mask: c.begin_mask(),
+                end_mask: c.end_mask(),
+                ellipsis_mask: c.ellipsis_mask(),
+                new_axis_mask: c.new_axis_mask(),
+                shrink_axis_mask: c.shrink_axis_mask(),
+            }
+        }
+        B::PackOptions => {
+            let c = o.builtin_options_as_pack_options().ok_or("missing PackOptions")?;
+            M::Pack { axis: c.axis(), count: c.values_count() }
+        }
+        B::UnpackOptions => {
+            let c = o.builtin_options_as_unpack_options().ok_or("missing UnpackOptions")?;
+            M::Pack { axis: c.axis(), count: c.num() }
+        }
+        B::GatherOptions => {
+            let c = o.builtin_options_as_gather_options().ok_or("missing GatherOptions")?;
+            M::Gather { axis: c.axis(), batch_dims: c.batch_dims() }
+        }
+        B::DepthToSpaceOptions => {
+            let c = o.builtin_options_as_depth_to_space_options().ok_or("missing DepthToSpaceOptions")?;
+            M::Block { block_size: c.block_size() }
+        }
+        B::SpaceToDepthOptions => {
+            let c = o.builtin_options_as_space_to_depth_options().ok_or("missing SpaceToDepthOptions")?;
+            M::Block { block_size: c.block_size() }
+        }
+        B::MirrorPadOptions => {
+            let c = o.builtin_options_as_mirror_pad_options().ok_or("missing MirrorPadOptions")?;
+            M::MirrorPad { symmetric: c.mode() == fb::MirrorPadMode::SYMMETRIC }
+        }
+        _ => return Ok(None),
+    }))
 }

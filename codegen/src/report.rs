@@ -123,6 +123,7 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
 /// Reads and lowers as far as possible and reports; fails only on unreadable or invalid files.
 pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
     let mut graph = crate::read::read_model(file, bytes)?;
+    lower::prepare_f16_weights(&mut graph, false);
     let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
     let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
     Ok(build(file, &graph, &steps, plan.as_ref(), unsupported))

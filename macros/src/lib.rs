@@ -9,6 +9,7 @@ use syn::{Ident, LitStr, Token};
 struct Args {
     path: LitStr,
     name: Option<Ident>,
+    f16: Option<kiln_codegen::F16Weights>,
 }
 
 impl Parse for Args {
@@ -17,6 +18,7 @@ impl Parse for Args {
             syn::Error::new(e.span(), "kiln: expected the model path as a string literal, e.g. `include_model!(\"models/net.tflite\")`")
         })?;
         let mut name = None;
+        let mut f16 = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -38,12 +40,31 @@ impl Parse for Args {
                         )
                     })?);
                 }
+                "f16" => {
+                    if f16.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `f16` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let lit: LitStr = input.parse().map_err(|e| {
+                        syn::Error::new(e.span(), "kiln: `f16` takes a string, `f16 = \"fold\"` or `f16 = \"keep\"`")
+                    })?;
+                    let Some(mode) = kiln_codegen::F16Weights::parse(&lit.value()) else {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            format!("kiln: `f16 = {:?}`: expected \"fold\" (widen to f32 at compile time) or \"keep\" (float16 in flash)", lit.value()),
+                        ));
+                    };
+                    f16 = Some(mode);
+                }
                 other => {
-                    return Err(syn::Error::new(key.span(), format!("kiln: unknown option `{other}` (the only option is `name = StructName`)")))
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName` and `f16 = \"fold\"|\"keep\"`)"),
+                    ))
                 }
             }
         }
-        Ok(Args { path, name })
+        Ok(Args { path, name, f16 })
     }
 }
 
@@ -51,6 +72,8 @@ impl Parse for Args {
 ///
 /// ```ignore
 /// kiln::include_model!("models/person_detect.tflite", name = PersonDetect);
+/// // float16 weights stay float16 in flash (needs the `kiln` feature `f16`):
+/// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -85,6 +108,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     let opts = kiln_codegen::CompileOptions {
         name: args.name.as_ref().map(|n| n.to_string()),
         track_path: Some(full_str.clone()),
+        f16_weights: args.f16.unwrap_or_default(),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),

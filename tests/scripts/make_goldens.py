@@ -29,7 +29,14 @@ inputs are uniform in [-1, 1].
   the held-out split of scikit-learn's digits quantized with the model's input
   scale/zero point), write DIR/test_output0.bin and add TFLM's accuracy to DIR/meta.json.
 
-Only needs numpy and tflite-micro (tests/scripts/requirements-oracle.txt).
+Only needs numpy and tflite-micro (tests/scripts/requirements-oracle.txt), except for models TFLM
+cannot load (float16 weights: DEQUANTIZE float16 -> float32; dynamic-range hybrid kernels): those
+run on LiteRT's reference kernels (OpResolverType.BUILTIN_REF) from ai-edge-litert or, failing
+that, TensorFlow's tf.lite; if this python has neither (the oracle venv without ai-edge-litert),
+the model is rerun under the zoo venv's python (.venv-zoo, TensorFlow). Measured: ai-edge-litert
+2.3.0 and TensorFlow 2.21's tf.lite give byte-identical goldens for every such zoo model. meta.json's "oracle" says which interpreter produced
+the outputs; for LiteRT there is no TFLM arena figure ("tflm_arena_*" are null) and
+"activation_bytes_no_reuse" is the size of all non-constant tensors instead.
 """
 
 import argparse
@@ -37,6 +44,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 import zlib
@@ -143,8 +151,89 @@ def random_inputs(desc, n, rng):
     return arrays
 
 
+class NoLiteRt(RuntimeError):
+    pass
+
+
+# The zoo venv has TensorFlow (tf.lite = LiteRT); used when this python has neither TFLM-runnable
+# models' oracle nor ai-edge-litert (e.g. make_fixtures.sh runs this script in the oracle venv).
+ZOO_PYTHON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".venv-zoo", "bin", "python")
+
+
+class LiteRtRef:
+    """LiteRT (TFLite) with its reference kernels (OpResolverType.BUILTIN_REF), behind the TFLM
+    interpreter's interface. The oracle for models TFLM cannot load: float16 weights (DEQUANTIZE
+    float16 -> float32) and dynamic-range (hybrid) models. Uses the ai-edge-litert package if
+    installed, else TensorFlow's tf.lite (the zoo venv), which is the same interpreter."""
+
+    def __init__(self, path):
+        try:
+            from ai_edge_litert import interpreter as lite
+
+            self.oracle = "litert-ref (ai-edge-litert %s, OpResolverType.BUILTIN_REF)" % _version("ai-edge-litert")
+        except ImportError:
+            try:
+                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+                from tensorflow import lite
+                lite.OpResolverType = lite.experimental.OpResolverType
+                self.oracle = "litert-ref (tensorflow %s tf.lite, OpResolverType.BUILTIN_REF)" % _version("tensorflow-cpu")
+            except ImportError:
+                raise NoLiteRt(
+                    "TFLM cannot run %s and neither ai-edge-litert nor tensorflow is installed for the "
+                    "LiteRT reference interpreter" % path
+                )
+        self.it = lite.Interpreter(model_path=path, experimental_op_resolver_type=lite.OpResolverType.BUILTIN_REF,
+                                   num_threads=1)
+        self.it.allocate_tensors()
+        self.ins = self.it.get_input_details()
+        self.outs = self.it.get_output_details()
+
+    def set_input(self, x, k):
+        self.it.set_tensor(self.ins[k]["index"], np.asarray(x).reshape(self.ins[k]["shape"]))
+
+    def invoke(self):
+        self.it.invoke()
+
+    def get_output(self, k):
+        return self.it.get_tensor(self.outs[k]["index"])
+
+    def print_allocations(self):
+        pass
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:
+        return "?"
+
+
+ITEM_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1}
+
+
+def activation_bytes(desc):
+    """Bytes of every non-constant tensor in the file (incl. DEQUANTIZE outputs): the arena a
+    planner without reuse would need. The arena yardstick for models TFLM cannot run."""
+    total = 0
+    for t in desc["tensors"].values() if isinstance(desc["tensors"], dict) else desc["tensors"]:
+        if not t["const"]:
+            total += int(np.prod(t["shape"], dtype=np.int64)) * ITEM_BYTES.get(t["dtype"], 4)
+    return total
+
+
 def make_interpreter(path):
-    return tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+    """TFLM's interpreter (oracle "tflm"); LiteRT-ref when TFLM cannot load or run the model."""
+    try:
+        it = tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+        it.oracle = "tflm"
+        return it
+    except Exception as e:  # TFLM rejects the model (e.g. float16 DEQUANTIZE, hybrid kernels)
+        tflm_error = "%s: %s" % (type(e).__name__, str(e).strip()[:300])
+    it = LiteRtRef(path)
+    it.tflm_error = tflm_error
+    return it
 
 
 def run_samples(interp, desc, inputs):
@@ -288,6 +377,7 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
 
     meta = {
         "model": os.path.basename(model_path),
+        "oracle": interp.oracle,
         "samples": n,
         "seed": seed,
         "inputs": [io_entry(t) for t in desc["inputs"]],
@@ -298,9 +388,16 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
         "tflm_arena_tail_bytes": alloc["tail"],
         "tflm_allocations": alloc_text,
     }
+    if interp.oracle != "tflm":
+        # No TFLM arena to compare with; the zoo test then checks kiln's arena against the sum of
+        # all non-constant tensors (no reuse).
+        meta["tflm_error"] = interp.tflm_error
+        meta["activation_bytes_no_reuse"] = activation_bytes(desc)
+        del meta["tflm_allocations"]
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
+    print("%s: oracle %s" % (stem, interp.oracle))
     print(
         "%s: %d samples, arena %s B (head %s, tail %s); %s"
         % (stem, n, alloc["total"], alloc["head"], alloc["tail"], output_stats(outputs))
@@ -326,6 +423,17 @@ def main():
     for m in args.models:
         try:
             if not golden(m, args.out, args.samples, args.images, args.digits):
+                failed.append(m)
+        except NoLiteRt as e:
+            # Rerun this model under the zoo venv's python, whose TensorFlow includes LiteRT.
+            if not os.path.exists(ZOO_PYTHON) or os.environ.get("KILN_GOLDENS_NO_ZOO_FALLBACK"):
+                print("%s: FAILED: %s (install ai-edge-litert, or create the zoo venv)" % (m, e), file=sys.stderr)
+                failed.append(m)
+                continue
+            print("%s: TFLM cannot run it; LiteRT-ref via %s" % (m, ZOO_PYTHON))
+            env = dict(os.environ, KILN_GOLDENS_NO_ZOO_FALLBACK="1")
+            cmd = [ZOO_PYTHON, os.path.abspath(__file__), "--out", args.out, "--samples", str(args.samples), m]
+            if subprocess.run(cmd, env=env).returncode != 0:
                 failed.append(m)
         except Exception as e:  # keep going, report at the end
             print("%s: FAILED: %s: %s" % (m, type(e).__name__, e), file=sys.stderr)

@@ -1,6 +1,8 @@
 //! Golden-output harness: runs a kiln model over inputs recorded by
-//! `tests/scripts/make_goldens.py` and compares every output element with what the TFLM
-//! interpreter produced. Missing fixtures are a loud failure, never a skip.
+//! `tests/scripts/make_goldens.py` and compares every output element with what the oracle
+//! produced: the TFLM interpreter, or for models TFLM cannot run (float16 weights,
+//! dynamic-range) LiteRT's reference kernels (`meta.json` "oracle"). Missing fixtures are a loud
+//! failure, never a skip.
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +60,12 @@ impl Golden {
         let (outputs, n_out) = load("output", M::OUTPUTS);
         assert_eq!(n_in, n_out, "{}: input and output sample counts differ", dir.display());
         Golden { dir, samples: n_in, inputs, outputs, meta }
+    }
+
+    /// Which interpreter produced the outputs: `tflm`, or `litert-ref (…)` for models TFLM
+    /// cannot run. Goldens written before the field existed are TFLM's.
+    pub fn oracle(&self) -> &str {
+        self.meta["oracle"].as_str().unwrap_or("tflm")
     }
 }
 
@@ -132,14 +140,15 @@ pub fn assert_bit_exact<M: Model + Default>(dir: impl AsRef<Path>, min_samples: 
         let shown: Vec<String> = bad
             .iter()
             .take(8)
-            .map(|m| format!("sample {} output {} [{}]: TFLM {} kiln {}", m.sample, m.output, m.element, m.expected, m.got))
+            .map(|m| format!("sample {} output {} [{}]: oracle {} kiln {}", m.sample, m.output, m.element, m.expected, m.got))
             .collect();
         panic!(
-            "{}: {} of {compared} output elements differ from TFLM:\n  {}",
+            "{}: {} of {compared} output elements differ from {}:\n  {}",
             golden.dir.display(),
             bad.len(),
+            golden.oracle(),
             shown.join("\n  ")
         );
     }
-    eprintln!("{}: {} samples, {compared} elements, 0 differ", golden.dir.display(), golden.samples);
+    eprintln!("{}: {} samples, {compared} elements, 0 differ ({})", golden.dir.display(), golden.samples, golden.oracle());
 }

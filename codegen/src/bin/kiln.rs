@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Generate { model, output, name } => {
             let (label, bytes) = read(&model)?;
-            let source = kiln_codegen::generate_source(&label, &bytes, &CompileOptions { name, track_path: None })?;
+            let source = kiln_codegen::generate_source(&label, &bytes, &CompileOptions { name, ..Default::default() })?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
                     .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e)))?,

@@ -426,3 +426,9 @@ pub(crate) fn rank4(s: &[usize]) -> R<[usize; 4]> {
     out[4 - s.len()..].copy_from_slice(s);
     Ok(out)
 }
+
+/// Compile-time preparation of float16 weights (the converter's float16 constants + DEQUANTIZE):
+/// folded to f32 constants, or with `keep` left float16 for conv/FC filters. Runs before [`lower`].
+pub(crate) fn prepare_f16_weights(graph: &mut Graph, keep: bool) {
+    float32::prepare_f16(graph, keep)
+}

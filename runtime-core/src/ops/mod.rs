@@ -76,7 +76,7 @@ pub use depthwise_conv2d::{depthwise_conv2d_s8, DepthwiseConv2dParams};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
 pub use fully_connected::{fully_connected_s8, FullyConnectedParams};
 pub use mean::{mean_s8, MeanParams};
-pub use pad::{pad_s8, PadParams};
+pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
 pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8};
 pub use softmax::{softmax_s8, softmax_s8_s16, SoftmaxParams};

@@ -1,5 +1,7 @@
-//! PAD / PADV2, int8 (TFLM `reference_ops::PadImpl`): constant padding on a rank-4 tensor.
+//! PAD / PADV2 (TFLM `reference_ops::PadImpl`): constant padding. `pad_s8` is the rank-4
+//! int8 kernel; `pad` serves every element type and rank up to 5 (int16, float32, ...).
 
+use super::movement::{walk, StridedCopyParams};
 use super::{copy_prefix, window, window_mut};
 
 /// Static parameters of one PAD: shapes extended to rank 4, `before[d]` elements added in
@@ -38,6 +40,34 @@ pub fn pad_s8(p: &PadParams, input: &[u8], output: &mut [u8]) {
             }
         }
     }
+}
+
+/// Static parameters of a type-generic PAD: the fill value as the bytes of one element, and
+/// where the input goes, as a walk over the *output* in bytes: input run `k` (in order) lands
+/// at the `k`-th position of `place` (whose strides are the output's, and whose offset is the
+/// output position of the first input element).
+#[derive(Clone, Copy, Debug)]
+pub struct PadNdParams {
+    pub value: &'static [u8],
+    pub place: StridedCopyParams,
+}
+
+/// PAD for any element type: fills the output with `value` (repeated element by element),
+/// then copies each contiguous input run into its place.
+pub fn pad(p: &PadNdParams, input: &[u8], output: &mut [u8]) {
+    for (o, &v) in output.iter_mut().zip(p.value.iter().cycle()) {
+        *o = v;
+    }
+    let run = p.place.run;
+    if run == 0 {
+        return;
+    }
+    let mut runs = input.chunks_exact(run);
+    walk(&p.place.outer, &p.place.strides, p.place.offset, |dst| {
+        if let Some(src) = runs.next() {
+            copy_prefix(window_mut(output, dst, run), src);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -100,6 +130,59 @@ mod tests {
             let mut got = vec![0u8; want.len()];
             pad_s8(&p, &x, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn generic_pad_matches_naive() {
+        let mut rng = Rng::new(81);
+        for case in 0..1000 {
+            let rank = rng.usize(1, 5);
+            let elem = [1usize, 2, 4][rng.usize(0, 2)];
+            let input: std::vec::Vec<usize> = (0..rank).map(|_| rng.usize(1, 4)).collect();
+            let before: std::vec::Vec<usize> = (0..rank).map(|_| rng.usize(0, 2)).collect();
+            let output: std::vec::Vec<usize> = (0..rank).map(|d| input[d] + before[d] + rng.usize(0, 2)).collect();
+            // Output byte strides, then the walk over input rows (the last axis is the run).
+            let mut ostride = vec![elem; rank];
+            for d in (0..rank - 1).rev() {
+                ostride[d] = ostride[d + 1] * output[d + 1];
+            }
+            let mut outer = [1usize; 7];
+            let mut strides = [0isize; 7];
+            for d in 0..rank - 1 {
+                outer[7 - (rank - 1) + d] = input[d];
+                strides[7 - (rank - 1) + d] = ostride[d] as isize;
+            }
+            let offset: usize = (0..rank).map(|d| before[d] * ostride[d]).sum();
+            let value: &'static [u8] = std::boxed::Box::leak(
+                (0..elem).map(|_| rng.range(0, 255) as u8).collect::<std::vec::Vec<u8>>().into_boxed_slice(),
+            );
+            let p = PadNdParams { value, place: StridedCopyParams { outer, strides, run: input[rank - 1] * elem, offset } };
+            let n_in: usize = input.iter().product();
+            let n_out: usize = output.iter().product();
+            let mut x = vec![0u8; n_in * elem];
+            rng.fill(&mut x);
+            let mut want = vec![0u8; n_out * elem];
+            for k in 0..n_out {
+                let mut rest = k;
+                let mut idx = vec![0usize; rank];
+                for d in (0..rank).rev() {
+                    idx[d] = rest % output[d];
+                    rest /= output[d];
+                }
+                let inside = (0..rank).all(|d| idx[d] >= before[d] && idx[d] < before[d] + input[d]);
+                for b in 0..elem {
+                    want[k * elem + b] = if inside {
+                        let src = (0..rank).fold(0, |acc, d| acc * input[d] + idx[d] - before[d]);
+                        x[src * elem + b]
+                    } else {
+                        value[b]
+                    };
+                }
+            }
+            let mut got = vec![0u8; want.len()];
+            pad(&p, &x, &mut got);
+            assert_eq!(got, want, "case {case}: {input:?} {before:?} {output:?}");
         }
     }
 }

@@ -9,6 +9,7 @@ use kiln_shared_models::goldens_dir;
 use kiln_tests::assert_bit_exact;
 
 kiln::include_model!("../../../shared/models/tflm/hello_world_int8.tflite");
+kiln::include_model!("../../../shared/models/tflm/hello_world_float.tflite");
 kiln::include_model!("../../../shared/models/tflm/micro_speech_quantized.tflite", name = MicroSpeech);
 kiln::include_model!("../../../shared/models/tflm/person_detect.tflite");
 kiln::include_model!("../../../shared/models/tflm/simple_add_model.tflite");
@@ -19,6 +20,12 @@ kiln::include_model!("../../../shared/models/tflm/keyword_scrambled.tflite");
 #[test]
 fn hello_world_int8_matches_tflm() {
     assert_bit_exact::<HelloWorldInt8>(goldens_dir().join("hello_world_int8"), 200);
+}
+
+/// The float32 hello_world (three FULLY_CONNECTED layers): bit-exact with TFLM's float kernels.
+#[test]
+fn hello_world_float_matches_tflm() {
+    assert_bit_exact::<HelloWorldFloat>(goldens_dir().join("hello_world_float"), 200);
 }
 
 #[test]
@@ -100,6 +107,7 @@ fn arena_report() {
     }
     eprintln!("{:<24} {:>8} {:>12} {:>15} {:>16}", "model", "kiln", "lower bound", "TFLM head", "TFLM total");
     row::<HelloWorldInt8>("hello_world_int8", HelloWorldInt8::ARENA_BYTES, HelloWorldInt8::ARENA_LOWER_BOUND);
+    row::<HelloWorldFloat>("hello_world_float", HelloWorldFloat::ARENA_BYTES, HelloWorldFloat::ARENA_LOWER_BOUND);
     row::<MicroSpeech>("micro_speech_quantized", MicroSpeech::ARENA_BYTES, MicroSpeech::ARENA_LOWER_BOUND);
     row::<PersonDetect>("person_detect", PersonDetect::ARENA_BYTES, PersonDetect::ARENA_LOWER_BOUND);
     row::<SimpleAddModel>("simple_add_model", SimpleAddModel::ARENA_BYTES, SimpleAddModel::ARENA_LOWER_BOUND);

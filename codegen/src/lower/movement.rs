@@ -1,5 +1,0 @@
-//! Data movement: slicing, transposes, splits, gathers, space/depth/batch reshuffles.
-
-use super::*;
-
-pub(super) const KERNELS: &[Kernel] = &[];

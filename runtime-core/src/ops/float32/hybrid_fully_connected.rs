@@ -1,0 +1,228 @@
+//! FULLY_CONNECTED, dynamic range ("hybrid"): float32 input and output, int8 weights
+//! (TFLite `fully_connected.cc` `EvalHybrid` with `tensor_utils`' portable kernels).
+//!
+//! TFLite quantizes each input row at run time, multiplies in integers and rescales in float:
+//!
+//! 1. Row quantization, asymmetric (`AsymmetricQuantizeFloats`, what the converter selects):
+//!    `[min(0, x_min), max(0, x_max)]` maps onto `[-128, 127]`; `scale = (max − min) / 255` (the
+//!    difference in f32, the division in f64: measured against LiteRT), and
+//!    the zero point comes from whichever end (min or max) has the smaller rounding error,
+//!    rounded half away from zero and clamped. The row's scaling factor is that scale as f32,
+//!    `q = clamp(round(zp + x · (1 / scale)), -128, 127)` in f32. Symmetric
+//!    (`SymmetricQuantizeFloats`): `scale = max|x| / 127`, `q = clamp(round(x · 127 / max|x|), ±127)`.
+//!    An all-zero row quantizes to zeros with scale 1, zero point 0.
+//! 2. `acc = Σ w·q − zp · Σ w` in i32 (the weight row sums are folded at compile time).
+//! 3. `out = bias + (acc as f32) · (scale · filter_scale[row])`, then the fused activation.
+//!
+//! Every step is IEEE-deterministic, so this kernel computes the reference's bits; the zoo test
+//! compares it with LiteRT's reference interpreter.
+
+use super::{clamp, store, values};
+use crate::ops::window;
+
+/// Static parameters of one hybrid FULLY_CONNECTED; weights `[output_depth, input_depth]` int8.
+#[derive(Clone, Copy, Debug)]
+pub struct HybridFullyConnectedParams {
+    pub batches: usize,
+    pub input_depth: usize,
+    pub output_depth: usize,
+    /// `asymmetric_quantize_inputs` of the op's options.
+    pub asymmetric: bool,
+    /// Weight scale per output unit (per channel), or one for all (per tensor).
+    pub filter_scales: &'static [f32],
+    /// `Σ weights[u]` per output unit (used with asymmetric input quantization).
+    pub row_sums: &'static [i32],
+    /// One per output unit, or empty when the model has no bias (TFLite then starts from 0.0).
+    pub bias: &'static [f32],
+    /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
+    pub act_min: f32,
+    pub act_max: f32,
+}
+
+/// `round` half away from zero (C's `roundf`, TFLite's `TfLiteRound`), without libm.
+#[inline]
+pub(crate) fn round_half_away(v: f32) -> f32 {
+    // |v| ≥ 2^23 is already an integer (and NaN/∞ pass through).
+    if !(v.abs() < 8_388_608.0) {
+        return v;
+    }
+    // Truncation toward zero (exact below 2^23), keeping the sign of a zero result (-0.4 → -0.0).
+    let t = f32::from_bits((v as i32 as f32).to_bits() | (v.to_bits() & 0x8000_0000));
+    let frac = v - t; // exact
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+/// f64 `round` half away from zero (C's `round`), for the zero point.
+#[inline]
+fn round_half_away_f64(v: f64) -> f64 {
+    if !(v.abs() < 4_503_599_627_370_496.0) {
+        return v;
+    }
+    let t = v as i64 as f64;
+    let frac = v - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+/// Asymmetric quantization of the f32 values `x` (TFLite `AsymmetricQuantizeFloats`):
+/// `(scaling factor, zero point, 1 / scaling factor)`; `None` when every value is 0 (TFLite
+/// then writes zeros).
+pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
+    let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| (if v < lo { v } else { lo }, if v > hi { v } else { hi }));
+    // The range ends are f32 (so is their difference); the rest is f64.
+    if lo == hi {
+        return None;
+    }
+    let (rmin, rmax) = (f64::from(lo), f64::from(hi));
+    let (qmin, qmax) = (-128.0f64, 127.0f64);
+    let scale = f64::from(hi - lo) / (qmax - qmin);
+    let zp_from_min = qmin - rmin / scale;
+    let zp_from_max = qmax - rmax / scale;
+    let err_min = qmin.abs() + (rmin / scale).abs();
+    let err_max = qmax.abs() + (rmax / scale).abs();
+    let zp = if err_min < err_max { zp_from_min } else { zp_from_max };
+    let zp = if zp <= qmin {
+        -128
+    } else if zp >= qmax {
+        127
+    } else {
+        round_half_away_f64(zp) as i32
+    };
+    let sf = scale as f32;
+    Some((sf, zp, (1.0 / f64::from(sf)) as f32))
+}
+
+/// One value quantized with [`asymmetric_params`]: `clamp(round(zp + v · inv), -128, 127)`.
+#[inline(always)]
+pub(crate) fn quantize_asymmetric(v: f32, zp: i32, inv: f32) -> i32 {
+    (round_half_away(zp as f32 + v * inv) as i32).max(-128).min(127)
+}
+
+/// Quantizes one input row into `q`; returns `(scaling factor, zero point)`.
+fn quantize_row(x: &[u8], q: &mut [i8], asymmetric: bool) -> (f32, i32) {
+    if asymmetric {
+        let Some((sf, zp, inv)) = asymmetric_params(x) else {
+            q.iter_mut().for_each(|v| *v = 0);
+            return (1.0, 0);
+        };
+        for (o, v) in q.iter_mut().zip(values(x)) {
+            *o = quantize_asymmetric(v, zp, inv) as i8;
+        }
+        (sf, zp)
+    } else {
+        let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let range = lo.abs().max(hi.abs());
+        if range == 0.0 {
+            q.iter_mut().for_each(|v| *v = 0);
+            return (1.0, 0);
+        }
+        let inv = 127.0 / range;
+        for (o, v) in q.iter_mut().zip(values(x)) {
+            let r = round_half_away(v * inv) as i32;
+            *o = r.max(-127).min(127) as i8;
+        }
+        (range / 127.0, 0)
+    }
+}
+
+/// Longest input row quantized at once (a stack buffer; longer rows are quantized in the same
+/// way, the buffer only bounds stack use — see [`fully_connected_hybrid`]).
+const MAX_DEPTH: usize = 4096;
+
+/// FULLY_CONNECTED dynamic range: see the module documentation. Rows longer than
+/// [`MAX_DEPTH`] (which codegen rejects) produce no output.
+pub fn fully_connected_hybrid(p: &HybridFullyConnectedParams, input: &[u8], weights: &[u8], output: &mut [u8]) {
+    let depth = p.input_depth;
+    let row = depth * 4;
+    if depth == 0 || depth > MAX_DEPTH {
+        return;
+    }
+    let mut q_buf = [0i8; MAX_DEPTH];
+    let q = q_buf.get_mut(..depth).unwrap_or(&mut []);
+    // TFLite skips everything for an all-zero input: the output is the bias, activated.
+    let all_zero = values(window(input, 0, p.batches * row)).all(|v| v == 0.0);
+    let mut out_elems = output.chunks_exact_mut(4);
+    for b in 0..p.batches {
+        let x = window(input, b * row, row);
+        let (sf, zp) = if all_zero { (0.0, 0) } else { quantize_row(x, q, p.asymmetric) };
+        let scales = p.filter_scales.iter().cycle();
+        for (u, ((w, &fs), &row_sum)) in
+            weights.chunks_exact(depth.max(1)).take(p.output_depth).zip(scales).zip(p.row_sums.iter().chain(core::iter::repeat(&0))).enumerate()
+        {
+            let bias = p.bias.get(u).copied().unwrap_or(0.0);
+            let v = if all_zero {
+                bias
+            } else {
+                let dot = w.iter().zip(q.iter()).fold(0i32, |acc, (&w, &q)| acc.wrapping_add(i32::from(w as i8) * i32::from(q)));
+                let acc = if p.asymmetric { dot.wrapping_sub(row_sum.wrapping_mul(zp)) } else { dot };
+                bias + acc as f32 * (sf * fs)
+            };
+            let Some(o) = out_elems.next() else {
+                return;
+            };
+            store(o, clamp(v, p.act_min, p.act_max));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::testing::f32_bytes;
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::vec;
+
+    /// Each quantized row reproduces its input to within half a step (plus rounding slack), and
+    /// the row's extremes reach the ends of the int8 range.
+    #[test]
+    fn row_quantization_round_trips_within_half_a_step() {
+        let mut rng = Rng::new(3206);
+        for case in 0..500 {
+            let n = rng.usize(1, 40);
+            let mut x = f32_bytes(&mut rng, n);
+            if case % 7 == 0 {
+                x[..4].copy_from_slice(&0f32.to_le_bytes());
+            }
+            let asymmetric = case % 2 == 0;
+            let mut q = vec![0i8; n];
+            let (sf, zp) = quantize_row(&x, &mut q, asymmetric);
+            assert!(sf > 0.0 && (-128..=127).contains(&zp), "case {case}: {sf} {zp}");
+            for (v, &q) in values(&x).zip(&q) {
+                let back = (i32::from(q) - zp) as f32 * sf;
+                assert!((back - v).abs() <= sf * 0.5001 + 1e-30, "case {case}: {v} → {q} → {back} (scale {sf}, zp {zp})");
+            }
+            if values(&x).any(|v| v != 0.0) {
+                let (qmin, qmax) = (*q.iter().min().unwrap(), *q.iter().max().unwrap());
+                let lo = if asymmetric { -128 } else { -127 };
+                assert!(qmin <= lo + 1 || qmax >= 126, "case {case}: q range {qmin}..{qmax}");
+            }
+        }
+    }
+
+    #[test]
+    fn round_half_away_matches_the_definition() {
+        for (v, want) in [(0.5f32, 1.0f32), (-0.5, -1.0), (1.5, 2.0), (2.5, 3.0), (-2.5, -3.0), (0.49999997, 0.0), (-0.49999997, -0.0), (1e10, 1e10), (3.7, 4.0), (-3.2, -3.0)] {
+            assert_eq!(round_half_away(v), want, "{v}");
+        }
+        // Against the host's C `roundf` on a sweep of values.
+        let mut b = 0u32;
+        while b < 0x4f00_0000 {
+            let v = f32::from_bits(b);
+            assert_eq!(round_half_away(v).to_bits(), v.round().to_bits(), "{v:e}");
+            assert_eq!(round_half_away(-v).to_bits(), (-v).round().to_bits(), "{v:e}");
+            b += 997;
+        }
+    }
+}

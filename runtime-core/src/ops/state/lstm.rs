@@ -382,16 +382,16 @@ fn sigmoid_f32(v: f32) -> f32 {
     if v > 16.619_047 {
         1.0
     } else if v < -9.0 {
-        super::float_math::expf(v)
+        crate::ops::exp_f32(v)
     } else {
-        1.0 / (1.0 + super::float_math::expf(-v))
+        1.0 / (1.0 + crate::ops::exp_f32(-v))
     }
 }
 
 /// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
-/// summation order. `expf`/`tanhf` are this crate's (`core` has no libm), correctly rounded
-/// almost always, where TFLM calls glibc's: outputs agree with TFLM to a few ulps, not bit
-/// for bit.
+/// summation order. `expf` is the float32 kernels' glibc-exact `exp_f32`; `tanhf` is this
+/// crate's (`core` has no libm), correctly rounded almost always, where TFLM calls glibc's
+/// fdlibm `tanhf` (up to 2 ulps off): outputs agree with TFLM to a few ulps, not bit for bit.
 #[allow(clippy::too_many_arguments)]
 pub fn unidirectional_sequence_lstm_f32(
     p: &LstmF32Params,

@@ -24,6 +24,9 @@ TensorFlow):
                      zero point (TFLM's second integer instantiation).
   svdf_float32       float32 SVDF (TFLM's float path, which applies the fused RELU): batch 2,
                      input 10, rank 1, 5 units, memory 4.
+  unidirectional_sequence_lstm_f32
+                     float32 LSTM (TFLM's float path; glibc's expf/tanhf reproduced): batch 2,
+                     5 steps, 4 → 6 cells, cell clip 1.5.
   unidirectional_sequence_lstm_time_major
                      int8 LSTM, int16 cell state, seeded random weights: time-major
                      [6 steps, 2 batches, 5], 7 cells, cell scale 2^-11 (tanh input shift 1),
@@ -44,13 +47,7 @@ TensorFlow):
                      experimental_enable_resource_variables.
 
 Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
-each, which kiln must reject with a specific message (tests/tests/state.rs); and
-tests/fixtures/state_float/unidirectional_sequence_lstm_f32.tflite, a float32 LSTM (batch 2,
-5 steps, 4 → 6 cells, cell clip 1.5) that kiln matches to a tolerance (its expf/tanhf are not
-glibc's), with goldens from
-
-    .venv-oracle/bin/python tests/scripts/make_goldens.py --out tests/fixtures/state_float \\
-        tests/fixtures/state_float/*.tflite
+each, which kiln must reject with a specific message (tests/tests/state.rs).
 
 The converter cannot make the SVDF and LSTM models: Keras 3's LSTM converts to a WHILE loop, not to the
 fused op (see zoo_state.py); TFLM's trained_lstm_int8.tflite covers the converter's own LSTM.
@@ -474,6 +471,8 @@ MODELS = {
     "unidirectional_sequence_lstm_int16x8": lambda: single_lstm(
         "unidirectional_sequence_lstm_int16x8", batches=2, steps=5, n_in=6, cells=8, time_major=False,
         cell_scale=2.0 ** -11, cell_clip=2.0, int16=True),
+    "unidirectional_sequence_lstm_f32": lambda: float_lstm(
+        "unidirectional_sequence_lstm_f32", batches=2, steps=5, n_in=4, cells=6, time_major=False, cell_clip=1.5),
     "var_handle_read_assign": lambda: resource_variable_model("var_handle_read_assign"),
 }
 
@@ -539,14 +538,6 @@ def float_lstm(name, batches, steps, n_in, cells, time_major, cell_clip):
     return m
 
 
-# Float models kiln matches to a tolerance, not bit for bit (tests/tests/state.rs): outside the
-# zoo, whose test demands identical outputs. Written to --float.
-FLOAT_MODELS = {
-    "unidirectional_sequence_lstm_f32": lambda: float_lstm(
-        "unidirectional_sequence_lstm_f32", batches=2, steps=5, n_in=4, cells=6, time_major=False, cell_clip=1.5),
-}
-
-
 def broken_models(out_dir):
     """Models kiln must reject with a specific message (tests/tests/state.rs checks them):
     each is a zoo model with one defect. Returns {file name: model}."""
@@ -603,16 +594,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "zoo"))
     ap.add_argument("--broken", default=os.path.join(REPO, "tests", "fixtures", "state_errors"),
                     help="where the models kiln must reject go (written with the full set)")
-    ap.add_argument("--float", default=os.path.join(REPO, "tests", "fixtures", "state_float"),
-                    help="where the float models matched to a tolerance go (written with the full set)")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     if not args.names:
         broken_models(args.broken)
-        os.makedirs(args.float, exist_ok=True)
-        for name, build in FLOAT_MODELS.items():
-            data = write_model(build(), os.path.join(args.float, name + ".tflite"))
-            print("%s: %d bytes (float, tolerance)" % (name, len(data)))
     for name in args.names or list(MODELS):
         data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
         print("%s: %d bytes" % (name, len(data)))

@@ -57,32 +57,11 @@ fn trained_lstm_int8_matches_tflm() {
     assert_bit_exact::<TrainedLstmInt8>(goldens_dir().join("trained_lstm_int8"), 200);
 }
 
-/// The float32 LSTM (then FULLY_CONNECTED and SOFTMAX), its state carried across the 200 calls.
-/// Not bit for bit: kiln's LSTM evaluates expf/tanhf itself (no libm in `core`), correctly
-/// rounded almost always, where TFLM calls glibc's (fdlibm's tanhf is up to 2 ulps off), so
-/// the probabilities agree to a tolerance.
+/// The float32 LSTM (then FULLY_CONNECTED and SOFTMAX), its state carried across the 200
+/// calls; bit for bit, since kiln's LSTM computes tanhf and expf exactly as glibc does.
 #[test]
-fn trained_lstm_float_matches_tflm_within_1e_5() {
-    let golden = kiln_tests::Golden::load::<TrainedLstm>(goldens_dir().join("trained_lstm"));
-    assert!(golden.samples >= 200);
-    let mut model = Box::new(TrainedLstm::new());
-    let (n_in, n_out) = (TrainedLstm::INPUTS[0].byte_len(), TrainedLstm::OUTPUTS[0].byte_len());
-    let f = |b: &[u8]| f32::from_le_bytes(b.try_into().unwrap());
-    let (mut worst, mut same, mut n) = (0f32, 0usize, 0usize);
-    let mut out = vec![0u8; n_out];
-    for s in 0..golden.samples {
-        model.run_bytes(&[&golden.inputs[0][s * n_in..(s + 1) * n_in]], &mut [&mut out]).unwrap();
-        let want = &golden.outputs[0][s * n_out..(s + 1) * n_out];
-        for (a, b) in out.chunks_exact(4).zip(want.chunks_exact(4)) {
-            let (a, b) = (f(a), f(b));
-            assert!(a.is_finite(), "sample {s}: kiln output {a}");
-            worst = worst.max((a - b).abs());
-            same += (a == b) as usize;
-            n += 1;
-        }
-    }
-    eprintln!("trained_lstm: {n} elements, {same} identical to TFLM, max |difference| {worst:e}");
-    assert!(worst <= 1e-5, "max |kiln − TFLM| = {worst:e}");
+fn trained_lstm_float_matches_tflm() {
+    assert_bit_exact::<TrainedLstm>(goldens_dir().join("trained_lstm"), 200);
 }
 
 /// TFLM's keyword model with seven SVDF layers (int16 state): their state carries across the

@@ -389,9 +389,10 @@ fn sigmoid_f32(v: f32) -> f32 {
 }
 
 /// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
-/// summation order. `expf` is the float32 kernels' glibc-exact `exp_f32`; `tanhf` is this
-/// crate's (`core` has no libm), correctly rounded almost always, where TFLM calls glibc's
-/// fdlibm `tanhf` (up to 2 ulps off): outputs agree with TFLM to a few ulps, not bit for bit.
+/// summation order, bit-exact: `expf` is the float32 kernels' `exp_f32` and `tanhf` this
+/// family's fdlibm `tanhf`, both rounding exactly as glibc's, which TFLM calls. (A libm whose
+/// `tanhf` rounds differently — e.g. a correctly rounded one — would move TFLM's results, not
+/// kiln's.)
 #[allow(clippy::too_many_arguments)]
 pub fn unidirectional_sequence_lstm_f32(
     p: &LstmF32Params,

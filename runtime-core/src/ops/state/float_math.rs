@@ -132,13 +132,13 @@ mod tests {
     use super::*;
 
     /// glibc 2.36's results (TFLM's oracle platform) at a few points, as bit patterns
-    /// `(x, tanhf(x), expm1f(x))`, recorded from the host libm; −0.99168015 is one where
-    /// tanhf is 2 ulps from the correctly rounded value.
+    /// `(x, tanhf(x), expm1f(x))`, recorded from the host libm at run time (not constant-folded
+    /// by the compiler); at −0.99168015 glibc's tanhf is 2 ulps from the correctly rounded value.
     #[test]
     fn glibc_values() {
         for (x, t, e) in [
-            (0xbf7d_dec0u32, 0xbf42_1164u32, 0xbf21_093bu32),
-            (0x3e99_999a, 0x3e95_26ee, 0x3eb3_20b2),
+            (0xbf7d_dec0u32, 0xbf42_1162u32, 0xbf21_093bu32),
+            (0x3e99_999a, 0x3e95_26ed, 0x3eb3_20b2),
             (0x3fd9_999a, 0x3f6f_76f8, 0x408f_2a94),
             (0xc0a6_6666, 0xbf7f_fc03, 0xbf7e_9677),
             (0x3c23_d70a, 0x3c23_d5a4, 0x3c24_a974),

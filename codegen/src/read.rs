@@ -672,6 +672,20 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
                 shared_name: c.shared_name().unwrap_or("").to_string(),
             }
         }
+        // MUL, SUB and DIV carry only a fused activation here (SUB's `pot_scale_int16` is a
+        // TFLite-only path; TFLM always takes the general rescaling), so they reuse `Add`.
+        B::MulOptions => {
+            let c = o.builtin_options_as_mul_options().ok_or("missing MulOptions")?;
+            Options::Add { activation: activation(c.fused_activation_function())? }
+        }
+        B::SubOptions => {
+            let c = o.builtin_options_as_sub_options().ok_or("missing SubOptions")?;
+            Options::Add { activation: activation(c.fused_activation_function())? }
+        }
+        B::DivOptions => {
+            let c = o.builtin_options_as_div_options().ok_or("missing DivOptions")?;
+            Options::Add { activation: activation(c.fused_activation_function())? }
+        }
         other => match movement_options(o, other)? {
             Some(m) => Options::Movement(m),
             None => Options::Other(other.variant_name().unwrap_or("unknown options")),

@@ -362,10 +362,17 @@ pub fn supported_kernels() -> Vec<(&'static str, DType)> {
     kernels().map(|k| (k.op, k.dtype)).collect()
 }
 
-/// The element type that selects an op's kernel: the type of its first input, except QUANTIZE,
-/// which is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE int8").
+/// The element type that selects an op's kernel: the type of the data the op computes on.
+/// That is its first input's, except where the first input is a condition or a shape:
+/// QUANTIZE is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE
+/// int8"), SELECT/SELECT_V2 on the values (input 1, after the bool condition), SPLIT on the
+/// tensor it splits (input 1, after the axis) and FILL on the fill value (input 1, after dims).
 pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
-    let t = if op.name == "QUANTIZE" { op.outputs.first().copied() } else { op.inputs.first().copied().flatten() };
+    let t = match op.name.as_str() {
+        "QUANTIZE" => op.outputs.first().copied(),
+        "SELECT" | "SELECT_V2" | "SPLIT" | "FILL" => op.inputs.get(1).copied().flatten(),
+        _ => op.inputs.first().copied().flatten(),
+    };
     t.map(|t| g.tensors[t].dtype)
 }
 

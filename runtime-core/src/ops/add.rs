@@ -1,6 +1,7 @@
 //! ADD, int8 with rank-4 broadcasting (TFLM `reference_integer_ops::Add` /
 //! `BroadcastAdd6DSlow`, which share the per-element `AddFunc`).
 
+use super::binary::{broadcast_map, clamp_f32, ArithF32Params, BroadcastShapes};
 use super::window;
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
 
@@ -28,10 +29,11 @@ pub struct AddParams {
 
 /// TFLM `AddFunc`: both inputs are shifted left by `left_shift` and rescaled to a common
 /// scale, summed, rescaled to the output scale. Arithmetic wraps where the C++ int32 would.
+/// Shared by int8 and int16 (which differ only in `left_shift` and the clamp).
 #[inline(always)]
-fn add_one(p: &AddParams, x: u8, y: u8) -> u8 {
-    let a = p.input1_offset.wrapping_add(i32::from(x as i8));
-    let b = p.input2_offset.wrapping_add(i32::from(y as i8));
+fn add_core(p: &AddParams, x: i32, y: i32) -> i32 {
+    let a = p.input1_offset.wrapping_add(x);
+    let b = p.input2_offset.wrapping_add(y);
     let a = multiply_by_quantized_multiplier_smaller_than_one_exp(
         shl(a, p.left_shift),
         p.input1_requant,
@@ -43,7 +45,12 @@ fn add_one(p: &AddParams, x: u8, y: u8) -> u8 {
     multiply_by_quantized_multiplier_smaller_than_one_exp(a.wrapping_add(b), p.output_requant)
         .wrapping_add(p.output_offset)
         .max(p.act_min)
-        .min(p.act_max) as u8
+        .min(p.act_max)
+}
+
+#[inline(always)]
+fn add_one(p: &AddParams, x: u8, y: u8) -> u8 {
+    add_core(p, i32::from(x as i8), i32::from(y as i8)) as u8
 }
 
 /// `x · 2^s` wrapping (`x * (1 << s)` in the C++), total for any `s`.
@@ -115,6 +122,30 @@ pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
             }
         }
     }
+}
+
+/// ADD int16, bit-exact with TFLM (its general path, `left_shift` 15; TFLM ignores the
+/// `pot_scale_int16` option).
+pub fn add_s16(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    let shapes = BroadcastShapes { input1: p.input1_shape, input2: p.input2_shape, output: p.output_shape };
+    broadcast_map(&shapes, input1, input2, output, |a: [u8; 2], b: [u8; 2]| {
+        (add_core(p, i32::from(i16::from_le_bytes(a)), i32::from(i16::from_le_bytes(b))) as i16).to_le_bytes()
+    });
+}
+
+/// ADD float32: `clamp(x + y)`, the single IEEE sum TFLM computes.
+pub fn add_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(&p.shapes, input1, input2, output, |a: [u8; 4], b: [u8; 4]| {
+        clamp_f32(f32::from_le_bytes(a) + f32::from_le_bytes(b), p.act_min, p.act_max).to_le_bytes()
+    });
+}
+
+/// ADD int32: `x + y`, wrapping on overflow. TFLM applies no fused activation to int32 ADD
+/// (its clamp is the whole int32 range), so neither does kiln.
+pub fn add_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    broadcast_map(p, input1, input2, output, |a: [u8; 4], b: [u8; 4]| {
+        i32::from_le_bytes(a).wrapping_add(i32::from_le_bytes(b)).to_le_bytes()
+    });
 }
 
 #[cfg(test)]
@@ -225,6 +256,64 @@ mod tests {
             for i in 0..65536 {
                 assert_eq!(got[i], ref_add(&p, a[i] as i8, b[i] as i8));
             }
+        }
+    }
+
+    #[test]
+    fn int16_matches_reference_with_broadcasting() {
+        let mut rng = Rng::new(62);
+        for case in 0..2000 {
+            let out: [usize; 4] = core::array::from_fn(|_| rng.usize(1, 4));
+            let (mut s1, mut s2) = (out, out);
+            if case % 4 != 0 {
+                for d in 0..4 {
+                    match rng.usize(0, 3) {
+                        0 => s1[d] = 1,
+                        1 => s2[d] = 1,
+                        _ => {}
+                    }
+                }
+            }
+            let mut p = params(&mut rng, s1, s2, out);
+            // int16: symmetric, left shift 15, the int16 range as the clamp when no activation.
+            let sc = |rng: &mut Rng| 0.00001 + (rng.next_u64() % 1000) as f64 / 1e6;
+            let (in1, in2, o) = (sc(&mut rng), sc(&mut rng), sc(&mut rng));
+            let twice_max = 2.0 * in1.max(in2);
+            p.left_shift = 15;
+            p.input1_offset = 0;
+            p.input2_offset = 0;
+            p.output_offset = 0;
+            p.input1_requant = quantize_multiplier(in1 / twice_max);
+            p.input2_requant = quantize_multiplier(in2 / twice_max);
+            p.output_requant = quantize_multiplier(twice_max / ((1 << 15) as f64 * o));
+            p.act_min = if rng.bool() { -32768 } else { rng.range(-32768, 0) as i32 };
+            p.act_max = if rng.bool() { 32767 } else { rng.range(0, 32767) as i32 };
+            let (n1, n2) = (s1.iter().product::<usize>(), s2.iter().product::<usize>());
+            let mut a = vec![0u8; 2 * n1];
+            let mut b = vec![0u8; 2 * n2];
+            rng.fill(&mut a);
+            rng.fill(&mut b);
+            let rd = |v: &[u8], i: usize| i16::from_le_bytes([v[2 * i], v[2 * i + 1]]) as i64;
+            let idx = |s: [usize; 4], i: [usize; 4]| -> usize {
+                (0..4).fold(0, |acc, d| acc * s[d] + if s[d] == 1 { 0 } else { i[d] })
+            };
+            let mut want = Vec::new();
+            for i0 in 0..out[0] {
+                for i1 in 0..out[1] {
+                    for i2 in 0..out[2] {
+                        for i3 in 0..out[3] {
+                            let i = [i0, i1, i2, i3];
+                            let x = ref_mul(rd(&a, idx(s1, i)) << 15, p.input1_requant);
+                            let y = ref_mul(rd(&b, idx(s2, i)) << 15, p.input2_requant);
+                            let v = ref_mul(x + y, p.output_requant).clamp(p.act_min as i64, p.act_max as i64);
+                            want.extend((v as i16).to_le_bytes());
+                        }
+                    }
+                }
+            }
+            let mut got = vec![0u8; want.len()];
+            add_s16(&p, &a, &b, &mut got);
+            assert_eq!(got, want, "case {case}: {s1:?} + {s2:?}");
         }
     }
 }

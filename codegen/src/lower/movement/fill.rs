@@ -1,4 +1,4 @@
-//! FILL (TFLM `fill.cc`): inputs `(dims, value)`; the kernel is keyed on the dims' type.
+//! FILL (TFLM `fill.cc`): inputs `(dims, value)`; the kernel is keyed on the value's type.
 
 use super::*;
 

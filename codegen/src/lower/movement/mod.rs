@@ -35,8 +35,7 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "STRIDED_SLICE" => strided_slice::lower: [I8, I16, F32, I32, Bool];
     "SLICE" => slice::lower: [I8, I16, F32, I32];
     "TRANSPOSE" => transpose::lower: [I8, I16, F32];
-    // SPLIT's first input is the axis: the kernel is keyed on its type (int32).
-    "SPLIT" => split::split: [I32];
+    "SPLIT" => split::split: [I8, I16, F32, I32];
     "SPLIT_V" => split::split_v: [I8, I16, F32, I32];
     "PACK" => pack::pack: [I8, I16, F32, I32];
     "UNPACK" => pack::unpack: [I8, I16, F32, I32];
@@ -49,8 +48,7 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "GATHER" => gather::gather: [I8, F32];
     "GATHER_ND" => gather::gather_nd: [I8, F32];
     "MIRROR_PAD" => mirror_pad::lower: [I8, F32];
-    // FILL's first input is the output shape (int32 or int64); the value may be any type.
-    "FILL" => fill::lower: [I32, I64];
+    "FILL" => fill::lower: [F32, I32];
 };
 
 /// An affine map from the output (row-major over `dims`) to input elements: output index

@@ -103,6 +103,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     let inputs = boundary(graph, plan, &graph.inputs, "input");
     let outputs = boundary(graph, plan, &graph.outputs, "output");
     let arena_bytes = plan.size;
+    let stateful = plan.state_size > 0;
     let lower_bound = plan.lower_bound;
     let macs: u64 = steps.iter().map(|s| s.macs).sum();
 
@@ -146,10 +147,47 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             continue;
         }
         let out_t = &graph.tensors[step.output];
-        let out_off = plan.offsets[step.output].expect("op outputs are planned");
         let out_len = out_t.bytes();
+        // ASSIGN_VARIABLE writes a variable: its output is a window of the state, and every
+        // arena operand is then read straight from the arena.
+        let out_state = plan.state_offsets[step.output];
+        let out_off = match out_state {
+            Some(_) => 0,
+            None => plan.offsets[step.output].expect("op outputs are planned"),
+        };
         let out_end = out_off + out_len;
         let (mut uses_before, mut uses_after) = (false, false);
+        // Variable tensors the step reads and updates: one `&mut` window of the model's state
+        // each, split off in offset order so the borrows are disjoint.
+        let mut windows: Vec<(usize, usize, Ident)> = Vec::new();
+        for op in &step.operands {
+            if let Operand::Arena(t) = *op {
+                if let Some(off) = plan.state_offsets[t] {
+                    let id = format_ident!("state{}", windows.len());
+                    windows.push((off, graph.tensors[t].bytes(), id));
+                }
+            }
+        }
+        if let Some(off) = out_state {
+            windows.push((off, out_len, format_ident!("output")));
+        }
+        let mut state_split = Vec::new();
+        {
+            let mut sorted: Vec<&(usize, usize, Ident)> = windows.iter().collect();
+            sorted.sort_by_key(|w| w.0);
+            let mut at = 0;
+            let last = sorted.len().saturating_sub(1);
+            for (k, (off, len, id)) in sorted.into_iter().enumerate() {
+                let gap = off - at;
+                if gap > 0 {
+                    state_split.push(quote!(let (_, state) = state.split_at_mut(#gap);));
+                }
+                let rest = if k == last { quote!(_) } else { quote!(state) };
+                state_split.push(quote!(let (#id, #rest) = state.split_at_mut(#len);));
+                at = off + len;
+            }
+        }
+        let mut next_window = windows.iter();
         let args: Vec<TokenStream> = step
             .operands
             .iter()
@@ -158,10 +196,17 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     let id = &const_names[&t];
                     quote!(&#id.0)
                 }
+                Operand::Arena(t) if plan.state_offsets[t].is_some() => {
+                    let id = next_window.next().map(|w| w.2.clone()).expect("one window per state operand");
+                    quote!(#id)
+                }
                 Operand::Arena(t) => {
                     let off = plan.offsets[t].expect("arena operands are planned");
                     let len = graph.tensors[t].bytes();
-                    if off + len <= out_off {
+                    let end = off + len;
+                    if out_state.is_some() {
+                        quote!(&arena[#off..#end])
+                    } else if off + len <= out_off {
                         uses_before = true;
                         let end = off + len;
                         quote!(&before[#off..#end])
@@ -197,12 +242,22 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
-        body.push(quote! {
-            {
-                let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
-                #call
-            }
-        });
+        if out_state.is_some() {
+            body.push(quote! {
+                {
+                    #(#state_split)*
+                    #call
+                }
+            });
+        } else {
+            body.push(quote! {
+                {
+                    let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
+                    #(#state_split)*
+                    #call
+                }
+            });
+        }
     }
 
     // Typed API pieces.
@@ -344,6 +399,84 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     );
     let track = opts.track_path.map(|p| quote!(const _: &[u8] = include_bytes!(#p);));
 
+    // State (variable tensors): a second buffer owned by the model, which `run` carries from
+    // one inference to the next. Stateless models get none of this.
+    let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass);
+    let (new_doc, run_doc, run_in_doc);
+    if stateful {
+        let state_bytes = plan.state_size;
+        let mut initial = vec![0u8; state_bytes];
+        let mut state_list = Vec::new();
+        for (t, off) in plan.state_offsets.iter().enumerate() {
+            let (Some(off), x) = (*off, &graph.tensors[t]) else { continue };
+            if !x.is_variable {
+                continue; // an alias of a variable: its bytes are the variable's
+            }
+            // A resource variable starts as the constant its CALL_ONCE subgraph assigns. Other
+            // variables as TFLM's ResetVariableTensors leaves them: every byte the zero point
+            // for int8, 0 otherwise (the reader drops any buffer the file gives them).
+            let fill = match (&x.dtype, &x.quant) {
+                (DType::I8, Some(q)) => q.zero_points.first().map_or(0, |&z| z as u8),
+                _ => 0,
+            };
+            let starts = match (x.data.as_deref(), initial.get_mut(off..off + x.bytes())) {
+                (Some(d), Some(dst)) if d.len() == dst.len() => {
+                    dst.copy_from_slice(d);
+                    "the value its CALL_ONCE subgraph assigns".to_string()
+                }
+                (_, Some(dst)) => {
+                    dst.fill(fill);
+                    if fill == 0 { "zeros".to_string() } else { format!("the zero point {}", fill as i8) }
+                }
+                (_, None) => String::new(),
+            };
+            state_list.push(format!(" - `{}..{}`: {} {:?} {}, starts as {starts}", off, off + x.bytes(), x.label(), x.shape, x.dtype.name()));
+        }
+        let init_value = if let Some(&v) = initial.first().filter(|&&v| initial.iter().all(|&b| b == v)) {
+            quote!([#v; #state_bytes])
+        } else {
+            let lit = Literal::byte_string(&initial);
+            quote!(*#lit)
+        };
+        let mut docs = vec![
+            " Bytes of state: the variable tensors, which persist from one inference to the next.".to_string(),
+            String::new(),
+        ];
+        docs.extend(state_list);
+        state_consts = quote! {
+            #(#[doc = #docs])*
+            pub const STATE_BYTES: usize = #state_bytes;
+            /// The state of a fresh model, as TFLM starts it (see `STATE_BYTES`).
+            pub const INITIAL_STATE: [u8; #state_bytes] = #init_value;
+        };
+        state_field = quote!(state: [u8; #name::STATE_BYTES],);
+        state_init = quote!(state: Self::INITIAL_STATE,);
+        reset = quote! {
+            /// Restores the initial state, as if the model had just been created: the next
+            /// `run` starts a new sequence.
+            pub fn reset(&mut self) {
+                self.state = Self::INITIAL_STATE;
+            }
+        };
+        state_arg = quote!(&mut self.state,);
+        state_param = quote!(state: &mut [u8; Self::STATE_BYTES],);
+        state_pass = quote!(state);
+        new_doc = quote!(#[doc = " A model with a zeroed arena and the initial state; `const`, so it can live in a `static`."]);
+        run_doc = quote!(#[doc = " Runs one inference in the model's own arena, advancing its state: outputs depend on every input since `new` or `reset`."]);
+        run_in_doc = quote!(#[doc = " Runs one inference in a caller-provided arena (several models may share one) with a caller-kept state (start it from `INITIAL_STATE`)."]);
+    } else {
+        state_field = quote!();
+        state_consts = quote!();
+        state_init = quote!();
+        reset = quote!();
+        state_arg = quote!();
+        state_param = quote!();
+        state_pass = quote!();
+        new_doc = quote!(#[doc = " A model with a zeroed arena; `const`, so it can live in a `static`."]);
+        run_doc = quote!(#[doc = " Runs one inference in the model's own arena."]);
+        run_in_doc = quote!(#[doc = " Runs one inference in a caller-provided arena (several models may share one)."]);
+    }
+
     unsuffix(quote! {
         #[doc = #module_doc]
         #[allow(clippy::all, clippy::pedantic, non_upper_case_globals, dead_code)]
@@ -353,6 +486,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             #[doc = #struct_doc]
             pub struct #name {
                 arena: [u8; #name::ARENA_BYTES],
+                #state_field
                 #(#out_fields,)*
             }
 
@@ -365,30 +499,33 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 pub const MACS: u64 = #macs;
                 /// Bytes of constant weight data (flash).
                 pub const WEIGHT_BYTES: usize = #weight_bytes;
+                #state_consts
                 #(#consts)*
 
-                /// A model with a zeroed arena; `const`, so it can live in a `static`.
+                #new_doc
                 pub const fn new() -> Self {
-                    Self { arena: [0; Self::ARENA_BYTES], #(#out_inits,)* }
+                    Self { arena: [0; Self::ARENA_BYTES], #state_init #(#out_inits,)* }
                 }
 
-                /// Runs one inference in the model's own arena.
+                #reset
+
+                #run_doc
                 pub fn run(&mut self, #(#in_params),*) -> #run_ret {
-                    Self::run_in(&mut self.arena, #(#in_names,)* #(&mut self.#out_names),*);
+                    Self::run_in(&mut self.arena, #state_arg #(#in_names,)* #(&mut self.#out_names),*);
                     #run_val
                 }
 
-                /// Runs one inference in a caller-provided arena (several models may share one).
-                pub fn run_in(arena: &mut [u8; Self::ARENA_BYTES], #(#in_params,)* #(#out_params),*) {
+                #run_in_doc
+                pub fn run_in(arena: &mut [u8; Self::ARENA_BYTES], #state_param #(#in_params,)* #(#out_params),*) {
                     #(#store_inputs)*
-                    Self::invoke(arena);
+                    Self::invoke(arena, #state_pass);
                     #(#load_outputs)*
                 }
 
                 #(#helpers)*
 
                 #(#[doc = #invoke_docs])*
-                fn invoke(arena: &mut [u8; Self::ARENA_BYTES]) {
+                fn invoke(arena: &mut [u8; Self::ARENA_BYTES], #state_param) {
                     #(#body)*
                 }
             }
@@ -413,7 +550,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                         return Err(::kiln::RunError::TensorCount { expected: #n_out, got: dst.len() });
                     }
                     #(#bytes_in)*
-                    Self::invoke(&mut self.arena);
+                    Self::invoke(&mut self.arena, #state_arg);
                     #(#bytes_out)*
                     Ok(())
                 }
@@ -429,9 +566,10 @@ fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
     let shapes = |ts: &mut dyn Iterator<Item = usize>| {
         ts.map(|t| {
             let x = &graph.tensors[t];
-            match plan.offsets[t] {
-                Some(off) => format!("{:?} {} @{off}", x.shape, x.dtype.name()),
-                None => format!("{:?} {}", x.shape, x.dtype.name()),
+            match (plan.offsets[t], plan.state_offsets[t]) {
+                (Some(off), _) => format!("{:?} {} @{off}", x.shape, x.dtype.name()),
+                (None, Some(off)) => format!("{:?} {} state @{off}", x.shape, x.dtype.name()),
+                (None, None) => format!("{:?} {}", x.shape, x.dtype.name()),
             }
         })
         .collect::<Vec<_>>()

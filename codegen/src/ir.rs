@@ -112,8 +112,12 @@ pub struct Tensor {
     pub dtype: DType,
     pub quant: Option<Quant>,
     /// Constant contents (weights, biases, shape operands); `None` for activations. Shared:
-    /// tensors that use the same buffer point at one copy.
+    /// tensors that use the same buffer point at one copy. For a variable tensor this is its
+    /// initial value (a resource variable's CALL_ONCE constant; the reader drops the buffer of
+    /// a file variable, which TFLM ignores), never a constant: see [`Tensor::is_const`].
     pub data: Option<std::sync::Arc<[u8]>>,
+    /// A variable tensor (TFLite `is_variable`): state that an op (SVDF, LSTM) reads and
+    /// updates in place, and that persists from one inference to the next.
     pub is_variable: bool,
 }
 
@@ -127,8 +131,9 @@ impl Tensor {
         self.elements() * self.dtype.size().unwrap_or(0)
     }
 
+    /// Constant data. A variable tensor is never constant, even when it has an initial value.
     pub fn is_const(&self) -> bool {
-        self.data.is_some()
+        self.data.is_some() && !self.is_variable
     }
 
     /// Human-readable reference for error messages: ``tensor #3 `conv/Relu` ``.
@@ -215,6 +220,15 @@ pub enum Options {
     Reducer { keep_dims: bool },
     LeakyRelu { alpha: f32 },
     L2Norm { activation: Activation },
+    /// SVDFOptions (`asymmetric_quantize_inputs` only matters for hybrid models, which kiln
+    /// rejects by type).
+    Svdf { rank: usize, activation: Activation },
+    /// UnidirectionalSequenceLSTMOptions (the cell gate's activation, clips, layout).
+    SequenceLstm { activation: Activation, cell_clip: f32, proj_clip: f32, time_major: bool },
+    /// CallOnceOptions (`usize::MAX` for a negative index).
+    CallOnce { init_subgraph: usize },
+    /// VarHandleOptions: the variable's identity.
+    VarHandle { container: String, shared_name: String },
     /// Options of a type kiln does not decode.
     Other(&'static str),
     /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).

@@ -5,6 +5,11 @@
 //! are placed greedily, largest first, at the lowest offset that does not overlap any
 //! already-placed buffer alive at the same time (TFLM's greedy planner does the same), and
 //! the liveness lower bound — the most bytes alive at any one step — is reported beside it.
+//!
+//! Variable tensors (SVDF and LSTM state) are not arena buffers: their values must survive
+//! from one inference to the next, so they get their own region, the model's *state*, laid
+//! out one after another in tensor order and never shared with anything. (TFLM likewise keeps
+//! them in its persistent tail, outside the tensor area the arena is compared with.)
 
 use crate::ir::Graph;
 use crate::lower::{Call, Operand, Step};
@@ -17,6 +22,10 @@ pub struct ArenaPlan {
     pub size: usize,
     /// Max over steps of the bytes alive at that step: no plan can be smaller.
     pub lower_bound: usize,
+    /// Byte offset of each variable tensor in the state region; `None` for every other tensor.
+    pub state_offsets: Vec<Option<usize>>,
+    /// Total state bytes (the generated `STATE_BYTES`; 0 for a stateless model).
+    pub state_size: usize,
 }
 
 struct Buffer {
@@ -61,7 +70,10 @@ pub fn plan_arena(graph: &Graph, steps: &[Step]) -> ArenaPlan {
     }
 
     let mut buffers: Vec<(usize, Buffer)> = (0..n)
-        .filter(|&t| root[t] == t && first[t] != usize::MAX && !graph.tensors[t].is_const())
+        .filter(|&t| {
+            let x = &graph.tensors[t];
+            root[t] == t && first[t] != usize::MAX && !x.is_const() && !x.is_variable
+        })
         .map(|t| (t, Buffer { size: graph.tensors[t].bytes(), first: first[t], last: last[t], offset: 0 }))
         .collect();
 
@@ -104,7 +116,22 @@ pub fn plan_arena(graph: &Graph, steps: &[Step]) -> ArenaPlan {
             offsets[t] = Some(off);
         }
     }
-    ArenaPlan { offsets, size, lower_bound }
+    // State: every variable tensor some step reads, packed in tensor order.
+    let mut state_offsets = vec![None; n];
+    let mut state_size = 0;
+    for t in 0..n {
+        if graph.tensors[t].is_variable && first[t] != usize::MAX {
+            state_offsets[t] = Some(state_size);
+            state_size += graph.tensors[t].bytes();
+        }
+    }
+    // A shape-only view of a variable (an aliasing RESHAPE) reads the variable's own bytes.
+    for t in 0..n {
+        if root[t] != t && state_offsets[t].is_none() {
+            state_offsets[t] = state_offsets[root[t]];
+        }
+    }
+    ArenaPlan { offsets, size, lower_bound, state_offsets, state_size }
 }
 
 #[cfg(test)]
@@ -116,7 +143,8 @@ mod tests {
         Tensor { index, name: format!("t{index}"), shape: vec![bytes], dtype: DType::I8, quant: None, data: None, is_variable: false }
     }
 
-    /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases.
+    /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases, and
+    /// some also read (and update) a variable tensor.
     #[test]
     fn live_buffers_never_overlap() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
@@ -129,9 +157,26 @@ mod tests {
         for _case in 0..300 {
             let n_steps = 1 + rand(12);
             let mut tensors = vec![tensor(0, 1 + rand(64))];
+            // Variable tensors come first in the file's order after the input, as converters
+            // write them; some are never read (they get no state).
+            let n_vars = rand(4);
+            for _ in 0..n_vars {
+                let mut v = tensor(tensors.len(), 1 + rand(32));
+                v.is_variable = true;
+                if rand(2) == 0 {
+                    v.data = Some(vec![7u8; v.bytes()].into());
+                }
+                tensors.push(v);
+            }
+            let is_var = |t: usize| (1..=n_vars).contains(&t);
             let mut steps = Vec::new();
             for i in 0..n_steps {
-                let a = rand(tensors.len());
+                let a = loop {
+                    let a = rand(tensors.len());
+                    if !is_var(a) {
+                        break a;
+                    }
+                };
                 let alias = rand(4) == 0;
                 let out = tensors.len();
                 let size = if alias { tensors[a].bytes() } else { 1 + rand(64) };
@@ -139,6 +184,12 @@ mod tests {
                 let mut operands = vec![Operand::Arena(a)];
                 if !alias && rand(2) == 0 {
                     operands.push(Operand::Arena(rand(out)));
+                }
+                if !alias && n_vars > 0 && rand(2) == 0 {
+                    let v = 1 + rand(n_vars);
+                    if !operands.contains(&Operand::Arena(v)) {
+                        operands.push(Operand::Arena(v));
+                    }
                 }
                 let call = if alias { Call::Alias } else { Call::Concat { outer: 1, chunks: vec![] } };
                 steps.push(Step {
@@ -156,6 +207,27 @@ mod tests {
             let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs };
             let plan = plan_arena(&g, &steps);
             assert!(plan.size >= plan.lower_bound);
+            // State: exactly the variables some step reads, disjoint, inside STATE_BYTES, and
+            // never in the arena.
+            let read: Vec<usize> = (1..=n_vars)
+                .filter(|&v| steps.iter().any(|s| s.operands.contains(&Operand::Arena(v))))
+                .collect();
+            assert_eq!(plan.state_size, read.iter().map(|&v| g.tensors[v].bytes()).sum::<usize>());
+            for v in 1..=n_vars {
+                assert_eq!(plan.offsets[v], None, "variable {v} is in the arena: {plan:?}");
+                assert_eq!(plan.state_offsets[v].is_some(), read.contains(&v));
+            }
+            for (i, &a) in read.iter().enumerate() {
+                let oa = plan.state_offsets[a].unwrap();
+                assert!(oa + g.tensors[a].bytes() <= plan.state_size);
+                for &b in &read[i + 1..] {
+                    let ob = plan.state_offsets[b].unwrap();
+                    assert!(oa + g.tensors[a].bytes() <= ob || ob + g.tensors[b].bytes() <= oa, "{plan:?}");
+                }
+            }
+            for t in n_vars + 1..g.tensors.len() {
+                assert_eq!(plan.state_offsets[t], None);
+            }
             // Independent liveness: a tensor is live from its writing step to its last reader.
             let n = g.tensors.len();
             let root = |mut t: usize| {
@@ -179,7 +251,7 @@ mod tests {
             for a in 0..n {
                 for b in a + 1..n {
                     let (ra, rb) = (root(a), root(b));
-                    if ra == rb || span[ra].0 == usize::MAX || span[rb].0 == usize::MAX {
+                    if ra == rb || span[ra].0 == usize::MAX || span[rb].0 == usize::MAX || is_var(ra) || is_var(rb) {
                         continue;
                     }
                     let overlap_time = span[ra].0 <= span[rb].1 && span[rb].0 <= span[ra].1;

@@ -100,15 +100,8 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     }
 
     let subgraphs = model.subgraphs().ok_or_else(|| invalid("the model has no subgraphs".into()))?;
-    match subgraphs.len() {
-        0 => return Err(invalid("the model has no subgraphs".into())),
-        1 => {}
-        n => {
-            return Err(invalid(format!(
-                "the model has {n} subgraphs; kiln compiles single-subgraph models \
-                 (control-flow ops such as WHILE/IF are not supported)"
-            )))
-        }
+    if subgraphs.is_empty() {
+        return Err(invalid("the model has no subgraphs".into()));
     }
     let sg = subgraphs.get(0);
     let buffers = model.buffers();
@@ -149,10 +142,9 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         let label = crate::ir::tensor_label(i, &name);
         let dtype = DType::from_tflite(t.type_().0)
             .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
-        if matches!(
-            dtype,
-            DType::String | DType::Complex64 | DType::Complex128 | DType::Resource | DType::Variant | DType::I4
-        ) {
+        // Resource tensors are the handles of resource variables: `resolve_resources` turns
+        // each into the variable it names, or the model is rejected there.
+        if matches!(dtype, DType::String | DType::Complex64 | DType::Complex128 | DType::Variant | DType::I4) {
             return Err(invalid(format!(
                 "{label} has type {}, which kiln does not support (it compiles int8 models; \
                  tensors are int8, int16, int32, int64, uint8 or float)",
@@ -273,6 +265,9 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
             _ => None,
         };
 
+        // TFLM never reads a variable tensor's buffer: it resets variables to zero (int8: the
+        // zero point). A variable's `data` is kiln's initial value, so it is dropped here.
+        let data = if t.is_variable() { None } else { data };
         tensors.push(Tensor { index: i, name, shape, dtype, quant, data, is_variable: t.is_variable() });
     }
 
@@ -329,9 +324,142 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
     }
 
-    let graph = Graph { tensors, ops, inputs, outputs };
+    let mut graph = Graph { tensors, ops, inputs, outputs };
+    resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
     check_order(file, &graph)?;
     Ok(graph)
+}
+
+/// Resource variables (TFLM `VAR_HANDLE` / `READ_VARIABLE` / `ASSIGN_VARIABLE`, initialised
+/// by a `CALL_ONCE` subgraph) become variable tensors of the main graph, like SVDF/LSTM state:
+/// each `VAR_HANDLE`'s resource tensor takes the dtype, shape and quantization of the constant
+/// its init subgraph assigns, and that constant as its initial value. The `VAR_HANDLE` and
+/// `CALL_ONCE` ops then have no run-time effect and are dropped; reads and assignments are
+/// lowered as copies from and into the model's state.
+///
+/// Any other use of extra subgraphs (WHILE, IF, init subgraphs that compute) is rejected.
+fn resolve_resources(
+    model: &fb::Model<'_>,
+    op_names: &[String],
+    op_codes: &[i32],
+    g: &mut Graph,
+    charge: &mut dyn FnMut(usize) -> Result<(), Error>,
+) -> Result<(), String> {
+    let subgraphs = model.subgraphs().ok_or("the model has no subgraphs")?;
+    let n = subgraphs.len();
+    let multi = || {
+        format!(
+            "the model has {n} subgraphs; kiln compiles single-subgraph models \
+             (control-flow ops such as WHILE/IF are not supported)"
+        )
+    };
+    let mut init_subgraphs = Vec::new();
+    for op in &g.ops {
+        if op.name == "CALL_ONCE" {
+            match op.options {
+                Options::CallOnce { init_subgraph } if init_subgraph >= 1 && init_subgraph < n => {
+                    init_subgraphs.push(init_subgraph)
+                }
+                _ => return Err(format!("op #{} CALL_ONCE names no valid init subgraph", op.index)),
+            }
+        }
+    }
+    if (1..n).any(|k| !init_subgraphs.contains(&k)) {
+        return Err(multi());
+    }
+    let handles: Vec<usize> = g.ops.iter().filter(|o| o.name == "VAR_HANDLE").map(|o| o.index).collect();
+    if handles.is_empty() && init_subgraphs.is_empty() {
+        if let Some(t) = g.tensors.iter().find(|t| t.dtype == DType::Resource) {
+            return Err(format!("{} has type resource, but no VAR_HANDLE makes it", t.label()));
+        }
+        return Ok(());
+    }
+    // Initial values: what each init subgraph assigns, by (container, shared name).
+    let buffers = model.buffers();
+    let mut initial: HashMap<(String, String), Tensor> = HashMap::new();
+    for &k in &init_subgraphs {
+        let sg = subgraphs.get(k);
+        let ts = sg.tensors().ok_or_else(|| format!("subgraph {k} has no tensors"))?;
+        let mut keys: HashMap<i32, (String, String)> = HashMap::new();
+        for (i, o) in sg.operators().iter().flat_map(|v| v.iter()).enumerate() {
+            let code = op_codes.get(o.opcode_index() as usize).copied().unwrap_or(-1);
+            let name = op_names.get(o.opcode_index() as usize).map_or("?", String::as_str);
+            let ins: Vec<i32> = o.inputs().map(|v| v.iter().collect()).unwrap_or_default();
+            let outs: Vec<i32> = o.outputs().map(|v| v.iter().collect()).unwrap_or_default();
+            if code == fb::BuiltinOperator::VAR_HANDLE.0 {
+                let h = o.builtin_options_as_var_handle_options();
+                let key = (
+                    h.and_then(|h| h.container()).unwrap_or("").to_string(),
+                    h.and_then(|h| h.shared_name()).unwrap_or("").to_string(),
+                );
+                let &[t] = outs.as_slice() else { return Err(format!("subgraph {k} op #{i} VAR_HANDLE has no output")) };
+                keys.insert(t, key);
+            } else if code == fb::BuiltinOperator::ASSIGN_VARIABLE.0 {
+                let (Some(key), Some(&v)) = (ins.first().and_then(|r| keys.get(r)), ins.get(1)) else {
+                    return Err(format!("subgraph {k} op #{i} ASSIGN_VARIABLE does not assign a VAR_HANDLE"));
+                };
+                let t = (v >= 0 && (v as usize) < ts.len()).then(|| ts.get(v as usize));
+                let t = t.ok_or_else(|| format!("subgraph {k} op #{i} refers to tensor #{v}"))?;
+                let label = format!("subgraph {k} tensor #{v}");
+                let dtype = DType::from_tflite(t.type_().0).filter(|d| d.size().is_some());
+                let dtype = dtype.ok_or_else(|| format!("{label}: initial value of an unsupported type"))?;
+                let shape: Vec<usize> = t.shape().map(|s| s.iter().map(|d| d.max(0) as usize).collect()).unwrap_or_default();
+                let need = shape.iter().try_fold(dtype.size().unwrap_or(1), |a, &d| a.checked_mul(d));
+                let need = need.filter(|&b| b <= MAX_TENSOR_BYTES).ok_or_else(|| format!("{label}: too large"))?;
+                let data = buffers
+                    .filter(|_| t.buffer() != 0)
+                    .filter(|b| (t.buffer() as usize) < b.len())
+                    .and_then(|b| b.get(t.buffer() as usize).data())
+                    .map(|d| d.bytes())
+                    .filter(|d| d.len() == need)
+                    .ok_or_else(|| format!("{label}: a variable's initial value must be a constant of {need} bytes"))?;
+                charge(data.len()).map_err(|e| e.to_string())?;
+                let quant = t.quantization().and_then(|q| {
+                    let scales: Vec<f32> = q.scale()?.iter().collect();
+                    let zero_points: Vec<i64> = q.zero_point().map(|z| z.iter().collect()).unwrap_or_default();
+                    (scales.len() == 1 && zero_points.len() == 1).then_some(Quant { scales, zero_points, axis: 0 })
+                });
+                let name = t.name().unwrap_or("").to_string();
+                let init = Tensor { index: 0, name, shape, dtype, quant, data: Some(Arc::from(data)), is_variable: true };
+                initial.insert(key.clone(), init);
+            } else {
+                return Err(format!(
+                    "subgraph {k} op #{i} {name}: kiln runs CALL_ONCE init subgraphs that only assign constants \
+                     to resource variables (VAR_HANDLE, ASSIGN_VARIABLE)"
+                ));
+            }
+        }
+    }
+    // The main graph's handles become the variables.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for op in g.ops.iter().filter(|o| o.name == "VAR_HANDLE") {
+        let Options::VarHandle { container, shared_name } = &op.options else {
+            return Err(format!("op #{} VAR_HANDLE: missing VarHandleOptions", op.index));
+        };
+        let key = (container.clone(), shared_name.clone());
+        let &[t] = op.outputs.as_slice() else { return Err(format!("op #{} VAR_HANDLE has no output", op.index)) };
+        if g.tensors[t].dtype != DType::Resource {
+            return Err(format!("op #{} VAR_HANDLE writes {}, which is not a resource", op.index, g.tensors[t].label()));
+        }
+        if seen.contains(&key) {
+            return Err(format!("op #{} VAR_HANDLE: a second handle to variable `{shared_name}`", op.index));
+        }
+        let init = initial
+            .get(&key)
+            .ok_or_else(|| format!("op #{} VAR_HANDLE: variable `{shared_name}` is never initialised by CALL_ONCE", op.index))?;
+        seen.push(key);
+        let x = &mut g.tensors[t];
+        x.dtype = init.dtype;
+        x.shape = init.shape.clone();
+        x.quant = init.quant.clone();
+        x.data = init.data.clone();
+        x.is_variable = true;
+    }
+    if let Some(t) = g.tensors.iter().find(|t| t.dtype == DType::Resource) {
+        return Err(format!("{} has type resource, but no VAR_HANDLE makes it", t.label()));
+    }
+    g.ops.retain(|o| o.name != "VAR_HANDLE" && o.name != "CALL_ONCE");
+    Ok(())
 }
 
 /// The verifier says ``Range [x, y) is out of bounds. while verifying table field `shape` at
@@ -369,6 +497,19 @@ fn verifier_message(raw: &str) -> String {
 /// this also rejects cycles and tensors written twice.
 fn check_order(file: &str, g: &Graph) -> Result<(), Error> {
     let mut written = vec![false; g.tensors.len()];
+    // Variable tensors are state that ops read and update in place; the graph never names
+    // them as an op's output or at the model boundary (TFLM's converters do not either).
+    let boundary = g.inputs.iter().chain(&g.outputs).map(|&t| (t, "a model input or output"));
+    let outputs = g.ops.iter().flat_map(|op| op.outputs.iter().map(|&t| (t, "an op output")));
+    if let Some((t, role)) = boundary.chain(outputs).find(|&(t, _)| g.tensors[t].is_variable) {
+        return Err(Error::new(
+            file,
+            ErrorKind::Invalid(format!(
+                "variable {} is {role}; kiln supports variable tensors only as state that ops read and update",
+                g.tensors[t].label()
+            )),
+        ));
+    }
     for &i in &g.inputs {
         written[i] = true;
     }
@@ -512,6 +653,32 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
         B::L2NormOptions => {
             let c = o.builtin_options_as_l2_norm_options().ok_or("missing L2NormOptions")?;
             Options::L2Norm { activation: activation(c.fused_activation_function())? }
+        }
+        B::SVDFOptions => {
+            let c = o.builtin_options_as_svdfoptions().ok_or("missing SVDFOptions")?;
+            Options::Svdf { rank: positive(c.rank(), "rank")?, activation: activation(c.fused_activation_function())? }
+        }
+        B::UnidirectionalSequenceLSTMOptions => {
+            let c = o
+                .builtin_options_as_unidirectional_sequence_lstmoptions()
+                .ok_or("missing UnidirectionalSequenceLSTMOptions")?;
+            Options::SequenceLstm {
+                activation: activation(c.fused_activation_function())?,
+                cell_clip: c.cell_clip(),
+                proj_clip: c.proj_clip(),
+                time_major: c.time_major(),
+            }
+        }
+        B::CallOnceOptions => {
+            let c = o.builtin_options_as_call_once_options().ok_or("missing CallOnceOptions")?;
+            Options::CallOnce { init_subgraph: c.init_subgraph_index().max(-1) as isize as usize }
+        }
+        B::VarHandleOptions => {
+            let c = o.builtin_options_as_var_handle_options().ok_or("missing VarHandleOptions")?;
+            Options::VarHandle {
+                container: c.container().unwrap_or("").to_string(),
+                shared_name: c.shared_name().unwrap_or("").to_string(),
+            }
         }
         // MUL, SUB and DIV carry only a fused activation here (SUB's `pot_scale_int16` is a
         // TFLite-only path; TFLM always takes the general rescaling), so they reuse `Add`.

@@ -67,15 +67,15 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             build(&Spec {
                 ops: (0..13)
                     .map(|i| match i {
-                        3 => op(fb::BuiltinOperator::SVDF),
+                        3 => op(fb::BuiltinOperator::HASHTABLE_LOOKUP),
                         8 => op(fb::BuiltinOperator::LSH_PROJECTION),
-                        12 => op(fb::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM),
+                        12 => op(fb::BuiltinOperator::SKIP_GRAM),
                         _ => op(fb::BuiltinOperator::RESHAPE),
                     })
                     .collect(),
                 ..Default::default()
             }),
-            "kiln: `tests/ui/fixtures/unsupported_ops.tflite`: 3 unsupported ops:\n  op #3 SVDF: kiln has no kernel for this op yet\n  op #8 LSH_PROJECTION: kiln has no kernel for this op yet\n  op #12 UNIDIRECTIONAL_SEQUENCE_LSTM: kiln has no kernel for this op yet",
+            "kiln: `tests/ui/fixtures/unsupported_ops.tflite`: 3 unsupported ops:\n  op #3 HASHTABLE_LOOKUP: kiln has no kernel for this op yet\n  op #8 LSH_PROJECTION: kiln has no kernel for this op yet\n  op #12 SKIP_GRAM: kiln has no kernel for this op yet",
         ),
         (
             "custom_op",

@@ -134,13 +134,13 @@ fn inspect_lists_unsupported_ops_and_exits_1() {
     use common::{build, fb, op, Spec};
     let dir = scratch("unsupported");
     let model = dir.join("lstm.tflite");
-    let spec = Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE), op(fb::BuiltinOperator::SVDF)], ..Default::default() };
+    let spec = Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE), op(fb::BuiltinOperator::HASHTABLE_LOOKUP)], ..Default::default() };
     std::fs::write(&model, build(&spec)).unwrap();
     let out = kiln(&["inspect", model.to_str().unwrap()]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("1 unsupported op(s):\n  op #1 SVDF: kiln has no kernel for this op yet"), "{stdout}");
-    assert!(stdout.contains("SVDF (unsupported)") && stdout.contains("ARENA_BYTES:       - (not planned"), "{stdout}");
+    assert!(stdout.contains("1 unsupported op(s):\n  op #1 HASHTABLE_LOOKUP: kiln has no kernel for this op yet"), "{stdout}");
+    assert!(stdout.contains("HASHTABLE_LOOKUP (unsupported)") && stdout.contains("ARENA_BYTES:       - (not planned"), "{stdout}");
 }
 
 /// build.rs output is the macro's expansion, formatted: the same syntax tree token for token.

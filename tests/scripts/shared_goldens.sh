@@ -17,7 +17,7 @@ py="$(bash "$repo/tests/scripts/venv.sh" oracle "$repo/.venv-oracle")"
 out="$repo/target/shared-goldens"
 
 models=()
-for m in hello_world_int8 hello_world_float micro_speech_quantized person_detect simple_add_model test_conv_model; do
+for m in hello_world_int8 hello_world_float micro_speech_quantized person_detect simple_add_model test_conv_model trained_lstm_int8 trained_lstm keyword_scrambled; do
   models+=("$shared/models/tflm/$m.tflite")
 done
 rm -rf "$out"

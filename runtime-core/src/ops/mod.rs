@@ -79,7 +79,7 @@ pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
 pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8};
-pub use softmax::{softmax_s8, SoftmaxParams};
+pub use softmax::{softmax_s8, softmax_s8_s16, SoftmaxParams};
 #[allow(unused_imports)]
 pub use binary::*;
 #[allow(unused_imports)]

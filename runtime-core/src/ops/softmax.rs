@@ -1,4 +1,4 @@
-//! SOFTMAX, int8 in / int8 out (TFLM `reference_ops::Softmax<int8_t, int8_t>`).
+//! SOFTMAX, int8 in / int8 or int16 out (TFLM `reference_ops::Softmax<int8_t, int8_t | int16_t>`).
 
 use crate::fixed_point::{
     exp_on_negative_values, get_reciprocal, multiply_by_quantized_multiplier_greater_than_one,
@@ -44,6 +44,46 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
     if p.depth == 0 {
         return;
     }
+    for (in_row, out_row) in input
+        .chunks_exact(p.depth)
+        .zip(output.chunks_exact_mut(p.depth))
+        .take(p.rows)
+    {
+        let mut out = out_row.iter_mut();
+        softmax_row(p, in_row, 8, |v| {
+            if let Some(o) = out.next() {
+                *o = v as u8;
+            }
+        });
+    }
+}
+
+/// SOFTMAX int8 in / int16 out (TFLM `reference_ops::Softmax<int8_t, int16_t>`, output zero
+/// point −32768): [`softmax_s8`]'s arithmetic with the final shift 8 bits shorter, so each
+/// output is `RoundingDivideByPOT(reciprocal · exp, num_bits_over_unit + 15) − 32768`.
+/// Never aborts, as [`softmax_s8`] (TFLM's check on the exponent fails only for sums of
+/// exponentials of 2^16 and more).
+pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
+    // Both row sizes non-zero (checked, not wrapped), so neither `chunks_exact` can panic.
+    let Some(out_bytes) = p.depth.checked_mul(2).filter(|&b| b != 0) else { return };
+    for (in_row, out_row) in input
+        .chunks_exact(p.depth)
+        .zip(output.chunks_exact_mut(out_bytes))
+        .take(p.rows)
+    {
+        let mut out = out_row.chunks_exact_mut(2);
+        softmax_row(p, in_row, 16, |v| {
+            if let Some(o) = out.next() {
+                o.copy_from_slice(&(v as i16).to_le_bytes());
+            }
+        });
+    }
+}
+
+/// One row of TFLM's quantized softmax with `out_bits`-bit signed outputs (8 or 16), handed to
+/// `emit` in order, already offset by the type's minimum and clamped to its range.
+#[inline(always)]
+fn softmax_row(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl FnMut(i32)) {
     let scaled_exp = |x: u8, max: i32| -> Option<i32> {
         let diff = i32::from(x as i8) - max;
         if diff >= p.diff_min {
@@ -57,40 +97,35 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
             None
         }
     };
-    for (in_row, out_row) in input
-        .chunks_exact(p.depth)
-        .zip(output.chunks_exact_mut(p.depth))
-        .take(p.rows)
-    {
-        let max = in_row
-            .iter()
-            .map(|&x| i32::from(x as i8))
-            .fold(i32::from(i8::MIN), i32::max);
+    let (lo, hi) = (-(1i32 << (out_bits - 1)), (1i32 << (out_bits - 1)) - 1);
+    let max = in_row
+        .iter()
+        .map(|&x| i32::from(x as i8))
+        .fold(i32::from(i8::MIN), i32::max);
 
-        let mut sum_of_exps = 0i32;
-        for &x in in_row {
-            if let Some(e) = scaled_exp(x, max) {
-                sum_of_exps = sum_of_exps.wrapping_add(rescale(e, 0, ACCUMULATION_INTEGER_BITS));
+    let mut sum_of_exps = 0i32;
+    for &x in in_row {
+        if let Some(e) = scaled_exp(x, max) {
+            sum_of_exps = sum_of_exps.wrapping_add(rescale(e, 0, ACCUMULATION_INTEGER_BITS));
+        }
+    }
+
+    let (shifted_scale, num_bits_over_unit) =
+        get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS);
+    // TFLM: exponent = num_bits_over_unit + 31 - bits, CHECKed to be <= 31; see above.
+    let exponent = num_bits_over_unit + 31 - out_bits;
+
+    for &x in in_row {
+        emit(match scaled_exp(x, max) {
+            Some(e) => {
+                let unsat = rounding_divide_by_pot(
+                    saturating_rounding_doubling_high_mul(shifted_scale, e),
+                    exponent,
+                );
+                unsat.wrapping_add(lo).clamp(lo, hi)
             }
-        }
-
-        let (shifted_scale, num_bits_over_unit) =
-            get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS);
-        // TFLM: exponent = num_bits_over_unit + 31 - 8, CHECKed to be <= 31; see above.
-        let exponent = num_bits_over_unit + 31 - 8;
-
-        for (o, &x) in out_row.iter_mut().zip(in_row) {
-            *o = match scaled_exp(x, max) {
-                Some(e) => {
-                    let unsat = rounding_divide_by_pot(
-                        saturating_rounding_doubling_high_mul(shifted_scale, e),
-                        exponent,
-                    );
-                    unsat.wrapping_add(i32::from(i8::MIN)).clamp(-128, 127) as u8
-                }
-                None => i8::MIN as u8,
-            };
-        }
+            None => lo,
+        });
     }
 }
 
@@ -159,6 +194,32 @@ mod tests {
                         "case {case}: {got} vs {w}"
                     );
                 }
+            }
+        }
+    }
+
+    /// int16 output: within TFLM's fixed-point error (exp and reciprocal in Q0.31, a few
+    /// 2^-16 steps) of the real softmax, and the int8 result is the int16 one at 8 bits
+    /// coarser, up to one step of its own rounding.
+    #[test]
+    fn int16_output_approximates_real_softmax() {
+        let mut rng = Rng::new(51);
+        for case in 0..400 {
+            let depth = rng.usize(1, 60);
+            let scale = [1.0 / 16.0, 0.1, 0.05, 0.2][rng.usize(0, 3)];
+            let p = params(1.0, scale, 1, depth);
+            let mut input = vec![0u8; depth];
+            rng.fill(&mut input);
+            let mut o16 = vec![0u8; depth * 2];
+            softmax_s8_s16(&p, &input, &mut o16);
+            let mut o8 = vec![0u8; depth];
+            softmax_s8(&p, &input, &mut o8);
+            let want = float_softmax(scale, &input);
+            for (c, &w) in want.iter().enumerate() {
+                let q = i16::from_le_bytes([o16[2 * c], o16[2 * c + 1]]) as f64 + 32768.0;
+                assert!((q / 65536.0 - w).abs() <= 4.0 / 65536.0, "case {case}: {} vs {w}", q / 65536.0);
+                let q8 = o8[c] as i8 as f64 + 128.0;
+                assert!((q8 - q / 256.0).abs() <= 1.0, "case {case}: int8 {q8} vs int16/256 {}", q / 256.0);
             }
         }
     }

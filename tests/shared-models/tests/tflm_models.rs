@@ -14,6 +14,9 @@ kiln::include_model!("../../../shared/models/tflm/micro_speech_quantized.tflite"
 kiln::include_model!("../../../shared/models/tflm/person_detect.tflite");
 kiln::include_model!("../../../shared/models/tflm/simple_add_model.tflite");
 kiln::include_model!("../../../shared/models/tflm/test_conv_model.tflite");
+kiln::include_model!("../../../shared/models/tflm/trained_lstm_int8.tflite");
+kiln::include_model!("../../../shared/models/tflm/trained_lstm.tflite");
+kiln::include_model!("../../../shared/models/tflm/keyword_scrambled.tflite");
 
 #[test]
 fn hello_world_int8_matches_tflm() {
@@ -44,6 +47,28 @@ fn simple_add_model_matches_tflm() {
 #[test]
 fn test_conv_model_matches_tflm() {
     assert_bit_exact::<TestConvModel>(goldens_dir().join("test_conv_model"), 200);
+}
+
+/// An LSTM over 28 time steps with int16 cell state; its hidden and cell state also carry from
+/// one call to the next (TFLM does not reset variables between invocations), so the 200
+/// goldens are one long sequence.
+#[test]
+fn trained_lstm_int8_matches_tflm() {
+    assert_bit_exact::<TrainedLstmInt8>(goldens_dir().join("trained_lstm_int8"), 200);
+}
+
+/// The float32 LSTM (then FULLY_CONNECTED and SOFTMAX), its state carried across the 200
+/// calls; bit for bit, since kiln's LSTM computes tanhf and expf exactly as glibc does.
+#[test]
+fn trained_lstm_float_matches_tflm() {
+    assert_bit_exact::<TrainedLstm>(goldens_dir().join("trained_lstm"), 200);
+}
+
+/// TFLM's keyword model with seven SVDF layers (int16 state): their state carries across the
+/// 200 calls (one interpreter, as in TFLM), so the goldens are one long sequence.
+#[test]
+fn keyword_scrambled_matches_tflm() {
+    assert_bit_exact::<KeywordScrambled>(goldens_dir().join("keyword_scrambled"), 200);
 }
 
 /// TFLM's person_detection example: on the bundled photos the right class must win, and
@@ -95,4 +120,7 @@ fn arena_report() {
     row::<PersonDetect>("person_detect", PersonDetect::ARENA_BYTES, PersonDetect::ARENA_LOWER_BOUND);
     row::<SimpleAddModel>("simple_add_model", SimpleAddModel::ARENA_BYTES, SimpleAddModel::ARENA_LOWER_BOUND);
     row::<TestConvModel>("test_conv_model", TestConvModel::ARENA_BYTES, TestConvModel::ARENA_LOWER_BOUND);
+    row::<TrainedLstmInt8>("trained_lstm_int8", TrainedLstmInt8::ARENA_BYTES, TrainedLstmInt8::ARENA_LOWER_BOUND);
+    row::<KeywordScrambled>("keyword_scrambled", KeywordScrambled::ARENA_BYTES, KeywordScrambled::ARENA_LOWER_BOUND);
+    row::<TrainedLstm>("trained_lstm", TrainedLstm::ARENA_BYTES, TrainedLstm::ARENA_LOWER_BOUND);
 }

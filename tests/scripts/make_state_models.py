@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""Build the zoo's SVDF and LSTM models, which the TensorFlow converter does not emit, as flatbuffers.
+
+    make_state_models.py [--out DIR] [NAME...]
+
+TensorFlow's converter has no lowering to the TFLite SVDF op (keras has no SVDF layer and
+no composite-op fusion produces one), so these models are written with the TFLite schema's
+object API (TensorFlow's own `schema_py_generated.py`, loaded by path without importing
+TensorFlow):
+
+  svdf_keyword_core  ops 1..11 of TFLM's keyword_scrambled.tflite (7 SVDFs with int16 state
+                     interleaved with FULLY_CONNECTED), cut out with int8 input and output so
+                     the model needs only int8 SVDF + FC. Real weights, real quantization.
+  softmax_int16_out_keyword
+                     op 13 of keyword_scrambled.tflite: the int8 → int16 SOFTMAX that ends the
+                     keyword model (whose own goldens are constant: its FC saturates on random
+                     inputs), on random int8 logits.
+  softmax_int16_out_wide
+                     SOFTMAX int8 → int16 alone: 3 rows of 12 logits (scale 0.06, zero point 5).
+  svdf_int16_state   one SVDF from seeded random weights: batch 2, rank 2, 4 units, memory 5,
+                     int16 state, input zero point -3, fused RELU (which TFLM's integer
+                     SVDF ignores).
+  svdf_int8_state    the same with an int8 state and int8 time weights and a non-zero state
+                     zero point (TFLM's second integer instantiation).
+  svdf_float32       float32 SVDF (TFLM's float path, which applies the fused RELU): batch 2,
+                     input 10, rank 1, 5 units, memory 4.
+  unidirectional_sequence_lstm_f32
+                     float32 LSTM (TFLM's float path; glibc's expf/tanhf reproduced): batch 2,
+                     5 steps, 4 → 6 cells, cell clip 1.5.
+  unidirectional_sequence_lstm_time_major
+                     int8 LSTM, int16 cell state, seeded random weights: time-major
+                     [6 steps, 2 batches, 5], 7 cells, cell scale 2^-11 (tanh input shift 1),
+                     cell clip 3.0 (quantized 6144, active), hidden zero point -5.
+  unidirectional_sequence_lstm_batches
+                     batch-major [3 batches, 4 steps, 6], 5 cells, cell scale 2^-13 (TFLM's
+                     negative tanh shift path), no clip.
+
+  unidirectional_sequence_lstm_int16x8
+                     TFLM's int16x8 LSTM: int16 input/hidden/output (symmetric), int8
+                     weights, int64 biases, int16 cell state (scale 2^-11, clip 2.0);
+                     batch-major [2, 5, 6], 8 cells.
+  var_handle_read_assign
+                     resource variables from the converter (TensorFlow, imported for this
+                     one): a tf.Module whose tf.Variable is read, mixed with the input by a
+                     dense layer and assigned back each call (see resource_variable_model).
+                     make_zoo.py cannot build it: its converter settings have no switch for
+                     experimental_enable_resource_variables.
+
+Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
+each, which kiln must reject with a specific message (tests/tests/state.rs).
+
+The converter cannot make the SVDF and LSTM models: Keras 3's LSTM converts to a WHILE loop, not to the
+fused op (see zoo_state.py); TFLM's trained_lstm_int8.tflite covers the converter's own LSTM.
+
+The state tensors are variables, so the 200 golden samples (make_goldens.py feeds them to
+one interpreter in sequence) test the state carried across calls. After writing the models
+run make_goldens.py on them (make_fixtures.sh only knows make_zoo.py's registry):
+
+    .venv-zoo/bin/python tests/scripts/make_state_models.py
+    .venv-oracle/bin/python tests/scripts/make_goldens.py --out tests/fixtures/golden \\
+        tests/fixtures/zoo/svdf_*.tflite tests/fixtures/zoo/unidirectional_sequence_lstm_*.tflite
+"""
+
+import argparse
+import glob
+import importlib.util
+import os
+import zlib
+
+import flatbuffers
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
+
+
+def load_schema():
+    """TensorFlow's generated schema module, by path (importing tensorflow takes ~10 s)."""
+    hits = glob.glob(os.path.join(REPO, ".venv-zoo", "lib", "python3*", "site-packages", "tensorflow", "lite",
+                                  "python", "schema_py_generated.py"))
+    if not hits:
+        raise SystemExit("schema_py_generated.py not found: create the zoo venv (tests/scripts/venv.sh zoo .venv-zoo)")
+    spec = importlib.util.spec_from_file_location("tflite_schema", hits[0])
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+S = load_schema()
+
+
+def read_model(path):
+    with open(path, "rb") as f:
+        buf = f.read()
+    return S.ModelT.InitFromObj(S.Model.GetRootAsModel(buf, 0))
+
+
+def write_model(model, path):
+    if isinstance(model, bytes):
+        data = model  # already a flatbuffer (from the converter)
+    else:
+        b = flatbuffers.Builder(1024)
+        b.Finish(model.Pack(b), file_identifier=b"TFL3")
+        data = bytes(b.Output())
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return data
+
+
+def cut(model, first_op, last_op):
+    """A model of ops first_op..=last_op of subgraph 0: the first op's input 0 becomes the model
+    input, the last op's output the model output; tensors and buffers renumbered densely."""
+    sg = model.subgraphs[0]
+    ops = sg.operators[first_op:last_op + 1]
+    used = []
+    for op in ops:
+        for t in list(op.inputs) + list(op.outputs):
+            if t >= 0 and t not in used:
+                used.append(t)
+    remap = {t: i for i, t in enumerate(used)}
+    buffers = [S.BufferT()]  # buffer 0 is the empty sentinel
+    tensors = []
+    for t in used:
+        x = sg.tensors[t]
+        src = model.buffers[x.buffer] if x.buffer < len(model.buffers) else None
+        if src is not None and src.data is not None and len(src.data) > 0:
+            nb = S.BufferT()
+            nb.data = src.data
+            buffers.append(nb)
+            x.buffer = len(buffers) - 1
+        else:
+            x.buffer = 0
+        tensors.append(x)
+    model_inputs = [remap[ops[0].inputs[0]]]
+    model_outputs = [remap[ops[-1].outputs[0]]]
+    for op in ops:
+        op.inputs = [remap[t] if t >= 0 else -1 for t in op.inputs]
+        op.outputs = [remap[t] for t in op.outputs]
+    codes = sorted({op.opcodeIndex for op in ops})
+    code_map = {c: i for i, c in enumerate(codes)}
+    for op in ops:
+        op.opcodeIndex = code_map[op.opcodeIndex]
+    new_sg = S.SubGraphT()
+    new_sg.tensors = tensors
+    new_sg.operators = ops
+    new_sg.inputs = model_inputs
+    new_sg.outputs = model_outputs
+    new_sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [model.operatorCodes[c] for c in codes]
+    m.subgraphs = [new_sg]
+    m.buffers = buffers
+    m.description = b"kiln: cut from keyword_scrambled.tflite by tests/scripts/make_state_models.py"
+    return m
+
+
+def quant(scale, zp):
+    q = S.QuantizationParametersT()
+    q.scale = [float(scale)]
+    q.zeroPoint = [int(zp)]
+    return q
+
+
+def single_svdf(name, state_type):
+    """One SVDF with seeded random weights and realistic scales."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    batches, input_size, rank, units, memory = 2, 12, 2, 4, 5
+    filters = units * rank
+    int16 = state_type == S.TensorType.INT16
+    word_max = 32767 if int16 else 127
+    in_s, in_zp = 1 / 128, -3
+    wf_s = 0.01
+    state_s, state_zp = (16.0 / 32768, 0) if int16 else (16.0 / 128, 7)
+    wt_s = 0.5 / word_max
+    out_s, out_zp = 0.08, 5
+    wf = rng.integers(-127, 128, size=(filters, input_size)).astype(np.int8)
+    wt = rng.integers(-word_max, word_max + 1, size=(filters, memory)).astype(np.int16 if int16 else np.int8)
+    bias_s = state_s * wt_s
+    bias = np.round(rng.uniform(-2, 2, size=units) / bias_s).astype(np.int32)
+
+    buffers = [S.BufferT()]
+    tensors = []
+
+    def tensor(tname, shape, ttype, q, data=None, variable=False):
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = list(shape)
+        t.type = ttype
+        t.quantization = q
+        t.isVariable = variable
+        if data is not None:
+            b = S.BufferT()
+            b.data = np.frombuffer(data.tobytes(), dtype=np.uint8).copy()
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    word = S.TensorType.INT16 if int16 else S.TensorType.INT8
+    x = tensor("input", [batches, input_size], S.TensorType.INT8, quant(in_s, in_zp))
+    f = tensor("weights_feature", [filters, input_size], S.TensorType.INT8, quant(wf_s, 0), wf)
+    w = tensor("weights_time", [filters, memory], word, quant(wt_s, 0), wt)
+    bi = tensor("bias", [units], S.TensorType.INT32, quant(bias_s, 0), bias)
+    st = tensor("state", [batches, memory * filters], word, quant(state_s, state_zp), variable=True)
+    y = tensor("output", [batches, units], S.TensorType.INT8, quant(out_s, out_zp))
+
+    opts = S.SVDFOptionsT()
+    opts.rank = rank
+    opts.fusedActivationFunction = S.ActivationFunctionType.RELU
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [x, f, w, bi, st]
+    op.outputs = [y]
+    op.builtinOptionsType = S.BuiltinOptions.SVDFOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = S.BuiltinOperator.SVDF
+    code.deprecatedBuiltinCode = S.BuiltinOperator.SVDF
+    code.version = 3
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [x]
+    sg.outputs = [y]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+def softmax_int16_out(name, rows, depth, in_scale, beta):
+    """SOFTMAX int8 → int16 (output zero point −32768, scale 2^-16) over `depth` classes."""
+    buffers = [S.BufferT()]
+    tensors = []
+    for tname, ttype, q in [("logits", S.TensorType.INT8, quant(in_scale, 5)),
+                            ("probabilities", S.TensorType.INT16, quant(1 / 65536, -32768))]:
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = [rows, depth]
+        t.type = ttype
+        t.quantization = q
+        t.buffer = 0
+        tensors.append(t)
+    opts = S.SoftmaxOptionsT()
+    opts.beta = beta
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [0]
+    op.outputs = [1]
+    op.builtinOptionsType = S.BuiltinOptions.SoftmaxOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = S.BuiltinOperator.SOFTMAX
+    code.version = 1
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [0]
+    sg.outputs = [1]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+def float_svdf(name):
+    """One float32 SVDF (TFLM's float path): batch 2, input 10, rank 1, 5 units, memory 4,
+    fused RELU (applied on the float path), seeded random weights."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    batches, input_size, rank, units, memory = 2, 10, 1, 5, 4
+    filters = units * rank
+    buffers = [S.BufferT()]
+    tensors = []
+
+    def tensor(tname, shape, data=None, variable=False):
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = list(shape)
+        t.type = S.TensorType.FLOAT32
+        t.isVariable = variable
+        if data is not None:
+            b = S.BufferT()
+            b.data = np.frombuffer(data.astype(np.float32).tobytes(), dtype=np.uint8).copy()
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    x = tensor("input", [batches, input_size])
+    f = tensor("weights_feature", [filters, input_size], rng.uniform(-0.5, 0.5, (filters, input_size)))
+    w = tensor("weights_time", [filters, memory], rng.uniform(-0.8, 0.8, (filters, memory)))
+    bi = tensor("bias", [units], rng.uniform(-0.3, 0.3, units))
+    st = tensor("state", [batches, memory * filters], variable=True)
+    y = tensor("output", [batches, units])
+    opts = S.SVDFOptionsT()
+    opts.rank = rank
+    opts.fusedActivationFunction = S.ActivationFunctionType.RELU
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [x, f, w, bi, st]
+    op.outputs = [y]
+    op.builtinOptionsType = S.BuiltinOptions.SVDFOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = S.BuiltinOperator.SVDF
+    code.deprecatedBuiltinCode = S.BuiltinOperator.SVDF
+    code.version = 1
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [x]
+    sg.outputs = [y]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+def single_lstm(name, batches, steps, n_in, cells, time_major, cell_scale, cell_clip, int16=False):
+    """One int8 (or, with int16, int16x8) UNIDIRECTIONAL_SEQUENCE_LSTM with an int16 cell state
+    from seeded random weights."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    act = S.TensorType.INT16 if int16 else S.TensorType.INT8
+    in_s, in_zp = (1 / 16384, 0) if int16 else (1 / 64, 3)
+    w_s = 0.01
+    h_s, h_zp = (1 / 32768, 0) if int16 else (1 / 128, -5)
+    buffers = [S.BufferT()]
+    tensors = []
+
+    def tensor(tname, shape, ttype, q, data=None, variable=False):
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = list(shape)
+        t.type = ttype
+        t.quantization = q
+        t.isVariable = variable
+        if data is not None:
+            b = S.BufferT()
+            b.data = np.frombuffer(data.tobytes(), dtype=np.uint8).copy()
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    shape = [steps, batches, n_in] if time_major else [batches, steps, n_in]
+    x = tensor("input", shape, act, quant(in_s, in_zp))
+    gates = ["input", "forget", "cell", "output"]
+    w_in = [tensor("%s_input_weights" % g, [cells, n_in], S.TensorType.INT8, quant(w_s, 0),
+                   rng.integers(-127, 128, size=(cells, n_in)).astype(np.int8)) for g in gates]
+    w_rec = [tensor("%s_recurrent_weights" % g, [cells, cells], S.TensorType.INT8, quant(w_s, 0),
+                    rng.integers(-127, 128, size=(cells, cells)).astype(np.int8)) for g in gates]
+    bias_s = in_s * w_s
+    bias_type, bias_np = (S.TensorType.INT64, np.int64) if int16 else (S.TensorType.INT32, np.int32)
+    biases = [tensor("%s_bias" % g, [cells], bias_type, quant(bias_s, 0),
+                     np.round(rng.uniform(-0.5, 0.5, size=cells) / bias_s).astype(bias_np)) for g in gates]
+    h = tensor("hidden_state", [batches, cells], act, quant(h_s, h_zp), variable=True)
+    c = tensor("cell_state", [batches, cells], S.TensorType.INT16, quant(cell_scale, 0), variable=True)
+    y = tensor("output", shape[:2] + [cells], act, quant(h_s, h_zp))
+
+    opts = S.UnidirectionalSequenceLSTMOptionsT()
+    opts.fusedActivationFunction = S.ActivationFunctionType.TANH
+    opts.cellClip = float(cell_clip)
+    opts.projClip = 0.0
+    opts.timeMajor = time_major
+    opts.asymmetricQuantizeInputs = False
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [x] + w_in + w_rec + [-1, -1, -1] + biases + [-1, -1, h, c, -1, -1, -1, -1]
+    op.outputs = [y]
+    op.builtinOptionsType = S.BuiltinOptions.UnidirectionalSequenceLSTMOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = S.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    code.deprecatedBuiltinCode = S.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    code.version = 1
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [x]
+    sg.outputs = [y]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+def resource_variable_model(name):
+    """A tf.Module whose tf.Variable (float32 [1, 6], initialised to a non-zero constant) is
+    read, mixed with the input by a dense layer and assigned back every call; converted with
+    resource variables enabled and full int8 quantization. The converter emits CALL_ONCE (an
+    init subgraph: VAR_HANDLE + ASSIGN_VARIABLE of the constant), VAR_HANDLE, READ_VARIABLE,
+    QUANTIZE, CONCATENATION, FULLY_CONNECTED, DEQUANTIZE, ASSIGN_VARIABLE."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    n = 6
+    w = np.concatenate([0.6 * np.eye(n) + rng.uniform(-0.1, 0.1, (n, n)), rng.uniform(-0.5, 0.5, (n, n))])
+    b = rng.uniform(-0.2, 0.2, n)
+
+    class Leaky(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.acc = tf.Variable(np.linspace(-0.5, 0.5, n, dtype=np.float32)[None, :], trainable=False)
+            self.w = tf.constant(w.astype(np.float32))
+            self.b = tf.constant(b.astype(np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([1, n], tf.float32, name="input")])
+        def __call__(self, x):
+            new = tf.matmul(tf.concat([self.acc, x], axis=1), self.w) + self.b
+            self.acc.assign(new)
+            return new
+
+    m = Leaky()
+    c = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()], m)
+    c.experimental_enable_resource_variables = True
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+
+    def rep():
+        r = np.random.default_rng(zlib.crc32(name.encode()) + 2)
+        for _ in range(100):
+            yield [r.uniform(-1, 1, (1, n)).astype(np.float32)]
+
+    c.representative_dataset = rep
+    c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    c.inference_input_type = tf.int8
+    c.inference_output_type = tf.int8
+    return c.convert()
+
+
+MODELS = {
+    "svdf_keyword_core": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 1, 11),
+    "softmax_int16_out_keyword": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 13, 13),
+    "softmax_int16_out_wide": lambda: softmax_int16_out("softmax_int16_out_wide", rows=3, depth=12, in_scale=0.06,
+                                                        beta=1.0),
+    "svdf_int16_state": lambda: single_svdf("svdf_int16_state", S.TensorType.INT16),
+    "svdf_int8_state": lambda: single_svdf("svdf_int8_state", S.TensorType.INT8),
+    "svdf_float32": lambda: float_svdf("svdf_float32"),
+    "unidirectional_sequence_lstm_time_major": lambda: single_lstm(
+        "unidirectional_sequence_lstm_time_major", batches=2, steps=6, n_in=5, cells=7, time_major=True,
+        cell_scale=2.0 ** -11, cell_clip=3.0),
+    "unidirectional_sequence_lstm_batches": lambda: single_lstm(
+        "unidirectional_sequence_lstm_batches", batches=3, steps=4, n_in=6, cells=5, time_major=False,
+        cell_scale=2.0 ** -13, cell_clip=0.0),
+    "unidirectional_sequence_lstm_int16x8": lambda: single_lstm(
+        "unidirectional_sequence_lstm_int16x8", batches=2, steps=5, n_in=6, cells=8, time_major=False,
+        cell_scale=2.0 ** -11, cell_clip=2.0, int16=True),
+    "unidirectional_sequence_lstm_f32": lambda: float_lstm(
+        "unidirectional_sequence_lstm_f32", batches=2, steps=5, n_in=4, cells=6, time_major=False, cell_clip=1.5),
+    "var_handle_read_assign": lambda: resource_variable_model("var_handle_read_assign"),
+}
+
+
+def float_lstm(name, batches, steps, n_in, cells, time_major, cell_clip):
+    """One float32 UNIDIRECTIONAL_SEQUENCE_LSTM from seeded random weights."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    buffers = [S.BufferT()]
+    tensors = []
+
+    def tensor(tname, shape, data=None, variable=False):
+        t = S.TensorT()
+        t.name = tname.encode()
+        t.shape = list(shape)
+        t.type = S.TensorType.FLOAT32
+        t.isVariable = variable
+        if data is not None:
+            b = S.BufferT()
+            b.data = np.frombuffer(data.astype(np.float32).tobytes(), dtype=np.uint8).copy()
+            buffers.append(b)
+            t.buffer = len(buffers) - 1
+        else:
+            t.buffer = 0
+        tensors.append(t)
+        return len(tensors) - 1
+
+    shape = [steps, batches, n_in] if time_major else [batches, steps, n_in]
+    x = tensor("input", shape)
+    gates = ["input", "forget", "cell", "output"]
+    w_in = [tensor("%s_input_weights" % g, [cells, n_in], rng.uniform(-0.8, 0.8, (cells, n_in))) for g in gates]
+    w_rec = [tensor("%s_recurrent_weights" % g, [cells, cells], rng.uniform(-0.8, 0.8, (cells, cells))) for g in gates]
+    biases = [tensor("%s_bias" % g, [cells], rng.uniform(-0.5, 0.5, cells)) for g in gates]
+    h = tensor("hidden_state", [batches, cells], variable=True)
+    c = tensor("cell_state", [batches, cells], variable=True)
+    y = tensor("output", shape[:2] + [cells])
+    opts = S.UnidirectionalSequenceLSTMOptionsT()
+    opts.fusedActivationFunction = S.ActivationFunctionType.TANH
+    opts.cellClip = float(cell_clip)
+    opts.projClip = 0.0
+    opts.timeMajor = time_major
+    opts.asymmetricQuantizeInputs = False
+    op = S.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs = [x] + w_in + w_rec + [-1, -1, -1] + biases + [-1, -1, h, c, -1, -1, -1, -1]
+    op.outputs = [y]
+    op.builtinOptionsType = S.BuiltinOptions.UnidirectionalSequenceLSTMOptions
+    op.builtinOptions = opts
+    code = S.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = S.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    code.version = 1
+    sg = S.SubGraphT()
+    sg.tensors = tensors
+    sg.operators = [op]
+    sg.inputs = [x]
+    sg.outputs = [y]
+    sg.name = b"main"
+    m = S.ModelT()
+    m.version = 3
+    m.operatorCodes = [code]
+    m.subgraphs = [sg]
+    m.buffers = buffers
+    m.description = b"kiln: generated by tests/scripts/make_state_models.py"
+    return m
+
+
+def broken_models(out_dir):
+    """Models kiln must reject with a specific message (tests/tests/state.rs checks them):
+    each is a zoo model with one defect. Returns {file name: model}."""
+    zoo = os.path.join(REPO, "tests", "fixtures", "zoo")
+    out = {}
+
+    # The init subgraph computes (an ADD of the constant with itself) instead of assigning it.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    add = S.OperatorCodeT()
+    add.builtinCode = add.deprecatedBuiltinCode = S.BuiltinOperator.ADD
+    add.version = 1
+    m.operatorCodes.append(add)
+    init = m.subgraphs[1]
+    op = S.OperatorT()
+    op.opcodeIndex = len(m.operatorCodes) - 1
+    op.inputs = [0, 0]
+    op.outputs = [0]
+    init.operators.insert(0, op)
+    out["init_subgraph_computes"] = m
+
+    # Two subgraphs, no CALL_ONCE: control flow kiln does not compile.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    m.subgraphs[0].operators = [o for o in m.subgraphs[0].operators
+                                if m.operatorCodes[o.opcodeIndex].builtinCode != S.BuiltinOperator.CALL_ONCE]
+    out["extra_subgraph_without_call_once"] = m
+
+    # The init subgraph initialises another variable than the one the model reads.
+    m = read_model(os.path.join(zoo, "var_handle_read_assign.tflite"))
+    for o in m.subgraphs[1].operators:
+        if m.operatorCodes[o.opcodeIndex].builtinCode == S.BuiltinOperator.VAR_HANDLE:
+            o.builtinOptions.sharedName = b"OtherVariable"
+    out["variable_never_initialised"] = m
+
+    # SVDF whose state is not a variable tensor (TFLM's Prepare rejects it too).
+    m = read_model(os.path.join(zoo, "svdf_int16_state.tflite"))
+    m.subgraphs[0].tensors[4].isVariable = False
+    out["svdf_state_not_variable"] = m
+
+    # LSTM with peephole weights (TFLM's kernel runs only the standard LSTM).
+    m = read_model(os.path.join(zoo, "unidirectional_sequence_lstm_batches.tflite"))
+    inputs = [int(i) for i in m.subgraphs[0].operators[0].inputs]
+    inputs[10] = 5
+    m.subgraphs[0].operators[0].inputs = inputs
+    out["lstm_with_peephole"] = m
+
+    os.makedirs(out_dir, exist_ok=True)
+    for name, model in out.items():
+        write_model(model, os.path.join(out_dir, name + ".tflite"))
+        print("broken: %s" % name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "zoo"))
+    ap.add_argument("--broken", default=os.path.join(REPO, "tests", "fixtures", "state_errors"),
+                    help="where the models kiln must reject go (written with the full set)")
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    if not args.names:
+        broken_models(args.broken)
+    for name in args.names or list(MODELS):
+        data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
+        print("%s: %d bytes" % (name, len(data)))
+
+
+if __name__ == "__main__":
+    main()

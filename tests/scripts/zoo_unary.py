@@ -140,6 +140,9 @@ model("cast_int32_float32", "CAST int32 -> float32", expect=[("CAST", {})], quan
     typed_single("int32", lambda x: tf.cast(x, tf.float32)))
 model("cast_bool_int16", "CAST bool -> int16", expect=[("CAST", {})], quant="float32")(
     typed_single("bool", lambda x: tf.cast(x, tf.int16)))
+model("cast_float32_int32", "CAST float32 -> int32 (truncates toward zero) of x * 100.5",
+      expect=[("CAST", {})], quant="float32")(
+    typed_single("float32", lambda x: tf.cast(x * 100.5, tf.int32)))
 
 model("log_softmax_int8", "LOG_SOFTMAX on int8, 8 rows of 16 (output scale 16/256, zero point 127)",
       expect=[("LOG_SOFTMAX", {})], rep=wide(4))(single(tf.nn.log_softmax))

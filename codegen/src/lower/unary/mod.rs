@@ -25,7 +25,6 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CAST", dtype: DType::I8, lower: cast },
     Kernel { op: "CAST", dtype: DType::I16, lower: cast },
     Kernel { op: "CAST", dtype: DType::I32, lower: cast },
-    Kernel { op: "CAST", dtype: DType::U32, lower: cast },
     Kernel { op: "CAST", dtype: DType::F32, lower: cast },
     Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
     Kernel { op: "COS", dtype: DType::F32, lower: cos_f32 },

@@ -4,12 +4,8 @@ use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CONCATENATION", dtype: DType::I8, lower: concatenation },
-    Kernel { op: "CONCATENATION", dtype: DType::U8, lower: concatenation },
     Kernel { op: "CONCATENATION", dtype: DType::I16, lower: concatenation },
-    Kernel { op: "CONCATENATION", dtype: DType::I32, lower: concatenation },
-    Kernel { op: "CONCATENATION", dtype: DType::I64, lower: concatenation },
     Kernel { op: "CONCATENATION", dtype: DType::F32, lower: concatenation },
-    Kernel { op: "CONCATENATION", dtype: DType::Bool, lower: concatenation },
 ];
 
 

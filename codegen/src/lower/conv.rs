@@ -35,13 +35,15 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::Conv2dParams { #fields });
     let [oh, ow] = conv.out_hw;
-    Ok(vec![cx.step(
+    let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params { func: "conv2d_s8", ty: "Conv2dParams", params },
+        Call::Params { func: "conv2d_s8_packed", ty: "Conv2dParams", params },
         (n * oh * ow * oc * kh * kw * ic) as u64,
         format!("{}, {}", conv.geometry, conv.quantization),
-    )])
+    );
+    step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
+    Ok(vec![step])
 }
 
 
@@ -123,13 +125,36 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         activation.name(),
         if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
+    // The packed layout of a one-tap filter is the OHWI order: no repacking.
     Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params { func: "fully_connected_s8", ty: "FullyConnectedParams", params },
+        Call::Params { func: "fully_connected_s8_packed", ty: "FullyConnectedParams", params },
         (batches * depth * od) as u64,
         summary,
     )])
+}
+
+/// Output channels per block of a packed filter (`kiln::ops::OC_BLOCK`).
+const OC_BLOCK: usize = 8;
+
+/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`) → the layout of `kiln::ops::conv2d_s8_packed`:
+/// blocks of [`OC_BLOCK`] output channels `[taps][OC_BLOCK][in_c]`, then a narrower tail block
+/// `[taps][out_c % OC_BLOCK][in_c]`, so that for each filter tap the kernel finds the weight
+/// rows of a whole block of output channels together. Same bytes, same length. (For one tap,
+/// as in FULLY_CONNECTED, this is the OHWI order itself.)
+fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> std::sync::Arc<[u8]> {
+    let mut packed = Vec::with_capacity(ohwi.len());
+    for c0 in (0..out_c).step_by(OC_BLOCK) {
+        let width = (out_c - c0).min(OC_BLOCK);
+        for t in 0..taps {
+            for c in c0..c0 + width {
+                let row = (c * taps + t) * in_c;
+                packed.extend_from_slice(ohwi.get(row..row + in_c).unwrap_or(&[]));
+            }
+        }
+    }
+    packed.into()
 }
 
 /// Bias with `-input_zero_point * Σ filter` folded in, per output channel. Exact: i32

@@ -1,0 +1,422 @@
+//! CONV_2D and FULLY_CONNECTED int8 over filters pre-packed at compile time in output-channel
+//! blocks: the inner loop is `acc[j] += x · w[j]` across [`OC_BLOCK`] output channels, with the
+//! accumulators in a fixed-size array that stays in (vector) registers, and no horizontal sum per
+//! output value. Arithmetic is that of [`super::conv2d_s8`] / [`super::fully_connected_s8`]: the
+//! same folded bias, padded taps reading the input zero point, wrapping i32 accumulation (so the
+//! order of the terms cannot change the result) and TFLM's output stage — bit-exact with TFLM.
+//!
+//! Packed layout (what the compiler emits, see [`pack_filter`]): the OHWI filter
+//! `[out_c][taps][in_c]` (`taps = kh · kw`; FULLY_CONNECTED: one tap) as `out_c / OC_BLOCK` full
+//! blocks `[taps][OC_BLOCK][in_c]`, then, if `out_c % OC_BLOCK = r > 0`, one tail block
+//! `[taps][r][in_c]`. Same bytes, same length. Per tap, the weights of a block are
+//! `OC_BLOCK` contiguous rows over the input channels: the inner loop runs over input channels
+//! (vectorized, one i32 accumulator vector per output channel and pixel, summed horizontally
+//! once per output value) and reuses every loaded input vector for `OC_BLOCK` output channels
+//! and every loaded weight vector for `PX` pixels.
+
+use super::conv2d::{dot_s8, output_s8, sum_s8, tap_range};
+use super::{copy_prefix, window, window_mut, Conv2dParams, FullyConnectedParams};
+use crate::fixed_point::Requant;
+
+/// Output channels per packed filter block.
+pub const OC_BLOCK: usize = 8;
+
+/// Output pixels computed together on the interior of the image (each weight row loaded once
+/// for all of them).
+const PX: usize = 2;
+
+/// The requantization of output channel `c` (per-tensor: the one entry).
+#[inline(always)]
+fn rq_at(r: &[Requant], c: usize) -> Requant {
+    match r {
+        [one] => *one,
+        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
+    }
+}
+
+/// `acc[p][j] += Σ_i x[p][i] · w[j·n + i]` over `n = x[p].len()` input channels, for `P` pixels
+/// and the `OC_BLOCK` weight rows of one tap of a full block. An int8 × int8 product fits in
+/// i16 (|−128 · −128| = 16384), so it is formed in 16 bits and widened for the sum.
+#[inline(always)]
+fn tap_block<const P: usize>(acc: &mut [[i32; OC_BLOCK]; P], x: [&[u8]; P], w: &[u8]) {
+    let n = x[0].len();
+    let rows: [&[u8]; OC_BLOCK] = core::array::from_fn(|j| window(w, j * n, n));
+    // Equal lengths (the contract) let the compiler drop the bounds checks below.
+    if x.iter().any(|s| s.len() != n) || rows.iter().any(|r| r.len() != n) {
+        return;
+    }
+    for i in 0..n {
+        for (a, xs) in acc.iter_mut().zip(x) {
+            let xv = i16::from(xs[i] as i8);
+            for (a, r) in a.iter_mut().zip(rows) {
+                *a = a.wrapping_add(i32::from(xv * i16::from(r[i] as i8)));
+            }
+        }
+    }
+}
+
+/// [`tap_block`] for one pixel and the `width < OC_BLOCK` rows of a tail block.
+#[inline(always)]
+fn tap_tail(acc: &mut [i32; OC_BLOCK], x: &[u8], w: &[u8]) {
+    let n = x.len();
+    for (a, row) in acc.iter_mut().zip(w.chunks_exact(n.max(1))) {
+        *a = a.wrapping_add(dot_s8(row, x));
+    }
+}
+
+/// `acc[j] += zp · Σ w[j]` for the weight rows of one padded tap (it reads the input zero point).
+#[inline(always)]
+fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, n: usize, w: &[u8]) {
+    for (a, row) in acc.iter_mut().zip(w.chunks_exact(n.max(1))) {
+        *a = a.wrapping_add(zp.wrapping_mul(sum_s8(row)));
+    }
+}
+
+/// TFLM's output stage for the `OC_BLOCK` channels of a block, prepared once per block:
+/// `multiply_by_quantized_multiplier` split into a wrapping left-shift factor, the multiplier
+/// and the rounding right shift's mask and amount, so that [`BlockRq::apply`] is branch-free
+/// over the whole block (it vectorizes, and costs the same for every value).
+#[derive(Clone, Copy)]
+struct BlockRq {
+    factor: [i32; OC_BLOCK],
+    mult: [i32; OC_BLOCK],
+    mask: [i32; OC_BLOCK],
+    right: [u32; OC_BLOCK],
+    zp: i32,
+    lo: i32,
+    hi: i32,
+}
+
+impl BlockRq {
+    /// `None` if a channel shifts right by 32 or more (no real model does; the scalar output
+    /// stage handles it).
+    #[inline(always)]
+    fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+        let mut b = BlockRq { factor: [1; OC_BLOCK], mult: [0; OC_BLOCK], mask: [0; OC_BLOCK], right: [0; OC_BLOCK], zp, lo, hi };
+        for j in 0..OC_BLOCK {
+            let r = rq_at(rq, c0 + j);
+            let (left, right) = if r.shift > 0 { (r.shift, 0) } else { (0, r.shift.saturating_neg()) };
+            if right >= 32 {
+                return None;
+            }
+            // `x · 2^left` wrapping as in the C++ (0 from 2^32 on).
+            b.factor[j] = if left >= 32 { 0 } else { 1i32.wrapping_shl(left as u32) };
+            b.mult[j] = r.multiplier;
+            b.mask[j] = ((1u32 << right) - 1) as i32;
+            b.right[j] = right as u32;
+        }
+        Some(b)
+    }
+
+    /// `output_s8` for `acc[j]` (see `fixed_point::multiply_by_quantized_multiplier`): the
+    /// saturating rounding doubling high multiply with gemmlowp's nudge and truncating division,
+    /// the rounding divide by a power of two (ties away from zero), output zero point and clamp.
+    #[inline(always)]
+    fn apply(&self, acc: &[i32; OC_BLOCK], out: &mut [u8]) {
+        let mut v = [0u8; OC_BLOCK];
+        for j in 0..OC_BLOCK {
+            let x = acc[j].wrapping_mul(self.factor[j]);
+            let ab = i64::from(x) * i64::from(self.mult[j]);
+            let q = ab + if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+            // Division by 2^31 truncating toward zero; only i32::MIN · i32::MIN exceeds i32::MAX.
+            let h = ((q + ((q >> 63) & 0x7fff_ffff)) >> 31).min(i64::from(i32::MAX)) as i32;
+            let mask = self.mask[j];
+            let threshold = (mask >> 1) + i32::from(h < 0);
+            let r = (h >> (self.right[j] & 31)) + i32::from((h & mask) > threshold);
+            v[j] = r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
+        }
+        copy_prefix(out, &v);
+    }
+}
+
+/// Requantizes `acc[..out.len()]` for output channels `c0..` into `out`.
+#[inline(always)]
+fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+    for (j, (o, &a)) in out.iter_mut().zip(acc).enumerate() {
+        *o = output_s8(a, rq_at(rq, c0 + j), zp, lo, hi);
+    }
+}
+
+/// [`store`] through a prepared [`BlockRq`] when there is one.
+#[inline(always)]
+fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+    match brq {
+        Some(b) => b.apply(acc, out),
+        None => store(out, acc, c0, rq, zp, lo, hi),
+    }
+}
+
+/// CONV_2D int8 (groups = 1) over a filter packed by [`pack_filter`]; bit-exact with TFLM like
+/// [`super::conv2d_s8`] (same params).
+pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
+    if out_c == 0 || p.requant.is_empty() {
+        return;
+    }
+    let taps = k_h * k_w;
+    let in_img = in_h * in_w * in_c;
+    let in_row = in_w * in_c;
+    let out_row_len = out_w * out_c;
+    // Output channel blocks: (first channel, width, packed weights).
+    let blocks = || {
+        (0..out_c.div_ceil(OC_BLOCK)).map(move |b| {
+            let c0 = b * OC_BLOCK;
+            let width = (out_c - c0).min(OC_BLOCK);
+            (c0, width, window(filter, c0 * taps * in_c, taps * in_c * width))
+        })
+    };
+    // Output columns whose whole filter window lies inside the image columns: `ox_lo..ox_hi`.
+    let span_w = (k_w.max(1) - 1) * dil_w + 1;
+    let ox_lo = pad_w.div_ceil(stride_w.max(1));
+    let ox_hi = if in_w + pad_w >= span_w {
+        ((in_w + pad_w - span_w) / stride_w.max(1) + 1).min(out_w)
+    } else {
+        0
+    };
+
+    // Blocks outermost: a block's weights, bias and output stage are set up once and stay in
+    // cache while every output pixel is computed.
+    for (c0, width, wb) in blocks() {
+        let brq = BlockRq::new(p.requant, c0, out_zp, lo, hi);
+        let mut bias = [0i32; OC_BLOCK];
+        copy_prefix(&mut bias, window(p.bias, c0, width));
+        let tap_w = |ky: usize, kx: usize| window(wb, (ky * k_w + kx) * in_c * width, in_c * width);
+        let mut out_rows = output.chunks_exact_mut(out_row_len.max(1));
+        for b in 0..batches {
+            let image = window(input, b * in_img, in_img);
+            for oy in 0..out_h {
+                let Some(out_row) = out_rows.next() else {
+                    return;
+                };
+                let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+                let rows_full = ky0 == 0 && ky1 == k_h;
+                let mut ox = 0;
+                while ox < out_w {
+                    if rows_full && ox >= ox_lo && ox + PX <= ox_hi {
+                        // PX pixels, every tap inside the image.
+                        let group = window_mut(out_row, ox * out_c, PX * out_c);
+                        let x_origin = ox * stride_w - pad_w;
+                        let mut acc = [bias; PX];
+                        for ky in 0..k_h {
+                            let iy = (iy_origin + (ky * dil_h) as isize) as usize;
+                            let irow = window(image, iy * in_row, in_row);
+                            for kx in 0..k_w {
+                                let wt = tap_w(ky, kx);
+                                let x0 = (x_origin + kx * dil_w) * in_c;
+                                let step = stride_w * in_c;
+                                let px: [&[u8]; PX] = core::array::from_fn(|i| window(irow, x0 + i * step, in_c));
+                                if width == OC_BLOCK {
+                                    tap_block(&mut acc, px, wt);
+                                } else {
+                                    for (a, x) in acc.iter_mut().zip(px) {
+                                        tap_tail(a, x, wt);
+                                    }
+                                }
+                            }
+                        }
+                        for (o, a) in group.chunks_exact_mut(out_c).zip(&acc) {
+                            store_block(window_mut(o, c0, width), a, &brq, c0, p.requant, out_zp, lo, hi);
+                        }
+                        ox += PX;
+                        continue;
+                    }
+                    // One pixel, any window: padded taps read the input zero point.
+                    let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                    let out_px = window_mut(out_row, ox * out_c, out_c);
+                    let mut acc = [bias];
+                    for ky in 0..k_h {
+                        let row_inside = (ky0..ky1).contains(&ky);
+                        let iy = (iy_origin + (ky * dil_h) as isize) as usize;
+                        for kx in 0..k_w {
+                            let wt = tap_w(ky, kx);
+                            if row_inside && (kx0..kx1).contains(&kx) {
+                                let ix = (ix_origin + (kx * dil_w) as isize) as usize;
+                                let x = window(image, iy * in_row + ix * in_c, in_c);
+                                if width == OC_BLOCK {
+                                    tap_block(&mut acc, [x], wt);
+                                } else {
+                                    tap_tail(&mut acc[0], x, wt);
+                                }
+                            } else if zp != 0 {
+                                tap_padded(&mut acc[0], zp, in_c, wt);
+                            }
+                        }
+                    }
+                    store_block(window_mut(out_px, c0, width), &acc[0], &brq, c0, p.requant, out_zp, lo, hi);
+                    ox += 1;
+                }
+            }
+        }
+    }
+}
+
+/// FULLY_CONNECTED int8 over a filter packed by [`pack_filter`] (one tap); bit-exact with TFLM
+/// like [`super::fully_connected_s8`] (same params).
+pub fn fully_connected_s8_packed(
+    p: &FullyConnectedParams,
+    input: &[u8],
+    filter: &[u8],
+    output: &mut [u8],
+) {
+    let (depth, out_depth) = (p.input_depth, p.output_depth);
+    if out_depth == 0 || p.requant.is_empty() {
+        return;
+    }
+    for (b, out_row) in output.chunks_exact_mut(out_depth).take(p.batches).enumerate() {
+        let x = window(input, b * depth, depth);
+        for (k, out) in out_row.chunks_mut(OC_BLOCK).enumerate() {
+            let c0 = k * OC_BLOCK;
+            let width = out.len();
+            let mut acc = [[0i32; OC_BLOCK]; 1];
+            copy_prefix(&mut acc[0], window(p.bias, c0, width));
+            let w = window(filter, c0 * depth, depth * width);
+            if width == OC_BLOCK {
+                tap_block(&mut acc, [x], w);
+            } else {
+                tap_tail(&mut acc[0], x, w);
+            }
+            let (zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+            let brq = BlockRq::new(p.requant, c0, zp, lo, hi);
+            store_block(out, &acc[0], &brq, c0, p.requant, zp, lo, hi);
+        }
+    }
+}
+
+/// OHWI `[out_c][taps][in_c]` → the packed block layout the kernels above read
+/// (`[block][taps][width][in_c]`). Used by the tests; the compiler packs with the same loops.
+pub fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> impl Iterator<Item = u8> + '_ {
+    (0..out_c.div_ceil(OC_BLOCK)).flat_map(move |b| {
+        let c0 = b * OC_BLOCK;
+        let width = (out_c - c0).min(OC_BLOCK);
+        (0..taps).flat_map(move |t| {
+            (c0..c0 + width).flat_map(move |c| {
+                (0..in_c).map(move |i| ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0))
+            })
+        })
+    })
+}
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::{conv2d_s8, fully_connected_s8};
+    use super::*;
+    use crate::fixed_point::testing::{leak, Rng};
+    use std::{vec, vec::Vec};
+
+    /// Same bytes as the OHWI kernel (itself checked against a naive TFLM-style convolution and
+    /// against TFLM on the zoo) over random shapes, strides, dilations, paddings (including
+    /// asymmetric and whole-window padding), zero points, per-tensor/per-channel requantization,
+    /// tail blocks and interior pixel groups.
+    #[test]
+    fn conv_matches_the_ohwi_kernel() {
+        let mut rng = Rng::new(77);
+        for case in 0..3000 {
+            let ic = rng.usize(1, 12);
+            let oc = if case % 5 == 0 { rng.usize(9, 40) } else { rng.usize(1, 12) };
+            let (kh, kw) = if case % 3 == 0 { (1, 1) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let (dh, dw) = if rng.usize(0, 3) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
+            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 14));
+            let (ph, pw) = if case % 4 == 0 { (0, 0) } else { (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1)) };
+            let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
+            let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
+            let n = rng.usize(1, 2);
+            let mut input = vec![0u8; n * ih * iw * ic];
+            let mut filter = vec![0u8; oc * kh * kw * ic];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let p = Conv2dParams {
+                input: [n, ih, iw, ic],
+                output: [n, oh, ow, oc],
+                kernel: [kh, kw],
+                stride: [sh, sw],
+                dilation: [dh, dw],
+                pad: [ph, pw],
+                input_zero_point: rng.range(-128, 127) as i32,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            let mut want = vec![0u8; n * oh * ow * oc];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let packed: Vec<u8> = pack_filter(&filter, oc, kh * kw, ic).collect();
+            assert_eq!(packed.len(), filter.len());
+            let mut got = vec![0u8; want.len()];
+            conv2d_s8_packed(&p, &input, &packed, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The branch-free block output stage equals the scalar one on edge values: accumulators
+    /// near the i32 limits and powers of two, every shift kiln accepts (left shifts up to 40,
+    /// right shifts up to 31, beyond which the block stage declines), multipliers including 0,
+    /// negative and `i32::MIN` (the saturating `i32::MIN · i32::MIN` case).
+    #[test]
+    fn block_output_stage_matches_the_scalar_one() {
+        let mut rng = Rng::new(79);
+        for case in 0..20_000 {
+            let rq: Vec<Requant> = (0..OC_BLOCK)
+                .map(|_| Requant {
+                    multiplier: match rng.usize(0, 5) {
+                        0 => [0, i32::MIN, i32::MAX, 1 << 30, -(1 << 30)][rng.usize(0, 4)],
+                        _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+                    },
+                    shift: if case % 3 == 0 { rng.range(-40, 40) as i32 } else { rng.range(-31, 31) as i32 },
+                })
+                .collect();
+            let acc: [i32; OC_BLOCK] = core::array::from_fn(|_| rng.edgy_i32());
+            let (zp, lo, hi) = (rng.range(-128, 127) as i32, rng.act_min(), rng.act_max());
+            let mut want = [0u8; OC_BLOCK];
+            store(&mut want, &acc, 0, &rq, zp, lo, hi);
+            let brq = BlockRq::new(&rq, 0, zp, lo, hi);
+            if rq.iter().all(|r| r.shift >= -31) {
+                assert!(brq.is_some(), "case {case}");
+            }
+            let mut got = [0u8; OC_BLOCK];
+            store_block(&mut got, &acc, &brq, 0, &rq, zp, lo, hi);
+            assert_eq!(got, want, "case {case}: {rq:?} {acc:?}");
+        }
+    }
+
+    #[test]
+    fn fully_connected_matches_the_plain_kernel() {
+        let mut rng = Rng::new(78);
+        for case in 0..2000 {
+            let batches = rng.usize(1, 3);
+            let depth = if case % 10 == 0 { rng.usize(200, 1200) } else { rng.usize(1, 40) };
+            let od = rng.usize(1, 30);
+            let mut input = vec![0u8; batches * depth];
+            let mut filter = vec![0u8; od * depth];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..od).map(|_| rng.range(-100_000, 100_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { od } else { 1 }).map(|_| rng.requant()).collect();
+            let p = FullyConnectedParams {
+                batches,
+                input_depth: depth,
+                output_depth: od,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            let mut want = vec![0u8; batches * od];
+            fully_connected_s8(&p, &input, &filter, &mut want);
+            let packed: Vec<u8> = pack_filter(&filter, od, 1, depth).collect();
+            let mut got = vec![0u8; want.len()];
+            fully_connected_s8_packed(&p, &input, &packed, &mut got);
+            assert_eq!(got, want, "case {case}");
+        }
+    }
+}

@@ -125,32 +125,34 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         activation.name(),
         if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
-    // The packed layout of a one-tap filter is the OHWI order: no repacking.
-    Ok(vec![cx.step(
+    let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
         Call::Params { func: "fully_connected_s8_packed", ty: "FullyConnectedParams", params },
         (batches * depth * od) as u64,
         summary,
-    )])
+    );
+    step.packed_filter = Some(pack_filter(fdata, od, 1, depth));
+    Ok(vec![step])
 }
 
 /// Output channels per block of a packed filter (`kiln::ops::OC_BLOCK`).
 const OC_BLOCK: usize = 8;
 
-/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`) → the layout of `kiln::ops::conv2d_s8_packed`:
-/// blocks of [`OC_BLOCK`] output channels `[taps][OC_BLOCK][in_c]`, then a narrower tail block
-/// `[taps][out_c % OC_BLOCK][in_c]`, so that for each filter tap the kernel finds the weight
-/// rows of a whole block of output channels together. Same bytes, same length. (For one tap,
-/// as in FULLY_CONNECTED, this is the OHWI order itself.)
+/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`; FULLY_CONNECTED: one tap) → the layout of
+/// `kiln::ops::conv2d_s8_packed` / `fully_connected_s8_packed`: blocks of [`OC_BLOCK`] output
+/// channels `[taps][in_c][OC_BLOCK]`, then a narrower tail block `[taps][in_c][out_c % OC_BLOCK]`,
+/// so that for each tap and input channel the kernel finds the weights of a whole block of
+/// output channels together. Same bytes, same length.
 fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> std::sync::Arc<[u8]> {
     let mut packed = Vec::with_capacity(ohwi.len());
     for c0 in (0..out_c).step_by(OC_BLOCK) {
         let width = (out_c - c0).min(OC_BLOCK);
         for t in 0..taps {
-            for c in c0..c0 + width {
-                let row = (c * taps + t) * in_c;
-                packed.extend_from_slice(ohwi.get(row..row + in_c).unwrap_or(&[]));
+            for i in 0..in_c {
+                for c in c0..c0 + width {
+                    packed.push(ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0));
+                }
             }
         }
     }

@@ -7,14 +7,13 @@
 //!
 //! Packed layout (what the compiler emits, see [`pack_filter`]): the OHWI filter
 //! `[out_c][taps][in_c]` (`taps = kh · kw`; FULLY_CONNECTED: one tap) as `out_c / OC_BLOCK` full
-//! blocks `[taps][OC_BLOCK][in_c]`, then, if `out_c % OC_BLOCK = r > 0`, one tail block
-//! `[taps][r][in_c]`. Same bytes, same length. Per tap, the weights of a block are
-//! `OC_BLOCK` contiguous rows over the input channels: the inner loop runs over input channels
-//! (vectorized, one i32 accumulator vector per output channel and pixel, summed horizontally
-//! once per output value) and reuses every loaded input vector for `OC_BLOCK` output channels
-//! and every loaded weight vector for `PX` pixels.
+//! blocks `[taps][in_c][OC_BLOCK]`, then, if `out_c % OC_BLOCK = r > 0`, one tail block
+//! `[taps][in_c][r]`. Same bytes, same length. Per tap and input channel, the weights of a
+//! block are contiguous: the inner loop broadcasts one input value and multiply-adds it into
+//! `OC_BLOCK` accumulators (one vector operation on SIMD targets), reusing each weight row for
+//! `PX` pixels.
 
-use super::conv2d::{dot_s8, output_s8, sum_s8, tap_range};
+use super::conv2d::{output_s8, tap_range};
 use super::{copy_prefix, window, window_mut, Conv2dParams, FullyConnectedParams};
 use crate::fixed_point::Requant;
 
@@ -23,7 +22,7 @@ pub const OC_BLOCK: usize = 8;
 
 /// Output pixels computed together on the interior of the image (each weight row loaded once
 /// for all of them).
-const PX: usize = 2;
+const PX: usize = 4;
 
 /// The requantization of output channel `c` (per-tensor: the one entry).
 #[inline(always)]
@@ -34,41 +33,84 @@ fn rq_at(r: &[Requant], c: usize) -> Requant {
     }
 }
 
-/// `acc[p][j] += Σ_i x[p][i] · w[j·n + i]` over `n = x[p].len()` input channels, for `P` pixels
-/// and the `OC_BLOCK` weight rows of one tap of a full block. An int8 × int8 product fits in
-/// i16 (|−128 · −128| = 16384), so it is formed in 16 bits and widened for the sum.
+/// Keeps the accumulators of the blocked loops below in memory between input channels, on
+/// targets with SIMD registers: the loop then holds an (empty) inline-asm barrier, which keeps
+/// LLVM's loop vectorizer off it, and the SLP vectorizer vectorizes each iteration across the
+/// block's output channels (vector load, multiply-add, store of the accumulators). Without it
+/// the loop vectorizer turns the `OC_BLOCK · PX` accumulators into as many reductions over
+/// the input channels (strided weight loads, spills, horizontal sums): ~2× the instructions.
+/// On targets without SIMD (Cortex-M) it is left out, and the accumulators stay in registers.
 #[inline(always)]
-fn tap_block<const P: usize>(acc: &mut [[i32; OC_BLOCK]; P], x: [&[u8]; P], w: &[u8]) {
-    let n = x[0].len();
-    let rows: [&[u8]; OC_BLOCK] = core::array::from_fn(|j| window(w, j * n, n));
-    // Equal lengths (the contract) let the compiler drop the bounds checks below.
-    if x.iter().any(|s| s.len() != n) || rows.iter().any(|r| r.len() != n) {
-        return;
+fn lanes<T>(acc: &mut T) {
+    #[cfg(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128"))]
+    core::hint::black_box(acc);
+    #[cfg(not(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128")))]
+    let _ = acc;
+}
+
+/// `acc[j] += x · w[j]` for one pixel. An int8 × int8 product fits in i16
+/// (|−128 · −128| = 16384), so it is formed in 16 bits and widened for the sum.
+#[inline(always)]
+fn mac8(acc: &mut [i32; OC_BLOCK], x: u8, w: &[i16; OC_BLOCK]) {
+    let x = i16::from(x as i8);
+    for (a, &w) in acc.iter_mut().zip(w) {
+        *a = a.wrapping_add(i32::from(x * w));
     }
-    for i in 0..n {
-        for (a, xs) in acc.iter_mut().zip(x) {
-            let xv = i16::from(xs[i] as i8);
-            for (a, r) in a.iter_mut().zip(rows) {
-                *a = a.wrapping_add(i32::from(xv * i16::from(r[i] as i8)));
-            }
+}
+
+/// The weights of one input channel for a full block, widened.
+#[inline(always)]
+fn widen(w: &[u8]) -> Option<[i16; OC_BLOCK]> {
+    let w = <&[u8; OC_BLOCK]>::try_from(w).ok()?;
+    Some(core::array::from_fn(|j| i16::from(w[j] as i8)))
+}
+
+/// `acc[p][j] += Σ_i x[p][i] · w[i][j]` over the input channels of one tap of a full block
+/// (`w`: `[in_c][OC_BLOCK]`), for `PX` pixels at once (each weight row loaded once).
+#[inline(always)]
+fn tap_block_px(acc: &mut [[i32; OC_BLOCK]; PX], x: [&[u8]; PX], w: &[u8]) {
+    let [x0, x1, x2, x3] = x;
+    for ((((w, &a), &b), &c), &d) in w.chunks_exact(OC_BLOCK).zip(x0).zip(x1).zip(x2).zip(x3) {
+        if let Some(w) = widen(w) {
+            let [q0, q1, q2, q3] = &mut *acc;
+            mac8(q0, a, &w);
+            mac8(q1, b, &w);
+            mac8(q2, c, &w);
+            mac8(q3, d, &w);
+            lanes(acc);
         }
     }
 }
 
-/// [`tap_block`] for one pixel and the `width < OC_BLOCK` rows of a tail block.
+/// [`tap_block_px`] for one pixel.
 #[inline(always)]
-fn tap_tail(acc: &mut [i32; OC_BLOCK], x: &[u8], w: &[u8]) {
-    let n = x.len();
-    for (a, row) in acc.iter_mut().zip(w.chunks_exact(n.max(1))) {
-        *a = a.wrapping_add(dot_s8(row, x));
+fn tap_block(acc: &mut [i32; OC_BLOCK], x: &[u8], w: &[u8]) {
+    for (w, &x) in w.chunks_exact(OC_BLOCK).zip(x) {
+        if let Some(w) = widen(w) {
+            mac8(acc, x, &w);
+            lanes(acc);
+        }
     }
 }
 
-/// `acc[j] += zp · Σ w[j]` for the weight rows of one padded tap (it reads the input zero point).
+/// [`tap_block`] for the `width < OC_BLOCK` channels of a tail block (`w`: `[in_c][width]`).
 #[inline(always)]
-fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, n: usize, w: &[u8]) {
-    for (a, row) in acc.iter_mut().zip(w.chunks_exact(n.max(1))) {
-        *a = a.wrapping_add(zp.wrapping_mul(sum_s8(row)));
+fn tap_tail(acc: &mut [i32; OC_BLOCK], width: usize, x: &[u8], w: &[u8]) {
+    for (w, &x) in w.chunks_exact(width.max(1)).zip(x) {
+        let x = i32::from(x as i8);
+        for (a, &w) in acc.iter_mut().zip(w) {
+            *a = a.wrapping_add(x * i32::from(w as i8));
+        }
+    }
+}
+
+/// `acc[j] += zp · Σ_i w[i][j]` for one padded tap (it reads the input zero point).
+#[inline(always)]
+fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, width: usize, w: &[u8]) {
+    for w in w.chunks_exact(width.max(1)) {
+        for (a, &w) in acc.iter_mut().zip(w) {
+            *a = a.wrapping_add(zp.wrapping_mul(i32::from(w as i8)));
+        }
     }
 }
 
@@ -77,7 +119,7 @@ fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, n: usize, w: &[u8]) {
 /// and the rounding right shift's mask and amount, so that [`BlockRq::apply`] is branch-free
 /// over the whole block (it vectorizes, and costs the same for every value).
 #[derive(Clone, Copy)]
-struct BlockRq {
+pub(super) struct BlockRq {
     factor: [i32; OC_BLOCK],
     mult: [i32; OC_BLOCK],
     mask: [i32; OC_BLOCK],
@@ -91,7 +133,7 @@ impl BlockRq {
     /// `None` if a channel shifts right by 32 or more (no real model does; the scalar output
     /// stage handles it).
     #[inline(always)]
-    fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(super) fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let mut b = BlockRq { factor: [1; OC_BLOCK], mult: [0; OC_BLOCK], mask: [0; OC_BLOCK], right: [0; OC_BLOCK], zp, lo, hi };
         for j in 0..OC_BLOCK {
             let r = rq_at(rq, c0 + j);
@@ -139,7 +181,7 @@ fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i
 
 /// [`store`] through a prepared [`BlockRq`] when there is one.
 #[inline(always)]
-fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+pub(super) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
     match brq {
         Some(b) => b.apply(acc, out),
         None => store(out, acc, c0, rq, zp, lo, hi),
@@ -212,10 +254,10 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                                 let step = stride_w * in_c;
                                 let px: [&[u8]; PX] = core::array::from_fn(|i| window(irow, x0 + i * step, in_c));
                                 if width == OC_BLOCK {
-                                    tap_block(&mut acc, px, wt);
+                                    tap_block_px(&mut acc, px, wt);
                                 } else {
                                     for (a, x) in acc.iter_mut().zip(px) {
-                                        tap_tail(a, x, wt);
+                                        tap_tail(a, width, x, wt);
                                     }
                                 }
                             }
@@ -229,7 +271,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                     // One pixel, any window: padded taps read the input zero point.
                     let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
                     let out_px = window_mut(out_row, ox * out_c, out_c);
-                    let mut acc = [bias];
+                    let mut acc = bias;
                     for ky in 0..k_h {
                         let row_inside = (ky0..ky1).contains(&ky);
                         let iy = (iy_origin + (ky * dil_h) as isize) as usize;
@@ -239,16 +281,16 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                                 let ix = (ix_origin + (kx * dil_w) as isize) as usize;
                                 let x = window(image, iy * in_row + ix * in_c, in_c);
                                 if width == OC_BLOCK {
-                                    tap_block(&mut acc, [x], wt);
+                                    tap_block(&mut acc, x, wt);
                                 } else {
-                                    tap_tail(&mut acc[0], x, wt);
+                                    tap_tail(&mut acc, width, x, wt);
                                 }
                             } else if zp != 0 {
-                                tap_padded(&mut acc[0], zp, in_c, wt);
+                                tap_padded(&mut acc, zp, width, wt);
                             }
                         }
                     }
-                    store_block(window_mut(out_px, c0, width), &acc[0], &brq, c0, p.requant, out_zp, lo, hi);
+                    store_block(window_mut(out_px, c0, width), &acc, &brq, c0, p.requant, out_zp, lo, hi);
                     ox += 1;
                 }
             }
@@ -273,30 +315,30 @@ pub fn fully_connected_s8_packed(
         for (k, out) in out_row.chunks_mut(OC_BLOCK).enumerate() {
             let c0 = k * OC_BLOCK;
             let width = out.len();
-            let mut acc = [[0i32; OC_BLOCK]; 1];
-            copy_prefix(&mut acc[0], window(p.bias, c0, width));
+            let mut acc = [0i32; OC_BLOCK];
+            copy_prefix(&mut acc, window(p.bias, c0, width));
             let w = window(filter, c0 * depth, depth * width);
             if width == OC_BLOCK {
-                tap_block(&mut acc, [x], w);
+                tap_block(&mut acc, x, w);
             } else {
-                tap_tail(&mut acc[0], x, w);
+                tap_tail(&mut acc, width, x, w);
             }
             let (zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
             let brq = BlockRq::new(p.requant, c0, zp, lo, hi);
-            store_block(out, &acc[0], &brq, c0, p.requant, zp, lo, hi);
+            store_block(out, &acc, &brq, c0, p.requant, zp, lo, hi);
         }
     }
 }
 
 /// OHWI `[out_c][taps][in_c]` → the packed block layout the kernels above read
-/// (`[block][taps][width][in_c]`). Used by the tests; the compiler packs with the same loops.
+/// (`[block][taps][in_c][width]`). Used by the tests; the compiler packs with the same loops.
 pub fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> impl Iterator<Item = u8> + '_ {
     (0..out_c.div_ceil(OC_BLOCK)).flat_map(move |b| {
         let c0 = b * OC_BLOCK;
         let width = (out_c - c0).min(OC_BLOCK);
         (0..taps).flat_map(move |t| {
-            (c0..c0 + width).flat_map(move |c| {
-                (0..in_c).map(move |i| ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0))
+            (0..in_c).flat_map(move |i| {
+                (c0..c0 + width).map(move |c| ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0))
             })
         })
     })

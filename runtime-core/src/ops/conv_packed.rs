@@ -41,7 +41,7 @@ fn rq_at(r: &[Requant], c: usize) -> Requant {
 /// the input channels (strided weight loads, spills, horizontal sums): ~2× the instructions.
 /// On targets without SIMD (Cortex-M) it is left out, and the accumulators stay in registers.
 #[inline(always)]
-fn lanes<T>(acc: &mut T) {
+pub(super) fn lanes<T>(acc: &mut T) {
     #[cfg(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128"))]
     core::hint::black_box(acc);
     #[cfg(not(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128")))]

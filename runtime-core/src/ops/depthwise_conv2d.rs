@@ -1,7 +1,7 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 
 use super::conv2d::{tap_coord, tap_range};
-use super::conv_packed::{store_block, BlockRq, OC_BLOCK};
+use super::conv_packed::{lanes, store_block, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
 use crate::fixed_point::Requant;
 
@@ -65,6 +65,20 @@ pub fn depthwise_conv2d_s8(
     let in_img = in_h * in_w * in_c;
     let out_img = out_h * out_w * out_c;
     let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+    if dm == 1 && in_c == out_c && out_c % OC_BLOCK == 0 {
+        // The MobileNet case: fixed-size channel blocks (16, then 8).
+        let mut c0 = 0;
+        while c0 < out_c {
+            if out_c - c0 >= 2 * OC_BLOCK {
+                depthwise_block::<{ 2 * OC_BLOCK }>(p, input, filter, output, c0);
+                c0 += 2 * OC_BLOCK;
+            } else {
+                depthwise_block::<OC_BLOCK>(p, input, filter, output, c0);
+                c0 += OC_BLOCK;
+            }
+        }
+        return;
+    }
 
     // Channel blocks outermost: each block's output stage is prepared once for every pixel.
     let mut c0 = 0;
@@ -121,6 +135,83 @@ pub fn depthwise_conv2d_s8(
             }
         }
         c0 += len;
+    }
+}
+
+/// Output channels `c0..c0 + N` of a depthwise convolution with depth multiplier 1 (`N` a
+/// multiple of [`OC_BLOCK`], `c0 + N <= channels`): per tap, `N` lanes of `acc[j] += w[j] · x[j]`
+/// over fixed-size arrays (one or two vector operations, no remainder loop), then the block
+/// output stage. Out of line, so that the general kernel stays small enough to be inlined
+/// where its parameters are constant.
+#[inline(never)]
+fn depthwise_block<const N: usize>(
+    p: &DepthwiseConv2dParams,
+    input: &[u8],
+    filter: &[u8],
+    output: &mut [u8],
+    c0: usize,
+) {
+    let [batches, in_h, in_w, c] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let zp = p.input_zero_point;
+    let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+    let brq: [Option<BlockRq>; 2] = core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
+    let mut bias = [0i32; N];
+    copy_prefix(&mut bias, window(p.bias, c0, N));
+    let in_img = in_h * in_w * c;
+    let tap_w = |ky: usize, kx: usize| <&[u8; N]>::try_from(window(filter, (ky * k_w + kx) * c + c0, N)).ok();
+    let mut out_pixels = output.chunks_exact_mut(c.max(1));
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let mut acc = bias;
+                for ky in ky0..ky1 {
+                    let iy = tap_coord(iy_origin, ky, dil_h);
+                    for kx in kx0..kx1 {
+                        let ix = tap_coord(ix_origin, kx, dil_w);
+                        let x = <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * c + c0, N));
+                        if let (Some(w), Ok(x)) = (tap_w(ky, kx), x) {
+                            for ((a, &w), &x) in acc.iter_mut().zip(w).zip(x) {
+                                *a = a.wrapping_add(i32::from(i16::from(w as i8) * i16::from(x as i8)));
+                            }
+                            lanes(&mut acc);
+                        }
+                    }
+                }
+                if zp != 0 && (ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w) {
+                    // Taps outside the image read the input zero point.
+                    for ky in 0..k_h {
+                        for kx in 0..k_w {
+                            if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                continue;
+                            }
+                            if let Some(w) = tap_w(ky, kx) {
+                                for (a, &w) in acc.iter_mut().zip(w) {
+                                    *a = a.wrapping_add(i32::from(w as i8) * zp);
+                                }
+                            }
+                        }
+                    }
+                }
+                let out = window_mut(out_px, c0, N);
+                for (k, (out, a)) in out.chunks_mut(OC_BLOCK).zip(acc.chunks_exact(OC_BLOCK)).enumerate() {
+                    let rq = brq.get(k).copied().flatten();
+                    if let Ok(a) = <&[i32; OC_BLOCK]>::try_from(a) {
+                        store_block(out, a, &rq, c0 + k * OC_BLOCK, p.requant, out_zp, lo, hi);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -122,7 +122,10 @@ fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, width: usize, w: &[u8]) {
 pub(super) struct BlockRq {
     factor: [i32; OC_BLOCK],
     mult: [i32; OC_BLOCK],
-    mask: [i32; OC_BLOCK],
+    /// `2^(right − 1)`, 0 for no right shift.
+    half: [i64; OC_BLOCK],
+    /// All ones if there is a right shift (negative values then round one lower), else 0.
+    neg: [i64; OC_BLOCK],
     right: [u32; OC_BLOCK],
     zp: i32,
     lo: i32,
@@ -130,41 +133,51 @@ pub(super) struct BlockRq {
 }
 
 impl BlockRq {
-    /// `None` if a channel shifts right by 32 or more (no real model does; the scalar output
-    /// stage handles it).
+    /// `None` if a channel shifts right by 32 or more or has the multiplier `i32::MIN` (no real
+    /// model does: multipliers are in `[2^30, 2^31)` or 0; the scalar output stage handles it).
     #[inline(always)]
     pub(super) fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
-        let mut b = BlockRq { factor: [1; OC_BLOCK], mult: [0; OC_BLOCK], mask: [0; OC_BLOCK], right: [0; OC_BLOCK], zp, lo, hi };
+        let mut b = BlockRq {
+            factor: [1; OC_BLOCK],
+            mult: [0; OC_BLOCK],
+            half: [0; OC_BLOCK],
+            neg: [0; OC_BLOCK],
+            right: [0; OC_BLOCK],
+            zp,
+            lo,
+            hi,
+        };
         for j in 0..OC_BLOCK {
             let r = rq_at(rq, c0 + j);
             let (left, right) = if r.shift > 0 { (r.shift, 0) } else { (0, r.shift.saturating_neg()) };
-            if right >= 32 {
+            if right >= 32 || r.multiplier == i32::MIN {
                 return None;
             }
             // `x · 2^left` wrapping as in the C++ (0 from 2^32 on).
             b.factor[j] = if left >= 32 { 0 } else { 1i32.wrapping_shl(left as u32) };
             b.mult[j] = r.multiplier;
-            b.mask[j] = ((1u32 << right) - 1) as i32;
+            b.half[j] = (1i64 << right) >> 1;
+            b.neg[j] = if right > 0 { -1 } else { 0 };
             b.right[j] = right as u32;
         }
         Some(b)
     }
 
     /// `output_s8` for `acc[j]` (see `fixed_point::multiply_by_quantized_multiplier`): the
-    /// saturating rounding doubling high multiply with gemmlowp's nudge and truncating division,
-    /// the rounding divide by a power of two (ties away from zero), output zero point and clamp.
+    /// rounding doubling high multiply, the rounding divide by a power of two (ties away from
+    /// zero), output zero point and clamp.
     #[inline(always)]
     fn apply(&self, acc: &[i32; OC_BLOCK], out: &mut [u8]) {
         let mut v = [0u8; OC_BLOCK];
         for j in 0..OC_BLOCK {
             let x = acc[j].wrapping_mul(self.factor[j]);
-            let ab = i64::from(x) * i64::from(self.mult[j]);
-            let q = ab + if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-            // Division by 2^31 truncating toward zero; only i32::MIN · i32::MIN exceeds i32::MAX.
-            let h = ((q + ((q >> 63) & 0x7fff_ffff)) >> 31).min(i64::from(i32::MAX)) as i32;
-            let mask = self.mask[j];
-            let threshold = (mask >> 1) + i32::from(h < 0);
-            let r = (h >> (self.right[j] & 31)) + i32::from((h & mask) > threshold);
+            // gemmlowp's nudge (±2^30 by the sign of the product) followed by a division by 2^31
+            // truncating toward zero equals adding 2^30 and shifting (flooring) for either sign:
+            // round half up. Exact for every product but i32::MIN · i32::MIN (excluded in `new`).
+            let h = (i64::from(x) * i64::from(self.mult[j]) + (1 << 30)) >> 31;
+            // gemmlowp's RoundingDivideByPOT (ties away from zero) of `h` (an i32 value), as
+            // `(h + 2^(e−1) − [h < 0]) >> e`, in 64 bits so that the sum cannot overflow.
+            let r = ((h + self.half[j] + ((h >> 63) & self.neg[j])) >> (self.right[j] & 31)) as i32;
             v[j] = r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }
         copy_prefix(out, &v);
@@ -421,7 +434,7 @@ mod tests {
             let mut want = [0u8; OC_BLOCK];
             store(&mut want, &acc, 0, &rq, zp, lo, hi);
             let brq = BlockRq::new(&rq, 0, zp, lo, hi);
-            if rq.iter().all(|r| r.shift >= -31) {
+            if rq.iter().all(|r| r.shift >= -31 && r.multiplier != i32::MIN) {
                 assert!(brq.is_some(), "case {case}");
             }
             let mut got = [0u8; OC_BLOCK];

@@ -65,15 +65,25 @@ pub fn depthwise_conv2d_s8(
     let in_img = in_h * in_w * in_c;
     let out_img = out_h * out_w * out_c;
     let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
-    if dm == 1 && in_c == out_c && out_c % OC_BLOCK == 0 {
-        // The MobileNet case: fixed-size channel blocks (16, then 8).
+    let one_input = in_c == 1;
+    if (one_input || (dm == 1 && in_c == out_c)) && out_c % OC_BLOCK == 0 {
+        // The MobileNet case (depth multiplier 1) and the one-input-channel case (every output
+        // channel reads the same input value): fixed-size channel blocks (16, then 8).
         let mut c0 = 0;
         while c0 < out_c {
             if out_c - c0 >= 2 * OC_BLOCK {
-                depthwise_block::<{ 2 * OC_BLOCK }>(p, input, filter, output, c0);
+                if one_input {
+                    depthwise_block::<{ 2 * OC_BLOCK }, true>(p, input, filter, output, c0);
+                } else {
+                    depthwise_block::<{ 2 * OC_BLOCK }, false>(p, input, filter, output, c0);
+                }
                 c0 += 2 * OC_BLOCK;
             } else {
-                depthwise_block::<OC_BLOCK>(p, input, filter, output, c0);
+                if one_input {
+                    depthwise_block::<OC_BLOCK, true>(p, input, filter, output, c0);
+                } else {
+                    depthwise_block::<OC_BLOCK, false>(p, input, filter, output, c0);
+                }
                 c0 += OC_BLOCK;
             }
         }
@@ -138,21 +148,22 @@ pub fn depthwise_conv2d_s8(
     }
 }
 
-/// Output channels `c0..c0 + N` of a depthwise convolution with depth multiplier 1 (`N` a
-/// multiple of [`OC_BLOCK`], `c0 + N <= channels`): per tap, `N` lanes of `acc[j] += w[j] · x[j]`
+/// Output channels `c0..c0 + N` of a depthwise convolution with depth multiplier 1, or (`ONE`)
+/// with one input channel (`N` a multiple of [`OC_BLOCK`], `c0 + N <= out_c`): per tap, `N`
+/// lanes of `acc[j] += w[j] · x[j]` (`ONE`: `x[0]` for every lane)
 /// over fixed-size arrays (one or two vector operations, no remainder loop), then the block
 /// output stage. Out of line, so that the general kernel stays small enough to be inlined
 /// where its parameters are constant.
 #[inline(never)]
-fn depthwise_block<const N: usize>(
+fn depthwise_block<const N: usize, const ONE: bool>(
     p: &DepthwiseConv2dParams,
     input: &[u8],
     filter: &[u8],
     output: &mut [u8],
     c0: usize,
 ) {
-    let [batches, in_h, in_w, c] = p.input;
-    let [_, out_h, out_w, _] = p.output;
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, c] = p.output;
     let [k_h, k_w] = p.kernel;
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
@@ -162,7 +173,7 @@ fn depthwise_block<const N: usize>(
     let brq: [Option<BlockRq>; 2] = core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
     let mut bias = [0i32; N];
     copy_prefix(&mut bias, window(p.bias, c0, N));
-    let in_img = in_h * in_w * c;
+    let in_img = in_h * in_w * in_c;
     let tap_w = |ky: usize, kx: usize| <&[u8; N]>::try_from(window(filter, (ky * k_w + kx) * c + c0, N)).ok();
     let mut out_pixels = output.chunks_exact_mut(c.max(1));
     for b in 0..batches {
@@ -179,13 +190,22 @@ fn depthwise_block<const N: usize>(
                     let iy = tap_coord(iy_origin, ky, dil_h);
                     for kx in kx0..kx1 {
                         let ix = tap_coord(ix_origin, kx, dil_w);
-                        let x = <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * c + c0, N));
-                        if let (Some(w), Ok(x)) = (tap_w(ky, kx), x) {
+                        let Some(w) = tap_w(ky, kx) else {
+                            continue;
+                        };
+                        if ONE {
+                            if let Some(&x) = image.get(iy * in_w + ix) {
+                                let x = i16::from(x as i8);
+                                for (a, &w) in acc.iter_mut().zip(w) {
+                                    *a = a.wrapping_add(i32::from(i16::from(w as i8) * x));
+                                }
+                            }
+                        } else if let Ok(x) = <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * in_c + c0, N)) {
                             for ((a, &w), &x) in acc.iter_mut().zip(w).zip(x) {
                                 *a = a.wrapping_add(i32::from(i16::from(w as i8) * i16::from(x as i8)));
                             }
-                            lanes(&mut acc);
                         }
+                        lanes(&mut acc);
                     }
                 }
                 if zp != 0 && (ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w) {

@@ -123,9 +123,9 @@ pub(super) struct BlockRq {
     factor: [i32; OC_BLOCK],
     mult: [i32; OC_BLOCK],
     /// `2^(right − 1)`, 0 for no right shift.
-    half: [i64; OC_BLOCK],
-    /// All ones if there is a right shift (negative values then round one lower), else 0.
-    neg: [i64; OC_BLOCK],
+    half: [i32; OC_BLOCK],
+    /// −1 (all ones) with a right shift (negative values then round one lower), else 0.
+    neg: [i32; OC_BLOCK],
     right: [u32; OC_BLOCK],
     zp: i32,
     lo: i32,
@@ -156,8 +156,8 @@ impl BlockRq {
             // `x · 2^left` wrapping as in the C++ (0 from 2^32 on).
             b.factor[j] = if left >= 32 { 0 } else { 1i32.wrapping_shl(left as u32) };
             b.mult[j] = r.multiplier;
-            b.half[j] = (1i64 << right) >> 1;
-            b.neg[j] = if right > 0 { -1 } else { 0 };
+            b.half[j] = ((1i64 << right) >> 1) as i32;
+            b.neg[j] = -i32::from(right > 0);
             b.right[j] = right as u32;
         }
         Some(b)
@@ -177,7 +177,7 @@ impl BlockRq {
             let h = (i64::from(x) * i64::from(self.mult[j]) + (1 << 30)) >> 31;
             // gemmlowp's RoundingDivideByPOT (ties away from zero) of `h` (an i32 value), as
             // `(h + 2^(e−1) − [h < 0]) >> e`, in 64 bits so that the sum cannot overflow.
-            let r = ((h + self.half[j] + ((h >> 63) & self.neg[j])) >> (self.right[j] & 31)) as i32;
+            let r = ((h + i64::from(self.half[j]) + ((h >> 63) & i64::from(self.neg[j]))) >> (self.right[j] & 31)) as i32;
             v[j] = r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }
         copy_prefix(out, &v);

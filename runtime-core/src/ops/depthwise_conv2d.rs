@@ -1,6 +1,6 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 
-use super::conv2d::{tap_coord, tap_range};
+use super::conv2d::{output_s8, tap_coord, tap_range};
 use super::conv_packed::{lanes, store_block, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
 use crate::fixed_point::Requant;
@@ -94,8 +94,6 @@ pub fn depthwise_conv2d_s8(
     let mut c0 = 0;
     while c0 < out_c {
         let len = (out_c - c0).min(block);
-        let brq: [Option<BlockRq>; BLOCK / OC_BLOCK] =
-            core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
         let mut bias = [0i32; BLOCK];
         copy_prefix(&mut bias, window(p.bias, c0, len));
         for b in 0..batches {
@@ -135,11 +133,10 @@ pub fn depthwise_conv2d_s8(
                             }
                         }
                     }
-                    let out_block = window_mut(out_px, c0, len);
-                    for (k, (out, a)) in out_block.chunks_mut(OC_BLOCK).zip(acc_all.chunks_exact(OC_BLOCK)).enumerate() {
-                        if let (Ok(a), Some(brq)) = (<&[i32; OC_BLOCK]>::try_from(a), brq.get(k)) {
-                            store_block(out, a, brq, c0 + k * OC_BLOCK, p.requant, out_zp, lo, hi);
-                        }
+                    // (The uncommon shapes: the scalar output stage, no per-block tables on the stack.)
+                    let rqs = if p.requant.len() > 1 { p.requant.get(c0..).unwrap_or(&[]) } else { p.requant };
+                    for ((o, &a), rq) in window_mut(out_px, c0, len).iter_mut().zip(acc_all.iter()).zip(rqs.iter().cycle()) {
+                        *o = output_s8(a, *rq, out_zp, lo, hi);
                     }
                 }
             }

@@ -125,22 +125,20 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         activation.name(),
         if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
-    let mut step = cx.step(
+    Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params { func: "fully_connected_s8_packed", ty: "FullyConnectedParams", params },
+        Call::Params { func: "fully_connected_s8", ty: "FullyConnectedParams", params },
         (batches * depth * od) as u64,
         summary,
-    );
-    step.packed_filter = Some(pack_filter(fdata, od, 1, depth));
-    Ok(vec![step])
+    )])
 }
 
 /// Output channels per block of a packed filter (`kiln::ops::OC_BLOCK`).
 const OC_BLOCK: usize = 8;
 
-/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`; FULLY_CONNECTED: one tap) → the layout of
-/// `kiln::ops::conv2d_s8_packed` / `fully_connected_s8_packed`: blocks of [`OC_BLOCK`] output
+/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`) → the layout of
+/// `kiln::ops::conv2d_s8_packed`: blocks of [`OC_BLOCK`] output
 /// channels `[taps][in_c][OC_BLOCK]`, then a narrower tail block `[taps][in_c][out_c % OC_BLOCK]`,
 /// so that for each tap and input channel the kernel finds the weights of a whole block of
 /// output channels together. Same bytes, same length.

@@ -1,12 +1,12 @@
-//! CONV_2D and FULLY_CONNECTED int8 over filters pre-packed at compile time in output-channel
+//! CONV_2D int8 over filters pre-packed at compile time in output-channel
 //! blocks: the inner loop is `acc[j] += x · w[j]` across [`OC_BLOCK`] output channels, with the
-//! accumulators in a fixed-size array that stays in (vector) registers, and no horizontal sum per
-//! output value. Arithmetic is that of [`super::conv2d_s8`] / [`super::fully_connected_s8`]: the
+//! accumulators in a fixed-size array (registers on Cortex-M; one vector load/store per input
+//! channel on SIMD targets, see [`lanes`]), and no horizontal sum per output value. Arithmetic is that of [`super::conv2d_s8`]: the
 //! same folded bias, padded taps reading the input zero point, wrapping i32 accumulation (so the
 //! order of the terms cannot change the result) and TFLM's output stage — bit-exact with TFLM.
 //!
 //! Packed layout (what the compiler emits, see [`pack_filter`]): the OHWI filter
-//! `[out_c][taps][in_c]` (`taps = kh · kw`; FULLY_CONNECTED: one tap) as `out_c / OC_BLOCK` full
+//! `[out_c][taps][in_c]` (`taps = kh · kw`) as `out_c / OC_BLOCK` full
 //! blocks `[taps][in_c][OC_BLOCK]`, then, if `out_c % OC_BLOCK = r > 0`, one tail block
 //! `[taps][in_c][r]`. Same bytes, same length. Per tap and input channel, the weights of a
 //! block are contiguous: the inner loop broadcasts one input value and multiply-adds it into
@@ -14,7 +14,7 @@
 //! `PX` pixels.
 
 use super::conv2d::{output_s8, tap_range};
-use super::{copy_prefix, window, window_mut, Conv2dParams, FullyConnectedParams};
+use super::{copy_prefix, window, window_mut, Conv2dParams};
 use crate::fixed_point::Requant;
 
 /// Output channels per packed filter block.
@@ -311,38 +311,6 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
     }
 }
 
-/// FULLY_CONNECTED int8 over a filter packed by [`pack_filter`] (one tap); bit-exact with TFLM
-/// like [`super::fully_connected_s8`] (same params).
-pub fn fully_connected_s8_packed(
-    p: &FullyConnectedParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
-    let (depth, out_depth) = (p.input_depth, p.output_depth);
-    if out_depth == 0 || p.requant.is_empty() {
-        return;
-    }
-    for (b, out_row) in output.chunks_exact_mut(out_depth).take(p.batches).enumerate() {
-        let x = window(input, b * depth, depth);
-        for (k, out) in out_row.chunks_mut(OC_BLOCK).enumerate() {
-            let c0 = k * OC_BLOCK;
-            let width = out.len();
-            let mut acc = [0i32; OC_BLOCK];
-            copy_prefix(&mut acc, window(p.bias, c0, width));
-            let w = window(filter, c0 * depth, depth * width);
-            if width == OC_BLOCK {
-                tap_block(&mut acc, x, w);
-            } else {
-                tap_tail(&mut acc, width, x, w);
-            }
-            let (zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
-            let brq = BlockRq::new(p.requant, c0, zp, lo, hi);
-            store_block(out, &acc, &brq, c0, p.requant, zp, lo, hi);
-        }
-    }
-}
-
 /// OHWI `[out_c][taps][in_c]` → the packed block layout the kernels above read
 /// (`[block][taps][in_c][width]`). Used by the tests; the compiler packs with the same loops.
 pub fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> impl Iterator<Item = u8> + '_ {
@@ -359,7 +327,7 @@ pub fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> impl 
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::{conv2d_s8, fully_connected_s8};
+    use super::super::conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
     use std::{vec, vec::Vec};
@@ -440,38 +408,6 @@ mod tests {
             let mut got = [0u8; OC_BLOCK];
             store_block(&mut got, &acc, &brq, 0, &rq, zp, lo, hi);
             assert_eq!(got, want, "case {case}: {rq:?} {acc:?}");
-        }
-    }
-
-    #[test]
-    fn fully_connected_matches_the_plain_kernel() {
-        let mut rng = Rng::new(78);
-        for case in 0..2000 {
-            let batches = rng.usize(1, 3);
-            let depth = if case % 10 == 0 { rng.usize(200, 1200) } else { rng.usize(1, 40) };
-            let od = rng.usize(1, 30);
-            let mut input = vec![0u8; batches * depth];
-            let mut filter = vec![0u8; od * depth];
-            rng.fill(&mut input);
-            rng.fill(&mut filter);
-            let bias: Vec<i32> = (0..od).map(|_| rng.range(-100_000, 100_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { od } else { 1 }).map(|_| rng.requant()).collect();
-            let p = FullyConnectedParams {
-                batches,
-                input_depth: depth,
-                output_depth: od,
-                output_zero_point: rng.range(-128, 127) as i32,
-                act_min: rng.act_min(),
-                act_max: rng.act_max(),
-                bias: leak(bias),
-                requant: leak(requant),
-            };
-            let mut want = vec![0u8; batches * od];
-            fully_connected_s8(&p, &input, &filter, &mut want);
-            let packed: Vec<u8> = pack_filter(&filter, od, 1, depth).collect();
-            let mut got = vec![0u8; want.len()];
-            fully_connected_s8_packed(&p, &input, &packed, &mut got);
-            assert_eq!(got, want, "case {case}");
         }
     }
 }

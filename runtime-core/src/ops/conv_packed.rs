@@ -194,6 +194,7 @@ fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i
 
 /// [`store`] through a prepared [`BlockRq`] when there is one.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
     match brq {
         Some(b) => b.apply(acc, out),

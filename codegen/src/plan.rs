@@ -201,6 +201,7 @@ mod tests {
                     macs: 0,
                     weights: vec![],
                     summary: String::new(),
+                    packed_filter: None,
                 });
             }
             let outputs = vec![tensors.len() - 1];

@@ -35,13 +35,15 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::Conv2dParams { #fields });
     let [oh, ow] = conv.out_hw;
-    Ok(vec![cx.step(
+    let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params { func: "conv2d_s8", ty: "Conv2dParams", params },
+        Call::Params { func: "conv2d_s8_packed", ty: "Conv2dParams", params },
         (n * oh * ow * oc * kh * kw * ic) as u64,
         format!("{}, {}", conv.geometry, conv.quantization),
-    )])
+    );
+    step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
+    Ok(vec![step])
 }
 
 
@@ -130,6 +132,29 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         (batches * depth * od) as u64,
         summary,
     )])
+}
+
+/// Output channels per block of a packed filter (`kiln::ops::OC_BLOCK`).
+const OC_BLOCK: usize = 8;
+
+/// OHWI `[out_c][taps][in_c]` (`taps = kh · kw`) → the layout of
+/// `kiln::ops::conv2d_s8_packed`: blocks of [`OC_BLOCK`] output
+/// channels `[taps][in_c][OC_BLOCK]`, then a narrower tail block `[taps][in_c][out_c % OC_BLOCK]`,
+/// so that for each tap and input channel the kernel finds the weights of a whole block of
+/// output channels together. Same bytes, same length.
+fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> std::sync::Arc<[u8]> {
+    let mut packed = Vec::with_capacity(ohwi.len());
+    for c0 in (0..out_c).step_by(OC_BLOCK) {
+        let width = (out_c - c0).min(OC_BLOCK);
+        for t in 0..taps {
+            for i in 0..in_c {
+                for c in c0..c0 + width {
+                    packed.push(ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0));
+                }
+            }
+        }
+    }
+    packed.into()
 }
 
 /// Bias with `-input_zero_point * Σ filter` folded in, per output channel. Exact: i32

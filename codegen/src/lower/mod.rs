@@ -61,6 +61,9 @@ pub struct Step {
     pub weights: Vec<usize>,
     /// One-line human description of the layer's options (for doc comments and reports).
     pub summary: String,
+    /// The filter operand (operand 1) re-laid out at compile time for the kernel's inner loop
+    /// (same bytes, another order); [`lower_all`] turns it into a constant tensor of its own.
+    pub packed_filter: Option<std::sync::Arc<[u8]>>,
 }
 
 pub(crate) enum Fail {
@@ -98,7 +101,17 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
         let op = graph.ops[i].clone();
         match lower_op(graph, &op) {
             Ok(lowered) => {
-                for step in lowered {
+                for mut step in lowered {
+                    if let (Some(data), Some(Operand::Const(f))) = (step.packed_filter.take(), step.operands.get(1).copied()) {
+                        // A packed copy of the filter: a new constant tensor (same shape and byte count,
+                        // the packed order) that this step reads; `weights` (what reports count) keeps
+                        // the model's filter tensor.
+                        let mut t = graph.tensors[f].clone();
+                        t.index = graph.tensors.len();
+                        t.data = Some(data);
+                        step.operands[1] = Operand::Const(t.index);
+                        graph.tensors.push(t);
+                    }
                     // Constant folding of shape-only ops keeps weights flowing into later ops.
                     if let (Call::Alias, Some(&Operand::Const(src))) = (&step.call, step.operands.first()) {
                         graph.tensors[step.output].data = graph.tensors[src].data.clone();
@@ -204,7 +217,17 @@ impl<'a> Ctx<'a> {
         if matches!(&call, Call::Params { ty, .. } if ty.contains("Conv2d") || ty.contains("FullyConnected")) {
             weights.extend(op.inputs.get(2).copied().flatten());
         }
-        Step { op_index: op.index, op_name: op.name.clone(), operands, output: output.index, call, macs, weights, summary }
+        Step {
+            op_index: op.index,
+            op_name: op.name.clone(),
+            operands,
+            output: output.index,
+            call,
+            macs,
+            weights,
+            summary,
+            packed_filter: None,
+        }
     }
 
     pub(crate) fn operand(&self, t: &Tensor) -> Operand {

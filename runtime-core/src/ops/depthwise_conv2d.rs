@@ -1,7 +1,8 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 
 use super::conv2d::{output_s8, tap_coord, tap_range};
-use super::{copy_prefix, window};
+use super::conv_packed::{lanes, store_block, BlockRq, OC_BLOCK};
+use super::{copy_prefix, window, window_mut};
 use crate::fixed_point::Requant;
 
 /// Static parameters of one DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
@@ -62,8 +63,116 @@ pub fn depthwise_conv2d_s8(
     }
     .max(1);
     let in_img = in_h * in_w * in_c;
+    let out_img = out_h * out_w * out_c;
+    let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+    let one_input = in_c == 1;
+    if (one_input || (dm == 1 && in_c == out_c)) && out_c % OC_BLOCK == 0 {
+        // The MobileNet case (depth multiplier 1) and the one-input-channel case (every output
+        // channel reads the same input value): fixed-size channel blocks (16, then 8).
+        let mut c0 = 0;
+        while c0 < out_c {
+            if out_c - c0 >= 2 * OC_BLOCK {
+                if one_input {
+                    depthwise_block::<{ 2 * OC_BLOCK }, true>(p, input, filter, output, c0);
+                } else {
+                    depthwise_block::<{ 2 * OC_BLOCK }, false>(p, input, filter, output, c0);
+                }
+                c0 += 2 * OC_BLOCK;
+            } else {
+                if one_input {
+                    depthwise_block::<OC_BLOCK, true>(p, input, filter, output, c0);
+                } else {
+                    depthwise_block::<OC_BLOCK, false>(p, input, filter, output, c0);
+                }
+                c0 += OC_BLOCK;
+            }
+        }
+        return;
+    }
 
-    let mut out_pixels = output.chunks_exact_mut(out_c);
+    // Channel blocks outermost: each block's output stage is prepared once for every pixel.
+    let mut c0 = 0;
+    while c0 < out_c {
+        let len = (out_c - c0).min(block);
+        let mut bias = [0i32; BLOCK];
+        copy_prefix(&mut bias, window(p.bias, c0, len));
+        for b in 0..batches {
+            let image = window(input, b * in_img, in_img);
+            let out_image = window_mut(output, b * out_img, out_img);
+            let mut out_pixels = out_image.chunks_exact_mut(out_c);
+            for oy in 0..out_h {
+                let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+                for ox in 0..out_w {
+                    let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                    let Some(out_px) = out_pixels.next() else {
+                        return;
+                    };
+                    let mut acc_all = bias;
+                    let acc = &mut acc_all[..len];
+                    for ky in ky0..ky1 {
+                        let iy = tap_coord(iy_origin, ky, dil_h);
+                        for kx in kx0..kx1 {
+                            let ix = tap_coord(ix_origin, kx, dil_w);
+                            let taps = window(filter, (ky * k_w + kx) * out_c + c0, len);
+                            let px = window(image, (iy * in_w + ix) * in_c, in_c);
+                            accumulate(acc, taps, px, c0, dm);
+                        }
+                    }
+                    let border = ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w;
+                    if border && zp != 0 {
+                        // Taps outside the image read the input zero point.
+                        for ky in 0..k_h {
+                            for kx in 0..k_w {
+                                if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                    continue;
+                                }
+                                let taps = window(filter, (ky * k_w + kx) * out_c + c0, len);
+                                for (a, &w) in acc.iter_mut().zip(taps) {
+                                    *a = a.wrapping_add(i32::from(w as i8) * zp);
+                                }
+                            }
+                        }
+                    }
+                    // (The uncommon shapes: the scalar output stage, no per-block tables on the stack.)
+                    let rqs = if p.requant.len() > 1 { p.requant.get(c0..).unwrap_or(&[]) } else { p.requant };
+                    for ((o, &a), rq) in window_mut(out_px, c0, len).iter_mut().zip(acc_all.iter()).zip(rqs.iter().cycle()) {
+                        *o = output_s8(a, *rq, out_zp, lo, hi);
+                    }
+                }
+            }
+        }
+        c0 += len;
+    }
+}
+
+/// Output channels `c0..c0 + N` of a depthwise convolution with depth multiplier 1, or (`ONE`)
+/// with one input channel (`N` a multiple of [`OC_BLOCK`], `c0 + N <= out_c`): per tap, `N`
+/// lanes of `acc[j] += w[j] · x[j]` (`ONE`: `x[0]` for every lane)
+/// over fixed-size arrays (one or two vector operations, no remainder loop), then the block
+/// output stage. Out of line, so that the general kernel stays small enough to be inlined
+/// where its parameters are constant.
+#[inline(never)]
+fn depthwise_block<const N: usize, const ONE: bool>(
+    p: &DepthwiseConv2dParams,
+    input: &[u8],
+    filter: &[u8],
+    output: &mut [u8],
+    c0: usize,
+) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let zp = p.input_zero_point;
+    let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+    let brq: [Option<BlockRq>; 2] = core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
+    let mut bias = [0i32; N];
+    copy_prefix(&mut bias, window(p.bias, c0, N));
+    let in_img = in_h * in_w * in_c;
+    let tap_w = |ky: usize, kx: usize| <&[u8; N]>::try_from(window(filter, (ky * k_w + kx) * c + c0, N)).ok();
+    let mut out_pixels = output.chunks_exact_mut(c.max(1));
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
@@ -73,34 +182,50 @@ pub fn depthwise_conv2d_s8(
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
-                // Per-tensor: the one entry for every channel; per-channel: one each, in order.
-                let mut requant = p.requant.iter().cycle();
-                let mut c0 = 0;
-                for out_block in out_px.chunks_mut(block) {
-                    let len = out_block.len().min(BLOCK);
-                    let mut acc = [0i32; BLOCK];
-                    let acc = &mut acc[..len];
-                    copy_prefix(acc, window(p.bias, c0, len));
+                let mut acc = bias;
+                for ky in ky0..ky1 {
+                    let iy = tap_coord(iy_origin, ky, dil_h);
+                    for kx in kx0..kx1 {
+                        let ix = tap_coord(ix_origin, kx, dil_w);
+                        let Some(w) = tap_w(ky, kx) else {
+                            continue;
+                        };
+                        if ONE {
+                            if let Some(&x) = image.get(iy * in_w + ix) {
+                                let x = i16::from(x as i8);
+                                for (a, &w) in acc.iter_mut().zip(w) {
+                                    *a = a.wrapping_add(i32::from(i16::from(w as i8) * x));
+                                }
+                            }
+                        } else if let Ok(x) = <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * in_c + c0, N)) {
+                            for ((a, &w), &x) in acc.iter_mut().zip(w).zip(x) {
+                                *a = a.wrapping_add(i32::from(i16::from(w as i8) * i16::from(x as i8)));
+                            }
+                        }
+                        lanes(&mut acc);
+                    }
+                }
+                if zp != 0 && (ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w) {
+                    // Taps outside the image read the input zero point.
                     for ky in 0..k_h {
-                        let row_inside = (ky0..ky1).contains(&ky);
                         for kx in 0..k_w {
-                            let taps = window(filter, (ky * k_w + kx) * out_c + c0, len);
-                            if row_inside && (kx0..kx1).contains(&kx) {
-                                let iy = tap_coord(iy_origin, ky, dil_h);
-                                let ix = tap_coord(ix_origin, kx, dil_w);
-                                let px = window(image, (iy * in_w + ix) * in_c, in_c);
-                                accumulate(acc, taps, px, c0, dm);
-                            } else if zp != 0 {
-                                for (a, &w) in acc.iter_mut().zip(taps) {
+                            if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                continue;
+                            }
+                            if let Some(w) = tap_w(ky, kx) {
+                                for (a, &w) in acc.iter_mut().zip(w) {
                                     *a = a.wrapping_add(i32::from(w as i8) * zp);
                                 }
                             }
                         }
                     }
-                    for ((o, &a), &rq) in out_block.iter_mut().zip(acc.iter()).zip(&mut requant) {
-                        *o = output_s8(a, rq, p.output_zero_point, p.act_min, p.act_max);
+                }
+                let out = window_mut(out_px, c0, N);
+                for (k, (out, a)) in out.chunks_mut(OC_BLOCK).zip(acc.chunks_exact(OC_BLOCK)).enumerate() {
+                    let rq = brq.get(k).copied().flatten();
+                    if let Ok(a) = <&[i32; OC_BLOCK]>::try_from(a) {
+                        store_block(out, a, &rq, c0 + k * OC_BLOCK, p.requant, out_zp, lo, hi);
                     }
-                    c0 += len;
                 }
             }
         }
@@ -112,7 +237,19 @@ pub fn depthwise_conv2d_s8(
 fn accumulate(acc: &mut [i32], taps: &[u8], px: &[u8], c0: usize, dm: usize) {
     let mac =
         |a: &mut i32, w: u8, x: u8| *a = a.wrapping_add(i32::from(w as i8) * i32::from(x as i8));
-    if dm == 1 {
+    if let [x] = *px {
+        // One input channel: every output channel reads it (`c / dm = 0`).
+        let x = i16::from(x as i8);
+        if let (Ok(a), Ok(w)) = (<&mut [i32; OC_BLOCK]>::try_from(&mut *acc), <&[u8; OC_BLOCK]>::try_from(taps)) {
+            for (a, &w) in a.iter_mut().zip(w) {
+                *a = a.wrapping_add(i32::from(x * i16::from(w as i8)));
+            }
+        } else {
+            for (a, &w) in acc.iter_mut().zip(taps) {
+                *a = a.wrapping_add(i32::from(x * i16::from(w as i8)));
+            }
+        }
+    } else if dm == 1 {
         for ((a, &w), &x) in acc.iter_mut().zip(taps).zip(px.get(c0..).unwrap_or(&[])) {
             mac(a, w, x);
         }

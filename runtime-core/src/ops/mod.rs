@@ -29,6 +29,7 @@ mod state;
 mod unary;
 mod concatenation;
 mod conv2d;
+mod conv_packed;
 mod depthwise_conv2d;
 mod dequantize;
 mod fully_connected;
@@ -72,6 +73,7 @@ pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
 pub use add::{add_s8, AddParams};
 pub use concatenation::concatenation;
 pub use conv2d::{conv2d_s8, Conv2dParams};
+pub use conv_packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};
 pub use depthwise_conv2d::{depthwise_conv2d_s8, DepthwiseConv2dParams};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
 pub use fully_connected::{fully_connected_s8, FullyConnectedParams};

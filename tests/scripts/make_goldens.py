@@ -160,6 +160,11 @@ class NoLiteRt(RuntimeError):
 ZOO_PYTHON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".venv-zoo", "bin", "python")
 
 
+# Ops whose LiteRT BUILTIN and BUILTIN_REF resolvers register one and the same kernel function
+# (register.cc and register_ref.cc both add Register_TILE()), differing only in the versions.
+SAME_KERNEL_IN_BUILTIN = {"TILE"}
+
+
 class LiteRtRef:
     """LiteRT (TFLite) with its reference kernels (OpResolverType.BUILTIN_REF), behind the TFLM
     interpreter's interface. The oracle for models TFLM cannot load: float16 weights (DEQUANTIZE
@@ -182,8 +187,23 @@ class LiteRtRef:
                     "TFLM cannot run %s and neither ai-edge-litert nor tensorflow is installed for the "
                     "LiteRT reference interpreter" % path
                 )
-        self.it = lite.Interpreter(model_path=path, experimental_op_resolver_type=lite.OpResolverType.BUILTIN_REF,
-                                   num_threads=1)
+        try:
+            self.it = lite.Interpreter(model_path=path, experimental_op_resolver_type=lite.OpResolverType.BUILTIN_REF,
+                                       num_threads=1)
+        except ValueError as e:
+            # BUILTIN_REF registers some kernels for fewer versions than BUILTIN does, though both
+            # register the very same kernel (TILE: Register_TILE(), versions 1-2 in register_ref.cc,
+            # 1-3 in register.cc, so int8/int16 TILE (version 3) is missing). Only then, and only
+            # when every op of the model is such a shared kernel, use the BUILTIN resolver.
+            ops = set(tflite_inspect.op_list(tflite_inspect.describe(path)))
+            if "Didn't find op for builtin opcode" not in str(e) or not ops <= SAME_KERNEL_IN_BUILTIN:
+                raise
+            self.it = lite.Interpreter(model_path=path, experimental_op_resolver_type=lite.OpResolverType.BUILTIN,
+                                       num_threads=1)
+            self.oracle = self.oracle.replace(
+                "OpResolverType.BUILTIN_REF",
+                "OpResolverType.BUILTIN: %s is the same kernel as in BUILTIN_REF, which lacks this op version"
+                % "/".join(sorted(ops)))
         self.it.allocate_tensors()
         self.ins = self.it.get_input_details()
         self.outs = self.it.get_output_details()

@@ -436,3 +436,25 @@ def _():
        expect=[("PAD", {})])
 def _():
     return single((2, 3, 2, 2), lambda x: tf.pad(x, [[0, 0], [1, 0], [0, 1], [2, 0], [0, 1]]))
+
+
+# --------------------------------------------------------------------------------------
+# TILE (TFLM has no TILE kernel: the goldens come from LiteRT's; its TILE rejects int16)
+
+
+@model("tile_int8", "TILE int8 [1,2,3,4] multiples [1,3,1,2] -> [1,6,3,8]",
+       expect=[("TILE", {})])
+def _():
+    return single((2, 3, 4), lambda x: tf.tile(x, [1, 3, 1, 2]))
+
+
+@model("tile_float", "TILE float32 [1,2,5] int64 multiples [3,2,1] -> [3,4,5]",
+       expect=[("TILE", {})], quant="float32")
+def _():
+    return single((2, 5), lambda x: tf.tile(x, tf.constant([3, 2, 1], dtype=tf.int64)))
+
+
+@model("tile_int32", "TILE int32 [1,4,3] multiples [1,1,3] -> [1,4,9]",
+       expect=[("TILE", {})], quant="float32")
+def _():
+    return single((4, 3), lambda x: tf.tile(x, [1, 1, 3]), dtype="int32")

@@ -22,6 +22,7 @@ mod reverse;
 mod slice;
 mod split;
 mod strided_slice;
+mod tile;
 mod transpose;
 
 /// `Kernel` entries for one op on several element types.
@@ -49,6 +50,7 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "GATHER_ND" => gather::gather_nd: [I8, F32];
     "MIRROR_PAD" => mirror_pad::lower: [I8, F32];
     "FILL" => fill::lower: [F32, I32];
+    "TILE" => tile::lower: [I8, F32, I32];
 };
 
 /// An affine map from the output (row-major over `dims`) to input elements: output index
@@ -379,6 +381,46 @@ mod tests {
         let t = vec![act(0, &[1, 4, 5], DType::I8, 1.0), ints(1, &[0, 0, 0]), ints(2, &[1, 3, 5]), act(3, &[1, 3, 5], DType::I8, 1.0)];
         let steps = lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
         assert!(matches!(steps[0].call, Call::Params { func: "strided_copy", .. }));
+    }
+
+    #[test]
+    fn tile_splits_each_tiled_axis_into_a_step_0_axis() {
+        // [2,3] int8 × [2,2] → [4,6]: view [2,2,2,3] with steps [0,3,0,1]; rows of 3 bytes.
+        let t = vec![act(0, &[2, 3], DType::I8, 1.0), ints(1, &[2, 2]), act(2, &[4, 6], DType::I8, 1.0)];
+        let p = params(&lower_one("TILE", t, &[0, 1], &[2], Options::None).ok().unwrap());
+        assert!(p.contains("outer:[1usize,1usize,1usize,1usize,2usize,2usize,2usize]"), "{p}");
+        assert!(p.contains("strides:[0isize,0isize,0isize,0isize,0isize,3isize,0isize]"), "{p}");
+        assert!(p.contains("run:3usize") && p.contains("offset:0usize"), "{p}");
+        // Multiples of 1 everywhere: the bytes in order, an alias.
+        let t = vec![act(0, &[2, 3], DType::F32, 1.0), ints(1, &[1, 1]), act(2, &[2, 3], DType::F32, 1.0)];
+        assert!(matches!(lower_one("TILE", t, &[0, 1], &[2], Options::None).ok().unwrap()[0].call, Call::Alias));
+    }
+
+    #[test]
+    fn tile_rejects_bad_multiples_shapes_and_types() {
+        let base = |m: &[i32], out: &[usize], dtype: DType, scale: f32| {
+            vec![act(0, &[1, 2, 3], DType::I8, 1.0), ints(1, m), act(2, out, dtype, scale)]
+        };
+        let run = |t| message(lower_one("TILE", t, &[0, 1], &[2], Options::None));
+        let (invalid, m) = run(base(&[1, -2, 1], &[1, 4, 3], DType::I8, 1.0));
+        assert!(invalid && m.contains("multiples[1] = -2 is negative"), "{m}");
+        let (invalid, m) = run(base(&[1, 2], &[1, 4, 3], DType::I8, 1.0));
+        assert!(invalid && m.contains("has 2 values") && m.contains("of rank 3"), "{m}");
+        let (invalid, m) = run(base(&[1, 2, 1], &[1, 2, 6], DType::I8, 1.0));
+        assert!(invalid && m.contains("the op gives [1, 4, 3]"), "{m}");
+        let (invalid, m) = run(base(&[1, 2, 1], &[1, 4, 3], DType::I16, 1.0));
+        assert!(invalid && m.contains("keeps the element type"), "{m}");
+        let (invalid, m) = run(base(&[1, 2, 1], &[1, 4, 3], DType::I8, 0.5));
+        assert!(!invalid && m.contains("quantized differently"), "{m}");
+        // Run-time multiples.
+        let mut t = base(&[1, 2, 1], &[1, 4, 3], DType::I8, 1.0);
+        t[1].data = None;
+        let (invalid, m) = run(t);
+        assert!(!invalid && m.contains("multiples") && m.contains("constant"), "{m}");
+        // Rank 5, every axis tiled: 9 walked axes, more than strided_copy's 7.
+        let t = vec![act(0, &[2, 2, 2, 2, 2], DType::F32, 1.0), ints(1, &[2, 2, 2, 2, 2]), act(2, &[4; 5], DType::F32, 1.0)];
+        let (invalid, m) = run(t);
+        assert!(!invalid && m.contains("TILE of [2, 2, 2, 2, 2]") && m.contains("at most 7"), "{m}");
     }
 
     #[test]

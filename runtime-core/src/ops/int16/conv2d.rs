@@ -3,7 +3,7 @@
 
 use super::super::conv2d::{tap_coord, tap_range};
 use super::super::window;
-use super::{dot_s16_s8, store};
+use super::{dot_s16_s8, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
 /// Static parameters of one int16x8 CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
@@ -40,7 +40,10 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    if out_c == 0 || p.requant.is_empty() {
+    let Some(px_bytes) = s16_byte_len(out_c) else {
+        return;
+    };
+    if p.requant.is_empty() {
         return;
     }
     let taps = k_h * k_w;
@@ -55,7 +58,7 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     // With unit width dilation and no groups, a filter row's valid taps are one contiguous run.
     let contiguous_rows = dil_w == 1 && f_depth == in_c;
 
-    let mut out_pixels = output.chunks_exact_mut(out_c * 2);
+    let mut out_pixels = output.chunks_exact_mut(px_bytes);
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {

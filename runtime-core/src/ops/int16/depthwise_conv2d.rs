@@ -3,7 +3,7 @@
 
 use super::super::conv2d::{tap_coord, tap_range};
 use super::super::window;
-use super::{load, store};
+use super::{load, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
 /// Static parameters of one int16x8 DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
@@ -43,11 +43,14 @@ pub fn depthwise_conv2d_s16(p: &DepthwiseConv2dS16Params, input: &[u8], filter: 
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
     let dm = p.depth_multiplier.max(1);
-    if out_c == 0 || p.requant.is_empty() {
+    let Some(px_bytes) = s16_byte_len(out_c) else {
+        return;
+    };
+    if p.requant.is_empty() {
         return;
     }
     let in_img = in_h * in_w * in_c * 2;
-    let mut out_pixels = output.chunks_exact_mut(out_c * 2);
+    let mut out_pixels = output.chunks_exact_mut(px_bytes);
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {

@@ -2,7 +2,7 @@
 //! `FullyConnectedPerChannel` on int16 input, int8 weights, int64 bias).
 
 use super::super::window;
-use super::{dot_s16_s8, store};
+use super::{dot_s16_s8, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
 /// Static parameters of one int16x8 FULLY_CONNECTED; filter `[output_depth, input_depth]`.
@@ -26,10 +26,13 @@ pub struct FullyConnectedS16Params {
 /// activations are symmetric.
 pub fn fully_connected_s16(p: &FullyConnectedS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let (depth, out_depth) = (p.input_depth, p.output_depth);
-    if out_depth == 0 || p.requant.is_empty() {
+    let Some(row_bytes) = s16_byte_len(out_depth) else {
+        return;
+    };
+    if p.requant.is_empty() {
         return;
     }
-    for (b, out_row) in output.chunks_exact_mut(out_depth * 2).take(p.batches).enumerate() {
+    for (b, out_row) in output.chunks_exact_mut(row_bytes).take(p.batches).enumerate() {
         let in_row = window(input, b * depth * 2, depth * 2);
         let requant = p.requant.iter().cycle();
         for (c, ((o, &bias), &rq)) in out_row.chunks_exact_mut(2).zip(p.bias).zip(requant).enumerate() {

@@ -31,6 +31,18 @@ pub(crate) fn load(b: &[u8]) -> i32 {
     }
 }
 
+/// Byte length of `n` int16 values, or `None` if it is 0 or overflows `usize` (the kernel then
+/// writes nothing). Kernels walk pixels/rows with `chunks_exact(bytes)`, which panics on a chunk
+/// size of 0: checking `n != 0` is not enough, since `n * 2` wraps to 0 for `n = usize::MAX / 2 + 1`
+/// (out of the contract, but the optimizer cannot rule it out when the kernel is not inlined).
+#[inline(always)]
+pub(crate) fn s16_byte_len(n: usize) -> Option<usize> {
+    match n.checked_mul(2) {
+        Some(bytes) if bytes != 0 => Some(bytes),
+        _ => None,
+    }
+}
+
 /// Stores `v` (already clamped to the int16 range by the caller) into the first two bytes of `o`.
 #[inline(always)]
 pub(crate) fn store(o: &mut [u8], v: i32) {

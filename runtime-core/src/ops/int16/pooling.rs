@@ -5,7 +5,7 @@
 use super::super::conv2d::tap_range;
 use super::super::pooling::Pool2dParams;
 use super::super::window;
-use super::{load, store};
+use super::{load, s16_byte_len, store};
 
 /// Channels reduced at once (an i32 array on the stack).
 const BLOCK: usize = 64;
@@ -26,11 +26,11 @@ fn pool(
     let [k_h, k_w] = p.kernel;
     let [stride_h, stride_w] = p.stride;
     let [pad_h, pad_w] = p.pad;
-    if depth == 0 {
+    let Some(px_bytes) = s16_byte_len(depth) else {
         return;
-    }
+    };
     let in_img = in_h * in_w * depth * 2;
-    let mut out_pixels = output.chunks_exact_mut(depth * 2);
+    let mut out_pixels = output.chunks_exact_mut(px_bytes);
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {

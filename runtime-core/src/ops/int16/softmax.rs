@@ -3,7 +3,7 @@
 //! as TFLM's `gen_lut` builds them at prepare time.
 
 use super::super::window;
-use super::{load, store};
+use super::{load, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Entries of each lookup table: 512 segments plus the end point used for the last slope.
@@ -49,10 +49,10 @@ fn lut_lookup(v: i32, lut: &[i16]) -> i32 {
 /// saturates the shift amounts instead of performing TFLM's undefined shift.
 pub fn softmax_s16(p: &SoftmaxS16Params, input: &[u8], output: &mut [u8]) {
     let depth = p.depth;
-    if depth == 0 {
+    let Some(row_bytes) = s16_byte_len(depth) else {
         return;
-    }
-    for (in_row, out_row) in input.chunks_exact(depth * 2).zip(output.chunks_exact_mut(depth * 2)).take(p.rows) {
+    };
+    for (in_row, out_row) in input.chunks_exact(row_bytes).zip(output.chunks_exact_mut(row_bytes)).take(p.rows) {
         let max = in_row.chunks_exact(2).map(load).fold(i32::from(i16::MIN), i32::max);
         // The exps go to the output first (TFLM uses it as scratch the same way).
         let mut sum_of_exps = 0i32;

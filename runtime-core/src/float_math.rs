@@ -558,6 +558,24 @@ pub fn round_half_even(x: f32) -> f32 {
     }
 }
 
+/// `roundf(x)`: half away from zero (C's `roundf`, TFLite's `TfLiteRound`), exact.
+#[inline]
+pub fn roundf(v: f32) -> f32 {
+    if is_integral_or_special(v) {
+        return v;
+    }
+    // Truncation toward zero (exact below 2^23), keeping the sign of a zero result (-0.4 → -0.0).
+    let t = f32::from_bits((v as i32 as f32).to_bits() | (v.to_bits() & 0x8000_0000));
+    let frac = v - t; // exact
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
 /// C `fmodf(x, y)`: `x − trunc(x / y) · y` computed exactly (the result is always representable),
 /// with the sign of `x`; NaN for `y = 0`, infinite `x` or a NaN operand; `x` for infinite `y`.
 /// Long division on the integer significands, one bit per exponent step.
@@ -891,6 +909,21 @@ mod tests {
         }
         let r: std::vec::Vec<f32> = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5].into_iter().map(round_half_even).collect();
         assert_eq!(r, [0.0, 2.0, 2.0, -0.0, -2.0, -2.0]);
+    }
+
+    #[test]
+    fn roundf_matches_the_host() {
+        for (v, want) in [(0.5f32, 1.0f32), (-0.5, -1.0), (1.5, 2.0), (2.5, 3.0), (-2.5, -3.0), (0.49999997, 0.0), (-0.49999997, -0.0), (1e10, 1e10), (3.7, 4.0), (-3.2, -3.0)] {
+            assert_eq!(roundf(v), want, "{v}");
+        }
+        // Against the host's C `roundf` on a sweep of values.
+        let mut b = 0u32;
+        while b < 0x4f00_0000 {
+            let v = f32::from_bits(b);
+            assert_eq!(roundf(v).to_bits(), v.round().to_bits(), "{v:e}");
+            assert_eq!(roundf(-v).to_bits(), (-v).round().to_bits(), "{v:e}");
+            b += 997;
+        }
     }
 
     /// Random floats over many binades, subnormals, zeros of both signs and specials.

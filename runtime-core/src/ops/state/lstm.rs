@@ -305,18 +305,6 @@ fn fc_f32(w: &[u8], x: &[u8], bias: f32) -> f32 {
     finite(x.chunks_exact(4).zip(w.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(x) * f32_at(w)) + bias)
 }
 
-/// TFLM's float `Logistic`: 1 above 16.619…, `e^x` below −9, else `1 / (1 + e^-x)`, in f32.
-#[inline(always)]
-fn sigmoid_f32(v: f32) -> f32 {
-    if v > 16.619_047 {
-        1.0
-    } else if v < -9.0 {
-        crate::float_math::expf(v)
-    } else {
-        1.0 / (1.0 + crate::float_math::expf(-v))
-    }
-}
-
 /// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
 /// summation order, bit-exact: `expf` and `tanhf` are [`crate::float_math`]'s, both rounding exactly as glibc's, which TFLM calls. (A libm whose
 /// `tanhf` rounds differently — e.g. a correctly rounded one — would move TFLM's results, not
@@ -338,6 +326,7 @@ pub fn unidirectional_sequence_lstm_f32(
     output: &mut [u8],
 ) {
     use crate::float_math::tanhf;
+    use crate::ops::unary::logistic::logistic;
     let (n, ni) = (p.cells, p.input_size);
     let gate = |g: &LstmF32Gate, k: usize, x: &[u8], h: &[u8], w: &[u8], r: &[u8]| -> f32 {
         let a = fc_f32(window(w, k * ni * 4, ni * 4), x, g.bias.get(k).copied().unwrap_or(0.0));
@@ -352,8 +341,8 @@ pub fn unidirectional_sequence_lstm_f32(
             let h = window_mut(hidden, b * n * 4, n * 4);
             let c = window_mut(cell, b * n * 4, n * 4);
             for (k, (o, c4)) in out.chunks_exact_mut(4).zip(c.chunks_exact_mut(4)).enumerate() {
-                let f = sigmoid_f32(gate(&p.forget_gate, k, x, h, w_f, r_f));
-                let i = sigmoid_f32(gate(&p.input_gate, k, x, h, w_i, r_i));
+                let f = logistic(gate(&p.forget_gate, k, x, h, w_f, r_f));
+                let i = logistic(gate(&p.input_gate, k, x, h, w_i, r_i));
                 let g = tanhf(gate(&p.cell_gate, k, x, h, w_c, r_c));
                 let mut new = finite(f * f32_at(c4)) + finite(i * g);
                 if p.cell_clip > 0.0 {
@@ -362,7 +351,7 @@ pub fn unidirectional_sequence_lstm_f32(
                     new = if new < -p.cell_clip { -p.cell_clip } else { new };
                 }
                 c4.copy_from_slice(&new.to_le_bytes());
-                let og = sigmoid_f32(gate(&p.output_gate, k, x, h, w_o, r_o));
+                let og = logistic(gate(&p.output_gate, k, x, h, w_o, r_o));
                 o.copy_from_slice(&finite(tanhf(new) * og).to_le_bytes());
             }
             super::super::copy_prefix(h, out);

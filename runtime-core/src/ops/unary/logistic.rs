@@ -12,20 +12,25 @@ pub fn logistic_s16(p: &Sigmoid16Params, input: &[u8], output: &mut [u8]) {
     }
 }
 
-/// LOGISTIC float32: `1 / (1 + exp(−x))`, with TFLM's cut-offs (1 above 16.619047…, `exp(x)`
-/// below −9) and [`crate::float_math::expf`] for the host's `expf`.
-pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
+/// TFLM's float `Logistic` of one value: `1 / (1 + exp(−x))` in f32, with its cut-offs (1
+/// above 16.619047…, `exp(x)` below −9) and [`crate::float_math::expf`] for the host's `expf`.
+/// Also the float LSTM's gate activation.
+#[inline(always)]
+pub(crate) fn logistic(x: f32) -> f32 {
     const CUTOFF_UPPER: f32 = 16.619_047; // exactly 16.619047164916992188, TFLM's constant
     const CUTOFF_LOWER: f32 = -9.0;
-    super::f32_map::map_f32(input, output, |x| {
-        if x > CUTOFF_UPPER {
-            1.0
-        } else if x < CUTOFF_LOWER {
-            crate::float_math::expf(x)
-        } else {
-            1.0 / (1.0 + crate::float_math::expf(-x))
-        }
-    });
+    if x > CUTOFF_UPPER {
+        1.0
+    } else if x < CUTOFF_LOWER {
+        crate::float_math::expf(x)
+    } else {
+        1.0 / (1.0 + crate::float_math::expf(-x))
+    }
+}
+
+/// LOGISTIC float32, elementwise [`logistic`].
+pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
+    super::f32_map::map_f32(input, output, logistic);
 }
 
 #[cfg(test)]

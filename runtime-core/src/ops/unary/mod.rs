@@ -17,7 +17,7 @@ mod leaky_relu;
 mod log;
 mod log_softmax;
 mod logical_not;
-mod logistic;
+pub(crate) mod logistic;
 mod lut;
 mod neg;
 mod relu;

@@ -642,6 +642,11 @@ pub(crate) mod testing {
     extern crate std;
     use std::vec::Vec;
 
+    /// The same float: equal bits, or both NaN (whose payloads the kernels do not promise).
+    pub fn same(a: f32, b: f32) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
     /// Awkward floats: signed zeros, halves, integers near 2^23 and 2^24, the extremes, NaN, ∞.
     pub fn specials() -> Vec<f32> {
         let mut v = std::vec![
@@ -664,12 +669,34 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::testing::specials;
+    use super::testing::{same, specials};
     use super::*;
     use crate::fixed_point::testing::Rng;
 
-    fn same(a: f32, b: f32) -> bool {
-        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    /// `n` steps of a xorshift64 stream: the step index, a uniform `u` in [−1, 1), and the low 32
+    /// bits as a float (any sign and exponent, subnormals, NaNs): the raw inputs of the host
+    /// comparisons.
+    fn xorshift(seed: u64, n: usize) -> impl Iterator<Item = (usize, f64, f32)> {
+        let mut s = seed;
+        (0..n).map(move |i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (i, (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0, f32::from_bits(s as u32))
+        })
+    }
+
+    /// `f` gives the host libm's bits on every input (any NaN where the host's is NaN); with
+    /// `invalid_below_zero`, exactly x86's default NaN for negative inputs (domain errors).
+    fn assert_host_bits(name: &str, xs: std::vec::Vec<f32>, f: fn(f32) -> f32, host: fn(f32) -> f32, invalid_below_zero: bool) {
+        for x in xs {
+            let (got, want) = (f(x), host(x));
+            if invalid_below_zero && x < 0.0 {
+                assert_eq!(got.to_bits(), DEFAULT_NAN, "{name}({x:e})");
+            } else {
+                assert!(same(got, want), "{name}({x:e}): {got:e} vs host {want:e}");
+            }
+        }
     }
 
     #[test]
@@ -683,18 +710,8 @@ mod tests {
     #[test]
     fn bit_identical_to_the_host_expf() {
         let mut xs = specials();
-        let mut s = 0x1234_5678_9abc_def0u64;
-        for i in 0..400_000 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-            xs.push((u * if i % 2 == 0 { 1.0 } else { 110.0 }) as f32);
-        }
-        for x in xs {
-            let (got, want) = (expf(x), std::primitive::f32::exp(x));
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "exp({x:e}): {got:e} vs {want:e}");
-        }
+        xs.extend(xorshift(0x1234_5678_9abc_def0, 400_000).map(|(i, u, _)| (u * [1.0, 110.0][i % 2]) as f32));
+        assert_host_bits("exp", xs, expf, std::primitive::f32::exp, false);
     }
 
     /// Compares with the host C library's `expf` (what TFLite's reference softmax calls) on
@@ -775,86 +792,35 @@ mod tests {
     #[test]
     fn bit_identical_to_the_host_expm1f() {
         let mut xs = specials();
-        let mut s = 0x7777_1111_2222_3333u64;
-        for i in 0..300_000u32 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-            xs.push((u * [1.0, 3.0, 20.0, 100.0][i as usize % 4]) as f32);
-            xs.push(f32::from_bits(s as u32));
-        }
-        for x in xs {
-            let (got, want) = (expm1f(x), std::primitive::f32::exp_m1(x));
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "expm1({x:e}): {got:e} vs {want:e}");
-        }
+        xs.extend(xorshift(0x7777_1111_2222_3333, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 3.0, 20.0, 100.0][i % 4]) as f32, b]));
+        assert_host_bits("expm1", xs, expm1f, std::primitive::f32::exp_m1, false);
     }
 
     #[test]
     fn bit_identical_to_the_host_tanhf() {
         let mut xs = specials();
-        let mut s = 0x3141_5926_5358_9793u64;
-        for i in 0..300_000u32 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-            xs.push((u * [1.0, 3.0, 30.0][i as usize % 3]) as f32);
-            xs.push(f32::from_bits(s as u32));
-        }
-        for x in xs {
-            let (got, want) = (tanhf(x), std::primitive::f32::tanh(x));
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "tanh({x:e}): {got:e} vs {want:e}");
-        }
+        xs.extend(xorshift(0x3141_5926_5358_9793, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 3.0, 30.0][i % 3]) as f32, b]));
+        assert_host_bits("tanh", xs, tanhf, std::primitive::f32::tanh, false);
     }
 
     #[test]
     fn bit_identical_to_the_host_logf() {
         let mut xs = specials();
-        let mut s = 0x0fed_cba9_8765_4321u64;
-        for i in 0..400_000u32 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-            xs.push(u as f32);
-            xs.push(f32::from_bits((s as u32) & 0x7fff_ffff)); // every positive exponent
-            xs.push(f32::from_bits(i)); // subnormals
-        }
-        for x in xs {
-            let (got, want) = (logf(x), std::primitive::f32::ln(x));
-            if x < 0.0 || x == f32::NEG_INFINITY {
-                assert_eq!(got.to_bits(), DEFAULT_NAN, "{x}");
-            } else {
-                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "log({x:e}): {got:e} vs {want:e}");
-            }
-        }
+        xs.extend(xorshift(0x0fed_cba9_8765_4321, 400_000).flat_map(|(i, u, b)| {
+            // [0, 1), every positive exponent, subnormals
+            [((u + 1.0) / 2.0) as f32, f32::from_bits(b.to_bits() & 0x7fff_ffff), f32::from_bits(i as u32)]
+        }));
+        assert_host_bits("log", xs, logf, std::primitive::f32::ln, true);
         assert_eq!(LN2.to_bits(), 0x3fe6_2e42_fefa_39ef);
     }
 
     #[test]
     fn bit_identical_to_the_host_sinf_and_cosf() {
         let mut xs = specials();
-        let mut s = 0x5151_5151_1234_5678u64;
-        for i in 0..300_000u32 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-            xs.push((u * [1.0, 4.0, 150.0, 1e6][i as usize % 4]) as f32);
-            xs.push(f32::from_bits(s as u32)); // every exponent, both signs
-        }
-        for x in xs {
-            for cosine in [false, true] {
-                let got = sin_or_cos(x, cosine);
-                let want = if cosine { std::primitive::f32::cos(x) } else { std::primitive::f32::sin(x) };
-                assert!(
-                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                    "{}({x:e}): {got:e} vs {want:e}",
-                    if cosine { "cos" } else { "sin" }
-                );
-            }
-        }
+        // Every exponent, both signs, and the fast and large reductions.
+        xs.extend(xorshift(0x5151_5151_1234_5678, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 4.0, 150.0, 1e6][i % 4]) as f32, b]));
+        assert_host_bits("sin", xs.clone(), sinf, std::primitive::f32::sin, false);
+        assert_host_bits("cos", xs, cosf, std::primitive::f32::cos, false);
     }
 
     #[test]
@@ -864,15 +830,7 @@ mod tests {
             xs.push(f32::from_bits(k.wrapping_mul(0x9e37_79b9) >> 1)); // positive, all exponents
             xs.push(f32::from_bits(k)); // subnormals
         }
-        for x in xs {
-            let got = sqrtf(x);
-            let want = std::primitive::f32::sqrt(x);
-            if x < 0.0 {
-                assert_eq!(got.to_bits(), DEFAULT_NAN, "{x}");
-            } else {
-                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "sqrtf({x:e}): {got:e} vs {want:e}");
-            }
-        }
+        assert_host_bits("sqrt", xs, sqrtf, std::primitive::f32::sqrt, true);
         assert_eq!(sqrtf(-0.0).to_bits(), (-0.0f32).to_bits());
     }
 

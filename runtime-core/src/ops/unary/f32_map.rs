@@ -22,5 +22,5 @@ pub(crate) mod testing {
         output.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
     }
 
-    pub use crate::float_math::testing::specials;
+    pub use crate::float_math::testing::{same, specials};
 }

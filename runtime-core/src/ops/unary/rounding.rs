@@ -22,12 +22,8 @@ pub fn round_f32(input: &[u8], output: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::f32_map::testing::{run, specials};
+    use super::super::f32_map::testing::{run, same, specials};
     use super::*;
-
-    fn same(a: f32, b: f32) -> bool {
-        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-    }
 
     #[test]
     fn match_std() {

@@ -530,19 +530,11 @@ pub fn floorf(x: f32) -> f32 {
     }
 }
 
-/// `ceilf(x)`, exact, as [`floorf`] with a +1 step (`ceil(-0.5) = -0.0`, as in C).
+/// `ceilf(x)`, exact: `−floor(−x)`, which keeps C's signs of zero (`ceil(-0.5) = -0.0`) and
+/// passes NaN (its sign flipped twice) and ±∞ through.
 #[inline]
 pub fn ceilf(x: f32) -> f32 {
-    if is_integral_or_special(x) {
-        return x;
-    }
-    let t = trunc_small(x);
-    if t < x {
-        // ceil(-0.5) is -0.0 in C; t is already -0.0 there, so only positive steps add 1.
-        t + 1.0
-    } else {
-        t
-    }
+    -floorf(-x)
 }
 
 /// TFLM `RoundToNearest`: `floor(x)`, plus one when the fraction is above ½ or exactly ½ with
@@ -564,8 +556,7 @@ pub fn roundf(v: f32) -> f32 {
     if is_integral_or_special(v) {
         return v;
     }
-    // Truncation toward zero (exact below 2^23), keeping the sign of a zero result (-0.4 → -0.0).
-    let t = f32::from_bits((v as i32 as f32).to_bits() | (v.to_bits() & 0x8000_0000));
+    let t = trunc_small(v); // -0.4 → -0.0
     let frac = v - t; // exact
     if frac >= 0.5 {
         t + 1.0

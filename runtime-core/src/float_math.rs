@@ -83,14 +83,18 @@ pub fn expf(x: f32) -> f32 {
 
 // ---- expm1f, tanhf ----------------------------------------------------------------------------
 
-const LN2_HI: f32 = 6.931_381_225_6e-1; // 0x3f317180
-const LN2_LO: f32 = 9.058_000_614_5e-6; // 0x3717f7d1
-const INV_LN2: f32 = 1.442_695_021_6; // 0x3fb8aa3b
-const Q1: f32 = -3.333_333_507_2e-2; // 0xbd088889
-const Q2: f32 = 1.587_301_609_1e-3; // 0x3ad00d01
-const Q3: f32 = -7.936_507_609_0e-5; // 0xb8a670cd
-const Q4: f32 = 4.008_217_729_3e-6; // 0x36867e54
-const Q5: f32 = -2.010_992_119_5e-7; // 0xb457edbb
+/// ln 2 split in two floats (`LN2_HI` has its low bits zero, so `k·LN2_HI` is exact), and 1/ln 2.
+const LN2_HI: f32 = f32::from_bits(0x3f31_7180); // 6.9313812256e-01
+const LN2_LO: f32 = f32::from_bits(0x3717_f7d1); // 9.0580006145e-06
+const INV_LN2: f32 = f32::from_bits(0x3fb8_aa3b); // 1.4426950216
+/// fdlibm's scaled coefficients of the rational approximation.
+const Q1: f32 = f32::from_bits(0xbd08_8889); // -3.3333335072e-02
+const Q2: f32 = f32::from_bits(0x3ad0_0d01); // 1.5873016091e-03
+const Q3: f32 = f32::from_bits(0xb8a6_70cd); // -7.9365076090e-05
+const Q4: f32 = f32::from_bits(0x3686_7e54); // 4.0082177293e-06
+const Q5: f32 = f32::from_bits(0xb457_edbb); // -2.0109921195e-07
+/// fdlibm's overflow threshold of `expm1f`, 8.8721679688e+01.
+const EXPM1_OVERFLOW: f32 = f32::from_bits(0x42b1_7180);
 
 /// `y · 2^k` by adding `k` to the exponent field (fdlibm's SET_FLOAT_WORD(y, i + (k << 23))).
 #[inline(always)]
@@ -114,7 +118,7 @@ pub fn expm1f(x: f32) -> f32 {
             if hx == 0x7f80_0000 {
                 return if negative { -1.0 } else { x };
             }
-            if x > 8.872_167_968_8e1 {
+            if x > EXPM1_OVERFLOW {
                 return f32::INFINITY;
             }
         }

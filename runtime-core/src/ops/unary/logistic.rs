@@ -28,7 +28,7 @@ pub(crate) fn logistic(x: f32) -> f32 {
     }
 }
 
-/// LOGISTIC float32, elementwise [`logistic`].
+/// LOGISTIC float32: `logistic` on each element.
 pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
     super::f32_map::map_f32(input, output, logistic);
 }

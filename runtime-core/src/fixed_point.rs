@@ -636,6 +636,18 @@ mod int16_tests {
     use super::testing::{round_half_up, Rng};
     use super::*;
 
+    #[test]
+    fn mbqm_i64_reduces_the_multiplier_to_16_bits() {
+        // 0.75 = 0x6000_0000 · 2^-31 (shift 0): the 16-bit multiplier is 0x6000.
+        let rq = Requant { multiplier: 0x6000_0000, shift: 0 };
+        assert_eq!(multiply_by_quantized_multiplier_i64(1000, rq), 750);
+        assert_eq!(multiply_by_quantized_multiplier_i64(-1000, rq), -750);
+        assert_eq!(multiply_by_quantized_multiplier_i64(3, rq), 2); // 2.25 rounds to 2
+        assert_eq!(multiply_by_quantized_multiplier_i64(-3, rq), -2); // −2.25 rounds half up: −2
+        // Multipliers from 0x7FFF_0000 up saturate to 0x7FFF (just under 1).
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 40, Requant { multiplier: 0x7fff_ffff, shift: -20 }), 0x7fff << 5);
+    }
+
     /// Exact definition: `floor(x · reduced / 2^(15 − shift) + 1/2)` in i128.
     #[test]
     fn mbqm_i64_matches_exact_rounding() {

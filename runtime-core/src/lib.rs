@@ -14,6 +14,7 @@
 
 mod element;
 pub mod fixed_point;
+pub mod float_math;
 mod model;
 pub mod ops;
 

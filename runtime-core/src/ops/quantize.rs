@@ -5,9 +5,10 @@ use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// `round(v)` with ties away from zero, as a saturating i32 (NaN → 0): C's `round` then
 /// `static_cast<int32_t>`. Exact in f32: for |v| < 2^23 the fractional part `a - trunc(a)` is
-/// exactly representable, and larger magnitudes are already integers (or clamp anyway).
+/// exactly representable, and larger magnitudes are already integers (or clamp anyway). Shared by
+/// the int8 and int16 QUANTIZE; beyond ±2^24 the magnitude is capped (both results saturate).
 #[inline(always)]
-fn round_half_away_f32(v: f32) -> i32 {
+pub(crate) fn round_half_away_f32(v: f32) -> i32 {
     let neg = v < 0.0;
     let a = if neg { -v } else { v };
     // Anything beyond ±2^24 saturates the int8 result; keep the arithmetic in a safe range.

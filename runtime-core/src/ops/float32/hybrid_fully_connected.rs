@@ -39,25 +39,6 @@ pub struct HybridFullyConnectedParams {
     pub act_max: f32,
 }
 
-/// `round` half away from zero (C's `roundf`, TFLite's `TfLiteRound`), without libm.
-#[inline]
-pub(crate) fn round_half_away(v: f32) -> f32 {
-    // |v| ≥ 2^23 is already an integer (and NaN/∞ pass through).
-    if !(v.abs() < 8_388_608.0) {
-        return v;
-    }
-    // Truncation toward zero (exact below 2^23), keeping the sign of a zero result (-0.4 → -0.0).
-    let t = f32::from_bits((v as i32 as f32).to_bits() | (v.to_bits() & 0x8000_0000));
-    let frac = v - t; // exact
-    if frac >= 0.5 {
-        t + 1.0
-    } else if frac <= -0.5 {
-        t - 1.0
-    } else {
-        t
-    }
-}
-
 /// f64 `round` half away from zero (C's `round`), for the zero point.
 #[inline]
 fn round_half_away_f64(v: f64) -> f64 {
@@ -106,7 +87,7 @@ pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
 /// One value quantized with [`asymmetric_params`]: `clamp(round(zp + v · inv), -128, 127)`.
 #[inline(always)]
 pub(crate) fn quantize_asymmetric(v: f32, zp: i32, inv: f32) -> i32 {
-    (round_half_away(zp as f32 + v * inv) as i32).max(-128).min(127)
+    (crate::float_math::roundf(zp as f32 + v * inv) as i32).max(-128).min(127)
 }
 
 /// Quantizes one input row into `q`; returns `(scaling factor, zero point)`.
@@ -129,7 +110,7 @@ fn quantize_row(x: &[u8], q: &mut [i8], asymmetric: bool) -> (f32, i32) {
         }
         let inv = 127.0 / range;
         for (o, v) in q.iter_mut().zip(values(x)) {
-            let r = round_half_away(v * inv) as i32;
+            let r = crate::float_math::roundf(v * inv) as i32;
             *o = r.max(-127).min(127) as i8;
         }
         (range / 127.0, 0)
@@ -208,21 +189,6 @@ mod tests {
                 let lo = if asymmetric { -128 } else { -127 };
                 assert!(qmin <= lo + 1 || qmax >= 126, "case {case}: q range {qmin}..{qmax}");
             }
-        }
-    }
-
-    #[test]
-    fn round_half_away_matches_the_definition() {
-        for (v, want) in [(0.5f32, 1.0f32), (-0.5, -1.0), (1.5, 2.0), (2.5, 3.0), (-2.5, -3.0), (0.49999997, 0.0), (-0.49999997, -0.0), (1e10, 1e10), (3.7, 4.0), (-3.2, -3.0)] {
-            assert_eq!(round_half_away(v), want, "{v}");
-        }
-        // Against the host's C `roundf` on a sweep of values.
-        let mut b = 0u32;
-        while b < 0x4f00_0000 {
-            let v = f32::from_bits(b);
-            assert_eq!(round_half_away(v).to_bits(), v.round().to_bits(), "{v:e}");
-            assert_eq!(round_half_away(-v).to_bits(), (-v).round().to_bits(), "{v:e}");
-            b += 997;
         }
     }
 }

@@ -11,7 +11,6 @@
 
 mod conv2d;
 mod depthwise_conv2d;
-mod exp;
 mod fully_connected;
 mod hybrid_conv2d;
 mod hybrid_depthwise_conv2d;
@@ -21,7 +20,6 @@ mod softmax;
 
 pub use conv2d::{conv2d_f32, Conv2dF32Params};
 pub use depthwise_conv2d::{depthwise_conv2d_f32, DepthwiseConv2dF32Params};
-pub use exp::exp_f32;
 pub use fully_connected::{fully_connected_f32, FullyConnectedF32Params};
 pub use hybrid_conv2d::{conv2d_hybrid, HybridConv2dParams};
 pub use hybrid_depthwise_conv2d::{depthwise_conv2d_hybrid, HybridDepthwiseConv2dParams};

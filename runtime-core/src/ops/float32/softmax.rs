@@ -1,6 +1,6 @@
 //! SOFTMAX, float32 (TFLite `reference_ops::Softmax`).
 
-use super::exp::exp_f32;
+use crate::float_math::expf;
 use super::{load, store, values};
 use crate::ops::window_mut;
 
@@ -16,7 +16,7 @@ pub struct SoftmaxF32Params {
 
 /// SOFTMAX float32, bit-exact with TFLite's reference kernel: per row, the maximum (from the
 /// lowest float), then `e_c = exp((x_c − max) · beta)` written to the output while summing them in
-/// order, then `e_c / sum`. `exp` is [`exp_f32`], which rounds as glibc's `expf` does.
+/// order, then `e_c / sum`. `exp` is [`expf`], which rounds as glibc's `expf` does.
 pub fn softmax_f32(p: &SoftmaxF32Params, input: &[u8], output: &mut [u8]) {
     let row = p.depth * 4;
     if row == 0 {
@@ -27,7 +27,7 @@ pub fn softmax_f32(p: &SoftmaxF32Params, input: &[u8], output: &mut [u8]) {
         let out = window_mut(output, r * row, row);
         let mut sum = 0.0f32;
         for (o, v) in out.chunks_exact_mut(4).zip(values(x)) {
-            let e = exp_f32((v - max) * p.beta);
+            let e = expf((v - max) * p.beta);
             store(o, e);
             sum += e;
         }

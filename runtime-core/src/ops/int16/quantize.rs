@@ -4,23 +4,7 @@
 
 use super::{load, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
-
-/// `round(v)` with ties away from zero, as a saturating i32 (NaN → 0), exact in f32: below 2^23
-/// the fraction `a − trunc(a)` is exactly representable; beyond 2^24 every int16 result
-/// saturates anyway, so the magnitude is capped there first.
-#[inline(always)]
-fn round_half_away_f32(v: f32) -> i32 {
-    let neg = v < 0.0;
-    let a = if neg { -v } else { v };
-    let a = if a > 16_777_216.0 { 16_777_216.0 } else { a };
-    let t = a as i32; // truncation; NaN → 0
-    let r = if a - t as f32 >= 0.5 { t + 1 } else { t };
-    if neg {
-        -r
-    } else {
-        r
-    }
-}
+use crate::ops::quantize::round_half_away_f32;
 
 /// One value of [`quantize_f32_s16`]; also what generated `quantize_input` helpers of int16
 /// inputs call: `clamp(round(real / scale) + zero_point)`, the division in f32 as in TFLM.

@@ -3,9 +3,7 @@
 //! taps inside the input (padding is skipped, not zero-filled), `sqrt(sum / count)`, then the
 //! fused activation's `min(max(·))`.
 //!
-//! `core` has no `f32::sqrt` in a `no_std` crate, so [`sqrt_f32`] computes the IEEE-754
-//! square root (correctly rounded, as `std::sqrt` and the hardware instruction are) with
-//! integer arithmetic.
+//! The square root is [`crate::float_math::sqrtf`] (correctly rounded, as `std::sqrt` is).
 
 use super::Elem;
 
@@ -21,70 +19,6 @@ pub struct L2Pool2dParams {
     pub pad: [usize; 2],
     pub act_min: f32,
     pub act_max: f32,
-}
-
-/// `⌊√n⌋` and whether the root is inexact, digit by digit (no division, no floats).
-fn isqrt_u64(n: u64) -> (u64, bool) {
-    let (mut rem, mut root) = (n, 0u64);
-    let mut bit = 1u64 << 62;
-    while bit > n {
-        bit >>= 2;
-    }
-    while bit != 0 {
-        if rem >= root + bit {
-            rem -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
-        }
-        bit >>= 2;
-    }
-    (root, rem != 0)
-}
-
-/// IEEE-754 single-precision square root, round to nearest even: `√±0 = ±0`, `√+∞ = +∞`, a NaN
-/// stays a (quieted) NaN, a negative number gives the x86 default NaN (`0xFFC00000`).
-pub fn sqrt_f32(x: f32) -> f32 {
-    let bits = x.to_bits();
-    if x.is_nan() {
-        return f32::from_bits(bits | 0x0040_0000);
-    }
-    if x == 0.0 || x == f32::INFINITY {
-        return x;
-    }
-    if x < 0.0 {
-        return f32::from_bits(0xFFC0_0000);
-    }
-    // x = m · 2^e with m an integer (24 bits for normal numbers).
-    let field = ((bits >> 23) & 0xff) as i32;
-    let frac = u64::from(bits & 0x007f_ffff);
-    let (mut m, mut e) = if field == 0 { (frac, -149) } else { (frac | 0x0080_0000, field - 150) };
-    // Normalize subnormals to 24 bits, then make the exponent even.
-    while m < 0x0080_0000 {
-        m <<= 1;
-        e -= 1;
-    }
-    if e % 2 != 0 {
-        m <<= 1;
-        e -= 1;
-    }
-    // √(m · 2^26) has 25 or 26 bits; keep 24, round with the rest and the sticky remainder.
-    let (root, inexact) = isqrt_u64(m << 26);
-    let extra = (64 - root.leading_zeros()) as i32 - 24;
-    let mut q = root >> extra;
-    let dropped = root & ((1 << extra) - 1);
-    let half = 1u64 << (extra - 1);
-    if dropped > half || (dropped == half && (inexact || q & 1 == 1)) {
-        q += 1;
-    }
-    // √x = root · 2^((e − 26) / 2) ≈ q · 2^(extra + (e − 26) / 2), q in [2^23, 2^24].
-    let mut exp = extra + (e - 26) / 2;
-    if q == 1 << 24 {
-        q >>= 1;
-        exp += 1;
-    }
-    let biased = (exp + 23 + 127) as u32;
-    f32::from_bits((biased << 23) | (q as u32 & 0x007f_ffff))
 }
 
 pub fn l2_pool2d_f32(p: &L2Pool2dParams, input: &[u8], output: &mut [u8]) {
@@ -114,7 +48,7 @@ pub fn l2_pool2d_f32(p: &L2Pool2dParams, input: &[u8], output: &mut [u8]) {
                             count += 1;
                         }
                     }
-                    let r = sqrt_f32(sum / count as f32);
+                    let r = crate::float_math::sqrtf(sum / count as f32);
                     let lo = if r < p.act_min { p.act_min } else { r };
                     let v = if p.act_max < lo { p.act_max } else { lo };
                     v.store(output, o);
@@ -131,26 +65,6 @@ mod tests {
     use super::*;
     use crate::fixed_point::testing::Rng;
     use std::{vec, vec::Vec};
-
-    #[test]
-    fn sqrt_is_correctly_rounded() {
-        let mut rng = Rng::new(140);
-        let special = [0.0f32, -0.0, 1.0, 2.0, 4.0, f32::MAX, f32::MIN_POSITIVE, 1e-45, 3e-39, f32::INFINITY, 0.5, 1.5e-40];
-        let randoms = (0..200_000).map(|_| f32::from_bits((rng.next_u64() as u32) & 0x7fff_ffff));
-        for x in special.into_iter().chain(randoms) {
-            if x.is_nan() {
-                assert!(sqrt_f32(x).is_nan());
-                continue;
-            }
-            assert_eq!(sqrt_f32(x).to_bits(), x.sqrt().to_bits(), "sqrt({x:e}) bits {:#x}", x.to_bits());
-        }
-        assert_eq!(sqrt_f32(-1.0).to_bits(), 0xFFC0_0000);
-        // Every float in a few dense ranges, around 1 and among the subnormals.
-        for bits in (0x3f7f_0000u32..0x3f81_0000).chain(1..0x0002_0000) {
-            let x = f32::from_bits(bits);
-            assert_eq!(sqrt_f32(x).to_bits(), x.sqrt().to_bits(), "bits {bits:#x}");
-        }
-    }
 
     #[test]
     fn matches_tflm_definition() {

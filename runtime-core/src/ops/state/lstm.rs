@@ -17,7 +17,8 @@
 //! No scratch memory is needed.
 
 use super::super::{window, window_mut};
-use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
+use crate::ops::unary::sigmoid16::{logistic_one, tanh_one, Sigmoid16Params};
 
 /// One gate's two fully connected layers (TFLM `GateParameters`), int8 × int8 → int16 Q3.12.
 #[derive(Clone, Copy, Debug)]
@@ -61,80 +62,17 @@ pub struct LstmParams {
     pub cell_tanh_left_shift: i32,
 }
 
-/// `65536 · sigmoid(i / 24)` rounded, saturated at 65535: TFLite's `sigmoid_table_uint16`,
-/// shared by its int16 logistic and tanh (`tanh(x) = 2·sigmoid(2x) − 1`).
-#[rustfmt::skip]
-const SIGMOID_TABLE: [u16; 256] = [
-    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
-    43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
-    51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
-    57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
-    61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
-    63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
-    64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
-    64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
-    65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
-    65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
-    65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
-    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
-    65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
-    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
-    65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
-    65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
-];
-
-/// Table entries `i` and `i + 1` (the caller keeps `i < 255`).
+/// TFLM's int16 logistic on a gate or the cell state (output Q0.15): the unary family's
+/// [`logistic_one`], whose sigmoid table TFLM's LSTM shares with LOGISTIC and TANH.
 #[inline(always)]
-fn table_pair(i: u32) -> (u32, u32) {
-    let i = i as usize;
-    match SIGMOID_TABLE.get(i..i + 2) {
-        Some(&[a, b]) => (u32::from(a), u32::from(b)),
-        _ => (65535, 65535),
-    }
+pub(crate) fn sigmoid_s16(x: i32, input_multiplier: i32, input_left_shift: i32) -> i32 {
+    i32::from(logistic_one(&Sigmoid16Params { input_multiplier, input_left_shift }, x))
 }
 
-/// TFLM's input scaling of the int16 logistic/tanh: `(x · multiplier + round) >> left_shift`.
+/// TFLM's int16 tanh (output Q0.15), the unary family's [`tanh_one`].
 #[inline(always)]
-fn scale_input(x: i32, multiplier: i32, left_shift: i32) -> i32 {
-    let round = if left_shift > 0 { 1i32 << (left_shift - 1).clamp(0, 30) } else { 0 };
-    x.wrapping_mul(multiplier).wrapping_add(round) >> left_shift.clamp(0, 31)
-}
-
-/// int16 logistic (TFLM `reference_integer_ops::Logistic` for int16): input Q3.12 scaled by
-/// 3 (`multiplier` 3, `left_shift` 0), output Q0.15, by linear interpolation in the table.
-#[inline]
-pub(crate) fn sigmoid_s16(x: i32, multiplier: i32, left_shift: i32) -> i32 {
-    let v = scale_input(x, multiplier, left_shift);
-    let a = v.unsigned_abs();
-    let hi = a >> 9;
-    let r: u32 = if hi >= 255 {
-        0x7fff << 10
-    } else {
-        let (ua, ub) = table_pair(hi);
-        (ua << 9).wrapping_add((a & 0x1ff).wrapping_mul(ub.wrapping_sub(ua)))
-    };
-    let r = if v >= 0 { r.wrapping_add(1 << 9) } else { (1u32 << 25).wrapping_sub(r).wrapping_add((1 << 9) - 1) };
-    (r >> 10) as i16 as i32
-}
-
-/// int16 tanh (TFLM `reference_integer_ops::Tanh` for int16), same table at twice the rate.
-#[inline]
-pub(crate) fn tanh_s16(x: i32, multiplier: i32, left_shift: i32) -> i32 {
-    let v = scale_input(x, multiplier, left_shift);
-    let a = v.unsigned_abs();
-    let hi = a >> 8;
-    let r: i32 = if hi >= 255 {
-        0xffff << 8
-    } else {
-        let (ua, ub) = table_pair(hi);
-        (ua << 8).wrapping_add((a & 0xff).wrapping_mul(ub.wrapping_sub(ua))) as i32
-    };
-    let r = if v >= 0 {
-        r.wrapping_sub(1 << 23).wrapping_add(1 << 7)
-    } else {
-        r.wrapping_neg().wrapping_add(1 << 23).wrapping_add((1 << 7) - 1)
-    };
-    (r >> 8) as i16 as i32
+pub(crate) fn tanh_s16(x: i32, input_multiplier: i32, input_left_shift: i32) -> i32 {
+    i32::from(tanh_one(&Sigmoid16Params { input_multiplier, input_left_shift }, x))
 }
 
 #[inline(always)]
@@ -254,15 +192,6 @@ pub struct LstmS16Params {
     pub cell_tanh_left_shift: i32,
 }
 
-/// TFLM's 64-bit `MultiplyByQuantizedMultiplier` (int16 FCs): the multiplier reduced to 16
-/// bits with rounding (saturating at 0x7FFF), one rounding shift by `15 − shift`.
-#[inline(always)]
-fn mbqm_64(x: i64, rq: Requant) -> i32 {
-    let m = if rq.multiplier < 0x7fff_0000 { (rq.multiplier + (1 << 15)) >> 16 } else { 0x7fff };
-    let total = (15 - rq.shift).clamp(1, 62);
-    (x.wrapping_mul(i64::from(m)).wrapping_add(1i64 << (total - 1)) >> total) as i32
-}
-
 #[inline(always)]
 fn i16_at(b: &[u8]) -> i32 {
     match *b {
@@ -281,8 +210,8 @@ fn gate_sum_s16(g: &LstmS16Gate, k: usize, x: &[u8], h: &[u8], w_in: &[u8], w_re
     };
     let a = dot(window(w_in, k * ni, ni), x).wrapping_add(g.bias.get(k).copied().unwrap_or(0));
     let b = dot(window(w_rec, k * nh, nh), h);
-    let a = sat16(mbqm_64(a, g.input_requant));
-    let b = sat16(mbqm_64(b, g.recurrent_requant));
+    let a = sat16(multiply_by_quantized_multiplier_i64(a, g.input_requant));
+    let b = sat16(multiply_by_quantized_multiplier_i64(b, g.recurrent_requant));
     sat16(a + b)
 }
 
@@ -376,21 +305,8 @@ fn fc_f32(w: &[u8], x: &[u8], bias: f32) -> f32 {
     finite(x.chunks_exact(4).zip(w.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(x) * f32_at(w)) + bias)
 }
 
-/// TFLM's float `Logistic`: 1 above 16.619…, `e^x` below −9, else `1 / (1 + e^-x)`, in f32.
-#[inline(always)]
-fn sigmoid_f32(v: f32) -> f32 {
-    if v > 16.619_047 {
-        1.0
-    } else if v < -9.0 {
-        crate::ops::exp_f32(v)
-    } else {
-        1.0 / (1.0 + crate::ops::exp_f32(-v))
-    }
-}
-
 /// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
-/// summation order, bit-exact: `expf` is the float32 kernels' `exp_f32` and `tanhf` this
-/// family's fdlibm `tanhf`, both rounding exactly as glibc's, which TFLM calls. (A libm whose
+/// summation order, bit-exact: `expf` and `tanhf` are [`crate::float_math`]'s, both rounding exactly as glibc's, which TFLM calls. (A libm whose
 /// `tanhf` rounds differently — e.g. a correctly rounded one — would move TFLM's results, not
 /// kiln's.)
 #[allow(clippy::too_many_arguments)]
@@ -409,7 +325,8 @@ pub fn unidirectional_sequence_lstm_f32(
     cell: &mut [u8],
     output: &mut [u8],
 ) {
-    use super::float_math::tanhf;
+    use crate::float_math::tanhf;
+    use crate::ops::unary::logistic::logistic;
     let (n, ni) = (p.cells, p.input_size);
     let gate = |g: &LstmF32Gate, k: usize, x: &[u8], h: &[u8], w: &[u8], r: &[u8]| -> f32 {
         let a = fc_f32(window(w, k * ni * 4, ni * 4), x, g.bias.get(k).copied().unwrap_or(0.0));
@@ -424,8 +341,8 @@ pub fn unidirectional_sequence_lstm_f32(
             let h = window_mut(hidden, b * n * 4, n * 4);
             let c = window_mut(cell, b * n * 4, n * 4);
             for (k, (o, c4)) in out.chunks_exact_mut(4).zip(c.chunks_exact_mut(4)).enumerate() {
-                let f = sigmoid_f32(gate(&p.forget_gate, k, x, h, w_f, r_f));
-                let i = sigmoid_f32(gate(&p.input_gate, k, x, h, w_i, r_i));
+                let f = logistic(gate(&p.forget_gate, k, x, h, w_f, r_f));
+                let i = logistic(gate(&p.input_gate, k, x, h, w_i, r_i));
                 let g = tanhf(gate(&p.cell_gate, k, x, h, w_c, r_c));
                 let mut new = finite(f * f32_at(c4)) + finite(i * g);
                 if p.cell_clip > 0.0 {
@@ -434,7 +351,7 @@ pub fn unidirectional_sequence_lstm_f32(
                     new = if new < -p.cell_clip { -p.cell_clip } else { new };
                 }
                 c4.copy_from_slice(&new.to_le_bytes());
-                let og = sigmoid_f32(gate(&p.output_gate, k, x, h, w_o, r_o));
+                let og = logistic(gate(&p.output_gate, k, x, h, w_o, r_o));
                 o.copy_from_slice(&finite(tanhf(new) * og).to_le_bytes());
             }
             super::super::copy_prefix(h, out);
@@ -446,28 +363,6 @@ pub fn unidirectional_sequence_lstm_f32(
 mod tests {
     extern crate std;
     use super::*;
-
-    #[test]
-    fn mbqm_64_is_tflms_reduced_multiplier() {
-        // 0.75 = 0x6000_0000 · 2^-31 (shift 0): the 16-bit multiplier is 0x6000.
-        let rq = Requant { multiplier: 0x6000_0000, shift: 0 };
-        assert_eq!(mbqm_64(1000, rq), 750);
-        assert_eq!(mbqm_64(-1000, rq), -750);
-        assert_eq!(mbqm_64(3, rq), 2); // 2.25 rounds to 2
-        assert_eq!(mbqm_64(-3, rq), -2); // −2.25 rounds half up: −2
-        // Multipliers from 0x7FFF_0000 up saturate to 0x7FFF (just under 1).
-        assert_eq!(mbqm_64(1 << 40, Requant { multiplier: 0x7fff_ffff, shift: -20 }), 0x7fff << 5);
-    }
-
-    #[test]
-    fn table_is_sigmoid_of_i_over_24() {
-        for (i, &v) in SIGMOID_TABLE.iter().enumerate() {
-            let want = 65536.0 / (1.0 + (-(i as f64) / 24.0).exp());
-            // The published table is within 1.11 of the formula everywhere (its own rounding).
-            assert!((f64::from(v) - want).abs() < 1.2, "entry {i}: {v} vs {want}");
-        }
-        assert!(SIGMOID_TABLE.windows(2).all(|w| w[0] <= w[1]));
-    }
 
     /// Every int16 Q3.12 input: within 2^-12 of the real sigmoid/tanh, odd/even symmetric as
     /// TFLM's rounding makes them, and saturating at the ends.

@@ -3,7 +3,6 @@
 //! State arguments (`state: &mut [u8]`, `hidden`, `cell`) are windows of the model's state
 //! buffer, which holds the variable tensors between inferences; kernels update them in place.
 
-mod float_math;
 mod lstm;
 mod svdf;
 mod variable;

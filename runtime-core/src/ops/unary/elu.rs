@@ -1,10 +1,10 @@
 //! ELU on float32 (TFLM `reference_ops::Elu`: `x < 0 ? expm1(x) : x`, with
-//! [`super::expm1::expm1f`] for the host's `expm1f`). int8 ELU is not compiled: the TF converter
+//! [`crate::float_math::expm1f`] for the host's `expm1f`). int8 ELU is not compiled: the TF converter
 //! keeps ELU in float between DEQUANTIZE and QUANTIZE.
 
 /// ELU float32.
 pub fn elu_f32(input: &[u8], output: &mut [u8]) {
-    super::f32_map::map_f32(input, output, |x| if x < 0.0 { super::expm1::expm1f(x) } else { x });
+    super::f32_map::map_f32(input, output, |x| if x < 0.0 { crate::float_math::expm1f(x) } else { x });
 }
 
 #[cfg(test)]

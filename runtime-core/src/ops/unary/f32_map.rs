@@ -22,21 +22,5 @@ pub(crate) mod testing {
         output.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
     }
 
-    /// Awkward floats: signed zeros, halves, integers near 2^23 and 2^24, the extremes, NaN, ∞.
-    pub fn specials() -> Vec<f32> {
-        let mut v = std::vec![
-            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 1.0, -1.0, 3.0, -3.0, 6.0,
-            -6.0, 8388607.5, -8388607.5, 8388608.0, 16777215.0, -16777216.0, 1e30, -1e30, f32::MAX, f32::MIN,
-            f32::MIN_POSITIVE, -f32::MIN_POSITIVE, 1e-45, -1e-45, f32::INFINITY, f32::NEG_INFINITY, f32::NAN,
-        ];
-        let mut s = 0x9e37_79b9u32;
-        for _ in 0..2000 {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            v.push(f32::from_bits(s));
-            v.push((s as i32 as f32) / 65536.0 / 1024.0);
-        }
-        v
-    }
+    pub use crate::float_math::testing::{same, specials};
 }

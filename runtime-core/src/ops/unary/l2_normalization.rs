@@ -84,7 +84,7 @@ pub fn l2_normalization_f32(p: &L2NormalizationParams, input: &[u8], output: &mu
     let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(p.rows) {
         let squared = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + v * v);
-        let norm = super::sqrt::sqrt(squared);
+        let norm = crate::float_math::sqrtf(squared);
         let norm = if norm < EPSILON { EPSILON } else { norm };
         for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
             o.copy_from_slice(&(value(x) / norm).to_le_bytes());

@@ -137,8 +137,8 @@ pub fn log_softmax_f32(input: &[u8], output: &mut [u8], rows: usize, depth: usiz
     let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(rows) {
         let max = row.chunks_exact(4).map(value).fold(f32::MIN, |m, v| if m < v { v } else { m });
-        let sum = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + super::exp::expf(v - max));
-        let log_sum = super::log::logf(sum);
+        let sum = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + crate::float_math::expf(v - max));
+        let log_sum = crate::float_math::logf(sum);
         for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
             o.copy_from_slice(&(value(x) - max - log_sum).to_le_bytes());
         }

@@ -2,46 +2,35 @@
 //! interpolation in the 256-entry sigmoid table) and float32 (`reference_ops::Logistic`). int8
 //! LOGISTIC goes through [`super::lut_s8`].
 
-use super::sigmoid16::{interpolate, rescale_input, Sigmoid16Params};
-
-/// sigmoid of one int16 input (scale from the params) in Q0.15.
-#[inline(always)]
-fn logistic_one(p: &Sigmoid16Params, x: i16) -> i16 {
-    let v = rescale_input(p, x);
-    // Table steps are 2^9 units of the rescaled input (1/24 each: the input scale is 1/(3·4096)).
-    let magnitude = interpolate(v.unsigned_abs(), 9).unwrap_or(0x7fff << 10);
-    // sigmoid(−x) = 1 − sigmoid(x); both branches round to nearest on the way back to Q0.15
-    // (the −1 makes the negative side's ties go the same way as TFLM's).
-    let r = if v >= 0 {
-        magnitude.wrapping_add(1 << 9)
-    } else {
-        (1u32 << 25).wrapping_sub(magnitude).wrapping_add((1 << 9) - 1)
-    };
-    (r >> 10) as i16
-}
+use super::sigmoid16::{logistic_one, Sigmoid16Params};
 
 /// LOGISTIC int16, bit-exact with TFLM. Little-endian 2-byte elements, output scale 2^-15.
 pub fn logistic_s16(p: &Sigmoid16Params, input: &[u8], output: &mut [u8]) {
     for (o, x) in output.chunks_exact_mut(2).zip(input.chunks_exact(2)) {
-        let y = logistic_one(p, i16::from_le_bytes([x[0], x[1]]));
+        let y = logistic_one(p, i32::from(i16::from_le_bytes([x[0], x[1]])));
         o.copy_from_slice(&y.to_le_bytes());
     }
 }
 
-/// LOGISTIC float32: `1 / (1 + exp(−x))`, with TFLM's cut-offs (1 above 16.619047…, `exp(x)`
-/// below −9) and [`super::exp::expf`] for the host's `expf`.
-pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
+/// TFLM's float `Logistic` of one value: `1 / (1 + exp(−x))` in f32, with its cut-offs (1
+/// above 16.619047…, `exp(x)` below −9) and [`crate::float_math::expf`] for the host's `expf`.
+/// Also the float LSTM's gate activation.
+#[inline(always)]
+pub(crate) fn logistic(x: f32) -> f32 {
     const CUTOFF_UPPER: f32 = 16.619_047; // exactly 16.619047164916992188, TFLM's constant
     const CUTOFF_LOWER: f32 = -9.0;
-    super::f32_map::map_f32(input, output, |x| {
-        if x > CUTOFF_UPPER {
-            1.0
-        } else if x < CUTOFF_LOWER {
-            super::exp::expf(x)
-        } else {
-            1.0 / (1.0 + super::exp::expf(-x))
-        }
-    });
+    if x > CUTOFF_UPPER {
+        1.0
+    } else if x < CUTOFF_LOWER {
+        crate::float_math::expf(x)
+    } else {
+        1.0 / (1.0 + crate::float_math::expf(-x))
+    }
+}
+
+/// LOGISTIC float32: `logistic` on each element.
+pub fn logistic_f32(input: &[u8], output: &mut [u8]) {
+    super::f32_map::map_f32(input, output, logistic);
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! one IEEE division, so bit-identical to TFLM's host result. int8 RSQRT goes through
 //! [`super::lut_s8`].
 
-use super::sqrt::sqrt;
+use crate::float_math::sqrtf;
 
 /// RSQRT float32: `1 / √x` (`+∞` at `+0`, `−∞` at `−0`, NaN below 0).
 pub fn rsqrt_f32(input: &[u8], output: &mut [u8]) {
-    super::f32_map::map_f32(input, output, |x| 1.0 / sqrt(x));
+    super::f32_map::map_f32(input, output, |x| 1.0 / sqrtf(x));
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The 16-bit sigmoid table behind TFLM's int16 LOGISTIC and TANH.
+//! The 16-bit sigmoid table behind TFLM's int16 LOGISTIC and TANH, and the int16 LSTM gates
+//! (`reference_integer_ops::Logistic`/`Tanh`, int16 overloads, which `LstmStep` calls).
 
 /// `sigmoid(k / 24)` in unsigned Q0.16 for `k` in `0..256` (inputs 0 to 10.625), saturated at
 /// 65535: TFLM's `sigmoid_table_uint16`, the data its int16 LOGISTIC and TANH interpolate
@@ -31,7 +32,7 @@ pub(crate) const SIGMOID_TABLE_U16: [u16; 256] = [
 /// (`h = x >> frac_bits`, `t` the fraction), or `None` past the last step (`h ≥ 255`), where
 /// TFLM saturates. The table is monotonic, so the difference never wraps.
 #[inline(always)]
-pub(crate) fn interpolate(x: u32, frac_bits: u32) -> Option<u32> {
+fn interpolate(x: u32, frac_bits: u32) -> Option<u32> {
     let h = (x >> frac_bits) as usize;
     if h >= 255 {
         return None;
@@ -53,10 +54,44 @@ pub struct Sigmoid16Params {
 
 /// The rescaled input, with TFLM's round-half-up right shift (the C++ int32 arithmetic wraps).
 #[inline(always)]
-pub(crate) fn rescale_input(p: &Sigmoid16Params, x: i16) -> i32 {
+fn rescale_input(p: &Sigmoid16Params, x: i32) -> i32 {
     let shift = p.input_left_shift.clamp(0, 31) as u32;
     let round = if shift > 0 { 1i32 << (shift - 1) } else { 0 };
-    i32::from(x).wrapping_mul(p.input_multiplier).wrapping_add(round) >> shift
+    x.wrapping_mul(p.input_multiplier).wrapping_add(round) >> shift
+}
+
+/// TFLM's int16 sigmoid of one input (scale from the params), in Q0.15: LOGISTIC and the
+/// LSTM gates. The input is an int16 value widened to i32.
+#[inline(always)]
+pub(crate) fn logistic_one(p: &Sigmoid16Params, x: i32) -> i16 {
+    let v = rescale_input(p, x);
+    // Table steps are 2^9 units of the rescaled input (1/24 each: the input scale is 1/(3·4096)).
+    let magnitude = interpolate(v.unsigned_abs(), 9).unwrap_or(0x7fff << 10);
+    // sigmoid(−x) = 1 − sigmoid(x); both branches round to nearest on the way back to Q0.15
+    // (the −1 makes the negative side's ties go the same way as TFLM's).
+    let r = if v >= 0 {
+        magnitude.wrapping_add(1 << 9)
+    } else {
+        (1u32 << 25).wrapping_sub(magnitude).wrapping_add((1 << 9) - 1)
+    };
+    (r >> 10) as i16
+}
+
+/// TFLM's int16 tanh of one input (scale from the params), in Q0.15: TANH and the LSTM
+/// cell. The input is an int16 value widened to i32.
+#[inline(always)]
+pub(crate) fn tanh_one(p: &Sigmoid16Params, x: i32) -> i16 {
+    let v = rescale_input(p, x);
+    // Steps of 2^8 input units: the doubled argument of tanh = 2·sigmoid(2x) − 1.
+    let magnitude = interpolate(v.unsigned_abs(), 8).unwrap_or(0xffff << 8) as i32;
+    // Subtracting 1/2 (2^23 in Q.24) then dropping 8 bits doubles the sigmoid and centres it,
+    // with 2^7 (and 2^7 − 1 on the negative side) rounding to nearest as TFLM does.
+    let r = if v >= 0 {
+        magnitude - (1 << 23) + (1 << 7)
+    } else {
+        -magnitude + (1 << 23) + (1 << 7) - 1
+    };
+    (r >> 8) as i16
 }
 
 #[cfg(test)]

@@ -63,10 +63,10 @@ pub fn mul_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::{check_quantized, shapes};
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, Rng};
-    use std::{vec, vec::Vec};
+    use std::{format, vec, vec::Vec};
 
     fn params(rng: &mut Rng, shapes: BroadcastShapes, int16: bool) -> MulParams {
         let sc = |rng: &mut Rng| 0.0005 + (rng.next_u64() % 1000) as f64 / 5000.0;
@@ -98,17 +98,8 @@ mod tests {
         for case in 0..2000 {
             let s = shapes(&mut rng, case);
             let p = params(&mut rng, s, false);
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| reference(&p, a[i] as i8 as i32, b[j] as i8 as i32) as i8 as u8)
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            mul_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
+            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| mul_s8(&p, a, b, o);
+            check_quantized::<1>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
         }
     }
 
@@ -118,18 +109,8 @@ mod tests {
         for case in 0..2000 {
             let s = shapes(&mut rng, case);
             let p = params(&mut rng, s, true);
-            let mut a = vec![0u8; 2 * s.input1.iter().product::<usize>()];
-            let mut b = vec![0u8; 2 * s.input2.iter().product::<usize>()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let rd = |v: &[u8], i: usize| i16::from_le_bytes([v[2 * i], v[2 * i + 1]]) as i32;
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .flat_map(|(i, j)| (reference(&p, rd(&a, i), rd(&b, j)) as i16).to_le_bytes())
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            mul_s16(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
+            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| mul_s16(&p, a, b, o);
+            check_quantized::<2>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
         }
     }
 

@@ -31,6 +31,8 @@ pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_con
 pub use pooling::{average_pool2d_f32, max_pool2d_f32, Pool2dF32Params};
 pub use softmax::{softmax_f32, SoftmaxF32Params};
 
+use super::conv2d::{tap_coord, tap_range};
+
 /// The f32 stored at element `i` of little-endian byte storage (0.0 outside the buffer, which the
 /// kernel contract rules out).
 #[inline(always)]
@@ -120,6 +122,100 @@ pub(crate) fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
 pub(crate) fn store(out: &mut [u8], v: f32) {
     for (o, b) in out.iter_mut().zip(v.to_le_bytes()) {
         *o = b;
+    }
+}
+
+/// Stores `clamp(v, lo, hi)` (TFLite's fused activation) as the next 4-byte output element; the
+/// epilogue of every float conv / fully-connected kernel. Running out of output elements is ruled
+/// out by the kernel contract (the value is then dropped).
+#[inline(always)]
+pub(crate) fn store_clamped(out: &mut core::slice::ChunksExactMut<'_, u8>, v: f32, lo: f32, hi: f32) {
+    if let Some(o) = out.next() {
+        store(o, clamp(v, lo, hi));
+    }
+}
+
+/// Sliding-window geometry of the float conv kernels (CONV_2D, DEPTHWISE_CONV_2D and their
+/// dynamic-range forms), NHWC, with the same fields as their params.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConvWindow {
+    pub input: [usize; 4],
+    pub output: [usize; 4],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// Rows above, columns left.
+    pub pad: [usize; 2],
+}
+
+/// The real (non-padded) filter taps of one output pixel: along each axis the clamped range of
+/// [`tap_range`], so padded taps are skipped rather than multiplied by zero (which could flip
+/// the sign of a zero sum, and would not be the reference's sum).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Taps {
+    ky: (usize, usize),
+    kx: (usize, usize),
+    origin: [isize; 2],
+    dilation: [usize; 2],
+    k_w: usize,
+    in_w: usize,
+}
+
+impl Taps {
+    /// Folds `f(acc, tap, pixel)` over the real taps in the reference kernels' order (filter row,
+    /// then filter column), where `tap = ky · k_w + kx` indexes the filter's spatial positions
+    /// and `pixel = iy · in_w + ix` the input image's.
+    #[inline(always)]
+    pub(crate) fn fold<A>(&self, init: A, mut f: impl FnMut(A, usize, usize) -> A) -> A {
+        let mut acc = init;
+        for ky in self.ky.0..self.ky.1 {
+            let iy = tap_coord(self.origin[0], ky, self.dilation[0]);
+            for kx in self.kx.0..self.kx.1 {
+                let ix = tap_coord(self.origin[1], kx, self.dilation[1]);
+                acc = f(acc, ky * self.k_w + kx, iy * self.in_w + ix);
+            }
+        }
+        acc
+    }
+}
+
+impl ConvWindow {
+    /// Calls `pixel(image, state, taps)` for every output pixel in NHWC order, where `image` is
+    /// the pixel's batch image (`in_h · in_w · in_c` f32s) and `state = per_image(image)` is
+    /// computed once per image (the dynamic-range kernels quantize the image there).
+    #[inline(always)]
+    pub(crate) fn walk<S>(
+        &self,
+        input: &[u8],
+        mut per_image: impl FnMut(&[u8]) -> S,
+        mut pixel: impl FnMut(&[u8], &S, &Taps),
+    ) {
+        let [batches, in_h, in_w, in_c] = self.input;
+        let [_, out_h, out_w, _] = self.output;
+        let [k_h, k_w] = self.kernel;
+        let [stride_h, stride_w] = self.stride;
+        let [dil_h, dil_w] = self.dilation;
+        let [pad_h, pad_w] = self.pad;
+        let in_img = in_h * in_w * in_c * 4;
+        for b in 0..batches {
+            let image = super::window(input, b * in_img, in_img);
+            let state = per_image(image);
+            for oy in 0..out_h {
+                let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+                for ox in 0..out_w {
+                    let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                    let taps = Taps {
+                        ky: (ky0, ky1),
+                        kx: (kx0, kx1),
+                        origin: [iy_origin, ix_origin],
+                        dilation: [dil_h, dil_w],
+                        k_w,
+                        in_w,
+                    };
+                    pixel(image, &state, &taps);
+                }
+            }
+        }
     }
 }
 

@@ -48,14 +48,7 @@ fn conv2d<W: WeightFormat>(p: &Conv2dF32Params, input: &[u8], filter: &[u8], out
     if out_c == 0 || f_len == 0 {
         return;
     }
-    let g = ConvWindow {
-        input: p.input,
-        output: p.output,
-        kernel: p.kernel,
-        stride: p.stride,
-        dilation: p.dilation,
-        pad: p.pad,
-    };
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
     g.walk(input, |_| (), |image, _, taps| {
         for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {

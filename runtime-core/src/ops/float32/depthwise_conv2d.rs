@@ -39,14 +39,7 @@ pub fn depthwise_conv2d_f16w(p: &DepthwiseConv2dF32Params, input: &[u8], filter:
 fn depthwise<W: WeightFormat>(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = p.input[3];
     let out_c = p.output[3];
-    let g = ConvWindow {
-        input: p.input,
-        output: p.output,
-        kernel: p.kernel,
-        stride: p.stride,
-        dilation: p.dilation,
-        pad: p.pad,
-    };
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
     g.walk(input, |_| (), |image, _, taps| {
         for oc in 0..out_c {

@@ -41,14 +41,7 @@ pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output
     if out_c == 0 || f_len == 0 {
         return;
     }
-    let g = ConvWindow {
-        input: p.input,
-        output: p.output,
-        kernel: p.kernel,
-        stride: p.stride,
-        dilation: p.dilation,
-        pad: p.pad,
-    };
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
     // An all-zero image quantizes to zeros (scale 1, zero point 0 — any scale gives 0·s).
     let quantization = |image: &[u8]| asymmetric_params(image).unwrap_or((1.0, 0, 0.0));

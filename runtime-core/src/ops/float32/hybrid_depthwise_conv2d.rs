@@ -36,14 +36,7 @@ pub struct HybridDepthwiseConv2dParams {
 pub fn depthwise_conv2d_hybrid(p: &HybridDepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = p.input[3];
     let out_c = p.output[3];
-    let g = ConvWindow {
-        input: p.input,
-        output: p.output,
-        kernel: p.kernel,
-        stride: p.stride,
-        dilation: p.dilation,
-        pad: p.pad,
-    };
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
     let quantization = |image: &[u8]| asymmetric_params(image).unwrap_or((1.0, 0, 0.0));
     g.walk(input, quantization, |image, &(sf, zp, inv), taps| {

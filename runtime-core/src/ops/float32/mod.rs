@@ -180,6 +180,19 @@ impl Taps {
 }
 
 impl ConvWindow {
+    /// The geometry from a conv params struct's fields, in their declaration order.
+    #[inline(always)]
+    pub(crate) fn new(
+        input: [usize; 4],
+        output: [usize; 4],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        pad: [usize; 2],
+    ) -> Self {
+        ConvWindow { input, output, kernel, stride, dilation, pad }
+    }
+
     /// Calls `pixel(image, state, taps)` for every output pixel in NHWC order, where `image` is
     /// the pixel's batch image (`in_h · in_w · in_c` f32s) and `state = per_image(image)` is
     /// computed once per image (the dynamic-range kernels quantize the image there).

@@ -18,13 +18,7 @@ fn pool2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::I8, "input")?;
     expect_dtype(out, DType::I8, "output")?;
-    let [n, h, w, c] = nhwc(input, "input")?;
-    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
-    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
-    let expect = [n, oh, ow, c];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
     let (in_q, out_q) = (per_tensor(input)?, per_tensor(out)?);
     if in_q != out_q {
         return unsupported("input and output quantization differ (TFLM requires them equal)");

@@ -261,6 +261,24 @@ pub(crate) mod testing {
         BroadcastShapes { input1: a, input2: b, output: out }
     }
 
+    /// [`check_quantized`] over `cases` random shapes (seeded with `seed`), with params from
+    /// `params(rng, shapes)` for each: a quantized kernel's whole randomized test.
+    pub fn check_random_cases<const N: usize, P>(
+        seed: u64,
+        cases: usize,
+        params: impl Fn(&mut Rng, BroadcastShapes) -> P,
+        kernel: fn(&P, &[u8], &[u8], &mut [u8]),
+        reference: impl Fn(&P, i32, i32) -> i32,
+    ) {
+        let mut rng = Rng::new(seed);
+        for case in 0..cases {
+            let s = shapes(&mut rng, case);
+            let p = params(&mut rng, s);
+            let what = std::format!("case {case}");
+            check_quantized::<N>(&mut rng, &s, |a, b, o| kernel(&p, a, b, o), |x, y| reference(&p, x, y), &what);
+        }
+    }
+
     /// `(i, j)` input element indices for every output element, in output order.
     pub fn pairs(s: &BroadcastShapes) -> Vec<(usize, usize)> {
         let idx = |sh: [usize; 4], i: [usize; 4]| -> usize {

@@ -63,10 +63,10 @@ pub fn mul_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{check_quantized, shapes};
+    use super::super::testing::check_random_cases;
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, Rng};
-    use std::{format, vec, vec::Vec};
+    use std::{vec, vec::Vec};
 
     fn params(rng: &mut Rng, shapes: BroadcastShapes, int16: bool) -> MulParams {
         let sc = |rng: &mut Rng| 0.0005 + (rng.next_u64() % 1000) as f64 / 5000.0;
@@ -94,24 +94,12 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(70);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| mul_s8(&p, a, b, o);
-            check_quantized::<1>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
-        }
+        check_random_cases::<1, _>(70, 2000, |rng, s| params(rng, s, false), mul_s8, reference);
     }
 
     #[test]
     fn int16_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(71);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, true);
-            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| mul_s16(&p, a, b, o);
-            check_quantized::<2>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
-        }
+        check_random_cases::<2, _>(71, 2000, |rng, s| params(rng, s, true), mul_s16, reference);
     }
 
     #[test]

@@ -70,10 +70,10 @@ pub fn squared_difference_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8],
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{check_quantized, pairs, shapes};
+    use super::super::testing::{check_random_cases, pairs, shapes};
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, round_half_away, round_half_up, Rng};
-    use std::{format, vec, vec::Vec};
+    use std::{vec, vec::Vec};
 
     fn ref_scale(x: i64, rq: Requant) -> i64 {
         let high = round_half_up(x as i32 as i128 * rq.multiplier as i128, 31);
@@ -113,13 +113,7 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(77);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| squared_difference_s8(&p, a, b, o);
-            check_quantized::<1>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
-        }
+        check_random_cases::<1, _>(77, 2000, |rng, s| params(rng, s, false), squared_difference_s8, reference);
     }
 
     #[test]

@@ -70,10 +70,10 @@ pub fn sub_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{check_quantized, shapes};
+    use super::super::testing::check_random_cases;
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, round_half_away, round_half_up, Rng};
-    use std::{format, vec, vec::Vec};
+    use std::{vec, vec::Vec};
 
     /// Exact `MultiplyByQuantizedMultiplierSmallerThanOneExp`.
     fn ref_scale(x: i64, rq: Requant) -> i64 {
@@ -112,24 +112,12 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(72);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| sub_s8(&p, a, b, o);
-            check_quantized::<1>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
-        }
+        check_random_cases::<1, _>(72, 2000, |rng, s| params(rng, s, false), sub_s8, reference);
     }
 
     #[test]
     fn int16_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(73);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, true);
-            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| sub_s16(&p, a, b, o);
-            check_quantized::<2>(&mut rng, &s, kernel, |x, y| reference(&p, x, y), &format!("case {case}"));
-        }
+        check_random_cases::<2, _>(73, 2000, |rng, s| params(rng, s, true), sub_s16, reference);
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! This kernel quantizes each input value as it reads it (the same value every time), so it needs
 //! no buffer for the quantized image.
 
-use super::hybrid_fully_connected::{asymmetric_params, quantize_asymmetric};
-use super::{load, store_clamped, ConvWindow};
+use super::hybrid_fully_connected::quantize_asymmetric;
+use super::{image_quantization, load, plus_bias_if_any, store_clamped, ConvWindow};
 use crate::ops::window;
 
 /// Static parameters of one hybrid CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c]` int8.
@@ -43,9 +43,7 @@ pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output
     }
     let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    // An all-zero image quantizes to zeros (scale 1, zero point 0 — any scale gives 0·s).
-    let quantization = |image: &[u8]| asymmetric_params(image).unwrap_or((1.0, 0, 0.0));
-    g.walk(input, quantization, |image, &(sf, zp, inv), taps| {
+    g.walk(input, image_quantization, |image, &(sf, zp, inv), taps| {
         let scales = p.filter_scales.iter().cycle();
         for (c, (f, &fs)) in filter.chunks_exact(f_len.max(1)).take(out_c).zip(scales).enumerate() {
             let acc = taps.fold(0i32, |mut acc, tap, px| {
@@ -55,10 +53,7 @@ pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output
                 }
                 acc
             });
-            let mut v = acc as f32 * fs * sf;
-            if let Some(&bias) = p.bias.get(c) {
-                v += bias;
-            }
+            let v = plus_bias_if_any(acc as f32 * fs * sf, p.bias, c);
             store_clamped(&mut out_elems, v, p.act_min, p.act_max);
         }
     });

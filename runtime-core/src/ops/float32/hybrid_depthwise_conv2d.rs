@@ -7,8 +7,8 @@
 //! `out = clamp(acc as f32 · (filter_scale[c] · input_scale) + bias[c])` — note the scales are
 //! multiplied together first here, unlike CONV_2D (`(acc · filter_scale) · input_scale`).
 
-use super::hybrid_fully_connected::{asymmetric_params, quantize_asymmetric};
-use super::{load, store_clamped, ConvWindow};
+use super::hybrid_fully_connected::quantize_asymmetric;
+use super::{image_quantization, load, plus_bias_if_any, store_clamped, ConvWindow};
 
 /// Static parameters of one hybrid DEPTHWISE_CONV_2D; filter `[1, kh, kw, in_c · multiplier]` int8.
 #[derive(Clone, Copy, Debug)]
@@ -38,8 +38,7 @@ pub fn depthwise_conv2d_hybrid(p: &HybridDepthwiseConv2dParams, input: &[u8], fi
     let out_c = p.output[3];
     let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    let quantization = |image: &[u8]| asymmetric_params(image).unwrap_or((1.0, 0, 0.0));
-    g.walk(input, quantization, |image, &(sf, zp, inv), taps| {
+    g.walk(input, image_quantization, |image, &(sf, zp, inv), taps| {
         let scales = p.filter_scales.iter().cycle();
         for (oc, &fs) in (0..out_c).zip(scales) {
             let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
@@ -48,10 +47,7 @@ pub fn depthwise_conv2d_hybrid(p: &HybridDepthwiseConv2dParams, input: &[u8], fi
                 let w = filter.get(tap * out_c + oc).map_or(0, |&w| i32::from(w as i8));
                 acc.wrapping_add(w * (q - zp))
             });
-            let mut v = acc as f32 * (fs * sf);
-            if let Some(&bias) = p.bias.get(oc) {
-                v += bias;
-            }
+            let v = plus_bias_if_any(acc as f32 * (fs * sf), p.bias, oc);
             store_clamped(&mut out_elems, v, p.act_min, p.act_max);
         }
     });

@@ -135,6 +135,24 @@ pub(crate) fn store_clamped(out: &mut core::slice::ChunksExactMut<'_, u8>, v: f3
     }
 }
 
+/// `v + bias[c]`, or `v` unchanged when the model has no bias: the dynamic-range conv kernels
+/// add nothing then (the float kernels add 0.0 instead, which turns -0.0 into +0.0).
+#[inline(always)]
+pub(crate) fn plus_bias_if_any(v: f32, bias: &[f32], c: usize) -> f32 {
+    match bias.get(c) {
+        Some(&b) => v + b,
+        None => v,
+    }
+}
+
+/// The per-image quantization of the dynamic-range conv kernels: `(scaling factor, zero point,
+/// 1 / scaling factor)` of [`hybrid_fully_connected::asymmetric_params`]. An all-zero image
+/// quantizes to zeros (scale 1, zero point 0; any scale gives 0·s).
+#[inline(always)]
+pub(crate) fn image_quantization(image: &[u8]) -> (f32, i32, f32) {
+    hybrid_fully_connected::asymmetric_params(image).unwrap_or((1.0, 0, 0.0))
+}
+
 /// Sliding-window geometry of the float conv kernels (CONV_2D, DEPTHWISE_CONV_2D and their
 /// dynamic-range forms), NHWC, with the same fields as their params.
 #[derive(Clone, Copy, Debug)]

@@ -153,17 +153,35 @@ pub(crate) fn image_quantization(image: &[u8]) -> (f32, i32, f32) {
     hybrid_fully_connected::asymmetric_params(image).unwrap_or((1.0, 0, 0.0))
 }
 
+/// One spatial axis of a sliding window: input and output extents, filter taps, stride,
+/// dilation and leading padding.
+#[derive(Clone, Copy, Debug)]
+struct Axis {
+    size: usize,
+    out: usize,
+    taps: usize,
+    stride: usize,
+    dilation: usize,
+    pad: usize,
+}
+
+impl Axis {
+    /// The real taps `t0..t1` of output coordinate `o`, and its input origin (see [`tap_range`]).
+    #[inline(always)]
+    fn taps_of(&self, o: usize) -> (usize, usize, isize) {
+        tap_range(o, self.stride, self.pad, self.dilation, self.taps, self.size)
+    }
+}
+
 /// Sliding-window geometry of the float conv kernels (CONV_2D, DEPTHWISE_CONV_2D and their
-/// dynamic-range forms), NHWC, with the same fields as their params.
+/// dynamic-range forms), NHWC: the batch count, the bytes of one f32 input image, and the two
+/// spatial axes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ConvWindow {
-    pub input: [usize; 4],
-    pub output: [usize; 4],
-    pub kernel: [usize; 2],
-    pub stride: [usize; 2],
-    pub dilation: [usize; 2],
-    /// Rows above, columns left.
-    pub pad: [usize; 2],
+    batches: usize,
+    image_bytes: usize,
+    rows: Axis,
+    cols: Axis,
 }
 
 /// The real (non-padded) filter taps of one output pixel: along each axis the clamped range of
@@ -198,7 +216,8 @@ impl Taps {
 }
 
 impl ConvWindow {
-    /// The geometry from a conv params struct's fields, in their declaration order.
+    /// The geometry from a conv params struct's fields (input and output NHWC; kernel, stride,
+    /// dilation and leading padding as `[rows, columns]`).
     #[inline(always)]
     pub(crate) fn new(
         input: [usize; 4],
@@ -208,7 +227,16 @@ impl ConvWindow {
         dilation: [usize; 2],
         pad: [usize; 2],
     ) -> Self {
-        ConvWindow { input, output, kernel, stride, dilation, pad }
+        let [batches, in_h, in_w, in_c] = input;
+        let axis = |d: usize, size: usize| Axis {
+            size,
+            out: output[1 + d],
+            taps: kernel[d],
+            stride: stride[d],
+            dilation: dilation[d],
+            pad: pad[d],
+        };
+        ConvWindow { batches, image_bytes: in_h * in_w * in_c * 4, rows: axis(0, in_h), cols: axis(1, in_w) }
     }
 
     /// Calls `pixel(image, state, taps)` for every output pixel in NHWC order, where `image` is
@@ -221,27 +249,21 @@ impl ConvWindow {
         mut per_image: impl FnMut(&[u8]) -> S,
         mut pixel: impl FnMut(&[u8], &S, &Taps),
     ) {
-        let [batches, in_h, in_w, in_c] = self.input;
-        let [_, out_h, out_w, _] = self.output;
-        let [k_h, k_w] = self.kernel;
-        let [stride_h, stride_w] = self.stride;
-        let [dil_h, dil_w] = self.dilation;
-        let [pad_h, pad_w] = self.pad;
-        let in_img = in_h * in_w * in_c * 4;
-        for b in 0..batches {
-            let image = super::window(input, b * in_img, in_img);
+        let (rows, cols) = (self.rows, self.cols);
+        for b in 0..self.batches {
+            let image = super::window(input, b * self.image_bytes, self.image_bytes);
             let state = per_image(image);
-            for oy in 0..out_h {
-                let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-                for ox in 0..out_w {
-                    let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+            for oy in 0..rows.out {
+                let (ky0, ky1, iy_origin) = rows.taps_of(oy);
+                for ox in 0..cols.out {
+                    let (kx0, kx1, ix_origin) = cols.taps_of(ox);
                     let taps = Taps {
                         ky: (ky0, ky1),
                         kx: (kx0, kx1),
                         origin: [iy_origin, ix_origin],
-                        dilation: [dil_h, dil_w],
-                        k_w,
-                        in_w,
+                        dilation: [rows.dilation, cols.dilation],
+                        k_w: cols.taps,
+                        in_w: cols.size,
                     };
                     pixel(image, &state, &taps);
                 }

@@ -223,37 +223,14 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 fn pool2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let op = cx.op;
-    let Options::Pool2d { padding, stride, filter, activation } = op.options else {
-        return invalid("missing Pool2DOptions");
+    let act_range = |activation: Activation, out: &Tensor, (scale, zp): (f32, i32)| {
+        match quant::activation_range(activation, scale, zp, -32768, 32767) {
+            Some((lo, hi)) if lo <= hi => Ok((lo, hi)),
+            Some(_) => invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
+            None => unsupported(format!("fused activation {} is not supported on int16", activation.name())),
+        }
     };
-    let (input, out) = (cx.input(0)?, cx.output()?);
-    expect_dtype(input, DType::I16, "input")?;
-    expect_dtype(out, DType::I16, "output")?;
-    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
-    let (in_q, out_q) = (per_tensor(input)?, per_tensor(out)?);
-    if in_q != out_q {
-        return unsupported("input and output quantization differ (TFLM requires them equal)");
-    }
-    let (act_min, act_max) = match quant::activation_range(activation, out_q.0, out_q.1, -32768, 32767) {
-        Some((lo, hi)) if lo <= hi => (lo, hi),
-        Some(_) => return invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
-        None => return unsupported(format!("fused activation {} is not supported on int16", activation.name())),
-    };
-    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
-    let params = quote!(::kiln::ops::Pool2dParams {
-        input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #act_min, act_max: #act_max,
-    });
-    let func = if op.name == "MAX_POOL_2D" { "max_pool2d_s16" } else { "average_pool2d_s16" };
-    let summary = format!(
-        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, int16",
-        filter[0],
-        filter[1],
-        stride[0],
-        stride[1],
-        activation.name()
-    );
-    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Pool2dParams", params }, 0, summary)])
+    super::pool::pool2d_quantized(cx, DType::I16, act_range, ["max_pool2d_s16", "average_pool2d_s16"], ", int16")
 }
 
 /// TFLM's `gen_lut<float, int16_t, int16_t>`: 512 samples of `f` on `[min, max)`, each corrected

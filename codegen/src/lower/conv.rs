@@ -56,14 +56,8 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
         expect_dtype(t, DType::I8, r)?;
     }
-    let [n, _, _, c] = nhwc(input, "input")?;
-    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    let (n, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     expect_const(filter, "filter")?;
-    if one != 1 || c == 0 || oc % c != 0 {
-        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
-    }
-    // TFLM derives the multiplier from the shapes too; the option field is advisory.
-    let dm = oc / c;
     let opts = ConvOptions { padding, stride, dilation, activation };
     let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 3, |i| i % oc, &opts)?;
     let fields = &conv.fields;
@@ -92,16 +86,7 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         expect_dtype(t, DType::I8, r)?;
     }
     let fdata = expect_const(filter, "filter")?;
-    let &[od, depth] = filter.shape.as_slice() else {
-        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
-    };
-    if depth == 0 || input.elements() % depth != 0 {
-        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
-    }
-    let batches = input.elements() / depth;
-    if out.elements() != batches * od {
-        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
-    }
+    let (batches, depth, od) = fc_geometry(input, filter, out)?;
     let (in_s, in_zp) = per_tensor(input)?;
     let (out_s, out_zp) = per_tensor(out)?;
     let scales = filter_scales(filter, od, 0)?;

@@ -85,6 +85,17 @@ fn float_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor, Op
     Ok((input, filter, out, Operand::Const(filter.index), "f32"))
 }
 
+/// Input, filter, output and the filter's bytes of a dynamic-range ("hybrid") conv-family op:
+/// f32 input and output, a constant int8 filter.
+fn hybrid_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor, &'a [u8])> {
+    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
+    expect_dtype(input, DType::F32, "input")?;
+    expect_dtype(out, DType::F32, "output")?;
+    expect_dtype(filter, DType::I8, "filter")?;
+    let fdata = expect_const(filter, "filter")?;
+    Ok((input, filter, out, fdata))
+}
+
 /// `conv2d` + `_f32` / `_f16w`, as the `&'static str` a [`Call`] names.
 fn kernel_name(base: &str, suffix: &str) -> &'static str {
     match (base, suffix) {
@@ -152,11 +163,7 @@ fn conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
         return invalid("missing Conv2DOptions");
     };
-    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    expect_dtype(input, DType::F32, "input")?;
-    expect_dtype(out, DType::F32, "output")?;
-    expect_dtype(filter, DType::I8, "filter")?;
-    let fdata = expect_const(filter, "filter")?;
+    let (input, filter, out, fdata) = hybrid_operands(cx)?;
     let [_, _, _, c] = nhwc(input, "input")?;
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     if ic != c {
@@ -219,17 +226,11 @@ fn depthwise_conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
-    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    expect_dtype(input, DType::F32, "input")?;
-    expect_dtype(out, DType::F32, "output")?;
-    expect_dtype(filter, DType::I8, "filter")?;
-    let fdata = expect_const(filter, "filter")?;
-    let [_, _, _, c] = nhwc(input, "input")?;
-    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
-    if one != 1 || c == 0 || oc % c != 0 || fdata.len() != kh * kw * oc {
-        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
+    let (input, filter, out, fdata) = hybrid_operands(cx)?;
+    let (_, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
+    if fdata.len() != kh * kw * oc {
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), kh * kw * oc));
     }
-    let dm = oc / c;
     let scales = filter_scales(filter, oc, 3)?;
     if oc < 2 || scales.len() != oc {
         return unsupported("dynamic-range DEPTHWISE_CONV_2D with per-tensor weights (kiln supports per-channel)");
@@ -254,13 +255,7 @@ fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out, weights, kind) = float_operands(cx)?;
-    let [_, _, _, c] = nhwc(input, "input")?;
-    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
-    if one != 1 || c == 0 || oc % c != 0 {
-        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
-    }
-    // As in TFLite, the multiplier follows from the shapes; the option field is advisory.
-    let dm = oc / c;
+    let (_, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let params = quote!(::kiln::ops::DepthwiseConv2dF32Params { depth_multiplier: #dm, #fields bias: #bias, });
@@ -289,16 +284,7 @@ fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return unsupported("shuffled weights format");
     }
     let (input, filter, out, weights, kind) = float_operands(cx)?;
-    let &[od, depth] = filter.shape.as_slice() else {
-        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
-    };
-    if depth == 0 || input.elements() % depth != 0 {
-        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
-    }
-    let batches = input.elements() / depth;
-    if out.elements() != batches * od {
-        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
-    }
+    let (batches, depth, od) = fc_geometry(input, filter, out)?;
     let (lo, hi) = f32_act_range(activation)?;
     let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
     let bias = f32_bias(cx.opt_input(2), od)?;
@@ -322,25 +308,15 @@ fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if shuffled_weights {
         return unsupported("shuffled weights format");
     }
-    let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    expect_dtype(input, DType::F32, "input")?;
-    expect_dtype(out, DType::F32, "output")?;
-    expect_dtype(filter, DType::I8, "filter")?;
-    let fdata = expect_const(filter, "filter")?;
-    let &[od, depth] = filter.shape.as_slice() else {
-        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
-    };
-    if depth == 0 || input.elements() % depth != 0 {
-        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
+    let (input, filter, out, fdata) = hybrid_operands(cx)?;
+    let (batches, depth, od) = fc_geometry(input, filter, out)?;
+    if fdata.len() != od * depth {
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), od * depth));
     }
     // The kernel quantizes one input row into a stack buffer of this many bytes.
     const MAX_DEPTH: usize = 4096;
     if depth > MAX_DEPTH {
         return unsupported(format!("dynamic-range FULLY_CONNECTED with input depth {depth} (kiln supports up to {MAX_DEPTH})"));
-    }
-    let batches = input.elements() / depth;
-    if out.elements() != batches * od || fdata.len() != od * depth {
-        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
     }
     let scales = filter_scales(filter, od, 0)?;
     if scales.len() > 1 && !asymmetric_quantize_inputs {
@@ -379,16 +355,10 @@ fn pool2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::F32, "input")?;
     expect_dtype(out, DType::F32, "output")?;
-    let [n, h, w, c] = nhwc(input, "input")?;
     if stride.contains(&0) || filter.contains(&0) {
         return invalid(format!("stride {stride:?} and filter {filter:?} must be positive"));
     }
-    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
-    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
-    let expect = [n, oh, ow, c];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
     let (lo, hi) = f32_act_range(activation)?;
     let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
     let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));

@@ -159,14 +159,8 @@ fn depthwise_conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(input, DType::I16, "input")?;
     expect_dtype(filter, DType::I8, "filter")?;
     expect_dtype(out, DType::I16, "output")?;
-    let [n, _, _, c] = nhwc(input, "input")?;
-    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    let (n, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     expect_const(filter, "filter")?;
-    if one != 1 || c == 0 || oc % c != 0 {
-        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
-    }
-    // TFLM derives the multiplier from the shapes; the option field is advisory.
-    let dm = oc / c;
     let opts = ConvOptions { padding, stride, dilation, activation };
     let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 3, &opts)?;
     let fields = &conv.fields;
@@ -196,16 +190,7 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(filter, DType::I8, "filter")?;
     expect_dtype(out, DType::I16, "output")?;
     expect_const(filter, "filter")?;
-    let &[od, depth] = filter.shape.as_slice() else {
-        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
-    };
-    if depth == 0 || input.elements() % depth != 0 {
-        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
-    }
-    let batches = input.elements() / depth;
-    if out.elements() != batches * od {
-        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
-    }
+    let (batches, depth, od) = fc_geometry(input, filter, out)?;
     let in_s = symmetric(input, "input")?;
     let out_s = symmetric(out, "output")?;
     let scales = filter_scales(filter, od, 0)?;
@@ -238,43 +223,14 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 fn pool2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let op = cx.op;
-    let Options::Pool2d { padding, stride, filter, activation } = op.options else {
-        return invalid("missing Pool2DOptions");
+    let act_range = |activation: Activation, out: &Tensor, (scale, zp): (f32, i32)| {
+        match quant::activation_range(activation, scale, zp, -32768, 32767) {
+            Some((lo, hi)) if lo <= hi => Ok((lo, hi)),
+            Some(_) => invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
+            None => unsupported(format!("fused activation {} is not supported on int16", activation.name())),
+        }
     };
-    let (input, out) = (cx.input(0)?, cx.output()?);
-    expect_dtype(input, DType::I16, "input")?;
-    expect_dtype(out, DType::I16, "output")?;
-    let [n, h, w, c] = nhwc(input, "input")?;
-    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
-    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
-    let expect = [n, oh, ow, c];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
-    let (in_q, out_q) = (per_tensor(input)?, per_tensor(out)?);
-    if in_q != out_q {
-        return unsupported("input and output quantization differ (TFLM requires them equal)");
-    }
-    let (act_min, act_max) = match quant::activation_range(activation, out_q.0, out_q.1, -32768, 32767) {
-        Some((lo, hi)) if lo <= hi => (lo, hi),
-        Some(_) => return invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
-        None => return unsupported(format!("fused activation {} is not supported on int16", activation.name())),
-    };
-    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
-    let params = quote!(::kiln::ops::Pool2dParams {
-        input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #act_min, act_max: #act_max,
-    });
-    let func = if op.name == "MAX_POOL_2D" { "max_pool2d_s16" } else { "average_pool2d_s16" };
-    let summary = format!(
-        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, int16",
-        filter[0],
-        filter[1],
-        stride[0],
-        stride[1],
-        activation.name()
-    );
-    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Pool2dParams", params }, 0, summary)])
+    super::pool::pool2d_quantized(cx, DType::I16, act_range, ["max_pool2d_s16", "average_pool2d_s16"], ", int16")
 }
 
 /// TFLM's `gen_lut<float, int16_t, int16_t>`: 512 samples of `f` on `[min, max)`, each corrected

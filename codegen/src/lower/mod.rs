@@ -330,6 +330,55 @@ pub(crate) fn window(padding: Padding, input: usize, filter: usize, stride: usiz
     (out, total / 2)
 }
 
+/// The geometry every 2-D pool lowering checks (AVERAGE/MAX_POOL_2D on every type, L2_POOL_2D):
+/// the NHWC input, the output TFLM's padding rule gives (checked against the model's), and the
+/// leading padding `[rows, columns]`.
+pub(crate) fn pool_geometry(
+    input: &Tensor,
+    out: &Tensor,
+    padding: Padding,
+    filter: [usize; 2],
+    stride: [usize; 2],
+) -> R<([usize; 4], [usize; 4], [usize; 2])> {
+    let [n, h, w, c] = nhwc(input, "input")?;
+    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
+    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
+    let expect = [n, oh, ow, c];
+    if out.shape != expect {
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
+    }
+    Ok(([n, h, w, c], expect, [pad_h, pad_w]))
+}
+
+/// FULLY_CONNECTED's shapes, checked: weights `[units, depth]`, the input read as rows of `depth`
+/// (any shape with a multiple of `depth` elements, as TFLM), the output `rows × units`.
+/// Returns `(batches, depth, units)`.
+pub(crate) fn fc_geometry(input: &Tensor, filter: &Tensor, out: &Tensor) -> R<(usize, usize, usize)> {
+    let &[od, depth] = filter.shape.as_slice() else {
+        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
+    };
+    if depth == 0 || input.elements() % depth != 0 {
+        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
+    }
+    let batches = input.elements() / depth;
+    if out.elements() != batches * od {
+        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
+    }
+    Ok((batches, depth, od))
+}
+
+/// DEPTHWISE_CONV_2D's shapes, checked: NHWC input, filter `[1, kh, kw, out_c]` with `out_c` a
+/// multiple of the input depth. The depth multiplier follows from the shapes, as in TFLM (the
+/// option field is advisory). Returns `(batches, [kh, kw], out_c, multiplier)`.
+pub(crate) fn depthwise_geometry(input: &Tensor, filter: &Tensor) -> R<(usize, [usize; 2], usize, usize)> {
+    let [n, _, _, c] = nhwc(input, "input")?;
+    let [one, kh, kw, oc] = nhwc(filter, "filter")?;
+    if one != 1 || c == 0 || oc % c != 0 {
+        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
+    }
+    Ok((n, [kh, kw], oc, oc / c))
+}
+
 pub(crate) fn requant_tokens(r: &[Requant]) -> TokenStream {
     let items = r.iter().map(|r| {
         let (m, s) = (r.multiplier, r.shift);

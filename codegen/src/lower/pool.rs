@@ -11,20 +11,28 @@ pub(super) const KERNELS: &[Kernel] = &[
 
 
 fn pool2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    pool2d_quantized(cx, DType::I8, act_range, ["max_pool2d_s8", "average_pool2d_s8"], "")
+}
+
+/// AVERAGE_POOL_2D / MAX_POOL_2D on a quantized type (int8 here, int16 in `int16.rs`): the
+/// window geometry, input and output quantization equal (TFLM requires it, so no rescaling),
+/// and the fused activation's range from `act_range(activation, output, (scale, zero point))`.
+/// `funcs` are the MAX and AVERAGE kernels; `summary_suffix` ends the step's summary.
+pub(super) fn pool2d_quantized(
+    cx: &Ctx<'_>,
+    dtype: DType,
+    act_range: impl Fn(Activation, &Tensor, (f32, i32)) -> R<(i32, i32)>,
+    [max_func, average_func]: [&'static str; 2],
+    summary_suffix: &str,
+) -> R<Vec<Step>> {
     let op = cx.op;
     let Options::Pool2d { padding, stride, filter, activation } = op.options else {
         return invalid("missing Pool2DOptions");
     };
     let (input, out) = (cx.input(0)?, cx.output()?);
-    expect_dtype(input, DType::I8, "input")?;
-    expect_dtype(out, DType::I8, "output")?;
-    let [n, h, w, c] = nhwc(input, "input")?;
-    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
-    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
-    let expect = [n, oh, ow, c];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    expect_dtype(input, dtype, "input")?;
+    expect_dtype(out, dtype, "output")?;
+    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
     let (in_q, out_q) = (per_tensor(input)?, per_tensor(out)?);
     if in_q != out_q {
         return unsupported("input and output quantization differ (TFLM requires them equal)");
@@ -34,9 +42,9 @@ fn pool2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let params = quote!(::kiln::ops::Pool2dParams {
         input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #act_min, act_max: #act_max,
     });
-    let func = if op.name == "MAX_POOL_2D" { "max_pool2d_s8" } else { "average_pool2d_s8" };
+    let func = if op.name == "MAX_POOL_2D" { max_func } else { average_func };
     let summary = format!(
-        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}",
+        "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}{summary_suffix}",
         filter[0],
         filter[1],
         stride[0],

@@ -674,13 +674,7 @@ fn l2_pool_2d(cx: &Ctx<'_>) -> R<Vec<Step>> {
     };
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(out, DType::F32, "output")?;
-    let [n, h, w, c] = nhwc(input, "input")?;
-    let (oh, pad_h) = window(padding, h, filter[0], stride[0], 1);
-    let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
-    let expect = [n, oh, ow, c];
-    if out.shape != expect {
-        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
-    }
+    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
     if expect.contains(&0) || h == 0 || w == 0 {
         return unsupported("L2_POOL_2D with an empty dimension");
     }

@@ -2,8 +2,8 @@
 //! bool outputs (one byte, 0 or 1). int8 inputs are compared after TFLM's rescaling to a common
 //! real scale (`QuantizedComparison`); int32 and float32 inputs are compared as stored.
 
-use super::{broadcast_map, f32_of, i32_of, i8_of, shl, BroadcastShapes};
-use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant};
+use super::{broadcast_map, f32_of, i32_of, i8_of, to_common_scale, BroadcastShapes};
+use crate::fixed_point::Requant;
 
 /// Which comparison an op makes (`input1 <op> input2`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +42,8 @@ pub struct ComparisonParams {
 }
 
 /// Runs `f` (one of the six comparisons, chosen once outside the loop) over the broadcast
-/// operands; `read` decodes one element of `N` bytes.
+/// operands; `read1` / `read2` decode one element of `N` bytes of each input into the values
+/// compared.
 #[inline(always)]
 fn compare<const N: usize, T: PartialOrd + Copy>(
     op: Comparison,
@@ -50,10 +51,11 @@ fn compare<const N: usize, T: PartialOrd + Copy>(
     input1: &[u8],
     input2: &[u8],
     output: &mut [u8],
-    read: impl Fn([u8; N]) -> T,
+    read1: impl Fn([u8; N]) -> T,
+    read2: impl Fn([u8; N]) -> T,
 ) {
     let run = |output: &mut [u8], f: fn(T, T) -> bool| {
-        broadcast_map(shapes, input1, input2, output, |a, b| [f(read(a), read(b)) as u8]);
+        broadcast_map(shapes, input1, input2, output, |a, b| [f(read1(a), read2(b)) as u8]);
     };
     match op {
         Comparison::Equal => run(output, |a, b| a == b),
@@ -68,46 +70,40 @@ fn compare<const N: usize, T: PartialOrd + Copy>(
 /// int8 comparison, bit-exact with TFLM: each input is offset, shifted left by `left_shift` and
 /// rescaled by its own scale, then the two int32 values are compared.
 pub fn compare_s8(p: &QuantizedComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    // Rescale each side with its own parameters; the pair is compared as int32.
-    let run = |output: &mut [u8], f: fn(i32, i32) -> bool| {
-        broadcast_map(&p.shapes, input1, input2, output, |a: [u8; 1], b: [u8; 1]| {
-            let x = scale(shl(p.input1_offset.wrapping_add(i8_of(a)), p.left_shift), p.input1_requant);
-            let y = scale(shl(p.input2_offset.wrapping_add(i8_of(b)), p.left_shift), p.input2_requant);
-            [f(x, y) as u8]
-        });
-    };
-    match p.op {
-        Comparison::Equal => run(output, |a, b| a == b),
-        Comparison::NotEqual => run(output, |a, b| a != b),
-        Comparison::Less => run(output, |a, b| a < b),
-        Comparison::LessEqual => run(output, |a, b| a <= b),
-        Comparison::Greater => run(output, |a, b| a > b),
-        Comparison::GreaterEqual => run(output, |a, b| a >= b),
-    }
+    compare(
+        p.op,
+        &p.shapes,
+        input1,
+        input2,
+        output,
+        |a: [u8; 1]| to_common_scale(i8_of(a), p.input1_offset, p.left_shift, p.input1_requant),
+        |b: [u8; 1]| to_common_scale(i8_of(b), p.input2_offset, p.left_shift, p.input2_requant),
+    );
 }
 
 /// bool comparison (TFLM has EQUAL and NOT_EQUAL on bool; any non-zero byte is true).
 pub fn compare_bool(p: &ComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    compare(p.op, &p.shapes, input1, input2, output, |[b]: [u8; 1]| b != 0);
+    let read = |[b]: [u8; 1]| b != 0;
+    compare(p.op, &p.shapes, input1, input2, output, read, read);
 }
 
 /// int32 comparison.
 pub fn compare_s32(p: &ComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    compare(p.op, &p.shapes, input1, input2, output, i32_of);
+    compare(p.op, &p.shapes, input1, input2, output, i32_of, i32_of);
 }
 
 /// float32 comparison (IEEE: every comparison with a NaN is false except NOT_EQUAL).
 pub fn compare_f32(p: &ComparisonParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    compare(p.op, &p.shapes, input1, input2, output, f32_of);
+    compare(p.op, &p.shapes, input1, input2, output, f32_of, f32_of);
 }
 
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::{check_quantized, pairs, shapes};
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, round_half_away, round_half_up, Rng};
-    use std::{vec, vec::Vec};
+    use std::{format, vec, vec::Vec};
 
     const OPS: [Comparison; 6] = [
         Comparison::Equal,
@@ -154,21 +150,13 @@ mod tests {
                 input2_requant: quantize_multiplier(s2),
                 shapes: s,
             };
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| {
-                    let x = ref_scale((a[i] as i8 as i64 - z1 as i64) << 8, p.input1_requant);
-                    let y = ref_scale((b[j] as i8 as i64 - z2 as i64) << 8, p.input2_requant);
-                    holds(op, x, y) as u8
-                })
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            compare_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {op:?} {s:?}");
+            let reference = |x: i32, y: i32| {
+                let x = ref_scale((x as i64 - z1 as i64) << 8, p.input1_requant);
+                let y = ref_scale((y as i64 - z2 as i64) << 8, p.input2_requant);
+                holds(op, x, y) as i32
+            };
+            let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| compare_s8(&p, a, b, o);
+            check_quantized::<1>(&mut rng, &s, kernel, reference, &format!("case {case}: {op:?}"));
         }
     }
 

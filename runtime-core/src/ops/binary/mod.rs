@@ -28,6 +28,7 @@ pub use squared_difference::*;
 pub use sub::*;
 
 use super::window;
+use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
 // ADD's int8 kernel predates this family and lives in `ops/add.rs`, next to its int16 and
 // float32 siblings; they are exported with the rest of the family.
 pub use super::add::{add_f32, add_s16, add_s32};
@@ -148,6 +149,14 @@ pub(crate) fn shl(x: i32, s: i32) -> i32 {
     }
 }
 
+/// TFLM's first step for ops that bring two quantized inputs to a common scale (SUB,
+/// SQUARED_DIFFERENCE, comparisons): offset the input, shift it left for headroom, then rescale
+/// with `MultiplyByQuantizedMultiplierSmallerThanOneExp`, wrapping where the C++ int32 would.
+#[inline(always)]
+pub(crate) fn to_common_scale(x: i32, offset: i32, left_shift: i32, requant: Requant) -> i32 {
+    multiply_by_quantized_multiplier_smaller_than_one_exp(shl(offset.wrapping_add(x), left_shift), requant)
+}
+
 #[inline(always)]
 pub(crate) fn i8_of(b: [u8; 1]) -> i32 {
     i32::from(b[0] as i8)
@@ -205,7 +214,36 @@ pub(crate) mod testing {
     extern crate std;
     use super::BroadcastShapes;
     use crate::fixed_point::testing::Rng;
-    use std::vec::Vec;
+    use std::{vec, vec::Vec};
+
+    /// Runs `kernel` on random operands of shapes `s` whose elements are `N`-byte little-endian
+    /// integers (1: int8, 2: int16), and checks every output element against
+    /// `reference(x, y)` on the input pair broadcasting gives it, truncated to `N` bytes.
+    pub fn check_quantized<const N: usize>(
+        rng: &mut Rng,
+        s: &BroadcastShapes,
+        kernel: impl Fn(&[u8], &[u8], &mut [u8]),
+        reference: impl Fn(i32, i32) -> i32,
+        what: &str,
+    ) {
+        let mut a = vec![0u8; N * s.input1.iter().product::<usize>()];
+        let mut b = vec![0u8; N * s.input2.iter().product::<usize>()];
+        rng.fill(&mut a);
+        rng.fill(&mut b);
+        let rd = |v: &[u8], i: usize| -> i32 {
+            let mut le = [0u8; 4];
+            le[..N].copy_from_slice(&v[N * i..N * (i + 1)]);
+            // Sign-extend from N bytes.
+            i32::from_le_bytes(le) << (32 - 8 * N) >> (32 - 8 * N)
+        };
+        let want: Vec<u8> = pairs(s)
+            .into_iter()
+            .flat_map(|(i, j)| reference(rd(&a, i), rd(&b, j)).to_le_bytes().into_iter().take(N))
+            .collect();
+        let mut got = vec![0u8; want.len()];
+        kernel(&a, &b, &mut got);
+        assert_eq!(got, want, "{what}: {s:?}");
+    }
 
     /// Random broadcast-compatible shapes (a quarter of them equal).
     pub fn shapes(rng: &mut Rng, case: usize) -> BroadcastShapes {
@@ -221,6 +259,24 @@ pub(crate) mod testing {
             }
         }
         BroadcastShapes { input1: a, input2: b, output: out }
+    }
+
+    /// [`check_quantized`] over `cases` random shapes (seeded with `seed`), with params from
+    /// `params(rng, shapes)` for each: a quantized kernel's whole randomized test.
+    pub fn check_random_cases<const N: usize, P>(
+        seed: u64,
+        cases: usize,
+        params: impl Fn(&mut Rng, BroadcastShapes) -> P,
+        kernel: fn(&P, &[u8], &[u8], &mut [u8]),
+        reference: impl Fn(&P, i32, i32) -> i32,
+    ) {
+        let mut rng = Rng::new(seed);
+        for case in 0..cases {
+            let s = shapes(&mut rng, case);
+            let p = params(&mut rng, s);
+            let what = std::format!("case {case}");
+            check_quantized::<N>(&mut rng, &s, |a, b, o| kernel(&p, a, b, o), |x, y| reference(&p, x, y), &what);
+        }
     }
 
     /// `(i, j)` input element indices for every output element, in output order.

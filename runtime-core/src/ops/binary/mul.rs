@@ -63,7 +63,7 @@ pub fn mul_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::check_random_cases;
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, Rng};
     use std::{vec, vec::Vec};
@@ -94,43 +94,12 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(70);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| reference(&p, a[i] as i8 as i32, b[j] as i8 as i32) as i8 as u8)
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            mul_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
-        }
+        check_random_cases::<1, _>(70, 2000, |rng, s| params(rng, s, false), mul_s8, reference);
     }
 
     #[test]
     fn int16_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(71);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, true);
-            let mut a = vec![0u8; 2 * s.input1.iter().product::<usize>()];
-            let mut b = vec![0u8; 2 * s.input2.iter().product::<usize>()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let rd = |v: &[u8], i: usize| i16::from_le_bytes([v[2 * i], v[2 * i + 1]]) as i32;
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .flat_map(|(i, j)| (reference(&p, rd(&a, i), rd(&b, j)) as i16).to_le_bytes())
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            mul_s16(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
-        }
+        check_random_cases::<2, _>(71, 2000, |rng, s| params(rng, s, true), mul_s16, reference);
     }
 
     #[test]

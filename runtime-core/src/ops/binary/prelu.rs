@@ -48,10 +48,10 @@ pub fn prelu_f32(p: &BroadcastShapes, input: &[u8], alpha: &[u8], output: &mut [
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::{check_quantized, shapes};
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, Rng};
-    use std::{vec, vec::Vec};
+    use std::{format, vec, vec::Vec};
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
@@ -68,25 +68,16 @@ mod tests {
                 negative_requant: quantize_multiplier(si * sa / so),
                 shapes: s,
             };
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| {
-                    let v = a[i] as i8 as i64 + p.input_offset as i64;
-                    let r = if v >= 0 {
-                        ref_mbqm(v as i32, p.positive_requant)
-                    } else {
-                        ref_mbqm((v * (b[j] as i8 as i64 + p.alpha_offset as i64)) as i32, p.negative_requant)
-                    };
-                    (r as i64 + p.output_offset as i64).clamp(-128, 127) as i8 as u8
-                })
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            prelu_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
+            let reference = |x: i32, alpha: i32| {
+                let v = x as i64 + p.input_offset as i64;
+                let r = if v >= 0 {
+                    ref_mbqm(v as i32, p.positive_requant)
+                } else {
+                    ref_mbqm((v * (alpha as i64 + p.alpha_offset as i64)) as i32, p.negative_requant)
+                };
+                (r as i64 + p.output_offset as i64).clamp(-128, 127) as i32
+            };
+            check_quantized::<1>(&mut rng, &s, |a, b, o| prelu_s8(&p, a, b, o), reference, &format!("case {case}"));
         }
     }
 

@@ -1,10 +1,8 @@
 //! SQUARED_DIFFERENCE: `(x − y)²`, int8 and int16 (TFLM `squared_difference.cc`, which rescales
 //! both inputs like ADD, squares the int32 difference and rescales the square) and float32.
 
-use super::{broadcast_map, f32_of, i16_of, i32_of, i8_of, shl, BroadcastShapes};
-use crate::fixed_point::{
-    multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant,
-};
+use super::{broadcast_map, f32_of, i16_of, i32_of, i8_of, to_common_scale, BroadcastShapes};
+use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Static parameters of one quantized SQUARED_DIFFERENCE.
 #[derive(Clone, Copy, Debug)]
@@ -30,8 +28,8 @@ pub struct SquaredDifferenceParams {
 
 #[inline(always)]
 fn squared_difference_one(p: &SquaredDifferenceParams, x: i32, y: i32) -> i32 {
-    let a = scale(shl(p.input1_offset.wrapping_add(x), p.left_shift), p.input1_requant);
-    let b = scale(shl(p.input2_offset.wrapping_add(y), p.left_shift), p.input2_requant);
+    let a = to_common_scale(x, p.input1_offset, p.left_shift, p.input1_requant);
+    let b = to_common_scale(y, p.input2_offset, p.left_shift, p.input2_requant);
     let d = a.wrapping_sub(b);
     multiply_by_quantized_multiplier(d.wrapping_mul(d), p.output_requant)
         .wrapping_add(p.output_offset)
@@ -72,7 +70,7 @@ pub fn squared_difference_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8],
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::{check_random_cases, pairs, shapes};
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, ref_mbqm, round_half_away, round_half_up, Rng};
     use std::{vec, vec::Vec};
@@ -115,22 +113,7 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(77);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| reference(&p, a[i] as i8 as i32, b[j] as i8 as i32) as i8 as u8)
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            squared_difference_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
-        }
+        check_random_cases::<1, _>(77, 2000, |rng, s| params(rng, s, false), squared_difference_s8, reference);
     }
 
     #[test]

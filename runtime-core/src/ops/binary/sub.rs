@@ -2,7 +2,8 @@
 //! rescaling path with a difference in the middle) and float32.
 
 use super::{
-    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, shl, ArithF32Params, ArithS32Params, BroadcastShapes,
+    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, to_common_scale, ArithF32Params, ArithS32Params,
+    BroadcastShapes,
 };
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant};
 
@@ -31,8 +32,8 @@ pub struct SubParams {
 /// rescaled to the output. Arithmetic wraps where the C++ int32 would.
 #[inline(always)]
 fn sub_one(p: &SubParams, x: i32, y: i32) -> i32 {
-    let a = scale(shl(p.input1_offset.wrapping_add(x), p.left_shift), p.input1_requant);
-    let b = scale(shl(p.input2_offset.wrapping_add(y), p.left_shift), p.input2_requant);
+    let a = to_common_scale(x, p.input1_offset, p.left_shift, p.input1_requant);
+    let b = to_common_scale(y, p.input2_offset, p.left_shift, p.input2_requant);
     scale(a.wrapping_sub(b), p.output_requant)
         .wrapping_add(p.output_offset)
         .max(p.act_min)
@@ -69,7 +70,7 @@ pub fn sub_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::{pairs, shapes};
+    use super::super::testing::check_random_cases;
     use super::*;
     use crate::fixed_point::testing::{quantize_multiplier, round_half_away, round_half_up, Rng};
     use std::{vec, vec::Vec};
@@ -111,43 +112,12 @@ mod tests {
 
     #[test]
     fn int8_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(72);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, false);
-            let mut a = vec![0u8; s.input1.iter().product()];
-            let mut b = vec![0u8; s.input2.iter().product()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| reference(&p, a[i] as i8 as i32, b[j] as i8 as i32) as i8 as u8)
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            sub_s8(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
-        }
+        check_random_cases::<1, _>(72, 2000, |rng, s| params(rng, s, false), sub_s8, reference);
     }
 
     #[test]
     fn int16_matches_reference_with_broadcasting() {
-        let mut rng = Rng::new(73);
-        for case in 0..2000 {
-            let s = shapes(&mut rng, case);
-            let p = params(&mut rng, s, true);
-            let mut a = vec![0u8; 2 * s.input1.iter().product::<usize>()];
-            let mut b = vec![0u8; 2 * s.input2.iter().product::<usize>()];
-            rng.fill(&mut a);
-            rng.fill(&mut b);
-            let rd = |v: &[u8], i: usize| i16::from_le_bytes([v[2 * i], v[2 * i + 1]]) as i32;
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .flat_map(|(i, j)| (reference(&p, rd(&a, i), rd(&b, j)) as i16).to_le_bytes())
-                .collect();
-            let mut got = vec![0u8; want.len()];
-            sub_s16(&p, &a, &b, &mut got);
-            assert_eq!(got, want, "case {case}: {s:?}");
-        }
+        check_random_cases::<2, _>(73, 2000, |rng, s| params(rng, s, true), sub_s16, reference);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! CONV_2D, float32 (TFLite `reference_ops::Conv`).
 
-use super::{clamp, dot_acc_w, store, F32Weights, WeightFormat};
-use crate::ops::conv2d::{tap_coord, tap_range};
+use super::{dot_acc_w, store_clamped, ConvWindow, F32Weights, WeightFormat};
 use crate::ops::window;
 
 /// Static parameters of one float CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c]`.
@@ -41,48 +40,25 @@ pub fn conv2d_f16w(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mu
 
 #[inline(always)]
 fn conv2d<W: WeightFormat>(p: &Conv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
+    let in_c = p.input[3];
+    let out_c = p.output[3];
     let px_bytes = in_c * 4;
     let w_px = in_c * W::BYTES;
-    let f_len = k_h * k_w * w_px;
+    let f_len = p.kernel[0] * p.kernel[1] * w_px;
     if out_c == 0 || f_len == 0 {
         return;
     }
-    let in_img = in_h * in_w * px_bytes;
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {
-                    let mut total = 0.0f32;
-                    for ky in ky0..ky1 {
-                        let iy = tap_coord(iy_origin, ky, dil_h);
-                        for kx in kx0..kx1 {
-                            let ix = tap_coord(ix_origin, kx, dil_w);
-                            total = dot_acc_w::<W>(
-                                total,
-                                window(image, (iy * in_w + ix) * px_bytes, px_bytes),
-                                window(f, (ky * k_w + kx) * w_px, w_px),
-                            );
-                        }
-                    }
-                    let bias = p.bias.get(c).copied().unwrap_or(0.0);
-                    let Some(o) = out_elems.next() else {
-                        return;
-                    };
-                    store(o, clamp(total + bias, p.act_min, p.act_max));
-                }
-            }
+    g.walk(input, |_| (), |image, _, taps| {
+        for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {
+            let total = taps.fold(0.0f32, |total, tap, px| {
+                dot_acc_w::<W>(total, window(image, px * px_bytes, px_bytes), window(f, tap * w_px, w_px))
+            });
+            let bias = p.bias.get(c).copied().unwrap_or(0.0);
+            store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
         }
-    }
+    });
 }
 
 #[cfg(test)]

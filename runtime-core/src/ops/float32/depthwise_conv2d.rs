@@ -1,8 +1,6 @@
 //! DEPTHWISE_CONV_2D, float32 (TFLite `reference_ops::DepthwiseConv`).
 
-use super::{clamp, load, store, weight, F32Weights, WeightFormat};
-use crate::ops::conv2d::{tap_coord, tap_range};
-use crate::ops::window;
+use super::{load, store_clamped, weight, ConvWindow, F32Weights, WeightFormat};
 
 /// Static parameters of one float DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, in_c · multiplier]`.
 #[derive(Clone, Copy, Debug)]
@@ -39,42 +37,20 @@ pub fn depthwise_conv2d_f16w(p: &DepthwiseConv2dF32Params, input: &[u8], filter:
 
 #[inline(always)]
 fn depthwise<W: WeightFormat>(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
-    let mult = p.depth_multiplier;
-    let in_img = in_h * in_w * in_c * 4;
+    let in_c = p.input[3];
+    let out_c = p.output[3];
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                for oc in 0..out_c {
-                    let ic = oc.checked_div(mult).unwrap_or(0);
-                    let mut total = 0.0f32;
-                    for ky in ky0..ky1 {
-                        let iy = tap_coord(iy_origin, ky, dil_h);
-                        for kx in kx0..kx1 {
-                            let ix = tap_coord(ix_origin, kx, dil_w);
-                            let x = load(image, (iy * in_w + ix) * in_c + ic);
-                            let w = weight::<W>(filter, (ky * k_w + kx) * out_c + oc);
-                            total += x * w;
-                        }
-                    }
-                    let bias = p.bias.get(oc).copied().unwrap_or(0.0);
-                    let Some(o) = out_elems.next() else {
-                        return;
-                    };
-                    store(o, clamp(total + bias, p.act_min, p.act_max));
-                }
-            }
+    g.walk(input, |_| (), |image, _, taps| {
+        for oc in 0..out_c {
+            let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
+            let total = taps.fold(0.0f32, |total, tap, px| {
+                total + load(image, px * in_c + ic) * weight::<W>(filter, tap * out_c + oc)
+            });
+            let bias = p.bias.get(oc).copied().unwrap_or(0.0);
+            store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
         }
-    }
+    });
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! FULLY_CONNECTED, float32 (TFLite `reference_ops::FullyConnected`).
 
-use super::{clamp, dot_acc_w, store, F32Weights, WeightFormat};
+use super::{dot_acc_w, store_clamped, F32Weights, WeightFormat};
 use crate::ops::window;
 
 /// Static parameters of one float FULLY_CONNECTED; weights `[output_depth, input_depth]`.
@@ -41,10 +41,7 @@ fn fully_connected<W: WeightFormat>(p: &FullyConnectedF32Params, input: &[u8], w
         for (u, w) in weights.chunks_exact(w_row.max(1)).take(p.output_depth).enumerate() {
             let total = dot_acc_w::<W>(0.0, x, w);
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
-            let Some(o) = out_elems.next() else {
-                return;
-            };
-            store(o, clamp(total + bias, p.act_min, p.act_max));
+            store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
         }
     }
 }

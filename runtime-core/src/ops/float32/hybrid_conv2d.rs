@@ -8,9 +8,8 @@
 //! This kernel quantizes each input value as it reads it (the same value every time), so it needs
 //! no buffer for the quantized image.
 
-use super::hybrid_fully_connected::{asymmetric_params, quantize_asymmetric};
-use super::{clamp, load, store};
-use crate::ops::conv2d::{tap_coord, tap_range};
+use super::hybrid_fully_connected::quantize_asymmetric;
+use super::{image_quantization, load, plus_bias_if_any, store_clamped, ConvWindow};
 use crate::ops::window;
 
 /// Static parameters of one hybrid CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c]` int8.
@@ -36,53 +35,28 @@ pub struct HybridConv2dParams {
 
 /// CONV_2D dynamic range, computing LiteRT's reference hybrid kernel's bits.
 pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
-    let f_len = k_h * k_w * in_c;
+    let in_c = p.input[3];
+    let out_c = p.output[3];
+    let f_len = p.kernel[0] * p.kernel[1] * in_c;
     if out_c == 0 || f_len == 0 {
         return;
     }
-    let in_img = in_h * in_w * in_c;
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    for b in 0..batches {
-        let image = window(input, b * in_img * 4, in_img * 4);
-        // An all-zero image quantizes to zeros (scale 1, zero point 0 — any scale gives 0·s).
-        let (sf, zp, inv) = asymmetric_params(image).unwrap_or((1.0, 0, 0.0));
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                let scales = p.filter_scales.iter().cycle();
-                for (c, (f, &fs)) in filter.chunks_exact(f_len.max(1)).take(out_c).zip(scales).enumerate() {
-                    let mut acc = 0i32;
-                    for ky in ky0..ky1 {
-                        let iy = tap_coord(iy_origin, ky, dil_h);
-                        for kx in kx0..kx1 {
-                            let ix = tap_coord(ix_origin, kx, dil_w);
-                            let px = (iy * in_w + ix) * in_c;
-                            let taps = window(f, (ky * k_w + kx) * in_c, in_c);
-                            for (ci, &w) in taps.iter().enumerate() {
-                                let q = quantize_asymmetric(load(image, px + ci), zp, inv);
-                                acc = acc.wrapping_add(i32::from(w as i8) * (q - zp));
-                            }
-                        }
-                    }
-                    let mut v = acc as f32 * fs * sf;
-                    if let Some(&bias) = p.bias.get(c) {
-                        v += bias;
-                    }
-                    let Some(o) = out_elems.next() else {
-                        return;
-                    };
-                    store(o, clamp(v, p.act_min, p.act_max));
+    g.walk(input, image_quantization, |image, &(sf, zp, inv), taps| {
+        let scales = p.filter_scales.iter().cycle();
+        for (c, (f, &fs)) in filter.chunks_exact(f_len.max(1)).take(out_c).zip(scales).enumerate() {
+            let acc = taps.fold(0i32, |mut acc, tap, px| {
+                for (ci, &w) in window(f, tap * in_c, in_c).iter().enumerate() {
+                    let q = quantize_asymmetric(load(image, px * in_c + ci), zp, inv);
+                    acc = acc.wrapping_add(i32::from(w as i8) * (q - zp));
                 }
-            }
+                acc
+            });
+            let v = plus_bias_if_any(acc as f32 * fs * sf, p.bias, c);
+            store_clamped(&mut out_elems, v, p.act_min, p.act_max);
         }
-    }
+    });
 }
 
 #[cfg(test)]

@@ -7,10 +7,8 @@
 //! `out = clamp(acc as f32 · (filter_scale[c] · input_scale) + bias[c])` — note the scales are
 //! multiplied together first here, unlike CONV_2D (`(acc · filter_scale) · input_scale`).
 
-use super::hybrid_fully_connected::{asymmetric_params, quantize_asymmetric};
-use super::{clamp, load, store};
-use crate::ops::conv2d::{tap_coord, tap_range};
-use crate::ops::window;
+use super::hybrid_fully_connected::quantize_asymmetric;
+use super::{image_quantization, load, plus_bias_if_any, store_clamped, ConvWindow};
 
 /// Static parameters of one hybrid DEPTHWISE_CONV_2D; filter `[1, kh, kw, in_c · multiplier]` int8.
 #[derive(Clone, Copy, Debug)]
@@ -36,46 +34,23 @@ pub struct HybridDepthwiseConv2dParams {
 
 /// DEPTHWISE_CONV_2D dynamic range, computing LiteRT's reference hybrid kernel's bits.
 pub fn depthwise_conv2d_hybrid(p: &HybridDepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
-    let in_img = in_h * in_w * in_c;
+    let in_c = p.input[3];
+    let out_c = p.output[3];
+    let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    for b in 0..batches {
-        let image = window(input, b * in_img * 4, in_img * 4);
-        let (sf, zp, inv) = asymmetric_params(image).unwrap_or((1.0, 0, 0.0));
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                let scales = p.filter_scales.iter().cycle();
-                for (oc, &fs) in (0..out_c).zip(scales) {
-                    let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
-                    let mut acc = 0i32;
-                    for ky in ky0..ky1 {
-                        let iy = tap_coord(iy_origin, ky, dil_h);
-                        for kx in kx0..kx1 {
-                            let ix = tap_coord(ix_origin, kx, dil_w);
-                            let q = quantize_asymmetric(load(image, (iy * in_w + ix) * in_c + ic), zp, inv);
-                            let w = filter.get((ky * k_w + kx) * out_c + oc).map_or(0, |&w| i32::from(w as i8));
-                            acc = acc.wrapping_add(w * (q - zp));
-                        }
-                    }
-                    let mut v = acc as f32 * (fs * sf);
-                    if let Some(&bias) = p.bias.get(oc) {
-                        v += bias;
-                    }
-                    let Some(o) = out_elems.next() else {
-                        return;
-                    };
-                    store(o, clamp(v, p.act_min, p.act_max));
-                }
-            }
+    g.walk(input, image_quantization, |image, &(sf, zp, inv), taps| {
+        let scales = p.filter_scales.iter().cycle();
+        for (oc, &fs) in (0..out_c).zip(scales) {
+            let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
+            let acc = taps.fold(0i32, |acc, tap, px| {
+                let q = quantize_asymmetric(load(image, px * in_c + ic), zp, inv);
+                let w = filter.get(tap * out_c + oc).map_or(0, |&w| i32::from(w as i8));
+                acc.wrapping_add(w * (q - zp))
+            });
+            let v = plus_bias_if_any(acc as f32 * (fs * sf), p.bias, oc);
+            store_clamped(&mut out_elems, v, p.act_min, p.act_max);
         }
-    }
+    });
 }
 
 #[cfg(test)]

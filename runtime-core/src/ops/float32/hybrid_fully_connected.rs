@@ -17,7 +17,7 @@
 //! Every step is IEEE-deterministic, so this kernel computes the reference's bits; the zoo test
 //! compares it with LiteRT's reference interpreter.
 
-use super::{clamp, store, values};
+use super::{store_clamped, values};
 use crate::ops::window;
 
 /// Static parameters of one hybrid FULLY_CONNECTED; weights `[output_depth, input_depth]` int8.
@@ -149,10 +149,7 @@ pub fn fully_connected_hybrid(p: &HybridFullyConnectedParams, input: &[u8], weig
                 let acc = if p.asymmetric { dot.wrapping_sub(row_sum.wrapping_mul(zp)) } else { dot };
                 bias + acc as f32 * (sf * fs)
             };
-            let Some(o) = out_elems.next() else {
-                return;
-            };
-            store(o, clamp(v, p.act_min, p.act_max));
+            store_clamped(&mut out_elems, v, p.act_min, p.act_max);
         }
     }
 }

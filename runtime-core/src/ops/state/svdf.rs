@@ -143,6 +143,11 @@ fn svdf<T: Word>(
     // Every chunk size below is checked non-zero here, so no `chunks_exact` can panic.
     let sizes = chunk_sizes(p.input_size, filters, rank, memory, T::BYTES, 1);
     let Some(Sizes { input_row: in_row, state_row: row, batch_state, output_row }) = sizes else { return };
+    // `chunk_sizes` guarantees these, but when this function is not inlined the optimizer
+    // cannot see it; restating it here keeps the panic-free link proof (firmware `panic-check`).
+    if in_row == 0 || row == 0 || batch_state == 0 || output_row == 0 || T::BYTES == 0 {
+        return;
+    }
     // 1. Age the state: every frame moves one slot toward the front of its row. TFLM shifts
     //    the whole buffer by one element; the element that crosses into the previous row lands
     //    in that row's newest slot, which step 2 overwrites, so this is the same thing.

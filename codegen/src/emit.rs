@@ -401,7 +401,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
     // State (variable tensors): a second buffer owned by the model, which `run` carries from
     // one inference to the next. Stateless models get none of this.
-    let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass);
+    let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass, model_state);
     let (new_doc, run_doc, run_in_doc);
     if stateful {
         let state_bytes = plan.state_size;
@@ -459,12 +459,20 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
         };
         state_arg = quote!(&mut self.state,);
+        model_state = quote! {
+            const STATE_BYTES: usize = #state_bytes;
+
+            fn reset(&mut self) {
+                self.state = Self::INITIAL_STATE;
+            }
+        };
         state_param = quote!(state: &mut [u8; Self::STATE_BYTES],);
         state_pass = quote!(state);
         new_doc = quote!(#[doc = " A model with a zeroed arena and the initial state; `const`, so it can live in a `static`."]);
         run_doc = quote!(#[doc = " Runs one inference in the model's own arena, advancing its state: outputs depend on every input since `new` or `reset`."]);
         run_in_doc = quote!(#[doc = " Runs one inference in a caller-provided arena (several models may share one) with a caller-kept state (start it from `INITIAL_STATE`)."]);
     } else {
+        model_state = quote!();
         state_field = quote!();
         state_consts = quote!();
         state_init = quote!();
@@ -541,6 +549,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 const OUTPUTS: &'static [::kiln::TensorInfo] = &[#(#output_infos),*];
                 const ARENA_BYTES: usize = #arena_bytes;
                 const MACS: u64 = #macs;
+                #model_state
 
                 fn run_bytes(&mut self, src: &[&[u8]], dst: &mut [&mut [u8]]) -> Result<(), ::kiln::RunError> {
                     if src.len() != #n_in {

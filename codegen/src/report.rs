@@ -53,6 +53,8 @@ pub struct ModelReport {
     /// `ARENA_BYTES` and the liveness lower bound; `None` when some op is unsupported.
     pub arena_bytes: Option<usize>,
     pub arena_lower_bound: Option<usize>,
+    /// `STATE_BYTES`: variable tensors kept between inferences (0 for stateless models).
+    pub state_bytes: Option<usize>,
     pub unsupported: Vec<UnsupportedOp>,
 }
 
@@ -115,6 +117,7 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         weight_bytes: layers.iter().map(|l| l.weight_bytes).sum(),
         arena_bytes: plan.map(|p| p.size),
         arena_lower_bound: plan.map(|p| p.lower_bound),
+        state_bytes: plan.map(|p| p.state_size),
         layers,
         unsupported,
     }
@@ -214,6 +217,9 @@ impl ModelReport {
             }
             _ => out.push_str("ARENA_BYTES:       - (not planned: the model has unsupported ops)\n"),
         }
+        if let Some(st) = self.state_bytes.filter(|&b| b > 0) {
+            out.push_str(&format!("STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"));
+        }
         if !self.unsupported.is_empty() {
             out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
             for u in &self.unsupported {
@@ -257,6 +263,7 @@ impl ModelReport {
                 "weight_bytes": self.weight_bytes,
                 "arena_bytes": self.arena_bytes,
                 "arena_lower_bound": self.arena_lower_bound,
+                "state_bytes": self.state_bytes,
             },
             "unsupported": self.unsupported.iter().map(|u| json!({"index": u.index, "op": u.name, "reason": u.reason})).collect::<Vec<_>>(),
         })

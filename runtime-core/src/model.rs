@@ -81,7 +81,14 @@ pub trait Model {
     const ARENA_BYTES: usize;
     /// Multiply-accumulates of one inference.
     const MACS: u64;
+    /// Bytes of state kept from one inference to the next (variable tensors: SVDF, LSTM,
+    /// resource variables); 0 for stateless models.
+    const STATE_BYTES: usize = 0;
 
     /// Runs one inference on little-endian tensor bytes.
     fn run_bytes(&mut self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), RunError>;
+
+    /// Restores the initial state, so the next inference starts a new sequence (a no-op for
+    /// stateless models).
+    fn reset(&mut self) {}
 }

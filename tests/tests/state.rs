@@ -65,6 +65,14 @@ fn lstm_reset_restarts_the_sequence() {
     reset_restarts_the_sequence::<lstm::Net>("unidirectional_sequence_lstm_batches", lstm::Net::reset);
 }
 
+/// Generic harnesses reset through the `kiln::Model` trait and see the state size there too.
+#[test]
+fn model_trait_reset_and_state_bytes() {
+    reset_restarts_the_sequence::<lstm::Net>("unidirectional_sequence_lstm_batches", <lstm::Net as Model>::reset);
+    assert_eq!(<svdf::Net as Model>::STATE_BYTES, svdf::Net::STATE_BYTES);
+    assert!(<lstm::Net as Model>::STATE_BYTES > 0);
+}
+
 #[test]
 fn svdf_and_lstm_outputs_depend_on_history() {
     history_changes_outputs::<svdf::Net>("svdf_int8_state");

@@ -17,6 +17,7 @@
 //! go through [`window`]/[`window_mut`], which return an empty slice instead of panicking
 //! for a range outside the buffer — a case the contract above rules out. The firmware's
 //! `panic-check` build (`examples/firmware-cortex-m4`) proves this at link time for every model.
+#![deny(ambiguous_glob_reexports)]
 
 mod add;
 // Op families added in breadth work: one directory each, one file per op inside.
@@ -82,6 +83,8 @@ pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
 pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8};
 pub use softmax::{softmax_s8, softmax_s8_s16, SoftmaxParams};
+// Families re-export their kernels by glob; two families exporting one name would otherwise
+// only warn (and the generated call could bind to the wrong kernel), so that is an error.
 #[allow(unused_imports)]
 pub use binary::*;
 #[allow(unused_imports)]

@@ -15,6 +15,8 @@ oracle_py=$("$here/venv.sh" oracle "$repo/.venv-oracle")
 
 fixtures="$repo/tests/fixtures"
 "$zoo_py" "$here/make_zoo.py" --out "$fixtures/zoo" --digits "$fixtures/digits" "$@"
+# SVDF/LSTM/resource-variable models: written with the schema's object API (no converter path).
+if [ $# -eq 0 ]; then "$zoo_py" "$here/make_state_models.py" --out "$fixtures/zoo"; fi
 
 if [ $# -gt 0 ]; then
   models=()

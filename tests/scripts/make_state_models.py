@@ -8,13 +8,6 @@ no composite-op fusion produces one), so these models are written with the TFLit
 object API (TensorFlow's own `schema_py_generated.py`, loaded by path without importing
 TensorFlow):
 
-  svdf_keyword_core  ops 1..11 of TFLM's keyword_scrambled.tflite (7 SVDFs with int16 state
-                     interleaved with FULLY_CONNECTED), cut out with int8 input and output so
-                     the model needs only int8 SVDF + FC. Real weights, real quantization.
-  softmax_int16_out_keyword
-                     op 13 of keyword_scrambled.tflite: the int8 → int16 SOFTMAX that ends the
-                     keyword model (whose own goldens are constant: its FC saturates on random
-                     inputs), on random int8 logits.
   softmax_int16_out_wide
                      SOFTMAX int8 → int16 alone: 3 rows of 12 logits (scale 0.06, zero point 5).
   svdf_int16_state   one SVDF from seeded random weights: batch 2, rank 2, 4 units, memory 5,
@@ -72,7 +65,6 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
 
 
 def load_schema():
@@ -108,54 +100,6 @@ def write_model(model, path):
         f.write(data)
     os.replace(tmp, path)
     return data
-
-
-def cut(model, first_op, last_op):
-    """A model of ops first_op..=last_op of subgraph 0: the first op's input 0 becomes the model
-    input, the last op's output the model output; tensors and buffers renumbered densely."""
-    sg = model.subgraphs[0]
-    ops = sg.operators[first_op:last_op + 1]
-    used = []
-    for op in ops:
-        for t in list(op.inputs) + list(op.outputs):
-            if t >= 0 and t not in used:
-                used.append(t)
-    remap = {t: i for i, t in enumerate(used)}
-    buffers = [S.BufferT()]  # buffer 0 is the empty sentinel
-    tensors = []
-    for t in used:
-        x = sg.tensors[t]
-        src = model.buffers[x.buffer] if x.buffer < len(model.buffers) else None
-        if src is not None and src.data is not None and len(src.data) > 0:
-            nb = S.BufferT()
-            nb.data = src.data
-            buffers.append(nb)
-            x.buffer = len(buffers) - 1
-        else:
-            x.buffer = 0
-        tensors.append(x)
-    model_inputs = [remap[ops[0].inputs[0]]]
-    model_outputs = [remap[ops[-1].outputs[0]]]
-    for op in ops:
-        op.inputs = [remap[t] if t >= 0 else -1 for t in op.inputs]
-        op.outputs = [remap[t] for t in op.outputs]
-    codes = sorted({op.opcodeIndex for op in ops})
-    code_map = {c: i for i, c in enumerate(codes)}
-    for op in ops:
-        op.opcodeIndex = code_map[op.opcodeIndex]
-    new_sg = S.SubGraphT()
-    new_sg.tensors = tensors
-    new_sg.operators = ops
-    new_sg.inputs = model_inputs
-    new_sg.outputs = model_outputs
-    new_sg.name = b"main"
-    m = S.ModelT()
-    m.version = 3
-    m.operatorCodes = [model.operatorCodes[c] for c in codes]
-    m.subgraphs = [new_sg]
-    m.buffers = buffers
-    m.description = b"kiln: cut from keyword_scrambled.tflite by tests/scripts/make_state_models.py"
-    return m
 
 
 def quant(scale, zp):
@@ -455,8 +399,6 @@ def resource_variable_model(name):
 
 
 MODELS = {
-    "svdf_keyword_core": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 1, 11),
-    "softmax_int16_out_keyword": lambda: cut(read_model(os.path.join(SHARED, "models", "tflm", "keyword_scrambled.tflite")), 13, 13),
     "softmax_int16_out_wide": lambda: softmax_int16_out("softmax_int16_out_wide", rows=3, depth=12, in_scale=0.06,
                                                         beta=1.0),
     "svdf_int16_state": lambda: single_svdf("svdf_int16_state", S.TensorType.INT16),

@@ -127,8 +127,6 @@ pub(super) struct BlockRq {
     /// −1 (all ones) with a right shift (negative values then round one lower), else 0.
     neg: [i32; OC_BLOCK],
     right: [u32; OC_BLOCK],
-    /// Some channel shifts left (`factor` is not all ones).
-    left: bool,
     zp: i32,
     lo: i32,
     hi: i32,
@@ -145,7 +143,6 @@ impl BlockRq {
             half: [0; OC_BLOCK],
             neg: [0; OC_BLOCK],
             right: [0; OC_BLOCK],
-            left: false,
             zp,
             lo,
             hi,
@@ -158,7 +155,6 @@ impl BlockRq {
             }
             // `x · 2^left` wrapping as in the C++ (0 from 2^32 on).
             b.factor[j] = if left >= 32 { 0 } else { 1i32.wrapping_shl(left as u32) };
-            b.left |= left > 0;
             b.mult[j] = r.multiplier;
             b.half[j] = ((1i64 << right) >> 1) as i32;
             b.neg[j] = -i32::from(right > 0);
@@ -172,20 +168,9 @@ impl BlockRq {
     /// zero), output zero point and clamp.
     #[inline(always)]
     fn apply(&self, acc: &[i32; OC_BLOCK], out: &mut [u8]) {
-        // Without left shifts (the usual case: multipliers below 1) the factor multiply is left
-        // out of the loop.
-        let v = if self.left { self.values::<true>(acc) } else { self.values::<false>(acc) };
-        match <&mut [u8; OC_BLOCK]>::try_from(&mut *out) {
-            Ok(o) => *o = v,
-            Err(_) => copy_prefix(out, &v),
-        }
-    }
-
-    #[inline(always)]
-    fn values<const LEFT: bool>(&self, acc: &[i32; OC_BLOCK]) -> [u8; OC_BLOCK] {
         let mut v = [0u8; OC_BLOCK];
         for j in 0..OC_BLOCK {
-            let x = if LEFT { acc[j].wrapping_mul(self.factor[j]) } else { acc[j] };
+            let x = acc[j].wrapping_mul(self.factor[j]);
             // gemmlowp's nudge (±2^30 by the sign of the product) followed by a division by 2^31
             // truncating toward zero equals adding 2^30 and shifting (flooring) for either sign:
             // round half up. Exact for every product but i32::MIN · i32::MIN (excluded in `new`).
@@ -195,7 +180,11 @@ impl BlockRq {
             let r = ((h + i64::from(self.half[j]) + ((h >> 63) & i64::from(self.neg[j]))) >> (self.right[j] & 31)) as i32;
             v[j] = r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }
-        v
+        // A full block is stored directly (`copy_prefix` would call memcpy for 8 bytes).
+        match <&mut [u8; OC_BLOCK]>::try_from(&mut *out) {
+            Ok(o) => *o = v,
+            Err(_) => copy_prefix(out, &v),
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub mod models {
     kiln::include_model!("../../shared/models/tflm/person_detect.tflite", name = PersonDetect);
     kiln::include_model!("../../shared/models/tflm/micro_speech_quantized.tflite", name = MicroSpeech);
     kiln::include_model!("../../shared/models/tflm/hello_world_int8.tflite", name = HelloWorld);
+    #[cfg(kiln_mobilenet_v1_100_224)]
+    kiln::include_model!("models/mobilenet_v1_100_224.tflite", name = MobileNetV1Full);
 }
 
 /// MicroFlow 0.1.3 on the two models it computes (nearly) correctly; everything else it cannot
@@ -31,6 +33,9 @@ pub const MODELS: &[(&str, &str)] = &[
     ("person_detect", "../shared/models/tflm/person_detect.tflite"),
     ("micro_speech_quantized", "../shared/models/tflm/micro_speech_quantized.tflite"),
     ("hello_world_int8", "../shared/models/tflm/hello_world_int8.tflite"),
+    // Only when benches/models/ has it (see build.rs).
+    #[cfg(kiln_mobilenet_v1_100_224)]
+    ("mobilenet_v1_100_224", "benches/models/mobilenet_v1_100_224.tflite"),
 ];
 
 pub fn repo_root() -> PathBuf {
@@ -83,6 +88,8 @@ pub fn time_model(model: &str, iters: u32) -> Option<f64> {
         "person_detect" => go::<PersonDetect>(model, iters),
         "micro_speech_quantized" => go::<MicroSpeech>(model, iters),
         "hello_world_int8" => go::<HelloWorld>(model, iters),
+        #[cfg(kiln_mobilenet_v1_100_224)]
+        "mobilenet_v1_100_224" => go::<MobileNetV1Full>(model, iters),
         _ => return None,
     })
 }

@@ -647,14 +647,10 @@ def digits_data():
     return train_test_split(x, y, test_size=0.25, random_state=0)
 
 
-DIGITS_INFO = {}
-
-
-@model("digits_int8", "small CNN trained on scikit-learn's digits (8x8x1 in [0,1]): CONV_2D 3x3 RELU -> "
-       "MAX_POOL_2D -> CONV_2D 3x3 RELU -> RESHAPE -> FULLY_CONNECTED 10 -> SOFTMAX",
-       expect=[("CONV_2D", {}), ("MAX_POOL_2D", {}), ("RESHAPE", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
-       rep=lambda m: digits_rep)
-def _():
+def digits_cnn(label, epochs):
+    """The digits CNN (CONV_2D 3x3 RELU -> MAX_POOL_2D -> CONV_2D 3x3 RELU -> FULLY_CONNECTED 10 ->
+    SOFTMAX) trained on the training split, in float: every digits_* zoo model converts this net.
+    Returns the model, (x_train, x_test, y_test) and its float accuracy on the held-out split."""
     x_tr, x_te, y_tr, y_te = digits_data()
     x = inp((8, 8, 1))
     y = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
@@ -665,9 +661,21 @@ def _():
     y = layers.Softmax()(y)
     m = keras.Model(x, y)
     m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    m.fit(x_tr, y_tr, batch_size=32, epochs=25, shuffle=True, verbose=0)
+    m.fit(x_tr, y_tr, batch_size=32, epochs=epochs, shuffle=True, verbose=0)
     acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
-    print("  digits float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
+    print("  %s float accuracy on the held-out split: %.4f (%d samples)" % (label, acc, len(y_te)))
+    return m, (x_tr, x_te, y_te), acc
+
+
+DIGITS_INFO = {}
+
+
+@model("digits_int8", "small CNN trained on scikit-learn's digits (8x8x1 in [0,1]): CONV_2D 3x3 RELU -> "
+       "MAX_POOL_2D -> CONV_2D 3x3 RELU -> RESHAPE -> FULLY_CONNECTED 10 -> SOFTMAX",
+       expect=[("CONV_2D", {}), ("MAX_POOL_2D", {}), ("RESHAPE", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
+       rep=lambda m: digits_rep)
+def _():
+    m, (x_tr, x_te, y_te), acc = digits_cnn("digits", epochs=25)
     DIGITS_INFO.update(x_tr=x_tr, x_te=x_te, y_te=y_te, float_accuracy=acc)
     return m
 

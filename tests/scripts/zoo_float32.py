@@ -2,7 +2,7 @@
 bit for bit against TFLM's float reference kernels. Inputs are float32 uniform in [-1, 1]
 (4 bytes per element), so the models are kept small (goldens about 100 KB or less)."""
 
-from make_zoo import model, inp, one, conv, dwconv, dense, layers, ops, keras, np, digits_data
+from make_zoo import model, inp, one, conv, dwconv, dense, layers, ops, keras, np, digits_cnn
 
 
 @model("conv_s1_same_f32", "float32 CONV_2D 3x3 stride 1 SAME on an odd 5x5x2 input -> 3 ch, fused RELU",
@@ -111,20 +111,7 @@ def _():
        expect=[("CONV_2D", {}), ("MAX_POOL_2D", {}), ("RESHAPE", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
        quant="float32")
 def _():
-    x_tr, x_te, y_tr, y_te = digits_data()
-    x = inp((8, 8, 1))
-    y = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
-    y = layers.MaxPooling2D(2)(y)
-    y = layers.Conv2D(16, 3, padding="same", activation="relu")(y)
-    y = layers.Flatten()(y)
-    y = layers.Dense(10)(y)
-    y = layers.Softmax()(y)
-    m = keras.Model(x, y)
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    m.fit(x_tr, y_tr, batch_size=32, epochs=10, shuffle=True, verbose=0)
-    acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
-    print("  digits_f32 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
-    return m
+    return digits_cnn("digits_f32", epochs=10)[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -155,20 +142,7 @@ def _():
        expect=[("DEQUANTIZE", {}), ("CONV_2D", {}), ("MAX_POOL_2D", {}), ("FULLY_CONNECTED", {}), ("SOFTMAX", {})],
        quant="float16")
 def _():
-    x_tr, x_te, y_tr, y_te = digits_data()
-    x = inp((8, 8, 1))
-    y = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
-    y = layers.MaxPooling2D(2)(y)
-    y = layers.Conv2D(16, 3, padding="same", activation="relu")(y)
-    y = layers.Flatten()(y)
-    y = layers.Dense(10)(y)
-    y = layers.Softmax()(y)
-    m = keras.Model(x, y)
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    m.fit(x_tr, y_tr, batch_size=32, epochs=10, shuffle=True, verbose=0)
-    acc = float(np.mean(np.argmax(m.predict(x_te, batch_size=64, verbose=0), axis=1) == y_te))
-    print("  digits_f16 float accuracy on the held-out split: %.4f (%d samples)" % (acc, len(y_te)))
-    return m
+    return digits_cnn("digits_f16", epochs=10)[0]
 
 
 # --------------------------------------------------------------------------------------

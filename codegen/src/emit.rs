@@ -136,8 +136,17 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 let n = data.len();
                 let lit = Literal::byte_string(data);
                 let doc = format!(" {} {:?} {}", graph.tensors[t].label(), graph.tensors[t].shape, graph.tensors[t].dtype.name());
+                // The packed filter of a step with a variant kernel exists only where the main call is compiled.
+                let only = match &step.variant {
+                    Some(v) if k == 1 => {
+                        let cfg = &v.cfg;
+                        quote!(#[cfg(not(#cfg))])
+                    }
+                    _ => quote!(),
+                };
                 items.push(quote! {
                     #[doc = #doc]
+                    #only
                     static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
                 });
                 const_names.insert(t, ident);
@@ -229,7 +238,33 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     #[doc = #doc]
                     const #pname: ::kiln::ops::#ty = #params;
                 });
-                quote!(::kiln::ops::#func(&#pname, #(#args,)* output);)
+                let main = quote!(::kiln::ops::#func(&#pname, #(#args,)* output););
+                match &step.variant {
+                    None => main,
+                    Some(v) => {
+                        // The model's own filter for the variant kernel, compiled in only on its targets.
+                        let ident = format_ident!("{}_FILTER_OHWI", base);
+                        let data = graph.tensors[v.filter].data.as_deref().expect("variant filters are constant");
+                        let (n, lit, cfg) = (data.len(), Literal::byte_string(data), &v.cfg);
+                        let doc = format!(" {} {:?} {}, for `{}`", graph.tensors[v.filter].label(), graph.tensors[v.filter].shape, graph.tensors[v.filter].dtype.name(), v.func);
+                        items.push(quote! {
+                            #[doc = #doc]
+                            #[cfg(#cfg)]
+                            static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
+                        });
+                        let mut vargs = args.clone();
+                        if let Some(a) = vargs.get_mut(1) {
+                            *a = quote!(&#ident.0);
+                        }
+                        let (vfunc, generics) = (format_ident!("{}", v.func), &v.generics);
+                        quote! {
+                            #[cfg(#cfg)]
+                            ::kiln::ops::#vfunc::<#generics>(&#pname, #(#vargs,)* output);
+                            #[cfg(not(#cfg))]
+                            #main
+                        }
+                    }
+                }
             }
             Call::Scalars { func, scalars } => {
                 let func = format_ident!("{}", func);

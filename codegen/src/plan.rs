@@ -202,6 +202,7 @@ mod tests {
                     weights: vec![],
                     summary: String::new(),
                     packed_filter: None,
+                    variant: None,
                 });
             }
             let outputs = vec![tensors.len() - 1];

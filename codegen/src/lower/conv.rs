@@ -43,6 +43,19 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         format!("{}, {}", conv.geometry, conv.quantization),
     );
     step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
+    // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
+    // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
+    // `MIN_ROW` bytes on: shorter rows LLVM vectorizes across output channels with `vpmulld`,
+    // slower than the packed kernel. Rows longer than `MAX_ROW` unroll into too much code.
+    let row = kw * ic;
+    if dilation[1] == 1 && (MIN_ROW..=MAX_ROW).contains(&row) {
+        step.variant = Some(Variant {
+            cfg: quote!(all(target_arch = "x86_64", target_feature = "avx2")),
+            func: "conv2d_s8_rows",
+            generics: quote!(#row),
+            filter: filter.index,
+        });
+    }
     Ok(vec![step])
 }
 
@@ -118,6 +131,13 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         summary,
     )])
 }
+
+/// Shortest filter row (`k_w · in_c`) for which LLVM (1.95) forms `vpmaddwd` from the row-dot
+/// kernel (checked on x86-64-v3: 48 bytes give `vpmulld`, 64 `vpmaddwd`).
+const MIN_ROW: usize = 32;
+
+/// Longest filter row (`k_w · in_c`) the row-dot CONV_2D kernel is instantiated for.
+const MAX_ROW: usize = 4096;
 
 /// Output channels per block of a packed filter (`kiln::ops::OC_BLOCK`).
 const OC_BLOCK: usize = 8;

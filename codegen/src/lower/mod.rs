@@ -64,6 +64,20 @@ pub struct Step {
     /// The filter operand (operand 1) re-laid out at compile time for the kernel's inner loop
     /// (same bytes, another order); [`lower_all`] turns it into a constant tensor of its own.
     pub packed_filter: Option<std::sync::Arc<[u8]>>,
+    /// A kernel for targets where it beats the main one, chosen by `#[cfg]` in the generated code.
+    pub variant: Option<Variant>,
+}
+
+/// A second kernel for one step: on targets matching `cfg` the generated code calls
+/// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the model's
+/// own filter tensor `filter` (the main call reads the packed copy); elsewhere the main call.
+/// Only the filter layout the target uses is compiled into it.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub cfg: TokenStream,
+    pub func: &'static str,
+    pub generics: TokenStream,
+    pub filter: usize,
 }
 
 pub(crate) enum Fail {
@@ -227,6 +241,7 @@ impl<'a> Ctx<'a> {
             weights,
             summary,
             packed_filter: None,
+            variant: None,
         }
     }
 

@@ -95,19 +95,44 @@ pub(super) fn output_s8(
 pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
-    let (zp, out_zp, lo, hi) = (
-        p.input_zero_point,
-        p.output_zero_point,
-        p.act_min,
-        p.act_max,
-    );
+    let [k_h, _] = p.kernel;
+    let [stride_h, _] = p.stride;
+    let [dil_h, _] = p.dilation;
+    let [pad_h, _] = p.pad;
     if out_c == 0 || p.requant.is_empty() {
         return;
     }
+    let in_img = in_h * in_w * in_c;
+    let mut out_pixels = output.chunks_exact_mut(out_c);
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let rows = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                conv_pixel_s8(p, image, filter, rows, ox, out_px);
+            }
+        }
+    }
+}
+
+/// Every output channel of one output pixel of [`conv2d_s8`] (any window: border pixels of the
+/// specialized kernels come here too). `rows` is the row's [`tap_range`].
+pub(super) fn conv_pixel_s8(
+    p: &Conv2dParams,
+    image: &[u8],
+    filter: &[u8],
+    rows: (usize, usize, isize),
+    ox: usize,
+    out_px: &mut [u8],
+) {
+    let [_, _, in_w, in_c] = p.input;
+    let out_c = p.output[3];
+    let [k_h, k_w] = p.kernel;
+    let [dil_h, dil_w] = p.dilation;
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
     let taps = k_h * k_w;
     // Filter input depth: in_c for a plain convolution, in_c / groups for a grouped one.
     let f_depth = filter.len().checked_div(out_c * taps).unwrap_or(0);
@@ -116,70 +141,57 @@ pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8
     let contiguous_rows = dil_w == 1 && f_depth == in_c;
     let f_len = (taps * f_depth).max(1);
     let f_row = k_w * f_depth;
-    let in_img = in_h * in_w * in_c;
     let in_row = in_w * in_c;
-
-    let mut out_pixels = output.chunks_exact_mut(out_c);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                let border = ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w;
-                let Some(out_px) = out_pixels.next() else {
-                    return;
-                };
-                // Per-tensor: the one entry for every channel; per-channel: one each.
-                let requant = p.requant.iter().cycle();
-                for (c, (((o, f), &bias), &rq)) in out_px
-                    .iter_mut()
-                    .zip(filter.chunks_exact(f_len))
-                    .zip(p.bias)
-                    .zip(requant)
-                    .enumerate()
-                {
-                    let mut acc = bias;
-                    for ky in ky0..ky1 {
-                        let frow = window(f, ky * f_row, f_row);
-                        let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
-                        if kx0 == kx1 {
-                            // No real column in this window.
-                        } else if contiguous_rows {
-                            let ix0 = tap_coord(ix_origin, kx0, 1);
-                            let n = (kx1 - kx0) * in_c;
-                            acc = acc.wrapping_add(dot_s8(
-                                window(frow, kx0 * f_depth, (kx1 - kx0) * f_depth),
-                                window(irow, ix0 * in_c, n),
-                            ));
-                        } else {
-                            let channel0 = (c / per_group) * f_depth;
-                            for kx in kx0..kx1 {
-                                let ix = tap_coord(ix_origin, kx, dil_w);
-                                acc = acc.wrapping_add(dot_s8(
-                                    window(frow, kx * f_depth, f_depth),
-                                    window(irow, ix * in_c + channel0, f_depth),
-                                ));
-                            }
-                        }
-                    }
-                    if border && zp != 0 {
-                        // Padded taps read the input zero point.
-                        let mut w_sum = 0i32;
-                        for (ky, frow) in f.chunks_exact(f_row.max(1)).enumerate().take(k_h) {
-                            w_sum = w_sum.wrapping_add(if (ky0..ky1).contains(&ky) {
-                                sum_s8(window(frow, 0, kx0 * f_depth))
-                                    .wrapping_add(sum_s8(frow.get(kx1 * f_depth..).unwrap_or(&[])))
-                            } else {
-                                sum_s8(frow)
-                            });
-                        }
-                        acc = acc.wrapping_add(zp.wrapping_mul(w_sum));
-                    }
-                    *o = output_s8(acc, rq, out_zp, lo, hi);
+    let (ky0, ky1, iy_origin) = rows;
+    let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], dil_w, k_w, in_w);
+    let border = ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w;
+    // Per-tensor: the one entry for every channel; per-channel: one each.
+    let requant = p.requant.iter().cycle();
+    for (c, (((o, f), &bias), &rq)) in out_px
+        .iter_mut()
+        .zip(filter.chunks_exact(f_len))
+        .zip(p.bias)
+        .zip(requant)
+        .enumerate()
+    {
+        let mut acc = bias;
+        for ky in ky0..ky1 {
+            let frow = window(f, ky * f_row, f_row);
+            let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
+            if kx0 == kx1 {
+                // No real column in this window.
+            } else if contiguous_rows {
+                let ix0 = tap_coord(ix_origin, kx0, 1);
+                let n = (kx1 - kx0) * in_c;
+                acc = acc.wrapping_add(dot_s8(
+                    window(frow, kx0 * f_depth, (kx1 - kx0) * f_depth),
+                    window(irow, ix0 * in_c, n),
+                ));
+            } else {
+                let channel0 = (c / per_group) * f_depth;
+                for kx in kx0..kx1 {
+                    let ix = tap_coord(ix_origin, kx, dil_w);
+                    acc = acc.wrapping_add(dot_s8(
+                        window(frow, kx * f_depth, f_depth),
+                        window(irow, ix * in_c + channel0, f_depth),
+                    ));
                 }
             }
         }
+        if border && zp != 0 {
+            // Padded taps read the input zero point.
+            let mut w_sum = 0i32;
+            for (ky, frow) in f.chunks_exact(f_row.max(1)).enumerate().take(k_h) {
+                w_sum = w_sum.wrapping_add(if (ky0..ky1).contains(&ky) {
+                    sum_s8(window(frow, 0, kx0 * f_depth))
+                        .wrapping_add(sum_s8(frow.get(kx1 * f_depth..).unwrap_or(&[])))
+                } else {
+                    sum_s8(frow)
+                });
+            }
+            acc = acc.wrapping_add(zp.wrapping_mul(w_sum));
+        }
+        *o = output_s8(acc, rq, out_zp, lo, hi);
     }
 }
 

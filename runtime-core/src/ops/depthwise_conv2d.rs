@@ -207,7 +207,7 @@ fn depthwise_block<const N: usize, const ONE: bool>(
                         // shorter in registers (micro_speech −26% Ir, person_detect −0.7%), and the
                         // 16-lane one without the barrier shorter on the MobileNets but longer
                         // on person_detect.
-                        if !ONE && N != OC_BLOCK {
+                        if !ONE && N != OC_BLOCK && !cfg!(target_feature = "avx2") {
                             lanes(&mut acc);
                         }
                     }

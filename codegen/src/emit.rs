@@ -97,6 +97,20 @@ fn tensor_info(io: &Io<'_>) -> TokenStream {
     quote!(::kiln::TensorInfo { name: #name, shape: &[#(#shape),*], dtype: ::kiln::DType::#dtype, scale: #scale, zero_point: #zp })
 }
 
+/// The static holding constant tensor `t`'s bytes (aligned), documented with its label, shape
+/// and type (plus `note`), under the attributes `attrs` (a `#[cfg]` or nothing).
+fn weight_static(graph: &Graph, t: usize, ident: &Ident, note: &str, attrs: TokenStream) -> TokenStream {
+    let tensor = &graph.tensors[t];
+    let data = tensor.data.as_deref().expect("Const operands have data");
+    let (n, lit) = (data.len(), Literal::byte_string(data));
+    let doc = format!(" {} {:?} {}{note}", tensor.label(), tensor.shape, tensor.dtype.name());
+    quote! {
+        #[doc = #doc]
+        #attrs
+        static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
+    }
+}
+
 pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
     let name = Ident::new(opts.name, Span::call_site());
     let module = Ident::new(&snake_case(opts.name), Span::call_site());
@@ -132,10 +146,6 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     format!("INPUT{k}")
                 };
                 let ident = format_ident!("{}_{}", base, role);
-                let data = graph.tensors[t].data.as_deref().expect("Const operands have data");
-                let n = data.len();
-                let lit = Literal::byte_string(data);
-                let doc = format!(" {} {:?} {}", graph.tensors[t].label(), graph.tensors[t].shape, graph.tensors[t].dtype.name());
                 // The packed filter of a step with a variant kernel exists only where the main call is compiled.
                 let only = match &step.variant {
                     Some(v) if k == 1 => {
@@ -144,11 +154,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     }
                     _ => quote!(),
                 };
-                items.push(quote! {
-                    #[doc = #doc]
-                    #only
-                    static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
-                });
+                items.push(weight_static(graph, t, &ident, "", only));
                 const_names.insert(t, ident);
             }
         }
@@ -244,14 +250,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     Some(v) => {
                         // The model's own filter for the variant kernel, compiled in only on its targets.
                         let ident = format_ident!("{}_FILTER_OHWI", base);
-                        let data = graph.tensors[v.filter].data.as_deref().expect("variant filters are constant");
-                        let (n, lit, cfg) = (data.len(), Literal::byte_string(data), &v.cfg);
-                        let doc = format!(" {} {:?} {}, for `{}`", graph.tensors[v.filter].label(), graph.tensors[v.filter].shape, graph.tensors[v.filter].dtype.name(), v.func);
-                        items.push(quote! {
-                            #[doc = #doc]
-                            #[cfg(#cfg)]
-                            static #ident: ::kiln::Aligned<[u8; #n]> = ::kiln::Aligned(*#lit);
-                        });
+                        let cfg = &v.cfg;
+                        items.push(weight_static(graph, v.filter, &ident, &format!(", for `{}`", v.func), quote!(#[cfg(#cfg)])));
                         let mut vargs = args.clone();
                         if let Some(a) = vargs.get_mut(1) {
                             *a = quote!(&#ident.0);

@@ -132,8 +132,9 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     )])
 }
 
-/// Shortest filter row (`k_w · in_c`) for which LLVM (1.95) forms `vpmaddwd` from the row-dot
-/// kernel (checked on x86-64-v3: 48 bytes give `vpmulld`, 64 `vpmaddwd`).
+/// Shortest filter row (`k_w · in_c`) for which the row-dot kernel beats the packed one on
+/// AVX2 (measured, BENCHMARKS.md: from 32 bytes; rows under 64 bytes it keeps out of line, where
+/// LLVM 1.95 forms `vpmaddwd` for them instead of `vpmulld` across channels).
 const MIN_ROW: usize = 32;
 
 /// Longest filter row (`k_w · in_c`) the row-dot CONV_2D kernel is instantiated for.

@@ -47,6 +47,16 @@ pub(super) fn tap_range(
     (t0, t1.min(taps).max(t0), origin)
 }
 
+/// Output coordinates whose whole filter window (`taps` taps, `dilation` apart) lies inside the
+/// input (`0..size`) along one axis: the half-open range `lo..hi` (empty when `hi <= lo`).
+#[inline]
+pub(super) fn interior_range(size: usize, pad: usize, taps: usize, dilation: usize, stride: usize, out: usize) -> (usize, usize) {
+    let span = (taps.max(1) - 1) * dilation + 1;
+    let lo = pad.div_ceil(stride.max(1));
+    let hi = if size + pad >= span { ((size + pad - span) / stride.max(1) + 1).min(out) } else { 0 };
+    (lo, hi)
+}
+
 /// Input coordinate of tap `t` (only called for taps inside `tap_range`, so it is non-negative).
 #[inline(always)]
 pub(super) fn tap_coord(origin: isize, t: usize, dilation: usize) -> usize {

@@ -13,7 +13,7 @@
 //! `OC_BLOCK` accumulators (one vector operation on SIMD targets), reusing each weight row for
 //! `PX` pixels.
 
-use super::conv2d::{output_s8, tap_range};
+use super::conv2d::{interior_range, output_s8, tap_range};
 use super::{copy_prefix, window, window_mut, Conv2dParams};
 use crate::fixed_point::Requant;
 
@@ -236,13 +236,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
         })
     };
     // Output columns whose whole filter window lies inside the image columns: `ox_lo..ox_hi`.
-    let span_w = (k_w.max(1) - 1) * dil_w + 1;
-    let ox_lo = pad_w.div_ceil(stride_w.max(1));
-    let ox_hi = if in_w + pad_w >= span_w {
-        ((in_w + pad_w - span_w) / stride_w.max(1) + 1).min(out_w)
-    } else {
-        0
-    };
+    let (ox_lo, ox_hi) = interior_range(in_w, pad_w, k_w, dil_w, stride_w, out_w);
 
     // Blocks outermost: a block's weights, bias and output stage are set up once and stay in
     // cache while every output pixel is computed.

@@ -9,7 +9,7 @@
 //! Arithmetic is that of [`super::conv2d_s8`] (folded bias, wrapping i32 sums, TFLM's output
 //! stage); border pixels go through its per-pixel path. Bit-exact with TFLM.
 
-use super::conv2d::{conv_pixel_s8, tap_range};
+use super::conv2d::{conv_pixel_s8, interior_range, tap_range};
 use super::conv_packed::{store_block, BlockRq};
 use super::{copy_prefix, window, window_mut, Conv2dParams, OC_BLOCK};
 
@@ -66,24 +66,20 @@ pub fn conv2d_s8_rows<const L: usize>(p: &Conv2dParams, input: &[u8], filter: &[
     let in_row = in_w * in_c;
     let f_len = k_h * L;
     // Output columns whose whole filter window lies inside the image columns: `ox_lo..ox_hi`.
-    let ox_lo = pad_w.div_ceil(stride_w.max(1));
-    let ox_hi = if in_w + pad_w >= k_w { ((in_w + pad_w - k_w) / stride_w.max(1) + 1).min(out_w) } else { 0 };
+    let (ox_lo, ox_hi) = interior_range(in_w, pad_w, k_w, 1, stride_w, out_w);
 
     // Border pixels (some tap outside the image): the general per-pixel path.
-    let interior = |oy: usize, ox: usize| {
-        let (ky0, ky1, _) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-        ky0 == 0 && ky1 == k_h && ox >= ox_lo && ox < ox_hi
-    };
     let mut out_pixels = output.chunks_exact_mut(out_c);
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
             let rows = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            let rows_full = rows.0 == 0 && rows.1 == k_h;
             for ox in 0..out_w {
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
-                if !interior(oy, ox) {
+                if !(rows_full && (ox_lo..ox_hi).contains(&ox)) {
                     conv_pixel_s8(p, image, filter, rows, ox, out_px);
                 }
             }
@@ -113,6 +109,7 @@ pub fn conv2d_s8_rows<const L: usize>(p: &Conv2dParams, input: &[u8], filter: &[
                         let Some(x) = row::<L>(image, iy * in_row + x0) else {
                             continue;
                         };
+                        // A full block as a loop of constant length (unrolled), the tail as a short one.
                         if width == OC_BLOCK {
                             for (j, a) in acc.iter_mut().enumerate() {
                                 if let Some(w) = row::<L>(filters, j * f_len + ky * L) {

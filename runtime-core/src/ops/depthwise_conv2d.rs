@@ -206,7 +206,8 @@ fn depthwise_block<const N: usize, const ONE: bool>(
                         // channels of 16 inputs: measured, the 8-lane and one-input loops are
                         // shorter in registers (micro_speech −26% Ir, person_detect −0.7%), and the
                         // 16-lane one without the barrier shorter on the MobileNets but longer
-                        // on person_detect.
+                        // on person_detect. With AVX2 the barrier made LLVM's 16-lane loop scalar
+                        // (MobileNetV1-0.25 −14% Ir without it).
                         if !ONE && N != OC_BLOCK && !cfg!(target_feature = "avx2") {
                             lanes(&mut acc);
                         }

@@ -4,14 +4,16 @@
 //! struct whose `run` is a straight-line sequence of calls into [`ops`]. Everything the
 //! interpreter would compute at prepare time (shapes, strides, padding, requantization
 //! multipliers, arena offsets) is a literal in the generated code; this crate holds only the
-//! arithmetic. It is `no_std`, allocates nothing and contains no `unsafe`.
+//! arithmetic. It is `no_std` and allocates nothing; `unsafe` appears only in [`arch`], one
+//! `asm!` per instruction wrapper, each with a plain-Rust twin (the rest of the crate denies it).
 //!
 //! Tensors are byte storage (`[u8]`): the arena is one `[u8; N]` and weights are aligned
 //! byte-string literals (they compile fast). Kernels give bytes their dtype at load
 //! (`b as i8`) and store (`v as u8`), which costs nothing at run time.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+pub mod arch;
 mod element;
 pub mod fixed_point;
 pub mod float_math;

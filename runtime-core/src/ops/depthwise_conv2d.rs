@@ -1,7 +1,6 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 
-use super::conv2d::{output_s8, tap_coord, tap_range};
-use super::conv_packed::{lanes, store_block, BlockRq, OC_BLOCK};
+use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
 use crate::fixed_point::Requant;
 

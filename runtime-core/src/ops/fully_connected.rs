@@ -2,7 +2,7 @@
 //! `FullyConnectedPerChannel`; both share this arithmetic when the weight zero point is 0, as
 //! the int8 quantization spec requires).
 
-use super::conv2d::{dot_s8, output_s8};
+use super::conv::{dot_s8, output_s8};
 use super::window;
 use crate::fixed_point::Requant;
 

@@ -29,9 +29,7 @@ mod reduce;
 mod state;
 mod unary;
 mod concatenation;
-mod conv2d;
-mod conv_packed;
-mod conv_rows;
+mod conv;
 mod depthwise_conv2d;
 mod dequantize;
 mod fully_connected;
@@ -74,9 +72,7 @@ pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
 
 pub use add::{add_s8, AddParams};
 pub use concatenation::concatenation;
-pub use conv2d::{conv2d_s8, Conv2dParams};
-pub use conv_packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};
-pub use conv_rows::conv2d_s8_rows;
+pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
 pub use depthwise_conv2d::{depthwise_conv2d_s8, DepthwiseConv2dParams};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
 pub use fully_connected::{fully_connected_s8, FullyConnectedParams};

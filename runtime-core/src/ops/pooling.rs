@@ -1,7 +1,7 @@
 //! AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM `reference_integer_ops::AveragePool` / `MaxPool`).
 //! Input and output share quantization, so there is no requantization.
 
-use super::conv2d::tap_range;
+use super::conv::tap_range;
 use super::window;
 
 /// Static parameters of one pooling op.

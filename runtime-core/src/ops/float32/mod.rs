@@ -29,7 +29,7 @@ pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_con
 pub use pooling::{average_pool2d_f32, max_pool2d_f32, Pool2dF32Params};
 pub use softmax::{softmax_f32, SoftmaxF32Params};
 
-use super::conv2d::{tap_coord, tap_range};
+use super::conv::{tap_coord, tap_range};
 
 /// The f32 stored at element `i` of little-endian byte storage (0.0 outside the buffer, which the
 /// kernel contract rules out).

@@ -1,7 +1,7 @@
 //! AVERAGE_POOL_2D and MAX_POOL_2D, float32 (TFLite `reference_ops::AveragePool` / `MaxPool`).
 
 use super::{clamp, load, store};
-use crate::ops::conv2d::tap_range;
+use crate::ops::conv::tap_range;
 use crate::ops::window;
 
 /// Static parameters of one float pooling op.

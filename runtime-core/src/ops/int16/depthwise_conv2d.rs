@@ -1,7 +1,7 @@
 //! DEPTHWISE_CONV_2D, int16x8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel` on int16
 //! input, int8 filter, int64 bias).
 
-use super::super::conv2d::{tap_coord, tap_range};
+use super::super::conv::{tap_coord, tap_range};
 use super::super::window;
 use super::{load, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};

@@ -2,7 +2,7 @@
 //! `MaxPool16`). Input and output share quantization, so there is no requantization; the
 //! parameters are the int8 kernels' [`Pool2dParams`].
 
-use super::super::conv2d::tap_range;
+use super::super::conv::tap_range;
 use super::super::pooling::Pool2dParams;
 use super::super::window;
 use super::{load, s16_byte_len, store};

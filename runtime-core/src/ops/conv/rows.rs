@@ -9,9 +9,8 @@
 //! Arithmetic is that of [`super::conv2d_s8`] (folded bias, wrapping i32 sums, TFLM's output
 //! stage); border pixels go through its per-pixel path. Bit-exact with TFLM.
 
-use super::conv2d::{conv_pixel_s8, interior_range, tap_range};
-use super::conv_packed::{store_block, BlockRq};
-use super::{copy_prefix, window, window_mut, Conv2dParams, OC_BLOCK};
+use super::super::{copy_prefix, window, window_mut};
+use super::{conv_pixel_s8, interior_range, store_block, tap_range, BlockRq, Conv2dParams, OC_BLOCK};
 
 /// `Σ x[i] · w[i]` over `L` int8 bytes, wrapping like TFLM's int32 accumulator. Each product
 /// fits in i16 (|−128 · −128| = 2^14), which lets LLVM use `vpmaddwd`.

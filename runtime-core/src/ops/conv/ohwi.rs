@@ -1,99 +1,9 @@
-//! CONV_2D, int8 (TFLM `reference_integer_ops::ConvPerChannel`).
+//! CONV_2D int8 over the model's OHWI filter: every shape TFLM accepts.
 
-use super::window;
-use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
-
-/// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
-#[derive(Clone, Copy, Debug)]
-pub struct Conv2dParams {
-    /// NHWC.
-    pub input: [usize; 4],
-    /// NHWC.
-    pub output: [usize; 4],
-    pub kernel: [usize; 2],
-    pub stride: [usize; 2],
-    pub dilation: [usize; 2],
-    /// Rows above, columns left (TFLM padding offsets).
-    pub pad: [usize; 2],
-    pub input_zero_point: i32,
-    pub output_zero_point: i32,
-    pub act_min: i32,
-    pub act_max: i32,
-    /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, one per output channel.
-    pub bias: &'static [i32],
-    /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
-}
-
-/// Valid filter taps along one axis for output coordinate `out`: the half-open range
-/// `t0..t1` of tap indices whose input coordinate `origin + t · dilation` lies in `0..size`,
-/// and `origin` itself. Clamping ranges per output row/column replaces a per-tap bounds test.
-#[inline]
-pub(super) fn tap_range(
-    out: usize,
-    stride: usize,
-    pad: usize,
-    dilation: usize,
-    taps: usize,
-    size: usize,
-) -> (usize, usize, isize) {
-    // Tap t reads input coordinate `start + t·d − pad`: inside `0..size` exactly for
-    // t ≥ ⌈(pad − start) / d⌉ and t < ⌈(pad + size − start) / d⌉ (unsigned, no trapping division).
-    let d = dilation.max(1);
-    let start = out * stride;
-    let t0 = pad.saturating_sub(start).div_ceil(d).min(taps);
-    let t1 = (pad + size).saturating_sub(start).div_ceil(d);
-    let origin = start as isize - pad as isize;
-    (t0, t1.min(taps).max(t0), origin)
-}
-
-/// Output coordinates whose whole filter window (`taps` taps, `dilation` apart) lies inside the
-/// input (`0..size`) along one axis: the half-open range `lo..hi` (empty when `hi <= lo`).
-#[inline]
-pub(super) fn interior_range(size: usize, pad: usize, taps: usize, dilation: usize, stride: usize, out: usize) -> (usize, usize) {
-    let span = (taps.max(1) - 1) * dilation + 1;
-    let lo = pad.div_ceil(stride.max(1));
-    let hi = if size + pad >= span { ((size + pad - span) / stride.max(1) + 1).min(out) } else { 0 };
-    (lo, hi)
-}
-
-/// Input coordinate of tap `t` (only called for taps inside `tap_range`, so it is non-negative).
-#[inline(always)]
-pub(super) fn tap_coord(origin: isize, t: usize, dilation: usize) -> usize {
-    (origin + (t * dilation) as isize) as usize
-}
-
-/// `Σ a[i] · b[i]` over int8 bytes. Each product fits in i32; the sum wraps like TFLM's int32
-/// accumulator (mod 2^32 the order of the terms does not matter).
-#[inline(always)]
-pub(super) fn dot_s8(a: &[u8], b: &[u8]) -> i32 {
-    a.iter().zip(b).fold(0i32, |acc, (&x, &y)| {
-        acc.wrapping_add(i32::from(x as i8) * i32::from(y as i8))
-    })
-}
-
-/// `Σ a[i]` over int8 bytes (weights of padded taps, which see the input zero point).
-#[inline(always)]
-pub(super) fn sum_s8(a: &[u8]) -> i32 {
-    a.iter()
-        .fold(0i32, |acc, &x| acc.wrapping_add(i32::from(x as i8)))
-}
-
-/// Requantizes an accumulator, adds the output zero point and clamps (TFLM's output stage).
-/// `max` then `min` as in TFLM, so an inverted activation range never panics.
-#[inline(always)]
-pub(super) fn output_s8(
-    acc: i32,
-    rq: Requant,
-    output_zero_point: i32,
-    act_min: i32,
-    act_max: i32,
-) -> u8 {
-    multiply_by_quantized_multiplier(acc, rq)
-        .wrapping_add(output_zero_point)
-        .max(act_min)
-        .min(act_max) as u8
-}
+use super::super::window;
+use super::{dot_s8, output_s8, sum_s8, tap_coord, tap_range, Conv2dParams};
+#[cfg(test)]
+use crate::fixed_point::Requant;
 
 /// CONV_2D int8, bit-exact with TFLM.
 ///
@@ -130,7 +40,7 @@ pub fn conv2d_s8(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8
 
 /// Every output channel of one output pixel of [`conv2d_s8`] (any window: border pixels of the
 /// specialized kernels come here too). `rows` is the row's [`tap_range`].
-pub(super) fn conv_pixel_s8(
+pub(crate) fn conv_pixel_s8(
     p: &Conv2dParams,
     image: &[u8],
     filter: &[u8],

@@ -13,8 +13,8 @@
 //! `OC_BLOCK` accumulators (one vector operation on SIMD targets), reusing each weight row for
 //! `PX` pixels.
 
-use super::conv2d::{interior_range, output_s8, tap_range};
-use super::{copy_prefix, window, window_mut, Conv2dParams};
+use super::super::{copy_prefix, window, window_mut};
+use super::{interior_range, output_s8, tap_range, Conv2dParams};
 use crate::fixed_point::Requant;
 
 /// Output channels per packed filter block.
@@ -41,7 +41,7 @@ fn rq_at(r: &[Requant], c: usize) -> Requant {
 /// the input channels (strided weight loads, spills, horizontal sums): ~2× the instructions.
 /// On targets without SIMD (Cortex-M) it is left out, and the accumulators stay in registers.
 #[inline(always)]
-pub(super) fn lanes<T>(acc: &mut T) {
+pub(crate) fn lanes<T>(acc: &mut T) {
     #[cfg(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128"))]
     core::hint::black_box(acc);
     #[cfg(not(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128")))]
@@ -119,7 +119,7 @@ fn tap_padded(acc: &mut [i32; OC_BLOCK], zp: i32, width: usize, w: &[u8]) {
 /// and the rounding right shift's mask and amount, so that [`BlockRq::apply`] is branch-free
 /// over the whole block (it vectorizes, and costs the same for every value).
 #[derive(Clone, Copy)]
-pub(super) struct BlockRq {
+pub(crate) struct BlockRq {
     factor: [i32; OC_BLOCK],
     mult: [i32; OC_BLOCK],
     /// `2^(right − 1)`, 0 for no right shift.
@@ -136,7 +136,7 @@ impl BlockRq {
     /// `None` if a channel shifts right by 32 or more or has the multiplier `i32::MIN` (no real
     /// model does: multipliers are in `[2^30, 2^31)` or 0; the scalar output stage handles it).
     #[inline(always)]
-    pub(super) fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(crate) fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let mut b = BlockRq {
             factor: [1; OC_BLOCK],
             mult: [0; OC_BLOCK],
@@ -203,7 +203,7 @@ fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i
 /// [`store`] through a prepared [`BlockRq`] when there is one.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(super) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+pub(crate) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
     match brq {
         Some(b) => b.apply(acc, out),
         None => store(out, acc, c0, rq, zp, lo, hi),

@@ -1,0 +1,22 @@
+//! Chooses the runtime's instruction-set code at compile time (never at run time on an MCU).
+//!
+//! On stable Rust, Arm target features are invisible to `cfg` (`#[cfg(target_feature = "dsp")]`
+//! is false even on `thumbv7em`), so the choice is made here from the target name:
+//!
+//! * `kiln_arm_dsp`: the Armv7E-M / Armv7-R / Armv8-M Mainline DSP extension (SMLAD, SXTB16)
+//!   is there. Every `thumbv7em-*` (Cortex-M4/M7) and `armv7r-*` (Cortex-R4/R5/R7/R8) core has it;
+//!   on `thumbv8m.main-*` (Cortex-M33/M35P/M55) it is optional, so it is on only with the `dsp`
+//!   feature (the user knows the part).
+//! * the `portable` feature turns it off everywhere (for A/B measurements against the
+//!   plain-Rust twins).
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(kiln_arm_dsp)");
+    println!("cargo::rerun-if-changed=build.rs");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
+    let dsp_always = target.starts_with("thumbv7em") || target.starts_with("armv7r") || target.starts_with("armebv7r");
+    let dsp_optional = target.starts_with("thumbv8m.main") || target.starts_with("thumbv8.1m.main");
+    if !feature("portable") && (dsp_always || (dsp_optional && feature("dsp"))) {
+        println!("cargo::rustc-cfg=kiln_arm_dsp");
+    }
+}

@@ -1,0 +1,142 @@
+//! The Arm DSP extension (Armv7E-M, Armv7-R, optional on Armv8-M Mainline): two 16-bit
+//! multiply-accumulates per instruction (SMLAD) and int8 → int16 pair widening (SXTB16).
+//!
+//! Values are packed pairs: a `u32` holds two `i16` halves (bottom = bits 0–15, top = 16–31).
+//! With `cfg(kiln_arm_dsp)` each function is one instruction; elsewhere it is its [`portable`]
+//! twin (the same bits, tested against each other on the target).
+
+/// Plain-Rust twins: exactly the bits of each instruction, for every operand.
+pub mod portable {
+    /// Bottom and top signed halves of a packed pair.
+    #[inline(always)]
+    const fn halves(x: u32) -> (i32, i32) {
+        (x as u16 as i16 as i32, (x >> 16) as u16 as i16 as i32)
+    }
+
+    /// SXTB16: bytes 0 and 2 of `x`, sign-extended into the bottom and top halves.
+    #[inline(always)]
+    pub const fn sxtb16(x: u32) -> u32 {
+        (x as u8 as i8 as i16 as u16 as u32) | (((x >> 16) as u8 as i8 as i16 as u16 as u32) << 16)
+    }
+
+    /// SXTB16 with ROR #8: bytes 1 and 3 of `x`, sign-extended into the bottom and top halves.
+    #[inline(always)]
+    pub const fn sxtb16_ror8(x: u32) -> u32 {
+        sxtb16(x.rotate_right(8))
+    }
+
+    /// SMLAD: `acc + a.bottom · b.bottom + a.top · b.top`, wrapping modulo 2^32 (the
+    /// instruction sets the Q flag on overflow; the result is the wrapped sum).
+    #[inline(always)]
+    pub const fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+        let ((a0, a1), (b0, b1)) = (halves(a), halves(b));
+        // Each product fits in i32 ((−2^15)² = 2^30), their sum may not (2^31): add in i64,
+        // wrap once.
+        (acc as i64 + (a0 * b0) as i64 + (a1 * b1) as i64) as i32
+    }
+
+    /// SMLABB: `acc + a.bottom · b.bottom`, wrapping.
+    #[inline(always)]
+    pub const fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+        acc.wrapping_add(halves(a).0 * halves(b).0)
+    }
+
+    /// SMLATT: `acc + a.top · b.top`, wrapping.
+    #[inline(always)]
+    pub const fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+        acc.wrapping_add(halves(a).1 * halves(b).1)
+    }
+}
+
+#[cfg(not(kiln_arm_dsp))]
+pub use portable::{smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+
+#[cfg(kiln_arm_dsp)]
+pub use dsp::{smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+
+/// The instructions themselves (one `asm!` each).
+#[cfg(kiln_arm_dsp)]
+mod dsp {
+    use core::arch::asm;
+
+    /// SXTB16 (see [`super::portable::sxtb16`]).
+    #[inline(always)]
+    pub fn sxtb16(x: u32) -> u32 {
+        let r: u32;
+        // SAFETY: one register-to-register instruction: reads `x`, writes `r`; no memory, no
+        // stack, no flags.
+        unsafe { asm!("sxtb16 {r}, {x}", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags)) };
+        r
+    }
+
+    /// SXTB16 with ROR #8 (see [`super::portable::sxtb16_ror8`]).
+    #[inline(always)]
+    pub fn sxtb16_ror8(x: u32) -> u32 {
+        let r: u32;
+        // SAFETY: one register-to-register instruction (the rotation is part of it): reads `x`,
+        // writes `r`; no memory, no stack, no flags.
+        unsafe { asm!("sxtb16 {r}, {x}, ror #8", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags)) };
+        r
+    }
+
+    /// SMLAD (see [`super::portable::smlad`]).
+    #[inline(always)]
+    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+        let r: i32;
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+        // stack. It may set APSR.Q (sticky overflow), so `preserves_flags` is not claimed.
+        unsafe { asm!("smlad {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
+        r
+    }
+
+    /// SMLABB (see [`super::portable::smlabb`]).
+    #[inline(always)]
+    pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+        let r: i32;
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+        // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
+        unsafe { asm!("smlabb {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
+        r
+    }
+
+    /// SMLATT (see [`super::portable::smlatt`]).
+    #[inline(always)]
+    pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+        let r: i32;
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+        // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
+        unsafe { asm!("smlatt {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The twins against the instructions' definitions in the Arm ARM, element by element
+    //! (these run under Miri; the wrappers are compared with the twins on the target).
+    use super::portable::*;
+    use crate::fixed_point::testing::Rng;
+
+    fn pair(lo: i16, hi: i16) -> u32 {
+        (lo as u16 as u32) | ((hi as u16 as u32) << 16)
+    }
+
+    #[test]
+    fn twins_match_the_definitions() {
+        let mut rng = Rng::new(0xd5b);
+        let edge = [0i16, 1, -1, 127, -128, i16::MAX, i16::MIN, 0x00ff, -0x0100];
+        for case in 0..20_000 {
+            let pick = |rng: &mut Rng| if rng.bool() { edge[rng.usize(0, edge.len() - 1)] } else { rng.range(-32768, 32767) as i16 };
+            let (a0, a1, b0, b1) = (pick(&mut rng), pick(&mut rng), pick(&mut rng), pick(&mut rng));
+            let acc = if case % 3 == 0 { rng.edgy_i32() } else { rng.range(-1 << 20, 1 << 20) as i32 };
+            let (a, b) = (pair(a0, a1), pair(b0, b1));
+            let sum = acc as i64 + a0 as i64 * b0 as i64 + a1 as i64 * b1 as i64;
+            assert_eq!(smlad(a, b, acc), sum as i32, "smlad {a:#x} {b:#x} {acc}");
+            assert_eq!(smlabb(a, b, acc), (acc as i64 + a0 as i64 * b0 as i64) as i32);
+            assert_eq!(smlatt(a, b, acc), (acc as i64 + a1 as i64 * b1 as i64) as i32);
+            let bytes = a.to_le_bytes().map(|x| x as i8 as i16);
+            assert_eq!(sxtb16(a), pair(bytes[0], bytes[2]), "sxtb16 {a:#x}");
+            assert_eq!(sxtb16_ror8(a), pair(bytes[1], bytes[3]), "sxtb16 ror8 {a:#x}");
+        }
+    }
+}

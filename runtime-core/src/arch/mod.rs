@@ -1,0 +1,46 @@
+//! Instruction-set code: the only module of the runtime allowed to contain `unsafe`.
+//!
+//! Rust requires `unsafe` around every `asm!` (and every `core::arch` intrinsic), even when
+//! the instruction is always there on the target. So each instruction kiln uses is wrapped here,
+//! once, under these rules:
+//!
+//! * one function per instruction (or a tiny fixed sequence), exposed as a *safe* function;
+//! * `asm!` with the strictest options that are true for it (`pure, nomem, nostack`, plus
+//!   `preserves_flags` unless the instruction writes APSR: SMLAD sets Q on overflow);
+//! * a `// SAFETY:` line saying why the block is sound;
+//! * a twin in plain Rust (`portable`) with the same bits for every operand. The twins are what
+//!   other targets compile, what Miri runs, and what the on-target test
+//!   (`examples/firmware-cortex-m4/src/bin/arch_check.rs`, run by `.ci/firmware.sh` under QEMU)
+//!   compares each wrapper with, on random and edge operands.
+//!
+//! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`),
+//! never at run time. Generated model code chooses its filter layout with the same `cfg`
+//! through [`crate::if_arm_dsp`].
+#![allow(unsafe_code)]
+
+pub mod arm_dsp;
+
+/// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).
+pub const ARM_DSP: bool = cfg!(kiln_arm_dsp);
+
+/// Expands to the first block where the runtime was built with the Arm DSP kernels
+/// (`cfg(kiln_arm_dsp)`), else to the block after `else`.
+///
+/// Generated model code lives in the user's crate, which cannot see the runtime's `cfg`; this
+/// macro is defined by the runtime, so its expansion carries the runtime's choice. It is how a
+/// model compiles exactly one filter layout and one kernel call per layer (`#[doc(hidden)]`:
+/// generated code's, not the user's).
+#[cfg(kiln_arm_dsp)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_arm_dsp {
+    ({ $($dsp:tt)* } else { $($other:tt)* }) => { $($dsp)* };
+}
+
+/// See the `kiln_arm_dsp` definition above: this build has no DSP kernels.
+#[cfg(not(kiln_arm_dsp))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_arm_dsp {
+    ({ $($dsp:tt)* } else { $($other:tt)* }) => { $($other)* };
+}

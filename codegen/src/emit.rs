@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ir::{DType, Graph, Tensor};
-use crate::lower::{io_dtype, Call, Operand, Step};
+use crate::lower::{io_dtype, Call, Gate, Operand, Step, Variant};
 use crate::plan::ArenaPlan;
 
 /// What the emitter needs besides the compiled graph.
@@ -111,6 +111,32 @@ fn weight_static(graph: &Graph, t: usize, ident: &Ident, note: &str, attrs: Toke
     }
 }
 
+/// Compile-time choice between a step's variant kernels and its main one: `each(v)` on the
+/// targets of variant `v`, `main` where none applies. `#[cfg]` where the user's crate can
+/// evaluate the predicate; `kiln::if_arm_dsp!` (the runtime's own `cfg`) for the Arm DSP build.
+fn select(variants: &[Variant], main: TokenStream, each: impl Fn(&Variant) -> TokenStream) -> TokenStream {
+    let cfgs: Vec<&TokenStream> = variants.iter().filter_map(|v| match &v.gate { Gate::Cfg(c) => Some(c), Gate::ArmDsp => None }).collect();
+    let mut other: Vec<TokenStream> = Vec::new();
+    for v in variants {
+        if let Gate::Cfg(cfg) = &v.gate {
+            let body = each(v);
+            other.push(quote!(#[cfg(#cfg)] #body));
+        }
+    }
+    other.push(match cfgs.as_slice() {
+        [] => main,
+        [one] => quote!(#[cfg(not(#one))] #main),
+        many => quote!(#[cfg(not(any(#(#many),*)))] #main),
+    });
+    match variants.iter().find(|v| matches!(v.gate, Gate::ArmDsp)) {
+        Some(v) => {
+            let dsp = each(v);
+            quote!(::kiln::if_arm_dsp! { { #dsp } else { #(#other)* } })
+        }
+        None => quote!(#(#other)*),
+    }
+}
+
 pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
     let name = Ident::new(opts.name, Span::call_site());
     let module = Ident::new(&snake_case(opts.name), Span::call_site());
@@ -135,6 +161,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         } else {
             format!("{}_{}", step.op_name, step.op_index)
         };
+        let mut main_filter = None;
         for (k, op) in step.operands.iter().enumerate() {
             if let Operand::Const(t) = *op {
                 if const_names.contains_key(&t) {
@@ -146,15 +173,14 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     format!("INPUT{k}")
                 };
                 let ident = format_ident!("{}_{}", base, role);
-                // The packed filter of a step with a variant kernel exists only where the main call is compiled.
-                let only = match &step.variant {
-                    Some(v) if k == 1 => {
-                        let cfg = &v.cfg;
-                        quote!(#[cfg(not(#cfg))])
-                    }
-                    _ => quote!(),
-                };
-                items.push(weight_static(graph, t, &ident, "", only));
+                let stat = weight_static(graph, t, &ident, "", quote!());
+                if k == 1 && !step.variants.is_empty() {
+                    // The packed filter of a step with variant kernels exists only where the
+                    // main call is compiled: emitted with the variants' filters below.
+                    main_filter = Some(stat);
+                } else {
+                    items.push(stat);
+                }
                 const_names.insert(t, ident);
             }
         }
@@ -245,25 +271,26 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     const #pname: ::kiln::ops::#ty = #params;
                 });
                 let main = quote!(::kiln::ops::#func(&#pname, #(#args,)* output););
-                match &step.variant {
-                    None => main,
-                    Some(v) => {
-                        // The model's own filter for the variant kernel, compiled in only on its targets.
-                        let ident = format_ident!("{}_FILTER_OHWI", base);
-                        let cfg = &v.cfg;
-                        items.push(weight_static(graph, v.filter, &ident, &format!(", for `{}`", v.func), quote!(#[cfg(#cfg)])));
+                if step.variants.is_empty() {
+                    main
+                } else {
+                    // The model's own filter for a variant kernel, compiled in only on its
+                    // targets (at most one variant matches a build).
+                    let ident = |v: &Variant| format_ident!("{}_FILTER_{}", base, v.filter_name);
+                    let filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
+                        weight_static(graph, v.filter, &ident(v), &format!(", for `{}`", v.func), quote!())
+                    });
+                    items.push(filters);
+                    select(&step.variants, main, |v| {
                         let mut vargs = args.clone();
                         if let Some(a) = vargs.get_mut(1) {
-                            *a = quote!(&#ident.0);
+                            let id = ident(v);
+                            *a = quote!(&#id.0);
                         }
-                        let (vfunc, generics) = (format_ident!("{}", v.func), &v.generics);
-                        quote! {
-                            #[cfg(#cfg)]
-                            ::kiln::ops::#vfunc::<#generics>(&#pname, #(#vargs,)* output);
-                            #[cfg(not(#cfg))]
-                            #main
-                        }
-                    }
+                        let vfunc = format_ident!("{}", v.func);
+                        let generics = if v.generics.is_empty() { quote!() } else { let g = &v.generics; quote!(::<#g>) };
+                        quote!(::kiln::ops::#vfunc #generics(&#pname, #(#vargs,)* output);)
+                    })
                 }
             }
             Call::Scalars { func, scalars } => {

@@ -202,7 +202,7 @@ mod tests {
                     weights: vec![],
                     summary: String::new(),
                     packed_filter: None,
-                    variant: None,
+                    variants: Vec::new(),
                 });
             }
             let outputs = vec![tensors.len() - 1];

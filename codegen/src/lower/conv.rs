@@ -49,12 +49,20 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // slower than the packed kernel. Rows longer than `MAX_ROW` unroll into too much code.
     let row = kw * ic;
     if dilation[1] == 1 && (MIN_ROW..=MAX_ROW).contains(&row) {
-        step.variant = Some(Variant {
-            cfg: quote!(all(target_arch = "x86_64", target_feature = "avx2")),
+        step.variants.push(Variant {
+            gate: Gate::Cfg(quote!(all(target_arch = "x86_64", target_feature = "avx2"))),
             func: "conv2d_s8_rows",
             generics: quote!(#row),
             filter: filter.index,
+            layout: None,
+            filter_name: "OHWI",
         });
+    }
+    // With the Arm DSP extension, SMLAD over filter rows (pairs of bytes widened by SXTB16 in
+    // place), two channels' rows interleaved word by word; a dilated row is not contiguous.
+    if dilation[1] == 1 {
+        let layout = dsp_filter(expect_const(filter, "filter")?, oc, kh, kw * ic);
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])
 }
@@ -161,6 +169,33 @@ fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> std::sync
         }
     }
     packed.into()
+}
+
+/// OHWI `[out_c][k_h][L]` (`L = k_w · in_c`) → the layout of `kiln::ops::conv2d_s8_dsp`:
+/// output channels in pairs, each pair's rows (per `ky`) interleaved word by word (`L / 4` words
+/// of channel c, c + 1 alternately), then the two rows' `L % 4` remaining bytes; an odd last
+/// channel keeps its rows. The inner loop then reads both channels' filter words with one load.
+fn dsp_filter(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) -> std::sync::Arc<[u8]> {
+    let f_len = k_h * row_len;
+    let body = row_len / 4 * 4;
+    let row = |c: usize, ky: usize| &ohwi[c * f_len + ky * row_len..c * f_len + (ky + 1) * row_len];
+    let mut out = Vec::with_capacity(ohwi.len());
+    for c in (0..out_c).step_by(2) {
+        for ky in 0..k_h {
+            if c + 1 < out_c {
+                let (r0, r1) = (row(c, ky), row(c + 1, ky));
+                for (a, b) in r0[..body].chunks_exact(4).zip(r1[..body].chunks_exact(4)) {
+                    out.extend_from_slice(a);
+                    out.extend_from_slice(b);
+                }
+                out.extend_from_slice(&r0[body..]);
+                out.extend_from_slice(&r1[body..]);
+            } else {
+                out.extend_from_slice(row(c, ky));
+            }
+        }
+    }
+    out.into()
 }
 
 /// Bias with `-input_zero_point * Σ filter` folded in, per output channel. Exact: i32

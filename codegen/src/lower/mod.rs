@@ -64,20 +64,36 @@ pub struct Step {
     /// The filter operand (operand 1) re-laid out at compile time for the kernel's inner loop
     /// (same bytes, another order); [`lower_all`] turns it into a constant tensor of its own.
     pub packed_filter: Option<std::sync::Arc<[u8]>>,
-    /// A kernel for targets where it beats the main one, chosen by `#[cfg]` in the generated code.
-    pub variant: Option<Variant>,
+    /// Kernels for targets where they beat the main one, chosen at compile time in the
+    /// generated code (mutually exclusive targets: at most one applies to any build).
+    pub variants: Vec<Variant>,
 }
 
-/// A second kernel for one step: on targets matching `cfg` the generated code calls
-/// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the model's
-/// own filter tensor `filter` (the main call reads the packed copy); elsewhere the main call.
-/// Only the filter layout the target uses is compiled into it.
+/// A second kernel for one step: on targets matching `gate` the generated code calls
+/// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the filter
+/// tensor `filter` (the model's own, or `layout` re-laid out for this kernel); elsewhere the
+/// main call. Only the filter layout the target uses is compiled into it.
 #[derive(Clone, Debug)]
 pub struct Variant {
-    pub cfg: TokenStream,
+    pub gate: Gate,
     pub func: &'static str,
     pub generics: TokenStream,
     pub filter: usize,
+    /// The filter in this kernel's order (same bytes); [`lower_all`] turns it into a constant
+    /// tensor of its own and points `filter` at it.
+    pub layout: Option<std::sync::Arc<[u8]>>,
+    /// Suffix of the filter static's name (`…_FILTER_OHWI`, `…_FILTER_DSP`).
+    pub filter_name: &'static str,
+}
+
+/// How the generated code recognises a variant's targets, at compile time.
+#[derive(Clone, Debug)]
+pub enum Gate {
+    /// A `#[cfg(…)]` predicate the user's crate can evaluate (`target_feature = "avx2"`).
+    Cfg(TokenStream),
+    /// The runtime was built with its Arm DSP kernels (`cfg(kiln_arm_dsp)` in the `kiln` crate,
+    /// which the user's crate cannot see: the generated code asks `kiln::if_arm_dsp!`).
+    ArmDsp,
 }
 
 pub(crate) enum Fail {
@@ -125,6 +141,15 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         t.data = Some(data);
                         step.operands[1] = Operand::Const(t.index);
                         graph.tensors.push(t);
+                    }
+                    for v in &mut step.variants {
+                        if let Some(data) = v.layout.take() {
+                            let mut t = graph.tensors[v.filter].clone();
+                            t.index = graph.tensors.len();
+                            t.data = Some(data);
+                            v.filter = t.index;
+                            graph.tensors.push(t);
+                        }
                     }
                     // Constant folding of shape-only ops keeps weights flowing into later ops.
                     if let (Call::Alias, Some(&Operand::Const(src))) = (&step.call, step.operands.first()) {
@@ -241,7 +266,7 @@ impl<'a> Ctx<'a> {
             weights,
             summary,
             packed_filter: None,
-            variant: None,
+            variants: Vec::new(),
         }
     }
 

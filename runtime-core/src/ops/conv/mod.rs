@@ -16,7 +16,7 @@ mod ohwi;
 mod packed;
 mod rows;
 
-pub use dsp::conv2d_s8_dsp;
+pub use dsp::{conv2d_s8_dsp, pack_filter_dsp};
 pub(super) use ohwi::conv_pixel_s8;
 pub use ohwi::conv2d_s8;
 pub use packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};
@@ -116,4 +116,48 @@ pub(crate) fn output_s8(
         .wrapping_add(output_zero_point)
         .max(act_min)
         .min(act_max) as u8
+}
+
+/// [`output_s8`] with the common case (left shift < 32, right shift < 32, multiplier not
+/// `i32::MIN`) in straight-line 64-bit arithmetic — on Cortex-M one SMULL, an add with carry
+/// and shifts, instead of gemmlowp's branches — and the rest through [`output_s8`]. Same bits.
+#[inline(always)]
+pub(crate) fn output_s8_lean(acc: i32, rq: Requant, zp: i32, lo: i32, hi: i32) -> u8 {
+    let (left, right) = if rq.shift > 0 { (rq.shift as u32, 0) } else { (0, rq.shift.unsigned_abs()) };
+    if left >= 32 || right >= 32 || rq.multiplier == i32::MIN {
+        return output_s8(acc, rq, zp, lo, hi);
+    }
+    let x = acc.wrapping_shl(left);
+    // gemmlowp's rounding doubling high multiply: adding 2^30 and flooring equals its nudge and
+    // truncating division for every product but i32::MIN · i32::MIN (excluded above).
+    let h = (i64::from(x) * i64::from(rq.multiplier) + (1 << 30)) >> 31;
+    // RoundingDivideByPOT (ties away from zero): `(h + 2^(e−1) − [h < 0]) >> e`, in 64 bits.
+    let half = (1i64 << right) >> 1;
+    let r = ((h + half + ((h >> 63) & -i64::from(right > 0))) >> right) as i32;
+    r.wrapping_add(zp).max(lo).min(hi) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+
+    /// The lean output stage equals the reference one on edge accumulators and every shift
+    /// (beyond ±31 it defers to the reference), multipliers including 0, negative and `i32::MIN`.
+    #[test]
+    fn lean_output_stage_matches_the_reference() {
+        let mut rng = Rng::new(0x1ea);
+        for case in 0..200_000 {
+            let rq = Requant {
+                multiplier: match rng.usize(0, 5) {
+                    0 => [0, i32::MIN, i32::MAX, 1 << 30, -(1 << 30)][rng.usize(0, 4)],
+                    _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+                },
+                shift: if case % 3 == 0 { rng.range(-40, 40) as i32 } else { rng.range(-31, 31) as i32 },
+            };
+            let acc = rng.edgy_i32();
+            let (zp, lo, hi) = (rng.range(-128, 127) as i32, rng.act_min(), rng.act_max());
+            assert_eq!(output_s8_lean(acc, rq, zp, lo, hi), output_s8(acc, rq, zp, lo, hi), "{acc} {rq:?}");
+        }
+    }
 }

@@ -61,13 +61,16 @@ def seed_of(name):
 
 class Spec:
     def __init__(self, name, build, doc, expect=(), check=None, per_channel=True, float_io=False,
-                 optional=False, rep=None, patch=None, quant="int8"):
+                 optional=False, rep=None, patch=None, quant="int8", per_channel_fc=True):
         self.name = name
         self.build = build  # () -> keras.Model
         self.doc = doc  # what the model exercises (goes into the manifest)
         self.expect = list(expect)  # [(op name, {option: value}), ...] each must match some op
         self.check = check  # (desc) -> None, raises Fail
         self.per_channel = per_channel
+        # False: per-channel convs but per-tensor FULLY_CONNECTED weights (as in older models, e.g.
+        # the MLPerf Tiny reference files): the converter's dense-only per-channel switch.
+        self.per_channel_fc = per_channel_fc
         self.float_io = float_io
         self.optional = optional
         self.rep = rep  # (model) -> representative dataset generator function, or None for random
@@ -760,6 +763,8 @@ def convert(spec, m):
         c.target_spec.supported_types = [tf.float16]
     if not spec.per_channel:
         c._experimental_disable_per_channel = True
+    if not spec.per_channel_fc:
+        c._experimental_disable_per_channel_quantization_for_dense_layers = True
     # Keras' export prints the serving signature on stdout; keep the log readable.
     with contextlib.redirect_stdout(io.StringIO()):
         return c.convert()

@@ -64,7 +64,10 @@ if [ -n "${KILN_VS_CMSIS_MODELS:-}" ]; then
   models=$KILN_VS_CMSIS_MODELS
 else
   models="person_detect micro_speech_quantized mobilenet_v1_025_96 mobilenet_v2_035_96"
-  models+=" $(ls tests/fixtures/zoo/*.tflite | xargs -n1 basename | sed 's/\.tflite$//' | grep -E 'kws|ds_cnn|resnet|autoencoder' | tr '\n' ' ')"
+  for f in tests/fixtures/zoo/*.tflite; do
+    stem=$(basename "$f" .tflite)
+    case $stem in *kws* | *ds_cnn* | *resnet* | *autoencoder*) models+=" $stem" ;; esac
+  done
 fi
 
 results=$work/results.tsv layers_md=$work/layers.md
@@ -109,8 +112,17 @@ PY
   if [ -n "$c_line" ]; then
     acts=$(grep -o '^static int8_t t[0-9]*\[[0-9]*\]' "$work/cmsis/$m/model.c" | grep -o '\[[0-9]*\]' | tr -d '[]' | awk '{s += $1} END {print s + 0}')
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$(echo $k_flash)" "$(echo $k_sram)" "$(echo $k_stack)" \
-    "$(echo $k_arena)" "$(echo $k_macs)" "$(echo $k_insns)" "$(echo $k_differ)" "$c_line" "$c_reason" "$sample" "${acts:-0}" >>"$results"
+  # What TFLM's planner gives the same graph's activations: its arena head (non-persistent
+  # buffers: activations and the reference kernels' scratch), from print_allocations().
+  head=$("$PY" - "$tflite" 2>&1 <<'PY' | sed -n 's/.*Arena allocation head \([0-9]*\) bytes.*/\1/p'
+import sys
+from tflite_micro import runtime as tflm
+tflm.Interpreter.from_file(sys.argv[1], arena_size=8 << 20).print_allocations()
+PY
+)
+  [ -n "$head" ] || { echo "vs_cmsis.sh: $m: no arena head from TFLM's print_allocations()" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$(echo $k_flash)" "$(echo $k_sram)" "$(echo $k_stack)" \
+    "$(echo $k_arena)" "$(echo $k_macs)" "$(echo $k_insns)" "$(echo $k_differ)" "$c_line" "$c_reason" "$sample" "${acts:-0}" "$head" >>"$results"
 done
 
 section=$work/section.md
@@ -120,10 +132,11 @@ results, work = sys.argv[1:3]
 rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
 fmt = lambda n: f"{int(n):,}"
 print("| model | MACs | kiln insns | CMSIS-NN insns | kiln / CMSIS-NN | kiln insns/MAC | CMSIS-NN insns/MAC "
-      "| kiln flash B | CMSIS-NN flash B | kiln RAM B (arena + stack) | CMSIS-NN RAM B (scratch + activations) | = TFLM (kiln / CMSIS-NN) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+      "| kiln flash B | CMSIS-NN flash B (w/o sample) | kiln RAM B (arena + stack) | TFLM + CMSIS-NN RAM B (TFLM arena head + scratch) "
+      "| CMSIS-NN runner's activations B (unplanned) | = TFLM (kiln / CMSIS-NN) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 notes = []
-for m, flash, sram, stack, arena, macs, insns, differ, cline, reason, sample, acts in rows:
+for m, flash, sram, stack, arena, macs, insns, differ, cline, reason, sample, acts, head in rows:
     macs, insns = int(macs), int(insns)
     kpm = f"{insns / macs:.2f}" if macs else "—"
     kram = f"{fmt(int(arena) + int(stack))} ({fmt(arena)} + {fmt(stack)})"
@@ -133,14 +146,14 @@ for m, flash, sram, stack, arena, macs, insns, differ, cline, reason, sample, ac
         ci, cm = int(c["insns"]), int(c["MACs"])
         of = re.search(r"differ (\d+) of (\d+)", cline)
         ceq = "yes" if of and of.group(1) == "0" else f"NO ({of.group(1) if of else '?'} differ)"
-        cram = f"{fmt(int(c['scratch']) + int(acts))} ({fmt(c['scratch'])} + {fmt(acts)})"
+        cram = f"{fmt(int(head) + int(c['scratch']))} ({fmt(head)} + {fmt(c['scratch'])})"
         if cm != macs:
             notes.append(f"{m}: MAC counts differ (kiln {macs}, the peer's macs.py {cm}); insns/MAC use each side's own count.")
         cpm = f"{ci / cm:.2f}" if cm else "—"
         cflash = f"{fmt(c['flash'])} ({fmt(int(c['flash']) - int(sample))})"
-        print(f"| {m} | {fmt(macs)} | {fmt(insns)} | {fmt(ci)} | **{insns / ci:.2f}** | {kpm} | {cpm} | {fmt(flash)} | {cflash} | {kram} | {cram} | {keq} / {ceq} |")
+        print(f"| {m} | {fmt(macs)} | {fmt(insns)} | {fmt(ci)} | **{insns / ci:.2f}** | {kpm} | {cpm} | {fmt(flash)} | {cflash} | {kram} | {cram} | {fmt(acts)} | {keq} / {ceq} |")
     else:
-        print(f"| {m} | {fmt(macs)} | {fmt(insns)} | — | — | {kpm} | — | {fmt(flash)} | — | {kram} | — | {keq} / not run: {reason} |")
+        print(f"| {m} | {fmt(macs)} | {fmt(insns)} | — | — | {kpm} | — | {fmt(flash)} | — | {kram} | {fmt(head)} + — | — | {keq} / not run: {reason} |")
 for n in notes:
     print(f"\n{n}")
 print()

@@ -87,5 +87,10 @@ done
 KILN_FW_SHARD=$((SHARDS - 1))/$SHARDS cargo build --release --locked --target thumbv6m-none-eabi --features panic-check
 arm-none-eabi-size target/thumbv6m-none-eabi/release/kiln-firmware-cortex-m4
 
+step "per-layer profile on the target: report.sh --per-layer reshape (profile = true firmware, one counted region per layer; an alias has none)"
+(cd "$repo" && bash tests/firmware/report.sh --per-layer reshape) | tee "$repo/target/per-layer-reshape.md"
+grep -q '^No code (aliases of their input): #' "$repo/target/per-layer-reshape.md" \
+  || { echo "error: the per-layer report lists no alias layer for reshape" >&2; exit 1; }
+
 echo
 echo "firmware: all passed in $(( $(date +%s) - t0 )) s"

@@ -10,6 +10,7 @@ struct ModelEntry {
     path: String,
     name: Option<String>,
     f16_weights: F16Weights,
+    profile_layers: bool,
 }
 
 /// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
@@ -62,7 +63,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false });
         self
     }
 
@@ -78,6 +79,17 @@ impl Config {
     pub fn f16_weights(&mut self, mode: F16Weights) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.f16_weights = mode;
+        }
+        self
+    }
+
+    /// Per-layer profiling markers for the model added last (default: off): the generated code
+    /// calls `kiln::profile::layer_begin(i)` before and `kiln::profile::layer_end(i)` after every
+    /// layer that has code, `i` being the op's index in the model, so a debugger or an
+    /// instruction counter on the target can measure each layer. Off, the output is unchanged.
+    pub fn profile_layers(&mut self, on: bool) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.profile_layers = on;
         }
         self
     }
@@ -120,6 +132,7 @@ impl Config {
                 name: m.name.clone(),
                 track_path: Some(full.to_string_lossy().into_owned()),
                 f16_weights: m.f16_weights,
+                profile_layers: m.profile_layers,
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");

@@ -16,6 +16,8 @@ pub struct EmitOptions<'a> {
     pub source: &'a str,
     /// Absolute path whose bytes are `include_bytes!`-ed so cargo rebuilds when the model changes.
     pub track_path: Option<&'a str>,
+    /// Wrap every layer with code in `::kiln::profile::layer_begin(op index)` / `layer_end`.
+    pub profile_layers: bool,
 }
 
 fn rust_type(d: DType) -> Ident {
@@ -304,21 +306,32 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
-        if out_state.is_some() {
-            body.push(quote! {
+        let layer = if out_state.is_some() {
+            quote! {
                 {
                     #(#state_split)*
                     #call
                 }
-            });
+            }
         } else {
-            body.push(quote! {
+            quote! {
                 {
                     let (#b, output, #a) = ::kiln::split_arena(arena, #out_off, #out_len);
                     #(#state_split)*
                     #call
                 }
+            }
+        };
+        if opts.profile_layers {
+            // Markers outside the layer's block: the arena split and the kernel call are the layer.
+            let index = step.op_index;
+            body.push(quote! {
+                ::kiln::profile::layer_begin(#index);
+                #layer
+                ::kiln::profile::layer_end(#index);
             });
+        } else {
+            body.push(layer);
         }
     }
 

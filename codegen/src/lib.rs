@@ -85,6 +85,10 @@ pub struct CompileOptions {
     pub track_path: Option<String>,
     /// How float16 weights are compiled (default: folded to f32 constants).
     pub f16_weights: F16Weights,
+    /// Call `kiln::profile::layer_begin(i)` / `layer_end(i)` around every layer that has code
+    /// (`i`: the op's index in the model), for per-layer measurements on the target. Off by
+    /// default; off, the output is exactly what it is without the option.
+    pub profile_layers: bool,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.
@@ -99,7 +103,12 @@ pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenS
         &a.graph,
         &a.steps,
         &a.plan,
-        &emit::EmitOptions { name: &name, source: file, track_path: opts.track_path.as_deref() },
+        &emit::EmitOptions {
+            name: &name,
+            source: file,
+            track_path: opts.track_path.as_deref(),
+            profile_layers: opts.profile_layers,
+        },
     ))
 }
 

@@ -14,6 +14,8 @@
 //! samples as fit, but never fewer than `MIN_SAMPLES` (16: the MobileNets). `KILN_FW_SAMPLES=N` caps every model at N samples and
 //! `KILN_FW_MODELS=a,b` keeps only the named models (used by the report and the panic-check
 //! bisection); `KILN_FW_SHARD=i/n` keeps every n-th model from the i-th (the zoo outgrew one image). A missing model or golden file fails the build.
+//! `KILN_FW_PROFILE=1` compiles every model with `profile = true` (`kiln::profile::layer_begin`/
+//! `layer_end` around each layer, for `tests/firmware/report.sh --per-layer`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -124,7 +126,7 @@ fn main() {
     fs::copy(manifest.join("memory.x"), out.join("memory.x")).unwrap_or_else(|e| fail(format!("memory.x: {e}")));
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
-    for v in ["KILN_FW_MODELS", "KILN_FW_SAMPLES", "KILN_FW_SHARD", "KILN_SHARED", "KILN_SHARED_GOLDENS"] {
+    for v in ["KILN_FW_MODELS", "KILN_FW_SAMPLES", "KILN_FW_SHARD", "KILN_FW_PROFILE", "KILN_SHARED", "KILN_SHARED_GOLDENS"] {
         println!("cargo:rerun-if-env-changed={v}");
     }
 
@@ -136,6 +138,11 @@ fn main() {
         .ok()
         .map(|s| s.parse().unwrap_or_else(|_| fail(format!("KILN_FW_SAMPLES={s} is not a number"))));
     let shared_suite = env::var_os("CARGO_FEATURE_SHARED").is_some();
+    let profile = match env::var("KILN_FW_PROFILE").as_deref() {
+        Err(_) | Ok("") | Ok("0") => false,
+        Ok("1") => true,
+        Ok(other) => fail(format!("KILN_FW_PROFILE={other}: expected 1 (or 0/unset)")),
+    };
 
     // (model stem, .tflite path, golden dir)
     let mut models: Vec<(String, PathBuf, PathBuf)> = Vec::new();
@@ -190,7 +197,8 @@ fn main() {
             fail(format!("model {} not found", tflite.display()));
         }
         let ty = camel(stem);
-        writeln!(src, "kiln::include_model!({:?}, name = {ty});", tflite.display().to_string()).unwrap();
+        let opts = if profile { ", profile = true" } else { "" };
+        writeln!(src, "kiln::include_model!({:?}, name = {ty}{opts});", tflite.display().to_string()).unwrap();
         let total = sample_count(&golden.join("meta.json"));
         let budget = if shared_suite { SHARED_BUDGET } else { ZOO_BUDGET };
         let mut cases = vec![trim_case(&out, stem, golden, "", total, cap, budget)];

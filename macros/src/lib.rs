@@ -4,12 +4,13 @@
 use proc_macro::TokenStream;
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitStr, Token};
+use syn::{Ident, LitBool, LitStr, Token};
 
 struct Args {
     path: LitStr,
     name: Option<Ident>,
     f16: Option<kiln_codegen::F16Weights>,
+    profile: Option<bool>,
 }
 
 impl Parse for Args {
@@ -19,6 +20,7 @@ impl Parse for Args {
         })?;
         let mut name = None;
         let mut f16 = None;
+        let mut profile = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -56,15 +58,28 @@ impl Parse for Args {
                     };
                     f16 = Some(mode);
                 }
+                "profile" => {
+                    if profile.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `profile` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let lit: LitBool = input.parse().map_err(|e| {
+                        syn::Error::new(
+                            e.span(),
+                            "kiln: `profile` takes `true` (call kiln::profile markers around every layer) or `false`, without quotes",
+                        )
+                    })?;
+                    profile = Some(lit.value);
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName` and `f16 = \"fold\"|\"keep\"`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"` and `profile = true|false`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16 })
+        Ok(Args { path, name, f16, profile })
     }
 }
 
@@ -74,6 +89,8 @@ impl Parse for Args {
 /// kiln::include_model!("models/person_detect.tflite", name = PersonDetect);
 /// // float16 weights stay float16 in flash (needs the `kiln` feature `f16`):
 /// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
+/// // per-layer markers (`kiln::profile::layer_begin/layer_end`) around every layer:
+/// kiln::include_model!("models/person_detect.tflite", profile = true);
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -109,6 +126,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         name: args.name.as_ref().map(|n| n.to_string()),
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
+        profile_layers: args.profile.unwrap_or(false),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),

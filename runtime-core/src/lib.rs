@@ -19,6 +19,7 @@ pub mod fixed_point;
 pub mod float_math;
 mod model;
 pub mod ops;
+pub mod profile;
 
 pub use kiln_macros::include_model;
 pub use element::{split_arena, Element};

@@ -7,6 +7,10 @@ use kiln_tests::Golden;
 mod via_macro {
     kiln::include_model!("fixtures/zoo/mobilenet_v2_035_96.tflite", name = MobileNetV2);
     kiln::include_model!("fixtures/zoo/multi_io.tflite", name = MultiIo);
+    // Per-layer profiling markers (`kiln::profile`) change nothing in the results.
+    kiln::include_model!("fixtures/zoo/multi_io.tflite", name = MultiIoProfiled, profile = true);
+    kiln::include_model!("fixtures/zoo/digits_int8.tflite", name = Digits);
+    kiln::include_model!("fixtures/zoo/digits_int8.tflite", name = DigitsProfiled, profile = true);
 }
 mod via_build_rs {
     include!(concat!(env!("OUT_DIR"), "/build_rs/mobilenet_v2_035_96.rs"));
@@ -48,6 +52,12 @@ fn build_rs_models_equal_macro_models() {
 fn cli_generated_models_equal_macro_models() {
     same_outputs::<via_macro::MobileNetV2, via_cli::MobileNetV2>("mobilenet_v2_035_96");
     same_outputs::<via_macro::MultiIo, via_cli::MultiIo>("multi_io");
+}
+
+#[test]
+fn profiled_models_equal_plain_models() {
+    same_outputs::<via_macro::MultiIo, via_macro::MultiIoProfiled>("multi_io");
+    same_outputs::<via_macro::Digits, via_macro::DigitsProfiled>("digits_int8");
 }
 
 #[test]

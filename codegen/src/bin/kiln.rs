@@ -1,7 +1,9 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X]   formatted Rust source (stdout by default)
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile]
+//!                                                      formatted Rust source (stdout by default);
+//!                                                      --profile: per-layer markers (kiln::profile)
 //! kiln inspect  MODEL.tflite [--json | --dot]            per-layer MACs, parameters, memory
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
@@ -33,6 +35,10 @@ enum Command {
         /// Struct name (default: the file stem in UpperCamelCase).
         #[arg(long)]
         name: Option<String>,
+        /// Call `kiln::profile::layer_begin(i)` / `layer_end(i)` around every layer (per-layer
+        /// measurements on the target).
+        #[arg(long)]
+        profile: bool,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -62,9 +68,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name } => {
+        Command::Generate { model, output, name, profile } => {
             let (label, bytes) = read(&model)?;
-            let source = kiln_codegen::generate_source(&label, &bytes, &CompileOptions { name, ..Default::default() })?;
+            let opts = CompileOptions { name, profile_layers: profile, ..Default::default() };
+            let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
                     .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e)))?,

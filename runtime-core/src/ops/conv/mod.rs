@@ -129,11 +129,13 @@ pub(crate) fn output_s8_lean(acc: i32, rq: Requant, zp: i32, lo: i32, hi: i32) -
     }
     let x = acc.wrapping_shl(left);
     // gemmlowp's rounding doubling high multiply: adding 2^30 and flooring equals its nudge and
-    // truncating division for every product but i32::MIN · i32::MIN (excluded above).
-    let h = (i64::from(x) * i64::from(rq.multiplier) + (1 << 30)) >> 31;
-    // RoundingDivideByPOT (ties away from zero): `(h + 2^(e−1) − [h < 0]) >> e`, in 64 bits.
-    let half = (1i64 << right) >> 1;
-    let r = ((h + half + ((h >> 63) & -i64::from(right > 0))) >> right) as i32;
+    // truncating division for every product but i32::MIN · i32::MIN (excluded above), and the
+    // result fits in i32.
+    let h = ((i64::from(x) * i64::from(rq.multiplier) + (1 << 30)) >> 31) as i32;
+    // RoundingDivideByPOT (ties away from zero), all in 32 bits as gemmlowp writes it.
+    let mask = ((1u32 << right) - 1) as i32;
+    let threshold = (mask >> 1) + i32::from(h < 0);
+    let r = (h >> right) + i32::from((h & mask) > threshold);
     r.wrapping_add(zp).max(lo).min(hi) as u8
 }
 

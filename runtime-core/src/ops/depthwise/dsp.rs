@@ -1,0 +1,174 @@
+//! DEPTHWISE_CONV_2D int8 on the Arm DSP extension, four channels per word, over the model's
+//! own `[1, k_h, k_w, out_c]` filter.
+//!
+//! Taps outermost, channels innermost: for one output pixel, each real tap adds the input pixel's
+//! channels times the tap's weights into a block of up to [`BLOCK`] accumulators. Per four
+//! channels: one input load, one filter load, four SXTB16 (SXTB16 widens channels 0 and 2,
+//! SXTB16 ROR #8 channels 1 and 3) and four multiply-accumulates (SMLABB / SMLATT on the bottom
+//! and top halves) — with the three slices walked by iterators, no bounds check per tap.
+//!
+//! Covers depth multiplier 1 with a channel count divisible by four (MobileNet's depthwise
+//! layers): [`covers`]. Arithmetic of [`super::depthwise_conv2d_s8`]: folded bias, padded taps
+//! read the input zero point, TFLM's output stage; bit-exact with TFLM.
+
+use super::super::conv::{output_s8_lean, tap_range};
+use super::super::window;
+use super::DepthwiseConv2dParams;
+use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
+use crate::fixed_point::Requant;
+
+/// Channels accumulated per pass over a pixel's taps (256 bytes of stack).
+const BLOCK: usize = 64;
+
+/// Whether [`depthwise_conv2d_s8_dsp`] computes this shape.
+pub fn covers(p: &DepthwiseConv2dParams) -> bool {
+    let (in_c, out_c) = (p.input[3], p.output[3]);
+    p.depth_multiplier == 1 && in_c == out_c && out_c % 4 == 0 && out_c > 0
+}
+
+/// The little-endian word of a 4-byte chunk.
+#[inline(always)]
+fn word(b: &[u8]) -> u32 {
+    <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes)
+}
+
+/// The requantization of output channel `c` (per-tensor: the one entry).
+#[inline(always)]
+fn rq_at(r: &[Requant], c: usize) -> Requant {
+    match r {
+        [one] => *one,
+        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
+    }
+}
+
+/// `acc[j] += x[j] · w[j]` over a tap's channels, four per word.
+#[inline(always)]
+fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
+    for ((a, x), w) in acc.chunks_exact_mut(4).zip(x.chunks_exact(4)).zip(w.chunks_exact(4)) {
+        let (x, w) = (word(x), word(w));
+        let (x_e, x_o, w_e, w_o) = (sxtb16(x), sxtb16_ror8(x), sxtb16(w), sxtb16_ror8(w));
+        if let [a0, a1, a2, a3] = a {
+            *a0 = smlabb(x_e, w_e, *a0);
+            *a2 = smlatt(x_e, w_e, *a2);
+            *a1 = smlabb(x_o, w_o, *a1);
+            *a3 = smlatt(x_o, w_o, *a3);
+        }
+    }
+}
+
+/// DEPTHWISE_CONV_2D int8 with SMLABB/SMLATT (see the module docs) for the shapes [`covers`]
+/// accepts; same params, filter and result as [`super::depthwise_conv2d_s8`].
+pub fn depthwise_conv2d_s8_dsp(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    if !covers(p) || p.requant.is_empty() {
+        return;
+    }
+    let [batches, in_h, in_w, c] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
+    let in_img = in_h * in_w * c;
+    let mut out_pixels = output.chunks_exact_mut(c);
+    let mut acc_all = [0i32; BLOCK];
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let border = zp != 0 && (ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w);
+                let mut c0 = 0;
+                for out in out_px.chunks_mut(BLOCK) {
+                    let len = out.len();
+                    let acc = &mut acc_all[..len];
+                    acc.copy_from_slice(window(p.bias, c0, len));
+                    for ky in ky0..ky1 {
+                        let iy = (iy_origin + (ky * dil_h) as isize) as usize;
+                        for kx in kx0..kx1 {
+                            let ix = (ix_origin + (kx * dil_w) as isize) as usize;
+                            tap(acc, window(image, (iy * in_w + ix) * c + c0, len), window(filter, (ky * k_w + kx) * c + c0, len));
+                        }
+                    }
+                    if border {
+                        // Taps outside the image read the input zero point.
+                        for ky in 0..k_h {
+                            for kx in 0..k_w {
+                                if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                    continue;
+                                }
+                                for (a, &w) in acc.iter_mut().zip(window(filter, (ky * k_w + kx) * c + c0, len)) {
+                                    *a = a.wrapping_add(i32::from(w as i8).wrapping_mul(zp));
+                                }
+                            }
+                        }
+                    }
+                    for (j, (o, &a)) in out.iter_mut().zip(acc.iter()).enumerate() {
+                        *o = output_s8_lean(a, rq_at(p.requant, c0 + j), out_zp, lo, hi);
+                    }
+                    c0 += len;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::depthwise_conv2d_s8;
+    use super::*;
+    use crate::fixed_point::testing::{leak, Rng};
+    use std::{vec, vec::Vec};
+
+    /// Same bytes as the portable kernel (checked against a naive TFLM-style depthwise
+    /// convolution and against TFLM on the zoo), with the twins of SMLABB/SMLATT/SXTB16 on the
+    /// host, over random shapes: channel counts across the block size, strides, dilations,
+    /// paddings (whole-window too), zero points, per-tensor/per-channel, several batches.
+    #[test]
+    fn depthwise_dsp_matches_the_portable_kernel() {
+        let mut rng = Rng::new(0xd5d);
+        for case in 0..3000 {
+            let oc = 4 * if case % 7 == 0 { rng.usize(15, 40) } else { rng.usize(1, 6) };
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let (dh, dw) = if rng.usize(0, 4) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
+            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
+            let (ph, pw) = (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1));
+            let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
+            let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
+            let n = rng.usize(1, 2);
+            let mut input = vec![0u8; n * ih * iw * oc];
+            let mut filter = vec![0u8; kh * kw * oc];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let p = DepthwiseConv2dParams {
+                input: [n, ih, iw, oc],
+                output: [n, oh, ow, oc],
+                kernel: [kh, kw],
+                stride: [sh, sw],
+                dilation: [dh, dw],
+                pad: [ph, pw],
+                depth_multiplier: 1,
+                input_zero_point: rng.range(-128, 127) as i32,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            assert!(covers(&p));
+            let mut want = vec![0u8; n * oh * ow * oc];
+            depthwise_conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            depthwise_conv2d_s8_dsp(&p, &input, &filter, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

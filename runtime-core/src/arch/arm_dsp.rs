@@ -81,32 +81,29 @@ mod dsp {
 
     /// SMLAD (see [`super::portable::smlad`]).
     #[inline(always)]
-    pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
-        let r: i32;
-        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+    pub fn smlad(a: u32, b: u32, mut acc: i32) -> i32 {
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q (sticky overflow), so `preserves_flags` is not claimed.
-        unsafe { asm!("smlad {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
-        r
+        unsafe { asm!("smlad {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
+        acc
     }
 
     /// SMLABB (see [`super::portable::smlabb`]).
     #[inline(always)]
-    pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
-        let r: i32;
-        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+    pub fn smlabb(a: u32, b: u32, mut acc: i32) -> i32 {
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
-        unsafe { asm!("smlabb {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
-        r
+        unsafe { asm!("smlabb {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
+        acc
     }
 
     /// SMLATT (see [`super::portable::smlatt`]).
     #[inline(always)]
-    pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
-        let r: i32;
-        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `r`; no memory, no
+    pub fn smlatt(a: u32, b: u32, mut acc: i32) -> i32 {
+        // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
-        unsafe { asm!("smlatt {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack)) };
-        r
+        unsafe { asm!("smlatt {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
+        acc
     }
 }
 

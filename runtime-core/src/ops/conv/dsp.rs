@@ -21,7 +21,7 @@
 //! dilation 1 along the width and ungrouped filters only (the layout assumes contiguous rows).
 
 use super::super::{window, window_mut};
-use super::{interior_range, output_s8_lean, tap_range, Conv2dParams};
+use super::{interior_range, tap_range, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 use crate::fixed_point::Requant;
 
@@ -159,9 +159,9 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
         // Not a layout this kernel reads (the compiler never calls it so).
         return;
     }
-    let (zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     if k_h == 1 && k_w == 1 && p.stride == [1, 1] && p.pad == [0, 0] && in_h == out_h && in_w == out_w {
-        return pointwise(p, input, filter, output);
+        return pointwise(p, &stage, input, filter, output);
     }
     let in_row = in_w * in_c;
     let in_img = in_h * in_row;
@@ -200,10 +200,10 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                         }
                         let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
                         if let (Some([o0, o1]), Some([o2, o3])) = (px0.get_mut(c..c + 2), px1.get_mut(c..c + 2)) {
-                            *o0 = output_s8_lean(acc[0], r0, zp, lo, hi);
-                            *o1 = output_s8_lean(acc[1], r1, zp, lo, hi);
-                            *o2 = output_s8_lean(acc[2], r0, zp, lo, hi);
-                            *o3 = output_s8_lean(acc[3], r1, zp, lo, hi);
+                            *o0 = stage.apply(acc[0], r0);
+                            *o1 = stage.apply(acc[1], r1);
+                            *o2 = stage.apply(acc[2], r0);
+                            *o3 = stage.apply(acc[3], r1);
                         }
                         c += 2;
                     }
@@ -216,8 +216,8 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                         }
                         let r = rq_at(p.requant, c);
                         if let (Some(o0), Some(o1)) = (px0.get_mut(c), px1.get_mut(c)) {
-                            *o0 = output_s8_lean(a0, r, zp, lo, hi);
-                            *o1 = output_s8_lean(a1, r, zp, lo, hi);
+                            *o0 = stage.apply(a0, r);
+                            *o1 = stage.apply(a1, r);
                         }
                     }
                     ox += 2;
@@ -231,8 +231,8 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                             dot_1x2(&mut acc, segment(ky, ox), pair_row(c, ky));
                         }
                         if let Some([o0, o1]) = px.get_mut(c..c + 2) {
-                            *o0 = output_s8_lean(acc[0], rq_at(p.requant, c), zp, lo, hi);
-                            *o1 = output_s8_lean(acc[1], rq_at(p.requant, c + 1), zp, lo, hi);
+                            *o0 = stage.apply(acc[0], rq_at(p.requant, c));
+                            *o1 = stage.apply(acc[1], rq_at(p.requant, c + 1));
                         }
                         c += 2;
                     }
@@ -242,12 +242,12 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                             a = dot_1x1(a, segment(ky, ox), single_row(c, ky));
                         }
                         if let Some(o) = px.get_mut(c) {
-                            *o = output_s8_lean(a, rq_at(p.requant, c), zp, lo, hi);
+                            *o = stage.apply(a, rq_at(p.requant, c));
                         }
                     }
                     ox += 1;
                 } else {
-                    border_pixel(p, image, filter, oy, ox, window_mut(out_row, ox * out_c, out_c));
+                    border_pixel(p, &stage, image, filter, oy, ox, window_mut(out_row, ox * out_c, out_c));
                     ox += 1;
                 }
             }
@@ -257,10 +257,9 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
 
 /// A 1×1, stride-1, unpadded CONV_2D: a matrix product over every pixel of the batch (pixels
 /// paired across rows), with the least work per output group.
-fn pointwise(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+fn pointwise(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = p.input[3];
     let out_c = p.output[3];
-    let (zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
     let pairs = out_c / 2;
     let (pair_w, odd_w) = filter.split_at(2 * pairs * in_c);
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
@@ -279,16 +278,16 @@ fn pointwise(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
                     dot_2x2(&mut acc, x0, x1, w);
                     let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
                     if let ([a, b], [d, e]) = (oa, ob) {
-                        *a = output_s8_lean(acc[0], r0, zp, lo, hi);
-                        *b = output_s8_lean(acc[1], r1, zp, lo, hi);
-                        *d = output_s8_lean(acc[2], r0, zp, lo, hi);
-                        *e = output_s8_lean(acc[3], r1, zp, lo, hi);
+                        *a = stage.apply(acc[0], r0);
+                        *b = stage.apply(acc[1], r1);
+                        *d = stage.apply(acc[2], r0);
+                        *e = stage.apply(acc[3], r1);
                     }
                 }
                 if let (Some(a), Some(b)) = (o0.get_mut(2 * pairs), o1.get_mut(2 * pairs)) {
                     let r = rq_at(p.requant, 2 * pairs);
-                    *a = output_s8_lean(dot_1x1(bias(2 * pairs), x0, odd_w), r, zp, lo, hi);
-                    *b = output_s8_lean(dot_1x1(bias(2 * pairs), x1, odd_w), r, zp, lo, hi);
+                    *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), r);
+                    *b = stage.apply(dot_1x1(bias(2 * pairs), x1, odd_w), r);
                 }
             }
             _ => {
@@ -298,12 +297,12 @@ fn pointwise(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
                     let mut acc = [bias(c), bias(c + 1)];
                     dot_1x2(&mut acc, x0, w);
                     if let [a, b] = oa {
-                        *a = output_s8_lean(acc[0], rq_at(p.requant, c), zp, lo, hi);
-                        *b = output_s8_lean(acc[1], rq_at(p.requant, c + 1), zp, lo, hi);
+                        *a = stage.apply(acc[0], rq_at(p.requant, c));
+                        *b = stage.apply(acc[1], rq_at(p.requant, c + 1));
                     }
                 }
                 if let Some(a) = o0.get_mut(2 * pairs) {
-                    *a = output_s8_lean(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs), zp, lo, hi);
+                    *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs));
                 }
                 return;
             }
@@ -314,7 +313,7 @@ fn pointwise(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
 /// One output pixel with a tap in the padding, tap by tap over the packed layout (padded taps
 /// read the input zero point). Out of line: few pixels take it.
 #[inline(never)]
-fn border_pixel(p: &Conv2dParams, image: &[u8], filter: &[u8], oy: usize, ox: usize, out_px: &mut [u8]) {
+fn border_pixel(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], oy: usize, ox: usize, out_px: &mut [u8]) {
     let [_, in_h, in_w, in_c] = p.input;
     let out_c = p.output[3];
     let [k_h, k_w] = p.kernel;
@@ -336,7 +335,7 @@ fn border_pixel(p: &Conv2dParams, image: &[u8], filter: &[u8], oy: usize, ox: us
                 acc = acc.wrapping_add(x.wrapping_mul(w));
             }
         }
-        *o = output_s8_lean(acc, rq_at(p.requant, c), p.output_zero_point, p.act_min, p.act_max);
+        *o = stage.apply(acc, rq_at(p.requant, c));
     }
 }
 

@@ -118,25 +118,51 @@ pub(crate) fn output_s8(
         .min(act_max) as u8
 }
 
-/// [`output_s8`] with the common case (left shift < 32, right shift < 32, multiplier not
-/// `i32::MIN`) in straight-line 64-bit arithmetic — on Cortex-M one SMULL, an add with carry
-/// and shifts, instead of gemmlowp's branches — and the rest through [`output_s8`]. Same bits.
-#[inline(always)]
-pub(crate) fn output_s8_lean(acc: i32, rq: Requant, zp: i32, lo: i32, hi: i32) -> u8 {
-    let (left, right) = if rq.shift > 0 { (rq.shift as u32, 0) } else { (0, rq.shift.unsigned_abs()) };
-    if left >= 32 || right >= 32 || rq.multiplier == i32::MIN {
-        return output_s8(acc, rq, zp, lo, hi);
+/// TFLM's output stage for one layer call, its requantization checked once: when every
+/// channel's shift is within ±31 and no multiplier is `i32::MIN` (every real model),
+/// [`OutputStage::apply`] is straight-line 32/64-bit arithmetic — on Cortex-M one SMULL, an add
+/// with carry and a few shifts — else it calls [`output_s8`]. Same bits either way.
+#[derive(Clone, Copy)]
+pub(crate) struct OutputStage {
+    fast: bool,
+    zp: i32,
+    lo: i32,
+    hi: i32,
+}
+
+impl OutputStage {
+    #[inline(always)]
+    pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
+        let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
+        OutputStage { fast, zp, lo, hi }
     }
-    let x = acc.wrapping_shl(left);
-    // gemmlowp's rounding doubling high multiply: adding 2^30 and flooring equals its nudge and
-    // truncating division for every product but i32::MIN · i32::MIN (excluded above), and the
-    // result fits in i32.
-    let h = ((i64::from(x) * i64::from(rq.multiplier) + (1 << 30)) >> 31) as i32;
-    // RoundingDivideByPOT (ties away from zero), all in 32 bits as gemmlowp writes it.
-    let mask = ((1u32 << right) - 1) as i32;
-    let threshold = (mask >> 1) + i32::from(h < 0);
-    let r = (h >> right) + i32::from((h & mask) > threshold);
-    r.wrapping_add(zp).max(lo).min(hi) as u8
+
+    /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
+    #[inline(always)]
+    pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
+        if !self.fast {
+            return Self::general(acc, rq, self.zp, self.lo, self.hi);
+        }
+        let left = rq.shift.max(0) as u32;
+        let right = (rq.shift.max(-31).min(0)).unsigned_abs();
+        let x = acc.wrapping_shl(left);
+        // gemmlowp's rounding doubling high multiply: adding 2^30 and flooring equals its
+        // nudge and truncating division for every product but i32::MIN · i32::MIN (excluded),
+        // and the result fits in i32.
+        let h = ((i64::from(x) * i64::from(rq.multiplier) + (1 << 30)) >> 31) as i32;
+        // RoundingDivideByPOT (ties away from zero), in 32 bits as gemmlowp writes it.
+        let mask = ((1u32 << right) - 1) as i32;
+        let threshold = (mask >> 1) + i32::from(h < 0);
+        let r = (h >> right) + i32::from((h & mask) > threshold);
+        r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8
+    }
+
+    /// Out of line: no real model takes it.
+    #[cold]
+    #[inline(never)]
+    fn general(acc: i32, rq: Requant, zp: i32, lo: i32, hi: i32) -> u8 {
+        output_s8(acc, rq, zp, lo, hi)
+    }
 }
 
 #[cfg(test)]
@@ -144,10 +170,10 @@ mod tests {
     use super::*;
     use crate::fixed_point::testing::Rng;
 
-    /// The lean output stage equals the reference one on edge accumulators and every shift
+    /// The layer output stage equals the reference one on edge accumulators and every shift
     /// (beyond ±31 it defers to the reference), multipliers including 0, negative and `i32::MIN`.
     #[test]
-    fn lean_output_stage_matches_the_reference() {
+    fn output_stage_matches_the_reference() {
         let mut rng = Rng::new(0x1ea);
         for case in 0..200_000 {
             let rq = Requant {
@@ -159,7 +185,8 @@ mod tests {
             };
             let acc = rng.edgy_i32();
             let (zp, lo, hi) = (rng.range(-128, 127) as i32, rng.act_min(), rng.act_max());
-            assert_eq!(output_s8_lean(acc, rq, zp, lo, hi), output_s8(acc, rq, zp, lo, hi), "{acc} {rq:?}");
+            let stage = OutputStage::new(core::slice::from_ref(&rq), zp, lo, hi);
+            assert_eq!(stage.apply(acc, rq), output_s8(acc, rq, zp, lo, hi), "{acc} {rq:?}");
         }
     }
 }

@@ -11,7 +11,7 @@
 //! layers): [`covers`]. Arithmetic of [`super::depthwise_conv2d_s8`]: folded bias, padded taps
 //! read the input zero point, TFLM's output stage; bit-exact with TFLM.
 
-use super::super::conv::{output_s8_lean, tap_range};
+use super::super::conv::{tap_range, OutputStage};
 use super::super::window;
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
@@ -68,7 +68,8 @@ pub fn depthwise_conv2d_s8_dsp(p: &DepthwiseConv2dParams, input: &[u8], filter: 
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
+    let zp = p.input_zero_point;
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     let in_img = in_h * in_w * c;
     let mut out_pixels = output.chunks_exact_mut(c);
     let mut acc_all = [0i32; BLOCK];
@@ -108,7 +109,7 @@ pub fn depthwise_conv2d_s8_dsp(p: &DepthwiseConv2dParams, input: &[u8], filter: 
                         }
                     }
                     for (j, (o, &a)) in out.iter_mut().zip(acc.iter()).enumerate() {
-                        *o = output_s8_lean(a, rq_at(p.requant, c0 + j), out_zp, lo, hi);
+                        *o = stage.apply(a, rq_at(p.requant, c0 + j));
                     }
                     c0 += len;
                 }

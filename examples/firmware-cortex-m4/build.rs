@@ -115,15 +115,52 @@ fn trim_case(out: &Path, label: &str, dir: &Path, stem_prefix: &str, total: usiz
     Case { label: label.to_string(), samples, inputs: trim(&ins), outputs: trim(&outs), output_bytes }
 }
 
+/// The QEMU machine (and `memory/<machine>.x`) this build is for: from the target and the
+/// `-C target-cpu` in the rustflags (`.cargo/config.toml`, `m7.toml`).
+///
+/// | target | target-cpu | machine |
+/// |---|---|---|
+/// | `thumbv7em-none-eabihf` | `cortex-m4` (or none) | `mps2-an386` |
+/// | `thumbv7em-none-eabihf` | `cortex-m7` | `mps2-an500` |
+/// | `thumbv8m.main-none-eabihf` | `cortex-m33` | `mps2-an505` (Secure aliases) |
+/// | `thumbv6m-none-eabi`, `armv7r-none-eabihf` | any | `mps2-an386` (build only) |
+fn machine() -> &'static str {
+    let target = env::var("TARGET").unwrap_or_default();
+    let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let cpu = flags
+        .split('\x1f')
+        .filter_map(|f| f.strip_prefix("-C").unwrap_or(f).trim_start().strip_prefix("target-cpu="))
+        .next_back()
+        .unwrap_or("");
+    if target.starts_with("thumbv8m.main") {
+        "mps2-an505"
+    } else if cpu == "cortex-m7" {
+        "mps2-an500"
+    } else {
+        "mps2-an386"
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let repo = manifest.join("../..").canonicalize().unwrap_or_else(|e| fail(format!("repository root: {e}")));
 
-    // cortex-m-rt's link.x includes memory.x from the linker search path.
-    fs::copy(manifest.join("memory.x"), out.join("memory.x")).unwrap_or_else(|e| fail(format!("memory.x: {e}")));
+    // cortex-m-rt's link.x includes memory.x from the linker search path: the machine's map.
+    let machine = machine();
+    let map = manifest.join("memory").join(format!("{machine}.x"));
+    fs::copy(&map, out.join("memory.x")).unwrap_or_else(|e| fail(format!("{}: {e}", map.display())));
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=memory");
+    println!("cargo:rustc-env=KILN_FW_MACHINE={machine}");
+    // Whether this build must use the Arm DSP instructions (checked by arch_check on the target
+    // and by a const assert in main.rs): decided here from the target and this crate's own `dsp`
+    // feature, independently of the runtime's build script, so a broken runtime cfg is caught.
+    let target = env::var("TARGET").unwrap_or_default();
+    println!("cargo::rustc-check-cfg=cfg(fw_expect_dsp)");
+    if target.starts_with("thumbv7em") || target.starts_with("armv7r") || env::var_os("CARGO_FEATURE_DSP").is_some() {
+        println!("cargo::rustc-cfg=fw_expect_dsp");
+    }
     for v in ["KILN_FW_MODELS", "KILN_FW_SAMPLES", "KILN_FW_SHARD", "KILN_SHARED", "KILN_SHARED_GOLDENS"] {
         println!("cargo:rerun-if-env-changed={v}");
     }

@@ -33,6 +33,11 @@
 
 mod rt;
 
+// A DSP target (thumbv7em, armv7r, or the `dsp` feature: build.rs) must get the runtime's DSP
+// kernels; this fails the build if the runtime's cfg is broken (the Cortex-R build relies on it).
+#[cfg(fw_expect_dsp)]
+const _: () = assert!(kiln::arch::ARM_DSP, "this target has the Arm DSP extension but kiln::arch::ARM_DSP is false");
+
 use kiln::Model;
 
 #[allow(dead_code)]
@@ -172,14 +177,15 @@ fn check_model<M: Model>(
         let mut bufs = output_buffers::<M>(scratch).ok_or(Problem::Harness)?;
         let ins = ins.get(..n_in).ok_or(Problem::Harness)?;
         let outs = bufs.get_mut(..n_out).ok_or(Problem::Harness)?;
-        if s == 0 {
-            // The measured inference: stack painted below this frame, instructions counted.
-            let (r, stack) = rt::measure(|| model.run_bytes(ins, outs));
-            (stats.stack, stats.stack_exhausted) = stack;
-            r.map_err(Problem::Run)?;
-        } else {
-            model.run_bytes(ins, outs).map_err(Problem::Run)?;
+        // Every inference is one instruction-count region (the same call site for every sample,
+        // so the harness adds the same instructions to each); the first one's peak stack is
+        // measured by painting the stack below this frame first.
+        let painted = (s == 0).then(|| rt::Painted::paint(rt::sp()));
+        let r = rt::counted(|| model.run_bytes(ins, outs));
+        if let Some(painted) = painted {
+            (stats.stack, stats.stack_exhausted) = painted.peak();
         }
+        r.map_err(Problem::Run)?;
         for (o, ((got, file), info)) in outs.iter().zip(outputs).zip(M::OUTPUTS).enumerate() {
             let n = info.byte_len();
             let want = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
@@ -198,7 +204,12 @@ fn check_model<M: Model>(
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    say!("kiln firmware ({} suite) on {}", suite::SUITE, if cfg!(target_arch = "arm") { "Cortex-M" } else { "?" });
+    say!(
+        "kiln firmware ({} suite) for {}; kiln::arch::ARM_DSP = {}",
+        suite::SUITE,
+        env!("KILN_FW_MACHINE"),
+        kiln::arch::ARM_DSP
+    );
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
     #[cfg(feature = "panic-canary")]
     {

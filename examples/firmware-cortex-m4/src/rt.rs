@@ -103,10 +103,18 @@ impl Painted {
 #[inline(always)]
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, (usize, bool)) {
     let painted = Painted::paint(sp());
+    let r = counted(f);
+    (r, painted.peak())
+}
+
+/// Runs `f` between [`region_begin`] and [`region_end`] (one instruction-count region), inside
+/// an `#[inline(never)]` frame.
+#[inline(always)]
+pub fn counted<R>(f: impl FnOnce() -> R) -> R {
     region_begin();
     let r = call_opaque(f);
     region_end();
-    (r, painted.peak())
+    r
 }
 
 #[inline(never)]

@@ -46,17 +46,20 @@ mod suite {
 }
 
 /// Prints through semihosting, except in the panic-check build, which must not link
-/// `core::fmt` (its panic paths are not the model's).
+/// `core::fmt` (its panic paths are not the model's), and in the build-only Cortex-R firmware
+/// (no semihosting there).
 macro_rules! say {
     ($($t:tt)*) => {{
-        #[cfg(not(feature = "panic-check"))]
+        #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
         cortex_m_semihosting::hprintln!($($t)*);
+        #[cfg(fw_no_cortex_m)]
+        let _ = format_args!($($t)*);
     }};
 }
 
 /// What went wrong with one model (the panic-check build only counts them).
 #[derive(Clone, Copy)]
-#[cfg_attr(feature = "panic-check", allow(dead_code))]
+#[cfg_attr(any(feature = "panic-check", fw_no_cortex_m), allow(dead_code))]
 enum Problem {
     /// A golden file's length is not `samples ×` the model's tensor size.
     GoldenSize { output: bool, index: usize, bytes: usize, expected: usize },
@@ -78,9 +81,10 @@ impl Harness {
     #[inline(never)]
     pub fn check<M: Model + Default>(&mut self, name: &str, samples: usize, inputs: &[&[u8]], outputs: &[&[u8]]) {
         let mut model = M::default();
-        let mut scratch = [0u8; suite::OUTPUT_BYTES];
+        let mut scratch = Aligned([0u8; suite::OUTPUT_BYTES]);
+        let mut input = Aligned([0u8; suite::INPUT_BYTES]);
         let mut stats = Stats::default();
-        let result = check_model(&mut model, &mut scratch, samples, inputs, outputs, &mut stats);
+        let result = check_model(&mut model, &mut scratch.0, &mut input.0, samples, inputs, outputs, &mut stats);
         self.models += 1;
         self.elements += stats.elements;
         self.mismatches += stats.mismatches;
@@ -100,7 +104,7 @@ impl Harness {
             stats.stack,
             if stats.stack_exhausted { " (paint exhausted: lower bound)" } else { "" }
         );
-        #[cfg(not(feature = "panic-check"))]
+        #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
         {
             if let Some((s, o, e)) = stats.first_mismatch {
                 say!("     first difference: sample {}, output {}, element {}", s, o, e);
@@ -121,6 +125,12 @@ impl Harness {
         }
     }
 }
+
+/// Buffers at the same 16-byte-aligned address for every sample, so that the copies `run_bytes`
+/// makes (whose speed depends on alignment) cost the same each time: the instruction count of
+/// an inference then depends only on the data (see the determinism check).
+#[repr(C, align(16))]
+struct Aligned<T>(T);
 
 #[derive(Default)]
 struct Stats {
@@ -149,6 +159,7 @@ fn output_buffers<'a, M: Model>(scratch: &'a mut [u8]) -> Option<[&'a mut [u8]; 
 fn check_model<M: Model>(
     model: &mut M,
     scratch: &mut [u8],
+    input: &mut [u8],
     samples: usize,
     inputs: &[&[u8]],
     outputs: &[&[u8]],
@@ -168,11 +179,16 @@ fn check_model<M: Model>(
             }
         }
     }
-    let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
     for s in 0..samples {
+        // This sample's inputs, copied one after another into `input` (same address every time).
+        let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
+        let mut rest: &mut [u8] = &mut *input;
         for ((slot, file), info) in ins.iter_mut().zip(inputs).zip(M::INPUTS) {
             let n = info.byte_len();
-            *slot = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+            let (this, tail) = core::mem::take(&mut rest).split_at_mut_checked(n).ok_or(Problem::Harness)?;
+            this.copy_from_slice(file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?);
+            *slot = this;
+            rest = tail;
         }
         let mut bufs = output_buffers::<M>(scratch).ok_or(Problem::Harness)?;
         let ins = ins.get(..n_in).ok_or(Problem::Harness)?;

@@ -22,7 +22,15 @@
 #[path = "../rt.rs"]
 mod rt;
 
-use cortex_m_semihosting::hprintln;
+/// Semihosting output; nothing in the build-only Cortex-R firmware (no semihosting there).
+macro_rules! hprintln {
+    ($($t:tt)*) => {{
+        #[cfg(not(fw_no_cortex_m))]
+        cortex_m_semihosting::hprintln!($($t)*);
+        #[cfg(fw_no_cortex_m)]
+        let _ = format_args!($($t)*);
+    }};
+}
 use kiln::arch::arm_dsp::{self as dsp, portable};
 
 /// Random cases per function.

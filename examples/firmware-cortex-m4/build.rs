@@ -14,6 +14,9 @@
 //! samples as fit, but never fewer than `MIN_SAMPLES` (16: the MobileNets). `KILN_FW_SAMPLES=N` caps every model at N samples and
 //! `KILN_FW_MODELS=a,b` keeps only the named models (used by the report and the panic-check
 //! bisection); `KILN_FW_SHARD=i/n` keeps every n-th model from the i-th (the zoo outgrew one image). A missing model or golden file fails the build.
+//!
+//! Also: the memory map (`memory/<machine>.x`, see [`machine`]) and the cfgs `fw_expect_dsp`
+//! (this target must use the DSP kernels) and `fw_no_cortex_m` (build-only Cortex-R).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

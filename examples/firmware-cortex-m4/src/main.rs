@@ -1,32 +1,57 @@
-//! kiln on a Cortex-M4F: runs compiled models on their TFLM golden inputs *on the target*
-//! (QEMU `mps2-an386`), compares every output element with TFLM's, prints a summary and exits
-//! through semihosting with status 0 only if every element is equal.
+//! kiln on Cortex-M: runs compiled models on their TFLM golden inputs *on the target* (QEMU),
+//! compares every output element with TFLM's, prints a summary and exits through semihosting
+//! with status 0 only if every element is equal.
+//!
+//! The zoo (257 models in `tests/fixtures/zoo`) does not fit one image: `KILN_FW_SHARD=i/n`
+//! builds every n-th model from the i-th (`.ci/firmware.sh` runs 5 shards, ≤ 2.5 MB each).
 //!
 //! ```sh
-//! cargo run --release                    # the zoo: all 40 models in tests/fixtures/zoo
-//! cargo run --release --features shared  # the real TFLM models from ../shared (see build.rs)
+//! KILN_FW_SHARD=0/5 cargo run --release          # Cortex-M4F, mps2-an386 (the default)
+//! cargo run --release --features shared          # the real TFLM models from ../shared (build.rs)
+//! KILN_FW_SHARD=0/5 cargo run --release --config .cargo/m7.toml                      # Cortex-M7, mps2-an500
+//! KILN_FW_SHARD=0/5 cargo run --release --target thumbv8m.main-none-eabihf --features dsp  # Cortex-M33+DSP, mps2-an505
+//! cargo build --release --target thumbv6m-none-eabi                                  # Cortex-M0 (build only)
+//! cargo +nightly build --release -Zbuild-std=core --target armv7r-none-eabihf        # Cortex-R5 (build only)
+//! cargo run --release --bin arch_check [same machine flags]   # DSP wrappers vs portable twins (src/bin/arch_check.rs)
 //! ```
 //!
-//! Which models: all 40 zoo models (`tests/fixtures/zoo`, MobileNetV1-0.25 and
-//! MobileNetV2-0.35 included); with `--features shared`, hello_world_int8,
+//! Machines (runner and rustflags in `.cargo/config.toml` and `.cargo/m7.toml`; `build.rs` picks
+//! `memory/<machine>.x` from the target and `-C target-cpu`, so one source runs on all):
+//!
+//! | core | target, cpu | QEMU machine | flash (vector table) | RAM |
+//! |---|---|---|---|---|
+//! | Cortex-M4F | `thumbv7em-none-eabihf`, `cortex-m4` | `mps2-an386` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
+//! | Cortex-M7 | `thumbv7em-none-eabihf`, `cortex-m7` | `mps2-an500` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
+//! | Cortex-M33 (DSP, Secure) | `thumbv8m.main-none-eabihf`, `cortex-m33`, feature `dsp` | `mps2-an505` | 4 MiB at `0x1000_0000` (Secure alias of SSRAM1) | 4 MiB at `0x3800_0000` (Secure alias of SSRAM2+3) |
+//! | Cortex-M0 | `thumbv6m-none-eabi` | — (build only) | as the M4 | as the M4 |
+//! | Cortex-R5 | `armv7r-none-eabihf`, `cortex-r5` (nightly build-std) | — (build only, no vector table: `cfg(fw_no_cortex_m)`) | — | — |
+//!
+//! The firmware prints the machine it was linked for and `kiln::arch::ARM_DSP`; on a target with
+//! the Arm DSP extension (`thumbv7em`, `armv7r`, or the `dsp` feature) a const assert fails the
+//! build if the runtime did not select its DSP kernels.
+//!
+//! Which models: the zoo, or with `--features shared` hello_world_int8,
 //! micro_speech_quantized, person_detect (plus TFLM's `person.bmp` / `no_person.bmp`),
 //! simple_add_model and test_conv_model from `../shared/models/tflm` (those that fit 4 MiB
 //! flash / 4 MiB RAM; the LSTM and keyword models use ops kiln does not compile).
 //!
 //! Which samples (`build.rs`): every golden sample of a model if its inputs+outputs fit in the
 //! suite's budget (32 KiB per zoo model, 512 KiB per shared model), else the leading samples that
-//! fit, at least 16. Zoo: all 200 for digits, the FC tests, softmax and reshape, 20–157 for the
-//! others, the first 16 for each MobileNet (2.8 MB of flash in all). Shared: all 200 for
-//! hello_world, micro_speech and test_conv, 56 + the two images for person_detect, 16 for
-//! simple_add. The firmware prints the exact count per model.
+//! fit, at least 16 (the MobileNets). Shared: all 200 for hello_world, micro_speech and
+//! test_conv, 56 + the two images for person_detect, 16 for simple_add. The firmware prints the
+//! exact count per model.
 //!
 //! The harness is generic over [`kiln::Model`] (`run_bytes`), and written without a panic
 //! path so that the `panic-check` feature (a panic handler that cannot link) proves every
-//! model's `run` panic-free: `cargo build --release --features panic-check`.
+//! model's `run` panic-free: `cargo build --release --bin kiln-firmware-cortex-m4 --features panic-check`.
 //!
-//! For the report (`tests/firmware/report.sh`) each model's first inference is wrapped in
-//! [`rt::region_begin`]/[`rt::region_end`] (instruction counts from the qemu-insncount plugin)
-//! and its peak stack is measured by painting the stack before it.
+//! Instruction counts: *every* inference is one region between [`rt::region_begin`] and
+//! [`rt::region_end`] (one never-inlined function, inputs first copied to the same aligned
+//! buffer), so the qemu-insncount plugin's k-th region is the k-th inference in the printed
+//! order. `tests/firmware/report.sh` takes each model's first; `tests/firmware/determinism.sh`
+//! checks that all of a model's counts are equal (unless it has an op with value-dependent
+//! control flow, listed there with the reason). The first inference's peak stack is measured by
+//! painting the stack before it.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]

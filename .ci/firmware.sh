@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# kiln on a simulated Cortex-M4 (QEMU mps2-an386): the firmware suites, the link-time panic-free
-# proof for every model, the Cortex-M0 build. Installs what it needs. Run from anywhere:
+# kiln on simulated Cortex-M cores: the firmware suites (every zoo and shared model vs TFLM on the
+# target) on a Cortex-M4 (QEMU mps2-an386), a Cortex-M7 (mps2-an500) and a Cortex-M33 with DSP
+# (mps2-an505); the DSP-wrapper check (arch_check) on all three; the determinism check
+# (instruction counts per inference, M4); the link-time panic-free proof for every model; the
+# Cortex-M0 and Cortex-R5 builds. Installs what it needs. Run from anywhere:
 #   bash .ci/firmware.sh
 # Needs ../shared beside the repository and its goldens in target/shared-goldens (.ci/run writes
 # them before this step; without them this script makes them with the same command).
@@ -13,14 +16,23 @@ SHARED="${KILN_SHARED:-$(cd .. && pwd)/shared}"
 FW=examples/firmware-cortex-m4
 step() { printf '\n=== %s\n' "$*"; }
 t0=$(date +%s)
+# Per-step durations, printed at the end: `timed NAME` starts a step's clock.
+timings=() t_name="" t_start=0
+timed() {
+  [ -n "$t_name" ] && timings+=("$(printf '%5d s  %s' $(( $(date +%s) - t_start )) "$t_name")")
+  t_name=$1 t_start=$(date +%s)
+}
 
 step "firmware toolchain: qemu-system-arm, arm-none-eabi binutils, rust targets"
-if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-size >/dev/null; then
+if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-size >/dev/null || ! command -v gcc >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends qemu-system-arm binutils-arm-none-eabi >/dev/null
+  apt-get install -y -qq --no-install-recommends qemu-system-arm binutils-arm-none-eabi gcc libc6-dev >/dev/null
 fi
-rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi thumbv8m.main-none-eabihf
+# Cortex-R: armv7r-none-eabihf is not shipped for stable 1.95; nightly builds core from source.
+rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+rustup +nightly component add rust-src
 qemu-system-arm --version | head -1
 
 if [ ! -d "$SHARED/models/tflm" ]; then
@@ -41,26 +53,75 @@ cd "$FW"
 ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l)
 SHARDS=$(( (ZOO_MODELS + 59) / 60 ))
 
-step "zoo on the target ($ZOO_MODELS models in $SHARDS images): cargo run --release (every output element vs TFLM; exit status from the firmware)"
+# The M4 images are kept for the determinism check (one target dir holds one shard at a time).
+elfs=$PWD/target/fw-elfs
+rm -rf "$elfs" && mkdir -p "$elfs"
+M4_ELF=target/thumbv7em-none-eabihf/release/kiln-firmware-cortex-m4
+
+timed "M4 (mps2-an386): zoo + shared suites"
+step "Cortex-M4 (mps2-an386): zoo on the target ($ZOO_MODELS models in $SHARDS images): cargo run --release (every output element vs TFLM; exit status from the firmware)"
 for ((i = 0; i < SHARDS; i++)); do
   KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked
+  cp "$M4_ELF" "$elfs/m4-zoo-$i.elf"
 done
 
-step "real TFLM models on the target: cargo run --release --features shared"
+step "Cortex-M4: real TFLM models on the target: cargo run --release --features shared"
 cargo run --release --locked --features shared
+cp "$M4_ELF" "$elfs/m4-shared.elf"
+
+timed "determinism (M4, insn counts of every inference)"
+step "determinism: instruction count of every inference, per model (tests/firmware/determinism.sh, the M4 images above)"
+bash "$repo/tests/firmware/determinism.sh" "$elfs"/m4-*.elf
+
+timed "arch_check on M4, M7, M33 (build + run)"
+step "arch_check: every kiln::arch::arm_dsp wrapper vs its portable twin on the target (M4, M7, M33+DSP)"
+cargo run --release --locked --bin arch_check
+cargo run --release --locked --bin arch_check --config .cargo/m7.toml
+cargo run --release --locked --bin arch_check --target thumbv8m.main-none-eabihf --features dsp
+
+timed "M7 (mps2-an500): zoo + shared suites"
+step "Cortex-M7 (mps2-an500, target-cpu=cortex-m7): zoo and shared suites: cargo run --release --config .cargo/m7.toml"
+for ((i = 0; i < SHARDS; i++)); do
+  KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked --config .cargo/m7.toml
+done
+cargo run --release --locked --config .cargo/m7.toml --features shared
+
+timed "M33+DSP (mps2-an505): zoo + shared suites"
+step "Cortex-M33 with DSP (mps2-an505, Secure world): zoo and shared suites: cargo run --release --target thumbv8m.main-none-eabihf --features dsp"
+for ((i = 0; i < SHARDS; i++)); do
+  KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked --target thumbv8m.main-none-eabihf --features dsp
+done
+cargo run --release --locked --target thumbv8m.main-none-eabihf --features dsp,shared
+
+timed "Cortex-R5 build (nightly build-std)"
+step "Cortex-R5 (armv7r-none-eabihf, build only): the whole zoo in one image, the shared suite, arch_check"
+# A const assert in main.rs fails these builds if kiln::arch::ARM_DSP is off on this DSP target.
+R="cargo +nightly build --release --locked -Zbuild-std=core --target armv7r-none-eabihf"
+KILN_FW_SHARD= $R
+$R --features shared
+arm-none-eabi-size target/armv7r-none-eabihf/release/kiln-firmware-cortex-m4
+# The wrappers must be the instructions themselves here (A32 encoding).
+dis=$(arm-none-eabi-objdump -d target/armv7r-none-eabihf/release/arch_check)
+for insn in smlad smlabb smlatt sxtb16; do
+  n=$(grep -cE "[[:space:]]$insn[[:space:]]" <<<"$dis" || true)
+  [ "$n" -gt 0 ] || { echo "error: no $insn in the Cortex-R arch_check: the DSP wrappers are not the instructions" >&2; exit 1; }
+  echo "Cortex-R arch_check: $n × $insn"
+done
+
+timed "panic-free proof + canary (M4)"
 
 step "panic-free proof: any panic path left after LTO fails the link (every zoo and shared model)"
 for run in $(seq 0 $((SHARDS - 1))) shared; do
   if [ "$run" = shared ]; then suite=shared; shard=""; else suite=""; shard="$run/$SHARDS"; fi
   export KILN_FW_SHARD=$shard
   feats=panic-check${suite:+,$suite}
-  if ! cargo build --release --locked --features "$feats" 2>target/panic-check.log; then
+  if ! cargo build --release --locked --bin kiln-firmware-cortex-m4 --features "$feats" 2>target/panic-check.log; then
     grep -E "undefined symbol|error" target/panic-check.log >&2 || cat target/panic-check.log >&2
     echo "panic paths are reachable (${suite:-zoo} suite); bisecting by model:" >&2
     if [ -n "$suite" ]; then models="hello_world_int8 micro_speech_quantized person_detect simple_add_model test_conv_model"
     else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
     for m in $models; do
-      KILN_FW_SHARD= KILN_FW_MODELS=$m KILN_FW_SAMPLES=1 cargo build --release --locked -q --features "$feats" 2>/dev/null \
+      KILN_FW_SHARD= KILN_FW_MODELS=$m KILN_FW_SAMPLES=1 cargo build --release --locked -q --bin kiln-firmware-cortex-m4 --features "$feats" 2>/dev/null \
         && echo "  panic-free: $m" >&2 || echo "  PANIC PATH: $m" >&2
     done
     exit 1
@@ -73,24 +134,28 @@ done
 unset KILN_FW_SHARD
 
 step "the panic check can fail: a canary out-of-bounds index must break the link"
-if KILN_FW_SHARD=0/$SHARDS cargo build --release --locked --features panic-check,panic-canary 2>target/panic-canary.log; then
+if KILN_FW_SHARD=0/$SHARDS cargo build --release --locked --bin kiln-firmware-cortex-m4 --features panic-check,panic-canary 2>target/panic-canary.log; then
   echo "error: the panic-canary build linked: the panic-free check proves nothing" >&2
   exit 1
 fi
 grep -q kiln_panic_path_is_reachable target/panic-canary.log || { cat target/panic-canary.log >&2; exit 1; }
 echo "canary rejected as expected (undefined symbol kiln_panic_path_is_reachable)"
 
+timed "Cortex-M0 build"
 step "Cortex-M0 (thumbv6m-none-eabi, no DSP): build (every zoo shard, the last one also panic-checked)"
 for ((i = 0; i < SHARDS; i++)); do
   KILN_FW_SHARD=$i/$SHARDS cargo build --release --locked --target thumbv6m-none-eabi
 done
-KILN_FW_SHARD=$((SHARDS - 1))/$SHARDS cargo build --release --locked --target thumbv6m-none-eabi --features panic-check
+KILN_FW_SHARD=$((SHARDS - 1))/$SHARDS cargo build --release --locked --target thumbv6m-none-eabi --bin kiln-firmware-cortex-m4 --features panic-check
 arm-none-eabi-size target/thumbv6m-none-eabi/release/kiln-firmware-cortex-m4
 
+timed "per-layer profile"
 step "per-layer profile on the target: report.sh --per-layer reshape (profile = true firmware, one counted region per layer; an alias has none)"
 (cd "$repo" && bash tests/firmware/report.sh --per-layer reshape) | tee "$repo/target/per-layer-reshape.md"
 grep -q '^No code (aliases of their input): #' "$repo/target/per-layer-reshape.md" \
   || { echo "error: the per-layer report lists no alias layer for reshape" >&2; exit 1; }
+timed ""
 
 echo
+printf '%s\n' "${timings[@]}"
 echo "firmware: all passed in $(( $(date +%s) - t0 )) s"

@@ -1,37 +1,67 @@
-//! kiln on a Cortex-M4F: runs compiled models on their TFLM golden inputs *on the target*
-//! (QEMU `mps2-an386`), compares every output element with TFLM's, prints a summary and exits
-//! through semihosting with status 0 only if every element is equal.
+//! kiln on Cortex-M: runs compiled models on their TFLM golden inputs *on the target* (QEMU),
+//! compares every output element with TFLM's, prints a summary and exits through semihosting
+//! with status 0 only if every element is equal.
+//!
+//! The zoo (257 models in `tests/fixtures/zoo`) does not fit one image: `KILN_FW_SHARD=i/n`
+//! builds every n-th model from the i-th (`.ci/firmware.sh` runs 5 shards, ≤ 2.5 MB each).
 //!
 //! ```sh
-//! cargo run --release                    # the zoo: all 40 models in tests/fixtures/zoo
-//! cargo run --release --features shared  # the real TFLM models from ../shared (see build.rs)
+//! KILN_FW_SHARD=0/5 cargo run --release          # Cortex-M4F, mps2-an386 (the default)
+//! cargo run --release --features shared          # the real TFLM models from ../shared (build.rs)
+//! KILN_FW_SHARD=0/5 cargo run --release --config .cargo/m7.toml                      # Cortex-M7, mps2-an500
+//! KILN_FW_SHARD=0/5 cargo run --release --target thumbv8m.main-none-eabihf --features dsp  # Cortex-M33+DSP, mps2-an505
+//! cargo build --release --target thumbv6m-none-eabi                                  # Cortex-M0 (build only)
+//! cargo +nightly build --release -Zbuild-std=core --target armv7r-none-eabihf        # Cortex-R5 (build only)
+//! cargo run --release --bin arch_check [same machine flags]   # DSP wrappers vs portable twins (src/bin/arch_check.rs)
 //! ```
 //!
-//! Which models: all 40 zoo models (`tests/fixtures/zoo`, MobileNetV1-0.25 and
-//! MobileNetV2-0.35 included); with `--features shared`, hello_world_int8,
+//! Machines (runner and rustflags in `.cargo/config.toml` and `.cargo/m7.toml`; `build.rs` picks
+//! `memory/<machine>.x` from the target and `-C target-cpu`, so one source runs on all):
+//!
+//! | core | target, cpu | QEMU machine | flash (vector table) | RAM |
+//! |---|---|---|---|---|
+//! | Cortex-M4F | `thumbv7em-none-eabihf`, `cortex-m4` | `mps2-an386` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
+//! | Cortex-M7 | `thumbv7em-none-eabihf`, `cortex-m7` | `mps2-an500` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
+//! | Cortex-M33 (DSP, Secure) | `thumbv8m.main-none-eabihf`, `cortex-m33`, feature `dsp` | `mps2-an505` | 4 MiB at `0x1000_0000` (Secure alias of SSRAM1) | 4 MiB at `0x3800_0000` (Secure alias of SSRAM2+3) |
+//! | Cortex-M0 | `thumbv6m-none-eabi` | — (build only) | as the M4 | as the M4 |
+//! | Cortex-R5 | `armv7r-none-eabihf`, `cortex-r5` (nightly build-std) | — (build only, no vector table: `cfg(fw_no_cortex_m)`) | — | — |
+//!
+//! The firmware prints the machine it was linked for and `kiln::arch::ARM_DSP`; on a target with
+//! the Arm DSP extension (`thumbv7em`, `armv7r`, or the `dsp` feature) a const assert fails the
+//! build if the runtime did not select its DSP kernels.
+//!
+//! Which models: the zoo, or with `--features shared` hello_world_int8,
 //! micro_speech_quantized, person_detect (plus TFLM's `person.bmp` / `no_person.bmp`),
 //! simple_add_model and test_conv_model from `../shared/models/tflm` (those that fit 4 MiB
 //! flash / 4 MiB RAM; the LSTM and keyword models use ops kiln does not compile).
 //!
 //! Which samples (`build.rs`): every golden sample of a model if its inputs+outputs fit in the
 //! suite's budget (32 KiB per zoo model, 512 KiB per shared model), else the leading samples that
-//! fit, at least 16. Zoo: all 200 for digits, the FC tests, softmax and reshape, 20–157 for the
-//! others, the first 16 for each MobileNet (2.8 MB of flash in all). Shared: all 200 for
-//! hello_world, micro_speech and test_conv, 56 + the two images for person_detect, 16 for
-//! simple_add. The firmware prints the exact count per model.
+//! fit, at least 16 (the MobileNets). Shared: all 200 for hello_world, micro_speech and
+//! test_conv, 56 + the two images for person_detect, 16 for simple_add. The firmware prints the
+//! exact count per model.
 //!
 //! The harness is generic over [`kiln::Model`] (`run_bytes`), and written without a panic
 //! path so that the `panic-check` feature (a panic handler that cannot link) proves every
-//! model's `run` panic-free: `cargo build --release --features panic-check`.
+//! model's `run` panic-free: `cargo build --release --bin kiln-firmware-cortex-m4 --features panic-check`.
 //!
-//! For the report (`tests/firmware/report.sh`) each model's first inference is wrapped in
-//! [`rt::region_begin`]/[`rt::region_end`] (instruction counts from the qemu-insncount plugin)
-//! and its peak stack is measured by painting the stack before it.
+//! Instruction counts: *every* inference is one region between [`rt::region_begin`] and
+//! [`rt::region_end`] (one never-inlined function, inputs first copied to the same aligned
+//! buffer), so the qemu-insncount plugin's k-th region is the k-th inference in the printed
+//! order. `tests/firmware/report.sh` takes each model's first; `tests/firmware/determinism.sh`
+//! checks that all of a model's counts are equal (unless it has an op with value-dependent
+//! control flow, listed there with the reason). The first inference's peak stack is measured by
+//! painting the stack before it.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
 
 mod rt;
+
+// A DSP target (thumbv7em, armv7r, or the `dsp` feature: build.rs) must get the runtime's DSP
+// kernels; this fails the build if the runtime's cfg is broken (the Cortex-R build relies on it).
+#[cfg(fw_expect_dsp)]
+const _: () = assert!(kiln::arch::ARM_DSP, "this target has the Arm DSP extension but kiln::arch::ARM_DSP is false");
 
 use kiln::Model;
 
@@ -41,17 +71,20 @@ mod suite {
 }
 
 /// Prints through semihosting, except in the panic-check build, which must not link
-/// `core::fmt` (its panic paths are not the model's).
+/// `core::fmt` (its panic paths are not the model's), and in the build-only Cortex-R firmware
+/// (no semihosting there).
 macro_rules! say {
     ($($t:tt)*) => {{
-        #[cfg(not(feature = "panic-check"))]
+        #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
         cortex_m_semihosting::hprintln!($($t)*);
+        #[cfg(fw_no_cortex_m)]
+        let _ = format_args!($($t)*);
     }};
 }
 
 /// What went wrong with one model (the panic-check build only counts them).
 #[derive(Clone, Copy)]
-#[cfg_attr(feature = "panic-check", allow(dead_code))]
+#[cfg_attr(any(feature = "panic-check", fw_no_cortex_m), allow(dead_code))]
 enum Problem {
     /// A golden file's length is not `samples ×` the model's tensor size.
     GoldenSize { output: bool, index: usize, bytes: usize, expected: usize },
@@ -73,9 +106,10 @@ impl Harness {
     #[inline(never)]
     pub fn check<M: Model + Default>(&mut self, name: &str, samples: usize, inputs: &[&[u8]], outputs: &[&[u8]]) {
         let mut model = M::default();
-        let mut scratch = [0u8; suite::OUTPUT_BYTES];
+        let mut scratch = Aligned([0u8; suite::OUTPUT_BYTES]);
+        let mut input = Aligned([0u8; suite::INPUT_BYTES]);
         let mut stats = Stats::default();
-        let result = check_model(&mut model, &mut scratch, samples, inputs, outputs, &mut stats);
+        let result = check_model(&mut model, &mut scratch.0, &mut input.0, samples, inputs, outputs, &mut stats);
         self.models += 1;
         self.elements += stats.elements;
         self.mismatches += stats.mismatches;
@@ -95,7 +129,7 @@ impl Harness {
             stats.stack,
             if stats.stack_exhausted { " (paint exhausted: lower bound)" } else { "" }
         );
-        #[cfg(not(feature = "panic-check"))]
+        #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
         {
             if let Some((s, o, e)) = stats.first_mismatch {
                 say!("     first difference: sample {}, output {}, element {}", s, o, e);
@@ -116,6 +150,12 @@ impl Harness {
         }
     }
 }
+
+/// Buffers at the same 16-byte-aligned address for every sample, so that the copies `run_bytes`
+/// makes (whose speed depends on alignment) cost the same each time: the instruction count of
+/// an inference then depends only on the data (see the determinism check).
+#[repr(C, align(16))]
+struct Aligned<T>(T);
 
 #[derive(Default)]
 struct Stats {
@@ -144,6 +184,7 @@ fn output_buffers<'a, M: Model>(scratch: &'a mut [u8]) -> Option<[&'a mut [u8]; 
 fn check_model<M: Model>(
     model: &mut M,
     scratch: &mut [u8],
+    input: &mut [u8],
     samples: usize,
     inputs: &[&[u8]],
     outputs: &[&[u8]],
@@ -163,23 +204,29 @@ fn check_model<M: Model>(
             }
         }
     }
-    let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
     for s in 0..samples {
+        // This sample's inputs, copied one after another into `input` (same address every time).
+        let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
+        let mut rest: &mut [u8] = &mut *input;
         for ((slot, file), info) in ins.iter_mut().zip(inputs).zip(M::INPUTS) {
             let n = info.byte_len();
-            *slot = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+            let (this, tail) = core::mem::take(&mut rest).split_at_mut_checked(n).ok_or(Problem::Harness)?;
+            this.copy_from_slice(file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?);
+            *slot = this;
+            rest = tail;
         }
         let mut bufs = output_buffers::<M>(scratch).ok_or(Problem::Harness)?;
         let ins = ins.get(..n_in).ok_or(Problem::Harness)?;
         let outs = bufs.get_mut(..n_out).ok_or(Problem::Harness)?;
-        if s == 0 {
-            // The measured inference: stack painted below this frame, instructions counted.
-            let (r, stack) = rt::measure(|| model.run_bytes(ins, outs));
-            (stats.stack, stats.stack_exhausted) = stack;
-            r.map_err(Problem::Run)?;
-        } else {
-            model.run_bytes(ins, outs).map_err(Problem::Run)?;
+        // Every inference is one instruction-count region (the same call site for every sample,
+        // so the harness adds the same instructions to each); the first one's peak stack is
+        // measured by painting the stack below this frame first.
+        let painted = (s == 0).then(|| rt::Painted::paint(rt::sp()));
+        let r = rt::counted(|| model.run_bytes(ins, outs));
+        if let Some(painted) = painted {
+            (stats.stack, stats.stack_exhausted) = painted.peak();
         }
+        r.map_err(Problem::Run)?;
         for (o, ((got, file), info)) in outs.iter().zip(outputs).zip(M::OUTPUTS).enumerate() {
             let n = info.byte_len();
             let want = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
@@ -198,7 +245,12 @@ fn check_model<M: Model>(
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    say!("kiln firmware ({} suite) on {}", suite::SUITE, if cfg!(target_arch = "arm") { "Cortex-M" } else { "?" });
+    say!(
+        "kiln firmware ({} suite) for {}; kiln::arch::ARM_DSP = {}",
+        suite::SUITE,
+        env!("KILN_FW_MACHINE"),
+        kiln::arch::ARM_DSP
+    );
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
     #[cfg(feature = "panic-canary")]
     {

@@ -3,19 +3,28 @@
 //! semihosting exit, the instruction-count region markers, stack painting and the panic
 //! handlers.
 //!
+//! `cfg(fw_no_cortex_m)` (set by the firmware's build.rs for non-`thumb` targets, i.e. the
+//! build-only Cortex-R firmware) leaves out what only exists with cortex-m-rt.
+//!
 //! This is the only code with `unsafe` in either firmware: reading and writing the unused
 //! stack below the stack pointer (stack painting cannot be done otherwise), cortex-m-rt's
 //! `HardFault` signature, and the call of the undefined symbol in the panic-check build.
 
 use core::ptr::{read_volatile, write_volatile};
 
+#[cfg(not(fw_no_cortex_m))]
 use cortex_m_semihosting::debug;
 
 /// Leaves QEMU with status 0 (`ok`) or 1.
 pub fn exit(ok: bool) -> ! {
+    #[cfg(not(fw_no_cortex_m))]
     debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
-    // Not reached under QEMU; on a board without a debugger, stop here.
+    // Not reached under QEMU; on a board without a debugger, stop here. The build-only Cortex-R
+    // firmware (no semihosting) ends here at once: `black_box` keeps the run, which only feeds
+    // `ok`, from being optimized away.
     loop {
+        core::hint::black_box(ok);
+        #[cfg(not(fw_no_cortex_m))]
         cortex_m::asm::bkpt();
     }
 }
@@ -39,10 +48,21 @@ const PAINT: u32 = 0x5afe_c0de;
 /// How far below the stack pointer [`paint_stack`] paints (capped at the end of `.bss`).
 const PAINT_BYTES: usize = 1024 * 1024;
 
+#[cfg(not(fw_no_cortex_m))]
 extern "C" {
     /// First address after `.bss`/`.uninit` (cortex-m-rt's `link.x`): the stack may grow down
     /// to here.
     static __sheap: u32;
+}
+
+/// Lowest address the stack may grow down to.
+fn stack_limit() -> usize {
+    // Taking the address of an extern static is safe.
+    #[cfg(not(fw_no_cortex_m))]
+    return core::ptr::addr_of!(__sheap) as usize;
+    // Build-only targets without cortex-m-rt's linker script (Cortex-R): never runs.
+    #[cfg(fw_no_cortex_m)]
+    return 0;
 }
 
 /// Stack-use measurement: [`Painted::paint`] fills the free stack below the caller with a
@@ -59,11 +79,9 @@ impl Painted {
     /// below this function's own frame.
     #[inline(never)]
     pub fn paint(base: usize) -> Painted {
-        let sp = cortex_m::register::msp::read() as usize;
+        let sp = sp();
         let top = (sp - 16) & !3;
-        // Taking the address of an extern static is safe.
-        let heap = core::ptr::addr_of!(__sheap) as usize;
-        let bottom = top.saturating_sub(PAINT_BYTES).max(heap);
+        let bottom = top.saturating_sub(PAINT_BYTES).max(stack_limit());
         let mut p = bottom;
         while p < top {
             #[allow(unsafe_code)]
@@ -101,26 +119,38 @@ impl Painted {
 /// stack pointer and counts: returns `f`'s result, the peak stack bytes and whether the paint
 /// was exhausted.
 #[inline(always)]
+#[allow(dead_code)] // the MicroFlow firmware's; the kiln harness paints and counts itself
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, (usize, bool)) {
     let painted = Painted::paint(sp());
-    region_begin();
-    let r = call_opaque(f);
-    region_end();
+    let r = counted(f);
     (r, painted.peak())
 }
 
+/// Runs `f` between [`region_begin`] and [`region_end`] (one instruction-count region). Never
+/// inlined: the whole region is this one function body, so every call of it runs the same
+/// instructions around `f` (inlined into the caller, the compiler may schedule the code around
+/// the markers differently at different call sites or loop iterations).
 #[inline(never)]
-fn call_opaque<R>(f: impl FnOnce() -> R) -> R {
-    f()
+pub fn counted<R>(f: impl FnOnce() -> R) -> R {
+    region_begin();
+    let r = f();
+    region_end();
+    r
 }
 
 /// Stack pointer now (the measuring caller's `base`).
 #[inline(always)]
 pub fn sp() -> usize {
-    cortex_m::register::msp::read() as usize
+    #[cfg(not(fw_no_cortex_m))]
+    return cortex_m::register::msp::read() as usize;
+    // Build-only Cortex-R firmware (cortex-m's MSP read is M-profile only): a local's address.
+    #[cfg(fw_no_cortex_m)]
+    return core::hint::black_box(&0u32) as *const u32 as usize;
 }
 
-/// A fault (bad memory access, undefined instruction) fails the run instead of hanging.
+/// A fault (bad memory access, undefined instruction) fails the run instead of hanging. (Not in
+/// the build-only Cortex-R firmware: cortex-m-rt's exception trampoline is M-profile assembly.)
+#[cfg(not(fw_no_cortex_m))]
 #[allow(unsafe_code)]
 #[cortex_m_rt::exception]
 unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
@@ -133,7 +163,10 @@ unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
 #[cfg(not(feature = "panic-check"))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    #[cfg(not(fw_no_cortex_m))]
     cortex_m_semihosting::hprintln!("FAIL: panic: {}", info);
+    #[cfg(fw_no_cortex_m)]
+    let _ = info;
     exit(false)
 }
 

@@ -1,0 +1,216 @@
+//! On-target check of the runtime's instruction wrappers: every `kiln::arch::arm_dsp` function
+//! (one `asm!` instruction with `cfg(kiln_arm_dsp)`) against its plain-Rust twin in
+//! `kiln::arch::arm_dsp::portable`, on edge operands (cross products of saturation boundaries,
+//! byte patterns and accumulators near `i32::MIN`/`i32::MAX`, so SMLAD overflows and wraps) and
+//! on random operands (xorshift). Prints the cases and differences per function and exits through
+//! semihosting with status 0 only if nothing differs.
+//!
+//! It also prints `kiln::arch::ARM_DSP` and fails if it is not what this target must have
+//! (`fw_expect_dsp` from build.rs: `thumbv7em`, `armv7r`, or this crate's `dsp` feature): a
+//! build whose DSP cfg is off would compare each twin with itself and prove nothing.
+//!
+//! ```sh
+//! cargo run --release --bin arch_check                                          # Cortex-M4
+//! cargo run --release --bin arch_check --config .cargo/m7.toml                  # Cortex-M7
+//! cargo run --release --bin arch_check --target thumbv8m.main-none-eabihf --features dsp  # M33
+//! ```
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+#[allow(dead_code)]
+#[path = "../rt.rs"]
+mod rt;
+
+/// Semihosting output; nothing in the build-only Cortex-R firmware (no semihosting there).
+macro_rules! hprintln {
+    ($($t:tt)*) => {{
+        #[cfg(not(fw_no_cortex_m))]
+        cortex_m_semihosting::hprintln!($($t)*);
+        #[cfg(fw_no_cortex_m)]
+        let _ = format_args!($($t)*);
+    }};
+}
+use kiln::arch::arm_dsp::{self as dsp, portable};
+
+/// Random cases per function.
+const RANDOM: u32 = 200_000;
+
+/// xorshift32 (Marsaglia): deterministic, no tables.
+struct XorShift(u32);
+
+impl XorShift {
+    fn next(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+
+    /// Half the time a uniform word, else a word of two edge halves (or edge bytes).
+    fn operand(&mut self) -> u32 {
+        let r = self.next();
+        match r & 3 {
+            0 | 1 => self.next(),
+            2 => {
+                let lo = pick(&HALVES, self.next());
+                let hi = pick(&HALVES, self.next());
+                pair(lo, hi)
+            }
+            _ => u32::from_le_bytes([0, 1, 2, 3].map(|_| pick(&BYTES, self.next()))),
+        }
+    }
+
+    fn accumulator(&mut self) -> i32 {
+        if self.next() & 1 == 0 {
+            pick(&ACCS, self.next())
+        } else {
+            self.next() as i32
+        }
+    }
+}
+
+fn pick<T: Copy>(set: &[T], r: u32) -> T {
+    // `set` is never empty; `get` keeps the binary free of panic paths anyway.
+    set.get(r as usize % set.len().max(1)).copied().unwrap_or(set[0])
+}
+
+fn pair(lo: i16, hi: i16) -> u32 {
+    (lo as u16 as u32) | ((hi as u16 as u32) << 16)
+}
+
+/// Saturation boundaries and sign changes of a 16-bit half.
+const HALVES: [i16; 17] = [
+    0, 1, -1, 2, -2, 127, 128, -128, -129, 255, 256, -256, 0x4000, -0x4000, i16::MAX, i16::MAX - 1, i16::MIN,
+];
+/// Sign boundaries of a byte (SXTB16 inputs).
+const BYTES: [u8; 8] = [0x00, 0x01, 0x7e, 0x7f, 0x80, 0x81, 0xfe, 0xff];
+/// Accumulators where one or two 2^30 products overflow.
+const ACCS: [i32; 14] = [
+    0,
+    1,
+    -1,
+    i32::MAX,
+    i32::MAX - 1,
+    i32::MIN,
+    i32::MIN + 1,
+    0x4000_0000,
+    -0x4000_0000,
+    0x3fff_ffff,
+    -0x3fff_ffff,
+    0x7fff_0000,
+    -0x7fff_0000,
+    0x0000_8000,
+];
+/// Whole words beyond the pairs of `HALVES`.
+const WORDS: [u32; 10] = [
+    0x8000_8000, 0x7fff_7fff, 0x8000_7fff, 0x7fff_8000, 0xffff_ffff, 0x0000_ffff, 0xffff_0000, 0x8080_8080,
+    0x7f7f_7f7f, 0x807f_7f80,
+];
+
+#[derive(Default)]
+struct Tally {
+    cases: u32,
+    differ: u32,
+    /// Operands and both results of the first difference.
+    first: Option<(u32, u32, i32, u32, u32)>,
+}
+
+impl Tally {
+    fn check(&mut self, ops: (u32, u32, i32), got: u32, want: u32) {
+        self.cases += 1;
+        if got != want {
+            self.differ += 1;
+            self.first.get_or_insert((ops.0, ops.1, ops.2, got, want));
+        }
+    }
+
+    fn report(&self, name: &str) -> bool {
+        hprintln!("{:<12} {:>8} cases, {} differ", name, self.cases, self.differ);
+        if let Some((a, b, acc, got, want)) = self.first {
+            hprintln!("    first: a={:#010x} b={:#010x} acc={} -> {:#010x}, portable {:#010x}", a, b, acc, got, want);
+        }
+        self.differ == 0 && self.cases > 0
+    }
+}
+
+/// The three multiply-accumulates on one operand triple.
+fn mac(t: &mut [Tally; 3], a: u32, b: u32, acc: i32) {
+    let ops = (a, b, acc);
+    t[0].check(ops, dsp::smlad(a, b, acc) as u32, portable::smlad(a, b, acc) as u32);
+    t[1].check(ops, dsp::smlabb(a, b, acc) as u32, portable::smlabb(a, b, acc) as u32);
+    t[2].check(ops, dsp::smlatt(a, b, acc) as u32, portable::smlatt(a, b, acc) as u32);
+}
+
+/// The two widenings on one word.
+fn widen(t: &mut [Tally; 2], x: u32) {
+    t[0].check((x, 0, 0), dsp::sxtb16(x), portable::sxtb16(x));
+    t[1].check((x, 0, 0), dsp::sxtb16_ror8(x), portable::sxtb16_ror8(x));
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    let expect = cfg!(fw_expect_dsp);
+    hprintln!(
+        "arch_check for {}: kiln::arch::ARM_DSP = {} (this target must have {})",
+        env!("KILN_FW_MACHINE"),
+        kiln::arch::ARM_DSP,
+        expect
+    );
+    let mut macs: [Tally; 3] = Default::default();
+    let mut widens: [Tally; 2] = Default::default();
+
+    // Edge operands: every pair of edge halves and every special word, crossed with each other
+    // and with every edge accumulator.
+    let mut edge = [0u32; HALVES.len() * HALVES.len() + WORDS.len()];
+    for (k, slot) in edge.iter_mut().enumerate() {
+        *slot = match k.checked_sub(HALVES.len() * HALVES.len()) {
+            None => pair(pick(&HALVES, (k / HALVES.len()) as u32), pick(&HALVES, (k % HALVES.len()) as u32)),
+            Some(w) => pick(&WORDS, w as u32),
+        };
+    }
+    for &a in &edge {
+        for &b in &edge {
+            for &acc in &ACCS {
+                mac(&mut macs, a, b, acc);
+            }
+        }
+        widen(&mut widens, a);
+    }
+    // Every word of four edge bytes.
+    for k in 0..BYTES.len().pow(4) {
+        let byte = |i: u32| pick(&BYTES, (k / BYTES.len().pow(i)) as u32);
+        widen(&mut widens, u32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]));
+    }
+    let edge_cases = macs[0].cases;
+
+    // Random operands.
+    let mut rng = XorShift(0x6b69_6c6e);
+    for _ in 0..RANDOM {
+        let (a, b, acc) = (rng.operand(), rng.operand(), rng.accumulator());
+        mac(&mut macs, a, b, acc);
+        widen(&mut widens, rng.operand());
+    }
+    hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
+
+    let mut ok = true;
+    for (t, name) in macs.iter().zip(["smlad", "smlabb", "smlatt"]) {
+        ok &= t.report(name);
+    }
+    for (t, name) in widens.iter().zip(["sxtb16", "sxtb16_ror8"]) {
+        ok &= t.report(name);
+    }
+    if kiln::arch::ARM_DSP != expect {
+        hprintln!(
+            "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",
+            kiln::arch::ARM_DSP,
+            expect,
+            if kiln::arch::ARM_DSP { "instructions the target should not use" } else { "themselves" }
+        );
+        ok = false;
+    }
+    hprintln!("{}", if ok { "PASS: every wrapper equals its portable twin" } else { "FAIL" });
+    rt::exit(ok)
+}

@@ -34,8 +34,7 @@ fn word(b: &[u8]) -> u32 {
 /// The two words of an 8-byte chunk of an interleaved row pair.
 #[inline(always)]
 fn words(b: &[u8]) -> (u32, u32) {
-    let (a, b) = b.split_at(4);
-    (word(a), word(b))
+    (word(b.get(..4).unwrap_or(&[])), word(b.get(4..).unwrap_or(&[])))
 }
 
 /// `acc += Σ x·w` over int8 bytes (the rows' `L % 4` remainder).
@@ -146,7 +145,25 @@ pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) ->
 
 /// CONV_2D int8 with SMLAD over a filter laid out by [`pack_filter_dsp`] (see the module docs);
 /// same params and result as [`super::conv2d_s8`] on the OHWI filter.
-pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+///
+/// `IN_C` is 0 or, for a 1×1 stride-1 layer, its input depth as a constant: the compiler gives
+/// it for short rows (up to [`MAX_CONST_DEPTH`] bytes), where the loop bookkeeping of a
+/// run-time length would cost as much as the multiply-accumulates; the rows then unroll.
+pub fn conv2d_s8_dsp<const IN_C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
+    if pointwise_shape && IN_C == p.input[3] && IN_C > 0 {
+        let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+        return pointwise::<IN_C>(p, &stage, input, filter, output);
+    }
+    conv2d_s8_dsp_any(p, input, filter, output)
+}
+
+/// Longest input depth the compiler passes to [`conv2d_s8_dsp`] as a constant.
+pub const MAX_CONST_DEPTH: usize = 32;
+
+/// [`conv2d_s8_dsp`] for any shape (run-time lengths).
+#[inline(never)]
+fn conv2d_s8_dsp_any(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -161,7 +178,7 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     if k_h == 1 && k_w == 1 && p.stride == [1, 1] && p.pad == [0, 0] && in_h == out_h && in_w == out_w {
-        return pointwise(p, &stage, input, filter, output);
+        return pointwise::<0>(p, &stage, input, filter, output);
     }
     let in_row = in_w * in_c;
     let in_img = in_h * in_row;
@@ -191,7 +208,9 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                 let interior = rows_full && ox >= ox_lo && ox < ox_hi;
                 if interior && ox + 2 <= ox_hi {
                     // Two pixels, every tap inside the image.
-                    let (px0, px1) = window_mut(out_row, ox * out_c, 2 * out_c).split_at_mut(out_c);
+                    let Some((px0, px1)) = window_mut(out_row, ox * out_c, 2 * out_c).split_at_mut_checked(out_c) else {
+                        return;
+                    };
                     let mut c = 0;
                     while c + 2 <= out_c {
                         let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
@@ -257,11 +276,15 @@ pub fn conv2d_s8_dsp(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
 
 /// A 1×1, stride-1, unpadded CONV_2D: a matrix product over every pixel of the batch (pixels
 /// paired across rows), with the least work per output group.
-fn pointwise(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let in_c = p.input[3];
+/// `IN_C`: the input depth as a constant, or 0 (read from `p`).
+fn pointwise<const IN_C: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let in_c = if IN_C > 0 { IN_C } else { p.input[3] };
     let out_c = p.output[3];
+    if in_c == 0 || out_c == 0 {
+        return;
+    }
     let pairs = out_c / 2;
-    let (pair_w, odd_w) = filter.split_at(2 * pairs * in_c);
+    let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * in_c), filter.get(2 * pairs * in_c..).unwrap_or(&[]));
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
     let mut out_px = output.chunks_exact_mut(out_c);
     let mut in_px = input.chunks_exact(in_c);
@@ -329,9 +352,10 @@ fn border_pixel(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u
             let row = if paired { window(filter, base + ky * 2 * row_len, 2 * row_len) } else { window(filter, base + ky * row_len, row_len) };
             for j in 0..row_len {
                 let w = if paired { pair_byte(row, row_len, ch, j) } else { row.get(j).map_or(0, |&b| i32::from(b as i8)) };
-                let ix = ix0 + (j / in_c) as isize;
+                let (col, ch) = (j.checked_div(in_c).unwrap_or(0), j.checked_rem(in_c).unwrap_or(0));
+                let ix = ix0 + col as isize;
                 let inside = iy >= 0 && (iy as usize) < in_h && ix >= 0 && (ix as usize) < in_w;
-                let x = if inside { image.get((iy as usize * in_w + ix as usize) * in_c + j % in_c).map_or(0, |&b| i32::from(b as i8)) } else { p.input_zero_point };
+                let x = if inside { image.get((iy as usize * in_w + ix as usize) * in_c + ch).map_or(0, |&b| i32::from(b as i8)) } else { p.input_zero_point };
                 acc = acc.wrapping_add(x.wrapping_mul(w));
             }
         }
@@ -393,7 +417,20 @@ mod tests {
             let mut got = vec![0u8; want.len()];
             let packed: Vec<u8> = pack_filter_dsp(&filter, oc, kh, kw * fd).collect();
             assert_eq!(packed.len(), filter.len());
-            conv2d_s8_dsp(&p, &input, &packed, &mut got);
+            conv2d_s8_dsp::<0>(&p, &input, &packed, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+            if p.kernel == [1, 1] && ic <= MAX_CONST_DEPTH {
+                // The constant-depth instantiations the compiler emits for short rows.
+                got.fill(0);
+                match ic {
+                    1 => conv2d_s8_dsp::<1>(&p, &input, &packed, &mut got),
+                    3 => conv2d_s8_dsp::<3>(&p, &input, &packed, &mut got),
+                    4 => conv2d_s8_dsp::<4>(&p, &input, &packed, &mut got),
+                    8 => conv2d_s8_dsp::<8>(&p, &input, &packed, &mut got),
+                    12 => conv2d_s8_dsp::<12>(&p, &input, &packed, &mut got),
+                    _ => conv2d_s8_dsp::<0>(&p, &input, &packed, &mut got),
+                }
+            }
             assert_eq!(got, want, "case {case}: {p:?}");
         }
     }

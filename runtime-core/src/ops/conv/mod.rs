@@ -16,7 +16,7 @@ mod ohwi;
 mod packed;
 mod rows;
 
-pub use dsp::{conv2d_s8_dsp, pack_filter_dsp};
+pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_DEPTH};
 pub(super) use ohwi::conv_pixel_s8;
 pub use ohwi::conv2d_s8;
 pub use packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};

@@ -12,7 +12,7 @@
 //! read the input zero point, TFLM's output stage; bit-exact with TFLM.
 
 use super::super::conv::{tap_range, OutputStage};
-use super::super::window;
+use super::super::{copy_prefix, window};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
 use crate::fixed_point::Requant;
@@ -86,8 +86,10 @@ pub fn depthwise_conv2d_s8_dsp(p: &DepthwiseConv2dParams, input: &[u8], filter: 
                 let mut c0 = 0;
                 for out in out_px.chunks_mut(BLOCK) {
                     let len = out.len();
-                    let acc = &mut acc_all[..len];
-                    acc.copy_from_slice(window(p.bias, c0, len));
+                    let Some(acc) = acc_all.get_mut(..len) else {
+                        return;
+                    };
+                    copy_prefix(acc, window(p.bias, c0, len));
                     for ky in ky0..ky1 {
                         let iy = (iy_origin + (ky * dil_h) as isize) as usize;
                         for kx in kx0..kx1 {

@@ -88,14 +88,29 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::DepthwiseConv2dParams { depth_multiplier: #dm, #fields });
     let [oh, ow] = conv.out_hw;
-    Ok(vec![cx.step(
+    let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
         Call::Params { func: "depthwise_conv2d_s8", ty: "DepthwiseConv2dParams", params },
         (n * oh * ow * oc * kh * kw) as u64,
         format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
-    )])
+    );
+    // With the Arm DSP extension, four channels per word, on the model's own filter
+    // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
+    // up to `kiln::ops::MAX_CONST_CHANNELS` channels as a constant (a pixel's accumulators then
+    // stay in registers), which also covers one input channel broadcast to all outputs.
+    let in_c = input.shape.last().copied().unwrap_or(0);
+    let constant = oc % 4 == 0 && oc <= MAX_CONST_CHANNELS && (in_c == oc || in_c == 1);
+    if oc % 4 == 0 && (dm == 1 || constant) {
+        let channels = if constant { oc } else { 0 };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels), filter: filter.index, layout: None, filter_name: "DSP" });
+    }
+    Ok(vec![step])
 }
+
+/// Most channels passed to `kiln::ops::depthwise_conv2d_s8_dsp` as a constant
+/// (`kiln::ops::MAX_CONST_CHANNELS`).
+const MAX_CONST_CHANNELS: usize = 16;
 
 
 fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {

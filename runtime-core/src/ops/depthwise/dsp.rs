@@ -20,10 +20,21 @@ use crate::fixed_point::Requant;
 /// Channels accumulated per pass over a pixel's taps (256 bytes of stack).
 const BLOCK: usize = 64;
 
-/// Whether [`depthwise_conv2d_s8_dsp`] computes this shape.
-pub fn covers(p: &DepthwiseConv2dParams) -> bool {
+/// Whether the run-time-depth path computes this shape (depth multiplier 1, a multiple of four
+/// channels).
+fn covers(p: &DepthwiseConv2dParams) -> bool {
     let (in_c, out_c) = (p.input[3], p.output[3]);
     p.depth_multiplier == 1 && in_c == out_c && out_c % 4 == 0 && out_c > 0
+}
+
+/// Longest channel count the compiler passes to [`depthwise_conv2d_s8_dsp`] as a constant.
+pub const MAX_CONST_CHANNELS: usize = 16;
+
+/// Whether the constant-depth path computes this shape with `C` output channels: depth
+/// multiplier 1 or one input channel broadcast, `C` a multiple of four.
+fn covers_const<const C: usize>(p: &DepthwiseConv2dParams) -> bool {
+    let (in_c, out_c) = (p.input[3], p.output[3]);
+    C > 0 && C % 4 == 0 && C <= MAX_CONST_CHANNELS && out_c == C && (in_c == C || in_c == 1) && in_c * p.depth_multiplier == C
 }
 
 /// The little-endian word of a 4-byte chunk.
@@ -56,12 +67,100 @@ fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
     }
 }
 
-/// DEPTHWISE_CONV_2D int8 with SMLABB/SMLATT (see the module docs) for the shapes [`covers`]
-/// accepts; same params, filter and result as [`super::depthwise_conv2d_s8`].
-pub fn depthwise_conv2d_s8_dsp(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    if !covers(p) || p.requant.is_empty() {
+/// DEPTHWISE_CONV_2D int8 with SMLABB/SMLATT (see the module docs); same params, filter and
+/// result as [`super::depthwise_conv2d_s8`]. Shapes: depth multiplier 1 on a multiple of four
+/// channels, and (with `C`) one input channel broadcast to `C` outputs; the compiler calls it
+/// for no other (it leaves the output untouched then), so the portable kernel is not linked in.
+///
+/// `C` is 0 or the layer's output channel count as a constant, which the compiler gives for up
+/// to [`MAX_CONST_CHANNELS`] channels: the accumulators of a whole pixel then stay in
+/// registers across its taps, and one input channel broadcast to all (a depthwise layer used as
+/// the first convolution) is covered too.
+pub fn depthwise_conv2d_s8_dsp<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    if p.requant.is_empty() {
         return;
     }
+    if covers_const::<C>(p) {
+        return fixed::<C>(p, input, filter, output);
+    }
+    if covers(p) {
+        any_depth(p, input, filter, output)
+    }
+}
+
+/// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time.
+fn fixed<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let broadcast = in_c == 1 && C > 1;
+    let zp = p.input_zero_point;
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    let bias = <[i32; C]>::try_from(window(p.bias, 0, C)).unwrap_or([0; C]);
+    let in_img = in_h * in_w * in_c;
+    let mut out_pixels = output.chunks_exact_mut(C);
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let mut acc = bias;
+                for ky in ky0..ky1 {
+                    let iy = (iy_origin + (ky * dil_h) as isize) as usize;
+                    for kx in kx0..kx1 {
+                        let ix = (ix_origin + (kx * dil_w) as isize) as usize;
+                        let w = window(filter, (ky * k_w + kx) * C, C);
+                        if broadcast {
+                            // One input value for every channel, in both halves of a word.
+                            let v = image.get(iy * in_w + ix).map_or(0, |&v| u32::from(v as i8 as i16 as u16));
+                            let v = v | (v << 16);
+                            for (a, w) in acc.chunks_exact_mut(4).zip(w.chunks_exact(4)) {
+                                let w = word(w);
+                                let (w_e, w_o) = (sxtb16(w), sxtb16_ror8(w));
+                                if let [a0, a1, a2, a3] = a {
+                                    *a0 = smlabb(v, w_e, *a0);
+                                    *a2 = smlatt(v, w_e, *a2);
+                                    *a1 = smlabb(v, w_o, *a1);
+                                    *a3 = smlatt(v, w_o, *a3);
+                                }
+                            }
+                        } else {
+                            tap(&mut acc, window(image, (iy * in_w + ix) * C, C), w);
+                        }
+                    }
+                }
+                if zp != 0 && (ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w) {
+                    // Taps outside the image read the input zero point.
+                    for ky in 0..k_h {
+                        for kx in 0..k_w {
+                            if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                continue;
+                            }
+                            for (a, &w) in acc.iter_mut().zip(window(filter, (ky * k_w + kx) * C, C)) {
+                                *a = a.wrapping_add(i32::from(w as i8).wrapping_mul(zp));
+                            }
+                        }
+                    }
+                }
+                for (j, (o, &a)) in out_px.iter_mut().zip(&acc).enumerate() {
+                    *o = stage.apply(a, rq_at(p.requant, j));
+                }
+            }
+        }
+    }
+}
+
+/// [`depthwise_conv2d_s8_dsp`] for a run-time channel count (depth multiplier 1, a multiple of
+/// four channels).
+#[inline(never)]
+fn any_depth(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, c] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -170,8 +269,32 @@ mod tests {
             let mut want = vec![0u8; n * oh * ow * oc];
             depthwise_conv2d_s8(&p, &input, &filter, &mut want);
             let mut got = vec![0u8; want.len()];
-            depthwise_conv2d_s8_dsp(&p, &input, &filter, &mut got);
+            depthwise_conv2d_s8_dsp::<0>(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
+            // The constant-depth instantiations, and one input channel broadcast to all.
+            for broadcast in [false, true] {
+                let mut q = p;
+                let mut x = input.clone();
+                if broadcast {
+                    q.input[3] = 1;
+                    q.depth_multiplier = oc;
+                    x.truncate(n * ih * iw);
+                }
+                let mut want = vec![0u8; n * oh * ow * oc];
+                depthwise_conv2d_s8(&q, &x, &filter, &mut want);
+                got.fill(0);
+                match oc {
+                    4 => depthwise_conv2d_s8_dsp::<4>(&q, &x, &filter, &mut got),
+                    8 => depthwise_conv2d_s8_dsp::<8>(&q, &x, &filter, &mut got),
+                    12 => depthwise_conv2d_s8_dsp::<12>(&q, &x, &filter, &mut got),
+                    16 => depthwise_conv2d_s8_dsp::<16>(&q, &x, &filter, &mut got),
+                    // Broadcast beyond the constant depths is not covered (the compiler keeps
+                    // the portable kernel for it).
+                    _ if broadcast => continue,
+                    _ => depthwise_conv2d_s8_dsp::<0>(&q, &x, &filter, &mut got),
+                }
+                assert_eq!(got, want, "case {case} broadcast {broadcast}: {q:?}");
+            }
         }
     }
 }

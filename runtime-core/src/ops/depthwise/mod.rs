@@ -1,9 +1,9 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`): the params
-//! and the portable kernel here, the Arm DSP kernel in [`dsp`] (chosen at compile time, same
-//! filter layout).
+//! and the portable kernel here, the Arm DSP kernel in [`dsp`] (chosen at compile time by the
+//! generated code, same filter layout).
 
 mod dsp;
-pub use dsp::depthwise_conv2d_s8_dsp;
+pub use dsp::{depthwise_conv2d_s8_dsp, MAX_CONST_CHANNELS};
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
@@ -48,11 +48,6 @@ pub fn depthwise_conv2d_s8(
     filter: &[u8],
     output: &mut [u8],
 ) {
-    // With the Arm DSP extension (chosen at compile time), four channels per word.
-    #[cfg(kiln_arm_dsp)]
-    if dsp::covers(p) {
-        return dsp::depthwise_conv2d_s8_dsp(p, input, filter, output);
-    }
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;

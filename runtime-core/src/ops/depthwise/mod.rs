@@ -112,7 +112,10 @@ pub fn depthwise_conv2d_s8(
                         return;
                     };
                     let mut acc_all = bias;
-                    let acc = &mut acc_all[..len];
+                    // (`len <= BLOCK`, which the optimizer cannot always see through `block`.)
+                    let Some(acc) = acc_all.get_mut(..len) else {
+                        return;
+                    };
                     for ky in ky0..ky1 {
                         let iy = tap_coord(iy_origin, ky, dil_h);
                         for kx in kx0..kx1 {

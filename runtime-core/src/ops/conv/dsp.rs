@@ -196,7 +196,8 @@ fn conv2d_s8_dsp_any(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
             let Some(out_row) = out_rows.next() else {
                 return;
             };
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            let rows = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            let (ky0, ky1, iy_origin) = rows;
             let rows_full = ky0 == 0 && ky1 == k_h;
             // The input row segment of filter row `ky` for output column `ox` (interior only).
             let segment = |ky: usize, ox: usize| {
@@ -266,7 +267,12 @@ fn conv2d_s8_dsp_any(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                     }
                     ox += 1;
                 } else {
-                    border_pixel(p, &stage, image, filter, oy, ox, window_mut(out_row, ox * out_c, out_c));
+                    let out_px = window_mut(out_row, ox * out_c, out_c);
+                    if in_c % 4 == 0 {
+                        border_pixel_words(p, &stage, image, filter, rows, ox, out_px);
+                    } else {
+                        border_pixel(p, &stage, image, filter, oy, ox, out_px);
+                    }
                     ox += 1;
                 }
             }
@@ -329,6 +335,85 @@ fn pointwise<const IN_C: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[
                 }
                 return;
             }
+        }
+    }
+}
+
+/// `acc[j] += Σ v · w_j` for a constant input word `v` (four copies of the input zero point)
+/// over an interleaved row pair `w` (whole words only): the padded taps of a border pixel.
+#[inline(always)]
+fn dot_1x2_const(acc: &mut [i32; 2], v: u32, w: &[u8]) {
+    let (v_e, v_o) = (sxtb16(v), sxtb16_ror8(v));
+    let [mut a0, mut a1] = *acc;
+    for w8 in w.chunks_exact(8) {
+        let (wa, wb) = words(w8);
+        a0 = smlad(v_e, sxtb16(wa), smlad(v_o, sxtb16_ror8(wa), a0));
+        a1 = smlad(v_e, sxtb16(wb), smlad(v_o, sxtb16_ror8(wb), a1));
+    }
+    *acc = [a0, a1];
+}
+
+/// One output pixel with a tap in the padding, for an input depth divisible by four: a filter
+/// row's real taps are then one run of whole words in the packed layout, so the pair kernel runs
+/// over them and a constant zero-point word over the padded ones.
+#[inline(never)]
+fn border_pixel_words(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], rows: (usize, usize, isize), ox: usize, out_px: &mut [u8]) {
+    let [_, _, in_w, in_c] = p.input;
+    let [k_h, k_w] = p.kernel;
+    let row_len = k_w * in_c;
+    let f_len = k_h * row_len;
+    let (ky0, ky1, iy_origin) = rows;
+    let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], 1, k_w, in_w);
+    let zp = p.input_zero_point;
+    let zp_word = u32::from(zp as u8) * 0x0101_0101;
+    // Bytes `lo..hi` of each filter row meet real input.
+    let (lo, hi) = (kx0 * in_c, kx1 * in_c);
+    let x_row = |ky: usize| {
+        if lo < hi && (ky0..ky1).contains(&ky) {
+            let iy = (iy_origin + (ky * p.dilation[0]) as isize) as usize;
+            let ix = (ix_origin + kx0 as isize) as usize;
+            window(image, (iy * in_w + ix) * in_c, hi - lo)
+        } else {
+            &[]
+        }
+    };
+    let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+    for (g, out) in out_px.chunks_mut(2).enumerate() {
+        let c = 2 * g;
+        if let [o0, o1] = out {
+            let mut acc = [bias(c), bias(c + 1)];
+            for ky in 0..k_h {
+                let w = window(filter, c * f_len + ky * 2 * row_len, 2 * row_len);
+                let x = x_row(ky);
+                if x.is_empty() {
+                    if zp != 0 {
+                        dot_1x2_const(&mut acc, zp_word, w);
+                    }
+                    continue;
+                }
+                dot_1x2(&mut acc, x, window(w, 2 * lo, 2 * (hi - lo)));
+                if zp != 0 {
+                    dot_1x2_const(&mut acc, zp_word, window(w, 0, 2 * lo));
+                    dot_1x2_const(&mut acc, zp_word, w.get(2 * hi..).unwrap_or(&[]));
+                }
+            }
+            *o0 = stage.apply(acc[0], rq_at(p.requant, c));
+            *o1 = stage.apply(acc[1], rq_at(p.requant, c + 1));
+        } else if let [o] = out {
+            // The odd last channel keeps its plain rows.
+            let mut a = bias(c);
+            for ky in 0..k_h {
+                let w = window(filter, c * f_len + ky * row_len, row_len);
+                let x = x_row(ky);
+                if !x.is_empty() {
+                    a = dot_1x1(a, x, window(w, lo, hi - lo));
+                }
+                if zp != 0 {
+                    let padded = w.iter().enumerate().filter(|(j, _)| x.is_empty() || !(lo..hi).contains(j));
+                    a = padded.fold(a, |s, (_, &v)| s.wrapping_add(i32::from(v as i8).wrapping_mul(zp)));
+                }
+            }
+            *o = stage.apply(a, rq_at(p.requant, c));
         }
     }
 }

@@ -270,6 +270,8 @@ fn conv2d_s8_dsp_any(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut
                     let out_px = window_mut(out_row, ox * out_c, out_c);
                     if in_c % 4 == 0 {
                         border_pixel_words(p, &stage, image, filter, rows, ox, out_px);
+                    } else if row_len <= SHORT_ROW {
+                        border_pixel_short(p, &stage, image, filter, rows, ox, out_px);
                     } else {
                         border_pixel(p, &stage, image, filter, oy, ox, out_px);
                     }
@@ -414,6 +416,55 @@ fn border_pixel_words(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filte
                 }
             }
             *o = stage.apply(a, rq_at(p.requant, c));
+        }
+    }
+}
+
+/// Longest filter row (`k_w · in_c` bytes) [`border_pixel_short`] copies to the stack.
+const SHORT_ROW: usize = 64;
+
+/// One output pixel with a tap in the padding, for a short filter row whose depth is not a
+/// multiple of four (first layers: one or three input channels): each input row is copied
+/// into a small buffer with the zero point in the padded taps, then runs through the pair
+/// kernel like an interior pixel.
+#[inline(never)]
+fn border_pixel_short(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], rows: (usize, usize, isize), ox: usize, out_px: &mut [u8]) {
+    let [_, _, in_w, in_c] = p.input;
+    let [k_h, k_w] = p.kernel;
+    let row_len = k_w * in_c;
+    let f_len = k_h * row_len;
+    let (ky0, ky1, iy_origin) = rows;
+    let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], 1, k_w, in_w);
+    let zp = p.input_zero_point as u8;
+    let mut buf = [0u8; SHORT_ROW];
+    let Some(x) = buf.get_mut(..row_len) else {
+        return;
+    };
+    let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+    for (g, out) in out_px.chunks_mut(2).enumerate() {
+        let c = 2 * g;
+        let mut acc = [bias(c), bias(c + 1)];
+        for ky in 0..k_h {
+            // This row's input with the zero point in its padded taps.
+            x.fill(zp);
+            if (ky0..ky1).contains(&ky) && kx0 < kx1 {
+                let iy = (iy_origin + (ky * p.dilation[0]) as isize) as usize;
+                let ix = (ix_origin + kx0 as isize) as usize;
+                let real = window(image, (iy * in_w + ix) * in_c, (kx1 - kx0) * in_c);
+                if let Some(dst) = x.get_mut(kx0 * in_c..kx1 * in_c) {
+                    if dst.len() == real.len() {
+                        dst.copy_from_slice(real);
+                    }
+                }
+            }
+            if out.len() == 2 {
+                dot_1x2(&mut acc, x, window(filter, c * f_len + ky * 2 * row_len, 2 * row_len));
+            } else {
+                acc[0] = dot_1x1(acc[0], x, window(filter, c * f_len + ky * row_len, row_len));
+            }
+        }
+        for (j, (o, &a)) in out.iter_mut().zip(&acc).enumerate() {
+            *o = stage.apply(a, rq_at(p.requant, c + j));
         }
     }
 }

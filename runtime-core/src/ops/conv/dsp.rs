@@ -17,19 +17,15 @@
 //!
 //! The arithmetic is [`super::conv2d_s8`]'s (folded bias, wrapping i32 sums, padded taps read
 //! the input zero point, TFLM's output stage): bit-exact with TFLM. Border pixels (a tap in the
-//! padding) take a per-tap path over the same layout. The compiler uses this kernel for
-//! dilation 1 along the width and ungrouped filters only (the layout assumes contiguous rows).
+//! padding): with an input depth divisible by four the real taps of a row are whole words, so
+//! the pair kernel runs over them and over a constant zero-point word for the padded ones; short
+//! rows are copied to the stack with the zero point in the padded taps; other rows go tap by
+//! tap. The compiler uses this kernel for dilation 1 along the width and ungrouped filters only
+//! (the layout assumes contiguous rows).
 
 use super::super::{window, window_mut};
-use super::{interior_range, tap_range, Conv2dParams, OutputStage};
+use super::{interior_range, rq_at, tap_range, word, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
-use crate::fixed_point::Requant;
-
-/// The little-endian word of a 4-byte chunk (a single, possibly unaligned, `LDR`).
-#[inline(always)]
-fn word(b: &[u8]) -> u32 {
-    <[u8; 4]>::try_from(b).map(u32::from_le_bytes).unwrap_or(0)
-}
 
 /// The two words of an 8-byte chunk of an interleaved row pair.
 #[inline(always)]
@@ -105,15 +101,6 @@ pub(crate) fn dot_1x1(acc: i32, x: &[u8], w: &[u8]) -> i32 {
         a = smlad(sxtb16(x), sxtb16(w), smlad(sxtb16_ror8(x), sxtb16_ror8(w), a));
     }
     dot_tail(a, tails.0, tails.1)
-}
-
-/// The requantization of output channel `c` (per-tensor: the one entry).
-#[inline(always)]
-fn rq_at(r: &[Requant], c: usize) -> Requant {
-    match r {
-        [one] => *one,
-        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
-    }
 }
 
 /// Byte `j` of the row of channel `ch` (0 or 1) in an interleaved row pair of `len` bytes per
@@ -505,6 +492,7 @@ mod tests {
     use super::super::conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
+    use crate::fixed_point::Requant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the OHWI kernel (itself checked against a naive TFLM-style convolution and

@@ -118,6 +118,22 @@ pub(crate) fn output_s8(
         .min(act_max) as u8
 }
 
+/// The requantization of output channel `c` (per-tensor: the one entry).
+#[inline(always)]
+pub(crate) fn rq_at(r: &[Requant], c: usize) -> Requant {
+    match r {
+        [one] => *one,
+        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
+    }
+}
+
+/// The little-endian word of a 4-byte chunk of int8 data (one, possibly unaligned, `LDR`);
+/// 0 for a slice of another length, which the callers rule out.
+#[inline(always)]
+pub(crate) fn word(b: &[u8]) -> u32 {
+    <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes)
+}
+
 /// TFLM's output stage for one layer call, its requantization checked once: when every
 /// channel's shift is within ±31 and no multiplier is `i32::MIN` (every real model),
 /// [`OutputStage::apply`] is straight-line 32/64-bit arithmetic — on Cortex-M one SMULL, an add

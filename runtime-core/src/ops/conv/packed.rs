@@ -14,7 +14,7 @@
 //! `PX` pixels.
 
 use super::super::{copy_prefix, window, window_mut};
-use super::{interior_range, output_s8, tap_range, Conv2dParams};
+use super::{interior_range, output_s8, rq_at, tap_range, Conv2dParams};
 use crate::fixed_point::Requant;
 
 /// Output channels per packed filter block.
@@ -23,15 +23,6 @@ pub const OC_BLOCK: usize = 8;
 /// Output pixels computed together on the interior of the image (each weight row loaded once
 /// for all of them).
 const PX: usize = 4;
-
-/// The requantization of output channel `c` (per-tensor: the one entry).
-#[inline(always)]
-fn rq_at(r: &[Requant], c: usize) -> Requant {
-    match r {
-        [one] => *one,
-        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
-    }
-}
 
 /// Keeps the accumulators of the blocked loops below in memory between input channels, on
 /// targets with SIMD registers: the loop then holds an (empty) inline-asm barrier, which keeps

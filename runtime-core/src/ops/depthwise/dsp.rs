@@ -11,11 +11,10 @@
 //! layers): [`covers`]. Arithmetic of [`super::depthwise_conv2d_s8`]: folded bias, padded taps
 //! read the input zero point, TFLM's output stage; bit-exact with TFLM.
 
-use super::super::conv::{tap_range, OutputStage};
+use super::super::conv::{rq_at, tap_range, word, OutputStage};
 use super::super::{copy_prefix, window};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
-use crate::fixed_point::Requant;
 
 /// Channels accumulated per pass over a pixel's taps (256 bytes of stack).
 const BLOCK: usize = 64;
@@ -35,21 +34,6 @@ pub const MAX_CONST_CHANNELS: usize = 16;
 fn covers_const<const C: usize>(p: &DepthwiseConv2dParams) -> bool {
     let (in_c, out_c) = (p.input[3], p.output[3]);
     C > 0 && C % 4 == 0 && C <= MAX_CONST_CHANNELS && out_c == C && (in_c == C || in_c == 1) && in_c * p.depth_multiplier == C
-}
-
-/// The little-endian word of a 4-byte chunk.
-#[inline(always)]
-fn word(b: &[u8]) -> u32 {
-    <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes)
-}
-
-/// The requantization of output channel `c` (per-tensor: the one entry).
-#[inline(always)]
-fn rq_at(r: &[Requant], c: usize) -> Requant {
-    match r {
-        [one] => *one,
-        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
-    }
 }
 
 /// `acc[j] += x[j] · w[j]` over a tap's channels, four per word.
@@ -228,6 +212,7 @@ mod tests {
     use super::super::depthwise_conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
+    use crate::fixed_point::Requant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the portable kernel (checked against a naive TFLM-style depthwise

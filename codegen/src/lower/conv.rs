@@ -150,13 +150,17 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         activation.name(),
         if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
-    Ok(vec![cx.step(
+    let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
         Call::Params { func: "fully_connected_s8", ty: "FullyConnectedParams", params },
         (batches * depth * od) as u64,
         summary,
-    )])
+    );
+    // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
+    let layout = dsp_filter(fdata, od, 1, depth);
+    step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
+    Ok(vec![step])
 }
 
 /// Shortest filter row (`k_w · in_c`) for which the row-dot kernel beats the packed one on

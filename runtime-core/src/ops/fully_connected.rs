@@ -2,7 +2,7 @@
 //! `FullyConnectedPerChannel`; both share this arithmetic when the weight zero point is 0, as
 //! the int8 quantization spec requires).
 
-use super::conv::{dot_s8, output_s8};
+use super::conv::{dot_1x1, dot_1x2, dot_s8, output_s8, rq_at, OutputStage};
 use super::window;
 use crate::fixed_point::Requant;
 
@@ -44,6 +44,36 @@ pub fn fully_connected_s8(
         for (c, ((o, &bias), &rq)) in out_row.iter_mut().zip(p.bias).zip(requant).enumerate() {
             let acc = bias.wrapping_add(dot_s8(window(filter, c * depth, depth), in_row));
             *o = output_s8(acc, rq, p.output_zero_point, p.act_min, p.act_max);
+        }
+    }
+}
+
+/// FULLY_CONNECTED int8 on the Arm DSP extension (SMLAD on int8 pairs widened by SXTB16): the
+/// 1×1 convolution kernel's dot products, over the filter laid out as
+/// [`super::pack_filter_dsp`] lays out a `[output_depth, 1, 1, input_depth]` convolution
+/// (output rows in pairs, interleaved word by word). Same params and result as
+/// [`fully_connected_s8`] on the model's filter.
+pub fn fully_connected_s8_dsp(p: &FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let (depth, out_depth) = (p.input_depth, p.output_depth);
+    if out_depth == 0 || depth == 0 || p.requant.is_empty() {
+        return;
+    }
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    let pairs = out_depth / 2;
+    let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * depth), filter.get(2 * pairs * depth..).unwrap_or(&[]));
+    let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+    for (x, out) in input.chunks_exact(depth).zip(output.chunks_exact_mut(out_depth)).take(p.batches) {
+        for (g, (w, o)) in pair_w.chunks_exact((2 * depth).max(1)).zip(out.chunks_exact_mut(2)).enumerate() {
+            let c = 2 * g;
+            let mut acc = [bias(c), bias(c + 1)];
+            dot_1x2(&mut acc, x, w);
+            if let [o0, o1] = o {
+                *o0 = stage.apply(acc[0], rq_at(p.requant, c));
+                *o1 = stage.apply(acc[1], rq_at(p.requant, c + 1));
+            }
+        }
+        if let Some(o) = out.get_mut(2 * pairs) {
+            *o = stage.apply(dot_1x1(bias(2 * pairs), x, odd_w), rq_at(p.requant, 2 * pairs));
         }
     }
 }
@@ -105,6 +135,11 @@ mod tests {
             let mut got = vec![0u8; want.len()];
             fully_connected_s8(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}");
+            // The DSP kernel (through the instructions' twins on the host) on its filter layout.
+            let packed: Vec<u8> = super::super::pack_filter_dsp(&filter, out_depth, 1, depth).collect();
+            got.fill(0);
+            fully_connected_s8_dsp(&p, &input, &packed, &mut got);
+            assert_eq!(got, want, "case {case} (DSP)");
         }
     }
 }

@@ -75,7 +75,7 @@ pub use concatenation::concatenation;
 pub use conv::{conv2d_s8, conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_DEPTH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
 pub use depthwise::{depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, DepthwiseConv2dParams, MAX_CONST_CHANNELS};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
-pub use fully_connected::{fully_connected_s8, FullyConnectedParams};
+pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConnectedParams};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};

@@ -17,6 +17,7 @@ mod packed;
 mod rows;
 
 pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_DEPTH};
+pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub(super) use ohwi::conv_pixel_s8;
 pub use ohwi::conv2d_s8;
 pub use packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};

@@ -62,11 +62,11 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // place), two channels' rows interleaved word by word; a dilated row is not contiguous.
     if dilation[1] == 1 {
         let layout = dsp_filter(expect_const(filter, "filter")?, oc, kh, kw * ic);
-        // A 1×1 stride-1 layer with a short input depth gets it as a constant (the kernel's rows
-        // then unroll): `kiln::ops::MAX_CONST_DEPTH`.
-        let pointwise = kh == 1 && kw == 1 && stride == [1, 1];
-        let depth = if pointwise && ic <= MAX_CONST_DEPTH { ic } else { 0 };
-        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp", generics: quote!(#depth), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
+        // A short filter row (`k_w · in_c` up to `kiln::ops::MAX_CONST_ROW` bytes) is passed as a
+        // constant: the kernel's rows then unroll.
+        let row = kw * ic;
+        let row = if row <= MAX_CONST_ROW { row } else { 0 };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp", generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])
 }
@@ -168,9 +168,9 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// LLVM 1.95 forms `vpmaddwd` for them instead of `vpmulld` across channels).
 const MIN_ROW: usize = 32;
 
-/// Longest input depth passed to `kiln::ops::conv2d_s8_dsp` as a constant
-/// (`kiln::ops::MAX_CONST_DEPTH`).
-const MAX_CONST_DEPTH: usize = 32;
+/// Longest filter row passed to `kiln::ops::conv2d_s8_dsp` as a constant
+/// (`kiln::ops::MAX_CONST_ROW`).
+const MAX_CONST_ROW: usize = 32;
 
 /// Longest filter row (`k_w · in_c`) the row-dot CONV_2D kernel is instantiated for.
 const MAX_ROW: usize = 4096;

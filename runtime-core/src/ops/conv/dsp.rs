@@ -133,31 +133,36 @@ pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) ->
 /// CONV_2D int8 with SMLAD over a filter laid out by [`pack_filter_dsp`] (see the module docs);
 /// same params and result as [`super::conv2d_s8`] on the OHWI filter.
 ///
-/// `IN_C` is 0 or, for a 1×1 stride-1 layer, its input depth as a constant: the compiler gives
-/// it for short rows (up to [`MAX_CONST_DEPTH`] bytes), where the loop bookkeeping of a
-/// run-time length would cost as much as the multiply-accumulates; the rows then unroll.
-pub fn conv2d_s8_dsp<const IN_C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+/// `ROW` is 0 or the filter row length `k_w · in_c` as a constant, which the compiler gives for
+/// short rows (up to [`MAX_CONST_ROW`] bytes), where the loop bookkeeping of a run-time length
+/// would cost as much as the multiply-accumulates; the rows then unroll.
+pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let constant = ROW > 0 && ROW == p.kernel[1] * p.input[3];
     let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
-    if pointwise_shape && IN_C == p.input[3] && IN_C > 0 {
+    if pointwise_shape && constant {
         let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
-        return pointwise::<IN_C>(p, &stage, input, filter, output);
+        return pointwise::<ROW>(p, &stage, input, filter, output);
     }
-    conv2d_s8_dsp_any(p, input, filter, output)
+    if constant {
+        return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
+    }
+    conv2d_s8_dsp_any::<0>(p, input, filter, output)
 }
 
-/// Longest input depth the compiler passes to [`conv2d_s8_dsp`] as a constant.
-pub const MAX_CONST_DEPTH: usize = 32;
+/// Longest filter row (`k_w · in_c` bytes) the compiler passes to [`conv2d_s8_dsp`] as a
+/// constant.
+pub const MAX_CONST_ROW: usize = 32;
 
-/// [`conv2d_s8_dsp`] for any shape (run-time lengths).
+/// [`conv2d_s8_dsp`] for any shape; `ROW`: the row length as a constant, or 0 (from `p`).
 #[inline(never)]
-fn conv2d_s8_dsp_any(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    let row_len = k_w * in_c;
+    let row_len = if ROW > 0 { ROW } else { k_w * in_c };
     let f_len = k_h * row_len;
     if dil_w != 1 || out_c == 0 || p.requant.is_empty() || filter.len() != out_c * f_len {
         // Not a layout this kernel reads (the compiler never calls it so).
@@ -543,14 +548,16 @@ mod tests {
             assert_eq!(packed.len(), filter.len());
             conv2d_s8_dsp::<0>(&p, &input, &packed, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
-            if p.kernel == [1, 1] && ic <= MAX_CONST_DEPTH {
-                // The constant-depth instantiations the compiler emits for short rows.
+            if kw * ic <= MAX_CONST_ROW {
+                // The constant-row instantiations the compiler emits for short rows.
                 got.fill(0);
-                match ic {
+                match kw * ic {
                     1 => conv2d_s8_dsp::<1>(&p, &input, &packed, &mut got),
                     3 => conv2d_s8_dsp::<3>(&p, &input, &packed, &mut got),
                     4 => conv2d_s8_dsp::<4>(&p, &input, &packed, &mut got),
+                    6 => conv2d_s8_dsp::<6>(&p, &input, &packed, &mut got),
                     8 => conv2d_s8_dsp::<8>(&p, &input, &packed, &mut got),
+                    9 => conv2d_s8_dsp::<9>(&p, &input, &packed, &mut got),
                     12 => conv2d_s8_dsp::<12>(&p, &input, &packed, &mut got),
                     _ => conv2d_s8_dsp::<0>(&p, &input, &packed, &mut got),
                 }

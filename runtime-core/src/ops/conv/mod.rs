@@ -16,7 +16,7 @@ mod ohwi;
 mod packed;
 mod rows;
 
-pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_DEPTH};
+pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_ROW};
 pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub(super) use ohwi::conv_pixel_s8;
 pub use ohwi::conv2d_s8;

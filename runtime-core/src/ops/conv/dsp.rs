@@ -276,9 +276,9 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 
 /// A 1×1, stride-1, unpadded CONV_2D: a matrix product over every pixel of the batch (pixels
 /// paired across rows), with the least work per output group.
-/// `IN_C`: the input depth as a constant, or 0 (read from `p`).
-fn pointwise<const IN_C: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let in_c = if IN_C > 0 { IN_C } else { p.input[3] };
+/// `ROW`: the input depth (a 1×1 filter's row) as a constant, or 0 (read from `p`).
+fn pointwise<const ROW: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let in_c = if ROW > 0 { ROW } else { p.input[3] };
     let out_c = p.output[3];
     if in_c == 0 || out_c == 0 {
         return;

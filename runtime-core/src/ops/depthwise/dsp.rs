@@ -8,8 +8,11 @@
 //! and top halves) — with the three slices walked by iterators, no bounds check per tap.
 //!
 //! Covers depth multiplier 1 with a channel count divisible by four (MobileNet's depthwise
-//! layers): [`covers`]. Arithmetic of [`super::depthwise_conv2d_s8`]: folded bias, padded taps
-//! read the input zero point, TFLM's output stage; bit-exact with TFLM.
+//! layers); with up to [`MAX_CONST_CHANNELS`] channels known at compile time (the const
+//! generic the compiler passes) a pixel's accumulators stay in registers across its taps, and
+//! one input channel broadcast to all outputs is covered too. Arithmetic of
+//! [`super::depthwise_conv2d_s8`]: folded bias, padded taps read the input zero point, TFLM's
+//! output stage; bit-exact with TFLM.
 
 use super::super::conv::{rq_at, tap_range, word, OutputStage};
 use super::super::{copy_prefix, window};

@@ -207,3 +207,48 @@ mod tests {
         }
     }
 }
+
+/// Random CONV_2D cases for the kernels' property tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    extern crate std;
+    use super::Conv2dParams;
+    use crate::fixed_point::testing::{leak, Rng};
+    use crate::fixed_point::Requant;
+    use std::{vec, vec::Vec};
+
+    /// `(params, input, OHWI filter)` with `ic` input and `oc` output channels, the given kernel
+    /// and dilation, strides 1–3, a random image size and batch, zero points, clamp, bias and
+    /// per-tensor or per-channel requantization; with `padded`, any padding up to beyond the
+    /// whole window and any output size it allows (asymmetric too, as SAME at stride 2), else
+    /// none.
+    pub(crate) fn conv_case(rng: &mut Rng, ic: usize, oc: usize, [kh, kw]: [usize; 2], [dh, dw]: [usize; 2], padded: bool) -> (Conv2dParams, Vec<u8>, Vec<u8>) {
+        let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+        let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 14));
+        let (ph, pw) = if padded { (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1)) } else { (0, 0) };
+        let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
+        let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
+        let n = rng.usize(1, 2);
+        let mut input = vec![0u8; n * ih * iw * ic];
+        let mut filter = vec![0u8; oc * kh * kw * ic];
+        rng.fill(&mut input);
+        rng.fill(&mut filter);
+        let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+        let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+        let p = Conv2dParams {
+            input: [n, ih, iw, ic],
+            output: [n, oh, ow, oc],
+            kernel: [kh, kw],
+            stride: [sh, sw],
+            dilation: [dh, dw],
+            pad: [ph, pw],
+            input_zero_point: rng.range(-128, 127) as i32,
+            output_zero_point: rng.range(-128, 127) as i32,
+            act_min: rng.act_min(),
+            act_max: rng.act_max(),
+            bias: leak(bias),
+            requant: leak(requant),
+        };
+        (p, input, filter)
+    }
+}

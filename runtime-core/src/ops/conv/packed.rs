@@ -323,7 +323,8 @@ mod tests {
     extern crate std;
     use super::super::conv2d_s8;
     use super::*;
-    use crate::fixed_point::testing::{leak, Rng};
+    use super::super::testing::conv_case;
+    use crate::fixed_point::testing::Rng;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the OHWI kernel (itself checked against a naive TFLM-style convolution and
@@ -337,34 +338,9 @@ mod tests {
             let ic = rng.usize(1, 12);
             let oc = if case % 5 == 0 { rng.usize(9, 40) } else { rng.usize(1, 12) };
             let (kh, kw) = if case % 3 == 0 { (1, 1) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
-            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
-            let (dh, dw) = if rng.usize(0, 3) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
-            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 14));
-            let (ph, pw) = if case % 4 == 0 { (0, 0) } else { (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1)) };
-            let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
-            let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
-            let n = rng.usize(1, 2);
-            let mut input = vec![0u8; n * ih * iw * ic];
-            let mut filter = vec![0u8; oc * kh * kw * ic];
-            rng.fill(&mut input);
-            rng.fill(&mut filter);
-            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
-            let p = Conv2dParams {
-                input: [n, ih, iw, ic],
-                output: [n, oh, ow, oc],
-                kernel: [kh, kw],
-                stride: [sh, sw],
-                dilation: [dh, dw],
-                pad: [ph, pw],
-                input_zero_point: rng.range(-128, 127) as i32,
-                output_zero_point: rng.range(-128, 127) as i32,
-                act_min: rng.act_min(),
-                act_max: rng.act_max(),
-                bias: leak(bias),
-                requant: leak(requant),
-            };
-            let mut want = vec![0u8; n * oh * ow * oc];
+            let dilation = if rng.usize(0, 3) == 0 { [rng.usize(1, 3), rng.usize(1, 3)] } else { [1, 1] };
+            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
+            let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let packed: Vec<u8> = pack_filter(&filter, oc, kh * kw, ic).collect();
             assert_eq!(packed.len(), filter.len());

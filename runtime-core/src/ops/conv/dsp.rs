@@ -169,7 +169,8 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
         return;
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
-    if k_h == 1 && k_w == 1 && p.stride == [1, 1] && p.pad == [0, 0] && in_h == out_h && in_w == out_w {
+    // (With a constant row, `conv2d_s8_dsp` has sent 1×1 layers to `pointwise::<ROW>` already.)
+    if ROW == 0 && k_h == 1 && k_w == 1 && p.stride == [1, 1] && p.pad == [0, 0] && in_h == out_h && in_w == out_w {
         return pointwise::<0>(p, &stage, input, filter, output);
     }
     let in_row = in_w * in_c;

@@ -85,6 +85,56 @@ pub const fn multiply_by_quantized_multiplier(x: i32, rq: Requant) -> i32 {
     )
 }
 
+/// [`multiply_by_quantized_multiplier`] for the factors of real conv, depthwise and FC layers
+/// (multiplier ≥ 0, a right shift of 1 to 31 bits) as one 64-bit multiply-add and one shift —
+/// on Cortex-M an SMLAL-class sequence instead of TFLM's two roundings in 32-bit steps.
+///
+/// Why it is the same number: with `e = -shift`, TFLM computes `h = ⌊(x·m + 2^30) / 2^31⌋`, then
+/// `⌊(h + 2^(e−1) − [h < 0]) / 2^e⌋` (its RoundingDivideByPOT, ties away from zero). Floors of
+/// floors nest, so that is `⌊(x·m + 2^30 + 2^(30+e) − [h < 0]·2^31) / 2^(31+e)⌋`; and for
+/// `m ≥ 0`, `e ≥ 1` the term `[h < 0]` may be `[x < 0]` (they differ only where `h = 0`, whose
+/// quotient is 0 either way). Every intermediate fits in i64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundingScale {
+    multiplier: i32,
+    /// `2^30 + 2^(30+e)`.
+    round: i64,
+    /// `e − 1`: the shift after taking the high word.
+    shift: u32,
+}
+
+impl RoundingScale {
+    /// The scale of `rq`, or `None` outside its domain (negative multiplier, shift not in
+    /// `-31..=-1`): callers keep [`multiply_by_quantized_multiplier`] for those.
+    #[inline]
+    pub const fn new(rq: Requant) -> Option<Self> {
+        if rq.multiplier < 0 || rq.shift > -1 || rq.shift < -31 {
+            return None;
+        }
+        let e = -rq.shift as u32;
+        Some(RoundingScale { multiplier: rq.multiplier, round: (1 << 30) + (1i64 << (30 + e)), shift: e - 1 })
+    }
+
+    /// [`RoundingScale::new`] without the check, for a layer whose factors the caller checked
+    /// once: no branch (a factor outside the domain gives some scale, never a panic).
+    #[inline(always)]
+    pub(crate) fn new_in_domain(rq: Requant) -> Self {
+        let e = rq.shift.unsigned_abs() & 31;
+        // 2^30 + 2^(30+e) as words: the high word 2^(e−2) (0 for e = 1), the low word 2^30
+        // plus 2^31 for e = 1.
+        let t = 1u32 << e;
+        let round = (i64::from(t >> 2) << 32) | i64::from((1u32 << 30) | t.wrapping_shl(30));
+        RoundingScale { multiplier: rq.multiplier, round, shift: e.wrapping_sub(1) & 31 }
+    }
+
+    /// `multiply_by_quantized_multiplier(x, rq)`, bit for bit.
+    #[inline(always)]
+    pub fn apply(self, x: i32) -> i32 {
+        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) << 31);
+        ((p >> 32) as i32) >> self.shift
+    }
+}
+
 /// TFLM `MultiplyByQuantizedMultiplierSmallerThanOneExp` (used by ADD): high multiply, then a
 /// rounding right shift by `-rq.shift`. TFLM requires `rq.shift <= 0`; a positive shift is
 /// treated as 0 (see [`rounding_divide_by_pot`]).
@@ -514,6 +564,36 @@ mod tests {
                 },
             );
             let _ = saturating_rounding_multiply_by_pot(7, s);
+        }
+    }
+
+    /// The one-step scale equals TFLM's two roundings on edge and random operands, every shift
+    /// of its domain, multipliers including 0 and the largest; outside the domain it declines.
+    #[test]
+    fn rounding_scale_matches_mbqm() {
+        let mut rng = Rng::new(0x5ca1e);
+        for case in 0..400_000 {
+            let shift = -(rng.usize(1, 31) as i32);
+            let multiplier = match rng.usize(0, 7) {
+                0 => [0, 1, i32::MAX, 1 << 30][rng.usize(0, 3)],
+                _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+            };
+            let rq = Requant { multiplier, shift };
+            let x = rng.edgy_i32();
+            let scale = RoundingScale::new(rq).expect("in the domain");
+            assert_eq!(RoundingScale::new_in_domain(rq), scale, "{rq:?}");
+            assert_eq!(scale.apply(x), multiply_by_quantized_multiplier(x, rq), "case {case}: x {x}, {rq:?}");
+            // Exact ties of both roundings: m = 2^30 makes x·m / 2^(31+e) = x / 2^(1+e).
+            let half = Requant { multiplier: 1 << 30, shift };
+            let k = rng.range(-(1 << 20), 1 << 20) as i32;
+            let tie = k.wrapping_shl((1 - shift) as u32).wrapping_add(1 << (-shift - 1).min(30));
+            for x in [tie, tie.wrapping_neg(), tie.wrapping_add(1), tie.wrapping_sub(1), k, -k] {
+                let s = RoundingScale::new(half).expect("in the domain");
+                assert_eq!(s.apply(x), multiply_by_quantized_multiplier(x, half), "tie case {case}: x {x}, {half:?}");
+            }
+        }
+        for rq in [Requant { multiplier: -1, shift: -3 }, Requant { multiplier: 1 << 30, shift: 0 }, Requant { multiplier: 1 << 30, shift: 2 }, Requant { multiplier: 1 << 30, shift: -32 }] {
+            assert_eq!(RoundingScale::new(rq), None, "{rq:?}");
         }
     }
 

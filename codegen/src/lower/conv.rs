@@ -103,7 +103,11 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let constant = oc % 4 == 0 && oc <= MAX_CONST_CHANNELS && (in_c == oc || in_c == 1);
     if oc % 4 == 0 && (dm == 1 || constant) {
         let channels = if constant { oc } else { 0 };
-        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels), filter: filter.index, layout: None, filter_name: "DSP" });
+        // 3×3 undilated with depth multiplier 1 (MobileNet's depthwise layers): one window row
+        // of a four-channel group as a constant length (`2c + 4` bytes), so a pixel's nine
+        // loads are one bounds check per row and constant offsets.
+        let span = if [kh, kw] == [3, 3] && dilation == [1, 1] && dm == 1 && in_c == oc { 2 * oc + 4 } else { 0 };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels, #span), filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])
 }

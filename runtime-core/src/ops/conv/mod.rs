@@ -25,7 +25,7 @@ pub(super) use packed::{lanes, store_block, BlockRq};
 pub use rows::conv2d_s8_rows;
 
 
-use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier, Requant, RoundingScale};
 
 /// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
 #[derive(Clone, Copy, Debug)]
@@ -136,11 +136,14 @@ pub(crate) fn word(b: &[u8]) -> u32 {
 }
 
 /// TFLM's output stage for one layer call, its requantization checked once: when every
-/// channel's shift is within ±31 and no multiplier is `i32::MIN` (every real model),
-/// [`OutputStage::apply`] is straight-line 32/64-bit arithmetic — on Cortex-M one SMULL, an add
-/// with carry and a few shifts — else it calls [`output_s8`]. Same bits either way.
+/// channel's factor is in [`RoundingScale`]'s domain (a right shift, every real conv layer),
+/// [`OutputStage::apply`] is one 64-bit multiply-add and a shift; else, when every shift is
+/// within ±31 and no multiplier is `i32::MIN`, straight-line 32/64-bit arithmetic — on
+/// Cortex-M one SMULL, an add with carry and a few shifts; else it calls [`output_s8`]. Same
+/// bits every way.
 #[derive(Clone, Copy)]
 pub(crate) struct OutputStage {
+    scale: bool,
     fast: bool,
     zp: i32,
     lo: i32,
@@ -150,13 +153,17 @@ pub(crate) struct OutputStage {
 impl OutputStage {
     #[inline(always)]
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
+        let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
         let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
-        OutputStage { fast, zp, lo, hi }
+        OutputStage { scale, fast, zp, lo, hi }
     }
 
     /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
     #[inline(always)]
     pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
+        if self.scale {
+            return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
+        }
         if !self.fast {
             return Self::general(acc, rq, self.zp, self.lo, self.hi);
         }

@@ -18,7 +18,7 @@
 //! [`super::depthwise_conv2d_s8`]: folded bias, padded taps read the input zero point, TFLM's
 //! output stage; bit-exact with TFLM.
 
-use super::super::conv::{interior_range, rq_at, tap_range, word, OutputStage};
+use super::super::conv::{rq_at, tap_range, word, OutputStage};
 use super::super::{copy_prefix, window, window_mut};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
@@ -172,7 +172,6 @@ fn groups_3x3<const SPAN: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter
     let [pad_h, pad_w] = p.pad;
     let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
-    let (ox0, ox1) = interior_range(in_w, pad_w, 3, 1, stride_w, out_w);
     let (in_img, out_img) = (in_h * in_w * c, out_h * out_w * c);
     let row = in_w * c;
     if out_w == 0 {
@@ -193,36 +192,40 @@ fn groups_3x3<const SPAN: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter
             let gs = GroupStage::new(p, stage, g);
             for oy in 0..out_h {
                 let out_row = window_mut(out_image, oy * out_w * c + g, (out_w - 1) * c + 4);
-                let mut pixels = out_row.chunks_mut(c);
-                // Columns `a..z` have their whole window inside the image's width: their taps
-                // read the image in place (rows above or below it: the zero point); the
-                // columns left and right of them go through `border_3x3`.
-                let (a, z) = (ox0.min(out_w), ox1.clamp(ox0.min(out_w), out_w));
-                for (ox, out_px) in pixels.by_ref().take(a).enumerate() {
-                    let acc = border_3x3(p, image, &w, bias, [oy, ox], g);
-                    store(out_px, gs.apply(acc));
-                }
-                if z > a {
-                    let rows = [0, 1, 2].map(|ky| {
-                        let iy = (oy * stride_h + ky).wrapping_sub(pad_h);
-                        (iy < in_h).then(|| iy * row + (a * stride_w - pad_w) * c + g)
-                    });
-                    let mut off = 0;
-                    for out_px in pixels.by_ref().take(z - a) {
-                        let mut acc = bias;
-                        for (start, wr) in rows.iter().zip(&w) {
-                            let x = match start {
-                                Some(start) => image.get(start + off..).and_then(|r| r.first_chunk::<SPAN>()).map_or([0; 3], row_words),
-                                None => [zp4; 3],
-                            };
-                            mac_row(&mut acc, x, wr);
-                        }
-                        store(out_px, gs.apply(acc));
-                        off += stride_w * c;
+                let pixels = out_row.chunks_mut(c);
+                // Window rows above or below the image read the zero point.
+                let rows = [0, 1, 2].map(|ky| {
+                    let iy = (oy * stride_h + ky).wrapping_sub(pad_h);
+                    (iy < in_h).then(|| iy * row + g)
+                });
+                // The accumulators of a pixel whose window rows are read as `[u8; SPAN]` from
+                // image column `col` on; `pick` places those three words on the three taps
+                // (a column past the left or right edge reads the zero point).
+                let pixel = |col: usize, pick: fn([u32; 3], u32) -> [u32; 3]| {
+                    let mut acc = bias;
+                    for (start, wr) in rows.iter().zip(&w) {
+                        let x = match start {
+                            Some(start) => pick(image.get(start + col * c..).and_then(|r| r.first_chunk::<SPAN>()).map_or([0; 3], row_words), zp4),
+                            None => [zp4; 3],
+                        };
+                        mac_row(&mut acc, x, wr);
                     }
-                }
+                    acc
+                };
                 for (ox, out_px) in pixels.enumerate() {
-                    let acc = border_3x3(p, image, &w, bias, [oy, z + ox], g);
+                    // The window's first column, `ox·stride − pad`, may be −1 or end one past
+                    // the image: those two cases read the image as well; anything else (a
+                    // narrower image or a wider padding) goes through `border_3x3`.
+                    let first = (ox * stride_w).wrapping_sub(pad_w);
+                    let acc = if first.checked_add(2).is_some_and(|end| end < in_w) {
+                        pixel(first, |x, _| x)
+                    } else if in_w >= 3 && first == usize::MAX {
+                        pixel(0, |[x0, x1, _], zp| [zp, x0, x1])
+                    } else if in_w >= 3 && first.checked_add(2) == Some(in_w) {
+                        pixel(first - 1, |[_, x1, x2], zp| [x1, x2, zp])
+                    } else {
+                        border_3x3(p, image, &w, bias, [oy, ox], g)
+                    };
                     store(out_px, gs.apply(acc));
                 }
             }

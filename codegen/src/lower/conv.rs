@@ -60,7 +60,14 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     // With the Arm DSP extension, SMLAD over filter rows (pairs of bytes widened by SXTB16 in
     // place), two channels' rows interleaved word by word; a dilated row is not contiguous.
-    if dilation[1] == 1 {
+    let window_len = kh * kw * ic;
+    if dilation[1] == 1 && [kh, kw] != [1, 1] && window_len <= MAX_PATCH {
+        // A small window (first layers: 3×3 over RGB, KWS's 10×4 over one channel): gathered per
+        // pixel on the stack, zero point in the padding, then one dot product per channel over
+        // it (`kiln::ops::conv2d_s8_dsp_patch`); the filter is one row of the whole window.
+        let layout = dsp_filter(expect_const(filter, "filter")?, oc, 1, window_len);
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp_patch", generics: quote!(#window_len), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
+    } else if dilation[1] == 1 {
         let layout = dsp_filter(expect_const(filter, "filter")?, oc, kh, kw * ic);
         // A short filter row (`k_w · in_c` up to `kiln::ops::MAX_CONST_ROW` bytes) is passed as a
         // constant: the kernel's rows then unroll.
@@ -171,6 +178,10 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// AVX2 (measured, BENCHMARKS.md: from 32 bytes; rows under 64 bytes it keeps out of line, where
 /// LLVM 1.95 forms `vpmaddwd` for them instead of `vpmulld` across channels).
 const MIN_ROW: usize = 32;
+
+/// Longest window (`k_h · k_w · in_c`) `kiln::ops::conv2d_s8_dsp_patch` gathers
+/// (`kiln::ops::MAX_PATCH`).
+const MAX_PATCH: usize = 192;
 
 /// Longest filter row passed to `kiln::ops::conv2d_s8_dsp` as a constant
 /// (`kiln::ops::MAX_CONST_ROW`).

@@ -8,15 +8,19 @@
 //! * [`rows`]: whole filter rows of a compile-time length as dot products (x86-64 with AVX2).
 //! * [`dsp`]: the Arm DSP extension (SMLAD on int8 pairs widened by SXTB16; Cortex-M4/M7/M33,
 //!   Cortex-R).
+//! * [`dsp_patch`]: the same for small windows (first layers), each pixel's window gathered on
+//!   the stack.
 //!
 //! All of them are bit-exact with TFLM and with each other.
 
 mod dsp;
+mod dsp_patch;
 mod ohwi;
 mod packed;
 mod rows;
 
 pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_ROW};
+pub use dsp_patch::{conv2d_s8_dsp_patch, MAX_PATCH};
 pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub(super) use ohwi::conv_pixel_s8;
 pub use ohwi::conv2d_s8;

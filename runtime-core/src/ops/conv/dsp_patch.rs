@@ -1,0 +1,156 @@
+//! CONV_2D int8 on the Arm DSP extension for small windows: each output pixel's whole window
+//! (`k_h · k_w · in_c` bytes, up to [`MAX_PATCH`]) is gathered into a stack array first, with
+//! the input zero point in padded taps, and every output channel is then one dot product over
+//! it (SMLAD on SXTB16-widened pairs, two pixels × two channels at a time, as [`super::dsp`]).
+//!
+//! Why: a first layer (3×3 over RGB: 27 bytes; KWS's 10×4 over one channel: 40 bytes) has rows
+//! too short for the row kernel to pay for its per-row bookkeeping, and many border pixels; here
+//! gathering costs a few copies per pixel pair, shared by all output channels, and border and
+//! interior pixels run the same code (the im2col of CMSIS-NN, one pixel pair at a time, with no
+//! buffer in the arena).
+//!
+//! Filter layout: [`super::pack_filter_dsp`] with the whole window as one row (`k_h = 1`,
+//! `L = k_h · k_w · in_c`): channel pairs interleaved word by word, then the pair's tails; an
+//! odd last channel plain. Arithmetic of [`super::conv2d_s8`]: bit-exact with TFLM.
+
+use super::super::{copy_prefix, window, window_mut};
+use super::dsp::{dot_1x1, dot_1x2, dot_2x2};
+use super::{rq_at, tap_coord, tap_range, Conv2dParams, OutputStage};
+
+/// Longest window the compiler passes to [`conv2d_s8_dsp_patch`] (two of them live on the
+/// stack: 384 bytes).
+pub const MAX_PATCH: usize = 192;
+
+/// CONV_2D int8 over gathered windows (see the module docs). `PATCH` is the window length
+/// `k_h · k_w · in_c` as a constant; the filter is laid out as described there. The compiler
+/// calls it for dilation 1 along the width, windows up to [`MAX_PATCH`] bytes and no 1×1
+/// layer; for any other shape it leaves the output untouched.
+pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    if PATCH == 0 || PATCH > MAX_PATCH || PATCH != k_h * k_w * in_c || p.dilation[1] != 1 || out_c == 0 || filter.len() != out_c * PATCH || p.requant.is_empty() {
+        return;
+    }
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+    let pairs = out_c / 2;
+    let odd_w = window(filter, 2 * pairs * PATCH, PATCH);
+    let pixels = batches * out_h * out_w;
+    let in_img = in_h * in_w * in_c;
+    let mut x0 = [0u8; PATCH];
+    let mut x1 = [0u8; PATCH];
+    let gather = |q: usize, x: &mut [u8; PATCH]| {
+        let (b, oy, ox) = (q / (out_h * out_w), q / out_w % out_h, q % out_w);
+        gather_window(p, window(input, b * in_img, in_img), [oy, ox], x);
+    };
+    let mut q = 0;
+    while q < pixels {
+        gather(q, &mut x0);
+        if q + 1 < pixels {
+            gather(q + 1, &mut x1);
+            let Some((o0, o1)) = window_mut(output, q * out_c, 2 * out_c).split_at_mut_checked(out_c) else {
+                return;
+            };
+            for (c2, (w, (a, b))) in filter.chunks_exact(2 * PATCH).take(pairs).zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2))).enumerate() {
+                let c = 2 * c2;
+                let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
+                dot_2x2(&mut acc, &x0, &x1, w);
+                let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
+                if let ([a0, a1], [b0, b1]) = (a, b) {
+                    *a0 = stage.apply(acc[0], r0);
+                    *a1 = stage.apply(acc[1], r1);
+                    *b0 = stage.apply(acc[2], r0);
+                    *b1 = stage.apply(acc[3], r1);
+                }
+            }
+            if let (Some(a), Some(b)) = (o0.get_mut(2 * pairs), o1.get_mut(2 * pairs)) {
+                let r = rq_at(p.requant, 2 * pairs);
+                *a = stage.apply(dot_1x1(bias(2 * pairs), &x0, odd_w), r);
+                *b = stage.apply(dot_1x1(bias(2 * pairs), &x1, odd_w), r);
+            }
+            q += 2;
+        } else {
+            // The last pixel of an odd count.
+            let o0 = window_mut(output, q * out_c, out_c);
+            for (c2, (w, a)) in filter.chunks_exact(2 * PATCH).take(pairs).zip(o0.chunks_exact_mut(2)).enumerate() {
+                let c = 2 * c2;
+                let mut acc = [bias(c), bias(c + 1)];
+                dot_1x2(&mut acc, &x0, w);
+                if let [a0, a1] = a {
+                    *a0 = stage.apply(acc[0], rq_at(p.requant, c));
+                    *a1 = stage.apply(acc[1], rq_at(p.requant, c + 1));
+                }
+            }
+            if let Some(a) = o0.get_mut(2 * pairs) {
+                *a = stage.apply(dot_1x1(bias(2 * pairs), &x0, odd_w), rq_at(p.requant, 2 * pairs));
+            }
+            q += 1;
+        }
+    }
+}
+
+/// The window of output pixel `[oy, ox]` in `x` (`[k_h][k_w][in_c]`), taps outside `image` set
+/// to the input zero point. Each filter row's valid taps are one contiguous copy.
+#[inline(always)]
+fn gather_window<const PATCH: usize>(p: &Conv2dParams, image: &[u8], [oy, ox]: [usize; 2], x: &mut [u8; PATCH]) {
+    let [_, in_h, in_w, in_c] = p.input;
+    let [k_h, k_w] = p.kernel;
+    let (ky0, ky1, iy_origin) = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
+    let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], 1, k_w, in_w);
+    if ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w {
+        x.fill(p.input_zero_point as u8);
+    }
+    let (row, len) = (k_w * in_c, (kx1 - kx0) * in_c);
+    if len == 0 {
+        return;
+    }
+    for ky in ky0..ky1 {
+        let iy = tap_coord(iy_origin, ky, p.dilation[0]);
+        let ix = tap_coord(ix_origin, kx0, 1);
+        copy_prefix(window_mut(x, ky * row + kx0 * in_c, len), window(image, (iy * in_w + ix) * in_c, len));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::testing::conv_case;
+    use super::super::{conv2d_s8, pack_filter_dsp};
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::{vec, vec::Vec};
+
+    /// Same bytes as the OHWI kernel (itself checked against a naive TFLM-style convolution and
+    /// against TFLM on the zoo), with the twins of SMLAD/SXTB16 on the host, over random shapes
+    /// at the window lengths the instances below cover: first layers (3×3×3, KWS-like 10×4×1),
+    /// windows with and without a remainder of four bytes, odd pixel and channel counts,
+    /// strides, row dilations, paddings beyond the window, zero points, per-tensor/per-channel.
+    #[test]
+    fn conv_patch_matches_the_ohwi_kernel() {
+        let mut rng = Rng::new(0x9a7c);
+        let shapes: [([usize; 2], usize); 8] = [([3, 3], 3), ([10, 4], 1), ([3, 3], 1), ([2, 2], 5), ([1, 3], 4), ([3, 1], 2), ([5, 5], 3), ([3, 3], 16)];
+        for case in 0..3000 {
+            let ([kh, kw], ic) = shapes[case % shapes.len()];
+            let oc = rng.usize(1, 9);
+            let dilation = if rng.usize(0, 4) == 0 { [rng.usize(1, 3), 1] } else { [1, 1] };
+            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 3 != 0);
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, kh * kw * ic).collect();
+            let mut got = vec![0u8; want.len()];
+            match kh * kw * ic {
+                27 => conv2d_s8_dsp_patch::<27>(&p, &input, &packed, &mut got),
+                40 => conv2d_s8_dsp_patch::<40>(&p, &input, &packed, &mut got),
+                9 => conv2d_s8_dsp_patch::<9>(&p, &input, &packed, &mut got),
+                20 => conv2d_s8_dsp_patch::<20>(&p, &input, &packed, &mut got),
+                12 => conv2d_s8_dsp_patch::<12>(&p, &input, &packed, &mut got),
+                6 => conv2d_s8_dsp_patch::<6>(&p, &input, &packed, &mut got),
+                75 => conv2d_s8_dsp_patch::<75>(&p, &input, &packed, &mut got),
+                144 => conv2d_s8_dsp_patch::<144>(&p, &input, &packed, &mut got),
+                n => panic!("no instance for a {n}-byte window"),
+            }
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

@@ -171,3 +171,40 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+/// [`write_atomically`] for files that belong together (`kiln inspect --html … --svg …`):
+/// every file goes to a temporary first, and the renames start only once all were written and
+/// no destination is a directory, so a failure leaves every existing file as it was. The
+/// error names the file it is about.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut temps = Vec::new();
+    let mut result = Ok(());
+    for (i, (path, data)) in files.iter().enumerate() {
+        if path.is_dir() {
+            result = Err((path.to_path_buf(), std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory")));
+            break;
+        }
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let tmp = dir.join(format!(".{name}.kiln-{}-{i}.tmp", std::process::id()));
+        temps.push(tmp.clone());
+        if let Err(e) = std::fs::write(&tmp, data) {
+            result = Err((path.to_path_buf(), e));
+            break;
+        }
+    }
+    if result.is_ok() {
+        for ((path, _), tmp) in files.iter().zip(&temps) {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                result = Err((path.to_path_buf(), e));
+                break;
+            }
+        }
+    }
+    if result.is_err() {
+        for tmp in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}

@@ -18,7 +18,7 @@ pub mod report;
 #[doc(hidden)]
 pub mod schema;
 
-pub use config::{generate_source, write_atomically, Config, F16Weights};
+pub use config::{generate_source, write_all_atomically, write_atomically, Config, F16Weights};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};

@@ -350,3 +350,20 @@ fn unsupported_models_render_without_a_plan() {
     assert_eq!(row.attribute("class"), Some("unsupported"));
     assert!(html.contains("unsupported: kiln has no kernel for this op yet"), "{html}");
 }
+
+/// The picture in the README (docs/mobilenet_v1_025_96.memory.svg) is what this compiler draws;
+/// `KILN_BLESS=1 cargo test -p kiln-codegen --test report_render` rewrites it.
+#[test]
+fn readme_picture_is_current() {
+    let label = "tests/fixtures/zoo/mobilenet_v1_025_96.tflite";
+    let bytes = std::fs::read(zoo_model("mobilenet_v1_025_96")).unwrap();
+    let svg = kiln_codegen::report::inspect(label, &bytes).unwrap().to_svg();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/mobilenet_v1_025_96.memory.svg");
+    if std::env::var_os("KILN_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &svg).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} ({e}); create it with KILN_BLESS=1", path.display()));
+    assert!(committed == svg, "{} is stale; re-bless with KILN_BLESS=1", path.display());
+}

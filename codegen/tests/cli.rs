@@ -164,6 +164,33 @@ fn inspect_writes_html_and_svg_files() {
     assert!(String::from_utf8_lossy(&mixed.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&mixed.stderr));
 }
 
+/// Special destinations: a symlink keeps pointing at its target, which gets the new file; a
+/// pipe (a FIFO here, `/dev/stdout` in use) is written into, not replaced by a regular file.
+#[cfg(unix)]
+#[test]
+fn report_files_go_through_symlinks_and_into_pipes() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("special");
+    let model = "tests/fixtures/zoo/digits_int8.tflite";
+    let report = kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap()).unwrap();
+    let (real, link, pipe) = (dir.join("real.svg"), dir.join("link.svg"), dir.join("pipe.html"));
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success(), "mkfifo");
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    let out = kiln(&["inspect", model, "--svg", link.to_str().unwrap(), "--html", pipe.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Checked before joining: had the pipe been replaced, the reader would wait forever.
+    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo(), "the FIFO was replaced by a file");
+    assert_eq!(reader.join().unwrap(), report.to_html());
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the symlink was replaced by a file");
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), report.to_svg());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "temporaries left behind");
+}
+
 #[test]
 fn inspect_lists_unsupported_ops_and_exits_1() {
     use common::{build, fb, op, Spec};

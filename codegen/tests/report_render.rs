@@ -107,15 +107,15 @@ fn expected_liveness(a: &Analysis) -> (Vec<usize>, BTreeMap<usize, (usize, usize
 }
 
 /// Checks one model's SVG against its plan; returns (aliased tensors, steps of ops with
-/// several steps) drawn, so the caller can insist those cases were exercised.
-fn check_svg(label: &str, a: &Analysis, svg_text: &str) -> (usize, usize) {
+/// several steps, ops without a step) drawn, so the caller can insist those cases were exercised.
+fn check_svg(label: &str, a: &Analysis, svg_text: &str) -> (usize, usize, usize) {
     let doc = Document::parse(svg_text).unwrap_or_else(|e| panic!("{label}: the SVG is not well-formed XML: {e}"));
     let svg = doc.root_element();
     assert!(svg.has_tag_name((SVG_NS, "svg")), "{label}: root is <{:?}>", svg.tag_name());
     check_plan_picture(label, a, svg)
 }
 
-fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize) {
+fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize, usize) {
     let plan = &a.plan;
     assert_eq!(attr::<usize>(svg, "data-arena-bytes"), plan.size, "{label}");
     assert_eq!(attr::<usize>(svg, "data-lower-bound"), plan.lower_bound, "{label}");
@@ -198,11 +198,21 @@ fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize) {
         let line = svg.descendants().find(|n| n.attribute("class") == Some(class)).unwrap_or_else(|| panic!("{label}: no {class} marker"));
         assert!(near(attr(line, "x1"), x0 + bytes as f64 * scale), "{label}: {class} marker");
     }
+    // Ops without a step (folded at compile time) are named in the summary line instead.
+    let summary = svg.descendants().find(|n| n.attribute("class") == Some("summary")).map(text_of).unwrap_or_default();
+    let mut folded = 0;
+    for op in a.graph.ops.iter().filter(|op| !a.steps.iter().any(|s| s.op_index == op.index)) {
+        folded += 1;
+        if folded <= 6 {
+            assert!(summary.contains(&format!("#{} {}", op.index, op.name)), "{label}: folded op #{} not named: {summary}", op.index);
+        }
+    }
+    assert_eq!(folded > 0, summary.contains("(no code), so no row: "), "{label}: {summary}");
     let several: HashMap<usize, usize> = a.steps.iter().fold(HashMap::new(), |mut m, s| {
         *m.entry(s.op_index).or_default() += 1;
         m
     });
-    (aliases, a.steps.iter().filter(|s| several[&s.op_index] > 1).count())
+    (aliases, a.steps.iter().filter(|s| several[&s.op_index] > 1).count(), folded)
 }
 
 fn load(path: &Path) -> (String, Vec<u8>, Analysis) {
@@ -215,17 +225,21 @@ fn load(path: &Path) -> (String, Vec<u8>, Analysis) {
 /// Every zoo model: its picture is its plan.
 #[test]
 fn svg_draws_the_plan_of_every_zoo_model() {
-    let (mut aliases, mut split_steps, mut models) = (0, 0, 0);
+    let (mut aliases, mut split_steps, mut folded, mut models) = (0, 0, 0, 0);
     for path in zoo() {
         let (label, bytes, analysis) = load(&path);
         let report = kiln_codegen::report::inspect(&label, &bytes).unwrap();
-        let (al, sp) = check_svg(&label, &analysis, &report.to_svg());
+        let (al, sp, fo) = check_svg(&label, &analysis, &report.to_svg());
         aliases += al;
         split_steps += sp;
+        folded += fo;
         models += 1;
     }
     // The cases where buffers and steps are not one per tensor and op were really drawn.
-    assert!(aliases > 0 && split_steps > 0, "{models} models: {aliases} aliased tensors, {split_steps} steps of multi-output ops");
+    assert!(
+        aliases > 0 && split_steps > 0 && folded > 0,
+        "{models} models: {aliases} aliased tensors, {split_steps} steps of multi-output ops, {folded} ops without a step"
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ const LABEL_W: f64 = 240.0;
 const PLOT_W: f64 = 720.0;
 const LIVE_W: f64 = 90.0;
 /// Header (title, marker labels, axis) and footer (legend) heights; one row per step.
-const TOP: f64 = 78.0;
+const TOP: f64 = 96.0;
 const BOTTOM: f64 = 34.0;
 const ROW_H: f64 = 16.0;
 const BAR_H: f64 = 12.0;
@@ -62,12 +62,27 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
     ));
     out.push_str(&format!("<title>Memory plan: {}</title>\n", xml(&report.file)));
     out.push_str(&format!(
-        "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Arena plan of {}</text>\n",
+        "<text x=\"8\" y=\"16\" font-size=\"14\" font-weight=\"bold\">Arena plan of {}</text>\n",
         xml(&report.file)
     ));
+    // Ops the compiler folded away (DEQUANTIZE of float16 weights, shapes of constants) run no
+    // step, so they get no row; named here so the rows still account for every op.
+    let folded: Vec<String> = report
+        .layers
+        .iter()
+        .filter(|l| !memory.steps.iter().any(|s| s.op == l.index))
+        .map(|l| format!("#{} {}", l.index, l.op))
+        .collect();
+    let folded = match folded.len() {
+        0 => String::new(),
+        n if n <= 6 => format!("Folded at compile time (no code), so no row: {}", folded.join(", ")),
+        n => format!("{n} ops folded at compile time (no code), so no row: {}, …", folded[..6].join(", ")),
+    };
     out.push_str(&format!(
-        "<text x=\"8\" y=\"36\" fill=\"#444\">{rows} steps, {} buffers; bars: tensors live at each step (hover for names)</text>\n",
-        memory.buffers.len()
+        "<text class=\"summary\" x=\"8\" y=\"33\" fill=\"#444\">{rows} steps, {} buffers; bars: tensors live at each step (hover for names)\
+         <tspan x=\"8\" y=\"49\">{}</tspan></text>\n",
+        memory.buffers.len(),
+        xml(&folded)
     ));
 
     // Row stripes, then the byte grid over them, then the bars on top.

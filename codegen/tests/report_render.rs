@@ -55,6 +55,11 @@ fn attr<T: std::str::FromStr>(n: Node, name: &str) -> T {
     v.parse().unwrap_or_else(|_| panic!("{name}=\"{v}\" does not parse"))
 }
 
+/// `s` as an XML document can hold it: characters XML forbids become U+FFFD.
+fn xml_text(s: &str) -> String {
+    s.chars().map(|c| if (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}' { '\u{fffd}' } else { c }).collect()
+}
+
 /// The text inside an element, markup stripped.
 fn text_of(n: Node) -> String {
     n.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect()
@@ -159,7 +164,7 @@ fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize, us
             assert_eq!(b.offset, off, "{label}: tensor {t} is planned at {off}, drawn at {}", b.offset);
             assert_eq!(b.size, a.graph.tensors[r].bytes(), "{label}: buffer t{r}'s size");
             assert!(tensor.bytes() <= b.size, "{label}: tensor {t} does not fit its buffer's bar");
-            assert!(b.title.contains(&format!("t{t} `{}` {}", tensor.name, tensor.dtype.name())), "{label}: tooltip of t{r} lacks t{t}: {}", b.title);
+            assert!(b.title.contains(&format!("t{t} `{}` {}", xml_text(&tensor.name), tensor.dtype.name())), "{label}: tooltip of t{r} lacks t{t}: {}", b.title);
             assert!(b.title.contains(&format!("bytes {}..{} ({} B)", b.offset, b.offset + b.size, b.size)), "{label}: {}", b.title);
         }
         if r != t {
@@ -331,7 +336,7 @@ fn check_self_contained(label: &str, html: &str, root: Node) {
 fn tensor_and_file_names_are_escaped() {
     let (_, bytes, _) = load(&zoo_model("digits_int8"));
     let mut model = common::model::Model::decode(&bytes).expect("the zoo model decodes");
-    let hostile = "<b>&\"x'</b>]]>";
+    let hostile = "<b>&\"x'</b>]]>\u{1}\u{ffff}";
     for t in &mut model.sg().tensors {
         t.name = Some(format!("{hostile}{}", t.name.as_deref().unwrap_or("")));
     }
@@ -344,7 +349,8 @@ fn tensor_and_file_names_are_escaped() {
     let doc = parse_html(&html).unwrap_or_else(|e| panic!("escaped names break the HTML: {e}"));
     assert!(!doc.descendants().any(|n| n.has_tag_name((XHTML_NS, "b"))), "a tensor name became markup");
     let title = doc.descendants().find(|n| n.has_tag_name((XHTML_NS, "title"))).and_then(|t| t.text()).unwrap();
-    assert_eq!(title, format!("kiln inspect: {label}"));
+    assert_eq!(title, xml_text(&format!("kiln inspect: {label}")));
+    assert!(title.contains('\u{fffd}'), "the forbidden characters were in the name");
 }
 
 /// A model that is not planned still gets a page and a picture, saying why there is no plan.

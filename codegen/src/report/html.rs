@@ -19,7 +19,7 @@ th { text-align: left; background: #f3f4f6; font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.t { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 12px; }
 td.op { font-weight: 600; white-space: nowrap; }
-td.op div { font-weight: normal; color: #666; font-size: 11px; white-space: normal; min-width: 300px; max-width: 380px; }
+td.op div { font-weight: normal; color: #666; font-size: 11px; white-space: normal; min-width: 220px; max-width: 320px; }
 tr.unsupported td { background: #fbe3e1; }
 table.totals th { background: none; font-weight: normal; color: #444; }
 table.totals td.n { font-weight: 600; }

@@ -213,6 +213,9 @@ fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize, us
         }
     }
     assert_eq!(folded > 0, summary.contains("(no code), so no row: "), "{label}: {summary}");
+    // Variable tensors are not arena buffers; the picture says where they are instead.
+    let state = format!("STATE_BYTES = {}) is outside the arena", a.plan.state_size);
+    assert_eq!(a.plan.state_size > 0, summary.replace(',', "").contains(&state), "{label}: {summary}");
     let several: HashMap<usize, usize> = a.steps.iter().fold(HashMap::new(), |mut m, s| {
         *m.entry(s.op_index).or_default() += 1;
         m

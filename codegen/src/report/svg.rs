@@ -78,10 +78,16 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
         n if n <= 6 => format!("Folded at compile time (no code), so no row: {}", folded.join(", ")),
         n => format!("{n} ops folded at compile time (no code), so no row: {}, …", folded[..6].join(", ")),
     };
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let state = match report.state_bytes {
+        Some(n) if n > 0 => format!("; the state (STATE_BYTES = {}) is outside the arena", grouped(n as u64)),
+        _ => String::new(),
+    };
     out.push_str(&format!(
-        "<text class=\"summary\" x=\"8\" y=\"33\" fill=\"#444\">{rows} steps, {} buffers; bars: tensors live at each step (hover for names)\
+        "<text class=\"summary\" x=\"8\" y=\"33\" fill=\"#444\">{}, {}; bars: tensors live at each step (hover for names){state}\
          <tspan x=\"8\" y=\"49\">{}</tspan></text>\n",
-        memory.buffers.len(),
+        plural(rows, "step"),
+        plural(memory.buffers.len(), "buffer"),
         xml(&folded)
     ));
 

@@ -162,12 +162,76 @@ pub fn generate_source(file: &str, bytes: &[u8], opts: &CompileOptions) -> Resul
 /// Writes via a temporary file and a rename, so a failed run never leaves a truncated file
 /// and never clobbers the previous output.
 pub fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.kiln-{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
+    write_all_atomically(&[(path, data)]).map_err(|(_, e)| e)
+}
+
+/// How one output reaches its path.
+enum Destination {
+    /// A regular file, or none yet: a temporary beside it, renamed over it. For a symlink the
+    /// target is replaced and the link kept.
+    Replace { target: PathBuf, tmp: PathBuf },
+    /// A device, pipe or socket (`/dev/stdout`, a FIFO): written in place, since a rename
+    /// would replace the special file itself with a regular one.
+    Stream,
+}
+
+/// [`write_atomically`] for files that belong together (`kiln inspect --html … --svg …`):
+/// every file goes to a temporary first, and the renames start only once all were written and
+/// no destination is a directory, so a failure leaves every existing file as it was. The
+/// error names the file it is about.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut plan = Vec::new();
+    let mut result = Ok(());
+    for (i, (path, data)) in files.iter().enumerate() {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                result = Err((path.to_path_buf(), std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory")));
+                break;
+            }
+            Ok(m) if !m.is_file() => {
+                plan.push(Destination::Stream);
+                continue;
+            }
+            _ => {}
+        }
+        let target = if path.is_symlink() { std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()) } else { path.to_path_buf() };
+        let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let tmp = dir.join(format!(".{name}.kiln-{}-{i}.tmp", std::process::id()));
+        let written = std::fs::write(&tmp, data);
+        plan.push(Destination::Replace { target, tmp });
+        if let Err(e) = written {
+            result = Err((path.to_path_buf(), e));
+            break;
+        }
+    }
+    // Streams first: they cannot be taken back, but a failed one leaves the files untouched.
+    if result.is_ok() {
+        for ((path, data), dest) in files.iter().zip(&plan) {
+            if let Destination::Stream = dest {
+                if let Err(e) = std::fs::write(path, data) {
+                    result = Err((path.to_path_buf(), e));
+                    break;
+                }
+            }
+        }
+    }
+    if result.is_ok() {
+        for ((path, _), dest) in files.iter().zip(&plan) {
+            if let Destination::Replace { target, tmp } = dest {
+                if let Err(e) = std::fs::rename(tmp, target) {
+                    result = Err((path.to_path_buf(), e));
+                    break;
+                }
+            }
+        }
+    }
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        for dest in &plan {
+            if let Destination::Replace { tmp, .. } = dest {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
     }
     result
 }

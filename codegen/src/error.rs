@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Io(std::io::Error),
     /// A generated file could not be written (`Error::file` is the output path).
     Write(std::io::Error),
+    /// A report file (`kiln inspect --html/--svg`) could not be written (`Error::file` is its path).
+    WriteReport(std::io::Error),
     /// The bytes are not a valid TFLite flatbuffer (empty, truncated, wrong identifier, …).
     Format(String),
     /// The file is a valid model that violates a structural rule (indices, shapes, buffers, quantization).
@@ -55,6 +57,7 @@ impl fmt::Display for Error {
                 _ => write!(f, "cannot read the model file: {e}"),
             },
             ErrorKind::Write(e) => write!(f, "cannot write the generated source: {e}"),
+            ErrorKind::WriteReport(e) => write!(f, "cannot write the report: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
             ErrorKind::Usage(m) => write!(f, "{m}"),
@@ -81,7 +84,7 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(e) | ErrorKind::Write(e) => Some(e),
+            ErrorKind::Io(e) | ErrorKind::Write(e) | ErrorKind::WriteReport(e) => Some(e),
             _ => None,
         }
     }

@@ -18,11 +18,11 @@ pub mod report;
 #[doc(hidden)]
 pub mod schema;
 
-pub use config::{generate_source, write_atomically, Config, F16Weights};
+pub use config::{generate_source, write_all_atomically, write_atomically, Config, F16Weights};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};
-pub use plan::ArenaPlan;
+pub use plan::{ArenaPlan, PlacedBuffer};
 
 use proc_macro2::TokenStream;
 

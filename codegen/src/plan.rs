@@ -26,6 +26,23 @@ pub struct ArenaPlan {
     pub state_offsets: Vec<Option<usize>>,
     /// Total state bytes (the generated `STATE_BYTES`; 0 for a stateless model).
     pub state_size: usize,
+    /// Every arena buffer with its placement and lifetime, in tensor order: what the offsets
+    /// above were chosen from, kept so reports can draw the plan instead of re-deriving it.
+    pub buffers: Vec<PlacedBuffer>,
+}
+
+/// One arena buffer: a tensor and the tensors aliased to it (RESHAPE and friends share its
+/// bytes), where the planner put it and the steps during which it holds live data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacedBuffer {
+    /// The tensor that owns the buffer first, then its aliases in tensor order.
+    pub tensors: Vec<usize>,
+    pub offset: usize,
+    pub size: usize,
+    /// First and last step (indices into the step list, inclusive) at which the buffer is
+    /// live; `last_step == steps.len()` for model outputs, which are read after the last step.
+    pub first_step: usize,
+    pub last_step: usize,
 }
 
 struct Buffer {
@@ -131,7 +148,17 @@ pub fn plan_arena(graph: &Graph, steps: &[Step]) -> ArenaPlan {
             state_offsets[t] = state_offsets[root[t]];
         }
     }
-    ArenaPlan { offsets, size, lower_bound, state_offsets, state_size }
+    let buffers = buffers
+        .iter()
+        .map(|(t, b)| PlacedBuffer {
+            tensors: std::iter::once(*t).chain((0..n).filter(|&a| a != *t && root[a] == *t)).collect(),
+            offset: b.offset,
+            size: b.size,
+            first_step: b.first,
+            last_step: b.last,
+        })
+        .collect();
+    ArenaPlan { offsets, size, lower_bound, state_offsets, state_size, buffers }
 }
 
 #[cfg(test)]
@@ -250,6 +277,19 @@ mod tests {
                 mark(s.output, i);
             }
             mark(g.outputs[0], steps.len());
+            // The exported buffers are the plan itself: one per live arena root, with the
+            // offsets above and the independent liveness.
+            let roots: Vec<usize> = (0..n).filter(|&t| root(t) == t && span[t].0 != usize::MAX && !is_var(t)).collect();
+            assert_eq!(plan.buffers.iter().map(|b| b.tensors[0]).collect::<Vec<_>>(), roots);
+            for b in &plan.buffers {
+                let r = b.tensors[0];
+                assert_eq!((b.first_step, b.last_step), span[r], "buffer of tensor {r}");
+                assert_eq!(b.size, g.tensors[r].bytes());
+                for &t in &b.tensors {
+                    assert_eq!((root(t), plan.offsets[t]), (r, Some(b.offset)), "tensor {t}");
+                }
+            }
+            assert_eq!(plan.buffers.iter().map(|b| b.tensors.len()).sum::<usize>(), plan.offsets.iter().flatten().count());
             for a in 0..n {
                 for b in a + 1..n {
                     let (ra, rb) = (root(a), root(b));

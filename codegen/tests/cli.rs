@@ -92,6 +92,12 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
     let existing = dir.join("existing.rs");
     std::fs::write(&existing, "// the user's file\n").unwrap();
     let fresh = dir.join("fresh.rs");
+    let existing_html = dir.join("existing.html");
+    std::fs::write(&existing_html, "<p>the user's page</p>\n").unwrap();
+    let a_directory = dir.join("a-directory");
+    std::fs::create_dir(&a_directory).unwrap();
+    let good = "tests/fixtures/zoo/conv_1x1.tflite";
+    let s = |p: &PathBuf| p.display().to_string();
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), existing.display().to_string()], "not a valid .tflite model"),
         (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), fresh.display().to_string()], "not a valid .tflite model"),
@@ -102,6 +108,11 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
         ),
         (vec!["inspect".into(), dir.display().to_string()], "cannot read the model file"),
         (vec!["inspect".into(), corrupt.display().to_string()], "not a valid .tflite model"),
+        (vec!["inspect".into(), s(&corrupt), "--html".into(), s(&existing_html)], "not a valid .tflite model"),
+        (vec!["inspect".into(), good.into(), "--svg".into(), s(&dir.join("no/such/dir/x.svg"))], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&a_directory)], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&existing_html), "--svg".into(), s(&a_directory)], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&existing_html), "--svg".into(), s(&existing_html)], "name the same file"),
     ];
     for (args, want) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -114,8 +125,11 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
     }
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "// the user's file\n");
     assert!(!fresh.exists());
-    // Only the two files this test wrote remain: no temporaries left behind.
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    assert!(a_directory.is_dir() && std::fs::read_dir(&a_directory).unwrap().count() == 0);
+    // The HTML of the last case was not written either: the pair is all or nothing.
+    assert_eq!(std::fs::read_to_string(&existing_html).unwrap(), "<p>the user's page</p>\n");
+    // Only what this test made remains: no temporaries left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4);
 }
 
 #[test]
@@ -130,6 +144,54 @@ fn generate_writes_the_output_file() {
 }
 
 #[test]
+fn inspect_writes_html_and_svg_files() {
+    let dir = scratch("reports");
+    let (html, svg) = (dir.join("report.html"), dir.join("plan.svg"));
+    std::fs::write(&html, "an older report").unwrap();
+    let model = "tests/fixtures/zoo/digits_int8.tflite";
+    let out = kiln(&["inspect", model, "--html", html.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "the files replace the printed report");
+    let report = kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap()).unwrap();
+    assert_eq!(std::fs::read_to_string(&html).unwrap(), report.to_html());
+    assert_eq!(std::fs::read_to_string(&svg).unwrap(), report.to_svg());
+    // Each alone works too; mixed with a printed format it is a usage error.
+    let only_svg = dir.join("only.svg");
+    assert!(kiln(&["inspect", model, "--svg", only_svg.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&only_svg).unwrap(), report.to_svg());
+    let mixed = kiln(&["inspect", model, "--json", "--html", html.to_str().unwrap()]);
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&mixed.stderr));
+}
+
+/// Special destinations: a symlink keeps pointing at its target, which gets the new file; a
+/// pipe (a FIFO here, `/dev/stdout` in use) is written into, not replaced by a regular file.
+#[cfg(unix)]
+#[test]
+fn report_files_go_through_symlinks_and_into_pipes() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("special");
+    let model = "tests/fixtures/zoo/digits_int8.tflite";
+    let report = kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap()).unwrap();
+    let (real, link, pipe) = (dir.join("real.svg"), dir.join("link.svg"), dir.join("pipe.html"));
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success(), "mkfifo");
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    let out = kiln(&["inspect", model, "--svg", link.to_str().unwrap(), "--html", pipe.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Checked before joining: had the pipe been replaced, the reader would wait forever.
+    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo(), "the FIFO was replaced by a file");
+    assert_eq!(reader.join().unwrap(), report.to_html());
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the symlink was replaced by a file");
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), report.to_svg());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "temporaries left behind");
+}
+
+#[test]
 fn inspect_lists_unsupported_ops_and_exits_1() {
     use common::{build, fb, op, Spec};
     let dir = scratch("unsupported");
@@ -141,6 +203,12 @@ fn inspect_lists_unsupported_ops_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("1 unsupported op(s):\n  op #1 HASHTABLE_LOOKUP: kiln has no kernel for this op yet"), "{stdout}");
     assert!(stdout.contains("HASHTABLE_LOOKUP (unsupported)") && stdout.contains("ARENA_BYTES:       - (not planned"), "{stdout}");
+    // The page and the picture are still written, and the status still says unsupported.
+    let (html, svg) = (dir.join("lstm.html"), dir.join("lstm.svg"));
+    let out = kiln(&["inspect", model.to_str().unwrap(), "--html", html.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("unsupported: kiln has no kernel for this op yet"));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("not planned: the model has unsupported ops"));
 }
 
 /// build.rs output is the macro's expansion, formatted: the same syntax tree token for token.

@@ -29,9 +29,12 @@ fn zoo() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Runs the whole compiler (and the report) on `bytes`; returns the error text, if any.
+/// Runs the whole compiler (and the report in every rendering) on `bytes`; returns the error
+/// text, if any.
 fn run(bytes: &[u8]) -> Option<String> {
-    let _ = kiln_codegen::report::inspect("m.tflite", bytes);
+    if let Ok(report) = kiln_codegen::report::inspect("m.tflite", bytes) {
+        let _ = (report.to_text(), report.to_svg(), report.to_html());
+    }
     kiln_codegen::compile("m.tflite", bytes, &Default::default()).err().map(|e| e.to_string())
 }
 

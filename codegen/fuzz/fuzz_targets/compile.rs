@@ -15,7 +15,10 @@ mod model;
 
 fuzz_target!(|data: &[u8]| {
     // `inspect` first: it also lowers models with unsupported ops, reaching more of `lower`.
-    let _ = kiln_codegen::report::inspect("fuzz.tflite", data);
+    // Its renderings too: they index the plan and the steps by what the report says.
+    if let Ok(report) = kiln_codegen::report::inspect("fuzz.tflite", data) {
+        let _ = (report.to_text(), report.to_svg(), report.to_html());
+    }
     let _ = kiln_codegen::compile("fuzz.tflite", data, &Default::default());
 });
 

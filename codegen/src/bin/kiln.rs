@@ -5,10 +5,12 @@
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
 //! kiln inspect  MODEL.tflite [--json | --dot]            per-layer MACs, parameters, memory
+//!               [--html FILE] [--svg FILE]               …or as a page / the arena plan picture
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
 //! Exit status: 0 success; 1 `inspect` found unsupported ops (the report is still printed);
-//! 2 the model is missing, unreadable, corrupt or cannot be compiled (one line on stderr).
+//! 2 the model is missing, unreadable, corrupt or cannot be compiled, or an output file cannot
+//! be written (one line on stderr).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +51,13 @@ enum Command {
         /// The graph in Graphviz DOT.
         #[arg(long)]
         dot: bool,
+        /// Write the report as one self-contained HTML page (table, totals, memory plan)
+        /// instead of printing it.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "dot"])]
+        html: Option<PathBuf>,
+        /// Write the memory plan picture (SVG) instead of printing the report.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "dot"])]
+        svg: Option<PathBuf>,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -82,9 +91,23 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot } => {
+        Command::Inspect { model, json, dot, html, svg } => {
             let (label, bytes) = read(&model)?;
             let report = kiln_codegen::report::inspect(&label, &bytes)?;
+            let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+            if html.is_some() || svg.is_some() {
+                if html.is_some() && html == svg {
+                    let path = html.unwrap_or_default().display().to_string();
+                    return Err(Error::new(path, ErrorKind::Usage("--html and --svg name the same file".into())));
+                }
+                let files: Vec<(PathBuf, String)> =
+                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect();
+                let files: Vec<(&std::path::Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
+                // All or nothing: a failure leaves every existing file as it was.
+                kiln_codegen::write_all_atomically(&files)
+                    .map_err(|(path, e)| Error::new(path.display().to_string(), ErrorKind::WriteReport(e)))?;
+                return Ok(status);
+            }
             let text = if json {
                 let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
                 s.push('\n');
@@ -95,7 +118,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 report.to_text()
             };
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            Ok(if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(status)
         }
     }
 }

@@ -2,6 +2,12 @@
 //! — for `kiln inspect` and for the layer table in generated code. Works on models with
 //! unsupported ops too: those layers are listed with the reason, and totals that depend on a
 //! full compile (the arena) are absent.
+//!
+//! Renderings: a text table, JSON and DOT here; the memory plan as SVG ([`svg`]) and the whole
+//! report as one self-contained page ([`html`]).
+
+pub mod html;
+pub mod svg;
 
 use crate::error::{Error, UnsupportedOp};
 use crate::ir::{Graph, Tensor};
@@ -55,7 +61,45 @@ pub struct ModelReport {
     pub arena_lower_bound: Option<usize>,
     /// `STATE_BYTES`: variable tensors kept between inferences (0 for stateless models).
     pub state_bytes: Option<usize>,
+    /// The arena plan step by step; `None` when some op is unsupported.
+    pub memory: Option<MemoryMap>,
     pub unsupported: Vec<UnsupportedOp>,
+}
+
+/// The arena plan the generated code uses, with each buffer's lifetime: what the memory
+/// picture draws. Taken from [`ArenaPlan::buffers`], never planned again here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryMap {
+    /// The steps in execution order. An op writing several outputs has one step per output;
+    /// a shape-only op on constants is folded and has none.
+    pub steps: Vec<StepReport>,
+    pub buffers: Vec<BufferReport>,
+}
+
+/// One step of the generated `invoke`: the op it runs and the tensor it writes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    pub op: usize,
+    pub name: String,
+    pub output: usize,
+}
+
+/// One arena buffer: its tensors (the owner, then aliases sharing its bytes), placement and
+/// the steps (inclusive) during which it holds live data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BufferReport {
+    pub tensors: Vec<TensorSummary>,
+    pub offset: usize,
+    pub size: usize,
+    pub first_step: usize,
+    /// `steps.len()` for model outputs, which stay live after the last step.
+    pub last_step: usize,
+}
+
+impl BufferReport {
+    pub fn live_at(&self, step: usize) -> bool {
+        self.first_step <= step && step <= self.last_step
+    }
 }
 
 fn summarize(t: &Tensor) -> TensorSummary {
@@ -118,6 +162,20 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         arena_bytes: plan.map(|p| p.size),
         arena_lower_bound: plan.map(|p| p.lower_bound),
         state_bytes: plan.map(|p| p.state_size),
+        memory: plan.map(|p| MemoryMap {
+            steps: steps.iter().map(|s| StepReport { op: s.op_index, name: s.op_name.clone(), output: s.output }).collect(),
+            buffers: p
+                .buffers
+                .iter()
+                .map(|b| BufferReport {
+                    tensors: b.tensors.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
+                    offset: b.offset,
+                    size: b.size,
+                    first_step: b.first_step,
+                    last_step: b.last_step,
+                })
+                .collect(),
+        }),
         layers,
         unsupported,
     }
@@ -135,6 +193,26 @@ pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
 /// A string safe inside a DOT double-quoted label.
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Text safe in XML character data and attribute values (SVG, XHTML).
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Characters XML 1.0 does not allow at all, even escaped: most controls, U+FFFE/F.
+            c if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}') => {
+                out.push('\u{fffd}')
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn shape(s: &[usize]) -> String {

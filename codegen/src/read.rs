@@ -61,7 +61,8 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     MAGIC.iter().find(|(m, _)| bytes.starts_with(m)).map(|&(_, what)| what)
 }
 
-pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
+/// Reads a model; `input_shape` fixes the first input's shape (see [`crate::shapes`]).
+pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Graph, Error> {
     let format = |m: String| Error::new(file, ErrorKind::Format(m));
     let invalid = |m: String| Error::new(file, ErrorKind::Invalid(m));
 
@@ -136,6 +137,7 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     }
 
     let mut tensors = Vec::new();
+    let mut dynamic = Vec::new();
     for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
         let name = t.name().unwrap_or("").to_string();
         charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
@@ -159,17 +161,14 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
             }
             shape.push(d as usize);
         }
-        if let Some(sig) = t.shape_signature() {
-            // A −1 batch with a stored batch of 1 is how the converter marks every Keras input;
-            // TFLM runs those at batch 1, and so does kiln. Any other −1 is a dynamic shape.
-            let dynamic = sig.iter().enumerate().any(|(k, d)| d < 0 && !(k == 0 && shape.first() == Some(&1)));
-            if dynamic {
-                let sig: Vec<i32> = sig.iter().collect();
-                return Err(invalid(format!(
-                    "{label} has a dynamic shape (shape_signature {sig:?}); kiln needs static shapes — \
-                     fix the sizes when converting the model"
-                )));
-            }
+        if let Some(sig) = t.shape_signature().filter(|s| s.iter().any(|d| d < 0)) {
+            // The stored shape has 1 for each −1 (a placeholder); `shapes::resolve` fixes or
+            // re-infers it, or rejects the model.
+            let signature: Vec<i32> = sig.iter().collect();
+            charge(signature.len() * 4)?;
+            let batch_only =
+                signature.iter().enumerate().all(|(k, &d)| d >= 0 || (k == 0 && shape.first() == Some(&1)));
+            dynamic.push(crate::shapes::Dynamic { tensor: i, signature, batch_only });
         }
         // The product of the non-zero dimensions bounds every partial product later passes
         // compute (a zero only makes the total zero), so it is the one that must fit. It
@@ -327,6 +326,7 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     let mut graph = Graph { tensors, ops, inputs, outputs };
     resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
     check_order(file, &graph)?;
+    crate::shapes::resolve(file, &mut graph, &dynamic, input_shape)?;
     Ok(graph)
 }
 

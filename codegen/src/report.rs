@@ -125,7 +125,12 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
 
 /// Reads and lowers as far as possible and reports; fails only on unreadable or invalid files.
 pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
-    let mut graph = crate::read::read_model(file, bytes)?;
+    inspect_with_input_shape(file, bytes, None)
+}
+
+/// [`inspect`] with the first input's shape fixed (models with dynamic shapes).
+pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<ModelReport, Error> {
+    let mut graph = crate::read::read_model(file, bytes, input_shape)?;
     lower::prepare_f16_weights(&mut graph, false);
     let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
     let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));

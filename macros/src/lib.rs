@@ -11,6 +11,7 @@ struct Args {
     name: Option<Ident>,
     f16: Option<kiln_codegen::F16Weights>,
     profile: Option<bool>,
+    input_shape: Option<Vec<usize>>,
 }
 
 impl Parse for Args {
@@ -21,6 +22,7 @@ impl Parse for Args {
         let mut name = None;
         let mut f16 = None;
         let mut profile = None;
+        let mut input_shape = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -58,6 +60,26 @@ impl Parse for Args {
                     };
                     f16 = Some(mode);
                 }
+                "input_shape" => {
+                    if input_shape.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `input_shape` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let bad = |span| {
+                        syn::Error::new(span, "kiln: `input_shape` takes a list of sizes, e.g. `input_shape = [1, 16000]`")
+                    };
+                    let list: syn::ExprArray = input.parse().map_err(|e| bad(e.span()))?;
+                    let mut dims = Vec::new();
+                    for e in &list.elems {
+                        match e {
+                            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => {
+                                dims.push(i.base10_parse::<usize>().map_err(|_| bad(i.span()))?)
+                            }
+                            other => return Err(bad(syn::spanned::Spanned::span(other))),
+                        }
+                    }
+                    input_shape = Some(dims);
+                }
                 "profile" => {
                     if profile.is_some() {
                         return Err(syn::Error::new(key.span(), "kiln: `profile` is given twice"));
@@ -74,12 +96,12 @@ impl Parse for Args {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"` and `profile = true|false`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false` and `input_shape = [1, N, …]`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16, profile })
+        Ok(Args { path, name, f16, profile, input_shape })
     }
 }
 
@@ -91,6 +113,8 @@ impl Parse for Args {
 /// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
 /// // per-layer markers (`kiln::profile::layer_begin/layer_end`) around every layer:
 /// kiln::include_model!("models/person_detect.tflite", profile = true);
+/// // a model with a dynamic length (shape_signature [1, -1]), compiled for 16000 samples:
+/// kiln::include_model!("models/kws.tflite", input_shape = [1, 16000]);
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -127,6 +151,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),
+        input_shape: args.input_shape.clone(),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),

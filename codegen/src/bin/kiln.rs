@@ -1,10 +1,12 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile]
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N]
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
-//! kiln inspect  MODEL.tflite [--json | --dot]            per-layer MACs, parameters, memory
+//!                                                      --input-shape: fixes a dynamic input shape
+//! kiln inspect  MODEL.tflite [--json | --dot] [--input-shape 1,N]
+//!                                                      per-layer MACs, parameters, memory
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
 //! Exit status: 0 success; 1 `inspect` found unsupported ops (the report is still printed);
@@ -39,6 +41,10 @@ enum Command {
         /// measurements on the target).
         #[arg(long)]
         profile: bool,
+        /// The first input's shape, comma-separated (`1,16000`), for models whose shape_signature
+        /// has −1s (dynamic batch or length).
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        input_shape: Option<Vec<usize>>,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -49,6 +55,9 @@ enum Command {
         /// The graph in Graphviz DOT.
         #[arg(long)]
         dot: bool,
+        /// The first input's shape, comma-separated (`1,16000`), for models with dynamic shapes.
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        input_shape: Option<Vec<usize>>,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -68,9 +77,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile } => {
+        Command::Generate { model, output, name, profile, input_shape } => {
             let (label, bytes) = read(&model)?;
-            let opts = CompileOptions { name, profile_layers: profile, ..Default::default() };
+            let opts = CompileOptions { name, profile_layers: profile, input_shape, ..Default::default() };
             let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
@@ -82,9 +91,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot } => {
+        Command::Inspect { model, json, dot, input_shape } => {
             let (label, bytes) = read(&model)?;
-            let report = kiln_codegen::report::inspect(&label, &bytes)?;
+            let report = kiln_codegen::report::inspect_with_input_shape(&label, &bytes, input_shape.as_deref())?;
             let text = if json {
                 let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
                 s.push('\n');

@@ -10,7 +10,7 @@ use crate::schema as fb;
 
 /// Largest tensor kiln accepts (bytes). Flatbuffers cap files at 2 GiB; no microcontroller
 /// comes near this, and the cap keeps size arithmetic far from overflow.
-const MAX_TENSOR_BYTES: usize = 1 << 31;
+pub(crate) const MAX_TENSOR_BYTES: usize = 1 << 31;
 /// Newest schema version kiln reads.
 const SCHEMA_VERSION: u32 = 3;
 /// Longest custom op code shown in names and messages.

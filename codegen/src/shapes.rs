@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind};
 use crate::ir::{Activation, DType, Graph, MovementOptions, Op, Options, Padding};
+use crate::read::MAX_TENSOR_BYTES;
 
 /// A tensor whose `shape_signature` has a −1.
 #[derive(Clone, Debug)]
@@ -65,7 +66,7 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
         }
         let elements = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         let bytes = elements.and_then(|e| e.checked_mul(g.tensors[t].dtype.size().unwrap_or(1)));
-        if bytes.is_none_or(|b| b > 1 << 31) {
+        if bytes.is_none_or(|b| b > MAX_TENSOR_BYTES) {
             return Err(invalid(format!("input_shape {shape:?} makes input {label} larger than kiln's limit of 2 GiB")));
         }
         dirty[t] = have != shape;
@@ -112,15 +113,28 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
         let output_dynamic = op.outputs.iter().any(|&t| is_dynamic(t));
         if input_dirty || output_dynamic {
             let shapes = infer(g, &op).ok_or_else(|| {
-                invalid(format!(
-                    "{}: its output shape depends on a shape fixed at compile time ({}), and kiln cannot \
-                     infer {} output shapes",
-                    what(),
-                    if input_shape.is_some() { "the input_shape option" } else { "folded shape arithmetic" },
-                    op.name
-                ))
+                let why = if input_dirty {
+                    let by = if input_shape.is_some() { "the input_shape option" } else { "folded shape arithmetic" };
+                    format!("its output shape depends on a shape fixed at compile time ({by})")
+                } else {
+                    let t = op.outputs.iter().copied().find(|&t| is_dynamic(t)).unwrap_or(op.outputs[0]);
+                    format!(
+                        "its output {} has a dynamic shape in the file (shape_signature {:?})",
+                        g.tensors[t].label(),
+                        signature_of(t).unwrap_or_default()
+                    )
+                };
+                invalid(format!("{}: {why}, and kiln cannot infer {} output shapes", what(), op.name))
             })?;
             for (&t, shape) in op.outputs.iter().zip(shapes) {
+                let size = shape.iter().try_fold(g.tensors[t].dtype.size().unwrap_or(1), |a, &d| a.checked_mul(d));
+                if size.is_none_or(|b| b > MAX_TENSOR_BYTES) {
+                    return Err(invalid(format!(
+                        "{}: inferred shape {shape:?} for {} exceeds kiln's limit of 2 GiB per tensor",
+                        what(),
+                        g.tensors[t].label()
+                    )));
+                }
                 if let Some(sig) = signature_of(t) {
                     if !fits(&sig, &shape) {
                         return Err(invalid(format!(
@@ -187,11 +201,11 @@ fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 
 /// `shape` with one −1 resolved so that it holds `elements`.
 fn resolve_minus_one(shape: &[i64], elements: usize) -> Option<Vec<usize>> {
-    let known: i64 = shape.iter().filter(|&&d| d >= 0).product();
+    let known = shape.iter().filter(|&&d| d >= 0).try_fold(1usize, |a, &d| a.checked_mul(usize::try_from(d).ok()?))?;
     match shape.iter().filter(|&&d| d < 0).count() {
-        0 => (known as usize == elements).then(|| shape.iter().map(|&d| d as usize).collect()),
-        1 if known > 0 && elements % known as usize == 0 => {
-            let rest = elements / known as usize;
+        0 => (known == elements).then(|| shape.iter().map(|&d| d as usize).collect()),
+        1 if known > 0 && elements % known == 0 => {
+            let rest = elements / known;
             Some(shape.iter().map(|&d| if d < 0 { rest } else { d as usize }).collect())
         }
         _ => None,
@@ -293,7 +307,10 @@ fn infer(g: &Graph, op: &Op) -> Option<Vec<Vec<usize>>> {
         ("PAD" | "PADV2" | "MIRROR_PAD", _) => {
             let p = ints(g, op.inputs.get(1).copied().flatten())?;
             (p.len() == 2 * x.len() && p.iter().all(|&v| v >= 0)).then_some(())?;
-            one(x.iter().enumerate().map(|(k, &d)| d + p[2 * k] as usize + p[2 * k + 1] as usize).collect())
+            let padded = |k: usize, d: usize| {
+                d.checked_add(usize::try_from(p[2 * k]).ok()?)?.checked_add(usize::try_from(p[2 * k + 1]).ok()?)
+            };
+            one(x.iter().enumerate().map(|(k, &d)| padded(k, d)).collect::<Option<_>>()?)
         }
         _ => None,
     }
@@ -461,7 +478,8 @@ fn fold_const(name: &str, options: &Options, args: &[Value], stored_out: &[usize
             let mut i = start;
             while (s > 0 && i < stop) || (s < 0 && i > stop) {
                 values.push(first.values[i as usize]);
-                i += s;
+                let Some(next) = i.checked_add(s) else { break };
+                i = next;
             }
             Some(Value { shape: vec![values.len()], values })
         }
@@ -567,10 +585,29 @@ mod tests {
     }
 
     #[test]
+    fn a_dynamic_output_of_an_op_without_a_shape_rule_is_an_error() {
+        // A data-dependent output size (non-max suppression, WHERE): static input, dynamic output.
+        let mut g = Graph {
+            tensors: vec![tensor(0, &[10, 4], DType::F32, None), tensor(1, &[1], DType::I32, None)],
+            ops: vec![op(0, "NON_MAX_SUPPRESSION_V4", &[0], 1, Options::None)],
+            inputs: vec![0],
+            outputs: vec![1],
+        };
+        let dynamic = [Dynamic { tensor: 1, signature: vec![-1], batch_only: false }];
+        let err = resolve("m.tflite", &mut g, &dynamic, None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "kiln: `m.tflite`: op #0 NON_MAX_SUPPRESSION_V4: its output tensor #1 has a dynamic shape in the file \
+             (shape_signature [-1]), and kiln cannot infer NON_MAX_SUPPRESSION_V4 output shapes"
+        );
+    }
+
+    #[test]
     fn minus_one_takes_the_remaining_elements() {
         assert_eq!(resolve_minus_one(&[1, -1, 8], 320), Some(vec![1, 40, 8]));
         assert_eq!(resolve_minus_one(&[3, -1], 10), None);
         assert_eq!(resolve_minus_one(&[-1, -1], 4), None);
+        assert_eq!(resolve_minus_one(&[i64::MAX, i64::MAX, -1], 4), None, "overflow is no match, not a panic");
     }
 
     #[test]

@@ -323,7 +323,7 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
         ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
     }
 
-    let mut graph = Graph { tensors, ops, inputs, outputs };
+    let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
     resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
     check_order(file, &graph)?;
     crate::shapes::resolve(file, &mut graph, &dynamic, input_shape)?;

@@ -56,6 +56,8 @@ pub struct ModelReport {
     /// `STATE_BYTES`: variable tensors kept between inferences (0 for stateless models).
     pub state_bytes: Option<usize>,
     pub unsupported: Vec<UnsupportedOp>,
+    /// Ops evaluated at compile time (index, name): shape arithmetic, no code.
+    pub folded: Vec<(usize, String)>,
 }
 
 fn summarize(t: &Tensor) -> TensorSummary {
@@ -120,6 +122,7 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         state_bytes: plan.map(|p| p.state_size),
         layers,
         unsupported,
+        folded: graph.folded_ops.clone(),
     }
 }
 
@@ -225,6 +228,10 @@ impl ModelReport {
         if let Some(st) = self.state_bytes.filter(|&b| b > 0) {
             out.push_str(&format!("STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"));
         }
+        if !self.folded.is_empty() {
+            let ops: Vec<String> = self.folded.iter().map(|(i, n)| format!("#{i} {n}")).collect();
+            out.push_str(&format!("folded:            {} (computed at compile time, no code)\n", ops.join(", ")));
+        }
         if !self.unsupported.is_empty() {
             out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
             for u in &self.unsupported {
@@ -244,7 +251,7 @@ impl ModelReport {
                 "quantization": t.quantization, "constant": t.constant,
             })
         };
-        json!({
+        let mut v = json!({
             "file": self.file,
             "inputs": self.inputs.iter().map(tensor).collect::<Vec<_>>(),
             "outputs": self.outputs.iter().map(tensor).collect::<Vec<_>>(),
@@ -271,7 +278,12 @@ impl ModelReport {
                 "state_bytes": self.state_bytes,
             },
             "unsupported": self.unsupported.iter().map(|u| json!({"index": u.index, "op": u.name, "reason": u.reason})).collect::<Vec<_>>(),
-        })
+        });
+        // Only models with shape arithmetic have the key (older reports stay as they were).
+        if !self.folded.is_empty() {
+            v["folded"] = self.folded.iter().map(|(i, n)| json!({"index": i, "op": n})).collect();
+        }
+        v
     }
 
     /// Graphviz DOT: ops as boxes, activation tensors as edges labelled with their shape.

@@ -106,6 +106,7 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
                     x.shape = v.shape;
                     dirty[t] = true;
                 }
+                g.folded_ops.push((op.index, op.name.clone()));
                 continue;
             }
         }
@@ -561,6 +562,7 @@ mod tests {
             ],
             inputs: vec![0],
             outputs: vec![6],
+            folded_ops: vec![],
         }
     }
 
@@ -569,6 +571,7 @@ mod tests {
         let mut g = rank_graph("RESHAPE");
         resolve("m.tflite", &mut g, &[], None).unwrap();
         assert_eq!(g.ops.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["RESHAPE"]);
+        assert_eq!(g.folded_ops, [(0, "RANK".to_string()), (1, "ADD".into()), (2, "PACK".into())]);
         assert_eq!(g.tensors[5].data.as_deref(), Some(&[1u8, 0, 0, 0, 24, 0, 0, 0][..]));
         assert_eq!(g.tensors[6].shape, [1, 24]);
     }
@@ -592,6 +595,7 @@ mod tests {
             ops: vec![op(0, "NON_MAX_SUPPRESSION_V4", &[0], 1, Options::None)],
             inputs: vec![0],
             outputs: vec![1],
+            folded_ops: vec![],
         };
         let dynamic = [Dynamic { tensor: 1, signature: vec![-1], batch_only: false }];
         let err = resolve("m.tflite", &mut g, &dynamic, None).unwrap_err().to_string();

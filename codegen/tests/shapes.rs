@@ -36,6 +36,11 @@ fn shape_arithmetic_folds_and_costs_no_code() {
     let reshape = &a.graph.ops[1];
     let shape = &a.graph.tensors[reshape.inputs[1].unwrap()];
     assert_eq!(shape.data.as_deref(), Some(&[1u8, 0, 0, 0, 144, 0, 0, 0][..]), "the folded new shape [1, 144]");
+    let folded = [(1, "SHAPE".to_string()), (2, "STRIDED_SLICE".into()), (3, "PACK".into())];
+    assert_eq!(a.graph.folded_ops, folded);
+    assert_eq!(kiln_codegen::report::inspect(&file, &bytes).unwrap().folded, folded, "kiln inspect lists them");
+    let source = kiln_codegen::generate_source(&file, &bytes, &CompileOptions::default()).unwrap();
+    assert!(source.contains("Folded at compile time (shape arithmetic, no code): #1 SHAPE, #2 STRIDED_SLICE, #3 PACK."));
 
     let (file, bytes) = zoo("shape_mul_concat");
     let a = kiln_codegen::analyze(&file, &bytes).unwrap_or_else(|e| panic!("{e}"));

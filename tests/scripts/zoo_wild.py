@@ -204,3 +204,20 @@ def _():
 def _():
     x = keras.Input((12,), name="input")
     return keras.Model(x, dense(3)(dense(6, activation="relu")(x)))
+
+
+@model("dynamic_length_kws", "dynamic number of frames (shape_signature [1,-1,10], MFCC-like) compiled for "
+       "input_shape [1,49,10]: RESHAPE to [1,-1,10,1], CONV_2D 3x3 stride 2 SAME RELU, DEPTHWISE_CONV_2D 3x3 "
+       "RELU, CONV_2D 1x1, AVERAGE_POOL_2D 2x2 SAME, MEAN over time and frequency, FULLY_CONNECTED 6",
+       expect=[("RESHAPE", {}), ("CONV_2D", {"strideH": 2}), ("DEPTHWISE_CONV_2D", {}), ("AVERAGE_POOL_2D", {}),
+               ("MEAN", {}), ("FULLY_CONNECTED", {})],
+       rep=fixed_rep((1, 49, 10)), check=check_signature([1, -1, 10]), input_shape=[1, 49, 10])
+def _():
+    x = keras.Input((None, 10), batch_size=1, name="input")
+    y = layers.Reshape((-1, 10, 1))(x)
+    y = conv(8, 3, strides=2, activation="relu")(y)
+    y = layers.DepthwiseConv2D(3, padding="same", activation="relu", bias_initializer=bias_init())(y)
+    y = conv(12, 1)(y)
+    y = layers.AveragePooling2D(2, padding="same")(y)
+    y = layers.GlobalAveragePooling2D()(y)
+    return keras.Model(x, dense(6)(y))

@@ -47,6 +47,7 @@ fn example(signature: &[i32]) -> (String, String) {
 /// the model's first input.
 pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Option<&[usize]>) -> Result<(), Error> {
     let invalid = |m: String| Error::new(file, ErrorKind::Invalid(m));
+    let input_shape_error = |m: String| Error::new(file, ErrorKind::InputShape(m));
     let find = |t: usize| dynamic.iter().find(|d| d.tensor == t);
     let signature_of = |t: usize| find(t).map(|d| d.signature.clone());
     let is_dynamic = |t: usize| find(t).is_some_and(|d| !d.batch_only);
@@ -59,7 +60,7 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
         let have = g.tensors[t].shape.clone();
         let sig = signature_of(t).unwrap_or_else(|| have.iter().map(|&d| d as i32).collect());
         if !fits(&sig, shape) || shape.contains(&0) {
-            return Err(invalid(format!(
+            return Err(input_shape_error(format!(
                 "input_shape {shape:?} does not fit input {label}: its shape_signature is {sig:?} \
                  (every dimension but the −1s is fixed, and sizes must be at least 1)"
             )));
@@ -67,7 +68,7 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
         let elements = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         let bytes = elements.and_then(|e| e.checked_mul(g.tensors[t].dtype.size().unwrap_or(1)));
         if bytes.is_none_or(|b| b > MAX_TENSOR_BYTES) {
-            return Err(invalid(format!("input_shape {shape:?} makes input {label} larger than kiln's limit of 2 GiB")));
+            return Err(input_shape_error(format!("input_shape {shape:?} makes input {label} larger than kiln's limit of 2 GiB")));
         }
         dirty[t] = have != shape;
         g.tensors[t].shape = shape.to_vec();

@@ -11,7 +11,8 @@ struct Args {
     name: Option<Ident>,
     f16: Option<kiln_codegen::F16Weights>,
     profile: Option<bool>,
-    input_shape: Option<Vec<usize>>,
+    /// The sizes and the span of the list (errors about the shape point there).
+    input_shape: Option<(Vec<usize>, proc_macro2::Span)>,
 }
 
 impl Parse for Args {
@@ -78,7 +79,7 @@ impl Parse for Args {
                             other => return Err(bad(syn::spanned::Spanned::span(other))),
                         }
                     }
-                    input_shape = Some(dims);
+                    input_shape = Some((dims, syn::spanned::Spanned::span(&list)));
                 }
                 "profile" => {
                     if profile.is_some() {
@@ -151,7 +152,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),
-        input_shape: args.input_shape.clone(),
+        input_shape: args.input_shape.as_ref().map(|(dims, _)| dims.clone()),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),
@@ -159,6 +160,12 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
             let name_span = args.name.as_ref().map_or(span, |n| n.span());
             let err = syn::Error::new(name_span, e.to_string()).to_compile_error();
+            quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
+        }
+        // An input_shape that does not fit the model: point at the list.
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::InputShape(_), .. }) if args.input_shape.is_some() => {
+            let list_span = args.input_shape.as_ref().map_or(span, |(_, s)| *s);
+            let err = syn::Error::new(list_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
         }
         Err(e) => fail(e.to_string(), true),

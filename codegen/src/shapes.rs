@@ -306,6 +306,29 @@ fn infer(g: &Graph, op: &Op) -> Option<Vec<Vec<usize>>> {
             }
             one(out)
         }
+        ("TRANSPOSE", _) => {
+            let perm: Vec<usize> =
+                ints(g, op.inputs.get(1).copied().flatten())?.iter().map(|&a| axis(a, x.len())).collect::<Option<_>>()?;
+            (perm.len() == x.len()).then_some(())?;
+            one(perm.iter().map(|&a| x[a]).collect())
+        }
+        ("SLICE", _) => {
+            let begin = ints(g, op.inputs.get(1).copied().flatten())?;
+            let size = ints(g, op.inputs.get(2).copied().flatten())?;
+            (begin.len() == x.len() && size.len() == x.len()).then_some(())?;
+            let dims = x.iter().enumerate().map(|(k, &d)| {
+                let b = usize::try_from(begin[k]).ok().filter(|&b| b <= d)?;
+                // TFLite: size −1 takes the rest of the axis.
+                let n = if size[k] == -1 { d - b } else { usize::try_from(size[k]).ok()? };
+                (b + n <= d).then_some(n)
+            });
+            one(dims.collect::<Option<_>>()?)
+        }
+        ("GATHER", Options::Movement(MovementOptions::Gather { axis: a, batch_dims: 0 })) => {
+            let a = axis(*a as i64, x.len())?;
+            let indices = shape(1)?;
+            one(x[..a].iter().chain(&indices).chain(&x[a + 1..]).copied().collect())
+        }
         ("PAD" | "PADV2" | "MIRROR_PAD", _) => {
             let p = ints(g, op.inputs.get(1).copied().flatten())?;
             (p.len() == 2 * x.len() && p.iter().all(|&v| v >= 0)).then_some(())?;
@@ -613,6 +636,36 @@ mod tests {
         assert_eq!(resolve_minus_one(&[3, -1], 10), None);
         assert_eq!(resolve_minus_one(&[-1, -1], 4), None);
         assert_eq!(resolve_minus_one(&[i64::MAX, i64::MAX, -1], 4), None, "overflow is no match, not a panic");
+    }
+
+    /// Output shape of a one-op graph: `x` (a graph input of shape `x`) and constant operands.
+    fn inferred(name: &str, options: Options, x: &[usize], consts: &[&[i32]]) -> Option<Vec<usize>> {
+        let mut tensors = vec![tensor(0, x, DType::F32, None)];
+        for (k, c) in consts.iter().enumerate() {
+            tensors.push(tensor(k + 1, &[c.len()], DType::I32, Some(c)));
+        }
+        let out = tensors.len();
+        tensors.push(tensor(out, &[1], DType::F32, None));
+        let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs: vec![out], folded_ops: vec![] };
+        let inputs: Vec<usize> = (0..out).collect();
+        infer(&g, &op(0, name, &inputs, out, options)).map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn shape_rules_follow_tflite() {
+        let red = |keep_dims| Options::Reducer { keep_dims };
+        assert_eq!(inferred("TRANSPOSE", Options::None, &[1, 40, 4], &[&[0, 2, 1]]), Some(vec![1, 4, 40]));
+        assert_eq!(inferred("TRANSPOSE", Options::None, &[1, 40, 4], &[&[0, 1]]), None);
+        assert_eq!(inferred("SLICE", Options::None, &[1, 40, 4], &[&[0, 10, 1], &[-1, 20, 2]]), Some(vec![1, 20, 2]));
+        assert_eq!(inferred("SLICE", Options::None, &[1, 40, 4], &[&[0, 30, 0], &[1, 20, 4]]), None);
+        let gather = Options::Movement(MovementOptions::Gather { axis: 1, batch_dims: 0 });
+        assert_eq!(inferred("GATHER", gather, &[2, 40, 4], &[&[3, 1, 4]]), Some(vec![2, 3, 4]));
+        assert_eq!(inferred("MEAN", red(false), &[1, 20, 8], &[&[1]]), Some(vec![1, 8]));
+        assert_eq!(inferred("MEAN", red(true), &[1, 20, 8], &[&[-2]]), Some(vec![1, 1, 8]));
+        assert_eq!(inferred("RESHAPE", Options::None, &[1, 20, 8], &[&[1, -1]]), Some(vec![1, 160]));
+        assert_eq!(inferred("EXPAND_DIMS", Options::None, &[1, 20, 8], &[&[-1]]), Some(vec![1, 20, 8, 1]));
+        assert_eq!(inferred("PAD", Options::None, &[1, 20, 8], &[&[0, 0, 2, 3, 0, 1]]), Some(vec![1, 25, 9]));
+        assert_eq!(inferred("ADD", Options::Add { activation: Activation::None }, &[2, 20, 8], &[&[1; 8]]), Some(vec![2, 20, 8]));
     }
 
     #[test]

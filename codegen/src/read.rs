@@ -90,7 +90,8 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
         max_apparent_size: 1 << 31,
         ignore_missing_null_terminator: false,
     };
-    let model = fb::root_as_model_with_opts(&opts, bytes)
+    let repaired = repair_strings(&opts, bytes).map_err(|e| format(verifier_message(&e.to_string())))?;
+    let model = fb::root_as_model_with_opts(&opts, repaired.as_deref().unwrap_or(bytes))
         .map_err(|e| format(verifier_message(&e.to_string())))?;
 
     if model.version() > SCHEMA_VERSION {
@@ -460,6 +461,37 @@ fn resolve_resources(
     }
     g.ops.retain(|o| o.name != "VAR_HANDLE" && o.name != "CALL_ONCE");
     Ok(())
+}
+
+/// Most strings a file may hold that are not UTF-8 (see [`repair_strings`]); each costs one more
+/// verification pass.
+const MAX_REPAIRED_STRINGS: usize = 64;
+
+/// Strings in a model are names (tensors, signatures, metadata): labels, never data. FlatBuffers'
+/// C++ verifier, which TFLM and LiteRT use, does not check that they are UTF-8, and exporters
+/// that write Latin-1 names exist; Rust's verifier rejects them. So a file whose only defect is
+/// a string that is not UTF-8 is read from a copy in which each such string's non-ASCII bytes
+/// are `?` (same length, so nothing else moves). `None`: the file verifies as it is.
+fn repair_strings(
+    opts: &flatbuffers::VerifierOptions,
+    bytes: &[u8],
+) -> Result<Option<Vec<u8>>, flatbuffers::InvalidFlatbuffer> {
+    let mut copy: Option<Vec<u8>> = None;
+    for _ in 0..=MAX_REPAIRED_STRINGS {
+        match fb::root_as_model_with_opts(opts, copy.as_deref().unwrap_or(bytes)) {
+            Ok(_) => return Ok(copy),
+            Err(flatbuffers::InvalidFlatbuffer::Utf8Error { range, .. }) => {
+                let c = copy.get_or_insert_with(|| bytes.to_vec());
+                // The verifier checked that the range is inside the buffer.
+                for b in c.get_mut(range).into_iter().flatten().filter(|b| !b.is_ascii()) {
+                    *b = b'?';
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let last = fb::root_as_model_with_opts(opts, copy.as_deref().unwrap_or(bytes)).map(|_| ());
+    last.map(|()| copy)
 }
 
 /// The verifier says ``Range [x, y) is out of bounds. while verifying table field `shape` at

@@ -6,6 +6,8 @@
   verifier, which TFLM and LiteRT use, demands only 4-byte alignment of a vector's length; some
   exporters rely on that. make_zoo.py checks that TFLM's outputs on the golden inputs are
   identical before and after the rewrite (so TFLM loads and runs the rewritten file).
+- **Names that are not UTF-8** (`latin1_tensor_names`): tensor names in Latin-1, which the C++
+  verifier accepts (it does not check strings) and kiln reads with the bytes replaced by `?`.
 - **Shape arithmetic** (`shape_*`): models with a dynamic batch (shape_signature -1, stored 1),
   so the converter keeps SHAPE and the int32 ops computing a RESHAPE's new shape from it; kiln
   folds them to constants at compile time.
@@ -87,6 +89,42 @@ def _():
     y = layers.MaxPooling2D(2)(y)
     y = dense(5)(layers.Flatten()(y))
     return keras.Model(x, layers.Softmax()(y))
+
+
+def latin1_names(data):
+    """Rewrites every tensor name in place as Latin-1 would spell it with accents: each `e`
+    becomes 0xE9 (`é` in Latin-1, not UTF-8), same length, so nothing else moves. FlatBuffers'
+    C++ verifier (TFLM, LiteRT) does not check strings for UTF-8; Rust's does. Fails unless a name
+    changed."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    buf = bytearray(data)
+    sg = schema.Model.GetRootAsModel(buf, 0).Subgraphs(0)
+    changed = 0
+    for i in range(sg.TensorsLength()):
+        t = sg.Tensors(i)
+        o = t._tab.Offset(10)  # field `name` (vtable slot 10)
+        if o == 0:
+            continue
+        start = t._tab.Indirect(t._tab.Pos + o)
+        n = int.from_bytes(buf[start:start + 4], "little")
+        for k in range(start + 4, start + 4 + n):
+            if buf[k] == ord("e"):
+                buf[k] = 0xE9
+                changed += 1
+    if changed == 0:
+        raise Fail("no tensor name has an `e` to rewrite")
+    print("  %d name bytes rewritten as Latin-1 0xE9" % changed)
+    return bytes(buf)
+
+
+@model("latin1_tensor_names", "CONV_2D 3x3 RELU -> MEAN -> FULLY_CONNECTED int8 whose tensor names are not UTF-8 "
+       "(every `e` rewritten as Latin-1 0xE9 after conversion; TFLM loads it and gives identical outputs)",
+       expect=[("CONV_2D", {}), ("MEAN", {}), ("FULLY_CONNECTED", {})], patch=latin1_names)
+def _():
+    x = keras.Input((5, 5, 3), batch_size=1, name="input")
+    y = layers.GlobalAveragePooling2D()(conv(6, 3, activation="relu")(x))
+    return keras.Model(x, dense(4)(y))
 
 
 # --------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-//! Files whose int64 vectors are not 8-aligned (some exporters write quantization zero points at
-//! offsets ≡ 4 mod 8): TFLM and LiteRT load them, so kiln must too, and must still bounds-check
-//! them. The model is `tests/fixtures/zoo/unaligned_zero_points.tflite`, written by
-//! `tests/scripts/zoo_wild.py` (its outputs against TFLM are checked by the zoo test).
+//! Files TFLM and LiteRT load although Rust's FlatBuffers verifier calls them corrupt, which kiln
+//! must therefore read (still bounds-checked): int64 vectors that are not 8-aligned (some
+//! exporters write quantization zero points at offsets ≡ 4 mod 8) and names that are not UTF-8.
+//! The models are zoo models written by `tests/scripts/zoo_wild.py` (`unaligned_zero_points`,
+//! `latin1_tensor_names`); the zoo test checks their outputs against TFLM.
 
 use std::path::Path;
 
-fn model() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/zoo/unaligned_zero_points.tflite");
+fn zoo(stem: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/fixtures/zoo/{stem}.tflite"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn model() -> Vec<u8> {
+    zoo("unaligned_zero_points")
 }
 
 /// The position of the length prefix of the zero-point vector `zoo_wild.py` appended last: the
@@ -49,4 +54,17 @@ fn unaligned_vector_past_the_end_is_still_rejected() {
             && err.contains("out of bounds; the file is truncated or corrupt"),
         "{err}"
     );
+}
+
+#[test]
+fn names_that_are_not_utf8_are_read_with_question_marks() {
+    let bytes = zoo("latin1_tensor_names");
+    assert!(bytes.windows(2).any(|w| w == [b's', 0xE9]), "the fixture's names must be Latin-1 to test anything");
+    let a = kiln_codegen::analyze("latin1_tensor_names.tflite", &bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.graph.tensors[a.graph.inputs[0]].name, "s?rving_d?fault_input:0");
+    // The repair touches strings only: a name running past the end is still corrupt.
+    let at = bytes.windows(2).position(|w| w == [b's', 0xE9]).unwrap();
+    let mut cut = bytes.clone();
+    cut.truncate(at + 1);
+    assert!(kiln_codegen::analyze("m.tflite", &cut).unwrap_err().to_string().contains("the file is truncated or corrupt"));
 }

@@ -51,8 +51,11 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
     let find = |t: usize| dynamic.iter().find(|d| d.tensor == t);
     let signature_of = |t: usize| find(t).map(|d| d.signature.clone());
     let is_dynamic = |t: usize| find(t).is_some_and(|d| !d.batch_only);
-    // `dirty[t]`: the shape differs from the one stored in the file, or came from folding.
+    // `dirty[t]`: the shape differs from the one stored in the file; `folded[t]`: the tensor's
+    // value was computed here (a RESHAPE's new shape may be, and then its stored output shape is
+    // a placeholder).
     let mut dirty = vec![false; g.tensors.len()];
+    let mut folded = vec![false; g.tensors.len()];
 
     if let Some(shape) = input_shape {
         let t = g.inputs[0];
@@ -104,8 +107,9 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
                 for (&t, v) in op.outputs.iter().zip(values) {
                     let x = &mut g.tensors[t];
                     x.data = Some(v.bytes(x.dtype));
+                    dirty[t] = x.shape != v.shape;
                     x.shape = v.shape;
-                    dirty[t] = true;
+                    folded[t] = true;
                 }
                 g.folded_ops.push((op.index, op.name.clone()));
                 continue;
@@ -113,8 +117,12 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
         }
         let input_dirty = op.inputs.iter().flatten().any(|&t| dirty[t]);
         let output_dynamic = op.outputs.iter().any(|&t| is_dynamic(t));
-        if input_dirty || output_dynamic {
-            let shapes = infer(g, &op).ok_or_else(|| {
+        let input_folded = op.inputs.iter().flatten().any(|&t| folded[t]);
+        // One shape per output, or no rule.
+        let inferred = || infer(g, &op).filter(|s| s.len() == op.outputs.len());
+        // An op reading a folded value it has no rule for keeps its stored shapes, as before folding.
+        let shapes = if input_dirty || output_dynamic {
+            Some(inferred().ok_or_else(|| {
                 let why = if input_dirty {
                     let by = if input_shape.is_some() { "the input_shape option" } else { "folded shape arithmetic" };
                     format!("its output shape depends on a shape fixed at compile time ({by})")
@@ -127,7 +135,13 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
                     )
                 };
                 invalid(format!("{}: {why}, and kiln cannot infer {} output shapes", what(), op.name))
-            })?;
+            })?)
+        } else if input_folded {
+            inferred()
+        } else {
+            None
+        };
+        if let Some(shapes) = shapes {
             for (&t, shape) in op.outputs.iter().zip(shapes) {
                 let size = shape.iter().try_fold(g.tensors[t].dtype.size().unwrap_or(1), |a, &d| a.checked_mul(d));
                 if size.is_none_or(|b| b > MAX_TENSOR_BYTES) {
@@ -603,12 +617,17 @@ mod tests {
     #[test]
     fn an_op_without_a_shape_rule_on_a_changed_shape_is_an_error() {
         let mut g = rank_graph("CUSTOM(Mystery)");
-        let err = resolve("m.tflite", &mut g, &[], None).unwrap_err().to_string();
+        let dynamic = [Dynamic { tensor: 0, signature: vec![1, -1, 6], batch_only: false }];
+        let err = resolve("m.tflite", &mut g, &dynamic, Some(&[1, 8, 6])).unwrap_err().to_string();
         assert_eq!(
             err,
             "kiln: `m.tflite`: op #3 CUSTOM(Mystery): its output shape depends on a shape fixed at compile time \
-             (folded shape arithmetic), and kiln cannot infer CUSTOM(Mystery) output shapes"
+             (the input_shape option), and kiln cannot infer CUSTOM(Mystery) output shapes"
         );
+        // Unchanged shapes: an op without a rule reading folded values keeps its stored shapes.
+        let mut g = rank_graph("CUSTOM(Mystery)");
+        resolve("m.tflite", &mut g, &[], None).unwrap();
+        assert_eq!((g.ops.len(), g.folded_ops.len(), g.tensors[6].shape.clone()), (1, 3, vec![1, 1]));
     }
 
     #[test]

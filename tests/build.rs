@@ -16,11 +16,23 @@ fn main() {
         .collect();
     stems.sort();
     assert!(!stems.is_empty(), "no models in tests/fixtures/zoo");
+    // Models with a dynamic input shape are compiled for the shape the manifest records
+    // (make_zoo.py's `input_shape`), the one their goldens were made at.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("tests/fixtures/zoo/manifest.json"))
+            .expect("manifest.json is JSON");
     let mut out = String::new();
     for stem in &stems {
+        let input_shape = match manifest["models"][stem]["input_shape"].as_array() {
+            Some(dims) => format!(
+                ", input_shape = [{}]",
+                dims.iter().map(|d| d.as_u64().expect("input_shape holds sizes").to_string()).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "mod {stem} {{\n    kiln::include_model!(\"fixtures/zoo/{stem}.tflite\", name = Net);\n    \
+            "mod {stem} {{\n    kiln::include_model!(\"fixtures/zoo/{stem}.tflite\", name = Net{input_shape});\n    \
              #[test]\n    fn matches_tflm() {{\n        crate::assert_zoo_model::<Net>(\"{stem}\");\n    }}\n}}"
         )
         .unwrap();

@@ -11,6 +11,7 @@ struct ModelEntry {
     name: Option<String>,
     f16_weights: F16Weights,
     profile_layers: bool,
+    input_shape: Option<Vec<usize>>,
 }
 
 /// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
@@ -63,7 +64,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None });
         self
     }
 
@@ -90,6 +91,16 @@ impl Config {
     pub fn profile_layers(&mut self, on: bool) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.profile_layers = on;
+        }
+        self
+    }
+
+    /// Fixes the first input's shape of the model added last, for models whose
+    /// `shape_signature` has −1s (dynamic batch or length), e.g. `&[1, 16000]`; every shape that
+    /// depends on it is re-inferred at compile time. Default: the file's shapes.
+    pub fn input_shape(&mut self, shape: &[usize]) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.input_shape = Some(shape.to_vec());
         }
         self
     }
@@ -133,6 +144,7 @@ impl Config {
                 track_path: Some(full.to_string_lossy().into_owned()),
                 f16_weights: m.f16_weights,
                 profile_layers: m.profile_layers,
+                input_shape: m.input_shape.clone(),
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");

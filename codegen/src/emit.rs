@@ -462,6 +462,11 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
     let mut invoke_docs = vec![" Runs every layer in order over the arena:".to_string(), String::new()];
     invoke_docs.extend(steps.iter().map(|s| format!(" - {}", layer_doc(graph, s, plan).trim_start())));
+    if !graph.folded_ops.is_empty() {
+        let ops: Vec<String> = graph.folded_ops.iter().map(|(i, n)| format!("#{i} {n}")).collect();
+        invoke_docs.push(String::new());
+        invoke_docs.push(format!(" Folded at compile time (shape arithmetic, no code): {}.", ops.join(", ")));
+    }
     let n_ops = graph.ops.len();
     let module_doc = format!(
         " kiln model compiled from `{}`: {n_ops} ops, {macs} MACs, {weight_bytes} weight bytes, \

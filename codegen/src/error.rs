@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Unsupported(Vec<UnsupportedOp>),
     /// A request to the generator itself was wrong (bad name, option).
     Usage(String),
+    /// The `input_shape` option does not fit the model's first input (the macro points at it).
+    InputShape(String),
 }
 
 /// A compile error tied to a model file.
@@ -60,7 +62,7 @@ impl fmt::Display for Error {
             ErrorKind::WriteReport(e) => write!(f, "cannot write the report: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
-            ErrorKind::Usage(m) => write!(f, "{m}"),
+            ErrorKind::Usage(m) | ErrorKind::InputShape(m) => write!(f, "{m}"),
             ErrorKind::Unsupported(ops) => {
                 let n = ops.len();
                 write!(f, "{n} unsupported op{}:", if n == 1 { "" } else { "s" })?;

@@ -261,6 +261,9 @@ pub struct Graph {
     pub ops: Vec<Op>,
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
+    /// Ops evaluated at compile time (shape arithmetic, see `shapes.rs`), as (index in the
+    /// model, name): their outputs are constants and they have no code.
+    pub folded_ops: Vec<(usize, String)>,
 }
 
 // ---- movement ----

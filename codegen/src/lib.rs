@@ -14,6 +14,7 @@ mod plan;
 pub mod quant;
 mod read;
 pub mod report;
+mod shapes;
 /// The flatc-generated TFLite schema (readers and builders); public for tests and fuzzers.
 #[doc(hidden)]
 pub mod schema;
@@ -41,8 +42,13 @@ pub fn analyze(file: &str, bytes: &[u8]) -> Result<Analysis, Error> {
 
 /// [`analyze`] with a choice of how float16 weights are compiled.
 pub fn analyze_with(file: &str, bytes: &[u8], f16: F16Weights) -> Result<Analysis, Error> {
-    let mut graph = read::read_model(file, bytes)?;
-    lower::prepare_f16_weights(&mut graph, f16 == F16Weights::Keep);
+    analyze_options(file, bytes, &CompileOptions { f16_weights: f16, ..Default::default() })
+}
+
+/// [`analyze`] with the options that change the model (float16 weights, the input shape).
+pub fn analyze_options(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<Analysis, Error> {
+    let mut graph = read::read_model(file, bytes, opts.input_shape.as_deref())?;
+    lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
     let steps = lower::lower(file, &mut graph)?;
     check_output_size(file, bytes.len(), &graph, &steps)?;
     let plan = plan::plan_arena(&graph, &steps);
@@ -89,6 +95,10 @@ pub struct CompileOptions {
     /// (`i`: the op's index in the model), for per-layer measurements on the target. Off by
     /// default; off, the output is exactly what it is without the option.
     pub profile_layers: bool,
+    /// The shape of the first input, for models whose `shape_signature` has −1s (dynamic batch
+    /// or length): kiln compiles static shapes only, so the user fixes them here and every
+    /// dependent shape is re-inferred at compile time. `None`: the file's shapes.
+    pub input_shape: Option<Vec<usize>>,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.
@@ -98,7 +108,7 @@ pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenS
         None => struct_name_for(file),
     };
     check_name(file, &name)?;
-    let a = analyze_with(file, bytes, opts.f16_weights)?;
+    let a = analyze_options(file, bytes, opts)?;
     Ok(emit::emit(
         &a.graph,
         &a.steps,

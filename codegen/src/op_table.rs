@@ -46,7 +46,8 @@ pub fn op_table_markdown() -> String {
 
 /// `(op, element type)` of every op in a model, keyed as the registry keys kernels: what a
 /// model exercises, for checking that each table entry is backed by an oracle-checked model.
-pub fn kernels_in_model(file: &str, bytes: &[u8]) -> Result<Vec<(String, DType)>, crate::Error> {
-    let graph = crate::read::read_model(file, bytes)?;
+/// `input_shape` as in [`crate::CompileOptions`] (models with dynamic shapes).
+pub fn kernels_in_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Vec<(String, DType)>, crate::Error> {
+    let graph = crate::read::read_model(file, bytes, input_shape)?;
     Ok(graph.ops.iter().filter_map(|op| Some((op.name.clone(), lower::kernel_dtype(&graph, op)?))).collect())
 }

@@ -233,7 +233,7 @@ mod tests {
                 });
             }
             let outputs = vec![tensors.len() - 1];
-            let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs };
+            let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs, folded_ops: vec![] };
             let plan = plan_arena(&g, &steps);
             assert!(plan.size >= plan.lower_bound);
             // State: exactly the variables some step reads, disjoint, inside STATE_BYTES, and

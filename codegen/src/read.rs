@@ -10,7 +10,7 @@ use crate::schema as fb;
 
 /// Largest tensor kiln accepts (bytes). Flatbuffers cap files at 2 GiB; no microcontroller
 /// comes near this, and the cap keeps size arithmetic far from overflow.
-const MAX_TENSOR_BYTES: usize = 1 << 31;
+pub(crate) const MAX_TENSOR_BYTES: usize = 1 << 31;
 /// Newest schema version kiln reads.
 const SCHEMA_VERSION: u32 = 3;
 /// Longest custom op code shown in names and messages.
@@ -61,7 +61,8 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     MAGIC.iter().find(|(m, _)| bytes.starts_with(m)).map(|&(_, what)| what)
 }
 
-pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
+/// Reads a model; `input_shape` fixes the first input's shape (see [`crate::shapes`]).
+pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Graph, Error> {
     let format = |m: String| Error::new(file, ErrorKind::Format(m));
     let invalid = |m: String| Error::new(file, ErrorKind::Invalid(m));
 
@@ -89,7 +90,8 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         max_apparent_size: 1 << 31,
         ignore_missing_null_terminator: false,
     };
-    let model = fb::root_as_model_with_opts(&opts, bytes)
+    let repaired = repair_strings(&opts, bytes).map_err(|e| format(verifier_message(&e.to_string())))?;
+    let model = fb::root_as_model_with_opts(&opts, repaired.as_deref().unwrap_or(bytes))
         .map_err(|e| format(verifier_message(&e.to_string())))?;
 
     if model.version() > SCHEMA_VERSION {
@@ -136,6 +138,7 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
     }
 
     let mut tensors = Vec::new();
+    let mut dynamic = Vec::new();
     for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
         let name = t.name().unwrap_or("").to_string();
         charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
@@ -159,17 +162,14 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
             }
             shape.push(d as usize);
         }
-        if let Some(sig) = t.shape_signature() {
-            // A −1 batch with a stored batch of 1 is how the converter marks every Keras input;
-            // TFLM runs those at batch 1, and so does kiln. Any other −1 is a dynamic shape.
-            let dynamic = sig.iter().enumerate().any(|(k, d)| d < 0 && !(k == 0 && shape.first() == Some(&1)));
-            if dynamic {
-                let sig: Vec<i32> = sig.iter().collect();
-                return Err(invalid(format!(
-                    "{label} has a dynamic shape (shape_signature {sig:?}); kiln needs static shapes — \
-                     fix the sizes when converting the model"
-                )));
-            }
+        if let Some(sig) = t.shape_signature().filter(|s| s.iter().any(|d| d < 0)) {
+            // The stored shape has 1 for each −1 (a placeholder); `shapes::resolve` fixes or
+            // re-infers it, or rejects the model.
+            let signature: Vec<i32> = sig.iter().collect();
+            charge(signature.len() * 4)?;
+            let batch_only =
+                signature.iter().enumerate().all(|(k, &d)| d >= 0 || (k == 0 && shape.first() == Some(&1)));
+            dynamic.push(crate::shapes::Dynamic { tensor: i, signature, batch_only });
         }
         // The product of the non-zero dimensions bounds every partial product later passes
         // compute (a zero only makes the total zero), so it is the one that must fit. It
@@ -324,9 +324,10 @@ pub fn read_model(file: &str, bytes: &[u8]) -> Result<Graph, Error> {
         ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
     }
 
-    let mut graph = Graph { tensors, ops, inputs, outputs };
+    let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
     resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
     check_order(file, &graph)?;
+    crate::shapes::resolve(file, &mut graph, &dynamic, input_shape)?;
     Ok(graph)
 }
 
@@ -460,6 +461,37 @@ fn resolve_resources(
     }
     g.ops.retain(|o| o.name != "VAR_HANDLE" && o.name != "CALL_ONCE");
     Ok(())
+}
+
+/// Most strings a file may hold that are not UTF-8 (see [`repair_strings`]); each costs one more
+/// verification pass.
+const MAX_REPAIRED_STRINGS: usize = 64;
+
+/// Strings in a model are names (tensors, signatures, metadata): labels, never data. FlatBuffers'
+/// C++ verifier, which TFLM and LiteRT use, does not check that they are UTF-8, and exporters
+/// that write Latin-1 names exist; Rust's verifier rejects them. So a file whose only defect is
+/// a string that is not UTF-8 is read from a copy in which each such string's non-ASCII bytes
+/// are `?` (same length, so nothing else moves). `None`: the file verifies as it is.
+fn repair_strings(
+    opts: &flatbuffers::VerifierOptions,
+    bytes: &[u8],
+) -> Result<Option<Vec<u8>>, flatbuffers::InvalidFlatbuffer> {
+    let mut copy: Option<Vec<u8>> = None;
+    for _ in 0..=MAX_REPAIRED_STRINGS {
+        match fb::root_as_model_with_opts(opts, copy.as_deref().unwrap_or(bytes)) {
+            Ok(_) => return Ok(copy),
+            Err(flatbuffers::InvalidFlatbuffer::Utf8Error { range, .. }) => {
+                let c = copy.get_or_insert_with(|| bytes.to_vec());
+                // The verifier checked that the range is inside the buffer.
+                for b in c.get_mut(range).into_iter().flatten().filter(|b| !b.is_ascii()) {
+                    *b = b'?';
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let last = fb::root_as_model_with_opts(opts, copy.as_deref().unwrap_or(bytes)).map(|_| ());
+    last.map(|()| copy)
 }
 
 /// The verifier says ``Range [x, y) is out of bounds. while verifying table field `shape` at

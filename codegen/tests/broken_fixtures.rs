@@ -88,7 +88,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ),
         ("string_tensor", edit(|m| m.sg().tensors[9].dtype = fb::TensorType::STRING.0), "kiln: `tests/ui/fixtures/string_tensor.tflite`: tensor #9 `functional_1/max_pooling2d_1/MaxPool2d` has type string, which kiln does not support (it compiles int8 models; tensors are int8, int16, int32, int64, uint8 or float)"),
         ("complex_tensor", edit(|m| m.sg().tensors[11].dtype = fb::TensorType::COMPLEX64.0), "kiln: `tests/ui/fixtures/complex_tensor.tflite`: tensor #11 `functional_1/flatten_1/Reshape` has type complex64, which kiln does not support (it compiles int8 models; tensors are int8, int16, int32, int64, uint8 or float)"),
-        ("dynamic_shape", edit(|m| m.sg().tensors[0].signature = Some(vec![-1, -1, 8, 1])), "kiln: `tests/ui/fixtures/dynamic_shape.tflite`: tensor #0 `serving_default_input:0` has a dynamic shape (shape_signature [-1, -1, 8, 1]); kiln needs static shapes — fix the sizes when converting the model"),
+        ("dynamic_shape", edit(|m| m.sg().tensors[0].signature = Some(vec![-1, -1, 8, 1])), "kiln: `tests/ui/fixtures/dynamic_shape.tflite`: tensor #0 `serving_default_input:0` has a dynamic shape (shape_signature [-1, -1, 8, 1]); kiln needs static shapes: fix it with `input_shape = [N, M, 8, 1]` (include_model!), `Config::input_shape(&[N, M, 8, 1])` (build.rs) or `--input-shape N,M,8,1` (kiln generate / inspect)"),
         (
             "two_subgraphs",
             edit(|m| {

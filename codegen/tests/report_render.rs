@@ -226,8 +226,23 @@ fn check_plan_picture(label: &str, a: &Analysis, svg: Node) -> (usize, usize, us
 fn load(path: &Path) -> (String, Vec<u8>, Analysis) {
     let label = path.file_name().unwrap().to_string_lossy().into_owned();
     let bytes = std::fs::read(path).unwrap();
-    let analysis = kiln_codegen::analyze(&label, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let opts = kiln_codegen::CompileOptions { input_shape: input_shape(path), ..Default::default() };
+    let analysis = kiln_codegen::analyze_options(&label, &bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
     (label, bytes, analysis)
+}
+
+/// The input shape a dynamic zoo model is compiled at (its `input_shape` in the zoo manifest,
+/// as the zoo tests use it); `None` for every static model.
+fn input_shape(path: &Path) -> Option<Vec<usize>> {
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(path.with_file_name("manifest.json")).ok()?).expect("the zoo manifest is JSON");
+    let stem = path.file_stem()?.to_str()?;
+    let dims = manifest["models"][stem]["input_shape"].as_array()?;
+    Some(dims.iter().map(|d| d.as_u64().expect("input_shape holds sizes") as usize).collect())
+}
+
+/// [`kiln_codegen::report::inspect`] at the model's zoo input shape.
+fn inspect(path: &Path, label: &str, bytes: &[u8]) -> kiln_codegen::report::ModelReport {
+    kiln_codegen::report::inspect_with_input_shape(label, bytes, input_shape(path).as_deref()).unwrap()
 }
 
 /// Every zoo model: its picture is its plan.
@@ -236,7 +251,7 @@ fn svg_draws_the_plan_of_every_zoo_model() {
     let (mut aliases, mut split_steps, mut folded, mut models) = (0, 0, 0, 0);
     for path in zoo() {
         let (label, bytes, analysis) = load(&path);
-        let report = kiln_codegen::report::inspect(&label, &bytes).unwrap();
+        let report = inspect(&path, &label, &bytes);
         let (al, sp, fo) = check_svg(&label, &analysis, &report.to_svg());
         aliases += al;
         split_steps += sp;
@@ -254,7 +269,7 @@ fn svg_draws_the_plan_of_every_zoo_model() {
 fn html_page_is_self_contained_well_formed_and_complete() {
     for name in ["mobilenet_v1_025_96", "digits_int8", "multi_io"] {
         let (label, bytes, analysis) = load(&zoo_model(name));
-        let report = kiln_codegen::report::inspect(&label, &bytes).unwrap();
+        let report = inspect(&zoo_model(name), &label, &bytes);
         let html = report.to_html();
         assert!(html.starts_with("<!DOCTYPE html>\n"), "{label}");
         let doc = parse_html(&html).unwrap_or_else(|e| panic!("{label}: the HTML is not well-formed XML: {e}"));

@@ -60,6 +60,23 @@ fn sample_count(meta: &Path) -> usize {
     digits.parse().unwrap_or_else(|_| fail(format!("{}: bad \"samples\" field", meta.display())))
 }
 
+/// `, input_shape = [..]` for a model with a dynamic input (its golden meta.json records the shape
+/// the goldens were made at, `"input_shape": [1, 40, 4]`), else nothing.
+fn input_shape_option(meta: &Path) -> String {
+    let text = String::from_utf8(read(meta)).unwrap_or_else(|_| fail(format!("{} is not UTF-8", meta.display())));
+    match text.split("\"input_shape\":").nth(1) {
+        Some(rest) => {
+            let list: String = rest.trim_start().chars().take_while(|&c| c != ']').collect();
+            let dims: Vec<&str> = list.trim_start_matches('[').split(',').map(str::trim).collect();
+            if dims.iter().any(|d| d.parse::<usize>().is_err()) {
+                fail(format!("{}: bad \"input_shape\" field", meta.display()));
+            }
+            format!(", input_shape = [{}]", dims.join(", "))
+        }
+        None => String::new(),
+    }
+}
+
 fn camel(stem: &str) -> String {
     stem.split('_')
         .map(|w| {
@@ -248,7 +265,8 @@ fn main() {
         }
         let ty = camel(stem);
         let opts = if profile { ", profile = true" } else { "" };
-        writeln!(src, "kiln::include_model!({:?}, name = {ty}{opts});", tflite.display().to_string()).unwrap();
+        let shape = input_shape_option(&golden.join("meta.json"));
+        writeln!(src, "kiln::include_model!({:?}, name = {ty}{opts}{shape});", tflite.display().to_string()).unwrap();
         let total = sample_count(&golden.join("meta.json"));
         let budget = if shared_suite { SHARED_BUDGET } else { ZOO_BUDGET };
         let mut cases = vec![trim_case(&out, stem, golden, "", total, cap, budget)];

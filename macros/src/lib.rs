@@ -11,6 +11,8 @@ struct Args {
     name: Option<Ident>,
     f16: Option<kiln_codegen::F16Weights>,
     profile: Option<bool>,
+    /// The sizes and the span of the list (errors about the shape point there).
+    input_shape: Option<(Vec<usize>, proc_macro2::Span)>,
 }
 
 impl Parse for Args {
@@ -21,6 +23,7 @@ impl Parse for Args {
         let mut name = None;
         let mut f16 = None;
         let mut profile = None;
+        let mut input_shape = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -58,6 +61,26 @@ impl Parse for Args {
                     };
                     f16 = Some(mode);
                 }
+                "input_shape" => {
+                    if input_shape.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `input_shape` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let bad = |span| {
+                        syn::Error::new(span, "kiln: `input_shape` takes a list of sizes, e.g. `input_shape = [1, 16000]`")
+                    };
+                    let list: syn::ExprArray = input.parse().map_err(|e| bad(e.span()))?;
+                    let mut dims = Vec::new();
+                    for e in &list.elems {
+                        match e {
+                            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => {
+                                dims.push(i.base10_parse::<usize>().map_err(|_| bad(i.span()))?)
+                            }
+                            other => return Err(bad(syn::spanned::Spanned::span(other))),
+                        }
+                    }
+                    input_shape = Some((dims, syn::spanned::Spanned::span(&list)));
+                }
                 "profile" => {
                     if profile.is_some() {
                         return Err(syn::Error::new(key.span(), "kiln: `profile` is given twice"));
@@ -74,12 +97,12 @@ impl Parse for Args {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"` and `profile = true|false`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false` and `input_shape = [1, N, …]`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16, profile })
+        Ok(Args { path, name, f16, profile, input_shape })
     }
 }
 
@@ -91,6 +114,8 @@ impl Parse for Args {
 /// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
 /// // per-layer markers (`kiln::profile::layer_begin/layer_end`) around every layer:
 /// kiln::include_model!("models/person_detect.tflite", profile = true);
+/// // a model with a dynamic length (shape_signature [1, -1]), compiled for 16000 samples:
+/// kiln::include_model!("models/kws.tflite", input_shape = [1, 16000]);
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -127,6 +152,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),
+        input_shape: args.input_shape.as_ref().map(|(dims, _)| dims.clone()),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),
@@ -134,6 +160,12 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
             let name_span = args.name.as_ref().map_or(span, |n| n.span());
             let err = syn::Error::new(name_span, e.to_string()).to_compile_error();
+            quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
+        }
+        // An input_shape that does not fit the model: point at the list.
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::InputShape(_), .. }) if args.input_shape.is_some() => {
+            let list_span = args.input_shape.as_ref().map_or(span, |(_, s)| *s);
+            let err = syn::Error::new(list_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
         }
         Err(e) => fail(e.to_string(), true),

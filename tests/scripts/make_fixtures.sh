@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds every committed test fixture:
 #   tests/fixtures/zoo/*.tflite + manifest.json   (make_zoo.py, TensorFlow 2.21, zoo venv)
+#   tests/fixtures/zoo/static/*.tflite             (make_zoo.py: static twins of dynamic-shape models)
 #   tests/fixtures/digits/                         (make_zoo.py writes the inputs/labels,
 #                                                   make_goldens.py the TFLM outputs/accuracy)
 #   tests/fixtures/golden/<model>/                 (make_goldens.py, TFLM, oracle venv)
@@ -28,6 +29,11 @@ else
   for d in "$fixtures/golden"/*/; do
     [ -d "$d" ] || continue
     if [ ! -f "$fixtures/zoo/$(basename "$d").tflite" ]; then rm -rf "$d"; fi
+  done
+  # And static twins (zoo/static/, dynamic-shape models) of models that no longer exist.
+  for t in "$fixtures/zoo/static"/*.tflite; do
+    [ -f "$t" ] || continue
+    if [ ! -f "$fixtures/zoo/$(basename "$t")" ]; then rm -f "$t"; fi
   done
   models=("$fixtures/zoo/"*.tflite)
 fi

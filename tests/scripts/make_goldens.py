@@ -380,12 +380,16 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
     stem = os.path.splitext(os.path.basename(model_path))[0]
     out_dir = os.path.join(out_root, stem)
     os.makedirs(out_dir, exist_ok=True)
-    desc = tflite_inspect.describe(model_path)
+    # A model with a dynamic input shape runs as its static twin (make_zoo.py: the input shape
+    # kiln compiles it for, every tensor shape written into the file).
+    twin = os.path.join(os.path.dirname(model_path), "static", stem + ".tflite")
+    oracle_path = twin if os.path.exists(twin) else model_path
+    desc = tflite_inspect.describe(oracle_path)
     seed = seed_for(model_path)
     rng = np.random.default_rng(seed)
     inputs = random_inputs(desc, n, rng)
 
-    interp = make_interpreter(model_path)
+    interp = make_interpreter(oracle_path)
     outputs = run_samples(interp, desc, inputs)
     alloc_text = capture_stderr(interp.print_allocations)
     alloc = parse_allocations(alloc_text)
@@ -408,6 +412,9 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
         "tflm_arena_tail_bytes": alloc["tail"],
         "tflm_allocations": alloc_text,
     }
+    if oracle_path != model_path:
+        meta["oracle_model"] = os.path.relpath(oracle_path, os.path.dirname(model_path))
+        meta["input_shape"] = desc["inputs"][0]["shape"]
     if interp.oracle != "tflm":
         # No TFLM arena to compare with; the zoo test then checks kiln's arena against the sum of
         # all non-constant tensors (no reuse).

@@ -61,7 +61,8 @@ def seed_of(name):
 
 class Spec:
     def __init__(self, name, build, doc, expect=(), check=None, per_channel=True, float_io=False,
-                 optional=False, rep=None, patch=None, quant="int8", per_channel_fc=True):
+                 optional=False, rep=None, patch=None, quant="int8", per_channel_fc=True, input_shape=None,
+                 twin_shape=None):
         self.name = name
         self.build = build  # () -> keras.Model
         self.doc = doc  # what the model exercises (goes into the manifest)
@@ -78,6 +79,14 @@ class Spec:
         if quant not in QUANT_MODES:
             raise ValueError("%s: quant=%r, expected one of %s" % (name, quant, QUANT_MODES))
         self.quant = quant  # converter path, see convert()
+        # For models with a dynamic input (shape_signature -1): the shape kiln compiles them for
+        # (include_model!'s input_shape, recorded in the manifest) and TFLM runs them at, through
+        # the static twin written to zoo/static/ (see write_static_twin).
+        self.input_shape = input_shape
+        # The shape of the static twin when it differs from input_shape or kiln needs no
+        # input_shape (a dynamic batch stored as 1 whose stored intermediate shapes TFLM cannot
+        # use, e.g. a RESHAPE to a shape computed at run time).
+        self.twin_shape = twin_shape or input_shape
 
 
 # The converter's paths (FACTS.md): full-integer int8, int16 activations with int8 weights,
@@ -813,6 +822,38 @@ def verify_outputs_vary(path, desc, n=200):
     return stats
 
 
+def write_static_twin(path, shape, out_path):
+    """The model at `path` with its first input fixed to `shape` and every tensor shape LiteRT's
+    reference kernels infer from it (after one run) written into the file (shape_signature dropped): TFLM, the
+    oracle, runs each tensor at its stored shape, and kiln's goldens need the fixed one. Returns
+    `out_path`."""
+    import flatbuffers
+
+    it = tf.lite.Interpreter(model_path=path,
+                             experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    it.resize_tensor_input(it.get_input_details()[0]["index"], list(shape))
+    it.allocate_tensors()
+    # Ops whose output shape depends on values (RESHAPE to a computed shape) size it when they run.
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+    it.invoke()
+    inferred = {d["index"]: [int(x) for x in d["shape"]] for d in it.get_tensor_details()}
+    m = tflite_inspect.load(path)
+    changed = 0
+    for i, t in enumerate(m.subgraphs[0].tensors):
+        if t.shapeSignature is not None and any(int(d) < 0 for d in t.shapeSignature):
+            t.shape = np.array(inferred[i], dtype=np.int32)
+            t.shapeSignature = None
+            changed += 1
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "wb") as f:
+        f.write(b.Output())
+    print("  static twin for input shape %s: %d tensor shapes from LiteRT -> %s" % (list(shape), changed, out_path))
+    return out_path
+
+
 def build_one(spec, out_dir, digits_dir):
     print("== %s" % spec.name, flush=True)
     keras.backend.clear_session()
@@ -835,7 +876,14 @@ def build_one(spec, out_dir, digits_dir):
                 raise Fail("patched model gives different TFLM outputs than the converter's")
             print("  patched; TFLM outputs identical to the unpatched model on 200 random inputs")
         verify_ops(spec, desc)
-        stats = verify_outputs_vary(tmp, desc)
+        twin = os.path.join(out_dir, "static", spec.name + ".tflite")
+        if spec.twin_shape:
+            write_static_twin(tmp, spec.twin_shape, twin)
+            stats = verify_outputs_vary(twin, tflite_inspect.describe(twin))
+        else:
+            if os.path.exists(twin):  # make_goldens.py would run a stale twin instead of the model
+                os.remove(twin)
+            stats = verify_outputs_vary(tmp, desc)
     except Fail:
         print(tflite_inspect.summary(tflite_inspect.describe(tmp)))
         os.remove(tmp)
@@ -850,13 +898,16 @@ def build_one(spec, out_dir, digits_dir):
     ops_count = {}
     for o in tflite_inspect.op_list(desc):
         ops_count[o] = ops_count.get(o, 0) + 1
-    return {
+    entry = {
         "exercises": spec.doc,
         "ops": ops_count,
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "random_input_output_stats": stats,
     }
+    if spec.input_shape:
+        entry["input_shape"] = list(spec.input_shape)
+    return entry
 
 
 def main():

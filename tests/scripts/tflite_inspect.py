@@ -89,6 +89,7 @@ def tensor_info(model, sg, idx):
         qdim = int(q.quantizedDimension)
     type_name = TENSOR_TYPE_NAMES.get(t.type, str(t.type))
     shape = [] if t.shape is None else [int(d) for d in np.asarray(t.shape).ravel()]
+    sig = None if t.shapeSignature is None else [int(d) for d in np.asarray(t.shapeSignature).ravel()]
     buf = model.buffers[t.buffer] if t.buffer is not None and t.buffer < len(model.buffers) else None
     is_const = buf is not None and buf.data is not None and len(buf.data) > 0
     return {
@@ -97,6 +98,7 @@ def tensor_info(model, sg, idx):
         "type": type_name,
         "dtype": DTYPE_STRINGS.get(type_name, type_name.lower()),
         "shape": shape,
+        "shape_signature": sig,
         "scale": scale,
         "zero_point": zp,
         "quantized_dimension": qdim,

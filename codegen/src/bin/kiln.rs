@@ -1,10 +1,12 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile]
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N]
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
-//! kiln inspect  MODEL.tflite [--json | --dot]            per-layer MACs, parameters, memory
+//!                                                      --input-shape: fixes a dynamic input shape
+//! kiln inspect  MODEL.tflite [--json | --dot] [--input-shape 1,N]
+//!                                                      per-layer MACs, parameters, memory
 //!               [--html FILE] [--svg FILE]               …or as a page / the arena plan picture
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
@@ -41,6 +43,10 @@ enum Command {
         /// measurements on the target).
         #[arg(long)]
         profile: bool,
+        /// The first input's shape, comma-separated (`1,16000`), for models whose shape_signature
+        /// has −1s (dynamic batch or length).
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        input_shape: Option<Vec<usize>>,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -58,6 +64,9 @@ enum Command {
         /// Write the memory plan picture (SVG) instead of printing the report.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "dot"])]
         svg: Option<PathBuf>,
+        /// The first input's shape, comma-separated (`1,16000`), for models with dynamic shapes.
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        input_shape: Option<Vec<usize>>,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -77,9 +86,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile } => {
+        Command::Generate { model, output, name, profile, input_shape } => {
             let (label, bytes) = read(&model)?;
-            let opts = CompileOptions { name, profile_layers: profile, ..Default::default() };
+            let opts = CompileOptions { name, profile_layers: profile, input_shape, ..Default::default() };
             let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
@@ -91,9 +100,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot, html, svg } => {
+        Command::Inspect { model, json, dot, html, svg, input_shape } => {
             let (label, bytes) = read(&model)?;
-            let report = kiln_codegen::report::inspect(&label, &bytes)?;
+            let report = kiln_codegen::report::inspect_with_input_shape(&label, &bytes, input_shape.as_deref())?;
             let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
             if html.is_some() || svg.is_some() {
                 if html.is_some() && html == svg {

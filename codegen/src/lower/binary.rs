@@ -500,6 +500,7 @@ mod tests {
             }],
             inputs: (0..n).collect(),
             outputs: vec![n],
+            folded_ops: vec![],
         };
         match lower("m.tflite", &mut g) {
             Ok(_) => panic!("{name} compiled"),

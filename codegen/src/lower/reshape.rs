@@ -3,7 +3,8 @@
 use super::*;
 
 /// The types the zoo checks: RESHAPE in int8, int16 and float32 models. SQUEEZE and EXPAND_DIMS
-/// share its code (the converter itself turns them into RESHAPE, so no model has them).
+/// share its code (the converter mostly turns them into RESHAPE; int8 EXPAND_DIMS is in
+/// dynamic_length_conv1d).
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RESHAPE", dtype: DType::I8, lower: alias },
     Kernel { op: "RESHAPE", dtype: DType::I16, lower: alias },

@@ -569,7 +569,7 @@ mod tests {
             outputs: vec![5],
             options: Options::Svdf { rank: 2, activation: Activation::Relu },
         };
-        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![5] }
+        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![5], folded_ops: vec![] }
     }
 
     #[test]
@@ -631,7 +631,7 @@ mod tests {
             outputs: vec![out],
             options: Options::SequenceLstm { activation: Activation::Tanh, cell_clip: 0.5, proj_clip: 0.0, time_major: false },
         };
-        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![out] }
+        Graph { tensors, ops: vec![op], inputs: vec![0], outputs: vec![out], folded_ops: vec![] }
     }
 
     #[test]
@@ -691,7 +691,7 @@ mod tests {
             outputs: vec![],
             options: Options::None,
         };
-        let g = |op| Graph { tensors: tensors.clone(), ops: vec![op], inputs: vec![1], outputs: vec![1] };
+        let g = |op| Graph { tensors: tensors.clone(), ops: vec![op], inputs: vec![1], outputs: vec![1], folded_ops: vec![] };
         assert!(lower(&g(read(0, 1))).is_ok());
         assert!(lower(&g(assign(0, 1))).is_ok());
         expect_err(&g(read(0, 2)), "invalid: output tensor #2 `t2` is float32 [1, 5], but variable tensor #0 `t0` is float32 [1, 6]");

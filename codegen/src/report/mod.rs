@@ -64,6 +64,8 @@ pub struct ModelReport {
     /// The arena plan step by step; `None` when some op is unsupported.
     pub memory: Option<MemoryMap>,
     pub unsupported: Vec<UnsupportedOp>,
+    /// Ops evaluated at compile time (index, name): shape arithmetic, no code.
+    pub folded: Vec<(usize, String)>,
 }
 
 /// The arena plan the generated code uses, with each buffer's lifetime: what the memory
@@ -178,12 +180,18 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         }),
         layers,
         unsupported,
+        folded: graph.folded_ops.clone(),
     }
 }
 
 /// Reads and lowers as far as possible and reports; fails only on unreadable or invalid files.
 pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
-    let mut graph = crate::read::read_model(file, bytes)?;
+    inspect_with_input_shape(file, bytes, None)
+}
+
+/// [`inspect`] with the first input's shape fixed (models with dynamic shapes).
+pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<ModelReport, Error> {
+    let mut graph = crate::read::read_model(file, bytes, input_shape)?;
     lower::prepare_f16_weights(&mut graph, false);
     let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
     let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
@@ -298,6 +306,10 @@ impl ModelReport {
         if let Some(st) = self.state_bytes.filter(|&b| b > 0) {
             out.push_str(&format!("STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"));
         }
+        if !self.folded.is_empty() {
+            let ops: Vec<String> = self.folded.iter().map(|(i, n)| format!("#{i} {n}")).collect();
+            out.push_str(&format!("folded:            {} (computed at compile time, no code)\n", ops.join(", ")));
+        }
         if !self.unsupported.is_empty() {
             out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
             for u in &self.unsupported {
@@ -317,7 +329,7 @@ impl ModelReport {
                 "quantization": t.quantization, "constant": t.constant,
             })
         };
-        json!({
+        let mut v = json!({
             "file": self.file,
             "inputs": self.inputs.iter().map(tensor).collect::<Vec<_>>(),
             "outputs": self.outputs.iter().map(tensor).collect::<Vec<_>>(),
@@ -344,7 +356,12 @@ impl ModelReport {
                 "state_bytes": self.state_bytes,
             },
             "unsupported": self.unsupported.iter().map(|u| json!({"index": u.index, "op": u.name, "reason": u.reason})).collect::<Vec<_>>(),
-        })
+        });
+        // Only models with shape arithmetic have the key (older reports stay as they were).
+        if !self.folded.is_empty() {
+            v["folded"] = self.folded.iter().map(|(i, n)| json!({"index": i, "op": n})).collect();
+        }
+        v
     }
 
     /// Graphviz DOT: ops as boxes, activation tensors as edges labelled with their shape.

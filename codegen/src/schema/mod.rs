@@ -14,3 +14,19 @@
 #[rustfmt::skip]
 mod tflite_generated;
 pub use tflite_generated::tflite::*;
+
+/// Verifies a vector of 8-byte scalars (`[long]`, `[ulong]`, `[double]`) as FlatBuffers' C++
+/// verifier does, which TFLM and LiteRT use: the length prefix must be 4-aligned and the
+/// elements in bounds, but the elements need not be 8-aligned. Some exporters write int64
+/// zero-point vectors at offsets ≡ 4 mod 8; the Rust verifier rejects those as unaligned,
+/// although every read through the bindings copies bytes (`read_scalar`) and is safe at any
+/// alignment. `regenerate.sh` substitutes this for `Vector<'_, i64/u64/f64>` in the generated
+/// verifiers.
+pub struct VectorOf8ByteScalars<T>(core::marker::PhantomData<T>);
+
+impl<T> flatbuffers::Verifiable for VectorOf8ByteScalars<T> {
+    fn run_verifier(v: &mut flatbuffers::Verifier, pos: usize) -> Result<(), flatbuffers::InvalidFlatbuffer> {
+        let len = v.get_uoffset(pos)? as usize;
+        v.range_in_buffer(pos.saturating_add(4), len.saturating_mul(8))
+    }
+}

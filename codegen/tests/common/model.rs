@@ -79,7 +79,13 @@ pub enum Options {
 impl Model {
     /// Decodes a verified model; `None` if the bytes do not verify.
     pub fn decode(bytes: &[u8]) -> Option<Model> {
-        let m = fb::root_as_model(bytes).ok()?;
+        // Names that are not UTF-8 (the zoo's latin1_tensor_names) decode with `?` for each
+        // non-ASCII byte, as kiln's reader reads them.
+        let mut repaired = bytes.to_vec();
+        while let Err(flatbuffers::InvalidFlatbuffer::Utf8Error { range, .. }) = fb::root_as_model(&repaired) {
+            repaired[range].iter_mut().filter(|b| !b.is_ascii()).for_each(|b| *b = b'?');
+        }
+        let m = fb::root_as_model(&repaired).ok()?;
         let codes = m
             .operator_codes()
             .map(|v| {

@@ -225,7 +225,7 @@ mod tests {
 
     /// Lowers a one-op graph whose tensors are numbered in order.
     fn lower_one(name: &str, tensors: Vec<Tensor>, inputs: &[usize], outputs: &[usize], options: Options) -> R<Vec<Step>> {
-        let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs: outputs.to_vec() };
+        let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs: outputs.to_vec(), folded_ops: vec![] };
         let op = Op {
             index: 0,
             code: 0,

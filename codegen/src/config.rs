@@ -21,7 +21,7 @@ pub enum F16Weights {
     #[default]
     Fold,
     /// Keep CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED filters as float16 in flash (half the
-    /// bytes) and widen each weight as the kernel reads it; needs the `kiln` feature `f16`.
+    /// bytes) and widen each weight as the kernel reads it; needs the `kiln-tflite` feature `f16`.
     /// Results are identical to `Fold` (widening is exact).
     Keep,
 }

@@ -87,7 +87,7 @@ impl Parse for Args {
 ///
 /// ```ignore
 /// kiln::include_model!("models/person_detect.tflite", name = PersonDetect);
-/// // float16 weights stay float16 in flash (needs the `kiln` feature `f16`):
+/// // float16 weights stay float16 in flash (needs the `kiln-tflite` feature `f16`):
 /// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
 /// // per-layer markers (`kiln::profile::layer_begin/layer_end`) around every layer:
 /// kiln::include_model!("models/person_detect.tflite", profile = true);

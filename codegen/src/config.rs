@@ -67,7 +67,9 @@ impl Config {
         self
     }
 
-    /// Names the struct of the model added last (default: the file stem in UpperCamelCase).
+    /// Names the struct of the model added last: any Rust identifier (default: the file stem in
+    /// UpperCamelCase). Keywords and non-identifiers are a [`ErrorKind::Usage`] error at
+    /// [`Config::compile`].
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.name = Some(name.into());
@@ -130,6 +132,7 @@ impl Config {
             let bytes = std::fs::read(&full).map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
             let opts = CompileOptions {
                 name: m.name.clone(),
+                name_span: None,
                 track_path: Some(full.to_string_lossy().into_owned()),
                 f16_weights: m.f16_weights,
                 profile_layers: m.profile_layers,

@@ -3,6 +3,7 @@
 
 use proc_macro::TokenStream;
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitStr, Token};
 
@@ -35,7 +36,9 @@ impl Parse for Args {
                         return Err(syn::Error::new(key.span(), "kiln: `name` is given twice"));
                     }
                     input.parse::<Token![=]>()?;
-                    name = Some(input.parse().map_err(|e| {
+                    // `parse_any`: a keyword reaches kiln-codegen's name check, whose message
+                    // says why it cannot name a struct.
+                    name = Some(input.call(Ident::parse_any).map_err(|e| {
                         syn::Error::new(
                             e.span(),
                             "kiln: `name` takes an identifier (no quotes), e.g. `name = PersonDetect`",
@@ -124,6 +127,9 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     };
     let opts = kiln_codegen::CompileOptions {
         name: args.name.as_ref().map(|n| n.to_string()),
+        // The struct's name carries the user's span: rustc's `non_camel_case_types` lint (not
+        // allowed in the expansion) then warns about `name = digits_model` like any struct.
+        name_span: args.name.as_ref().map(|n| n.span()),
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),

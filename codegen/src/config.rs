@@ -57,6 +57,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// A configuration with no models; add them with [`Config::model`].
     pub fn new() -> Self {
         Self::default()
     }

@@ -36,6 +36,7 @@ fn rust_type(d: DType) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
+/// `PersonDetect` → `person_detect`: an underscore before every upper-case letter but the first, then lower case.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, ch) in name.chars().enumerate() {

@@ -2,7 +2,40 @@
 //! quantization constants, arena planning) → Rust tokens.
 //!
 //! The proc-macro (`kiln::include_model!`), build scripts and the `kiln` CLI all call
-//! [`compile`]; nothing here depends on running inside a proc-macro.
+//! [`compile`]; nothing here depends on running inside a proc-macro. The generated code calls
+//! the runtime crate `kiln-tflite` (library `kiln`), which the user's crate depends on.
+//!
+//! # Quick start: a build script
+//!
+//! For builds that keep proc-macros out, or want the generated source on disk to read:
+//!
+//! ```no_run
+//! // build.rs, with `kiln-codegen` under [build-dependencies] (and `kiln-tflite` under
+//! // [dependencies]):
+//! fn main() -> Result<(), kiln_codegen::Error> {
+//!     kiln_codegen::Config::new()
+//!         .model("models/person_detect.tflite") // relative to CARGO_MANIFEST_DIR
+//!         .name("PersonDetect")
+//!         .compile() // writes $OUT_DIR/person_detect.rs, emits cargo:rerun-if-changed
+//! }
+//! // src/lib.rs: include!(concat!(env!("OUT_DIR"), "/person_detect.rs"));
+//! ```
+//!
+//! Or from bytes, as `kiln generate` does:
+//!
+//! ```
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/zoo/digits_int8.tflite");
+//! let bytes = std::fs::read(path)?;
+//! let opts = kiln_codegen::CompileOptions { name: Some("Digits".into()), ..Default::default() };
+//! let source = kiln_codegen::generate_source("digits_int8.tflite", &bytes, &opts)?;
+//! assert!(source.contains("pub struct Digits {"));
+//!
+//! // Errors are values, with the messages the macro gives:
+//! let err = kiln_codegen::generate_source("notes.tflite", b"not a model", &opts).unwrap_err();
+//! assert!(matches!(err.kind, kiln_codegen::ErrorKind::Format(_)), "{err}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
 
 mod config;
 mod emit;
@@ -29,8 +62,11 @@ use proc_macro2::TokenStream;
 /// A model taken through every pass, ready to emit or report on.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// The validated graph the reader built.
     pub graph: ir::Graph,
+    /// One step per layer that the generated code executes, in order (after lowering).
     pub steps: Vec<Step>,
+    /// The arena (and state) layout.
     pub plan: ArenaPlan,
 }
 

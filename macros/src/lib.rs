@@ -1,5 +1,10 @@
 //! `include_model!`: the proc-macro face of `kiln-codegen`. It only parses its arguments,
 //! reads the file and turns errors into spanned `compile_error!`s; all logic is in the codegen crate.
+//!
+//! Do not depend on this crate directly: depend on `kiln-tflite` and call the macro as
+//! `kiln::include_model!`, since the generated code calls the runtime by the path `::kiln`.
+//! The quick start is in `kiln-tflite`'s documentation.
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 use quote::quote;

@@ -3,7 +3,7 @@
 //! with status 0 only if every element is equal.
 //!
 //! By default the image holds one zoo model, `digits_int8`, as a user's firmware would
-//! (`KILN_FW_MODELS=a,b` picks others). The zoo (257 models in `tests/fixtures/zoo`) does not
+//! (`KILN_FW_MODELS=a,b` picks others). The zoo (every model in `tests/fixtures/zoo`) does not
 //! fit one image: `KILN_FW_SHARD=i/n` builds every n-th model from the i-th (`.ci/firmware.sh`
 //! runs 5 shards, ≤ 2.5 MB each).
 //!

@@ -48,8 +48,9 @@ fi
 export KILN_SHARED="$SHARED" KILN_SHARED_GOLDENS="$repo/target/shared-goldens"
 cd "$FW"
 
-# The zoo does not fit one image's 4 MiB of flash: it runs as SHARDS images of every
-# SHARDS-th model (KILN_FW_SHARD, examples/firmware-cortex-m4/build.rs).
+# A plain `cargo run --release` runs one model (digits_int8), as a user's firmware would. The
+# whole zoo does not fit one image's 4 MiB of flash: it runs as SHARDS images of every SHARDS-th
+# model (KILN_FW_SHARD, examples/firmware-cortex-m4/build.rs).
 ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l)
 SHARDS=$(( (ZOO_MODELS + 59) / 60 ))
 
@@ -59,6 +60,11 @@ rm -rf "$elfs" && mkdir -p "$elfs"
 M4_ELF=target/thumbv7em-none-eabihf/release/kiln-firmware-cortex-m4
 
 timed "M4 (mps2-an386): zoo + shared suites"
+step "Cortex-M4: the README's command, cargo run --release (one model, digits_int8, vs TFLM on the target)"
+cargo run --release --locked 2>&1 | tee target/fw-default.log
+grep -q '^PASS: 1 models, 0 failed' target/fw-default.log \
+  || { echo "error: the default firmware did not run exactly one model" >&2; exit 1; }
+
 step "Cortex-M4 (mps2-an386): zoo on the target ($ZOO_MODELS models in $SHARDS images): cargo run --release (every output element vs TFLM; exit status from the firmware)"
 for ((i = 0; i < SHARDS; i++)); do
   KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked
@@ -97,7 +103,7 @@ timed "Cortex-R5 build (nightly build-std)"
 step "Cortex-R5 (armv7r-none-eabihf, build only): the whole zoo in one image, the shared suite, arch_check"
 # A const assert in main.rs fails these builds if kiln::arch::ARM_DSP is off on this DSP target.
 R="cargo +nightly build --release --locked -Zbuild-std=core --target armv7r-none-eabihf"
-KILN_FW_SHARD= $R
+KILN_FW_SHARD= KILN_FW_MODELS=all $R
 $R --features shared
 arm-none-eabi-size target/armv7r-none-eabihf/release/kiln-firmware-cortex-m4
 # The wrappers must be the instructions themselves here (A32 encoding).

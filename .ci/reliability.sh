@@ -30,14 +30,14 @@ cargo test --locked -p kiln-codegen --test broken_fixtures --test hostile --test
 step "host test suite in --release (the debug run is in .ci/run)"
 cargo test --workspace --locked --release
 
-step "Miri: runtime-core (crate kiln) tests"
+step "Miri: runtime-core (package kiln-tflite, library kiln) tests"
 # runtime-core is #![forbid(unsafe_code)] and depends only on kiln-macros (compile time), so
 # Miri can find nothing the debug run (overflow checks on) cannot, short of a bug in core.
 # Its tests are randomized property tests with thousands of cases each: all 25 under Miri take
 # well over an hour here, so CI runs two that finish in about a minute together (the element
 # store/load round trip and the fixed-point exp); KILN_MIRI_FULL=1 runs them all.
 if [ -n "${KILN_MIRI_FULL:-}" ]; then
-  cargo +nightly miri test --locked -p kiln
+  cargo +nightly miri test --locked -p kiln-tflite
 else
   miri_tests=(
     element::tests::store_load_round_trip
@@ -45,7 +45,7 @@ else
     arch::arm_dsp::tests::twins_match_the_definitions
   )
   for t in "${miri_tests[@]}"; do
-    out="$(cargo +nightly miri test --locked -q -p kiln -- --exact "$t" 2>&1)" || { echo "$out"; exit 1; }
+    out="$(cargo +nightly miri test --locked -q -p kiln-tflite -- --exact "$t" 2>&1)" || { echo "$out"; exit 1; }
     # A renamed test would match nothing and pass silently: demand exactly one.
     echo "$out" | grep -q '^test result: ok. 1 passed' || { echo "$out"; echo "Miri: $t did not run" >&2; exit 1; }
     echo "miri ok: $t"

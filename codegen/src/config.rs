@@ -22,7 +22,7 @@ pub enum F16Weights {
     #[default]
     Fold,
     /// Keep CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED filters as float16 in flash (half the
-    /// bytes) and widen each weight as the kernel reads it; needs the `kiln` feature `f16`.
+    /// bytes) and widen each weight as the kernel reads it; needs the `kiln-tflite` feature `f16`.
     /// Results are identical to `Fold` (widening is exact).
     Keep,
 }
@@ -58,6 +58,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// A configuration with no models; add them with [`Config::model`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -68,7 +69,9 @@ impl Config {
         self
     }
 
-    /// Names the struct of the model added last (default: the file stem in UpperCamelCase).
+    /// Names the struct of the model added last: any Rust identifier (default: the file stem in
+    /// UpperCamelCase). Keywords and non-identifiers are a [`ErrorKind::Usage`] error at
+    /// [`Config::compile`].
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.name = Some(name.into());
@@ -141,6 +144,7 @@ impl Config {
             let bytes = std::fs::read(&full).map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
             let opts = CompileOptions {
                 name: m.name.clone(),
+                name_span: None,
                 track_path: Some(full.to_string_lossy().into_owned()),
                 f16_weights: m.f16_weights,
                 profile_layers: m.profile_layers,

@@ -10,8 +10,10 @@ use crate::plan::ArenaPlan;
 
 /// What the emitter needs besides the compiled graph.
 pub struct EmitOptions<'a> {
-    /// Struct name (`PersonDetect`).
+    /// Struct name (`PersonDetect`; any identifier, `r#type` included).
     pub name: &'a str,
+    /// Span of the struct's name (the user's `name = …` token), so lints point there.
+    pub name_span: Option<Span>,
     /// The model path as the user wrote it, for docs.
     pub source: &'a str,
     /// Absolute path whose bytes are `include_bytes!`-ed so cargo rebuilds when the model changes.
@@ -34,6 +36,7 @@ fn rust_type(d: DType) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
+/// `PersonDetect` → `person_detect`: an underscore before every upper-case letter but the first, then lower case.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, ch) in name.chars().enumerate() {
@@ -47,6 +50,22 @@ pub fn snake_case(name: &str) -> String {
         }
     }
     out
+}
+
+/// The private module a model expands into. For an ASCII UpperCamelCase name it is the name in
+/// snake_case (`PersonDetect` → `person_detect`), as it always was; any other name
+/// (`digits_model`, `M_Digits`, `r#type`, or `Type`, whose snake_case is a keyword) gets
+/// `__kiln_model_` and the name. Distinct names give distinct modules, and a module never has
+/// its struct's name.
+fn module_name(struct_name: &str) -> String {
+    let bare = struct_name.strip_prefix("r#").unwrap_or(struct_name);
+    let camel = bare.starts_with(|c: char| c.is_ascii_uppercase()) && bare.chars().all(|c| c.is_ascii_alphanumeric());
+    let snake = snake_case(bare);
+    if camel && syn::parse_str::<Ident>(&snake).is_ok() {
+        snake
+    } else {
+        format!("__kiln_model_{bare}")
+    }
 }
 
 /// Per-boundary-tensor names: `input` for a single input, `input0`, `input1`… otherwise.
@@ -140,8 +159,12 @@ fn select(variants: &[Variant], main: TokenStream, each: impl Fn(&Variant) -> To
 }
 
 pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
-    let name = Ident::new(opts.name, Span::call_site());
-    let module = Ident::new(&snake_case(opts.name), Span::call_site());
+    let span = opts.name_span.unwrap_or_else(Span::call_site);
+    let name = match opts.name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, span),
+        None => Ident::new(opts.name, span),
+    };
+    let module = Ident::new(&module_name(opts.name), Span::call_site());
     let inputs = boundary(graph, plan, &graph.inputs, "input");
     let outputs = boundary(graph, plan, &graph.outputs, "output");
     let arena_bytes = plan.size;

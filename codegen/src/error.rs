@@ -15,6 +15,7 @@ pub struct UnsupportedOp {
 }
 
 #[derive(Debug)]
+/// What went wrong, with the details for the message.
 pub enum ErrorKind {
     /// The model file could not be read.
     Io(std::io::Error),
@@ -38,10 +39,12 @@ pub enum ErrorKind {
 pub struct Error {
     /// The model path as the user wrote it (or a label such as `<bytes>`).
     pub file: String,
+    /// What went wrong.
     pub kind: ErrorKind,
 }
 
 impl Error {
+    /// An error about `file`.
     pub fn new(file: impl Into<String>, kind: ErrorKind) -> Self {
         Error { file: file.into(), kind }
     }

@@ -4,23 +4,41 @@
 /// Tensor element type, in TFLite's numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DType {
+    /// float32.
     F32,
+    /// float16.
     F16,
+    /// int32.
     I32,
+    /// uint8.
     U8,
+    /// int64.
     I64,
+    /// string (variable-length; kiln rejects it).
     String,
+    /// bool (one byte).
     Bool,
+    /// int16.
     I16,
+    /// complex64 (kiln rejects it).
     Complex64,
+    /// int8.
     I8,
+    /// float64.
     F64,
+    /// complex128 (kiln rejects it).
     Complex128,
+    /// uint64.
     U64,
+    /// resource (a handle to a variable).
     Resource,
+    /// variant (kiln rejects it).
     Variant,
+    /// uint32.
     U32,
+    /// uint16.
     U16,
+    /// int4 (kiln rejects it).
     I4,
 }
 
@@ -92,24 +110,33 @@ impl DType {
 /// Affine quantization: `real = scale * (q - zero_point)`, per tensor or per slice of `axis`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Quant {
+    /// One scale per tensor, or one per slice of `axis`.
     pub scales: Vec<f32>,
+    /// Zero points, one per scale.
     pub zero_points: Vec<i64>,
     /// Quantized dimension (meaningful only when there is more than one scale).
     pub axis: usize,
 }
 
 impl Quant {
+    /// Whether there is one scale per slice of `axis` (per-channel quantization).
     pub fn is_per_channel(&self) -> bool {
         self.scales.len() > 1
     }
 }
 
+/// One tensor of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Tensor {
+    /// Position in the subgraph's tensor list.
     pub index: usize,
+    /// The name the file gives it (may be empty).
     pub name: String,
+    /// Dimensions, outermost first (static: the reader rejects dynamic shapes).
     pub shape: Vec<usize>,
+    /// Element type.
     pub dtype: DType,
+    /// Quantization parameters, if the file has them.
     pub quant: Option<Quant>,
     /// Constant contents (weights, biases, shape operands); `None` for activations. Shared:
     /// tensors that use the same buffer point at one copy. For a variable tensor this is its
@@ -122,6 +149,7 @@ pub struct Tensor {
 }
 
 impl Tensor {
+    /// Number of elements (the product of the shape).
     pub fn elements(&self) -> usize {
         self.shape.iter().product()
     }
@@ -164,24 +192,34 @@ pub fn tensor_label(index: usize, name: &str) -> String {
     format!("tensor #{index} `{shown}`")
 }
 
+/// Padding scheme of a convolution or pooling op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {
+    /// Output size `ceil(input / stride)`, zero-point padding split around the input.
     Same,
+    /// No padding: only windows that lie inside the input.
     Valid,
 }
 
 /// Fused activation function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
+    /// No activation.
     None,
+    /// `max(x, 0)`.
     Relu,
+    /// Clamp to `[-1, 1]`.
     ReluN1To1,
+    /// Clamp to `[0, 6]`.
     Relu6,
+    /// tanh (rejected where TFLM rejects it).
     Tanh,
+    /// Sign bit (rejected where TFLM rejects it).
     SignBit,
 }
 
 impl Activation {
+    /// TFLite's name (`RELU6`).
     pub fn name(self) -> &'static str {
         match self {
             Activation::None => "NONE",
@@ -197,49 +235,148 @@ impl Activation {
 /// The builtin options kiln reads, decoded from the flatbuffer union.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Options {
+    /// The op has no options (or none kiln needs).
     None,
-    Conv2d { padding: Padding, stride: [usize; 2], dilation: [usize; 2], activation: Activation },
-    DepthwiseConv2d {
+    /// Conv2DOptions.
+    Conv2d {
+        /// Padding scheme.
         padding: Padding,
+        /// Stride along height and width.
         stride: [usize; 2],
+        /// Dilation along height and width.
         dilation: [usize; 2],
-        depth_multiplier: i32,
+        /// The fused activation.
         activation: Activation,
     },
-    Pool2d { padding: Padding, stride: [usize; 2], filter: [usize; 2], activation: Activation },
-    FullyConnected {
+    /// DepthwiseConv2DOptions.
+    DepthwiseConv2d {
+        /// Padding scheme.
+        padding: Padding,
+        /// Stride along height and width.
+        stride: [usize; 2],
+        /// Dilation along height and width.
+        dilation: [usize; 2],
+        /// Output channels per input channel.
+        depth_multiplier: i32,
+        /// The fused activation.
         activation: Activation,
+    },
+    /// Pool2DOptions (AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D).
+    Pool2d {
+        /// Padding scheme.
+        padding: Padding,
+        /// Stride along height and width.
+        stride: [usize; 2],
+        /// Window height and width.
+        filter: [usize; 2],
+        /// The fused activation.
+        activation: Activation,
+    },
+    /// FullyConnectedOptions.
+    FullyConnected {
+        /// The fused activation.
+        activation: Activation,
+        /// Keep the input's leading dimensions in the output (else it is 2-D).
         keep_num_dims: bool,
+        /// The weights are in TFLite's shuffled int8 layout (kiln rejects it).
         shuffled_weights: bool,
         /// Hybrid (float input, int8 weights) kernels quantize the input asymmetrically.
         asymmetric_quantize_inputs: bool,
     },
-    Softmax { beta: f32 },
-    Add { activation: Activation },
-    Concatenation { axis: i32, activation: Activation },
-    Reducer { keep_dims: bool },
-    LeakyRelu { alpha: f32 },
-    L2Norm { activation: Activation },
+    /// SoftmaxOptions.
+    Softmax {
+        /// The logits' multiplier.
+        beta: f32,
+    },
+    /// The fused activation of the elementwise ops (ADD, SUB, MUL, DIV).
+    Add {
+        /// The fused activation.
+        activation: Activation,
+    },
+    /// ConcatenationOptions.
+    Concatenation {
+        /// The axis (negative counts from the end).
+        axis: i32,
+        /// The fused activation.
+        activation: Activation,
+    },
+    /// ReducerOptions (MEAN, SUM, REDUCE_MAX, ...).
+    Reducer {
+        /// Keep reduced axes as size 1.
+        keep_dims: bool,
+    },
+    /// LeakyReluOptions.
+    LeakyRelu {
+        /// The slope below zero.
+        alpha: f32,
+    },
+    /// L2NormOptions.
+    L2Norm {
+        /// The fused activation.
+        activation: Activation,
+    },
     /// SVDFOptions (`asymmetric_quantize_inputs` only matters for hybrid models, which kiln
     /// rejects by type).
-    Svdf { rank: usize, activation: Activation },
+    Svdf {
+        /// Filters summed into one output unit.
+        rank: usize,
+        /// The fused activation.
+        activation: Activation,
+    },
     /// UnidirectionalSequenceLSTMOptions (the cell gate's activation, clips, layout).
-    SequenceLstm { activation: Activation, cell_clip: f32, proj_clip: f32, time_major: bool },
+    SequenceLstm {
+        /// The cell gate's activation (and the hidden state's).
+        activation: Activation,
+        /// Cell state clip; 0 disables it.
+        cell_clip: f32,
+        /// Projection clip; 0 disables it.
+        proj_clip: f32,
+        /// Input `[time, batch, input]` instead of `[batch, time, input]`.
+        time_major: bool,
+    },
     /// CallOnceOptions (`usize::MAX` for a negative index).
-    CallOnce { init_subgraph: usize },
+    CallOnce {
+        /// The subgraph that initializes the variables.
+        init_subgraph: usize,
+    },
     /// VarHandleOptions: the variable's identity.
-    VarHandle { container: String, shared_name: String },
+    VarHandle {
+        /// The variable's container.
+        container: String,
+        /// The variable's name within it.
+        shared_name: String,
+    },
     /// Options of a type kiln does not decode.
     Other(&'static str),
     /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).
     Movement(MovementOptions),
     // ---- reduce family ----
-    TransposeConv { padding: Padding, stride: [usize; 2], activation: Activation },
+    /// TransposeConvOptions.
+    TransposeConv {
+        /// Padding scheme.
+        padding: Padding,
+        /// Stride along height and width.
+        stride: [usize; 2],
+        /// The fused activation.
+        activation: Activation,
+    },
     /// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR.
-    Resize { align_corners: bool, half_pixel_centers: bool },
-    BatchMatMul { adj_x: bool, adj_y: bool },
+    Resize {
+        /// Align the corner pixels of input and output.
+        align_corners: bool,
+        /// Sample at pixel centers (`+0.5` offsets).
+        half_pixel_centers: bool,
+    },
+    /// BatchMatMulOptions.
+    BatchMatMul {
+        /// Transpose the left operand's last two axes.
+        adj_x: bool,
+        /// Transpose the right operand's last two axes.
+        adj_y: bool,
+    },
 }
 
+/// One operator of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Op {
     /// Position in the subgraph's operator list.
@@ -250,16 +387,22 @@ pub struct Op {
     pub name: String,
     /// Input tensor indices; `None` where the file has −1 (an omitted optional input).
     pub inputs: Vec<Option<usize>>,
+    /// Output tensor indices.
     pub outputs: Vec<usize>,
+    /// Its builtin options, decoded.
     pub options: Options,
 }
 
+/// The model's one subgraph: tensors, operators in execution order, and its boundary.
 #[derive(Clone, Debug)]
 pub struct Graph {
+    /// Every tensor, indexed by [`Tensor::index`].
     pub tensors: Vec<Tensor>,
     /// In execution order (the reader checks every input is written before it is read).
     pub ops: Vec<Op>,
+    /// The model's input tensors, in order.
     pub inputs: Vec<usize>,
+    /// The model's output tensors, in order.
     pub outputs: Vec<usize>,
     /// Ops evaluated at compile time (shape arithmetic, see `shapes.rs`), as (index in the
     /// model, name): their outputs are constants and they have no code.
@@ -271,12 +414,41 @@ pub struct Graph {
 /// Builtin options of the data-movement ops (decoded by `read::movement_options`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MovementOptions {
-    StridedSlice { begin_mask: i32, end_mask: i32, ellipsis_mask: i32, new_axis_mask: i32, shrink_axis_mask: i32 },
+    /// StridedSliceOptions: per-axis bit masks, as TFLite defines them.
+    StridedSlice {
+        /// Axes whose `begin` is ignored (start at the first element).
+        begin_mask: i32,
+        /// Axes whose `end` is ignored (run to the last element).
+        end_mask: i32,
+        /// The axis that stands for all the axes not otherwise named.
+        ellipsis_mask: i32,
+        /// Axes inserted with size 1.
+        new_axis_mask: i32,
+        /// Axes removed from the output (a single index taken).
+        shrink_axis_mask: i32,
+    },
     /// PACK and UNPACK: the new (or removed) axis and the number of tensors.
-    Pack { axis: i32, count: i32 },
-    Gather { axis: i32, batch_dims: i32 },
+    Pack {
+        /// The new (or removed) axis.
+        axis: i32,
+        /// The number of tensors packed (or unpacked).
+        count: i32,
+    },
+    /// GatherOptions.
+    Gather {
+        /// The axis gathered along.
+        axis: i32,
+        /// Leading axes shared by the input and the indices.
+        batch_dims: i32,
+    },
     /// DEPTH_TO_SPACE and SPACE_TO_DEPTH.
-    Block { block_size: i32 },
+    Block {
+        /// The block's height and width.
+        block_size: i32,
+    },
     /// MIRROR_PAD: `true` for SYMMETRIC (edge repeated), `false` for REFLECT.
-    MirrorPad { symmetric: bool },
+    MirrorPad {
+        /// SYMMETRIC (else REFLECT).
+        symmetric: bool,
+    },
 }

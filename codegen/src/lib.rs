@@ -2,7 +2,40 @@
 //! quantization constants, arena planning) → Rust tokens.
 //!
 //! The proc-macro (`kiln::include_model!`), build scripts and the `kiln` CLI all call
-//! [`compile`]; nothing here depends on running inside a proc-macro.
+//! [`compile`]; nothing here depends on running inside a proc-macro. The generated code calls
+//! the runtime crate `kiln-tflite` (library `kiln`), which the user's crate depends on.
+//!
+//! # Quick start: a build script
+//!
+//! For builds that keep proc-macros out, or want the generated source on disk to read:
+//!
+//! ```no_run
+//! // build.rs, with `kiln-codegen` under [build-dependencies] (and `kiln-tflite` under
+//! // [dependencies]):
+//! fn main() -> Result<(), kiln_codegen::Error> {
+//!     kiln_codegen::Config::new()
+//!         .model("models/person_detect.tflite") // relative to CARGO_MANIFEST_DIR
+//!         .name("PersonDetect")
+//!         .compile() // writes $OUT_DIR/person_detect.rs, emits cargo:rerun-if-changed
+//! }
+//! // src/lib.rs: include!(concat!(env!("OUT_DIR"), "/person_detect.rs"));
+//! ```
+//!
+//! Or from bytes, as `kiln generate` does:
+//!
+//! ```
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/zoo/digits_int8.tflite");
+//! let bytes = std::fs::read(path)?;
+//! let opts = kiln_codegen::CompileOptions { name: Some("Digits".into()), ..Default::default() };
+//! let source = kiln_codegen::generate_source("digits_int8.tflite", &bytes, &opts)?;
+//! assert!(source.contains("pub struct Digits {"));
+//!
+//! // Errors are values, with the messages the macro gives:
+//! let err = kiln_codegen::generate_source("notes.tflite", b"not a model", &opts).unwrap_err();
+//! assert!(matches!(err.kind, kiln_codegen::ErrorKind::Format(_)), "{err}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
 
 mod config;
 mod emit;
@@ -30,8 +63,11 @@ use proc_macro2::TokenStream;
 /// A model taken through every pass, ready to emit or report on.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// The validated graph the reader built.
     pub graph: ir::Graph,
+    /// One step per layer that the generated code executes, in order (after lowering).
     pub steps: Vec<Step>,
+    /// The arena (and state) layout.
     pub plan: ArenaPlan,
 }
 
@@ -85,8 +121,14 @@ fn check_output_size(file: &str, file_len: usize, graph: &ir::Graph, steps: &[St
 /// Options for [`compile`].
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
-    /// Struct name; defaults to the file stem in UpperCamelCase.
+    /// Struct name, any Rust identifier (raw ones such as `r#type` included); defaults to the
+    /// file stem in UpperCamelCase. A name that is not UpperCamelCase compiles, and rustc's
+    /// `non_camel_case_types` lint warns about it where the struct is used as usual.
     pub name: Option<String>,
+    /// Where the struct's name comes from in the user's source (`include_model!` passes its
+    /// `name = …` token), so rustc's lints and errors about the name point there; `None`: the
+    /// call site.
+    pub name_span: Option<proc_macro2::Span>,
     /// Absolute path to `include_bytes!` in the output so cargo rebuilds when the model changes.
     pub track_path: Option<String>,
     /// How float16 weights are compiled (default: folded to f32 constants).
@@ -115,6 +157,7 @@ pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenS
         &a.plan,
         &emit::EmitOptions {
             name: &name,
+            name_span: opts.name_span,
             source: file,
             track_path: opts.track_path.as_deref(),
             profile_layers: opts.profile_layers,
@@ -145,18 +188,25 @@ pub fn struct_name_for(path: &str) -> String {
     out
 }
 
+/// Any Rust identifier names a model (`DigitsInt8`, `M_Digits`, `digits_model`, `r#type`);
+/// keywords (unless raw) and non-identifiers do not.
 fn check_name(file: &str, name: &str) -> Result<(), Error> {
-    let ok = syn::parse_str::<syn::Ident>(name).is_ok()
-        && name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::new(
-            file,
-            ErrorKind::Usage(format!("`{name}` is not a valid model name; use an UpperCamelCase identifier")),
-        ))
+    use syn::ext::IdentExt;
+    let usage = |why: String| Err(Error::new(file, ErrorKind::Usage(format!("`{name}` is not a valid model name: {why}"))));
+    // `parse_any` accepts keywords too, so keywords get their own message.
+    let Ok(any) = syn::parse::Parser::parse_str(syn::Ident::parse_any, name) else {
+        return usage(
+            "a model name is a Rust identifier (a letter or `_` first, then letters, digits and `_`), e.g. `PersonDetect`".into(),
+        );
+    };
+    if any.to_string() != name || name == "_" {
+        return usage("a model name is a Rust identifier, e.g. `PersonDetect`".into());
     }
+    if syn::parse_str::<syn::Ident>(name).is_err() {
+        let raw = if matches!(name, "self" | "Self" | "super" | "crate") { String::new() } else { format!(" or write it raw, `r#{name}`") };
+        return usage(format!("it is a Rust keyword, which cannot name a struct; choose another name{raw}"));
+    }
+    Ok(())
 }
 
 /// Pretty-prints generated tokens as a source file.

@@ -15,6 +15,7 @@ use crate::ir::Graph;
 use crate::lower::{Call, Operand, Step};
 
 #[derive(Clone, Debug)]
+/// Where every tensor lives: arena offsets from tensor lifetimes, and the state area.
 pub struct ArenaPlan {
     /// Byte offset of each tensor in the arena; `None` for constants and unused tensors.
     pub offsets: Vec<Option<usize>>,

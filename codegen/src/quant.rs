@@ -5,7 +5,9 @@
 /// A Q31 multiplier and a power-of-two exponent: `x * multiplier / 2^31 * 2^shift`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Requant {
+    /// The Q31 mantissa, in `[2^30, 2^31)` or 0.
     pub multiplier: i32,
+    /// The power of two (`> 0` shifts left).
     pub shift: i32,
 }
 

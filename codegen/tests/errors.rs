@@ -92,9 +92,37 @@ fn scales_must_be_positive() {
 #[test]
 fn bad_struct_names_are_usage_errors() {
     let bytes = build(&Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE)], ..Default::default() });
-    let opts = kiln_codegen::CompileOptions { name: Some("not valid".into()), ..Default::default() };
-    let msg = kiln_codegen::compile("m.tflite", &bytes, &opts).unwrap_err().to_string();
-    assert!(msg.contains("`not valid` is not a valid model name"), "{msg}");
+    let compile = |name: &str| {
+        let opts = kiln_codegen::CompileOptions { name: Some(name.into()), ..Default::default() };
+        kiln_codegen::compile("m.tflite", &bytes, &opts)
+    };
+    for (name, why) in [
+        ("not valid", "a model name is a Rust identifier"),
+        ("3Digits", "a model name is a Rust identifier"),
+        ("", "a model name is a Rust identifier"),
+        ("Digits!", "a model name is a Rust identifier"),
+        ("_", "a model name is a Rust identifier"),
+        ("match", "it is a Rust keyword, which cannot name a struct; choose another name or write it raw, `r#match`"),
+        ("Self", "it is a Rust keyword, which cannot name a struct; choose another name"),
+    ] {
+        let err = compile(name).unwrap_err();
+        assert!(matches!(err.kind, kiln_codegen::ErrorKind::Usage(_)), "{name:?}: {err}");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("`{name}` is not a valid model name: {why}")), "{name:?}: {msg}");
+    }
+    // Any identifier is a name, UpperCamelCase or not; the module the model expands into
+    // never has the struct's name (`digits_model`) or a keyword's (`Type`, `r#type`), and two
+    // names never share one.
+    let mut seen = std::collections::HashSet::new();
+    for name in ["DigitsInt8", "M_Digits", "digits_model", "_Private", "Type", "TypeModel", "r#type", "Ωmega", "A_B", "AB", "a_b"] {
+        let tokens = compile(name).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let modules: Vec<String> =
+            file.items.iter().filter_map(|i| if let syn::Item::Mod(m) = i { Some(m.ident.to_string()) } else { None }).collect();
+        assert_eq!(modules.len(), 1, "{name:?}");
+        assert_ne!(modules[0], name.trim_start_matches("r#"), "{name:?}: the module has the struct's name");
+        assert!(seen.insert(modules[0].clone()), "{name:?}: module `{}` is another name's too", modules[0]);
+    }
     // A well-formed chain of RESHAPEs compiles.
     kiln_codegen::compile("m.tflite", &bytes, &Default::default()).unwrap();
 }

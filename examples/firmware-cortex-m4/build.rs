@@ -2,7 +2,11 @@
 //! the samples that go into flash (`$OUT_DIR/goldens/`).
 //!
 //! Suites (chosen by the `shared` feature):
-//! * zoo: every model in `tests/fixtures/zoo` with its TFLM goldens from `tests/fixtures/golden`.
+//! * zoo: models from `tests/fixtures/zoo` with their TFLM goldens from `tests/fixtures/golden`.
+//!   By default one model, `digits_int8` (`DEFAULT_MODEL`), as a user's firmware would hold one:
+//!   plain `cargo run --release` builds and runs that. The whole zoo does not fit one image's
+//!   4 MiB of flash; `KILN_FW_SHARD=i/n` runs every n-th zoo model from the i-th (CI's loop over
+//!   the zoo), `KILN_FW_MODELS=all` all of them in one image (build-only targets).
 //! * shared: the real TFLM models that fit the board (`hello_world_int8`,
 //!   `micro_speech_quantized`, `person_detect` with both test images, `simple_add_model`,
 //!   `test_conv_model`) from `$KILN_SHARED/models/tflm` (default `../shared` beside the
@@ -11,9 +15,11 @@
 //!
 //! Samples per model: all of a model's golden samples if they fit in the suite's budget
 //! (inputs + outputs: 32 KiB per zoo model, 512 KiB per shared model), else as many leading
-//! samples as fit, but never fewer than `MIN_SAMPLES` (16: the MobileNets). `KILN_FW_SAMPLES=N` caps every model at N samples and
-//! `KILN_FW_MODELS=a,b` keeps only the named models (used by the report and the panic-check
-//! bisection); `KILN_FW_SHARD=i/n` keeps every n-th model from the i-th (the zoo outgrew one image). A missing model or golden file fails the build.
+//! samples as fit, but never fewer than `MIN_SAMPLES` (16: the MobileNets). `KILN_FW_SAMPLES=N`
+//! caps every model at N samples and `KILN_FW_MODELS=a,b` keeps only the named models (used by
+//! the report and the panic-check bisection; `all`: the whole suite); `KILN_FW_SHARD=i/n` keeps
+//! every n-th model from the i-th of the whole suite (of the named ones if `KILN_FW_MODELS` names
+//! models). A missing model or golden file fails the build.
 //! `KILN_FW_PROFILE=1` compiles every model with `profile = true` (`kiln::profile::layer_begin`/
 //! `layer_end` around each layer, for `tests/firmware/report.sh --per-layer`).
 //!
@@ -29,6 +35,8 @@ use std::{env, fs};
 const ZOO_BUDGET: usize = 32 * 1024;
 const SHARED_BUDGET: usize = 512 * 1024;
 const MIN_SAMPLES: usize = 16;
+/// The zoo model a plain `cargo run --release` runs (the README's quick-start model).
+const DEFAULT_MODEL: &str = "digits_int8";
 /// Most inputs or outputs of any model the harness runs.
 const MAX_IO: usize = 8;
 
@@ -196,10 +204,15 @@ fn main() {
         println!("cargo:rerun-if-env-changed={v}");
     }
 
-    let only: Option<Vec<String>> = env::var("KILN_FW_MODELS")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.split(',').map(|m| m.trim().to_string()).collect());
+    let shard_var = env::var("KILN_FW_SHARD").ok().filter(|s| !s.is_empty());
+    let only: Option<Vec<String>> = match env::var("KILN_FW_MODELS").ok().filter(|s| !s.trim().is_empty()) {
+        Some(s) if s.trim() == "all" => None,
+        Some(s) => Some(s.split(',').map(|m| m.trim().to_string()).collect()),
+        // One model, as a user's firmware, unless a shard of the whole zoo or the shared suite
+        // (five models, all of them by default) is asked for.
+        None if shard_var.is_none() && env::var_os("CARGO_FEATURE_SHARED").is_none() => Some(vec![DEFAULT_MODEL.to_string()]),
+        None => None,
+    };
     let cap: Option<usize> = env::var("KILN_FW_SAMPLES")
         .ok()
         .map(|s| s.parse().unwrap_or_else(|_| fail(format!("KILN_FW_SAMPLES={s} is not a number"))));
@@ -247,7 +260,7 @@ fn main() {
     }
     // `KILN_FW_SHARD=i/n`: every n-th model from the i-th, so a zoo larger than one image's
     // flash runs as n firmware images (.ci/firmware.sh loops over the shards).
-    if let Some(shard) = env::var("KILN_FW_SHARD").ok().filter(|s| !s.is_empty()) {
+    if let Some(shard) = shard_var {
         let parsed = shard.split_once('/').and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)));
         let Some((i, n)) = parsed.filter(|&(i, n)| i < n) else {
             fail(format!("KILN_FW_SHARD={shard}: expected i/n with i < n"));

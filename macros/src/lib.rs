@@ -1,8 +1,14 @@
 //! `include_model!`: the proc-macro face of `kiln-codegen`. It only parses its arguments,
 //! reads the file and turns errors into spanned `compile_error!`s; all logic is in the codegen crate.
+//!
+//! Do not depend on this crate directly: depend on `kiln-tflite` and call the macro as
+//! `kiln::include_model!`, since the generated code calls the runtime by the path `::kiln`.
+//! The quick start is in `kiln-tflite`'s documentation.
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitStr, Token};
 
@@ -38,7 +44,9 @@ impl Parse for Args {
                         return Err(syn::Error::new(key.span(), "kiln: `name` is given twice"));
                     }
                     input.parse::<Token![=]>()?;
-                    name = Some(input.parse().map_err(|e| {
+                    // `parse_any`: a keyword reaches kiln-codegen's name check, whose message
+                    // says why it cannot name a struct.
+                    name = Some(input.call(Ident::parse_any).map_err(|e| {
                         syn::Error::new(
                             e.span(),
                             "kiln: `name` takes an identifier (no quotes), e.g. `name = PersonDetect`",
@@ -110,7 +118,7 @@ impl Parse for Args {
 ///
 /// ```ignore
 /// kiln::include_model!("models/person_detect.tflite", name = PersonDetect);
-/// // float16 weights stay float16 in flash (needs the `kiln` feature `f16`):
+/// // float16 weights stay float16 in flash (needs the `kiln-tflite` feature `f16`):
 /// kiln::include_model!("models/net_f16.tflite", f16 = "keep");
 /// // per-layer markers (`kiln::profile::layer_begin/layer_end`) around every layer:
 /// kiln::include_model!("models/person_detect.tflite", profile = true);
@@ -149,6 +157,9 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     };
     let opts = kiln_codegen::CompileOptions {
         name: args.name.as_ref().map(|n| n.to_string()),
+        // The struct's name carries the user's span: rustc's `non_camel_case_types` lint (not
+        // allowed in the expansion) then warns about `name = digits_model` like any struct.
+        name_span: args.name.as_ref().map(|n| n.span()),
         track_path: Some(full_str.clone()),
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),

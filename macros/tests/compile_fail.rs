@@ -1,5 +1,6 @@
 //! Compile-fail tests: every malformed model and every misuse of `include_model!` fails the
-//! build with one specific, spanned message (committed beside each case as `.stderr`).
+//! build with one specific, spanned message (committed beside each case as `.stderr`); and
+//! pass cases (`tests/pass/`), which must compile and run.
 //! Regenerate the expectations with `TRYBUILD=overwrite cargo test -p kiln-macros --test compile_fail`
 //! and review the diff; the fixtures come from `codegen/tests/broken_fixtures.rs`.
 
@@ -20,4 +21,6 @@ fn ui() {
     assert!(n >= 21, "only {n} fixtures in {}", fixtures.display());
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    // Cases that must compile and run (trybuild fails them on any error or a failing assert).
+    t.pass("tests/pass/*.rs");
 }

@@ -14,7 +14,9 @@
 /// `QuantizeMultiplier` (`multiplier` in `[2^30, 2^31)` or 0; `shift > 0` shifts left).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Requant {
+    /// The mantissa, in `[2^30, 2^31)` or 0.
     pub multiplier: i32,
+    /// The power of two: `shift > 0` shifts left, `shift < 0` right.
     pub shift: i32,
 }
 

@@ -7,11 +7,17 @@ pub struct Aligned<T: ?Sized>(pub T);
 /// Element type of a model's input or output tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DType {
+    /// int8.
     Int8,
+    /// uint8.
     UInt8,
+    /// int16.
     Int16,
+    /// int32.
     Int32,
+    /// int64.
     Int64,
+    /// float32 (IEEE binary32).
     Float32,
     /// One byte per element, 0 or 1 (TFLite's bool).
     Bool,
@@ -34,10 +40,13 @@ impl DType {
 pub struct TensorInfo {
     /// Tensor name in the `.tflite` file.
     pub name: &'static str,
+    /// Dimensions, outermost first.
     pub shape: &'static [usize],
+    /// Element type.
     pub dtype: DType,
     /// Affine quantization (`real = scale * (q - zero_point)`); `scale == 0.0` when unquantized.
     pub scale: f32,
+    /// Zero point of the affine quantization; 0 when unquantized.
     pub zero_point: i32,
 }
 
@@ -58,6 +67,7 @@ impl TensorInfo {
         self.len() * self.dtype.size()
     }
 
+    /// Whether the tensor has no elements (a zero dimension).
     pub const fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -67,15 +77,31 @@ impl TensorInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunError {
     /// Wrong number of input or output buffers.
-    TensorCount { expected: usize, got: usize },
+    TensorCount {
+        /// How many the model has.
+        expected: usize,
+        /// How many were passed.
+        got: usize,
+    },
     /// Buffer `index` (input or output) has the wrong byte length.
-    ByteLength { output: bool, index: usize, expected: usize, got: usize },
+    ByteLength {
+        /// An output buffer (else an input).
+        output: bool,
+        /// Which input or output.
+        index: usize,
+        /// Its size in bytes.
+        expected: usize,
+        /// The length of the buffer passed.
+        got: usize,
+    },
 }
 
 /// Dtype-erased access to a generated model, for generic harnesses (golden checks,
 /// benchmarks, firmware test loops). The typed `run` on each model is the primary API.
 pub trait Model {
+    /// The model's inputs, in the order `run` takes them.
     const INPUTS: &'static [TensorInfo];
+    /// The model's outputs, in the order `run` returns them.
     const OUTPUTS: &'static [TensorInfo];
     /// Bytes of the one arena the model needs (inputs and outputs included).
     const ARENA_BYTES: usize;

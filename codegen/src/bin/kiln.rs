@@ -36,7 +36,7 @@ enum Command {
         /// Output file; written only if generation succeeds (never left truncated).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Struct name (default: the file stem in UpperCamelCase).
+        /// Struct name, any Rust identifier (default: the file stem in UpperCamelCase).
         #[arg(long)]
         name: Option<String>,
         /// Call `kiln::profile::layer_begin(i)` / `layer_end(i)` around every layer (per-layer

@@ -39,22 +39,46 @@ pub enum Operand {
 #[derive(Clone, Debug)]
 pub enum Call {
     /// `ops::<func>(&PARAMS, operands…, output)`; `ty` is the params struct.
-    Params { func: &'static str, ty: &'static str, params: TokenStream },
+    Params {
+        /// The kernel, a path under `kiln::ops`.
+        func: &'static str,
+        /// The params struct's type.
+        ty: &'static str,
+        /// The struct literal, every field a constant.
+        params: TokenStream,
+    },
     /// `ops::<func>(operands…, output, scalars…)`.
-    Scalars { func: &'static str, scalars: TokenStream },
+    Scalars {
+        /// The kernel, a path under `kiln::ops`.
+        func: &'static str,
+        /// The trailing constant arguments.
+        scalars: TokenStream,
+    },
     /// `ops::concatenation(outer, &[(operand, chunk bytes)…], output)`.
-    Concat { outer: usize, chunks: Vec<usize> },
+    Concat {
+        /// Product of the dimensions before the axis.
+        outer: usize,
+        /// Per operand, the bytes it contributes to each outer slice.
+        chunks: Vec<usize>,
+    },
     /// The output is the input's bytes under another shape: no code, shared arena slot.
     Alias,
 }
 
 #[derive(Clone, Debug)]
+/// One layer as the generated code runs it: which op, on which tensors, through which kernel call.
 pub struct Step {
+    /// The op's index in the model.
     pub op_index: usize,
+    /// The op's name (`CONV_2D`).
     pub op_name: String,
+    /// The tensors the kernel reads, in its argument order.
     pub operands: Vec<Operand>,
+    /// The tensor it writes.
     pub output: usize,
+    /// How the generated code calls the kernel.
     pub call: Call,
+    /// Multiply-accumulates per inference.
     pub macs: u64,
     /// Constant tensors the layer consumes as data (filters, biases, constant operands), for
     /// parameter and flash counts; shape and axis operands are not data.
@@ -62,7 +86,7 @@ pub struct Step {
     /// One-line human description of the layer's options (for doc comments and reports).
     pub summary: String,
     /// The filter operand (operand 1) re-laid out at compile time for the kernel's inner loop
-    /// (same bytes, another order); [`lower_all`] turns it into a constant tensor of its own.
+    /// (same bytes, another order); `lower_all` turns it into a constant tensor of its own.
     pub packed_filter: Option<std::sync::Arc<[u8]>>,
     /// Kernels for targets where they beat the main one, chosen at compile time in the
     /// generated code (mutually exclusive targets: at most one applies to any build).

@@ -17,23 +17,34 @@ use crate::plan::{self, ArenaPlan};
 /// One tensor as a layer sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorSummary {
+    /// Position in the subgraph's tensor list.
     pub index: usize,
+    /// The name the file gives it.
     pub name: String,
+    /// Dimensions, outermost first.
     pub shape: Vec<usize>,
+    /// Element type (`int8`).
     pub dtype: &'static str,
     /// `per-tensor`, `per-channel(axis)` or `none`.
     pub quantization: String,
+    /// Whether it is constant data (weights) rather than an activation.
     pub constant: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// One layer of `kiln inspect`'s report.
 pub struct LayerReport {
+    /// The op's index in the model.
     pub index: usize,
+    /// The op's name (`CONV_2D`).
     pub op: String,
+    /// Its input tensors (absent optional inputs left out).
     pub inputs: Vec<TensorSummary>,
+    /// Its output tensors.
     pub outputs: Vec<TensorSummary>,
     /// Kernel options in words (`3x3 stride 2x2 …`); empty when unsupported.
     pub summary: String,
+    /// Multiply-accumulates per inference.
     pub macs: u64,
     /// Elements of constant inputs (weights, biases).
     pub params: u64,
@@ -48,21 +59,31 @@ pub struct LayerReport {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// `kiln inspect`'s report on a model: boundary, layers and totals.
 pub struct ModelReport {
+    /// The model path as given.
     pub file: String,
+    /// The model's inputs.
     pub inputs: Vec<TensorSummary>,
+    /// The model's outputs.
     pub outputs: Vec<TensorSummary>,
+    /// Every layer, in execution order.
     pub layers: Vec<LayerReport>,
+    /// Multiply-accumulates per inference, all layers.
     pub macs: u64,
+    /// Elements of constant inputs, all layers.
     pub params: u64,
+    /// Bytes of constant inputs (flash), all layers.
     pub weight_bytes: u64,
     /// `ARENA_BYTES` and the liveness lower bound; `None` when some op is unsupported.
     pub arena_bytes: Option<usize>,
+    /// The liveness lower bound (`ARENA_LOWER_BOUND`); `None` when some op is unsupported.
     pub arena_lower_bound: Option<usize>,
     /// `STATE_BYTES`: variable tensors kept between inferences (0 for stateless models).
     pub state_bytes: Option<usize>,
     /// The arena plan step by step; `None` when some op is unsupported.
     pub memory: Option<MemoryMap>,
+    /// Every op kiln cannot compile (empty when the model compiles).
     pub unsupported: Vec<UnsupportedOp>,
     /// Ops evaluated at compile time (index, name): shape arithmetic, no code.
     pub folded: Vec<(usize, String)>,

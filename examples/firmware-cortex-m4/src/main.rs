@@ -2,11 +2,14 @@
 //! compares every output element with TFLM's, prints a summary and exits through semihosting
 //! with status 0 only if every element is equal.
 //!
-//! The zoo (257 models in `tests/fixtures/zoo`) does not fit one image: `KILN_FW_SHARD=i/n`
-//! builds every n-th model from the i-th (`.ci/firmware.sh` runs 5 shards, ≤ 2.5 MB each).
+//! By default the image holds one zoo model, `digits_int8`, as a user's firmware would
+//! (`KILN_FW_MODELS=a,b` picks others). The zoo (every model in `tests/fixtures/zoo`) does not
+//! fit one image: `KILN_FW_SHARD=i/n` builds every n-th model from the i-th (`.ci/firmware.sh`
+//! runs 5 shards, ≤ 2.5 MB each).
 //!
 //! ```sh
-//! KILN_FW_SHARD=0/5 cargo run --release          # Cortex-M4F, mps2-an386 (the default)
+//! cargo run --release                            # Cortex-M4F, mps2-an386 (the default): digits_int8
+//! KILN_FW_SHARD=0/5 cargo run --release          # every 5th zoo model from the first
 //! cargo run --release --features shared          # the real TFLM models from ../shared (build.rs)
 //! KILN_FW_SHARD=0/5 cargo run --release --config .cargo/m7.toml                      # Cortex-M7, mps2-an500
 //! KILN_FW_SHARD=0/5 cargo run --release --target thumbv8m.main-none-eabihf --features dsp  # Cortex-M33+DSP, mps2-an505
@@ -30,7 +33,7 @@
 //! the Arm DSP extension (`thumbv7em`, `armv7r`, or the `dsp` feature) a const assert fails the
 //! build if the runtime did not select its DSP kernels.
 //!
-//! Which models: the zoo, or with `--features shared` hello_world_int8,
+//! Which models: zoo models (one by default, see above), or with `--features shared` hello_world_int8,
 //! micro_speech_quantized, person_detect (plus TFLM's `person.bmp` / `no_person.bmp`),
 //! simple_add_model and test_conv_model from `../shared/models/tflm` (those that fit 4 MiB
 //! flash / 4 MiB RAM; the LSTM and keyword models use ops kiln does not compile).

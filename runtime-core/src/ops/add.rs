@@ -16,14 +16,21 @@ pub struct AddParams {
     pub left_shift: i32,
     /// Shifts are ≤ 0 (`QuantizeMultiplierSmallerThanOneExp`).
     pub input1_requant: Requant,
+    /// Rescales the second input the same way.
     pub input2_requant: Requant,
+    /// Rescales the result to the output's scale.
     pub output_requant: Requant,
     /// Output zero point.
     pub output_offset: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// First input's shape, extended to four dimensions.
     pub input1_shape: [usize; 4],
+    /// Second input's shape, extended to four dimensions.
     pub input2_shape: [usize; 4],
+    /// Output shape (four dimensions).
     pub output_shape: [usize; 4],
 }
 

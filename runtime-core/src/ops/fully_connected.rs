@@ -9,11 +9,17 @@ use crate::fixed_point::Requant;
 /// Static parameters of one FULLY_CONNECTED; filter `[output_depth, input_depth]`.
 #[derive(Clone, Copy, Debug)]
 pub struct FullyConnectedParams {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Input features per batch row.
     pub input_depth: usize,
+    /// Output features per batch row.
     pub output_depth: usize,
+    /// Zero point of the output.
     pub output_zero_point: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, len `output_depth`.
     pub bias: &'static [i32],

@@ -13,10 +13,12 @@ use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 /// Static parameters of one integer MEAN (or SUM).
 #[derive(Clone, Copy, Debug)]
 pub struct MeanParams {
+    /// The kept and reduced dimensions.
     pub reduction: Reduction,
     /// `input_zero_point · n` (n = elements per output), which TFLM subtracts from each int32
     /// sum in 64 bits before truncating the difference to int32.
     pub zero_point_sum: i64,
+    /// Zero point of the output.
     pub output_zero_point: i32,
     /// `QuantizeMultiplier(input_scale / output_scale)`, for MEAN with TFLM's `1/n` fold
     /// applied by codegen (`shift = min(floor(log2 n), 32, 31 + shift)`, `multiplier =

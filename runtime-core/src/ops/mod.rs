@@ -14,7 +14,7 @@
 //! PANIC-FREE: no kernel contains a panic path (no indexing that can fail, no division that can
 //! trap, no `unwrap`). Iterators (`zip`, `chunks_exact`, `cycle` for per-tensor/per-channel
 //! requantization) walk the buffers; the few data-dependent windows (a filter tap's input pixel)
-//! go through [`window`]/[`window_mut`], which return an empty slice instead of panicking
+//! go through `window`/`window_mut`, which return an empty slice instead of panicking
 //! for a range outside the buffer — a case the contract above rules out. The firmware's
 //! `panic-check` build (`examples/firmware-cortex-m4`) proves this at link time for every model.
 #![deny(ambiguous_glob_reexports)]

@@ -8,9 +8,13 @@ use super::{copy_prefix, window, window_mut};
 /// front of axis `d`, and the fill value (the output zero point for PAD, the constant for PADV2).
 #[derive(Clone, Copy, Debug)]
 pub struct PadParams {
+    /// Input shape, extended to four dimensions.
     pub input: [usize; 4],
+    /// Output shape (four dimensions).
     pub output: [usize; 4],
+    /// Elements added in front of each axis.
     pub before: [usize; 4],
+    /// The fill value.
     pub value: i8,
 }
 
@@ -48,7 +52,9 @@ pub fn pad_s8(p: &PadParams, input: &[u8], output: &mut [u8]) {
 /// output position of the first input element).
 #[derive(Clone, Copy, Debug)]
 pub struct PadNdParams {
+    /// The fill value: the bytes of one element.
     pub value: &'static [u8],
+    /// Where the input's runs land in the output.
     pub place: StridedCopyParams,
 }
 

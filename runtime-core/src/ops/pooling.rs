@@ -11,11 +11,15 @@ pub struct Pool2dParams {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Pooling window height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
     /// Rows above, columns left (TFLM padding offsets).
     pub pad: [usize; 2],
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
 }
 

@@ -14,6 +14,7 @@ pub struct SoftmaxParams {
     pub depth: usize,
     /// `PreprocessSoftmaxScaling(beta, input_scale, 5)`.
     pub input_multiplier: i32,
+    /// The shift that goes with `input_multiplier`.
     pub input_left_shift: i32,
     /// `-CalculateInputRadius(5, input_left_shift)`: differences below it contribute exp ≈ 0.
     pub diff_min: i32,

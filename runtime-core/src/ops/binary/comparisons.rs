@@ -8,17 +8,24 @@ use crate::fixed_point::Requant;
 /// Which comparison an op makes (`input1 <op> input2`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Comparison {
+    /// `input1 == input2`.
     Equal,
+    /// `input1 != input2`.
     NotEqual,
+    /// `input1 < input2`.
     Less,
+    /// `input1 <= input2`.
     LessEqual,
+    /// `input1 > input2`.
     Greater,
+    /// `input1 >= input2`.
     GreaterEqual,
 }
 
 /// A comparison of two int8 tensors with their own scales and zero points.
 #[derive(Clone, Copy, Debug)]
 pub struct QuantizedComparisonParams {
+    /// Which comparison.
     pub op: Comparison,
     /// `-input1_zero_point`.
     pub input1_offset: i32,
@@ -30,14 +37,18 @@ pub struct QuantizedComparisonParams {
     /// Each input's own scale (`QuantizeMultiplierSmallerThanOneExp(scale)`): both sides end up
     /// in units of `2^-(31 - left_shift)`-ish reals, so they compare as the reals they encode.
     pub input1_requant: Requant,
+    /// Rescales the second input the same way.
     pub input2_requant: Requant,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 
 /// A comparison of stored values (no quantization, or the same representation on both sides).
 #[derive(Clone, Copy, Debug)]
 pub struct ComparisonParams {
+    /// Which comparison.
     pub op: Comparison,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 

@@ -18,8 +18,11 @@ pub struct DivParams {
     pub output_requant: Requant,
     /// Output zero point.
     pub output_offset: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 
@@ -65,7 +68,7 @@ fn div_one(p: &DivParams, x: i32, y: i32) -> i32 {
         .min(p.act_max)
 }
 
-/// DIV int8, bit-exact with TFLM wherever TFLM is defined (see [`div_one`] for a zero divisor).
+/// DIV int8, bit-exact with TFLM wherever TFLM is defined (see `div_one` for a zero divisor).
 pub fn div_s8(p: &DivParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(&p.shapes, input1, input2, output, |a, b| [div_one(p, i8_of(a), i8_of(b)) as i8 as u8]);
 }

@@ -37,8 +37,11 @@ pub use super::add::{add_f32, add_s16, add_s32};
 /// `output` is the NumPy broadcast of the two inputs (codegen checks it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BroadcastShapes {
+    /// First input's shape, extended to four dimensions.
     pub input1: [usize; 4],
+    /// Second input's shape, extended to four dimensions.
     pub input2: [usize; 4],
+    /// Output shape (four dimensions).
     pub output: [usize; 4],
 }
 
@@ -194,8 +197,11 @@ pub(crate) fn clamp_f32(x: f32, lo: f32, hi: f32) -> f32 {
 /// ±`f32::MAX` for no activation, `[0, +MAX]` for RELU, ...), plus the broadcast shapes.
 #[derive(Clone, Copy, Debug)]
 pub struct ArithF32Params {
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 
@@ -203,8 +209,11 @@ pub struct ArithF32Params {
 /// int32: `i32::MIN..=i32::MAX` for none, `[0, MAX]` for RELU, ...), plus the broadcast shapes.
 #[derive(Clone, Copy, Debug)]
 pub struct ArithS32Params {
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 

@@ -19,7 +19,9 @@ pub struct MulParams {
     pub output_offset: i32,
     /// Fused activation clamp in the output's quantized domain.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 

@@ -9,9 +9,13 @@ use crate::ops::{copy_prefix, window};
 /// Shapes of condition, x, y and the output, each extended to rank 4 with leading 1s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SelectParams {
+    /// Condition shape, extended to four dimensions.
     pub condition: [usize; 4],
+    /// Shape of `x` (taken where the condition holds), extended to four dimensions.
     pub x: [usize; 4],
+    /// Shape of `y` (taken elsewhere), extended to four dimensions.
     pub y: [usize; 4],
+    /// Output shape (four dimensions).
     pub output: [usize; 4],
 }
 

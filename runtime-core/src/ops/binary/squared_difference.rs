@@ -15,6 +15,7 @@ pub struct SquaredDifferenceParams {
     pub left_shift: i32,
     /// `input_scale / (2 · max input scale)`, shifts ≤ 0.
     pub input1_requant: Requant,
+    /// Rescales the second input the same way.
     pub input2_requant: Requant,
     /// `(2 · max input scale)² / (2^(2 · left_shift) · output_scale)` (`QuantizeMultiplier`).
     pub output_requant: Requant,
@@ -22,7 +23,9 @@ pub struct SquaredDifferenceParams {
     pub output_offset: i32,
     /// The output type's range (TFLM applies no fused activation to this op).
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 

@@ -18,13 +18,17 @@ pub struct SubParams {
     pub left_shift: i32,
     /// `input_scale / (2 · max input scale)`; shifts ≤ 0 (`QuantizeMultiplierSmallerThanOneExp`).
     pub input1_requant: Requant,
+    /// Rescales the second input the same way.
     pub input2_requant: Requant,
     /// `2 · max input scale / (2^left_shift · output_scale)`.
     pub output_requant: Requant,
     /// Output zero point.
     pub output_offset: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
+    /// Input and output shapes, extended to four dimensions for broadcasting.
     pub shapes: BroadcastShapes,
 }
 

@@ -38,14 +38,21 @@ pub struct Conv2dParams {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLM padding offsets).
     pub pad: [usize; 2],
+    /// Zero point of the input.
     pub input_zero_point: i32,
+    /// Zero point of the output.
     pub output_zero_point: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, one per output channel.
     pub bias: &'static [i32],

@@ -10,13 +10,17 @@ pub struct Conv2dF32Params {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLite padding offsets).
     pub pad: [usize; 2],
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none, as TFLite's float range).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
     /// One per output channel, or empty when the model has no bias (TFLite then adds 0.0).
     pub bias: &'static [f32],

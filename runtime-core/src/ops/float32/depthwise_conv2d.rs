@@ -9,14 +9,19 @@ pub struct DepthwiseConv2dF32Params {
     pub input: [usize; 4],
     /// NHWC; `output[3] = input[3] · depth_multiplier`.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLite padding offsets).
     pub pad: [usize; 2],
+    /// Output channels per input channel.
     pub depth_multiplier: usize,
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
     /// One per output channel, or empty when the model has no bias (TFLite then adds 0.0).
     pub bias: &'static [f32],

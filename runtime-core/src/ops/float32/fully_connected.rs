@@ -6,11 +6,15 @@ use crate::ops::window;
 /// Static parameters of one float FULLY_CONNECTED; weights `[output_depth, input_depth]`.
 #[derive(Clone, Copy, Debug)]
 pub struct FullyConnectedF32Params {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Input features per batch row.
     pub input_depth: usize,
+    /// Output features per batch row.
     pub output_depth: usize,
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
     /// One per output unit, or empty when the model has no bias (TFLite then adds 0.0).
     pub bias: &'static [f32],

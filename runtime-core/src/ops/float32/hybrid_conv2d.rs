@@ -19,8 +19,11 @@ pub struct HybridConv2dParams {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLite padding offsets).
     pub pad: [usize; 2],
@@ -30,6 +33,7 @@ pub struct HybridConv2dParams {
     pub bias: &'static [f32],
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 

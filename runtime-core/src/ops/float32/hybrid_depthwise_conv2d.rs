@@ -17,11 +17,15 @@ pub struct HybridDepthwiseConv2dParams {
     pub input: [usize; 4],
     /// NHWC; `output[3] = input[3] · depth_multiplier`.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLite padding offsets).
     pub pad: [usize; 2],
+    /// Output channels per input channel.
     pub depth_multiplier: usize,
     /// Weight scale per output channel.
     pub filter_scales: &'static [f32],
@@ -29,6 +33,7 @@ pub struct HybridDepthwiseConv2dParams {
     pub bias: &'static [f32],
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 

@@ -23,8 +23,11 @@ use crate::ops::window;
 /// Static parameters of one hybrid FULLY_CONNECTED; weights `[output_depth, input_depth]` int8.
 #[derive(Clone, Copy, Debug)]
 pub struct HybridFullyConnectedParams {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Input features per batch row.
     pub input_depth: usize,
+    /// Output features per batch row.
     pub output_depth: usize,
     /// `asymmetric_quantize_inputs` of the op's options.
     pub asymmetric: bool,
@@ -36,6 +39,7 @@ pub struct HybridFullyConnectedParams {
     pub bias: &'static [f32],
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 
@@ -122,7 +126,7 @@ fn quantize_row(x: &[u8], q: &mut [i8], asymmetric: bool) -> (f32, i32) {
 const MAX_DEPTH: usize = 4096;
 
 /// FULLY_CONNECTED dynamic range: see the module documentation. Rows longer than
-/// [`MAX_DEPTH`] (which codegen rejects) produce no output.
+/// `MAX_DEPTH` (which codegen rejects) produce no output.
 pub fn fully_connected_hybrid(p: &HybridFullyConnectedParams, input: &[u8], weights: &[u8], output: &mut [u8]) {
     let depth = p.input_depth;
     let row = depth * 4;

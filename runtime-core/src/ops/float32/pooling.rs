@@ -11,12 +11,15 @@ pub struct Pool2dF32Params {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Pooling window height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
     /// Rows above, columns left (TFLite padding offsets).
     pub pad: [usize; 2],
     /// Fused-activation clamp (`f32::MIN..=f32::MAX` for none).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 

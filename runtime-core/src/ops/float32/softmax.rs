@@ -11,6 +11,7 @@ pub struct SoftmaxF32Params {
     pub rows: usize,
     /// Length of the last dimension.
     pub depth: usize,
+    /// The logits' multiplier (`exp(beta · (x − max))`).
     pub beta: f32,
 }
 

@@ -14,13 +14,19 @@ pub struct DepthwiseConv2dS16Params {
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
+    /// Dilation along height and width.
     pub dilation: [usize; 2],
     /// Rows above, columns left (TFLM padding offsets).
     pub pad: [usize; 2],
+    /// Output channels per input channel.
     pub depth_multiplier: usize,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// One per output channel.
     pub bias: &'static [i64],

@@ -8,10 +8,15 @@ use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 /// Static parameters of one int16x8 FULLY_CONNECTED; filter `[output_depth, input_depth]`.
 #[derive(Clone, Copy, Debug)]
 pub struct FullyConnectedS16Params {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Input features per batch row.
     pub input_depth: usize,
+    /// Output features per batch row.
     pub output_depth: usize,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// One per output unit.
     pub bias: &'static [i64],

@@ -5,11 +5,13 @@
 use crate::ops::{copy_prefix, window};
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one BATCH_TO_SPACE_ND.
 pub struct BatchToSpaceNdParams {
     /// Input `[n·bh·bw, h, w, c]` (rank 3 extended with h = 1).
     pub input: [usize; 4],
     /// Output `[n, oh, ow, c]`.
     pub output: [usize; 4],
+    /// Block height and width.
     pub block: [usize; 2],
     /// Leading crops of the two spatial axes.
     pub crop_before: [usize; 2],

@@ -7,10 +7,13 @@
 use crate::ops::{copy_prefix, window};
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one GATHER.
 pub struct GatherParams {
+    /// Product of the batch axes (`batch_dims` leading axes shared by input and indices).
     pub batch: usize,
     /// Product of the input axes between the batch axes and `axis`.
     pub outer: usize,
+    /// Extent of the gathered axis (indices outside it give a zeroed slice).
     pub axis_size: usize,
     /// Indices per batch (product of the index axes after the batch axes).
     pub coords: usize,

@@ -8,6 +8,7 @@ use crate::ops::{copy_prefix, window};
 pub const GATHER_ND_AXES: usize = 5;
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one GATHER_ND.
 pub struct GatherNdParams {
     /// Index rows (product of all index axes but the last).
     pub rows: usize,

@@ -8,9 +8,13 @@ use crate::ops::{copy_prefix, window, window_mut};
 pub const MIRROR_PAD_AXES: usize = 5;
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one MIRROR_PAD, shapes extended to five dimensions.
 pub struct MirrorPadParams {
+    /// Input shape.
     pub input: [usize; MIRROR_PAD_AXES],
+    /// Output shape.
     pub output: [usize; MIRROR_PAD_AXES],
+    /// Elements added in front of each axis.
     pub before: [usize; MIRROR_PAD_AXES],
     /// 1 for REFLECT, 0 for SYMMETRIC (TFLM's `offset`).
     pub offset: usize,

@@ -5,11 +5,13 @@
 use crate::ops::{copy_prefix, window};
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one SPACE_TO_BATCH_ND.
 pub struct SpaceToBatchNdParams {
     /// Input `[n, h, w, c]` (rank 3 extended with w = 1).
     pub input: [usize; 4],
     /// Output `[n·bh·bw, oh, ow, c]`.
     pub output: [usize; 4],
+    /// Block height and width.
     pub block: [usize; 2],
     /// Leading padding of the two spatial axes.
     pub pad_before: [usize; 2],

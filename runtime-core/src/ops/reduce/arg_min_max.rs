@@ -27,18 +27,22 @@ fn arg_best<T: Elem>(r: &Reduction, input: &[u8], output: &mut [u8], better: imp
     );
 }
 
+/// ARG_MAX over int8: the index of the first largest element, as int32.
 pub fn arg_max_s8(r: &Reduction, input: &[u8], output: &mut [u8]) {
     arg_best(r, input, output, |x: i8, best| x > best);
 }
 
+/// ARG_MAX over float32: the index of the first largest element, as int32.
 pub fn arg_max_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
     arg_best(r, input, output, |x: f32, best| x > best);
 }
 
+/// ARG_MIN over int8: the index of the first smallest element, as int32.
 pub fn arg_min_s8(r: &Reduction, input: &[u8], output: &mut [u8]) {
     arg_best(r, input, output, |x: i8, best| x < best);
 }
 
+/// ARG_MIN over float32: the index of the first smallest element, as int32.
 pub fn arg_min_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
     arg_best(r, input, output, |x: f32, best| x < best);
 }

@@ -20,10 +20,13 @@ pub struct BatchMatMulShape {
     pub batches: [usize; 3],
     /// Per output batch dimension, the operand's stride (0 where the operand broadcasts).
     pub lhs_batch_strides: [usize; 3],
+    /// Same for the right operand.
     pub rhs_batch_strides: [usize; 3],
     /// `A`, `B`, `C`: output rows, accumulation depth, output columns.
     pub rows: usize,
+    /// Accumulation depth (`B`).
     pub depth: usize,
+    /// Output columns (`C`).
     pub cols: usize,
     /// Strides of `L[a][b]` along `a` and `b` (`[B, 1]`, or `[1, A]` when `adj_x`).
     pub lhs_strides: [usize; 2],
@@ -61,10 +64,13 @@ impl BatchMatMulShape {
 /// int8 BATCH_MATMUL parameters.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchMatMulParams {
+    /// The geometry.
     pub shape: BatchMatMulShape,
     /// `-zp_L`, `-zp_R`.
     pub lhs_offset: i32,
+    /// `-zp_R`.
     pub rhs_offset: i32,
+    /// Zero point of the output.
     pub output_zero_point: i32,
     /// `QuantizeMultiplier(float(scale_L · scale_R) / scale_out)`.
     pub requant: Requant,
@@ -73,10 +79,13 @@ pub struct BatchMatMulParams {
 /// int16 BATCH_MATMUL parameters (TFLM requires all zero points to be 0).
 #[derive(Clone, Copy, Debug)]
 pub struct BatchMatMulS16Params {
+    /// The geometry.
     pub shape: BatchMatMulShape,
+    /// The requantization of the accumulator to the output scale.
     pub requant: Requant,
 }
 
+/// BATCH_MATMUL int8 (TFLM's reference): int32 accumulators, requantized to int8.
 pub fn batch_matmul_s8(p: &BatchMatMulParams, lhs: &[u8], rhs: &[u8], output: &mut [u8]) {
     p.shape.for_each_output(|o, products| {
         let mut acc = 0i32;
@@ -90,6 +99,7 @@ pub fn batch_matmul_s8(p: &BatchMatMulParams, lhs: &[u8], rhs: &[u8], output: &m
     });
 }
 
+/// BATCH_MATMUL int16 (TFLM's reference): int64 accumulators, requantized to int16.
 pub fn batch_matmul_s16(p: &BatchMatMulS16Params, lhs: &[u8], rhs: &[u8], output: &mut [u8]) {
     p.shape.for_each_output(|o, products| {
         let mut acc = 0i64;

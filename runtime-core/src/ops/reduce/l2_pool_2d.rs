@@ -8,19 +8,25 @@
 use super::Elem;
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one float32 L2_POOL_2D.
 pub struct L2Pool2dParams {
     /// NHWC.
     pub input: [usize; 4],
     /// NHWC.
     pub output: [usize; 4],
+    /// Pooling window height and width.
     pub filter: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
     /// Rows above, columns left (TFLM padding offsets).
     pub pad: [usize; 2],
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 
+/// L2_POOL_2D float32: the square root of the mean of squares over each window, clamped.
 pub fn l2_pool2d_f32(p: &L2Pool2dParams, input: &[u8], output: &mut [u8]) {
     let [n, in_h, in_w, c] = p.input;
     let [_, out_h, out_w, _] = p.output;

@@ -40,9 +40,13 @@ pub use transpose_conv::{
 /// elements, not bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reduction {
+    /// Extents of the kept dimensions (they enumerate the outputs).
     pub kept: [usize; 4],
+    /// Input strides of the kept dimensions.
     pub kept_strides: [usize; 4],
+    /// Extents of the reduced dimensions (they enumerate the elements of one output).
     pub reduced: [usize; 4],
+    /// Input strides of the reduced dimensions.
     pub reduced_strides: [usize; 4],
 }
 

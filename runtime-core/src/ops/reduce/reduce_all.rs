@@ -3,6 +3,7 @@
 
 use super::{fold_groups, Reduction};
 
+/// REDUCE_ALL over bool: true when every reduced element is true.
 pub fn reduce_all(r: &Reduction, input: &[u8], output: &mut [u8]) {
     fold_groups(r, input, output, true, |acc, x: i8| acc && x != 0, |all| all as i8);
 }

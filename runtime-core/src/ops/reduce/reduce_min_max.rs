@@ -16,18 +16,22 @@ fn reduce_extremum<T: Elem>(r: &Reduction, input: &[u8], output: &mut [u8], init
     fold_groups(r, input, output, init, |acc, x: T| if wins(x, acc) { x } else { acc }, |m| m);
 }
 
+/// REDUCE_MAX over int8 (scales are equal: no requantization).
 pub fn reduce_max_s8(r: &Reduction, input: &[u8], output: &mut [u8]) {
     reduce_extremum(r, input, output, i8::MIN, |x, acc| x > acc);
 }
 
+/// REDUCE_MAX over float32.
 pub fn reduce_max_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
     reduce_extremum(r, input, output, f32::MIN, |x, acc| x > acc);
 }
 
+/// REDUCE_MIN over int8 (scales are equal: no requantization).
 pub fn reduce_min_s8(r: &Reduction, input: &[u8], output: &mut [u8]) {
     reduce_extremum(r, input, output, i8::MAX, |x, acc| x < acc);
 }
 
+/// REDUCE_MIN over float32.
 pub fn reduce_min_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
     reduce_extremum(r, input, output, f32::MAX, |x, acc| x < acc);
 }

@@ -13,24 +13,33 @@ use super::Elem;
 /// for float32 (which can be negative with half-pixel centers, as in TFLM).
 #[derive(Clone, Copy, Debug)]
 pub struct BilinearTap<F> {
+    /// The input row (or column) before the sample point.
     pub lo: usize,
+    /// The input row (or column) after it (clamped to the edge).
     pub hi: usize,
+    /// How far past `lo` the sample point lies.
     pub frac: F,
 }
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one int8 RESIZE_BILINEAR: the sample points, computed at compile time.
 pub struct ResizeBilinearParams {
     /// NHWC input shape.
     pub input: [usize; 4],
+    /// Per output row, where it samples the input.
     pub rows: &'static [BilinearTap<i32>],
+    /// Per output column, where it samples the input.
     pub cols: &'static [BilinearTap<i32>],
 }
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one float32 RESIZE_BILINEAR: the sample points, computed at compile time.
 pub struct ResizeBilinearF32Params {
     /// NHWC input shape.
     pub input: [usize; 4],
+    /// Per output row, where it samples the input.
     pub rows: &'static [BilinearTap<f32>],
+    /// Per output column, where it samples the input.
     pub cols: &'static [BilinearTap<f32>],
 }
 

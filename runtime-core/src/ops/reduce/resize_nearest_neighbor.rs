@@ -9,7 +9,9 @@
 use super::super::{copy_prefix, window};
 
 #[derive(Clone, Copy, Debug)]
+/// Static parameters of one RESIZE_NEAREST_NEIGHBOR (any element type).
 pub struct ResizeNearestNeighborParams {
+    /// Batch size.
     pub batches: usize,
     /// Input rows and columns.
     pub input: [usize; 2],
@@ -21,6 +23,7 @@ pub struct ResizeNearestNeighborParams {
     pub cols: &'static [usize],
 }
 
+/// RESIZE_NEAREST_NEIGHBOR: copies, per output pixel, the input pixel the tables name.
 pub fn resize_nearest_neighbor(p: &ResizeNearestNeighborParams, input: &[u8], output: &mut [u8]) {
     let [in_h, in_w] = p.input;
     let px = p.pixel_bytes;

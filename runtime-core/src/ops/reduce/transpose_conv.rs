@@ -24,7 +24,9 @@ pub struct TransposeConvShape {
     pub input: [usize; 4],
     /// NHWC; the filter is `[output channels, kernel rows, kernel columns, input channels]`.
     pub output: [usize; 4],
+    /// Filter height and width.
     pub kernel: [usize; 2],
+    /// Stride along height and width.
     pub stride: [usize; 2],
     /// TFLM's `padding_values` (rows, columns): the padding of the forward convolution whose
     /// input has the transposed convolution's output size.
@@ -76,11 +78,15 @@ impl TransposeConvShape {
 /// int8 TRANSPOSE_CONV parameters.
 #[derive(Clone, Copy, Debug)]
 pub struct TransposeConvParams {
+    /// The geometry.
     pub shape: TransposeConvShape,
     /// `-input_zero_point`.
     pub input_offset: i32,
+    /// Zero point of the output.
     pub output_zero_point: i32,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// One per output channel, or empty (no bias).
     pub bias: &'static [i32],
@@ -116,11 +122,15 @@ pub fn transpose_conv_s8(p: &TransposeConvParams, input: &[u8], filter: &[u8], o
 /// requires them to be 0).
 #[derive(Clone, Copy, Debug)]
 pub struct TransposeConvS16Params {
+    /// The geometry.
     pub shape: TransposeConvShape,
+    /// Lower clamp of the fused activation, in output units.
     pub act_min: i32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: i32,
     /// One per output channel, or empty (no bias).
     pub bias: &'static [i64],
+    /// Per output channel, the requantization of the int64 accumulator to the output scale.
     pub requant: &'static [Requant],
 }
 
@@ -143,9 +153,11 @@ pub fn transpose_conv_s16(p: &TransposeConvS16Params, input: &[u8], filter: &[u8
 /// float32 TRANSPOSE_CONV parameters.
 #[derive(Clone, Copy, Debug)]
 pub struct TransposeConvF32Params {
+    /// The geometry.
     pub shape: TransposeConvShape,
     /// The fused activation's range (`f32::MIN..=f32::MAX` for none, as TFLM's `lowest()`/`max()`).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
     /// One per output channel, or empty: TFLM adds nothing then (not even `+0.0`, which would
     /// turn a `-0.0` sum into `+0.0`).

@@ -36,16 +36,23 @@ pub struct LstmGate {
 /// Static parameters of one integer LSTM (TFLM `OpDataLSTM`).
 #[derive(Clone, Copy, Debug)]
 pub struct LstmParams {
+    /// Batch size.
     pub batches: usize,
+    /// Time steps per sequence.
     pub time_steps: usize,
+    /// Input features per time step.
     pub input_size: usize,
     /// State dimension (cells = hidden units).
     pub cells: usize,
     /// Input `[time, batch, input]` instead of `[batch, time, input]` (same for the output).
     pub time_major: bool,
+    /// The input gate.
     pub input_gate: LstmGate,
+    /// The forget gate.
     pub forget_gate: LstmGate,
+    /// The cell gate (candidate cell state).
     pub cell_gate: LstmGate,
+    /// The output gate.
     pub output_gate: LstmGate,
     /// Forget gate (Q0.15) × cell state → cell state: `2^-15`.
     pub forget_requant: Requant,
@@ -53,12 +60,14 @@ pub struct LstmParams {
     pub input_requant: Requant,
     /// tanh(cell) × output gate (both Q0.15) → hidden state: `2^-30 / hidden_scale`.
     pub hidden_requant: Requant,
+    /// Zero point of the hidden state (and the output).
     pub hidden_zero_point: i32,
     /// Quantized cell clip; 0 disables clipping.
     pub cell_clip: i32,
     /// How TFLM feeds the cell state to tanh: `(c · multiplier + round) >> left_shift` puts it
     /// in the Q3.12-times-3 domain the table lookup expects (from the cell scale's power of 2).
     pub cell_tanh_multiplier: i32,
+    /// The shift of `cell_tanh_multiplier`'s formula.
     pub cell_tanh_left_shift: i32,
 }
 
@@ -165,6 +174,7 @@ pub fn unidirectional_sequence_lstm_s8(
 pub struct LstmS16Gate {
     /// `QuantizeMultiplier(input_scale · weight_scale / 2^-12)`, the product taken in f32.
     pub input_requant: Requant,
+    /// Same for the hidden state and the recurrent weights.
     pub recurrent_requant: Requant,
     /// The gate's int64 bias (activations are symmetric: no zero point to fold).
     pub bias: &'static [i64],
@@ -174,21 +184,37 @@ pub struct LstmS16Gate {
 /// weights, int64 biases, int16 cell state (TFLM's `LstmStep<int16, int8, int16, int64>`).
 #[derive(Clone, Copy, Debug)]
 pub struct LstmS16Params {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Time steps per sequence.
     pub time_steps: usize,
+    /// Input features per time step.
     pub input_size: usize,
+    /// State dimension (cells = hidden units).
     pub cells: usize,
+    /// Input `[time, batch, input]` instead of `[batch, time, input]` (same for the output).
     pub time_major: bool,
+    /// The input gate.
     pub input_gate: LstmS16Gate,
+    /// The forget gate.
     pub forget_gate: LstmS16Gate,
+    /// The cell gate (candidate cell state).
     pub cell_gate: LstmS16Gate,
+    /// The output gate.
     pub output_gate: LstmS16Gate,
+    /// Forget gate × cell state → cell state.
     pub forget_requant: Requant,
+    /// Input gate × cell gate → cell state.
     pub input_requant: Requant,
+    /// tanh(cell) × output gate → hidden state.
     pub hidden_requant: Requant,
+    /// Zero point of the hidden state (and the output).
     pub hidden_zero_point: i32,
+    /// Quantized cell clip; 0 disables clipping.
     pub cell_clip: i32,
+    /// How TFLM feeds the cell state to tanh: `(c · multiplier + round) >> left_shift`.
     pub cell_tanh_multiplier: i32,
+    /// The shift of `cell_tanh_multiplier`'s formula.
     pub cell_tanh_left_shift: i32,
 }
 
@@ -265,20 +291,30 @@ pub fn unidirectional_sequence_lstm_s16(
 /// One gate of the float LSTM: the bias of its input FC (the recurrent FC has none).
 #[derive(Clone, Copy, Debug)]
 pub struct LstmF32Gate {
+    /// The bias of the gate's input fully connected layer.
     pub bias: &'static [f32],
 }
 
 /// Static parameters of one float32 LSTM (TFLM's float `LstmStep`).
 #[derive(Clone, Copy, Debug)]
 pub struct LstmF32Params {
+    /// Batch size (independent rows of the input and output).
     pub batches: usize,
+    /// Time steps per sequence.
     pub time_steps: usize,
+    /// Input features per time step.
     pub input_size: usize,
+    /// State dimension (cells = hidden units).
     pub cells: usize,
+    /// Input `[time, batch, input]` instead of `[batch, time, input]` (same for the output).
     pub time_major: bool,
+    /// The input gate.
     pub input_gate: LstmF32Gate,
+    /// The forget gate.
     pub forget_gate: LstmF32Gate,
+    /// The cell gate (candidate cell state).
     pub cell_gate: LstmF32Gate,
+    /// The output gate.
     pub output_gate: LstmF32Gate,
     /// Cell clip; 0 disables it.
     pub cell_clip: f32,

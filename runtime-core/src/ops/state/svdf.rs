@@ -22,9 +22,11 @@ pub struct SvdfParams {
     pub rank: usize,
     /// Frames of history per filter (the state row length).
     pub memory: usize,
+    /// Zero point of the input.
     pub input_zero_point: i32,
     /// Zero point of the state (and so of the projections pushed into it).
     pub state_zero_point: i32,
+    /// Zero point of the output.
     pub output_zero_point: i32,
     /// `QuantizeMultiplier(input_scale · feature_weight_scale / state_scale)` (computed in f32
     /// as TFLM does, then widened).
@@ -204,13 +206,19 @@ fn svdf<T: Word>(
 /// Static parameters of one float32 SVDF (TFLM `EvalFloatSvdfReference`).
 #[derive(Clone, Copy, Debug)]
 pub struct SvdfF32Params {
+    /// Rows of the input (and of the state and output).
     pub batches: usize,
+    /// Input features per batch row.
     pub input_size: usize,
+    /// Feature filters (`units · rank`).
     pub filters: usize,
+    /// Filters summed into one output unit.
     pub rank: usize,
+    /// Frames of history per filter (the state row length).
     pub memory: usize,
     /// The fused activation as a clamp (`-inf..inf` for none; TFLM's float SVDF applies it).
     pub act_min: f32,
+    /// Upper clamp of the fused activation, in output units.
     pub act_max: f32,
 }
 

@@ -9,6 +9,7 @@ use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 pub struct AbsS16Params {
     /// `input_scale / output_scale`, applied only when `rescale` (the scales differ).
     pub requant: Requant,
+    /// Whether the scales differ (else `requant` is skipped).
     pub rescale: bool,
 }
 

@@ -4,11 +4,17 @@
 /// An element type CAST reads or writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CastType {
+    /// bool (one byte, 0 or 1).
     Bool,
+    /// int8.
     I8,
+    /// int16.
     I16,
+    /// int32.
     I32,
+    /// uint32.
     U32,
+    /// float32.
     F32,
 }
 
@@ -26,7 +32,9 @@ impl CastType {
 /// float32, and writes all of these but bool).
 #[derive(Clone, Copy, Debug)]
 pub struct CastParams {
+    /// The input's element type.
     pub from: CastType,
+    /// The output's element type.
     pub to: CastType,
 }
 

@@ -10,9 +10,11 @@ use crate::fixed_point::{
 /// Parameters of one L2_NORMALIZATION (the zero point is 0 for float32).
 #[derive(Clone, Copy, Debug)]
 pub struct L2NormalizationParams {
+    /// Number of vectors normalised (product of all but the innermost dimension).
     pub rows: usize,
     /// Innermost dimension, the axis that is normalised.
     pub depth: usize,
+    /// Zero point of the input.
     pub input_zero_point: i32,
 }
 

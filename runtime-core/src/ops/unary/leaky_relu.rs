@@ -6,7 +6,9 @@ use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 /// Prepare-time constants of one int16 LEAKY_RELU (TFLM `LeakyReluOpData`).
 #[derive(Clone, Copy, Debug)]
 pub struct LeakyReluS16Params {
+    /// Zero point of the input.
     pub input_zero_point: i32,
+    /// Zero point of the output.
     pub output_zero_point: i32,
     /// `input_scale / output_scale`, applied to inputs at or above the zero point.
     pub identity: Requant,
@@ -14,6 +16,7 @@ pub struct LeakyReluS16Params {
     /// multiplies by the magnitude and negates the product for a negative alpha (rather than
     /// using a negative multiplier, which would round differently), hence the separate flag.
     pub alpha: Requant,
+    /// Whether alpha is negative (the product of `alpha` is then negated).
     pub alpha_negative: bool,
 }
 

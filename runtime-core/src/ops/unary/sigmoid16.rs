@@ -48,7 +48,9 @@ fn interpolate(x: u32, frac_bits: u32) -> Option<u32> {
 /// special case, multiplier 0 meaning `3 << shift` and shift 0, is resolved by the compiler.)
 #[derive(Clone, Copy, Debug)]
 pub struct Sigmoid16Params {
+    /// Multiplier of the rescaling formula above.
     pub input_multiplier: i32,
+    /// Shift of the rescaling formula above.
     pub input_left_shift: i32,
 }
 

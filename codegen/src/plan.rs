@@ -38,11 +38,14 @@ pub struct ArenaPlan {
 pub struct PlacedBuffer {
     /// The tensor that owns the buffer first, then its aliases in tensor order.
     pub tensors: Vec<usize>,
+    /// Byte offset in the arena.
     pub offset: usize,
+    /// Bytes.
     pub size: usize,
     /// First and last step (indices into the step list, inclusive) at which the buffer is
     /// live; `last_step == steps.len()` for model outputs, which are read after the last step.
     pub first_step: usize,
+    /// See `first_step`.
     pub last_step: usize,
 }
 

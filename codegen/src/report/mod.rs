@@ -96,14 +96,18 @@ pub struct MemoryMap {
     /// The steps in execution order. An op writing several outputs has one step per output;
     /// a shape-only op on constants is folded and has none.
     pub steps: Vec<StepReport>,
+    /// Every arena buffer, in tensor order.
     pub buffers: Vec<BufferReport>,
 }
 
 /// One step of the generated `invoke`: the op it runs and the tensor it writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepReport {
+    /// The op's index in the model.
     pub op: usize,
+    /// The op's name (`CONV_2D`).
     pub name: String,
+    /// The tensor the step writes.
     pub output: usize,
 }
 
@@ -111,15 +115,20 @@ pub struct StepReport {
 /// the steps (inclusive) during which it holds live data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BufferReport {
+    /// The owner first, then its aliases.
     pub tensors: Vec<TensorSummary>,
+    /// Byte offset in the arena.
     pub offset: usize,
+    /// Bytes.
     pub size: usize,
+    /// The first step at which the buffer holds live data.
     pub first_step: usize,
     /// `steps.len()` for model outputs, which stay live after the last step.
     pub last_step: usize,
 }
 
 impl BufferReport {
+    /// Whether the buffer holds live data during `step`.
     pub fn live_at(&self, step: usize) -> bool {
         self.first_step <= step && step <= self.last_step
     }

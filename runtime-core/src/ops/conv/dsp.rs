@@ -73,21 +73,34 @@ pub(crate) fn dot_2x2(acc: &mut [i32; 4], x0: &[u8], x1: &[u8], w: &[u8]) {
 /// [`dot_2x2`] for one input row: `acc[0] += x·w0`, `acc[1] += x·w1`.
 #[inline(always)]
 pub(crate) fn dot_1x2(acc: &mut [i32; 2], x: &[u8], w: &[u8]) {
-    let [mut a0, mut a1] = *acc;
-    let xs = x.chunks_exact(4);
-    let t = xs.remainder();
-    let body = 2 * (x.len() - t.len());
-    for (w8, x) in window(w, 0, body).chunks_exact(8).zip(xs) {
-        let ((wa, wb), x) = (words(w8), word(x));
-        let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
-        a0 = smlad(x_e, sxtb16(wa), smlad(x_o, sxtb16_ror8(wa), a0));
-        a1 = smlad(x_e, sxtb16(wb), smlad(x_o, sxtb16_ror8(wb), a1));
+    let mut a = *acc;
+    let t = x.chunks_exact(4).remainder();
+    let n = x.len() - t.len();
+    // Two words per iteration: with two accumulators there are registers to spare, and the
+    // loop's own instructions are paid once per 16 products.
+    let (x8, w16) = (window(x, 0, n).chunks_exact(8), window(w, 0, 2 * n).chunks_exact(16));
+    let (rx, rw) = (x8.remainder(), w16.remainder());
+    for (w16, x8) in w16.zip(x8) {
+        step_1x2(&mut a, word(x8.get(..4).unwrap_or(&[])), w16.get(..8).map_or((0, 0), words));
+        step_1x2(&mut a, word(x8.get(4..).unwrap_or(&[])), w16.get(8..).map_or((0, 0), words));
+    }
+    if !rx.is_empty() {
+        step_1x2(&mut a, word(rx), words(rw));
     }
     if !t.is_empty() {
         let r = t.len();
-        (a0, a1) = (dot_tail(a0, t, window(w, body, r)), dot_tail(a1, t, window(w, body + r, r)));
+        let [a0, a1] = a;
+        a = [dot_tail(a0, t, window(w, 2 * n, r)), dot_tail(a1, t, window(w, 2 * n + r, r))];
     }
-    *acc = [a0, a1];
+    *acc = a;
+}
+
+/// One input word times one word of each of two interleaved filter rows `(wa, wb)`.
+#[inline(always)]
+fn step_1x2([a0, a1]: &mut [i32; 2], x: u32, (wa, wb): (u32, u32)) {
+    let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
+    *a0 = smlad(x_e, sxtb16(wa), smlad(x_o, sxtb16_ror8(wa), *a0));
+    *a1 = smlad(x_e, sxtb16(wb), smlad(x_o, sxtb16_ror8(wb), *a1));
 }
 
 /// `acc + Σ x·w` over two plain int8 rows of one length (wrapping).

@@ -108,7 +108,13 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // stay in registers), which also covers one input channel broadcast to all outputs.
     let in_c = input.shape.last().copied().unwrap_or(0);
     let constant = oc % 4 == 0 && oc <= MAX_CONST_CHANNELS && (in_c == oc || in_c == 1);
-    if oc % 4 == 0 && (dm == 1 || constant) {
+    if in_c == 1 && oc % 4 == 0 && kw % 4 == 0 && (4..=MAX_BROADCAST_WIDTH).contains(&kw) && dilation[1] == 1 && kh * kw / 4 <= MAX_BROADCAST_WORDS {
+        // One input channel to all outputs with a filter width of four taps per word
+        // (micro_speech's first layer): SMLAD pairs taps, over a layout of tap pairs of two
+        // channels per word (`kiln::ops::depthwise_conv2d_s8_dsp_broadcast`).
+        let layout = broadcast_filter(expect_const(filter, "filter")?, kh, kw, oc);
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp_broadcast", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
+    } else if oc % 4 == 0 && (dm == 1 || constant) {
         let channels = if constant { oc } else { 0 };
         // 3×3 undilated with depth multiplier 1 (MobileNet's depthwise layers): one window row
         // of a four-channel group as a constant length (`2c + 4` bytes), so a pixel's nine
@@ -117,6 +123,37 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels, #span), filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])
+}
+
+/// Widest filter of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`
+/// (`kiln::ops::MAX_BROADCAST_WIDTH`).
+const MAX_BROADCAST_WIDTH: usize = 32;
+
+/// Most window words (`k_h · k_w / 4`) of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`
+/// (`kiln::ops::MAX_BROADCAST_WORDS`).
+const MAX_BROADCAST_WORDS: usize = 64;
+
+/// A one-input-channel depthwise filter `[1, k_h, k_w, c]` in the order of
+/// `kiln::ops::depthwise_conv2d_s8_dsp_broadcast` (its `pack_filter_broadcast`): per group of
+/// four channels, per filter row, per four taps `t..t + 4`, four words — taps `t, t + 2` of
+/// channels 0, 1 and of channels 2, 3, then taps `t + 1, t + 3` likewise — each word
+/// `[w(t, c), w(t, c + 1), w(t + 2, c), w(t + 2, c + 1)]`, so that SXTB16 and SXTB16 ROR #8 of
+/// one word give one channel's pair of taps each. Same bytes, same length.
+fn broadcast_filter(filter: &[u8], k_h: usize, k_w: usize, c: usize) -> std::sync::Arc<[u8]> {
+    let w = |tap: usize, ch: usize| filter.get(tap * c + ch).copied().unwrap_or(0);
+    let mut out = Vec::with_capacity(filter.len());
+    for g in 0..c / 4 {
+        for ky in 0..k_h {
+            for q in 0..k_w / 4 {
+                let t = ky * k_w + 4 * q;
+                for (dt, dc) in [(0, 0), (0, 2), (1, 0), (1, 2)] {
+                    let ch = 4 * g + dc;
+                    out.extend([w(t + dt, ch), w(t + dt, ch + 1), w(t + dt + 2, ch), w(t + dt + 2, ch + 1)]);
+                }
+            }
+        }
+    }
+    out.into()
 }
 
 /// Most channels passed to `kiln::ops::depthwise_conv2d_s8_dsp` as a constant

@@ -73,7 +73,7 @@ pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
 pub use add::{add_s8, AddParams};
 pub use concatenation::concatenation;
 pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, pack_filter_dsp, MAX_CONST_ROW, MAX_PATCH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
-pub use depthwise::{depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, DepthwiseConv2dParams, MAX_CONST_CHANNELS};
+pub use depthwise::{depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
 pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConnectedParams};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};

@@ -1,9 +1,12 @@
 //! DEPTHWISE_CONV_2D, int8 (TFLM `reference_integer_ops::DepthwiseConvPerChannel`): the params
-//! and the portable kernel here, the Arm DSP kernel in [`dsp`] (chosen at compile time by the
-//! generated code, same filter layout).
+//! and the portable kernel here, the Arm DSP kernels in [`dsp`] (the model's filter layout) and
+//! [`dsp_broadcast`] (one input channel to all outputs, its own layout), chosen at compile time
+//! by the generated code.
 
 mod dsp;
+mod dsp_broadcast;
 pub use dsp::{depthwise_conv2d_s8_dsp, MAX_CONST_CHANNELS};
+pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};

@@ -59,6 +59,7 @@ pub fn fully_connected_s8(
 /// [`super::pack_filter_dsp`] lays out a `[output_depth, 1, 1, input_depth]` convolution
 /// (output rows in pairs, interleaved word by word). Same params and result as
 /// [`fully_connected_s8`] on the model's filter.
+#[inline(never)]
 pub fn fully_connected_s8_dsp(p: &FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let (depth, out_depth) = (p.input_depth, p.output_depth);
     if out_depth == 0 || depth == 0 || p.requant.is_empty() {

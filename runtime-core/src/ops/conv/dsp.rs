@@ -149,6 +149,7 @@ pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) ->
 /// `ROW` is 0 or the filter row length `k_w · in_c` as a constant, which the compiler gives for
 /// short rows (up to [`MAX_CONST_ROW`] bytes), where the loop bookkeeping of a run-time length
 /// would cost as much as the multiply-accumulates; the rows then unroll.
+#[inline(never)]
 pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let constant = ROW > 0 && ROW == p.kernel[1] * p.input[3];
     let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];

@@ -25,6 +25,7 @@ pub const MAX_PATCH: usize = 192;
 /// `k_h · k_w · in_c` as a constant; the filter is laid out as described there. The compiler
 /// calls it for dilation 1 along the width, windows up to [`MAX_PATCH`] bytes and no 1×1
 /// layer; for any other shape it leaves the output untouched.
+#[inline(never)]
 pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;

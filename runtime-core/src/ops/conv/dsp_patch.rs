@@ -41,15 +41,19 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], f
     let in_img = in_h * in_w * in_c;
     let mut x0 = [0u8; PATCH];
     let mut x1 = [0u8; PATCH];
-    let gather = |q: usize, x: &mut [u8; PATCH]| {
-        let (b, oy, ox) = (q / (out_h * out_w), q / out_w % out_h, q % out_w);
-        gather_window(p, window(input, b * in_img, in_img), [oy, ox], x);
+    // Output pixels in order as (image, row, column), counted up without a division (which
+    // would bring a divide-by-zero panic path into the firmware).
+    let mut coords = (0..batches).flat_map(|b| (0..out_h).flat_map(move |oy| (0..out_w).map(move |ox| (b, [oy, ox]))));
+    let mut gather = |x: &mut [u8; PATCH]| {
+        if let Some((b, at)) = coords.next() {
+            gather_window(p, window(input, b * in_img, in_img), at, x);
+        }
     };
     let mut q = 0;
     while q < pixels {
-        gather(q, &mut x0);
+        gather(&mut x0);
         if q + 1 < pixels {
-            gather(q + 1, &mut x1);
+            gather(&mut x1);
             let Some((o0, o1)) = window_mut(output, q * out_c, 2 * out_c).split_at_mut_checked(out_c) else {
                 return;
             };

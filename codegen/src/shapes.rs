@@ -58,7 +58,9 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
     let mut folded = vec![false; g.tensors.len()];
 
     if let Some(shape) = input_shape {
-        let t = g.inputs[0];
+        let Some(&t) = g.inputs.first() else {
+            return Err(input_shape_error(format!("input_shape {shape:?} is given, but the model has no inputs")));
+        };
         let label = g.tensors[t].label();
         let have = g.tensors[t].shape.clone();
         let sig = signature_of(t).unwrap_or_else(|| have.iter().map(|&d| d as i32).collect());
@@ -127,7 +129,7 @@ pub fn resolve(file: &str, g: &mut Graph, dynamic: &[Dynamic], input_shape: Opti
                     let by = if input_shape.is_some() { "the input_shape option" } else { "folded shape arithmetic" };
                     format!("its output shape depends on a shape fixed at compile time ({by})")
                 } else {
-                    let t = op.outputs.iter().copied().find(|&t| is_dynamic(t)).unwrap_or(op.outputs[0]);
+                    let t = op.outputs.iter().copied().find(|&t| is_dynamic(t)).or(op.outputs.first().copied()).unwrap_or_default();
                     format!(
                         "its output {} has a dynamic shape in the file (shape_signature {:?})",
                         g.tensors[t].label(),
@@ -406,7 +408,9 @@ fn fold(g: &Graph, op: &Op) -> Option<Vec<Value>> {
         "RANK" => vec![Value::scalar(g.tensors[input(0)?].shape.len() as i64)],
         name => {
             let args: Vec<Value> = op.inputs.iter().map(|&t| value(g, t)).collect::<Option<_>>()?;
-            vec![fold_const(name, &op.options, &args, &g.tensors[op.outputs[0]].shape)?]
+            // An op without outputs (a hostile file) is not folded: lowering reports it.
+            let out = g.tensors.get(*op.outputs.first()?)?;
+            vec![fold_const(name, &op.options, &args, &out.shape)?]
         }
     };
     let fits = |v: &Value, d: DType| d == DType::I64 || v.values.iter().all(|&x| i32::try_from(x).is_ok());

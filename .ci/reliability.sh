@@ -31,8 +31,9 @@ step "host test suite in --release (the debug run is in .ci/run)"
 cargo test --workspace --locked --release
 
 step "Miri: runtime-core (package kiln-tflite, library kiln) tests"
-# runtime-core is #![forbid(unsafe_code)] and depends only on kiln-macros (compile time), so
-# Miri can find nothing the debug run (overflow checks on) cannot, short of a bug in core.
+# runtime-core is #![deny(unsafe_code)] outside arch/, whose asm! wrappers Miri cannot run (it
+# runs their plain-Rust twins, below), so Miri can find little the debug run (overflow checks
+# on) cannot, short of a bug in core.
 # Its tests are randomized property tests with thousands of cases each: all 25 under Miri take
 # well over an hour here, so CI runs two that finish in about a minute together (the element
 # store/load round trip and the fixed-point exp); KILN_MIRI_FULL=1 runs them all.

@@ -12,6 +12,7 @@ struct ModelEntry {
     f16_weights: F16Weights,
     profile_layers: bool,
     input_shape: Option<Vec<usize>>,
+    max_arena_bytes: Option<usize>,
 }
 
 /// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
@@ -65,7 +66,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None });
         self
     }
 
@@ -104,6 +105,17 @@ impl Config {
     pub fn input_shape(&mut self, shape: &[usize]) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.input_shape = Some(shape.to_vec());
+        }
+        self
+    }
+
+    /// Caps the arena of the model added last at `bytes`: when the plain plan is larger, the
+    /// first layers run in row bands (patches) to fit, with the fewest recomputed MACs; when no
+    /// split fits, [`Config::compile`] fails with [`ErrorKind::ArenaLimit`], which names the
+    /// smallest arena kiln can reach. Outputs are bit-identical either way.
+    pub fn max_arena_bytes(&mut self, bytes: usize) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.max_arena_bytes = Some(bytes);
         }
         self
     }
@@ -149,6 +161,7 @@ impl Config {
                 f16_weights: m.f16_weights,
                 profile_layers: m.profile_layers,
                 input_shape: m.input_shape.clone(),
+                max_arena_bytes: m.max_arena_bytes,
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");

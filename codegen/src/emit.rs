@@ -178,10 +178,14 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     // Constant data the layers consume (filters, biases, constant operands), as in `kiln inspect`.
     let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
+    let mut same_params: std::collections::HashMap<String, Ident> = std::collections::HashMap::new();
+    let mut variant_filters: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
     for step in steps {
         // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
         let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
-        let base = if multi {
+        let base = if let Some(band) = &step.band {
+            format!("{}_{}_ROWS{}", step.op_name, step.op_index, band.rows[0])
+        } else if multi {
             format!("{}_{}_OUT{}", step.op_name, step.op_index, step.output)
         } else {
             format!("{}_{}", step.op_name, step.op_index)
@@ -210,6 +214,13 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
         }
         if let Call::Alias = step.call {
+            continue;
+        }
+        if let Call::CarryRows { from, len } = step.call {
+            // A band buffer keeps the rows the next band shares: they move to its top.
+            let off = plan.offsets[step.output].expect("band buffers are planned");
+            let (start, end) = (off + from, off + from + len);
+            body.push(quote!(arena.copy_within(#start..#end, #off);));
             continue;
         }
         let out_t = &graph.tensors[step.output];
@@ -287,25 +298,44 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             .collect();
         let call = match &step.call {
             Call::Params { func, ty, params } => {
-                let pname = format_ident!("{}", base);
                 let ty = format_ident!("{}", ty);
                 let func = format_ident!("{}", func);
-                let doc = layer_doc(graph, step, plan);
-                items.push(quote! {
-                    #[doc = #doc]
-                    const #pname: ::kiln::ops::#ty = #params;
-                });
+                // Row bands of a patched stage share their params where the rows agree (every
+                // band between the first and the last): one constant for all of them.
+                let key = format!("{ty} {params}");
+                let pname = match same_params.get(&key).filter(|_| step.band.is_some()) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let pname = format_ident!("{}", base);
+                        let doc = layer_doc(graph, step, plan);
+                        items.push(quote! {
+                            #[doc = #doc]
+                            const #pname: ::kiln::ops::#ty = #params;
+                        });
+                        if step.band.is_some() {
+                            same_params.insert(key, pname.clone());
+                        }
+                        pname
+                    }
+                };
                 let main = quote!(::kiln::ops::#func(&#pname, #(#args,)* output););
                 if step.variants.is_empty() {
                     main
                 } else {
                     // The model's own filter for a variant kernel, compiled in only on its
                     // targets (at most one variant matches a build).
-                    let ident = |v: &Variant| format_ident!("{}_FILTER_{}", base, v.filter_name);
-                    let filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
-                        weight_static(graph, v.filter, &ident(v), &format!(", for `{}`", v.func), quote!())
-                    });
-                    items.push(filters);
+                    // A patched stage's bands read the whole layer's filters, emitted with its first band.
+                    let filter_base = match &step.band {
+                        Some(_) => variant_filters.entry(step.variants[0].filter).or_insert_with(|| base.clone()).clone(),
+                        None => base.clone(),
+                    };
+                    let ident = |v: &Variant| format_ident!("{}_FILTER_{}", filter_base, v.filter_name);
+                    if filter_base == base {
+                        let filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
+                            weight_static(graph, v.filter, &ident(v), &format!(", for `{}`", v.func), quote!())
+                        });
+                        items.push(filters);
+                    }
                     select(&step.variants, main, |v| {
                         let mut vargs = args.clone();
                         if let Some(a) = vargs.get_mut(1) {
@@ -325,7 +355,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             Call::Concat { outer, chunks } => {
                 quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
             }
-            Call::Alias => unreachable!(),
+            Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
@@ -692,7 +722,11 @@ fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
         Operand::Const(_) => None,
     }));
     let out = shapes(&mut std::iter::once(step.output));
-    let note = if matches!(step.call, Call::Alias) { " (no code: the output shares the input's arena bytes)" } else { "" };
+    let note = if matches!(step.call, Call::Alias) { " (no code: the output shares the input's arena bytes)".to_string() } else { String::new() };
+    let note = match &step.band {
+        Some(b) => format!("{note}; band {} of {}: output rows {}..{}", b.index + 1, b.count, b.rows[0], b.rows[1]),
+        None => note,
+    };
     format!(" op #{} {}: {ins} → {out}; {}; {} MACs{note}", step.op_index, step.op_name, step.summary, step.macs)
 }
 

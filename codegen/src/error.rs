@@ -31,6 +31,16 @@ pub enum ErrorKind {
     Unsupported(Vec<UnsupportedOp>),
     /// A request to the generator itself was wrong (bad name, option).
     Usage(String),
+    /// `max_arena_bytes` is below the smallest arena kiln can plan for the model, even with
+    /// patches: `smallest` is that arena (what the user can ask for instead).
+    ArenaLimit {
+        /// The arena the user asked for.
+        requested: usize,
+        /// The smallest arena kiln reaches.
+        smallest: usize,
+        /// The message: both figures and how the smallest is reached.
+        why: String,
+    },
     /// The `input_shape` option does not fit the model's first input (the macro points at it).
     InputShape(String),
 }
@@ -66,6 +76,7 @@ impl fmt::Display for Error {
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
             ErrorKind::Usage(m) | ErrorKind::InputShape(m) => write!(f, "{m}"),
+            ErrorKind::ArenaLimit { why, .. } => write!(f, "{why}"),
             ErrorKind::Unsupported(ops) => {
                 let n = ops.len();
                 write!(f, "{n} unsupported op{}:", if n == 1 { "" } else { "s" })?;

@@ -43,6 +43,7 @@ pub mod error;
 pub mod ir;
 mod lower;
 pub mod op_table;
+pub mod patch;
 mod plan;
 pub mod quant;
 mod read;
@@ -69,6 +70,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// The arena (and state) layout.
     pub plan: ArenaPlan,
+    /// The stage run in row bands to fit `max_arena_bytes`, if one was needed.
+    pub patches: Option<patch::PatchPlan>,
 }
 
 /// Reads, validates, lowers and plans a model. `file` labels error messages.
@@ -87,8 +90,14 @@ pub fn analyze_options(file: &str, bytes: &[u8], opts: &CompileOptions) -> Resul
     lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
     let steps = lower::lower(file, &mut graph)?;
     check_output_size(file, bytes.len(), &graph, &steps)?;
-    let plan = plan::plan_arena(&graph, &steps);
-    Ok(Analysis { graph, steps, plan })
+    let (steps, plan, patches) = match opts.max_arena_bytes {
+        Some(max) => patch::fit_arena(file, &mut graph, steps, max)?,
+        None => {
+            let plan = plan::plan_arena(&graph, &steps);
+            (steps, plan, None)
+        }
+    };
+    Ok(Analysis { graph, steps, plan, patches })
 }
 
 /// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
@@ -141,6 +150,11 @@ pub struct CompileOptions {
     /// or length): kiln compiles static shapes only, so the user fixes them here and every
     /// dependent shape is re-inferred at compile time. `None`: the file's shapes.
     pub input_shape: Option<Vec<usize>>,
+    /// The most arena bytes the model may use. When the plain plan is larger, kiln runs the
+    /// first layers in row bands (patches, recomputing a few rows at band edges) to fit, with
+    /// the fewest extra MACs; when nothing fits, compiling fails naming the smallest arena it
+    /// can reach. `None`: the plain plan. Outputs are bit-identical either way.
+    pub max_arena_bytes: Option<usize>,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.

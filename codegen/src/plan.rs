@@ -13,6 +13,7 @@
 
 use crate::ir::Graph;
 use crate::lower::{Call, Operand, Step};
+use crate::patch::View;
 
 #[derive(Clone, Debug)]
 /// Where every tensor lives: arena offsets from tensor lifetimes, and the state area.
@@ -58,13 +59,25 @@ struct Buffer {
 }
 
 pub fn plan_arena(graph: &Graph, steps: &[Step]) -> ArenaPlan {
+    plan_arena_with_views(graph, steps, &[])
+}
+
+/// [`plan_arena`] where some tensors are byte windows of others ([`View`]: a patched stage's
+/// row bands of its input and output): a view lives in its tensor's buffer, at its offset.
+pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> ArenaPlan {
     let n = graph.tensors.len();
-    // Union of aliased tensors: root[t] is the tensor whose buffer t uses.
+    // Union of aliased tensors: root[t] is the tensor whose buffer t uses, at byte `within[t]`.
     let mut root: Vec<usize> = (0..n).collect();
+    let mut within = vec![0usize; n];
     for s in steps {
         if let (Call::Alias, Some(Operand::Arena(src))) = (&s.call, s.operands.first()) {
             root[s.output] = root[*src];
+            within[s.output] = within[*src];
         }
+    }
+    for v in views {
+        root[v.tensor] = root[v.of];
+        within[v.tensor] = within[v.of] + v.offset;
     }
     // Liveness in step units; model inputs are alive from the start, outputs to the end.
     let end = steps.len();
@@ -134,7 +147,7 @@ pub fn plan_arena(graph: &Graph, steps: &[Step]) -> ArenaPlan {
     let by_root: std::collections::HashMap<usize, usize> = buffers.iter().map(|(t, b)| (*t, b.offset)).collect();
     for t in 0..n {
         if let Some(&off) = by_root.get(&root[t]) {
-            offsets[t] = Some(off);
+            offsets[t] = Some(off + within[t]);
         }
     }
     // State: every variable tensor some step reads, packed in tensor order.
@@ -234,6 +247,7 @@ mod tests {
                     summary: String::new(),
                     packed_filter: None,
                     variants: Vec::new(),
+                    band: None,
                 });
             }
             let outputs = vec![tensors.len() - 1];

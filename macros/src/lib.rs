@@ -19,6 +19,8 @@ struct Args {
     profile: Option<bool>,
     /// The sizes and the span of the list (errors about the shape point there).
     input_shape: Option<(Vec<usize>, proc_macro2::Span)>,
+    /// The cap and its literal's span (an arena error points there).
+    max_arena_bytes: Option<(usize, proc_macro2::Span)>,
 }
 
 impl Parse for Args {
@@ -30,6 +32,7 @@ impl Parse for Args {
         let mut f16 = None;
         let mut profile = None;
         let mut input_shape = None;
+        let mut max_arena_bytes = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -89,6 +92,15 @@ impl Parse for Args {
                     }
                     input_shape = Some((dims, syn::spanned::Spanned::span(&list)));
                 }
+                "max_arena_bytes" => {
+                    if max_arena_bytes.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `max_arena_bytes` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let bad = |span| syn::Error::new(span, "kiln: `max_arena_bytes` takes a byte count, e.g. `max_arena_bytes = 32_768`");
+                    let lit: syn::LitInt = input.parse().map_err(|e| bad(e.span()))?;
+                    max_arena_bytes = Some((lit.base10_parse::<usize>().map_err(|_| bad(lit.span()))?, lit.span()));
+                }
                 "profile" => {
                     if profile.is_some() {
                         return Err(syn::Error::new(key.span(), "kiln: `profile` is given twice"));
@@ -105,12 +117,12 @@ impl Parse for Args {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false` and `input_shape = [1, N, …]`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false`, `input_shape = [1, N, …]` and `max_arena_bytes = N`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16, profile, input_shape })
+        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes })
     }
 }
 
@@ -124,6 +136,9 @@ impl Parse for Args {
 /// kiln::include_model!("models/person_detect.tflite", profile = true);
 /// // a model with a dynamic length (shape_signature [1, -1]), compiled for 16000 samples:
 /// kiln::include_model!("models/kws.tflite", input_shape = [1, 16000]);
+/// // at most 24 KiB of arena: the first layers run in row bands if the plain plan is larger
+/// // (a compile error names the smallest arena kiln can reach if 24 KiB is too little):
+/// kiln::include_model!("models/person_detect.tflite", max_arena_bytes = 24_576);
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -164,6 +179,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         f16_weights: args.f16.unwrap_or_default(),
         profile_layers: args.profile.unwrap_or(false),
         input_shape: args.input_shape.as_ref().map(|(dims, _)| dims.clone()),
+        max_arena_bytes: args.max_arena_bytes.map(|(n, _)| n),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => tokens.into(),
@@ -177,6 +193,12 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::InputShape(_), .. }) if args.input_shape.is_some() => {
             let list_span = args.input_shape.as_ref().map_or(span, |(_, s)| *s);
             let err = syn::Error::new(list_span, e.to_string()).to_compile_error();
+            quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
+        }
+        // An arena cap below what kiln can reach: point at the number.
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::ArenaLimit { .. }, .. }) => {
+            let cap_span = args.max_arena_bytes.map_or(span, |(_, s)| s);
+            let err = syn::Error::new(cap_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
         }
         Err(e) => fail(e.to_string(), true),

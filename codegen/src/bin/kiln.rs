@@ -47,6 +47,10 @@ enum Command {
         /// has −1s (dynamic batch or length).
         #[arg(long, value_delimiter = ',', num_args = 1..)]
         input_shape: Option<Vec<usize>>,
+        /// Cap the arena at this many bytes: the first layers run in row bands (patches) when
+        /// the plain plan is larger; fails naming the smallest arena kiln can reach.
+        #[arg(long, value_name = "BYTES")]
+        max_arena_bytes: Option<usize>,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -67,6 +71,10 @@ enum Command {
         /// The first input's shape, comma-separated (`1,16000`), for models with dynamic shapes.
         #[arg(long, value_delimiter = ',', num_args = 1..)]
         input_shape: Option<Vec<usize>>,
+        /// Report the model as compiled with this arena cap (`kiln generate --max-arena-bytes`):
+        /// the patched stage, its bands and the MACs they recompute.
+        #[arg(long, value_name = "BYTES")]
+        max_arena_bytes: Option<usize>,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -86,9 +94,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile, input_shape } => {
+        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes } => {
             let (label, bytes) = read(&model)?;
-            let opts = CompileOptions { name, profile_layers: profile, input_shape, ..Default::default() };
+            let opts = CompileOptions { name, profile_layers: profile, input_shape, max_arena_bytes, ..Default::default() };
             let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
             match output {
                 Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
@@ -100,9 +108,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot, html, svg, input_shape } => {
+        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes } => {
             let (label, bytes) = read(&model)?;
-            let report = kiln_codegen::report::inspect_with_input_shape(&label, &bytes, input_shape.as_deref())?;
+            let opts = CompileOptions { input_shape, max_arena_bytes, ..Default::default() };
+            let report = kiln_codegen::report::inspect_options(&label, &bytes, &opts)?;
             let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
             if html.is_some() || svg.is_some() {
                 if html.is_some() && html == svg {

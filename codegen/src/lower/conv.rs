@@ -322,8 +322,24 @@ impl ConvGeometry {
     /// Output size and leading padding per spatial dimension ([`window`]); the model's output
     /// shape must agree.
     pub(super) fn new(input: &Tensor, out: &Tensor, [kh, kw]: [usize; 2], out_channels: usize, o: &ConvOptions) -> R<Self> {
+        Self::band(input, out, [kh, kw], out_channels, o, None)
+    }
+
+    /// [`ConvGeometry::new`], or for a row band (`pad_top` set) the band's rows: its own top
+    /// padding, and the output height the band tensor has.
+    pub(super) fn band(
+        input: &Tensor,
+        out: &Tensor,
+        [kh, kw]: [usize; 2],
+        out_channels: usize,
+        o: &ConvOptions,
+        pad_top: Option<usize>,
+    ) -> R<Self> {
         let [n, h, w, c] = nhwc(input, "input")?;
-        let (oh, pad_h) = window(o.padding, h, kh, o.stride[0], o.dilation[0]);
+        let (oh, pad_h) = match pad_top {
+            None => window(o.padding, h, kh, o.stride[0], o.dilation[0]),
+            Some(p) => (out.shape.get(1).copied().unwrap_or(0), p),
+        };
         let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
         let output = [n, oh, ow, out_channels];
         if out.shape != output {
@@ -374,7 +390,7 @@ fn spatial_conv(
     o: &ConvOptions,
 ) -> R<SpatialConv> {
     let fdata = expect_const(filter, "filter")?;
-    let geo = ConvGeometry::new(input, out, [kh, kw], out_channels, o)?;
+    let geo = ConvGeometry::band(input, out, [kh, kw], out_channels, o, cx.band_pad_top)?;
     let (in_s, in_zp) = per_tensor(input)?;
     let (out_s, out_zp) = per_tensor(out)?;
     let scales = filter_scales(filter, out_channels, filter_axis)?;

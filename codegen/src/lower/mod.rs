@@ -63,6 +63,14 @@ pub enum Call {
     },
     /// The output is the input's bytes under another shape: no code, shared arena slot.
     Alias,
+    /// `len` bytes at byte `from` of the output tensor move to its start (`copy_within`): a
+    /// patched stage's band buffer keeping the rows the next band shares with this one.
+    CarryRows {
+        /// Byte offset, in the output tensor, of the rows to keep.
+        from: usize,
+        /// Bytes to move.
+        len: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +99,9 @@ pub struct Step {
     /// Kernels for targets where they beat the main one, chosen at compile time in the
     /// generated code (mutually exclusive targets: at most one applies to any build).
     pub variants: Vec<Variant>,
+    /// Set when the step computes one row band of its op's output in a patched stage
+    /// (`max_arena_bytes`, see [`crate::patch`]).
+    pub band: Option<crate::patch::Band>,
 }
 
 /// A second kernel for one step: on targets matching `gate` the generated code calls
@@ -247,6 +258,10 @@ pub fn io_dtype(d: DType) -> Option<&'static str> {
 pub(crate) struct Ctx<'a> {
     pub g: &'a Graph,
     pub op: &'a Op,
+    /// Set when the op computes one row band of its output (a patch, see `patch.rs`): the
+    /// band's own rows of padding above its input. Its input and output tensors are then the
+    /// band's rows, and the output height is the band's, not the one the padding rule gives.
+    pub band_pad_top: Option<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -291,6 +306,7 @@ impl<'a> Ctx<'a> {
             summary,
             packed_filter: None,
             variants: Vec::new(),
+            band: None,
         }
     }
 
@@ -527,12 +543,23 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
         return invalid("has no inputs");
     };
     match candidates.iter().find(|k| k.dtype == dtype) {
-        Some(k) => (k.lower)(&Ctx { g, op }),
+        Some(k) => (k.lower)(&Ctx { g, op, band_pad_top: None }),
         None => {
             let have: Vec<&str> = candidates.iter().map(|k| k.dtype.name()).collect();
             unsupported(format!("{} on {} is not supported (kiln has: {})", op.name, dtype.name(), have.join(", ")))
         }
     }
+}
+
+/// Lowers one row band of an int8 CONV_2D or DEPTHWISE_CONV_2D (`op` rewired to the band's
+/// input and output tensors) with `pad_top` rows of padding above the band's input.
+pub(crate) fn lower_band(g: &Graph, op: &Op, pad_top: usize) -> R<Vec<Step>> {
+    match (op.name.as_str(), kernel_dtype(g, op)) {
+        ("CONV_2D" | "DEPTHWISE_CONV_2D", Some(DType::I8)) => {}
+        _ => return unsupported(format!("{} cannot run in row bands", op.name)),
+    }
+    let k = kernels().find(|k| k.op == op.name && k.dtype == DType::I8).expect("registered");
+    (k.lower)(&Ctx { g, op, band_pad_top: Some(pad_top) })
 }
 
 /// Values of a constant int32/int64 operand (axes, paddings).

@@ -534,7 +534,7 @@ mod tests {
 
     /// Lowers op 0 of `g`: `Ok(summary)`, or the error as `unsupported: …` / `invalid: …`.
     fn lower(g: &Graph) -> Result<String, String> {
-        let cx = Ctx { g, op: &g.ops[0] };
+        let cx = Ctx { g, op: &g.ops[0], band_pad_top: None };
         let k = KERNELS.iter().find(|k| k.op == g.ops[0].name).unwrap();
         match (k.lower)(&cx) {
             Ok(steps) => Ok(steps[0].summary.clone()),

@@ -87,6 +87,9 @@ pub struct ModelReport {
     pub unsupported: Vec<UnsupportedOp>,
     /// Ops evaluated at compile time (index, name): shape arithmetic, no code.
     pub folded: Vec<(usize, String)>,
+    /// The stage run in row bands to fit `max_arena_bytes`; `None` without the option or
+    /// when the plain plan fits.
+    pub patches: Option<crate::patch::PatchPlan>,
 }
 
 /// The arena plan the generated code uses, with each buffer's lifetime: what the memory
@@ -175,7 +178,8 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
                 inputs,
                 outputs: op.outputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
                 summary: step.map_or_else(String::new, |s| s.summary.clone()),
-                macs: step.map_or(0, |s| s.macs),
+                // A patched layer runs as several band steps: its MACs are theirs together.
+                macs: steps.iter().filter(|s| s.op_index == op.index).map(|s| s.macs).sum(),
                 params,
                 weight_bytes,
                 activation_bytes: op.outputs.iter().map(|&t| graph.tensors[t].bytes() as u64).sum(),
@@ -211,6 +215,7 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         layers,
         unsupported,
         folded: graph.folded_ops.clone(),
+        patches: None,
     }
 }
 
@@ -226,6 +231,18 @@ pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[
     let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
     let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
     Ok(build(file, &graph, &steps, plan.as_ref(), unsupported))
+}
+
+/// [`inspect`] of the model as [`crate::compile`] compiles it with `opts` (the input shape, an
+/// arena cap and its patches). A model with unsupported ops is reported as far as it lowers.
+pub fn inspect_options(file: &str, bytes: &[u8], opts: &crate::CompileOptions) -> Result<ModelReport, Error> {
+    if opts.max_arena_bytes.is_none() {
+        return inspect_with_input_shape(file, bytes, opts.input_shape.as_deref());
+    }
+    let a = crate::analyze_options(file, bytes, opts)?;
+    let mut report = build(file, &a.graph, &a.steps, Some(&a.plan), Vec::new());
+    report.patches = a.patches;
+    Ok(report)
 }
 
 /// A string safe inside a DOT double-quoted label.
@@ -336,6 +353,18 @@ impl ModelReport {
         if let Some(st) = self.state_bytes.filter(|&b| b > 0) {
             out.push_str(&format!("STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"));
         }
+        if let Some(p) = &self.patches {
+            let base = self.macs - p.extra_macs;
+            out.push_str(&format!(
+                "patches:           ops #{}..#{} in {} row bands: +{} MACs recomputed ({:.1} %), arena {} without patches\n",
+                p.ops[0],
+                p.ops[p.ops.len() - 1],
+                p.bands,
+                p.extra_macs,
+                100.0 * p.extra_macs as f64 / base.max(1) as f64,
+                p.unpatched_arena
+            ));
+        }
         if !self.folded.is_empty() {
             let ops: Vec<String> = self.folded.iter().map(|(i, n)| format!("#{i} {n}")).collect();
             out.push_str(&format!("folded:            {} (computed at compile time, no code)\n", ops.join(", ")));
@@ -388,6 +417,11 @@ impl ModelReport {
             "unsupported": self.unsupported.iter().map(|u| json!({"index": u.index, "op": u.name, "reason": u.reason})).collect::<Vec<_>>(),
         });
         // Only models with shape arithmetic have the key (older reports stay as they were).
+        if let Some(p) = &self.patches {
+            v["patches"] = json!({
+                "ops": p.ops, "bands": p.bands, "extra_macs": p.extra_macs, "unpatched_arena_bytes": p.unpatched_arena,
+            });
+        }
         if !self.folded.is_empty() {
             v["folded"] = self.folded.iter().map(|(i, n)| json!({"index": i, "op": n})).collect();
         }

@@ -1,0 +1,486 @@
+//! Patch-based stages: the first layers of a network run one row band at a time, so their big
+//! activations never exist whole (MCUNetV2's patch-based inference, in row bands).
+//!
+//! A CNN's peak memory sits in its first layers, where activations are large; later layers
+//! are small. A *stage* is a chain of int8 CONV_2D / DEPTHWISE_CONV_2D steps in which each
+//! step reads only the previous one's output. Split the stage's last output `T` into `n` row
+//! bands: for each band the receptive field gives the rows every earlier layer must produce
+//! (a few rows more than the band, the *halo*, recomputed by the neighbouring band), so the
+//! stage runs band by band with band-sized buffers, reading row windows of the stage's input
+//! and writing straight into `T`'s rows. Each band step is an ordinary kernel call on the
+//! band's rows with the band's own top padding (bottom padding needs nothing: kernels skip
+//! taps below their input), so the arithmetic is the same integer ops as the whole layer's and
+//! outputs stay bit-identical.
+//!
+//! [`fit_arena`] picks the stage and band count: the plan that fits the requested arena with the
+//! fewest recomputed MACs, or an error naming the smallest arena it can reach.
+
+use std::ops::Range;
+
+use crate::error::{Error, ErrorKind};
+use crate::ir::{DType, Graph, Options};
+use crate::lower::{self, Call, Operand, Step};
+use crate::plan::{plan_arena, plan_arena_with_views, ArenaPlan};
+
+/// Where a step runs as one row band of a patched stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Band {
+    /// This band's number, from 0 (top of the image).
+    pub index: usize,
+    /// Bands in the stage.
+    pub count: usize,
+    /// Rows `start..end` of the op's whole output that this band computes.
+    pub rows: [usize; 2],
+    /// The op's whole output tensor in the unpatched model.
+    pub whole: usize,
+}
+
+/// A tensor that is a byte window of another: a band's rows of a patched stage's input or output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The window tensor (the band's shape).
+    pub tensor: usize,
+    /// The whole tensor it lies in.
+    pub of: usize,
+    /// Byte offset of the window in `of`.
+    pub offset: usize,
+}
+
+/// The patched stage of a model compiled with `max_arena_bytes`, for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatchPlan {
+    /// Model op indices of the stage's layers, in order.
+    pub ops: Vec<usize>,
+    /// Row bands the stage runs in.
+    pub bands: usize,
+    /// MACs the bands recompute (their halos), over the unpatched model's.
+    pub extra_macs: u64,
+    /// The arena without patches.
+    pub unpatched_arena: usize,
+    /// Row windows of the stage's input and output, placed inside those tensors' buffers.
+    pub views: Vec<View>,
+}
+
+/// Most bands a stage is split into: beyond this the halo recomputation outweighs the memory.
+const MAX_BANDS: usize = 32;
+
+/// The row geometry of one banded layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rows {
+    stride: usize,
+    /// Rows of padding above the whole input (TFLM's offset).
+    pad: usize,
+    /// Rows one output row reads: `(k_h − 1) · dilation + 1`.
+    span: usize,
+    /// Input rows of the whole layer.
+    input: usize,
+}
+
+impl Rows {
+    /// The input rows `a..b` that output rows `r0..r1` read, and the padding rows above `a`
+    /// that the band's call sees (non-zero only where the band reaches the top padding).
+    fn input_of(&self, [r0, r1]: [usize; 2]) -> ([usize; 2], usize) {
+        let top = r0 * self.stride;
+        let a = top.saturating_sub(self.pad);
+        let b = ((r1 - 1) * self.stride + self.span).saturating_sub(self.pad).min(self.input);
+        ([a, b.max(a)], self.pad.saturating_sub(top))
+    }
+}
+
+/// The geometry of a step that can run in row bands: int8 CONV_2D / DEPTHWISE_CONV_2D on one
+/// image, its input an arena tensor.
+fn band_rows(graph: &Graph, step: &Step) -> Option<Rows> {
+    if step.band.is_some() || !matches!(step.call, Call::Params { .. }) {
+        return None;
+    }
+    let op = graph.ops.iter().find(|o| o.index == step.op_index)?;
+    let (padding, stride, dilation) = match (&op.name[..], &op.options) {
+        ("CONV_2D", &Options::Conv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
+        ("DEPTHWISE_CONV_2D", &Options::DepthwiseConv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
+        _ => return None,
+    };
+    let Some(Operand::Arena(x)) = step.operands.first().copied() else { return None };
+    let (input, out) = (&graph.tensors[x], &graph.tensors[step.output]);
+    let filter = &graph.tensors[op.inputs.get(1).copied().flatten()?];
+    if input.dtype != DType::I8 || out.dtype != DType::I8 || input.shape.len() != 4 || input.shape[0] != 1 {
+        return None;
+    }
+    let kh = *filter.shape.get(1)?;
+    let (oh, pad) = lower::window(padding, input.shape[1], kh, stride[0], dilation[0]);
+    if oh != out.shape[1] || kh == 0 || stride[0] == 0 {
+        return None;
+    }
+    Some(Rows { stride: stride[0], pad, span: (kh - 1) * dilation[0].max(1) + 1, input: input.shape[1] })
+}
+
+/// Maximal runs of consecutive bandable steps, each reading only the previous one's output,
+/// which nothing else reads (and which is not a model output).
+fn chains(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
+    let readers = |t: usize| steps.iter().filter(|s| s.operands.contains(&Operand::Arena(t))).count();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        if band_rows(graph, &steps[i]).is_none() {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < steps.len() {
+            let prev = steps[j - 1].output;
+            let links = steps[j].operands.first() == Some(&Operand::Arena(prev))
+                && readers(prev) == 1
+                && !graph.outputs.contains(&prev);
+            if !links || band_rows(graph, &steps[j]).is_none() {
+                break;
+            }
+            j += 1;
+        }
+        if j - i >= 2 {
+            out.push(i..j);
+        }
+        i = j;
+    }
+    out
+}
+
+/// `rows` split into `n` bands as even as possible (the first ones a row taller).
+fn split(rows: usize, n: usize) -> Vec<[usize; 2]> {
+    let (q, r) = (rows / n, rows % n);
+    let mut at = 0;
+    (0..n)
+        .map(|b| {
+            let len = q + usize::from(b < r);
+            at += len;
+            [at - len, at]
+        })
+        .collect()
+}
+
+/// A tensor shaped like `t` with `rows` rows (a band's buffer or a window), appended to the graph.
+fn band_tensor(graph: &mut Graph, t: usize, rows: usize, what: &str) -> usize {
+    let mut x = graph.tensors[t].clone();
+    x.index = graph.tensors.len();
+    x.shape[1] = rows;
+    x.name = format!("{} ({what})", x.name);
+    graph.tensors.push(x);
+    graph.tensors.len() - 1
+}
+
+/// Bytes of one row of NHWC tensor `t`.
+fn row_bytes(graph: &Graph, t: usize) -> usize {
+    graph.tensors[t].bytes() / graph.tensors[t].shape[1].max(1)
+}
+
+/// A window of `rows` rows of `of`, starting at its row `at`: a new tensor and its view.
+fn window_of(graph: &mut Graph, views: &mut Vec<View>, of: usize, [a, b]: [usize; 2], what: &str) -> usize {
+    let t = band_tensor(graph, of, b - a, what);
+    views.push(View { tensor: t, of, offset: a * row_bytes(graph, of) });
+    t
+}
+
+/// The steps with `stage` run in `n` row bands, and the row windows they read and write.
+///
+/// The stage streams: each layer but the last writes into a small buffer of its own, and a
+/// layer computes its next rows (a *chunk*) as soon as the rows they read are in its input's
+/// buffer, pulling them from the layer before on demand. Rows a later chunk still reads stay
+/// in the buffer: before a producer's new rows go in, the rows its consumer no longer needs are
+/// dropped by moving the rest to the top (`Call::CarryRows`), so no row is computed twice and
+/// the stage costs exactly the MACs of the unpatched layers. The last layer computes T in `n`
+/// bands; each earlier layer's chunk is what one band of its consumer reads anew, or with
+/// `fine` one row (buffers of about one filter's height, more calls). The first layer reads row windows of the stage's
+/// input, the last writes row windows of T. With `lower`, every call is lowered for its rows
+/// (params, kernels); without, band steps carry only what planning needs (operands, output,
+/// MACs), to try many splits cheaply.
+fn band_stage(graph: &mut Graph, steps: &[Step], stage: Range<usize>, n: usize, fine: bool, lower: bool) -> Result<(Vec<Step>, Vec<View>), String> {
+    let layers = &steps[stage.clone()];
+    let geo: Vec<Rows> = layers.iter().map(|s| band_rows(graph, s).expect("chains are bandable")).collect();
+    let m = geo.len();
+    let rows_t = graph.tensors[layers[m - 1].output].shape[1];
+    // Rows per call: the last layer's band, and for each earlier layer what one call of its
+    // consumer reads anew.
+    let mut chunk = vec![rows_t.div_ceil(n); m];
+    for j in (0..m - 1).rev() {
+        chunk[j] = if fine { 1 } else { chunk[j + 1] * geo[j + 1].stride };
+    }
+    let mut s = Streamer {
+        graph,
+        layers,
+        geo,
+        chunk,
+        done: vec![0; m],
+        kept: vec![0; m],
+        rows: vec![0; m],
+        plan: Vec::new(),
+        bands: n,
+    };
+    for band in split(rows_t, n) {
+        s.pull(m - 1, band[1])?;
+    }
+    // The buffers, as tall as they ever get; then every call with its row windows.
+    let Streamer { graph, plan, rows, .. } = s;
+    let buffers: Vec<usize> = (0..m - 1).map(|j| band_tensor(graph, layers[j].output, rows[j], "band buffer")).collect();
+    let Some(Operand::Arena(x)) = layers[0].operands.first().copied() else { unreachable!("bandable") };
+    let t = layers[m - 1].output;
+    let mut out: Vec<Step> = steps[..stage.start].to_vec();
+    let mut views = Vec::new();
+    for call in plan {
+        let j = call.layer;
+        let orig = &layers[j];
+        let band = |rows| Some(Band { index: call.band, count: n, rows, whole: orig.output });
+        match call.kind {
+            Pulled::Carry { from, to } => {
+                let rb = row_bytes(graph, buffers[j]);
+                let mut carry = orig.clone();
+                carry.operands = vec![Operand::Arena(buffers[j])];
+                carry.output = buffers[j];
+                carry.call = Call::CarryRows { from: from * rb, len: (to - from) * rb };
+                carry.macs = 0;
+                carry.weights.clear();
+                carry.variants.clear();
+                carry.summary = format!("keep rows {}..{} of the band buffer", call.rows[0], call.rows[1]);
+                carry.band = band(call.rows);
+                out.push(carry);
+            }
+            Pulled::Compute { input, at, pad } => {
+                let [a, b] = call.rows;
+                let input = match j {
+                    0 => window_of(graph, &mut views, x, input, "band input"),
+                    _ => window_of(graph, &mut views, buffers[j - 1], input, "band input"),
+                };
+                let output = match j + 1 == m {
+                    true => window_of(graph, &mut views, t, [a, b], "band rows"),
+                    false => window_of(graph, &mut views, buffers[j], [at, at + b - a], "band rows"),
+                };
+                let mut step = if lower {
+                    lower_rows(graph, orig, input, output, pad).map_err(|m| format!("op #{} rows {a}..{b}: {m}", orig.op_index))?
+                } else {
+                    let mut step = orig.clone();
+                    step.operands[0] = Operand::Arena(input);
+                    step.output = output;
+                    let whole = graph.tensors[orig.output].shape[1].max(1) as u64;
+                    step.macs = orig.macs / whole * (b - a) as u64;
+                    step
+                };
+                // Weights are the layer's, once: reports and flash counts see them on its first call.
+                if a > 0 {
+                    step.weights.clear();
+                }
+                step.band = band(call.rows);
+                out.push(step);
+            }
+        }
+    }
+    out.extend_from_slice(&steps[stage.end..]);
+    Ok((out, views))
+}
+
+/// One layer's step of a streamed stage, in the order they run.
+struct PulledCall {
+    layer: usize,
+    /// The band of T being produced (for names and reports).
+    band: usize,
+    /// Output rows computed, or (for a carry) the rows kept.
+    rows: [usize; 2],
+    kind: Pulled,
+}
+
+enum Pulled {
+    /// Rows `from..to` of the layer's buffer (buffer rows, not image rows) move to its top.
+    Carry { from: usize, to: usize },
+    /// Compute the rows from `input` (rows of the input's buffer, or of the stage input for the
+    /// first layer) with `pad` rows of padding above, into the layer's buffer at row `at`.
+    Compute { input: [usize; 2], at: usize, pad: usize },
+}
+
+/// The streaming schedule of [`band_stage`], built by pulling rows through the layers.
+struct Streamer<'a> {
+    graph: &'a mut Graph,
+    layers: &'a [Step],
+    geo: Vec<Rows>,
+    chunk: Vec<usize>,
+    /// Rows of each layer's output computed so far (`0..done`).
+    done: Vec<usize>,
+    /// First row still in each layer's buffer (the buffer holds `kept..done`).
+    kept: Vec<usize>,
+    /// Most rows each buffer holds at once: its height.
+    rows: Vec<usize>,
+    plan: Vec<PulledCall>,
+    bands: usize,
+}
+
+impl Streamer<'_> {
+    /// Computes layer `j`'s output up to row `want` (exclusive), chunk by chunk.
+    fn pull(&mut self, j: usize, want: usize) -> Result<(), String> {
+        let band = self.plan.iter().filter(|c| c.layer == self.layers.len() - 1 && matches!(c.kind, Pulled::Compute { .. })).count();
+        let band = band.min(self.bands - 1);
+        while self.done[j] < want {
+            let rows = [self.done[j], want.min(self.done[j] + self.chunk[j])];
+            let (input, pad) = self.geo[j].input_of(rows);
+            if input[1] == input[0] {
+                return Err(format!("rows {}..{} of op #{} read no input rows", rows[0], rows[1], self.layers[j].op_index));
+            }
+            let input = if j == 0 {
+                input
+            } else {
+                let p = j - 1;
+                // Drop what this layer no longer reads (rows it skips are never computed).
+                if input[0] >= self.done[p] {
+                    self.done[p] = input[0];
+                    self.kept[p] = input[0];
+                } else if input[0] > self.kept[p] {
+                    let (from, to) = (input[0] - self.kept[p], self.done[p] - self.kept[p]);
+                    self.plan.push(PulledCall { layer: p, band, rows: [input[0], self.done[p]], kind: Pulled::Carry { from, to } });
+                    self.kept[p] = input[0];
+                }
+                self.pull(p, input[1])?;
+                [input[0] - self.kept[p], input[1] - self.kept[p]]
+            };
+            let at = rows[0] - self.kept[j];
+            self.plan.push(PulledCall { layer: j, band, rows, kind: Pulled::Compute { input, at, pad } });
+            self.done[j] = rows[1];
+            self.rows[j] = self.rows[j].max(self.done[j] - self.kept[j]);
+        }
+        let _ = &self.graph;
+        Ok(())
+    }
+}
+
+/// Lowers `orig`'s op for one band: input and output rewired to the band's windows, `pad`
+/// rows of padding above. The band reads the whole layer's filters (the ones already laid out
+/// for it), so its kernels must be the layer's.
+fn lower_rows(graph: &Graph, orig: &Step, input: usize, output: usize, pad: usize) -> Result<Step, String> {
+    let mut op = graph.ops.iter().find(|o| o.index == orig.op_index).expect("step of an op").clone();
+    op.inputs[0] = Some(input);
+    op.outputs[0] = output;
+    let mut lowered = match lower::lower_band(graph, &op, pad) {
+        Ok(s) => s,
+        Err(lower::Fail::Unsupported(m) | lower::Fail::Invalid(m)) => return Err(m),
+    };
+    let mut step = lowered.pop().filter(|_| lowered.is_empty()).ok_or("a band lowers to one step")?;
+    step.packed_filter = None;
+    step.operands[1] = orig.operands[1];
+    let same = step.variants.len() == orig.variants.len()
+        && step.variants.iter().zip(&orig.variants).all(|(a, b)| a.func == b.func && a.generics.to_string() == b.generics.to_string());
+    if !same {
+        return Err("its kernels for a band differ from the whole layer's".into());
+    }
+    for (v, o) in step.variants.iter_mut().zip(&orig.variants) {
+        v.layout = None;
+        v.filter = o.filter;
+    }
+    Ok(step)
+}
+
+/// Plans the arena within `max_bytes`: as is if it fits, else with the one patched stage that
+/// fits in the fewest kernel calls (ties: the smaller arena). Fails naming the smallest arena
+/// any stage reaches.
+pub fn fit_arena(file: &str, graph: &mut Graph, steps: Vec<Step>, max_bytes: usize) -> Result<(Vec<Step>, ArenaPlan, Option<PatchPlan>), Error> {
+    let whole = plan_arena(graph, &steps);
+    if whole.size <= max_bytes {
+        return Ok((steps, whole, None));
+    }
+    let macs: u64 = steps.iter().map(|s| s.macs).sum();
+    // (extra MACs, band steps, arena, bands, stage) of the best fit, and the smallest arena seen.
+    let mut best: Option<(u64, usize, usize, (usize, bool), Range<usize>)> = None;
+    let mut smallest = (whole.size, String::from("without patches"));
+    for chain in chains(graph, &steps) {
+        for end in chain.start + 2..=chain.end {
+            let stage = chain.start..end;
+            let rows_t = graph.tensors[steps[end - 1].output].shape[1];
+            for (n, fine) in (2..=rows_t.min(MAX_BANDS)).flat_map(|n| [(n, false), (n, true)]) {
+                let mut g = graph.clone();
+                // A split that cannot run (a band reading no rows) is simply not a candidate.
+                let Ok((banded, views)) = band_stage(&mut g, &steps, stage.clone(), n, fine, false) else { continue };
+                let size = plan_arena_with_views(&g, &banded, &views).size;
+                let extra = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
+                let calls = banded.len();
+                if size < smallest.0 {
+                    let ops = &steps[stage.clone()];
+                    smallest = (size, format!("ops #{}..#{} in {n} row bands", ops[0].op_index, ops[ops.len() - 1].op_index));
+                }
+                let key = (extra, calls, size, (n, fine), stage.clone());
+                if size <= max_bytes && best.as_ref().is_none_or(|b| (key.0, key.1, key.2) < (b.0, b.1, b.2)) {
+                    best = Some(key);
+                }
+            }
+        }
+    }
+    let Some((extra, _, _, (n, fine), stage)) = best else {
+        return Err(Error::new(
+            file,
+            ErrorKind::ArenaLimit {
+                requested: max_bytes,
+                smallest: smallest.0,
+                why: format!(
+                    "max_arena_bytes = {max_bytes} is below the smallest arena kiln reaches for this model: {} bytes ({}; \
+                     without patches {} bytes, liveness bound {})",
+                    smallest.0, smallest.1, whole.size, whole.lower_bound
+                ),
+            },
+        ));
+    };
+    let (banded, views) = band_stage(graph, &steps, stage.clone(), n, fine, true)
+        .map_err(|m| Error::new(file, ErrorKind::Invalid(format!("patching the first layers: {m}"))))?;
+    let plan = plan_arena_with_views(graph, &banded, &views);
+    let ops = steps[stage].iter().map(|s| s.op_index).collect();
+    Ok((banded, plan, Some(PatchPlan { ops, bands: n, extra_macs: extra, unpatched_arena: whole.size, views })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_cover_the_rows_evenly() {
+        for rows in 1..40 {
+            for n in 1..=rows {
+                let b = split(rows, n);
+                assert_eq!(b.len(), n);
+                assert_eq!(b[0][0], 0);
+                assert_eq!(b[n - 1][1], rows);
+                for w in b.windows(2) {
+                    assert_eq!(w[0][1], w[1][0]);
+                }
+                let lens: Vec<usize> = b.iter().map(|r| r[1] - r[0]).collect();
+                assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1, "{lens:?}");
+            }
+        }
+    }
+
+    /// The input window of a band is exactly the rows its outputs' taps touch inside the image,
+    /// and the band's padding puts each output's first tap where the whole layer puts it.
+    #[test]
+    fn input_window_is_the_receptive_field() {
+        for stride in 1..4 {
+            for kh in 1..6 {
+                for dil in 1..3 {
+                    for pad in 0..kh {
+                        for input in 1..20usize {
+                            let span = (kh - 1) * dil + 1;
+                            let g = Rows { stride, pad, span, input };
+                            let out = (input + 2 * pad).saturating_sub(span) / stride + 1;
+                            for r0 in 0..out {
+                                for r1 in r0 + 1..=out {
+                                    let touched: Vec<usize> = (r0..r1)
+                                        .flat_map(|r| (0..kh).map(move |t| (r * stride + t * dil) as isize - pad as isize))
+                                        .filter(|&y| y >= 0 && (y as usize) < input)
+                                        .map(|y| y as usize)
+                                        .collect();
+                                    let ([a, b], p) = g.input_of([r0, r1]);
+                                    if touched.is_empty() {
+                                        continue;
+                                    }
+                                    // Every touched row inside the window, the window inside the image.
+                                    assert!(a <= *touched.iter().min().unwrap() && b > *touched.iter().max().unwrap(), "{g:?} rows {r0}..{r1}");
+                                    assert!(b <= input);
+                                    // Local coordinate of output r0's first tap: r0' = 0 → −p; global: r0·s − pad.
+                                    assert_eq!(a as isize - p as isize, (r0 * stride) as isize - pad as isize, "{g:?}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -57,6 +57,8 @@ pub struct PatchPlan {
     pub extra_macs: u64,
     /// The arena without patches.
     pub unpatched_arena: usize,
+    /// Whether the stage writes its output over rows of its input that no later band reads.
+    pub reuses_input: bool,
     /// Row windows of the stage's input and output, placed inside those tensors' buffers.
     pub views: Vec<View>,
 }
@@ -144,7 +146,7 @@ fn chains(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
 }
 
 /// `rows` split into `n` bands as even as possible (the first ones a row taller).
-fn split(rows: usize, n: usize) -> Vec<[usize; 2]> {
+fn even_bands(rows: usize, n: usize) -> Vec<[usize; 2]> {
     let (q, r) = (rows / n, rows % n);
     let mut at = 0;
     (0..n)
@@ -178,6 +180,16 @@ fn window_of(graph: &mut Graph, views: &mut Vec<View>, of: usize, [a, b]: [usize
     t
 }
 
+/// How a stage is split: its steps, bands of T, one-row chunks in the inner layers, and whether T
+/// is written over the stage input's dead rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Split {
+    stage: Range<usize>,
+    bands: usize,
+    fine: bool,
+    reuse_input: bool,
+}
+
 /// The steps with `stage` run in `n` row bands, and the row windows they read and write.
 ///
 /// The stage streams: each layer but the last writes into a small buffer of its own, and a
@@ -191,7 +203,8 @@ fn window_of(graph: &mut Graph, views: &mut Vec<View>, of: usize, [a, b]: [usize
 /// input, the last writes row windows of T. With `lower`, every call is lowered for its rows
 /// (params, kernels); without, band steps carry only what planning needs (operands, output,
 /// MACs), to try many splits cheaply.
-fn band_stage(graph: &mut Graph, steps: &[Step], stage: Range<usize>, n: usize, fine: bool, lower: bool) -> Result<(Vec<Step>, Vec<View>), String> {
+fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> Result<(Vec<Step>, Vec<View>), String> {
+    let Split { stage, bands: n, fine, reuse_input } = split;
     let layers = &steps[stage.clone()];
     let geo: Vec<Rows> = layers.iter().map(|s| band_rows(graph, s).expect("chains are bandable")).collect();
     let m = geo.len();
@@ -213,7 +226,7 @@ fn band_stage(graph: &mut Graph, steps: &[Step], stage: Range<usize>, n: usize, 
         plan: Vec::new(),
         bands: n,
     };
-    for band in split(rows_t, n) {
+    for band in even_bands(rows_t, n) {
         s.pull(m - 1, band[1])?;
     }
     // The buffers, as tall as they ever get; then every call with its row windows.
@@ -223,6 +236,26 @@ fn band_stage(graph: &mut Graph, steps: &[Step], stage: Range<usize>, n: usize, 
     let t = layers[m - 1].output;
     let mut out: Vec<Step> = steps[..stage.start].to_vec();
     let mut views = Vec::new();
+    if reuse_input {
+        // T in the stage input's bytes: each band's rows of T land on rows of the input that no
+        // later call reads (checked over the schedule), so the two need one buffer, not two.
+        let (rb_x, rb_t) = (row_bytes(graph, x), row_bytes(graph, t));
+        let only_reader = steps.iter().filter(|s| s.operands.contains(&Operand::Arena(x))).count() == 1;
+        if !only_reader || graph.outputs.contains(&x) || graph.tensors[t].bytes() > graph.tensors[x].bytes() {
+            return Err("the stage input is read elsewhere or smaller than its output".into());
+        }
+        let mut next_read = usize::MAX;
+        for call in plan.iter().rev() {
+            match call.kind {
+                Pulled::Compute { input, .. } if call.layer == 0 => next_read = next_read.min(input[0] * rb_x),
+                Pulled::Compute { .. } if call.layer + 1 == m && call.rows[1] * rb_t > next_read => {
+                    return Err(format!("rows {}..{} of the output would overwrite input still to be read", call.rows[0], call.rows[1]));
+                }
+                _ => {}
+            }
+        }
+        views.push(View { tensor: t, of: x, offset: 0 });
+    }
     for call in plan {
         let j = call.layer;
         let orig = &layers[j];
@@ -380,32 +413,35 @@ pub fn fit_arena(file: &str, graph: &mut Graph, steps: Vec<Step>, max_bytes: usi
         return Ok((steps, whole, None));
     }
     let macs: u64 = steps.iter().map(|s| s.macs).sum();
-    // (extra MACs, band steps, arena, bands, stage) of the best fit, and the smallest arena seen.
-    let mut best: Option<(u64, usize, usize, (usize, bool), Range<usize>)> = None;
+    // (extra MACs, band steps, arena, split) of the best fit, and the smallest arena seen.
+    let mut best: Option<(u64, usize, usize, Split)> = None;
     let mut smallest = (whole.size, String::from("without patches"));
     for chain in chains(graph, &steps) {
         for end in chain.start + 2..=chain.end {
             let stage = chain.start..end;
             let rows_t = graph.tensors[steps[end - 1].output].shape[1];
-            for (n, fine) in (2..=rows_t.min(MAX_BANDS)).flat_map(|n| [(n, false), (n, true)]) {
-                let mut g = graph.clone();
-                // A split that cannot run (a band reading no rows) is simply not a candidate.
-                let Ok((banded, views)) = band_stage(&mut g, &steps, stage.clone(), n, fine, false) else { continue };
-                let size = plan_arena_with_views(&g, &banded, &views).size;
-                let extra = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
-                let calls = banded.len();
-                if size < smallest.0 {
-                    let ops = &steps[stage.clone()];
-                    smallest = (size, format!("ops #{}..#{} in {n} row bands", ops[0].op_index, ops[ops.len() - 1].op_index));
-                }
-                let key = (extra, calls, size, (n, fine), stage.clone());
-                if size <= max_bytes && best.as_ref().is_none_or(|b| (key.0, key.1, key.2) < (b.0, b.1, b.2)) {
-                    best = Some(key);
+            for bands in 2..=rows_t.min(MAX_BANDS) {
+                for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let split = Split { stage: stage.clone(), bands, fine, reuse_input };
+                    let mut g = graph.clone();
+                    // A split that cannot run (a band reading no rows, an overlap that would
+                    // clobber input still to be read) is simply not a candidate.
+                    let Ok((banded, views)) = band_stage(&mut g, &steps, split.clone(), false) else { continue };
+                    let size = plan_arena_with_views(&g, &banded, &views).size;
+                    let extra = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
+                    if size < smallest.0 {
+                        let ops = &steps[stage.clone()];
+                        smallest = (size, format!("ops #{}..#{} in {bands} row bands", ops[0].op_index, ops[ops.len() - 1].op_index));
+                    }
+                    let key = (extra, banded.len(), size);
+                    if size <= max_bytes && best.as_ref().is_none_or(|b| key < (b.0, b.1, b.2)) {
+                        best = Some((key.0, key.1, key.2, split));
+                    }
                 }
             }
         }
     }
-    let Some((extra, _, _, (n, fine), stage)) = best else {
+    let Some((extra, _, _, split)) = best else {
         return Err(Error::new(
             file,
             ErrorKind::ArenaLimit {
@@ -419,11 +455,12 @@ pub fn fit_arena(file: &str, graph: &mut Graph, steps: Vec<Step>, max_bytes: usi
             },
         ));
     };
-    let (banded, views) = band_stage(graph, &steps, stage.clone(), n, fine, true)
+    let (banded, views) = band_stage(graph, &steps, split.clone(), true)
         .map_err(|m| Error::new(file, ErrorKind::Invalid(format!("patching the first layers: {m}"))))?;
     let plan = plan_arena_with_views(graph, &banded, &views);
-    let ops = steps[stage].iter().map(|s| s.op_index).collect();
-    Ok((banded, plan, Some(PatchPlan { ops, bands: n, extra_macs: extra, unpatched_arena: whole.size, views })))
+    let ops = steps[split.stage.clone()].iter().map(|s| s.op_index).collect();
+    let patches = PatchPlan { ops, bands: split.bands, extra_macs: extra, unpatched_arena: whole.size, reuses_input: split.reuse_input, views };
+    Ok((banded, plan, Some(patches)))
 }
 
 #[cfg(test)]
@@ -434,7 +471,7 @@ mod tests {
     fn bands_cover_the_rows_evenly() {
         for rows in 1..40 {
             for n in 1..=rows {
-                let b = split(rows, n);
+                let b = even_bands(rows, n);
                 assert_eq!(b.len(), n);
                 assert_eq!(b[0][0], 0);
                 assert_eq!(b[n - 1][1], rows);

@@ -1,10 +1,11 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N]
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N] [-v]
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
 //!                                                      --input-shape: fixes a dynamic input shape
+//!                                                      -v: each phase's wall time on stderr
 //! kiln inspect  MODEL.tflite [--json | --dot] [--input-shape 1,N]
 //!                                                      per-layer MACs, parameters, memory
 //!               [--html FILE] [--svg FILE]               …or as a page / the arena plan picture
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kiln_codegen::{CompileOptions, Error, ErrorKind};
+use kiln_codegen::{CompileOptions, Error, ErrorKind, Timings, PHASES};
 
 #[derive(Parser)]
 #[command(name = "kiln", version, about = "Compile int8 TensorFlow Lite models to interpreter-free Rust")]
@@ -47,6 +48,10 @@ enum Command {
         /// has −1s (dynamic batch or length).
         #[arg(long, value_delimiter = ',', num_args = 1..)]
         input_shape: Option<Vec<usize>>,
+        /// Print the wall time of each compiler phase to stderr (read, verify, build-ir, shapes,
+        /// lower, plan, emit, format, write).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -86,17 +91,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile, input_shape } => {
-            let (label, bytes) = read(&model)?;
+        Command::Generate { model, output, name, profile, input_shape, verbose } => {
+            let mut timings = Timings::default();
+            let (label, bytes) = timings.time("read", || read(&model))?;
             let opts = CompileOptions { name, profile_layers: profile, input_shape, ..Default::default() };
-            let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
-            match output {
-                Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
-                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e)))?,
+            let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
+            if verbose && generated.is_err() {
+                print_timings(&label, bytes.len(), &timings);
+            }
+            let source = generated?;
+            timings.time("write", || match &output {
+                Some(path) => kiln_codegen::write_atomically(path, source.as_bytes())
+                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e))),
                 None => {
                     // A closed pipe (`kiln generate m.tflite | head`) is not an error worth a panic.
                     let _ = std::io::stdout().lock().write_all(source.as_bytes());
+                    Ok(())
                 }
+            })?;
+            if verbose {
+                print_timings(&label, bytes.len(), &timings);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -130,6 +144,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(status)
         }
     }
+}
+
+/// `kiln generate -v`: one line per phase that ran (a failed run stops at its failing phase).
+fn print_timings(label: &str, file_bytes: usize, timings: &Timings) {
+    let mut text = format!("kiln generate {label} ({file_bytes} bytes): wall time per phase\n");
+    for (name, took) in &timings.phases {
+        let what = PHASES.iter().find(|(n, _)| n == name).map_or("", |(_, w)| w);
+        text += &format!("  {name:<9} {:>10.3} ms  {what}\n", took.as_secs_f64() * 1e3);
+    }
+    text += &format!("  {:<9} {:>10.3} ms\n", "total", timings.total().as_secs_f64() * 1e3);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn main() -> ExitCode {

@@ -105,7 +105,8 @@ pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &
 
 /// The phases of `kiln generate`, in order, with what each does (`kiln generate -v` prints
 /// their wall times). [`generate_source_timed`] times all but `read` and `write`, which belong
-/// to the caller (reading the file, writing the source).
+/// to the caller (reading the file, writing the source). `kiln inspect -v` runs the same phases
+/// up to `plan`, then `report`, `render` and `write` ([`report::inspect_timed`]).
 pub const PHASES: [(&str, &str); 9] = [
     ("read", "read the .tflite file"),
     ("verify", "check and verify the flatbuffer"),
@@ -117,6 +118,16 @@ pub const PHASES: [(&str, &str); 9] = [
     ("format", "format the source (prettyplease)"),
     ("write", "write the source"),
 ];
+
+/// What a phase of [`PHASES`] or of `kiln inspect` (`report`, `render`) does; `""` if unknown.
+pub fn phase_description(name: &str) -> &'static str {
+    match name {
+        "report" => "per-layer figures (MACs, parameters, memory)",
+        "render" => "render the report (text, JSON, DOT, HTML or SVG)",
+        "write" => "write the output",
+        _ => PHASES.iter().find(|(n, _)| *n == name).map_or("", |(_, what)| what),
+    }
+}
 
 /// Wall time of each compiler phase, in the order they ran (names from [`PHASES`]).
 #[derive(Clone, Debug, Default)]

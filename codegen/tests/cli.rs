@@ -291,5 +291,12 @@ fn generate_verbose_prints_every_phase_on_stderr() {
     assert_eq!(failed.status.code(), Some(2));
     let stderr = String::from_utf8(failed.stderr).unwrap();
     assert!(stderr.contains("  read ") && stderr.contains("  verify ") && !stderr.contains("  emit "), "{stderr}");
+    // inspect -v: the analysis phases, then the report's own; stdout is the plain report.
+    let inspect = kiln(&["inspect", "-v", "tests/fixtures/zoo/digits_int8.tflite"]);
+    assert!(inspect.status.success());
+    assert_eq!(inspect.stdout, kiln(&["inspect", "tests/fixtures/zoo/digits_int8.tflite"]).stdout);
+    let stderr = String::from_utf8(inspect.stderr).unwrap();
+    let names: Vec<&str> = stderr.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["read", "verify", "build-ir", "shapes", "lower", "plan", "report", "render", "write", "total"], "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,6 +9,7 @@
 //! kiln inspect  MODEL.tflite [--json | --dot] [--input-shape 1,N]
 //!                                                      per-layer MACs, parameters, memory
 //!               [--html FILE] [--svg FILE]               …or as a page / the arena plan picture
+//!               [-v]                                     each phase's wall time on stderr
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
 //! Exit status: 0 success; 1 `inspect` found unsupported ops (the report is still printed);
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kiln_codegen::{CompileOptions, Error, ErrorKind, Timings, PHASES};
+use kiln_codegen::{CompileOptions, Error, ErrorKind, Timings};
 
 #[derive(Parser)]
 #[command(name = "kiln", version, about = "Compile int8 TensorFlow Lite models to interpreter-free Rust")]
@@ -72,6 +73,10 @@ enum Command {
         /// The first input's shape, comma-separated (`1,16000`), for models with dynamic shapes.
         #[arg(long, value_delimiter = ',', num_args = 1..)]
         input_shape: Option<Vec<usize>>,
+        /// Print the wall time of each phase to stderr (read, verify, build-ir, shapes, lower,
+        /// plan, report, render, write).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -97,7 +102,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let opts = CompileOptions { name, profile_layers: profile, input_shape, ..Default::default() };
             let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
             if verbose && generated.is_err() {
-                print_timings(&label, bytes.len(), &timings);
+                print_timings("generate", &label, bytes.len(), &timings);
             }
             let source = generated?;
             timings.time("write", || match &output {
@@ -110,47 +115,65 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
             if verbose {
-                print_timings(&label, bytes.len(), &timings);
+                print_timings("generate", &label, bytes.len(), &timings);
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot, html, svg, input_shape } => {
-            let (label, bytes) = read(&model)?;
-            let report = kiln_codegen::report::inspect_with_input_shape(&label, &bytes, input_shape.as_deref())?;
+        Command::Inspect { model, json, dot, html, svg, input_shape, verbose } => {
+            let mut timings = Timings::default();
+            let (label, bytes) = timings.time("read", || read(&model))?;
+            let report = kiln_codegen::report::inspect_timed(&label, &bytes, input_shape.as_deref(), &mut timings);
+            if verbose && report.is_err() {
+                print_timings("inspect", &label, bytes.len(), &timings);
+            }
+            let report = report?;
             let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
             if html.is_some() || svg.is_some() {
                 if html.is_some() && html == svg {
                     let path = html.unwrap_or_default().display().to_string();
                     return Err(Error::new(path, ErrorKind::Usage("--html and --svg name the same file".into())));
                 }
-                let files: Vec<(PathBuf, String)> =
-                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect();
+                let files: Vec<(PathBuf, String)> = timings.time("render", || {
+                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect()
+                });
                 let files: Vec<(&std::path::Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
                 // All or nothing: a failure leaves every existing file as it was.
-                kiln_codegen::write_all_atomically(&files)
+                timings
+                    .time("write", || kiln_codegen::write_all_atomically(&files))
                     .map_err(|(path, e)| Error::new(path.display().to_string(), ErrorKind::WriteReport(e)))?;
+                if verbose {
+                    print_timings("inspect", &label, bytes.len(), &timings);
+                }
                 return Ok(status);
             }
-            let text = if json {
-                let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
-                s.push('\n');
-                s
-            } else if dot {
-                report.to_dot()
-            } else {
-                report.to_text()
-            };
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            let text = timings.time("render", || {
+                if json {
+                    let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
+                    s.push('\n');
+                    s
+                } else if dot {
+                    report.to_dot()
+                } else {
+                    report.to_text()
+                }
+            });
+            timings.time("write", || {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            });
+            if verbose {
+                print_timings("inspect", &label, bytes.len(), &timings);
+            }
             Ok(status)
         }
     }
 }
 
-/// `kiln generate -v`: one line per phase that ran (a failed run stops at its failing phase).
-fn print_timings(label: &str, file_bytes: usize, timings: &Timings) {
-    let mut text = format!("kiln generate {label} ({file_bytes} bytes): wall time per phase\n");
+/// `kiln generate -v`, `kiln inspect -v`: one line per phase that ran (a failed run stops at
+/// its failing phase) and the total, on stderr.
+fn print_timings(command: &str, label: &str, file_bytes: usize, timings: &Timings) {
+    let mut text = format!("kiln {command} {label} ({file_bytes} bytes): wall time per phase\n");
     for (name, took) in &timings.phases {
-        let what = PHASES.iter().find(|(n, _)| n == name).map_or("", |(_, w)| w);
+        let what = kiln_codegen::phase_description(name);
         text += &format!("  {name:<9} {:>10.3} ms  {what}\n", took.as_secs_f64() * 1e3);
     }
     text += &format!("  {:<9} {:>10.3} ms\n", "total", timings.total().as_secs_f64() * 1e3);

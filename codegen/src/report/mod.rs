@@ -221,11 +221,27 @@ pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
 
 /// [`inspect`] with the first input's shape fixed (models with dynamic shapes).
 pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<ModelReport, Error> {
-    let mut graph = crate::read::read_model(file, bytes, input_shape)?;
-    lower::prepare_f16_weights(&mut graph, false);
-    let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
-    let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
-    Ok(build(file, &graph, &steps, plan.as_ref(), unsupported))
+    inspect_timed(file, bytes, input_shape, &mut crate::Timings::default())
+}
+
+/// [`inspect_with_input_shape`], adding the wall time of each phase to `timings`
+/// (`kiln inspect -v`): verify, build-ir, shapes, lower, plan, report.
+pub fn inspect_timed(
+    file: &str,
+    bytes: &[u8],
+    input_shape: Option<&[usize]>,
+    timings: &mut crate::Timings,
+) -> Result<ModelReport, Error> {
+    let mut repaired = None;
+    let model = timings.time("verify", || crate::read::verify(file, bytes, &mut repaired))?;
+    let (mut graph, dynamic) = timings.time("build-ir", || crate::read::build_graph(file, bytes.len(), &model))?;
+    timings.time("shapes", || crate::shapes::resolve(file, &mut graph, &dynamic, input_shape))?;
+    let (steps, unsupported) = timings.time("lower", || {
+        lower::prepare_f16_weights(&mut graph, false);
+        lower::lower_all(file, &mut graph)
+    })?;
+    let plan = timings.time("plan", || unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps)));
+    Ok(timings.time("report", || build(file, &graph, &steps, plan.as_ref(), unsupported)))
 }
 
 /// A string safe inside a DOT double-quoted label.

@@ -27,13 +27,17 @@ use defmt_semihosting as _;
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     defmt::error!("panic: {}", defmt::Display2Format(info));
-    finish(false)
+    cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
-/// Ends the firmware. Under QEMU: exits with status 0 if `ok`, else 1. On the board: a failure
-/// panics (probe-rs reports it and exits non-zero); success sleeps forever (stop `probe-rs run`
-/// with Ctrl-C); a real application would keep serving its inputs instead.
-pub fn finish(ok: bool) -> ! {
+/// Reports the outcome of the run. Under QEMU: exits with status 0 if `ok`, else 1 (does not
+/// return). On the board: a failure panics (probe-rs prints the message and exits non-zero);
+/// success returns, and the firmware goes on: the blocking variant sleeps, the embassy
+/// executor waits for more work. A real application would keep serving its inputs.
+pub fn done(ok: bool) {
     #[cfg(feature = "qemu")]
     {
         use cortex_m_semihosting::debug;
@@ -41,9 +45,6 @@ pub fn finish(ok: bool) -> ! {
     }
     if !ok {
         defmt::panic!("the firmware failed");
-    }
-    loop {
-        cortex_m::asm::wfi();
     }
 }
 

@@ -9,7 +9,7 @@
 #![deny(unsafe_code)]
 
 use cortex_m_rt::entry;
-use kiln_firmware_template::{classify, finish, samples, Digits};
+use kiln_firmware_template::{classify, done, samples, Digits};
 
 #[entry]
 fn main() -> ! {
@@ -30,5 +30,9 @@ fn main() -> ! {
         total += 1;
     }
     defmt::info!("RESULT: {} of {} images classified correctly", correct, total);
-    finish(correct == total)
+    done(correct == total);
+    // Nothing left to do: sleep. (Stop `probe-rs run` with Ctrl-C.)
+    loop {
+        cortex_m::asm::wfi();
+    }
 }

@@ -18,7 +18,7 @@
 use embassy_executor::Spawner;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::Channel;
-use kiln_firmware_template::{classify, finish, samples, Digits, Image, SAMPLE_COUNT};
+use kiln_firmware_template::{classify, done, samples, Digits, Image, SAMPLE_COUNT};
 
 /// One unit of work: an image and the digit it shows (the producer's label, to check the guess).
 struct Job {
@@ -44,7 +44,8 @@ async fn inference() {
         correct += usize::from(ok);
     }
     defmt::info!("RESULT: {} of {} images classified correctly", correct, SAMPLE_COUNT);
-    finish(correct == SAMPLE_COUNT)
+    done(correct == SAMPLE_COUNT);
+    // The task ends here; with no task left to run, the executor sleeps (WFE).
 }
 
 #[embassy_executor::main]

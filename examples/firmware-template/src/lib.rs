@@ -41,7 +41,11 @@ pub fn done(ok: bool) {
     #[cfg(feature = "qemu")]
     {
         use cortex_m_semihosting::debug;
-        debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+        debug::exit(if ok {
+            debug::EXIT_SUCCESS
+        } else {
+            debug::EXIT_FAILURE
+        });
     }
     if !ok {
         defmt::panic!("the firmware failed");
@@ -55,7 +59,8 @@ pub fn done(ok: bool) {
 kiln::include_model!("models/digits_int8.tflite", name = Digits);
 
 /// Input elements: the model takes one 8x8 grey image, int8 (`INPUT_SHAPE` is `[1, 8, 8, 1]`).
-pub const INPUT_LEN: usize = Digits::INPUT_SHAPE[1] * Digits::INPUT_SHAPE[2] * Digits::INPUT_SHAPE[3];
+pub const INPUT_LEN: usize =
+    Digits::INPUT_SHAPE[1] * Digits::INPUT_SHAPE[2] * Digits::INPUT_SHAPE[3];
 /// Classes: the ten digits.
 pub const CLASSES: usize = Digits::OUTPUT_SHAPE[1];
 /// One input of the model.
@@ -70,13 +75,16 @@ static SAMPLES: &[u8; SAMPLE_COUNT * INPUT_LEN] = include_bytes!("../models/digi
 
 /// The sample images with the digit each shows: `(digit, image)`.
 pub fn samples() -> impl Iterator<Item = (usize, Image)> {
-    SAMPLES.chunks_exact(INPUT_LEN).enumerate().map(|(digit, bytes)| {
-        let mut image = [0i8; INPUT_LEN];
-        for (pixel, &byte) in image.iter_mut().zip(bytes) {
-            *pixel = byte as i8;
-        }
-        (digit, image)
-    })
+    SAMPLES
+        .chunks_exact(INPUT_LEN)
+        .enumerate()
+        .map(|(digit, bytes)| {
+            let mut image = [0i8; INPUT_LEN];
+            for (pixel, &byte) in image.iter_mut().zip(bytes) {
+                *pixel = byte as i8;
+            }
+            (digit, image)
+        })
 }
 
 /// What the model says about one image.

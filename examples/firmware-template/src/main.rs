@@ -25,11 +25,21 @@ fn main() -> ! {
     for (digit, image) in samples() {
         let guess = classify(&mut model, &image);
         let ok = guess.class == digit;
-        defmt::info!("image of a {}: class {} ({}%) {}", digit, guess.class, guess.percent, if ok { "ok" } else { "WRONG" });
+        defmt::info!(
+            "image of a {}: class {} ({}%) {}",
+            digit,
+            guess.class,
+            guess.percent,
+            if ok { "ok" } else { "WRONG" }
+        );
         correct += usize::from(ok);
         total += 1;
     }
-    defmt::info!("RESULT: {} of {} images classified correctly", correct, total);
+    defmt::info!(
+        "RESULT: {} of {} images classified correctly",
+        correct,
+        total
+    );
     done(correct == total);
     // Nothing left to do: sleep. (Stop `probe-rs run` with Ctrl-C.)
     loop {

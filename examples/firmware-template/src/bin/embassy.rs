@@ -40,10 +40,20 @@ async fn inference() {
         let job = JOBS.receive().await;
         let guess = classify(&mut model, &job.image);
         let ok = guess.class == job.digit;
-        defmt::info!("image of a {}: class {} ({}%) {}", job.digit, guess.class, guess.percent, if ok { "ok" } else { "WRONG" });
+        defmt::info!(
+            "image of a {}: class {} ({}%) {}",
+            job.digit,
+            guess.class,
+            guess.percent,
+            if ok { "ok" } else { "WRONG" }
+        );
         correct += usize::from(ok);
     }
-    defmt::info!("RESULT: {} of {} images classified correctly", correct, SAMPLE_COUNT);
+    defmt::info!(
+        "RESULT: {} of {} images classified correctly",
+        correct,
+        SAMPLE_COUNT
+    );
     done(correct == SAMPLE_COUNT);
     // The task ends here; with no task left to run, the executor sleeps (WFE).
 }

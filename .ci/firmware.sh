@@ -3,7 +3,8 @@
 # target) on a Cortex-M4 (QEMU mps2-an386), a Cortex-M7 (mps2-an500) and a Cortex-M33 with DSP
 # (mps2-an505); the DSP-wrapper check (arch_check) on all three; the determinism check
 # (instruction counts per inference, M4); the link-time panic-free proof for every model; the
-# Cortex-M0 and Cortex-R5 builds. Installs what it needs. Run from anywhere:
+# Cortex-M0 and Cortex-R5 builds; the user firmware template (examples/firmware-template: board
+# build, QEMU run). Installs what it needs. Run from anywhere:
 #   bash .ci/firmware.sh
 # Needs ../shared beside the repository and its goldens in target/shared-goldens (.ci/run writes
 # them before this step; without them this script makes them with the same command).
@@ -154,6 +155,22 @@ for ((i = 0; i < SHARDS; i++)); do
 done
 KILN_FW_SHARD=$((SHARDS - 1))/$SHARDS cargo build --release --locked --target thumbv6m-none-eabi --bin kiln-firmware-cortex-m4 --features panic-check
 arm-none-eabi-size target/thumbv6m-none-eabi/release/kiln-firmware-cortex-m4
+
+timed "firmware template (board build, QEMU run)"
+step "firmware template (examples/firmware-template): nRF52840 DK build of both variants (blocking, embassy); the same code on QEMU mps2-an386 (feature qemu: defmt over semihosting, decoded by defmt-print)"
+# defmt-print decodes the firmware's defmt frames; built once per machine (~3 min on 2 cores).
+command -v defmt-print >/dev/null || cargo install --locked defmt-print --version 1.2.0
+(
+  cd "$repo/examples/firmware-template"
+  cargo build --release --locked --bins
+  arm-none-eabi-size target/thumbv7em-none-eabihf/release/kiln-firmware-template target/thumbv7em-none-eabihf/release/embassy
+  for bin in kiln-firmware-template embassy; do
+    # The runner (qemu-run.sh) exits with the firmware's semihosting status (pipefail here too).
+    cargo run --release --locked --features qemu --config .cargo/qemu.toml --bin "$bin" | tee "target/qemu-$bin.log"
+    grep -qx 'INFO  RESULT: 10 of 10 images classified correctly' "target/qemu-$bin.log" \
+      || { echo "error: the template's $bin firmware did not classify its 10 images correctly" >&2; exit 1; }
+  done
+)
 
 timed "per-layer profile"
 step "per-layer profile on the target: report.sh --per-layer reshape (profile = true firmware, one counted region per layer; an alias has none)"

@@ -21,7 +21,7 @@ name = "buildtime"
 version = "0.0.0"
 edition = "2021"
 [dependencies]
-kiln = { path = "$root/runtime-core" }
+kiln = { package = "kiln-tflite", path = "$root/runtime-core" }
 [workspace]
 TOML
 cat > "$work/src/main.rs" <<'RS'

@@ -53,7 +53,7 @@ mod shapes;
 #[doc(hidden)]
 pub mod schema;
 
-pub use config::{generate_source, write_all_atomically, write_atomically, Config, F16Weights};
+pub use config::{generate_source, generate_source_timed, write_all_atomically, write_atomically, Config, F16Weights};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};
@@ -86,18 +86,78 @@ pub fn analyze_with(file: &str, bytes: &[u8], f16: F16Weights) -> Result<Analysi
 
 /// [`analyze`] with the options that change the model (float16 weights, the input shape).
 pub fn analyze_options(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<Analysis, Error> {
-    let mut graph = read::read_model(file, bytes, opts.input_shape.as_deref())?;
-    lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
-    let steps = lower::lower(file, &mut graph)?;
-    check_output_size(file, bytes.len(), &graph, &steps)?;
-    let (steps, plan, patches) = match opts.max_arena_bytes {
-        Some(max) => patch::fit_arena(file, &mut graph, steps, max)?,
+    analyze_timed(file, bytes, opts, &mut Timings::default())
+}
+
+/// [`analyze_options`], adding the wall time of each phase to `timings`. The one place that
+/// runs the analysis passes in order.
+pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &mut Timings) -> Result<Analysis, Error> {
+    let mut repaired = None;
+    let model = timings.time("verify", || read::verify(file, bytes, &mut repaired))?;
+    let (mut graph, dynamic) = timings.time("build-ir", || read::build_graph(file, bytes.len(), &model))?;
+    timings.time("shapes", || shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
+    let steps = timings.time("lower", || {
+        lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
+        let steps = lower::lower(file, &mut graph)?;
+        check_output_size(file, bytes.len(), &graph, &steps)?;
+        Ok(steps)
+    })?;
+    let (steps, plan, patches) = timings.time("plan", || match opts.max_arena_bytes {
+        Some(max) => patch::fit_arena(file, &mut graph, steps, max),
         None => {
             let plan = plan::plan_arena(&graph, &steps);
-            (steps, plan, None)
+            Ok((steps, plan, None))
         }
-    };
+    })?;
     Ok(Analysis { graph, steps, plan, patches })
+}
+
+/// The phases of `kiln generate`, in order, with what each does (`kiln generate -v` prints
+/// their wall times). [`generate_source_timed`] times all but `read` and `write`, which belong
+/// to the caller (reading the file, writing the source). `kiln inspect -v` runs the same phases
+/// up to `plan`, then `report`, `render` and `write` ([`report::inspect_timed`]).
+pub const PHASES: [(&str, &str); 9] = [
+    ("read", "read the .tflite file"),
+    ("verify", "check and verify the flatbuffer"),
+    ("build-ir", "build the IR graph (tensors, constant data, ops)"),
+    ("shapes", "resolve dynamic shapes, fold shape computations"),
+    ("lower", "lower ops to kernel calls, quantization parameters"),
+    ("plan", "plan the arena"),
+    ("emit", "emit the Rust tokens"),
+    ("format", "format the source (prettyplease)"),
+    ("write", "write the source"),
+];
+
+/// What a phase of [`PHASES`] or of `kiln inspect` (`report`, `render`) does; `""` if unknown.
+pub fn phase_description(name: &str) -> &'static str {
+    match name {
+        "report" => "per-layer figures (MACs, parameters, memory)",
+        "render" => "render the report (text, JSON, DOT, HTML or SVG)",
+        "write" => "write the output",
+        _ => PHASES.iter().find(|(n, _)| *n == name).map_or("", |(_, what)| what),
+    }
+}
+
+/// Wall time of each compiler phase, in the order they ran (names from [`PHASES`]).
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    /// `(phase, wall time)`, one per phase that ran.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    /// Runs `f` as phase `name`, recording its wall time (also when it fails).
+    pub fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        self.phases.push((name, start.elapsed()));
+        out
+    }
+
+    /// The sum of the recorded phases.
+    pub fn total(&self) -> std::time::Duration {
+        self.phases.iter().map(|(_, d)| *d).sum()
+    }
 }
 
 /// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
@@ -159,24 +219,31 @@ pub struct CompileOptions {
 
 /// Compiles model bytes to the tokens of a module defining the model struct.
 pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenStream, Error> {
+    compile_timed(file, bytes, opts, &mut Timings::default())
+}
+
+/// [`compile`], adding the wall time of each phase to `timings`.
+pub fn compile_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &mut Timings) -> Result<TokenStream, Error> {
     let name = match &opts.name {
         Some(n) => n.clone(),
         None => struct_name_for(file),
     };
     check_name(file, &name)?;
-    let a = analyze_options(file, bytes, opts)?;
-    Ok(emit::emit(
-        &a.graph,
-        &a.steps,
-        &a.plan,
-        &emit::EmitOptions {
-            name: &name,
-            name_span: opts.name_span,
-            source: file,
-            track_path: opts.track_path.as_deref(),
-            profile_layers: opts.profile_layers,
-        },
-    ))
+    let a = analyze_timed(file, bytes, opts, timings)?;
+    Ok(timings.time("emit", || {
+        emit::emit(
+            &a.graph,
+            &a.steps,
+            &a.plan,
+            &emit::EmitOptions {
+                name: &name,
+                name_span: opts.name_span,
+                source: file,
+                track_path: opts.track_path.as_deref(),
+                profile_layers: opts.profile_layers,
+            },
+        )
+    }))
 }
 
 /// `models/person_detect.tflite` → `PersonDetect`.

@@ -62,9 +62,20 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Reads a model; `input_shape` fixes the first input's shape (see [`crate::shapes`]).
+/// The three phases ([`verify`], [`build_graph`], [`crate::shapes::resolve`]) in one call.
 pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Graph, Error> {
+    let mut repaired = None;
+    let model = verify(file, bytes, &mut repaired)?;
+    let (mut graph, dynamic) = build_graph(file, bytes.len(), &model)?;
+    crate::shapes::resolve(file, &mut graph, &dynamic, input_shape)?;
+    Ok(graph)
+}
+
+/// The first phase of reading: checks that `bytes` are a TFLite flatbuffer of a schema version
+/// kiln reads and verifies the whole buffer. The model may live in `repaired`, a copy with
+/// non-UTF-8 names made readable (see `repair_strings`).
+pub fn verify<'a>(file: &str, bytes: &'a [u8], repaired: &'a mut Option<Vec<u8>>) -> Result<fb::Model<'a>, Error> {
     let format = |m: String| Error::new(file, ErrorKind::Format(m));
-    let invalid = |m: String| Error::new(file, ErrorKind::Invalid(m));
 
     if bytes.is_empty() {
         return Err(format("the file is empty".into()));
@@ -90,7 +101,8 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
         max_apparent_size: 1 << 31,
         ignore_missing_null_terminator: false,
     };
-    let repaired = repair_strings(&opts, bytes).map_err(|e| format(verifier_message(&e.to_string())))?;
+    *repaired = repair_strings(&opts, bytes).map_err(|e| format(verifier_message(&e.to_string())))?;
+    let repaired: &'a Option<Vec<u8>> = repaired;
     let model = fb::root_as_model_with_opts(&opts, repaired.as_deref().unwrap_or(bytes))
         .map_err(|e| format(verifier_message(&e.to_string())))?;
 
@@ -100,6 +112,15 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
             model.version()
         )));
     }
+    Ok(model)
+}
+
+/// The second phase of reading: the IR graph of a verified model (`file_len`: the file's
+/// size, which bounds the memory the reader may allocate), with the inputs whose shapes are
+/// dynamic (for [`crate::shapes::resolve`], the third phase).
+pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result<(Graph, Vec<crate::shapes::Dynamic>), Error> {
+    let model = *model;
+    let invalid = |m: String| Error::new(file, ErrorKind::Invalid(m));
 
     let subgraphs = model.subgraphs().ok_or_else(|| invalid("the model has no subgraphs".into()))?;
     if subgraphs.is_empty() {
@@ -108,7 +129,7 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
     let sg = subgraphs.get(0);
     let buffers = model.buffers();
     let n_buffers = buffers.map_or(0, |b| b.len());
-    let mut budget = Budget::new(bytes.len());
+    let mut budget = Budget::new(file_len);
     let mut charge = |n: usize| budget.charge(n).map_err(|m| invalid(m));
     // Constant data, decoded once per buffer and shared by every tensor that uses it.
     let mut buffer_data: HashMap<usize, Option<Arc<[u8]>>> = HashMap::new();
@@ -327,8 +348,7 @@ pub fn read_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Re
     let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
     resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
     check_order(file, &graph)?;
-    crate::shapes::resolve(file, &mut graph, &dynamic, input_shape)?;
-    Ok(graph)
+    Ok((graph, dynamic))
 }
 
 /// Resource variables (TFLM `VAR_HANDLE` / `READ_VARIABLE` / `ASSIGN_VARIABLE`, initialised

@@ -261,3 +261,42 @@ fn build_rs_names_are_any_identifier() {
     assert!(err.to_string().contains("`fn` is not a valid model name: it is a Rust keyword"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn generate_verbose_prints_every_phase_on_stderr() {
+    let dir = scratch("verbose");
+    let out_path = dir.join("digits.rs");
+    let out = kiln(&["generate", "-v", "tests/fixtures/zoo/digits_int8.tflite", "-o", out_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "-v with -o prints nothing on stdout");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // One line per phase, in order, each with a time in ms, then the total.
+    let lines: Vec<&str> = stderr.lines().skip(1).collect();
+    assert_eq!(lines.len(), kiln_codegen::PHASES.len() + 1, "{stderr}");
+    for (line, (name, _)) in lines.iter().zip(kiln_codegen::PHASES) {
+        let mut words = line.split_whitespace();
+        assert_eq!(words.next(), Some(name), "{stderr}");
+        let ms: f64 = words.next().and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("no time on `{line}`"));
+        assert!(ms >= 0.0 && words.next() == Some("ms"), "{stderr}");
+    }
+    assert!(lines.last().unwrap().trim_start().starts_with("total "), "{stderr}");
+    // The source is the same as without -v; without -v, stderr stays empty.
+    let quiet = kiln(&["generate", "tests/fixtures/zoo/digits_int8.tflite"]);
+    assert!(quiet.status.success() && quiet.stderr.is_empty());
+    assert_eq!(std::fs::read(&out_path).unwrap(), quiet.stdout);
+    // A failing model prints the phases that ran, then the error.
+    let bad = dir.join("bad.tflite");
+    std::fs::write(&bad, b"\x10\0\0\0TFL3\0\0\0\0").unwrap();
+    let failed = kiln(&["generate", "--verbose", bad.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(2));
+    let stderr = String::from_utf8(failed.stderr).unwrap();
+    assert!(stderr.contains("  read ") && stderr.contains("  verify ") && !stderr.contains("  emit "), "{stderr}");
+    // inspect -v: the analysis phases, then the report's own; stdout is the plain report.
+    let inspect = kiln(&["inspect", "-v", "tests/fixtures/zoo/digits_int8.tflite"]);
+    assert!(inspect.status.success());
+    assert_eq!(inspect.stdout, kiln(&["inspect", "tests/fixtures/zoo/digits_int8.tflite"]).stdout);
+    let stderr = String::from_utf8(inspect.stderr).unwrap();
+    let names: Vec<&str> = stderr.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["read", "verify", "build-ir", "shapes", "lower", "plan", "report", "render", "write", "total"], "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,13 +1,15 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N]
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N] [-v]
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
 //!                                                      --input-shape: fixes a dynamic input shape
+//!                                                      -v: each phase's wall time on stderr
 //! kiln inspect  MODEL.tflite [--json | --dot] [--input-shape 1,N]
 //!                                                      per-layer MACs, parameters, memory
 //!               [--html FILE] [--svg FILE]               …or as a page / the arena plan picture
+//!               [-v]                                     each phase's wall time on stderr
 //! kiln ops                                               the supported op × type table (Markdown)
 //! ```
 //! Exit status: 0 success; 1 `inspect` found unsupported ops (the report is still printed);
@@ -19,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kiln_codegen::{CompileOptions, Error, ErrorKind};
+use kiln_codegen::{CompileOptions, Error, ErrorKind, Timings};
 
 #[derive(Parser)]
 #[command(name = "kiln", version, about = "Compile int8 TensorFlow Lite models to interpreter-free Rust")]
@@ -51,6 +53,10 @@ enum Command {
         /// the plain plan is larger; fails naming the smallest arena kiln can reach.
         #[arg(long, value_name = "BYTES")]
         max_arena_bytes: Option<usize>,
+        /// Print the wall time of each compiler phase to stderr (read, verify, build-ir, shapes,
+        /// lower, plan, emit, format, write).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Per-layer report: shapes, quantization, MACs, parameters, weight and arena bytes.
     Inspect {
@@ -75,6 +81,10 @@ enum Command {
         /// the patched stage, its bands and the MACs they recompute.
         #[arg(long, value_name = "BYTES")]
         max_arena_bytes: Option<usize>,
+        /// Print the wall time of each phase to stderr (read, verify, build-ir, shapes, lower,
+        /// plan, report, render, write).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
@@ -94,51 +104,89 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes } => {
-            let (label, bytes) = read(&model)?;
+        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes, verbose } => {
+            let mut timings = Timings::default();
+            let (label, bytes) = timings.time("read", || read(&model))?;
             let opts = CompileOptions { name, profile_layers: profile, input_shape, max_arena_bytes, ..Default::default() };
-            let source = kiln_codegen::generate_source(&label, &bytes, &opts)?;
-            match output {
-                Some(path) => kiln_codegen::write_atomically(&path, source.as_bytes())
-                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e)))?,
+            let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
+            if verbose && generated.is_err() {
+                print_timings("generate", &label, bytes.len(), &timings);
+            }
+            let source = generated?;
+            timings.time("write", || match &output {
+                Some(path) => kiln_codegen::write_atomically(path, source.as_bytes())
+                    .map_err(|e| Error::new(path.display().to_string(), ErrorKind::Write(e))),
                 None => {
                     // A closed pipe (`kiln generate m.tflite | head`) is not an error worth a panic.
                     let _ = std::io::stdout().lock().write_all(source.as_bytes());
+                    Ok(())
                 }
+            })?;
+            if verbose {
+                print_timings("generate", &label, bytes.len(), &timings);
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes } => {
-            let (label, bytes) = read(&model)?;
+        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes, verbose } => {
+            let mut timings = Timings::default();
+            let (label, bytes) = timings.time("read", || read(&model))?;
             let opts = CompileOptions { input_shape, max_arena_bytes, ..Default::default() };
-            let report = kiln_codegen::report::inspect_options(&label, &bytes, &opts)?;
+            let report = kiln_codegen::report::inspect_timed(&label, &bytes, &opts, &mut timings);
+            if verbose && report.is_err() {
+                print_timings("inspect", &label, bytes.len(), &timings);
+            }
+            let report = report?;
             let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
             if html.is_some() || svg.is_some() {
                 if html.is_some() && html == svg {
                     let path = html.unwrap_or_default().display().to_string();
                     return Err(Error::new(path, ErrorKind::Usage("--html and --svg name the same file".into())));
                 }
-                let files: Vec<(PathBuf, String)> =
-                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect();
+                let files: Vec<(PathBuf, String)> = timings.time("render", || {
+                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect()
+                });
                 let files: Vec<(&std::path::Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
                 // All or nothing: a failure leaves every existing file as it was.
-                kiln_codegen::write_all_atomically(&files)
+                timings
+                    .time("write", || kiln_codegen::write_all_atomically(&files))
                     .map_err(|(path, e)| Error::new(path.display().to_string(), ErrorKind::WriteReport(e)))?;
+                if verbose {
+                    print_timings("inspect", &label, bytes.len(), &timings);
+                }
                 return Ok(status);
             }
-            let text = if json {
-                let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
-                s.push('\n');
-                s
-            } else if dot {
-                report.to_dot()
-            } else {
-                report.to_text()
-            };
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            let text = timings.time("render", || {
+                if json {
+                    let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
+                    s.push('\n');
+                    s
+                } else if dot {
+                    report.to_dot()
+                } else {
+                    report.to_text()
+                }
+            });
+            timings.time("write", || {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            });
+            if verbose {
+                print_timings("inspect", &label, bytes.len(), &timings);
+            }
             Ok(status)
         }
     }
+}
+
+/// `kiln generate -v`, `kiln inspect -v`: one line per phase that ran (a failed run stops at
+/// its failing phase) and the total, on stderr.
+fn print_timings(command: &str, label: &str, file_bytes: usize, timings: &Timings) {
+    let mut text = format!("kiln {command} {label} ({file_bytes} bytes): wall time per phase\n");
+    for (name, took) in &timings.phases {
+        let what = kiln_codegen::phase_description(name);
+        text += &format!("  {name:<9} {:>10.3} ms  {what}\n", took.as_secs_f64() * 1e3);
+    }
+    text += &format!("  {:<9} {:>10.3} ms\n", "total", timings.total().as_secs_f64() * 1e3);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn main() -> ExitCode {

@@ -226,23 +226,39 @@ pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
 
 /// [`inspect`] with the first input's shape fixed (models with dynamic shapes).
 pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<ModelReport, Error> {
-    let mut graph = crate::read::read_model(file, bytes, input_shape)?;
-    lower::prepare_f16_weights(&mut graph, false);
-    let (steps, unsupported) = lower::lower_all(file, &mut graph)?;
-    let plan = unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps));
-    Ok(build(file, &graph, &steps, plan.as_ref(), unsupported))
+    let opts = crate::CompileOptions { input_shape: input_shape.map(<[usize]>::to_vec), ..Default::default() };
+    inspect_timed(file, bytes, &opts, &mut crate::Timings::default())
 }
 
 /// [`inspect`] of the model as [`crate::compile`] compiles it with `opts` (the input shape, an
-/// arena cap and its patches). A model with unsupported ops is reported as far as it lowers.
+/// arena cap and its patches).
 pub fn inspect_options(file: &str, bytes: &[u8], opts: &crate::CompileOptions) -> Result<ModelReport, Error> {
-    if opts.max_arena_bytes.is_none() {
-        return inspect_with_input_shape(file, bytes, opts.input_shape.as_deref());
+    inspect_timed(file, bytes, opts, &mut crate::Timings::default())
+}
+
+/// [`inspect_options`], adding the wall time of each phase to `timings` (`kiln inspect -v`):
+/// verify, build-ir, shapes, lower, plan, report. Without an arena cap a model with
+/// unsupported ops is reported as far as it lowers; with one (`max_arena_bytes`) the model must
+/// compile, since the report then shows the patched plan.
+pub fn inspect_timed(file: &str, bytes: &[u8], opts: &crate::CompileOptions, timings: &mut crate::Timings) -> Result<ModelReport, Error> {
+    if opts.max_arena_bytes.is_some() {
+        let a = crate::analyze_timed(file, bytes, opts, timings)?;
+        return Ok(timings.time("report", || {
+            let mut report = build(file, &a.graph, &a.steps, Some(&a.plan), Vec::new());
+            report.patches = a.patches.clone();
+            report
+        }));
     }
-    let a = crate::analyze_options(file, bytes, opts)?;
-    let mut report = build(file, &a.graph, &a.steps, Some(&a.plan), Vec::new());
-    report.patches = a.patches;
-    Ok(report)
+    let mut repaired = None;
+    let model = timings.time("verify", || crate::read::verify(file, bytes, &mut repaired))?;
+    let (mut graph, dynamic) = timings.time("build-ir", || crate::read::build_graph(file, bytes.len(), &model))?;
+    timings.time("shapes", || crate::shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
+    let (steps, unsupported) = timings.time("lower", || {
+        lower::prepare_f16_weights(&mut graph, false);
+        lower::lower_all(file, &mut graph)
+    })?;
+    let plan = timings.time("plan", || unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps)));
+    Ok(timings.time("report", || build(file, &graph, &steps, plan.as_ref(), unsupported)))
 }
 
 /// A string safe inside a DOT double-quoted label.

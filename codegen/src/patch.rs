@@ -89,25 +89,35 @@ impl Rows {
     }
 }
 
-/// The geometry of a step that can run in row bands: int8 CONV_2D / DEPTHWISE_CONV_2D on one
-/// image, its input an arena tensor.
+/// The row geometry of a step that can run in row bands, on one image: int8 CONV_2D and
+/// DEPTHWISE_CONV_2D on an arena input, and int8 ADD of two arena tensors of its output's shape
+/// (a residual connection: row for row, no window).
 fn band_rows(graph: &Graph, step: &Step) -> Option<Rows> {
     if step.band.is_some() || !matches!(step.call, Call::Params { .. }) {
         return None;
     }
     let op = graph.ops.iter().find(|o| o.index == step.op_index)?;
+    let out = &graph.tensors[step.output];
+    let image = |t: usize| {
+        let t = &graph.tensors[t];
+        t.dtype == DType::I8 && t.shape.len() == 4 && t.shape[0] == 1
+    };
+    if !image(step.output) || !arena_inputs(step).iter().all(|&(_, t)| image(t)) {
+        return None;
+    }
     let (padding, stride, dilation) = match (&op.name[..], &op.options) {
         ("CONV_2D", &Options::Conv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
         ("DEPTHWISE_CONV_2D", &Options::DepthwiseConv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
+        ("ADD", Options::Add { .. }) => {
+            let both = arena_inputs(step);
+            let same = both.len() == 2 && both.iter().all(|&(_, t)| graph.tensors[t].shape == out.shape);
+            return same.then_some(Rows { stride: 1, pad: 0, span: 1, input: out.shape[1] });
+        }
         _ => return None,
     };
-    let Some(Operand::Arena(x)) = step.operands.first().copied() else { return None };
-    let (input, out) = (&graph.tensors[x], &graph.tensors[step.output]);
-    let filter = &graph.tensors[op.inputs.get(1).copied().flatten()?];
-    if input.dtype != DType::I8 || out.dtype != DType::I8 || input.shape.len() != 4 || input.shape[0] != 1 {
-        return None;
-    }
-    let kh = *filter.shape.get(1)?;
+    let [(0, x)] = arena_inputs(step)[..] else { return None };
+    let input = &graph.tensors[x];
+    let kh = *graph.tensors[op.inputs.get(1).copied().flatten()?].shape.get(1)?;
     let (oh, pad) = lower::window(padding, input.shape[1], kh, stride[0], dilation[0]);
     if oh != out.shape[1] || kh == 0 || stride[0] == 0 {
         return None;
@@ -115,10 +125,43 @@ fn band_rows(graph: &Graph, step: &Step) -> Option<Rows> {
     Some(Rows { stride: stride[0], pad, span: (kh - 1) * dilation[0].max(1) + 1, input: input.shape[1] })
 }
 
-/// Maximal runs of consecutive bandable steps, each reading only the previous one's output,
-/// which nothing else reads (and which is not a model output).
-fn chains(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
-    let readers = |t: usize| steps.iter().filter(|s| s.operands.contains(&Operand::Arena(t))).count();
+/// The arena tensors a step reads, with their operand positions.
+fn arena_inputs(step: &Step) -> Vec<(usize, usize)> {
+    step.operands.iter().enumerate().filter_map(|(k, o)| if let Operand::Arena(t) = o { Some((k, *t)) } else { None }).collect()
+}
+
+/// The one tensor from outside that `stage` reads (its input), if the steps form a stage: every
+/// step bandable, every output but the last read only inside the stage (and not a model output),
+/// and everything else they read produced inside it.
+fn stage_input(graph: &Graph, steps: &[Step], stage: Range<usize>) -> Option<usize> {
+    let inside = &steps[stage.clone()];
+    let mut input = None;
+    for (k, s) in inside.iter().enumerate() {
+        band_rows(graph, s)?;
+        for (_, t) in arena_inputs(s) {
+            if !inside[..k].iter().any(|p| p.output == t) {
+                match input {
+                    None => input = Some(t),
+                    Some(x) if x == t => {}
+                    Some(_) => return None,
+                }
+            }
+        }
+    }
+    for (k, s) in inside[..inside.len() - 1].iter().enumerate() {
+        let t = s.output;
+        let read_inside = inside[k + 1..].iter().any(|r| r.operands.contains(&Operand::Arena(t)));
+        let read_outside = steps[..stage.start].iter().chain(&steps[stage.end..]).any(|r| r.operands.contains(&Operand::Arena(t)));
+        if !read_inside || read_outside || graph.outputs.contains(&t) {
+            return None;
+        }
+    }
+    input
+}
+
+/// Candidate stages: from the start of every run of bandable steps, each end (at least two
+/// steps) where the steps form a stage.
+fn stages(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < steps.len() {
@@ -127,19 +170,10 @@ fn chains(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
             continue;
         }
         let mut j = i + 1;
-        while j < steps.len() {
-            let prev = steps[j - 1].output;
-            let links = steps[j].operands.first() == Some(&Operand::Arena(prev))
-                && readers(prev) == 1
-                && !graph.outputs.contains(&prev);
-            if !links || band_rows(graph, &steps[j]).is_none() {
-                break;
-            }
+        while j < steps.len() && band_rows(graph, &steps[j]).is_some() {
             j += 1;
         }
-        if j - i >= 2 {
-            out.push(i..j);
-        }
+        out.extend((i + 2..=j).map(|e| i..e).filter(|r| stage_input(graph, steps, r.clone()).is_some()));
         i = j;
     }
     out
@@ -190,49 +224,52 @@ struct Split {
     reuse_input: bool,
 }
 
-/// The steps with `stage` run in `n` row bands, and the row windows they read and write.
+/// Where a layer of a stage reads from: the stage's input, or an earlier layer's buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Src {
+    Input,
+    Layer(usize),
+}
+
+/// The steps with the stage run in row bands, and the row windows they read and write.
 ///
-/// The stage streams: each layer but the last writes into a small buffer of its own, and a
-/// layer computes its next rows (a *chunk*) as soon as the rows they read are in its input's
-/// buffer, pulling them from the layer before on demand. Rows a later chunk still reads stay
-/// in the buffer: before a producer's new rows go in, the rows its consumer no longer needs are
-/// dropped by moving the rest to the top (`Call::CarryRows`), so no row is computed twice and
-/// the stage costs exactly the MACs of the unpatched layers. The last layer computes T in `n`
-/// bands; each earlier layer's chunk is what one band of its consumer reads anew, or with
-/// `fine` one row (buffers of about one filter's height, more calls). The first layer reads row windows of the stage's
-/// input, the last writes row windows of T. With `lower`, every call is lowered for its rows
-/// (params, kernels); without, band steps carry only what planning needs (operands, output,
-/// MACs), to try many splits cheaply.
+/// The stage streams: each layer but the last (T's) writes into a small buffer of its own, and
+/// a layer computes its next rows (a *chunk*) as soon as the rows they read are in its inputs'
+/// buffers, pulling them from the layers before on demand. Rows some reader still needs stay in
+/// the buffer: before a producer's new rows go in, the rows none of its readers will read again
+/// are dropped by moving the rest to the top (`Call::CarryRows`), so no row is computed twice
+/// and the stage costs exactly the MACs of the unpatched layers. A residual ADD reads two
+/// buffers row for row; the buffer of a block's input then holds the rows between where the
+/// block's first layer and its ADD read. T is computed in `bands` bands; each earlier layer's
+/// chunk is what one chunk of its readers reads anew, or with `fine` one row (buffers of about
+/// one filter's height, more calls). The stage's input is read in row windows, T written in
+/// row windows. With `lower`, every call is lowered for its rows (params, kernels); without,
+/// band steps carry only what planning needs (operands, output, MACs), to try many splits cheaply.
 fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> Result<(Vec<Step>, Vec<View>), String> {
     let Split { stage, bands: n, fine, reuse_input } = split;
+    let x = stage_input(graph, steps, stage.clone()).ok_or("not a stage")?;
     let layers = &steps[stage.clone()];
-    let geo: Vec<Rows> = layers.iter().map(|s| band_rows(graph, s).expect("chains are bandable")).collect();
-    let m = geo.len();
+    let m = layers.len();
+    let geo: Vec<Rows> = layers.iter().map(|s| band_rows(graph, s).expect("stages are bandable")).collect();
+    let src_of = |t: usize| if t == x { Src::Input } else { Src::Layer(layers.iter().position(|l| l.output == t).expect("inside")) };
+    let reads: Vec<Vec<(usize, Src)>> = layers.iter().map(|l| arena_inputs(l).into_iter().map(|(k, t)| (k, src_of(t))).collect()).collect();
+    let readers: Vec<Vec<usize>> =
+        (0..m).map(|p| (0..m).filter(|&c| reads[c].iter().any(|&(_, s)| s == Src::Layer(p))).collect()).collect();
     let rows_t = graph.tensors[layers[m - 1].output].shape[1];
     // Rows per call: the last layer's band, and for each earlier layer what one call of its
-    // consumer reads anew.
+    // readers reads anew.
     let mut chunk = vec![rows_t.div_ceil(n); m];
     for j in (0..m - 1).rev() {
-        chunk[j] = if fine { 1 } else { chunk[j + 1] * geo[j + 1].stride };
+        chunk[j] = if fine { 1 } else { readers[j].iter().map(|&c| chunk[c] * geo[c].stride).max().unwrap_or(1) };
     }
-    let mut s = Streamer {
-        graph,
-        layers,
-        geo,
-        chunk,
-        done: vec![0; m],
-        kept: vec![0; m],
-        rows: vec![0; m],
-        plan: Vec::new(),
-        bands: n,
-    };
-    for band in even_bands(rows_t, n) {
-        s.pull(m - 1, band[1])?;
+    let mut s = Streamer { geo, reads, readers, chunk, done: vec![0; m], kept: vec![0; m], rows: vec![0; m], plan: Vec::new(), band: 0 };
+    for (b, band) in even_bands(rows_t, n).into_iter().enumerate() {
+        s.band = b;
+        s.pull(m - 1, band[1]).map_err(|(j, m)| format!("op #{}: {m}", layers[j].op_index))?;
     }
     // The buffers, as tall as they ever get; then every call with its row windows.
-    let Streamer { graph, plan, rows, .. } = s;
+    let Streamer { plan, rows, .. } = s;
     let buffers: Vec<usize> = (0..m - 1).map(|j| band_tensor(graph, layers[j].output, rows[j], "band buffer")).collect();
-    let Some(Operand::Arena(x)) = layers[0].operands.first().copied() else { unreachable!("bandable") };
     let t = layers[m - 1].output;
     let mut out: Vec<Step> = steps[..stage.start].to_vec();
     let mut views = Vec::new();
@@ -240,18 +277,22 @@ fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> R
         // T in the stage input's bytes: each band's rows of T land on rows of the input that no
         // later call reads (checked over the schedule), so the two need one buffer, not two.
         let (rb_x, rb_t) = (row_bytes(graph, x), row_bytes(graph, t));
-        let only_reader = steps.iter().filter(|s| s.operands.contains(&Operand::Arena(x))).count() == 1;
-        if !only_reader || graph.outputs.contains(&x) || graph.tensors[t].bytes() > graph.tensors[x].bytes() {
+        let read_outside = steps[..stage.start].iter().chain(&steps[stage.end..]).any(|r| r.operands.contains(&Operand::Arena(x)));
+        let aliased = steps.iter().any(|r| matches!(r.call, Call::Alias) && r.operands.contains(&Operand::Arena(x)));
+        if read_outside || aliased || graph.outputs.contains(&x) || graph.tensors[t].bytes() > graph.tensors[x].bytes() {
             return Err("the stage input is read elsewhere or smaller than its output".into());
         }
         let mut next_read = usize::MAX;
         for call in plan.iter().rev() {
-            match call.kind {
-                Pulled::Compute { input, .. } if call.layer == 0 => next_read = next_read.min(input[0] * rb_x),
-                Pulled::Compute { .. } if call.layer + 1 == m && call.rows[1] * rb_t > next_read => {
+            if let Pulled::Compute { inputs, .. } = &call.kind {
+                if call.layer + 1 == m && call.rows[1] * rb_t > next_read {
                     return Err(format!("rows {}..{} of the output would overwrite input still to be read", call.rows[0], call.rows[1]));
                 }
-                _ => {}
+                for &(src, w) in inputs {
+                    if src == Src::Input {
+                        next_read = next_read.min(w[0] * rb_x);
+                    }
+                }
             }
         }
         views.push(View { tensor: t, of: x, offset: 0 });
@@ -274,21 +315,25 @@ fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> R
                 carry.band = band(call.rows);
                 out.push(carry);
             }
-            Pulled::Compute { input, at, pad } => {
+            Pulled::Compute { inputs, at, pad } => {
                 let [a, b] = call.rows;
-                let input = match j {
-                    0 => window_of(graph, &mut views, x, input, "band input"),
-                    _ => window_of(graph, &mut views, buffers[j - 1], input, "band input"),
-                };
+                let mut operands = orig.operands.clone();
+                for (&(k, _), &(src, w)) in arena_inputs(orig).iter().zip(&inputs) {
+                    let v = match src {
+                        Src::Input => window_of(graph, &mut views, x, w, "band input"),
+                        Src::Layer(p) => window_of(graph, &mut views, buffers[p], w, "band input"),
+                    };
+                    operands[k] = Operand::Arena(v);
+                }
                 let output = match j + 1 == m {
                     true => window_of(graph, &mut views, t, [a, b], "band rows"),
                     false => window_of(graph, &mut views, buffers[j], [at, at + b - a], "band rows"),
                 };
                 let mut step = if lower {
-                    lower_rows(graph, orig, input, output, pad).map_err(|m| format!("op #{} rows {a}..{b}: {m}", orig.op_index))?
+                    lower_rows(graph, orig, &operands, output, pad).map_err(|m| format!("op #{} rows {a}..{b}: {m}", orig.op_index))?
                 } else {
                     let mut step = orig.clone();
-                    step.operands[0] = Operand::Arena(input);
+                    step.operands = operands;
                     step.output = output;
                     let whole = graph.tensors[orig.output].shape[1].max(1) as u64;
                     step.macs = orig.macs / whole * (b - a) as u64;
@@ -320,16 +365,18 @@ struct PulledCall {
 enum Pulled {
     /// Rows `from..to` of the layer's buffer (buffer rows, not image rows) move to its top.
     Carry { from: usize, to: usize },
-    /// Compute the rows from `input` (rows of the input's buffer, or of the stage input for the
-    /// first layer) with `pad` rows of padding above, into the layer's buffer at row `at`.
-    Compute { input: [usize; 2], at: usize, pad: usize },
+    /// Compute the rows from `inputs` (per arena operand, in order: rows of the stage input, or
+    /// of a layer's buffer) with `pad` rows of padding above, into the layer's buffer at row `at`.
+    Compute { inputs: Vec<(Src, [usize; 2])>, at: usize, pad: usize },
 }
 
 /// The streaming schedule of [`band_stage`], built by pulling rows through the layers.
-struct Streamer<'a> {
-    graph: &'a mut Graph,
-    layers: &'a [Step],
+struct Streamer {
     geo: Vec<Rows>,
+    /// Per layer, its arena operands (position, source).
+    reads: Vec<Vec<(usize, Src)>>,
+    /// Per layer, the layers that read its output.
+    readers: Vec<Vec<usize>>,
     chunk: Vec<usize>,
     /// Rows of each layer's output computed so far (`0..done`).
     done: Vec<usize>,
@@ -338,42 +385,50 @@ struct Streamer<'a> {
     /// Most rows each buffer holds at once: its height.
     rows: Vec<usize>,
     plan: Vec<PulledCall>,
-    bands: usize,
+    band: usize,
 }
 
-impl Streamer<'_> {
+impl Streamer {
+    /// The first input row layer `c`'s next call reads.
+    fn next_read(&self, c: usize) -> usize {
+        (self.done[c] * self.geo[c].stride).saturating_sub(self.geo[c].pad)
+    }
+
     /// Computes layer `j`'s output up to row `want` (exclusive), chunk by chunk.
-    fn pull(&mut self, j: usize, want: usize) -> Result<(), String> {
-        let band = self.plan.iter().filter(|c| c.layer == self.layers.len() - 1 && matches!(c.kind, Pulled::Compute { .. })).count();
-        let band = band.min(self.bands - 1);
+    fn pull(&mut self, j: usize, want: usize) -> Result<(), (usize, String)> {
         while self.done[j] < want {
             let rows = [self.done[j], want.min(self.done[j] + self.chunk[j])];
             let (input, pad) = self.geo[j].input_of(rows);
             if input[1] == input[0] {
-                return Err(format!("rows {}..{} of op #{} read no input rows", rows[0], rows[1], self.layers[j].op_index));
+                return Err((j, format!("rows {}..{} read no input rows", rows[0], rows[1])));
             }
-            let input = if j == 0 {
-                input
-            } else {
-                let p = j - 1;
-                // Drop what this layer no longer reads (rows it skips are never computed).
-                if input[0] >= self.done[p] {
-                    self.done[p] = input[0];
-                    self.kept[p] = input[0];
-                } else if input[0] > self.kept[p] {
-                    let (from, to) = (input[0] - self.kept[p], self.done[p] - self.kept[p]);
-                    self.plan.push(PulledCall { layer: p, band, rows: [input[0], self.done[p]], kind: Pulled::Carry { from, to } });
-                    self.kept[p] = input[0];
+            let producers: Vec<usize> = self.reads[j].iter().filter_map(|&(_, s)| if let Src::Layer(p) = s { Some(p) } else { None }).collect();
+            for &p in &producers {
+                // Drop what no reader of p reads again (rows a reader skips are never computed).
+                let need = self.readers[p].iter().map(|&c| self.next_read(c)).min().unwrap_or(input[0]);
+                if need >= self.done[p] {
+                    self.done[p] = self.done[p].max(need.min(input[0]));
+                    self.kept[p] = self.done[p];
+                } else if need > self.kept[p] {
+                    let (from, to) = (need - self.kept[p], self.done[p] - self.kept[p]);
+                    self.plan.push(PulledCall { layer: p, band: self.band, rows: [need, self.done[p]], kind: Pulled::Carry { from, to } });
+                    self.kept[p] = need;
                 }
                 self.pull(p, input[1])?;
-                [input[0] - self.kept[p], input[1] - self.kept[p]]
-            };
+            }
+            // Windows once every producer is pulled: pulling one may move another's buffer.
+            let inputs = self.reads[j]
+                .iter()
+                .map(|&(_, s)| match s {
+                    Src::Input => (s, input),
+                    Src::Layer(p) => (s, [input[0] - self.kept[p], input[1] - self.kept[p]]),
+                })
+                .collect();
             let at = rows[0] - self.kept[j];
-            self.plan.push(PulledCall { layer: j, band, rows, kind: Pulled::Compute { input, at, pad } });
+            self.plan.push(PulledCall { layer: j, band: self.band, rows, kind: Pulled::Compute { inputs, at, pad } });
             self.done[j] = rows[1];
             self.rows[j] = self.rows[j].max(self.done[j] - self.kept[j]);
         }
-        let _ = &self.graph;
         Ok(())
     }
 }
@@ -381,9 +436,13 @@ impl Streamer<'_> {
 /// Lowers `orig`'s op for one band: input and output rewired to the band's windows, `pad`
 /// rows of padding above. The band reads the whole layer's filters (the ones already laid out
 /// for it), so its kernels must be the layer's.
-fn lower_rows(graph: &Graph, orig: &Step, input: usize, output: usize, pad: usize) -> Result<Step, String> {
+fn lower_rows(graph: &Graph, orig: &Step, operands: &[Operand], output: usize, pad: usize) -> Result<Step, String> {
     let mut op = graph.ops.iter().find(|o| o.index == orig.op_index).expect("step of an op").clone();
-    op.inputs[0] = Some(input);
+    for (k, o) in operands.iter().enumerate() {
+        if let (Operand::Arena(t), Some(slot)) = (o, op.inputs.get_mut(k)) {
+            *slot = Some(*t);
+        }
+    }
     op.outputs[0] = output;
     let mut lowered = match lower::lower_band(graph, &op, pad) {
         Ok(s) => s,
@@ -391,7 +450,9 @@ fn lower_rows(graph: &Graph, orig: &Step, input: usize, output: usize, pad: usiz
     };
     let mut step = lowered.pop().filter(|_| lowered.is_empty()).ok_or("a band lowers to one step")?;
     step.packed_filter = None;
-    step.operands[1] = orig.operands[1];
+    if let (Some(o), Some(Operand::Const(_))) = (orig.operands.get(1), step.operands.get(1)) {
+        step.operands[1] = *o;
+    }
     let same = step.variants.len() == orig.variants.len()
         && step.variants.iter().zip(&orig.variants).all(|(a, b)| a.func == b.func && a.generics.to_string() == b.generics.to_string());
     if !same {
@@ -416,9 +477,9 @@ pub fn fit_arena(file: &str, graph: &mut Graph, steps: Vec<Step>, max_bytes: usi
     // (extra MACs, band steps, arena, split) of the best fit, and the smallest arena seen.
     let mut best: Option<(u64, usize, usize, Split)> = None;
     let mut smallest = (whole.size, String::from("without patches"));
-    for chain in chains(graph, &steps) {
-        for end in chain.start + 2..=chain.end {
-            let stage = chain.start..end;
+    for stage in stages(graph, &steps) {
+        {
+            let end = stage.end;
             let rows_t = graph.tensors[steps[end - 1].output].shape[1];
             for bands in 2..=rows_t.min(MAX_BANDS) {
                 for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {

@@ -551,11 +551,11 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
     }
 }
 
-/// Lowers one row band of an int8 CONV_2D or DEPTHWISE_CONV_2D (`op` rewired to the band's
+/// Lowers one row band of an int8 CONV_2D, DEPTHWISE_CONV_2D or ADD (`op` rewired to the band's
 /// input and output tensors) with `pad_top` rows of padding above the band's input.
 pub(crate) fn lower_band(g: &Graph, op: &Op, pad_top: usize) -> R<Vec<Step>> {
     match (op.name.as_str(), kernel_dtype(g, op)) {
-        ("CONV_2D" | "DEPTHWISE_CONV_2D", Some(DType::I8)) => {}
+        ("CONV_2D" | "DEPTHWISE_CONV_2D" | "ADD", Some(DType::I8)) => {}
         _ => return unsupported(format!("{} cannot run in row bands", op.name)),
     }
     let k = kernels().find(|k| k.op == op.name && k.dtype == DType::I8).expect("registered");

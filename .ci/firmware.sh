@@ -76,6 +76,10 @@ step "Cortex-M4: real TFLM models on the target: cargo run --release --features 
 cargo run --release --locked --features shared
 cp "$M4_ELF" "$elfs/m4-shared.elf"
 
+step "Cortex-M4: patched stages on the target (max_arena_bytes at the smallest arena kiln reaches: the zoo models and person_detect whose first layers run in row bands)"
+KILN_FW_MODELS=all KILN_FW_PATCH=smallest cargo run --release --locked
+KILN_FW_MODELS=person_detect KILN_FW_PATCH=smallest cargo run --release --locked --features shared
+
 timed "determinism (M4, insn counts of every inference)"
 step "determinism: instruction count of every inference, per model (tests/firmware/determinism.sh, the M4 images above)"
 bash "$repo/tests/firmware/determinism.sh" "$elfs"/m4-*.elf

@@ -112,6 +112,9 @@ pub struct StepReport {
     pub name: String,
     /// The tensor the step writes.
     pub output: usize,
+    /// For a step of a patched stage: the rows of the op's output it computes (or, for a
+    /// carry, keeps in its band buffer); `None` elsewhere.
+    pub rows: Option<[usize; 2]>,
 }
 
 /// One arena buffer: its tensors (the owner, then aliases sharing its bytes), placement and
@@ -199,7 +202,10 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         arena_lower_bound: plan.map(|p| p.lower_bound),
         state_bytes: plan.map(|p| p.state_size),
         memory: plan.map(|p| MemoryMap {
-            steps: steps.iter().map(|s| StepReport { op: s.op_index, name: s.op_name.clone(), output: s.output }).collect(),
+            steps: steps
+                .iter()
+                .map(|s| StepReport { op: s.op_index, name: s.op_name.clone(), output: s.output, rows: s.band.as_ref().map(|b| b.rows) })
+                .collect(),
             buffers: p
                 .buffers
                 .iter()

@@ -18,7 +18,7 @@ const PLOT_W: f64 = 720.0;
 const LIVE_W: f64 = 90.0;
 /// Header (title, marker labels, axis) and footer (legend) heights; one row per step.
 const TOP: f64 = 96.0;
-const BOTTOM: f64 = 34.0;
+const BOTTOM: f64 = 48.0;
 const ROW_H: f64 = 16.0;
 const BAR_H: f64 = 12.0;
 /// Bars narrower than this are widened to it so that small tensors (a classifier's 10 bytes in
@@ -91,10 +91,18 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
         xml(&folded)
     ));
 
-    // Row stripes, then the byte grid over them, then the bars on top.
-    for i in (0..rows).step_by(2) {
+    // Row stripes (amber: the steps of a patched stage, which run row bands), then the byte
+    // grid over them, then the bars on top.
+    for (i, step) in memory.steps.iter().enumerate() {
+        let fill = match (step.rows.is_some(), i % 2 == 0) {
+            (true, true) => "#fbe8c8",
+            (true, false) => "#fdf3e1",
+            (false, true) => "#f3f4f6",
+            (false, false) => continue,
+        };
+        let class = if step.rows.is_some() { " class=\"patch\"" } else { "" };
         out.push_str(&format!(
-            "<rect x=\"0\" y=\"{}\" width=\"{width}\" height=\"{ROW_H}\" fill=\"#f3f4f6\"/>\n",
+            "<rect{class} x=\"0\" y=\"{}\" width=\"{width}\" height=\"{ROW_H}\" fill=\"{fill}\"/>\n",
             TOP + ROW_H * i as f64
         ));
     }
@@ -115,7 +123,11 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
     for (i, step) in memory.steps.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
         let several = memory.steps.iter().filter(|s| s.op == step.op).count() > 1;
-        let label = if several { format!("#{} {} → t{}", step.op, step.name, step.output) } else { format!("#{} {}", step.op, step.name) };
+        let label = match step.rows {
+            Some([a, b]) => format!("#{} {} rows {a}..{b}", step.op, step.name),
+            None if several => format!("#{} {} → t{}", step.op, step.name, step.output),
+            None => format!("#{} {}", step.op, step.name),
+        };
         out.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
             LABEL_W - 8.0,
@@ -175,6 +187,17 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
          bold live bytes: the step that sets the lower bound.</text>\n",
         bottom + 22.0
     ));
+    if let Some(p) = &report.patches {
+        out.push_str(&format!(
+            "<text x=\"{LABEL_W}\" y=\"{}\" fill=\"#8a5a00\">Amber rows: ops #{}..#{} run in {} row bands through small band buffers \
+             (max_arena_bytes; {} without patches).</text>\n",
+            bottom + 36.0,
+            p.ops[0],
+            p.ops[p.ops.len() - 1],
+            p.bands,
+            grouped(p.unpatched_arena as u64)
+        ));
+    }
     out.push_str("</svg>\n");
     out
 }

@@ -389,19 +389,23 @@ fn unsupported_models_render_without_a_plan() {
     assert!(html.contains("unsupported: kiln has no kernel for this op yet"), "{html}");
 }
 
-/// The picture in the README (docs/mobilenet_v1_025_96.memory.svg) is what this compiler draws;
-/// `KILN_BLESS=1 cargo test -p kiln-codegen --test report_render` rewrites it.
+/// The pictures in the README (docs/mobilenet_v1_025_96.memory.svg, and .patched.svg: the same
+/// model with `max_arena_bytes = 48000`) are what this compiler draws;
+/// `KILN_BLESS=1 cargo test -p kiln-codegen --test report_render` rewrites them.
 #[test]
 fn readme_picture_is_current() {
     let label = "tests/fixtures/zoo/mobilenet_v1_025_96.tflite";
     let bytes = std::fs::read(zoo_model("mobilenet_v1_025_96")).unwrap();
-    let svg = kiln_codegen::report::inspect(label, &bytes).unwrap().to_svg();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/mobilenet_v1_025_96.memory.svg");
-    if std::env::var_os("KILN_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &svg).unwrap();
-        return;
+    let patched = kiln_codegen::CompileOptions { max_arena_bytes: Some(48_000), ..Default::default() };
+    for (name, opts) in [("memory", kiln_codegen::CompileOptions::default()), ("patched", patched)] {
+        let svg = kiln_codegen::report::inspect_options(label, &bytes, &opts).unwrap().to_svg();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/mobilenet_v1_025_96.{name}.svg"));
+        if std::env::var_os("KILN_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &svg).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} ({e}); create it with KILN_BLESS=1", path.display()));
+        assert!(committed == svg, "{} is stale; re-bless with KILN_BLESS=1", path.display());
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} ({e}); create it with KILN_BLESS=1", path.display()));
-    assert!(committed == svg, "{} is stale; re-bless with KILN_BLESS=1", path.display());
 }

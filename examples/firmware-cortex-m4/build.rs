@@ -98,10 +98,6 @@ struct Case {
     samples: usize,
     inputs: Vec<PathBuf>,
     outputs: Vec<PathBuf>,
-    /// Bytes of all outputs of one sample.
-    output_bytes: usize,
-    /// Bytes of all inputs of one sample.
-    input_bytes: usize,
 }
 
 fn files(dir: &Path, prefix: &str, stem_prefix: &str) -> Vec<PathBuf> {
@@ -141,9 +137,7 @@ fn trim_case(out: &Path, label: &str, dir: &Path, stem_prefix: &str, total: usiz
             })
             .collect()
     };
-    let output_bytes = outs.iter().map(|p| read(p).len() / total).sum();
-    let input_bytes = ins.iter().map(|p| read(p).len() / total).sum();
-    Case { label: label.to_string(), samples, inputs: trim(&ins), outputs: trim(&outs), output_bytes, input_bytes }
+    Case { label: label.to_string(), samples, inputs: trim(&ins), outputs: trim(&outs) }
 }
 
 /// The QEMU machine (and `memory/<machine>.x`) this build is for: from the target and the

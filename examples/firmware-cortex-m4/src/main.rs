@@ -222,6 +222,37 @@ fn check_model<M: Model>(
     Ok(())
 }
 
+/// The typed zero-copy path, for the panic-check build to prove panic-free: int16 and float32
+/// views (whose alignment checks the 16-byte-aligned arena and the planner's aligned offsets let
+/// the optimizer remove), through a `&mut` model in a function that is not inlined, and in a
+/// caller-owned arena larger than the model's.
+#[cfg(feature = "panic-check")]
+mod typed_views {
+    kiln::include_model!("../../tests/fixtures/zoo/digits_i16.tflite", name = DigitsI16);
+    kiln::include_model!("../../tests/fixtures/zoo/digits_f32.tflite", name = DigitsF32);
+
+    #[inline(never)]
+    fn int16(model: &mut DigitsI16, x: i16) -> i16 {
+        *model.input_mut() = [x; 64];
+        model.invoke();
+        model.output()[9]
+    }
+
+    #[inline(never)]
+    fn float32<const N: usize>(arena: &mut kiln::Aligned<[u8; N]>, x: f32) -> f32 {
+        *DigitsF32::input_in(arena) = [x; 64];
+        DigitsF32::invoke_in(arena);
+        DigitsF32::output_in(arena)[9]
+    }
+
+    pub fn check() {
+        let mut model = DigitsI16::new();
+        core::hint::black_box(int16(&mut model, core::hint::black_box(3)));
+        let mut arena = kiln::Aligned([0u8; DigitsF32::ARENA_BYTES + 24]);
+        core::hint::black_box(float32(&mut arena, core::hint::black_box(0.5)));
+    }
+}
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     say!(
@@ -231,6 +262,8 @@ fn main() -> ! {
         kiln::arch::ARM_DSP
     );
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
+    #[cfg(feature = "panic-check")]
+    typed_views::check();
     #[cfg(feature = "panic-canary")]
     {
         let table = [1u8, 2, 3];

@@ -565,7 +565,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
     // State (variable tensors): a second buffer owned by the model, which `run` carries from
     // one inference to the next. Stateless models get none of this.
-    let (state_field, state_consts, state_init, reset, state_arg, state_param, model_state);
+    let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass, model_state);
     let (new_doc, run_doc, invoke_doc, invoke_in_doc);
     if stateful {
         let state_bytes = plan.state_size;
@@ -631,6 +631,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
         };
         state_param = quote!(state: &mut [u8; Self::STATE_BYTES]);
+        state_pass = quote!(state);
         new_doc = quote!(#[doc = " A model with a zeroed arena and the initial state; `const`, so it can live in a `static`."]);
         run_doc = quote!(#[doc = " One inference: copies the inputs into the arena, `invoke`s, returns the outputs in place."]);
         invoke_doc = quote!(#[doc = " Runs one inference over the inputs in the arena, advancing the state: outputs depend on every input since `new` or `reset`."]);
@@ -643,6 +644,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         reset = quote!();
         state_arg = quote!();
         state_param = quote!();
+        state_pass = quote!();
         new_doc = quote!(#[doc = " A model with a zeroed arena; `const`, so it can live in a `static`."]);
         run_doc = quote!(#[doc = " One inference: copies the inputs into the arena, `invoke`s, returns the outputs in place."]);
         invoke_doc = quote!(#[doc = " Runs one inference over the inputs in the arena."]);
@@ -705,7 +707,11 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 ///
                 #(#[doc = #invoke_docs])*
                 pub fn invoke_in<const N: usize>(arena: &mut ::kiln::Aligned<[u8; N]>, #state_param) {
-                    let arena = arena.prefix_mut::<{ Self::ARENA_BYTES }>();
+                    Self::layers(arena.prefix_mut(), #state_pass);
+                }
+
+                /// The layers, compiled once whatever arena sizes `invoke_in` is called with.
+                fn layers(arena: &mut [u8; Self::ARENA_BYTES], #state_param) {
                     #(#body)*
                 }
 

@@ -80,3 +80,24 @@ macro_rules! typed_int8 {
 fn int8_models_match_the_oracle_on_the_typed_zero_copy_path() {
     typed_int8!(digits_int8, conv_valid, dwconv_s1, avgpool_valid, conv_s1_same, mobilenet_v2_035_96);
 }
+
+/// Two models of different sizes take turns in one caller-owned arena as large as the larger:
+/// each computes what it computes in its own arena.
+#[test]
+fn models_take_turns_in_one_shared_arena() {
+    use conv_valid::Net as Conv;
+    use digits_int8::Net as Digits;
+    const BYTES: usize = if Conv::ARENA_BYTES > Digits::ARENA_BYTES { Conv::ARENA_BYTES } else { Digits::ARENA_BYTES };
+    let mut arena = kiln::Aligned([0u8; BYTES]);
+    let (mut conv, mut digits) = (Conv::new(), Digits::new());
+    for s in 0..8i8 {
+        let x: [i8; 400] = std::array::from_fn(|i| (i as i8).wrapping_mul(s));
+        let y: [i8; 64] = std::array::from_fn(|i| (i as i8).wrapping_sub(s * 9));
+        *Conv::input_in(&mut arena) = x;
+        Conv::invoke_in(&mut arena);
+        assert_eq!(Conv::output_in(&arena), conv.run(&x), "conv_valid, round {s}");
+        *Digits::input_in(&mut arena) = y;
+        Digits::invoke_in(&mut arena);
+        assert_eq!(Digits::output_in(&arena), digits.run(&y), "digits_int8, round {s}");
+    }
+}

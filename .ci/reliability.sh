@@ -42,6 +42,7 @@ if [ -n "${KILN_MIRI_FULL:-}" ]; then
 else
   miri_tests=(
     element::tests::store_load_round_trip
+    element::tests::views_see_the_little_endian_bytes
     fixed_point::tests::exp_on_negative_values_approximates_exp
     arch::arm_dsp::tests::twins_match_the_definitions
   )

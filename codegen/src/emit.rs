@@ -388,49 +388,130 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         }
     }
 
-    // Typed API pieces.
+    // Typed API: every input and output is a view into the arena (`input_mut`, `output`), or,
+    // for bool (not every byte is a bool), a copy in or out (`set_input`, `output` by value).
+    // Each has an `_in` twin over a caller-owned arena. Multi-byte views exist on
+    // little-endian targets only: the arena holds little-endian elements.
+    // Per tensor: the method on the model (`[0]`) and its `_in` twin (`[1]`); inputs and
+    // outputs apart, so the impl reads new, inputs, invoke, outputs, run.
+    let (mut in_fns, mut out_fns): ([Vec<TokenStream>; 2], [Vec<TokenStream>; 2]) = Default::default();
+    let mut run_ins = Vec::new();
+    let mut run_little_endian = false;
+    for (io, is_input) in inputs.iter().map(|i| (i, true)).chain(outputs.iter().map(|o| (o, false))) {
+        let (ty, len, start) = (&io.ty, io.len, io.offset);
+        let end = start + io.tensor.bytes();
+        let multi_byte = io.tensor.dtype.size().unwrap_or(1) > 1;
+        run_little_endian |= multi_byte;
+        let cfg = if multi_byte { quote!(#[cfg(target_endian = "little")]) } else { quote!() };
+        let what = format!("`{}` {:?} {}", io.tensor.name, io.tensor.shape, io.tensor.dtype.name());
+        let n = &io.name;
+        let copy = io.tensor.dtype == DType::Bool;
+        if is_input && !copy {
+            let (f, f_in) = (format_ident!("{}_mut", n), format_ident!("{}_in", n));
+            let doc = format!(
+                " Input {what}, in place in the arena: write it, then `invoke`. Write it before every \
+                 inference: once no layer needs it, the arena reuses its bytes."
+            );
+            let doc_in = format!(" `{f}` in a caller-owned arena.");
+            in_fns[0].push(quote! {
+                #[doc = #doc]
+                #cfg
+                pub fn #f(&mut self) -> &mut [#ty; #len] {
+                    Self::#f_in(&mut self.arena)
+                }
+            });
+            in_fns[1].push(quote! {
+                #[doc = #doc_in]
+                #cfg
+                pub fn #f_in<const N: usize>(arena: &mut ::kiln::Aligned<[u8; N]>) -> &mut [#ty; #len] {
+                    ::kiln::view_mut(arena.prefix_mut::<{ Self::ARENA_BYTES }>(), #start)
+                }
+            });
+            run_ins.push(quote!(*self.#f() = *#n;));
+        } else if is_input {
+            let (f, f_in) = (format_ident!("set_{}", n), format_ident!("set_{}_in", n));
+            let doc = format!(
+                " Writes input {what} into the arena (a copy: a bool view could see bytes that are \
+                 not bools). Write it before every inference: the arena reuses its bytes."
+            );
+            let doc_in = format!(" `{f}` in a caller-owned arena.");
+            in_fns[0].push(quote! {
+                #[doc = #doc]
+                pub fn #f(&mut self, #n: &[bool; #len]) {
+                    Self::#f_in(&mut self.arena, #n);
+                }
+            });
+            in_fns[1].push(quote! {
+                #[doc = #doc_in]
+                pub fn #f_in<const N: usize>(arena: &mut ::kiln::Aligned<[u8; N]>, #n: &[bool; #len]) {
+                    ::kiln::Element::store(#n, &mut arena.prefix_mut::<{ Self::ARENA_BYTES }>()[#start..#end]);
+                }
+            });
+            run_ins.push(quote!(self.#f(#n);));
+        } else if !copy {
+            let f_in = format_ident!("{}_in", n);
+            let doc = format!(" Output {what}, in place in the arena: valid after `invoke` until an input is written.");
+            let doc_in = format!(" `{n}` in a caller-owned arena.");
+            out_fns[0].push(quote! {
+                #[doc = #doc]
+                #cfg
+                pub fn #n(&self) -> &[#ty; #len] {
+                    Self::#f_in(&self.arena)
+                }
+            });
+            out_fns[1].push(quote! {
+                #[doc = #doc_in]
+                #cfg
+                pub fn #f_in<const N: usize>(arena: &::kiln::Aligned<[u8; N]>) -> &[#ty; #len] {
+                    ::kiln::view(arena.prefix::<{ Self::ARENA_BYTES }>(), #start)
+                }
+            });
+        } else {
+            let f_in = format_ident!("{}_in", n);
+            let doc = format!(" Output {what}, copied out of the arena (bytes other than 0 read as `true`); valid after `invoke`.");
+            let doc_in = format!(" `{n}` in a caller-owned arena.");
+            out_fns[0].push(quote! {
+                #[doc = #doc]
+                pub fn #n(&self) -> [bool; #len] {
+                    Self::#f_in(&self.arena)
+                }
+            });
+            out_fns[1].push(quote! {
+                #[doc = #doc_in]
+                pub fn #f_in<const N: usize>(arena: &::kiln::Aligned<[u8; N]>) -> [bool; #len] {
+                    let mut #n = [false; #len];
+                    ::kiln::Element::load(&arena.prefix::<{ Self::ARENA_BYTES }>()[#start..#end], &mut #n);
+                    #n
+                }
+            });
+        }
+    }
+    let ([in_methods, in_arena_fns], [out_methods, out_arena_fns]) = (in_fns, out_fns);
     let in_params: Vec<TokenStream> = inputs.iter().map(|io| {
         let (n, ty, len) = (&io.name, &io.ty, io.len);
         quote!(#n: &[#ty; #len])
     }).collect();
-    let out_params: Vec<TokenStream> = outputs.iter().map(|io| {
-        let (n, ty, len) = (&io.name, &io.ty, io.len);
-        quote!(#n: &mut [#ty; #len])
-    }).collect();
-    let store_inputs: Vec<TokenStream> = inputs.iter().map(|io| {
-        let (n, start, end) = (&io.name, io.offset, io.offset + io.tensor.bytes());
-        quote!(::kiln::Element::store(#n, &mut arena[#start..#end]);)
-    }).collect();
-    let load_outputs: Vec<TokenStream> = outputs.iter().map(|io| {
-        let (n, start, end) = (&io.name, io.offset, io.offset + io.tensor.bytes());
-        quote!(::kiln::Element::load(&arena[#start..#end], #n);)
-    }).collect();
-    let in_names: Vec<&Ident> = inputs.iter().map(|io| &io.name).collect();
-    let out_names: Vec<&Ident> = outputs.iter().map(|io| &io.name).collect();
-    let out_fields: Vec<TokenStream> = outputs.iter().map(|io| {
-        let (n, ty, len) = (&io.name, &io.ty, io.len);
-        quote!(#n: [#ty; #len])
-    }).collect();
-    let out_inits: Vec<TokenStream> = outputs.iter().map(|io| {
-        let (n, len) = (&io.name, io.len);
-        let zero = if io.tensor.dtype == crate::ir::DType::Bool { quote!(false) } else { quote!(0 as _) };
-        quote!(#n: [#zero; #len])
-    }).collect();
-    let (run_ret, run_val) = if outputs.len() == 1 {
-        let (ty, len, n) = (&outputs[0].ty, outputs[0].len, &outputs[0].name);
-        (quote!(&[#ty; #len]), quote!(&self.#n))
-    } else {
-        let tys = outputs.iter().map(|io| {
-            let (ty, len) = (&io.ty, io.len);
-            quote!(&[#ty; #len])
-        });
-        let vals = outputs.iter().map(|io| {
-            let n = &io.name;
-            quote!(&self.#n)
-        });
-        (quote!((#(#tys),*)), quote!((#(#vals),*)))
+    let out_ty = |io: &Io<'_>| {
+        let (ty, len) = (&io.ty, io.len);
+        if io.tensor.dtype == DType::Bool { quote!([bool; #len]) } else { quote!(&[#ty; #len]) }
     };
-
+    let out_names: Vec<&Ident> = outputs.iter().map(|io| &io.name).collect();
+    let (run_ret, run_val) = if outputs.len() == 1 {
+        let n = &outputs[0].name;
+        (out_ty(&outputs[0]), quote!(self.#n()))
+    } else {
+        let tys = outputs.iter().map(out_ty);
+        (quote!((#(#tys),*)), quote!((#(self.#out_names()),*)))
+    };
+    let run_cfg = if run_little_endian { quote!(#[cfg(target_endian = "little")]) } else { quote!() };
+    let bytes_in: Vec<TokenStream> = inputs.iter().enumerate().map(|(i, io)| {
+        let (start, end) = (io.offset, io.offset + io.tensor.bytes());
+        quote!(#i => Some(&mut self.arena.0[#start..#end]),)
+    }).collect();
+    let bytes_out: Vec<TokenStream> = outputs.iter().enumerate().map(|(i, io)| {
+        let (start, end) = (io.offset, io.offset + io.tensor.bytes());
+        quote!(#i => Some(&self.arena.0[#start..#end]),)
+    }).collect();
     let mut consts = Vec::new();
     let mut helpers = Vec::new();
     for (io, is_input) in inputs.iter().map(|i| (i, true)).chain(outputs.iter().map(|o| (o, false))) {
@@ -490,28 +571,6 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
     let input_infos: Vec<TokenStream> = inputs.iter().map(tensor_info).collect();
     let output_infos: Vec<TokenStream> = outputs.iter().map(tensor_info).collect();
-    let n_in = inputs.len();
-    let n_out = outputs.len();
-    let bytes_in: Vec<TokenStream> = inputs.iter().enumerate().map(|(i, io)| {
-        let (start, len) = (io.offset, io.tensor.bytes());
-        let end = start + len;
-        quote! {
-            if src[#i].len() != #len {
-                return Err(::kiln::RunError::ByteLength { output: false, index: #i, expected: #len, got: src[#i].len() });
-            }
-            self.arena[#start..#end].copy_from_slice(src[#i]);
-        }
-    }).collect();
-    let bytes_out: Vec<TokenStream> = outputs.iter().enumerate().map(|(i, io)| {
-        let (start, len) = (io.offset, io.tensor.bytes());
-        let end = start + len;
-        quote! {
-            if dst[#i].len() != #len {
-                return Err(::kiln::RunError::ByteLength { output: true, index: #i, expected: #len, got: dst[#i].len() });
-            }
-            dst[#i].copy_from_slice(&self.arena[#start..#end]);
-        }
-    }).collect();
 
     let mut invoke_docs = vec![" Runs every layer in order over the arena:".to_string(), String::new()];
     invoke_docs.extend(steps.iter().map(|s| format!(" - {}", layer_doc(graph, s, plan).trim_start())));
@@ -527,7 +586,9 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         opts.source
     );
     let struct_doc = format!(
-        " Compiled from `{}`. `run` is straight-line code: no interpreter, no allocation.",
+        " Compiled from `{}`: one arena that holds the inputs and outputs in place (write the \
+         input, `invoke`, read the output: no copies), and `invoke` is straight-line code over \
+         it: no interpreter, no allocation.",
         opts.source
     );
     let track = opts.track_path.map(|p| quote!(const _: &[u8] = include_bytes!(#p);));
@@ -535,7 +596,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     // State (variable tensors): a second buffer owned by the model, which `run` carries from
     // one inference to the next. Stateless models get none of this.
     let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass, model_state);
-    let (new_doc, run_doc, run_in_doc);
+    let (new_doc, run_doc, invoke_doc, invoke_in_doc);
     if stateful {
         let state_bytes = plan.state_size;
         let mut initial = vec![0u8; state_bytes];
@@ -586,7 +647,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         state_init = quote!(state: Self::INITIAL_STATE,);
         reset = quote! {
             /// Restores the initial state, as if the model had just been created: the next
-            /// `run` starts a new sequence.
+            /// inference starts a new sequence.
             pub fn reset(&mut self) {
                 self.state = Self::INITIAL_STATE;
             }
@@ -599,11 +660,12 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 self.state = Self::INITIAL_STATE;
             }
         };
-        state_param = quote!(state: &mut [u8; Self::STATE_BYTES],);
+        state_param = quote!(state: &mut [u8; Self::STATE_BYTES]);
         state_pass = quote!(state);
         new_doc = quote!(#[doc = " A model with a zeroed arena and the initial state; `const`, so it can live in a `static`."]);
-        run_doc = quote!(#[doc = " Runs one inference in the model's own arena, advancing its state: outputs depend on every input since `new` or `reset`."]);
-        run_in_doc = quote!(#[doc = " Runs one inference in a caller-provided arena (several models may share one) with a caller-kept state (start it from `INITIAL_STATE`)."]);
+        run_doc = quote!(#[doc = " One inference: copies the inputs into the arena, `invoke`s, returns the outputs in place."]);
+        invoke_doc = quote!(#[doc = " Runs one inference over the inputs in the arena, advancing the state: outputs depend on every input since `new` or `reset`."]);
+        invoke_in_doc = quote!(#[doc = " `invoke` in a caller-owned arena (`N >= ARENA_BYTES`; models may take turns in one) with a caller-kept state (start it from `INITIAL_STATE`)."]);
     } else {
         model_state = quote!();
         state_field = quote!();
@@ -614,8 +676,9 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         state_param = quote!();
         state_pass = quote!();
         new_doc = quote!(#[doc = " A model with a zeroed arena; `const`, so it can live in a `static`."]);
-        run_doc = quote!(#[doc = " Runs one inference in the model's own arena."]);
-        run_in_doc = quote!(#[doc = " Runs one inference in a caller-provided arena (several models may share one)."]);
+        run_doc = quote!(#[doc = " One inference: copies the inputs into the arena, `invoke`s, returns the outputs in place."]);
+        invoke_doc = quote!(#[doc = " Runs one inference over the inputs in the arena."]);
+        invoke_in_doc = quote!(#[doc = " `invoke` in a caller-owned arena (`N >= ARENA_BYTES`; models may take turns in one)."]);
     }
 
     unsuffix(quote! {
@@ -626,9 +689,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
             #[doc = #struct_doc]
             pub struct #name {
-                arena: [u8; #name::ARENA_BYTES],
+                arena: ::kiln::Aligned<[u8; #name::ARENA_BYTES]>,
                 #state_field
-                #(#out_fields,)*
             }
 
             impl #name {
@@ -645,30 +707,45 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 
                 #new_doc
                 pub const fn new() -> Self {
-                    Self { arena: [0; Self::ARENA_BYTES], #state_init #(#out_inits,)* }
+                    Self { arena: ::kiln::Aligned([0; Self::ARENA_BYTES]), #state_init }
                 }
 
                 #reset
 
-                #run_doc
-                pub fn run(&mut self, #(#in_params),*) -> #run_ret {
-                    Self::run_in(&mut self.arena, #state_arg #(#in_names,)* #(&mut self.#out_names),*);
-                    #run_val
+                #(#in_methods)*
+
+                #invoke_doc
+                pub fn invoke(&mut self) {
+                    Self::invoke_in(&mut self.arena, #state_arg);
                 }
 
-                #run_in_doc
-                pub fn run_in(arena: &mut [u8; Self::ARENA_BYTES], #state_param #(#in_params,)* #(#out_params),*) {
-                    #(#store_inputs)*
-                    Self::invoke(arena, #state_pass);
-                    #(#load_outputs)*
+                #(#out_methods)*
+
+                #run_doc
+                #run_cfg
+                pub fn run(&mut self, #(#in_params),*) -> #run_ret {
+                    #(#run_ins)*
+                    self.invoke();
+                    #run_val
                 }
 
                 #(#helpers)*
 
+                #(#in_arena_fns)*
+
+                #invoke_in_doc
+                ///
                 #(#[doc = #invoke_docs])*
-                fn invoke(arena: &mut [u8; Self::ARENA_BYTES], #state_param) {
+                pub fn invoke_in<const N: usize>(arena: &mut ::kiln::Aligned<[u8; N]>, #state_param) {
+                    Self::layers(arena.prefix_mut(), #state_pass);
+                }
+
+                /// The layers, compiled once whatever arena sizes `invoke_in` is called with.
+                fn layers(arena: &mut [u8; Self::ARENA_BYTES], #state_param) {
                     #(#body)*
                 }
+
+                #(#out_arena_fns)*
             }
 
             impl Default for #name {
@@ -684,17 +761,22 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 const MACS: u64 = #macs;
                 #model_state
 
-                fn run_bytes(&mut self, src: &[&[u8]], dst: &mut [&mut [u8]]) -> Result<(), ::kiln::RunError> {
-                    if src.len() != #n_in {
-                        return Err(::kiln::RunError::TensorCount { expected: #n_in, got: src.len() });
+                fn input_bytes_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+                    match index {
+                        #(#bytes_in)*
+                        _ => None,
                     }
-                    if dst.len() != #n_out {
-                        return Err(::kiln::RunError::TensorCount { expected: #n_out, got: dst.len() });
+                }
+
+                fn invoke(&mut self) {
+                    Self::invoke(self);
+                }
+
+                fn output_bytes(&self, index: usize) -> Option<&[u8]> {
+                    match index {
+                        #(#bytes_out)*
+                        _ => None,
                     }
-                    #(#bytes_in)*
-                    Self::invoke(&mut self.arena, #state_arg);
-                    #(#bytes_out)*
-                    Ok(())
                 }
             }
 

@@ -6,6 +6,9 @@
 //! already-placed buffer alive at the same time (TFLM's greedy planner does the same), and
 //! the liveness lower bound — the most bytes alive at any one step — is reported beside it.
 //!
+//! A model's inputs and outputs start at offsets aligned to their element size, so that the
+//! generated code can view them in place as typed arrays (the arena itself is 16-aligned).
+//!
 //! Variable tensors (SVDF and LSTM state) are not arena buffers: their values must survive
 //! from one inference to the next, so they get their own region, the model's *state*, laid
 //! out one after another in tensor order and never shared with anything. (TFLM likewise keeps
@@ -52,6 +55,8 @@ pub struct PlacedBuffer {
 
 struct Buffer {
     size: usize,
+    /// Offset alignment: the element size for model inputs and outputs, else 1.
+    align: usize,
     /// First and last step (inclusive) at which the buffer holds live data.
     first: usize,
     last: usize,
@@ -108,8 +113,14 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
             let x = &graph.tensors[t];
             root[t] == t && first[t] != usize::MAX && !x.is_const() && !x.is_variable
         })
-        .map(|t| (t, Buffer { size: graph.tensors[t].bytes(), first: first[t], last: last[t], offset: 0 }))
+        .map(|t| (t, Buffer { size: graph.tensors[t].bytes(), align: 1, first: first[t], last: last[t], offset: 0 }))
         .collect();
+    for &t in graph.inputs.iter().chain(&graph.outputs) {
+        let elem = graph.tensors[t].dtype.size().unwrap_or(1);
+        if let Some((_, b)) = buffers.iter_mut().find(|(r, _)| *r == root[t]) {
+            b.align = b.align.max(elem);
+        }
+    }
 
     let mut lower_bound = 0;
     for at in 0..=end {
@@ -123,7 +134,7 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
     let mut placed: Vec<usize> = Vec::new();
     let mut size = 0;
     for &i in &order {
-        let (bf, bl, bs) = (buffers[i].1.first, buffers[i].1.last, buffers[i].1.size);
+        let (bf, bl, bs, align) = (buffers[i].1.first, buffers[i].1.last, buffers[i].1.size, buffers[i].1.align);
         let mut conflicts: Vec<(usize, usize)> = placed
             .iter()
             .map(|&j| &buffers[j].1)
@@ -136,7 +147,7 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
             if offset + bs <= start {
                 break;
             }
-            offset = offset.max(stop);
+            offset = offset.max(stop.next_multiple_of(align));
         }
         buffers[i].1.offset = offset;
         size = size.max(offset + bs);
@@ -200,7 +211,10 @@ mod tests {
         };
         for _case in 0..300 {
             let n_steps = 1 + rand(12);
-            let mut tensors = vec![tensor(0, 1 + rand(64))];
+            // The input is int8, int16, float32 or int64: its offset must be aligned to that.
+            let mut input = tensor(0, 1 + rand(64));
+            input.dtype = [DType::I8, DType::I16, DType::F32, DType::I64][rand(4)];
+            let mut tensors = vec![input];
             // Variable tensors come first in the file's order after the input, as converters
             // write them; some are never read (they get no state).
             let n_vars = rand(4);
@@ -254,6 +268,10 @@ mod tests {
             let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs, folded_ops: vec![] };
             let plan = plan_arena(&g, &steps);
             assert!(plan.size >= plan.lower_bound);
+            for &t in g.inputs.iter().chain(&g.outputs) {
+                let elem = g.tensors[t].dtype.size().unwrap();
+                assert_eq!(plan.offsets[t].unwrap() % elem, 0, "model tensor {t} is misaligned: {plan:?}");
+            }
             // State: exactly the variables some step reads, disjoint, inside STATE_BYTES, and
             // never in the arena.
             let read: Vec<usize> = (1..=n_vars)

@@ -1,4 +1,5 @@
-//! Moving typed model inputs and outputs in and out of the byte arena.
+//! Typed model inputs and outputs in the byte arena: views in place (`view`, `view_mut`) and,
+//! for bool, copies (`Element`).
 
 /// A tensor element type that can cross the model boundary. Encoding is little-endian, as in
 /// `.tflite` files, so arena bytes mean the same on every target.
@@ -47,6 +48,48 @@ impl Element for bool {
     }
 }
 
+/// A tensor element type a model's inputs and outputs can be viewed as in place: every bit
+/// pattern is a value (so bytes the kernels wrote are always a valid element) and the arena's
+/// little-endian encoding is the target's own. Multi-byte types are therefore implemented on
+/// little-endian targets only (every Cortex-M, RISC-V and x86 one); elsewhere models copy
+/// through [`crate::Model::run_bytes`].
+pub trait ArenaElement: bytemuck::Pod + sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! arena_element {
+    ($($(#[$cfg:meta])* $t:ty),*) => {$(
+        $(#[$cfg])* impl sealed::Sealed for $t {}
+        $(#[$cfg])* impl ArenaElement for $t {}
+    )*};
+}
+arena_element!(
+    i8,
+    u8,
+    #[cfg(target_endian = "little")] i16,
+    #[cfg(target_endian = "little")] i32,
+    #[cfg(target_endian = "little")] i64,
+    #[cfg(target_endian = "little")] f32
+);
+
+/// The `LEN` elements at byte `at` of `arena`, in place.
+///
+/// Panics if they are out of bounds or misaligned for `T`. Generated code passes literal
+/// offsets, which the planner aligns to the element size, into a 16-byte-aligned arena
+/// ([`crate::Aligned`]); the checks then fold to nothing.
+#[inline(always)]
+pub fn view<T: ArenaElement, const LEN: usize>(arena: &[u8], at: usize) -> &[T; LEN] {
+    bytemuck::from_bytes(&arena[at..at + core::mem::size_of::<[T; LEN]>()])
+}
+
+/// [`view`], mutable: write a model's input here before `invoke`.
+#[inline(always)]
+pub fn view_mut<T: ArenaElement, const LEN: usize>(arena: &mut [u8], at: usize) -> &mut [T; LEN] {
+    bytemuck::from_bytes_mut(&mut arena[at..at + core::mem::size_of::<[T; LEN]>()])
+}
+
 /// Splits the arena around an op's output so the op can read its inputs (before or after the
 /// output) while writing the output. Offsets are literals in generated code, so the bounds
 /// checks fold away.
@@ -69,5 +112,17 @@ mod tests {
         let mut back = [0f32; 3];
         f32::load(&bytes, &mut back);
         assert_eq!(v, back);
+    }
+
+    #[test]
+    fn views_see_the_little_endian_bytes() {
+        let mut arena = crate::Aligned([0u8; 32]);
+        *view_mut::<f32, 2>(&mut arena.0, 8) = [1.5, -2.0];
+        let mut back = [0f32; 2];
+        f32::load(&arena.0[8..16], &mut back);
+        assert_eq!(back, [1.5, -2.0]);
+        view_mut::<i8, 3>(&mut arena.0, 1).copy_from_slice(&[-1, 2, -3]);
+        assert_eq!(&arena.0[1..4], &[0xff, 2, 0xfd]);
+        assert_eq!(view::<i16, 1>(&arena.0, 2), &[i16::from_le_bytes([2, 0xfd])]);
     }
 }

@@ -1,8 +1,35 @@
 //! Types shared by every generated model.
 
-/// Forces 16-byte alignment on constant weight data so wide loads never straddle lines.
+/// 16-byte alignment: constant weight data (wide loads never straddle lines) and every model's
+/// arena, so inputs and outputs of any element type can be viewed in place.
+///
+/// A caller-owned arena is `Aligned([0u8; N])` with `N` at least the model's `ARENA_BYTES`;
+/// one such arena, as large as the largest, can serve several models in turn.
 #[repr(C, align(16))]
 pub struct Aligned<T: ?Sized>(pub T);
+
+impl<const N: usize> Aligned<[u8; N]> {
+    /// The first `M` bytes: a model's arena (`M` its `ARENA_BYTES`) in a caller-owned one.
+    /// A compile-time error if the arena is smaller.
+    #[inline(always)]
+    pub fn prefix<const M: usize>(&self) -> &[u8; M] {
+        const { assert!(M <= N, "the arena is smaller than the model's ARENA_BYTES") };
+        match self.0.first_chunk::<M>() {
+            Some(prefix) => prefix,
+            None => unreachable!(),
+        }
+    }
+
+    /// [`prefix`](Self::prefix), mutable.
+    #[inline(always)]
+    pub fn prefix_mut<const M: usize>(&mut self) -> &mut [u8; M] {
+        const { assert!(M <= N, "the arena is smaller than the model's ARENA_BYTES") };
+        match self.0.first_chunk_mut::<M>() {
+            Some(prefix) => prefix,
+            None => unreachable!(),
+        }
+    }
+}
 
 /// Element type of a model's input or output tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +124,8 @@ pub enum RunError {
 }
 
 /// Dtype-erased access to a generated model, for generic harnesses (golden checks,
-/// benchmarks, firmware test loops). The typed `run` on each model is the primary API.
+/// benchmarks, firmware test loops). The typed `input_mut` / `invoke` / `output` on each model
+/// are the primary API; this is the same zero-copy path over little-endian bytes.
 pub trait Model {
     /// The model's inputs, in the order `run` takes them.
     const INPUTS: &'static [TensorInfo];
@@ -111,8 +139,45 @@ pub trait Model {
     /// resource variables); 0 for stateless models.
     const STATE_BYTES: usize = 0;
 
-    /// Runs one inference on little-endian tensor bytes.
-    fn run_bytes(&mut self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), RunError>;
+    /// The arena bytes of input `index` (little-endian elements): write them, then
+    /// [`invoke`](Model::invoke). `None` past the last input. `invoke` may overwrite them (the
+    /// arena reuses an input's bytes once no layer needs it), so write every input before
+    /// every inference.
+    fn input_bytes_mut(&mut self, index: usize) -> Option<&mut [u8]>;
+
+    /// Runs every layer over the arena: inputs in, outputs out.
+    fn invoke(&mut self);
+
+    /// The arena bytes of output `index` (little-endian elements), valid after
+    /// [`invoke`](Model::invoke) until the inputs are written again. `None` past the last output.
+    fn output_bytes(&self, index: usize) -> Option<&[u8]>;
+
+    /// Runs one inference on little-endian tensor bytes: copies `inputs` into the arena,
+    /// invokes, copies the outputs out.
+    fn run_bytes(&mut self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), RunError> {
+        for (count, output) in [(inputs.len(), false), (outputs.len(), true)] {
+            let expected = if output { Self::OUTPUTS.len() } else { Self::INPUTS.len() };
+            if count != expected {
+                return Err(RunError::TensorCount { expected, got: count });
+            }
+        }
+        for (index, src) in inputs.iter().enumerate() {
+            let Some(dst) = self.input_bytes_mut(index) else { break };
+            if dst.len() != src.len() {
+                return Err(RunError::ByteLength { output: false, index, expected: dst.len(), got: src.len() });
+            }
+            dst.copy_from_slice(src);
+        }
+        self.invoke();
+        for (index, dst) in outputs.iter_mut().enumerate() {
+            let Some(src) = self.output_bytes(index) else { break };
+            if dst.len() != src.len() {
+                return Err(RunError::ByteLength { output: true, index, expected: src.len(), got: dst.len() });
+            }
+            dst.copy_from_slice(src);
+        }
+        Ok(())
+    }
 
     /// Restores the initial state, so the next inference starts a new sequence (a no-op for
     /// stateless models).

@@ -6,7 +6,9 @@
 #   static RAM   data + bss
 #   peak stack   measured on the target by stack painting around the first inference
 #   arena        the model's ARENA_BYTES (kiln; MicroFlow keeps activations on the stack)
-#   insns        guest instructions of one inference (run_bytes / predict_quantized), counted by
+#   insns        guest instructions of one inference (kiln's invoke, the zero-copy path: input
+#                written into the arena before, output read in place after / MicroFlow's
+#                predict_quantized, copies included), counted by
 #                the qemu-insncount plugin between rt::region_begin and rt::region_end
 #   insns/MAC    insns / the model's MACs (kiln's count; same models for MicroFlow)
 # Every firmware also checks its sample against TFLM on the target; a failing model fails the report.

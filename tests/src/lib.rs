@@ -91,23 +91,24 @@ fn element(bytes: &[u8], dtype: kiln::DType) -> String {
     }
 }
 
-/// Runs every golden sample through `model`; returns (elements compared, mismatches).
+/// Runs every golden sample through `model` on the zero-copy path (inputs written into the
+/// arena, `invoke`, outputs read where the model left them); returns (elements compared,
+/// mismatches).
 pub fn compare<M: Model>(model: &mut M, golden: &Golden) -> (usize, Vec<Mismatch>) {
     let mut compared = 0;
     let mut mismatches = Vec::new();
-    let mut outs: Vec<Vec<u8>> = M::OUTPUTS.iter().map(|i| vec![0u8; i.byte_len()]).collect();
     for s in 0..golden.samples {
-        let ins: Vec<&[u8]> = M::INPUTS
-            .iter()
-            .zip(&golden.inputs)
-            .map(|(info, data)| &data[s * info.byte_len()..(s + 1) * info.byte_len()])
-            .collect();
-        let mut out_refs: Vec<&mut [u8]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
-        model.run_bytes(&ins, &mut out_refs).expect("golden tensors have the model's sizes");
+        for (i, (info, data)) in M::INPUTS.iter().zip(&golden.inputs).enumerate() {
+            let input = model.input_bytes_mut(i).expect("one arena view per input");
+            input.copy_from_slice(&data[s * info.byte_len()..(s + 1) * info.byte_len()]);
+        }
+        model.invoke();
         for (k, info) in M::OUTPUTS.iter().enumerate() {
             let size = info.dtype.size();
             let want = &golden.outputs[k][s * info.byte_len()..(s + 1) * info.byte_len()];
-            for (e, (w, g)) in want.chunks_exact(size).zip(outs[k].chunks_exact(size)).enumerate() {
+            let got = model.output_bytes(k).expect("one arena view per output");
+            assert_eq!(got.len(), want.len(), "output {k} has the golden's size");
+            for (e, (w, g)) in want.chunks_exact(size).zip(got.chunks_exact(size)).enumerate() {
                 compared += 1;
                 if w != g {
                     mismatches.push(Mismatch {

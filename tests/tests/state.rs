@@ -1,5 +1,5 @@
 //! The state API of models with variable tensors (SVDF, LSTM): state carries from one `run` to
-//! the next exactly as in TFLM, `reset()` restores the initial state, and `run_in` with a
+//! the next exactly as in TFLM, `reset()` restores the initial state, and `invoke_in` with a
 //! caller-kept state is the same computation. The golden files are the TFLM sequences the
 //! zoo test checks element by element.
 
@@ -89,19 +89,34 @@ fn initial_state_is_tflms() {
     assert_eq!(lstm::Net::INITIAL_STATE.as_slice(), want.as_slice());
 }
 
-/// `run_in` with a caller-kept state and arena computes exactly what `run` does.
+/// The zero-copy path in a caller-kept arena and state (`input_in`, `invoke_in`, `output_in`)
+/// computes exactly what `run` does; the arena is larger than the model needs, as one shared
+/// by several models is.
 #[test]
-fn run_in_with_caller_state_matches_run() {
+fn caller_arena_and_state_match_run() {
     let g = golden::<lstm::Net>("unidirectional_sequence_lstm_batches");
-    let mut arena = [0u8; lstm::Net::ARENA_BYTES];
+    let mut arena = kiln::Aligned([0u8; lstm::Net::ARENA_BYTES + 40]);
     let mut state = lstm::Net::INITIAL_STATE;
     let mut model = lstm::Net::new();
     for s in 0..20 {
         let x: [i8; 72] = std::array::from_fn(|i| g.inputs[0][s * 72 + i] as i8);
-        let mut out = [0i8; 60];
-        lstm::Net::run_in(&mut arena, &mut state, &x, &mut out);
-        assert_eq!(&out, model.run(&x), "sample {s}");
+        *lstm::Net::input_in(&mut arena) = x;
+        lstm::Net::invoke_in(&mut arena, &mut state);
+        assert_eq!(lstm::Net::output_in(&arena), model.run(&x), "sample {s}");
     }
+}
+
+/// A stateful model is its arena and its state, nothing else (up to the arena's 16-byte
+/// alignment).
+#[test]
+fn stateful_model_size_is_arena_plus_state() {
+    use kiln::Model;
+    fn check<M: Model>() {
+        let want = (M::ARENA_BYTES.next_multiple_of(16) + M::STATE_BYTES).next_multiple_of(16);
+        assert_eq!(std::mem::size_of::<M>(), want, "ARENA_BYTES {} STATE_BYTES {}", M::ARENA_BYTES, M::STATE_BYTES);
+    }
+    check::<lstm::Net>();
+    check::<svdf::Net>();
 }
 
 /// Zoo models with one defect each (`make_state_models.py` writes them): a specific message,

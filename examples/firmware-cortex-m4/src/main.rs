@@ -44,14 +44,17 @@
 //! test_conv, 56 + the two images for person_detect, 16 for simple_add. The firmware prints the
 //! exact count per model.
 //!
-//! The harness is generic over [`kiln::Model`] (`run_bytes`), and written without a panic
-//! path so that the `panic-check` feature (a panic handler that cannot link) proves every
-//! model's `run` panic-free: `cargo build --release --bin kiln-firmware-cortex-m4 --features panic-check`.
+//! The harness is generic over [`kiln::Model`] and uses the zero-copy path, as firmware
+//! should: each golden input is written straight into the model's arena
+//! (`input_bytes_mut`), the model `invoke`s, and the outputs are compared where the model left
+//! them (`output_bytes`): no input or output buffers besides the arena. It is written without
+//! a panic path so that the `panic-check` feature (a panic handler that cannot link) proves
+//! every model's `invoke` and I/O views panic-free:
+//! `cargo build --release --bin kiln-firmware-cortex-m4 --features panic-check`.
 //!
-//! Instruction counts: *every* inference is one region between [`rt::region_begin`] and
-//! [`rt::region_end`] (one never-inlined function, inputs first copied to the same aligned
-//! buffer), so the qemu-insncount plugin's k-th region is the k-th inference in the printed
-//! order. `tests/firmware/report.sh` takes each model's first; `tests/firmware/determinism.sh`
+//! Instruction counts: *every* inference (`invoke`, the copies into the arena excluded) is one
+//! region between [`rt::region_begin`] and [`rt::region_end`], so the qemu-insncount plugin's
+//! k-th region is the k-th inference in the printed order. `tests/firmware/report.sh` takes each model's first; `tests/firmware/determinism.sh`
 //! checks that all of a model's counts are equal (unless it has an op with value-dependent
 //! control flow, listed there with the reason). The first inference's peak stack is measured by
 //! painting the stack before it.
@@ -91,9 +94,7 @@ macro_rules! say {
 enum Problem {
     /// A golden file's length is not `samples ×` the model's tensor size.
     GoldenSize { output: bool, index: usize, bytes: usize, expected: usize },
-    /// `run_bytes` refused the buffers.
-    Run(kiln::RunError),
-    /// The model has more inputs/outputs (or output bytes) than the harness sized for.
+    /// The model's tensor table and its arena views disagree.
     Harness,
 }
 
@@ -109,10 +110,8 @@ impl Harness {
     #[inline(never)]
     pub fn check<M: Model + Default>(&mut self, name: &str, samples: usize, inputs: &[&[u8]], outputs: &[&[u8]]) {
         let mut model = M::default();
-        let mut scratch = Aligned([0u8; suite::OUTPUT_BYTES]);
-        let mut input = Aligned([0u8; suite::INPUT_BYTES]);
         let mut stats = Stats::default();
-        let result = check_model(&mut model, &mut scratch.0, &mut input.0, samples, inputs, outputs, &mut stats);
+        let result = check_model(&mut model, samples, inputs, outputs, &mut stats);
         self.models += 1;
         self.elements += stats.elements;
         self.mismatches += stats.mismatches;
@@ -147,18 +146,11 @@ impl Harness {
                     expected,
                     samples
                 ),
-                Err(Problem::Run(e)) => say!("     run_bytes refused the buffers: {:?}", e),
-                Err(Problem::Harness) => say!("     more inputs/outputs or output bytes than the harness holds"),
+                Err(Problem::Harness) => say!("     the tensor table and the arena views disagree"),
             }
         }
     }
 }
-
-/// Buffers at the same 16-byte-aligned address for every sample, so that the copies `run_bytes`
-/// makes (whose speed depends on alignment) cost the same each time: the instruction count of
-/// an inference then depends only on the data (see the determinism check).
-#[repr(C, align(16))]
-struct Aligned<T>(T);
 
 #[derive(Default)]
 struct Stats {
@@ -169,25 +161,8 @@ struct Stats {
     stack_exhausted: bool,
 }
 
-/// Splits `scratch` into one buffer per output tensor of `M`.
-fn output_buffers<'a, M: Model>(scratch: &'a mut [u8]) -> Option<[&'a mut [u8]; suite::MAX_IO]> {
-    let mut bufs: [&mut [u8]; suite::MAX_IO] = Default::default();
-    let mut rest = scratch;
-    if M::OUTPUTS.len() > suite::MAX_IO {
-        return None;
-    }
-    for (buf, info) in bufs.iter_mut().zip(M::OUTPUTS) {
-        let (this, tail) = rest.split_at_mut_checked(info.byte_len())?;
-        *buf = this;
-        rest = tail;
-    }
-    Some(bufs)
-}
-
 fn check_model<M: Model>(
     model: &mut M,
-    scratch: &mut [u8],
-    input: &mut [u8],
     samples: usize,
     inputs: &[&[u8]],
     outputs: &[&[u8]],
@@ -196,7 +171,7 @@ fn check_model<M: Model>(
     // Golden sizes must agree with the model's own tensor table.
     let n_in = M::INPUTS.len();
     let n_out = M::OUTPUTS.len();
-    if inputs.len() != n_in || outputs.len() != n_out || n_in > suite::MAX_IO {
+    if inputs.len() != n_in || outputs.len() != n_out {
         return Err(Problem::Harness);
     }
     for (output, files, infos) in [(false, inputs, M::INPUTS), (true, outputs, M::OUTPUTS)] {
@@ -208,31 +183,29 @@ fn check_model<M: Model>(
         }
     }
     for s in 0..samples {
-        // This sample's inputs, copied one after another into `input` (same address every time).
-        let mut ins: [&[u8]; suite::MAX_IO] = [&[]; suite::MAX_IO];
-        let mut rest: &mut [u8] = &mut *input;
-        for ((slot, file), info) in ins.iter_mut().zip(inputs).zip(M::INPUTS) {
+        // This sample's inputs, written straight into the model's arena.
+        for (i, (file, info)) in inputs.iter().zip(M::INPUTS).enumerate() {
             let n = info.byte_len();
-            let (this, tail) = core::mem::take(&mut rest).split_at_mut_checked(n).ok_or(Problem::Harness)?;
-            this.copy_from_slice(file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?);
-            *slot = this;
-            rest = tail;
+            let src = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+            let dst = model.input_bytes_mut(i).ok_or(Problem::Harness)?;
+            if dst.len() != src.len() {
+                return Err(Problem::Harness);
+            }
+            dst.copy_from_slice(src);
         }
-        let mut bufs = output_buffers::<M>(scratch).ok_or(Problem::Harness)?;
-        let ins = ins.get(..n_in).ok_or(Problem::Harness)?;
-        let outs = bufs.get_mut(..n_out).ok_or(Problem::Harness)?;
         // Every inference is one instruction-count region (the same call site for every sample,
         // so the harness adds the same instructions to each); the first one's peak stack is
         // measured by painting the stack below this frame first.
         let painted = (s == 0).then(|| rt::Painted::paint(rt::sp()));
-        let r = rt::counted(|| model.run_bytes(ins, outs));
+        rt::counted(|| model.invoke());
         if let Some(painted) = painted {
             (stats.stack, stats.stack_exhausted) = painted.peak();
         }
-        r.map_err(Problem::Run)?;
-        for (o, ((got, file), info)) in outs.iter().zip(outputs).zip(M::OUTPUTS).enumerate() {
+        // The outputs, compared where the model left them.
+        for (o, (file, info)) in outputs.iter().zip(M::OUTPUTS).enumerate() {
             let n = info.byte_len();
             let want = file.get(s * n..(s + 1) * n).ok_or(Problem::Harness)?;
+            let got = model.output_bytes(o).ok_or(Problem::Harness)?;
             let size = info.dtype.size();
             for (e, (g, w)) in got.chunks_exact(size).zip(want.chunks_exact(size)).enumerate() {
                 stats.elements += 1;
@@ -241,9 +214,43 @@ fn check_model<M: Model>(
                     stats.first_mismatch.get_or_insert((s, o, e));
                 }
             }
+            if got.len() != want.len() {
+                return Err(Problem::Harness);
+            }
         }
     }
     Ok(())
+}
+
+/// The typed zero-copy path, for the panic-check build to prove panic-free: int16 and float32
+/// views (whose alignment checks the 16-byte-aligned arena and the planner's aligned offsets let
+/// the optimizer remove), through a `&mut` model in a function that is not inlined, and in a
+/// caller-owned arena larger than the model's.
+#[cfg(feature = "panic-check")]
+mod typed_views {
+    kiln::include_model!("../../tests/fixtures/zoo/digits_i16.tflite", name = DigitsI16);
+    kiln::include_model!("../../tests/fixtures/zoo/digits_f32.tflite", name = DigitsF32);
+
+    #[inline(never)]
+    fn int16(model: &mut DigitsI16, x: i16) -> i16 {
+        *model.input_mut() = [x; 64];
+        model.invoke();
+        model.output()[9]
+    }
+
+    #[inline(never)]
+    fn float32<const N: usize>(arena: &mut kiln::Aligned<[u8; N]>, x: f32) -> f32 {
+        *DigitsF32::input_in(arena) = [x; 64];
+        DigitsF32::invoke_in(arena);
+        DigitsF32::output_in(arena)[9]
+    }
+
+    pub fn check() {
+        let mut model = DigitsI16::new();
+        core::hint::black_box(int16(&mut model, core::hint::black_box(3)));
+        let mut arena = kiln::Aligned([0u8; DigitsF32::ARENA_BYTES + 24]);
+        core::hint::black_box(float32(&mut arena, core::hint::black_box(0.5)));
+    }
 }
 
 #[cortex_m_rt::entry]
@@ -255,6 +262,8 @@ fn main() -> ! {
         kiln::arch::ARM_DSP
     );
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
+    #[cfg(feature = "panic-check")]
+    typed_views::check();
     #[cfg(feature = "panic-canary")]
     {
         let table = [1u8, 2, 3];

@@ -22,8 +22,8 @@
 //! models). A missing model or golden file fails the build.
 //! `KILN_FW_PROFILE=1` compiles every model with `profile = true` (`kiln::profile::layer_begin`/
 //! `layer_end` around each layer, for `tests/firmware/report.sh --per-layer`).
-//! `KILN_FW_PATCH=smallest|fewest` compiles every model with `max_arena_bytes`: the smallest
-//! arena kiln reaches (most row bands), or one byte under the plain plan (fewest bands); models
+//! `KILN_FW_PATCH=smallest|fewest|N` compiles every model with `max_arena_bytes`: the smallest
+//! arena kiln reaches (most row bands), one byte under the plain plan (fewest bands), or `N`; models
 //! whose layers cannot run in patches are left out, and a suite left empty fails the build.
 //!
 //! Also: the memory map (`memory/<machine>.x`, see [`machine`]) and the cfgs `fw_expect_dsp`
@@ -267,8 +267,9 @@ fn main() {
     let patch = env::var("KILN_FW_PATCH").ok().filter(|s| !s.is_empty());
     let mut caps = std::collections::HashMap::new();
     if let Some(mode) = &patch {
-        if mode != "smallest" && mode != "fewest" {
-            fail(format!("KILN_FW_PATCH={mode}: expected smallest or fewest"));
+        let fixed: Option<usize> = mode.parse().ok();
+        if mode != "smallest" && mode != "fewest" && fixed.is_none() {
+            fail(format!("KILN_FW_PATCH={mode}: expected smallest, fewest or a byte count"));
         }
         models.retain(|(stem, tflite, golden)| {
             let bytes = read(tflite);
@@ -286,7 +287,12 @@ fn main() {
             if smallest >= whole {
                 return false;
             }
-            caps.insert(stem.clone(), if mode == "smallest" { smallest } else { whole - 1 });
+            let cap = match (mode.as_str(), fixed) {
+                (_, Some(bytes)) => bytes,
+                ("smallest", _) => smallest,
+                _ => whole - 1,
+            };
+            caps.insert(stem.clone(), cap);
             true
         });
         if models.is_empty() {

@@ -54,8 +54,9 @@ pub fn done(ok: bool) {
 
 // ---- The model. ----
 
-// Compiled at build time into plain Rust: a `Digits` type with its arena inside, `Digits::new()`
-// (a `const fn`) and `run(&input) -> &output`. The path is relative to this crate's Cargo.toml.
+// Compiled at build time into plain Rust: a `Digits` type that is its arena (`Digits::new()` is a
+// `const fn`), whose input and output are views into that arena: write the input in place
+// (`input_mut()`), `invoke()`, read `output()`. The path is relative to this crate's Cargo.toml.
 kiln::include_model!("models/digits_int8.tflite", name = Digits);
 
 /// Input elements: the model takes one 8x8 grey image, int8 (`INPUT_SHAPE` is `[1, 8, 8, 1]`).
@@ -96,9 +97,12 @@ pub struct Guess {
     pub percent: u32,
 }
 
-/// Runs one inference. The only place that calls the model.
+/// Runs one inference. The only place that calls the model. A sensor driver would fill
+/// `model.input_mut()` directly (no buffer of its own); here the image is copied in.
 pub fn classify(model: &mut Digits, image: &Image) -> Guess {
-    let scores: &[i8; CLASSES] = model.run(image);
+    *model.input_mut() = *image;
+    model.invoke();
+    let scores: &[i8; CLASSES] = model.output();
     // The first maximum wins, as numpy's argmax (and TFLM's reference scripts) do.
     let mut class = 0;
     for (k, &score) in scores.iter().enumerate() {

@@ -292,6 +292,9 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 /// A 1×1, stride-1, unpadded CONV_2D: a matrix product over every pixel of the batch (pixels
 /// paired across rows), with the least work per output group.
 /// `ROW`: the input depth (a 1×1 filter's row) as a constant, or 0 (read from `p`).
+/// Out of line: inlined, its frame would sit under [`conv2d_s8_dsp_any`]'s in
+/// [`conv2d_s8_dsp`].
+#[inline(never)]
 fn pointwise<const ROW: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = if ROW > 0 { ROW } else { p.input[3] };
     let out_c = p.output[3];

@@ -243,4 +243,59 @@ mod tests {
             }
         }
     }
+
+    /// The chunked kernel gives the bits of one pass over the whole quantized row (TFLite's
+    /// order: quantize the row, integer dot product per unit, rescale), for rows shorter and
+    /// several times longer than [`CHUNK`], several batches, both quantizations, with and
+    /// without bias, and an all-zero input.
+    #[test]
+    fn chunked_rows_match_one_pass() {
+        let mut rng = Rng::new(0x4b1d);
+        for case in 0..300 {
+            let depth = if case % 3 == 0 { rng.usize(1, 20) } else { rng.usize(CHUNK - 2, 4 * CHUNK + 3) };
+            let (batches, units) = (rng.usize(1, 3), rng.usize(1, 6));
+            let asymmetric = case % 2 == 0;
+            let mut x = f32_bytes(&mut rng, batches * depth);
+            if case % 11 == 0 {
+                x.fill(0);
+            }
+            let mut w = vec![0u8; units * depth];
+            rng.fill(&mut w);
+            let row_sums: std::vec::Vec<i32> = w.chunks(depth).map(|r| r.iter().map(|&b| i32::from(b as i8)).sum()).collect();
+            let scales: std::vec::Vec<f32> = (0..if case % 4 == 0 { 1 } else { units }).map(|i| 0.001 + i as f32 * 0.0007).collect();
+            let bias: std::vec::Vec<f32> = if case % 5 == 0 { vec![] } else { (0..units).map(|i| i as f32 * 0.25 - 0.5).collect() };
+            let p = HybridFullyConnectedParams {
+                batches,
+                input_depth: depth,
+                output_depth: units,
+                asymmetric,
+                filter_scales: std::vec::Vec::leak(scales.clone()),
+                row_sums: std::vec::Vec::leak(row_sums.clone()),
+                bias: std::vec::Vec::leak(bias.clone()),
+                act_min: f32::MIN,
+                act_max: f32::MAX,
+            };
+            let mut got = vec![0u8; batches * units * 4];
+            fully_connected_hybrid(&p, &x, &w, &mut got);
+            let all_zero = values(&x).all(|v| v == 0.0);
+            let mut want = std::vec::Vec::new();
+            for b in 0..batches {
+                let row = &x[b * depth * 4..(b + 1) * depth * 4];
+                let mut q = vec![0i8; depth];
+                let (sf, zp) = quantize_row(row, &mut q, asymmetric);
+                for u in 0..units {
+                    let bu = bias.get(u).copied().unwrap_or(0.0);
+                    let v = if all_zero {
+                        bu
+                    } else {
+                        let dot = w[u * depth..(u + 1) * depth].iter().zip(&q).fold(0i32, |a, (&w, &q)| a.wrapping_add(i32::from(w as i8) * i32::from(q)));
+                        let acc = if asymmetric { dot.wrapping_sub(row_sums[u].wrapping_mul(zp)) } else { dot };
+                        bu + acc as f32 * (sf * scales[u % scales.len()])
+                    };
+                    want.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            assert_eq!(got, want, "case {case}: depth {depth}, batches {batches}, units {units}");
+        }
+    }
 }

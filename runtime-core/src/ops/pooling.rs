@@ -86,6 +86,10 @@ fn pool(
 /// AVERAGE_POOL_2D int8, bit-exact with TFLM: the sum of the window's real taps divided by
 /// their count, rounded half away from zero (`(sum ± count/2) / count`, truncating).
 /// A window with no real taps (where TFLM reports an error) yields 0 before clamping.
+///
+/// Out of line (as [`max_pool2d_s8`]): inlined into the generated `layers` function, the
+/// accumulator block would sit in that function's frame under every other kernel's.
+#[inline(never)]
 pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
     pool(
         p,
@@ -104,6 +108,7 @@ pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
 
 /// MAX_POOL_2D int8, bit-exact with TFLM: the maximum over the window's real taps (−128 for a
 /// window with none), clamped to the activation range.
+#[inline(never)]
 pub fn max_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
     pool(
         p,

@@ -149,18 +149,29 @@ pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) ->
 /// `ROW` is 0 or the filter row length `k_w · in_c` as a constant, which the compiler gives for
 /// short rows (up to [`MAX_CONST_ROW`] bytes), where the loop bookkeeping of a run-time length
 /// would cost as much as the multiply-accumulates; the rows then unroll.
+///
+/// A dispatcher: the kernels it picks are out of line, so neither one's frame sits under the
+/// other's.
 #[inline(never)]
 pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let constant = ROW > 0 && ROW == p.kernel[1] * p.input[3];
     let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
     if pointwise_shape && constant {
-        let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
-        return pointwise::<ROW>(p, &stage, input, filter, output);
+        return pointwise_layer::<ROW>(p, input, filter, output);
     }
     if constant {
         return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
     }
     conv2d_s8_dsp_any::<0>(p, input, filter, output)
+}
+
+/// [`pointwise`] for a constant depth with its output stage, out of line: when this was the
+/// body of an out-of-line [`conv2d_s8_dsp`], its frame (a few hundred bytes of spilled loop
+/// state) sat under [`conv2d_s8_dsp_any`]'s on every other layer's call.
+#[inline(never)]
+fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    pointwise_always::<ROW>(p, &stage, input, filter, output)
 }
 
 /// Longest filter row (`k_w · in_c` bytes) the compiler passes to [`conv2d_s8_dsp`] as a
@@ -292,61 +303,74 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 /// A 1×1, stride-1, unpadded CONV_2D: a matrix product over every pixel of the batch (pixels
 /// paired across rows), with the least work per output group.
 /// `ROW`: the input depth (a 1×1 filter's row) as a constant, or 0 (read from `p`).
-fn pointwise<const ROW: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let in_c = if ROW > 0 { ROW } else { p.input[3] };
-    let out_c = p.output[3];
-    if in_c == 0 || out_c == 0 {
-        return;
-    }
-    let pairs = out_c / 2;
-    let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * in_c), filter.get(2 * pairs * in_c..).unwrap_or(&[]));
-    let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
-    let mut out_px = output.chunks_exact_mut(out_c);
-    let mut in_px = input.chunks_exact(in_c);
-    loop {
-        let (Some(x0), Some(o0)) = (in_px.next(), out_px.next()) else {
-            return;
-        };
-        match (in_px.next(), out_px.next()) {
-            (Some(x1), Some(o1)) => {
-                let groups = pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2)));
-                for (c2, (w, (oa, ob))) in groups.enumerate() {
-                    let c = 2 * c2;
-                    let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
-                    dot_2x2(&mut acc, x0, x1, w);
-                    let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
-                    if let ([a, b], [d, e]) = (oa, ob) {
-                        *a = stage.apply(acc[0], r0);
-                        *b = stage.apply(acc[1], r1);
-                        *d = stage.apply(acc[2], r0);
-                        *e = stage.apply(acc[3], r1);
-                    }
-                }
-                if let (Some(a), Some(b)) = (o0.get_mut(2 * pairs), o1.get_mut(2 * pairs)) {
-                    let r = rq_at(p.requant, 2 * pairs);
-                    *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), r);
-                    *b = stage.apply(dot_1x1(bias(2 * pairs), x1, odd_w), r);
-                }
-            }
-            _ => {
-                // The last pixel of an odd count.
-                for (c2, (w, oa)) in pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2)).enumerate() {
-                    let c = 2 * c2;
-                    let mut acc = [bias(c), bias(c + 1)];
-                    dot_1x2(&mut acc, x0, w);
-                    if let [a, b] = oa {
-                        *a = stage.apply(acc[0], rq_at(p.requant, c));
-                        *b = stage.apply(acc[1], rq_at(p.requant, c + 1));
-                    }
-                }
-                if let Some(a) = o0.get_mut(2 * pairs) {
-                    *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs));
-                }
+///
+/// Defined twice from one body ([`pointwise_kernel!`]): `pointwise` (inlined by the optimizer's
+/// judgement into [`conv2d_s8_dsp_any`], for a run-time depth) and `pointwise_always`
+/// (`#[inline(always)]`, into [`pointwise_layer`], for a constant depth): the two attributes
+/// give the fewest instructions on their paths (measured on the M4), and the out-of-line
+/// [`pointwise_layer`] keeps the latter's frame off the stack of every other layer.
+macro_rules! pointwise_kernel {
+    ($(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        fn $name<const ROW: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
+            let in_c = if ROW > 0 { ROW } else { p.input[3] };
+            let out_c = p.output[3];
+            if in_c == 0 || out_c == 0 {
                 return;
             }
+            let pairs = out_c / 2;
+            let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * in_c), filter.get(2 * pairs * in_c..).unwrap_or(&[]));
+            let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+            let mut out_px = output.chunks_exact_mut(out_c);
+            let mut in_px = input.chunks_exact(in_c);
+            loop {
+                let (Some(x0), Some(o0)) = (in_px.next(), out_px.next()) else {
+                    return;
+                };
+                match (in_px.next(), out_px.next()) {
+                    (Some(x1), Some(o1)) => {
+                        let groups = pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2)));
+                        for (c2, (w, (oa, ob))) in groups.enumerate() {
+                            let c = 2 * c2;
+                            let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
+                            dot_2x2(&mut acc, x0, x1, w);
+                            let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
+                            if let ([a, b], [d, e]) = (oa, ob) {
+                                *a = stage.apply(acc[0], r0);
+                                *b = stage.apply(acc[1], r1);
+                                *d = stage.apply(acc[2], r0);
+                                *e = stage.apply(acc[3], r1);
+                            }
+                        }
+                        if let (Some(a), Some(b)) = (o0.get_mut(2 * pairs), o1.get_mut(2 * pairs)) {
+                            let r = rq_at(p.requant, 2 * pairs);
+                            *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), r);
+                            *b = stage.apply(dot_1x1(bias(2 * pairs), x1, odd_w), r);
+                        }
+                    }
+                    _ => {
+                        // The last pixel of an odd count.
+                        for (c2, (w, oa)) in pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2)).enumerate() {
+                            let c = 2 * c2;
+                            let mut acc = [bias(c), bias(c + 1)];
+                            dot_1x2(&mut acc, x0, w);
+                            if let [a, b] = oa {
+                                *a = stage.apply(acc[0], rq_at(p.requant, c));
+                                *b = stage.apply(acc[1], rq_at(p.requant, c + 1));
+                            }
+                        }
+                        if let Some(a) = o0.get_mut(2 * pairs) {
+                            *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs));
+                        }
+                        return;
+                    }
+                }
+            }
         }
-    }
+    };
 }
+pointwise_kernel!(pointwise);
+pointwise_kernel!(#[inline(always)] pointwise_always);
 
 /// `acc[j] += Σ v · w_j` for a constant input word `v` (four copies of the input zero point)
 /// over an interleaved row pair `w` (whole words only): the padded taps of a border pixel.

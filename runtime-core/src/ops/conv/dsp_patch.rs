@@ -41,13 +41,20 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], f
     let in_img = in_h * in_w * in_c;
     let mut x0 = [0u8; PATCH];
     let mut x1 = [0u8; PATCH];
-    // Output pixels in order as (image, row, column), counted up without a division (which
-    // would bring a divide-by-zero panic path into the firmware).
-    let mut coords = (0..batches).flat_map(|b| (0..out_h).flat_map(move |oy| (0..out_w).map(move |ox| (b, [oy, ox]))));
+    // The next output pixel to gather as (image, row, column), counted up without a division
+    // (which would bring a divide-by-zero panic path into the firmware). Three counters, not
+    // nested iterators: their state would take a hundred bytes of stack.
+    let mut at = [0usize; 3];
     let mut gather = |x: &mut [u8; PATCH]| {
-        if let Some((b, at)) = coords.next() {
-            gather_window(p, window(input, b * in_img, in_img), at, x);
-        }
+        let [b, oy, ox] = at;
+        gather_window(p, window(input, b * in_img, in_img), [oy, ox], x);
+        at = if ox + 1 < out_w {
+            [b, oy, ox + 1]
+        } else if oy + 1 < out_h {
+            [b, oy + 1, 0]
+        } else {
+            [b + 1, 0, 0]
+        };
     };
     let mut q = 0;
     while q < pixels {

@@ -259,7 +259,10 @@ fn border_3x3(p: &DepthwiseConv2dParams, image: &[u8], w: &GroupTaps, bias: [i32
     acc
 }
 
-/// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time.
+/// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time. Out of line: inlined
+/// into the dispatcher, its frame sat under [`groups_3x3`]'s wherever the dispatcher itself is
+/// not inlined (a patched stage's layers).
+#[inline(never)]
 fn fixed<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, _] = p.output;

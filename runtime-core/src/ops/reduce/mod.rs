@@ -50,22 +50,21 @@ pub struct Reduction {
     pub reduced_strides: [usize; 4],
 }
 
-/// Element offsets `Σ iₖ·strides[k]` of a 4-deep loop nest over `shape`, in row-major order.
-#[inline]
-pub(crate) fn offsets(shape: [usize; 4], strides: [usize; 4]) -> impl Iterator<Item = usize> {
+/// Calls `f` with the element offsets `Σ iₖ·strides[k]` of a 4-deep loop nest over `shape`, in
+/// row-major order. A plain loop nest, not nested `flat_map` iterators: their state (two levels
+/// of them, kept and reduced) took most of a kilobyte of stack.
+#[inline(always)]
+pub(crate) fn for_each_offset(shape: [usize; 4], strides: [usize; 4], mut f: impl FnMut(usize)) {
     let [n0, n1, n2, n3] = shape;
     let [s0, s1, s2, s3] = strides;
-    (0..n0).flat_map(move |a| {
-        (0..n1).flat_map(move |b| (0..n2).flat_map(move |c| (0..n3).map(move |d| a * s0 + b * s1 + c * s2 + d * s3)))
-    })
-}
-
-impl Reduction {
-    /// For each output in order: the offsets of the elements it combines, in TFLM's order.
-    #[inline]
-    pub(crate) fn groups(&self) -> impl Iterator<Item = impl Iterator<Item = usize>> {
-        let (reduced, strides) = (self.reduced, self.reduced_strides);
-        offsets(self.kept, self.kept_strides).map(move |base| offsets(reduced, strides).map(move |o| base + o))
+    for a in 0..n0 {
+        for b in 0..n1 {
+            for c in 0..n2 {
+                for d in 0..n3 {
+                    f(a * s0 + b * s1 + c * s2 + d * s3);
+                }
+            }
+        }
     }
 }
 
@@ -124,10 +123,18 @@ pub(crate) fn fold_groups<T: Elem, A: Copy, U: Elem>(
     step: impl Fn(A, T) -> A,
     finish: impl Fn(A) -> U,
 ) {
-    for (o, group) in r.groups().enumerate() {
-        let acc = group.filter_map(|i| T::load(input, i)).fold(init, &step);
+    // Outputs in order; each output's elements in TFLM's (row-major) order.
+    let mut o = 0;
+    for_each_offset(r.kept, r.kept_strides, |base| {
+        let mut acc = init;
+        for_each_offset(r.reduced, r.reduced_strides, |i| {
+            if let Some(x) = T::load(input, base + i) {
+                acc = step(acc, x);
+            }
+        });
         finish(acc).store(output, o);
-    }
+        o += 1;
+    });
 }
 
 #[cfg(test)]

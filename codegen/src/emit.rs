@@ -696,7 +696,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             impl #name {
                 /// Bytes of the one arena the model runs in (inputs and outputs included).
                 pub const ARENA_BYTES: usize = #arena_bytes;
-                /// No arena can be smaller: the most bytes alive at any one op.
+                /// The most bytes alive at any one step of this schedule: no placement of its tensors is
+                /// smaller (a different schedule can be: `max_arena_bytes` streams the first layers).
                 pub const ARENA_LOWER_BOUND: usize = #lower_bound;
                 /// Multiply-accumulates of one inference.
                 pub const MACS: u64 = #macs;

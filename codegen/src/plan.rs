@@ -25,7 +25,8 @@ pub struct ArenaPlan {
     pub offsets: Vec<Option<usize>>,
     /// Total arena bytes (the generated `ARENA_BYTES`).
     pub size: usize,
-    /// Max over steps of the bytes alive at that step: no plan can be smaller.
+    /// Max over steps of the bytes alive at that step: no placement of these buffers can be
+    /// smaller (another schedule can: patched stages, `crate::patch`).
     pub lower_bound: usize,
     /// Byte offset of each variable tensor in the state region; `None` for every other tensor.
     pub state_offsets: Vec<Option<usize>>,

@@ -55,7 +55,7 @@ impl ModelReport {
                 } else {
                     format!("the plan is {:.1} % above it", (arena - lb) as f64 * 100.0 / lb.max(1) as f64)
                 };
-                total("lower bound", grouped(lb as u64), &format!("most bytes live at one step: no plan can be smaller; {gap}"));
+                total("lower bound", grouped(lb as u64), &format!("most bytes live at one step: no placement of this schedule is smaller; {gap}"));
             }
             _ => total("<code>ARENA_BYTES</code>", "-".into(), "not planned: the model has unsupported ops"),
         }

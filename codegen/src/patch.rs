@@ -2,18 +2,20 @@
 //! activations never exist whole (MCUNetV2's patch-based inference, in row bands).
 //!
 //! A CNN's peak memory sits in its first layers, where activations are large; later layers
-//! are small. A *stage* is a chain of int8 CONV_2D / DEPTHWISE_CONV_2D steps in which each
-//! step reads only the previous one's output. Split the stage's last output `T` into `n` row
-//! bands: for each band the receptive field gives the rows every earlier layer must produce
-//! (a few rows more than the band, the *halo*, recomputed by the neighbouring band), so the
-//! stage runs band by band with band-sized buffers, reading row windows of the stage's input
-//! and writing straight into `T`'s rows. Each band step is an ordinary kernel call on the
-//! band's rows with the band's own top padding (bottom padding needs nothing: kernels skip
-//! taps below their input), so the arithmetic is the same integer ops as the whole layer's and
-//! outputs stay bit-identical.
+//! are small. A *stage* is a run of int8 CONV_2D / DEPTHWISE_CONV_2D / residual ADD steps that
+//! read one tensor from outside (the stage input) and whose results, but the last (`T`), are
+//! read only inside the stage. The stage streams: each inner layer writes
+//! into a buffer a few rows tall, a layer computes its next rows as soon as the rows they read
+//! are in its inputs' buffers, and rows a later call still reads are carried to the top of the
+//! buffer instead of being recomputed, so the MACs stay those of the unpatched layers. The
+//! first layer reads row windows of the stage input, the last writes `T`'s rows in place, and
+//! where the schedule allows `T` lies over input rows no later call reads. Each call is an
+//! ordinary kernel call on its rows with its own top padding (bottom padding needs nothing:
+//! kernels skip taps below their input), so the arithmetic is the same integer ops as the whole
+//! layer's and outputs stay bit-identical.
 //!
-//! [`fit_arena`] picks the stage and band count: the plan that fits the requested arena with the
-//! fewest recomputed MACs, or an error naming the smallest arena it can reach.
+//! [`fit_arena`] picks the stage and band count: the plan that fits the requested arena in the
+//! fewest kernel calls, or an error naming the smallest arena it can reach.
 
 use std::ops::Range;
 
@@ -29,10 +31,9 @@ pub struct Band {
     pub index: usize,
     /// Bands in the stage.
     pub count: usize,
-    /// Rows `start..end` of the op's whole output that this band computes.
+    /// Rows `start..end` of the op's whole output that this step computes (or, for a carry,
+    /// keeps in its band buffer).
     pub rows: [usize; 2],
-    /// The op's whole output tensor in the unpatched model.
-    pub whole: usize,
 }
 
 /// A tensor that is a byte window of another: a band's rows of a patched stage's input or output.
@@ -53,7 +54,8 @@ pub struct PatchPlan {
     pub ops: Vec<usize>,
     /// Row bands the stage runs in.
     pub bands: usize,
-    /// MACs the bands recompute (their halos), over the unpatched model's.
+    /// MACs over the unpatched model's: 0, since carried rows are never recomputed (computed,
+    /// not assumed, and reported).
     pub extra_macs: u64,
     /// The arena without patches.
     pub unpatched_arena: usize,
@@ -300,7 +302,7 @@ fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> R
     for call in plan {
         let j = call.layer;
         let orig = &layers[j];
-        let band = |rows| Some(Band { index: call.band, count: n, rows, whole: orig.output });
+        let band = |rows| Some(Band { index: call.band, count: n, rows });
         match call.kind {
             Pulled::Carry { from, to } => {
                 let rb = row_bytes(graph, buffers[j]);

@@ -160,6 +160,18 @@ impl Timings {
     }
 }
 
+/// The arena of the plain plan and the smallest one patched stages reach (equal when no stage
+/// of the model can run in row bands): the range `max_arena_bytes` can ask for.
+pub fn arena_range(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<(usize, usize), Error> {
+    let plain = analyze_options(file, bytes, &CompileOptions { max_arena_bytes: None, ..opts.clone() })?.plan.size;
+    match analyze_options(file, bytes, &CompileOptions { max_arena_bytes: Some(0), ..opts.clone() }) {
+        Err(Error { kind: ErrorKind::ArenaLimit { smallest, .. }, .. }) => Ok((plain, smallest)),
+        Err(e) => Err(e),
+        // A model without activations fits any cap.
+        Ok(a) => Ok((plain, a.plan.size)),
+    }
+}
+
 /// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
 /// so a small file whose many tensors point at one large buffer would expand into gigabytes of
 /// source; real models (one buffer per tensor, at most a few shared) stay near the file size.

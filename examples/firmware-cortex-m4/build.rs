@@ -284,12 +284,7 @@ fn main() {
             if !shape.is_empty() {
                 return false; // dynamic models: their static twins are in the suite
             }
-            let Ok(whole) = kiln_codegen::analyze(&label, &bytes).map(|a| a.plan.size) else { return false };
-            let opts = kiln_codegen::CompileOptions { max_arena_bytes: Some(0), ..Default::default() };
-            let smallest = match kiln_codegen::analyze_options(&label, &bytes, &opts) {
-                Err(kiln_codegen::Error { kind: kiln_codegen::ErrorKind::ArenaLimit { smallest, .. }, .. }) => smallest,
-                _ => return false,
-            };
+            let Ok((whole, smallest)) = kiln_codegen::arena_range(&label, &bytes, &Default::default()) else { return false };
             if smallest >= whole {
                 return false;
             }

@@ -155,7 +155,7 @@ const CHUNK: usize = 128;
 /// FULLY_CONNECTED dynamic range: see the module documentation. Rows longer than
 /// `MAX_DEPTH` (which codegen rejects) produce no output.
 ///
-/// The row is quantized [`CHUNK`] values at a time (its scale comes from the whole row first),
+/// The row is quantized 128 values (`CHUNK`) at a time (its scale comes from the whole row first),
 /// and each output unit's integer dot product is accumulated chunk by chunk in the unit's own
 /// 4-byte output element until the row is done: no row-sized buffer on the stack. Wrapping
 /// i32 sums do not depend on the grouping, so the bits are those of one pass.

@@ -2,9 +2,10 @@
 //! compile time from liveness over the (already topological) step order.
 //!
 //! Tensors joined by an [`Call::Alias`] step (RESHAPE, SQUEEZE, …) share one buffer. Buffers
-//! are placed greedily, largest first, at the lowest offset that does not overlap any
-//! already-placed buffer alive at the same time (TFLM's greedy planner does the same), and
-//! the liveness lower bound — the most bytes alive at any one step — is reported beside it.
+//! are placed greedily at the lowest offset that does not overlap any already-placed buffer
+//! alive at the same time, in each of a few orders (largest first, as TFLM's greedy planner;
+//! first use; bytes × steps); the smallest arena wins. The liveness lower bound — the most
+//! bytes alive at any one step — is reported beside it (every zoo model reaches it).
 //!
 //! A model's inputs and outputs start at offsets aligned to their element size, so that the
 //! generated code can view them in place as typed arrays (the arena itself is 16-aligned).
@@ -129,30 +130,33 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
         lower_bound = lower_bound.max(live);
     }
 
-    // Largest first; ties by first use, then tensor index, so plans are deterministic.
-    let mut order: Vec<usize> = (0..buffers.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(buffers[i].1.size), buffers[i].1.first, buffers[i].0));
-    let mut placed: Vec<usize> = Vec::new();
-    let mut size = 0;
-    for &i in &order {
-        let (bf, bl, bs, align) = (buffers[i].1.first, buffers[i].1.last, buffers[i].1.size, buffers[i].1.align);
-        let mut conflicts: Vec<(usize, usize)> = placed
-            .iter()
-            .map(|&j| &buffers[j].1)
-            .filter(|o| o.first <= bl && bf <= o.last && o.size > 0)
-            .map(|o| (o.offset, o.offset + o.size))
-            .collect();
-        conflicts.sort_unstable();
-        let mut offset = 0;
-        for (start, stop) in conflicts {
-            if offset + bs <= start {
-                break;
-            }
-            offset = offset.max(stop.next_multiple_of(align));
+    // Greedy first-fit is order-dependent and no single order wins on every graph
+    // (largest-first leaves a hole at MobileNet's stem that first-use order fills), so a few
+    // orders are tried and the smallest arena is kept; stop early at the liveness bound.
+    let orders: [fn(&Buffer) -> [usize; 2]; 3] = [
+        // Largest first (TFLM's greedy planner's order).
+        |b| [usize::MAX - b.size, b.first],
+        // First use, then largest: buffers stack up in schedule order.
+        |b| [b.first, usize::MAX - b.size],
+        // Largest bytes × steps first.
+        |b| [usize::MAX - b.size.saturating_mul(b.last - b.first + 1), b.first],
+    ];
+    let mut best: Option<(usize, Vec<usize>)> = None;
+    for key in orders {
+        let mut order: Vec<usize> = (0..buffers.len()).collect();
+        // Ties by tensor index, so plans are deterministic.
+        order.sort_by_key(|&i| (key(&buffers[i].1), buffers[i].0));
+        let (offsets, size) = place(&buffers, &order);
+        if best.as_ref().is_none_or(|(s, _)| size < *s) {
+            best = Some((size, offsets));
         }
-        buffers[i].1.offset = offset;
-        size = size.max(offset + bs);
-        placed.push(i);
+        if size <= lower_bound {
+            break;
+        }
+    }
+    let (size, placed) = best.unwrap_or_default();
+    for ((_, b), off) in buffers.iter_mut().zip(placed) {
+        b.offset = off;
     }
 
     let mut offsets = vec![None; n];
@@ -190,6 +194,36 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
     ArenaPlan { offsets, size, lower_bound, state_offsets, state_size, buffers }
 }
 
+/// Greedy first-fit in `order`: each buffer at the lowest offset (aligned) where it overlaps
+/// no already-placed buffer alive at one of its steps. Returns every buffer's offset and the
+/// arena size.
+fn place(buffers: &[(usize, Buffer)], order: &[usize]) -> (Vec<usize>, usize) {
+    let mut offsets = vec![0usize; buffers.len()];
+    let mut placed: Vec<usize> = Vec::with_capacity(order.len());
+    let mut size = 0;
+    for &i in order {
+        let b = &buffers[i].1;
+        let mut conflicts: Vec<(usize, usize)> = placed
+            .iter()
+            .map(|&j| (&buffers[j].1, offsets[j]))
+            .filter(|(o, _)| o.first <= b.last && b.first <= o.last && o.size > 0)
+            .map(|(o, off)| (off, off + o.size))
+            .collect();
+        conflicts.sort_unstable();
+        let mut offset = 0;
+        for (start, stop) in conflicts {
+            if offset + b.size <= start {
+                break;
+            }
+            offset = offset.max(stop.next_multiple_of(b.align));
+        }
+        offsets[i] = offset;
+        size = size.max(offset + b.size);
+        placed.push(i);
+    }
+    (offsets, size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +231,46 @@ mod tests {
 
     fn tensor(index: usize, bytes: usize) -> Tensor {
         Tensor { index, name: format!("t{index}"), shape: vec![bytes], dtype: DType::I8, quant: None, data: None, is_variable: false }
+    }
+
+    /// A chain of steps, each reading the previous tensor (tensor 0 is the model input).
+    fn chain(sizes: &[usize]) -> (Graph, Vec<Step>) {
+        let tensors = sizes.iter().enumerate().map(|(i, &b)| tensor(i, b)).collect();
+        let steps = (1..sizes.len())
+            .map(|i| Step {
+                op_index: i - 1,
+                op_name: "X".into(),
+                operands: vec![Operand::Arena(i - 1)],
+                output: i,
+                call: Call::Concat { outer: 1, chunks: vec![] },
+                macs: 0,
+                weights: vec![],
+                summary: String::new(),
+                packed_filter: None,
+                variants: Vec::new(),
+                band: None,
+            })
+            .collect();
+        (Graph { tensors, ops: vec![], inputs: vec![0], outputs: vec![sizes.len() - 1], folded_ops: vec![] }, steps)
+    }
+
+    /// MobileNetV1-0.25's stem (96×96×3 → 48×48×8 → 48×48×8 → 48×48×16 → 24×24×16): largest
+    /// first alone places the two 18,432-byte tensors side by side above the input and ends
+    /// 9,216 bytes over the liveness bound; another order reaches it.
+    #[test]
+    fn the_mobilenet_stem_reaches_the_liveness_bound() {
+        let (g, steps) = chain(&[27_648, 18_432, 18_432, 36_864, 9_216]);
+        let plan = plan_arena(&g, &steps);
+        assert_eq!(plan.lower_bound, 55_296);
+        assert_eq!(plan.size, 55_296, "{plan:?}");
+        let buffers: Vec<usize> = (0..plan.buffers.len()).collect();
+        for &i in &buffers {
+            for &j in &buffers[i + 1..] {
+                let (a, b) = (&plan.buffers[i], &plan.buffers[j]);
+                let together = a.first_step <= b.last_step && b.first_step <= a.last_step;
+                assert!(!together || a.offset + a.size <= b.offset || b.offset + b.size <= a.offset, "{plan:?}");
+            }
+        }
     }
 
     /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases, and

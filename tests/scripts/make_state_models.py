@@ -39,6 +39,15 @@ TensorFlow):
                      make_zoo.py cannot build it: its converter settings have no switch for
                      experimental_enable_resource_variables.
 
+  streaming_int8_state
+                     the shape of a streaming wake-word model (see streaming_model): a
+                     tf.Variable ring buffer of the last feature frames, converted with
+                     variable quantization: an int8 VAR_HANDLE / READ_VARIABLE /
+                     ASSIGN_VARIABLE state, SPLIT_V on int8, uint8 input and output
+                     (QUANTIZE uint8 ↔ int8).
+  streaming_int16_state
+                     the same in 16x8 mode: an int16 ring buffer, int16 I/O.
+
 Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
 each, which kiln must reject with a specific message (tests/tests/state.rs).
 
@@ -51,7 +60,8 @@ run make_goldens.py on them (make_fixtures.sh only knows make_zoo.py's registry)
 
     .venv-zoo/bin/python tests/scripts/make_state_models.py
     .venv-oracle/bin/python tests/scripts/make_goldens.py --out tests/fixtures/golden \\
-        tests/fixtures/zoo/svdf_*.tflite tests/fixtures/zoo/unidirectional_sequence_lstm_*.tflite
+        tests/fixtures/zoo/svdf_*.tflite tests/fixtures/zoo/unidirectional_sequence_lstm_*.tflite \\
+        tests/fixtures/zoo/var_handle_read_assign.tflite tests/fixtures/zoo/streaming_*.tflite
 """
 
 import argparse
@@ -398,6 +408,61 @@ def resource_variable_model(name):
     return c.convert()
 
 
+def streaming_model(name, int16=False):
+    """The shape of a streaming wake-word model (microWakeWord's, run on ESP32-class MCUs): each
+    call takes one feature frame, appends it to a ring buffer of the last frames kept in a
+    tf.Variable, keeps the newest frames for the next call (tf.split: SPLIT_V), and classifies
+    the window with a dense layer. Converted with resource variables and variable quantization
+    (`_experimental_variable_quantization`, as microWakeWord converts), so the ring buffer is an
+    int8 (or, in 16x8 mode, int16) variable; uint8 input and output (int8 mode) add QUANTIZE
+    uint8 ↔ int8 at both ends. TFLM runs all of it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    frames, feats, classes = 3, 10, 4
+    w = rng.uniform(-0.4, 0.4, (frames * feats, classes)).astype(np.float32)
+    b = rng.uniform(-0.2, 0.2, classes).astype(np.float32)
+
+    class Streaming(tf.Module):
+        def __init__(self):
+            super().__init__()
+            init = np.linspace(-0.8, 0.8, (frames - 1) * feats, dtype=np.float32).reshape(1, frames - 1, feats)
+            self.ring = tf.Variable(init, trainable=False)
+            self.w = tf.constant(w)
+            self.b = tf.constant(b)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 1, feats], tf.float32, name="frame")])
+        def __call__(self, x):
+            window = tf.concat([self.ring, x], axis=1)
+            _, keep = tf.split(window, [1, frames - 1], axis=1)
+            self.ring.assign(keep)
+            y = tf.matmul(tf.reshape(window, [1, frames * feats]), self.w) + self.b
+            return tf.nn.relu(y)
+
+    m = Streaming()
+    c = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()], m)
+    c.experimental_enable_resource_variables = True
+    c._experimental_variable_quantization = True
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+
+    def rep():
+        r = np.random.default_rng(zlib.crc32(name.encode()) + 2)
+        for _ in range(100):
+            yield [r.uniform(-1, 1, (1, 1, feats)).astype(np.float32)]
+
+    c.representative_dataset = rep
+    if int16:
+        c.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        c.inference_input_type = tf.int16
+        c.inference_output_type = tf.int16
+    else:
+        c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        c.inference_input_type = tf.uint8
+        c.inference_output_type = tf.uint8
+    return c.convert()
+
+
 MODELS = {
     "softmax_int16_out_wide": lambda: softmax_int16_out("softmax_int16_out_wide", rows=3, depth=12, in_scale=0.06,
                                                         beta=1.0),
@@ -416,6 +481,8 @@ MODELS = {
     "unidirectional_sequence_lstm_f32": lambda: float_lstm(
         "unidirectional_sequence_lstm_f32", batches=2, steps=5, n_in=4, cells=6, time_major=False, cell_clip=1.5),
     "var_handle_read_assign": lambda: resource_variable_model("var_handle_read_assign"),
+    "streaming_int8_state": lambda: streaming_model("streaming_int8_state"),
+    "streaming_int16_state": lambda: streaming_model("streaming_int16_state", int16=True),
 }
 
 

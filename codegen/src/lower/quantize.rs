@@ -7,6 +7,7 @@ use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "QUANTIZE", dtype: DType::I8, lower: quantize_s8 },
+    Kernel { op: "QUANTIZE", dtype: DType::U8, lower: quantize_u8 },
     Kernel { op: "DEQUANTIZE", dtype: DType::I8, lower: dequantize_s8 },
 ];
 
@@ -37,8 +38,44 @@ fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
                 format!("int8 → int8 (scale {is} → {os})"),
             )])
         }
+        DType::U8 => {
+            let (is, iz) = per_tensor(input)?;
+            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
+            Ok(vec![cx.step(
+                vec![cx.operand(input)],
+                out,
+                Call::Scalars { func: "requantize_u8_s8", scalars: quote!(#iz, #oz, #rq) },
+                0,
+                format!("uint8 → int8 (scale {is} → {os}, zero point {iz} → {oz})"),
+            )])
+        }
         DType::I16 => super::int16::quantize_s16_to_s8(cx),
         other => unsupported(format!("QUANTIZE from {}", other.name())),
+    }
+}
+
+/// QUANTIZE to uint8: from int8 (a uint8 model output, as `inference_output_type = tf.uint8`
+/// writes it), TFLM's `Requantize` clamped to 0..=255.
+fn quantize_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    expect_dtype(out, DType::U8, "output")?;
+    if input.elements() != out.elements() {
+        return invalid("input and output sizes differ");
+    }
+    let (os, oz) = per_tensor(out)?;
+    match input.dtype {
+        DType::I8 => {
+            let (is, iz) = per_tensor(input)?;
+            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
+            Ok(vec![cx.step(
+                vec![cx.operand(input)],
+                out,
+                Call::Scalars { func: "requantize_s8_u8", scalars: quote!(#iz, #oz, #rq) },
+                0,
+                format!("int8 → uint8 (scale {is} → {os}, zero point {iz} → {oz})"),
+            )])
+        }
+        other => unsupported(format!("QUANTIZE from {} to uint8", other.name())),
     }
 }
 

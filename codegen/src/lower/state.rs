@@ -15,8 +15,14 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I8, lower: sequence_lstm_s8 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::I16, lower: sequence_lstm_s16 },
     Kernel { op: "UNIDIRECTIONAL_SEQUENCE_LSTM", dtype: DType::F32, lower: sequence_lstm_f32 },
+    // Resource variables hold raw bytes (TFLM copies them without looking): float32, and the
+    // int8 / int16 ring buffers of streaming models converted with variable quantization.
     Kernel { op: "READ_VARIABLE", dtype: DType::F32, lower: read_variable },
+    Kernel { op: "READ_VARIABLE", dtype: DType::I8, lower: read_variable },
+    Kernel { op: "READ_VARIABLE", dtype: DType::I16, lower: read_variable },
     Kernel { op: "ASSIGN_VARIABLE", dtype: DType::F32, lower: assign_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I8, lower: assign_variable },
+    Kernel { op: "ASSIGN_VARIABLE", dtype: DType::I16, lower: assign_variable },
 ];
 
 /// `[d0, d1]` of a rank-2 tensor.

@@ -79,7 +79,7 @@ pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConne
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
-pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8};
+pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8, requantize_s8_u8, requantize_u8_s8};
 pub use softmax::{softmax_s8, softmax_s8_s16, SoftmaxParams};
 // Families re-export their kernels by glob; two families exporting one name would otherwise
 // only warn (and the generated call could bind to the wrong kernel), so that is an error.

@@ -48,10 +48,36 @@ pub fn requantize_s8(
     output_zero_point: i32,
     requant: Requant,
 ) {
+    requantize_bytes::<true, true>(input, output, input_zero_point, output_zero_point, requant);
+}
+
+/// QUANTIZE uint8 → int8 (a uint8 model input, as legacy and streaming wake-word models take
+/// it): TFLM's `Requantize` with a uint8 input, clamped to int8. With equal scales and zero
+/// points 128 apart it flips the top bit, as TFLM's fast path does.
+pub fn requantize_u8_s8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize_bytes::<false, true>(input, output, input_zero_point, output_zero_point, requant);
+}
+
+/// QUANTIZE int8 → uint8 (a uint8 model output): TFLM's `Requantize`, clamped to 0..=255.
+pub fn requantize_s8_u8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize_bytes::<true, false>(input, output, input_zero_point, output_zero_point, requant);
+}
+
+/// The byte-to-byte requantization of the three functions above; `IN_SIGNED` / `OUT_SIGNED`
+/// say whether each side's bytes are int8 or uint8.
+fn requantize_bytes<const IN_SIGNED: bool, const OUT_SIGNED: bool>(
+    input: &[u8],
+    output: &mut [u8],
+    input_zero_point: i32,
+    output_zero_point: i32,
+    requant: Requant,
+) {
+    let (lo, hi) = if OUT_SIGNED { (-128, 127) } else { (0, 255) };
     let one = |x: u8| -> u8 {
-        multiply_by_quantized_multiplier(i32::from(x as i8).wrapping_sub(input_zero_point), requant)
+        let x = if IN_SIGNED { i32::from(x as i8) } else { i32::from(x) };
+        multiply_by_quantized_multiplier(x.wrapping_sub(input_zero_point), requant)
             .wrapping_add(output_zero_point)
-            .clamp(-128, 127) as u8
+            .clamp(lo, hi) as u8
     };
     if input.len() > 512 {
         let mut table = [0u8; 256];
@@ -160,6 +186,33 @@ mod tests {
                 let want = (ref_mbqm(*x as i8 as i32 - izp, rq) + ozp).clamp(-128, 127) as i8 as u8;
                 assert_eq!(*g, want);
             }
+            // The uint8 sides: zero points in 0..=255 there.
+            let (uzp_in, uzp_out) = (izp + 128, ozp + 128);
+            requantize_u8_s8(&input, &mut got, uzp_in, ozp, rq);
+            for (x, g) in input.iter().zip(&got) {
+                let want = (ref_mbqm(*x as i32 - uzp_in, rq) + ozp).clamp(-128, 127) as i8 as u8;
+                assert_eq!(*g, want, "u8 → s8 {x}");
+            }
+            requantize_s8_u8(&input, &mut got, izp, uzp_out, rq);
+            for (x, g) in input.iter().zip(&got) {
+                let want = (ref_mbqm(*x as i8 as i32 - izp, rq) + uzp_out).clamp(0, 255) as u8;
+                assert_eq!(*g, want, "s8 → u8 {x}");
+            }
+        }
+    }
+
+    /// Equal scales, zero points 128 apart: TFLM's fast path flips the top bit; the general
+    /// arithmetic must give the same bytes.
+    #[test]
+    fn int8_uint8_shift_is_a_bit_flip() {
+        let one = Requant { multiplier: 1 << 30, shift: 1 };
+        let input: Vec<u8> = (0..=255).collect();
+        let mut got = vec![0u8; 256];
+        for zp in [-128, -3, 0, 127] {
+            requantize_s8_u8(&input, &mut got, zp, zp + 128, one);
+            assert!(input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80), "s8 → u8, zero point {zp}");
+            requantize_u8_s8(&input, &mut got, zp + 128, zp, one);
+            assert!(input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80), "u8 → s8, zero point {zp}");
         }
     }
 }

@@ -352,6 +352,21 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 let func = format_ident!("{}", func);
                 quote!(::kiln::ops::#func(#(#args,)* output, #scalars);)
             }
+            Call::Slices { func, params } => {
+                let func = format_ident!("{}", func);
+                match params {
+                    Some((ty, params)) => {
+                        let (ty, pname) = (format_ident!("{}", ty), format_ident!("{}", base));
+                        let doc = layer_doc(graph, step, plan);
+                        items.push(quote! {
+                            #[doc = #doc]
+                            const #pname: ::kiln::ops::#ty = #params;
+                        });
+                        quote!(::kiln::ops::#func(&#pname, &[#(#args),*], output);)
+                    }
+                    None => quote!(::kiln::ops::#func(&[#(#args),*], output);),
+                }
+            }
             Call::Concat { outer, chunks } => {
                 quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
             }

@@ -395,3 +395,29 @@ def _():
     a = inp((4, 4, 4), name="a")
     b = inp((1, 1, 4), name="b")
     return keras.Model([a, b], Where()(ops.equal(a, ops.maximum(a, b)), a, b))
+
+
+class AddN(layers.Layer):
+    def __init__(self, half_of_first=False):
+        super().__init__()
+        self.half_of_first = half_of_first
+
+    def call(self, *xs):
+        xs = list(xs) + ([xs[0] * 0.5] if self.half_of_first else [])
+        return tf.math.add_n(xs)
+
+
+@model("add_n_int8_io", "tf.math.add_n in an int8 model, as the converter writes it: ADD_N stays float32 "
+       "between DEQUANTIZE and QUANTIZE (it has no int8 ADD_N; make_state_models.py writes add_n_int8 by hand), "
+       "three inputs [1,4,4,3]",
+       expect=[("ADD_N", {}), ("DEQUANTIZE", {}), ("QUANTIZE", {})])
+def _():
+    xs = [inp((4, 4, 3), name=n) for n in "abc"]
+    return keras.Model(xs, AddN()(*xs))
+
+
+@model("add_n_float", "ADD_N float32: a + b + c + a·0.5, four inputs [1,3,5]", expect=[("ADD_N", {})],
+       quant="float32")
+def _():
+    a, b, c = [inp((3, 5), name=n) for n in "abc"]
+    return keras.Model([a, b, c], AddN(half_of_first=True)(a, b, c))

@@ -10,6 +10,7 @@ pub(crate) use crate::ir::{Activation, DType, Graph, Op, Options, Padding, Tenso
 use crate::quant::{self, Requant};
 
 mod add;
+mod add_n;
 mod binary;
 mod concatenation;
 mod conv;
@@ -60,6 +61,14 @@ pub enum Call {
         outer: usize,
         /// Per operand, the bytes it contributes to each outer slice.
         chunks: Vec<usize>,
+    },
+    /// `ops::<func>(&PARAMS, &[operand…], output)` (or without params): a kernel over any
+    /// number of same-shaped operands (ADD_N).
+    Slices {
+        /// The kernel, a path under `kiln::ops`.
+        func: &'static str,
+        /// The params struct's type and literal, if the kernel takes one.
+        params: Option<(&'static str, TokenStream)>,
     },
     /// The output is the input's bytes under another shape: no code, shared arena slot.
     Alias,
@@ -492,6 +501,7 @@ const FAMILIES: &[&[Kernel]] = &[
     reshape::KERNELS,
     softmax::KERNELS,
     add::KERNELS,
+    add_n::KERNELS,
     mean::KERNELS,
     pad::KERNELS,
     concatenation::KERNELS,

@@ -427,6 +427,13 @@ pub enum MovementOptions {
         /// Axes removed from the output (a single index taken).
         shrink_axis_mask: i32,
     },
+    /// CumsumOptions.
+    CumSum {
+        /// Each output sums the elements strictly before it.
+        exclusive: bool,
+        /// Sum from the end of the axis.
+        reverse: bool,
+    },
     /// PACK and UNPACK: the new (or removed) axis and the number of tensors.
     Pack {
         /// The new (or removed) axis.

@@ -791,6 +791,10 @@ fn movement_options(o: &fb::Operator<'_>, t: fb::BuiltinOptions) -> Result<Optio
                 shrink_axis_mask: c.shrink_axis_mask(),
             }
         }
+        B::CumsumOptions => {
+            let c = o.builtin_options_as_cumsum_options().ok_or("missing CumsumOptions")?;
+            M::CumSum { exclusive: c.exclusive(), reverse: c.reverse() }
+        }
         B::PackOptions => {
             let c = o.builtin_options_as_pack_options().ok_or("missing PackOptions")?;
             M::Pack { axis: c.axis(), count: c.values_count() }

@@ -350,3 +350,21 @@ def _():
 def _():
     x = inp((3, 3, 4))
     return one(x, layers.Conv2DTranspose(2, 2, strides=2, padding="same", use_bias=False)(x))
+
+
+@model("cumsum_float", "CUMSUM float32 along axis 1 of [1,5,3] (exclusive) and along the last axis, "
+       "reversed, of the same tensor",
+       expect=[("CUMSUM", {"exclusive": True, "reverse": False}), ("CUMSUM", {"exclusive": False, "reverse": True})],
+       quant="float32")
+def _():
+    x = inp((5, 3))
+    a = TfFn(lambda t: tf.math.cumsum(t, axis=1, exclusive=True))(x)
+    b = TfFn(lambda t: tf.math.cumsum(t, axis=-1, reverse=True))(x)
+    return keras.Model(x, [a, b])
+
+
+@model("cumsum_int8_io", "tf.math.cumsum in an int8 model, as the converter writes it, [1,4,6] along axis 2",
+       expect=[("CUMSUM", {})])
+def _():
+    x = inp((4, 6))
+    return keras.Model(x, TfFn(lambda t: tf.math.cumsum(t, axis=2))(x))

@@ -14,6 +14,7 @@ mod add_n;
 mod binary;
 mod concatenation;
 mod conv;
+mod cumsum;
 mod float32;
 mod int16;
 mod mean;
@@ -502,6 +503,7 @@ const FAMILIES: &[&[Kernel]] = &[
     softmax::KERNELS,
     add::KERNELS,
     add_n::KERNELS,
+    cumsum::KERNELS,
     mean::KERNELS,
     pad::KERNELS,
     concatenation::KERNELS,

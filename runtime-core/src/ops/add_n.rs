@@ -4,10 +4,10 @@
 use super::binary::{f32_of, put};
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
 
-/// Static parameters of one int8 ADD_N (TFLM's `OpData`): every input shares one scale and
-/// zero point (TFLM's Prepare requires it), rescaled as ADD rescales its inputs.
+/// How TFLM's int8 sums (ADD_N, CUMSUM: their `OpData`) rescale: every term shares one scale
+/// and zero point, each is rescaled as ADD rescales its inputs, the sum to the output.
 #[derive(Clone, Copy, Debug)]
-pub struct AddNParams {
+pub struct SumRescale {
     /// `-input_zero_point`.
     pub input_offset: i32,
     /// 20, as for int8 ADD.
@@ -29,16 +29,36 @@ pub struct AddNParams {
 /// rescaled to the output. TFLM's sum does not start at zero but at the rescaled
 /// `input_offset` (the real value of the byte 0, an extra `−zero_point · scale` term); kiln
 /// starts there too, so the bytes agree.
-pub fn add_n_s8(p: &AddNParams, inputs: &[&[u8]], output: &mut [u8]) {
-    let scale = |y: i32| multiply_by_quantized_multiplier_smaller_than_one_exp(y.wrapping_mul(1 << p.left_shift), p.input_requant);
-    let start = scale(p.input_offset);
+pub fn add_n_s8(p: &SumRescale, inputs: &[&[u8]], output: &mut [u8]) {
     for (i, o) in output.iter_mut().enumerate() {
-        let sum = inputs
-            .iter()
-            .map(|x| x.get(i).map_or(0, |&b| i32::from(b as i8)))
-            .fold(start, |acc, x| acc.wrapping_add(scale(p.input_offset.wrapping_add(x))));
-        let out = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, p.output_requant).wrapping_add(p.output_offset);
-        *o = out.max(p.act_min).min(p.act_max) as u8;
+        let sum = inputs.iter().map(|x| x.get(i).copied().unwrap_or(0)).fold(p.start(), |acc, x| acc.wrapping_add(p.term(x)));
+        *o = p.output(sum);
+    }
+}
+
+impl SumRescale {
+    /// Where TFLM starts the sum: the rescaled `input_offset` (see [`add_n_s8`]).
+    #[inline(always)]
+    pub(crate) fn start(&self) -> i32 {
+        self.scale(self.input_offset)
+    }
+
+    /// One int8 term, rescaled.
+    #[inline(always)]
+    pub(crate) fn term(&self, x: u8) -> i32 {
+        self.scale(self.input_offset.wrapping_add(i32::from(x as i8)))
+    }
+
+    #[inline(always)]
+    fn scale(&self, y: i32) -> i32 {
+        multiply_by_quantized_multiplier_smaller_than_one_exp(y.wrapping_mul(1 << self.left_shift), self.input_requant)
+    }
+
+    /// A rescaled sum as the output byte.
+    #[inline(always)]
+    pub(crate) fn output(&self, sum: i32) -> u8 {
+        let out = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, self.output_requant).wrapping_add(self.output_offset);
+        out.max(self.act_min).min(self.act_max) as u8
     }
 }
 
@@ -75,7 +95,7 @@ mod tests {
                 .collect();
             let (s_in, s_out) = (0.01 + rng.usize(0, 100) as f64 * 0.001, 0.02 + rng.usize(0, 100) as f64 * 0.003);
             let zp = rng.range(-128, 127) as i32;
-            let p = AddNParams {
+            let p = SumRescale {
                 input_offset: -zp,
                 left_shift: 20,
                 input_requant: quantize_multiplier(0.5),

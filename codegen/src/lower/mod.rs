@@ -15,6 +15,7 @@ mod binary;
 mod concatenation;
 mod conv;
 mod cumsum;
+mod embedding_lookup;
 mod float32;
 mod int16;
 mod mean;
@@ -504,6 +505,7 @@ const FAMILIES: &[&[Kernel]] = &[
     add::KERNELS,
     add_n::KERNELS,
     cumsum::KERNELS,
+    embedding_lookup::KERNELS,
     mean::KERNELS,
     pad::KERNELS,
     concatenation::KERNELS,
@@ -530,12 +532,13 @@ pub fn supported_kernels() -> Vec<(&'static str, DType)> {
 /// That is its first input's, except where the first input is a condition or a shape:
 /// QUANTIZE is keyed on what it produces (float32 → int8 and int8 → int8 are both "QUANTIZE
 /// int8"), SELECT/SELECT_V2 on the values (input 1, after the bool condition), SPLIT on the
-/// tensor it splits (input 1, after the axis), FILL on the fill value (input 1, after dims) and
+/// tensor it splits (input 1, after the axis), FILL on the fill value (input 1, after dims),
+/// EMBEDDING_LOOKUP on its table (input 1, after the ids) and
 /// TRANSPOSE_CONV on its data (input 2, after the output shape and the filter).
 pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
     let t = match op.name.as_str() {
         "QUANTIZE" => op.outputs.first().copied(),
-        "SELECT" | "SELECT_V2" | "SPLIT" | "FILL" => op.inputs.get(1).copied().flatten(),
+        "SELECT" | "SELECT_V2" | "SPLIT" | "FILL" | "EMBEDDING_LOOKUP" => op.inputs.get(1).copied().flatten(),
         "TRANSPOSE_CONV" => op.inputs.get(2).copied().flatten(),
         _ => op.inputs.first().copied().flatten(),
     };

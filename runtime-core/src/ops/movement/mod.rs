@@ -16,6 +16,7 @@ mod strided_copy;
 pub use batch_to_space_nd::{batch_to_space_nd, BatchToSpaceNdParams};
 pub use fill::fill;
 pub use gather::{gather, GatherParams};
+pub(crate) use gather::index_at;
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};
 pub use mirror_pad::{mirror_pad, MirrorPadParams, MIRROR_PAD_AXES};
 pub use space_to_batch_nd::{space_to_batch_nd, SpaceToBatchNdParams};

@@ -290,6 +290,12 @@ fn infer(g: &Graph, op: &Op) -> Option<Vec<Vec<usize>>> {
             let new = ints(g, op.inputs.get(1).copied().flatten())?;
             one(resolve_minus_one(&new, x.iter().product())?)
         }
+        ("BROADCAST_TO", _) => {
+            // The target shape (folded by now); the input must broadcast to it.
+            let target: Vec<usize> = ints(g, op.inputs.get(1).copied().flatten())?.iter().map(|&d| usize::try_from(d).ok()).collect::<Option<_>>()?;
+            (broadcast(&x, &target)? == target).then_some(())?;
+            one(target)
+        }
         ("EXPAND_DIMS", _) => {
             let a = *ints(g, op.inputs.get(1).copied().flatten())?.first()?;
             let a = axis(a, x.len() + 1)?;
@@ -449,6 +455,20 @@ fn fold_const(name: &str, options: &Options, args: &[Value], stored_out: &[usize
                 .collect::<Option<_>>()?;
             Some(Value { values, shape })
         }
+        ("BROADCAST_ARGS", _) if vector(first) && vector(args.get(1)?) => {
+            // NumPy's rule on two shapes, aligned at the right: equal sizes, or one of them 1.
+            let (a, b) = (&first.values, &args.get(1)?.values);
+            let n = a.len().max(b.len());
+            let at = |v: &[i64], k: usize| if k < n - v.len() { 1 } else { v[k - (n - v.len())] };
+            let values = (0..n)
+                .map(|k| match (at(a, k), at(b, k)) {
+                    (x, y) if x == y || y == 1 => Some(x),
+                    (1, y) => Some(y),
+                    _ => None,
+                })
+                .collect::<Option<Vec<i64>>>()?;
+            Some(Value { shape: vec![n], values })
+        }
         ("REDUCE_PROD", Options::Reducer { keep_dims: false }) if vector(first) && args.get(1)?.values == [0] => {
             let p = first.values.iter().try_fold(1i64, |a, &v| a.checked_mul(v))?;
             Some(Value::scalar(p))
@@ -568,6 +588,15 @@ mod tests {
         assert!(mul(v(&[i64::MAX]), Value::scalar(2)).is_none());
         let fdiv = fold_const("FLOOR_DIV", &Options::Add { activation: Activation::None }, &[v(&[-7, 7]), Value::scalar(2)], &[]);
         assert_eq!(fdiv.unwrap().values, vec![-4, 3]);
+    }
+
+    #[test]
+    fn broadcast_args_follows_numpy() {
+        let ba = |a: &[i64], b: &[i64]| fold_const("BROADCAST_ARGS", &Options::None, &[v(a), v(b)], &[]).map(|r| r.values);
+        assert_eq!(ba(&[1, 4, 1], &[1, 4, 5]), Some(vec![1, 4, 5]));
+        assert_eq!(ba(&[3, 1], &[2, 1, 7]), Some(vec![2, 3, 7]));
+        assert_eq!(ba(&[0, 1], &[1, 6]), Some(vec![0, 6]));
+        assert_eq!(ba(&[2, 3], &[4, 3]), None); // incompatible: left to lowering, which reports it
     }
 
     use crate::ir::Tensor;

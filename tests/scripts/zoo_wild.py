@@ -259,3 +259,17 @@ def _():
     y = layers.AveragePooling2D(2, padding="same")(y)
     y = layers.GlobalAveragePooling2D()(y)
     return keras.Model(x, dense(6)(y))
+
+
+@model("shape_broadcast_args", "dynamic batch: [b,4,1] int8 broadcast to tf.broadcast_dynamic_shape(tf.shape(x), "
+       "[1,4,5]) (SHAPE -> BROADCAST_ARGS -> BROADCAST_TO); the shape ops fold. TFLM cannot prepare the dynamic "
+       "BROADCAST_TO, so the oracle runs the static twin",
+       expect=[("SHAPE", {}), ("BROADCAST_ARGS", {}), ("BROADCAST_TO", {})],
+       rep=dynamic_batch_rep((4, 1)), check=check_no_static_batch, twin_shape=[1, 4, 1])
+def _():
+    x = keras.Input((4, 1), name="input")
+
+    def fn(t):
+        return tf.broadcast_to(t, tf.broadcast_dynamic_shape(tf.shape(t), tf.constant([1, 4, 5])))
+
+    return keras.Model(x, TfOp(fn)(x), name="shape_broadcast_args")

@@ -6,7 +6,7 @@ layer that calls the TensorFlow op directly, so the converter emits exactly that
 checks the options the model is meant to exercise.
 """
 
-from make_zoo import model, keras, layers, tf  # noqa: F401
+from make_zoo import inp, model, keras, layers, tf  # noqa: F401
 
 
 class TfOp(layers.Layer):
@@ -458,3 +458,38 @@ def _():
        expect=[("TILE", {})], quant="float32")
 def _():
     return single((4, 3), lambda x: tf.tile(x, [1, 1, 3]), dtype="int32")
+
+
+class DynamicUpdateSlice(layers.Layer):
+    """XLA's DynamicUpdateSlice (what jax2tf writes for `lax.dynamic_update_slice`): the
+    converter's DYNAMIC_UPDATE_SLICE, at run-time start indices `i` (an int32 input) and at
+    constant ones (`starts`, in range and out of range: TFLM clamps them)."""
+
+    def __init__(self, starts, **kw):
+        super().__init__(**kw)
+        self.starts = starts
+
+    def call(self, x, u, i=None):
+        from tensorflow.compiler.tf2xla.python import xla
+        outs = [xla.dynamic_update_slice(x, u, tf.constant(s, tf.int32)) for s in self.starts]
+        if i is not None:
+            outs.append(xla.dynamic_update_slice(x, u, tf.reshape(i, [3])))
+        return outs
+
+
+@model("dynamic_update_slice_float", "DYNAMIC_UPDATE_SLICE float32: [1,2,2] into [1,6,4] at constant starts "
+       "[0,3,1] and [0,9,-3] (clamped) and at an int32 input's (mostly clamped)",
+       expect=[("DYNAMIC_UPDATE_SLICE", {})] * 3, quant="float32")
+def _():
+    x, u = inp((6, 4), name="x"), inp((2, 2), name="u")
+    i = keras.Input((3,), batch_size=1, dtype="int32", name="i")
+    return keras.Model([x, u, i], DynamicUpdateSlice([[0, 3, 1], [0, 9, -3]])(x, u, i))
+
+
+@model("dynamic_update_slice_int8_io", "DYNAMIC_UPDATE_SLICE in an int8 model, as the converter writes it: "
+       "float32 between DEQUANTIZE and QUANTIZE (make_state_models.py writes an int8 one by hand); [1,2,2] "
+       "into [1,6,4] at starts [0,2,1] and [0,9,-3] (clamped)",
+       expect=[("DYNAMIC_UPDATE_SLICE", {})] * 2)
+def _():
+    x, u = inp((6, 4), name="x"), inp((2, 2), name="u")
+    return keras.Model([x, u], DynamicUpdateSlice([[0, 2, 1], [0, 9, -3]])(x, u))

@@ -2,13 +2,15 @@
 
 use super::*;
 
-/// The types the zoo checks: RESHAPE in int8, int16 and float32 models. SQUEEZE and EXPAND_DIMS
+/// The types the zoo checks: RESHAPE in int8, int16 and float32 models, and of run-time int32
+/// indices (dynamic_update_slice_float). SQUEEZE and EXPAND_DIMS
 /// share its code (the converter mostly turns them into RESHAPE; int8 EXPAND_DIMS is in
 /// dynamic_length_conv1d).
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "RESHAPE", dtype: DType::I8, lower: alias },
     Kernel { op: "RESHAPE", dtype: DType::I16, lower: alias },
     Kernel { op: "RESHAPE", dtype: DType::F32, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I32, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::I8, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::I16, lower: alias },
     Kernel { op: "SQUEEZE", dtype: DType::F32, lower: alias },

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn index_bytes(t: &Tensor) -> R<usize> {
+pub(super) fn index_bytes(t: &Tensor) -> R<usize> {
     match t.dtype {
         DType::I32 => Ok(4),
         DType::I64 => Ok(8),

@@ -14,6 +14,7 @@ use crate::ir::MovementOptions;
 mod batch_to_space;
 mod broadcast_to;
 mod depth_space;
+mod dynamic_update_slice;
 mod fill;
 mod gather;
 mod mirror_pad;
@@ -51,6 +52,7 @@ pub(super) const KERNELS: &[Kernel] = kernels! {
     "MIRROR_PAD" => mirror_pad::lower: [I8, F32];
     "FILL" => fill::lower: [F32, I32];
     "TILE" => tile::lower: [I8, F32, I32];
+    "DYNAMIC_UPDATE_SLICE" => dynamic_update_slice::lower: [I8, I16, F32];
 };
 
 /// An affine map from the output (row-major over `dims`) to input elements: output index

@@ -7,6 +7,7 @@
 
 mod batch_to_space_nd;
 mod fill;
+mod dynamic_update_slice;
 mod gather;
 mod gather_nd;
 mod mirror_pad;
@@ -15,6 +16,7 @@ mod strided_copy;
 
 pub use batch_to_space_nd::{batch_to_space_nd, BatchToSpaceNdParams};
 pub use fill::fill;
+pub use dynamic_update_slice::{dynamic_update_slice, DynamicUpdateSliceParams, DUS_MAX_DIMS};
 pub use gather::{gather, GatherParams};
 pub(crate) use gather::index_at;
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};

@@ -49,6 +49,7 @@ pub mod quant;
 mod read;
 pub mod report;
 mod shapes;
+mod sparse;
 /// The flatc-generated TFLite schema (readers and builders); public for tests and fuzzers.
 #[doc(hidden)]
 pub mod schema;

@@ -236,6 +236,15 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
                 d
             }
         };
+        // Sparse weights (EXPERIMENTAL_SPARSITY): expanded to the dense tensor here.
+        let data = match (t.sparsity(), data, bytes_needed, dtype.size()) {
+            (Some(sp), Some(d), Some(need), Some(elem)) => {
+                charge(need)?;
+                let dense = crate::sparse::densify(&shape, elem, &sp, &d).map_err(|m| invalid(format!("{label}: {m}")))?;
+                Some(Arc::from(dense))
+            }
+            (_, d, _, _) => d,
+        };
         if let (Some(d), Some(need)) = (&data, bytes_needed) {
             if d.len() != need {
                 return Err(invalid(format!(
@@ -347,8 +356,28 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
 
     let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
     resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
+    fold_densify(&mut graph);
     check_order(file, &graph)?;
     Ok((graph, dynamic))
+}
+
+/// DENSIFY (the converter puts it after sparse float and int8 weights) reads a constant the
+/// reader has already expanded (`crate::sparse`): its output becomes that constant and the op
+/// is folded. A DENSIFY of anything else stays, and lowering names it.
+fn fold_densify(g: &mut Graph) {
+    let ops = std::mem::take(&mut g.ops);
+    for op in ops {
+        if let ("DENSIFY", Some(Some(i)), Some(&o)) = (op.name.as_str(), op.inputs.first(), op.outputs.first()) {
+            let src = &g.tensors[*i];
+            let fits = src.dtype == g.tensors[o].dtype && src.shape == g.tensors[o].shape;
+            if src.data.is_some() && fits && !g.outputs.contains(&o) && op.outputs.len() == 1 {
+                g.tensors[o].data = src.data.clone();
+                g.folded_ops.push((op.index, op.name.clone()));
+                continue;
+            }
+        }
+        g.ops.push(op);
+    }
 }
 
 /// Resource variables (TFLM `VAR_HANDLE` / `READ_VARIABLE` / `ASSIGN_VARIABLE`, initialised

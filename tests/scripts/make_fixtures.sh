@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds every committed test fixture:
 #   tests/fixtures/zoo/*.tflite + manifest.json   (make_zoo.py, TensorFlow 2.21, zoo venv)
-#   tests/fixtures/zoo/static/*.tflite             (make_zoo.py: static twins of dynamic-shape models)
+#   tests/fixtures/zoo/static/*.tflite             (make_zoo.py: static twins of dynamic-shape models,
+#                                                   dense twins of sparse models)
 #   tests/fixtures/digits/                         (make_zoo.py writes the inputs/labels,
 #                                                   make_goldens.py the TFLM outputs/accuracy)
 #   tests/fixtures/golden/<model>/                 (make_goldens.py, TFLM, oracle venv)

@@ -62,8 +62,11 @@ def seed_of(name):
 class Spec:
     def __init__(self, name, build, doc, expect=(), check=None, per_channel=True, float_io=False,
                  optional=False, rep=None, patch=None, quant="int8", per_channel_fc=True, input_shape=None,
-                 twin_shape=None):
+                 twin_shape=None, sparse=False):
         self.name = name
+        # Converted with tf.lite.Optimize.EXPERIMENTAL_SPARSITY: weights with enough zeros are
+        # stored in TFLite's sparse format (SparsityParameters).
+        self.sparse = sparse
         self.build = build  # () -> keras.Model
         self.doc = doc  # what the model exercises (goes into the manifest)
         self.expect = list(expect)  # [(op name, {option: value}), ...] each must match some op
@@ -752,10 +755,14 @@ def random_rep(m, seed):
     return gen
 
 
-def convert(spec, m):
+def convert(spec, m, sparse=None):
+    """The converter with the spec's settings; `sparse=False` converts without
+    EXPERIMENTAL_SPARSITY (a sparse model's dense twin)."""
     c = tf.lite.TFLiteConverter.from_keras_model(m)
     if spec.quant != "float32":
         c.optimizations = [tf.lite.Optimize.DEFAULT]
+    if spec.sparse if sparse is None else sparse:
+        c.optimizations = list(c.optimizations) + [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
     if spec.quant in ("int8", "int16x8"):
         c.representative_dataset = spec.rep(m) if spec.rep else random_rep(m, seed_of(spec.name) + 2)
     if spec.quant == "int8":
@@ -822,6 +829,26 @@ def verify_outputs_vary(path, desc, n=200):
     return stats
 
 
+def write_dense_twin(spec, m, sparse_path, desc, out_path):
+    """A sparse model's dense twin (the same Keras model converted without
+    EXPERIMENTAL_SPARSITY), which TFLM, the oracle, can run (it has no DENSIFY and no sparse
+    tensors). Fails unless the model really holds sparse tensors and LiteRT's reference kernels
+    give bit-identical outputs for both files on the golden inputs."""
+    if not any(t.get("sparse") for t in desc["tensors"].values()):
+        raise Fail("no tensor is stored sparse: the converter kept the weights dense")
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "wb") as f:
+        f.write(convert(spec, m, sparse=False))
+    twin_desc = tflite_inspect.describe(out_path)
+    rng = lambda: np.random.default_rng(zlib.crc32((spec.name + ".tflite").encode("utf-8")))  # noqa: E731
+    outs = [make_goldens.run_samples(make_goldens.LiteRtRef(p), d, make_goldens.random_inputs(d, 200, rng()))
+            for p, d in [(sparse_path, desc), (out_path, twin_desc)]]
+    if any(not np.array_equal(a, b) for a, b in zip(*outs)):
+        raise Fail("the dense twin's LiteRT-ref outputs differ from the sparse model's")
+    print("  dense twin (TFLM runs it): LiteRT-ref outputs identical to the sparse model's on 200 inputs -> %s"
+          % out_path)
+
+
 def write_static_twin(path, shape, out_path):
     """The model at `path` with its first input fixed to `shape` and every tensor shape LiteRT's
     reference kernels infer from it (after one run) written into the file (shape_signature dropped): TFLM, the
@@ -879,6 +906,9 @@ def build_one(spec, out_dir, digits_dir):
         twin = os.path.join(out_dir, "static", spec.name + ".tflite")
         if spec.twin_shape:
             write_static_twin(tmp, spec.twin_shape, twin)
+            stats = verify_outputs_vary(twin, tflite_inspect.describe(twin))
+        elif spec.sparse:
+            write_dense_twin(spec, m, tmp, desc, twin)
             stats = verify_outputs_vary(twin, tflite_inspect.describe(twin))
         else:
             if os.path.exists(twin):  # make_goldens.py would run a stale twin instead of the model

@@ -103,6 +103,7 @@ def tensor_info(model, sg, idx):
         "zero_point": zp,
         "quantized_dimension": qdim,
         "const": is_const,
+        "sparse": t.sparsity is not None,
     }
 
 

@@ -273,3 +273,51 @@ def _():
         return tf.broadcast_to(t, tf.broadcast_dynamic_shape(tf.shape(t), tf.constant([1, 4, 5])))
 
     return keras.Model(x, TfOp(fn)(x), name="shape_broadcast_args")
+
+
+def pruned(name, fraction, block=None):
+    """A kernel initializer that zeroes a seeded `fraction` of the weights, one by one or (with
+    `block`, e.g. (1, 4)) in blocks of the last two axes: what magnitude pruning leaves behind."""
+
+    def init(shape, dtype=None):
+        rng = np.random.default_rng(seed_of(name))
+        w = rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+        if block is None:
+            w[rng.uniform(size=shape) < fraction] = 0.0
+        else:
+            bi, bj = block
+            keep = rng.uniform(size=(shape[0] // bi, shape[1] // bj)) >= fraction
+            w *= np.kron(keep, np.ones(block)).astype(np.float32)
+        return tf.constant(w, dtype=dtype)
+
+    return init
+
+
+@model("sparse_fc_float", "float32 FULLY_CONNECTED layers whose weights are 80 % zeros, converted with "
+       "EXPERIMENTAL_SPARSITY: the weights are stored sparse (CSR) and a DENSIFY op feeds them",
+       expect=[("DENSIFY", {})], quant="float32", sparse=True)
+def _():
+    x = keras.Input((24,), batch_size=1, name="input")
+    y = layers.Dense(32, activation="relu", kernel_initializer=pruned("sparse_fc_float", 0.8),
+                     bias_initializer=bias_init())(x)
+    return keras.Model(x, layers.Dense(8, kernel_initializer=pruned("sparse_fc_float 2", 0.8),
+                                       bias_initializer=bias_init())(y))
+
+
+@model("sparse_fc_int8", "int8 FULLY_CONNECTED with 1x4-block-sparse weights (75 % of the blocks zero), "
+       "converted with EXPERIMENTAL_SPARSITY: the int8 weights are stored block-sparse and DENSIFYed",
+       expect=[("DENSIFY", {})], quant="int8", sparse=True, per_channel_fc=False)
+def _():
+    x = keras.Input((32,), batch_size=1, name="input")
+    y = layers.Dense(16, activation="relu", kernel_initializer=pruned("sparse_fc_int8", 0.75, (4, 1)),
+                     bias_initializer=bias_init())(x)
+    return keras.Model(x, layers.Dense(8, bias_initializer=bias_init())(y))
+
+
+@model("sparse_fc_f16", "float16 weights (80 % zeros) stored sparse: DENSIFY of a float16 constant, then "
+       "DEQUANTIZE to float32, then FULLY_CONNECTED",
+       expect=[("DENSIFY", {}), ("DEQUANTIZE", {})], quant="float16", sparse=True)
+def _():
+    x = keras.Input((24,), batch_size=1, name="input")
+    return keras.Model(x, layers.Dense(16, kernel_initializer=pruned("sparse_fc_f16", 0.8),
+                                       bias_initializer=bias_init())(x))

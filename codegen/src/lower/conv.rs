@@ -114,15 +114,21 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // channels per word (`kiln::ops::depthwise_conv2d_s8_dsp_broadcast`).
         let layout = broadcast_filter(expect_const(filter, "filter")?, kh, kw, oc);
         step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp_broadcast", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
-    } else if oc % 4 == 0 && (dm == 1 || constant) {
-        let channels = if constant { oc } else { 0 };
-        // 3×3 undilated with depth multiplier 1 (MobileNet's depthwise layers): one window row
-        // of a four-channel group as a constant length (`2c + 4` bytes), so a pixel's nine
-        // loads are one bounds check per row and constant offsets.
-        let span = if [kh, kw] == [3, 3] && dilation == [1, 1] && dm == 1 && in_c == oc { 2 * oc + 4 } else { 0 };
-        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels, #span), filter: filter.index, layout: None, filter_name: "DSP" });
+    } else if oc % 4 == 0 && (dm == 1 || constant || groups_3x3(kh, kw, dilation, dm, in_c, oc)) {
+        // 3×3 undilated with depth multiplier 1 or one input channel (MobileNet's depthwise
+        // layers, a depthwise first layer): four channels at a time through a ring of widened
+        // input rows, one kernel for all of them; the constant depth only for the others.
+        let groups = groups_3x3(kh, kw, dilation, dm, in_c, oc);
+        let channels = if constant && !groups { oc } else { 0 };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels, #groups), filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])
+}
+
+/// Whether `kiln::ops::depthwise_conv2d_s8_dsp`'s 3×3 group kernel takes the layer (its
+/// `GROUPS`): 3×3 undilated, four-channel groups, depth multiplier 1 or one input channel.
+fn groups_3x3(kh: usize, kw: usize, dilation: [usize; 2], dm: usize, in_c: usize, oc: usize) -> bool {
+    [kh, kw] == [3, 3] && dilation == [1, 1] && oc % 4 == 0 && ((dm == 1 && in_c == oc) || (in_c == 1 && dm == oc))
 }
 
 /// Widest filter of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`

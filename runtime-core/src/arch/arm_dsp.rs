@@ -46,13 +46,22 @@ pub mod portable {
     pub const fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
         acc.wrapping_add(halves(a).1 * halves(b).1)
     }
+
+    /// SXTB16 and SXTB16 ROR #8 of `x`, then SMLABB and SMLATT of each with `w_e` and `w_o`:
+    /// `acc[j] += x.byte(j) · w_e.bottom, w_o.bottom, w_e.top, w_o.top` for `j` = 0, 1, 2, 3
+    /// (four int8 lanes times their widened weights), wrapping.
+    #[inline(always)]
+    pub const fn mac_s8x4(acc: [i32; 4], x: u32, w_e: u32, w_o: u32) -> [i32; 4] {
+        let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
+        [smlabb(x_e, w_e, acc[0]), smlabb(x_o, w_o, acc[1]), smlatt(x_e, w_e, acc[2]), smlatt(x_o, w_o, acc[3])]
+    }
 }
 
 #[cfg(not(kiln_arm_dsp))]
-pub use portable::{smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use portable::{mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 #[cfg(kiln_arm_dsp)]
-pub use dsp::{smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use dsp::{mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 /// The instructions themselves (one `asm!` each).
 #[cfg(kiln_arm_dsp)]
@@ -105,6 +114,37 @@ mod dsp {
         unsafe { asm!("smlatt {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
     }
+
+    /// One tap of four int8 channels (see [`super::portable::mac_s8x4`]): a fixed sequence,
+    /// so that the optimizer cannot pull a tap's two halves apart (it did, with the single
+    /// instructions: it widened every tap's odd half first and spilled the words in between).
+    #[inline(always)]
+    pub fn mac_s8x4(acc: [i32; 4], x: u32, w_e: u32, w_o: u32) -> [i32; 4] {
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: six register instructions: read `x`, `w_e`, `w_o` and the accumulators, write
+        // the accumulators and the scratch `t` (an `out`, so never an input's register); no
+        // memory, no stack. SMLABB/SMLATT may set APSR.Q, so `preserves_flags` is not claimed.
+        unsafe {
+            asm!(
+                "sxtb16 {t}, {x}",
+                "smlabb {a0}, {t}, {we}, {a0}",
+                "smlatt {a2}, {t}, {we}, {a2}",
+                "sxtb16 {t}, {x}, ror #8",
+                "smlabb {a1}, {t}, {wo}, {a1}",
+                "smlatt {a3}, {t}, {wo}, {a3}",
+                t = out(reg) _,
+                x = in(reg) x,
+                we = in(reg) w_e,
+                wo = in(reg) w_o,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                a2 = inout(reg) a2,
+                a3 = inout(reg) a3,
+                options(pure, nomem, nostack)
+            )
+        };
+        [a0, a1, a2, a3]
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +175,15 @@ mod tests {
             let bytes = a.to_le_bytes().map(|x| x as i8 as i16);
             assert_eq!(sxtb16(a), pair(bytes[0], bytes[2]), "sxtb16 {a:#x}");
             assert_eq!(sxtb16_ror8(a), pair(bytes[1], bytes[3]), "sxtb16 ror8 {a:#x}");
+            // Four int8 lanes of `a` times the halves of `b` (even lanes) and of `w_o` (odd).
+            let w_o = pair(pick(&mut rng), pick(&mut rng));
+            let accs = [acc, acc.wrapping_add(1), acc ^ 0x5555, acc.wrapping_neg()];
+            let wide = |w: u32, top: bool| (if top { w >> 16 } else { w }) as u16 as i16 as i64;
+            let want = [0usize, 1, 2, 3].map(|j| {
+                let w = if j % 2 == 0 { b } else { w_o };
+                (accs[j] as i64 + bytes[j] as i64 * wide(w, j >= 2)) as i32
+            });
+            assert_eq!(mac_s8x4(accs, a, b, w_o), want, "mac_s8x4 {a:#x} {b:#x} {w_o:#x}");
         }
     }
 }

@@ -1,5 +1,5 @@
 //! On-target check of the runtime's instruction wrappers: every `kiln::arch::arm_dsp` function
-//! (one `asm!` instruction with `cfg(kiln_arm_dsp)`) against its plain-Rust twin in
+//! (one `asm!` instruction, or one fixed sequence, with `cfg(kiln_arm_dsp)`) against its plain-Rust twin in
 //! `kiln::arch::arm_dsp::portable`, on edge operands (cross products of saturation boundaries,
 //! byte patterns and accumulators near `i32::MIN`/`i32::MAX`, so SMLAD overflows and wraps) and
 //! on random operands (xorshift). Prints the cases and differences per function and exits through
@@ -144,6 +144,16 @@ fn mac(t: &mut [Tally; 3], a: u32, b: u32, acc: i32) {
     t[2].check(ops, dsp::smlatt(a, b, acc) as u32, portable::smlatt(a, b, acc) as u32);
 }
 
+/// The four-lane tap (`mac_s8x4`) on one word of int8 lanes, two weight words and four
+/// accumulators derived from `acc`; each lane is a case.
+fn mac4(t: &mut Tally, x: u32, w_e: u32, w_o: u32, acc: i32) {
+    let accs = [acc, acc.wrapping_add(1), acc ^ 0x5555, acc.wrapping_neg()];
+    let (got, want) = (dsp::mac_s8x4(accs, x, w_e, w_o), portable::mac_s8x4(accs, x, w_e, w_o));
+    for (&g, &w) in got.iter().zip(&want) {
+        t.check((x, w_e, acc), g as u32, w as u32);
+    }
+}
+
 /// The two widenings on one word.
 fn widen(t: &mut [Tally; 2], x: u32) {
     t[0].check((x, 0, 0), dsp::sxtb16(x), portable::sxtb16(x));
@@ -161,6 +171,7 @@ fn main() -> ! {
     );
     let mut macs: [Tally; 3] = Default::default();
     let mut widens: [Tally; 2] = Default::default();
+    let mut taps = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -175,6 +186,7 @@ fn main() -> ! {
         for &b in &edge {
             for &acc in &ACCS {
                 mac(&mut macs, a, b, acc);
+                mac4(&mut taps, a, b, b.rotate_left(16) ^ a, acc);
             }
         }
         widen(&mut widens, a);
@@ -192,6 +204,7 @@ fn main() -> ! {
         let (a, b, acc) = (rng.operand(), rng.operand(), rng.accumulator());
         mac(&mut macs, a, b, acc);
         widen(&mut widens, rng.operand());
+        mac4(&mut taps, rng.operand(), a, b, acc);
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
@@ -202,6 +215,7 @@ fn main() -> ! {
     for (t, name) in widens.iter().zip(["sxtb16", "sxtb16_ror8"]) {
         ok &= t.report(name);
     }
+    ok &= taps.report("mac_s8x4");
     if kiln::arch::ARM_DSP != expect {
         hprintln!(
             "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",

@@ -7,9 +7,8 @@
 //! SXTB16 ROR #8 channels 1 and 3) and four multiply-accumulates (SMLABB / SMLATT on the bottom
 //! and top halves) — with the three slices walked by iterators, no bounds check per tap.
 //!
-//! 3×3 layers (with the window-row length `SPAN` from the compiler) go group by group instead
-//! ([`groups_3x3`]): four channels over the whole image, their requantization a
-//! [`RoundingScale`] each.
+//! 3×3 undilated layers (when the compiler says so with `GROUPS`) go group by group instead,
+//! through a ring of widened input rows ([`super::dsp_3x3`]).
 //!
 //! Covers depth multiplier 1 with a channel count divisible by four (MobileNet's depthwise
 //! layers); with up to [`MAX_CONST_CHANNELS`] channels known at compile time (the const
@@ -19,10 +18,10 @@
 //! output stage; bit-exact with TFLM.
 
 use super::super::conv::{rq_at, tap_range, word, OutputStage};
-use super::super::{copy_prefix, window, window_mut};
+use super::super::{copy_prefix, window};
+use super::dsp_3x3::{covers_3x3, groups_3x3};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{smlabb, smlatt, sxtb16, sxtb16_ror8};
-use crate::fixed_point::RoundingScale;
 
 /// Channels accumulated per pass over a pixel's taps (256 bytes of stack).
 const BLOCK: usize = 64;
@@ -61,7 +60,7 @@ fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
 
 /// DEPTHWISE_CONV_2D int8 with SMLABB/SMLATT (see the module docs); same params, filter and
 /// result as [`super::depthwise_conv2d_s8`]. Shapes: depth multiplier 1 on a multiple of four
-/// channels, and (with `C`) one input channel broadcast to `C` outputs; the compiler calls it
+/// channels, and (with `C`, or 3×3 with `GROUPS`) one input channel broadcast to all outputs; the compiler calls it
 /// for no other (it leaves the output untouched then), so the portable kernel is not linked in.
 ///
 /// `C` is 0 or the layer's output channel count as a constant, which the compiler gives for up
@@ -69,15 +68,16 @@ fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
 /// registers across its taps, and one input channel broadcast to all (a depthwise layer used as
 /// the first convolution) is covered too.
 ///
-/// `SPAN` is 0 or, for a 3×3 undilated layer with depth multiplier 1, `2c + 4`: the bytes of one
-/// window row of a four-channel group (three pixels' words, `c` apart), which the 3×3 group
-/// kernel reads as one array.
-pub fn depthwise_conv2d_s8_dsp<const C: usize, const SPAN: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+/// `GROUPS` is whether the layer is a 3×3 undilated one with depth multiplier 1 or one input
+/// channel broadcast to any multiple of four outputs: those go four channels at a time through
+/// a ring of widened input rows (the kernel checks the shape again). A constant, so that models
+/// without such layers do not link that kernel in.
+pub fn depthwise_conv2d_s8_dsp<const C: usize, const GROUPS: bool>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if p.requant.is_empty() {
         return;
     }
-    if SPAN > 0 && p.kernel == [3, 3] && p.dilation == [1, 1] && covers(p) && SPAN == 2 * p.input[3] + 4 {
-        return groups_3x3::<SPAN>(p, input, filter, output);
+    if GROUPS && covers_3x3(p) {
+        return groups_3x3(p, input, filter, output);
     }
     if covers_const::<C>(p) {
         return fixed::<C>(p, input, filter, output);
@@ -87,180 +87,8 @@ pub fn depthwise_conv2d_s8_dsp<const C: usize, const SPAN: usize>(p: &DepthwiseC
     }
 }
 
-/// One group's 3×3 taps, widened: per tap the SXTB16 and SXTB16 ROR #8 halves of its four
-/// weights.
-type GroupTaps = [[[u32; 2]; 3]; 3];
-
-/// `acc[j] += x[j] · w[j]` for one tap of a four-channel group (`w`: the tap's widened halves).
-#[inline(always)]
-fn mac_tap(acc: &mut [i32; 4], x: u32, [w_e, w_o]: [u32; 2]) {
-    let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
-    let [a0, a1, a2, a3] = acc;
-    *a0 = smlabb(x_e, w_e, *a0);
-    *a2 = smlatt(x_e, w_e, *a2);
-    *a1 = smlabb(x_o, w_o, *a1);
-    *a3 = smlatt(x_o, w_o, *a3);
-}
-
-/// The three words of one window row of a group: `r` holds three pixels' group words,
-/// `c = SPAN/2 − 2` bytes apart (constant offsets: no bounds checks).
-#[inline(always)]
-fn row_words<const SPAN: usize>(r: &[u8; SPAN]) -> [u32; 3] {
-    let at = |i: usize| r.get(i..i + 4).map_or(0, word);
-    [at(0), at(SPAN / 2 - 2), at(SPAN - 4)]
-}
-
-/// The three taps of one window row.
-#[inline(always)]
-fn mac_row(acc: &mut [i32; 4], [x0, x1, x2]: [u32; 3], [w0, w1, w2]: &[[u32; 2]; 3]) {
-    mac_tap(acc, x0, *w0);
-    mac_tap(acc, x1, *w1);
-    mac_tap(acc, x2, *w2);
-}
-
-/// The output stage of one four-channel group: TFLM's requantization as a [`RoundingScale`]
-/// per channel when all four are in its domain (every real model), else [`OutputStage`].
-struct GroupStage {
-    scales: Option<[RoundingScale; 4]>,
-    rq: [crate::fixed_point::Requant; 4],
-    stage: OutputStage,
-    zp: i32,
-    lo: i32,
-    hi: i32,
-}
-
-impl GroupStage {
-    fn new(p: &DepthwiseConv2dParams, stage: OutputStage, c0: usize) -> Self {
-        let rq = [0, 1, 2, 3].map(|j| rq_at(p.requant, c0 + j));
-        let scales = rq.map(RoundingScale::new);
-        let scales = match scales {
-            [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
-            _ => None,
-        };
-        GroupStage { scales, rq, stage, zp: p.output_zero_point, lo: p.act_min, hi: p.act_max }
-    }
-
-    /// The four output bytes of `acc`.
-    #[inline(always)]
-    fn apply(&self, acc: [i32; 4]) -> [u8; 4] {
-        match &self.scales {
-            Some(s) => [0, 1, 2, 3].map(|j| s[j].apply(acc[j]).wrapping_add(self.zp).max(self.lo).min(self.hi) as u8),
-            None => self.general(acc),
-        }
-    }
-
-    /// Out of line: no real model takes it.
-    #[cold]
-    #[inline(never)]
-    fn general(&self, acc: [i32; 4]) -> [u8; 4] {
-        [0, 1, 2, 3].map(|j| self.stage.apply(acc[j], self.rq[j]))
-    }
-}
-
-/// 3×3 DEPTHWISE_CONV_2D, depth multiplier 1, no dilation, a multiple of four channels (every
-/// MobileNet depthwise layer): one four-channel group (one word per pixel) at a time over the
-/// whole image, so the group's widened weights sit on the stack, its requantization is set up
-/// once, and a pixel is nine loads and 36 multiply-accumulates into four registers. A window row
-/// is a `[u8; SPAN]` (one bounds check, constant tap offsets); rows above or below the image
-/// read the input zero point (what TFLM's padding means under the folded bias); the columns whose
-/// window crosses the left or right edge go through [`border_3x3`].
-#[inline(never)]
-fn groups_3x3<const SPAN: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, c] = p.input;
-    let [_, out_h, out_w, _] = p.output;
-    let [stride_h, stride_w] = p.stride;
-    let [pad_h, pad_w] = p.pad;
-    let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
-    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
-    let (in_img, out_img) = (in_h * in_w * c, out_h * out_w * c);
-    let row = in_w * c;
-    if out_w == 0 {
-        return;
-    }
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        let out_image = window_mut(output, b * out_img, out_img);
-        for g in (0..c).step_by(4) {
-            let mut w: GroupTaps = [[[0; 2]; 3]; 3];
-            for (ky, wr) in w.iter_mut().enumerate() {
-                for (kx, wt) in wr.iter_mut().enumerate() {
-                    let v = word(window(filter, (ky * 3 + kx) * c + g, 4));
-                    *wt = [sxtb16(v), sxtb16_ror8(v)];
-                }
-            }
-            let bias = <[i32; 4]>::try_from(window(p.bias, g, 4)).unwrap_or([0; 4]);
-            let gs = GroupStage::new(p, stage, g);
-            for oy in 0..out_h {
-                let out_row = window_mut(out_image, oy * out_w * c + g, (out_w - 1) * c + 4);
-                let pixels = out_row.chunks_mut(c);
-                // Window rows above or below the image read the zero point.
-                let rows = [0, 1, 2].map(|ky| {
-                    let iy = (oy * stride_h + ky).wrapping_sub(pad_h);
-                    (iy < in_h).then(|| iy * row + g)
-                });
-                // The accumulators of a pixel whose window rows are read as `[u8; SPAN]` from
-                // image column `col` on; `pick` places those three words on the three taps
-                // (a column past the left or right edge reads the zero point).
-                let pixel = |col: usize, pick: fn([u32; 3], u32) -> [u32; 3]| {
-                    let mut acc = bias;
-                    for (start, wr) in rows.iter().zip(&w) {
-                        let x = match start {
-                            Some(start) => pick(image.get(start + col * c..).and_then(|r| r.first_chunk::<SPAN>()).map_or([0; 3], row_words), zp4),
-                            None => [zp4; 3],
-                        };
-                        mac_row(&mut acc, x, wr);
-                    }
-                    acc
-                };
-                for (ox, out_px) in pixels.enumerate() {
-                    // The window's first column, `ox·stride − pad`, may be −1 or end one past
-                    // the image: those two cases read the image as well; anything else (a
-                    // narrower image or a wider padding) goes through `border_3x3`.
-                    let first = (ox * stride_w).wrapping_sub(pad_w);
-                    let acc = if first.checked_add(2).is_some_and(|end| end < in_w) {
-                        pixel(first, |x, _| x)
-                    } else if in_w >= 3 && first == usize::MAX {
-                        pixel(0, |[x0, x1, _], zp| [zp, x0, x1])
-                    } else if in_w >= 3 && first.checked_add(2) == Some(in_w) {
-                        pixel(first - 1, |[_, x1, x2], zp| [x1, x2, zp])
-                    } else {
-                        border_3x3(p, image, &w, bias, [oy, ox], g)
-                    };
-                    store(out_px, gs.apply(acc));
-                }
-            }
-        }
-    }
-}
-
-/// Writes a group's four output bytes at the front of its pixel.
-#[inline(always)]
-fn store(out_px: &mut [u8], bytes: [u8; 4]) {
-    if let Some(o) = out_px.first_chunk_mut::<4>() {
-        *o = bytes;
-    }
-}
-
-/// The accumulators of a border pixel `[oy, ox]` of group `g` (see [`groups_3x3`]): taps outside
-/// the image read the input zero point. Out of line and not generic: one copy for all layers.
-#[inline(never)]
-fn border_3x3(p: &DepthwiseConv2dParams, image: &[u8], w: &GroupTaps, bias: [i32; 4], [oy, ox]: [usize; 2], g: usize) -> [i32; 4] {
-    let [_, in_h, in_w, c] = p.input;
-    let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
-    let mut acc = bias;
-    for (ky, wr) in w.iter().enumerate() {
-        let iy = (oy * p.stride[0] + ky).wrapping_sub(p.pad[0]);
-        for (kx, &wt) in wr.iter().enumerate() {
-            let ix = (ox * p.stride[1] + kx).wrapping_sub(p.pad[1]);
-            let x = if iy < in_h && ix < in_w { word(window(image, (iy * in_w + ix) * c + g, 4)) } else { zp4 };
-            mac_tap(&mut acc, x, wt);
-        }
-    }
-    acc
-}
-
 /// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time. Out of line: inlined
-/// into the dispatcher, its frame sat under [`groups_3x3`]'s wherever the dispatcher itself is
+/// into the dispatcher, its frame sat under the 3×3 kernel's wherever the dispatcher itself is
 /// not inlined (a patched stage's layers).
 #[inline(never)]
 fn fixed<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
@@ -405,20 +233,6 @@ mod tests {
     use crate::fixed_point::Requant;
     use std::{vec, vec::Vec};
 
-    /// The 3×3 group kernel at the `SPAN` the compiler passes for `oc` channels (the test's
-    /// channel counts: 4 to 160).
-    fn span_3x3(oc: usize, p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], got: &mut [u8]) {
-        macro_rules! spans {
-            ($($c:literal)*) => {
-                match oc {
-                    $($c => depthwise_conv2d_s8_dsp::<0, { 2 * $c + 4 }>(p, input, filter, got),)*
-                    _ => panic!("no SPAN instance for {oc} channels"),
-                }
-            };
-        }
-        spans!(4 8 12 16 20 24 60 64 68 72 76 80 84 88 92 96 100 104 108 112 116 120 124 128 132 136 140 144 148 152 156 160);
-    }
-
     /// Same bytes as the portable kernel (checked against a naive TFLM-style depthwise
     /// convolution and against TFLM on the zoo), with the twins of SMLABB/SMLATT/SXTB16 on the
     /// host, over random shapes: channel counts across the block size, strides, dilations,
@@ -462,11 +276,11 @@ mod tests {
             let mut want = vec![0u8; n * oh * ow * oc];
             depthwise_conv2d_s8(&p, &input, &filter, &mut want);
             let mut got = vec![0u8; want.len()];
-            depthwise_conv2d_s8_dsp::<0, 0>(&p, &input, &filter, &mut got);
+            depthwise_conv2d_s8_dsp::<0, false>(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
             if (kh, kw, dh, dw) == (3, 3, 1, 1) {
                 got.fill(0);
-                span_3x3(oc, &p, &input, &filter, &mut got);
+                depthwise_conv2d_s8_dsp::<0, true>(&p, &input, &filter, &mut got);
             }
             assert_eq!(got, want, "case {case}: {p:?}");
             // The constant-depth instantiations, and one input channel broadcast to all.
@@ -482,16 +296,21 @@ mod tests {
                 depthwise_conv2d_s8(&q, &x, &filter, &mut want);
                 got.fill(0);
                 match oc {
-                    4 => depthwise_conv2d_s8_dsp::<4, 0>(&q, &x, &filter, &mut got),
-                    8 => depthwise_conv2d_s8_dsp::<8, 0>(&q, &x, &filter, &mut got),
-                    12 => depthwise_conv2d_s8_dsp::<12, 0>(&q, &x, &filter, &mut got),
-                    16 => depthwise_conv2d_s8_dsp::<16, 0>(&q, &x, &filter, &mut got),
+                    4 => depthwise_conv2d_s8_dsp::<4, false>(&q, &x, &filter, &mut got),
+                    8 => depthwise_conv2d_s8_dsp::<8, false>(&q, &x, &filter, &mut got),
+                    12 => depthwise_conv2d_s8_dsp::<12, false>(&q, &x, &filter, &mut got),
+                    16 => depthwise_conv2d_s8_dsp::<16, false>(&q, &x, &filter, &mut got),
                     // Broadcast beyond the constant depths is not covered (the compiler keeps
                     // the portable kernel for it).
                     _ if broadcast => continue,
-                    _ => depthwise_conv2d_s8_dsp::<0, 0>(&q, &x, &filter, &mut got),
+                    _ => depthwise_conv2d_s8_dsp::<0, false>(&q, &x, &filter, &mut got),
                 }
                 assert_eq!(got, want, "case {case} broadcast {broadcast}: {q:?}");
+                if (kh, kw, dh, dw) == (3, 3, 1, 1) {
+                    got.fill(0);
+                    depthwise_conv2d_s8_dsp::<0, true>(&q, &x, &filter, &mut got);
+                    assert_eq!(got, want, "case {case} broadcast {broadcast}, 3×3 groups: {q:?}");
+                }
             }
         }
     }

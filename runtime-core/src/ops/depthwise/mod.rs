@@ -4,6 +4,7 @@
 //! by the generated code.
 
 mod dsp;
+mod dsp_3x3;
 mod dsp_broadcast;
 pub use dsp::{depthwise_conv2d_s8_dsp, MAX_CONST_CHANNELS};
 pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};

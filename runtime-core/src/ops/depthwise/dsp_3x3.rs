@@ -1,0 +1,347 @@
+//! 3×3 undilated DEPTHWISE_CONV_2D int8 on the Arm DSP extension (every MobileNet depthwise
+//! layer, and a first layer that broadcasts one input channel): one four-channel group at a
+//! time over the whole image, through a ring of three padded input rows.
+//!
+//! Why the ring: with the group's word of each pixel of three input rows in three arrays, a
+//! pixel's nine taps are three words at one column of each, with no bounds check and no border
+//! case: the padding columns, and the rows above or below the image, hold the input zero point
+//! (what TFLM's padding means under the folded bias). A tap is one load, SXTB16 and SXTB16 ROR #8 (channels
+//! 0, 2 and 1, 3 as halfword pairs), the tap's two widened weights and four SMLABB/SMLATT
+//! ([`mac_s8x4`]: one fixed sequence, so that the optimizer keeps each tap together). With
+//! stride 1 or 2 each input row enters the ring once per group and tile; a broadcast input byte
+//! enters it in all four bytes of its word. The ring is [`TILE`] columns wide (288 bytes of
+//! stack); wider images go in tiles of output columns.
+//!
+//! The output stage is a [`RoundingScale`] per channel; the clamp is one SSAT when the
+//! activation range is the whole int8 range (ReLU6 and no activation on real models).
+
+use super::super::conv::{rq_at, word, OutputStage};
+use super::super::{window, window_mut};
+use super::DepthwiseConv2dParams;
+use crate::arch::arm_dsp::{mac_s8x4, sxtb16, sxtb16_ror8};
+use crate::fixed_point::RoundingScale;
+
+/// Columns of the ring (padding included): a tile's `n` output columns read `(n − 1)·stride + 3`.
+const TILE: usize = 24;
+
+/// One padded input row of a tile: the group's word of each pixel.
+type Row = [u32; TILE];
+
+/// A tap's four weights widened: SXTB16 (channels 0 and 2) and SXTB16 ROR #8 (channels 1, 3).
+type Px = [u32; 2];
+
+#[inline(always)]
+fn widen(x: u32) -> Px {
+    [sxtb16(x), sxtb16_ror8(x)]
+}
+
+/// Whether [`groups_3x3`] computes this shape: a 3×3 undilated filter on four-channel groups,
+/// with depth multiplier 1 or one input channel broadcast to all outputs.
+pub(super) fn covers_3x3(p: &DepthwiseConv2dParams) -> bool {
+    let (in_c, out_c) = (p.input[3], p.output[3]);
+    let shape = (p.depth_multiplier == 1 && in_c == out_c) || (in_c == 1 && p.depth_multiplier == out_c);
+    p.kernel == [3, 3] && p.dilation == [1, 1] && p.stride[0] > 0 && p.stride[1] > 0 && out_c % 4 == 0 && out_c > 0 && shape
+}
+
+/// The output stage of one four-channel group: TFLM's requantization as a [`RoundingScale`]
+/// per channel when all four are in its domain (every real model), else the layer's
+/// [`OutputStage`] out of line.
+struct GroupStage {
+    scales: Option<[RoundingScale; 4]>,
+    zp: i32,
+    lo: i32,
+    hi: i32,
+    /// `lo..=hi` is the whole int8 range: the clamp is a saturation to 8 bits (SSAT).
+    full: bool,
+}
+
+impl GroupStage {
+    fn new(p: &DepthwiseConv2dParams, c0: usize) -> Self {
+        let scales = match [0, 1, 2, 3].map(|j| RoundingScale::new(rq_at(p.requant, c0 + j))) {
+            [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+            _ => None,
+        };
+        let (lo, hi) = (p.act_min, p.act_max);
+        GroupStage { scales, zp: p.output_zero_point, lo, hi, full: lo == -128 && hi == 127 }
+    }
+
+    /// The four output bytes of `acc`, channels `c0..c0 + 4` of `p` (`stage`: its output stage).
+    #[inline(always)]
+    fn apply(&self, acc: [i32; 4], p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> [u8; 4] {
+        let Some(s) = &self.scales else {
+            return general(acc, p, stage, c0);
+        };
+        let v = [0, 1, 2, 3].map(|j| s[j].apply(acc[j]).wrapping_add(self.zp));
+        // (Clamping to −128..=127 first changes nothing when that is the range anyway.)
+        if self.full {
+            v.map(|v| v.clamp(-128, 127) as u8)
+        } else {
+            v.map(|v| v.max(self.lo).min(self.hi) as u8)
+        }
+    }
+}
+
+/// [`GroupStage::apply`] outside [`RoundingScale`]'s domain. Out of line: no real model takes it.
+#[cold]
+#[inline(never)]
+fn general(acc: [i32; 4], p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> [u8; 4] {
+    [0, 1, 2, 3].map(|j| stage.apply(acc[j], rq_at(p.requant, c0 + j)))
+}
+
+/// What one four-channel group's pixels share: its nine widened taps, bias and output stage.
+struct Group {
+    w: [[Px; 3]; 3],
+    bias: [i32; 4],
+    stage: GroupStage,
+}
+
+impl Group {
+    /// Channels `c0..c0 + 4` of `p` (`c` channels). The taps are read by one iterator: with
+    /// nine offsets, the optimizer kept each in a stack slot across the whole layer.
+    #[inline(always)]
+    fn new(p: &DepthwiseConv2dParams, filter: &[u8], c: usize, c0: usize) -> Self {
+        let mut taps = filter.get(c0..).unwrap_or(&[]).chunks(c.max(1)).map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
+        Group {
+            w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
+            bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
+            stage: GroupStage::new(p, c0),
+        }
+    }
+}
+
+/// One padded row of a tile: `cols` columns, of which `left..left + inner` read the image from
+/// `src` on (pixels `stride` bytes apart: a group word each, or one broadcast byte), the rest
+/// (and all of them without `src`) the input zero point's word `zp4`. Out of line: inlined, its
+/// temporaries took stack slots in [`groups_3x3`]'s frame.
+#[inline(never)]
+fn fill(row: &mut Row, src: Option<&[u8]>, stride: usize, broadcast: bool, [left, inner, cols]: [usize; 3], zp4: u32) {
+    let Some(row) = row.get_mut(..cols) else {
+        return;
+    };
+    let Some(src) = src else {
+        row.fill(zp4);
+        return;
+    };
+    let Some((pads, rest)) = row.split_at_mut_checked(left) else {
+        return;
+    };
+    pads.fill(zp4);
+    let Some((mid, right)) = rest.split_at_mut_checked(inner) else {
+        return;
+    };
+    right.fill(zp4);
+    if broadcast {
+        for (d, &x) in mid.iter_mut().zip(src) {
+            // One input value for all four channels: SXTB16 gives it in both halves either way.
+            *d = u32::from(x) * 0x0101_0101;
+        }
+    } else if stride >= 4 {
+        // Whole pixels but the last, whose group word may end the image.
+        let Some((last, body)) = mid.split_last_mut() else {
+            return;
+        };
+        let whole = src.get(..body.len() * stride).unwrap_or(&[]);
+        for (d, px) in body.iter_mut().zip(whole.chunks_exact(stride)) {
+            *d = px.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
+        }
+        *last = src.get(body.len() * stride..).and_then(|b| b.first_chunk::<4>()).map_or(0, |b| u32::from_le_bytes(*b));
+    }
+}
+
+/// The output bytes of a group's four accumulators.
+trait Stage {
+    fn out(&self, acc: [i32; 4]) -> [u8; 4];
+}
+
+/// Every channel in [`RoundingScale`]'s domain and the whole int8 range: no clamp but SSAT.
+struct Full<'a> {
+    scales: &'a [RoundingScale; 4],
+    zp: i32,
+}
+
+impl Stage for Full<'_> {
+    #[inline(always)]
+    fn out(&self, acc: [i32; 4]) -> [u8; 4] {
+        [0, 1, 2, 3].map(|j| self.scales[j].apply(acc[j]).wrapping_add(self.zp).clamp(-128, 127) as u8)
+    }
+}
+
+/// Any other group: [`GroupStage::apply`].
+struct Any<'a> {
+    group: &'a GroupStage,
+    p: &'a DepthwiseConv2dParams,
+    stage: &'a OutputStage,
+    c0: usize,
+}
+
+impl Stage for Any<'_> {
+    #[inline(always)]
+    fn out(&self, acc: [i32; 4]) -> [u8; 4] {
+        self.group.apply(acc, self.p, self.stage, self.c0)
+    }
+}
+
+/// 3×3 undilated DEPTHWISE_CONV_2D on four-channel groups (see the module docs; shapes:
+/// [`covers_3x3`]). Per group: its [`Group`] set up once; per tile of output columns and output
+/// row: the window rows not yet in the ring copied into it ([`fill`]), then the row's pixels
+/// ([`row`]). Not generic: one copy serves every layer.
+#[inline(never)]
+pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, c] = p.output;
+    let [stride_h, stride_w] = p.stride;
+    let [pad_h, pad_w] = p.pad;
+    if stride_w == 0 || c == 0 || in_c == 0 {
+        return;
+    }
+    let broadcast = in_c == 1;
+    let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
+    let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    let (in_img, out_img) = (in_h * in_w * in_c, out_h * out_w * c);
+    // Output columns per tile: their windows span `(n − 1)·stride + 3 <= TILE` columns.
+    let per_tile = (TILE - 3) / stride_w + 1;
+    // Three padded rows (padded row `r` in slot `r % 3`).
+    let mut ring: [Row; 3] = [[0; TILE]; 3];
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        let out_image = window_mut(output, b * out_img, out_img);
+        for g in (0..c).step_by(4) {
+            let group = Group::new(p, filter, c, g);
+            // The group's bytes in an input pixel.
+            let src_at = if broadcast { 0 } else { g };
+            let mut ox0 = 0;
+            while ox0 < out_w {
+                let n = per_tile.min(out_w - ox0);
+                // The tile's padded columns `q0..q0 + cols` (input column `q − pad_w`): `left`
+                // of padding, then `inner` from input column `ix0` on, then padding.
+                let q0 = ox0 * stride_w;
+                let cols = (n - 1) * stride_w + 3;
+                let left = pad_w.saturating_sub(q0).min(cols);
+                let ix0 = (q0 + left).saturating_sub(pad_w);
+                let inner = in_w.saturating_sub(ix0).min(cols - left);
+                // Padded rows below `next` are in the ring.
+                let mut next = 0;
+                for oy in 0..out_h {
+                    let r0 = oy * stride_h;
+                    for r in next.max(r0)..r0 + 3 {
+                        let iy = r.wrapping_sub(pad_h);
+                        let src = if iy < in_h { image.get((iy * in_w + ix0) * in_c + src_at..) } else { None };
+                        if let Some(slot) = ring.get_mut(r % 3) {
+                            fill(slot, src, in_c, broadcast, [left, inner, cols], zp4);
+                        }
+                    }
+                    next = r0 + 3;
+                    let x = [0, 1, 2].map(|k| &ring[(r0 + k) % 3]);
+                    let out_row = window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
+                    // The output stage chosen once per row: SSAT alone on real models.
+                    match &group.stage.scales {
+                        Some(scales) if group.stage.full => row(x, &group, out_row, [c, stride_w], &Full { scales, zp: group.stage.zp }),
+                        _ => row(x, &group, out_row, [c, stride_w], &Any { group: &group.stage, p, stage: &stage, c0: g }),
+                    }
+                }
+                ox0 += n;
+            }
+        }
+    }
+}
+
+/// One output row of a tile: pixel `j` (`c` bytes apart in `out`, which starts at the group's
+/// first byte) reads columns `j · stride ..+ 3` of the window's ring rows `x`, then `stage`.
+/// (Two pixels at a time, sharing each tap's weight loads, measured slower: twelve live
+/// accumulators and weights leave no registers for the rest, and the spills cost more than
+/// the loads saved.)
+#[inline(always)]
+fn row([x0, x1, x2]: [&Row; 3], group: &Group, out: &mut [u8], [c, stride]: [usize; 2], stage: &impl Stage) {
+    let taps = |x: &Row, q: usize| x.get(q..).and_then(|r| r.first_chunk::<3>()).copied();
+    for (j, out_px) in out.chunks_mut(c.max(1)).enumerate() {
+        let q = j * stride;
+        let (Some(t0), Some(t1), Some(t2)) = (taps(x0, q), taps(x1, q), taps(x2, q)) else {
+            return;
+        };
+        let mut acc = group.bias;
+        for (t, w) in [t0, t1, t2].iter().zip(&group.w) {
+            for (&x, &[w_e, w_o]) in t.iter().zip(w) {
+                mac(&mut acc, x, w_e, w_o);
+            }
+        }
+        if let Some(o) = out_px.first_chunk_mut::<4>() {
+            *o = stage.out(acc);
+        }
+    }
+}
+
+/// `acc[j] += x[j] · w[j]` for one tap of a group (`w_e`, `w_o`: its widened weights).
+#[inline(always)]
+fn mac(acc: &mut [i32; 4], x: u32, w_e: u32, w_o: u32) {
+    *acc = mac_s8x4(*acc, x, w_e, w_o);
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::depthwise_conv2d_s8;
+    use super::*;
+    use crate::fixed_point::testing::{leak, Rng};
+    use crate::fixed_point::Requant;
+    use std::{vec, vec::Vec};
+
+    /// Same bytes as the portable kernel (the twins of the DSP instructions on the host) on the
+    /// shapes the ring meets: images 1 to 40 wide (one tile, several, a last short one),
+    /// strides 1 to 3 (3 shares no ring row), paddings 0 to 3 on each side (whole tiles of
+    /// padding too), several batches, depth multiplier 1 and one channel broadcast, input bytes
+    /// often −128 and zero points at both ends, the whole int8 clamp and narrower ones,
+    /// per-tensor and per-channel factors (some outside `RoundingScale`'s domain).
+    #[test]
+    fn groups_3x3_match_the_portable_kernel() {
+        let mut rng = Rng::new(0x3d3);
+        for case in 0..4000 {
+            let broadcast = case % 4 == 0;
+            let oc = 4 * rng.usize(1, 6);
+            let ic = if broadcast { 1 } else { oc };
+            let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
+            let ih = rng.usize(1, 8);
+            let iw = if case % 3 == 0 { rng.usize(1, 40) } else { rng.usize(1, 7) };
+            let (ph, pw) = (rng.usize(0, 3), rng.usize(0, 3));
+            let oh = (ih + ph + rng.usize(0, 2)).saturating_sub(2).div_ceil(sh).max(1);
+            let ow = (iw + pw + rng.usize(0, 2)).saturating_sub(2).div_ceil(sw).max(1);
+            let n = rng.usize(1, 2);
+            let mut input = vec![0u8; n * ih * iw * ic];
+            let mut filter = vec![0u8; 9 * oc];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            if rng.bool() {
+                for x in input.iter_mut().chain(filter.iter_mut()).filter(|_| rng.usize(0, 3) == 0) {
+                    *x = 0x80;
+                }
+            }
+            let edge = |rng: &mut Rng| match rng.usize(0, 3) {
+                0 => -128,
+                1 => 127,
+                _ => rng.range(-128, 127) as i32,
+            };
+            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let p = DepthwiseConv2dParams {
+                input: [n, ih, iw, ic],
+                output: [n, oh, ow, oc],
+                kernel: [3, 3],
+                stride: [sh, sw],
+                dilation: [1, 1],
+                pad: [ph, pw],
+                depth_multiplier: oc / ic,
+                input_zero_point: edge(&mut rng),
+                output_zero_point: edge(&mut rng),
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            assert!(covers_3x3(&p));
+            let mut want = vec![0u8; n * oh * ow * oc];
+            depthwise_conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            groups_3x3(&p, &input, &filter, &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

@@ -24,6 +24,7 @@
 //! (the layout assumes contiguous rows).
 
 use super::super::{window, window_mut};
+use super::pointwise::pointwise_depth;
 use super::{interior_range, rq_at, tap_range, word, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 
@@ -159,7 +160,7 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
     if pointwise_shape && constant {
         return pointwise_layer::<ROW>(p, input, filter, output);
     }
-    if constant {
+    if constant && ROW <= MAX_CONST_ROW {
         return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
     }
     conv2d_s8_dsp_any::<0>(p, input, filter, output)
@@ -171,6 +172,12 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 #[inline(never)]
 fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    // From 32 bytes of depth the blocked kernel wins (measured on the M4: 2.76 → 2.3
+    // instructions per MAC at 32, 1.94 → 1.7 at 128); below, the fully unrolled rows of
+    // `pointwise_always` do.
+    if ROW % 4 == 0 && ROW >= 32 {
+        return pointwise_depth::<ROW>(p, &stage, input, filter, output);
+    }
     pointwise_always::<ROW>(p, &stage, input, filter, output)
 }
 

@@ -13,7 +13,9 @@
 //!   constant offset from one input and one filter pointer (no counter or end register inside a
 //!   block);
 //! * within a step, both input words are widened to their even/odd pairs first and then each
-//!   filter word is widened and used at once: six temporaries at most.
+//!   filter word is widened and used at once: six temporaries at most;
+//! * channel pairs outside, pixel pairs inside, so a channel pair's bias and requantization
+//!   terms are computed once per layer, not once per pixel pair.
 
 use super::super::window;
 use super::dsp::{dot_1x1, dot_1x2};
@@ -22,10 +24,11 @@ use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 
 /// Words (of four input bytes) per unrolled block of the depth loop: the largest of 16, 8, 4, 2,
 /// 1 that divides `c / 4`. A 16-word block is about 1.3 KB of code. When one block is the whole
-/// depth (64 bytes), LLVM also widens the pixel pair once for all channel pairs (hoisted out of
-/// the channel loop, kept on the stack: a 444-byte frame): 1.95 → 1.71 instructions per MAC on
-/// the M4. Blocks of 32 words would do the same for 128-deep layers (1.60 → 1.44) but the frame
-/// then takes person_detect over the 1 KiB stack budget in patched stages (1032 B measured).
+/// depth (up to 64 bytes), LLVM also widens the channel pair's filter row once for all pixels
+/// (hoisted out of the pixel loop, kept on the stack: a 492-byte frame at depth 64). Blocks of
+/// 32 words would do the same at depth 128 (1.60 → 1.44 instructions per MAC on the M4 when
+/// measured with pixels outside) but the frame then took person_detect over the 1 KiB stack
+/// budget in patched stages (1032 B).
 pub(crate) const fn block_words(c: usize) -> usize {
     let w = c / 4;
     if w % 16 == 0 {
@@ -84,8 +87,12 @@ pub(crate) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u
 }
 
 /// A 1×1, stride-1, unpadded CONV_2D with the input depth `C` (`C % 4 == 0`) as a constant: per
-/// pair of pixels, per pair of output channels, [`dot_2x2_depth`]; an odd last channel and an odd
-/// last pixel go through the general helpers.
+/// pair of output channels, per pair of pixels, [`dot_2x2_depth`]; an odd last channel and an
+/// odd last pixel go through the general helpers.
+///
+/// Channels outside, pixels inside: a channel pair's bias, requantization (its scale's shift and
+/// rounding terms) and filter row stay put while the pixels stream past, so the per-block work
+/// besides the dot products is the four output stages.
 #[inline(always)]
 pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let out_c = p.output[3];
@@ -95,46 +102,50 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
     let pairs = out_c / 2;
     let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * C), filter.get(2 * pairs * C..).unwrap_or(&[]));
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
-    let mut out2 = output.chunks_exact_mut(2 * out_c);
-    let mut in2 = input.chunks_exact(2 * C);
-    for (x, o) in in2.by_ref().zip(out2.by_ref()) {
-        let Some((o0, o1)) = o.split_at_mut_checked(out_c) else {
-            return;
-        };
-        let groups = pair_w.chunks_exact(2 * C).zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2)));
-        for (c2, (w, (oa, ob))) in groups.enumerate() {
-            let c = 2 * c2;
-            let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
+    for (c2, w) in pair_w.chunks_exact(2 * C).enumerate() {
+        let c = 2 * c2;
+        let (b0, b1) = (bias(c), bias(c + 1));
+        let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
+        for (x, o) in input.chunks_exact(2 * C).zip(output.chunks_exact_mut(2 * out_c)) {
+            let mut acc = [b0, b1, b0, b1];
             dot_2x2_depth::<C>(&mut acc, x, w);
-            let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
-            if let ([a, b], [d, e]) = (oa, ob) {
+            let Some((o0, o1)) = o.split_at_mut_checked(out_c) else {
+                return;
+            };
+            if let (Some([a, b]), Some([d, e])) = (o0.get_mut(c..c + 2), o1.get_mut(c..c + 2)) {
                 *a = stage.apply(acc[0], r0);
                 *b = stage.apply(acc[1], r1);
                 *d = stage.apply(acc[2], r0);
                 *e = stage.apply(acc[3], r1);
             }
         }
-        if out_c % 2 == 1 {
-            odd_channel(p, stage, x, odd_w, o0, o1);
-        }
+    }
+    if out_c % 2 == 1 {
+        odd_channel(p, stage, input, odd_w, output);
     }
     // The last pixel of an odd count.
+    let (in2, out2) = (input.chunks_exact(2 * C), output.chunks_exact_mut(2 * out_c));
     last_pixel(p, stage, in2.remainder(), pair_w, odd_w, out2.into_remainder());
 }
 
-/// The odd last output channel (plain OHWI row `w`) of a pixel pair `x` (two pixels of equal
-/// depth). Out of line and not generic: one copy serves every depth (no MobileNet layer has an
-/// odd channel count).
+/// The odd last output channel (plain OHWI row `w`) of every pixel pair. Out of line and not
+/// generic: one copy serves every depth (no MobileNet layer has an odd channel count).
 #[inline(never)]
-fn odd_channel(p: &Conv2dParams, stage: &OutputStage, x: &[u8], w: &[u8], o0: &mut [u8], o1: &mut [u8]) {
-    let c = p.output[3].saturating_sub(1);
-    let Some((x0, x1)) = x.split_at_checked(x.len() / 2) else {
+fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], output: &mut [u8]) {
+    let (in_c, out_c) = (p.input[3], p.output[3]);
+    let c = out_c.saturating_sub(1);
+    if in_c == 0 || out_c == 0 {
         return;
-    };
+    }
     let (bias, r) = (p.bias.get(c).copied().unwrap_or(0), rq_at(p.requant, c));
-    if let (Some(a), Some(b)) = (o0.get_mut(c), o1.get_mut(c)) {
-        *a = stage.apply(dot_1x1(bias, x0, w), r);
-        *b = stage.apply(dot_1x1(bias, x1, w), r);
+    for (x, o) in input.chunks_exact(2 * in_c).zip(output.chunks_exact_mut(2 * out_c)) {
+        let (Some((x0, x1)), Some((o0, o1))) = (x.split_at_checked(in_c), o.split_at_mut_checked(out_c)) else {
+            return;
+        };
+        if let (Some(a), Some(b)) = (o0.get_mut(c), o1.get_mut(c)) {
+            *a = stage.apply(dot_1x1(bias, x0, w), r);
+            *b = stage.apply(dot_1x1(bias, x1, w), r);
+        }
     }
 }
 

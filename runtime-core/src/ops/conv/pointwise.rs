@@ -189,8 +189,9 @@ mod tests {
     #[test]
     fn pointwise_depth_matches_the_ohwi_kernel() {
         let mut rng = Rng::new(0x9d1);
-        for case in 0..1500 {
-            let ic = [32, 36, 40, 44, 48, 56, 64, 96, 128, 160, 192, 256][case % 12];
+        for case in 0..1900 {
+            let depths = [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 96, 128, 160, 192, 256];
+            let ic = depths[case % depths.len()];
             let oc = rng.usize(1, 9);
             let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
             // Stride 1, so the output is the input's size (the pointwise shape).
@@ -205,6 +206,13 @@ mod tests {
             let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, ic).collect();
             let mut got = vec![0u8; want.len()];
             match ic {
+                4 => conv2d_s8_dsp::<4>(&p, &input, &packed, &mut got),
+                8 => conv2d_s8_dsp::<8>(&p, &input, &packed, &mut got),
+                12 => conv2d_s8_dsp::<12>(&p, &input, &packed, &mut got),
+                16 => conv2d_s8_dsp::<16>(&p, &input, &packed, &mut got),
+                20 => conv2d_s8_dsp::<20>(&p, &input, &packed, &mut got),
+                24 => conv2d_s8_dsp::<24>(&p, &input, &packed, &mut got),
+                28 => conv2d_s8_dsp::<28>(&p, &input, &packed, &mut got),
                 32 => conv2d_s8_dsp::<32>(&p, &input, &packed, &mut got),
                 36 => conv2d_s8_dsp::<36>(&p, &input, &packed, &mut got),
                 40 => conv2d_s8_dsp::<40>(&p, &input, &packed, &mut got),

@@ -31,7 +31,7 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let per_ch = kh * kw * ic;
     let opts = ConvOptions { padding, stride, dilation, activation };
-    let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
+    let conv = spatial_conv(cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::Conv2dParams { #fields });
     let [oh, ow] = conv.out_hw;

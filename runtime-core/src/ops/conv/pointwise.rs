@@ -102,11 +102,13 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
     let pairs = out_c / 2;
     let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * C), filter.get(2 * pairs * C..).unwrap_or(&[]));
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
+    // A pixel pair's output bytes; never 0 (`chunks_exact` would panic), whatever the wrap.
+    let out2 = (2 * out_c).max(1);
     for (c2, w) in pair_w.chunks_exact(2 * C).enumerate() {
         let c = 2 * c2;
         let (b0, b1) = (bias(c), bias(c + 1));
         let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
-        for (x, o) in input.chunks_exact(2 * C).zip(output.chunks_exact_mut(2 * out_c)) {
+        for (x, o) in input.chunks_exact(2 * C).zip(output.chunks_exact_mut(out2)) {
             let mut acc = [b0, b1, b0, b1];
             dot_2x2_depth::<C>(&mut acc, x, w);
             let Some((o0, o1)) = o.split_at_mut_checked(out_c) else {
@@ -124,8 +126,8 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
         odd_channel(p, stage, input, odd_w, output);
     }
     // The last pixel of an odd count.
-    let (in2, out2) = (input.chunks_exact(2 * C), output.chunks_exact_mut(2 * out_c));
-    last_pixel(p, stage, in2.remainder(), pair_w, odd_w, out2.into_remainder());
+    let (x_rest, o_rest) = (input.chunks_exact(2 * C).remainder(), output.chunks_exact_mut(out2).into_remainder());
+    last_pixel(p, stage, x_rest, pair_w, odd_w, o_rest);
 }
 
 /// The odd last output channel (plain OHWI row `w`) of every pixel pair. Out of line and not
@@ -138,7 +140,7 @@ fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], ou
         return;
     }
     let (bias, r) = (p.bias.get(c).copied().unwrap_or(0), rq_at(p.requant, c));
-    for (x, o) in input.chunks_exact(2 * in_c).zip(output.chunks_exact_mut(2 * out_c)) {
+    for (x, o) in input.chunks_exact((2 * in_c).max(1)).zip(output.chunks_exact_mut((2 * out_c).max(1))) {
         let (Some((x0, x1)), Some((o0, o1))) = (x.split_at_checked(in_c), o.split_at_mut_checked(out_c)) else {
             return;
         };
@@ -159,7 +161,7 @@ fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], o
     }
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
     let pairs = out_c / 2;
-    for (c2, (w, oa)) in pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2)).enumerate() {
+    for (c2, (w, oa)) in pair_w.chunks_exact((2 * in_c).max(1)).zip(o0.chunks_exact_mut(2)).enumerate() {
         let c = 2 * c2;
         let mut acc = [bias(c), bias(c + 1)];
         dot_1x2(&mut acc, x0, w);

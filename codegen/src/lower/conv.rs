@@ -31,7 +31,7 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let per_ch = kh * kw * ic;
     let opts = ConvOptions { padding, stride, dilation, activation };
-    let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
+    let conv = spatial_conv(cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::Conv2dParams { #fields });
     let [oh, ow] = conv.out_hw;
@@ -70,9 +70,13 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     } else if dilation[1] == 1 {
         let layout = dsp_filter(expect_const(filter, "filter")?, oc, kh, kw * ic);
         // A short filter row (`k_w · in_c` up to `kiln::ops::MAX_CONST_ROW` bytes) is passed as a
-        // constant: the kernel's rows then unroll.
+        // constant: the kernel's rows then unroll. So is the depth of a 1×1 stride-1 layer
+        // divisible by four (up to `MAX_CONST_DEPTH`): its kernel then walks the depth in
+        // unrolled blocks at constant offsets, with no loop state spilled (one instantiation,
+        // about 1 KB of code, per distinct depth).
         let row = kw * ic;
-        let row = if row <= MAX_CONST_ROW { row } else { 0 };
+        let pointwise = [kh, kw] == [1, 1] && stride == [1, 1] && ic % 4 == 0 && ic <= MAX_CONST_DEPTH;
+        let row = if row <= MAX_CONST_ROW || pointwise { row } else { 0 };
         step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp", generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])
@@ -229,6 +233,11 @@ const MAX_PATCH: usize = 192;
 /// Longest filter row passed to `kiln::ops::conv2d_s8_dsp` as a constant
 /// (`kiln::ops::MAX_CONST_ROW`).
 const MAX_CONST_ROW: usize = 32;
+
+/// Deepest input of a 1×1 stride-1 CONV_2D passed to `kiln::ops::conv2d_s8_dsp` as a
+/// constant (its depth loop is unrolled in blocks of at most 32 bytes, so the code size does not
+/// grow with the depth).
+const MAX_CONST_DEPTH: usize = 4096;
 
 /// Longest filter row (`k_w · in_c`) the row-dot CONV_2D kernel is instantiated for.
 const MAX_ROW: usize = 4096;

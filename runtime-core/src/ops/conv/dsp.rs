@@ -24,6 +24,7 @@
 //! (the layout assumes contiguous rows).
 
 use super::super::{window, window_mut};
+use super::pointwise::pointwise_depth;
 use super::{interior_range, rq_at, tap_range, word, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 
@@ -159,18 +160,24 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
     if pointwise_shape && constant {
         return pointwise_layer::<ROW>(p, input, filter, output);
     }
-    if constant {
+    if constant && ROW <= MAX_CONST_ROW {
         return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
     }
     conv2d_s8_dsp_any::<0>(p, input, filter, output)
 }
 
-/// [`pointwise`] for a constant depth with its output stage, out of line: when this was the
+/// A 1×1 layer of constant depth `ROW` with its output stage, out of line: when this was the
 /// body of an out-of-line [`conv2d_s8_dsp`], its frame (a few hundred bytes of spilled loop
-/// state) sat under [`conv2d_s8_dsp_any`]'s on every other layer's call.
+/// state) sat under [`conv2d_s8_dsp_any`]'s on every other layer's call. A depth divisible by
+/// four goes to [`pointwise_depth`] (channel pairs outside, blocked depth; person_detect on the
+/// M4: 4.00 → 3.06 instructions per MAC at depth 8, 2.76 → 1.89 at 32, 1.94 → 1.51 at 128);
+/// other depths (up to [`MAX_CONST_ROW`]) to [`pointwise_always`].
 #[inline(never)]
 fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    if ROW % 4 == 0 {
+        return pointwise_depth::<ROW>(p, &stage, input, filter, output);
+    }
     pointwise_always::<ROW>(p, &stage, input, filter, output)
 }
 

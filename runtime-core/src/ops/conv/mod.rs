@@ -17,6 +17,7 @@ mod dsp;
 mod dsp_patch;
 mod ohwi;
 mod packed;
+mod pointwise;
 mod rows;
 
 pub use dsp::{conv2d_s8_dsp, pack_filter_dsp, MAX_CONST_ROW};

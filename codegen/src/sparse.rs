@@ -142,8 +142,9 @@ impl Walk<'_> {
                 let (Some(&lo), Some(&hi)) = (segments.get(pos), segments.get(pos + 1)) else {
                     return Err(format!("sparsity: level {l} has no segment for position {pos}"));
                 };
-                for k in lo..hi {
-                    self.coord[l] = indices[k];
+                let run = indices.get(lo..hi).ok_or_else(|| format!("sparsity: level {l}'s segment {lo}..{hi} is outside its indices"))?;
+                for (k, &i) in (lo..).zip(run) {
+                    self.coord[l] = i;
                     self.level(l + 1, k)?;
                 }
             }

@@ -68,3 +68,29 @@ fn names_that_are_not_utf8_are_read_with_question_marks() {
     cut.truncate(at + 1);
     assert!(kiln_codegen::analyze("m.tflite", &cut).unwrap_err().to_string().contains("the file is truncated or corrupt"));
 }
+
+/// Sparse weights (`EXPERIMENTAL_SPARSITY`) are densified when read; a description that does not
+/// add up is a specific error, never a panic or an out-of-range read. The fixtures are the zoo's
+/// `sparse_fc_float` with one defect each (`tests/scripts/make_state_models.py`).
+#[test]
+fn inconsistent_sparse_tensors_are_named_errors() {
+    for (stem, want) in [
+        ("sparse_index_out_of_range", "sparsity: level 1 (dimension 1) has index 255, past its extent 24"),
+        ("sparse_order_not_permutation", "sparsity: traversal_order [0, 0] is not a permutation of 0..2"),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/fixtures/state_errors/{stem}.tflite"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file = format!("{stem}.tflite");
+        match kiln_codegen::analyze(&file, &bytes) {
+            Ok(_) => panic!("{stem}: compiled"),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.contains(want) && msg.contains("tensor #2"), "{stem}: `{msg}` lacks `{want}`");
+            }
+        }
+    }
+    // The intact file reads, with the weights dense (the zoo test checks the outputs).
+    let a = kiln_codegen::analyze("sparse_fc_float.tflite", &zoo("sparse_fc_float")).unwrap_or_else(|e| panic!("{e}"));
+    let w = a.graph.tensors.iter().find(|t| t.shape == [32, 24] && t.data.is_some()).expect("dense [32, 24] weights");
+    assert_eq!(w.data.as_ref().unwrap().len(), 32 * 24 * 4);
+}

@@ -57,7 +57,8 @@ TensorFlow):
                      run-time and constant start indices.
 
 Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
-each, which kiln must reject with a specific message (tests/tests/state.rs).
+each, which kiln must reject with a specific message (tests/tests/state.rs; the sparse_* ones,
+inconsistent sparsity descriptions, codegen/tests/wild_files.rs).
 
 The converter cannot make the SVDF and LSTM models: Keras 3's LSTM converts to a WHILE loop, not to the
 fused op (see zoo_state.py); TFLM's trained_lstm_int8.tflite covers the converter's own LSTM.
@@ -834,6 +835,21 @@ def broken_models(out_dir):
     inputs[10] = 5
     m.subgraphs[0].operators[0].inputs = inputs
     out["lstm_with_peephole"] = m
+
+    # Sparse weights (zoo sparse_fc_float) whose description is inconsistent: an index past its
+    # level's extent, and a traversal order that is not a permutation.
+    def sparse_tensor(m):
+        return next(t for t in m.subgraphs[0].tensors if t.sparsity is not None)
+
+    m = read_model(os.path.join(zoo, "sparse_fc_float.tflite"))
+    level = next(d for d in sparse_tensor(m).sparsity.dimMetadata if d.format == S.DimensionType.SPARSE_CSR)
+    idx = np.array(level.arrayIndices.values).copy()
+    idx[0] = np.iinfo(idx.dtype).max  # past every extent here (24 or 32 columns)
+    level.arrayIndices.values = idx
+    out["sparse_index_out_of_range"] = m
+    m = read_model(os.path.join(zoo, "sparse_fc_float.tflite"))
+    sparse_tensor(m).sparsity.traversalOrder = np.array([0, 0], dtype=np.int32)
+    out["sparse_order_not_permutation"] = m
 
     os.makedirs(out_dir, exist_ok=True)
     for name, model in out.items():

@@ -28,7 +28,8 @@
 # (op and MACs from `kiln inspect --json`; the order of the layers from `kiln generate --profile`),
 # then the layers' sum and the whole inference of the same profiled firmware (input copy, output
 # read-back and ~10 marker insns per layer are the difference). Layers without code (RESHAPE and
-# other aliases) have no line. The same rows go to target/firmware-report/layers-MODEL.tsv
+# other aliases) have no line. With KILN_FW_PATCH (a patched build), a layer's row bands and
+# carried rows are summed into its line. The same rows go to target/firmware-report/layers-MODEL.tsv
 # (index, op, insns, MACs), which tests/firmware/vs_cmsis.sh reads.
 #
 # Needs qemu-system-arm, arm-none-eabi-binutils, gcc, the thumbv7em-none-eabihf target, ../shared
@@ -146,12 +147,19 @@ per_layer() {
   (cd "$fw" && KILN_FW_PROFILE=1 KILN_FW_MODELS=$model KILN_FW_SAMPLES=1 cargo build --release --locked -q ${features:+--features $features}) >&2
   local elf="$work/profiled-$model.elf"
   cp "$fw_elf" "$elf"
-  # Layer order: the marker calls of the generated code (the same compiler, the same option).
-  local order="$work/order-$model.txt" info="$work/inspect-$model.json"
-  kiln_cli generate --profile "$tflite" | sed -n 's/^ *::kiln::profile::layer_begin(\([0-9]*\));$/\1/p' >"$order"
+  # Layer order: the marker calls of the generated code (the same compiler, the same options: with
+  # KILN_FW_PATCH, the cap the firmware's build.rs derives, so a patched stage's bands are there).
+  local order="$work/order-$model.txt" info="$work/inspect-$model.json" cap=()
+  case ${KILN_FW_PATCH:-} in
+    "") ;;
+    smallest) cap=(--max-arena-bytes "$({ kiln_cli inspect "$tflite" --max-arena-bytes 0 2>&1 || true; } | sed -n 's/.*reaches for this model: \([0-9]*\) bytes.*/\1/p')") ;;
+    fewest) cap=(--max-arena-bytes "$(( $(kiln_cli inspect "$tflite" | sed -n 's/^ARENA_BYTES: *\([0-9]*\).*/\1/p') - 1 ))") ;;
+    *) cap=(--max-arena-bytes "$KILN_FW_PATCH") ;;
+  esac
+  kiln_cli generate --profile "${cap[@]}" "$tflite" | sed -n 's/^ *::kiln::profile::layer_begin(\([0-9]*\));$/\1/p' >"$order"
   local n; n=$(wc -l <"$order")
   [ "$n" -gt 0 ] || { echo "report.sh: no profile markers in kiln generate --profile $tflite" >&2; exit 1; }
-  kiln_cli inspect --json "$tflite" >"$info"
+  kiln_cli inspect --json "${cap[@]}" "$tflite" >"$info"
   local log="$work/layers-$model.log" out="$work/layers-$model.out"
   local lb le rb re
   lb=$(symbol "$elf" ' kiln::profile::layer_begin$')

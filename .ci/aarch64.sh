@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# AArch64 (the Cortex-A cores of in-car gateways and application processors): the runtime's
+# kernel unit tests and every zoo model built for aarch64-unknown-linux-gnu and run under
+# qemu-aarch64 (user mode), each output compared with TFLM's goldens element by element. The
+# kernels there are the portable ones (no NEON path yet: issue #16). Installs the cross linker and
+# QEMU's user mode when missing. Run by .ci/run; appends to target/ci-tests.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v qemu-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
+fi
+rustup target add aarch64-unknown-linux-gnu
+qemu-aarch64 --version | head -1
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+mkdir -p target
+cargo test --locked --target aarch64-unknown-linux-gnu -p kiln-tflite --lib -p kiln-tests --test zoo 2>&1 |
+  tee -a target/ci-tests.log

@@ -27,28 +27,8 @@ fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
             0,
             format!("float32 → int8 (scale {os}, zero point {oz})"),
         )]),
-        DType::I8 => {
-            let (is, iz) = per_tensor(input)?;
-            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
-            Ok(vec![cx.step(
-                vec![cx.operand(input)],
-                out,
-                Call::Scalars { func: "requantize_s8", scalars: quote!(#iz, #oz, #rq) },
-                0,
-                format!("int8 → int8 (scale {is} → {os})"),
-            )])
-        }
-        DType::U8 => {
-            let (is, iz) = per_tensor(input)?;
-            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
-            Ok(vec![cx.step(
-                vec![cx.operand(input)],
-                out,
-                Call::Scalars { func: "requantize_u8_s8", scalars: quote!(#iz, #oz, #rq) },
-                0,
-                format!("uint8 → int8 (scale {is} → {os}, zero point {iz} → {oz})"),
-            )])
-        }
+        DType::I8 => requantize(cx, input, out, "requantize_s8"),
+        DType::U8 => requantize(cx, input, out, "requantize_u8_s8"),
         DType::I16 => super::int16::quantize_s16_to_s8(cx),
         other => unsupported(format!("QUANTIZE from {}", other.name())),
     }
@@ -62,21 +42,24 @@ fn quantize_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if input.elements() != out.elements() {
         return invalid("input and output sizes differ");
     }
-    let (os, oz) = per_tensor(out)?;
     match input.dtype {
-        DType::I8 => {
-            let (is, iz) = per_tensor(input)?;
-            let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
-            Ok(vec![cx.step(
-                vec![cx.operand(input)],
-                out,
-                Call::Scalars { func: "requantize_s8_u8", scalars: quote!(#iz, #oz, #rq) },
-                0,
-                format!("int8 → uint8 (scale {is} → {os}, zero point {iz} → {oz})"),
-            )])
-        }
+        DType::I8 => requantize(cx, input, out, "requantize_s8_u8"),
         other => unsupported(format!("QUANTIZE from {} to uint8", other.name())),
     }
+}
+
+/// QUANTIZE between 8-bit types (`func`: which pair), TFLM's `Requantize`: the input rescaled
+/// by `input_scale / output_scale` (QuantizeMultiplier), zero points subtracted and added.
+fn requantize(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, func: &'static str) -> R<Vec<Step>> {
+    let ((is, iz), (os, oz)) = (per_tensor(input)?, per_tensor(out)?);
+    let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func, scalars: quote!(#iz, #oz, #rq) },
+        0,
+        format!("{} → {} (scale {is} → {os}, zero point {iz} → {oz})", input.dtype.name(), out.dtype.name()),
+    )])
 }
 
 

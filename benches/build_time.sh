@@ -27,16 +27,23 @@ TOML
 cat > "$work/src/main.rs" <<'RS'
 kiln::include_model!("models/net.tflite", name = Net);
 fn main() {
-    let mut arena = vec![0u8; Net::ARENA_BYTES].into_boxed_slice();
-    let arena: &mut [u8; Net::ARENA_BYTES] = (&mut *arena).try_into().unwrap();
-    let input = [1i8; 224 * 224 * 3];
-    let mut out = [0i8; 1000];
-    Net::run_in(arena, &input, &mut out);
+    // The zero-copy path over a caller-owned arena (on the heap: it is over a megabyte).
+    let mut arena = Box::new(kiln::Aligned([0u8; Net::ARENA_BYTES]));
+    *Net::input_in(&mut *arena) = [1i8; 224 * 224 * 3];
+    Net::invoke_in(&mut *arena);
+    let out: &[i8; 1000] = Net::output_in(&*arena);
     println!("{}", out.iter().map(|&v| v as i64).sum::<i64>());
 }
 RS
 export CARGO_TARGET_DIR="$work/target"
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+# secs CMD...: wall seconds of a build; a failing build fails the script (with its errors).
+secs() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >"$work/build.log" 2>&1 || { echo "build_time.sh: $* failed:" >&2; tail -30 "$work/build.log" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
 (cd "$work" && cargo generate-lockfile -q)
 full=$(cd "$work" && secs cargo build --release)
 # Change the model file's bytes without changing the model (append nothing useful is not allowed:

@@ -233,24 +233,27 @@ mod tests {
         Tensor { index, name: format!("t{index}"), shape: vec![bytes], dtype: DType::I8, quant: None, data: None, is_variable: false }
     }
 
+    /// A step of op `index` reading `operands` into `output` (what the planner looks at).
+    fn step(index: usize, operands: Vec<Operand>, output: usize, call: Call) -> Step {
+        Step {
+            op_index: index,
+            op_name: "X".into(),
+            operands,
+            output,
+            call,
+            macs: 0,
+            weights: vec![],
+            summary: String::new(),
+            packed_filter: None,
+            variants: Vec::new(),
+            band: None,
+        }
+    }
+
     /// A chain of steps, each reading the previous tensor (tensor 0 is the model input).
     fn chain(sizes: &[usize]) -> (Graph, Vec<Step>) {
         let tensors = sizes.iter().enumerate().map(|(i, &b)| tensor(i, b)).collect();
-        let steps = (1..sizes.len())
-            .map(|i| Step {
-                op_index: i - 1,
-                op_name: "X".into(),
-                operands: vec![Operand::Arena(i - 1)],
-                output: i,
-                call: Call::Concat { outer: 1, chunks: vec![] },
-                macs: 0,
-                weights: vec![],
-                summary: String::new(),
-                packed_filter: None,
-                variants: Vec::new(),
-                band: None,
-            })
-            .collect();
+        let steps = (1..sizes.len()).map(|i| step(i - 1, vec![Operand::Arena(i - 1)], i, Call::Concat { outer: 1, chunks: vec![] })).collect();
         (Graph { tensors, ops: vec![], inputs: vec![0], outputs: vec![sizes.len() - 1], folded_ops: vec![] }, steps)
     }
 
@@ -325,19 +328,7 @@ mod tests {
                     }
                 }
                 let call = if alias { Call::Alias } else { Call::Concat { outer: 1, chunks: vec![] } };
-                steps.push(Step {
-                    op_index: i,
-                    op_name: "X".into(),
-                    operands,
-                    output: out,
-                    call,
-                    macs: 0,
-                    weights: vec![],
-                    summary: String::new(),
-                    packed_filter: None,
-                    variants: Vec::new(),
-                    band: None,
-                });
+                steps.push(step(i, operands, out, call));
             }
             let outputs = vec![tensors.len() - 1];
             let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs, folded_ops: vec![] };

@@ -137,6 +137,54 @@ impl RoundingScale {
     }
 }
 
+/// [`RoundingScale`] with the output zero point folded into its rounding term: TFLM's
+/// requantization *plus* `zp`, still one 64-bit multiply-add and one shift. With the output
+/// range the whole int8 range (ReLU6 and no activation on real models), a layer's output stage
+/// is then this and one SSAT: on Cortex-M about 8 instructions per output byte instead of 14.
+///
+/// Why it is the same number: `⌊N / 2^(31+e)⌋ + zp = ⌊(N + zp·2^(31+e)) / 2^(31+e)⌋` for an
+/// integer `zp`. The domain keeps the sum in i64 and its high word in i32: `|x·m| < 2^62`, the
+/// rounding term `< 2^62`, and `|zp|·2^(31+e) ≤ 2^60` for `|zp| ≤ 128`, `e ≤` [`Self::MAX_SHIFT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputScale {
+    multiplier: i32,
+    /// `2^30 + 2^(30+e) + zp·2^(31+e)`.
+    round: i64,
+    /// `e − 1`.
+    shift: u32,
+}
+
+impl OutputScale {
+    /// Largest right shift `e` (`rq.shift = −e`) in the domain.
+    pub const MAX_SHIFT: u32 = 22;
+
+    /// The scale of `rq` and output zero point `zp`, or `None` outside the domain (negative
+    /// multiplier, shift not in `−22..=−1`, `|zp| > 128`).
+    #[inline]
+    pub const fn new(rq: Requant, zp: i32) -> Option<Self> {
+        if rq.multiplier < 0 || rq.shift > -1 || rq.shift < -(Self::MAX_SHIFT as i32) || zp < -128 || zp > 128 {
+            return None;
+        }
+        Some(Self::new_in_domain(rq, zp))
+    }
+
+    /// [`OutputScale::new`] without the check, for a layer whose factors the caller checked
+    /// once: no branch, and a factor outside the domain gives some scale, never a panic.
+    #[inline(always)]
+    pub const fn new_in_domain(rq: Requant, zp: i32) -> Self {
+        let e = rq.shift.unsigned_abs() & 31;
+        let round = (1i64 << 30).wrapping_add(1i64 << (30 + e)).wrapping_add((zp as i64).wrapping_shl(31 + e));
+        OutputScale { multiplier: rq.multiplier, round, shift: e.wrapping_sub(1) & 31 }
+    }
+
+    /// `multiply_by_quantized_multiplier(x, rq) + zp`, bit for bit.
+    #[inline(always)]
+    pub fn apply(self, x: i32) -> i32 {
+        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) << 31);
+        ((p >> 32) as i32) >> self.shift
+    }
+}
+
 /// TFLM `MultiplyByQuantizedMultiplierSmallerThanOneExp` (used by ADD): high multiply, then a
 /// rounding right shift by `-rq.shift`. TFLM requires `rq.shift <= 0`; a positive shift is
 /// treated as 0 (see [`rounding_divide_by_pot`]).
@@ -596,6 +644,41 @@ mod tests {
         }
         for rq in [Requant { multiplier: -1, shift: -3 }, Requant { multiplier: 1 << 30, shift: 0 }, Requant { multiplier: 1 << 30, shift: 2 }, Requant { multiplier: 1 << 30, shift: -32 }] {
             assert_eq!(RoundingScale::new(rq), None, "{rq:?}");
+        }
+    }
+
+    /// The scale with the zero point folded equals TFLM's requantization plus the zero point on
+    /// edge and random operands, at the domain's corners (largest shift, zero points ±128,
+    /// accumulators ±2^31) and on exact ties; outside the domain it declines.
+    #[test]
+    fn output_scale_matches_mbqm_plus_zero_point() {
+        let mut rng = Rng::new(0x0f5e7);
+        for case in 0..400_000 {
+            let shift = -(rng.usize(1, OutputScale::MAX_SHIFT as usize) as i32);
+            let multiplier = match rng.usize(0, 7) {
+                0 => [0, 1, i32::MAX, 1 << 30][rng.usize(0, 3)],
+                _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+            };
+            let zp = match rng.usize(0, 4) {
+                0 => [-128, 128, 127, 0][rng.usize(0, 3)],
+                _ => rng.range(-128, 128) as i32,
+            };
+            let rq = Requant { multiplier, shift };
+            let x = if case % 5 == 0 { [i32::MIN, i32::MAX, -1, 0][case / 5 % 4] } else { rng.edgy_i32() };
+            let scale = OutputScale::new(rq, zp).expect("in the domain");
+            let want = multiply_by_quantized_multiplier(x, rq).wrapping_add(zp);
+            assert_eq!(scale.apply(x), want, "case {case}: x {x}, {rq:?}, zp {zp}");
+            let half = Requant { multiplier: 1 << 30, shift };
+            let k = rng.range(-(1 << 20), 1 << 20) as i32;
+            let tie = k.wrapping_shl((1 - shift) as u32).wrapping_add(1 << (-shift - 1).min(30));
+            let s = OutputScale::new(half, zp).expect("in the domain");
+            for x in [tie, tie.wrapping_neg(), tie.wrapping_add(1), tie.wrapping_sub(1), k, -k] {
+                assert_eq!(s.apply(x), multiply_by_quantized_multiplier(x, half).wrapping_add(zp), "tie case {case}: x {x}, zp {zp}");
+            }
+        }
+        let ok = Requant { multiplier: 1 << 30, shift: -3 };
+        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (ok, 129), (ok, -129)] {
+            assert_eq!(OutputScale::new(rq, zp), None, "{rq:?} {zp}");
         }
     }
 

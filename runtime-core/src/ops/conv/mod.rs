@@ -30,7 +30,7 @@ pub(super) use packed::{lanes, store_block, BlockRq};
 pub use rows::conv2d_s8_rows;
 
 
-use crate::fixed_point::{multiply_by_quantized_multiplier, Requant, RoundingScale};
+use crate::fixed_point::{multiply_by_quantized_multiplier, OutputScale, Requant, RoundingScale};
 
 /// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
 #[derive(Clone, Copy, Debug)]
@@ -148,6 +148,8 @@ pub(crate) fn word(b: &[u8]) -> u32 {
 }
 
 /// TFLM's output stage for one layer call, its requantization checked once: when every
+/// channel's factor is in [`OutputScale`]'s domain and the output range is all of int8,
+/// [`OutputStage::apply`] is one 64-bit multiply-add, a shift and SSAT; else when every
 /// channel's factor is in [`RoundingScale`]'s domain (a right shift, every real conv layer),
 /// [`OutputStage::apply`] is one 64-bit multiply-add and a shift; else, when every shift is
 /// within ±31 and no multiplier is `i32::MIN`, straight-line 32/64-bit arithmetic — on
@@ -155,6 +157,9 @@ pub(crate) fn word(b: &[u8]) -> u32 {
 /// bits every way.
 #[derive(Clone, Copy)]
 pub(crate) struct OutputStage {
+    /// Every factor in [`OutputScale`]'s domain (zero point folded in) and the output range the
+    /// whole int8 range: one multiply-add, a shift and SSAT per output.
+    full: bool,
     scale: bool,
     fast: bool,
     zp: i32,
@@ -167,12 +172,24 @@ impl OutputStage {
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
         let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
         let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
-        OutputStage { scale, fast, zp, lo, hi }
+        let full = lo == -128 && hi == 127 && requant.iter().all(|&r| OutputScale::new(r, zp).is_some());
+        OutputStage { full, scale, fast, zp, lo, hi }
     }
 
     /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
     #[inline(always)]
     pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
+        if self.full {
+            return OutputScale::new_in_domain(rq, self.zp).apply(acc).clamp(-128, 127) as u8;
+        }
+        self.narrow(acc, rq)
+    }
+
+    /// [`OutputStage::apply`] for a layer with a narrower output range or a factor outside
+    /// [`OutputScale`]'s domain. Out of line (one copy per kernel, not one per call site: the
+    /// kernels' code size); 3 of the 213 int8 conv/FC layers of the zoo and `../shared` take it.
+    #[inline(never)]
+    fn narrow(&self, acc: i32, rq: Requant) -> u8 {
         if self.scale {
             return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }

@@ -12,14 +12,15 @@
 //! enters it in all four bytes of its word. The ring is [`TILE`] columns wide (288 bytes of
 //! stack); wider images go in tiles of output columns.
 //!
-//! The output stage is a [`RoundingScale`] per channel; the clamp is one SSAT when the
-//! activation range is the whole int8 range (ReLU6 and no activation on real models).
+//! The output stage is an [`OutputScale`] per channel (the zero point folded in) and one SSAT
+//! when the activation range is the whole int8 range (ReLU6 and no activation on real models),
+//! else a [`RoundingScale`] and a clamp.
 
 use super::super::conv::{rq_at, word, OutputStage};
 use super::super::{window, window_mut};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{mac_s8x4, sxtb16, sxtb16_ror8};
-use crate::fixed_point::RoundingScale;
+use crate::fixed_point::{OutputScale, RoundingScale};
 
 /// Columns of the ring (padding included): a tile's `n` output columns read `(n − 1)·stride + 3`.
 const TILE: usize = 24;
@@ -53,6 +54,9 @@ struct GroupStage {
     hi: i32,
     /// `lo..=hi` is the whole int8 range: the clamp is a saturation to 8 bits (SSAT).
     full: bool,
+    /// With `full`, the four scales with the zero point folded in, when all are in
+    /// [`OutputScale`]'s domain (every real model).
+    folded: Option<[OutputScale; 4]>,
 }
 
 impl GroupStage {
@@ -61,8 +65,13 @@ impl GroupStage {
             [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
             _ => None,
         };
-        let (lo, hi) = (p.act_min, p.act_max);
-        GroupStage { scales, zp: p.output_zero_point, lo, hi, full: lo == -128 && hi == 127 }
+        let (lo, hi, zp) = (p.act_min, p.act_max, p.output_zero_point);
+        let full = lo == -128 && hi == 127;
+        let folded = match [0, 1, 2, 3].map(|j| OutputScale::new(rq_at(p.requant, c0 + j), zp)) {
+            [Some(a), Some(b), Some(c), Some(d)] if full => Some([a, b, c, d]),
+            _ => None,
+        };
+        GroupStage { scales, zp, lo, hi, full, folded }
     }
 
     /// The four output bytes of `acc`, channels `c0..c0 + 4` of `p` (`stage`: its output stage).
@@ -153,16 +162,16 @@ trait Stage {
     fn out(&self, acc: [i32; 4]) -> [u8; 4];
 }
 
-/// Every channel in [`RoundingScale`]'s domain and the whole int8 range: no clamp but SSAT.
+/// Every channel in [`OutputScale`]'s domain and the whole int8 range: the zero point folded
+/// into the scale, no clamp but SSAT.
 struct Full<'a> {
-    scales: &'a [RoundingScale; 4],
-    zp: i32,
+    scales: &'a [OutputScale; 4],
 }
 
 impl Stage for Full<'_> {
     #[inline(always)]
     fn out(&self, acc: [i32; 4]) -> [u8; 4] {
-        [0, 1, 2, 3].map(|j| self.scales[j].apply(acc[j]).wrapping_add(self.zp).clamp(-128, 127) as u8)
+        [0, 1, 2, 3].map(|j| self.scales[j].apply(acc[j]).clamp(-128, 127) as u8)
     }
 }
 
@@ -234,8 +243,8 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
                     let x = [0, 1, 2].map(|k| &ring[(r0 + k) % 3]);
                     let out_row = window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
                     // The output stage chosen once per row: SSAT alone on real models.
-                    match &group.stage.scales {
-                        Some(scales) if group.stage.full => row(x, &group, out_row, [c, stride_w], &Full { scales, zp: group.stage.zp }),
+                    match &group.stage.folded {
+                        Some(scales) => row(x, &group, out_row, [c, stride_w], &Full { scales }),
                         _ => row(x, &group, out_row, [c, stride_w], &Any { group: &group.stage, p, stage: &stage, c0: g }),
                     }
                 }

@@ -30,13 +30,13 @@ use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 
 /// The two words of an 8-byte chunk of an interleaved row pair.
 #[inline(always)]
-fn words(b: &[u8]) -> (u32, u32) {
+pub(super) fn words(b: &[u8]) -> (u32, u32) {
     (word(b.get(..4).unwrap_or(&[])), word(b.get(4..).unwrap_or(&[])))
 }
 
 /// `acc += Σ x·w` over int8 bytes (the rows' `L % 4` remainder).
 #[inline(always)]
-fn dot_tail(acc: i32, x: &[u8], w: &[u8]) -> i32 {
+pub(super) fn dot_tail(acc: i32, x: &[u8], w: &[u8]) -> i32 {
     x.iter().zip(w).fold(acc, |a, (&x, &w)| a.wrapping_add(i32::from(x as i8) * i32::from(w as i8)))
 }
 

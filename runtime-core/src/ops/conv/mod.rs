@@ -147,19 +147,30 @@ pub(crate) fn word(b: &[u8]) -> u32 {
     <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes)
 }
 
+/// One output channel's part of an [`OutputStage`] ([`OutputStage::channel`]).
+#[derive(Clone, Copy)]
+pub(crate) struct ChannelStage {
+    scale: OutputScale,
+    rq: Requant,
+}
+
 /// TFLM's output stage for one layer call, its requantization checked once: when every
-/// channel's factor is in [`OutputScale`]'s domain and the output range is all of int8,
-/// [`OutputStage::apply`] is one 64-bit multiply-add, a shift and SSAT; else when every
-/// channel's factor is in [`RoundingScale`]'s domain (a right shift, every real conv layer),
+/// channel's factor is in [`RoundingScale`]'s domain and the output range is all of int8,
+/// [`OutputStage::apply`] is one 64-bit multiply-add, a shift, the zero point and SSAT; else
+/// when every channel's factor is in [`RoundingScale`]'s domain (a right shift, every real conv layer),
 /// [`OutputStage::apply`] is one 64-bit multiply-add and a shift; else, when every shift is
 /// within ±31 and no multiplier is `i32::MIN`, straight-line 32/64-bit arithmetic — on
 /// Cortex-M one SMULL, an add with carry and a few shifts; else it calls [`output_s8`]. Same
 /// bits every way.
 #[derive(Clone, Copy)]
 pub(crate) struct OutputStage {
-    /// Every factor in [`OutputScale`]'s domain (zero point folded in) and the output range the
-    /// whole int8 range: one multiply-add, a shift and SSAT per output.
+    /// Every factor in [`RoundingScale`]'s domain and the output range the whole int8 range:
+    /// one multiply-add, a shift, an add and SSAT per output. (Not [`crate::fixed_point::OutputScale`]: kernels
+    /// that build the scale per output, channels inner, paid more for folding the zero point
+    /// than it saved.)
     full: bool,
+    /// `full`, and every factor in [`OutputScale`]'s domain with this zero point.
+    folded: bool,
     scale: bool,
     fast: bool,
     zp: i32,
@@ -172,21 +183,39 @@ impl OutputStage {
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
         let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
         let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
-        let full = lo == -128 && hi == 127 && requant.iter().all(|&r| OutputScale::new(r, zp).is_some());
-        OutputStage { full, scale, fast, zp, lo, hi }
+        let full = lo == -128 && hi == 127 && scale;
+        let folded = full && requant.iter().all(|&r| OutputScale::new(r, zp).is_some());
+        OutputStage { full, folded, scale, fast, zp, lo, hi }
     }
 
     /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
     #[inline(always)]
     pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
         if self.full {
-            return OutputScale::new_in_domain(rq, self.zp).apply(acc).clamp(-128, 127) as u8;
+            return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).clamp(-128, 127) as u8;
         }
         self.narrow(acc, rq)
     }
 
+    /// Channel `rq`'s output stage, for a kernel that sets it up once and applies it to many
+    /// pixels (channels outside): then the zero point is folded into the scale
+    /// ([`OutputScale`]), one instruction less per output.
+    #[inline(always)]
+    pub(crate) fn channel(&self, rq: Requant) -> ChannelStage {
+        ChannelStage { scale: OutputScale::new_in_domain(rq, self.zp), rq }
+    }
+
+    /// [`OutputStage::apply`] with the channel's stage set up by [`OutputStage::channel`].
+    #[inline(always)]
+    pub(crate) fn apply_channel(&self, acc: i32, ch: &ChannelStage) -> u8 {
+        if self.folded {
+            return ch.scale.apply(acc).clamp(-128, 127) as u8;
+        }
+        self.narrow(acc, ch.rq)
+    }
+
     /// [`OutputStage::apply`] for a layer with a narrower output range or a factor outside
-    /// [`OutputScale`]'s domain. Out of line (one copy per kernel, not one per call site: the
+    /// [`RoundingScale`]'s domain. Out of line (one copy per kernel, not one per call site: the
     /// kernels' code size); 3 of the 213 int8 conv/FC layers of the zoo and `../shared` take it.
     #[inline(never)]
     fn narrow(&self, acc: i32, rq: Requant) -> u8 {

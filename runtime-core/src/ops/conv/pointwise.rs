@@ -107,7 +107,7 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
     for (c2, w) in pair_w.chunks_exact(2 * C).enumerate() {
         let c = 2 * c2;
         let (b0, b1) = (bias(c), bias(c + 1));
-        let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
+        let (r0, r1) = (stage.channel(rq_at(p.requant, c)), stage.channel(rq_at(p.requant, c + 1)));
         for (x, o) in input.chunks_exact(2 * C).zip(output.chunks_exact_mut(out2)) {
             let mut acc = [b0, b1, b0, b1];
             dot_2x2_depth::<C>(&mut acc, x, w);
@@ -115,10 +115,10 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
                 return;
             };
             if let (Some([a, b]), Some([d, e])) = (o0.get_mut(c..c + 2), o1.get_mut(c..c + 2)) {
-                *a = stage.apply(acc[0], r0);
-                *b = stage.apply(acc[1], r1);
-                *d = stage.apply(acc[2], r0);
-                *e = stage.apply(acc[3], r1);
+                *a = stage.apply_channel(acc[0], &r0);
+                *b = stage.apply_channel(acc[1], &r1);
+                *d = stage.apply_channel(acc[2], &r0);
+                *e = stage.apply_channel(acc[3], &r1);
             }
         }
     }

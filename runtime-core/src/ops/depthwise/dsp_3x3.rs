@@ -14,13 +14,13 @@
 //!
 //! The output stage is an [`OutputScale`] per channel (the zero point folded in) and one SSAT
 //! when the activation range is the whole int8 range (ReLU6 and no activation on real models),
-//! else a [`RoundingScale`] and a clamp.
+//! else the layer's [`OutputStage`].
 
 use super::super::conv::{rq_at, word, OutputStage};
 use super::super::{window, window_mut};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{mac_s8x4, sxtb16, sxtb16_ror8};
-use crate::fixed_point::{OutputScale, RoundingScale};
+use crate::fixed_point::OutputScale;
 
 /// Columns of the ring (padding included): a tile's `n` output columns read `(n − 1)·stride + 3`.
 const TILE: usize = 24;
@@ -44,53 +44,29 @@ pub(super) fn covers_3x3(p: &DepthwiseConv2dParams) -> bool {
     p.kernel == [3, 3] && p.dilation == [1, 1] && p.stride[0] > 0 && p.stride[1] > 0 && out_c % 4 == 0 && out_c > 0 && shape
 }
 
-/// The output stage of one four-channel group: TFLM's requantization as a [`RoundingScale`]
-/// per channel when all four are in its domain (every real model), else the layer's
-/// [`OutputStage`] out of line.
+/// The output stage of one four-channel group: TFLM's requantization and the output zero
+/// point as one [`OutputScale`] per channel, then SSAT, when all four are in its domain and
+/// the activation's range is the whole int8 range (every real model); else `None`, and the
+/// layer's [`OutputStage`] runs out of line. (One array: a second one of
+/// [`crate::fixed_point::RoundingScale`]s for the other ranges took patched MobileNetV2's
+/// peak stack over 1 KiB, for layers no real model has.)
 struct GroupStage {
-    scales: Option<[RoundingScale; 4]>,
-    zp: i32,
-    lo: i32,
-    hi: i32,
-    /// `lo..=hi` is the whole int8 range: the clamp is a saturation to 8 bits (SSAT).
-    full: bool,
-    /// With `full`, the four scales with the zero point folded in, when all are in
-    /// [`OutputScale`]'s domain (every real model).
     folded: Option<[OutputScale; 4]>,
 }
 
 impl GroupStage {
     fn new(p: &DepthwiseConv2dParams, c0: usize) -> Self {
-        let scales = match [0, 1, 2, 3].map(|j| RoundingScale::new(rq_at(p.requant, c0 + j))) {
-            [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
-            _ => None,
-        };
         let (lo, hi, zp) = (p.act_min, p.act_max, p.output_zero_point);
-        let full = lo == -128 && hi == 127;
         let folded = match [0, 1, 2, 3].map(|j| OutputScale::new(rq_at(p.requant, c0 + j), zp)) {
-            [Some(a), Some(b), Some(c), Some(d)] if full => Some([a, b, c, d]),
+            [Some(a), Some(b), Some(c), Some(d)] if lo == -128 && hi == 127 => Some([a, b, c, d]),
             _ => None,
         };
-        GroupStage { scales, zp, lo, hi, full, folded }
-    }
-
-    /// The four output bytes of `acc`, channels `c0..c0 + 4` of `p` (`stage`: its output stage).
-    #[inline(always)]
-    fn apply(&self, acc: [i32; 4], p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> [u8; 4] {
-        let Some(s) = &self.scales else {
-            return general(acc, p, stage, c0);
-        };
-        let v = [0, 1, 2, 3].map(|j| s[j].apply(acc[j]).wrapping_add(self.zp));
-        // (Clamping to −128..=127 first changes nothing when that is the range anyway.)
-        if self.full {
-            v.map(|v| v.clamp(-128, 127) as u8)
-        } else {
-            v.map(|v| v.max(self.lo).min(self.hi) as u8)
-        }
+        GroupStage { folded }
     }
 }
 
-/// [`GroupStage::apply`] outside [`RoundingScale`]'s domain. Out of line: no real model takes it.
+/// The output bytes of a group without [`GroupStage::folded`]. Out of line: no real model
+/// takes it.
 #[cold]
 #[inline(never)]
 fn general(acc: [i32; 4], p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> [u8; 4] {
@@ -180,9 +156,8 @@ impl Stage for Full<'_> {
     }
 }
 
-/// Any other group: [`GroupStage::apply`].
+/// Any other group: the layer's [`OutputStage`] ([`general`]).
 struct Any<'a> {
-    group: &'a GroupStage,
     p: &'a DepthwiseConv2dParams,
     stage: &'a OutputStage,
     c0: usize,
@@ -191,7 +166,7 @@ struct Any<'a> {
 impl Stage for Any<'_> {
     #[inline(always)]
     fn out(&self, acc: [i32; 4], o: &mut [u8; 4]) {
-        *o = self.group.apply(acc, self.p, self.stage, self.c0);
+        *o = general(acc, self.p, self.stage, self.c0);
     }
 }
 
@@ -250,7 +225,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
                     // The output stage chosen once per row: SSAT alone on real models.
                     match &group.stage.folded {
                         Some(scales) => row(x, &group, out_row, [c, stride_w], &Full { scales }),
-                        _ => row(x, &group, out_row, [c, stride_w], &Any { group: &group.stage, p, stage: &stage, c0: g }),
+                        _ => row(x, &group, out_row, [c, stride_w], &Any { p, stage: &stage, c0: g }),
                     }
                 }
                 ox0 += n;

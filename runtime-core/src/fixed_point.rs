@@ -143,26 +143,33 @@ impl RoundingScale {
 /// is then this and one SSAT: on Cortex-M about 8 instructions per output byte instead of 14.
 ///
 /// Why it is the same number: `⌊N / 2^(31+e)⌋ + zp = ⌊(N + zp·2^(31+e)) / 2^(31+e)⌋` for an
-/// integer `zp`. The domain keeps the sum in i64 and its high word in i32: `|x·m| < 2^62`, the
-/// rounding term `< 2^62`, and `|zp|·2^(31+e) ≤ 2^60` for `|zp| ≤ 128`, `e ≤` [`Self::MAX_SHIFT`].
+/// integer `zp`, with `N` as in [`RoundingScale`]. For `e ≥ 2` the rounding term
+/// `2^30 + 2^(30+e) + zp·2^(31+e)` is `2^30` plus a multiple of `2^32`: its high word is
+/// `(2·zp + 1)·2^(e−2)`, so setting a channel up is a shift, not 64-bit arithmetic. The domain
+/// keeps the sum in i64 and its high word in i32: `|x·m| < 2^62`, the rounding term `< 2^62`,
+/// and `|zp|·2^(31+e) ≤ 2^60` for `|zp| ≤ 128`, `e ≤` [`Self::MAX_SHIFT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputScale {
     multiplier: i32,
-    /// `2^30 + 2^(30+e) + zp·2^(31+e)`.
+    /// The rounding term: high word `(2·zp + 1)·2^(e−2)`, low word `2^30` (one LDRD where it
+    /// is applied; a separate constant would be one instruction more per output).
     round: i64,
     /// `e − 1`.
     shift: u32,
 }
 
 impl OutputScale {
-    /// Largest right shift `e` (`rq.shift = −e`) in the domain.
+    /// Smallest right shift `e` (`rq.shift = −e`) in the domain.
+    pub const MIN_SHIFT: u32 = 2;
+    /// Largest right shift `e` in the domain.
     pub const MAX_SHIFT: u32 = 22;
 
     /// The scale of `rq` and output zero point `zp`, or `None` outside the domain (negative
-    /// multiplier, shift not in `−22..=−1`, `|zp| > 128`).
+    /// multiplier, shift not in `−22..=−2`, `|zp| > 128`).
     #[inline]
     pub const fn new(rq: Requant, zp: i32) -> Option<Self> {
-        if rq.multiplier < 0 || rq.shift > -1 || rq.shift < -(Self::MAX_SHIFT as i32) || zp < -128 || zp > 128 {
+        let e = rq.shift.unsigned_abs();
+        if rq.multiplier < 0 || rq.shift > 0 || e < Self::MIN_SHIFT || e > Self::MAX_SHIFT || zp < -128 || zp > 128 {
             return None;
         }
         Some(Self::new_in_domain(rq, zp))
@@ -172,9 +179,12 @@ impl OutputScale {
     /// once: no branch, and a factor outside the domain gives some scale, never a panic.
     #[inline(always)]
     pub const fn new_in_domain(rq: Requant, zp: i32) -> Self {
-        let e = rq.shift.unsigned_abs() & 31;
-        let round = (1i64 << 30).wrapping_add(1i64 << (30 + e)).wrapping_add((zp as i64).wrapping_shl(31 + e));
-        OutputScale { multiplier: rq.multiplier, round, shift: e.wrapping_sub(1) & 31 }
+        let e = rq.shift.unsigned_abs();
+        OutputScale {
+            multiplier: rq.multiplier,
+            round: ((zp.wrapping_mul(2).wrapping_add(1).wrapping_shl(e.wrapping_sub(2)) as i64) << 32) | (1 << 30),
+            shift: e.wrapping_sub(1) & 31,
+        }
     }
 
     /// `multiply_by_quantized_multiplier(x, rq) + zp`, bit for bit.
@@ -654,7 +664,7 @@ mod tests {
     fn output_scale_matches_mbqm_plus_zero_point() {
         let mut rng = Rng::new(0x0f5e7);
         for case in 0..400_000 {
-            let shift = -(rng.usize(1, OutputScale::MAX_SHIFT as usize) as i32);
+            let shift = -(rng.usize(OutputScale::MIN_SHIFT as usize, OutputScale::MAX_SHIFT as usize) as i32);
             let multiplier = match rng.usize(0, 7) {
                 0 => [0, 1, i32::MAX, 1 << 30][rng.usize(0, 3)],
                 _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
@@ -677,7 +687,7 @@ mod tests {
             }
         }
         let ok = Requant { multiplier: 1 << 30, shift: -3 };
-        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (ok, 129), (ok, -129)] {
+        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: -1 }, 0), (ok, 129), (ok, -129)] {
             assert_eq!(OutputScale::new(rq, zp), None, "{rq:?} {zp}");
         }
     }

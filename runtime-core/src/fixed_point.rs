@@ -143,29 +143,29 @@ impl RoundingScale {
 /// is then this and one SSAT: on Cortex-M about 8 instructions per output byte instead of 14.
 ///
 /// Why it is the same number: `⌊N / 2^(31+e)⌋ + zp = ⌊(N + zp·2^(31+e)) / 2^(31+e)⌋` for an
-/// integer `zp`, with `N` as in [`RoundingScale`]. For `e ≥ 2` the rounding term
-/// `2^30 + 2^(30+e) + zp·2^(31+e)` is `2^30` plus a multiple of `2^32`: its high word is
-/// `(2·zp + 1)·2^(e−2)`, so setting a channel up is a shift, not 64-bit arithmetic. The domain
+/// integer `zp`, with `N` as in [`RoundingScale`]; the rounding term
+/// `2^30 + 2^(30+e) + zp·2^(31+e)` is `(2·zp + 1)·2^(30+e) + 2^30`. The domain
 /// keeps the sum in i64 and its high word in i32: `|x·m| < 2^62`, the rounding term `< 2^62`,
 /// and `|zp|·2^(31+e) ≤ 2^60` for `|zp| ≤ 128`, `e ≤` [`Self::MAX_SHIFT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputScale {
     multiplier: i32,
-    /// The rounding term: high word `(2·zp + 1)·2^(e−2)`, low word `2^30` (one LDRD where it
-    /// is applied; a separate constant would be one instruction more per output).
+    /// The rounding term `(2·zp + 1)·2^(30+e) + 2^30` (one LDRD where it is applied).
     round: i64,
     /// `e − 1`.
     shift: u32,
 }
 
 impl OutputScale {
-    /// Smallest right shift `e` (`rq.shift = −e`) in the domain.
-    pub const MIN_SHIFT: u32 = 2;
+    /// Smallest right shift `e` (`rq.shift = −e`) in the domain. (With 2, a depthwise channel
+    /// of person_detect whose factor is in `[0.25, 0.5)` sent its group to the slow path: its
+    /// layer 792 k → 1,050 k instructions.)
+    pub const MIN_SHIFT: u32 = 1;
     /// Largest right shift `e` in the domain.
     pub const MAX_SHIFT: u32 = 22;
 
     /// The scale of `rq` and output zero point `zp`, or `None` outside the domain (negative
-    /// multiplier, shift not in `−22..=−2`, `|zp| > 128`).
+    /// multiplier, shift not in `−22..=−1`, `|zp| > 128`).
     #[inline]
     pub const fn new(rq: Requant, zp: i32) -> Option<Self> {
         let e = rq.shift.unsigned_abs();
@@ -182,9 +182,18 @@ impl OutputScale {
         let e = rq.shift.unsigned_abs();
         OutputScale {
             multiplier: rq.multiplier,
-            round: ((zp.wrapping_mul(2).wrapping_add(1).wrapping_shl(e.wrapping_sub(2)) as i64) << 32) | (1 << 30),
+            round: Self::round(zp, e),
             shift: e.wrapping_sub(1) & 31,
         }
+    }
+
+    /// `(2·zp + 1)·2^(30+e) + 2^30` in 32-bit steps (a 64-bit shift by a variable amount is a
+    /// long sequence on Cortex-M, and kernels set channels up per group or pair): with
+    /// `t = (2·zp + 1)·2^(e−1)` the high word is `t >> 1` and the low word `2^30 + 2^31·(t & 1)`.
+    #[inline(always)]
+    const fn round(zp: i32, e: u32) -> i64 {
+        let t = zp.wrapping_mul(2).wrapping_add(1).wrapping_shl(e.wrapping_sub(1));
+        (((t >> 1) as i64) << 32) | ((1u32 << 30) | ((t as u32) << 31)) as i64
     }
 
     /// `multiply_by_quantized_multiplier(x, rq) + zp`, bit for bit.
@@ -687,7 +696,7 @@ mod tests {
             }
         }
         let ok = Requant { multiplier: 1 << 30, shift: -3 };
-        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: -1 }, 0), (ok, 129), (ok, -129)] {
+        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (ok, 129), (ok, -129)] {
             assert_eq!(OutputScale::new(rq, zp), None, "{rq:?} {zp}");
         }
     }

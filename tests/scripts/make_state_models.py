@@ -265,6 +265,13 @@ class Graph:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
+    def custom_op(self, custom_code, inputs, outputs, custom_options):
+        """A custom op: operator code CUSTOM with `custom_code` (a str), its options the raw
+        bytes `custom_options` (a flexbuffer for every op TFLite ships)."""
+        self.op(("custom", custom_code), inputs, outputs)
+        self.ops[-1].customOptions = np.frombuffer(bytes(custom_options), dtype=np.uint8).copy()
+        self.ops[-1].customOptionsFormat = S.CustomOptionsFormat.FLEXBUFFERS
+
     def op(self, builtin, inputs, outputs, options_type=None, options=None):
         if builtin not in self.codes:
             self.codes.append(builtin)
@@ -281,6 +288,9 @@ class Graph:
         codes = []
         for c in self.codes:
             code = S.OperatorCodeT()
+            if isinstance(c, tuple):
+                code.customCode = c[1].encode()
+                c = S.BuiltinOperator.CUSTOM
             code.builtinCode = c
             code.deprecatedBuiltinCode = min(c, S.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES)
             code.version = 1
@@ -610,6 +620,74 @@ def streaming_model(name, int16=False):
     return c.convert()
 
 
+def ssd_anchors(grid, sizes):
+    """SSD-style anchors, (y_center, x_center, h, w) rows as TFLite's TFLite_Detection_PostProcess
+    reads them: a grid x grid lattice of centers on the unit square, one anchor per size at each."""
+    rows = []
+    for i in range(grid):
+        for j in range(grid):
+            for h, w in sizes:
+                rows.append(((i + 0.5) / grid, (j + 0.5) / grid, h, w))
+    return np.array(rows, dtype=np.float32)
+
+
+def detection_options(**kw):
+    """TFLite_Detection_PostProcess's custom options: a flexbuffer map, written as the TF Object
+    Detection API's exporter writes it (ints, floats, a bool)."""
+    from flatbuffers import flexbuffers
+
+    fbb = flexbuffers.Builder()
+    with fbb.Map():
+        for k, v in kw.items():
+            if isinstance(v, bool):
+                fbb.Bool(k, v)
+            elif isinstance(v, int):
+                fbb.Int(k, v)
+            else:
+                fbb.Float(k, v)
+    return fbb.Finish()
+
+
+def detection_postprocess(name, quantized, regular, num_classes, background, max_detections,
+                          max_classes_per_detection, detections_per_class, score_threshold):
+    """TFLite_Detection_PostProcess (the custom op at the end of every SSD detector exported by
+    the TF Object Detection API) after a head's outputs: box encodings [1, N, 4] and class
+    predictions [1, N, classes (+1 background)], with 50 constant anchors (5x5 centers, two
+    sizes each: anchors of one center overlap with IoU 0.73, so NMS suppresses). Float32 inputs,
+    or (quantized) int8 inputs through DEQUANTIZE, as TFLM runs the op on float32 only; int8
+    scores tie often, which tests the sort order. Outputs: boxes, classes, scores, count."""
+    anchors = ssd_anchors(5, [(0.3, 0.3), (0.35, 0.35)])
+    n = len(anchors)
+    depth = num_classes + (1 if background else 0)
+    g = Graph()
+    if quantized:
+        bq = g.tensor("box_encodings_int8", [1, n, 4], S.TensorType.INT8, quant(0.02, 0))
+        cq = g.tensor("class_predictions_int8", [1, n, depth], S.TensorType.INT8, quant(1 / 256, -128))
+        boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
+        classes = g.tensor("class_predictions", [1, n, depth], S.TensorType.FLOAT32)
+        g.op(S.BuiltinOperator.DEQUANTIZE, [bq], [boxes])
+        g.op(S.BuiltinOperator.DEQUANTIZE, [cq], [classes])
+        inputs = [bq, cq]
+    else:
+        boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
+        classes = g.tensor("class_predictions", [1, n, depth], S.TensorType.FLOAT32)
+        inputs = [boxes, classes]
+    a = g.tensor("anchors", [n, 4], S.TensorType.FLOAT32, data=anchors)
+    slots = max_detections if regular else max_detections * max_classes_per_detection
+    out_boxes = g.tensor("detection_boxes", [1, slots, 4], S.TensorType.FLOAT32)
+    out_classes = g.tensor("detection_classes", [1, slots], S.TensorType.FLOAT32)
+    out_scores = g.tensor("detection_scores", [1, slots], S.TensorType.FLOAT32)
+    out_count = g.tensor("num_detections", [1], S.TensorType.FLOAT32)
+    opts = detection_options(
+        max_detections=max_detections, max_classes_per_detection=max_classes_per_detection,
+        detections_per_class=detections_per_class, use_regular_nms=regular,
+        nms_score_threshold=score_threshold, nms_iou_threshold=0.5, num_classes=num_classes,
+        y_scale=10.0, x_scale=10.0, h_scale=5.0, w_scale=5.0)
+    outs = [out_boxes, out_classes, out_scores, out_count]
+    g.custom_op("TFLite_Detection_PostProcess", [boxes, classes, a], outs, opts)
+    return g.model(inputs, outs)
+
+
 MODELS = {
     "softmax_int16_out_wide": lambda: softmax_int16_out("softmax_int16_out_wide", rows=3, depth=12, in_scale=0.06,
                                                         beta=1.0),
@@ -635,6 +713,19 @@ MODELS = {
     "embedding_lookup": lambda: embedding_lookup("embedding_lookup"),
     "dynamic_update_slice_int8": lambda: dynamic_update_slice("dynamic_update_slice_int8", S.TensorType.INT8),
     "dynamic_update_slice_int16": lambda: dynamic_update_slice("dynamic_update_slice_int16", S.TensorType.INT16),
+    # Fast (class-agnostic) NMS, two classes per detection: every sample fills all slots (TFLM
+    # leaves unfilled fast-NMS slots unwritten), score threshold below every score.
+    "detection_postprocess_float": lambda: detection_postprocess(
+        "detection_postprocess_float", quantized=False, regular=False, num_classes=3, background=True,
+        max_detections=5, max_classes_per_detection=2, detections_per_class=100, score_threshold=-2.0),
+    # Regular (per-class) NMS on int8 scores (ties), a real score threshold: zero-filled tails.
+    "detection_postprocess_int8": lambda: detection_postprocess(
+        "detection_postprocess_int8", quantized=True, regular=True, num_classes=3, background=True,
+        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.55),
+    # Fast NMS on int8 scores, no background class, one class per detection.
+    "detection_postprocess_int8_fast": lambda: detection_postprocess(
+        "detection_postprocess_int8_fast", quantized=True, regular=False, num_classes=4, background=False,
+        max_detections=10, max_classes_per_detection=1, detections_per_class=100, score_threshold=0.0),
 }
 
 

@@ -39,6 +39,7 @@
 
 mod config;
 mod emit;
+mod flexbuffers;
 pub mod error;
 pub mod ir;
 mod lower;

@@ -247,6 +247,7 @@ mod tests {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            scratch: 0,
         }
     }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the zoo's SVDF and LSTM models (and other ops it does not emit in int8: ADD_N, CUMSUM, EMBEDDING_LOOKUP, DYNAMIC_UPDATE_SLICE), which the TensorFlow converter does not emit, as flatbuffers.
+"""Build the zoo's SVDF and LSTM models (and other ops it does not emit in int8: ADD_N, CUMSUM, EMBEDDING_LOOKUP, DYNAMIC_UPDATE_SLICE; the custom op TFLite_Detection_PostProcess), which the TensorFlow converter does not emit, as flatbuffers.
 
     make_state_models.py [--out DIR] [NAME...]
 
@@ -55,6 +55,13 @@ TensorFlow):
   dynamic_update_slice_int8, dynamic_update_slice_int16
                      DYNAMIC_UPDATE_SLICE on int8 / int16 (the converter keeps it float32), at
                      run-time and constant start indices.
+  detection_postprocess_float, detection_postprocess_int8, detection_postprocess_int8_fast
+                     the custom op TFLite_Detection_PostProcess (SSD box decoding + NMS; custom
+                     code and flexbuffer custom options, as the TF Object Detection API exports
+                     it) on 50 overlapping anchors: float32 inputs with fast NMS; int8 inputs
+                     through DEQUANTIZE with regular NMS (int8 scores tie: TFLM's sort order);
+                     int8 with fast NMS and no background class. Goldens:
+                     make_goldens.py tests/fixtures/zoo/detection_postprocess_*.tflite
 
 Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
 each, which kiln must reject with a specific message (tests/tests/state.rs; the sparse_* ones,
@@ -713,15 +720,15 @@ MODELS = {
     "embedding_lookup": lambda: embedding_lookup("embedding_lookup"),
     "dynamic_update_slice_int8": lambda: dynamic_update_slice("dynamic_update_slice_int8", S.TensorType.INT8),
     "dynamic_update_slice_int16": lambda: dynamic_update_slice("dynamic_update_slice_int16", S.TensorType.INT16),
-    # Fast (class-agnostic) NMS, two classes per detection: every sample fills all slots (TFLM
-    # leaves unfilled fast-NMS slots unwritten), score threshold below every score.
+    # Fast (class-agnostic) NMS: every sample fills all slots (TFLM leaves unfilled fast-NMS slots
+    # unwritten), score threshold below every score.
     "detection_postprocess_float": lambda: detection_postprocess(
         "detection_postprocess_float", quantized=False, regular=False, num_classes=3, background=True,
-        max_detections=5, max_classes_per_detection=2, detections_per_class=100, score_threshold=-2.0),
+        max_detections=5, max_classes_per_detection=1, detections_per_class=100, score_threshold=-2.0),
     # Regular (per-class) NMS on int8 scores (ties), a real score threshold: zero-filled tails.
     "detection_postprocess_int8": lambda: detection_postprocess(
         "detection_postprocess_int8", quantized=True, regular=True, num_classes=3, background=True,
-        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.55),
+        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.93),
     # Fast NMS on int8 scores, no background class, one class per detection.
     "detection_postprocess_int8_fast": lambda: detection_postprocess(
         "detection_postprocess_int8_fast", quantized=True, regular=False, num_classes=4, background=False,

@@ -15,6 +15,7 @@ mod binary;
 mod concatenation;
 mod conv;
 mod cumsum;
+pub(crate) mod detection_postprocess;
 mod embedding_lookup;
 mod float32;
 mod int16;
@@ -113,7 +114,16 @@ pub struct Step {
     /// Set when the step computes one row band of its op's output in a patched stage
     /// (`max_arena_bytes`, see [`crate::patch`]).
     pub band: Option<crate::patch::Band>,
+    /// Non-zero when the step's output is a scratch buffer of this many bytes rather than a
+    /// tensor of the model (an op with several outputs or working memory writes there; later
+    /// steps of the same op read it as `Operand::Arena(SCRATCH)`): [`lower_all`] makes it a
+    /// tensor of its own, which the planner then places like any other.
+    pub scratch: usize,
 }
+
+/// Placeholder tensor index, within one op's steps, of the op's scratch buffer (see
+/// [`Step::scratch`]).
+pub(crate) const SCRATCH: usize = usize::MAX;
 
 /// A second kernel for one step: on targets matching `gate` the generated code calls
 /// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the filter
@@ -176,7 +186,30 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
     for i in 0..graph.ops.len() {
         let op = graph.ops[i].clone();
         match lower_op(graph, &op) {
-            Ok(lowered) => {
+            Ok(mut lowered) => {
+                if let Some(bytes) = lowered.iter().map(|s| s.scratch).find(|&b| b > 0) {
+                    // The op's scratch buffer: a new u8 activation tensor.
+                    let index = graph.tensors.len();
+                    graph.tensors.push(Tensor {
+                        index,
+                        name: format!("{} #{} scratch", op.name, op.index),
+                        shape: vec![bytes],
+                        dtype: DType::U8,
+                        quant: None,
+                        data: None,
+                        is_variable: false,
+                    });
+                    for step in &mut lowered {
+                        if step.output == SCRATCH {
+                            step.output = index;
+                        }
+                        for o in &mut step.operands {
+                            if *o == Operand::Arena(SCRATCH) {
+                                *o = Operand::Arena(index);
+                            }
+                        }
+                    }
+                }
                 for mut step in lowered {
                     if let (Some(data), Some(Operand::Const(f))) = (step.packed_filter.take(), step.operands.get(1).copied()) {
                         // A packed copy of the filter: a new constant tensor (same shape and byte count,
@@ -318,6 +351,7 @@ impl<'a> Ctx<'a> {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            scratch: 0,
         }
     }
 
@@ -505,6 +539,7 @@ const FAMILIES: &[&[Kernel]] = &[
     add::KERNELS,
     add_n::KERNELS,
     cumsum::KERNELS,
+    detection_postprocess::KERNELS,
     embedding_lookup::KERNELS,
     mean::KERNELS,
     pad::KERNELS,
@@ -547,8 +582,16 @@ pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
 
 fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
     if op.code == crate::schema::BuiltinOperator::CUSTOM.0 {
-        let code = op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name);
-        return unsupported(format!("custom op `{code}`: kiln compiles builtin ops only"));
+        let code = match &op.options {
+            Options::Custom { code, .. } => code.as_str(),
+            _ => op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name),
+        };
+        if code != detection_postprocess::CODE {
+            return unsupported(format!(
+                "custom op `{code}`: kiln has no kernel for it (kiln's own custom ops: {})",
+                detection_postprocess::CODE
+            ));
+        }
     }
     let candidates: Vec<&Kernel> = kernels().filter(|k| k.op == op.name).collect();
     if candidates.is_empty() {

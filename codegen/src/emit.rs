@@ -377,6 +377,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             Call::Concat { outer, chunks } => {
                 quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
             }
+            Call::Custom { function, inputs, outputs, op } => {
+                let pname = format_ident!("{}", base);
+                let doc = layer_doc(graph, step, plan);
+                items.push(quote! {
+                    #[doc = #doc]
+                    const #pname: ::kiln::custom::Op<#inputs, #outputs> = #op;
+                });
+                quote!(::kiln::custom::call(&#pname, [#(&(#args)[..]),*], output, #function);)
+            }
             Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };

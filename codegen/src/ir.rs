@@ -355,6 +355,8 @@ pub enum Options {
         code: String,
         /// The operator's `custom_options`.
         options: std::sync::Arc<[u8]>,
+        /// The user's function for this op (a Rust path), from `custom_ops`.
+        function: Option<String>,
     },
     /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).
     Movement(MovementOptions),

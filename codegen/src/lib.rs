@@ -100,6 +100,7 @@ pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &
     timings.time("shapes", || shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
     let steps = timings.time("lower", || {
         lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
+        lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
         let steps = lower::lower(file, &mut graph)?;
         check_output_size(file, bytes.len(), &graph, &steps)?;
         Ok(steps)
@@ -229,6 +230,9 @@ pub struct CompileOptions {
     /// the fewest extra MACs; when nothing fits, compiling fails naming the smallest arena it
     /// can reach. `None`: the plain plan. Outputs are bit-identical either way.
     pub max_arena_bytes: Option<usize>,
+    /// Custom ops mapped to the user's functions: `(custom code, Rust path)`, e.g.
+    /// `("MyOp", "crate::ops::my_op")`. See the `kiln::custom` module for the signature.
+    pub custom_ops: Vec<(String, String)>,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.

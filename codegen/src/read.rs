@@ -356,7 +356,7 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
             Some(code) => {
                 let bytes: Arc<[u8]> = o.custom_options().map_or_else(|| Arc::from(&[][..]), |v| Arc::from(v.bytes()));
                 charge(bytes.len() + code.len())?;
-                Options::Custom { code: code.clone(), options: bytes }
+                Options::Custom { code: code.clone(), options: bytes, function: None }
             }
             None => read_options(&o).map_err(|m| invalid(format!("{what}: {m}")))?,
         };

@@ -26,12 +26,14 @@ fn readme_op_table_matches_the_registry() {
     );
 }
 
-/// Every registry entry names a real TFLite builtin op, once per type.
+/// Every registry entry names a real TFLite builtin op, once per type, or one of the custom ops
+/// TFLite itself ships (by the custom code its converters write).
 #[test]
 fn registry_names_real_builtin_ops() {
+    const TFLITE_CUSTOM_OPS: &[&str] = &["CUSTOM(TFLite_Detection_PostProcess)"];
     let ops = kiln_codegen::op_table::supported_ops();
     assert!(ops.len() >= 16, "registry lost ops: {ops:?}");
-    for op in ops.keys() {
+    for op in ops.keys().filter(|op| !TFLITE_CUSTOM_OPS.contains(op)) {
         assert!(
             kiln_codegen::schema::BuiltinOperator::ENUM_VALUES.iter().any(|v| v.variant_name() == Some(op)),
             "{op} is not a TFLite builtin op name"

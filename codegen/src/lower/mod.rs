@@ -15,6 +15,7 @@ mod binary;
 mod concatenation;
 mod conv;
 mod cumsum;
+mod custom;
 pub(crate) mod detection_postprocess;
 mod embedding_lookup;
 mod float32;
@@ -75,6 +76,18 @@ pub enum Call {
     },
     /// The output is the input's bytes under another shape: no code, shared arena slot.
     Alias,
+    /// `kiln::custom::call(&OP, [operand…], output, function)`: the user's function for a
+    /// custom op (`custom_ops`); `op` is the `kiln::custom::Op<I, O>` literal.
+    Custom {
+        /// The user's function, a Rust path.
+        function: TokenStream,
+        /// Inputs and outputs.
+        inputs: usize,
+        /// Number of outputs.
+        outputs: usize,
+        /// The `kiln::custom::Op` literal.
+        op: TokenStream,
+    },
     /// `len` bytes at byte `from` of the output tensor move to its start (`copy_within`): a
     /// patched stage's band buffer keeping the rows the next band shares with this one.
     CarryRows {
@@ -586,10 +599,14 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
             Options::Custom { code, .. } => code.as_str(),
             _ => op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name),
         };
+        if let Options::Custom { function: Some(f), .. } = &op.options {
+            return custom::lower_user(&Ctx { g, op, band_pad_top: None }, f);
+        }
         if code != detection_postprocess::CODE {
             return unsupported(format!(
-                "custom op `{code}`: kiln has no kernel for it (kiln's own custom ops: {})",
-                detection_postprocess::CODE
+                "custom op `{code}`: kiln has no kernel for it; map it to your own function with \
+                 `custom_ops = {{ \"{code}\" => crate::path::to::function }}` (include_model!), \
+                 `Config::custom_op` (build.rs) or `--custom-op {code}=crate::path::to::function` (kiln generate)"
             ));
         }
     }
@@ -607,6 +624,42 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
             unsupported(format!("{} on {} is not supported (kiln has: {})", op.name, dtype.name(), have.join(", ")))
         }
     }
+}
+
+/// Attaches the user's functions (`custom_ops`: custom code → Rust path) to the model's custom
+/// ops. A code the model does not use, a code given twice or a path that is not a Rust path is
+/// an error (a typo would otherwise silently leave the op unmapped).
+pub fn map_custom_ops(file: &str, graph: &mut Graph, custom_ops: &[(String, String)]) -> Result<(), Error> {
+    let err = |m: String| Err(Error::new(file, ErrorKind::Invalid(m)));
+    for (k, (code, path)) in custom_ops.iter().enumerate() {
+        if custom_ops[..k].iter().any(|(c, _)| c == code) {
+            return err(format!("custom_ops: `{code}` is mapped twice"));
+        }
+        if syn::parse_str::<syn::Path>(path).is_err() {
+            return err(format!("custom_ops: `{path}` (for `{code}`) is not a Rust path such as `crate::ops::my_op`"));
+        }
+        let mut used = false;
+        for op in &mut graph.ops {
+            if let Options::Custom { code: c, function, .. } = &mut op.options {
+                if c == code {
+                    *function = Some(path.clone());
+                    used = true;
+                }
+            }
+        }
+        if !used {
+            let mut have: Vec<&str> = graph
+                .ops
+                .iter()
+                .filter_map(|o| if let Options::Custom { code, .. } = &o.options { Some(code.as_str()) } else { None })
+                .collect();
+            have.sort_unstable();
+            have.dedup();
+            let have = if have.is_empty() { "none".to_string() } else { have.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ") };
+            return err(format!("custom_ops maps `{code}`, but the model has no custom op `{code}` (its custom ops: {have})"));
+        }
+    }
+    Ok(())
 }
 
 /// Lowers one row band of an int8 CONV_2D, DEPTHWISE_CONV_2D or ADD (`op` rewired to the band's

@@ -202,6 +202,14 @@ fn check_output_size(file: &str, file_len: usize, graph: &ir::Graph, steps: &[St
     Ok(())
 }
 
+/// The scratch bytes the planner reserves for one `TFLite_Detection_PostProcess` (anchors,
+/// classes, `max_detections`, output slots, detections per class, regular NMS): kiln's tests
+/// compare it with the runtime's `DetectionPostProcessParams::scratch_bytes`.
+#[doc(hidden)]
+pub fn detection_postprocess_scratch_bytes(n: usize, classes: usize, max_detections: usize, slots: usize, per_class: usize, regular: bool) -> usize {
+    lower::detection_postprocess::scratch_bytes(n, classes, max_detections, slots, per_class, regular)
+}
+
 /// Options for [`compile`].
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {

@@ -857,6 +857,37 @@ def broken_models(out_dir):
     sparse_tensor(m).sparsity.traversalOrder = np.array([0, 0], dtype=np.int32)
     out["sparse_order_not_permutation"] = m
 
+    # TFLite_Detection_PostProcess (zoo detection_postprocess_int8, regular NMS) with one defect:
+    # options TFLM fails on at every Invoke, options that contradict the tensors, a missing option,
+    # an empty anchor, int8 scores fed straight in (TFLM's kernel is float32 only), and fast NMS
+    # with more classes per detection than classes (where TFLM and LiteRT disagree).
+    good = dict(max_detections=8, max_classes_per_detection=1, detections_per_class=3, use_regular_nms=True,
+                nms_score_threshold=0.93, nms_iou_threshold=0.5, num_classes=3, y_scale=10.0, x_scale=10.0,
+                h_scale=5.0, w_scale=5.0)
+
+    def detection(**change):
+        m = read_model(os.path.join(zoo, "detection_postprocess_int8.tflite"))
+        op = next(o for o in m.subgraphs[0].operators
+                  if m.operatorCodes[o.opcodeIndex].builtinCode == S.BuiltinOperator.CUSTOM)
+        opts = {k: v for k, v in dict(good, **change).items() if v is not None}
+        op.customOptions = np.frombuffer(bytes(detection_options(**opts)), dtype=np.uint8).copy()
+        return m, op
+
+    out["detection_iou_threshold_zero"] = detection(nms_iou_threshold=0.0)[0]
+    out["detection_num_classes_mismatch"] = detection(num_classes=5)[0]
+    out["detection_missing_max_detections"] = detection(max_detections=None)[0]
+    out["detection_fast_more_classes_than_classes"] = detection(use_regular_nms=False, max_classes_per_detection=4)[0]
+    m, op = detection()
+    anchors = m.subgraphs[0].tensors[op.inputs[2]]
+    a = np.frombuffer(bytes(m.buffers[anchors.buffer].data), dtype=np.float32).copy().reshape(-1, 4)
+    a[3, 2] = 0.0
+    m.buffers[anchors.buffer].data = np.frombuffer(a.tobytes(), dtype=np.uint8).copy()
+    out["detection_empty_anchor"] = m
+    m, op = detection()
+    deq = [o for o in m.subgraphs[0].operators if o.outputs[0] == op.inputs[1]][0]
+    op.inputs = [op.inputs[0], deq.inputs[0], op.inputs[2]]
+    out["detection_int8_scores"] = m
+
     os.makedirs(out_dir, exist_ok=True)
     for name, model in out.items():
         write_model(model, os.path.join(out_dir, name + ".tflite"))

@@ -1,0 +1,71 @@
+//! `TFLite_Detection_PostProcess` beyond the zoo's three models (which the zoo test compares with
+//! TFLM element by element): the compile-time checks of its options and tensors, and the scratch
+//! size the planner reserves against what the kernel uses.
+
+use std::path::PathBuf;
+
+/// Zoo `detection_postprocess_int8` with one defect each (make_state_models.py writes them): a
+/// specific message naming the op, never a panic and never a model.
+#[test]
+fn defective_detection_models_are_rejected_by_name() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state_errors");
+    let op = "op #2 CUSTOM(TFLite_Detection_PostProcess)";
+    for (stem, want) in [
+        ("detection_iou_threshold_zero", format!("{op}: custom options: `nms_iou_threshold` is 0, must be in (0, 1]")),
+        (
+            "detection_num_classes_mismatch",
+            format!("{op}: class predictions tensor #3 `class_predictions` have 4 classes per anchor; num_classes 5 needs 5 or 6 (with background)"),
+        ),
+        ("detection_missing_max_detections", format!("{op}: custom options: no `max_detections`")),
+        (
+            "detection_fast_more_classes_than_classes",
+            format!("{op}: max_classes_per_detection 4 exceeds num_classes 3 (TFLM and LiteRT lay out the outputs differently there)"),
+        ),
+        ("detection_empty_anchor", format!("{op}: anchor 3 of tensor #4 `anchors` is (y 0.1, x 0.3, h 0, w 0.35): sizes must be positive and finite")),
+        ("detection_int8_scores", format!("{op}: class predictions tensor #1 `class_predictions_int8` is int8, kiln supports float32 here")),
+    ] {
+        let file = format!("{stem}.tflite");
+        let bytes = std::fs::read(dir.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
+        match kiln_codegen::compile(&file, &bytes, &Default::default()) {
+            Ok(_) => panic!("{stem}: compiled"),
+            Err(e) => assert!(e.to_string().contains(&want), "{stem}: `{e}` lacks `{want}`"),
+        }
+    }
+}
+
+/// The planner's scratch buffer is exactly what the kernel carves up, and the outputs are where
+/// the copy steps read them, over shapes from tiny to a full SSD MobileNet head (1917 anchors,
+/// 90 classes).
+#[test]
+fn scratch_size_matches_the_kernel() {
+    for n in [1, 3, 50, 1917] {
+        for classes in [1, 2, 90] {
+            for (max_detections, per_class, k, regular) in [(1, 1, 1, true), (10, 100, 1, true), (8, 3, 1, true), (10, 100, 1, false), (5, 100, 2, false)] {
+                if k > classes {
+                    continue;
+                }
+                let p = kiln::ops::DetectionPostProcessParams {
+                    num_boxes: n,
+                    box_stride: 4,
+                    num_classes: classes,
+                    label_offset: 1,
+                    max_detections,
+                    classes_per_detection: k,
+                    detections_per_class: per_class,
+                    regular_nms: regular,
+                    score_threshold: 0.0,
+                    iou_threshold: 0.5,
+                    scale: [1.0; 4],
+                };
+                let slots = p.slots();
+                assert_eq!(
+                    kiln_codegen::detection_postprocess_scratch_bytes(n, classes, max_detections, slots, per_class, regular),
+                    p.scratch_bytes(),
+                    "n {n} classes {classes} max {max_detections} per class {per_class} k {k} regular {regular}"
+                );
+                let offsets: Vec<usize> = (0..4).map(|w| p.output_range(w).0).collect();
+                assert_eq!(offsets, [0, slots * 16, slots * 20, slots * 24]);
+            }
+        }
+    }
+}

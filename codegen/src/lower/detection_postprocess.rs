@@ -237,7 +237,7 @@ mod tests {
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/zoo/detection_postprocess_int8.tflite")).unwrap();
         let g = crate::read::read_model("m.tflite", &bytes, None).unwrap();
         let op = g.ops.iter().find(|o| o.name == "CUSTOM(TFLite_Detection_PostProcess)").unwrap();
-        let Options::Custom { code, options: raw } = &op.options else { panic!("custom options") };
+        let Options::Custom { code, options: raw, .. } = &op.options else { panic!("custom options") };
         assert_eq!(code, CODE);
         let o = options(raw).map_err(|_| "options").unwrap();
         assert_eq!(

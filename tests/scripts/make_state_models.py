@@ -725,6 +725,12 @@ MODELS = {
     "detection_postprocess_float": lambda: detection_postprocess(
         "detection_postprocess_float", quantized=False, regular=False, num_classes=3, background=True,
         max_detections=5, max_classes_per_detection=1, detections_per_class=100, score_threshold=-2.0),
+    # Fast NMS reporting two classes per detection: TFLM writes past its outputs there, so this
+    # one lives outside the zoo (tests/fixtures/detection/) with LiteRT-ref goldens (make_goldens.py
+    # LITERT_ONLY), tested by tests/tests/detection.rs.
+    "detection_postprocess_float_multiclass": lambda: detection_postprocess(
+        "detection_postprocess_float_multiclass", quantized=False, regular=False, num_classes=3, background=True,
+        max_detections=5, max_classes_per_detection=2, detections_per_class=100, score_threshold=-2.0),
     # Regular (per-class) NMS on int8 scores (ties), a real score threshold: zero-filled tails.
     "detection_postprocess_int8": lambda: detection_postprocess(
         "detection_postprocess_int8", quantized=True, regular=True, num_classes=3, background=True,
@@ -733,6 +739,12 @@ MODELS = {
     "detection_postprocess_int8_fast": lambda: detection_postprocess(
         "detection_postprocess_int8_fast", quantized=True, regular=False, num_classes=4, background=False,
         max_detections=10, max_classes_per_detection=1, detections_per_class=100, score_threshold=0.0),
+}
+
+
+# Models written outside the zoo (whose test wants TFLM goldens and TFLM's arena bound).
+OUTSIDE_ZOO = {
+    "detection_postprocess_float_multiclass": os.path.join(REPO, "tests", "fixtures", "detection"),
 }
 
 
@@ -903,8 +915,10 @@ def main():
     args = ap.parse_args()
     if not args.names:
         broken_models(args.broken)
+    zoo = os.path.join(REPO, "tests", "fixtures", "zoo")
     for name in args.names or list(MODELS):
-        data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
+        out = OUTSIDE_ZOO.get(name, args.out) if os.path.abspath(args.out) == zoo else args.out
+        data = write_model(MODELS[name](), os.path.join(out, name + ".tflite"))
         print("%s: %d bytes" % (name, len(data)))
 
 

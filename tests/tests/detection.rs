@@ -69,3 +69,17 @@ fn scratch_size_matches_the_kernel() {
         }
     }
 }
+
+mod multiclass {
+    kiln::include_model!("fixtures/detection/detection_postprocess_float_multiclass.tflite", name = Net);
+}
+
+/// Fast NMS reporting two classes per detection: TFLM writes past its outputs there, so the
+/// goldens are LiteRT-ref's (make_goldens.py `LITERT_ONLY`), and kiln follows LiteRT's layout.
+#[test]
+fn two_classes_per_detection_match_litert() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/detection/detection_postprocess_float_multiclass");
+    let golden = kiln_tests::Golden::load::<multiclass::Net>(&dir);
+    assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
+    kiln_tests::assert_bit_exact::<multiclass::Net>(&dir, 200);
+}

@@ -129,7 +129,7 @@ pub struct Step {
     pub band: Option<crate::patch::Band>,
     /// Non-zero when the step's output is a scratch buffer of this many bytes rather than a
     /// tensor of the model (an op with several outputs or working memory writes there; later
-    /// steps of the same op read it as `Operand::Arena(SCRATCH)`): [`lower_all`] makes it a
+    /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
     /// tensor of its own, which the planner then places like any other.
     pub scratch: usize,
 }

@@ -23,6 +23,8 @@ struct Args {
     max_arena_bytes: Option<(usize, proc_macro2::Span)>,
     /// `custom_ops = { "MyOp" => crate::my_op, … }`: custom code → the function's path.
     custom_ops: Vec<(String, String)>,
+    /// The functions' paths as written (their spans: a signature mismatch points there).
+    custom_paths: Vec<syn::Path>,
 }
 
 impl Parse for Args {
@@ -36,6 +38,7 @@ impl Parse for Args {
         let mut input_shape = None;
         let mut max_arena_bytes = None;
         let mut custom_ops: Option<Vec<(String, String)>> = None;
+        let mut custom_paths = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -123,6 +126,7 @@ impl Parse for Args {
                         body.parse::<Token![=>]>().map_err(|e| bad(e.span()))?;
                         let path: syn::Path = body.parse().map_err(|e| bad(e.span()))?;
                         map.push((code.value(), quote!(#path).to_string().replace(' ', "")));
+                        custom_paths.push(path);
                         if body.is_empty() {
                             break;
                         }
@@ -151,7 +155,7 @@ impl Parse for Args {
                 }
             }
         }
-        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default() })
+        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default(), custom_paths })
     }
 }
 
@@ -214,7 +218,18 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         custom_ops: args.custom_ops.clone(),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
-        Ok(tokens) => tokens.into(),
+        Ok(tokens) => {
+            // Each custom op's function, checked against the fixed signature where the user
+            // wrote its path, so rustc's error (if any) points at that path.
+            let checks = args.custom_paths.iter().map(|path| {
+                quote! {
+                    const _: () = {
+                        let _: fn(&[::kiln::custom::Input<'_>], &mut [::kiln::custom::Output<'_>], &::kiln::custom::Options) = #path;
+                    };
+                }
+            });
+            quote!(#(#checks)* #tokens).into()
+        }
         // A bad struct name is the `name = …` argument's fault: point there.
         Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
             let name_span = args.name.as_ref().map_or(span, |n| n.span());

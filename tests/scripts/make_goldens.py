@@ -249,6 +249,9 @@ LITERT_ONLY = {
         "TFLM's fast NMS with max_classes_per_detection > 1 skips output slots and writes past its "
         "output tensors (detection_postprocess.cc: box_offset = k * output_box_index + col, with "
         "output_box_index advanced once per class)",
+    "detection_postprocess_uint8":
+        "TFLM's kernel decodes float32 inputs only (its Invoke fails on uint8 box encodings); LiteRT "
+        "dequantizes uint8 inputs and anchors inside the op",
 }
 
 

@@ -656,7 +656,7 @@ def detection_options(**kw):
 
 
 def detection_postprocess(name, quantized, regular, num_classes, background, max_detections,
-                          max_classes_per_detection, detections_per_class, score_threshold):
+                          max_classes_per_detection, detections_per_class, score_threshold, uint8=False):
     """TFLite_Detection_PostProcess (the custom op at the end of every SSD detector exported by
     the TF Object Detection API) after a head's outputs: box encodings [1, N, 4] and class
     predictions [1, N, classes (+1 background)], with 50 constant anchors (5x5 centers, two
@@ -667,7 +667,15 @@ def detection_postprocess(name, quantized, regular, num_classes, background, max
     n = len(anchors)
     depth = num_classes + (1 if background else 0)
     g = Graph()
-    if quantized:
+    if uint8:
+        # uint8 straight into the op, anchors uint8 too: the TF1 quantized SSD exports, which
+        # LiteRT runs (dequantizing inside the op) and TFLM does not.
+        boxes = g.tensor("box_encodings_uint8", [1, n, 4], S.TensorType.UINT8, quant(0.02, 130))
+        classes = g.tensor("class_predictions_uint8", [1, n, depth], S.TensorType.UINT8, quant(1 / 256, 0))
+        inputs = [boxes, classes]
+        q_anchors = np.clip(np.round(anchors / np.float32(0.004)) + 7, 0, 255).astype(np.uint8)
+        a = g.tensor("anchors_uint8", [n, 4], S.TensorType.UINT8, quant(0.004, 7), data=q_anchors)
+    elif quantized:
         bq = g.tensor("box_encodings_int8", [1, n, 4], S.TensorType.INT8, quant(0.02, 0))
         cq = g.tensor("class_predictions_int8", [1, n, depth], S.TensorType.INT8, quant(1 / 256, -128))
         boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
@@ -679,7 +687,8 @@ def detection_postprocess(name, quantized, regular, num_classes, background, max
         boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
         classes = g.tensor("class_predictions", [1, n, depth], S.TensorType.FLOAT32)
         inputs = [boxes, classes]
-    a = g.tensor("anchors", [n, 4], S.TensorType.FLOAT32, data=anchors)
+    if not uint8:
+        a = g.tensor("anchors", [n, 4], S.TensorType.FLOAT32, data=anchors)
     slots = max_detections if regular else max_detections * max_classes_per_detection
     out_boxes = g.tensor("detection_boxes", [1, slots, 4], S.TensorType.FLOAT32)
     out_classes = g.tensor("detection_classes", [1, slots], S.TensorType.FLOAT32)
@@ -731,6 +740,11 @@ MODELS = {
     "detection_postprocess_float_multiclass": lambda: detection_postprocess(
         "detection_postprocess_float_multiclass", quantized=False, regular=False, num_classes=3, background=True,
         max_detections=5, max_classes_per_detection=2, detections_per_class=100, score_threshold=-2.0),
+    # uint8 inputs and anchors straight into the op (LiteRT's path; TFLM's kernel fails on them):
+    # outside the zoo with LiteRT-ref goldens, regular NMS.
+    "detection_postprocess_uint8": lambda: detection_postprocess(
+        "detection_postprocess_uint8", quantized=True, regular=True, num_classes=3, background=True,
+        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.93, uint8=True),
     # Regular (per-class) NMS on int8 scores (ties), a real score threshold: zero-filled tails.
     "detection_postprocess_int8": lambda: detection_postprocess(
         "detection_postprocess_int8", quantized=True, regular=True, num_classes=3, background=True,
@@ -745,6 +759,7 @@ MODELS = {
 # Models written outside the zoo (whose test wants TFLM goldens and TFLM's arena bound).
 OUTSIDE_ZOO = {
     "detection_postprocess_float_multiclass": os.path.join(REPO, "tests", "fixtures", "detection"),
+    "detection_postprocess_uint8": os.path.join(REPO, "tests", "fixtures", "detection"),
 }
 
 

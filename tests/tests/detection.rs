@@ -22,7 +22,7 @@ fn defective_detection_models_are_rejected_by_name() {
             format!("{op}: max_classes_per_detection 4 exceeds num_classes 3 (TFLM and LiteRT lay out the outputs differently there)"),
         ),
         ("detection_empty_anchor", format!("{op}: anchor 3 of tensor #4 `anchors` is (y 0.1, x 0.3, h 0, w 0.35): sizes must be positive and finite")),
-        ("detection_int8_scores", format!("{op}: class predictions tensor #1 `class_predictions_int8` is int8, kiln supports float32 here")),
+        ("detection_int8_scores", format!("{op}: class predictions tensor #1 `class_predictions_int8` is int8: TFLite_Detection_PostProcess takes float32 (TFLM, LiteRT) or uint8 (LiteRT); an int8 head reaches it through DEQUANTIZE")),
     ] {
         let file = format!("{stem}.tflite");
         let bytes = std::fs::read(dir.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
@@ -56,6 +56,9 @@ fn scratch_size_matches_the_kernel() {
                     score_threshold: 0.0,
                     iou_threshold: 0.5,
                     scale: [1.0; 4],
+                    boxes: kiln::ops::DetectionInput::F32,
+                    scores: kiln::ops::DetectionInput::F32,
+                    anchors: kiln::ops::DetectionInput::F32,
                 };
                 let slots = p.slots();
                 assert_eq!(
@@ -82,4 +85,19 @@ fn two_classes_per_detection_match_litert() {
     let golden = kiln_tests::Golden::load::<multiclass::Net>(&dir);
     assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
     kiln_tests::assert_bit_exact::<multiclass::Net>(&dir, 200);
+}
+
+mod uint8 {
+    kiln::include_model!("fixtures/detection/detection_postprocess_uint8.tflite", name = Net);
+}
+
+/// uint8 box encodings, class predictions and anchors straight into the op (the TF1 quantized
+/// SSD exports): TFLM's kernel fails on them, LiteRT dequantizes inside the op; kiln matches
+/// LiteRT-ref bit for bit.
+#[test]
+fn uint8_inputs_match_litert() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/detection/detection_postprocess_uint8");
+    let golden = kiln_tests::Golden::load::<uint8::Net>(&dir);
+    assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
+    kiln_tests::assert_bit_exact::<uint8::Net>(&dir, 200);
 }

@@ -4,6 +4,7 @@
 //! planner sizes it from `DetectionPostProcessParams::scratch_bytes`, mirrored here), then one
 //! copy step per output moves it to its tensor.
 
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::*;
@@ -13,7 +14,10 @@ use crate::flexbuffers::{self, Value};
 pub(crate) const CODE: &str = "TFLite_Detection_PostProcess";
 
 pub(super) const KERNELS: &[Kernel] =
-    &[Kernel { op: "CUSTOM(TFLite_Detection_PostProcess)", dtype: DType::F32, lower: detection_postprocess }];
+    &[
+        Kernel { op: "CUSTOM(TFLite_Detection_PostProcess)", dtype: DType::F32, lower: detection_postprocess },
+        Kernel { op: "CUSTOM(TFLite_Detection_PostProcess)", dtype: DType::U8, lower: detection_postprocess },
+    ];
 
 /// The options, as TFLM's `DetectionPostProcessInit` reads them.
 #[derive(Debug, PartialEq)]
@@ -90,12 +94,35 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if cx.op.inputs.len() != 3 {
         return invalid(format!("has {} inputs, expected 3 (box encodings, class predictions, anchors)", cx.op.inputs.len()));
     }
-    for (t, role) in [(boxes, "box encodings"), (scores, "class predictions")] {
-        // TFLM's kernel decodes float32 only (its Dequantizer is unused): int8/uint8 heads go
-        // through DEQUANTIZE first, as in every model TFLM runs.
-        expect_dtype(t, DType::F32, role)?;
+    // TFLM's kernel decodes float32 only (its Dequantizer is unused): int8 heads go through
+    // DEQUANTIZE first, as in every model TFLM runs. LiteRT's also takes uint8 (the TF1
+    // quantized SSD exports), dequantizing the box encodings and the anchors with their own
+    // scales, and the class predictions: kiln does the same.
+    let elem = |t: &Tensor, role: &str| -> R<TokenStream> {
+        match t.dtype {
+            DType::F32 => Ok(quote!(::kiln::ops::DetectionInput::F32)),
+            DType::U8 => {
+                let (scale, zero_point) = per_tensor(t)?;
+                Ok(quote!(::kiln::ops::DetectionInput::U8 { scale: #scale, zero_point: #zero_point }))
+            }
+            other => unsupported(format!(
+                "{role} {} is {}: TFLite_Detection_PostProcess takes float32 (TFLM, LiteRT) or uint8 (LiteRT); \
+                 an int8 head reaches it through DEQUANTIZE",
+                t.label(),
+                other.name()
+            )),
+        }
+    };
+    let (box_elem, score_elem, anchor_elem) = (elem(boxes, "box encodings")?, elem(scores, "class predictions")?, elem(anchors, "anchors")?);
+    if (boxes.dtype == DType::U8) != (anchors.dtype == DType::U8) {
+        return unsupported(format!(
+            "box encodings {} are {} but anchors {} are {}: LiteRT reads the anchors as uint8 exactly when the box encodings are",
+            boxes.label(),
+            boxes.dtype.name(),
+            anchors.label(),
+            anchors.dtype.name()
+        ));
     }
-    expect_dtype(anchors, DType::F32, "anchors")?;
     let anchor_data = expect_const(anchors, "anchors")?;
     let &[1, n, stride] = boxes.shape.as_slice() else {
         return invalid(format!("box encodings {} have shape {:?}, expected [1, anchors, 4 or more]", boxes.label(), boxes.shape));
@@ -142,8 +169,15 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
             return invalid(format!("custom options: `{key}` is {v}, must be finite and non-zero"));
         }
     }
-    for (i, a) in anchor_data.chunks_exact(16).enumerate() {
-        let f = |k: usize| f32::from_le_bytes([a[4 * k], a[4 * k + 1], a[4 * k + 2], a[4 * k + 3]]);
+    let anchor_values: Vec<f32> = match anchors.dtype {
+        DType::U8 => {
+            let (s, z) = per_tensor(anchors)?;
+            anchor_data.iter().map(|&x| (f32::from(x) - z as f32) * s).collect()
+        }
+        _ => anchor_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+    };
+    for (i, a) in anchor_values.chunks_exact(4).enumerate() {
+        let f = |k: usize| a[k];
         if !(0..4).all(|k| f(k).is_finite()) || f(2) <= 0.0 || f(3) <= 0.0 {
             return invalid(format!(
                 "anchor {i} of {} is (y {}, x {}, h {}, w {}): sizes must be positive and finite (TFLM fails on every input)",
@@ -184,6 +218,9 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
         score_threshold: #st,
         iou_threshold: #it,
         scale: [#ys, #xs, #hs, #ws],
+        boxes: #box_elem,
+        scores: #score_elem,
+        anchors: #anchor_elem,
     });
     let summary = format!(
         "{n} anchors, {num_classes} classes{}, {} NMS, max {max_detections} detections{}, score >= {st}, IoU > {it}",

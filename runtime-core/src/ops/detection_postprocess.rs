@@ -1,7 +1,7 @@
 //! `TFLite_Detection_PostProcess` (TFLM `detection_postprocess.cc`): the box decoding and
 //! non-max suppression at the end of SSD detectors exported by the TF Object Detection API.
 //!
-//! Inputs (float32, as TFLM runs the op): box encodings `[1, N, ≥4]` (`y, x, h, w` relative to
+//! Inputs (float32, as TFLM runs the op; or uint8, dequantized as LiteRT's kernel does): box encodings `[1, N, ≥4]` (`y, x, h, w` relative to
 //! each anchor), class predictions `[1, N, classes (+1 background)]`, anchors `[N, 4]`
 //! (`y, x, h, w`). The kernel writes its four outputs — boxes `[S, 4]` (`ymin, xmin, ymax,
 //! xmax`), classes `[S]`, scores `[S]`, the count `[1]`, all float32 — at the front of one
@@ -30,6 +30,34 @@
 
 use super::binary::f32_of;
 
+/// How an input's elements read as f32: float32, or uint8 dequantized as LiteRT's kernel does,
+/// `(f32(x) − f32(zero_point)) · scale` (TFLM's kernel runs float32 only).
+#[derive(Clone, Copy, Debug)]
+pub enum DetectionInput {
+    /// float32 elements.
+    F32,
+    /// uint8 elements with their quantization.
+    U8 {
+        /// Scale.
+        scale: f32,
+        /// Zero point.
+        zero_point: i32,
+    },
+}
+
+impl DetectionInput {
+    #[inline(always)]
+    fn read(self, b: &[u8], i: usize) -> f32 {
+        match self {
+            DetectionInput::F32 => read_f32(b, i),
+            DetectionInput::U8 { scale, zero_point } => match b.get(i) {
+                Some(&x) => (f32::from(x) - zero_point as f32) * scale,
+                None => 0.0,
+            },
+        }
+    }
+}
+
 /// Everything the kernel needs, folded from the op's flexbuffer options and tensor shapes at
 /// compile time.
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +85,12 @@ pub struct DetectionPostProcessParams {
     pub iou_threshold: f32,
     /// `y_scale, x_scale, h_scale, w_scale`.
     pub scale: [f32; 4],
+    /// The box encodings' element type.
+    pub boxes: DetectionInput,
+    /// The class predictions' element type.
+    pub scores: DetectionInput,
+    /// The anchors' element type (uint8 exactly when the box encodings are, as in LiteRT).
+    pub anchors: DetectionInput,
 }
 
 impl DetectionPostProcessParams {
@@ -231,7 +265,7 @@ pub fn detection_postprocess(p: &DetectionPostProcessParams, boxes: &[u8], score
         return;
     }
     let depth = p.num_classes + p.label_offset;
-    let score = |anchor: usize, class: usize| read_f32(scores, anchor * depth + class + p.label_offset);
+    let score = |anchor: usize, class: usize| p.scores.read(scores, anchor * depth + class + p.label_offset);
     let mut write = |slot: usize, anchor: usize, class: usize, s: f32, decoded: &Words<'_>| {
         for k in 0..4 {
             out_boxes.set_f(slot * 4 + k, decoded.f(anchor * 4 + k));
@@ -311,8 +345,8 @@ fn window_words<'a>(w: &'a mut Words<'_>, start: usize, len: usize) -> &'a mut [
 fn decode(p: &DetectionPostProcessParams, boxes: &[u8], anchors: &[u8], decoded: &mut Words<'_>) {
     let [ys, xs, hs, ws] = p.scale.map(f64::from);
     for i in 0..p.num_boxes {
-        let e = |k: usize| f64::from(read_f32(boxes, i * p.box_stride + k));
-        let a = |k: usize| f64::from(read_f32(anchors, i * 4 + k));
+        let e = |k: usize| f64::from(p.boxes.read(boxes, i * p.box_stride + k));
+        let a = |k: usize| f64::from(p.anchors.read(anchors, i * 4 + k));
         let (ay, ax, ah, aw) = (a(0), a(1), a(2), a(3));
         let ycenter = (e(0) / ys * ah + ay) as f32;
         let xcenter = (e(1) / xs * aw + ax) as f32;
@@ -488,6 +522,9 @@ mod tests {
             score_threshold: 0.1,
             iou_threshold: 0.5,
             scale: [10.0, 10.0, 5.0, 5.0],
+            boxes: DetectionInput::F32,
+            scores: DetectionInput::F32,
+            anchors: DetectionInput::F32,
         }
     }
 

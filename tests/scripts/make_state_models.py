@@ -914,6 +914,15 @@ def broken_models(out_dir):
     deq = [o for o in m.subgraphs[0].operators if o.outputs[0] == op.inputs[1]][0]
     op.inputs = [op.inputs[0], deq.inputs[0], op.inputs[2]]
     out["detection_int8_scores"] = m
+    # uint8 box encodings with float32 anchors: LiteRT reads the anchors as uint8 then.
+    m = read_model(os.path.join(REPO, "tests", "fixtures", "detection", "detection_postprocess_uint8.tflite"))
+    op = m.subgraphs[0].operators[0]
+    anchors = m.subgraphs[0].tensors[op.inputs[2]]
+    a = np.frombuffer(bytes(m.buffers[anchors.buffer].data), dtype=np.uint8).astype(np.float32) * np.float32(0.004)
+    m.buffers[anchors.buffer].data = np.frombuffer(a.astype(np.float32).tobytes(), dtype=np.uint8).copy()
+    anchors.type = S.TensorType.FLOAT32
+    anchors.quantization = None
+    out["detection_uint8_float_anchors"] = m
 
     os.makedirs(out_dir, exist_ok=True)
     for name, model in out.items():

@@ -23,6 +23,10 @@ fn defective_detection_models_are_rejected_by_name() {
         ),
         ("detection_empty_anchor", format!("{op}: anchor 3 of tensor #4 `anchors` is (y 0.1, x 0.3, h 0, w 0.35): sizes must be positive and finite")),
         ("detection_int8_scores", format!("{op}: class predictions tensor #1 `class_predictions_int8` is int8: TFLite_Detection_PostProcess takes float32 (TFLM, LiteRT) or uint8 (LiteRT); an int8 head reaches it through DEQUANTIZE")),
+        (
+            "detection_uint8_float_anchors",
+            "op #0 CUSTOM(TFLite_Detection_PostProcess): box encodings tensor #0 `box_encodings_uint8` are uint8 but anchors tensor #2 `anchors_uint8` are float32: LiteRT reads the anchors as uint8 exactly when the box encodings are".to_string(),
+        ),
     ] {
         let file = format!("{stem}.tflite");
         let bytes = std::fs::read(dir.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));

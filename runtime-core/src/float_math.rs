@@ -633,17 +633,21 @@ pub fn fmodf(x: f32, y: f32) -> f32 {
 
 // ---- exp (f64) --------------------------------------------------------------------------------
 
-/// fdlibm's `exp` coefficients (the rational approximation's `P1..P5`), ln 2 split in two.
+/// fdlibm's `exp` coefficients (the rational approximation's `P1..P5`: 1.666…e-1, −2.777…e-3,
+/// 6.613…e-5, −1.653…e-6, 4.138…e-8), ln 2 split in two, as the bit patterns of `e_exp.c`.
 const EXP_P: [f64; 5] = [
-    1.666_666_666_666_660_190_37e-01,
-    -2.777_777_777_701_559_338_42e-03,
-    6.613_756_321_437_934_361_17e-05,
-    -1.653_390_220_546_525_153_90e-06,
-    4.138_136_797_057_238_460_39e-08,
+    f64::from_bits(0x3fc5_5555_5555_553e),
+    f64::from_bits(0xbf66_c16c_16be_bd93),
+    f64::from_bits(0x3f11_566a_af25_de2c),
+    f64::from_bits(0xbebb_bd41_c5d2_6bf1),
+    f64::from_bits(0x3e66_3769_72be_a4d0),
 ];
-const EXP_LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const EXP_LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-const EXP_INV_LN2: f64 = 1.442_695_040_888_963_387_00e+00;
+const EXP_LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const EXP_LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+const EXP_INV_LN2: f64 = core::f64::consts::LOG2_E; // 0x3ff71547652b82fe, fdlibm's invln2
+/// Above this `exp` overflows; below `EXP_UNDERFLOW` it is 0.
+const EXP_OVERFLOW: f64 = f64::from_bits(0x4086_2e42_fefa_39ef); // 709.78…
+const EXP_UNDERFLOW: f64 = f64::from_bits(0xc087_4910_d52d_3051); // −745.13…
 
 /// `y · 2^n` (C's `scalbn`, musl's: at most three multiplications by powers of two, each exact
 /// or rounded once).
@@ -684,10 +688,10 @@ pub fn exp(x: f64) -> f64 {
         if x.is_nan() {
             return x;
         }
-        if x > 709.782_712_893_383_973_096 {
+        if x > EXP_OVERFLOW {
             return f64::INFINITY;
         }
-        if x < -745.133_219_101_941_108_42 {
+        if x < EXP_UNDERFLOW {
             return 0.0;
         }
     }

@@ -81,7 +81,7 @@ pub enum Call {
     Custom {
         /// The user's function, a Rust path.
         function: TokenStream,
-        /// Inputs and outputs.
+        /// Number of inputs.
         inputs: usize,
         /// Number of outputs.
         outputs: usize,

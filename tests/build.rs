@@ -77,6 +77,11 @@ fn main() {
         .name("MobileNetV2")
         .model("fixtures/zoo/multi_io.tflite")
         .name("MultiIo")
+        // A model with two custom ops mapped to the test's functions (tests/custom_ops.rs).
+        .model("fixtures/custom/user_ops.tflite")
+        .name("UserOps")
+        .custom_op("ScaleShift", "crate::scale_shift")
+        .custom_op("Clip", "crate::clip")
         .out_dir(out_dir.join("build_rs"))
         .compile()
         .unwrap_or_else(|e| panic!("{e}"));

@@ -13,6 +13,7 @@ struct ModelEntry {
     profile_layers: bool,
     input_shape: Option<Vec<usize>>,
     max_arena_bytes: Option<usize>,
+    custom_ops: Vec<(String, String)>,
 }
 
 /// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
@@ -66,7 +67,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None, custom_ops: Vec::new() });
         self
     }
 
@@ -120,6 +121,16 @@ impl Config {
         self
     }
 
+    /// Maps the custom op `code` of the model added last to the user's function at `path` (a
+    /// Rust path from the crate root, e.g. `"crate::ops::my_op"`), which the generated code
+    /// calls; see `kiln::custom` for its signature. Call once per custom op.
+    pub fn custom_op(&mut self, code: impl Into<String>, path: impl Into<String>) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.custom_ops.push((code.into(), path.into()));
+        }
+        self
+    }
+
     /// Where to write (default: `$OUT_DIR`).
     pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
         self.out_dir = Some(dir.into());
@@ -162,6 +173,7 @@ impl Config {
                 profile_layers: m.profile_layers,
                 input_shape: m.input_shape.clone(),
                 max_arena_bytes: m.max_arena_bytes,
+                custom_ops: m.custom_ops.clone(),
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");

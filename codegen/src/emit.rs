@@ -183,12 +183,19 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     for step in steps {
         // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
         let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
+        // A custom op's name (`CUSTOM(TFLite_Detection_PostProcess)`) as an identifier part.
+        let op_name: String = step
+            .op_name
+            .trim_end_matches(')')
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .collect();
         let base = if let Some(band) = &step.band {
-            format!("{}_{}_ROWS{}", step.op_name, step.op_index, band.rows[0])
+            format!("{}_{}_ROWS{}", op_name, step.op_index, band.rows[0])
         } else if multi {
-            format!("{}_{}_OUT{}", step.op_name, step.op_index, step.output)
+            format!("{}_{}_OUT{}", op_name, step.op_index, step.output)
         } else {
-            format!("{}_{}", step.op_name, step.op_index)
+            format!("{}_{}", op_name, step.op_index)
         };
         let mut main_filter = None;
         for (k, op) in step.operands.iter().enumerate() {
@@ -369,6 +376,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
             Call::Concat { outer, chunks } => {
                 quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
+            }
+            Call::Custom { function, inputs, outputs, op } => {
+                let pname = format_ident!("{}", base);
+                let doc = layer_doc(graph, step, plan);
+                items.push(quote! {
+                    #[doc = #doc]
+                    const #pname: ::kiln::custom::Op<#inputs, #outputs> = #op;
+                });
+                quote!(::kiln::custom::call(&#pname, [#(&(#args)[..]),*], output, #function);)
             }
             Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };

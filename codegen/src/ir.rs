@@ -348,6 +348,16 @@ pub enum Options {
     },
     /// Options of a type kiln does not decode.
     Other(&'static str),
+    /// A custom op: its full custom code and its raw `custom_options` bytes (a flexbuffer for
+    /// every custom op TFLite ships; empty when the file has none).
+    Custom {
+        /// The operator code's `custom_code`, in full.
+        code: String,
+        /// The operator's `custom_options`.
+        options: std::sync::Arc<[u8]>,
+        /// The user's function for this op (a Rust path), from `custom_ops`.
+        function: Option<String>,
+    },
     /// Options of the data-movement ops (STRIDED_SLICE, GATHER, PACK, ...).
     Movement(MovementOptions),
     // ---- reduce family ----

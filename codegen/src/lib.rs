@@ -39,6 +39,7 @@
 
 mod config;
 mod emit;
+mod flexbuffers;
 pub mod error;
 pub mod ir;
 mod lower;
@@ -99,6 +100,7 @@ pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &
     timings.time("shapes", || shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
     let steps = timings.time("lower", || {
         lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
+        lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
         let steps = lower::lower(file, &mut graph)?;
         check_output_size(file, bytes.len(), &graph, &steps)?;
         Ok(steps)
@@ -200,6 +202,14 @@ fn check_output_size(file: &str, file_len: usize, graph: &ir::Graph, steps: &[St
     Ok(())
 }
 
+/// The scratch bytes the planner reserves for one `TFLite_Detection_PostProcess` (anchors,
+/// classes, `max_detections`, output slots, detections per class, regular NMS): kiln's tests
+/// compare it with the runtime's `DetectionPostProcessParams::scratch_bytes`.
+#[doc(hidden)]
+pub fn detection_postprocess_scratch_bytes(n: usize, classes: usize, max_detections: usize, slots: usize, per_class: usize, regular: bool) -> usize {
+    lower::detection_postprocess::scratch_bytes(n, classes, max_detections, slots, per_class, regular)
+}
+
 /// Options for [`compile`].
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
@@ -228,6 +238,9 @@ pub struct CompileOptions {
     /// the fewest extra MACs; when nothing fits, compiling fails naming the smallest arena it
     /// can reach. `None`: the plain plan. Outputs are bit-identical either way.
     pub max_arena_bytes: Option<usize>,
+    /// Custom ops mapped to the user's functions: `(custom code, Rust path)`, e.g.
+    /// `("MyOp", "crate::ops::my_op")`. See the `kiln::custom` module for the signature.
+    pub custom_ops: Vec<(String, String)>,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.

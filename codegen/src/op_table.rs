@@ -27,9 +27,11 @@ pub fn supported_ops() -> BTreeMap<&'static str, Vec<DType>> {
 pub fn op_table_markdown() -> String {
     let ops = supported_ops();
     let count = |d: DType| ops.values().filter(|t| t.contains(&d)).count();
+    let custom = ops.keys().filter(|op| op.starts_with("CUSTOM(")).count();
     let mut s = format!(
-        "{} builtin ops: {} in int8, {} in int16, {} in float32.\n\n| op | int8 | int16 | float32 | other types |\n|---|:-:|:-:|:-:|---|\n",
-        ops.len(),
+        "{} builtin ops and {custom} custom op{}: {} in int8, {} in int16, {} in float32.\n\n| op | int8 | int16 | float32 | other types |\n|---|:-:|:-:|:-:|---|\n",
+        ops.len() - custom,
+        if custom == 1 { "" } else { "s" },
         count(DType::I8),
         count(DType::I16),
         count(DType::F32)

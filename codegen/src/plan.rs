@@ -117,8 +117,25 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
         })
         .map(|t| (t, Buffer { size: graph.tensors[t].bytes(), align: 1, first: first[t], last: last[t], offset: 0 }))
         .collect();
+    // Model inputs and outputs are viewed in place as typed arrays; so are the tensors a user's
+    // custom op reads and writes (`kiln::custom::Input::as_slice`), whose scratch window holds
+    // outputs at multiples of 8 bytes.
+    let mut typed: Vec<(usize, usize)> = Vec::new();
     for &t in graph.inputs.iter().chain(&graph.outputs) {
-        let elem = graph.tensors[t].dtype.size().unwrap_or(1);
+        typed.push((t, graph.tensors[t].dtype.size().unwrap_or(1)));
+    }
+    for s in steps.iter().filter(|s| matches!(s.call, Call::Custom { .. })) {
+        for op in &s.operands {
+            if let Operand::Arena(t) = *op {
+                typed.push((t, graph.tensors[t].dtype.size().unwrap_or(1)));
+            }
+        }
+        typed.push((s.output, graph.tensors[s.output].dtype.size().unwrap_or(1).max(8)));
+    }
+    for (t, elem) in typed {
+        if within[t] % elem != 0 {
+            continue; // a view at an odd offset of another buffer (never for these tensors)
+        }
         if let Some((_, b)) = buffers.iter_mut().find(|(r, _)| *r == root[t]) {
             b.align = b.align.max(elem);
         }
@@ -247,6 +264,7 @@ mod tests {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            scratch: 0,
         }
     }
 

@@ -138,9 +138,11 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
     // deprecated int8 field; new ones put 127 there and the real code in `builtin_code`).
     let mut op_names = Vec::new();
     let mut op_codes = Vec::new();
+    let mut custom_codes = Vec::new();
     if let Some(codes) = model.operator_codes() {
         for oc in codes.iter() {
             let code = (oc.deprecated_builtin_code() as i32).max(oc.builtin_code().0);
+            custom_codes.push((code == fb::BuiltinOperator::CUSTOM.0).then(|| oc.custom_code().unwrap_or("").to_string()));
             let name = if code == fb::BuiltinOperator::CUSTOM.0 {
                 let custom = oc.custom_code().unwrap_or("<no custom code>");
                 match custom.char_indices().nth(MAX_CUSTOM_CODE_SHOWN) {
@@ -350,7 +352,14 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
             .flat_map(|v| v.iter())
             .map(|t| tensor_index(t, &what))
             .collect::<Result<Vec<_>, _>>()?;
-        let options = read_options(&o).map_err(|m| invalid(format!("{what}: {m}")))?;
+        let options = match &custom_codes[oc] {
+            Some(code) => {
+                let bytes: Arc<[u8]> = o.custom_options().map_or_else(|| Arc::from(&[][..]), |v| Arc::from(v.bytes()));
+                charge(bytes.len() + code.len())?;
+                Options::Custom { code: code.clone(), options: bytes, function: None }
+            }
+            None => read_options(&o).map_err(|m| invalid(format!("{what}: {m}")))?,
+        };
         ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
     }
 

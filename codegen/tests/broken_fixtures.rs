@@ -80,11 +80,11 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         (
             "custom_op",
             edit(|m| {
-                let code = m.code(fb::BuiltinOperator::CUSTOM.0, Some("TFLite_Detection_PostProcess"));
+                let code = m.code(fb::BuiltinOperator::CUSTOM.0, Some("MyCustomOp"));
                 m.sg().ops[1].opcode = code;
                 m.sg().ops[1].options = Options::None;
             }),
-            "kiln: `tests/ui/fixtures/custom_op.tflite`: 1 unsupported op:\n  op #1 CUSTOM(TFLite_Detection_PostProcess): custom op `TFLite_Detection_PostProcess`: kiln compiles builtin ops only",
+            "kiln: `tests/ui/fixtures/custom_op.tflite`: 1 unsupported op:\n  op #1 CUSTOM(MyCustomOp): custom op `MyCustomOp`: kiln has no kernel for it; map it to your own function with `custom_ops = { \"MyCustomOp\" => crate::path::to::function }` (include_model!), `Config::custom_op` (build.rs) or `--custom-op MyCustomOp=crate::path::to::function` (kiln generate)",
         ),
         ("string_tensor", edit(|m| m.sg().tensors[9].dtype = fb::TensorType::STRING.0), "kiln: `tests/ui/fixtures/string_tensor.tflite`: tensor #9 `functional_1/max_pooling2d_1/MaxPool2d` has type string, which kiln does not support (it compiles int8 models; tensors are int8, int16, int32, int64, uint8 or float)"),
         ("complex_tensor", edit(|m| m.sg().tensors[11].dtype = fb::TensorType::COMPLEX64.0), "kiln: `tests/ui/fixtures/complex_tensor.tflite`: tensor #11 `functional_1/flatten_1/Reshape` has type complex64, which kiln does not support (it compiles int8 models; tensors are int8, int16, int32, int64, uint8 or float)"),

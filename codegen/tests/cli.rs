@@ -300,3 +300,33 @@ fn generate_verbose_prints_every_phase_on_stderr() {
     assert_eq!(names, ["read", "verify", "build-ir", "shapes", "lower", "plan", "report", "render", "write", "total"], "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--custom-op CODE=PATH` (repeatable) maps custom ops to the user's functions, as
+/// `include_model!(…, custom_ops = {…})` does; without it the op is a named error (exit 2), and
+/// a malformed mapping is a usage error.
+#[test]
+fn generate_maps_custom_ops() {
+    let path = "tests/fixtures/custom/user_ops.tflite";
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=crate::ops::scale_shift", "--custom-op", "Clip=crate::ops::clip"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let source = String::from_utf8(out.stdout).unwrap();
+    assert!(source.contains("crate::ops::scale_shift") && source.contains("crate::ops::clip"), "the calls are emitted");
+    let bytes = std::fs::read(workspace().join(path)).unwrap();
+    let opts = kiln_codegen::CompileOptions {
+        custom_ops: vec![("ScaleShift".into(), "crate::ops::scale_shift".into()), ("Clip".into(), "crate::ops::clip".into())],
+        ..Default::default()
+    };
+    assert_eq!(source, kiln_codegen::generate_source(path, &bytes, &opts).unwrap());
+
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=crate::ops::scale_shift"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("op #1 CUSTOM(Clip): custom op `Clip`: kiln has no kernel for it; map it"), "{err}");
+
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected CODE=PATH"));
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=not a path", "--custom-op", "Clip=crate::c"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("custom_ops: `not a path` (for `ScaleShift`) is not a Rust path"));
+}

@@ -21,6 +21,10 @@ struct Args {
     input_shape: Option<(Vec<usize>, proc_macro2::Span)>,
     /// The cap and its literal's span (an arena error points there).
     max_arena_bytes: Option<(usize, proc_macro2::Span)>,
+    /// `custom_ops = { "MyOp" => crate::my_op, … }`: custom code → the function's path.
+    custom_ops: Vec<(String, String)>,
+    /// The functions' paths as written (their spans: a signature mismatch points there).
+    custom_paths: Vec<syn::Path>,
 }
 
 impl Parse for Args {
@@ -33,6 +37,8 @@ impl Parse for Args {
         let mut profile = None;
         let mut input_shape = None;
         let mut max_arena_bytes = None;
+        let mut custom_ops: Option<Vec<(String, String)>> = None;
+        let mut custom_paths = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -101,6 +107,33 @@ impl Parse for Args {
                     let lit: syn::LitInt = input.parse().map_err(|e| bad(e.span()))?;
                     max_arena_bytes = Some((lit.base10_parse::<usize>().map_err(|_| bad(lit.span()))?, lit.span()));
                 }
+                "custom_ops" => {
+                    if custom_ops.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `custom_ops` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let bad = |span| {
+                        syn::Error::new(
+                            span,
+                            "kiln: `custom_ops` takes a map of custom codes to functions, e.g. `custom_ops = { \"MyOp\" => crate::ops::my_op }`",
+                        )
+                    };
+                    let body;
+                    syn::braced!(body in input);
+                    let mut map = Vec::new();
+                    while !body.is_empty() {
+                        let code: LitStr = body.parse().map_err(|e| bad(e.span()))?;
+                        body.parse::<Token![=>]>().map_err(|e| bad(e.span()))?;
+                        let path: syn::Path = body.parse().map_err(|e| bad(e.span()))?;
+                        map.push((code.value(), quote!(#path).to_string().replace(' ', "")));
+                        custom_paths.push(path);
+                        if body.is_empty() {
+                            break;
+                        }
+                        body.parse::<Token![,]>().map_err(|e| bad(e.span()))?;
+                    }
+                    custom_ops = Some(map);
+                }
                 "profile" => {
                     if profile.is_some() {
                         return Err(syn::Error::new(key.span(), "kiln: `profile` is given twice"));
@@ -117,12 +150,12 @@ impl Parse for Args {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false`, `input_shape = [1, N, …]` and `max_arena_bytes = N`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false`, `input_shape = [1, N, …]`, `max_arena_bytes = N` and `custom_ops = {{ \"MyOp\" => crate::my_op }}`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes })
+        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default(), custom_paths })
     }
 }
 
@@ -139,6 +172,8 @@ impl Parse for Args {
 /// // at most 24 KiB of arena: the first layers run in row bands if the plain plan is larger
 /// // (a compile error names the smallest arena kiln can reach if 24 KiB is too little):
 /// kiln::include_model!("models/person_detect.tflite", max_arena_bytes = 24_576);
+/// // the model's custom op `MyOp` runs your function (signature: see `kiln::custom`):
+/// kiln::include_model!("models/net.tflite", custom_ops = { "MyOp" => crate::ops::my_op });
 /// ```
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
@@ -180,9 +215,21 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         profile_layers: args.profile.unwrap_or(false),
         input_shape: args.input_shape.as_ref().map(|(dims, _)| dims.clone()),
         max_arena_bytes: args.max_arena_bytes.map(|(n, _)| n),
+        custom_ops: args.custom_ops.clone(),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
-        Ok(tokens) => tokens.into(),
+        Ok(tokens) => {
+            // Each custom op's function, checked against the fixed signature where the user
+            // wrote its path, so rustc's error (if any) points at that path.
+            let checks = args.custom_paths.iter().map(|path| {
+                quote! {
+                    const _: () = {
+                        let _: fn(&[::kiln::custom::Input<'_>], &mut [::kiln::custom::Output<'_>], &::kiln::custom::Options) = #path;
+                    };
+                }
+            });
+            quote!(#(#checks)* #tokens).into()
+        }
         // A bad struct name is the `name = …` argument's fault: point there.
         Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
             let name_span = args.name.as_ref().map_or(span, |n| n.span());

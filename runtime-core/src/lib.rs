@@ -64,6 +64,7 @@
 #![deny(unsafe_code)]
 
 pub mod arch;
+pub mod custom;
 mod element;
 pub mod fixed_point;
 pub mod float_math;

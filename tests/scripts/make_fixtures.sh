@@ -6,6 +6,8 @@
 #   tests/fixtures/digits/                         (make_zoo.py writes the inputs/labels,
 #                                                   make_goldens.py the TFLM outputs/accuracy)
 #   tests/fixtures/golden/<model>/                 (make_goldens.py, TFLM, oracle venv)
+#   tests/fixtures/detection/                      (make_state_models.py + make_goldens.py, LiteRT-ref)
+#   tests/fixtures/custom/                         (make_custom_op_model.py: model + formula outputs)
 # Usage: tests/scripts/make_fixtures.sh [MODEL_NAME...]   (default: the whole zoo)
 # Venvs: .venv-zoo and .venv-oracle at the repo root (gitignored), created or refreshed by venv.sh.
 set -euo pipefail
@@ -40,5 +42,12 @@ else
 fi
 if [ ${#models[@]} -gt 0 ]; then
   "$oracle_py" "$here/make_goldens.py" --out "$fixtures/golden" --digits "$fixtures/digits" "${models[@]}"
+fi
+if [ $# -eq 0 ]; then
+  # TFLite_Detection_PostProcess models outside the zoo (make_state_models.py's OUTSIDE_ZOO):
+  # TFLM has no answer for them, LiteRT-ref is the oracle (make_goldens.py LITERT_ONLY).
+  "$oracle_py" "$here/make_goldens.py" --out "$fixtures/detection" "$fixtures/detection/"*.tflite
+  # The user custom-op model and the outputs of its formula (tests/tests/custom_ops.rs).
+  "$zoo_py" "$here/make_custom_op_model.py"
 fi
 du -sh "$fixtures/zoo" "$fixtures/golden" "$fixtures/digits"

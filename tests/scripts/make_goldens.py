@@ -243,8 +243,26 @@ def activation_bytes(desc):
     return total
 
 
+# Models whose TFLM outputs are undefined although TFLM runs them: LiteRT-ref is their oracle.
+LITERT_ONLY = {
+    "detection_postprocess_float_multiclass":
+        "TFLM's fast NMS with max_classes_per_detection > 1 skips output slots and writes past its "
+        "output tensors (detection_postprocess.cc: box_offset = k * output_box_index + col, with "
+        "output_box_index advanced once per class)",
+    "detection_postprocess_uint8":
+        "TFLM's kernel decodes float32 inputs only (its Invoke fails on uint8 box encodings); LiteRT "
+        "dequantizes uint8 inputs and anchors inside the op",
+}
+
+
 def make_interpreter(path):
-    """TFLM's interpreter (oracle "tflm"); LiteRT-ref when TFLM cannot load or run the model."""
+    """TFLM's interpreter (oracle "tflm"); LiteRT-ref when TFLM cannot load or run the model,
+    or when its outputs are undefined (LITERT_ONLY)."""
+    reason = LITERT_ONLY.get(os.path.splitext(os.path.basename(path))[0])
+    if reason:
+        it = LiteRtRef(path)
+        it.tflm_error = "not used: " + reason
+        return it
     try:
         it = tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
         it.oracle = "tflm"

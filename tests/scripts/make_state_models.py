@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the zoo's SVDF and LSTM models (and other ops it does not emit in int8: ADD_N, CUMSUM, EMBEDDING_LOOKUP, DYNAMIC_UPDATE_SLICE), which the TensorFlow converter does not emit, as flatbuffers.
+"""Build the zoo's SVDF and LSTM models (and other ops it does not emit in int8: ADD_N, CUMSUM, EMBEDDING_LOOKUP, DYNAMIC_UPDATE_SLICE; the custom op TFLite_Detection_PostProcess), which the TensorFlow converter does not emit, as flatbuffers.
 
     make_state_models.py [--out DIR] [NAME...]
 
@@ -55,6 +55,13 @@ TensorFlow):
   dynamic_update_slice_int8, dynamic_update_slice_int16
                      DYNAMIC_UPDATE_SLICE on int8 / int16 (the converter keeps it float32), at
                      run-time and constant start indices.
+  detection_postprocess_float, detection_postprocess_int8, detection_postprocess_int8_fast
+                     the custom op TFLite_Detection_PostProcess (SSD box decoding + NMS; custom
+                     code and flexbuffer custom options, as the TF Object Detection API exports
+                     it) on 50 overlapping anchors: float32 inputs with fast NMS; int8 inputs
+                     through DEQUANTIZE with regular NMS (int8 scores tie: TFLM's sort order);
+                     int8 with fast NMS and no background class. Goldens:
+                     make_goldens.py tests/fixtures/zoo/detection_postprocess_*.tflite
 
 Without NAMEs it also writes tests/fixtures/state_errors/*.tflite: zoo models with one defect
 each, which kiln must reject with a specific message (tests/tests/state.rs; the sparse_* ones,
@@ -265,6 +272,13 @@ class Graph:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
+    def custom_op(self, custom_code, inputs, outputs, custom_options):
+        """A custom op: operator code CUSTOM with `custom_code` (a str), its options the raw
+        bytes `custom_options` (a flexbuffer for every op TFLite ships)."""
+        self.op(("custom", custom_code), inputs, outputs)
+        self.ops[-1].customOptions = np.frombuffer(bytes(custom_options), dtype=np.uint8).copy()
+        self.ops[-1].customOptionsFormat = S.CustomOptionsFormat.FLEXBUFFERS
+
     def op(self, builtin, inputs, outputs, options_type=None, options=None):
         if builtin not in self.codes:
             self.codes.append(builtin)
@@ -281,6 +295,9 @@ class Graph:
         codes = []
         for c in self.codes:
             code = S.OperatorCodeT()
+            if isinstance(c, tuple):
+                code.customCode = c[1].encode()
+                c = S.BuiltinOperator.CUSTOM
             code.builtinCode = c
             code.deprecatedBuiltinCode = min(c, S.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES)
             code.version = 1
@@ -610,6 +627,83 @@ def streaming_model(name, int16=False):
     return c.convert()
 
 
+def ssd_anchors(grid, sizes):
+    """SSD-style anchors, (y_center, x_center, h, w) rows as TFLite's TFLite_Detection_PostProcess
+    reads them: a grid x grid lattice of centers on the unit square, one anchor per size at each."""
+    rows = []
+    for i in range(grid):
+        for j in range(grid):
+            for h, w in sizes:
+                rows.append(((i + 0.5) / grid, (j + 0.5) / grid, h, w))
+    return np.array(rows, dtype=np.float32)
+
+
+def detection_options(**kw):
+    """TFLite_Detection_PostProcess's custom options: a flexbuffer map, written as the TF Object
+    Detection API's exporter writes it (ints, floats, a bool)."""
+    from flatbuffers import flexbuffers
+
+    fbb = flexbuffers.Builder()
+    with fbb.Map():
+        for k, v in kw.items():
+            if isinstance(v, bool):
+                fbb.Bool(k, v)
+            elif isinstance(v, int):
+                fbb.Int(k, v)
+            else:
+                fbb.Float(k, v)
+    return fbb.Finish()
+
+
+def detection_postprocess(name, quantized, regular, num_classes, background, max_detections,
+                          max_classes_per_detection, detections_per_class, score_threshold, uint8=False):
+    """TFLite_Detection_PostProcess (the custom op at the end of every SSD detector exported by
+    the TF Object Detection API) after a head's outputs: box encodings [1, N, 4] and class
+    predictions [1, N, classes (+1 background)], with 50 constant anchors (5x5 centers, two
+    sizes each: anchors of one center overlap with IoU 0.73, so NMS suppresses). Float32 inputs,
+    or (quantized) int8 inputs through DEQUANTIZE, as TFLM runs the op on float32 only; int8
+    scores tie often, which tests the sort order. Outputs: boxes, classes, scores, count."""
+    anchors = ssd_anchors(5, [(0.3, 0.3), (0.35, 0.35)])
+    n = len(anchors)
+    depth = num_classes + (1 if background else 0)
+    g = Graph()
+    if uint8:
+        # uint8 straight into the op, anchors uint8 too: the TF1 quantized SSD exports, which
+        # LiteRT runs (dequantizing inside the op) and TFLM does not.
+        boxes = g.tensor("box_encodings_uint8", [1, n, 4], S.TensorType.UINT8, quant(0.02, 130))
+        classes = g.tensor("class_predictions_uint8", [1, n, depth], S.TensorType.UINT8, quant(1 / 256, 0))
+        inputs = [boxes, classes]
+        q_anchors = np.clip(np.round(anchors / np.float32(0.004)) + 7, 0, 255).astype(np.uint8)
+        a = g.tensor("anchors_uint8", [n, 4], S.TensorType.UINT8, quant(0.004, 7), data=q_anchors)
+    elif quantized:
+        bq = g.tensor("box_encodings_int8", [1, n, 4], S.TensorType.INT8, quant(0.02, 0))
+        cq = g.tensor("class_predictions_int8", [1, n, depth], S.TensorType.INT8, quant(1 / 256, -128))
+        boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
+        classes = g.tensor("class_predictions", [1, n, depth], S.TensorType.FLOAT32)
+        g.op(S.BuiltinOperator.DEQUANTIZE, [bq], [boxes])
+        g.op(S.BuiltinOperator.DEQUANTIZE, [cq], [classes])
+        inputs = [bq, cq]
+    else:
+        boxes = g.tensor("box_encodings", [1, n, 4], S.TensorType.FLOAT32)
+        classes = g.tensor("class_predictions", [1, n, depth], S.TensorType.FLOAT32)
+        inputs = [boxes, classes]
+    if not uint8:
+        a = g.tensor("anchors", [n, 4], S.TensorType.FLOAT32, data=anchors)
+    slots = max_detections if regular else max_detections * max_classes_per_detection
+    out_boxes = g.tensor("detection_boxes", [1, slots, 4], S.TensorType.FLOAT32)
+    out_classes = g.tensor("detection_classes", [1, slots], S.TensorType.FLOAT32)
+    out_scores = g.tensor("detection_scores", [1, slots], S.TensorType.FLOAT32)
+    out_count = g.tensor("num_detections", [1], S.TensorType.FLOAT32)
+    opts = detection_options(
+        max_detections=max_detections, max_classes_per_detection=max_classes_per_detection,
+        detections_per_class=detections_per_class, use_regular_nms=regular,
+        nms_score_threshold=score_threshold, nms_iou_threshold=0.5, num_classes=num_classes,
+        y_scale=10.0, x_scale=10.0, h_scale=5.0, w_scale=5.0)
+    outs = [out_boxes, out_classes, out_scores, out_count]
+    g.custom_op("TFLite_Detection_PostProcess", [boxes, classes, a], outs, opts)
+    return g.model(inputs, outs)
+
+
 MODELS = {
     "softmax_int16_out_wide": lambda: softmax_int16_out("softmax_int16_out_wide", rows=3, depth=12, in_scale=0.06,
                                                         beta=1.0),
@@ -635,6 +729,37 @@ MODELS = {
     "embedding_lookup": lambda: embedding_lookup("embedding_lookup"),
     "dynamic_update_slice_int8": lambda: dynamic_update_slice("dynamic_update_slice_int8", S.TensorType.INT8),
     "dynamic_update_slice_int16": lambda: dynamic_update_slice("dynamic_update_slice_int16", S.TensorType.INT16),
+    # Fast (class-agnostic) NMS: every sample fills all slots (TFLM leaves unfilled fast-NMS slots
+    # unwritten), score threshold below every score.
+    "detection_postprocess_float": lambda: detection_postprocess(
+        "detection_postprocess_float", quantized=False, regular=False, num_classes=3, background=True,
+        max_detections=5, max_classes_per_detection=1, detections_per_class=100, score_threshold=-2.0),
+    # Fast NMS reporting two classes per detection: TFLM writes past its outputs there, so this
+    # one lives outside the zoo (tests/fixtures/detection/) with LiteRT-ref goldens (make_goldens.py
+    # LITERT_ONLY), tested by tests/tests/detection.rs.
+    "detection_postprocess_float_multiclass": lambda: detection_postprocess(
+        "detection_postprocess_float_multiclass", quantized=False, regular=False, num_classes=3, background=True,
+        max_detections=5, max_classes_per_detection=2, detections_per_class=100, score_threshold=-2.0),
+    # uint8 inputs and anchors straight into the op (LiteRT's path; TFLM's kernel fails on them):
+    # outside the zoo with LiteRT-ref goldens, regular NMS.
+    "detection_postprocess_uint8": lambda: detection_postprocess(
+        "detection_postprocess_uint8", quantized=True, regular=True, num_classes=3, background=True,
+        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.93, uint8=True),
+    # Regular (per-class) NMS on int8 scores (ties), a real score threshold: zero-filled tails.
+    "detection_postprocess_int8": lambda: detection_postprocess(
+        "detection_postprocess_int8", quantized=True, regular=True, num_classes=3, background=True,
+        max_detections=8, max_classes_per_detection=1, detections_per_class=3, score_threshold=0.93),
+    # Fast NMS on int8 scores, no background class, one class per detection.
+    "detection_postprocess_int8_fast": lambda: detection_postprocess(
+        "detection_postprocess_int8_fast", quantized=True, regular=False, num_classes=4, background=False,
+        max_detections=10, max_classes_per_detection=1, detections_per_class=100, score_threshold=0.0),
+}
+
+
+# Models written outside the zoo (whose test wants TFLM goldens and TFLM's arena bound).
+OUTSIDE_ZOO = {
+    "detection_postprocess_float_multiclass": os.path.join(REPO, "tests", "fixtures", "detection"),
+    "detection_postprocess_uint8": os.path.join(REPO, "tests", "fixtures", "detection"),
 }
 
 
@@ -759,6 +884,46 @@ def broken_models(out_dir):
     sparse_tensor(m).sparsity.traversalOrder = np.array([0, 0], dtype=np.int32)
     out["sparse_order_not_permutation"] = m
 
+    # TFLite_Detection_PostProcess (zoo detection_postprocess_int8, regular NMS) with one defect:
+    # options TFLM fails on at every Invoke, options that contradict the tensors, a missing option,
+    # an empty anchor, int8 scores fed straight in (TFLM's kernel is float32 only), and fast NMS
+    # with more classes per detection than classes (where TFLM and LiteRT disagree).
+    good = dict(max_detections=8, max_classes_per_detection=1, detections_per_class=3, use_regular_nms=True,
+                nms_score_threshold=0.93, nms_iou_threshold=0.5, num_classes=3, y_scale=10.0, x_scale=10.0,
+                h_scale=5.0, w_scale=5.0)
+
+    def detection(**change):
+        m = read_model(os.path.join(zoo, "detection_postprocess_int8.tflite"))
+        op = next(o for o in m.subgraphs[0].operators
+                  if m.operatorCodes[o.opcodeIndex].builtinCode == S.BuiltinOperator.CUSTOM)
+        opts = {k: v for k, v in dict(good, **change).items() if v is not None}
+        op.customOptions = np.frombuffer(bytes(detection_options(**opts)), dtype=np.uint8).copy()
+        return m, op
+
+    out["detection_iou_threshold_zero"] = detection(nms_iou_threshold=0.0)[0]
+    out["detection_num_classes_mismatch"] = detection(num_classes=5)[0]
+    out["detection_missing_max_detections"] = detection(max_detections=None)[0]
+    out["detection_fast_more_classes_than_classes"] = detection(use_regular_nms=False, max_classes_per_detection=4)[0]
+    m, op = detection()
+    anchors = m.subgraphs[0].tensors[op.inputs[2]]
+    a = np.frombuffer(bytes(m.buffers[anchors.buffer].data), dtype=np.float32).copy().reshape(-1, 4)
+    a[3, 2] = 0.0
+    m.buffers[anchors.buffer].data = np.frombuffer(a.tobytes(), dtype=np.uint8).copy()
+    out["detection_empty_anchor"] = m
+    m, op = detection()
+    deq = [o for o in m.subgraphs[0].operators if o.outputs[0] == op.inputs[1]][0]
+    op.inputs = [op.inputs[0], deq.inputs[0], op.inputs[2]]
+    out["detection_int8_scores"] = m
+    # uint8 box encodings with float32 anchors: LiteRT reads the anchors as uint8 then.
+    m = read_model(os.path.join(REPO, "tests", "fixtures", "detection", "detection_postprocess_uint8.tflite"))
+    op = m.subgraphs[0].operators[0]
+    anchors = m.subgraphs[0].tensors[op.inputs[2]]
+    a = np.frombuffer(bytes(m.buffers[anchors.buffer].data), dtype=np.uint8).astype(np.float32) * np.float32(0.004)
+    m.buffers[anchors.buffer].data = np.frombuffer(a.astype(np.float32).tobytes(), dtype=np.uint8).copy()
+    anchors.type = S.TensorType.FLOAT32
+    anchors.quantization = None
+    out["detection_uint8_float_anchors"] = m
+
     os.makedirs(out_dir, exist_ok=True)
     for name, model in out.items():
         write_model(model, os.path.join(out_dir, name + ".tflite"))
@@ -774,8 +939,10 @@ def main():
     args = ap.parse_args()
     if not args.names:
         broken_models(args.broken)
+    zoo = os.path.join(REPO, "tests", "fixtures", "zoo")
     for name in args.names or list(MODELS):
-        data = write_model(MODELS[name](), os.path.join(args.out, name + ".tflite"))
+        out = OUTSIDE_ZOO.get(name, args.out) if os.path.abspath(args.out) == zoo else args.out
+        data = write_model(MODELS[name](), os.path.join(out, name + ".tflite"))
         print("%s: %d bytes" % (name, len(data)))
 
 

@@ -53,6 +53,10 @@ enum Command {
         /// the plain plan is larger; fails naming the smallest arena kiln can reach.
         #[arg(long, value_name = "BYTES")]
         max_arena_bytes: Option<usize>,
+        /// Map a custom op to your function, `CODE=crate::path::to::function` (repeatable); see
+        /// `kiln::custom` for the function's signature.
+        #[arg(long = "custom-op", value_name = "CODE=PATH", value_parser = parse_custom_op)]
+        custom_op: Vec<(String, String)>,
         /// Print the wall time of each compiler phase to stderr (read, verify, build-ir, shapes,
         /// lower, plan, emit, format, write).
         #[arg(short, long)]
@@ -81,6 +85,10 @@ enum Command {
         /// the patched stage, its bands and the MACs they recompute.
         #[arg(long, value_name = "BYTES")]
         max_arena_bytes: Option<usize>,
+        /// Map a custom op to a function, `CODE=crate::path::to::function` (repeatable), as
+        /// `kiln generate --custom-op` does.
+        #[arg(long = "custom-op", value_name = "CODE=PATH", value_parser = parse_custom_op)]
+        custom_op: Vec<(String, String)>,
         /// Print the wall time of each phase to stderr (read, verify, build-ir, shapes, lower,
         /// plan, report, render, write).
         #[arg(short, long)]
@@ -88,6 +96,14 @@ enum Command {
     },
     /// The table of supported ops and element types (Markdown, as in the README).
     Ops,
+}
+
+/// `CODE=PATH` of `--custom-op`.
+fn parse_custom_op(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((code, path)) if !code.is_empty() && !path.is_empty() => Ok((code.to_string(), path.to_string())),
+        _ => Err(format!("`{s}`: expected CODE=PATH, e.g. MyOp=crate::ops::my_op")),
+    }
 }
 
 fn read(path: &PathBuf) -> Result<(String, Vec<u8>), Error> {
@@ -104,10 +120,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes, verbose } => {
+        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes, custom_op, verbose } => {
             let mut timings = Timings::default();
             let (label, bytes) = timings.time("read", || read(&model))?;
-            let opts = CompileOptions { name, profile_layers: profile, input_shape, max_arena_bytes, ..Default::default() };
+            let opts = CompileOptions { name, profile_layers: profile, input_shape, max_arena_bytes, custom_ops: custom_op, ..Default::default() };
             let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
             if verbose && generated.is_err() {
                 print_timings("generate", &label, bytes.len(), &timings);
@@ -127,10 +143,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes, verbose } => {
+        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes, custom_op, verbose } => {
             let mut timings = Timings::default();
             let (label, bytes) = timings.time("read", || read(&model))?;
-            let opts = CompileOptions { input_shape, max_arena_bytes, ..Default::default() };
+            let opts = CompileOptions { input_shape, max_arena_bytes, custom_ops: custom_op, ..Default::default() };
             let report = kiln_codegen::report::inspect_timed(&label, &bytes, &opts, &mut timings);
             if verbose && report.is_err() {
                 print_timings("inspect", &label, bytes.len(), &timings);

@@ -15,6 +15,8 @@ mod binary;
 mod concatenation;
 mod conv;
 mod cumsum;
+mod custom;
+pub(crate) mod detection_postprocess;
 mod embedding_lookup;
 mod float32;
 mod int16;
@@ -74,6 +76,18 @@ pub enum Call {
     },
     /// The output is the input's bytes under another shape: no code, shared arena slot.
     Alias,
+    /// `kiln::custom::call(&OP, [operand…], output, function)`: the user's function for a
+    /// custom op (`custom_ops`); `op` is the `kiln::custom::Op<I, O>` literal.
+    Custom {
+        /// The user's function, a Rust path.
+        function: TokenStream,
+        /// Number of inputs.
+        inputs: usize,
+        /// Number of outputs.
+        outputs: usize,
+        /// The `kiln::custom::Op` literal.
+        op: TokenStream,
+    },
     /// `len` bytes at byte `from` of the output tensor move to its start (`copy_within`): a
     /// patched stage's band buffer keeping the rows the next band shares with this one.
     CarryRows {
@@ -113,7 +127,16 @@ pub struct Step {
     /// Set when the step computes one row band of its op's output in a patched stage
     /// (`max_arena_bytes`, see [`crate::patch`]).
     pub band: Option<crate::patch::Band>,
+    /// Non-zero when the step's output is a scratch buffer of this many bytes rather than a
+    /// tensor of the model (an op with several outputs or working memory writes there; later
+    /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
+    /// tensor of its own, which the planner then places like any other.
+    pub scratch: usize,
 }
+
+/// Placeholder tensor index, within one op's steps, of the op's scratch buffer (see
+/// [`Step::scratch`]).
+pub(crate) const SCRATCH: usize = usize::MAX;
 
 /// A second kernel for one step: on targets matching `gate` the generated code calls
 /// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the filter
@@ -176,7 +199,30 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
     for i in 0..graph.ops.len() {
         let op = graph.ops[i].clone();
         match lower_op(graph, &op) {
-            Ok(lowered) => {
+            Ok(mut lowered) => {
+                if let Some(bytes) = lowered.iter().map(|s| s.scratch).find(|&b| b > 0) {
+                    // The op's scratch buffer: a new u8 activation tensor.
+                    let index = graph.tensors.len();
+                    graph.tensors.push(Tensor {
+                        index,
+                        name: format!("{} #{} scratch", op.name, op.index),
+                        shape: vec![bytes],
+                        dtype: DType::U8,
+                        quant: None,
+                        data: None,
+                        is_variable: false,
+                    });
+                    for step in &mut lowered {
+                        if step.output == SCRATCH {
+                            step.output = index;
+                        }
+                        for o in &mut step.operands {
+                            if *o == Operand::Arena(SCRATCH) {
+                                *o = Operand::Arena(index);
+                            }
+                        }
+                    }
+                }
                 for mut step in lowered {
                     if let (Some(data), Some(Operand::Const(f))) = (step.packed_filter.take(), step.operands.get(1).copied()) {
                         // A packed copy of the filter: a new constant tensor (same shape and byte count,
@@ -318,6 +364,7 @@ impl<'a> Ctx<'a> {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            scratch: 0,
         }
     }
 
@@ -505,6 +552,7 @@ const FAMILIES: &[&[Kernel]] = &[
     add::KERNELS,
     add_n::KERNELS,
     cumsum::KERNELS,
+    detection_postprocess::KERNELS,
     embedding_lookup::KERNELS,
     mean::KERNELS,
     pad::KERNELS,
@@ -547,8 +595,20 @@ pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
 
 fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
     if op.code == crate::schema::BuiltinOperator::CUSTOM.0 {
-        let code = op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name);
-        return unsupported(format!("custom op `{code}`: kiln compiles builtin ops only"));
+        let code = match &op.options {
+            Options::Custom { code, .. } => code.as_str(),
+            _ => op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name),
+        };
+        if let Options::Custom { function: Some(f), .. } = &op.options {
+            return custom::lower_user(&Ctx { g, op, band_pad_top: None }, f);
+        }
+        if code != detection_postprocess::CODE {
+            return unsupported(format!(
+                "custom op `{code}`: kiln has no kernel for it; map it to your own function with \
+                 `custom_ops = {{ \"{code}\" => crate::path::to::function }}` (include_model!), \
+                 `Config::custom_op` (build.rs) or `--custom-op {code}=crate::path::to::function` (kiln generate)"
+            ));
+        }
     }
     let candidates: Vec<&Kernel> = kernels().filter(|k| k.op == op.name).collect();
     if candidates.is_empty() {
@@ -564,6 +624,42 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
             unsupported(format!("{} on {} is not supported (kiln has: {})", op.name, dtype.name(), have.join(", ")))
         }
     }
+}
+
+/// Attaches the user's functions (`custom_ops`: custom code → Rust path) to the model's custom
+/// ops. A code the model does not use, a code given twice or a path that is not a Rust path is
+/// an error (a typo would otherwise silently leave the op unmapped).
+pub fn map_custom_ops(file: &str, graph: &mut Graph, custom_ops: &[(String, String)]) -> Result<(), Error> {
+    let err = |m: String| Err(Error::new(file, ErrorKind::Invalid(m)));
+    for (k, (code, path)) in custom_ops.iter().enumerate() {
+        if custom_ops[..k].iter().any(|(c, _)| c == code) {
+            return err(format!("custom_ops: `{code}` is mapped twice"));
+        }
+        if syn::parse_str::<syn::Path>(path).is_err() {
+            return err(format!("custom_ops: `{path}` (for `{code}`) is not a Rust path such as `crate::ops::my_op`"));
+        }
+        let mut used = false;
+        for op in &mut graph.ops {
+            if let Options::Custom { code: c, function, .. } = &mut op.options {
+                if c == code {
+                    *function = Some(path.clone());
+                    used = true;
+                }
+            }
+        }
+        if !used {
+            let mut have: Vec<&str> = graph
+                .ops
+                .iter()
+                .filter_map(|o| if let Options::Custom { code, .. } = &o.options { Some(code.as_str()) } else { None })
+                .collect();
+            have.sort_unstable();
+            have.dedup();
+            let have = if have.is_empty() { "none".to_string() } else { have.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ") };
+            return err(format!("custom_ops maps `{code}`, but the model has no custom op `{code}` (its custom ops: {have})"));
+        }
+    }
+    Ok(())
 }
 
 /// Lowers one row band of an int8 CONV_2D, DEPTHWISE_CONV_2D or ADD (`op` rewired to the band's

@@ -261,6 +261,7 @@ pub fn inspect_timed(file: &str, bytes: &[u8], opts: &crate::CompileOptions, tim
     timings.time("shapes", || crate::shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
     let (steps, unsupported) = timings.time("lower", || {
         lower::prepare_f16_weights(&mut graph, false);
+        lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
         lower::lower_all(file, &mut graph)
     })?;
     let plan = timings.time("plan", || unsupported.is_empty().then(|| plan::plan_arena(&graph, &steps)));

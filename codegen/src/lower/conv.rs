@@ -76,8 +76,12 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // about 1 KB of code, per distinct depth).
         let row = kw * ic;
         let pointwise = [kh, kw] == [1, 1] && stride == [1, 1] && ic % 4 == 0 && ic <= MAX_CONST_DEPTH;
+        // A 1×1 layer of such a depth calls the pointwise kernel alone
+        // (`kiln::ops::conv2d_s8_dsp_pointwise`): through the general entry point it linked the
+        // general kernel too, for nothing.
         let row = if row <= MAX_CONST_ROW || pointwise { row } else { 0 };
-        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp", generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
+        let func = if pointwise { "conv2d_s8_dsp_pointwise" } else { "conv2d_s8_dsp" };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func, generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])
 }

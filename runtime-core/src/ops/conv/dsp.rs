@@ -166,6 +166,19 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
     conv2d_s8_dsp_any::<0>(p, input, filter, output)
 }
 
+/// [`conv2d_s8_dsp`] for a 1×1, stride-1, unpadded layer whose depth `C` (a multiple of four)
+/// the compiler knows: the pointwise kernel alone. Called through [`conv2d_s8_dsp`], a model
+/// whose convolutions are all 1×1 (person_detect, every MobileNet but the stem) still linked
+/// the general kernel and its border code for each depth, about 20 KB of flash it never ran.
+/// For any other shape it leaves the output untouched (the compiler never calls it so).
+#[inline(never)]
+pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
+    if C % 4 == 0 && C == p.input[3] && pointwise_shape {
+        pointwise_layer::<C>(p, input, filter, output);
+    }
+}
+
 /// A 1×1 layer of constant depth `ROW` with its output stage, out of line: when this was the
 /// body of an out-of-line [`conv2d_s8_dsp`], its frame (a few hundred bytes of spilled loop
 /// state) sat under [`conv2d_s8_dsp_any`]'s on every other layer's call. A depth divisible by

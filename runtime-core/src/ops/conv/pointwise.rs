@@ -251,6 +251,31 @@ mod tests {
         }
     }
 
+    /// The pointwise-only entry point the compiler calls for 1×1 layers equals the OHWI kernel,
+    /// and leaves the output alone for a shape it does not take.
+    #[test]
+    fn the_pointwise_entry_point_matches_and_declines_other_shapes() {
+        use super::super::conv2d_s8_dsp_pointwise;
+        let mut rng = Rng::new(0x9d3);
+        for case in 0..300 {
+            let oc = rng.usize(1, 9);
+            let (mut p, input, filter) = conv_case(&mut rng, 32, oc, [1, 1], [1, 1], false);
+            let pointwise = case % 3 != 0;
+            p.stride = if pointwise { [1, 1] } else { [2, 2] };
+            p.output = [p.input[0], p.input[1].div_ceil(p.stride[0]), p.input[2].div_ceil(p.stride[1]), oc];
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, 32).collect();
+            let mut got = vec![0x5au8; want.len()];
+            conv2d_s8_dsp_pointwise::<32>(&p, &input, &packed, &mut got);
+            if pointwise {
+                assert_eq!(got, want, "case {case}: {p:?}");
+            } else {
+                assert!(got.iter().all(|&b| b == 0x5a), "case {case}: wrote a shape it does not take");
+            }
+        }
+    }
+
     #[test]
     fn block_words_divide_the_depth() {
         for c in (4..=1024).step_by(4) {

@@ -126,9 +126,12 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // 3×3 undilated with depth multiplier 1 or one input channel (MobileNet's depthwise
         // layers, a depthwise first layer): four channels at a time through a ring of widened
         // input rows, one kernel for all of them; the constant depth only for the others.
+        // A 3×3 layer calls the ring kernel alone (`kiln::ops::depthwise_conv2d_s8_dsp_3x3`):
+        // through the general entry point it also linked the general kernel (3 KB) for nothing.
         let groups = groups_3x3(kh, kw, dilation, dm, in_c, oc);
         let channels = if constant && !groups { oc } else { 0 };
-        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp", generics: quote!(#channels, #groups), filter: filter.index, layout: None, filter_name: "DSP" });
+        let (func, generics) = if groups { ("depthwise_conv2d_s8_dsp_3x3", quote!()) } else { ("depthwise_conv2d_s8_dsp", quote!(#channels, false)) };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func, generics, filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])
 }

@@ -87,6 +87,17 @@ pub fn depthwise_conv2d_s8_dsp<const C: usize, const GROUPS: bool>(p: &Depthwise
     }
 }
 
+/// [`depthwise_conv2d_s8_dsp`] for a layer the compiler knows the 3×3 ring kernel takes (3×3
+/// undilated, four-channel groups, depth multiplier 1 or one channel broadcast): that kernel
+/// alone. Through the general entry point a model whose depthwise layers are all 3×3 (every
+/// MobileNet) also linked the general kernel, 3 KB it never ran. For any other shape it
+/// leaves the output untouched (the compiler never calls it so).
+pub fn depthwise_conv2d_s8_dsp_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    if !p.requant.is_empty() && covers_3x3(p) {
+        groups_3x3(p, input, filter, output);
+    }
+}
+
 /// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time. Out of line: inlined
 /// into the dispatcher, its frame sat under the 3×3 kernel's wherever the dispatcher itself is
 /// not inlined (a patched stage's layers).

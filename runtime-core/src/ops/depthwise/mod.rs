@@ -6,7 +6,7 @@
 mod dsp;
 mod dsp_3x3;
 mod dsp_broadcast;
-pub use dsp::{depthwise_conv2d_s8_dsp, MAX_CONST_CHANNELS};
+pub use dsp::{depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
 pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};

@@ -31,6 +31,7 @@ UNIDIRECTIONAL_SEQUENCE_LSTM
 LEAKY_RELU:int16 RELU:int16 PRELU:int8
 DIV:int8
 FULLY_CONNECTED:hybrid CONV_2D:hybrid DEPTHWISE_CONV_2D:hybrid
+CUSTOM(TFLite_Detection_PostProcess)
 "
 # Why (each read in the kernel):
 #  SOFTMAX, LOG_SOFTMAX  int: only elements with diff >= diff_min are exponentiated (TFLM's
@@ -46,6 +47,9 @@ FULLY_CONNECTED:hybrid CONV_2D:hybrid DEPTHWISE_CONV_2D:hybrid
 #  LEAKY_RELU/RELU int16 (one kernel), PRELU int8: `if v >= 0 { identity } else { alpha }`
 #                        requantization, as TFLM's.
 #  DIV int8: branches on the divisor's sign and on zero.
+#  CUSTOM(TFLite_Detection_PostProcess): sorts by score, keeps boxes over the threshold and
+#                        suppresses by IoU (non-max suppression), as TFLM's: the work depends on
+#                        the scores; its box decoding calls f64 exp (soft-float on Cortex-M).
 #  dynamic-range (hybrid) FULLY_CONNECTED/CONV_2D/DEPTHWISE_CONV_2D: each row's run-time input
 #                        quantization (min/max, `lo == hi`, f64 round half away from zero).
 DATA_DEPENDENT_OPS=${KILN_DATA_DEPENDENT_OPS-$DEFAULT_DATA_DEPENDENT_OPS}

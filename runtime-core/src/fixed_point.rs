@@ -696,7 +696,7 @@ mod tests {
             }
         }
         let ok = Requant { multiplier: 1 << 30, shift: -3 };
-        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (ok, 129), (ok, -129)] {
+        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: 1 }, 0), (ok, 129), (ok, -129)] {
             assert_eq!(OutputScale::new(rq, zp), None, "{rq:?} {zp}");
         }
     }

@@ -129,8 +129,8 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // A 3×3 layer calls the ring kernel alone (`kiln::ops::depthwise_conv2d_s8_dsp_3x3`):
         // through the general entry point it also linked the general kernel (3 KB) for nothing.
         let groups = groups_3x3(kh, kw, dilation, dm, in_c, oc);
-        let channels = if constant && !groups { oc } else { 0 };
-        let (func, generics) = if groups { ("depthwise_conv2d_s8_dsp_3x3", quote!()) } else { ("depthwise_conv2d_s8_dsp", quote!(#channels, false)) };
+        let channels = if constant { oc } else { 0 };
+        let (func, generics) = if groups { ("depthwise_conv2d_s8_dsp_3x3", quote!()) } else { ("depthwise_conv2d_s8_dsp", quote!(#channels)) };
         step.variants.push(Variant { gate: Gate::ArmDsp, func, generics, filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])

@@ -156,14 +156,19 @@ pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) ->
 #[inline(never)]
 pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let constant = ROW > 0 && ROW == p.kernel[1] * p.input[3];
-    let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
-    if pointwise_shape && constant {
+    if pointwise_shape(p) && constant {
         return pointwise_layer::<ROW>(p, input, filter, output);
     }
     if constant && ROW <= MAX_CONST_ROW {
         return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
     }
     conv2d_s8_dsp_any::<0>(p, input, filter, output)
+}
+
+/// A 1×1, stride-1, unpadded layer (output the input's size): what the pointwise kernels take.
+#[inline(always)]
+fn pointwise_shape(p: &Conv2dParams) -> bool {
+    p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3]
 }
 
 /// [`conv2d_s8_dsp`] for a 1×1, stride-1, unpadded layer whose depth `C` (a multiple of four)
@@ -173,8 +178,7 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 /// For any other shape it leaves the output untouched (the compiler never calls it so).
 #[inline(never)]
 pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let pointwise_shape = p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3];
-    if C % 4 == 0 && C == p.input[3] && pointwise_shape {
+    if C % 4 == 0 && C == p.input[3] && pointwise_shape(p) {
         pointwise_layer::<C>(p, input, filter, output);
     }
 }
@@ -215,7 +219,7 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     // (With a constant row, `conv2d_s8_dsp` has sent 1×1 layers to `pointwise::<ROW>` already.)
-    if ROW == 0 && k_h == 1 && k_w == 1 && p.stride == [1, 1] && p.pad == [0, 0] && in_h == out_h && in_w == out_w {
+    if ROW == 0 && pointwise_shape(p) {
         return pointwise::<0>(p, &stage, input, filter, output);
     }
     let in_row = in_w * in_c;

@@ -60,24 +60,17 @@ fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
 
 /// DEPTHWISE_CONV_2D int8 with SMLABB/SMLATT (see the module docs); same params, filter and
 /// result as [`super::depthwise_conv2d_s8`]. Shapes: depth multiplier 1 on a multiple of four
-/// channels, and (with `C`, or 3×3 with `GROUPS`) one input channel broadcast to all outputs; the compiler calls it
+/// channels, and (with `C`) one input channel broadcast to all outputs; the compiler calls it
 /// for no other (it leaves the output untouched then), so the portable kernel is not linked in.
+/// 3×3 undilated layers go to [`depthwise_conv2d_s8_dsp_3x3`] instead.
 ///
 /// `C` is 0 or the layer's output channel count as a constant, which the compiler gives for up
 /// to [`MAX_CONST_CHANNELS`] channels: the accumulators of a whole pixel then stay in
 /// registers across its taps, and one input channel broadcast to all (a depthwise layer used as
 /// the first convolution) is covered too.
-///
-/// `GROUPS` is whether the layer is a 3×3 undilated one with depth multiplier 1 or one input
-/// channel broadcast to any multiple of four outputs: those go four channels at a time through
-/// a ring of widened input rows (the kernel checks the shape again). A constant, so that models
-/// without such layers do not link that kernel in.
-pub fn depthwise_conv2d_s8_dsp<const C: usize, const GROUPS: bool>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+pub fn depthwise_conv2d_s8_dsp<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if p.requant.is_empty() {
         return;
-    }
-    if GROUPS && covers_3x3(p) {
-        return groups_3x3(p, input, filter, output);
     }
     if covers_const::<C>(p) {
         return fixed::<C>(p, input, filter, output);
@@ -87,10 +80,10 @@ pub fn depthwise_conv2d_s8_dsp<const C: usize, const GROUPS: bool>(p: &Depthwise
     }
 }
 
-/// [`depthwise_conv2d_s8_dsp`] for a layer the compiler knows the 3×3 ring kernel takes (3×3
+/// DEPTHWISE_CONV_2D int8 for a layer the compiler knows the 3×3 ring kernel takes (3×3
 /// undilated, four-channel groups, depth multiplier 1 or one channel broadcast): that kernel
-/// alone. Through the general entry point a model whose depthwise layers are all 3×3 (every
-/// MobileNet) also linked the general kernel, 3 KB it never ran. For any other shape it
+/// alone. Through [`depthwise_conv2d_s8_dsp`] (as a `GROUPS` flag) a model whose depthwise
+/// layers are all 3×3 (every MobileNet) also linked the general kernel, 3 KB it never ran. For any other shape it
 /// leaves the output untouched (the compiler never calls it so).
 pub fn depthwise_conv2d_s8_dsp_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if !p.requant.is_empty() && covers_3x3(p) {
@@ -287,11 +280,11 @@ mod tests {
             let mut want = vec![0u8; n * oh * ow * oc];
             depthwise_conv2d_s8(&p, &input, &filter, &mut want);
             let mut got = vec![0u8; want.len()];
-            depthwise_conv2d_s8_dsp::<0, false>(&p, &input, &filter, &mut got);
+            depthwise_conv2d_s8_dsp::<0>(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
             if (kh, kw, dh, dw) == (3, 3, 1, 1) {
                 got.fill(0);
-                depthwise_conv2d_s8_dsp::<0, true>(&p, &input, &filter, &mut got);
+                depthwise_conv2d_s8_dsp_3x3(&p, &input, &filter, &mut got);
             }
             assert_eq!(got, want, "case {case}: {p:?}");
             // The constant-depth instantiations, and one input channel broadcast to all.
@@ -307,19 +300,19 @@ mod tests {
                 depthwise_conv2d_s8(&q, &x, &filter, &mut want);
                 got.fill(0);
                 match oc {
-                    4 => depthwise_conv2d_s8_dsp::<4, false>(&q, &x, &filter, &mut got),
-                    8 => depthwise_conv2d_s8_dsp::<8, false>(&q, &x, &filter, &mut got),
-                    12 => depthwise_conv2d_s8_dsp::<12, false>(&q, &x, &filter, &mut got),
-                    16 => depthwise_conv2d_s8_dsp::<16, false>(&q, &x, &filter, &mut got),
+                    4 => depthwise_conv2d_s8_dsp::<4>(&q, &x, &filter, &mut got),
+                    8 => depthwise_conv2d_s8_dsp::<8>(&q, &x, &filter, &mut got),
+                    12 => depthwise_conv2d_s8_dsp::<12>(&q, &x, &filter, &mut got),
+                    16 => depthwise_conv2d_s8_dsp::<16>(&q, &x, &filter, &mut got),
                     // Broadcast beyond the constant depths is not covered (the compiler keeps
                     // the portable kernel for it).
                     _ if broadcast => continue,
-                    _ => depthwise_conv2d_s8_dsp::<0, false>(&q, &x, &filter, &mut got),
+                    _ => depthwise_conv2d_s8_dsp::<0>(&q, &x, &filter, &mut got),
                 }
                 assert_eq!(got, want, "case {case} broadcast {broadcast}: {q:?}");
                 if (kh, kw, dh, dw) == (3, 3, 1, 1) {
                     got.fill(0);
-                    depthwise_conv2d_s8_dsp::<0, true>(&q, &x, &filter, &mut got);
+                    depthwise_conv2d_s8_dsp_3x3(&q, &x, &filter, &mut got);
                     assert_eq!(got, want, "case {case} broadcast {broadcast}, 3×3 groups: {q:?}");
                 }
             }

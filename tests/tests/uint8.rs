@@ -1,0 +1,60 @@
+//! uint8 legacy models (TF1 `quantized_uint8`: asymmetric per-tensor uint8 activations and
+//! weights, `tests/scripts/make_uint8_models.py`) against LiteRT's reference kernels, every
+//! output element of 200 samples each (goldens: make_goldens.py; TFLM runs none of these models,
+//! see each `meta.json`'s `tflm_cross_check`).
+
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/uint8")
+}
+
+macro_rules! uint8_models {
+    ($($stem:ident => $path:literal),* $(,)?) => {
+        $(
+            mod $stem {
+                kiln::include_model!($path, name = Net);
+            }
+
+            #[test]
+            fn $stem() {
+                let dir = fixtures().join(stringify!($stem));
+                let golden = kiln_tests::Golden::load::<$stem::Net>(&dir);
+                assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
+                kiln_tests::assert_bit_exact::<$stem::Net>(&dir, 200);
+            }
+        )*
+
+        /// Every model in tests/fixtures/uint8 has a test above (a new model cannot go untested).
+        #[test]
+        fn every_fixture_is_tested() {
+            let tested: Vec<&str> = vec![$(stringify!($stem)),*];
+            let mut found: Vec<String> = std::fs::read_dir(fixtures())
+                .expect("tests/fixtures/uint8 is missing")
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|n| n.strip_suffix(".tflite").map(str::to_string))
+                .filter(|n| !n.starts_with("error_"))
+                .collect();
+            found.sort();
+            let mut tested: Vec<String> = tested.iter().map(|s| s.to_string()).collect();
+            tested.sort();
+            assert_eq!(found, tested);
+        }
+    };
+}
+
+uint8_models!(
+    u8_add => "fixtures/uint8/u8_add.tflite",
+    u8_avgpool => "fixtures/uint8/u8_avgpool.tflite",
+    u8_concat => "fixtures/uint8/u8_concat.tflite",
+    u8_conv_s2_same_even => "fixtures/uint8/u8_conv_s2_same_even.tflite",
+    u8_conv_s2_valid_relu6 => "fixtures/uint8/u8_conv_s2_valid_relu6.tflite",
+    u8_conv_same_relu => "fixtures/uint8/u8_conv_same_relu.tflite",
+    u8_dwconv_mult2_s2 => "fixtures/uint8/u8_dwconv_mult2_s2.tflite",
+    u8_dwconv_relu6 => "fixtures/uint8/u8_dwconv_relu6.tflite",
+    u8_fc => "fixtures/uint8/u8_fc.tflite",
+    u8_float_io => "fixtures/uint8/u8_float_io.tflite",
+    u8_maxpool => "fixtures/uint8/u8_maxpool.tflite",
+    u8_mobilenet => "fixtures/uint8/u8_mobilenet.tflite",
+    u8_softmax => "fixtures/uint8/u8_softmax.tflite",
+);

@@ -18,6 +18,8 @@ The oracle is LiteRT's reference kernels (make_goldens.py LITERT_ONLY: TFLM has 
 depthwise, FC, pooling or softmax kernels). Seeds come from crc32(model name), so reruns give
 identical files. After writing each model the script checks the intended ops and that at least
 one weight zero point is not 128.
+
+Also writes error_*.tflite: valid TFLite that kiln rejects with a named error (no goldens).
 """
 
 import argparse
@@ -243,7 +245,33 @@ def check(name, path):
     dtypes = {t["dtype"] for t in tensors}
     if not dtypes <= {"uint8", "int32"} | ({"float32"} if name in FLOAT_IO else set()):
         raise SystemExit("%s: tensor types %s (expected uint8 with int32 biases and shapes)" % (name, dtypes))
+    weights = [t for t in tensors if t["const"] and t["dtype"] == "uint8"]
+    if weights and all(t["zero_point"][0] == 128 for t in weights):
+        raise SystemExit("%s: every uint8 weight zero point is 128 (want asymmetric weights)" % name)
     return ops
+
+
+def write_error_models(out):
+    """Models kiln must reject by name (tests/tests/uint8.rs), edited from u8_conv_same_relu with
+    the schema's object API: its filter quantized per output channel (8 scales and zero points;
+    LiteRT's uint8 kernels are per-tensor only)."""
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    model = tflite_inspect.load(os.path.join(out, "u8_conv_same_relu.tflite"))
+    sg = model.subgraphs[0]
+    filt = sg.tensors[sg.operators[0].inputs[1]]
+    q = filt.quantization
+    oc = filt.shape[0]
+    q.scale = [float(q.scale[0])] * oc
+    q.zeroPoint = [int(q.zeroPoint[0])] * oc
+    q.quantizedDimension = 0
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    path = os.path.join(out, "error_u8_per_channel.tflite")
+    with open(path, "wb") as f:
+        f.write(bytes(b.Output()))
+    print("error_u8_per_channel: filter %r quantized per channel (%d scales)" % (filt.name, oc))
 
 
 def main():
@@ -260,6 +288,8 @@ def main():
             f.write(data)
         ops = check(name, path)
         print("%s: %d bytes, %s" % (name, len(data), " ".join(ops)))
+    if not a.names or "u8_conv_same_relu" in a.names:
+        write_error_models(a.out)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,17 @@ uint8_models!(
     u8_mobilenet => "fixtures/uint8/u8_mobilenet.tflite",
     u8_softmax => "fixtures/uint8/u8_softmax.tflite",
 );
+
+/// uint8 weights quantized per channel (LiteRT's uint8 kernels are per-tensor only): a named
+/// compile error, never a model.
+#[test]
+fn per_channel_uint8_weights_are_rejected_by_name() {
+    let file = "error_u8_per_channel.tflite";
+    let bytes = std::fs::read(fixtures().join(file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
+    let want = "op #0 CONV_2D: filter tensor #2 `Conv2D;FakeQuantWithMinMaxVars` is uint8 quantized per channel; \
+                uint8 (TF1 quantized_uint8) is per-tensor only, as in LiteRT's uint8 kernels";
+    match kiln_codegen::compile(file, &bytes, &Default::default()) {
+        Ok(_) => panic!("{file}: compiled"),
+        Err(e) => assert!(e.to_string().contains(want), "`{e}` lacks `{want}`"),
+    }
+}

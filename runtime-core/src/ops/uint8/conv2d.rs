@@ -41,7 +41,8 @@ pub struct ConvU8Params {
 
 /// CONV_2D uint8, bit-exact with LiteRT's reference kernel: per output,
 /// `Σ (w + filter_offset) · (x + input_offset)` over the taps inside the input (padding taps are
-/// skipped), plus the bias, then [`output_stage`]. Filter OHWI, as in the file.
+/// skipped), plus the bias, then the output stage (requantize, add the output zero point,
+/// clamp). Filter OHWI, as in the file.
 pub fn conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;

@@ -6,8 +6,8 @@ use crate::ops::window;
 
 /// DEPTHWISE_CONV_2D uint8, bit-exact with LiteRT's reference kernel: output channel
 /// `oc = ic · depth_multiplier + m` sums `(w + filter_offset) · (x + input_offset)` over the taps
-/// of input channel `ic` inside the input, plus the bias, then [`output_stage`]. Filter
-/// `[1, k_h, k_w, out_c]`, as in the file.
+/// of input channel `ic` inside the input, plus the bias, then the output stage (requantize, add
+/// the output zero point, clamp). Filter `[1, k_h, k_w, out_c]`, as in the file.
 pub fn depthwise_conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;

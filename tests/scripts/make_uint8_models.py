@@ -90,10 +90,11 @@ class Builder:
     def bias(self, n, scale=0.2):
         return tf.constant(self.rng.uniform(-scale, scale, size=n).astype(np.float32))
 
-    def conv(self, x, cout, k, stride=1, padding="SAME", act=None, shift=0.5):
+    def conv(self, x, cout, k, stride=1, padding="SAME", act=None, shift=0.5, dilation=1):
         cin = int(x.shape[-1])
         w = self.weight((k[0], k[1], cin, cout), 1.0 / np.sqrt(k[0] * k[1] * cin), shift)
-        y = tf.nn.bias_add(tf.nn.conv2d(x, w, strides=[1, stride, stride, 1], padding=padding), self.bias(cout))
+        y = tf.nn.conv2d(x, w, strides=[1, stride, stride, 1], padding=padding, dilations=[1, dilation, dilation, 1])
+        y = tf.nn.bias_add(y, self.bias(cout))
         return self.fq(act(y) if act else y)
 
     def dwconv(self, x, mult, k, stride=1, padding="SAME", act=None, shift=-0.7):
@@ -151,6 +152,18 @@ MODELS = {
                                      b.conv(x, 5, (3, 3), 1, "SAME", None, shift=2.0)], axis=3)),
         ["CONV_2D", "CONV_2D", "CONCATENATION"],
         "two conv branches with different output ranges concatenated on the channel axis"),
+    "u8_conv_dilated": (
+        [1, 12, 12, 3], lambda b, x: b.conv(x, 6, (3, 3), 1, "SAME", tf.nn.relu, shift=1.5, dilation=2),
+        ["CONV_2D"], "CONV_2D 3x3 dilation 2 SAME on 12x12x3 -> 6, fused RELU"),
+    # A max pool keeps its input's range, so all three operands share the output's quantization:
+    # the copy path (no rescaling).
+    "u8_concat_equal": (
+        [1, 6, 6, 3],
+        lambda b, x: tf.quantization.fake_quant_with_min_max_args(
+            tf.concat([x, tf.nn.max_pool2d(x, 3, 1, "SAME"), tf.nn.max_pool2d(x, 2, 1, "SAME")], axis=3),
+            min=-1.0, max=1.0),
+        ["MAX_POOL_2D", "MAX_POOL_2D", "CONCATENATION"],
+        "the input and two stride-1 max pools of it (one quantization) concatenated on channels: bytes copied"),
     "u8_add": (
         [1, 6, 6, 4],
         lambda b, x: b.fq(tf.nn.relu(b.conv(x, 4, (3, 3), 1, "SAME", None) +

@@ -56,6 +56,8 @@ uint8_models!(
     u8_add => "fixtures/uint8/u8_add.tflite",
     u8_avgpool => "fixtures/uint8/u8_avgpool.tflite",
     u8_concat => "fixtures/uint8/u8_concat.tflite",
+    u8_concat_equal => "fixtures/uint8/u8_concat_equal.tflite",
+    u8_conv_dilated => "fixtures/uint8/u8_conv_dilated.tflite",
     u8_conv_s2_same_even => "fixtures/uint8/u8_conv_s2_same_even.tflite",
     u8_conv_s2_valid_relu6 => "fixtures/uint8/u8_conv_s2_valid_relu6.tflite",
     u8_conv_same_relu => "fixtures/uint8/u8_conv_same_relu.tflite",

@@ -52,7 +52,7 @@ cd "$FW"
 # A plain `cargo run --release` runs one model (digits_int8), as a user's firmware would. The
 # whole zoo does not fit one image's 4 MiB of flash: it runs as SHARDS images of every SHARDS-th
 # model (KILN_FW_SHARD, examples/firmware-cortex-m4/build.rs).
-ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l)
+ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite "$repo"/tests/fixtures/uint8/u8_*.tflite | wc -l)
 SHARDS=$(( (ZOO_MODELS + 59) / 60 ))
 
 # The M4 images are kept for the determinism check (one target dir holds one shard at a time).

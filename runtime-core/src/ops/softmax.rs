@@ -75,7 +75,7 @@ pub fn softmax_u8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
         let mut out = out_row.iter_mut();
         softmax_row::<false>(p, in_row, 8, |v| {
             if let Some(o) = out.next() {
-                *o = (v + 128) as u8;
+                *o = v.wrapping_add(128) as u8;
             }
         });
     }

@@ -48,7 +48,7 @@ pub fn conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output: &mut [u8
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
     let f_len = k_h * k_w * in_c;
-    if out_c == 0 || in_c == 0 {
+    if out_c == 0 || f_len == 0 {
         return;
     }
     let mut out_px = output.chunks_exact_mut(out_c);

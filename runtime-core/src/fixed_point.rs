@@ -789,8 +789,9 @@ mod tests {
 
 /// `MultiplyByQuantizedMultiplier` with one rounding (LiteRT's `TFLITE_SINGLE_ROUNDING` form):
 /// `(x · multiplier + 2^(total − 1)) >> total` in i64 with `total = 31 − shift`, ties toward +∞.
-/// LiteRT's reference FULLY_CONNECTED rounds this way (measured on uint8 and int8; its CONV_2D
-/// and DEPTHWISE_CONV_2D round twice, as TFLM). `total` is clamped to `1..=63`, so the function
+/// LiteRT's reference FULLY_CONNECTED rounds this way (measured on uint8, the oracle there; on
+/// int8 kiln follows TFLM's double rounding instead). Its CONV_2D and DEPTHWISE_CONV_2D round
+/// twice, as TFLM. `total` is clamped to `1..=63`, so the function
 /// is total; LiteRT's valid shifts (−31..=30) never reach the clamp.
 #[inline]
 pub const fn multiply_by_quantized_multiplier_single_rounding(x: i32, rq: Requant) -> i32 {

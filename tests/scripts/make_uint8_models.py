@@ -279,12 +279,25 @@ def write_error_models(out):
     q.scale = [float(q.scale[0])] * oc
     q.zeroPoint = [int(q.zeroPoint[0])] * oc
     q.quantizedDimension = 0
+    write(model, os.path.join(out, "error_u8_per_channel.tflite"))
+    print("error_u8_per_channel: filter %r quantized per channel (%d scales)" % (filt.name, oc))
+
+    # The bias scale 10x input scale x filter scale (LiteRT's prepare rejects it).
+    model = tflite_inspect.load(os.path.join(out, "u8_conv_same_relu.tflite"))
+    sg = model.subgraphs[0]
+    bias = sg.tensors[sg.operators[0].inputs[2]]
+    bias.quantization.scale = [float(bias.quantization.scale[0]) * 10]
+    write(model, os.path.join(out, "error_u8_bias_scale.tflite"))
+    print("error_u8_bias_scale: bias %r scale x10" % bias.name)
+
+
+def write(model, path):
+    import flatbuffers
+
     b = flatbuffers.Builder(1024)
     b.Finish(model.Pack(b), file_identifier=b"TFL3")
-    path = os.path.join(out, "error_u8_per_channel.tflite")
     with open(path, "wb") as f:
         f.write(bytes(b.Output()))
-    print("error_u8_per_channel: filter %r quantized per channel (%d scales)" % (filt.name, oc))
 
 
 def main():

@@ -70,16 +70,26 @@ uint8_models!(
     u8_softmax => "fixtures/uint8/u8_softmax.tflite",
 );
 
-/// uint8 weights quantized per channel (LiteRT's uint8 kernels are per-tensor only): a named
-/// compile error, never a model.
+/// What LiteRT's prepare rejects on uint8 (both files fail there too, checked when they were
+/// made): a named compile error, never a model.
 #[test]
-fn per_channel_uint8_weights_are_rejected_by_name() {
-    let file = "error_u8_per_channel.tflite";
-    let bytes = std::fs::read(fixtures().join(file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
-    let want = "op #0 CONV_2D: filter tensor #2 `Conv2D;FakeQuantWithMinMaxVars` is uint8 quantized per channel; \
-                uint8 (TF1 quantized_uint8) is per-tensor only, as in LiteRT's uint8 kernels";
-    match kiln_codegen::compile(file, &bytes, &Default::default()) {
-        Ok(_) => panic!("{file}: compiled"),
-        Err(e) => assert!(e.to_string().contains(want), "`{e}` lacks `{want}`"),
+fn defective_uint8_models_are_rejected_by_name() {
+    for (file, want) in [
+        (
+            "error_u8_per_channel.tflite",
+            "op #0 CONV_2D: filter tensor #2 `Conv2D;FakeQuantWithMinMaxVars` is uint8 quantized per channel; \
+             uint8 (TF1 quantized_uint8) is per-tensor only, as in LiteRT's uint8 kernels",
+        ),
+        (
+            "error_u8_bias_scale.tflite",
+            "op #0 CONV_2D: bias tensor #1 `Relu;BiasAdd;Conv2D;Const_3` has scale 0.00035858018, but input scale × \
+             filter scale is 0.00003585802187444642 (LiteRT requires them within 2 % of the output scale 0.0090736)",
+        ),
+    ] {
+        let bytes = std::fs::read(fixtures().join(file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
+        match kiln_codegen::compile(file, &bytes, &Default::default()) {
+            Ok(_) => panic!("{file}: compiled"),
+            Err(e) => assert!(e.to_string().contains(want), "`{e}` lacks `{want}`"),
+        }
     }
 }

@@ -80,10 +80,22 @@ struct ConvQuant {
     summary: String,
 }
 
-fn conv_quant(input: &Tensor, filter: &Tensor, out: &Tensor, activation: Activation, fc: bool) -> R<ConvQuant> {
+fn conv_quant(input: &Tensor, filter: &Tensor, bias: Option<&Tensor>, out: &Tensor, activation: Activation, fc: bool) -> R<ConvQuant> {
     let (is, iz) = quant_u8(input, "input")?;
     let (fs, fz) = quant_u8(filter, "filter")?;
     let (os, oz) = quant_u8(out, "output")?;
+    // LiteRT's `GetQuantizedConvolutionMultipler` rejects a bias whose scale is not about
+    // input × filter scale (the multiplier assumes it is): |difference| / output scale ≤ 0.02.
+    if let Some(&bs) = bias.and_then(|b| b.quant.as_ref()).and_then(|q| q.scales.first()) {
+        let product = (is * fs) as f64;
+        if (product - bs as f64).abs() / os as f64 > 0.02 {
+            let b = bias.map(Tensor::label).unwrap_or_default();
+            return invalid(format!(
+                "bias {b} has scale {bs}, but input scale × filter scale is {product} (LiteRT requires them within \
+                 2 % of the output scale {os})"
+            ));
+        }
+    }
     let requant = conv_multiplier(is, fs, os, fc);
     let act = act_range_u8(activation, out, (os, oz))?;
     Ok(ConvQuant {
@@ -113,7 +125,7 @@ fn conv2d_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid("missing Conv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    let q = conv_quant(input, filter, out, activation, false)?;
+    let q = conv_quant(input, filter, cx.opt_input(2), out, activation, false)?;
     let [n, _, _, c] = nhwc(input, "input")?;
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     expect_const(filter, "filter")?;
@@ -139,7 +151,7 @@ fn depthwise_conv2d_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    let q = conv_quant(input, filter, out, activation, false)?;
+    let q = conv_quant(input, filter, cx.opt_input(2), out, activation, false)?;
     let (n, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     expect_const(filter, "filter")?;
     let o = ConvOptions { padding, stride, dilation, activation };
@@ -164,7 +176,7 @@ fn fully_connected_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return unsupported("shuffled weights format (LiteRT's optimized-only uint8 layout)");
     }
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
-    let q = conv_quant(input, filter, out, activation, true)?;
+    let q = conv_quant(input, filter, cx.opt_input(2), out, activation, true)?;
     let fdata = expect_const(filter, "filter")?;
     let (batches, depth, od) = fc_geometry(input, filter, out)?;
     // Every FC tap is real, so the input offset's share, `input_offset · Σ (w + filter_offset)`,

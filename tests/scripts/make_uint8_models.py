@@ -132,6 +132,9 @@ MODELS = {
     "u8_dwconv_mult2_s2": (
         [1, 9, 9, 4], lambda b, x: b.dwconv(x, 2, (3, 3), 2, "SAME", tf.nn.relu, shift=1.0),
         ["DEPTHWISE_CONV_2D"], "DEPTHWISE_CONV_2D 3x3 stride 2 SAME depth multiplier 2 (4 -> 8) on 9x9, fused RELU"),
+    "u8_dwconv_valid_n1": (
+        [1, 7, 9, 3], lambda b, x: b.dwconv(x, 1, (3, 2), 1, "VALID", lambda y: tf.clip_by_value(y, -1.0, 1.0), shift=0.3),
+        ["DEPTHWISE_CONV_2D"], "DEPTHWISE_CONV_2D 3x2 stride 1 VALID on 7x9x3, clip(-1, 1) fused as RELU_N1_TO_1"),
     "u8_fc": (
         [1, 32], lambda b, x: b.fc(b.fc(x, 16, tf.nn.relu), 10, None, shift=-0.5),
         ["FULLY_CONNECTED", "FULLY_CONNECTED"], "FULLY_CONNECTED 32 -> 16 RELU -> FULLY_CONNECTED 10"),

@@ -62,6 +62,7 @@ uint8_models!(
     u8_conv_s2_valid_relu6 => "fixtures/uint8/u8_conv_s2_valid_relu6.tflite",
     u8_conv_same_relu => "fixtures/uint8/u8_conv_same_relu.tflite",
     u8_dwconv_mult2_s2 => "fixtures/uint8/u8_dwconv_mult2_s2.tflite",
+    u8_dwconv_valid_n1 => "fixtures/uint8/u8_dwconv_valid_n1.tflite",
     u8_dwconv_relu6 => "fixtures/uint8/u8_dwconv_relu6.tflite",
     u8_fc => "fixtures/uint8/u8_fc.tflite",
     u8_float_io => "fixtures/uint8/u8_float_io.tflite",

@@ -247,7 +247,7 @@ fn softmax_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 
 /// CONCATENATION uint8: operands quantized like the output are copied, others requantized in
 /// f32 as LiteRT's `ConcatenationWithScaling` does (scale and bias computed here in f32, the
-/// same operations in the same order).
+/// same operations in the same order). With no operand to rescale it is the plain byte copy.
 fn concatenation_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
     let Options::Concatenation { axis, activation } = op.options else {
@@ -286,13 +286,19 @@ fn concatenation_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if total != out.shape[ax] {
         return invalid(format!("inputs add up to {total} along axis {ax}, output has {}", out.shape[ax]));
     }
+    let summary = format!("{} inputs along axis {ax}, {rescaled} rescaled", op.inputs.len());
+    if rescaled == 0 {
+        // One quantization throughout: the byte copy every other type uses.
+        let chunks = op.inputs.iter().map(|t| t.map_or(0, |t| cx.g.tensors[t].shape[ax] * inner)).collect();
+        return Ok(vec![cx.step(operands, out, Call::Concat { outer, chunks }, 0, summary)]);
+    }
     let params = quote!(::kiln::ops::ConcatU8Params { outer: #outer, output_zero_point: #oz, inputs: &[#(#specs),*] });
     Ok(vec![cx.step(
         operands,
         out,
         Call::Slices { func: "concatenation_u8", params: Some(("ConcatU8Params", params)) },
         0,
-        format!("{} inputs along axis {ax}, {rescaled} rescaled", op.inputs.len()),
+        summary,
     )])
 }
 

@@ -130,7 +130,7 @@ for run in $(seq 0 $((SHARDS - 1))) shared; do
     grep -E "undefined symbol|error" target/panic-check.log >&2 || cat target/panic-check.log >&2
     echo "panic paths are reachable (${suite:-zoo} suite); bisecting by model:" >&2
     if [ -n "$suite" ]; then models="hello_world_int8 micro_speech_quantized person_detect simple_add_model test_conv_model"
-    else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
+    else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite "$repo"/tests/fixtures/uint8/u8_*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
     for m in $models; do
       KILN_FW_SHARD= KILN_FW_MODELS=$m KILN_FW_SAMPLES=1 cargo build --release --locked -q --bin kiln-firmware-cortex-m4 --features "$feats" 2>/dev/null \
         && echo "  panic-free: $m" >&2 || echo "  PANIC PATH: $m" >&2

@@ -52,7 +52,7 @@ cd "$FW"
 # A plain `cargo run --release` runs one model (digits_int8), as a user's firmware would. The
 # whole zoo does not fit one image's 4 MiB of flash: it runs as SHARDS images of every SHARDS-th
 # model (KILN_FW_SHARD, examples/firmware-cortex-m4/build.rs).
-ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l)
+ZOO_MODELS=$(ls "$repo"/tests/fixtures/zoo/*.tflite "$repo"/tests/fixtures/uint8/u8_*.tflite | wc -l)
 SHARDS=$(( (ZOO_MODELS + 59) / 60 ))
 
 # The M4 images are kept for the determinism check (one target dir holds one shard at a time).
@@ -130,7 +130,7 @@ for run in $(seq 0 $((SHARDS - 1))) shared; do
     grep -E "undefined symbol|error" target/panic-check.log >&2 || cat target/panic-check.log >&2
     echo "panic paths are reachable (${suite:-zoo} suite); bisecting by model:" >&2
     if [ -n "$suite" ]; then models="hello_world_int8 micro_speech_quantized person_detect simple_add_model test_conv_model"
-    else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
+    else models=$(ls "$repo"/tests/fixtures/zoo/*.tflite "$repo"/tests/fixtures/uint8/u8_*.tflite | xargs -n1 basename | sed 's/\.tflite$//'); fi
     for m in $models; do
       KILN_FW_SHARD= KILN_FW_MODELS=$m KILN_FW_SAMPLES=1 cargo build --release --locked -q --bin kiln-firmware-cortex-m4 --features "$feats" 2>/dev/null \
         && echo "  panic-free: $m" >&2 || echo "  PANIC PATH: $m" >&2

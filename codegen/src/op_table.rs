@@ -7,7 +7,7 @@ use crate::ir::DType;
 use crate::lower;
 
 /// Columns of the table, in order; any other registered type goes into the last column.
-const COLUMNS: [(DType, &str); 3] = [(DType::I8, "int8"), (DType::I16, "int16"), (DType::F32, "float32")];
+const COLUMNS: [(DType, &str); 4] = [(DType::I8, "int8"), (DType::I16, "int16"), (DType::F32, "float32"), (DType::U8, "uint8")];
 
 /// Every supported op (alphabetical) with the element types kiln compiles it for.
 pub fn supported_ops() -> BTreeMap<&'static str, Vec<DType>> {
@@ -22,19 +22,20 @@ pub fn supported_ops() -> BTreeMap<&'static str, Vec<DType>> {
 }
 
 /// The Markdown table: one row per op, a ✓ per element type (the type of the op's first input;
-/// QUANTIZE's output). Integer kernels are bit-exact with TFLM; float kernels match within the
-/// tolerance the README states.
+/// QUANTIZE's output). Integer kernels are bit-exact with TFLM (uint8: with LiteRT's reference
+/// kernels, TFLM has none); float kernels match within the tolerance the README states.
 pub fn op_table_markdown() -> String {
     let ops = supported_ops();
     let count = |d: DType| ops.values().filter(|t| t.contains(&d)).count();
     let custom = ops.keys().filter(|op| op.starts_with("CUSTOM(")).count();
     let mut s = format!(
-        "{} builtin ops and {custom} custom op{}: {} in int8, {} in int16, {} in float32.\n\n| op | int8 | int16 | float32 | other types |\n|---|:-:|:-:|:-:|---|\n",
+        "{} builtin ops and {custom} custom op{}: {} in int8, {} in int16, {} in float32, {} in uint8.\n\n| op | int8 | int16 | float32 | uint8 | other types |\n|---|:-:|:-:|:-:|:-:|---|\n",
         ops.len() - custom,
         if custom == 1 { "" } else { "s" },
         count(DType::I8),
         count(DType::I16),
-        count(DType::F32)
+        count(DType::F32),
+        count(DType::U8)
     );
     for (op, types) in &ops {
         let cells: Vec<&str> = COLUMNS.iter().map(|(d, _)| if types.contains(d) { "✓" } else { "" }).collect();

@@ -59,7 +59,12 @@ fn every_table_entry_has_a_zoo_model() {
     // Also the detection post-processing models outside the zoo (LiteRT-ref goldens, checked
     // element by element by tests/tests/detection.rs; the zoo's arena bound does not fit them).
     let detection = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/detection");
-    let entries = std::fs::read_dir(&zoo).expect("tests/fixtures/zoo").chain(std::fs::read_dir(&detection).expect("tests/fixtures/detection"));
+    // And the uint8 legacy models (LiteRT-ref goldens, tests/tests/uint8.rs).
+    let uint8 = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/uint8");
+    let entries = std::fs::read_dir(&zoo)
+        .expect("tests/fixtures/zoo")
+        .chain(std::fs::read_dir(&detection).expect("tests/fixtures/detection"))
+        .chain(std::fs::read_dir(&uint8).expect("tests/fixtures/uint8"));
     for entry in entries {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tflite") {

@@ -2,7 +2,8 @@
 //! the samples that go into flash (`$OUT_DIR/goldens/`).
 //!
 //! Suites (chosen by the `shared` feature):
-//! * zoo: models from `tests/fixtures/zoo` with their TFLM goldens from `tests/fixtures/golden`.
+//! * zoo: models from `tests/fixtures/zoo` with their TFLM goldens from `tests/fixtures/golden`,
+//!   and the uint8 models of `tests/fixtures/uint8` with their LiteRT-ref goldens.
 //!   By default one model, `digits_int8` (`DEFAULT_MODEL`), as a user's firmware would hold one:
 //!   plain `cargo run --release` builds and runs that. The whole zoo does not fit one image's
 //!   4 MiB of flash; `KILN_FW_SHARD=i/n` runs every n-th zoo model from the i-th (CI's loop over
@@ -249,6 +250,19 @@ fn main() {
         for s in stems {
             let golden = repo.join("tests/fixtures/golden").join(&s);
             models.push((s.clone(), zoo.join(format!("{s}.tflite")), golden));
+        }
+        // The uint8 legacy models (LiteRT-ref goldens beside them), in the same suite.
+        let uint8 = repo.join("tests/fixtures/uint8");
+        println!("cargo:rerun-if-changed={}", uint8.display());
+        let mut stems: Vec<String> = fs::read_dir(&uint8)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", uint8.display())))
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".tflite")).map(str::to_string))
+            .filter(|s| s.starts_with("u8_"))
+            .collect();
+        stems.sort();
+        for s in stems {
+            models.push((s.clone(), uint8.join(format!("{s}.tflite")), uint8.join(&s)));
         }
     }
     if let Some(only) = &only {

@@ -787,6 +787,26 @@ mod tests {
 
 // ---- int16 ----
 
+/// `MultiplyByQuantizedMultiplier` with one rounding (LiteRT's `TFLITE_SINGLE_ROUNDING` form):
+/// `(x · multiplier + 2^(total − 1)) >> total` in i64 with `total = 31 − shift`, ties toward +∞.
+/// LiteRT's reference FULLY_CONNECTED rounds this way (measured on uint8, the oracle there; on
+/// int8 kiln follows TFLM's double rounding instead). Its CONV_2D and DEPTHWISE_CONV_2D round
+/// twice, as TFLM. `total` is clamped to `1..=63`, so the function
+/// is total; LiteRT's valid shifts (−31..=30) never reach the clamp.
+#[inline]
+pub const fn multiply_by_quantized_multiplier_single_rounding(x: i32, rq: Requant) -> i32 {
+    let total = 31 - rq.shift;
+    let total = if total < 1 {
+        1
+    } else if total > 63 {
+        63
+    } else {
+        total
+    };
+    let round = 1i64 << (total - 1);
+    ((x as i64).wrapping_mul(rq.multiplier as i64).wrapping_add(round) >> total) as i32
+}
+
 /// TFLM's 64-bit `MultiplyByQuantizedMultiplier(int64_t x, …)`, the requantization of the
 /// int16x8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels (int64 accumulators).
 ///

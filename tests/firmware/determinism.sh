@@ -72,7 +72,7 @@ if [ ${#elfs[@]} -eq 0 ]; then
   export KILN_SHARED=${KILN_SHARED:-$(cd "$repo/.." && pwd)/shared}
   export KILN_SHARED_GOLDENS=${KILN_SHARED_GOLDENS:-$repo/target/shared-goldens}
   fw=$repo/examples/firmware-cortex-m4
-  zoo_models=$(ls "$repo"/tests/fixtures/zoo/*.tflite | wc -l)
+  zoo_models=$(ls "$repo"/tests/fixtures/zoo/*.tflite "$repo"/tests/fixtures/uint8/u8_*.tflite | wc -l)
   shards=$(( (zoo_models + 59) / 60 ))
   for run in $(seq 0 $((shards - 1))) shared; do
     if [ "$run" = shared ]; then
@@ -121,7 +121,9 @@ for label, n in cases:
 
 def layers(model):
     """OP:dtype of every layer (`kiln inspect --json`); dtype `hybrid` for dynamic-range layers."""
-    path = f"{repo}/tests/fixtures/zoo/{model}.tflite" if suite == "zoo" else f"{shared_models}/{model}.tflite"
+    # The zoo suite also holds the uint8 legacy models (tests/fixtures/uint8, u8_*).
+    zoo_dir = "uint8" if model.startswith("u8_") else "zoo"
+    path = f"{repo}/tests/fixtures/{zoo_dir}/{model}.tflite" if suite == "zoo" else f"{shared_models}/{model}.tflite"
     info = json.loads(subprocess.run([kiln, "inspect", "--json", path], check=True, capture_output=True, text=True).stdout)
     keys = set()
     for layer in info["layers"]:

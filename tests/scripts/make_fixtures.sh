@@ -8,6 +8,7 @@
 #   tests/fixtures/golden/<model>/                 (make_goldens.py, TFLM, oracle venv)
 #   tests/fixtures/detection/                      (make_state_models.py + make_goldens.py, LiteRT-ref)
 #   tests/fixtures/custom/                         (make_custom_op_model.py: model + formula outputs)
+#   tests/fixtures/uint8/                          (make_uint8_models.py + make_goldens.py, LiteRT-ref)
 # Usage: tests/scripts/make_fixtures.sh [MODEL_NAME...]   (default: the whole zoo)
 # Venvs: .venv-zoo and .venv-oracle at the repo root (gitignored), created or refreshed by venv.sh.
 set -euo pipefail
@@ -47,6 +48,9 @@ if [ $# -eq 0 ]; then
   # TFLite_Detection_PostProcess models outside the zoo (make_state_models.py's OUTSIDE_ZOO):
   # TFLM has no answer for them, LiteRT-ref is the oracle (make_goldens.py LITERT_ONLY).
   "$oracle_py" "$here/make_goldens.py" --out "$fixtures/detection" "$fixtures/detection/"*.tflite
+  # TF1 quantized_uint8 models (TF1 converter path; LiteRT-ref goldens, make_goldens.py u8_*).
+  "$zoo_py" "$here/make_uint8_models.py" --out "$fixtures/uint8"
+  "$oracle_py" "$here/make_goldens.py" --out "$fixtures/uint8" "$fixtures/uint8/"u8_*.tflite
   # The user custom-op model and the outputs of its formula (tests/tests/custom_ops.rs).
   "$zoo_py" "$here/make_custom_op_model.py"
 fi

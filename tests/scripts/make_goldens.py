@@ -255,10 +255,38 @@ LITERT_ONLY = {
 }
 
 
+# TF1 quantized_uint8 models (make_uint8_models.py, tests/fixtures/uint8/u8_*): the issue names
+# LiteRT's reference kernels as their oracle. TFLM is cross-checked on the same inputs where it runs
+# them (meta.json "tflm_cross_check").
+UINT8_PREFIX = "u8_"
+UINT8_REASON = ("uint8 legacy model: LiteRT's reference kernels are the oracle for uint8 arithmetic "
+                "(TFLM dropped most uint8 kernels)")
+
+
+def litert_only_reason(path):
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return LITERT_ONLY.get(stem) or (UINT8_REASON if stem.startswith(UINT8_PREFIX) else None)
+
+
+def tflm_cross_check(path, desc, inputs, outputs):
+    """How TFLM's outputs compare with the oracle's on the same inputs (or why TFLM cannot run it)."""
+    try:
+        it = tflm.Interpreter.from_file(path, arena_size=ARENA_SIZE)
+        got = run_samples(it, desc, inputs)
+    except Exception as e:
+        return "TFLM cannot run it: %s: %s" % (type(e).__name__, str(e).strip().splitlines()[0][:200] if str(e).strip() else "")
+    total = sum(o.size for o in outputs)
+    diff = sum(int(np.sum(a.astype(np.int64) != b.astype(np.int64))) for a, b in zip(got, outputs))
+    if diff == 0:
+        return "TFLM identical on all %d output elements" % total
+    worst = max(int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) for a, b in zip(got, outputs))
+    return "TFLM differs on %d of %d output elements (max |diff| %d)" % (diff, total, worst)
+
+
 def make_interpreter(path):
     """TFLM's interpreter (oracle "tflm"); LiteRT-ref when TFLM cannot load or run the model,
-    or when its outputs are undefined (LITERT_ONLY)."""
-    reason = LITERT_ONLY.get(os.path.splitext(os.path.basename(path))[0])
+    or when its outputs are undefined (LITERT_ONLY), or for the uint8 legacy models."""
+    reason = litert_only_reason(path)
     if reason:
         it = LiteRtRef(path)
         it.tflm_error = "not used: " + reason
@@ -439,6 +467,9 @@ def golden(model_path, out_root, n, images_dir=None, digits_dir=None):
         meta["tflm_error"] = interp.tflm_error
         meta["activation_bytes_no_reuse"] = activation_bytes(desc)
         del meta["tflm_allocations"]
+    if os.path.splitext(os.path.basename(model_path))[0].startswith(UINT8_PREFIX):
+        meta["tflm_cross_check"] = tflm_cross_check(oracle_path, desc, inputs, outputs)
+        print("%s: %s" % (stem, meta["tflm_cross_check"]))
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")

@@ -29,6 +29,7 @@ mod reduce;
 mod reshape;
 mod softmax;
 mod state;
+mod uint8;
 mod unary;
 
 /// Where a kernel argument comes from.
@@ -565,6 +566,7 @@ const FAMILIES: &[&[Kernel]] = &[
     float32::KERNELS,
     int16::KERNELS,
     state::KERNELS,
+    uint8::KERNELS,
 ];
 
 fn kernels() -> impl Iterator<Item = &'static Kernel> {

@@ -35,7 +35,9 @@ fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 /// QUANTIZE to uint8: from int8 (a uint8 model output, as `inference_output_type = tf.uint8`
-/// writes it), TFLM's `Requantize` clamped to 0..=255.
+/// writes it), TFLM's `Requantize` clamped to 0..=255; from uint8 (TF1's converter where two
+/// uint8 ranges meet) and float32 (a TF1 uint8 model with float input), LiteRT's reference
+/// `Requantize` / `AffineQuantize` on uint8.
 fn quantize_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(out, DType::U8, "output")?;
@@ -44,6 +46,17 @@ fn quantize_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     match input.dtype {
         DType::I8 => requantize(cx, input, out, "requantize_s8_u8"),
+        DType::U8 => requantize(cx, input, out, "requantize_u8"),
+        DType::F32 => {
+            let (os, oz) = per_tensor(out)?;
+            Ok(vec![cx.step(
+                vec![cx.operand(input)],
+                out,
+                Call::Scalars { func: "quantize_f32_u8", scalars: quote!(#os, #oz) },
+                0,
+                format!("float32 → uint8 (scale {os}, zero point {oz})"),
+            )])
+        }
         other => unsupported(format!("QUANTIZE from {} to uint8", other.name())),
     }
 }

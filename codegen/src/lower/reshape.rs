@@ -20,7 +20,7 @@ pub(super) const KERNELS: &[Kernel] = &[
 ];
 
 
-fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
+pub(super) fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
     if input.dtype != out.dtype || input.elements() != out.elements() {
         return invalid(format!(
@@ -33,7 +33,7 @@ fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
             out.dtype.name()
         ));
     }
-    if input.quant != out.quant && input.dtype == DType::I8 {
+    if input.quant != out.quant && matches!(input.dtype, DType::I8 | DType::U8) {
         return unsupported("input and output quantization differ");
     }
     Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{:?} → {:?}", input.shape, out.shape))])

@@ -56,8 +56,12 @@ fn add_core(p: &AddParams, x: i32, y: i32) -> i32 {
 }
 
 #[inline(always)]
-fn add_one(p: &AddParams, x: u8, y: u8) -> u8 {
-    add_core(p, i32::from(x as i8), i32::from(y as i8)) as u8
+fn add_one<const SIGNED: bool>(p: &AddParams, x: u8, y: u8) -> u8 {
+    if SIGNED {
+        add_core(p, i32::from(x as i8), i32::from(y as i8)) as u8
+    } else {
+        add_core(p, i32::from(x), i32::from(y)) as u8
+    }
 }
 
 /// `x · 2^s` wrapping (`x * (1 << s)` in the C++), total for any `s`.
@@ -85,9 +89,20 @@ fn broadcast_strides(shape: [usize; 4], out: [usize; 4]) -> [usize; 4] {
 /// broadcasting over the rank-4 shapes, with the innermost axis specialised for the common
 /// "one side constant along the channel axis" cases.
 pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    add_8bit::<true>(p, input1, input2, output)
+}
+
+/// ADD uint8, bit-exact with LiteRT's reference kernel (`reference_ops::Add` on uint8: the int8
+/// arithmetic, `left_shift` 20, on unsigned values; the clamp is the uint8 activation range).
+pub fn add_u8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
+    add_8bit::<false>(p, input1, input2, output)
+}
+
+#[inline(always)]
+fn add_8bit<const SIGNED: bool>(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     if p.input1_shape == p.input2_shape {
         for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
-            *o = add_one(p, x, y);
+            *o = add_one::<SIGNED>(p, x, y);
         }
         return;
     }
@@ -109,20 +124,20 @@ pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
                 let x_row = window(input1, o1, if s1[3] == 0 { 1 } else { inner });
                 let y_row = window(input2, o2, if s2[3] == 0 { 1 } else { inner });
                 match (s1[3], s2[3], x_row.first(), y_row.first()) {
-                    (0, 0, Some(&x), Some(&y)) => row.fill(add_one(p, x, y)),
+                    (0, 0, Some(&x), Some(&y)) => row.fill(add_one::<SIGNED>(p, x, y)),
                     (0, _, Some(&x), _) => {
                         for (o, &y) in row.iter_mut().zip(y_row) {
-                            *o = add_one(p, x, y);
+                            *o = add_one::<SIGNED>(p, x, y);
                         }
                     }
                     (_, 0, _, Some(&y)) => {
                         for (o, &x) in row.iter_mut().zip(x_row) {
-                            *o = add_one(p, x, y);
+                            *o = add_one::<SIGNED>(p, x, y);
                         }
                     }
                     _ => {
                         for ((o, &x), &y) in row.iter_mut().zip(x_row).zip(y_row) {
-                            *o = add_one(p, x, y);
+                            *o = add_one::<SIGNED>(p, x, y);
                         }
                     }
                 }

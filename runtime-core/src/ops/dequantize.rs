@@ -16,6 +16,14 @@ pub fn dequantize_s8(q: i8, scale: f32, zero_point: i32) -> f32 {
     scale * i32::from(q).wrapping_sub(zero_point) as f32
 }
 
+/// DEQUANTIZE uint8 → float32, LiteRT's reference `Dequantize`: [`dequantize_s8_f32`]'s
+/// arithmetic (one exact f32 product) on unsigned values.
+pub fn dequantize_u8_f32(input: &[u8], output: &mut [u8], scale: f32, zero_point: i32) {
+    for (o, &q) in output.chunks_exact_mut(4).zip(input) {
+        o.copy_from_slice(&(scale * i32::from(q).wrapping_sub(zero_point) as f32).to_le_bytes());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

@@ -28,6 +28,7 @@ mod int16;
 mod movement;
 mod reduce;
 mod state;
+mod uint8;
 mod unary;
 mod concatenation;
 mod cumsum;
@@ -74,22 +75,22 @@ pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
-pub use add::{add_s8, AddParams};
+pub use add::{add_s8, add_u8, AddParams};
 pub use add_n::{add_n_f32, add_n_s8, SumRescale};
 pub use concatenation::concatenation;
 pub use cumsum::{cumsum_f32, cumsum_s8, CumSumParams, CumSumS8Params};
 pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, conv2d_s8_dsp_pointwise, pack_filter_dsp, MAX_CONST_ROW, MAX_PATCH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
 pub use depthwise::{depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS};
-pub use dequantize::{dequantize_s8, dequantize_s8_f32};
+pub use dequantize::{dequantize_s8, dequantize_s8_f32, dequantize_u8_f32};
 pub use detection_postprocess::{detection_postprocess, detection_postprocess_output, DetectionInput, DetectionPostProcessParams};
 pub use crate::custom::copy_output as custom_op_output;
 pub use embedding_lookup::{embedding_lookup_s8_f32, EmbeddingLookupParams};
 pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConnectedParams};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
-pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};
-pub use quantize::{quantize_f32_s8, quantize_s8, requantize_s8, requantize_s8_u8, requantize_u8_s8};
-pub use softmax::{softmax_s8, softmax_s8_s16, SoftmaxParams};
+pub use pooling::{average_pool2d_s8, average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, Pool2dParams};
+pub use quantize::{quantize_f32_s8, quantize_f32_u8, quantize_s8, requantize_s8, requantize_s8_u8, requantize_u8, requantize_u8_s8};
+pub use softmax::{softmax_s8, softmax_s8_s16, softmax_u8, SoftmaxParams};
 // Families re-export their kernels by glob; two families exporting one name would otherwise
 // only warn (and the generated call could bind to the wrong kernel), so that is an error.
 #[allow(unused_imports)]
@@ -104,5 +105,7 @@ pub use movement::*;
 pub use reduce::*;
 #[allow(unused_imports)]
 pub use state::*;
+#[allow(unused_imports)]
+pub use uint8::*;
 #[allow(unused_imports)]
 pub use unary::*;

@@ -1,4 +1,6 @@
-//! AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM `reference_integer_ops::AveragePool` / `MaxPool`).
+//! AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLM `reference_integer_ops::AveragePool` / `MaxPool`)
+//! and uint8 (LiteRT `reference_ops::AveragePool` / `MaxPool`: the same arithmetic on unsigned
+//! values, whose window sums are never negative).
 //! Input and output share quantization, so there is no requantization.
 
 use super::conv::tap_range;
@@ -28,9 +30,9 @@ const BLOCK: usize = 64;
 
 /// Shared driver: for every output pixel and block of channels, folds `step` over the window's
 /// real (non-padded) taps starting from `init`, then maps each accumulator with `finish`
-/// (which also receives the number of real taps).
+/// (which also receives the number of real taps). `SIGNED`: int8 bytes, else uint8.
 #[inline(always)]
-fn pool(
+fn pool<const SIGNED: bool>(
     p: &Pool2dParams,
     input: &[u8],
     output: &mut [u8],
@@ -69,7 +71,7 @@ fn pool(
                             let ix = (ix0 + kx as isize) as usize;
                             let px = window(image, (iy * in_w + ix) * depth + c0, len);
                             for (a, &x) in acc.iter_mut().zip(px) {
-                                *a = step(*a, i32::from(x as i8));
+                                *a = step(*a, if SIGNED { i32::from(x as i8) } else { i32::from(x) });
                             }
                         }
                     }
@@ -91,7 +93,19 @@ fn pool(
 /// accumulator block would sit in that function's frame under every other kernel's.
 #[inline(never)]
 pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
-    pool(
+    average_pool2d::<true>(p, input, output)
+}
+
+/// AVERAGE_POOL_2D uint8, bit-exact with LiteRT's reference kernel: `(sum + count/2) / count`,
+/// [`average_pool2d_s8`]'s rounding on a sum that is never negative.
+#[inline(never)]
+pub fn average_pool2d_u8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
+    average_pool2d::<false>(p, input, output)
+}
+
+#[inline(always)]
+fn average_pool2d<const SIGNED: bool>(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
+    pool::<SIGNED>(
         p,
         input,
         output,
@@ -110,7 +124,7 @@ pub fn average_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
 /// window with none), clamped to the activation range.
 #[inline(never)]
 pub fn max_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
-    pool(
+    pool::<true>(
         p,
         input,
         output,
@@ -118,6 +132,13 @@ pub fn max_pool2d_s8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
         |acc, x| acc.max(x),
         |m, _| m,
     );
+}
+
+/// MAX_POOL_2D uint8, bit-exact with LiteRT's reference kernel: the maximum over the window's
+/// real taps (0 for a window with none), clamped to the activation range.
+#[inline(never)]
+pub fn max_pool2d_u8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
+    pool::<false>(p, input, output, 0, |acc, x| acc.max(x), |m, _| m);
 }
 
 #[cfg(test)]

@@ -58,6 +58,21 @@ pub fn requantize_u8_s8(input: &[u8], output: &mut [u8], input_zero_point: i32, 
     requantize_bytes::<false, true>(input, output, input_zero_point, output_zero_point, requant);
 }
 
+/// QUANTIZE uint8 → uint8 (what TF1's converter puts where two uint8 ranges meet), LiteRT's
+/// reference `Requantize` clamped to 0..=255.
+pub fn requantize_u8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize_bytes::<false, false>(input, output, input_zero_point, output_zero_point, requant);
+}
+
+/// QUANTIZE float32 → uint8, LiteRT's reference `AffineQuantize`: [`quantize_f32_s8`]'s
+/// arithmetic clamped to 0..=255.
+pub fn quantize_f32_u8(input: &[u8], output: &mut [u8], scale: f32, zero_point: i32) {
+    for (o, x) in output.iter_mut().zip(input.chunks_exact(4)) {
+        let real = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
+        *o = round_half_away_f32(real / scale).saturating_add(zero_point).clamp(0, 255) as u8;
+    }
+}
+
 /// QUANTIZE int8 → uint8 (a uint8 model output): TFLM's `Requantize`, clamped to 0..=255.
 pub fn requantize_s8_u8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
     requantize_bytes::<true, false>(input, output, input_zero_point, output_zero_point, requant);

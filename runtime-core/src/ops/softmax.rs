@@ -51,9 +51,31 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
         .take(p.rows)
     {
         let mut out = out_row.iter_mut();
-        softmax_row(p, in_row, 8, |v| {
+        softmax_row::<true>(p, in_row, 8, |v| {
             if let Some(o) = out.next() {
                 *o = v as u8;
+            }
+        });
+    }
+}
+
+/// SOFTMAX uint8 (output zero point 0, scale 1/256), bit-exact with LiteRT's reference
+/// `Softmax<uint8_t, uint8_t>`: the int8 arithmetic (it depends on the inputs only through
+/// differences from the row's maximum), the output offset by 0 instead of −128. So each output
+/// is [`softmax_s8`]'s plus 128, and it never aborts either.
+pub fn softmax_u8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
+    if p.depth == 0 {
+        return;
+    }
+    for (in_row, out_row) in input
+        .chunks_exact(p.depth)
+        .zip(output.chunks_exact_mut(p.depth))
+        .take(p.rows)
+    {
+        let mut out = out_row.iter_mut();
+        softmax_row::<false>(p, in_row, 8, |v| {
+            if let Some(o) = out.next() {
+                *o = v.wrapping_add(128) as u8;
             }
         });
     }
@@ -73,7 +95,7 @@ pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
         .take(p.rows)
     {
         let mut out = out_row.chunks_exact_mut(2);
-        softmax_row(p, in_row, 16, |v| {
+        softmax_row::<true>(p, in_row, 16, |v| {
             if let Some(o) = out.next() {
                 o.copy_from_slice(&(v as i16).to_le_bytes());
             }
@@ -82,11 +104,12 @@ pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
 }
 
 /// One row of TFLM's quantized softmax with `out_bits`-bit signed outputs (8 or 16), handed to
-/// `emit` in order, already offset by the type's minimum and clamped to its range.
+/// `emit` in order, already offset by the type's minimum and clamped to its range. `SIGNED`:
+/// int8 input bytes, else uint8.
 #[inline(always)]
-fn softmax_row(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl FnMut(i32)) {
+fn softmax_row<const SIGNED: bool>(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl FnMut(i32)) {
     let scaled_exp = |x: u8, max: i32| -> Option<i32> {
-        let diff = i32::from(x as i8) - max;
+        let diff = read::<SIGNED>(x) - max;
         if diff >= p.diff_min {
             let scaled = multiply_by_quantized_multiplier_greater_than_one(
                 diff,
@@ -101,8 +124,8 @@ fn softmax_row(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl F
     let (lo, hi) = (-(1i32 << (out_bits - 1)), (1i32 << (out_bits - 1)) - 1);
     let max = in_row
         .iter()
-        .map(|&x| i32::from(x as i8))
-        .fold(i32::from(i8::MIN), i32::max);
+        .map(|&x| read::<SIGNED>(x))
+        .fold(i32::MIN, i32::max);
 
     let mut sum_of_exps = 0i32;
     for &x in in_row {
@@ -127,6 +150,16 @@ fn softmax_row(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl F
             }
             None => lo,
         });
+    }
+}
+
+/// An input byte's value: int8 or uint8.
+#[inline(always)]
+fn read<const SIGNED: bool>(x: u8) -> i32 {
+    if SIGNED {
+        i32::from(x as i8)
+    } else {
+        i32::from(x)
     }
 }
 

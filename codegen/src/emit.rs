@@ -29,6 +29,8 @@ fn rust_type(d: DType) -> Ident {
         DType::I16 => "i16",
         DType::I32 => "i32",
         DType::I64 => "i64",
+        DType::U32 => "u32",
+        DType::U64 => "u64",
         DType::F32 => "f32",
         DType::Bool => "bool",
         other => unreachable!("lower() rejects {} at the model boundary", other.name()),

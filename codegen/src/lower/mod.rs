@@ -27,6 +27,7 @@ mod pool;
 mod quantize;
 mod reduce;
 mod reshape;
+pub(crate) mod signal;
 mod softmax;
 mod state;
 mod unary;
@@ -132,11 +133,19 @@ pub struct Step {
     /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
     /// tensor of its own, which the planner then places like any other.
     pub scratch: usize,
+    /// Non-zero when the op keeps this many bytes of its own state between inferences (a
+    /// persistent buffer in TFLM, not a tensor of the model: SignalFilterBankSpectralSubtraction's
+    /// noise estimate); its steps read it as `Operand::Arena(STATE)`. The lowering makes it a
+    /// variable tensor (zero at start and after `reset`, as TFLM's Prepare and Reset leave it).
+    pub state: usize,
 }
 
 /// Placeholder tensor index, within one op's steps, of the op's scratch buffer (see
 /// [`Step::scratch`]).
 pub(crate) const SCRATCH: usize = usize::MAX;
+
+/// Placeholder tensor index, within one op's steps, of the op's own state (see [`Step::state`]).
+pub(crate) const STATE: usize = usize::MAX - 1;
 
 /// A second kernel for one step: on targets matching `gate` the generated code calls
 /// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the filter
@@ -218,6 +227,27 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         }
                         for o in &mut step.operands {
                             if *o == Operand::Arena(SCRATCH) {
+                                *o = Operand::Arena(index);
+                            }
+                        }
+                    }
+                }
+                if let Some(bytes) = lowered.iter().map(|s| s.state).find(|&b| b > 0) {
+                    // The op's own state: a new uint8 variable tensor, which the planner
+                    // places in the model's state.
+                    let index = graph.tensors.len();
+                    graph.tensors.push(Tensor {
+                        index,
+                        name: format!("{} #{} state", op.name, op.index),
+                        shape: vec![bytes],
+                        dtype: DType::U8,
+                        quant: None,
+                        data: None,
+                        is_variable: true,
+                    });
+                    for step in &mut lowered {
+                        for o in &mut step.operands {
+                            if *o == Operand::Arena(STATE) {
                                 *o = Operand::Arena(index);
                             }
                         }
@@ -305,6 +335,8 @@ pub fn io_dtype(d: DType) -> Option<&'static str> {
         DType::I16 => "Int16",
         DType::I32 => "Int32",
         DType::I64 => "Int64",
+        DType::U32 => "UInt32",
+        DType::U64 => "UInt64",
         DType::F32 => "Float32",
         DType::Bool => "Bool",
         _ => return None,
@@ -365,6 +397,7 @@ impl<'a> Ctx<'a> {
             variants: Vec::new(),
             band: None,
             scratch: 0,
+            state: 0,
         }
     }
 
@@ -565,6 +598,7 @@ const FAMILIES: &[&[Kernel]] = &[
     float32::KERNELS,
     int16::KERNELS,
     state::KERNELS,
+    signal::KERNELS,
 ];
 
 fn kernels() -> impl Iterator<Item = &'static Kernel> {
@@ -602,7 +636,7 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
         if let Options::Custom { function: Some(f), .. } = &op.options {
             return custom::lower_user(&Ctx { g, op, band_pad_top: None }, f);
         }
-        if code != detection_postprocess::CODE {
+        if !kernels().any(|k| k.op == op.name) {
             return unsupported(format!(
                 "custom op `{code}`: kiln has no kernel for it; map it to your own function with \
                  `custom_ops = {{ \"{code}\" => crate::path::to::function }}` (include_model!), \

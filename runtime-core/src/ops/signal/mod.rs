@@ -1,0 +1,29 @@
+//! TFLM's signal library (`signal/micro/kernels`, custom ops `Signal…`): the integer audio
+//! front end of micro_speech-style preprocessor models. Tensors are little-endian byte storage
+//! like every kernel's; the unsigned types (uint32 energies, uint64 filter-bank sums) are read
+//! and written with [`le`]'s helpers. Arithmetic wraps exactly where TFLM's C wraps.
+
+mod energy;
+mod filter_bank;
+mod filter_bank_log;
+mod filter_bank_square_root;
+mod le;
+mod pcan;
+mod rfft;
+mod spectral_subtraction;
+mod window;
+
+pub use energy::signal_energy;
+pub use filter_bank::signal_filter_bank;
+pub use filter_bank_log::signal_filter_bank_log;
+pub use filter_bank_square_root::signal_filter_bank_square_root;
+pub use pcan::signal_pcan;
+pub use rfft::{signal_rfft_s16, SignalRfftParams};
+pub use spectral_subtraction::{signal_spectral_subtraction, SpectralSubtractionParams};
+pub use window::signal_window;
+
+/// Position of the highest set bit, counting from 1 (0 for 0): TFLM's `MostSignificantBit32`.
+#[inline(always)]
+pub(crate) fn msb32(x: u32) -> u32 {
+    32 - x.leading_zeros()
+}

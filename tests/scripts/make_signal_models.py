@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Build test models for TFLM's signal-library custom ops (the integer audio front end of
+micro_speech-style preprocessors), written op by op as flatbuffers with flexbuffer options.
+
+    make_signal_models.py [--out DIR]     (default tests/fixtures/signal)
+
+The TensorFlow converter only emits these ops from TFLM's own TensorFlow op library, so the
+models are written by hand like make_state_models.py's (whose Graph class and schema they use).
+Options are flexbuffer maps keyed as TFLM's TensorFlow ops name their attributes (the
+`flatbuffers` package sorts the keys, and TFLM reads them by position in that order).
+
+  signal_window         SignalWindow: int16 [3, 64] rows times a random full-range int16 window,
+                        >> 9 (products saturate).
+  signal_rfft_512       SignalRfft int16: 480 samples zero-padded to a 512-point FFT (KISS FFT
+                        radix 4⁴).
+  signal_rfft_64_rows   SignalRfft int16: [3, 64] rows, 64 points (radix 4, 4, 2).
+  signal_rfft_8         SignalRfft int16: 5 samples padded to 8 points (one radix-4 stage).
+  signal_energy         SignalEnergy: 257 complex bins → uint32, all bins.
+  signal_filter_bank    SignalFilterBank: 40 mel channels (tables from the mel formula below,
+                        weights in Q12) over 257 uint32 bins → uint64.
+  signal_filter_bank_square_root
+                        SignalFilterBankSquareRoot: 40 uint64 → uint32, scale_bits 7.
+  signal_spectral_subtraction, signal_spectral_subtraction_clamped
+                        SignalFilterBankSpectralSubtraction: 40 channels, TFLM's default
+                        smoothing (0.04 / 0.04 in Q14), 10 smoothing bits, floor 0.05; two
+                        outputs; the noise estimate is state carried from sample to sample.
+  signal_pcan           SignalPCAN: 40 channels, snr_shift 6, gain table from PCAN's formula.
+  signal_filter_bank_log
+                        SignalFilterBankLog: 40 uint32 → int16, correction bits 3, scale 1600.
+  signal_front_end      the chain Window (Hann, Q12) → Rfft 512 → Energy (bins 4..241) →
+                        FilterBank (40 mel channels, 125–7500 Hz at 16 kHz) → SquareRoot →
+                        SpectralSubtraction → PCAN → FilterBankLog: int16 [480] → int16 [40].
+
+Goldens (TFLM's Python interpreter, 200 random inputs per model, in sequence):
+    .venv-zoo/bin/python tests/scripts/make_signal_models.py
+    .venv-oracle/bin/python tests/scripts/make_goldens.py --out tests/fixtures/signal/golden \\
+        tests/fixtures/signal/*.tflite
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+from flatbuffers import flexbuffers
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_state_models import REPO, S, Graph, write_model  # noqa: E402
+
+I16, I32, U32, U64 = S.TensorType.INT16, S.TensorType.INT32, S.TensorType.UINT32, S.TensorType.UINT64
+
+SAMPLE_RATE = 16000
+CHANNELS = 40
+
+
+def options(**kw):
+    """A flexbuffer map of ints and bools (the attributes of TFLM's signal ops)."""
+    fbb = flexbuffers.Builder()
+    with fbb.Map():
+        for k, v in kw.items():
+            if isinstance(v, bool):
+                fbb.Bool(k, v)
+            else:
+                fbb.Int(k, int(v))
+    return fbb.Finish()
+
+
+def rng_for(name):
+    return np.random.default_rng(sum(name.encode()) * 7919)
+
+
+def hann_q12(n):
+    """The periodic Hann window in Q12 (TFLM's window op scales by 2^shift; shift 12)."""
+    k = np.arange(n)
+    return np.round((0.5 - 0.5 * np.cos(2 * np.pi * k / n)) * 4096).astype(np.int16)
+
+
+def mel(f):
+    return 1127.0 * np.log1p(f / 700.0)
+
+
+def mel_tables(fft_length, channels, lo_hz, hi_hz):
+    """Triangular mel filter-bank tables in SignalFilterBank's layout: channels + 1 band
+    descriptions between mel-spaced edges; band i covers the bins from edge i up to edge i + 1,
+    its `weights` (Q12) the falling side of channel i - 1, its `unweights` the rising side of
+    channel i. Returns (weights, unweights, freq_starts, weight_starts, widths, first bin,
+    end bin)."""
+    bin_hz = SAMPLE_RATE / fft_length
+    edges_mel = np.linspace(mel(lo_hz), mel(hi_hz), channels + 2)
+    edges_bin = [int(np.ceil(700.0 * np.expm1(m / 1127.0) / bin_hz)) for m in edges_mel]
+    weights, unweights, starts, wstarts, widths = [], [], [], [], []
+    for i in range(channels + 1):
+        a, b = edges_bin[i], max(edges_bin[i + 1], edges_bin[i] + 1)
+        starts.append(a)
+        wstarts.append(len(weights))
+        widths.append(b - a)
+        for k in range(a, b):
+            rise = (mel(k * bin_hz) - edges_mel[i]) / (edges_mel[i + 1] - edges_mel[i])
+            u = int(round(min(max(rise, 0.0), 1.0) * 4096))
+            unweights.append(u)
+            weights.append(4096 - u)
+    arr = lambda v: np.array(v, dtype=np.int16)  # noqa: E731
+    return arr(weights), arr(unweights), arr(starts), arr(wstarts), arr(widths), edges_bin[0], max(starts[-1] + widths[-1], edges_bin[-1])
+
+
+def pcan_lut(strength=0.95, offset=80.0, gain_bits=21, input_bits=7):
+    """PCAN's gain table: gain(x) = 2^gain_bits · (x / 2^input_bits + offset)^-strength,
+    as three coefficients (value, first and second difference) per power-of-two interval."""
+
+    def gain(x):
+        g = (1 << gain_bits) * (x / (1 << input_bits) + offset) ** -strength
+        return min(int(g + 0.5), 32767)
+
+    lut = np.zeros(125, dtype=np.int16)
+    lut[0], lut[1] = gain(0), gain(1)
+    for interval in range(2, 33):
+        x0 = 1 << (interval - 1)
+        x1 = x0 + (x0 >> 1)
+        x2 = x0 + (x0 - 1) if interval == 32 else 2 * x0
+        y0, y1, y2 = gain(x0), gain(x1), gain(x2)
+        a1 = 4 * (y1 - y0) - (y2 - y0)
+        a2 = (y2 - y0) - a1
+        at = 4 * interval - 6
+        lut[at], lut[at + 1], lut[at + 2] = y0, np.int16(np.clip(a1, -32768, 32767)), np.int16(np.clip(a2, -32768, 32767))
+    return lut
+
+
+SPECTRAL = dict(
+    alternate_one_minus_smoothing=16384 - 655,
+    alternate_smoothing=655,
+    clamping=False,
+    min_signal_remaining=819,
+    num_channels=CHANNELS,
+    one_minus_smoothing=16384 - 655,
+    smoothing=655,
+    smoothing_bits=10,
+    spectral_subtraction_bits=14,
+)
+
+
+class Chain:
+    """Adds signal ops to a Graph, each returning its output tensor(s)."""
+
+    def __init__(self, g):
+        self.g = g
+
+    def window(self, x, shape, weights, shift):
+        w = self.g.tensor("window", [len(weights)], I16, data=weights)
+        y = self.g.tensor("windowed", shape, I16)
+        self.g.custom_op("SignalWindow", [x, w], [y], options(shift=shift))
+        return y
+
+    def rfft(self, x, rows, fft_length):
+        y = self.g.tensor("spectrum", rows + [fft_length + 2], I16)
+        self.g.custom_op("SignalRfft", [x], [y], options(T=I16, fft_length=fft_length))
+        return y
+
+    def energy(self, x, bins, start, end):
+        y = self.g.tensor("energy", [bins], U32)
+        self.g.custom_op("SignalEnergy", [x], [y], options(end_index=end, start_index=start))
+        return y
+
+    def filter_bank(self, x, tables):
+        ins = [x] + [self.g.tensor(n, [len(t)], I16, data=t) for n, t in zip(
+            ["weights", "unweights", "channel_frequency_starts", "channel_weight_starts", "channel_widths"], tables)]
+        y = self.g.tensor("filter_bank", [CHANNELS], U64)
+        self.g.custom_op("SignalFilterBank", ins, [y], options(num_channels=CHANNELS))
+        return y
+
+    def square_root(self, x, bits):
+        b = self.g.tensor("scale_bits", [], I32, data=np.array(bits, dtype=np.int32))
+        y = self.g.tensor("sqrt", [CHANNELS], U32)
+        self.g.custom_op("SignalFilterBankSquareRoot", [x, b], [y], options())
+        return y
+
+    def spectral_subtraction(self, x, **change):
+        y = self.g.tensor("subtracted", [CHANNELS], U32)
+        n = self.g.tensor("noise_estimate", [CHANNELS], U32)
+        self.g.custom_op("SignalFilterBankSpectralSubtraction", [x], [y, n], options(**dict(SPECTRAL, **change)))
+        return y, n
+
+    def pcan(self, x, noise, snr_shift=6):
+        lut = self.g.tensor("gain_lut", [125], I16, data=pcan_lut())
+        y = self.g.tensor("pcan", [CHANNELS], U32)
+        self.g.custom_op("SignalPCAN", [x, noise, lut], [y], options(snr_shift=snr_shift))
+        return y
+
+    def log(self, x):
+        y = self.g.tensor("log", [CHANNELS], I16)
+        self.g.custom_op("SignalFilterBankLog", [x], [y], options(input_correction_bits=3, output_scale=1600))
+        return y
+
+
+def single(name, shape, dtype, build):
+    g = Graph()
+    x = g.tensor("input", shape, dtype)
+    outs = build(Chain(g), x)
+    outs = list(outs) if isinstance(outs, tuple) else [outs]
+    return g.model([x], outs)
+
+
+def models():
+    r = rng_for("signal_window")
+    window_weights = r.integers(-32768, 32767, size=64, endpoint=True).astype(np.int16)
+    tables = mel_tables(512, CHANNELS, 125.0, 7500.0)
+    yield "signal_window", single("signal_window", [3, 64], I16, lambda c, x: c.window(x, [3, 64], window_weights, 9))
+    yield "signal_rfft_512", single("signal_rfft_512", [480], I16, lambda c, x: c.rfft(x, [], 512))
+    yield "signal_rfft_64_rows", single("signal_rfft_64_rows", [3, 64], I16, lambda c, x: c.rfft(x, [3], 64))
+    yield "signal_rfft_8", single("signal_rfft_8", [5], I16, lambda c, x: c.rfft(x, [], 8))
+    yield "signal_energy", single("signal_energy", [514], I16, lambda c, x: c.energy(x, 257, 0, 257))
+    yield "signal_filter_bank", single("signal_filter_bank", [257], U32, lambda c, x: c.filter_bank(x, tables[:5]))
+    yield "signal_filter_bank_square_root", single("signal_filter_bank_square_root", [CHANNELS], U64, lambda c, x: c.square_root(x, 7))
+    yield "signal_spectral_subtraction", single("signal_spectral_subtraction", [CHANNELS], U32, lambda c, x: c.spectral_subtraction(x))
+    yield "signal_spectral_subtraction_clamped", single(
+        "signal_spectral_subtraction_clamped", [CHANNELS], U32,
+        lambda c, x: c.spectral_subtraction(x, clamping=True, smoothing=3000, one_minus_smoothing=13384, alternate_smoothing=900,
+                                            alternate_one_minus_smoothing=15484, smoothing_bits=4))
+
+    g = Graph()
+    x = g.tensor("input", [CHANNELS], U32)
+    noise = g.tensor("noise", [CHANNELS], U32)
+    y = Chain(g).pcan(x, noise)
+    yield "signal_pcan", g.model([x, noise], [y])
+    yield "signal_filter_bank_log", single("signal_filter_bank_log", [CHANNELS], U32, lambda c, x: c.log(x))
+
+    def front_end(c, x):
+        _, _, _, _, _, first, end = tables
+        y = c.window(x, [480], hann_q12(480), 12)
+        y = c.rfft(y, [], 512)
+        y = c.energy(y, 257, first, end)
+        y = c.filter_bank(y, tables[:5])
+        y = c.square_root(y, 7)
+        y, noise = c.spectral_subtraction(y)
+        y = c.pcan(y, noise)
+        return c.log(y)
+
+    yield "signal_front_end", single("signal_front_end", [480], I16, front_end)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "signal"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for name, m in models():
+        m.description = b"kiln: generated by tests/scripts/make_signal_models.py"
+        write_model(m, os.path.join(args.out, name + ".tflite"))
+        print("wrote", name)
+
+
+if __name__ == "__main__":
+    main()

@@ -649,7 +649,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let starts = match (x.data.as_deref(), initial.get_mut(off..off + x.bytes())) {
                 (Some(d), Some(dst)) if d.len() == dst.len() => {
                     dst.copy_from_slice(d);
-                    "the value its CALL_ONCE subgraph assigns".to_string()
+                    "its initial value (what a CALL_ONCE subgraph assigns, or a signal op's Prepare)".to_string()
                 }
                 (_, Some(dst)) => {
                     dst.fill(fill);

@@ -265,7 +265,7 @@ mod tests {
             variants: Vec::new(),
             band: None,
             scratch: 0,
-            state: 0,
+            state: Vec::new(),
         }
     }
 

@@ -41,6 +41,11 @@ fn registry_names_real_builtin_ops() {
         "CUSTOM(SignalFilterBankSpectralSubtraction)",
         "CUSTOM(SignalPCAN)",
         "CUSTOM(SignalFilterBankLog)",
+        "CUSTOM(SignalFftAutoScale)",
+        "CUSTOM(SignalDelay)",
+        "CUSTOM(SignalOverlapAdd)",
+        "CUSTOM(SignalFramer)",
+        "CUSTOM(SignalStacker)",
     ];
     let ops = kiln_codegen::op_table::supported_ops();
     assert!(ops.len() >= 16, "registry lost ops: {ops:?}");

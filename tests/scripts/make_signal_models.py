@@ -27,6 +27,24 @@ Options are flexbuffer maps keyed as TFLM's TensorFlow ops name their attributes
   signal_pcan           SignalPCAN: 40 channels, snr_shift 6, gain table from PCAN's formula.
   signal_filter_bank_log
                         SignalFilterBankLog: 40 uint32 → int16, correction bits 3, scale 1600.
+  signal_fft_auto_scale SignalFftAutoScale after a Window that keeps sample 0 and shrinks the
+                        rest to |x| <= 128: shifts from 0 to 8; two outputs (frame, int32 shift).
+  signal_fft_auto_scale_full
+                        the same on full-range int16 (shift 0; −32768 samples hit MaxAbs16's
+                        int16 negation).
+  signal_delay          SignalDelay: [2, 16] rows delayed by 5 (state: the last 5 per row).
+  signal_delay_long     SignalDelay: [8] delayed by 20 (longer than a frame).
+  signal_overlap_add    SignalOverlapAdd int16: [2, 3, 16] frames at hop 8 → [2, 24] (sums
+                        saturate).
+  signal_overlap_add_f32
+                        SignalOverlapAdd float32: [3, 16] frames at hop 4 → [12].
+  signal_framer         SignalFramer: [2, 32] samples into frames of 40 every 16, prefilled →
+                        [2, 2, 40] and the valid flag.
+  signal_framer_short   SignalFramer: [48] into frames of 24 every 8, prefilled.
+  signal_stacker        SignalStacker: frames of 10 channels, 2 left of context, step 1
+                        (valid from the first call: the first frame is repeated).
+  signal_stacker_right  SignalStacker: 2 left, 1 right, step 2 (every other call invalid, the
+                        output then left as the previous call wrote it, in TFLM and kiln).
   signal_front_end      the chain Window (Hann, Q12) → Rfft 512 → Energy (bins 4..241) →
                         FilterBank (40 mel channels, 125–7500 Hz at 16 kHz) → SquareRoot →
                         SpectralSubtraction → PCAN → FilterBankLog: int16 [480] → int16 [40].
@@ -185,6 +203,35 @@ class Chain:
         self.g.custom_op("SignalPCAN", [x, noise, lut], [y], options(snr_shift=snr_shift))
         return y
 
+    def fft_auto_scale(self, x, n):
+        y = self.g.tensor("scaled", [n], I16)
+        b = self.g.tensor("scale_bits", [], I32)
+        self.g.custom_op("SignalFftAutoScale", [x], [y, b], options())
+        return y, b
+
+    def delay(self, x, shape, d):
+        y = self.g.tensor("delayed", shape, I16)
+        self.g.custom_op("SignalDelay", [x], [y], options(delay_length=d))
+        return y
+
+    def overlap_add(self, x, out_shape, ttype, step):
+        y = self.g.tensor("overlap_added", out_shape, ttype)
+        self.g.custom_op("SignalOverlapAdd", [x], [y], options(T=ttype, frame_step=step))
+        return y
+
+    def framer(self, x, out_shape, size, step, prefill=True):
+        y = self.g.tensor("frames", out_shape, I16)
+        v = self.g.tensor("frames_valid", [], S.TensorType.BOOL)
+        self.g.custom_op("SignalFramer", [x], [y, v], options(frame_size=size, frame_step=step, prefill=prefill))
+        return y, v
+
+    def stacker(self, x, channels, left, right, step):
+        y = self.g.tensor("stack", [channels * (left + right + 1)], I16)
+        v = self.g.tensor("stack_valid", [], S.TensorType.BOOL)
+        self.g.custom_op("SignalStacker", [x], [y, v], options(num_channels=channels, stacker_left_context=left,
+                                                                stacker_right_context=right, stacker_step=step))
+        return y, v
+
     def log(self, x):
         y = self.g.tensor("log", [CHANNELS], I16)
         self.g.custom_op("SignalFilterBankLog", [x], [y], options(input_correction_bits=3, output_scale=1600))
@@ -222,6 +269,22 @@ def models():
     y = Chain(g).pcan(x, noise)
     yield "signal_pcan", g.model([x, noise], [y])
     yield "signal_filter_bank_log", single("signal_filter_bank_log", [CHANNELS], U32, lambda c, x: c.log(x))
+
+    # Sample 0 passes unchanged, the rest shrink to |x| <= 128: the peak, and so the shift, is
+    # |sample 0|'s (0 for half the inputs, 1 for a quarter, ...).
+    peak = np.array([4096] + [16] * 63, dtype=np.int16)
+    yield "signal_fft_auto_scale", single(
+        "signal_fft_auto_scale", [64], I16, lambda c, x: c.fft_auto_scale(c.window(x, [64], peak, 12), 64))
+    yield "signal_fft_auto_scale_full", single("signal_fft_auto_scale_full", [64], I16, lambda c, x: c.fft_auto_scale(x, 64))
+    yield "signal_delay", single("signal_delay", [2, 16], I16, lambda c, x: c.delay(x, [2, 16], 5))
+    yield "signal_delay_long", single("signal_delay_long", [8], I16, lambda c, x: c.delay(x, [8], 20))
+    yield "signal_overlap_add", single("signal_overlap_add", [2, 3, 16], I16, lambda c, x: c.overlap_add(x, [2, 24], I16, 8))
+    yield "signal_overlap_add_f32", single(
+        "signal_overlap_add_f32", [3, 16], S.TensorType.FLOAT32, lambda c, x: c.overlap_add(x, [12], S.TensorType.FLOAT32, 4))
+    yield "signal_framer", single("signal_framer", [2, 32], I16, lambda c, x: c.framer(x, [2, 2, 40], 40, 16))
+    yield "signal_framer_short", single("signal_framer_short", [48], I16, lambda c, x: c.framer(x, [6, 24], 24, 8))
+    yield "signal_stacker", single("signal_stacker", [10], I16, lambda c, x: c.stacker(x, 10, 2, 0, 1))
+    yield "signal_stacker_right", single("signal_stacker_right", [10], I16, lambda c, x: c.stacker(x, 10, 2, 1, 2))
 
     def front_end(c, x):
         _, _, _, _, _, first, end = tables

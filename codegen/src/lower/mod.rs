@@ -133,11 +133,12 @@ pub struct Step {
     /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
     /// tensor of its own, which the planner then places like any other.
     pub scratch: usize,
-    /// Non-zero when the op keeps this many bytes of its own state between inferences (a
-    /// persistent buffer in TFLM, not a tensor of the model: SignalFilterBankSpectralSubtraction's
-    /// noise estimate); its steps read it as `Operand::Arena(STATE)`. The lowering makes it a
-    /// variable tensor (zero at start and after `reset`, as TFLM's Prepare and Reset leave it).
-    pub state: usize,
+    /// The initial bytes of the op's own state, kept between inferences (a persistent buffer in
+    /// TFLM, not a tensor of the model: a noise estimate, a framer's ring buffer); empty when it
+    /// keeps none. Its steps read it as `Operand::Arena(STATE)`; the lowering makes it a
+    /// variable tensor, which starts (and restarts on `reset`) as these bytes, as TFLM's
+    /// Prepare and Reset leave the buffer.
+    pub state: Vec<u8>,
 }
 
 /// Placeholder tensor index, within one op's steps, of the op's scratch buffer (see
@@ -232,17 +233,17 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         }
                     }
                 }
-                if let Some(bytes) = lowered.iter().map(|s| s.state).find(|&b| b > 0) {
+                if let Some(init) = lowered.iter().map(|s| &s.state).find(|s| !s.is_empty()).cloned() {
                     // The op's own state: a new uint8 variable tensor, which the planner
                     // places in the model's state.
                     let index = graph.tensors.len();
                     graph.tensors.push(Tensor {
                         index,
                         name: format!("{} #{} state", op.name, op.index),
-                        shape: vec![bytes],
+                        shape: vec![init.len()],
                         dtype: DType::U8,
                         quant: None,
-                        data: None,
+                        data: if init.iter().all(|&b| b == 0) { None } else { Some(init.into()) },
                         is_variable: true,
                     });
                     for step in &mut lowered {
@@ -397,7 +398,7 @@ impl<'a> Ctx<'a> {
             variants: Vec::new(),
             band: None,
             scratch: 0,
-            state: 0,
+            state: Vec::new(),
         }
     }
 

@@ -19,6 +19,12 @@ pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CUSTOM(SignalFilterBankSpectralSubtraction)", dtype: DType::U32, lower: spectral_subtraction },
     Kernel { op: "CUSTOM(SignalPCAN)", dtype: DType::U32, lower: pcan },
     Kernel { op: "CUSTOM(SignalFilterBankLog)", dtype: DType::U32, lower: filter_bank_log },
+    Kernel { op: "CUSTOM(SignalFftAutoScale)", dtype: DType::I16, lower: fft_auto_scale },
+    Kernel { op: "CUSTOM(SignalDelay)", dtype: DType::I16, lower: delay },
+    Kernel { op: "CUSTOM(SignalOverlapAdd)", dtype: DType::I16, lower: overlap_add },
+    Kernel { op: "CUSTOM(SignalOverlapAdd)", dtype: DType::F32, lower: overlap_add },
+    Kernel { op: "CUSTOM(SignalFramer)", dtype: DType::I16, lower: framer },
+    Kernel { op: "CUSTOM(SignalStacker)", dtype: DType::I16, lower: stacker },
 ];
 
 /// The options TFLM reads, as `(position, key)`: each key must be in the map at the position
@@ -382,7 +388,7 @@ fn spectral_subtraction(cx: &Ctx<'_>) -> R<Vec<Step>> {
         0,
         summary,
     );
-    main.state = channels * 4;
+    main.state = vec![0; channels * 4];
     let copy = cx.step(
         vec![Operand::Arena(STATE)],
         outs[1],
@@ -441,6 +447,211 @@ fn filter_bank_log(cx: &Ctx<'_>) -> R<Vec<Step>> {
         n as u64,
         summary,
     )])
+}
+
+/// The op's outputs, exactly `n` of them.
+fn outputs<'a>(cx: &Ctx<'a>, n: usize, what: &str) -> R<Vec<&'a Tensor>> {
+    if cx.op.outputs.len() != n {
+        return invalid(format!("has {} outputs, expected {n} ({what})", cx.op.outputs.len()));
+    }
+    Ok(cx.op.outputs.iter().map(|&t| &cx.g.tensors[t]).collect())
+}
+
+/// A bool scalar output (the framer's and stacker's "valid" flag).
+fn valid_flag(t: &Tensor) -> R<()> {
+    expect_dtype(t, DType::Bool, "valid flag")?;
+    if !t.shape.is_empty() {
+        return invalid(format!("valid flag {} has shape {:?}, expected a scalar", t.label(), t.shape));
+    }
+    Ok(())
+}
+
+/// `ElementAsBool`: a bool option (numbers count as their truth value).
+fn flag(v: &Value, key: &str) -> R<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        v => match v.as_i64() {
+            Some(i) => Ok(i != 0),
+            None => invalid(format!("custom options: `{key}` is a {}, expected a bool", v.type_name())),
+        },
+    }
+}
+
+/// A positive integer option.
+fn positive(v: &Value, key: &str) -> R<usize> {
+    let i = int(v, key)?;
+    if i < 1 {
+        return invalid(format!("custom options: `{key}` is {i}, must be at least 1"));
+    }
+    Ok(i as usize)
+}
+
+/// `SignalFftAutoScale`: the frame shifted to full scale (output 0) and the shift (output 1),
+/// each step computing the shift from the input.
+fn fft_auto_scale(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let input = cx.input(0)?;
+    let outs = outputs(cx, 2, "output, scale bits")?;
+    let n = vector(input, "input")?;
+    expect_dtype(outs[0], DType::I16, "output")?;
+    expect_len(outs[0], "output", n, "the input's length")?;
+    if outs[1].dtype != DType::I32 || !outs[1].shape.is_empty() {
+        return invalid(format!("scale bits {} is {} {:?}, expected an int32 scalar", outs[1].label(), outs[1].dtype.name(), outs[1].shape));
+    }
+    let scaled = cx.step(vec![cx.operand(input)], outs[0], Call::Scalars { func: "signal_fft_auto_scale", scalars: quote!() }, n as u64, format!("{n} samples to full scale"));
+    let bits = cx.step(vec![cx.operand(input)], outs[1], Call::Scalars { func: "signal_fft_auto_scale_bits", scalars: quote!() }, 0, "the shift".to_string());
+    Ok(vec![scaled, bits])
+}
+
+/// `SignalDelay`: rows delayed by `delay_length` samples; the last ones are the op's state.
+fn delay(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    let o = options(cx, &[(0, "delay_length")])?;
+    let d = int(&o[0], "delay_length")?;
+    if d < 0 {
+        return invalid(format!("custom options: `delay_length` is {d}"));
+    }
+    let d = d as usize;
+    expect_dtype(out, DType::I16, "output")?;
+    let frame = match input.shape.last() {
+        Some(&f) if f > 0 => f,
+        _ => return invalid(format!("input {} has shape {:?}, expected rows of samples", input.label(), input.shape)),
+    };
+    if out.shape != input.shape {
+        return invalid(format!("output {} has shape {:?}, expected the input's {:?}", out.label(), out.shape, input.shape));
+    }
+    let rows = input.elements() / frame;
+    let mut step = cx.step(
+        vec![cx.operand(input), Operand::Arena(STATE)],
+        out,
+        Call::Scalars { func: "signal_delay", scalars: quote!(#frame, #d) },
+        0,
+        format!("{rows} rows of {frame} samples delayed by {d}"),
+    );
+    // A zero delay keeps no state; one byte keeps the state tensor (never read) non-empty.
+    step.state = vec![0; (rows * d * 2).max(1)];
+    Ok(vec![step])
+}
+
+/// `SignalOverlapAdd` (int16 or float32): frames overlap-added at `frame_step`.
+fn overlap_add(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    let o = options(cx, &[(0, "T"), (1, "frame_step")])?;
+    let (t, func, size) = match input.dtype {
+        DType::I16 => (7, "signal_overlap_add_s16", 2),
+        _ => (0, "signal_overlap_add_f32", 4),
+    };
+    if int(&o[0], "T")? != t {
+        return invalid(format!("custom options: `T` is tensor type {}, but input {} is {}", int(&o[0], "T")?, input.label(), input.dtype.name()));
+    }
+    expect_dtype(out, input.dtype, "output")?;
+    let step = positive(&o[1], "frame_step")?;
+    let r = input.shape.len();
+    if r < 2 {
+        return invalid(format!("input {} has shape {:?}, expected [..., frames, frame size]", input.label(), input.shape));
+    }
+    let (frames, frame) = (input.shape[r - 2], input.shape[r - 1]);
+    if step > frame {
+        return invalid(format!("custom options: `frame_step` {step} exceeds the frame size {frame}"));
+    }
+    let mut want = input.shape[..r - 2].to_vec();
+    want.push(frames * step);
+    if out.shape != want {
+        return invalid(format!("output {} has shape {:?}, expected {want:?}", out.label(), out.shape));
+    }
+    let rows = if frames * frame == 0 { 0 } else { input.elements() / (frames * frame) };
+    let mut s = cx.step(
+        vec![cx.operand(input), Operand::Arena(STATE)],
+        out,
+        Call::Scalars { func, scalars: quote!(#frames, #frame, #step) },
+        input.elements() as u64,
+        format!("{rows} rows of {frames} frames of {frame}, hop {step}"),
+    );
+    s.state = vec![0; (rows * frame * size).max(1)];
+    Ok(vec![s])
+}
+
+/// `SignalFramer`: overlapping frames from a sample stream (outputs: frames, valid flag).
+fn framer(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let input = cx.input(0)?;
+    let outs = outputs(cx, 2, "frames, valid flag")?;
+    let o = options(cx, &[(0, "frame_size"), (1, "frame_step"), (2, "prefill")])?;
+    let (frame, step, prefill) = (positive(&o[0], "frame_size")?, positive(&o[1], "frame_step")?, flag(&o[2], "prefill")?);
+    expect_dtype(outs[0], DType::I16, "frames")?;
+    valid_flag(outs[1])?;
+    let inner = match input.shape.last() {
+        Some(&n) if n >= step && n % step == 0 => n,
+        _ => {
+            return invalid(format!(
+                "input {} has shape {:?}: its last dimension must be a positive multiple of frame_step {step}",
+                input.label(),
+                input.shape
+            ))
+        }
+    };
+    let frames = inner / step;
+    let mut want = input.shape[..input.shape.len() - 1].to_vec();
+    want.extend([frames, frame]);
+    if outs[0].shape != want {
+        return invalid(format!("frames {} have shape {:?}, expected {want:?}", outs[0].label(), outs[0].shape));
+    }
+    let rows = input.elements() / inner;
+    let capacity = frame.div_ceil(step) * step;
+    // [valid][per row: count u32, capacity × int16]; a prefilled FIFO holds frame − step zeros.
+    let fifo = 4 + 2 * capacity;
+    let mut init = vec![0u8; 1 + rows * fifo];
+    if prefill {
+        for r in 0..rows {
+            init[1 + r * fifo..1 + r * fifo + 4].copy_from_slice(&((frame - step.min(frame)) as u32).to_le_bytes());
+        }
+    }
+    let mut main = cx.step(
+        vec![cx.operand(input), Operand::Arena(STATE)],
+        outs[0],
+        Call::Scalars { func: "signal_framer", scalars: quote!(#frames, #frame, #step) },
+        0,
+        format!("{rows} rows, frames of {frame} every {step}{}", if prefill { ", prefilled" } else { "" }),
+    );
+    main.state = init;
+    let valid = cx.step(vec![Operand::Arena(STATE)], outs[1], Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, "valid flag from the state".to_string());
+    Ok(vec![main, valid])
+}
+
+/// `SignalStacker`: `left + 1 + right` frames stacked, advancing `stacker_step` frames.
+fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let input = cx.input(0)?;
+    let outs = outputs(cx, 2, "stack, valid flag")?;
+    let o = options(cx, &[(0, "num_channels"), (1, "stacker_left_context"), (2, "stacker_right_context"), (3, "stacker_step")])?;
+    let channels = positive(&o[0], "num_channels")?;
+    let (left, right) = (int(&o[1], "stacker_left_context")?, int(&o[2], "stacker_right_context")?);
+    if left < 0 || right < 0 {
+        return invalid(format!("custom options: contexts {left} (left) and {right} (right) must not be negative"));
+    }
+    let (left, right) = (left as usize, right as usize);
+    let frames = left + right + 1;
+    let step = positive(&o[3], "stacker_step")?;
+    if step > frames {
+        return invalid(format!("custom options: `stacker_step` {step} exceeds the {frames} stacked frames (TFLM would discard more than it holds)"));
+    }
+    expect_len(input, "input", channels, "num_channels")?;
+    expect_dtype(outs[0], DType::I16, "stack")?;
+    expect_len(outs[0], "stack", channels * frames, "num_channels × (left + right + 1)")?;
+    valid_flag(outs[1])?;
+    let mut main = cx.step(
+        vec![cx.operand(input), Operand::Arena(STATE)],
+        outs[0],
+        Call::Scalars { func: "signal_stacker", scalars: quote!(#channels, #left, #step) },
+        0,
+        format!("{frames} frames of {channels} ({left} left, {right} right), step {step}"),
+    );
+    // [valid][has first frame][count u32][capacity × int16], all zero at start.
+    main.state = vec![0; 2 + 4 + 2 * channels * frames];
+    let valid = cx.step(vec![Operand::Arena(STATE)], outs[1], Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, "valid flag from the state".to_string());
+    Ok(vec![main, valid])
 }
 
 #[cfg(test)]

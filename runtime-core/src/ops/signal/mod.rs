@@ -3,17 +3,28 @@
 //! like every kernel's; the unsigned types (uint32 energies, uint64 filter-bank sums) are read
 //! and written with [`le`]'s helpers. Arithmetic wraps exactly where TFLM's C wraps.
 
+mod delay;
 mod energy;
+mod fft_auto_scale;
+mod fifo;
 mod filter_bank;
 mod filter_bank_log;
 mod filter_bank_square_root;
 mod le;
+mod framer;
+mod overlap_add;
 mod pcan;
 mod rfft;
 mod spectral_subtraction;
+mod stacker;
 mod window;
 
+pub use delay::signal_delay;
 pub use energy::signal_energy;
+pub use fft_auto_scale::{signal_fft_auto_scale, signal_fft_auto_scale_bits};
+pub use framer::signal_framer;
+pub use overlap_add::{signal_overlap_add_f32, signal_overlap_add_s16};
+pub use stacker::signal_stacker;
 pub use filter_bank::signal_filter_bank;
 pub use filter_bank_log::signal_filter_bank_log;
 pub use filter_bank_square_root::signal_filter_bank_square_root;

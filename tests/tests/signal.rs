@@ -69,3 +69,77 @@ fn stacker_with_right_context_matches_tflm_where_tflm_defines_it() {
     // Later invalid calls keep the previous stack in both: at least one of them is compared.
     assert!((1..200).any(|s| golden.outputs[1][s] == 0), "no later invalid call");
 }
+
+mod framer {
+    kiln::include_model!("fixtures/signal/signal_framer.tflite", name = Net);
+}
+mod front_end {
+    kiln::include_model!("fixtures/signal/signal_front_end.tflite", name = Net);
+}
+
+/// Runs the first `n` golden samples through `model`, returning every output's bytes.
+fn run<M: kiln::Model>(model: &mut M, g: &kiln_tests::Golden, n: usize) -> Vec<Vec<u8>> {
+    let n_in = M::INPUTS[0].byte_len();
+    (0..n)
+        .map(|s| {
+            let mut outs: Vec<Vec<u8>> = M::OUTPUTS.iter().map(|o| vec![0u8; o.byte_len()]).collect();
+            let mut views: Vec<&mut [u8]> = outs.iter_mut().map(|o| &mut o[..]).collect();
+            model.run_bytes(&[&g.inputs[0][s * n_in..(s + 1) * n_in]], &mut views).unwrap();
+            outs.concat()
+        })
+        .collect()
+}
+
+/// `reset` restores each op's initial state (the framer's prefilled FIFO is not all zeros, the
+/// spectral subtraction's noise estimate is): the sequence after it is the fresh model's.
+#[test]
+fn reset_restarts_the_sequence() {
+    let g = kiln_tests::Golden::load::<framer::Net>(dir("signal_framer"));
+    let mut m = framer::Net::default();
+    let first = run(&mut m, &g, 20);
+    let later = run(&mut m, &g, 20);
+    assert_ne!(first, later, "the framer carries samples from call to call");
+    m.reset();
+    assert_eq!(run(&mut m, &g, 20), first, "framer after reset");
+
+    let g = kiln_tests::Golden::load::<front_end::Net>(dir("signal_front_end"));
+    let mut m = Box::<front_end::Net>::default();
+    let first = run(&mut *m, &g, 20);
+    assert_ne!(first, run(&mut *m, &g, 20), "the noise estimate carries from call to call");
+    m.reset();
+    assert_eq!(run(&mut *m, &g, 20), first, "front end after reset");
+}
+
+/// Models with one defect each (make_signal_models.py's `broken_models`): a message naming the
+/// op and what it expected, never a panic and never a model.
+#[test]
+fn defective_signal_models_are_rejected_by_name() {
+    let errors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/signal/errors");
+    for (stem, want) in [
+        ("window_shift_40", "op #0 CUSTOM(SignalWindow): custom options: `shift` is 40, must be in 0..=31 (TFLM shifts an int32 by it)"),
+        ("rfft_length_12", "op #0 CUSTOM(SignalRfft): custom options: `fft_length` is 12; kiln implements powers of two from 4"),
+        ("rfft_float32", "op #0 CUSTOM(SignalRfft): custom options: `T` is tensor type 0; kiln implements SignalRfft on int16 (7) only"),
+        (
+            "energy_extra_option",
+            "op #0 CUSTOM(SignalEnergy): custom options: `end_index` is not entry 0 of the map (keys: aaa, end_index, start_index); TFLM reads it by position",
+        ),
+        ("energy_end_past_bins", "op #0 CUSTOM(SignalEnergy): custom options: start_index 0, end_index 300: must satisfy 0 <= start <= end <= 257"),
+        (
+            "filter_bank_width_past_input",
+            "op #0 CUSTOM(SignalFilterBank): channel 3: frequency start 9, weight start 5, width 400 reach outside the input's 257 bins or the 237 weights",
+        ),
+        (
+            "spectral_subtraction_smoothing_bits_32",
+            "op #0 CUSTOM(SignalFilterBankSpectralSubtraction): custom options: `smoothing_bits` is 32, must be in 0..=31",
+        ),
+        ("pcan_short_lut", "op #0 CUSTOM(SignalPCAN): gain table tensor #2 `gain_lut` has 100 entries; TFLM reads up to 125"),
+        ("stacker_step_past_context", "op #0 CUSTOM(SignalStacker): custom options: `stacker_step` 3 exceeds the 2 stacked frames"),
+    ] {
+        let file = format!("{stem}.tflite");
+        let bytes = std::fs::read(errors.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));
+        match kiln_codegen::compile(&file, &bytes, &Default::default()) {
+            Ok(_) => panic!("{stem}: compiled"),
+            Err(e) => assert!(e.to_string().contains(want), "{stem}: `{e}` lacks `{want}`"),
+        }
+    }
+}

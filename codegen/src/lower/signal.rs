@@ -29,7 +29,7 @@ pub(super) const KERNELS: &[Kernel] = &[
 
 /// The options TFLM reads, as `(position, key)`: each key must be in the map at the position
 /// TFLM reads it from. Returns the values in the order asked.
-fn options<'m>(cx: &'m Ctx<'_>, keys: &[(usize, &str)]) -> R<Vec<Value>> {
+fn options(cx: &Ctx<'_>, keys: &[(usize, &str)]) -> R<Vec<Value>> {
     let Options::Custom { options: bytes, .. } = &cx.op.options else {
         return invalid("missing custom options");
     };
@@ -195,7 +195,10 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
             input.label()
         ));
     }
-    if out_last != fft_length + 2 || out.shape.len() != input.shape.len() || out.shape[..out.shape.len() - 1] != input.shape[..input.shape.len() - 1] {
+    if out_last != fft_length + 2
+        || out.shape.len() != input.shape.len()
+        || out.shape[..out.shape.len() - 1] != input.shape[..input.shape.len() - 1]
+    {
         return invalid(format!(
             "output {} has shape {:?}; input {:?} needs its last dimension {} (fft_length / 2 + 1 complex values)",
             out.label(),
@@ -225,13 +228,7 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let rows = input.elements() / input_length;
     let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
     let summary = format!("{rows} rows of {input_length} samples, {fft_length}-point int16 real FFT (KISS FFT, scaled by 1/{fft_length})");
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Params { func: "signal_rfft_s16", ty: "SignalRfftParams", params },
-        macs,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func: "signal_rfft_s16", ty: "SignalRfftParams", params }, macs, summary)])
 }
 
 /// `SignalEnergy`: |z|² of complex bins `start_index..end_index`.
@@ -253,7 +250,13 @@ fn energy(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let (s, e) = (start as usize, end as usize);
     let summary = format!("|z|² of bins {s}..{e} (others 0)");
-    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Scalars { func: "signal_energy", scalars: quote!(#s, #e) }, 2 * (e - s) as u64, summary)])
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Scalars { func: "signal_energy", scalars: quote!(#s, #e) },
+        2 * (e - s) as u64,
+        summary,
+    )])
 }
 
 /// `SignalFilterBank`: mel channels from constant weight/index tables, every index checked.
@@ -284,8 +287,8 @@ fn filter_bank(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let weights = tables[0].len().min(tables[1].len());
     let mut macs = 0u64;
-    for i in 0..=channels {
-        let (freq, wstart, width) = (tables[2][i], tables[3][i], tables[4][i]);
+    let bands = tables[2].iter().zip(&tables[3]).zip(&tables[4]).take(channels + 1);
+    for (i, ((&freq, &wstart), &width)) in bands.enumerate() {
         let (f, w, n) = (freq as i64, wstart as i64, width as i64);
         if f < 0 || w < 0 || n < 0 || f + n > bins as i64 || w + n > weights as i64 {
             return invalid(format!(
@@ -308,9 +311,8 @@ fn filter_bank_square_root(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid(format!("scale_bits {} is {} {:?}, expected an int32 scalar", bits.label(), bits.dtype.name(), bits.shape));
     }
     let v = int_values(bits, "scale_bits")?;
-    let scale_bits = in_range(v[0], "scale_bits", 31, "TFLM shifts a uint32 by it").map_err(|_| {
-        Fail::Invalid(format!("scale_bits {} is {}, must be in 0..=31 (TFLM shifts a uint32 by it)", bits.label(), v[0]))
-    })?;
+    let scale_bits = in_range(v[0], "scale_bits", 31, "TFLM shifts a uint32 by it")
+        .map_err(|_| Fail::Invalid(format!("scale_bits {} is {}, must be in 0..=31 (TFLM shifts a uint32 by it)", bits.label(), v[0])))?;
     expect_dtype(out, DType::U32, "output")?;
     expect_len(out, "output", n, "one per input channel")?;
     let summary = format!("{n} channels, sqrt >> {scale_bits}");
@@ -415,7 +417,10 @@ fn pcan(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(lut, DType::I16, "gain table")?;
     let entries = vector(lut, "gain table")?;
     if entries < PCAN_LUT {
-        return invalid(format!("gain table {} has {entries} entries; TFLM reads up to {PCAN_LUT} (4 per bit of a uint32 noise estimate)", lut.label()));
+        return invalid(format!(
+            "gain table {} has {entries} entries; TFLM reads up to {PCAN_LUT} (4 per bit of a uint32 noise estimate)",
+            lut.label()
+        ));
     }
     expect_dtype(out, DType::U32, "output")?;
     expect_len(out, "output", n, "one per input channel")?;
@@ -496,10 +501,27 @@ fn fft_auto_scale(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(outs[0], DType::I16, "output")?;
     expect_len(outs[0], "output", n, "the input's length")?;
     if outs[1].dtype != DType::I32 || !outs[1].shape.is_empty() {
-        return invalid(format!("scale bits {} is {} {:?}, expected an int32 scalar", outs[1].label(), outs[1].dtype.name(), outs[1].shape));
+        return invalid(format!(
+            "scale bits {} is {} {:?}, expected an int32 scalar",
+            outs[1].label(),
+            outs[1].dtype.name(),
+            outs[1].shape
+        ));
     }
-    let scaled = cx.step(vec![cx.operand(input)], outs[0], Call::Scalars { func: "signal_fft_auto_scale", scalars: quote!() }, n as u64, format!("{n} samples to full scale"));
-    let bits = cx.step(vec![cx.operand(input)], outs[1], Call::Scalars { func: "signal_fft_auto_scale_bits", scalars: quote!() }, 0, "the shift".to_string());
+    let scaled = cx.step(
+        vec![cx.operand(input)],
+        outs[0],
+        Call::Scalars { func: "signal_fft_auto_scale", scalars: quote!() },
+        n as u64,
+        format!("{n} samples to full scale"),
+    );
+    let bits = cx.step(
+        vec![cx.operand(input)],
+        outs[1],
+        Call::Scalars { func: "signal_fft_auto_scale_bits", scalars: quote!() },
+        0,
+        "the shift".to_string(),
+    );
     Ok(vec![scaled, bits])
 }
 
@@ -544,7 +566,12 @@ fn overlap_add(cx: &Ctx<'_>) -> R<Vec<Step>> {
         _ => (0, "signal_overlap_add_f32", 4),
     };
     if int(&o[0], "T")? != t {
-        return invalid(format!("custom options: `T` is tensor type {}, but input {} is {}", int(&o[0], "T")?, input.label(), input.dtype.name()));
+        return invalid(format!(
+            "custom options: `T` is tensor type {}, but input {} is {}",
+            int(&o[0], "T")?,
+            input.label(),
+            input.dtype.name()
+        ));
     }
     expect_dtype(out, input.dtype, "output")?;
     let step = positive(&o[1], "frame_step")?;
@@ -561,7 +588,7 @@ fn overlap_add(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if out.shape != want {
         return invalid(format!("output {} has shape {:?}, expected {want:?}", out.label(), out.shape));
     }
-    let rows = if frames * frame == 0 { 0 } else { input.elements() / (frames * frame) };
+    let rows = input.elements().checked_div(frames * frame).unwrap_or(0);
     let mut s = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         out,
@@ -616,7 +643,13 @@ fn framer(cx: &Ctx<'_>) -> R<Vec<Step>> {
         format!("{rows} rows, frames of {frame} every {step}{}", if prefill { ", prefilled" } else { "" }),
     );
     main.state = init;
-    let valid = cx.step(vec![Operand::Arena(STATE)], outs[1], Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, "valid flag from the state".to_string());
+    let valid = cx.step(
+        vec![Operand::Arena(STATE)],
+        outs[1],
+        Call::Scalars { func: "copy_variable", scalars: quote!() },
+        0,
+        "valid flag from the state".to_string(),
+    );
     Ok(vec![main, valid])
 }
 
@@ -635,7 +668,9 @@ fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let frames = left + right + 1;
     let step = positive(&o[3], "stacker_step")?;
     if step > frames {
-        return invalid(format!("custom options: `stacker_step` {step} exceeds the {frames} stacked frames (TFLM would discard more than it holds)"));
+        return invalid(format!(
+            "custom options: `stacker_step` {step} exceeds the {frames} stacked frames (TFLM would discard more than it holds)"
+        ));
     }
     expect_len(input, "input", channels, "num_channels")?;
     expect_dtype(outs[0], DType::I16, "stack")?;
@@ -650,7 +685,13 @@ fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
     );
     // [valid][has first frame][count u32][capacity × int16], all zero at start.
     main.state = vec![0; 2 + 4 + 2 * channels * frames];
-    let valid = cx.step(vec![Operand::Arena(STATE)], outs[1], Call::Scalars { func: "copy_variable", scalars: quote!() }, 0, "valid flag from the state".to_string());
+    let valid = cx.step(
+        vec![Operand::Arena(STATE)],
+        outs[1],
+        Call::Scalars { func: "copy_variable", scalars: quote!() },
+        0,
+        "valid flag from the state".to_string(),
+    );
     Ok(vec![main, valid])
 }
 

@@ -13,7 +13,13 @@ pub fn signal_delay(input: &[u8], state: &mut [u8], output: &mut [u8], frame: us
         let (x, s) = (r * frame, r * delay);
         // The row's stream is state ++ input: the output is its first `frame` samples, the new
         // state its last `delay`.
-        let at = |k: usize, state: &[u8]| if k < delay { get_i16(state, s + k) } else { get_i16(input, x + k - delay) };
+        let at = |k: usize, state: &[u8]| {
+            if k < delay {
+                get_i16(state, s + k)
+            } else {
+                get_i16(input, x + k - delay)
+            }
+        };
         for k in 0..frame {
             set_i16(output, x + k, at(k, state));
         }

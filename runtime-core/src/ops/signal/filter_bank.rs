@@ -7,6 +7,7 @@
 use super::le::{get_i16, get_u32, set_u64};
 
 /// The five int16 tables are the model's constant inputs; `output` is `num_channels` uint64.
+#[allow(clippy::too_many_arguments)] // one slice per TFLM input, as every kernel takes its tensors
 pub fn signal_filter_bank(
     input: &[u8],
     weights: &[u8],

@@ -10,7 +10,9 @@ use super::le::{get_i16, set_i16};
 /// cannot fill yet clears the validity byte and leaves its output as it was, as TFLM does.
 pub fn signal_framer(input: &[u8], state: &mut [u8], output: &mut [u8], frames: usize, frame: usize, step: usize) {
     let capacity = frame.div_ceil(step.max(1)) * step;
-    let Some((valid, fifos)) = state.split_first_mut() else { return };
+    let Some((valid, fifos)) = state.split_first_mut() else {
+        return;
+    };
     *valid = 1;
     for (r, bytes) in fifos.chunks_exact_mut(Fifo::bytes(capacity)).enumerate() {
         let mut fifo = Fifo::new(bytes, capacity);

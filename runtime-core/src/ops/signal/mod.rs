@@ -10,8 +10,8 @@ mod fifo;
 mod filter_bank;
 mod filter_bank_log;
 mod filter_bank_square_root;
-mod le;
 mod framer;
+mod le;
 mod overlap_add;
 mod pcan;
 mod rfft;
@@ -22,15 +22,15 @@ mod window;
 pub use delay::signal_delay;
 pub use energy::signal_energy;
 pub use fft_auto_scale::{signal_fft_auto_scale, signal_fft_auto_scale_bits};
-pub use framer::signal_framer;
-pub use overlap_add::{signal_overlap_add_f32, signal_overlap_add_s16};
-pub use stacker::signal_stacker;
 pub use filter_bank::signal_filter_bank;
 pub use filter_bank_log::signal_filter_bank_log;
 pub use filter_bank_square_root::signal_filter_bank_square_root;
+pub use framer::signal_framer;
+pub use overlap_add::{signal_overlap_add_f32, signal_overlap_add_s16};
 pub use pcan::signal_pcan;
 pub use rfft::{signal_rfft_s16, SignalRfftParams};
 pub use spectral_subtraction::{signal_spectral_subtraction, SpectralSubtractionParams};
+pub use stacker::signal_stacker;
 pub use window::signal_window;
 
 /// Position of the highest set bit, counting from 1 (0 for 0): TFLM's `MostSignificantBit32`.

@@ -21,7 +21,7 @@ macro_rules! overlap_add {
     ($(#[$doc:meta])* $name:ident, $size:expr, $get:ident, $set:ident, $zero:expr, $add:expr) => {
         $(#[$doc])*
         pub fn $name(input: &[u8], state: &mut [u8], output: &mut [u8], frames: usize, frame: usize, step: usize) {
-            let rows = if frames * frame == 0 { 0 } else { input.len() / $size / (frames * frame) };
+            let rows = (input.len() / $size).checked_div(frames * frame).unwrap_or(0);
             for r in 0..rows {
                 let s = r * frame;
                 for f in 0..frames {

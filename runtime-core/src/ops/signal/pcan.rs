@@ -40,7 +40,7 @@ pub fn signal_pcan(input: &[u8], noise_estimate: &[u8], gain_lut: &[u8], output:
     for i in 0..output.len() / 4 {
         // The int16 gain converts to uint32 sign-extended, as in TFLM.
         let g = i32::from(gain(get_u32(noise_estimate, i), gain_lut)) as u32;
-        let snr = (u64::from(get_u32(input, i)) * u64::from(g) ).wrapping_shr(snr_shift) as u32;
+        let snr = (u64::from(get_u32(input, i)) * u64::from(g)).wrapping_shr(snr_shift) as u32;
         set_u32(output, i, shrink(snr));
     }
 }

@@ -72,11 +72,19 @@ fn twiddle(t: &[[i16; 2]], k: usize) -> [i16; 2] {
 /// KISS FFT's `kf_work`: the decimation-in-time recursion, writing complex values `out[at..]`
 /// from input pairs `f, f + stride, …` (zero past the row's samples).
 fn work(p: &SignalRfftParams, out: &mut [u8], at: usize, row: &[u8], f: usize, stride: usize, stage: usize) {
-    let Some(&(radix, m)) = p.factors.get(stage) else { return };
+    let Some(&(radix, m)) = p.factors.get(stage) else {
+        return;
+    };
     if m == 1 {
         for k in 0..radix {
             let c = f + k * stride;
-            let sample = |j: usize| if j < p.input_length { get_i16(row, j) } else { 0 };
+            let sample = |j: usize| {
+                if j < p.input_length {
+                    get_i16(row, j)
+                } else {
+                    0
+                }
+            };
             set(out, at + k, C { r: sample(2 * c), i: sample(2 * c + 1) });
         }
     } else {

@@ -35,6 +35,7 @@ fn registry_names_real_builtin_ops() {
         // TFLM's signal library (signal/micro/kernels), registered by its Python interpreter.
         "CUSTOM(SignalWindow)",
         "CUSTOM(SignalRfft)",
+        "CUSTOM(SignalIrfft)",
         "CUSTOM(SignalEnergy)",
         "CUSTOM(SignalFilterBank)",
         "CUSTOM(SignalFilterBankSquareRoot)",

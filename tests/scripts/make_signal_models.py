@@ -45,6 +45,9 @@ Options are flexbuffer maps keyed as TFLM's TensorFlow ops name their attributes
                         (valid from the first call: the first frame is repeated).
   signal_stacker_right  SignalStacker: 2 left, 1 right, step 2 (every other call invalid, the
                         output then left as the previous call wrote it, in TFLM and kiln).
+  signal_irfft_512      SignalIrfft int16: 257 complex bins → 512 samples (KISS FFT's kiss_fftri).
+  signal_irfft_64_rows  SignalIrfft int16: [3, 66] → [3, 64] (radix 4, 4, 2).
+  signal_irfft_8        SignalIrfft int16: 5 bins → 8 samples.
   signal_front_end      the chain Window (Hann, Q12) → Rfft 512 → Energy (bins 4..241) →
                         FilterBank (40 mel channels, 125–7500 Hz at 16 kHz) → SquareRoot →
                         SpectralSubtraction → PCAN → FilterBankLog: int16 [480] → int16 [40].
@@ -176,6 +179,11 @@ class Chain:
         self.g.custom_op("SignalRfft", [x], [y], options(T=I16, fft_length=fft_length))
         return y
 
+    def irfft(self, x, rows, fft_length):
+        y = self.g.tensor("samples", rows + [fft_length], I16)
+        self.g.custom_op("SignalIrfft", [x], [y], options(T=I16, fft_length=fft_length))
+        return y
+
     def energy(self, x, bins, start, end):
         y = self.g.tensor("energy", [bins], U32)
         self.g.custom_op("SignalEnergy", [x], [y], options(end_index=end, start_index=start))
@@ -288,6 +296,10 @@ def models():
     yield "signal_framer_short", single("signal_framer_short", [48], I16, lambda c, x: c.framer(x, [6, 24], 24, 8))
     yield "signal_stacker", single("signal_stacker", [10], I16, lambda c, x: c.stacker(x, 10, 2, 0, 1))
     yield "signal_stacker_right", single("signal_stacker_right", [10], I16, lambda c, x: c.stacker(x, 10, 2, 1, 2))
+
+    yield "signal_irfft_512", single("signal_irfft_512", [514], I16, lambda c, x: c.irfft(x, [], 512))
+    yield "signal_irfft_64_rows", single("signal_irfft_64_rows", [3, 66], I16, lambda c, x: c.irfft(x, [3], 64))
+    yield "signal_irfft_8", single("signal_irfft_8", [10], I16, lambda c, x: c.irfft(x, [], 8))
 
     def front_end(c, x):
         _, _, _, _, _, first, end = tables

@@ -13,6 +13,7 @@ use crate::flexbuffers::{self, Value};
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CUSTOM(SignalWindow)", dtype: DType::I16, lower: window },
     Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::I16, lower: rfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::I16, lower: irfft },
     Kernel { op: "CUSTOM(SignalEnergy)", dtype: DType::I16, lower: energy },
     Kernel { op: "CUSTOM(SignalFilterBank)", dtype: DType::U32, lower: filter_bank },
     Kernel { op: "CUSTOM(SignalFilterBankSquareRoot)", dtype: DType::U64, lower: filter_bank_square_root },
@@ -167,17 +168,22 @@ fn pairs(v: &[[i16; 2]]) -> TokenStream {
     quote!(&[#(#items),*])
 }
 
-/// `SignalRfft` on int16: KISS FFT's fixed-point real FFT, its plan built here.
-fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    expect_inputs(cx, 1, "input")?;
-    let (input, out) = (cx.input(0)?, cx.output()?);
+/// A `kiln::ops::KissFft` literal.
+fn kiss_plan(factors: &[(usize, usize)], twiddles: &[[i16; 2]], inverse: bool) -> TokenStream {
+    let fs = factors.iter().map(|&(p, m)| quote!((#p, #m)));
+    let tw = pairs(twiddles);
+    quote!(::kiln::ops::KissFft { factors: &[#(#fs),*], twiddles: #tw, inverse: #inverse })
+}
+
+/// `T` and `fft_length` of SignalRfft/SignalIrfft: int16 and a power of two from 4 (KISS FFT's
+/// radix-2/4 stages). Returns the length and its plan's factors.
+fn fft_options(cx: &Ctx<'_>, op: &str) -> R<(usize, Vec<(usize, usize)>)> {
     let o = options(cx, &[(0, "T"), (1, "fft_length")])?;
     let t = int(&o[0], "T")?;
     if t != 7 {
         // TensorType INT16 is 7; TFLM also has int32 and float32 variants.
-        return unsupported(format!("custom options: `T` is tensor type {t}; kiln implements SignalRfft on int16 (7) only"));
+        return unsupported(format!("custom options: `T` is tensor type {t}; kiln implements {op} on int16 (7) only"));
     }
-    expect_dtype(out, DType::I16, "output")?;
     let fft_length = int(&o[1], "fft_length")?;
     let n = (fft_length / 2) as usize;
     if fft_length < 4 || fft_length % 2 != 0 || !n.is_power_of_two() {
@@ -185,7 +191,75 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
             "custom options: `fft_length` is {fft_length}; kiln implements powers of two from 4 (KISS FFT radix-2/4 stages)"
         ));
     }
-    let fft_length = fft_length as usize;
+    let factors = kiss_factors(n);
+    if factors.iter().any(|&(p, _)| p != 2 && p != 4) {
+        return unsupported(format!("fft_length {fft_length}: KISS FFT stages {factors:?} (kiln has radix 2 and 4)"));
+    }
+    Ok((fft_length as usize, factors))
+}
+
+/// `SignalIrfft` on int16: KISS FFT's fixed-point inverse real FFT. Two steps: the split into a
+/// scratch buffer, the inverse complex FFT from it.
+fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    let (fft_length, factors) = fft_options(cx, "SignalIrfft")?;
+    expect_dtype(out, DType::I16, "output")?;
+    let n = fft_length / 2;
+    let (Some(&in_last), Some(&out_last)) = (input.shape.last(), out.shape.last()) else {
+        return invalid("input and output must have at least one dimension");
+    };
+    let same_rows = out.shape.len() == input.shape.len() && out.shape[..out.shape.len() - 1] == input.shape[..input.shape.len() - 1];
+    if in_last != fft_length + 2 || out_last != fft_length || !same_rows {
+        return invalid(format!(
+            "input {} {:?} and output {} {:?}: expected rows of {} (fft_length / 2 + 1 complex values) in and {fft_length} samples out",
+            input.label(),
+            input.shape,
+            out.label(),
+            out.shape,
+            fft_length + 2
+        ));
+    }
+    let pi = std::f64::consts::PI;
+    let twiddles: Vec<[i16; 2]> = (0..n).map(|i| cexp(2.0 * pi * i as f64 / n as f64)).collect();
+    let supers: Vec<[i16; 2]> = (0..n / 2).map(|i| cexp(pi * ((i + 1) as f64 / n as f64 + 0.5))).collect();
+    let (fft, sw) = (kiss_plan(&factors, &twiddles, true), pairs(&supers));
+    let input_length = n + 1;
+    let params = quote!(::kiln::ops::SignalIrfftParams {
+        fft_length: #fft_length,
+        input_length: #input_length,
+        fft: #fft,
+        super_twiddles: #sw,
+    });
+    let rows = out.elements() / fft_length;
+    let summary = format!("{rows} rows, {fft_length}-point int16 inverse real FFT (KISS FFT)");
+    let mut split = cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params { func: "signal_irfft_s16_split", ty: "SignalIrfftParams", params: params.clone() },
+        (rows * n) as u64,
+        summary.clone(),
+    );
+    split.output = SCRATCH;
+    split.scratch = rows * n * 4;
+    let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
+    let fft = cx.step(
+        vec![Operand::Arena(SCRATCH)],
+        out,
+        Call::Params { func: "signal_irfft_s16_fft", ty: "SignalIrfftParams", params },
+        macs,
+        summary,
+    );
+    Ok(vec![split, fft])
+}
+
+/// `SignalRfft` on int16: KISS FFT's fixed-point real FFT, its plan built here.
+fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
+    expect_inputs(cx, 1, "input")?;
+    let (input, out) = (cx.input(0)?, cx.output()?);
+    let (fft_length, factors) = fft_options(cx, "SignalRfft")?;
+    expect_dtype(out, DType::I16, "output")?;
+    let n = fft_length / 2;
     let (Some(&input_length), Some(&out_last)) = (input.shape.last(), out.shape.last()) else {
         return invalid("input and output must have at least one dimension");
     };
@@ -207,22 +281,16 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
             fft_length + 2
         ));
     }
-    let factors = kiss_factors(n);
-    if factors.iter().any(|&(p, _)| p != 2 && p != 4) {
-        return unsupported(format!("fft_length {fft_length}: KISS FFT stages {factors:?} (kiln has radix 2 and 4)"));
-    }
     let pi = std::f64::consts::PI;
     let twiddles: Vec<[i16; 2]> = (0..n).map(|i| cexp(-2.0 * pi * i as f64 / n as f64)).collect();
     let supers: Vec<[i16; 2]> = (0..n / 2).map(|i| cexp(-pi * ((i + 1) as f64 / n as f64 + 0.5))).collect();
-    let fs = factors.iter().map(|&(p, m)| quote!((#p, #m)));
-    let (tw, sw) = (pairs(&twiddles), pairs(&supers));
+    let (fft, sw) = (kiss_plan(&factors, &twiddles, false), pairs(&supers));
     let output_length = out_last / 2;
     let params = quote!(::kiln::ops::SignalRfftParams {
         fft_length: #fft_length,
         input_length: #input_length,
         output_length: #output_length,
-        factors: &[#(#fs),*],
-        twiddles: #tw,
+        fft: #fft,
         super_twiddles: #sw,
     });
     let rows = input.elements() / input_length;

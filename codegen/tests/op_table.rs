@@ -47,6 +47,8 @@ fn registry_names_real_builtin_ops() {
         "CUSTOM(SignalOverlapAdd)",
         "CUSTOM(SignalFramer)",
         "CUSTOM(SignalStacker)",
+        // TFLM's old streaming-convolution op (kernels/circular_buffer.cc).
+        "CUSTOM(CIRCULAR_BUFFER)",
     ];
     let ops = kiln_codegen::op_table::supported_ops();
     assert!(ops.len() >= 16, "registry lost ops: {ops:?}");

@@ -48,6 +48,13 @@ Options are flexbuffer maps keyed as TFLM's TensorFlow ops name their attributes
   signal_irfft_512      SignalIrfft int16: 257 complex bins → 512 samples (KISS FFT's kiss_fftri).
   signal_irfft_64_rows  SignalIrfft int16: [3, 66] → [3, 64] (radix 4, 4, 2).
   signal_irfft_8        SignalIrfft int16: 5 bins → 8 samples.
+  signal_rfft_s32_64, signal_rfft_f32_64
+                        SignalRfft int32 (KISS FFT FIXED_POINT 32; the goldens' int32 inputs are in
+                        ±1000) and float32: 50 samples padded to 64 points.
+  signal_irfft_s32_64, signal_irfft_f32_64
+                        SignalIrfft int32 and float32: 33 bins → 64 samples.
+  circular_buffer       the old TFLM custom op CIRCULAR_BUFFER (streaming strided convolutions):
+                        int8 [1, 1, 2, 3] into a history of 4 slots, cycles_max 1.
   signal_front_end      the chain Window (Hann, Q12) → Rfft 512 → Energy (bins 4..241) →
                         FilterBank (40 mel channels, 125–7500 Hz at 16 kHz) → SquareRoot →
                         SpectralSubtraction → PCAN → FilterBankLog: int16 [480] → int16 [40].
@@ -69,7 +76,7 @@ import numpy as np
 from flatbuffers import flexbuffers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_state_models import REPO, S, Graph, write_model  # noqa: E402
+from make_state_models import REPO, S, Graph, quant, write_model  # noqa: E402
 
 I16, I32, U32, U64 = S.TensorType.INT16, S.TensorType.INT32, S.TensorType.UINT32, S.TensorType.UINT64
 
@@ -174,14 +181,14 @@ class Chain:
         self.g.custom_op("SignalWindow", [x, w], [y], options(shift=shift))
         return y
 
-    def rfft(self, x, rows, fft_length):
-        y = self.g.tensor("spectrum", rows + [fft_length + 2], I16)
-        self.g.custom_op("SignalRfft", [x], [y], options(T=I16, fft_length=fft_length))
+    def rfft(self, x, rows, fft_length, ttype=I16):
+        y = self.g.tensor("spectrum", rows + [fft_length + 2], ttype)
+        self.g.custom_op("SignalRfft", [x], [y], options(T=ttype, fft_length=fft_length))
         return y
 
-    def irfft(self, x, rows, fft_length):
-        y = self.g.tensor("samples", rows + [fft_length], I16)
-        self.g.custom_op("SignalIrfft", [x], [y], options(T=I16, fft_length=fft_length))
+    def irfft(self, x, rows, fft_length, ttype=I16):
+        y = self.g.tensor("samples", rows + [fft_length], ttype)
+        self.g.custom_op("SignalIrfft", [x], [y], options(T=ttype, fft_length=fft_length))
         return y
 
     def energy(self, x, bins, start, end):
@@ -301,6 +308,19 @@ def models():
     yield "signal_irfft_64_rows", single("signal_irfft_64_rows", [3, 66], I16, lambda c, x: c.irfft(x, [3], 64))
     yield "signal_irfft_8", single("signal_irfft_8", [10], I16, lambda c, x: c.irfft(x, [], 8))
 
+    F32 = S.TensorType.FLOAT32
+    yield "signal_rfft_s32_64", single("signal_rfft_s32_64", [50], I32, lambda c, x: c.rfft(x, [], 64, I32))
+    yield "signal_rfft_f32_64", single("signal_rfft_f32_64", [50], F32, lambda c, x: c.rfft(x, [], 64, F32))
+    yield "signal_irfft_s32_64", single("signal_irfft_s32_64", [66], I32, lambda c, x: c.irfft(x, [], 64, I32))
+    yield "signal_irfft_f32_64", single("signal_irfft_f32_64", [66], F32, lambda c, x: c.irfft(x, [], 64, F32))
+
+    g = Graph()
+    q = quant(0.05, -3)
+    x = g.tensor("input", [1, 1, 2, 3], S.TensorType.INT8, q)
+    y = g.tensor("history", [1, 4, 2, 3], S.TensorType.INT8, quant(0.05, -3))
+    g.custom_op("CIRCULAR_BUFFER", [x], [y], options(cycles_max=1))
+    yield "circular_buffer", g.model([x], [y])
+
     def front_end(c, x):
         _, _, _, _, _, first, end = tables
         y = c.window(x, [480], hann_q12(480), 12)
@@ -345,6 +365,12 @@ def broken_models():
     g.custom_op("SignalPCAN", [x, noise, lut], [y], options(snr_shift=6))
     yield "pcan_short_lut", g.model([x, noise], [y])
     yield "stacker_step_past_context", single("s", [10], I16, lambda c, x: c.stacker(x, 10, 1, 0, 3))
+    for name, opts in [("circular_buffer_cycles_2", options(cycles_max=2)), ("circular_buffer_no_cycles", b"")]:
+        g = Graph()
+        x = g.tensor("input", [1, 1, 2, 3], S.TensorType.INT8, quant(0.05, -3))
+        y = g.tensor("history", [1, 4, 2, 3], S.TensorType.INT8, quant(0.05, -3))
+        g.custom_op("CIRCULAR_BUFFER", [x], [y], opts)
+        yield name, g.model([x], [y])
 
 
 def main():

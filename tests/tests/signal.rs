@@ -37,6 +37,11 @@ bit_exact!(
     signal_pcan => "fixtures/signal/signal_pcan.tflite",
     signal_filter_bank_log => "fixtures/signal/signal_filter_bank_log.tflite",
     signal_front_end => "fixtures/signal/signal_front_end.tflite",
+    signal_rfft_s32_64 => "fixtures/signal/signal_rfft_s32_64.tflite",
+    signal_rfft_f32_64 => "fixtures/signal/signal_rfft_f32_64.tflite",
+    signal_irfft_s32_64 => "fixtures/signal/signal_irfft_s32_64.tflite",
+    signal_irfft_f32_64 => "fixtures/signal/signal_irfft_f32_64.tflite",
+    circular_buffer => "fixtures/signal/circular_buffer.tflite",
     signal_irfft_512 => "fixtures/signal/signal_irfft_512.tflite",
     signal_irfft_64_rows => "fixtures/signal/signal_irfft_64_rows.tflite",
     signal_irfft_8 => "fixtures/signal/signal_irfft_8.tflite",
@@ -121,7 +126,10 @@ fn defective_signal_models_are_rejected_by_name() {
     for (stem, want) in [
         ("window_shift_40", "op #0 CUSTOM(SignalWindow): custom options: `shift` is 40, must be in 0..=31 (TFLM shifts an int32 by it)"),
         ("rfft_length_12", "op #0 CUSTOM(SignalRfft): custom options: `fft_length` is 12; kiln implements powers of two from 4"),
-        ("rfft_float32", "op #0 CUSTOM(SignalRfft): custom options: `T` is tensor type 0; kiln implements SignalRfft on int16 (7) only"),
+        (
+            "rfft_float32",
+            "op #0 CUSTOM(SignalRfft): custom options: `T` is tensor type 0, but input tensor #0 `input` is int16 (tensor type 7); TFLM picks its kernel by `T`",
+        ),
         (
             "energy_extra_option",
             "op #0 CUSTOM(SignalEnergy): custom options: `end_index` is not entry 0 of the map (keys: aaa, end_index, start_index); TFLM reads it by position",
@@ -137,6 +145,11 @@ fn defective_signal_models_are_rejected_by_name() {
         ),
         ("pcan_short_lut", "op #0 CUSTOM(SignalPCAN): gain table tensor #2 `gain_lut` has 100 entries; TFLM reads up to 125"),
         ("stacker_step_past_context", "op #0 CUSTOM(SignalStacker): custom options: `stacker_step` 3 exceeds the 2 stacked frames"),
+        (
+            "circular_buffer_cycles_2",
+            "op #0 CUSTOM(CIRCULAR_BUFFER): custom options: `cycles_max` is 2: TFLM then aborts the invocation (kTfLiteAbort)",
+        ),
+        ("circular_buffer_no_cycles", "op #0 CUSTOM(CIRCULAR_BUFFER): no positive `cycles_max` option: TFLM then picks 1 or 2"),
     ] {
         let file = format!("{stem}.tflite");
         let bytes = std::fs::read(errors.join(&file)).unwrap_or_else(|e| panic!("missing {file} ({e})"));

@@ -12,6 +12,7 @@ use crate::quant::{self, Requant};
 mod add;
 mod add_n;
 mod binary;
+mod circular_buffer;
 mod concatenation;
 mod conv;
 mod cumsum;
@@ -600,6 +601,7 @@ const FAMILIES: &[&[Kernel]] = &[
     int16::KERNELS,
     state::KERNELS,
     signal::KERNELS,
+    circular_buffer::KERNELS,
 ];
 
 fn kernels() -> impl Iterator<Item = &'static Kernel> {

@@ -13,7 +13,11 @@ use crate::flexbuffers::{self, Value};
 pub(super) const KERNELS: &[Kernel] = &[
     Kernel { op: "CUSTOM(SignalWindow)", dtype: DType::I16, lower: window },
     Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::I16, lower: rfft },
+    Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::I32, lower: rfft },
+    Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::F32, lower: rfft },
     Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::I16, lower: irfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::I32, lower: irfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::F32, lower: irfft },
     Kernel { op: "CUSTOM(SignalEnergy)", dtype: DType::I16, lower: energy },
     Kernel { op: "CUSTOM(SignalFilterBank)", dtype: DType::U32, lower: filter_bank },
     Kernel { op: "CUSTOM(SignalFilterBankSquareRoot)", dtype: DType::U64, lower: filter_bank_square_root },
@@ -158,31 +162,61 @@ fn kiss_factors(mut n: usize) -> Vec<(usize, usize)> {
     }
 }
 
-/// `kf_cexp` in fixed point: `floor(0.5 + 32767 · cos φ)`, same for sin.
-fn cexp(phase: f64) -> [i16; 2] {
-    [(0.5 + 32767.0 * phase.cos()).floor() as i16, (0.5 + 32767.0 * phase.sin()).floor() as i16]
-}
-
-fn pairs(v: &[[i16; 2]]) -> TokenStream {
-    let items = v.iter().map(|[r, i]| quote!([#r, #i]));
+/// KISS FFT's `kf_cexp` on each phase, as `[[re, im], …]` of the transform's scalar type:
+/// `floor(0.5 + SAMP_MAX · cos phase)` in fixed point (SAMP_MAX 32767 or 2147483647), `(float) cos phase`.
+fn twiddles(dtype: DType, phases: impl Iterator<Item = f64>) -> TokenStream {
+    let items = phases.map(|phase| match dtype {
+        DType::I16 => {
+            let (r, i) = ((0.5 + 32767.0 * phase.cos()).floor() as i16, (0.5 + 32767.0 * phase.sin()).floor() as i16);
+            quote!([#r, #i])
+        }
+        DType::I32 => {
+            let m = 2147483647.0f64;
+            let (r, i) = ((0.5 + m * phase.cos()).floor() as i32, (0.5 + m * phase.sin()).floor() as i32);
+            quote!([#r, #i])
+        }
+        _ => {
+            let (r, i) = (phase.cos() as f32, phase.sin() as f32);
+            quote!([#r, #i])
+        }
+    });
     quote!(&[#(#items),*])
 }
 
+/// The kernel suffix and params type suffix of an FFT's scalar type.
+fn fft_type(dtype: DType) -> (&'static str, &'static str) {
+    match dtype {
+        DType::I16 => ("s16", "I16"),
+        DType::I32 => ("s32", "I32"),
+        _ => ("f32", "F32"),
+    }
+}
+
 /// A `kiln::ops::KissFft` literal.
-fn kiss_plan(factors: &[(usize, usize)], twiddles: &[[i16; 2]], inverse: bool) -> TokenStream {
+fn kiss_plan(factors: &[(usize, usize)], tw: TokenStream, inverse: bool) -> TokenStream {
     let fs = factors.iter().map(|&(p, m)| quote!((#p, #m)));
-    let tw = pairs(twiddles);
     quote!(::kiln::ops::KissFft { factors: &[#(#fs),*], twiddles: #tw, inverse: #inverse })
 }
 
-/// `T` and `fft_length` of SignalRfft/SignalIrfft: int16 and a power of two from 4 (KISS FFT's
-/// radix-2/4 stages). Returns the length and its plan's factors.
-fn fft_options(cx: &Ctx<'_>, op: &str) -> R<(usize, Vec<(usize, usize)>)> {
+/// `T` and `fft_length` of SignalRfft/SignalIrfft: `T` the input's type (TFLM picks its kernel
+/// by `T`), the length a power of two from 4 (KISS FFT's radix-2/4 stages). Returns the length
+/// and its plan's factors.
+fn fft_options(cx: &Ctx<'_>) -> R<(usize, Vec<(usize, usize)>)> {
     let o = options(cx, &[(0, "T"), (1, "fft_length")])?;
     let t = int(&o[0], "T")?;
-    if t != 7 {
-        // TensorType INT16 is 7; TFLM also has int32 and float32 variants.
-        return unsupported(format!("custom options: `T` is tensor type {t}; kiln implements {op} on int16 (7) only"));
+    let input = cx.input(0)?;
+    // TensorType FLOAT32 0, INT32 2, INT16 7.
+    let want = match input.dtype {
+        DType::I16 => 7,
+        DType::I32 => 2,
+        _ => 0,
+    };
+    if t != want {
+        return invalid(format!(
+            "custom options: `T` is tensor type {t}, but input {} is {} (tensor type {want}); TFLM picks its kernel by `T`",
+            input.label(),
+            input.dtype.name()
+        ));
     }
     let fft_length = int(&o[1], "fft_length")?;
     let n = (fft_length / 2) as usize;
@@ -203,8 +237,9 @@ fn fft_options(cx: &Ctx<'_>, op: &str) -> R<(usize, Vec<(usize, usize)>)> {
 fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 1, "input")?;
     let (input, out) = (cx.input(0)?, cx.output()?);
-    let (fft_length, factors) = fft_options(cx, "SignalIrfft")?;
-    expect_dtype(out, DType::I16, "output")?;
+    let (fft_length, factors) = fft_options(cx)?;
+    expect_dtype(out, input.dtype, "output")?;
+    let (suffix, ty) = fft_type(input.dtype);
     let n = fft_length / 2;
     let (Some(&in_last), Some(&out_last)) = (input.shape.last(), out.shape.last()) else {
         return invalid("input and output must have at least one dimension");
@@ -221,10 +256,16 @@ fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
         ));
     }
     let pi = std::f64::consts::PI;
-    let twiddles: Vec<[i16; 2]> = (0..n).map(|i| cexp(2.0 * pi * i as f64 / n as f64)).collect();
-    let supers: Vec<[i16; 2]> = (0..n / 2).map(|i| cexp(pi * ((i + 1) as f64 / n as f64 + 0.5))).collect();
-    let (fft, sw) = (kiss_plan(&factors, &twiddles, true), pairs(&supers));
+    let tw = twiddles(input.dtype, (0..n).map(|i| 2.0 * pi * i as f64 / n as f64));
+    let sw = twiddles(input.dtype, (0..n / 2).map(|i| pi * ((i + 1) as f64 / n as f64 + 0.5)));
+    let fft = kiss_plan(&factors, tw, true);
     let input_length = n + 1;
+    let (split_fn, fft_fn, params_ty) = match suffix {
+        "s16" => ("signal_irfft_s16_split", "signal_irfft_s16_fft", "SignalIrfftParamsI16"),
+        "s32" => ("signal_irfft_s32_split", "signal_irfft_s32_fft", "SignalIrfftParamsI32"),
+        _ => ("signal_irfft_f32_split", "signal_irfft_f32_fft", "SignalIrfftParamsF32"),
+    };
+    let _ = ty;
     let params = quote!(::kiln::ops::SignalIrfftParams {
         fft_length: #fft_length,
         input_length: #input_length,
@@ -232,24 +273,18 @@ fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
         super_twiddles: #sw,
     });
     let rows = out.elements() / fft_length;
-    let summary = format!("{rows} rows, {fft_length}-point int16 inverse real FFT (KISS FFT)");
+    let summary = format!("{rows} rows, {fft_length}-point {} inverse real FFT (KISS FFT)", input.dtype.name());
     let mut split = cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params { func: "signal_irfft_s16_split", ty: "SignalIrfftParams", params: params.clone() },
+        Call::Params { func: split_fn, ty: params_ty, params: params.clone() },
         (rows * n) as u64,
         summary.clone(),
     );
     split.output = SCRATCH;
-    split.scratch = rows * n * 4;
+    split.scratch = rows * fft_length * input.dtype.size().unwrap_or(4);
     let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
-    let fft = cx.step(
-        vec![Operand::Arena(SCRATCH)],
-        out,
-        Call::Params { func: "signal_irfft_s16_fft", ty: "SignalIrfftParams", params },
-        macs,
-        summary,
-    );
+    let fft = cx.step(vec![Operand::Arena(SCRATCH)], out, Call::Params { func: fft_fn, ty: params_ty, params }, macs, summary);
     Ok(vec![split, fft])
 }
 
@@ -257,8 +292,9 @@ fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
 fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 1, "input")?;
     let (input, out) = (cx.input(0)?, cx.output()?);
-    let (fft_length, factors) = fft_options(cx, "SignalRfft")?;
-    expect_dtype(out, DType::I16, "output")?;
+    let (fft_length, factors) = fft_options(cx)?;
+    expect_dtype(out, input.dtype, "output")?;
+    let (suffix, ty) = fft_type(input.dtype);
     let n = fft_length / 2;
     let (Some(&input_length), Some(&out_last)) = (input.shape.last(), out.shape.last()) else {
         return invalid("input and output must have at least one dimension");
@@ -282,9 +318,9 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
         ));
     }
     let pi = std::f64::consts::PI;
-    let twiddles: Vec<[i16; 2]> = (0..n).map(|i| cexp(-2.0 * pi * i as f64 / n as f64)).collect();
-    let supers: Vec<[i16; 2]> = (0..n / 2).map(|i| cexp(-pi * ((i + 1) as f64 / n as f64 + 0.5))).collect();
-    let (fft, sw) = (kiss_plan(&factors, &twiddles, false), pairs(&supers));
+    let tw = twiddles(input.dtype, (0..n).map(|i| -2.0 * pi * i as f64 / n as f64));
+    let sw = twiddles(input.dtype, (0..n / 2).map(|i| -pi * ((i + 1) as f64 / n as f64 + 0.5)));
+    let fft = kiss_plan(&factors, tw, false);
     let output_length = out_last / 2;
     let params = quote!(::kiln::ops::SignalRfftParams {
         fft_length: #fft_length,
@@ -295,8 +331,26 @@ fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     });
     let rows = input.elements() / input_length;
     let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
-    let summary = format!("{rows} rows of {input_length} samples, {fft_length}-point int16 real FFT (KISS FFT, scaled by 1/{fft_length})");
-    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func: "signal_rfft_s16", ty: "SignalRfftParams", params }, macs, summary)])
+    let summary = format!("{rows} rows of {input_length} samples, {fft_length}-point {} real FFT (KISS FFT)", input.dtype.name());
+    Ok(vec![cx.step(
+        vec![cx.operand(input)],
+        out,
+        Call::Params {
+            func: match suffix {
+                "s16" => "signal_rfft_s16",
+                "s32" => "signal_rfft_s32",
+                _ => "signal_rfft_f32",
+            },
+            ty: match ty {
+                "I16" => "SignalRfftParamsI16",
+                "I32" => "SignalRfftParamsI32",
+                _ => "SignalRfftParamsF32",
+            },
+            params,
+        },
+        macs,
+        summary,
+    )])
 }
 
 /// `SignalEnergy`: |z|² of complex bins `start_index..end_index`.

@@ -82,11 +82,7 @@ pub use cumsum::{cumsum_f32, cumsum_s8, CumSumParams, CumSumS8Params};
 pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, conv2d_s8_dsp_pointwise, pack_filter_dsp, MAX_CONST_ROW, MAX_PATCH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
 pub use depthwise::{depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32};
-pub use signal::{
-    signal_delay, signal_irfft_s16_fft, signal_irfft_s16_split, KissFft, SignalIrfftParams, signal_fft_auto_scale, signal_fft_auto_scale_bits, signal_framer, signal_overlap_add_f32,
-    signal_overlap_add_s16, signal_stacker, signal_energy, signal_filter_bank, signal_filter_bank_log, signal_filter_bank_square_root, signal_pcan, signal_rfft_s16,
-    signal_spectral_subtraction, signal_window, SignalRfftParams, SpectralSubtractionParams,
-};
+pub use signal::*;
 pub use detection_postprocess::{detection_postprocess, detection_postprocess_output, DetectionInput, DetectionPostProcessParams};
 pub use crate::custom::copy_output as custom_op_output;
 pub use embedding_lookup::{embedding_lookup_s8_f32, EmbeddingLookupParams};

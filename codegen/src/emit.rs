@@ -29,6 +29,8 @@ fn rust_type(d: DType) -> Ident {
         DType::I16 => "i16",
         DType::I32 => "i32",
         DType::I64 => "i64",
+        DType::U32 => "u32",
+        DType::U64 => "u64",
         DType::F32 => "f32",
         DType::Bool => "bool",
         other => unreachable!("lower() rejects {} at the model boundary", other.name()),
@@ -647,7 +649,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             let starts = match (x.data.as_deref(), initial.get_mut(off..off + x.bytes())) {
                 (Some(d), Some(dst)) if d.len() == dst.len() => {
                     dst.copy_from_slice(d);
-                    "the value its CALL_ONCE subgraph assigns".to_string()
+                    "its initial value (what a CALL_ONCE subgraph assigns, or a signal op's Prepare)".to_string()
                 }
                 (_, Some(dst)) => {
                     dst.fill(fill);

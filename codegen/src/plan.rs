@@ -265,6 +265,7 @@ mod tests {
             variants: Vec::new(),
             band: None,
             scratch: 0,
+            state: Vec::new(),
         }
     }
 

@@ -27,10 +27,29 @@ fn readme_op_table_matches_the_registry() {
 }
 
 /// Every registry entry names a real TFLite builtin op, once per type, or one of the custom ops
-/// TFLite itself ships (by the custom code its converters write).
+/// TFLite and TFLM themselves ship (by the custom code their converters write).
 #[test]
 fn registry_names_real_builtin_ops() {
-    const TFLITE_CUSTOM_OPS: &[&str] = &["CUSTOM(TFLite_Detection_PostProcess)"];
+    const TFLITE_CUSTOM_OPS: &[&str] = &[
+        "CUSTOM(TFLite_Detection_PostProcess)",
+        // TFLM's signal library (signal/micro/kernels), registered by its Python interpreter.
+        "CUSTOM(SignalWindow)",
+        "CUSTOM(SignalRfft)",
+        "CUSTOM(SignalIrfft)",
+        "CUSTOM(SignalEnergy)",
+        "CUSTOM(SignalFilterBank)",
+        "CUSTOM(SignalFilterBankSquareRoot)",
+        "CUSTOM(SignalFilterBankSpectralSubtraction)",
+        "CUSTOM(SignalPCAN)",
+        "CUSTOM(SignalFilterBankLog)",
+        "CUSTOM(SignalFftAutoScale)",
+        "CUSTOM(SignalDelay)",
+        "CUSTOM(SignalOverlapAdd)",
+        "CUSTOM(SignalFramer)",
+        "CUSTOM(SignalStacker)",
+        // TFLM's old streaming-convolution op (kernels/circular_buffer.cc).
+        "CUSTOM(CIRCULAR_BUFFER)",
+    ];
     let ops = kiln_codegen::op_table::supported_ops();
     assert!(ops.len() >= 16, "registry lost ops: {ops:?}");
     for op in ops.keys().filter(|op| !TFLITE_CUSTOM_OPS.contains(op)) {
@@ -57,14 +76,17 @@ fn every_table_entry_has_a_zoo_model() {
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(zoo.join("manifest.json")).unwrap()).unwrap();
     let mut covered = BTreeSet::new();
     // Also the detection post-processing models outside the zoo (LiteRT-ref goldens, checked
-    // element by element by tests/tests/detection.rs; the zoo's arena bound does not fit them).
+    // element by element by tests/tests/detection.rs; the zoo's arena bound does not fit them)
+    // and TFLM's signal ops (TFLM goldens, tests/tests/signal.rs).
     let detection = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/detection");
     // And the uint8 legacy models (LiteRT-ref goldens, tests/tests/uint8.rs).
     let uint8 = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/uint8");
+    let signal = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/signal");
     let entries = std::fs::read_dir(&zoo)
         .expect("tests/fixtures/zoo")
         .chain(std::fs::read_dir(&detection).expect("tests/fixtures/detection"))
-        .chain(std::fs::read_dir(&uint8).expect("tests/fixtures/uint8"));
+        .chain(std::fs::read_dir(&uint8).expect("tests/fixtures/uint8"))
+        .chain(std::fs::read_dir(&signal).expect("tests/fixtures/signal"));
     for entry in entries {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tflite") {

@@ -30,7 +30,7 @@ macro_rules! element {
         }
     )*};
 }
-element!(i8, u8, i16, i32, i64, f32);
+element!(i8, u8, i16, i32, i64, u32, u64, f32);
 
 /// TFLite stores bool as one byte, 0 or 1; any non-zero byte reads as `true`.
 impl Element for bool {
@@ -71,6 +71,8 @@ arena_element!(
     #[cfg(target_endian = "little")] i16,
     #[cfg(target_endian = "little")] i32,
     #[cfg(target_endian = "little")] i64,
+    #[cfg(target_endian = "little")] u32,
+    #[cfg(target_endian = "little")] u64,
     #[cfg(target_endian = "little")] f32
 );
 

@@ -44,6 +44,10 @@ pub enum DType {
     Int32,
     /// int64.
     Int64,
+    /// uint32 (TFLM signal ops' energies and filter-bank channels).
+    UInt32,
+    /// uint64 (TFLM's SignalFilterBank sums).
+    UInt64,
     /// float32 (IEEE binary32).
     Float32,
     /// One byte per element, 0 or 1 (TFLite's bool).
@@ -56,8 +60,8 @@ impl DType {
         match self {
             DType::Int8 | DType::UInt8 | DType::Bool => 1,
             DType::Int16 => 2,
-            DType::Int32 | DType::Float32 => 4,
-            DType::Int64 => 8,
+            DType::Int32 | DType::UInt32 | DType::Float32 => 4,
+            DType::Int64 | DType::UInt64 => 8,
         }
     }
 }

@@ -64,6 +64,8 @@ FILE_DTYPES = {
     "int16": "<i2",
     "int32": "<i4",
     "int64": "<i8",
+    "uint32": "<u4",
+    "uint64": "<u8",
     "float32": "<f4",
     "bool": "<u1",
 }
@@ -143,6 +145,9 @@ def random_inputs(desc, n, rng):
             a = rng.uniform(lo, hi, size=shape).astype(np.float32)
         elif dt == "int32":
             a = rng.integers(-1000, 1000, size=shape, endpoint=True, dtype=np.int64).astype(np.int32)
+        elif dt in ("uint32", "uint64"):
+            # TFLM's signal ops (energies, filter-bank channels): the type's full range.
+            a = rng.integers(0, np.iinfo(dt).max, size=shape, endpoint=True, dtype=np.uint64).astype(dt)
         elif dt == "bool":
             a = rng.integers(0, 1, size=shape, endpoint=True).astype(np.bool_)
         else:
@@ -230,7 +235,7 @@ def _version(dist):
         return "?"
 
 
-ITEM_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "bool": 1}
+ITEM_BYTES = {"float32": 4, "float16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8, "uint32": 4, "uint64": 8, "bool": 1}
 
 
 def activation_bytes(desc):

@@ -86,6 +86,8 @@ fn element(bytes: &[u8], dtype: kiln::DType) -> String {
         kiln::DType::Int16 => i16::from_le_bytes([bytes[0], bytes[1]]).to_string(),
         kiln::DType::Int32 => i32::from_le_bytes(bytes.try_into().unwrap()).to_string(),
         kiln::DType::Int64 => i64::from_le_bytes(bytes.try_into().unwrap()).to_string(),
+        kiln::DType::UInt32 => u32::from_le_bytes(bytes.try_into().unwrap()).to_string(),
+        kiln::DType::UInt64 => u64::from_le_bytes(bytes.try_into().unwrap()).to_string(),
         kiln::DType::Float32 => f32::from_le_bytes(bytes.try_into().unwrap()).to_string(),
         kiln::DType::Bool => (bytes[0] != 0).to_string(),
     }

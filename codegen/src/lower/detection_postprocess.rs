@@ -11,6 +11,7 @@ use super::*;
 use crate::flexbuffers::{self, Value};
 
 /// The custom code the TF Object Detection API's exporter writes.
+#[cfg(test)]
 pub(crate) const CODE: &str = "TFLite_Detection_PostProcess";
 
 pub(super) const KERNELS: &[Kernel] =

@@ -12,6 +12,7 @@ use crate::quant::{self, Requant};
 mod add;
 mod add_n;
 mod binary;
+mod circular_buffer;
 mod concatenation;
 mod conv;
 mod cumsum;
@@ -27,6 +28,7 @@ mod pool;
 mod quantize;
 mod reduce;
 mod reshape;
+pub(crate) mod signal;
 mod softmax;
 mod state;
 mod uint8;
@@ -133,11 +135,20 @@ pub struct Step {
     /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
     /// tensor of its own, which the planner then places like any other.
     pub scratch: usize,
+    /// The initial bytes of the op's own state, kept between inferences (a persistent buffer in
+    /// TFLM, not a tensor of the model: a noise estimate, a framer's ring buffer); empty when it
+    /// keeps none. Its steps read it as `Operand::Arena(STATE)`; the lowering makes it a
+    /// variable tensor, which starts (and restarts on `reset`) as these bytes, as TFLM's
+    /// Prepare and Reset leave the buffer.
+    pub state: Vec<u8>,
 }
 
 /// Placeholder tensor index, within one op's steps, of the op's scratch buffer (see
 /// [`Step::scratch`]).
 pub(crate) const SCRATCH: usize = usize::MAX;
+
+/// Placeholder tensor index, within one op's steps, of the op's own state (see [`Step::state`]).
+pub(crate) const STATE: usize = usize::MAX - 1;
 
 /// A second kernel for one step: on targets matching `gate` the generated code calls
 /// `ops::<func>::<generics>(&PARAMS, operands…, output)` with operand 1 replaced by the filter
@@ -219,6 +230,27 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         }
                         for o in &mut step.operands {
                             if *o == Operand::Arena(SCRATCH) {
+                                *o = Operand::Arena(index);
+                            }
+                        }
+                    }
+                }
+                if let Some(init) = lowered.iter().map(|s| &s.state).find(|s| !s.is_empty()).cloned() {
+                    // The op's own state: a new uint8 variable tensor, which the planner
+                    // places in the model's state.
+                    let index = graph.tensors.len();
+                    graph.tensors.push(Tensor {
+                        index,
+                        name: format!("{} #{} state", op.name, op.index),
+                        shape: vec![init.len()],
+                        dtype: DType::U8,
+                        quant: None,
+                        data: if init.iter().all(|&b| b == 0) { None } else { Some(init.into()) },
+                        is_variable: true,
+                    });
+                    for step in &mut lowered {
+                        for o in &mut step.operands {
+                            if *o == Operand::Arena(STATE) {
                                 *o = Operand::Arena(index);
                             }
                         }
@@ -306,6 +338,8 @@ pub fn io_dtype(d: DType) -> Option<&'static str> {
         DType::I16 => "Int16",
         DType::I32 => "Int32",
         DType::I64 => "Int64",
+        DType::U32 => "UInt32",
+        DType::U64 => "UInt64",
         DType::F32 => "Float32",
         DType::Bool => "Bool",
         _ => return None,
@@ -366,6 +400,7 @@ impl<'a> Ctx<'a> {
             variants: Vec::new(),
             band: None,
             scratch: 0,
+            state: Vec::new(),
         }
     }
 
@@ -567,6 +602,8 @@ const FAMILIES: &[&[Kernel]] = &[
     int16::KERNELS,
     state::KERNELS,
     uint8::KERNELS,
+    signal::KERNELS,
+    circular_buffer::KERNELS,
 ];
 
 fn kernels() -> impl Iterator<Item = &'static Kernel> {
@@ -604,7 +641,7 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
         if let Options::Custom { function: Some(f), .. } = &op.options {
             return custom::lower_user(&Ctx { g, op, band_pad_top: None }, f);
         }
-        if code != detection_postprocess::CODE {
+        if !kernels().any(|k| k.op == op.name) {
             return unsupported(format!(
                 "custom op `{code}`: kiln has no kernel for it; map it to your own function with \
                  `custom_ops = {{ \"{code}\" => crate::path::to::function }}` (include_model!), \

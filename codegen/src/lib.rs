@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod control_flow;
 mod emit;
 mod flexbuffers;
 pub mod error;

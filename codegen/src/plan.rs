@@ -109,6 +109,7 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
     for &t in &graph.outputs {
         touch(t, end, &mut first, &mut last);
     }
+    keep_alive_across_loops(steps, &first, &mut last);
 
     let mut buffers: Vec<(usize, Buffer)> = (0..n)
         .filter(|&t| {
@@ -209,6 +210,41 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
         })
         .collect();
     ArenaPlan { offsets, size, lower_bound, state_offsets, state_size, buffers }
+}
+
+/// A loop (an inlined WHILE, `crate::control_flow`) runs its steps again and again, so a buffer
+/// written before the loop and read inside it must survive the whole loop, not just up to its
+/// last reader in step order: its lifetime is stretched to the loop's end. Buffers written inside
+/// the loop are written before they are read in every iteration (the loop's body and condition
+/// are subgraphs in step order), so their own spans stand, and the loop-carried tensors are
+/// written before the loop. This is conservative (a tensor read only by the condition stays
+/// alive through the body too) and correct for nested loops (applied until nothing changes).
+///
+/// IF needs nothing extra: then- and else-steps follow each other in step order, so a buffer
+/// the else-branch reads is alive through the then-branch, and the two branches' own tensors
+/// may share arena space, as only one of them runs.
+fn keep_alive_across_loops(steps: &[Step], first: &[usize], last: &mut [usize]) {
+    let mut loops = Vec::new();
+    let mut open = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        match s.call {
+            Call::Flow(crate::ir::Flow::LoopBegin) => open.push(i),
+            Call::Flow(crate::ir::Flow::LoopEnd) => loops.extend(open.pop().map(|b| (b, i))),
+            _ => {}
+        }
+    }
+    let mut changed = !loops.is_empty();
+    while changed {
+        changed = false;
+        for &(b, e) in &loops {
+            for r in 0..first.len() {
+                if first[r] < b && last[r] >= b && last[r] < e {
+                    last[r] = e;
+                    changed = true;
+                }
+            }
+        }
+    }
 }
 
 /// Greedy first-fit in `order`: each buffer at the lowest offset (aligned) where it overlaps

@@ -126,7 +126,6 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
     if subgraphs.is_empty() {
         return Err(invalid("the model has no subgraphs".into()));
     }
-    let sg = subgraphs.get(0);
     let buffers = model.buffers();
     let n_buffers = buffers.map_or(0, |b| b.len());
     let mut budget = Budget::new(file_len);
@@ -160,12 +159,22 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         }
     }
 
-    let mut tensors = Vec::new();
+    // Subgraph 0 is the model; the others are read only when it has control flow (IF, WHILE),
+    // which `crate::control_flow` then inlines. (CALL_ONCE init subgraphs are read from the
+    // flatbuffer by `resolve_resources`.)
+    let mut parts: Vec<crate::control_flow::Subgraph> = Vec::new();
     let mut dynamic = Vec::new();
+    for (k, sg) in subgraphs.iter().enumerate() {
+    if k > 0 && !crate::control_flow::has_control_flow(&parts[0].ops) {
+        break;
+    }
+    // Where a message about subgraph k > 0 points.
+    let at = if k == 0 { String::new() } else { format!("subgraph {k}: ") };
+    let mut tensors = Vec::new();
     for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
         let name = t.name().unwrap_or("").to_string();
         charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
-        let label = crate::ir::tensor_label(i, &name);
+        let label = format!("{at}{}", crate::ir::tensor_label(i, &name));
         let dtype = DType::from_tflite(t.type_().0)
             .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
         // Resource tensors are the handles of resource variables: `resolve_resources` turns
@@ -185,7 +194,9 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
             }
             shape.push(d as usize);
         }
-        if let Some(sig) = t.shape_signature().filter(|s| s.iter().any(|d| d < 0)) {
+        // A called subgraph's stored shapes are the ones its caller's static shapes give
+        // (`control_flow` checks that they agree); its signatures are not read.
+        if let Some(sig) = t.shape_signature().filter(|s| k == 0 && s.iter().any(|d| d < 0)) {
             // The stored shape has 1 for each −1 (a placeholder); `shapes::resolve` fixes or
             // re-infers it, or rejects the model.
             let signature: Vec<i32> = sig.iter().collect();
@@ -307,7 +318,7 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         if v >= 0 && (v as usize) < tensors.len() {
             Ok(v as usize)
         } else {
-            Err(invalid(format!("{what} refers to tensor #{v}, but the subgraph has {}", tensors.len())))
+            Err(invalid(format!("{at}{what} refers to tensor #{v}, but the subgraph has {}", tensors.len())))
         }
     };
 
@@ -321,7 +332,7 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         .map(|v| v.iter().map(|t| tensor_index(t, "a model output")).collect::<Result<Vec<_>, _>>())
         .transpose()?
         .unwrap_or_default();
-    if inputs.is_empty() || outputs.is_empty() {
+    if k == 0 && (inputs.is_empty() || outputs.is_empty()) {
         return Err(invalid("the subgraph declares no inputs or no outputs".into()));
     }
 
@@ -330,7 +341,7 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         let oc = o.opcode_index() as usize;
         if oc >= op_codes.len() {
             return Err(invalid(format!(
-                "op #{index} uses op code #{oc}, but the model declares {}",
+                "{at}op #{index} uses op code #{oc}, but the model declares {}",
                 op_codes.len()
             )));
         }
@@ -341,7 +352,7 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
                 + o.inputs().map_or(0, |v| v.len() * 16)
                 + o.outputs().map_or(0, |v| v.len() * 8),
         )?;
-        let what = format!("op #{index} {name}");
+        let what = format!("{at}op #{index} {name}");
         let mut op_inputs = Vec::new();
         for t in o.inputs().iter().flat_map(|v| v.iter()) {
             op_inputs.push(if t == -1 { None } else { Some(tensor_index(t, &what)?) });
@@ -362,9 +373,12 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         };
         ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
     }
+    parts.push(crate::control_flow::Subgraph { tensors, inputs, outputs, ops });
+    }
 
-    let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
-    resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
+    let called = crate::control_flow::called_subgraphs(&parts);
+    let mut graph = crate::control_flow::inline(parts).map_err(invalid)?;
+    resolve_resources(&model, &op_names, &op_codes, &called, &mut graph, &mut charge).map_err(invalid)?;
     fold_densify(&mut graph);
     check_order(file, &graph)?;
     Ok((graph, dynamic))
@@ -396,11 +410,13 @@ fn fold_densify(g: &mut Graph) {
 /// `CALL_ONCE` ops then have no run-time effect and are dropped; reads and assignments are
 /// lowered as copies from and into the model's state.
 ///
-/// Any other use of extra subgraphs (WHILE, IF, init subgraphs that compute) is rejected.
+/// IF and WHILE subgraphs (`called`) are already inlined; any other use of extra subgraphs
+/// (init subgraphs that compute, subgraphs nothing calls) is rejected.
 fn resolve_resources(
     model: &fb::Model<'_>,
     op_names: &[String],
     op_codes: &[i32],
+    called: &[usize],
     g: &mut Graph,
     charge: &mut dyn FnMut(usize) -> Result<(), Error>,
 ) -> Result<(), String> {
@@ -408,8 +424,8 @@ fn resolve_resources(
     let n = subgraphs.len();
     let multi = || {
         format!(
-            "the model has {n} subgraphs; kiln compiles single-subgraph models \
-             (control-flow ops such as WHILE/IF are not supported)"
+            "the model has {n} subgraphs; kiln compiles extra subgraphs only as IF/WHILE branches \
+             and loops, and as CALL_ONCE init subgraphs that assign constants"
         )
     };
     let mut init_subgraphs = Vec::new();
@@ -423,7 +439,7 @@ fn resolve_resources(
             }
         }
     }
-    if (1..n).any(|k| !init_subgraphs.contains(&k)) {
+    if (1..n).any(|k| !init_subgraphs.contains(&k) && !called.contains(&k)) {
         return Err(multi());
     }
     let handles: Vec<usize> = g.ops.iter().filter(|o| o.name == "VAR_HANDLE").map(|o| o.index).collect();
@@ -618,8 +634,10 @@ fn check_order(file: &str, g: &Graph) -> Result<(), Error> {
                 ));
             }
         }
+        // An IF's branches and a WHILE's iterations each write the construct's outputs.
+        let copy = op.options == Options::Flow(crate::ir::Flow::Copy);
         for &t in &op.outputs {
-            if written[t] || g.tensors[t].is_const() {
+            if (written[t] && !copy) || g.tensors[t].is_const() {
                 return Err(Error::new(
                     file,
                     ErrorKind::Invalid(format!(
@@ -762,6 +780,16 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
         B::CallOnceOptions => {
             let c = o.builtin_options_as_call_once_options().ok_or("missing CallOnceOptions")?;
             Options::CallOnce { init_subgraph: c.init_subgraph_index().max(-1) as isize as usize }
+        }
+        B::IfOptions => {
+            let c = o.builtin_options_as_if_options().ok_or("missing IfOptions")?;
+            let index = |v: i32| if v < 0 { usize::MAX } else { v as usize };
+            Options::If { then_subgraph: index(c.then_subgraph_index()), else_subgraph: index(c.else_subgraph_index()) }
+        }
+        B::WhileOptions => {
+            let c = o.builtin_options_as_while_options().ok_or("missing WhileOptions")?;
+            let index = |v: i32| if v < 0 { usize::MAX } else { v as usize };
+            Options::While { cond_subgraph: index(c.cond_subgraph_index()), body_subgraph: index(c.body_subgraph_index()) }
         }
         B::VarHandleOptions => {
             let c = o.builtin_options_as_var_handle_options().ok_or("missing VarHandleOptions")?;

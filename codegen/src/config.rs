@@ -101,7 +101,7 @@ impl Config {
         self
     }
 
-    /// Refuse the model added last if its run time depends on its input (WHILE loops, a
+    /// Refuse the model added last if its run time depends on its input (WHILE loops, IF, a
     /// detection post-process): compiling fails with
     /// [`ErrorKind::DataDependentTiming`](crate::ErrorKind::DataDependentTiming) naming each such
     /// op. Default: off.

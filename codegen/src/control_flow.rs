@@ -292,3 +292,123 @@ fn quant_note(t: &Tensor) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::DType;
+
+    fn t(index: usize, shape: &[usize], dtype: DType) -> Tensor {
+        Tensor { index, name: format!("t{index}"), shape: shape.to_vec(), dtype, quant: None, data: None, is_variable: false }
+    }
+
+    fn op(index: usize, name: &str, inputs: &[usize], outputs: &[usize], options: Options) -> Op {
+        Op { index, code: 0, name: name.into(), inputs: inputs.iter().map(|&i| Some(i)).collect(), outputs: outputs.to_vec(), options }
+    }
+
+    fn sg(tensors: Vec<Tensor>, inputs: &[usize], outputs: &[usize], ops: Vec<Op>) -> Subgraph {
+        Subgraph { tensors, inputs: inputs.to_vec(), outputs: outputs.to_vec(), ops }
+    }
+
+    /// `y = WHILE(x)` with cond `c = LESS(x, x)` and a body `z = ADD(x, x)` whose result has
+    /// `body_shape`.
+    fn loop_model(body_shape: &[usize]) -> Vec<Subgraph> {
+        let main = sg(
+            vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
+            &[0],
+            &[1],
+            vec![op(0, "WHILE", &[0], &[1], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
+        );
+        let cond = sg(vec![t(0, &[4], DType::F32), t(1, &[1], DType::Bool)], &[0], &[1], vec![op(0, "LESS", &[0, 0], &[1], Options::None)]);
+        let body = sg(vec![t(0, &[4], DType::F32), t(1, body_shape, DType::F32)], &[0], &[1], vec![op(0, "ADD", &[0, 0], &[1], Options::None)]);
+        vec![main, cond, body]
+    }
+
+    fn flows(g: &Graph) -> Vec<String> {
+        g.ops
+            .iter()
+            .map(|o| match o.options {
+                Options::Flow(f) => format!("{f:?}({:?}->{:?})", o.inputs.iter().flatten().collect::<Vec<_>>(), o.outputs),
+                _ => format!("{}#{}({:?}->{:?})", o.name, o.index, o.inputs.iter().flatten().collect::<Vec<_>>(), o.outputs),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_while_becomes_a_loop_over_its_carried_tensors() {
+        let g = inline(loop_model(&[4])).unwrap();
+        // Main tensors 0-1; cond's 2-3 (its input 2 is renamed to the carried tensor 1); body's 4-5.
+        assert_eq!(
+            flows(&g),
+            [
+                "Copy([0]->[1])",
+                "LoopBegin([1]->[])",
+                "LESS#1([1, 1]->[3])",
+                "BreakUnless([3]->[])",
+                "ADD#2([1, 1]->[5])",
+                "Copy([5]->[1])",
+                "LoopEnd([1]->[])"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_loop_that_changes_a_carried_shape_is_rejected_by_name() {
+        let e = inline(loop_model(&[8])).unwrap_err();
+        assert_eq!(
+            e,
+            "op #0 WHILE: output 0 of its body subgraph, tensor #5 `t1 (subgraph 2)`, is float32 [8], but tensor #1 `t1` \
+             is float32 [4]; kiln compiles loops whose carried tensors keep their type and shape (static shapes)"
+        );
+    }
+
+    #[test]
+    fn a_swap_goes_through_a_temporary() {
+        // Body returns (b, a) for carried (a, b): the second copy must not read the first's result.
+        let main = sg(
+            (0..4).map(|i| t(i, &[2], DType::I32)).collect(),
+            &[0, 1],
+            &[2, 3],
+            vec![op(0, "WHILE", &[0, 1], &[2, 3], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
+        );
+        let cond = sg(vec![t(0, &[2], DType::I32), t(1, &[2], DType::I32), t(2, &[], DType::Bool)], &[0, 1], &[2], vec![op(0, "LESS", &[0, 1], &[2], Options::None)]);
+        let body = sg(vec![t(0, &[2], DType::I32), t(1, &[2], DType::I32)], &[0, 1], &[1, 0], vec![]);
+        let g = inline(vec![main, cond, body]).unwrap();
+        let f = flows(&g);
+        let tail: Vec<&str> = f[f.len() - 6..].iter().map(String::as_str).collect();
+        assert_eq!(tail, ["BreakUnless([6]->[])", "Copy([3]->[9])", "Copy([2]->[10])", "Copy([9]->[2])", "Copy([10]->[3])", "LoopEnd([2]->[])"]);
+    }
+
+    #[test]
+    fn bad_control_flow_is_rejected_by_name() {
+        // IF whose condition is not a bool.
+        let main = sg(
+            vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
+            &[0],
+            &[1],
+            vec![op(3, "IF", &[0, 0], &[1], Options::If { then_subgraph: 1, else_subgraph: 1 })],
+        );
+        let branch = sg(vec![t(0, &[4], DType::F32)], &[0], &[0], vec![]);
+        let e = inline(vec![main.clone(), branch.clone()]).unwrap_err();
+        assert_eq!(e, "op #3 IF: its condition tensor #0 `t0` is float32 [4], expected one bool");
+        // A branch subgraph index past the model's subgraphs.
+        let mut m = main.clone();
+        m.tensors[0] = t(0, &[1], DType::Bool);
+        m.tensors.push(t(2, &[4], DType::F32));
+        m.ops[0].inputs = vec![Some(0), Some(2)];
+        m.inputs = vec![0, 2];
+        m.ops[0].options = Options::If { then_subgraph: 1, else_subgraph: 7 };
+        let e = inline(vec![m.clone(), branch.clone()]).unwrap_err();
+        assert_eq!(e, "op #3 IF: its else subgraph index 7 is not a subgraph of the model");
+        // A loop whose body is the subgraph holding the loop.
+        let mut inner = loop_model(&[4]);
+        inner[2] = sg(
+            vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
+            &[0],
+            &[1],
+            vec![op(0, "WHILE", &[0], &[1], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
+        );
+        let e = inline(inner).unwrap_err();
+        assert_eq!(e, "op #2 WHILE: its body subgraph 2 calls itself (directly or through another IF/WHILE)");
+    }
+}

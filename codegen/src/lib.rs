@@ -180,7 +180,9 @@ pub fn arena_range(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<(u
 }
 
 /// The steps whose run time depends on the input, as `op #i NAME: why` (one per op, in order):
-/// a WHILE (its trip count is computed by the model) and `TFLite_Detection_PostProcess` (its
+/// a WHILE (its trip count is computed by the model), an IF (it runs one of two branches, which
+/// may take different times: bounded by the slower, but not constant) and
+/// `TFLite_Detection_PostProcess` (its
 /// sort, score threshold and non-maximum suppression depend on the scores). `kiln inspect`
 /// lists them; `deterministic_timing` refuses them.
 pub fn data_dependent_ops(steps: &[Step]) -> Vec<String> {
@@ -188,6 +190,7 @@ pub fn data_dependent_ops(steps: &[Step]) -> Vec<String> {
     for s in steps {
         let why = match (&s.call, s.op_name.as_str()) {
             (Call::Flow(ir::Flow::LoopBegin), _) => "a loop runs until its condition says stop, as often as the input makes it",
+            (Call::Flow(ir::Flow::IfBegin), _) => "the input chooses which branch runs, and the branches may take different times",
             (_, "CUSTOM(TFLite_Detection_PostProcess)") => "its sort, score threshold and non-maximum suppression depend on the scores",
             _ => continue,
         };
@@ -283,7 +286,7 @@ pub struct CompileOptions {
     /// `("MyOp", "crate::ops::my_op")`. See the `kiln::custom` module for the signature.
     pub custom_ops: Vec<(String, String)>,
     /// Refuse models whose run time depends on the input (WHILE loops, whose trip count is the
-    /// model's own business, and `TFLite_Detection_PostProcess`, whose sort and NMS depend on
+    /// model's own business, IF, whose branches may differ in time, and `TFLite_Detection_PostProcess`, whose sort and NMS depend on
     /// the scores): compiling them fails with [`ErrorKind::DataDependentTiming`] naming each
     /// such op. Off by default; `kiln inspect` reports the same ops either way.
     pub deterministic_timing: bool,

@@ -330,6 +330,32 @@ mod tests {
         }
     }
 
+    /// A tensor written before a loop and read early in its body is read again in the next
+    /// iteration: it stays alive to the loop's end, so a tensor written later in the body never
+    /// takes its place.
+    #[test]
+    fn what_a_loop_reads_stays_alive_to_its_end() {
+        use crate::ir::Flow;
+        let (mut g, _) = chain(&[8, 8, 8, 8, 8]);
+        g.outputs = vec![4];
+        let any = || Call::Concat { outer: 1, chunks: vec![] };
+        let steps = vec![
+            step(0, vec![Operand::Arena(0)], 1, any()),
+            step(1, vec![Operand::Arena(0)], 4, Call::Flow(Flow::Copy)),
+            step(1, vec![Operand::Arena(4)], 4, Call::Flow(Flow::LoopBegin)),
+            step(2, vec![Operand::Arena(1)], 2, any()),
+            step(3, vec![Operand::Arena(2), Operand::Arena(4)], 3, any()),
+            step(1, vec![Operand::Arena(3)], 4, Call::Flow(Flow::Copy)),
+            step(1, vec![Operand::Arena(4)], 4, Call::Flow(Flow::LoopEnd)),
+        ];
+        let plan = plan_arena(&g, &steps);
+        let span = |t: usize| plan.buffers.iter().find(|b| b.tensors[0] == t).map(|b| (b.first_step, b.last_step)).unwrap();
+        assert_eq!(span(1), (0, 6), "{plan:?}");
+        assert_eq!(span(2), (3, 4), "{plan:?}");
+        let (a, b) = (plan.offsets[1].unwrap(), plan.offsets[3].unwrap());
+        assert!(a + 8 <= b || b + 8 <= a, "tensor 3 overwrites tensor 1, which the next iteration reads: {plan:?}");
+    }
+
     /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases, and
     /// some also read (and update) a variable tensor.
     #[test]

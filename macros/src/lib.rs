@@ -157,7 +157,7 @@ impl Parse for Args {
                     let lit: LitBool = input.parse().map_err(|e| {
                         syn::Error::new(
                             e.span(),
-                            "kiln: `deterministic_timing` takes `true` (refuse models whose run time depends on the input) or `false`, without quotes",
+                            "kiln: `deterministic_timing` takes `true` (refuse models whose run time depends on the input: WHILE, IF, detection post-processing) or `false`, without quotes",
                         )
                     })?;
                     deterministic_timing = Some(lit.value);

@@ -234,6 +234,13 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             continue;
         }
         if let Call::Flow(flow) = step.call {
+            // A copy onto its own bytes (a body result that is a RESHAPE of the carried tensor
+            // it goes back into) has nothing to do.
+            if let (Flow::Copy, Some(Operand::Arena(src))) = (flow, step.operands.first()) {
+                if plan.offsets[*src].is_some() && plan.offsets[*src] == plan.offsets[step.output] {
+                    continue;
+                }
+            }
             if flow != Flow::Copy {
                 // The condition (a bool is one byte, true when non-zero) and its negation.
                 let (cond, not) = match step.operands.first() {
@@ -440,7 +447,7 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
             Call::Flow(_) => {
                 let src = args.first().cloned().unwrap_or_default();
-                quote!(output.copy_from_slice(#src);)
+                quote!(::kiln::ops::copy_tensor(#src, output);)
             }
             Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };
@@ -875,6 +882,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 }
 
 fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
+    // IF/WHILE block markers have no data flow to show: the summary says what they are.
+    if matches!(step.call, Call::Flow(f) if f != Flow::Copy) {
+        return format!(" op #{} {}: {}", step.op_index, step.op_name, step.summary);
+    }
     let shapes = |ts: &mut dyn Iterator<Item = usize>| {
         ts.map(|t| {
             let x = &graph.tensors[t];

@@ -128,7 +128,8 @@ impl Quant {
 /// One tensor of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Tensor {
-    /// Position in the subgraph's tensor list.
+    /// Position in the subgraph's tensor list (tensors of inlined IF/WHILE subgraphs follow
+    /// the main subgraph's, their names suffixed with `(subgraph k)`).
     pub index: usize,
     /// The name the file gives it (may be empty).
     pub name: String,
@@ -427,7 +428,8 @@ pub enum Flow {
 /// One operator of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Op {
-    /// Position in the subgraph's operator list.
+    /// Position in the model's operator list; ops inlined from IF/WHILE subgraphs are numbered
+    /// after the main subgraph's, in inlining order (`crate::control_flow`).
     pub index: usize,
     /// Builtin code (`BuiltinOperator`), `32` for custom ops.
     pub code: i32,

@@ -14,6 +14,7 @@ struct ModelEntry {
     input_shape: Option<Vec<usize>>,
     max_arena_bytes: Option<usize>,
     custom_ops: Vec<(String, String)>,
+    deterministic_timing: bool,
 }
 
 /// How float16 weights (the converter's float16 mode: float16 constants widened by DEQUANTIZE
@@ -67,7 +68,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None, custom_ops: Vec::new() });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None, custom_ops: Vec::new(), deterministic_timing: false });
         self
     }
 
@@ -96,6 +97,17 @@ impl Config {
     pub fn profile_layers(&mut self, on: bool) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.profile_layers = on;
+        }
+        self
+    }
+
+    /// Refuse the model added last if its run time depends on its input (WHILE loops, IF, a
+    /// detection post-process): compiling fails with
+    /// [`ErrorKind::DataDependentTiming`](crate::ErrorKind::DataDependentTiming) naming each such
+    /// op. Default: off.
+    pub fn deterministic_timing(&mut self, on: bool) -> &mut Self {
+        if let Some(m) = self.models.last_mut() {
+            m.deterministic_timing = on;
         }
         self
     }
@@ -174,6 +186,7 @@ impl Config {
                 input_shape: m.input_shape.clone(),
                 max_arena_bytes: m.max_arena_bytes,
                 custom_ops: m.custom_ops.clone(),
+                deterministic_timing: m.deterministic_timing,
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
             let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");

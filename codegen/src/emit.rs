@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{DType, Graph, Tensor};
+use crate::ir::{DType, Flow, Graph, Tensor};
 use crate::lower::{io_dtype, Call, Gate, Operand, Step, Variant};
 use crate::plan::ArenaPlan;
 
@@ -160,6 +160,14 @@ fn select(variants: &[Variant], main: TokenStream, each: impl Fn(&Variant) -> To
     }
 }
 
+/// An IF or loop block being emitted: the statements before it, an IF's condition, and its
+/// then-part once `Else` is reached.
+struct Frame {
+    outer: Vec<TokenStream>,
+    cond: Option<TokenStream>,
+    then: Option<Vec<TokenStream>>,
+}
+
 pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
     let span = opts.name_span.unwrap_or_else(Span::call_site);
     let name = match opts.name.strip_prefix("r#") {
@@ -180,6 +188,8 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     // Constant data the layers consume (filters, biases, constant operands), as in `kiln inspect`.
     let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
+    // Open IF/WHILE blocks, innermost last.
+    let mut frames: Vec<Frame> = Vec::new();
     let mut same_params: std::collections::HashMap<String, Ident> = std::collections::HashMap::new();
     let mut variant_filters: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
     for step in steps {
@@ -224,6 +234,55 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         }
         if let Call::Alias = step.call {
             continue;
+        }
+        if let Call::Flow(flow) = step.call {
+            // A copy onto its own bytes (a body result that is a RESHAPE of the carried tensor
+            // it goes back into) has nothing to do.
+            if let (Flow::Copy, Some(Operand::Arena(src))) = (flow, step.operands.first()) {
+                if plan.offsets[*src].is_some() && plan.offsets[*src] == plan.offsets[step.output] {
+                    continue;
+                }
+            }
+            if flow != Flow::Copy {
+                // The condition (a bool is one byte, true when non-zero) and its negation.
+                let (cond, not) = match step.operands.first() {
+                    Some(Operand::Const(t)) => {
+                        let id = &const_names[t];
+                        (quote!(#id.0[0] != 0), quote!(#id.0[0] == 0))
+                    }
+                    Some(Operand::Arena(t)) => {
+                        let off = plan.offsets[*t].expect("conditions are planned");
+                        (quote!(arena[#off] != 0), quote!(arena[#off] == 0))
+                    }
+                    None => (quote!(false), quote!(true)),
+                };
+                // IF and WHILE become nested blocks: each opening marker saves the statements so
+                // far and the closing one wraps what came after it.
+                match flow {
+                    Flow::IfBegin => frames.push(Frame { outer: std::mem::take(&mut body), cond: Some(cond), then: None }),
+                    Flow::Else => {
+                        if let Some(f) = frames.last_mut() {
+                            f.then = Some(std::mem::take(&mut body));
+                        }
+                    }
+                    Flow::EndIf => {
+                        let f = frames.pop().expect("an IF opens before it closes");
+                        let otherwise = std::mem::replace(&mut body, f.outer);
+                        let (c, then) = (f.cond.unwrap_or_default(), f.then.unwrap_or_default());
+                        let otherwise = if otherwise.is_empty() { quote!() } else { quote!(else { #(#otherwise)* }) };
+                        body.push(quote!(if #c { #(#then)* } #otherwise));
+                    }
+                    Flow::LoopBegin => frames.push(Frame { outer: std::mem::take(&mut body), cond: None, then: None }),
+                    Flow::BreakUnless => body.push(quote!(if #not { break; })),
+                    Flow::LoopEnd => {
+                        let f = frames.pop().expect("a loop opens before it closes");
+                        let inner = std::mem::replace(&mut body, f.outer);
+                        body.push(quote!(loop { #(#inner)* }));
+                    }
+                    Flow::Copy => {}
+                }
+                continue;
+            }
         }
         if let Call::CarryRows { from, len } = step.call {
             // A band buffer keeps the rows the next band shares: they move to its top.
@@ -387,6 +446,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     const #pname: ::kiln::custom::Op<#inputs, #outputs> = #op;
                 });
                 quote!(::kiln::custom::call(&#pname, [#(&(#args)[..]),*], output, #function);)
+            }
+            Call::Flow(_) => {
+                let src = args.first().cloned().unwrap_or_default();
+                quote!(::kiln::ops::copy_tensor(#src, output);)
             }
             Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };
@@ -821,6 +884,10 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
 }
 
 fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
+    // IF/WHILE block markers have no data flow to show: the summary says what they are.
+    if matches!(step.call, Call::Flow(f) if f != Flow::Copy) {
+        return format!(" op #{} {}: {}", step.op_index, step.op_name, step.summary);
+    }
     let shapes = |ts: &mut dyn Iterator<Item = usize>| {
         ts.map(|t| {
             let x = &graph.tensors[t];

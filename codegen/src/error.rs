@@ -43,6 +43,9 @@ pub enum ErrorKind {
     },
     /// The `input_shape` option does not fit the model's first input (the macro points at it).
     InputShape(String),
+    /// `deterministic_timing` was asked for, but the model's run time depends on its input
+    /// (a WHILE loop, a detection post-process): every such op, in graph order.
+    DataDependentTiming(String),
 }
 
 /// A compile error tied to a model file.
@@ -75,7 +78,7 @@ impl fmt::Display for Error {
             ErrorKind::WriteReport(e) => write!(f, "cannot write the report: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
-            ErrorKind::Usage(m) | ErrorKind::InputShape(m) => write!(f, "{m}"),
+            ErrorKind::Usage(m) | ErrorKind::InputShape(m) | ErrorKind::DataDependentTiming(m) => write!(f, "{m}"),
             ErrorKind::ArenaLimit { why, .. } => write!(f, "{why}"),
             ErrorKind::Unsupported(ops) => {
                 let n = ops.len();

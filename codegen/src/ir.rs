@@ -128,7 +128,8 @@ impl Quant {
 /// One tensor of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Tensor {
-    /// Position in the subgraph's tensor list.
+    /// Position in the subgraph's tensor list (tensors of inlined IF/WHILE subgraphs follow
+    /// the main subgraph's, their names suffixed with `(subgraph k)`).
     pub index: usize,
     /// The name the file gives it (may be empty).
     pub name: String,
@@ -346,6 +347,22 @@ pub enum Options {
         /// The variable's name within it.
         shared_name: String,
     },
+    /// IfOptions: the branch subgraphs (`usize::MAX` for a negative index).
+    If {
+        /// Run when the condition is true.
+        then_subgraph: usize,
+        /// Run when it is false.
+        else_subgraph: usize,
+    },
+    /// WhileOptions: the loop's subgraphs (`usize::MAX` for a negative index).
+    While {
+        /// Computes the condition from the loop-carried tensors.
+        cond_subgraph: usize,
+        /// Computes the next loop-carried tensors.
+        body_subgraph: usize,
+    },
+    /// A piece of an inlined IF or WHILE (`crate::control_flow`), never in a file.
+    Flow(Flow),
     /// Options of a type kiln does not decode.
     Other(&'static str),
     /// A custom op: its full custom code and its raw `custom_options` bytes (a flexbuffer for
@@ -386,10 +403,33 @@ pub enum Options {
     },
 }
 
+/// The pieces an IF or WHILE is inlined into (`crate::control_flow`): markers that open and
+/// close the generated `if`/`loop` blocks, and byte copies into the construct's outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// `if cond {`: input 0 is the bool condition.
+    IfBegin,
+    /// `} else {` (input 0: the IF's condition, kept alive across the construct).
+    Else,
+    /// `}` closing the IF (input 0: the condition).
+    EndIf,
+    /// `loop {` (input 0: the first loop-carried tensor).
+    LoopBegin,
+    /// `if !cond { break }`: input 0 is the cond subgraph's bool output.
+    BreakUnless,
+    /// `}` closing the loop (input 0: the first loop-carried tensor).
+    LoopEnd,
+    /// Input 0's bytes into output 0 (same type and shape): a branch's result into the IF's
+    /// output, a WHILE's input or its body's result into a loop-carried tensor. The one op the
+    /// reader lets write a tensor more than once.
+    Copy,
+}
+
 /// One operator of the subgraph.
 #[derive(Clone, Debug)]
 pub struct Op {
-    /// Position in the subgraph's operator list.
+    /// Position in the model's operator list; ops inlined from IF/WHILE subgraphs are numbered
+    /// after the main subgraph's, in inlining order (`crate::control_flow`).
     pub index: usize,
     /// Builtin code (`BuiltinOperator`), `32` for custom ops.
     pub code: i32,

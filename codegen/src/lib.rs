@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod control_flow;
 mod emit;
 mod flexbuffers;
 pub mod error;
@@ -103,6 +104,9 @@ pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &
         lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
         let steps = lower::lower(file, &mut graph)?;
         check_output_size(file, bytes.len(), &graph, &steps)?;
+        if opts.deterministic_timing {
+            check_deterministic_timing(file, &steps)?;
+        }
         Ok(steps)
     })?;
     let (steps, plan, patches) = timings.time("plan", || match opts.max_arena_bytes {
@@ -175,6 +179,46 @@ pub fn arena_range(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<(u
     }
 }
 
+/// The steps whose run time depends on the input, as `op #i NAME: why` (one per op, in order):
+/// a WHILE (its trip count is computed by the model), an IF (it runs one of two branches, which
+/// may take different times: bounded by the slower, but not constant) and
+/// `TFLite_Detection_PostProcess` (its
+/// sort, score threshold and non-maximum suppression depend on the scores). `kiln inspect`
+/// lists them; `deterministic_timing` refuses them.
+pub fn data_dependent_ops(steps: &[Step]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in steps {
+        let why = match (&s.call, s.op_name.as_str()) {
+            (Call::Flow(ir::Flow::LoopBegin), _) => "a loop runs until its condition says stop, as often as the input makes it",
+            (Call::Flow(ir::Flow::IfBegin), _) => "the input chooses which branch runs, and the branches may take different times",
+            (_, "CUSTOM(TFLite_Detection_PostProcess)") => "its sort, score threshold and non-maximum suppression depend on the scores",
+            _ => continue,
+        };
+        let line = format!("op #{} {}: {why}", s.op_index, s.op_name);
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// `deterministic_timing`: no step may take a time that depends on the input.
+fn check_deterministic_timing(file: &str, steps: &[Step]) -> Result<(), Error> {
+    let ops = data_dependent_ops(steps);
+    if ops.is_empty() {
+        return Ok(());
+    }
+    Err(Error::new(
+        file,
+        ErrorKind::DataDependentTiming(format!(
+            "deterministic timing was asked for, but the model's run time depends on its input:\n  {}\n\
+             (drop `deterministic_timing` to compile it; a WHILE runs as many iterations as the model computes, \
+             unbounded if the model never stops)",
+            ops.join("\n  ")
+        )),
+    ))
+}
+
 /// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
 /// so a small file whose many tensors point at one large buffer would expand into gigabytes of
 /// source; real models (one buffer per tensor, at most a few shared) stay near the file size.
@@ -241,6 +285,11 @@ pub struct CompileOptions {
     /// Custom ops mapped to the user's functions: `(custom code, Rust path)`, e.g.
     /// `("MyOp", "crate::ops::my_op")`. See the `kiln::custom` module for the signature.
     pub custom_ops: Vec<(String, String)>,
+    /// Refuse models whose run time depends on the input (WHILE loops, whose trip count is the
+    /// model's own business, IF, whose branches may differ in time, and `TFLite_Detection_PostProcess`, whose sort and NMS depend on
+    /// the scores): compiling them fails with [`ErrorKind::DataDependentTiming`] naming each
+    /// such op. Off by default; `kiln inspect` reports the same ops either way.
+    pub deterministic_timing: bool,
 }
 
 /// Compiles model bytes to the tokens of a module defining the model struct.

@@ -29,23 +29,36 @@ pub fn op_table_markdown() -> String {
     let count = |d: DType| ops.values().filter(|t| t.contains(&d)).count();
     let custom = ops.keys().filter(|op| op.starts_with("CUSTOM(")).count();
     let mut s = format!(
-        "{} builtin ops and {custom} custom op{}: {} in int8, {} in int16, {} in float32, {} in uint8.\n\n| op | int8 | int16 | float32 | uint8 | other types |\n|---|:-:|:-:|:-:|:-:|---|\n",
+        "{} builtin ops and {custom} custom op{}: {} in int8, {} in int16, {} in float32, {} in uint8; and control flow ({}).\n\n| op | int8 | int16 | float32 | uint8 | other types |\n|---|:-:|:-:|:-:|:-:|---|\n",
         ops.len() - custom,
         if custom == 1 { "" } else { "s" },
         count(DType::I8),
         count(DType::I16),
         count(DType::F32),
-        count(DType::U8)
+        count(DType::U8),
+        CONTROL_FLOW.iter().map(|(op, _)| *op).collect::<Vec<_>>().join(", ")
     );
+    let mut rows: BTreeMap<&str, String> = BTreeMap::new();
+    for (op, what) in CONTROL_FLOW {
+        rows.insert(op, format!("| {op} |  |  |  |  | {what} |\n"));
+    }
     for (op, types) in &ops {
         let cells: Vec<&str> = COLUMNS.iter().map(|(d, _)| if types.contains(d) { "✓" } else { "" }).collect();
         let mut other: Vec<&str> =
             types.iter().filter(|d| !COLUMNS.iter().any(|(c, _)| c == *d)).map(|d| d.name()).collect();
         other.sort_unstable();
-        s += &format!("| {op} | {} | {} |\n", cells.join(" | "), other.join(", "));
+        rows.insert(op, format!("| {op} | {} | {} |\n", cells.join(" | "), other.join(", ")));
     }
+    s.extend(rows.into_values());
     s
 }
+
+/// The control-flow ops: no kernel of their own (`crate::control_flow` inlines their
+/// subgraphs), so no element type; what runs inside them is the table's other rows.
+const CONTROL_FLOW: [(&str, &str); 2] = [
+    ("IF", "any: both branches inlined as `if … else`, the ops inside as in this table"),
+    ("WHILE", "any: inlined as a `loop`, carried shapes static; run time data-dependent"),
+];
 
 /// `(op, element type)` of every op in a model, keyed as the registry keys kernels: what a
 /// model exercises, for checking that each table entry is backed by an oracle-checked model.

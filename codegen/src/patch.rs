@@ -479,7 +479,9 @@ pub fn fit_arena(file: &str, graph: &mut Graph, steps: Vec<Step>, max_bytes: usi
     // (extra MACs, band steps, arena, split) of the best fit, and the smallest arena seen.
     let mut best: Option<(u64, usize, usize, Split)> = None;
     let mut smallest = (whole.size, String::from("without patches"));
-    for stage in stages(graph, &steps) {
+    // Row bands assume straight-line code; a model with IF/WHILE keeps its plain plan.
+    let control_flow = steps.iter().any(|s| matches!(s.call, crate::lower::Call::Flow(_)));
+    for stage in stages(graph, &steps).into_iter().filter(|_| !control_flow) {
         {
             let end = stage.end;
             let rows_t = graph.tensors[steps[end - 1].output].shape[1];

@@ -109,6 +109,7 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
     for &t in &graph.outputs {
         touch(t, end, &mut first, &mut last);
     }
+    keep_alive_across_loops(steps, &first, &mut last);
 
     let mut buffers: Vec<(usize, Buffer)> = (0..n)
         .filter(|&t| {
@@ -211,6 +212,41 @@ pub fn plan_arena_with_views(graph: &Graph, steps: &[Step], views: &[View]) -> A
     ArenaPlan { offsets, size, lower_bound, state_offsets, state_size, buffers }
 }
 
+/// A loop (an inlined WHILE, `crate::control_flow`) runs its steps again and again, so a buffer
+/// written before the loop and read inside it must survive the whole loop, not just up to its
+/// last reader in step order: its lifetime is stretched to the loop's end. Buffers written inside
+/// the loop are written before they are read in every iteration (the loop's body and condition
+/// are subgraphs in step order), so their own spans stand, and the loop-carried tensors are
+/// written before the loop. This is conservative (a tensor read only by the condition stays
+/// alive through the body too) and correct for nested loops (applied until nothing changes).
+///
+/// IF needs nothing extra: then- and else-steps follow each other in step order, so a buffer
+/// the else-branch reads is alive through the then-branch, and the two branches' own tensors
+/// may share arena space, as only one of them runs.
+fn keep_alive_across_loops(steps: &[Step], first: &[usize], last: &mut [usize]) {
+    let mut loops = Vec::new();
+    let mut open = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        match s.call {
+            Call::Flow(crate::ir::Flow::LoopBegin) => open.push(i),
+            Call::Flow(crate::ir::Flow::LoopEnd) => loops.extend(open.pop().map(|b| (b, i))),
+            _ => {}
+        }
+    }
+    let mut changed = !loops.is_empty();
+    while changed {
+        changed = false;
+        for &(b, e) in &loops {
+            for r in 0..first.len() {
+                if first[r] < b && last[r] >= b && last[r] < e {
+                    last[r] = e;
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
 /// Greedy first-fit in `order`: each buffer at the lowest offset (aligned) where it overlaps
 /// no already-placed buffer alive at one of its steps. Returns every buffer's offset and the
 /// arena size.
@@ -293,6 +329,32 @@ mod tests {
                 assert!(!together || a.offset + a.size <= b.offset || b.offset + b.size <= a.offset, "{plan:?}");
             }
         }
+    }
+
+    /// A tensor written before a loop and read early in its body is read again in the next
+    /// iteration: it stays alive to the loop's end, so a tensor written later in the body never
+    /// takes its place.
+    #[test]
+    fn what_a_loop_reads_stays_alive_to_its_end() {
+        use crate::ir::Flow;
+        let (mut g, _) = chain(&[8, 8, 8, 8, 8]);
+        g.outputs = vec![4];
+        let any = || Call::Concat { outer: 1, chunks: vec![] };
+        let steps = vec![
+            step(0, vec![Operand::Arena(0)], 1, any()),
+            step(1, vec![Operand::Arena(0)], 4, Call::Flow(Flow::Copy)),
+            step(1, vec![Operand::Arena(4)], 4, Call::Flow(Flow::LoopBegin)),
+            step(2, vec![Operand::Arena(1)], 2, any()),
+            step(3, vec![Operand::Arena(2), Operand::Arena(4)], 3, any()),
+            step(1, vec![Operand::Arena(3)], 4, Call::Flow(Flow::Copy)),
+            step(1, vec![Operand::Arena(4)], 4, Call::Flow(Flow::LoopEnd)),
+        ];
+        let plan = plan_arena(&g, &steps);
+        let span = |t: usize| plan.buffers.iter().find(|b| b.tensors[0] == t).map(|b| (b.first_step, b.last_step)).unwrap();
+        assert_eq!(span(1), (0, 6), "{plan:?}");
+        assert_eq!(span(2), (3, 4), "{plan:?}");
+        let (a, b) = (plan.offsets[1].unwrap(), plan.offsets[3].unwrap());
+        assert!(a + 8 <= b || b + 8 <= a, "tensor 3 overwrites tensor 1, which the next iteration reads: {plan:?}");
     }
 
     /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases, and

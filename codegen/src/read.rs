@@ -126,7 +126,6 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
     if subgraphs.is_empty() {
         return Err(invalid("the model has no subgraphs".into()));
     }
-    let sg = subgraphs.get(0);
     let buffers = model.buffers();
     let n_buffers = buffers.map_or(0, |b| b.len());
     let mut budget = Budget::new(file_len);
@@ -160,211 +159,226 @@ pub fn build_graph(file: &str, file_len: usize, model: &fb::Model<'_>) -> Result
         }
     }
 
-    let mut tensors = Vec::new();
+    // Subgraph 0 is the model; the others are read only when it has control flow (IF, WHILE),
+    // which `crate::control_flow` then inlines. (CALL_ONCE init subgraphs are read from the
+    // flatbuffer by `resolve_resources`.)
+    let mut parts: Vec<crate::control_flow::Subgraph> = Vec::new();
     let mut dynamic = Vec::new();
-    for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
-        let name = t.name().unwrap_or("").to_string();
-        charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
-        let label = crate::ir::tensor_label(i, &name);
-        let dtype = DType::from_tflite(t.type_().0)
-            .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
-        // Resource tensors are the handles of resource variables: `resolve_resources` turns
-        // each into the variable it names, or the model is rejected there.
-        if matches!(dtype, DType::String | DType::Complex64 | DType::Complex128 | DType::Variant | DType::I4) {
-            return Err(invalid(format!(
-                "{label} has type {}, which kiln does not support (it compiles int8 models; \
-                 tensors are int8, int16, int32, int64, uint8 or float)",
-                dtype.name()
-            )));
+    for (k, sg) in subgraphs.iter().enumerate() {
+        if k > 0 && !crate::control_flow::has_control_flow(&parts[0].ops) {
+            break;
         }
-        let raw_shape: Vec<i32> = t.shape().map(|s| s.iter().collect()).unwrap_or_default();
-        let mut shape = Vec::with_capacity(raw_shape.len());
-        for &d in &raw_shape {
-            if d < 0 {
-                return Err(invalid(format!("{label} has a negative dimension in shape {raw_shape:?}")));
-            }
-            shape.push(d as usize);
-        }
-        if let Some(sig) = t.shape_signature().filter(|s| s.iter().any(|d| d < 0)) {
-            // The stored shape has 1 for each −1 (a placeholder); `shapes::resolve` fixes or
-            // re-infers it, or rejects the model.
-            let signature: Vec<i32> = sig.iter().collect();
-            charge(signature.len() * 4)?;
-            let batch_only =
-                signature.iter().enumerate().all(|(k, &d)| d >= 0 || (k == 0 && shape.first() == Some(&1)));
-            dynamic.push(crate::shapes::Dynamic { tensor: i, signature, batch_only });
-        }
-        // The product of the non-zero dimensions bounds every partial product later passes
-        // compute (a zero only makes the total zero), so it is the one that must fit. It
-        // saturates in u128 (dimensions are below 2^31): overflow is detected, never wrapped,
-        // and nothing is allocated from these sizes.
-        let mut product: u128 = 1;
-        for &d in shape.iter().filter(|&&d| d != 0) {
-            product = product.saturating_mul(d as u128);
-        }
-        if product > u64::MAX as u128 {
-            return Err(invalid(format!(
-                "{label}: the product of the dimensions of shape {shape:?} overflows 64 bits"
-            )));
-        }
-        let size = dtype.size().unwrap_or(1) as u128;
-        if product * size > MAX_TENSOR_BYTES as u128 {
-            let what = if shape.contains(&0) { "non-zero dimensions multiply to" } else { "has" };
-            return Err(invalid(format!(
-                "{label} of shape {shape:?} {what} {product} elements ({} bytes of {}); \
-                 kiln's limit is 2 GiB per tensor",
-                product * size,
-                dtype.name()
-            )));
-        }
-        let elements = if shape.contains(&0) { 0 } else { product as usize };
-        let bytes_needed = dtype.size().map(|s| elements * s);
-
-        let buffer = t.buffer() as usize;
-        if buffer != 0 && buffer >= n_buffers {
-            return Err(invalid(format!("{label} refers to buffer #{buffer}, but the model has {n_buffers}")));
-        }
-        let data = match buffer_data.get(&buffer) {
-            Some(d) => d.clone(),
-            None => {
-                let d = buffers
-                    .filter(|_| buffer != 0)
-                    .and_then(|b| b.get(buffer).data())
-                    .filter(|d| !d.is_empty())
-                    .map(|d| d.bytes());
-                charge(d.map_or(0, |d| d.len()))?;
-                let d: Option<Arc<[u8]>> = d.map(Arc::from);
-                buffer_data.insert(buffer, d.clone());
-                d
-            }
-        };
-        // Sparse weights (EXPERIMENTAL_SPARSITY): expanded to the dense tensor here.
-        let data = match (t.sparsity(), data, bytes_needed, dtype.size()) {
-            (Some(sp), Some(d), Some(need), Some(elem)) => {
-                charge(need)?;
-                let dense = crate::sparse::densify(&shape, elem, &sp, &d).map_err(|m| invalid(format!("{label}: {m}")))?;
-                Some(Arc::from(dense))
-            }
-            (_, d, _, _) => d,
-        };
-        if let (Some(d), Some(need)) = (&data, bytes_needed) {
-            if d.len() != need {
+        // Where a message about subgraph k > 0 points.
+        let at = if k == 0 { String::new() } else { format!("subgraph {k}: ") };
+        let mut tensors = Vec::new();
+        for (i, t) in sg.tensors().iter().flat_map(|v| v.iter()).enumerate() {
+            let name = t.name().unwrap_or("").to_string();
+            charge(std::mem::size_of::<Tensor>() + name.len() + t.shape().map_or(0, |s| s.len() * 8))?;
+            let label = format!("{at}{}", crate::ir::tensor_label(i, &name));
+            let dtype = DType::from_tflite(t.type_().0)
+                .ok_or_else(|| invalid(format!("{label} has unknown type code {}", t.type_().0)))?;
+            // Resource tensors are the handles of resource variables: `resolve_resources` turns
+            // each into the variable it names, or the model is rejected there.
+            if matches!(dtype, DType::String | DType::Complex64 | DType::Complex128 | DType::Variant | DType::I4) {
                 return Err(invalid(format!(
-                    "{label}: buffer #{buffer} holds {} bytes, but shape {shape:?} of {} needs {need}",
-                    d.len(),
+                    "{label} has type {}, which kiln does not support (it compiles int8 models; \
+                     tensors are int8, int16, int32, int64, uint8 or float)",
                     dtype.name()
                 )));
             }
-        }
+            let raw_shape: Vec<i32> = t.shape().map(|s| s.iter().collect()).unwrap_or_default();
+            let mut shape = Vec::with_capacity(raw_shape.len());
+            for &d in &raw_shape {
+                if d < 0 {
+                    return Err(invalid(format!("{label} has a negative dimension in shape {raw_shape:?}")));
+                }
+                shape.push(d as usize);
+            }
+            // A called subgraph's stored shapes are the ones its caller's static shapes give
+            // (`control_flow` checks that they agree); its signatures are not read.
+            if let Some(sig) = t.shape_signature().filter(|s| k == 0 && s.iter().any(|d| d < 0)) {
+                // The stored shape has 1 for each −1 (a placeholder); `shapes::resolve` fixes or
+                // re-infers it, or rejects the model.
+                let signature: Vec<i32> = sig.iter().collect();
+                charge(signature.len() * 4)?;
+                let batch_only =
+                    signature.iter().enumerate().all(|(k, &d)| d >= 0 || (k == 0 && shape.first() == Some(&1)));
+                dynamic.push(crate::shapes::Dynamic { tensor: i, signature, batch_only });
+            }
+            // The product of the non-zero dimensions bounds every partial product later passes
+            // compute (a zero only makes the total zero), so it is the one that must fit. It
+            // saturates in u128 (dimensions are below 2^31): overflow is detected, never wrapped,
+            // and nothing is allocated from these sizes.
+            let mut product: u128 = 1;
+            for &d in shape.iter().filter(|&&d| d != 0) {
+                product = product.saturating_mul(d as u128);
+            }
+            if product > u64::MAX as u128 {
+                return Err(invalid(format!(
+                    "{label}: the product of the dimensions of shape {shape:?} overflows 64 bits"
+                )));
+            }
+            let size = dtype.size().unwrap_or(1) as u128;
+            if product * size > MAX_TENSOR_BYTES as u128 {
+                let what = if shape.contains(&0) { "non-zero dimensions multiply to" } else { "has" };
+                return Err(invalid(format!(
+                    "{label} of shape {shape:?} {what} {product} elements ({} bytes of {}); \
+                     kiln's limit is 2 GiB per tensor",
+                    product * size,
+                    dtype.name()
+                )));
+            }
+            let elements = if shape.contains(&0) { 0 } else { product as usize };
+            let bytes_needed = dtype.size().map(|s| elements * s);
 
-        let quant = match t.quantization() {
-            Some(q) if q.scale().is_some_and(|s| !s.is_empty()) => {
-                charge(q.scale().map_or(0, |s| s.len() * 4) + q.zero_point().map_or(0, |z| z.len() * 8))?;
-                let scales: Vec<f32> = q.scale().map(|s| s.iter().collect()).unwrap_or_default();
-                let zero_points: Vec<i64> = q.zero_point().map(|z| z.iter().collect()).unwrap_or_default();
-                if let Some(s) = scales.iter().find(|s| !s.is_finite()) {
+            let buffer = t.buffer() as usize;
+            if buffer != 0 && buffer >= n_buffers {
+                return Err(invalid(format!("{label} refers to buffer #{buffer}, but the model has {n_buffers}")));
+            }
+            let data = match buffer_data.get(&buffer) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = buffers
+                        .filter(|_| buffer != 0)
+                        .and_then(|b| b.get(buffer).data())
+                        .filter(|d| !d.is_empty())
+                        .map(|d| d.bytes());
+                    charge(d.map_or(0, |d| d.len()))?;
+                    let d: Option<Arc<[u8]>> = d.map(Arc::from);
+                    buffer_data.insert(buffer, d.clone());
+                    d
+                }
+            };
+            // Sparse weights (EXPERIMENTAL_SPARSITY): expanded to the dense tensor here.
+            let data = match (t.sparsity(), data, bytes_needed, dtype.size()) {
+                (Some(sp), Some(d), Some(need), Some(elem)) => {
+                    charge(need)?;
+                    let dense = crate::sparse::densify(&shape, elem, &sp, &d).map_err(|m| invalid(format!("{label}: {m}")))?;
+                    Some(Arc::from(dense))
+                }
+                (_, d, _, _) => d,
+            };
+            if let (Some(d), Some(need)) = (&data, bytes_needed) {
+                if d.len() != need {
                     return Err(invalid(format!(
-                        "{label} has quantization scale {s}; scales must be positive and finite"
+                        "{label}: buffer #{buffer} holds {} bytes, but shape {shape:?} of {} needs {need}",
+                        d.len(),
+                        dtype.name()
                     )));
                 }
-                if zero_points.len() != scales.len() {
-                    return Err(invalid(format!(
-                        "{label} has {} quantization scales but {} zero points",
-                        scales.len(),
-                        zero_points.len()
-                    )));
-                }
-                let mut axis = q.quantized_dimension().max(0) as usize;
-                if scales.len() > 1 {
-                    // Old converters wrote the conv's channel axis (3) on rank-1 biases; TFLM
-                    // accepts it, so kiln reads it as axis 0 when the count fits.
-                    if axis >= shape.len() && shape.len() == 1 {
-                        axis = 0;
-                    }
-                    let dim = shape.get(axis).copied();
-                    if dim != Some(scales.len()) {
+            }
+
+            let quant = match t.quantization() {
+                Some(q) if q.scale().is_some_and(|s| !s.is_empty()) => {
+                    charge(q.scale().map_or(0, |s| s.len() * 4) + q.zero_point().map_or(0, |z| z.len() * 8))?;
+                    let scales: Vec<f32> = q.scale().map(|s| s.iter().collect()).unwrap_or_default();
+                    let zero_points: Vec<i64> = q.zero_point().map(|z| z.iter().collect()).unwrap_or_default();
+                    if let Some(s) = scales.iter().find(|s| !s.is_finite()) {
                         return Err(invalid(format!(
-                            "{label} has {} per-channel scales on dimension {} of shape {shape:?}, \
-                             which has {} entries",
-                            scales.len(),
-                            q.quantized_dimension(),
-                            dim.map_or_else(|| "no".to_string(), |d| d.to_string())
+                            "{label} has quantization scale {s}; scales must be positive and finite"
                         )));
                     }
+                    if zero_points.len() != scales.len() {
+                        return Err(invalid(format!(
+                            "{label} has {} quantization scales but {} zero points",
+                            scales.len(),
+                            zero_points.len()
+                        )));
+                    }
+                    let mut axis = q.quantized_dimension().max(0) as usize;
+                    if scales.len() > 1 {
+                        // Old converters wrote the conv's channel axis (3) on rank-1 biases; TFLM
+                        // accepts it, so kiln reads it as axis 0 when the count fits.
+                        if axis >= shape.len() && shape.len() == 1 {
+                            axis = 0;
+                        }
+                        let dim = shape.get(axis).copied();
+                        if dim != Some(scales.len()) {
+                            return Err(invalid(format!(
+                                "{label} has {} per-channel scales on dimension {} of shape {shape:?}, \
+                                 which has {} entries",
+                                scales.len(),
+                                q.quantized_dimension(),
+                                dim.map_or_else(|| "no".to_string(), |d| d.to_string())
+                            )));
+                        }
+                    }
+                    Some(Quant { scales, zero_points, axis })
                 }
-                Some(Quant { scales, zero_points, axis })
+                _ => None,
+            };
+
+            // TFLM never reads a variable tensor's buffer: it resets variables to zero (int8: the
+            // zero point). A variable's `data` is kiln's initial value, so it is dropped here.
+            let data = if t.is_variable() { None } else { data };
+            tensors.push(Tensor { index: i, name, shape, dtype, quant, data, is_variable: t.is_variable() });
+        }
+
+        let tensor_index = |v: i32, what: &str| -> Result<usize, Error> {
+            if v >= 0 && (v as usize) < tensors.len() {
+                Ok(v as usize)
+            } else {
+                Err(invalid(format!("{at}{what} refers to tensor #{v}, but the subgraph has {}", tensors.len())))
             }
-            _ => None,
         };
 
-        // TFLM never reads a variable tensor's buffer: it resets variables to zero (int8: the
-        // zero point). A variable's `data` is kiln's initial value, so it is dropped here.
-        let data = if t.is_variable() { None } else { data };
-        tensors.push(Tensor { index: i, name, shape, dtype, quant, data, is_variable: t.is_variable() });
-    }
-
-    let tensor_index = |v: i32, what: &str| -> Result<usize, Error> {
-        if v >= 0 && (v as usize) < tensors.len() {
-            Ok(v as usize)
-        } else {
-            Err(invalid(format!("{what} refers to tensor #{v}, but the subgraph has {}", tensors.len())))
-        }
-    };
-
-    let inputs = sg
-        .inputs()
-        .map(|v| v.iter().map(|t| tensor_index(t, "a model input")).collect::<Result<Vec<_>, _>>())
-        .transpose()?
-        .unwrap_or_default();
-    let outputs = sg
-        .outputs()
-        .map(|v| v.iter().map(|t| tensor_index(t, "a model output")).collect::<Result<Vec<_>, _>>())
-        .transpose()?
-        .unwrap_or_default();
-    if inputs.is_empty() || outputs.is_empty() {
-        return Err(invalid("the subgraph declares no inputs or no outputs".into()));
-    }
-
-    let mut ops = Vec::new();
-    for (index, o) in sg.operators().iter().flat_map(|v| v.iter()).enumerate() {
-        let oc = o.opcode_index() as usize;
-        if oc >= op_codes.len() {
-            return Err(invalid(format!(
-                "op #{index} uses op code #{oc}, but the model declares {}",
-                op_codes.len()
-            )));
-        }
-        let name = op_names[oc].clone();
-        charge(
-            std::mem::size_of::<Op>()
-                + name.len()
-                + o.inputs().map_or(0, |v| v.len() * 16)
-                + o.outputs().map_or(0, |v| v.len() * 8),
-        )?;
-        let what = format!("op #{index} {name}");
-        let mut op_inputs = Vec::new();
-        for t in o.inputs().iter().flat_map(|v| v.iter()) {
-            op_inputs.push(if t == -1 { None } else { Some(tensor_index(t, &what)?) });
-        }
-        let op_outputs = o
+        let inputs = sg
+            .inputs()
+            .map(|v| v.iter().map(|t| tensor_index(t, "a model input")).collect::<Result<Vec<_>, _>>())
+            .transpose()?
+            .unwrap_or_default();
+        let outputs = sg
             .outputs()
-            .iter()
-            .flat_map(|v| v.iter())
-            .map(|t| tensor_index(t, &what))
-            .collect::<Result<Vec<_>, _>>()?;
-        let options = match &custom_codes[oc] {
-            Some(code) => {
-                let bytes: Arc<[u8]> = o.custom_options().map_or_else(|| Arc::from(&[][..]), |v| Arc::from(v.bytes()));
-                charge(bytes.len() + code.len())?;
-                Options::Custom { code: code.clone(), options: bytes, function: None }
+            .map(|v| v.iter().map(|t| tensor_index(t, "a model output")).collect::<Result<Vec<_>, _>>())
+            .transpose()?
+            .unwrap_or_default();
+        if k == 0 && (inputs.is_empty() || outputs.is_empty()) {
+            return Err(invalid("the subgraph declares no inputs or no outputs".into()));
+        }
+
+        let mut ops = Vec::new();
+        for (index, o) in sg.operators().iter().flat_map(|v| v.iter()).enumerate() {
+            let oc = o.opcode_index() as usize;
+            if oc >= op_codes.len() {
+                return Err(invalid(format!(
+                    "{at}op #{index} uses op code #{oc}, but the model declares {}",
+                    op_codes.len()
+                )));
             }
-            None => read_options(&o).map_err(|m| invalid(format!("{what}: {m}")))?,
-        };
-        ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
+            let name = op_names[oc].clone();
+            charge(
+                std::mem::size_of::<Op>()
+                    + name.len()
+                    + o.inputs().map_or(0, |v| v.len() * 16)
+                    + o.outputs().map_or(0, |v| v.len() * 8),
+            )?;
+            let what = format!("{at}op #{index} {name}");
+            let mut op_inputs = Vec::new();
+            for t in o.inputs().iter().flat_map(|v| v.iter()) {
+                op_inputs.push(if t == -1 { None } else { Some(tensor_index(t, &what)?) });
+            }
+            let op_outputs = o
+                .outputs()
+                .iter()
+                .flat_map(|v| v.iter())
+                .map(|t| tensor_index(t, &what))
+                .collect::<Result<Vec<_>, _>>()?;
+            let options = match &custom_codes[oc] {
+                Some(code) => {
+                    let bytes: Arc<[u8]> = o.custom_options().map_or_else(|| Arc::from(&[][..]), |v| Arc::from(v.bytes()));
+                    charge(bytes.len() + code.len())?;
+                    Options::Custom { code: code.clone(), options: bytes, function: None }
+                }
+                None => read_options(&o).map_err(|m| invalid(format!("{what}: {m}")))?,
+            };
+            ops.push(Op { index, code: op_codes[oc], name, inputs: op_inputs, outputs: op_outputs, options });
+        }
+        parts.push(crate::control_flow::Subgraph { tensors, inputs, outputs, ops });
     }
 
-    let mut graph = Graph { tensors, ops, inputs, outputs, folded_ops: Vec::new() };
-    resolve_resources(&model, &op_names, &op_codes, &mut graph, &mut charge).map_err(invalid)?;
+    let called = crate::control_flow::called_subgraphs(&parts);
+    let mut graph = crate::control_flow::inline(parts).map_err(invalid)?;
+    resolve_resources(&model, &op_names, &op_codes, &called, &mut graph, &mut charge).map_err(invalid)?;
     fold_densify(&mut graph);
     check_order(file, &graph)?;
     Ok((graph, dynamic))
@@ -396,11 +410,13 @@ fn fold_densify(g: &mut Graph) {
 /// `CALL_ONCE` ops then have no run-time effect and are dropped; reads and assignments are
 /// lowered as copies from and into the model's state.
 ///
-/// Any other use of extra subgraphs (WHILE, IF, init subgraphs that compute) is rejected.
+/// IF and WHILE subgraphs (`called`) are already inlined; any other use of extra subgraphs
+/// (init subgraphs that compute, subgraphs nothing calls) is rejected.
 fn resolve_resources(
     model: &fb::Model<'_>,
     op_names: &[String],
     op_codes: &[i32],
+    called: &[usize],
     g: &mut Graph,
     charge: &mut dyn FnMut(usize) -> Result<(), Error>,
 ) -> Result<(), String> {
@@ -408,8 +424,8 @@ fn resolve_resources(
     let n = subgraphs.len();
     let multi = || {
         format!(
-            "the model has {n} subgraphs; kiln compiles single-subgraph models \
-             (control-flow ops such as WHILE/IF are not supported)"
+            "the model has {n} subgraphs; kiln compiles extra subgraphs only as IF/WHILE branches \
+             and loops, and as CALL_ONCE init subgraphs that assign constants"
         )
     };
     let mut init_subgraphs = Vec::new();
@@ -423,7 +439,7 @@ fn resolve_resources(
             }
         }
     }
-    if (1..n).any(|k| !init_subgraphs.contains(&k)) {
+    if (1..n).any(|k| !init_subgraphs.contains(&k) && !called.contains(&k)) {
         return Err(multi());
     }
     let handles: Vec<usize> = g.ops.iter().filter(|o| o.name == "VAR_HANDLE").map(|o| o.index).collect();
@@ -618,8 +634,10 @@ fn check_order(file: &str, g: &Graph) -> Result<(), Error> {
                 ));
             }
         }
+        // An IF's branches and a WHILE's iterations each write the construct's outputs.
+        let copy = op.options == Options::Flow(crate::ir::Flow::Copy);
         for &t in &op.outputs {
-            if written[t] || g.tensors[t].is_const() {
+            if (written[t] && !copy) || g.tensors[t].is_const() {
                 return Err(Error::new(
                     file,
                     ErrorKind::Invalid(format!(
@@ -762,6 +780,16 @@ fn read_options(o: &fb::Operator<'_>) -> Result<Options, String> {
         B::CallOnceOptions => {
             let c = o.builtin_options_as_call_once_options().ok_or("missing CallOnceOptions")?;
             Options::CallOnce { init_subgraph: c.init_subgraph_index().max(-1) as isize as usize }
+        }
+        B::IfOptions => {
+            let c = o.builtin_options_as_if_options().ok_or("missing IfOptions")?;
+            let index = |v: i32| if v < 0 { usize::MAX } else { v as usize };
+            Options::If { then_subgraph: index(c.then_subgraph_index()), else_subgraph: index(c.else_subgraph_index()) }
+        }
+        B::WhileOptions => {
+            let c = o.builtin_options_as_while_options().ok_or("missing WhileOptions")?;
+            let index = |v: i32| if v < 0 { usize::MAX } else { v as usize };
+            Options::While { cond_subgraph: index(c.cond_subgraph_index()), body_subgraph: index(c.body_subgraph_index()) }
         }
         B::VarHandleOptions => {
             let c = o.builtin_options_as_var_handle_options().ok_or("missing VarHandleOptions")?;

@@ -95,7 +95,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
                 let sg = m.subgraphs[0].clone();
                 m.subgraphs.push(sg);
             }),
-            "kiln: `tests/ui/fixtures/two_subgraphs.tflite`: the model has 2 subgraphs; kiln compiles single-subgraph models (control-flow ops such as WHILE/IF are not supported)",
+            "kiln: `tests/ui/fixtures/two_subgraphs.tflite`: the model has 2 subgraphs; kiln compiles extra subgraphs only as IF/WHILE branches and loops, and as CALL_ONCE init subgraphs that assign constants",
         ),
         ("tensor_index", edit(|m| m.sg().ops[2].inputs[0] = 99), "kiln: `tests/ui/fixtures/tensor_index.tflite`: op #2 CONV_2D refers to tensor #99, but the subgraph has 14"),
         ("buffer_index", edit(|m| m.sg().tensors[7].buffer = 999), "kiln: `tests/ui/fixtures/buffer_index.tflite`: tensor #7 `functional_1/conv2d_1/convolution` refers to buffer #999, but the model has 17"),

@@ -107,6 +107,24 @@ fn expected_liveness(a: &Analysis) -> (Vec<usize>, BTreeMap<usize, (usize, usize
         mark(s.output, i);
     }
     a.graph.outputs.iter().for_each(|&t| mark(t, a.steps.len()));
+    // A loop (inlined WHILE) reads what was written before it in every iteration: such a
+    // buffer lives to the loop's end. Loops are visited innermost first (a loop ends before
+    // the loop around it), so the stretch reaches the outer loop's end too.
+    let mut open = Vec::new();
+    for (i, s) in a.steps.iter().enumerate() {
+        match s.call {
+            Call::Flow(kiln_codegen::ir::Flow::LoopBegin) => open.push(i),
+            Call::Flow(kiln_codegen::ir::Flow::LoopEnd) => {
+                let b = open.pop().expect("loops nest");
+                for (f, l) in span.values_mut() {
+                    if *f < b && *l >= b {
+                        *l = (*l).max(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
     span.retain(|&r, _| !a.graph.tensors[r].is_variable && !a.graph.tensors[r].is_const());
     (root, span)
 }

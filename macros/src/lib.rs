@@ -17,6 +17,7 @@ struct Args {
     name: Option<Ident>,
     f16: Option<kiln_codegen::F16Weights>,
     profile: Option<bool>,
+    deterministic_timing: Option<bool>,
     /// The sizes and the span of the list (errors about the shape point there).
     input_shape: Option<(Vec<usize>, proc_macro2::Span)>,
     /// The cap and its literal's span (an arena error points there).
@@ -35,6 +36,7 @@ impl Parse for Args {
         let mut name = None;
         let mut f16 = None;
         let mut profile = None;
+        let mut deterministic_timing = None;
         let mut input_shape = None;
         let mut max_arena_bytes = None;
         let mut custom_ops: Option<Vec<(String, String)>> = None;
@@ -147,15 +149,28 @@ impl Parse for Args {
                     })?;
                     profile = Some(lit.value);
                 }
+                "deterministic_timing" => {
+                    if deterministic_timing.is_some() {
+                        return Err(syn::Error::new(key.span(), "kiln: `deterministic_timing` is given twice"));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let lit: LitBool = input.parse().map_err(|e| {
+                        syn::Error::new(
+                            e.span(),
+                            "kiln: `deterministic_timing` takes `true` (refuse models whose run time depends on the input: WHILE, IF, detection post-processing) or `false`, without quotes",
+                        )
+                    })?;
+                    deterministic_timing = Some(lit.value);
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false`, `input_shape = [1, N, …]`, `max_arena_bytes = N` and `custom_ops = {{ \"MyOp\" => crate::my_op }}`)"),
+                        format!("kiln: unknown option `{other}` (the options are `name = StructName`, `f16 = \"fold\"|\"keep\"`, `profile = true|false`, `deterministic_timing = true|false`, `input_shape = [1, N, …]`, `max_arena_bytes = N` and `custom_ops = {{ \"MyOp\" => crate::my_op }}`)"),
                     ))
                 }
             }
         }
-        Ok(Args { path, name, f16, profile, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default(), custom_paths })
+        Ok(Args { path, name, f16, profile, deterministic_timing, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default(), custom_paths })
     }
 }
 
@@ -216,6 +231,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
         input_shape: args.input_shape.as_ref().map(|(dims, _)| dims.clone()),
         max_arena_bytes: args.max_arena_bytes.map(|(n, _)| n),
         custom_ops: args.custom_ops.clone(),
+        deterministic_timing: args.deterministic_timing.unwrap_or(false),
     };
     match kiln_codegen::compile(&rel, &bytes, &opts) {
         Ok(tokens) => {

@@ -32,6 +32,7 @@ LEAKY_RELU:int16 RELU:int16 PRELU:int8
 DIV:int8
 FULLY_CONNECTED:hybrid CONV_2D:hybrid DEPTHWISE_CONV_2D:hybrid
 CUSTOM(TFLite_Detection_PostProcess)
+IF WHILE
 "
 # Why (each read in the kernel):
 #  SOFTMAX, LOG_SOFTMAX  int: only elements with diff >= diff_min are exponentiated (TFLM's
@@ -50,6 +51,9 @@ CUSTOM(TFLite_Detection_PostProcess)
 #  CUSTOM(TFLite_Detection_PostProcess): sorts by score, keeps boxes over the threshold and
 #                        suppresses by IoU (non-max suppression), as TFLM's: the work depends on
 #                        the scores; its box decoding calls f64 exp (soft-float on Cortex-M).
+#  IF, WHILE (control flow, inlined by kiln): the condition chooses which branch runs (the two
+#                        may differ in work) and how many iterations a loop runs (`kiln inspect`
+#                        lists them as data-dependent; `deterministic_timing` refuses them).
 #  dynamic-range (hybrid) FULLY_CONNECTED/CONV_2D/DEPTHWISE_CONV_2D: each row's run-time input
 #                        quantization (min/max, `lo == hi`, f64 round half away from zero).
 DATA_DEPENDENT_OPS=${KILN_DATA_DEPENDENT_OPS-$DEFAULT_DATA_DEPENDENT_OPS}

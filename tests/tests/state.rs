@@ -126,7 +126,7 @@ fn defective_stateful_models_are_rejected_by_name() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/state_errors");
     for (stem, want) in [
         ("init_subgraph_computes", "subgraph 1 op #0 ADD: kiln runs CALL_ONCE init subgraphs that only assign constants"),
-        ("extra_subgraph_without_call_once", "the model has 2 subgraphs; kiln compiles single-subgraph models"),
+        ("extra_subgraph_without_call_once", "the model has 2 subgraphs; kiln compiles extra subgraphs only as IF/WHILE branches and loops"),
         ("variable_never_initialised", "op #2 VAR_HANDLE: variable `Variable` is never initialised by CALL_ONCE"),
         ("svdf_state_not_variable", "op #0 SVDF reads tensor #4 `state` before any op writes it"),
         ("lstm_with_peephole", "op #0 UNIDIRECTIONAL_SEQUENCE_LSTM: LSTM with peephole weights (input 10)"),

@@ -1,7 +1,7 @@
 //! `kiln`: the compiler outside the proc-macro, for vendoring, review and sizing hardware.
 //!
 //! ```text
-//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--input-shape 1,N] [-v]
+//! kiln generate MODEL.tflite [-o model.rs] [--name X] [--profile] [--deterministic-timing] [--input-shape 1,N] [-v]
 //!                                                      formatted Rust source (stdout by default);
 //!                                                      --profile: per-layer markers (kiln::profile)
 //!                                                      --input-shape: fixes a dynamic input shape
@@ -45,6 +45,10 @@ enum Command {
         /// measurements on the target).
         #[arg(long)]
         profile: bool,
+        /// Refuse models whose run time depends on the input (WHILE loops, a detection
+        /// post-process), naming each such op.
+        #[arg(long)]
+        deterministic_timing: bool,
         /// The first input's shape, comma-separated (`1,16000`), for models whose shape_signature
         /// has −1s (dynamic batch or length).
         #[arg(long, value_delimiter = ',', num_args = 1..)]
@@ -120,10 +124,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { model, output, name, profile, input_shape, max_arena_bytes, custom_op, verbose } => {
+        Command::Generate { model, output, name, profile, deterministic_timing, input_shape, max_arena_bytes, custom_op, verbose } => {
             let mut timings = Timings::default();
             let (label, bytes) = timings.time("read", || read(&model))?;
-            let opts = CompileOptions { name, profile_layers: profile, input_shape, max_arena_bytes, custom_ops: custom_op, ..Default::default() };
+            let opts = CompileOptions {
+                name,
+                profile_layers: profile,
+                deterministic_timing,
+                input_shape,
+                max_arena_bytes,
+                custom_ops: custom_op,
+                ..Default::default()
+            };
             let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
             if verbose && generated.is_err() {
                 print_timings("generate", &label, bytes.len(), &timings);

@@ -91,6 +91,10 @@ pub enum Call {
         /// The `kiln::custom::Op` literal.
         op: TokenStream,
     },
+    /// A piece of an inlined IF or WHILE: a block marker (operand 0, the condition or a
+    /// loop-carried tensor, is also the step's output, so the planner sees it used there) or a
+    /// copy of operand 0 into the output.
+    Flow(crate::ir::Flow),
     /// `len` bytes at byte `from` of the output tensor move to its start (`copy_within`): a
     /// patched stage's band buffer keeping the rows the next band shares with this one.
     CarryRows {
@@ -291,6 +295,26 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
         }
     }
     Ok((steps, bad))
+}
+
+/// The step of one [`crate::ir::Flow`] piece (see `crate::control_flow`).
+fn control_flow(cx: &Ctx<'_>, flow: crate::ir::Flow) -> R<Vec<Step>> {
+    use crate::ir::Flow;
+    let input = cx.input(0)?;
+    let (output, summary) = match flow {
+        Flow::Copy => {
+            let Some(&o) = cx.op.outputs.first() else { return invalid("a copy without an output") };
+            let out = &cx.g.tensors[o];
+            (out, format!("copy {} into {}", input.label(), out.label()))
+        }
+        Flow::IfBegin => (input, format!("if {}", input.label())),
+        Flow::Else => (input, "else".into()),
+        Flow::EndIf => (input, "end if".into()),
+        Flow::LoopBegin => (input, "loop".into()),
+        Flow::BreakUnless => (input, format!("break unless {}", input.label())),
+        Flow::LoopEnd => (input, "end loop".into()),
+    };
+    Ok(vec![cx.step(vec![cx.operand(input)], output, Call::Flow(flow), 0, summary)])
 }
 
 /// Model inputs and outputs must be activations of a type the typed API can carry.
@@ -633,6 +657,9 @@ pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
 }
 
 fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
+    if let Options::Flow(flow) = op.options {
+        return control_flow(&Ctx { g, op, band_pad_top: None }, flow);
+    }
     if op.code == crate::schema::BuiltinOperator::CUSTOM.0 {
         let code = match &op.options {
             Options::Custom { code, .. } => code.as_str(),

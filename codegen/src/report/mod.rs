@@ -90,6 +90,9 @@ pub struct ModelReport {
     /// The stage run in row bands to fit `max_arena_bytes`; `None` without the option or
     /// when the plain plan fits.
     pub patches: Option<crate::patch::PatchPlan>,
+    /// The ops whose run time depends on the input (`op #i NAME: why`; WHILE loops, detection
+    /// post-processing), which `deterministic_timing` refuses; empty: the run time is fixed.
+    pub data_dependent: Vec<String>,
 }
 
 /// The arena plan the generated code uses, with each buffer's lifetime: what the memory
@@ -158,11 +161,21 @@ fn summarize(t: &Tensor) -> TensorSummary {
 
 /// Builds the report from a compiled (or partially compiled) graph.
 pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>, unsupported: Vec<UnsupportedOp>) -> ModelReport {
+    // An inlined IF or WHILE (`crate::control_flow`) is one row, at its opening marker; its
+    // other pieces (copies, else, end) are not layers of their own.
+    let shown = |op: &&crate::ir::Op| match op.options {
+        crate::ir::Options::Flow(f) => matches!(f, crate::ir::Flow::IfBegin | crate::ir::Flow::LoopBegin),
+        _ => true,
+    };
     let layers: Vec<LayerReport> = graph
         .ops
         .iter()
+        .filter(shown)
         .map(|op| {
-            let step = steps.iter().find(|s| s.op_index == op.index);
+            let step = match op.options {
+                crate::ir::Options::Flow(f) => steps.iter().find(|s| s.op_index == op.index && matches!(s.call, crate::lower::Call::Flow(g) if g == f)),
+                _ => steps.iter().find(|s| s.op_index == op.index),
+            };
             let inputs: Vec<TensorSummary> = op.inputs.iter().flatten().map(|&t| summarize(&graph.tensors[t])).collect();
             // Supported layers count what they consume as data; for the others every constant
             // input is the best available estimate.
@@ -222,6 +235,7 @@ pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>
         unsupported,
         folded: graph.folded_ops.clone(),
         patches: None,
+        data_dependent: crate::data_dependent_ops(steps),
     }
 }
 
@@ -392,6 +406,13 @@ impl ModelReport {
             let ops: Vec<String> = self.folded.iter().map(|(i, n)| format!("#{i} {n}")).collect();
             out.push_str(&format!("folded:            {} (computed at compile time, no code)\n", ops.join(", ")));
         }
+        // Only models whose run time depends on the input have the line.
+        if !self.data_dependent.is_empty() {
+            out.push_str("run time:          data-dependent (`deterministic_timing` refuses the model):\n");
+            for d in &self.data_dependent {
+                out.push_str(&format!("                     {d}\n"));
+            }
+        }
         if !self.unsupported.is_empty() {
             out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
             for u in &self.unsupported {
@@ -447,6 +468,10 @@ impl ModelReport {
         }
         if !self.folded.is_empty() {
             v["folded"] = self.folded.iter().map(|(i, n)| json!({"index": i, "op": n})).collect();
+        }
+        // Only models whose run time depends on the input have the key.
+        if !self.data_dependent.is_empty() {
+            v["data_dependent_timing"] = json!(self.data_dependent);
         }
         v
     }

@@ -37,6 +37,7 @@ mod dequantize;
 mod detection_postprocess;
 mod embedding_lookup;
 mod fully_connected;
+mod gemm;
 mod mean;
 mod pad;
 mod pooling;
@@ -85,6 +86,7 @@ pub use detection_postprocess::{detection_postprocess, detection_postprocess_out
 pub use crate::custom::copy_output as custom_op_output;
 pub use embedding_lookup::{embedding_lookup_s8_f32, EmbeddingLookupParams};
 pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConnectedParams};
+pub use gemm::{conv2d_s8_gemm, fully_connected_s8_gemm, gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm, GEMM_LANES};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, max_pool2d_s8, Pool2dParams};

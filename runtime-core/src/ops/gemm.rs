@@ -1,0 +1,324 @@
+//! int8 matrix product for 1×1 CONV_2D and FULLY_CONNECTED on AVX-512 VNNI (VPDPBUSD: sixteen
+//! 4-byte dot products per instruction), with TFLM's output stage sixteen channels at a time.
+//!
+//! Rows (pixels, batch rows) times a filter re-laid out at compile time ([`pack_filter_gemm`])
+//! in blocks of 16 output channels: each block opens with its 16 biases, then for every four
+//! input channels 64 bytes, four per output channel — exactly the operand VPDPBUSD multiplies a
+//! broadcast input word with. A tile of up to 4 rows × 4 blocks (16 accumulators of 16 lanes)
+//! is computed at once, so every filter load serves four rows and every broadcast four blocks.
+//!
+//! VPDPBUSD multiplies *unsigned* by signed bytes. The input goes in as `x + 128` (its sign bit
+//! flipped: `x ^ 0x80`), and the filter's `−128 · Σ w` is folded into the packed bias at
+//! compile time, so `bias + Σ (x + 128)·w − 128·Σ w = bias + Σ x·w`. Each product fits in i32
+//! and VPDPBUSD adds without saturating, so the sum is TFLM's wrapping i32 sum, bit for bit.
+//!
+//! Without `cfg(kiln_x86_vnni)` the same code runs on the plain-Rust twins of
+//! [`crate::arch::x86`] (the compiler emits calls to it only for builds with the instructions;
+//! the twins are what the unit tests and Miri check everywhere).
+
+use super::conv::output_s8;
+use super::conv::rq_at;
+use super::{window, window_mut};
+use crate::arch::x86::{self as v, I32x16, I64x8, I8x64};
+use crate::fixed_point::{OutputScale, Requant};
+
+/// Output channels per block (the `i32` lanes of one vector).
+pub const GEMM_LANES: usize = 16;
+
+/// Blocks per tile: 4 × [`TILE_ROWS`] accumulators, half the 32 vector registers.
+const TILE_BLOCKS: usize = 4;
+
+/// Rows per tile.
+const TILE_ROWS: usize = 4;
+
+/// Bytes of one packed block: 16 biases, then 64 bytes per four input channels (the last four
+/// padded with zero weights).
+pub const fn gemm_block_bytes(depth: usize) -> usize {
+    4 * GEMM_LANES * (1 + depth.div_ceil(4))
+}
+
+/// Bytes of a packed filter of `out_c` channels over `depth` inputs (the last block padded with
+/// zero channels).
+pub const fn gemm_filter_bytes(out_c: usize, depth: usize) -> usize {
+    out_c.div_ceil(GEMM_LANES) * gemm_block_bytes(depth)
+}
+
+/// Lays out the `[out_c][depth]` int8 filter `w` and the folded bias (`bias[c] − input_zp · Σ
+/// w[c]`, as in the params) for [`gemm_s8`] into `out` ([`gemm_filter_bytes`] long; other lengths
+/// leave it untouched). The compiler does the same at compile time (`codegen`'s `conv.rs`).
+pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out: &mut [u8]) {
+    if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
+        return;
+    }
+    for (b, block) in out.chunks_exact_mut(gemm_block_bytes(depth).max(1)).enumerate() {
+        let (head, body) = block.split_at_mut(4 * GEMM_LANES);
+        for (j, word) in head.chunks_exact_mut(4).enumerate() {
+            let c = b * GEMM_LANES + j;
+            let row = window(w, c * depth, depth);
+            let sum = row.iter().fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
+            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(128));
+            word.copy_from_slice(&(if c < out_c { folded } else { 0 }).to_le_bytes());
+        }
+        for (q, quad) in body.chunks_exact_mut(4 * GEMM_LANES).enumerate() {
+            for (j, lane) in quad.chunks_exact_mut(4).enumerate() {
+                let c = b * GEMM_LANES + j;
+                for (k, byte) in lane.iter_mut().enumerate() {
+                    let i = 4 * q + k;
+                    *byte = if c < out_c && i < depth { w.get(c * depth + i).copied().unwrap_or(0) } else { 0 };
+                }
+            }
+        }
+    }
+}
+
+/// One block's output stage in lanes ([`OutputScale`]'s parts per channel), or `None` when a
+/// channel's factor is outside its domain (then the block takes TFLM's general path per lane).
+#[derive(Clone, Copy)]
+struct BlockStage {
+    multiplier: I32x16,
+    round_even: I64x8,
+    round_odd: I64x8,
+    shift: I32x16,
+    lo: I32x16,
+    hi: I32x16,
+}
+
+impl BlockStage {
+    fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+        let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
+        for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
+            let (mj, rj, sj) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
+            (m[j], round[j], shift[j]) = (mj, rj, sj as i32);
+        }
+        Some(BlockStage {
+            multiplier: v::load_i32x16(&m),
+            round_even: v::load_i64x8(&core::array::from_fn(|i| round[2 * i])),
+            round_odd: v::load_i64x8(&core::array::from_fn(|i| round[2 * i + 1])),
+            shift: v::load_i32x16(&shift),
+            lo: v::splat_i32(lo),
+            hi: v::splat_i32(hi),
+        })
+    }
+
+    /// TFLM's output bytes of the 16 accumulators.
+    #[inline(always)]
+    fn apply(&self, acc: I32x16) -> [u8; 16] {
+        let high = v::mul_round_high(acc, self.multiplier, self.round_even, self.round_odd);
+        v::narrow_i8(v::clamp(v::shift_right(high, self.shift), self.lo, self.hi))
+    }
+}
+
+/// The output stage of one layer call.
+struct Stage<'a> {
+    requant: &'a [Requant],
+    zp: i32,
+    lo: i32,
+    hi: i32,
+}
+
+/// The int8 product `output[r][c] = stage(bias[c] + Σ_i input[r][i] · w[c][i])` for `rows`
+/// rows of `depth` bytes and `out_c` channels, `filter` packed by [`pack_filter_gemm`].
+/// Mismatched lengths leave the output untouched (the compiler never emits them).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(crate) fn gemm_s8(
+    rows: usize,
+    depth: usize,
+    out_c: usize,
+    input: &[u8],
+    filter: &[u8],
+    (requant, zp, lo, hi): (&[Requant], i32, i32, i32),
+    output: &mut [u8],
+) {
+    let bb = gemm_block_bytes(depth);
+    if depth == 0 || out_c == 0 || requant.is_empty() || filter.len() != gemm_filter_bytes(out_c, depth) {
+        return;
+    }
+    let (Some(input), Some(output)) = (input.get(..rows * depth), output.get_mut(..rows * out_c)) else {
+        return;
+    };
+    let stage = Stage { requant, zp, lo, hi };
+    let blocks = out_c.div_ceil(GEMM_LANES);
+    for g in (0..blocks).step_by(TILE_BLOCKS) {
+        let panel = window(filter, g * bb, (blocks - g).min(TILE_BLOCKS) * bb);
+        match (blocks - g).min(TILE_BLOCKS) {
+            4 => panel_rows::<4>(g, depth, out_c, input, panel, &stage, output),
+            3 => panel_rows::<3>(g, depth, out_c, input, panel, &stage, output),
+            2 => panel_rows::<2>(g, depth, out_c, input, panel, &stage, output),
+            _ => panel_rows::<1>(g, depth, out_c, input, panel, &stage, output),
+        }
+    }
+}
+
+/// Every row through the `B` blocks from block `g` on (`panel`: their packed bytes).
+#[inline(always)]
+fn panel_rows<const B: usize>(g: usize, depth: usize, out_c: usize, input: &[u8], panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
+    let bb = gemm_block_bytes(depth);
+    let block = |b: usize| window(panel, b * bb, bb);
+    let bias: [I32x16; B] = core::array::from_fn(|b| {
+        let words: [i32; 16] = core::array::from_fn(|j| {
+            i32::from_le_bytes(<[u8; 4]>::try_from(window(block(b), 4 * j, 4)).unwrap_or([0; 4]))
+        });
+        v::load_i32x16(&words)
+    });
+    let weights: [&[u8]; B] = core::array::from_fn(|b| block(b).get(4 * GEMM_LANES..).unwrap_or(&[]));
+    let stages: [Option<BlockStage>; B] =
+        core::array::from_fn(|b| BlockStage::new(stage.requant, (g + b) * GEMM_LANES, out_c, stage.zp, stage.lo, stage.hi));
+    let mut r = 0;
+    while r < input.len() / depth {
+        let n = if input.len() / depth - r >= TILE_ROWS { TILE_ROWS } else { 1 };
+        let acc: [[I32x16; B]; TILE_ROWS] = if n == TILE_ROWS {
+            tile::<TILE_ROWS, B>(core::array::from_fn(|p| window(input, (r + p) * depth, depth)), weights, bias, depth)
+        } else {
+            let [one] = tile::<1, B>([window(input, r * depth, depth)], weights, bias, depth);
+            [one; TILE_ROWS]
+        };
+        for (p, row_acc) in acc.iter().enumerate().take(n) {
+            let out_row = window_mut(output, (r + p) * out_c, out_c);
+            for (b, (&a, st)) in row_acc.iter().zip(&stages).enumerate() {
+                let c0 = (g + b) * GEMM_LANES;
+                let bytes = match st {
+                    Some(st) => st.apply(a),
+                    None => {
+                        let lanes = v::store_i32x16(a);
+                        core::array::from_fn(|j| output_s8(lanes[j], rq_at(stage.requant, c0 + j), stage.zp, stage.lo, stage.hi))
+                    }
+                };
+                let len = GEMM_LANES.min(out_c.saturating_sub(c0));
+                if let Some(dst) = out_row.get_mut(c0..c0 + len) {
+                    dst.copy_from_slice(&bytes[..len]);
+                }
+            }
+        }
+        r += n;
+    }
+}
+
+/// The accumulators of `P` rows (`x`, `depth` bytes each) × `B` blocks (`w`, their packed
+/// weights), starting from the blocks' biases.
+#[inline(always)]
+fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [I32x16; B], depth: usize) -> [[I32x16; B]; P] {
+    let mut acc = [bias; P];
+    let quads = depth / 4;
+    let x: [&[[u8; 4]]; P] = rows.map(|r| bytemuck::try_cast_slice(window(r, 0, 4 * quads)).unwrap_or(&[]));
+    let w: [&[[u8; 64]]; B] = w.map(|b| bytemuck::try_cast_slice(window(b, 0, 64 * depth.div_ceil(4))).unwrap_or(&[]));
+    if x.iter().any(|r| r.len() != quads) || w.iter().any(|b| b.len() != depth.div_ceil(4)) {
+        return acc;
+    }
+    let step = |acc: &mut [[I32x16; B]; P], k: usize, words: [u32; P]| {
+        let ws: [I8x64; B] = core::array::from_fn(|b| v::load_i8x64(&w[b][k]));
+        for p in 0..P {
+            // The input word with each byte's sign flipped: x + 128 as unsigned bytes.
+            let a = v::splat_i32((words[p] ^ 0x8080_8080) as i32);
+            for b in 0..B {
+                acc[p][b] = v::dpbusd(acc[p][b], a, ws[b]);
+            }
+        }
+    };
+    for k in 0..quads {
+        step(&mut acc, k, core::array::from_fn(|p| u32::from_le_bytes(x[p][k])));
+    }
+    if depth % 4 != 0 {
+        // The last input bytes, zero-extended: their padded weights are zero.
+        let rest: [u32; P] = core::array::from_fn(|p| {
+            let mut q = [0u8; 4];
+            for (d, s) in q.iter_mut().zip(rows[p].get(4 * quads..).unwrap_or(&[])) {
+                *d = *s;
+            }
+            u32::from_le_bytes(q)
+        });
+        step(&mut acc, quads, rest);
+    }
+    acc
+}
+
+/// CONV_2D 1×1, stride 1, unpadded (every MobileNet pointwise layer) as one [`gemm_s8`] over
+/// its pixels, `filter` packed by [`pack_filter_gemm`] from the OHWI filter and `p.bias`. Same
+/// params and result as [`super::conv2d_s8`] on the model's filter; other shapes leave the
+/// output untouched (the compiler never calls it so).
+pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [n, h, w, depth] = p.input;
+    if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
+        gemm_s8(n * h * w, depth, p.output[3], input, filter, (p.requant, p.output_zero_point, p.act_min, p.act_max), output);
+    }
+}
+
+/// FULLY_CONNECTED as one [`gemm_s8`] over its batch rows, `filter` packed by
+/// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
+/// filter.
+pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
+    gemm_s8(p.batches, p.input_depth, p.output_depth, input, filter, rq, output);
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::conv::testing::conv_case;
+    use super::super::{conv2d_s8, fully_connected_s8, FullyConnectedParams};
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::{vec, vec::Vec};
+
+    fn packed(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> Vec<u8> {
+        let mut out = vec![0u8; gemm_filter_bytes(out_c, depth)];
+        pack_filter_gemm(w, bias, out_c, depth, &mut out);
+        out
+    }
+
+    /// Same bytes as the OHWI kernel (checked against TFLM on the zoo) over random pointwise
+    /// layers: depths with and without a remainder of four, channel counts around the 16-lane
+    /// blocks and the 4-block tiles, pixel counts around the 4-row tiles, extreme bytes,
+    /// per-tensor/per-channel, narrow activation ranges and factors outside the vector domain.
+    /// Without `cfg(kiln_x86_vnni)` this runs the twins (and under Miri, fewer cases).
+    #[test]
+    fn pointwise_matches_the_ohwi_kernel() {
+        let mut rng = Rng::new(0x9e33);
+        for case in 0..if cfg!(miri) { 40 } else { 1500 } {
+            let ic = if case % 3 == 0 { 4 * rng.usize(1, 24) } else { rng.usize(1, 70) };
+            let oc = if case % 4 == 0 { 16 * rng.usize(1, 6) } else { rng.usize(1, 90) };
+            let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
+            p.stride = [1, 1];
+            p.output = [p.input[0], p.input[1], p.input[2], oc];
+            if case % 7 == 0 {
+                input.fill(0x80);
+                filter.fill(if case % 2 == 0 { 0x80 } else { 0x7f });
+            }
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, ic), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The same for FULLY_CONNECTED (one to a few batch rows).
+    #[test]
+    fn fully_connected_matches_the_reference() {
+        let mut rng = Rng::new(0xfc16);
+        for case in 0..if cfg!(miri) { 20 } else { 500 } {
+            let (depth, od, batches) = (rng.usize(1, 300), rng.usize(1, 70), rng.usize(1, 6));
+            let mut input = vec![0u8; batches * depth];
+            let mut filter = vec![0u8; od * depth];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
+            let p = FullyConnectedParams {
+                batches,
+                input_depth: depth,
+                output_depth: od,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: std::boxed::Box::leak(bias.into_boxed_slice()),
+                requant: std::boxed::Box::leak(requant.into_boxed_slice()),
+            };
+            let mut want = vec![0u8; batches * od];
+            fully_connected_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            fully_connected_s8_gemm(&p, &input, &packed(&filter, p.bias, od, depth), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

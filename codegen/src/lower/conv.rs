@@ -43,11 +43,13 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         format!("{}, {}", conv.geometry, conv.quantization),
     );
     step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
-    // With AVX-512 VNNI, a 1×1 stride-1 layer is one int8 matrix product over its pixels
-    // (`kiln::ops::conv2d_s8_gemm`: VPDPBUSD on a filter packed here with its bias).
-    if conv.pointwise {
+    // With AVX-512 VNNI, the layer is one int8 matrix product over its pixels
+    // (`kiln::ops::conv2d_s8_gemm`: VPDPBUSD on a filter packed here with its bias): a 1×1
+    // stride-1 layer over its input as it is, any other over each pixel's window, gathered.
+    let gemm = conv.pointwise || per_ch <= MAX_GEMM_WINDOW;
+    if gemm {
         let bias = folded_bias(cx.opt_input(2), expect_const(filter, "filter")?, oc, |i| i / per_ch, per_tensor(input)?.1)?;
-        let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, ic);
+        let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, per_ch);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
@@ -58,7 +60,7 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if dilation[1] == 1 && (MIN_ROW..=MAX_ROW).contains(&row) {
         step.variants.push(Variant {
             // (Not where the VNNI kernel above takes the layer: exactly one variant per build.)
-            gate: Gate::Cfg(if conv.pointwise {
+            gate: Gate::Cfg(if gemm {
                 let vnni = x86_vnni();
                 quote!(all(target_arch = "x86_64", target_feature = "avx2", not(#vnni)))
             } else {
@@ -123,6 +125,13 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         (n * oh * ow * oc * kh * kw) as u64,
         format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
     );
+    // With AVX-512 VNNI, sixteen channels per vector, one VPDPWSSD per tap
+    // (`kiln::ops::depthwise_conv2d_s8_gemm`), depth multiplier 1.
+    let in_depth = input.shape.last().copied().unwrap_or(0);
+    if dm == 1 && in_depth == oc {
+        let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
+        step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
+    }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
     // up to `kiln::ops::MAX_CONST_CHANNELS` channels as a constant (a pixel's accumulators then
@@ -243,6 +252,10 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![step])
 }
 
+/// Longest window (`k_h · k_w · in_c`) `kiln::ops::conv2d_s8_gemm` gathers
+/// (`kiln::ops::MAX_GEMM_WINDOW`).
+const MAX_GEMM_WINDOW: usize = 2048;
+
 /// Shortest filter row (`k_w · in_c`) for which the row-dot kernel beats the packed one on
 /// AVX2 (measured, BENCHMARKS.md: from 32 bytes; rows under 64 bytes it keeps out of line, where
 /// LLVM 1.95 forms `vpmaddwd` for them instead of `vpmulld` across channels).
@@ -346,6 +359,23 @@ fn gemm_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync:
                 for i in 4 * q..4 * q + 4 {
                     out.push(if c < out_c && i < depth { w[c * depth + i] } else { 0 });
                 }
+            }
+        }
+    }
+    out.into()
+}
+
+/// `[1][k_h][k_w][c]` depthwise weights → the layout of `kiln::ops::depthwise_conv2d_s8_gemm`
+/// (`kiln::ops::pack_filter_depthwise_gemm` at compile time): per block of [`GEMM_LANES`]
+/// channels (the last padded with zero channels), per tap, one little-endian `i32` per channel
+/// holding the weight in its low 16 bits (sign-extended) and zero above, VPDPWSSD's operand.
+fn depthwise_gemm_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]> {
+    let mut out = Vec::with_capacity(c.div_ceil(GEMM_LANES) * taps * 4 * GEMM_LANES);
+    for c0 in (0..c).step_by(GEMM_LANES) {
+        for t in 0..taps {
+            for ch in c0..c0 + GEMM_LANES {
+                let x = if ch < c { w[t * c + ch] as i8 as i16 as u16 } else { 0 };
+                out.extend_from_slice(&u32::from(x).to_le_bytes());
             }
         }
     }

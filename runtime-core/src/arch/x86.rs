@@ -57,6 +57,26 @@ pub mod portable {
         })
     }
 
+    /// VPMOVSXBD: the 16 bytes, each sign-extended to a lane.
+    #[inline(always)]
+    pub fn load_i8x16_widened(a: &[u8; 16]) -> I32x16 {
+        a.map(|x| i32::from(x as i8))
+    }
+
+    /// VPDPWSSD: per lane, `acc + a.lo · b.lo + a.hi · b.hi` over the lane's two `i16` halves
+    /// (`b`: bytes `4j..4j + 2` and `4j + 2..4j + 4`), wrapping (the instruction does not
+    /// saturate).
+    #[inline(always)]
+    pub fn dpwssd(acc: I32x16, a: I32x16, b: I8x64) -> I32x16 {
+        core::array::from_fn(|j| {
+            let (a_lo, a_hi) = (i32::from(a[j] as i16), i32::from((a[j] >> 16) as i16));
+            let b_lo = i32::from(i16::from_le_bytes([b[4 * j], b[4 * j + 1]]));
+            let b_hi = i32::from(i16::from_le_bytes([b[4 * j + 2], b[4 * j + 3]]));
+            // Each product fits in i32 ((−2^15)² = 2^30), their sum may not: wrap.
+            acc[j].wrapping_add(a_lo * b_lo).wrapping_add(a_hi * b_hi)
+        })
+    }
+
     /// Per lane, the high word of `x · m + round + [x < 0] · (−2^31)` in 64 bits (wrapping),
     /// `round` for the even lanes in `round_even`, for the odd ones in `round_odd`: the
     /// multiply-and-round of [`crate::fixed_point::OutputScale::apply`] (VPMULDQ on the even
@@ -160,6 +180,20 @@ mod vnni {
         I32x16(unsafe { _mm512_dpbusd_epi32(acc.0, a.0, b.0) })
     }
 
+    /// See [`super::portable::load_i8x16_widened`].
+    #[inline(always)]
+    pub fn load_i8x16_widened(a: &[u8; 16]) -> I32x16 {
+        // SAFETY: see the module comment: `a` is 16 readable bytes, no alignment needed.
+        I32x16(unsafe { _mm512_cvtepi8_epi32(_mm_loadu_si128(a.as_ptr().cast())) })
+    }
+
+    /// See [`super::portable::dpwssd`].
+    #[inline(always)]
+    pub fn dpwssd(acc: I32x16, a: I32x16, b: I8x64) -> I32x16 {
+        // SAFETY: see the module comment (AVX-512 VNNI, register only).
+        I32x16(unsafe { _mm512_dpwssd_epi32(acc.0, a.0, b.0) })
+    }
+
     /// See [`super::portable::mul_round_high`]: VPMULDQ takes the low (even) `i32` of each
     /// 64-bit lane, so the odd lanes are shifted down first; the sign term is the lane's sign
     /// bit spread over 64 bits (VPSRAQ by 63) times 2^31 (VPSLLQ by 31); the even lanes' high
@@ -228,6 +262,9 @@ mod tests {
             let b: [u8; 64] = core::array::from_fn(|_| rng.range(0, 255) as u8);
             let (re, ro) = (wide(&mut rng), wide(&mut rng));
             let dp = p::dpbusd(acc, a, b);
+            let dw = p::dpwssd(acc, a, b);
+            let x16: [u8; 16] = core::array::from_fn(|j| b[j]);
+            let wide = p::load_i8x16_widened(&x16);
             let hi = p::mul_round_high(x, m, re, ro);
             for j in 0..16 {
                 let mut want = i64::from(acc[j]);
@@ -235,6 +272,11 @@ mod tests {
                     want += i64::from((a[j] as u32 >> (8 * k)) as u8) * i64::from(b[4 * j + k] as i8);
                 }
                 assert_eq!(dp[j], want as i32, "dpbusd lane {j}");
+                let half = |v: i32, k: u32| i64::from((v as u32 >> (16 * k)) as u16 as i16);
+                let bh = |k: usize| i64::from(i16::from_le_bytes([b[4 * j + 2 * k], b[4 * j + 2 * k + 1]]));
+                let want = i64::from(acc[j]) + half(a[j], 0) * bh(0) + half(a[j], 1) * bh(1);
+                assert_eq!(dw[j], want as i32, "dpwssd lane {j}");
+                assert_eq!(wide[j], i32::from(b[j] as i8));
                 let round = if j % 2 == 0 { re[j / 2] } else { ro[j / 2] };
                 let sign = if x[j] < 0 { -(1i128 << 31) } else { 0 };
                 let full = i128::from(x[j]) * i128::from(m[j]) + i128::from(round) + sign;
@@ -275,6 +317,9 @@ mod tests {
                 v::store_i32x16(v::mul_round_high(ld(&x), ld(&m), v::load_i64x8(&re), v::load_i64x8(&ro))),
                 p::mul_round_high(x, m, re, ro)
             );
+            assert_eq!(v::store_i32x16(v::dpwssd(ld(&acc), ld(&a), v::load_i8x64(&b))), p::dpwssd(acc, a, p::load_i8x64(&b)));
+            let x16: [u8; 16] = core::array::from_fn(|j| b[j + 7]);
+            assert_eq!(v::store_i32x16(v::load_i8x16_widened(&x16)), p::load_i8x16_widened(&x16));
             assert_eq!(v::store_i32x16(v::shift_right(ld(&x), ld(&s))), p::shift_right(x, s));
             assert_eq!(v::store_i32x16(v::clamp(ld(&x), ld(&a), ld(&m))), p::clamp(x, a, m));
             assert_eq!(v::narrow_i8(ld(&x)), p::narrow_i8(x));

@@ -31,6 +31,21 @@ const TILE_BLOCKS: usize = 4;
 /// Rows per tile.
 const TILE_ROWS: usize = 4;
 
+/// Longest window (`k_h · k_w · in_c` bytes) of a k×k CONV_2D run as a matrix product: its
+/// rows are gathered a tile at a time into a stack buffer of [`TILE_ROWS`] windows (8 KB).
+pub const MAX_GEMM_WINDOW: usize = 2048;
+
+/// Where a matrix product's rows come from.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// Contiguous rows of `depth` bytes (1×1 layers, FULLY_CONNECTED).
+    Dense(&'a [u8]),
+    /// One row per output pixel of a k×k CONV_2D: its window (`[k_h][k_w][in_c]`, the OHWI
+    /// filter's order), gathered when needed with the input zero point in the padding, whose
+    /// products the folded bias cancels as TFLM skips them.
+    Windows(&'a super::Conv2dParams, &'a [u8]),
+}
+
 /// Bytes of one packed block: 16 biases, then 64 bytes per four input channels (the last four
 /// padded with zero weights).
 pub const fn gemm_block_bytes(depth: usize) -> usize {
@@ -74,7 +89,7 @@ pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
 /// One block's output stage in lanes ([`OutputScale`]'s parts per channel), or `None` when a
 /// channel's factor is outside its domain (then the block takes TFLM's general path per lane).
 #[derive(Clone, Copy)]
-struct BlockStage {
+pub(super) struct BlockStage {
     multiplier: I32x16,
     round_even: I64x8,
     round_odd: I64x8,
@@ -84,7 +99,7 @@ struct BlockStage {
 }
 
 impl BlockStage {
-    fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
             let (mj, rj, sj) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
@@ -102,7 +117,7 @@ impl BlockStage {
 
     /// TFLM's output bytes of the 16 accumulators.
     #[inline(always)]
-    fn apply(&self, acc: I32x16) -> [u8; 16] {
+    pub(super) fn apply(&self, acc: I32x16) -> [u8; 16] {
         let high = v::mul_round_high(acc, self.multiplier, self.round_even, self.round_odd);
         v::narrow_i8(v::clamp(v::shift_right(high, self.shift), self.lo, self.hi))
     }
@@ -121,11 +136,11 @@ struct Stage<'a> {
 /// Mismatched lengths leave the output untouched (the compiler never emits them).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-pub(crate) fn gemm_s8(
+fn gemm_s8(
     rows: usize,
     depth: usize,
     out_c: usize,
-    input: &[u8],
+    input: Rows<'_>,
     filter: &[u8],
     (requant, zp, lo, hi): (&[Requant], i32, i32, i32),
     output: &mut [u8],
@@ -134,7 +149,15 @@ pub(crate) fn gemm_s8(
     if depth == 0 || out_c == 0 || requant.is_empty() || filter.len() != gemm_filter_bytes(out_c, depth) {
         return;
     }
-    let (Some(input), Some(output)) = (input.get(..rows * depth), output.get_mut(..rows * out_c)) else {
+    let input = match input {
+        Rows::Dense(x) => match x.get(..rows * depth) {
+            Some(x) => Rows::Dense(x),
+            None => return,
+        },
+        Rows::Windows(..) if depth > MAX_GEMM_WINDOW => return,
+        windows => windows,
+    };
+    let Some(output) = output.get_mut(..rows * out_c) else {
         return;
     };
     let stage = Stage { requant, zp, lo, hi };
@@ -142,17 +165,17 @@ pub(crate) fn gemm_s8(
     for g in (0..blocks).step_by(TILE_BLOCKS) {
         let panel = window(filter, g * bb, (blocks - g).min(TILE_BLOCKS) * bb);
         match (blocks - g).min(TILE_BLOCKS) {
-            4 => panel_rows::<4>(g, depth, out_c, input, panel, &stage, output),
-            3 => panel_rows::<3>(g, depth, out_c, input, panel, &stage, output),
-            2 => panel_rows::<2>(g, depth, out_c, input, panel, &stage, output),
-            _ => panel_rows::<1>(g, depth, out_c, input, panel, &stage, output),
+            4 => panel_rows::<4>(g, [rows, depth, out_c], input, panel, &stage, output),
+            3 => panel_rows::<3>(g, [rows, depth, out_c], input, panel, &stage, output),
+            2 => panel_rows::<2>(g, [rows, depth, out_c], input, panel, &stage, output),
+            _ => panel_rows::<1>(g, [rows, depth, out_c], input, panel, &stage, output),
         }
     }
 }
 
 /// Every row through the `B` blocks from block `g` on (`panel`: their packed bytes).
 #[inline(always)]
-fn panel_rows<const B: usize>(g: usize, depth: usize, out_c: usize, input: &[u8], panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
+fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input: Rows<'_>, panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
     let bb = gemm_block_bytes(depth);
     let block = |b: usize| window(panel, b * bb, bb);
     let bias: [I32x16; B] = core::array::from_fn(|b| {
@@ -164,13 +187,23 @@ fn panel_rows<const B: usize>(g: usize, depth: usize, out_c: usize, input: &[u8]
     let weights: [&[u8]; B] = core::array::from_fn(|b| block(b).get(4 * GEMM_LANES..).unwrap_or(&[]));
     let stages: [Option<BlockStage>; B] =
         core::array::from_fn(|b| BlockStage::new(stage.requant, (g + b) * GEMM_LANES, out_c, stage.zp, stage.lo, stage.hi));
+    let mut windows = [0u8; TILE_ROWS * MAX_GEMM_WINDOW];
     let mut r = 0;
-    while r < input.len() / depth {
-        let n = if input.len() / depth - r >= TILE_ROWS { TILE_ROWS } else { 1 };
+    while r < rows {
+        let n = if rows - r >= TILE_ROWS { TILE_ROWS } else { 1 };
+        let x: [&[u8]; TILE_ROWS] = match input {
+            Rows::Dense(x) => core::array::from_fn(|p| window(x, (r + p) * depth, depth)),
+            Rows::Windows(p, x) => {
+                for (q, row) in windows.chunks_exact_mut(depth).take(n).enumerate() {
+                    gather_window(p, x, r + q, row);
+                }
+                core::array::from_fn(|p| window(&windows, p * depth, depth))
+            }
+        };
         let acc: [[I32x16; B]; TILE_ROWS] = if n == TILE_ROWS {
-            tile::<TILE_ROWS, B>(core::array::from_fn(|p| window(input, (r + p) * depth, depth)), weights, bias, depth)
+            tile::<TILE_ROWS, B>(x, weights, bias, depth)
         } else {
-            let [one] = tile::<1, B>([window(input, r * depth, depth)], weights, bias, depth);
+            let [one] = tile::<1, B>([x[0]], weights, bias, depth);
             [one; TILE_ROWS]
         };
         for (p, row_acc) in acc.iter().enumerate().take(n) {
@@ -185,12 +218,46 @@ fn panel_rows<const B: usize>(g: usize, depth: usize, out_c: usize, input: &[u8]
                     }
                 };
                 let len = GEMM_LANES.min(out_c.saturating_sub(c0));
-                if let Some(dst) = out_row.get_mut(c0..c0 + len) {
-                    dst.copy_from_slice(&bytes[..len]);
-                }
+                store_lanes(window_mut(out_row, c0, len), &bytes);
             }
         }
         r += n;
+    }
+}
+
+/// The first `dst.len()` (at most 16) of `bytes` into `dst`: a whole block as one 16-byte
+/// store (a copy of a run-time length is a `memmove` call, 10% of MobileNetV1-1.0's time).
+#[inline(always)]
+pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
+    match <&mut [u8; 16]>::try_from(&mut *dst) {
+        Ok(full) => *full = *bytes,
+        Err(_) => {
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// The window of output pixel `pixel` (NHW order) of the k×k CONV_2D `p` into `row`
+/// (`k_h · k_w · in_c` bytes): the input's channels at each tap, the input zero point outside.
+#[inline(always)]
+fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, row: &mut [u8]) {
+    let [_, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) = (p.kernel, p.stride, p.dilation, p.pad);
+    let (ox, oy, b) = (pixel % out_w.max(1), pixel / out_w.max(1) % out_h.max(1), pixel / (out_w * out_h).max(1));
+    for (t, dst) in row.chunks_exact_mut(in_c.max(1)).take(k_h * k_w).enumerate() {
+        let (ky, kx) = (t / k_w.max(1), t % k_w.max(1));
+        let (iy, ix) = ((oy * s_h + ky * d_h).wrapping_sub(pad_h), (ox * s_w + kx * d_w).wrapping_sub(pad_w));
+        if iy < in_h && ix < in_w {
+            let src = window(input, ((b * in_h + iy) * in_w + ix) * in_c, in_c);
+            if src.len() == dst.len() {
+                dst.copy_from_slice(src);
+            }
+        } else {
+            dst.fill(p.input_zero_point as u8);
+        }
     }
 }
 
@@ -232,14 +299,21 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
     acc
 }
 
-/// CONV_2D 1×1, stride 1, unpadded (every MobileNet pointwise layer) as one [`gemm_s8`] over
-/// its pixels, `filter` packed by [`pack_filter_gemm`] from the OHWI filter and `p.bias`. Same
-/// params and result as [`super::conv2d_s8`] on the model's filter; other shapes leave the
-/// output untouched (the compiler never calls it so).
+/// CONV_2D as one [`gemm_s8`] over its pixels, `filter` packed by [`pack_filter_gemm`] from
+/// the OHWI filter (as `[out_c][k_h · k_w · in_c]`) and `p.bias`: a 1×1, stride-1, unpadded
+/// layer (every MobileNet pointwise layer) over its input as it is, any other over each pixel's
+/// window gathered (up to [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched,
+/// the compiler never calls it so). Same params and result as [`super::conv2d_s8`] on the
+/// model's filter (groups = 1).
 pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [n, h, w, depth] = p.input;
+    let [n, h, w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
-        gemm_s8(n * h * w, depth, p.output[3], input, filter, (p.requant, p.output_zero_point, p.act_min, p.act_max), output);
+        gemm_s8(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
+    } else {
+        let depth = p.kernel[0] * p.kernel[1] * in_c;
+        gemm_s8(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
     }
 }
 
@@ -248,7 +322,7 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
 /// filter.
 pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
-    gemm_s8(p.batches, p.input_depth, p.output_depth, input, filter, rq, output);
+    gemm_s8(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, rq, output);
 }
 
 #[cfg(test)]
@@ -288,6 +362,23 @@ mod tests {
             conv2d_s8(&p, &input, &filter, &mut want);
             let mut got = vec![0u8; want.len()];
             conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, ic), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The same for k×k layers through gathered windows: strides, dilations, any padding.
+    #[test]
+    fn windows_match_the_ohwi_kernel() {
+        let mut rng = Rng::new(0x3c33);
+        for case in 0..if cfg!(miri) { 20 } else { 800 } {
+            let (ic, oc) = (rng.usize(1, 20), if case % 3 == 0 { 16 * rng.usize(1, 5) } else { rng.usize(1, 40) });
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let dilation = [rng.usize(1, 2), rng.usize(1, 2)];
+            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, kh * kw * ic), &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
         }
     }

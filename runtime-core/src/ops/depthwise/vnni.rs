@@ -12,7 +12,7 @@
 //! Without `cfg(kiln_x86_vnni)` the same code runs on the twins of [`crate::arch::x86`].
 
 use super::super::conv::output_s8;
-use super::super::conv::rq_at;
+use super::super::conv::{interior_range, rq_at};
 use super::super::gemm::{store_lanes, BlockStage};
 use super::super::{copy_prefix, window, window_mut};
 use super::DepthwiseConv2dParams;
@@ -20,6 +20,9 @@ use crate::arch::x86::{self as v, I32x16};
 
 /// Channels per block (one vector of `i32` lanes).
 const LANES: usize = 16;
+
+/// Most taps of a window whose interior pixels take the path with precomputed tap offsets.
+const MAX_FAST_TAPS: usize = 25;
 
 /// Bytes of a filter of `c` channels and `taps = k_h · k_w` taps laid out by
 /// [`pack_filter_depthwise_gemm`] (the last block padded with zero channels).
@@ -71,30 +74,48 @@ pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter:
         copy_prefix(&mut bias, window(p.bias, c0, len));
         let bias = v::load_i32x16(&bias);
         let stage = BlockStage::new(p.requant, c0, c, out_zp, lo, hi);
-        // The 16 input bytes of the block at input pixel `at` (a partial last block copied).
-        let load = |at: usize| -> I32x16 {
-            let src = window(input, at * c + c0, len);
-            match <&[u8; LANES]>::try_from(src) {
+        // The 16 input bytes from offset `at` on: a partial last block reads on into the next
+        // pixel's channels, whose lanes have zero weights and are not stored; only at the very
+        // end of the input are they copied (a short copy is a `memmove` call).
+        let load_at = |at: usize| -> I32x16 {
+            match <&[u8; LANES]>::try_from(window(input, at, LANES)) {
                 Ok(full) => v::load_i8x16_widened(full),
                 Err(_) => {
                     let mut part = [0u8; LANES];
-                    copy_prefix(&mut part, src);
+                    copy_prefix(&mut part, window(input, at, len));
                     v::load_i8x16_widened(&part)
                 }
             }
         };
+        let load = |pixel: usize| load_at(pixel * c + c0);
+        // Interior pixels (every tap inside the input): the taps at fixed offsets from the
+        // window's first byte, no bounds per tap.
+        let (y_lo, y_hi) = interior_range(in_h, pad_h, k_h, d_h, s_h, out_h);
+        let (x_lo, x_hi) = interior_range(in_w, pad_w, k_w, d_w, s_w, out_w);
+        let mut offsets = [0usize; MAX_FAST_TAPS];
+        for (t, o) in offsets.iter_mut().enumerate().take(taps) {
+            *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * c;
+        }
+        let fast = taps <= MAX_FAST_TAPS;
         let mut pixel = 0;
         for b in 0..batches {
             for oy in 0..out_h {
                 for ox in 0..out_w {
                     let mut acc = bias;
-                    for ky in 0..k_h {
-                        let iy = (oy * s_h + ky * d_h).wrapping_sub(pad_h);
-                        for kx in 0..k_w {
-                            let ix = (ox * s_w + kx * d_w).wrapping_sub(pad_w);
-                            let x = if iy < in_h && ix < in_w { load((b * in_h + iy) * in_w + ix) } else { zp_lanes };
-                            if let Some(wt) = w.get(ky * k_w + kx) {
-                                acc = v::dpwssd(acc, x, v::load_i8x64(wt));
+                    if fast && (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
+                        let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * c + c0;
+                        for (wt, &o) in w.iter().zip(&offsets) {
+                            acc = v::dpwssd(acc, load_at(at + o), v::load_i8x64(wt));
+                        }
+                    } else {
+                        for ky in 0..k_h {
+                            let iy = (oy * s_h + ky * d_h).wrapping_sub(pad_h);
+                            for kx in 0..k_w {
+                                let ix = (ox * s_w + kx * d_w).wrapping_sub(pad_w);
+                                let x = if iy < in_h && ix < in_w { load((b * in_h + iy) * in_w + ix) } else { zp_lanes };
+                                if let Some(wt) = w.get(ky * k_w + kx) {
+                                    acc = v::dpwssd(acc, x, v::load_i8x64(wt));
+                                }
                             }
                         }
                     }

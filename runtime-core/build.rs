@@ -7,10 +7,15 @@
 //!   is there. Every `thumbv7em-*` (Cortex-M4/M7) and `armv7r-*` (Cortex-R4/R5/R7/R8) core has it;
 //!   on `thumbv8m.main-*` (Cortex-M33/M35P/M55) it is optional, so it is on only with the `dsp`
 //!   feature (the user knows the part).
-//! * the `portable` feature turns it off everywhere (for A/B measurements against the
+//! * `kiln_x86_vnni`: x86-64 built with the target features `avx512f` and `avx512vnni`
+//!   (`-C target-cpu=native` on such a CPU, `x86-64-v4` plus `+avx512vnni`): the int8 GEMM
+//!   kernels use VPDPBUSD. (x86 features are visible to `cfg`; the one name keeps the
+//!   runtime's and the generated code's choice the same, see `arch::X86_VNNI`.)
+//! * the `portable` feature turns them off everywhere (for A/B measurements against the
 //!   plain-Rust twins).
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_dsp)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
     println!("cargo::rerun-if-changed=build.rs");
     let target = std::env::var("TARGET").unwrap_or_default();
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
@@ -18,5 +23,11 @@ fn main() {
     let dsp_optional = target.starts_with("thumbv8m.main") || target.starts_with("thumbv8.1m.main");
     if !feature("portable") && (dsp_always || (dsp_optional && feature("dsp"))) {
         println!("cargo::rustc-cfg=kiln_arm_dsp");
+    }
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let has = |f: &str| features.split(',').any(|x| x == f);
+    let x86_64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
+    if !feature("portable") && x86_64 && has("avx512f") && has("avx512vnni") {
+        println!("cargo::rustc-cfg=kiln_x86_vnni");
     }
 }

@@ -196,6 +196,13 @@ impl OutputScale {
         (((t >> 1) as i64) << 32) | ((1u32 << 30) | ((t as u32) << 31)) as i64
     }
 
+    /// The multiplier, the rounding term and the shift after the high word: what a vector
+    /// kernel puts in its lanes to compute [`OutputScale::apply`] for several channels at once.
+    #[inline(always)]
+    pub(crate) const fn parts(self) -> (i32, i64, u32) {
+        (self.multiplier, self.round, self.shift)
+    }
+
     /// `multiply_by_quantized_multiplier(x, rq) + zp`, bit for bit.
     #[inline(always)]
     pub fn apply(self, x: i32) -> i32 {

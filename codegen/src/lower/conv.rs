@@ -43,6 +43,15 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         format!("{}, {}", conv.geometry, conv.quantization),
     );
     step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
+    // With AVX-512 VNNI, the layer is one int8 matrix product over its pixels
+    // (`kiln::ops::conv2d_s8_gemm`: VPDPBUSD on a filter packed here with its bias): a 1×1
+    // stride-1 layer over its input as it is, any other over each pixel's window, gathered.
+    let gemm = conv.pointwise || per_ch <= MAX_GEMM_WINDOW;
+    if gemm {
+        let bias = folded_bias(cx.opt_input(2), expect_const(filter, "filter")?, oc, |i| i / per_ch, per_tensor(input)?.1)?;
+        let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, per_ch);
+        step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
+    }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
     // `MIN_ROW` bytes on: shorter rows LLVM vectorizes across output channels with `vpmulld`,
@@ -50,7 +59,13 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let row = kw * ic;
     if dilation[1] == 1 && (MIN_ROW..=MAX_ROW).contains(&row) {
         step.variants.push(Variant {
-            gate: Gate::Cfg(quote!(all(target_arch = "x86_64", target_feature = "avx2"))),
+            // (Not where the VNNI kernel above takes the layer: exactly one variant per build.)
+            gate: Gate::Cfg(if gemm {
+                let vnni = x86_vnni();
+                quote!(all(target_arch = "x86_64", target_feature = "avx2", not(#vnni)))
+            } else {
+                quote!(all(target_arch = "x86_64", target_feature = "avx2"))
+            }),
             func: "conv2d_s8_rows",
             generics: quote!(#row),
             filter: filter.index,
@@ -110,6 +125,13 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         (n * oh * ow * oc * kh * kw) as u64,
         format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
     );
+    // With AVX-512 VNNI, sixteen channels per vector, one VPDPWSSD per tap
+    // (`kiln::ops::depthwise_conv2d_s8_gemm`), depth multiplier 1.
+    let in_depth = input.shape.last().copied().unwrap_or(0);
+    if dm == 1 && in_depth == oc {
+        let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
+        step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
+    }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
     // up to `kiln::ops::MAX_CONST_CHANNELS` channels as a constant (a pixel's accumulators then
@@ -222,11 +244,17 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         (batches * depth * od) as u64,
         summary,
     );
+    // With AVX-512 VNNI, the int8 matrix product of the 1×1 convolutions.
+    step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "fully_connected_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(gemm_filter(fdata, &bias, od, depth)), filter_name: "GEMM" });
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
     step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     Ok(vec![step])
 }
+
+/// Longest window (`k_h · k_w · in_c`) `kiln::ops::conv2d_s8_gemm` gathers
+/// (`kiln::ops::MAX_GEMM_WINDOW`).
+const MAX_GEMM_WINDOW: usize = 2048;
 
 /// Shortest filter row (`k_w · in_c`) for which the row-dot kernel beats the packed one on
 /// AVX2 (measured, BENCHMARKS.md: from 32 bytes; rows under 64 bytes it keeps out of line, where
@@ -293,6 +321,61 @@ fn dsp_filter(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) -> std::syn
                 out.extend_from_slice(&r1[body..]);
             } else {
                 out.extend_from_slice(row(c, ky));
+            }
+        }
+    }
+    out.into()
+}
+
+/// The targets of the AVX-512 VNNI kernels (`kiln::ops::conv2d_s8_gemm`,
+/// `kiln::ops::fully_connected_s8_gemm`): the runtime's `cfg(kiln_x86_vnni)`, which the user's
+/// crate, built with the same flags, evaluates the same.
+fn x86_vnni() -> TokenStream {
+    quote!(all(target_arch = "x86_64", target_feature = "avx512f", target_feature = "avx512vnni"))
+}
+
+/// Output channels per block of `kiln::ops::conv2d_s8_gemm`'s filter (`kiln::ops::GEMM_LANES`).
+const GEMM_LANES: usize = 16;
+
+/// `[out_c][depth]` int8 weights and their folded bias → the layout of
+/// `kiln::ops::conv2d_s8_gemm` (`kiln::ops::pack_filter_gemm` at compile time): blocks of
+/// [`GEMM_LANES`] output channels (the last padded with zero channels), each its 16 biases
+/// `bias − 128 · Σ w` (little-endian i32: the kernel feeds the input as `x + 128`), then per
+/// four input channels 64 bytes, the four weights of each channel in turn (zero past the depth).
+fn gemm_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync::Arc<[u8]> {
+    let mut out = Vec::with_capacity(out_c.div_ceil(GEMM_LANES) * 64 * (1 + depth.div_ceil(4)));
+    for c0 in (0..out_c).step_by(GEMM_LANES) {
+        for c in c0..c0 + GEMM_LANES {
+            let folded = match (bias.get(c), w.get(c * depth..(c + 1) * depth)) {
+                (Some(&b), Some(row)) if c < out_c => {
+                    b.wrapping_sub(row.iter().fold(0i32, |s, &x| s.wrapping_add(x as i8 as i32)).wrapping_mul(128))
+                }
+                _ => 0,
+            };
+            out.extend_from_slice(&folded.to_le_bytes());
+        }
+        for q in 0..depth.div_ceil(4) {
+            for c in c0..c0 + GEMM_LANES {
+                for i in 4 * q..4 * q + 4 {
+                    out.push(if c < out_c && i < depth { w[c * depth + i] } else { 0 });
+                }
+            }
+        }
+    }
+    out.into()
+}
+
+/// `[1][k_h][k_w][c]` depthwise weights → the layout of `kiln::ops::depthwise_conv2d_s8_gemm`
+/// (`kiln::ops::pack_filter_depthwise_gemm` at compile time): per block of [`GEMM_LANES`]
+/// channels (the last padded with zero channels), per tap, one little-endian `i32` per channel
+/// holding the weight in its low 16 bits (sign-extended) and zero above, VPDPWSSD's operand.
+fn depthwise_gemm_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]> {
+    let mut out = Vec::with_capacity(c.div_ceil(GEMM_LANES) * taps * 4 * GEMM_LANES);
+    for c0 in (0..c).step_by(GEMM_LANES) {
+        for t in 0..taps {
+            for ch in c0..c0 + GEMM_LANES {
+                let x = if ch < c { w[t * c + ch] as i8 as i16 as u16 } else { 0 };
+                out.extend_from_slice(&u32::from(x).to_le_bytes());
             }
         }
     }
@@ -394,6 +477,8 @@ struct SpatialConv {
     geometry: String,
     /// `RELU6, per-channel`
     quantization: String,
+    /// 1×1, stride 1, no padding, output size = input size: a matrix product over the pixels.
+    pointwise: bool,
 }
 
 /// Output geometry and padding as TFLM computes them, per-channel multipliers from TFLM's
@@ -436,6 +521,7 @@ fn spatial_conv(
     let geometry = geo.describe([kh, kw], o);
     let quantization =
         format!("{}, {}", o.activation.name(), if scales.len() > 1 { "per-channel" } else { "per-tensor" });
-    Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization })
+    let pointwise = [kh, kw] == [1, 1] && o.stride == [1, 1] && geo.pad == [0, 0] && geo.input[1..3] == geo.output[1..3];
+    Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization, pointwise })
 }
 

@@ -13,12 +13,24 @@
 //!   (`examples/firmware-cortex-m4/src/bin/arch_check.rs`, run by `.ci/firmware.sh` under QEMU)
 //!   compares each wrapper with, on random and edge operands.
 //!
-//! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`),
+//! The x86-64 wrappers ([`x86`]) use `core::arch` intrinsics instead of `asm!` (the same rules;
+//! their twins are compared with them by a unit test in a build that has the instructions).
+//!
+//! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
+//! `cfg(kiln_x86_vnni)`),
 //! never at run time. Generated model code chooses its filter layout with the same `cfg`
 //! through [`crate::if_arm_dsp`].
 #![allow(unsafe_code)]
 
 pub mod arm_dsp;
+pub mod x86;
+
+/// Whether this build uses the AVX-512 VNNI instructions (`cfg(kiln_x86_vnni)`, see
+/// `build.rs`: x86-64 with the target features `avx512f` and `avx512vnni`). Generated code
+/// tests the same two features with `#[cfg(target_feature)]` (the user's crate is built with
+/// the same flags), unless the runtime's `portable` feature turned the instructions off: then
+/// the kernels it calls run on the twins, still bit-exact.
+pub const X86_VNNI: bool = cfg!(kiln_x86_vnni);
 
 /// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).
 pub const ARM_DSP: bool = cfg!(kiln_arm_dsp);

@@ -6,6 +6,8 @@
 mod dsp;
 mod dsp_3x3;
 mod dsp_broadcast;
+mod vnni;
+pub use vnni::{depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm};
 pub use dsp::{depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
 pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};
 

@@ -1,0 +1,432 @@
+//! int8 matrix product for 1×1 CONV_2D and FULLY_CONNECTED on AVX-512 VNNI (VPDPBUSD: sixteen
+//! 4-byte dot products per instruction), with TFLM's output stage sixteen channels at a time.
+//!
+//! Rows (pixels, batch rows) times a filter re-laid out at compile time ([`pack_filter_gemm`])
+//! in blocks of 16 output channels: each block opens with its 16 biases, then for every four
+//! input channels 64 bytes, four per output channel — exactly the operand VPDPBUSD multiplies a
+//! broadcast input word with. A tile of up to 4 rows × 4 blocks (16 accumulators of 16 lanes)
+//! is computed at once, so every filter load serves four rows and every broadcast four blocks.
+//!
+//! VPDPBUSD multiplies *unsigned* by signed bytes. The input goes in as `x + 128` (its sign bit
+//! flipped: `x ^ 0x80`), and the filter's `−128 · Σ w` is folded into the packed bias at
+//! compile time, so `bias + Σ (x + 128)·w − 128·Σ w = bias + Σ x·w`. Each product fits in i32
+//! and VPDPBUSD adds without saturating, so the sum is TFLM's wrapping i32 sum, bit for bit.
+//!
+//! Without `cfg(kiln_x86_vnni)` the same code runs on the plain-Rust twins of
+//! [`crate::arch::x86`] (the compiler emits calls to it only for builds with the instructions;
+//! the twins are what the unit tests and Miri check everywhere).
+
+use super::conv::output_s8;
+use super::conv::rq_at;
+use super::{window, window_mut};
+use crate::arch::x86::{self as v, I32x16, I64x8, I8x64};
+use crate::fixed_point::{OutputScale, Requant};
+
+/// Output channels per block (the `i32` lanes of one vector).
+pub const GEMM_LANES: usize = 16;
+
+/// Blocks per tile: 4 × [`TILE_ROWS`] accumulators, half the 32 vector registers.
+const TILE_BLOCKS: usize = 4;
+
+/// Rows per tile.
+const TILE_ROWS: usize = 4;
+
+/// Longest window (`k_h · k_w · in_c` bytes) of a k×k CONV_2D run as a matrix product: its
+/// rows are gathered a tile at a time into a stack buffer of [`TILE_ROWS`] windows (8 KB).
+pub const MAX_GEMM_WINDOW: usize = 2048;
+
+/// Where a matrix product's rows come from.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// Contiguous rows of `depth` bytes (1×1 layers, FULLY_CONNECTED).
+    Dense(&'a [u8]),
+    /// One row per output pixel of a k×k CONV_2D: its window (`[k_h][k_w][in_c]`, the OHWI
+    /// filter's order), gathered when needed with the input zero point in the padding, whose
+    /// products the folded bias cancels as TFLM skips them.
+    Windows(&'a super::Conv2dParams, &'a [u8]),
+}
+
+/// Bytes of one packed block: 16 biases, then 64 bytes per four input channels (the last four
+/// padded with zero weights).
+pub const fn gemm_block_bytes(depth: usize) -> usize {
+    4 * GEMM_LANES * (1 + depth.div_ceil(4))
+}
+
+/// Bytes of a packed filter of `out_c` channels over `depth` inputs (the last block padded with
+/// zero channels).
+pub const fn gemm_filter_bytes(out_c: usize, depth: usize) -> usize {
+    out_c.div_ceil(GEMM_LANES) * gemm_block_bytes(depth)
+}
+
+/// Lays out the `[out_c][depth]` int8 filter `w` and the folded bias (`bias[c] − input_zp · Σ
+/// w[c]`, as in the params) for [`gemm_s8`] into `out` ([`gemm_filter_bytes`] long; other lengths
+/// leave it untouched). The compiler does the same at compile time (`codegen`'s `conv.rs`).
+pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out: &mut [u8]) {
+    if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
+        return;
+    }
+    for (b, block) in out.chunks_exact_mut(gemm_block_bytes(depth).max(1)).enumerate() {
+        let (head, body) = block.split_at_mut(4 * GEMM_LANES);
+        for (j, word) in head.chunks_exact_mut(4).enumerate() {
+            let c = b * GEMM_LANES + j;
+            let row = window(w, c * depth, depth);
+            let sum = row.iter().fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
+            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(128));
+            word.copy_from_slice(&(if c < out_c { folded } else { 0 }).to_le_bytes());
+        }
+        for (q, quad) in body.chunks_exact_mut(4 * GEMM_LANES).enumerate() {
+            for (j, lane) in quad.chunks_exact_mut(4).enumerate() {
+                let c = b * GEMM_LANES + j;
+                for (k, byte) in lane.iter_mut().enumerate() {
+                    let i = 4 * q + k;
+                    *byte = if c < out_c && i < depth { w.get(c * depth + i).copied().unwrap_or(0) } else { 0 };
+                }
+            }
+        }
+    }
+}
+
+/// One block's output stage in lanes ([`OutputScale`]'s parts per channel), or `None` when a
+/// channel's factor is outside its domain (then the block takes TFLM's general path per lane).
+#[derive(Clone, Copy)]
+pub(super) struct BlockStage {
+    multiplier: I32x16,
+    round_even: I64x8,
+    round_odd: I64x8,
+    shift: I32x16,
+    lo: I32x16,
+    hi: I32x16,
+}
+
+impl BlockStage {
+    pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+        let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
+        for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
+            let (mj, rj, sj) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
+            (m[j], round[j], shift[j]) = (mj, rj, sj as i32);
+        }
+        Some(BlockStage {
+            multiplier: v::load_i32x16(&m),
+            round_even: v::load_i64x8(&core::array::from_fn(|i| round[2 * i])),
+            round_odd: v::load_i64x8(&core::array::from_fn(|i| round[2 * i + 1])),
+            shift: v::load_i32x16(&shift),
+            lo: v::splat_i32(lo),
+            hi: v::splat_i32(hi),
+        })
+    }
+
+    /// TFLM's output bytes of the 16 accumulators.
+    #[inline(always)]
+    pub(super) fn apply(&self, acc: I32x16) -> [u8; 16] {
+        let high = v::mul_round_high(acc, self.multiplier, self.round_even, self.round_odd);
+        v::narrow_i8(v::clamp(v::shift_right(high, self.shift), self.lo, self.hi))
+    }
+}
+
+/// The output stage of one layer call.
+struct Stage<'a> {
+    requant: &'a [Requant],
+    zp: i32,
+    lo: i32,
+    hi: i32,
+}
+
+/// The int8 product `output[r][c] = stage(bias[c] + Σ_i input[r][i] · w[c][i])` for `rows`
+/// rows of `depth` bytes and `out_c` channels, `filter` packed by [`pack_filter_gemm`].
+/// Mismatched lengths leave the output untouched (the compiler never emits them).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn gemm_s8(
+    rows: usize,
+    depth: usize,
+    out_c: usize,
+    input: Rows<'_>,
+    filter: &[u8],
+    (requant, zp, lo, hi): (&[Requant], i32, i32, i32),
+    output: &mut [u8],
+) {
+    let bb = gemm_block_bytes(depth);
+    if depth == 0 || out_c == 0 || requant.is_empty() || filter.len() != gemm_filter_bytes(out_c, depth) {
+        return;
+    }
+    let input = match input {
+        Rows::Dense(x) => match x.get(..rows * depth) {
+            Some(x) => Rows::Dense(x),
+            None => return,
+        },
+        Rows::Windows(..) if depth > MAX_GEMM_WINDOW => return,
+        windows => windows,
+    };
+    let Some(output) = output.get_mut(..rows * out_c) else {
+        return;
+    };
+    let stage = Stage { requant, zp, lo, hi };
+    let blocks = out_c.div_ceil(GEMM_LANES);
+    for g in (0..blocks).step_by(TILE_BLOCKS) {
+        let panel = window(filter, g * bb, (blocks - g).min(TILE_BLOCKS) * bb);
+        match (blocks - g).min(TILE_BLOCKS) {
+            4 => panel_rows::<4>(g, [rows, depth, out_c], input, panel, &stage, output),
+            3 => panel_rows::<3>(g, [rows, depth, out_c], input, panel, &stage, output),
+            2 => panel_rows::<2>(g, [rows, depth, out_c], input, panel, &stage, output),
+            _ => panel_rows::<1>(g, [rows, depth, out_c], input, panel, &stage, output),
+        }
+    }
+}
+
+/// Every row through the `B` blocks from block `g` on (`panel`: their packed bytes).
+#[inline(always)]
+fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input: Rows<'_>, panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
+    let bb = gemm_block_bytes(depth);
+    let block = |b: usize| window(panel, b * bb, bb);
+    let bias: [I32x16; B] = core::array::from_fn(|b| {
+        let words: [i32; 16] = core::array::from_fn(|j| {
+            i32::from_le_bytes(<[u8; 4]>::try_from(window(block(b), 4 * j, 4)).unwrap_or([0; 4]))
+        });
+        v::load_i32x16(&words)
+    });
+    let weights: [&[u8]; B] = core::array::from_fn(|b| block(b).get(4 * GEMM_LANES..).unwrap_or(&[]));
+    let stages: [Option<BlockStage>; B] =
+        core::array::from_fn(|b| BlockStage::new(stage.requant, (g + b) * GEMM_LANES, out_c, stage.zp, stage.lo, stage.hi));
+    // (16 bytes of slack: see `gather_window`.)
+    let mut windows = [0u8; TILE_ROWS * MAX_GEMM_WINDOW + 16];
+    let mut r = 0;
+    while r < rows {
+        let n = if rows - r >= TILE_ROWS { TILE_ROWS } else { 1 };
+        let x: [&[u8]; TILE_ROWS] = match input {
+            Rows::Dense(x) => core::array::from_fn(|p| window(x, (r + p) * depth, depth)),
+            Rows::Windows(p, x) => {
+                for q in 0..n {
+                    gather_window(p, x, r + q, &mut windows, q * depth);
+                }
+                core::array::from_fn(|p| window(&windows, p * depth, depth))
+            }
+        };
+        let acc: [[I32x16; B]; TILE_ROWS] = if n == TILE_ROWS {
+            tile::<TILE_ROWS, B>(x, weights, bias, depth)
+        } else {
+            let [one] = tile::<1, B>([x[0]], weights, bias, depth);
+            [one; TILE_ROWS]
+        };
+        for (p, row_acc) in acc.iter().enumerate().take(n) {
+            let out_row = window_mut(output, (r + p) * out_c, out_c);
+            for (b, (&a, st)) in row_acc.iter().zip(&stages).enumerate() {
+                let c0 = (g + b) * GEMM_LANES;
+                let bytes = match st {
+                    Some(st) => st.apply(a),
+                    None => {
+                        let lanes = v::store_i32x16(a);
+                        core::array::from_fn(|j| output_s8(lanes[j], rq_at(stage.requant, c0 + j), stage.zp, stage.lo, stage.hi))
+                    }
+                };
+                let len = GEMM_LANES.min(out_c.saturating_sub(c0));
+                store_lanes(window_mut(out_row, c0, len), &bytes);
+            }
+        }
+        r += n;
+    }
+}
+
+/// The first `dst.len()` (at most 16) of `bytes` into `dst`: a whole block as one 16-byte
+/// store (a copy of a run-time length is a `memmove` call, 10% of MobileNetV1-1.0's time).
+#[inline(always)]
+pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
+    match <&mut [u8; 16]>::try_from(&mut *dst) {
+        Ok(full) => *full = *bytes,
+        Err(_) => {
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// The window of output pixel `pixel` (NHW order) of the k×k CONV_2D `p` into `buf` from
+/// `start` on (`k_h · k_w · in_c` bytes): the input's channels at each tap, the input zero point
+/// outside. A tap of at most 16 bytes is moved as 16 (one vector move; a copy of a run-time
+/// length is a `memmove` call, 9% of MobileNetV1-0.25's time for its 3-channel first layer):
+/// the bytes past it are overwritten by the next tap or the next row, or land in the slack
+/// after the last row.
+#[inline(always)]
+fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
+    let [_, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, _] = p.output;
+    let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) = (p.kernel, p.stride, p.dilation, p.pad);
+    let (ox, oy, b) = (pixel % out_w.max(1), pixel / out_w.max(1) % out_h.max(1), pixel / (out_w * out_h).max(1));
+    let zp = [p.input_zero_point as u8; 16];
+    for t in 0..k_h * k_w {
+        let (ky, kx) = (t / k_w.max(1), t % k_w.max(1));
+        let (iy, ix) = ((oy * s_h + ky * d_h).wrapping_sub(pad_h), (ox * s_w + kx * d_w).wrapping_sub(pad_w));
+        let at = start + t * in_c;
+        let inside = iy < in_h && ix < in_w;
+        let from = if inside { ((b * in_h + iy) * in_w + ix) * in_c } else { 0 };
+        if in_c <= 16 {
+            let src = if inside { <&[u8; 16]>::try_from(window(input, from, 16)).ok() } else { Some(&zp) };
+            if let (Some(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, at, 16))) {
+                *dst = *src;
+                continue;
+            }
+        }
+        let dst = window_mut(buf, at, in_c);
+        if inside {
+            let src = window(input, from, in_c);
+            if src.len() == dst.len() {
+                dst.copy_from_slice(src);
+            }
+        } else {
+            dst.fill(p.input_zero_point as u8);
+        }
+    }
+}
+
+/// The accumulators of `P` rows (`x`, `depth` bytes each) × `B` blocks (`w`, their packed
+/// weights), starting from the blocks' biases.
+#[inline(always)]
+fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [I32x16; B], depth: usize) -> [[I32x16; B]; P] {
+    let mut acc = [bias; P];
+    let quads = depth / 4;
+    let x: [&[[u8; 4]]; P] = rows.map(|r| bytemuck::try_cast_slice(window(r, 0, 4 * quads)).unwrap_or(&[]));
+    let w: [&[[u8; 64]]; B] = w.map(|b| bytemuck::try_cast_slice(window(b, 0, 64 * depth.div_ceil(4))).unwrap_or(&[]));
+    if x.iter().any(|r| r.len() != quads) || w.iter().any(|b| b.len() != depth.div_ceil(4)) {
+        return acc;
+    }
+    let step = |acc: &mut [[I32x16; B]; P], k: usize, words: [u32; P]| {
+        let ws: [I8x64; B] = core::array::from_fn(|b| v::load_i8x64(&w[b][k]));
+        for p in 0..P {
+            // The input word with each byte's sign flipped: x + 128 as unsigned bytes.
+            let a = v::splat_i32((words[p] ^ 0x8080_8080) as i32);
+            for b in 0..B {
+                acc[p][b] = v::dpbusd(acc[p][b], a, ws[b]);
+            }
+        }
+    };
+    for k in 0..quads {
+        step(&mut acc, k, core::array::from_fn(|p| u32::from_le_bytes(x[p][k])));
+    }
+    if depth % 4 != 0 {
+        // The last input bytes, zero-extended: their padded weights are zero.
+        let rest: [u32; P] = core::array::from_fn(|p| {
+            let mut q = [0u8; 4];
+            for (d, s) in q.iter_mut().zip(rows[p].get(4 * quads..).unwrap_or(&[])) {
+                *d = *s;
+            }
+            u32::from_le_bytes(q)
+        });
+        step(&mut acc, quads, rest);
+    }
+    acc
+}
+
+/// CONV_2D as one [`gemm_s8`] over its pixels, `filter` packed by [`pack_filter_gemm`] from
+/// the OHWI filter (as `[out_c][k_h · k_w · in_c]`) and `p.bias`: a 1×1, stride-1, unpadded
+/// layer (every MobileNet pointwise layer) over its input as it is, any other over each pixel's
+/// window gathered (up to [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched,
+/// the compiler never calls it so). Same params and result as [`super::conv2d_s8`] on the
+/// model's filter (groups = 1).
+pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [n, h, w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
+    if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
+        gemm_s8(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
+    } else {
+        let depth = p.kernel[0] * p.kernel[1] * in_c;
+        gemm_s8(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
+    }
+}
+
+/// FULLY_CONNECTED as one [`gemm_s8`] over its batch rows, `filter` packed by
+/// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
+/// filter.
+pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
+    gemm_s8(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, rq, output);
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::conv::testing::conv_case;
+    use super::super::{conv2d_s8, fully_connected_s8, FullyConnectedParams};
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+    use std::{vec, vec::Vec};
+
+    fn packed(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> Vec<u8> {
+        let mut out = vec![0u8; gemm_filter_bytes(out_c, depth)];
+        pack_filter_gemm(w, bias, out_c, depth, &mut out);
+        out
+    }
+
+    /// Same bytes as the OHWI kernel (checked against TFLM on the zoo) over random pointwise
+    /// layers: depths with and without a remainder of four, channel counts around the 16-lane
+    /// blocks and the 4-block tiles, pixel counts around the 4-row tiles, extreme bytes,
+    /// per-tensor/per-channel, narrow activation ranges and factors outside the vector domain.
+    /// Without `cfg(kiln_x86_vnni)` this runs the twins (and under Miri, fewer cases).
+    #[test]
+    fn pointwise_matches_the_ohwi_kernel() {
+        let mut rng = Rng::new(0x9e33);
+        for case in 0..if cfg!(miri) { 40 } else { 1500 } {
+            let ic = if case % 3 == 0 { 4 * rng.usize(1, 24) } else { rng.usize(1, 70) };
+            let oc = if case % 4 == 0 { 16 * rng.usize(1, 6) } else { rng.usize(1, 90) };
+            let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
+            p.stride = [1, 1];
+            p.output = [p.input[0], p.input[1], p.input[2], oc];
+            if case % 7 == 0 {
+                input.fill(0x80);
+                filter.fill(if case % 2 == 0 { 0x80 } else { 0x7f });
+            }
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, ic), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The same for k×k layers through gathered windows: strides, dilations, any padding.
+    #[test]
+    fn windows_match_the_ohwi_kernel() {
+        let mut rng = Rng::new(0x3c33);
+        for case in 0..if cfg!(miri) { 20 } else { 800 } {
+            let (ic, oc) = (rng.usize(1, 20), if case % 3 == 0 { 16 * rng.usize(1, 5) } else { rng.usize(1, 40) });
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let dilation = [rng.usize(1, 2), rng.usize(1, 2)];
+            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, kh * kw * ic), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The same for FULLY_CONNECTED (one to a few batch rows).
+    #[test]
+    fn fully_connected_matches_the_reference() {
+        let mut rng = Rng::new(0xfc16);
+        for case in 0..if cfg!(miri) { 20 } else { 500 } {
+            let (depth, od, batches) = (rng.usize(1, 300), rng.usize(1, 70), rng.usize(1, 6));
+            let mut input = vec![0u8; batches * depth];
+            let mut filter = vec![0u8; od * depth];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
+            let p = FullyConnectedParams {
+                batches,
+                input_depth: depth,
+                output_depth: od,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: std::boxed::Box::leak(bias.into_boxed_slice()),
+                requant: std::boxed::Box::leak(requant.into_boxed_slice()),
+            };
+            let mut want = vec![0u8; batches * od];
+            fully_connected_s8(&p, &input, &filter, &mut want);
+            let mut got = vec![0u8; want.len()];
+            fully_connected_s8_gemm(&p, &input, &packed(&filter, p.bias, od, depth), &mut got);
+            assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+}

@@ -25,14 +25,14 @@ use crate::fixed_point::{OutputScale, Requant};
 /// Output channels per block (the `i32` lanes of one vector).
 pub const GEMM_LANES: usize = 16;
 
-/// Blocks per tile: 4 × [`TILE_ROWS`] accumulators, half the 32 vector registers.
+/// Blocks per tile: 4 × `TILE_ROWS` accumulators, half the 32 vector registers.
 const TILE_BLOCKS: usize = 4;
 
 /// Rows per tile.
 const TILE_ROWS: usize = 4;
 
 /// Longest window (`k_h · k_w · in_c` bytes) of a k×k CONV_2D run as a matrix product: its
-/// rows are gathered a tile at a time into a stack buffer of [`TILE_ROWS`] windows (8 KB).
+/// rows are gathered a tile at a time into a stack buffer of `TILE_ROWS` windows (8 KB).
 pub const MAX_GEMM_WINDOW: usize = 2048;
 
 /// Where a matrix product's rows come from.
@@ -59,7 +59,7 @@ pub const fn gemm_filter_bytes(out_c: usize, depth: usize) -> usize {
 }
 
 /// Lays out the `[out_c][depth]` int8 filter `w` and the folded bias (`bias[c] − input_zp · Σ
-/// w[c]`, as in the params) for [`gemm_s8`] into `out` ([`gemm_filter_bytes`] long; other lengths
+/// w[c]`, as in the params) for `gemm_s8` into `out` ([`gemm_filter_bytes`] long; other lengths
 /// leave it untouched). The compiler does the same at compile time (`codegen`'s `conv.rs`).
 pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out: &mut [u8]) {
     if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
@@ -316,7 +316,7 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
     acc
 }
 
-/// CONV_2D as one [`gemm_s8`] over its pixels, `filter` packed by [`pack_filter_gemm`] from
+/// CONV_2D as one `gemm_s8` over its pixels, `filter` packed by [`pack_filter_gemm`] from
 /// the OHWI filter (as `[out_c][k_h · k_w · in_c]`) and `p.bias`: a 1×1, stride-1, unpadded
 /// layer (every MobileNet pointwise layer) over its input as it is, any other over each pixel's
 /// window gathered (up to [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched,
@@ -334,7 +334,7 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
     }
 }
 
-/// FULLY_CONNECTED as one [`gemm_s8`] over its batch rows, `filter` packed by
+/// FULLY_CONNECTED as one `gemm_s8` over its batch rows, `filter` packed by
 /// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
 /// filter.
 pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {

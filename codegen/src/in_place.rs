@@ -1,0 +1,379 @@
+//! In-place ops: a layer whose every output row reads one input row (1×1 CONV_2D, a residual
+//! ADD) writes its output over its own input, which dies there, so the two need about one
+//! buffer instead of two.
+//!
+//! Safe Rust cannot hand a kernel one buffer as both `&[u8]` and `&mut [u8]`, and the kernels
+//! are not written to survive their output overwriting input they have yet to read (the Arm DSP
+//! ones walk channel pairs outside, pixels inside). So the layer runs in `n` equal row bands,
+//! each an ordinary kernel call on disjoint windows (band `j`'s input rows and output rows), and
+//! the planner places the output's buffer `delta` bytes from the input's ([`Tie`]) so that no
+//! band writes over input rows a later band reads. With equal bands every call has the same
+//! constant params: the kernel stays specialized to the layer's shape. The output then needs
+//! one band more than the larger of the two tensors, instead of both.
+//!
+//! [`plan_in_place`] ties a layer only where that makes the arena smaller, and with the fewest
+//! bands that keep it so: a model whose peak is elsewhere compiles exactly as without.
+
+use crate::ir::{DType, Graph, Options};
+use crate::lower::{Call, Operand, Step};
+use crate::patch::{self, Band, View};
+use crate::plan::{plan_arena_tied, ArenaPlan, Tie};
+
+/// Most row bands an in-place layer runs in.
+const MAX_BANDS: usize = 16;
+
+/// A layer that can run in place: its step, the operand whose tensor it writes over, and the
+/// band heights it can run in (output rows per band, smallest first).
+#[derive(Clone, Debug)]
+struct Candidate {
+    step: usize,
+    operand: usize,
+    bands: Vec<usize>,
+    /// Every output row reads one input row and no padding: all bands have the same params.
+    local: bool,
+}
+
+/// The root tensor whose buffer `t` lives in (through aliasing RESHAPEs and the like).
+fn root(steps: &[Step], mut t: usize) -> usize {
+    while let Some(s) = steps
+        .iter()
+        .find(|s| s.output == t && matches!(s.call, Call::Alias))
+    {
+        match s.operands.first() {
+            Some(&Operand::Arena(src)) => t = src,
+            _ => break,
+        }
+    }
+    t
+}
+
+/// The layers that could run in place: an int8 CONV_2D or ADD whose output rows each read one
+/// input row (no padding), whose input (one that dies at this step, for ADD) is no model input
+/// or output and is read by no later step, and whose output is no model output.
+fn candidates(graph: &Graph, steps: &[Step]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let io = |r: usize| {
+        graph
+            .inputs
+            .iter()
+            .chain(&graph.outputs)
+            .any(|&t| root(steps, t) == r)
+    };
+    for (i, s) in steps.iter().enumerate() {
+        let Some(rows) = patch::band_rows(graph, s) else {
+            continue;
+        };
+        if io(root(steps, s.output)) || root(steps, s.output) != s.output {
+            continue;
+        }
+        let name = graph
+            .ops
+            .iter()
+            .find(|o| o.index == s.op_index)
+            .map(|o| (&o.name[..], &o.options));
+        if !matches!(
+            name,
+            Some(
+                ("CONV_2D", Options::Conv2d { .. })
+                    | ("DEPTHWISE_CONV_2D", Options::DepthwiseConv2d { .. })
+                    | ("ADD", Options::Add { .. })
+            )
+        ) {
+            continue;
+        }
+        let arena = patch::arena_inputs(s);
+        let roots: Vec<usize> = arena.iter().map(|&(_, t)| root(steps, t)).collect();
+        if roots.len() == 2 && roots[0] == roots[1] {
+            continue;
+        }
+        let dies_here = |r: usize| {
+            let later = steps[i + 1..].iter().any(|l| {
+                l.operands
+                    .iter()
+                    .any(|o| matches!(o, Operand::Arena(t) if root(steps, *t) == r))
+            });
+            !later && !io(r) && !graph.tensors[r].is_variable && graph.tensors[r].dtype == DType::I8
+        };
+        let Some(k) = arena
+            .iter()
+            .zip(&roots)
+            .find(|(_, &r)| dies_here(r))
+            .map(|(&(k, _), _)| k)
+        else {
+            continue;
+        };
+        // Band heights for 2..=MAX_BANDS bands (the last band takes what is left), smallest
+        // first. A 1×1 layer pairs pixels (the Arm DSP kernel computes two at a time), so where
+        // the width is odd its bands are an even number of rows: one odd pixel in the layer,
+        // as without bands, not one per band.
+        let [h, w] = [
+            graph.tensors[s.output].shape[1],
+            graph.tensors[s.output].shape[2],
+        ];
+        let local = rows.span == 1 && rows.pad == 0;
+        let mut bands: Vec<usize> = (2..=h.min(MAX_BANDS))
+            .map(|n| h.div_ceil(n))
+            .filter(|&r| r < h)
+            .collect();
+        bands.sort_unstable();
+        bands.dedup();
+        if local && w % 2 == 1 && bands.iter().any(|r| r % 2 == 0) {
+            bands.retain(|r| r % 2 == 0);
+        }
+        if !bands.is_empty() {
+            out.push(Candidate {
+                step: i,
+                operand: k,
+                bands,
+                local,
+            });
+        }
+    }
+    out
+}
+
+/// Steps with in-place layers split into bands, the windows they use, and the ties.
+type Banded = (Vec<Step>, Vec<View>, Vec<Tie>);
+
+/// `steps` with each chosen layer split into its bands (`choice[c]`: the band height of
+/// candidate `c`, if tied; the last band takes the rows left), the windows they read and write, and the ties. With `lower`, each
+/// band is lowered for its rows (its own params and kernels), else it carries only what planning
+/// needs. Fails when a band's kernels would differ from the layer's.
+fn split(
+    graph: &mut Graph,
+    steps: &[Step],
+    views: &[View],
+    cands: &[Candidate],
+    choice: &[Option<usize>],
+    lower: bool,
+) -> Result<Banded, String> {
+    let mut out = Vec::with_capacity(steps.len());
+    let mut views = views.to_vec();
+    let mut ties = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let Some((c, r)) = cands
+            .iter()
+            .zip(choice)
+            .find_map(|(c, r)| r.filter(|_| c.step == i).map(|r| (c, r)))
+        else {
+            out.push(s.clone());
+            continue;
+        };
+        let geo = patch::band_rows(graph, s).ok_or("not bandable")?;
+        let Operand::Arena(x) = s.operands[c.operand] else {
+            return Err("in-place operand is constant".into());
+        };
+        let y = s.output;
+        let rows = graph.tensors[y].shape[1];
+        let n = rows.div_ceil(r);
+        let band = |j: usize| [j * r, ((j + 1) * r).min(rows)];
+        let (rb_x, rb_y) = (patch::row_bytes(graph, x), patch::row_bytes(graph, y));
+        // Bands run top to bottom, the output below the input (`delta` < 0): band j's rows must
+        // end before the first input byte that band j (and so every later band) reads. Where
+        // the input itself was written in place that way, bottom to top instead, the output
+        // above: band j's rows must start after the last input byte band j (and every earlier
+        // one) reads. Alternating keeps a chain of in-place layers from drifting down the arena.
+        let xr = root(steps, x);
+        let backward = ties.iter().any(|t: &Tie| t.output == xr && t.delta < 0);
+        let mut delta = if backward { isize::MIN } else { isize::MAX };
+        for j in 0..n {
+            let [o0, o1] = band(j);
+            let ([a, b], _) = geo.input_of([o0, o1]);
+            delta = match backward {
+                false => delta.min((a * rb_x) as isize - (o1 * rb_y) as isize),
+                true => delta.max((b * rb_x) as isize - (o0 * rb_y) as isize),
+            };
+        }
+        // An aliased input (a RESHAPE's output) shares its root's bytes from byte 0.
+        ties.push(Tie {
+            input: xr,
+            output: y,
+            delta,
+        });
+        let order: Vec<usize> = if backward {
+            (0..n).rev().collect()
+        } else {
+            (0..n).collect()
+        };
+        for &j in &order {
+            let band_rows = band(j);
+            let mut operands = s.operands.clone();
+            let (w, pad) = geo.input_of(band_rows);
+            for (k, t) in patch::arena_inputs(s) {
+                operands[k] = Operand::Arena(patch::window_of(
+                    graph,
+                    &mut views,
+                    t,
+                    w,
+                    "in-place band input",
+                ));
+            }
+            let output = patch::window_of(graph, &mut views, y, band_rows, "in-place band rows");
+            let mut step = if lower {
+                patch::lower_rows(graph, s, &operands, output, pad).map_err(|m| {
+                    format!(
+                        "op #{} rows {}..{}: {m}",
+                        s.op_index, band_rows[0], band_rows[1]
+                    )
+                })?
+            } else {
+                let mut step = s.clone();
+                step.operands = operands;
+                step.output = output;
+                step.macs = s.macs / rows as u64 * (band_rows[1] - band_rows[0]) as u64;
+                step
+            };
+            // The layer's weights, once: on the band that runs first.
+            if Some(j) != order.first().copied() {
+                step.weights.clear();
+            }
+            step.band = Some(Band {
+                index: j,
+                count: n,
+                rows: band_rows,
+            });
+            step.summary = format!("{}; in place, band {} of {n}", s.summary, j + 1);
+            out.push(step);
+        }
+    }
+    Ok((out, views, ties))
+}
+
+/// What [`plan_in_place`] aims for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// The default build: only layers whose bands all have the layer's constant shape (1×1
+    /// CONV_2D, residual ADD), as small as they make the arena. They cost a few kernel calls
+    /// and no instructions worth measuring.
+    Free,
+    /// `max_arena_bytes`: any in-place layer (depthwise and k×k ones too, whose first band has
+    /// its own padding and whose bands re-read halo rows), the smallest arena if it cannot meet
+    /// the cap, else the fewest bands that meet it.
+    Fit(usize),
+}
+
+/// Plans the arena with the layers that shrink it run in place ([`Goal`]): every candidate tied
+/// first (most bands), then each untied again where the arena stays as small, then each left
+/// with the fewest bands that keep it so (or that keep it within the cap). Returns the steps
+/// (tied layers split into bands) and the plan; without a gain, the steps and plan as
+/// [`crate::plan::plan_arena`] makes them.
+pub fn plan_in_place(graph: &mut Graph, steps: Vec<Step>, goal: Goal) -> (Vec<Step>, ArenaPlan) {
+    let (steps, plan, _) = plan_in_place_with_views(graph, steps, Vec::new(), goal);
+    (steps, plan)
+}
+
+/// [`plan_in_place`] for steps that already read and write windows of other tensors (a patched
+/// stage's, [`View`]): the layers after the stage may still run in place. Returns the views
+/// with the in-place bands' windows added.
+pub fn plan_in_place_with_views(
+    graph: &mut Graph,
+    steps: Vec<Step>,
+    base: Vec<View>,
+    goal: Goal,
+) -> (Vec<Step>, ArenaPlan, Vec<View>) {
+    let whole = plan_arena_tied(graph, &steps, &base, &[]);
+    let control_flow = steps.iter().any(|s| matches!(s.call, Call::Flow(_)));
+    if control_flow {
+        return (steps, whole, base);
+    }
+    // A candidate whose bands lower to other kernels than the layer's (or not at all) is out.
+    let cands: Vec<Candidate> = candidates(graph, &steps)
+        .into_iter()
+        .filter(|c| c.local || goal != Goal::Free)
+        .filter_map(|mut c| {
+            let one = Candidate {
+                bands: Vec::new(),
+                ..c.clone()
+            };
+            c.bands.retain(|&r| {
+                let mut g = graph.clone();
+                split(
+                    &mut g,
+                    &steps,
+                    &base,
+                    std::slice::from_ref(&one),
+                    &[Some(r)],
+                    true,
+                )
+                .is_ok()
+            });
+            (!c.bands.is_empty()).then_some(c)
+        })
+        .collect();
+    if cands.is_empty() {
+        return (steps, whole, base);
+    }
+    let size = |choice: &[Option<usize>]| {
+        let mut g = graph.clone();
+        split(&mut g, &steps, &base, &cands, choice, false)
+            .map(|(s, v, t)| plan_arena_tied(&g, &s, &v, &t).size)
+            .unwrap_or(usize::MAX)
+    };
+    // What a plan must reach: the smallest arena, or the cap where it can be met.
+    let enough = |best: usize| match goal {
+        Goal::Fit(cap) if best <= cap => cap,
+        _ => best,
+    };
+    // Layers whose bands differ (padding, a window) go first when untying: their kernel loses
+    // its constant shape. Start from every layer tied, and from the local ones alone.
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by_key(|&k| cands[k].local);
+    let refine = |mut choice: Vec<Option<usize>>| {
+        let mut best = size(&choice);
+        for &k in &order {
+            let keep = choice[k].take();
+            match size(&choice) {
+                s if s <= enough(best) => best = best.min(s),
+                _ => choice[k] = keep,
+            }
+        }
+        // Tie again what now helps on its own.
+        for &k in order.iter().rev() {
+            if choice[k].is_none() && best > enough(0) {
+                choice[k] = cands[k].bands.first().copied();
+                match size(&choice) {
+                    s if s < best => best = s,
+                    _ => choice[k] = None,
+                }
+            }
+        }
+        (size(&choice), choice)
+    };
+    let all: Vec<Option<usize>> = cands.iter().map(|c| c.bands.first().copied()).collect();
+    let local: Vec<Option<usize>> = cands
+        .iter()
+        .map(|c| c.bands.first().copied().filter(|_| c.local))
+        .collect();
+    // The smallest arena first; then, among plans that reach what is enough, the fewest ties.
+    let smallest = size(&all).min(size(&local));
+    let (best, mut choice) = [refine(all), refine(local)]
+        .into_iter()
+        .min_by_key(|(s, c)| ((*s).max(enough(smallest)), c.iter().flatten().count()))
+        .expect("two");
+    if best >= whole.size {
+        return (steps, whole, base);
+    }
+    // Each tied layer with the fewest bands (the tallest) that keep the arena as small (within
+    // the cap): every band is a kernel call with its own per-call work (a 1×1 kernel's
+    // per-channel setup, a depthwise kernel's halo rows).
+    let limit = enough(best);
+    for k in 0..cands.len() {
+        let Some(most) = choice[k] else { continue };
+        for &r in cands[k].bands.iter().rev().filter(|&&r| r > most) {
+            choice[k] = Some(r);
+            if size(&choice) <= limit {
+                break;
+            }
+            choice[k] = Some(most);
+        }
+    }
+    let mut g = graph.clone();
+    match split(&mut g, &steps, &base, &cands, &choice, true) {
+        Ok((banded, views, ties)) => {
+            let plan = plan_arena_tied(&g, &banded, &views, &ties);
+            *graph = g;
+            (banded, plan, views)
+        }
+        Err(_) => (steps, whole, base),
+    }
+}

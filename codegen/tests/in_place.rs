@@ -1,0 +1,227 @@
+//! In-place layers: an output written over its own dying input, in row bands. The plan is
+//! checked here by simulating the arena byte by byte over the steps, independently of how the
+//! planner reasons: every byte a step reads must still hold what that tensor's producer wrote
+//! there. (Bit-exactness against TFLM is checked by the zoo tests, in the default build and
+//! under caps, on the host and on the target.)
+
+use kiln_codegen::{analyze_options, Analysis, Call, CompileOptions, Operand};
+
+fn zoo(stem: &str) -> (String, Vec<u8>) {
+    let path = format!(
+        "{}/../tests/fixtures/zoo/{stem}.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    (format!("{stem}.tflite"), bytes)
+}
+
+/// For every arena tensor, its root buffer and its byte offset in it (aliases and row-band
+/// windows live in another tensor's bytes).
+fn roots(a: &Analysis) -> Vec<(usize, usize)> {
+    let n = a.graph.tensors.len();
+    let mut root: Vec<(usize, usize)> = (0..n).map(|t| (t, 0)).collect();
+    for s in &a.steps {
+        if let (Call::Alias, Some(Operand::Arena(src))) = (&s.call, s.operands.first()) {
+            root[s.output] = root[*src];
+        }
+    }
+    for v in &a.plan.views {
+        let (r, at) = root[v.of];
+        root[v.tensor] = (r, at + v.offset);
+    }
+    root
+}
+
+/// Runs the steps over a model of the arena whose bytes say which (root tensor, byte) they
+/// hold; panics where a step reads a byte that holds something else.
+fn simulate(label: &str, a: &Analysis) {
+    let root = roots(a);
+    let plan = &a.plan;
+    let mut arena: Vec<Option<(usize, usize)>> = vec![None; plan.size];
+    let write = |arena: &mut Vec<Option<(usize, usize)>>, t: usize| {
+        let (Some(off), (r, at)) = (plan.offsets[t], root[t]) else {
+            return;
+        };
+        for k in 0..a.graph.tensors[t].bytes() {
+            arena[off + k] = Some((r, at + k));
+        }
+    };
+    let check = |arena: &Vec<Option<(usize, usize)>>, t: usize, what: &str| {
+        let (Some(off), (r, at)) = (plan.offsets[t], root[t]) else {
+            return;
+        };
+        for k in 0..a.graph.tensors[t].bytes() {
+            assert_eq!(
+                arena[off + k],
+                Some((r, at + k)),
+                "{label}: {what} reads byte {} of tensor {t}, overwritten",
+                off + k
+            );
+        }
+    };
+    for &t in &a.graph.inputs {
+        write(&mut arena, t);
+    }
+    for (i, s) in a.steps.iter().enumerate() {
+        if matches!(s.call, Call::Alias) {
+            continue;
+        }
+        let what = format!("step {i} (op #{} {})", s.op_index, s.op_name);
+        let span = |t: usize| plan.offsets[t].map(|o| o..o + a.graph.tensors[t].bytes());
+        for o in &s.operands {
+            if let Operand::Arena(t) = *o {
+                check(&arena, t, &what);
+                // A kernel gets its inputs and its output as disjoint slices.
+                if let (Some(x), Some(y), false) = (
+                    span(t),
+                    span(s.output),
+                    matches!(s.call, Call::Flow(_) | Call::CarryRows { .. }),
+                ) {
+                    assert!(
+                        x.end <= y.start || y.end <= x.start,
+                        "{label}: {what} reads {x:?} and writes {y:?}"
+                    );
+                }
+            }
+        }
+        write(&mut arena, s.output);
+    }
+    for &t in &a.graph.outputs {
+        check(&arena, t, "the caller");
+    }
+}
+
+/// The layers run in place, as (op index, bands).
+fn in_place(a: &Analysis) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for s in a
+        .steps
+        .iter()
+        .filter(|s| s.summary.contains("in place, band"))
+    {
+        match out.last_mut() {
+            Some((op, n)) if *op == s.op_index => *n += 1,
+            _ => out.push((s.op_index, 1)),
+        }
+    }
+    out
+}
+
+#[test]
+fn default_plans_tie_only_layers_whose_bands_share_their_params() {
+    let (file, bytes) = zoo("mobilenet_v1_025_96");
+    let a = analyze_options(&file, &bytes, &CompileOptions::default()).unwrap();
+    let tied = in_place(&a);
+    assert!(
+        !tied.is_empty(),
+        "the 1×1 expansion at the peak runs in place"
+    );
+    assert!(
+        a.plan.size < a.plan.buffers.iter().map(|b| b.size).max().unwrap() * 2,
+        "{}",
+        a.plan.size
+    );
+    for (op, _) in &tied {
+        let name = &a.graph.ops.iter().find(|o| o.index == *op).unwrap().name;
+        assert!(
+            name == "CONV_2D" || name == "ADD",
+            "op #{op} {name} is tied in the default build"
+        );
+        let bands: Vec<_> = a.steps.iter().filter(|s| s.op_index == *op).collect();
+        let params: Vec<String> = bands
+            .iter()
+            .map(|s| match &s.call {
+                Call::Params { params, .. } => params.to_string(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // The last band may be shorter; the others share one set of params.
+        assert!(
+            params[..params.len() - 1].windows(2).all(|w| w[0] == w[1]),
+            "op #{op}: bands differ"
+        );
+    }
+    simulate(&file, &a);
+}
+
+#[test]
+fn no_step_reads_bytes_an_in_place_layer_overwrote() {
+    let models = [
+        "mobilenet_v1_025_96",
+        "mobilenet_v2_035_96",
+        "kws_ds_cnn",
+        "ic_resnet8",
+        "add_residual",
+        "digits_int8",
+    ];
+    let mut tied_somewhere = 0;
+    for stem in models {
+        let (file, bytes) = zoo(stem);
+        let plain = analyze_options(&file, &bytes, &CompileOptions::default()).unwrap();
+        simulate(&format!("{stem} (default)"), &plain);
+        // Under a cap between the default and the smallest arena, any layer may run in place.
+        let smallest = match kiln_codegen::arena_range(&file, &bytes, &CompileOptions::default()) {
+            Ok((_, s)) => s,
+            Err(e) => panic!("{e}"),
+        };
+        for cap in [smallest, (smallest + plain.plan.size) / 2] {
+            let a = analyze_options(
+                &file,
+                &bytes,
+                &CompileOptions {
+                    max_arena_bytes: Some(cap),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert!(a.plan.size <= cap, "{stem}: {} > cap {cap}", a.plan.size);
+            if a.patches.is_none() {
+                tied_somewhere += usize::from(!in_place(&a).is_empty());
+                simulate(&format!("{stem} (cap {cap})"), &a);
+            }
+        }
+    }
+    assert!(
+        tied_somewhere >= 2,
+        "in-place plans under caps were checked on {tied_somewhere} models"
+    );
+}
+
+/// The DS-CNN keyword spotter: its 25×5×64 activations pass through four depthwise + 1×1
+/// blocks, every layer the same size, so no plan of whole buffers goes below two of them
+/// (16,000 bytes); depthwise and 1×1 layers in place, alternating direction, reach about one.
+#[test]
+fn the_keyword_spotter_fits_in_little_more_than_one_activation() {
+    let (file, bytes) = zoo("kws_ds_cnn");
+    let plain = analyze_options(&file, &bytes, &CompileOptions::default()).unwrap();
+    assert_eq!(plain.plan.size, 16_000);
+    let (_, smallest) =
+        kiln_codegen::arena_range(&file, &bytes, &CompileOptions::default()).unwrap();
+    assert!(smallest < 11_000, "{smallest}");
+    let a = analyze_options(
+        &file,
+        &bytes,
+        &CompileOptions {
+            max_arena_bytes: Some(smallest),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(a.patches.is_none(), "in place, not patched");
+    let tied = in_place(&a);
+    assert!(tied.len() >= 8, "{tied:?}");
+    // Chained in-place layers alternate: bands top to bottom, then bottom to top.
+    let first_rows = |op: usize| {
+        a.steps
+            .iter()
+            .find(|s| s.op_index == op)
+            .and_then(|s| s.band.as_ref())
+            .map(|b| b.rows[0])
+            .unwrap()
+    };
+    assert!(
+        tied.iter().any(|&(op, _)| first_rows(op) == 0)
+            && tied.iter().any(|&(op, _)| first_rows(op) > 0),
+        "{tied:?}"
+    );
+}

@@ -232,7 +232,7 @@ fn split(
                 count: n,
                 rows: band_rows,
             });
-            step.summary = format!("{}; in place, band {} of {n}", s.summary, j + 1);
+            step.summary = format!("{}; in place", s.summary);
             out.push(step);
         }
     }

@@ -1,5 +1,5 @@
 //! kiln's compiler: `.tflite` → verified flatbuffer → graph IR → passes (validation,
-//! quantization constants, arena planning) → Rust tokens.
+//! quantization constants, in-place layers and patched stages, arena planning) → Rust tokens.
 //!
 //! The proc-macro (`kiln::include_model!`), build scripts and the `kiln` CLI all call
 //! [`compile`]; nothing here depends on running inside a proc-macro. The generated code calls

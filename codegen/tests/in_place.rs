@@ -94,11 +94,7 @@ fn simulate(label: &str, a: &Analysis) {
 /// The layers run in place, as (op index, bands).
 fn in_place(a: &Analysis) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for s in a
-        .steps
-        .iter()
-        .filter(|s| s.summary.contains("in place, band"))
-    {
+    for s in a.steps.iter().filter(|s| s.summary.ends_with("; in place")) {
         match out.last_mut() {
             Some((op, n)) if *op == s.op_index => *n += 1,
             _ => out.push((s.op_index, 1)),

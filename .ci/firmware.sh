@@ -76,7 +76,7 @@ step "Cortex-M4: real TFLM models on the target: cargo run --release --features 
 cargo run --release --locked --features shared
 cp "$M4_ELF" "$elfs/m4-shared.elf"
 
-step "Cortex-M4: patched stages on the target (max_arena_bytes at the smallest arena kiln reaches: the zoo models and person_detect whose first layers run in row bands)"
+step "Cortex-M4: max_arena_bytes at the smallest arena kiln reaches (in-place depthwise and 1x1 layers, patched stages): every zoo model and person_detect whose plan changes"
 KILN_FW_MODELS=all KILN_FW_PATCH=smallest cargo run --release --locked
 KILN_FW_MODELS=person_detect KILN_FW_PATCH=smallest cargo run --release --locked --features shared
 

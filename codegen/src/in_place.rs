@@ -22,6 +22,20 @@ use crate::plan::{plan_arena_tied, ArenaPlan, Tie};
 /// Most row bands an in-place layer runs in.
 const MAX_BANDS: usize = 16;
 
+/// In the default build, a depthwise or k×k layer runs in place only with bands at least this
+/// many rows tall, of at least [`FREE_WIDTH`] columns: each band pays a fixed cost (per channel
+/// group: its weights and output scales set up, the halo rows read again, and the kernel is no
+/// longer specialized to one shape), which only long bands hide. Measured on the Cortex-M4:
+/// person_detect's 48×48 → 24×24 depthwise layer in two bands costs nothing measurable; the
+/// keyword spotter's 25×5 layers in five bands cost 13 %.
+const FREE_ROWS: usize = 8;
+
+/// See [`FREE_ROWS`].
+const FREE_WIDTH: usize = 16;
+
+/// How far above the smallest in-place arena the default build may stay to run fewer bands.
+const FREE_SLACK_PERCENT: usize = 2;
+
 /// A layer that can run in place: its step, the operand whose tensor it writes over, and the
 /// band heights it can run in (output rows per band, smallest first).
 #[derive(Clone, Debug)]
@@ -31,6 +45,8 @@ struct Candidate {
     bands: Vec<usize>,
     /// Every output row reads one input row and no padding: all bands have the same params.
     local: bool,
+    /// Output columns.
+    width: usize,
 }
 
 /// The root tensor whose buffer `t` lives in (through aliasing RESHAPEs and the like).
@@ -126,6 +142,7 @@ fn candidates(graph: &Graph, steps: &[Step]) -> Vec<Candidate> {
                 operand: k,
                 bands,
                 local,
+                width: w,
             });
         }
     }
@@ -242,9 +259,10 @@ fn split(
 /// What [`plan_in_place`] aims for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Goal {
-    /// The default build: only layers whose bands all have the layer's constant shape (1×1
-    /// CONV_2D, residual ADD), as small as they make the arena. They cost a few kernel calls
-    /// and no instructions worth measuring.
+    /// The default build: layers whose bands all have the layer's constant shape (1×1
+    /// CONV_2D, residual ADD), and depthwise and k×k layers in tall, wide bands ([`FREE_ROWS`]),
+    /// as small as they make the arena. They cost a few kernel calls and no instructions worth
+    /// measuring.
     Free,
     /// `max_arena_bytes`: any in-place layer (depthwise and k×k ones too, whose first band has
     /// its own padding and whose bands re-read halo rows), the smallest arena if it cannot meet
@@ -279,8 +297,13 @@ pub fn plan_in_place_with_views(
     // A candidate whose bands lower to other kernels than the layer's (or not at all) is out.
     let cands: Vec<Candidate> = candidates(graph, &steps)
         .into_iter()
-        .filter(|c| c.local || goal != Goal::Free)
         .filter_map(|mut c| {
+            if goal == Goal::Free && !c.local {
+                if c.width < FREE_WIDTH {
+                    return None;
+                }
+                c.bands.retain(|&r| r >= FREE_ROWS);
+            }
             let one = Candidate {
                 bands: Vec::new(),
                 ..c.clone()
@@ -310,26 +333,23 @@ pub fn plan_in_place_with_views(
             .unwrap_or(usize::MAX)
     };
     // What a plan must reach: the smallest arena, or the cap where it can be met.
-    let enough = |best: usize| match goal {
-        Goal::Fit(cap) if best <= cap => cap,
-        _ => best,
-    };
+    let enough = |cap: usize, best: usize| if best <= cap { cap } else { best };
     // Layers whose bands differ (padding, a window) go first when untying: their kernel loses
     // its constant shape. Start from every layer tied, and from the local ones alone.
     let mut order: Vec<usize> = (0..cands.len()).collect();
     order.sort_by_key(|&k| cands[k].local);
-    let refine = |mut choice: Vec<Option<usize>>| {
+    let refine = |cap: usize, mut choice: Vec<Option<usize>>| {
         let mut best = size(&choice);
         for &k in &order {
             let keep = choice[k].take();
             match size(&choice) {
-                s if s <= enough(best) => best = best.min(s),
+                s if s <= enough(cap, best) => best = best.min(s),
                 _ => choice[k] = keep,
             }
         }
         // Tie again what now helps on its own.
         for &k in order.iter().rev() {
-            if choice[k].is_none() && best > enough(0) {
+            if choice[k].is_none() && best > cap {
                 choice[k] = cands[k].bands.first().copied();
                 match size(&choice) {
                     s if s < best => best = s,
@@ -340,23 +360,31 @@ pub fn plan_in_place_with_views(
         (size(&choice), choice)
     };
     let all: Vec<Option<usize>> = cands.iter().map(|c| c.bands.first().copied()).collect();
-    let local: Vec<Option<usize>> = cands
-        .iter()
-        .map(|c| c.bands.first().copied().filter(|_| c.local))
-        .collect();
+    let local: Vec<Option<usize>> = cands.iter().map(|c| c.bands.first().copied().filter(|_| c.local)).collect();
     // The smallest arena first; then, among plans that reach what is enough, the fewest ties.
-    let smallest = size(&all).min(size(&local));
-    let (best, mut choice) = [refine(all), refine(local)]
-        .into_iter()
-        .min_by_key(|(s, c)| ((*s).max(enough(smallest)), c.iter().flatten().count()))
-        .expect("two");
+    let search = |cap: usize| {
+        [refine(cap, all.clone()), refine(cap, local.clone())]
+            .into_iter()
+            .min_by_key(|(s, c)| (enough(cap, *s), c.iter().flatten().count()))
+            .expect("two")
+    };
+    let cap = match goal {
+        Goal::Fit(cap) => cap,
+        // The default build: within `FREE_SLACK_PERCENT` of the smallest arena, where fewer
+        // ties and bands (kernel calls) get there.
+        Goal::Free => {
+            let smallest = search(0).0;
+            smallest + smallest * FREE_SLACK_PERCENT / 100
+        }
+    };
+    let (best, mut choice) = search(cap);
     if best >= whole.size {
         return (steps, whole, base);
     }
     // Each tied layer with the fewest bands (the tallest) that keep the arena as small (within
     // the cap): every band is a kernel call with its own per-call work (a 1×1 kernel's
     // per-channel setup, a depthwise kernel's halo rows).
-    let limit = enough(best);
+    let limit = enough(cap, best);
     for k in 0..cands.len() {
         let Some(most) = choice[k] else { continue };
         for &r in cands[k].bands.iter().rev().filter(|&&r| r > most) {

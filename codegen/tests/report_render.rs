@@ -682,14 +682,14 @@ fn unsupported_models_render_without_a_plan() {
 }
 
 /// The pictures in the README (docs/mobilenet_v1_025_96.memory.svg, and .patched.svg: the same
-/// model with `max_arena_bytes = 48000`) are what this compiler draws;
+/// model with `max_arena_bytes = 40000`) are what this compiler draws;
 /// `KILN_BLESS=1 cargo test -p kiln-codegen --test report_render` rewrites them.
 #[test]
 fn readme_picture_is_current() {
     let label = "tests/fixtures/zoo/mobilenet_v1_025_96.tflite";
     let bytes = std::fs::read(zoo_model("mobilenet_v1_025_96")).unwrap();
     let patched = kiln_codegen::CompileOptions {
-        max_arena_bytes: Some(48_000),
+        max_arena_bytes: Some(40_000),
         ..Default::default()
     };
     for (name, opts) in [

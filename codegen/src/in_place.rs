@@ -360,7 +360,10 @@ pub fn plan_in_place_with_views(
         (size(&choice), choice)
     };
     let all: Vec<Option<usize>> = cands.iter().map(|c| c.bands.first().copied()).collect();
-    let local: Vec<Option<usize>> = cands.iter().map(|c| c.bands.first().copied().filter(|_| c.local)).collect();
+    let local: Vec<Option<usize>> = cands
+        .iter()
+        .map(|c| c.bands.first().copied().filter(|_| c.local))
+        .collect();
     // The smallest arena first; then, among plans that reach what is enough, the fewest ties.
     let search = |cap: usize| {
         [refine(cap, all.clone()), refine(cap, local.clone())]

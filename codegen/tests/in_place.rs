@@ -128,23 +128,42 @@ fn default_plans_tie_only_cheap_layers() {
             let local = params.iter().all(|p| p.contains("kernel : [1 , 1]")) || name == "ADD";
             if local {
                 // The last band may be shorter; the others share one set of params.
-                let mut by_row: Vec<(usize, &String)> = bands.iter().map(|s| s.band.as_ref().unwrap().rows[0]).zip(&params).collect();
+                let mut by_row: Vec<(usize, &String)> = bands
+                    .iter()
+                    .map(|s| s.band.as_ref().unwrap().rows[0])
+                    .zip(&params)
+                    .collect();
                 by_row.sort();
-                assert!(by_row[..by_row.len() - 1].windows(2).all(|w| w[0].1 == w[1].1), "{stem}: op #{op}: bands differ");
+                assert!(
+                    by_row[..by_row.len() - 1]
+                        .windows(2)
+                        .all(|w| w[0].1 == w[1].1),
+                    "{stem}: op #{op}: bands differ"
+                );
             } else {
                 tied_halo += 1;
                 let width = a.graph.tensors[bands[0].output].shape[2];
                 assert!(width >= 16, "{stem}: op #{op} {name} tied at width {width}");
                 for s in &bands {
                     let [r0, r1] = s.band.as_ref().unwrap().rows;
-                    let last = r1 == a.graph.tensors[a.graph.ops.iter().find(|o| o.index == *op).unwrap().outputs[0]].shape[1];
-                    assert!(r1 - r0 >= 8 || last, "{stem}: op #{op} {name}: a band of {} rows", r1 - r0);
+                    let last = r1
+                        == a.graph.tensors
+                            [a.graph.ops.iter().find(|o| o.index == *op).unwrap().outputs[0]]
+                            .shape[1];
+                    assert!(
+                        r1 - r0 >= 8 || last,
+                        "{stem}: op #{op} {name}: a band of {} rows",
+                        r1 - r0
+                    );
                 }
             }
         }
         simulate(&file, &a);
     }
-    assert!(tied_halo > 0, "a depthwise layer runs in place in MobileNetV2's default build");
+    assert!(
+        tied_halo > 0,
+        "a depthwise layer runs in place in MobileNetV2's default build"
+    );
 }
 
 #[test]

@@ -98,6 +98,22 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
         ),
         _ => String::new(),
     };
+    // An in-place layer's output overlaps its dying input while its bands run.
+    let live = |b: &BufferReport, i: usize| b.first_step <= i && i <= b.last_step && b.size > 0;
+    let overlaps = (0..memory.steps.len()).any(|i| {
+        let at: Vec<&BufferReport> = memory.buffers.iter().filter(|b| live(b, i)).collect();
+        at.iter().enumerate().any(|(k, a)| {
+            at[k + 1..]
+                .iter()
+                .any(|b| a.offset < b.offset + b.size && b.offset < a.offset + a.size)
+        })
+    });
+    let state = match overlaps {
+        true => format!(
+            "{state}; overlapping bars: a layer writing its output over its own input (in place)"
+        ),
+        false => state,
+    };
     out.push_str(&format!(
         "<text class=\"summary\" x=\"8\" y=\"33\" fill=\"#444\">{}, {}; bars: tensors live at each step (hover for names){state}\
          <tspan x=\"8\" y=\"49\">{}</tspan></text>\n",
@@ -157,12 +173,19 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
             y + ROW_H - 4.0,
             xml(&label)
         ));
-        let live: usize = memory
+        // Bytes holding live data: an in-place layer's input and output share some.
+        let mut spans: Vec<(usize, usize)> = memory
             .buffers
             .iter()
             .filter(|b| b.live_at(i))
-            .map(|b| b.size)
-            .sum();
+            .map(|b| (b.offset, b.offset + b.size))
+            .collect();
+        spans.sort_unstable();
+        let (mut live, mut reach) = (0, 0);
+        for (start, end) in spans {
+            live += end.saturating_sub(start.max(reach));
+            reach = reach.max(end);
+        }
         let weight = if live == lower_bound {
             " font-weight=\"bold\""
         } else {

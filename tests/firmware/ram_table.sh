@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # RAM on the Cortex-M4 (QEMU mps2-an386), kiln vs TFLM, for the models issue #14 names: the
-# default build, a cap of about half TFLM's arena (max_arena_bytes, patched stages) and the
+# default build, a cap of about half TFLM's arena (max_arena_bytes: in-place layers, patched stages) and the
 # smallest arena kiln reaches. Prints BENCHMARKS.md's "RAM" table (Markdown) on stdout.
 #
 #   tests/firmware/ram_table.sh            (≈ 15 min: 3 firmware builds and runs per model)
@@ -25,7 +25,7 @@ row() {
   KILN_FW_PATCH=$3 bash tests/firmware/report.sh "--$2" --only "$1" | grep -E "^\| kiln \| $1 \|"
 }
 
-echo "| model | TFLM arena B | kiln | arena B | peak stack B | RAM B | RAM / TFLM | insns/inference | vs plain | flash B |"
+echo "| model | TFLM arena B | kiln | arena B | peak stack B | RAM B | RAM / TFLM | insns/inference | vs default | flash B |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 for entry in $models; do
   model=${entry%%:*} suite=${entry##*:}
@@ -41,12 +41,12 @@ for entry in $models; do
   plain_insns= plain_stack= first=1
   for variant in plain half smallest; do
     case $variant in
-      plain) patch= label=plain ;;
+      plain) patch= label=default ;;
       half)
         cap=$(( (tflm / 2 - plain_stack) / 100 * 100 ))
         [ "$cap" -ge "$smallest" ] || continue
-        patch=$cap label="patched ≈ 0.5× (cap $cap)" ;;
-      smallest) patch=smallest label="patched, smallest" ;;
+        patch=$cap label="capped ≈ 0.5× (cap $cap)" ;;
+      smallest) patch=smallest label="capped, smallest" ;;
     esac
     r=$(row "$model" "$suite" "$patch")
     IFS='|' read -r _ _ _ _ flash _ stack arena _ insns _ differ _ <<<"$r"

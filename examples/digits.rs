@@ -17,42 +17,25 @@ const OUT: usize = Digits::OUTPUT_SHAPE[1];
 
 fn argmax(v: &[i8]) -> usize {
     // First maximum wins, as numpy's argmax.
-    v.iter()
-        .enumerate()
-        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }
 
 fn main() {
     let n = TEST_LABELS.len();
-    assert_eq!(
-        TEST_INPUTS.len(),
-        n * IN,
-        "test inputs do not match the labels"
-    );
-    assert_eq!(
-        TFLM_OUTPUTS.len(),
-        n * OUT,
-        "TFLM outputs do not match the labels"
-    );
+    assert_eq!(TEST_INPUTS.len(), n * IN, "test inputs do not match the labels");
+    assert_eq!(TFLM_OUTPUTS.len(), n * OUT, "TFLM outputs do not match the labels");
 
     let mut model = Digits::new();
     let (mut kiln_correct, mut tflm_correct, mut differing) = (0, 0, 0);
     for i in 0..n {
         // Zero-copy: the image is written straight into the model's arena, and the scores are
         // read where the last layer left them.
-        for (x, &b) in model
-            .input_mut()
-            .iter_mut()
-            .zip(&TEST_INPUTS[i * IN..(i + 1) * IN])
-        {
+        for (x, &b) in model.input_mut().iter_mut().zip(&TEST_INPUTS[i * IN..(i + 1) * IN]) {
             *x = b as i8;
         }
         model.invoke();
         let out = model.output();
-        let tflm: Vec<i8> = TFLM_OUTPUTS[i * OUT..(i + 1) * OUT]
-            .iter()
-            .map(|&b| b as i8)
-            .collect();
+        let tflm: Vec<i8> = TFLM_OUTPUTS[i * OUT..(i + 1) * OUT].iter().map(|&b| b as i8).collect();
         differing += out.iter().zip(&tflm).filter(|(a, b)| a != b).count();
         kiln_correct += usize::from(argmax(out) == TEST_LABELS[i] as usize);
         tflm_correct += usize::from(argmax(&tflm) == TEST_LABELS[i] as usize);
@@ -60,9 +43,7 @@ fn main() {
 
     // Time: median over repeated passes of the whole split.
     let mut per_inference = Vec::new();
-    let inputs: Vec<[i8; IN]> = (0..n)
-        .map(|i| std::array::from_fn(|k| TEST_INPUTS[i * IN + k] as i8))
-        .collect();
+    let inputs: Vec<[i8; IN]> = (0..n).map(|i| std::array::from_fn(|k| TEST_INPUTS[i * IN + k] as i8)).collect();
     for _ in 0..21 {
         let t = Instant::now();
         for x in &inputs {
@@ -75,24 +56,10 @@ fn main() {
     per_inference.sort_by(f64::total_cmp);
     let median_us = per_inference[per_inference.len() / 2] * 1e6;
 
-    println!(
-        "digits CNN (int8), {n} held-out images, {} MACs, {}-byte arena, {} weight bytes",
-        Digits::MACS,
-        Digits::ARENA_BYTES,
-        Digits::WEIGHT_BYTES
-    );
-    println!(
-        "kiln accuracy: {:.2}% ({kiln_correct}/{n})",
-        100.0 * kiln_correct as f64 / n as f64
-    );
-    println!(
-        "TFLM accuracy: {:.2}% ({tflm_correct}/{n})",
-        100.0 * tflm_correct as f64 / n as f64
-    );
-    println!(
-        "output elements differing from TFLM: {differing} of {}",
-        n * OUT
-    );
+    println!("digits CNN (int8), {n} held-out images, {} MACs, {}-byte arena, {} weight bytes", Digits::MACS, Digits::ARENA_BYTES, Digits::WEIGHT_BYTES);
+    println!("kiln accuracy: {:.2}% ({kiln_correct}/{n})", 100.0 * kiln_correct as f64 / n as f64);
+    println!("TFLM accuracy: {:.2}% ({tflm_correct}/{n})", 100.0 * tflm_correct as f64 / n as f64);
+    println!("output elements differing from TFLM: {differing} of {}", n * OUT);
     println!("time per inference: {median_us:.2} µs (median of 21 passes)");
     if differing != 0 || kiln_correct != tflm_correct {
         eprintln!("kiln does not match TFLM");

@@ -18,11 +18,8 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
     println!("cargo::rerun-if-changed=build.rs");
     let target = std::env::var("TARGET").unwrap_or_default();
-    let feature =
-        |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
-    let dsp_always = target.starts_with("thumbv7em")
-        || target.starts_with("armv7r")
-        || target.starts_with("armebv7r");
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
+    let dsp_always = target.starts_with("thumbv7em") || target.starts_with("armv7r") || target.starts_with("armebv7r");
     let dsp_optional = target.starts_with("thumbv8m.main") || target.starts_with("thumbv8.1m.main");
     if !feature("portable") && (dsp_always || (dsp_optional && feature("dsp"))) {
         println!("cargo::rustc-cfg=kiln_arm_dsp");

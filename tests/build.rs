@@ -18,19 +18,15 @@ fn main() {
     assert!(!stems.is_empty(), "no models in tests/fixtures/zoo");
     // Models with a dynamic input shape are compiled for the shape the manifest records
     // (make_zoo.py's `input_shape`), the one their goldens were made at.
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.join("manifest.json")).expect("tests/fixtures/zoo/manifest.json"),
-    )
-    .expect("manifest.json is JSON");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("tests/fixtures/zoo/manifest.json"))
+            .expect("manifest.json is JSON");
     let mut out = String::new();
     for stem in &stems {
         let input_shape = match manifest["models"][stem]["input_shape"].as_array() {
             Some(dims) => format!(
                 ", input_shape = [{}]",
-                dims.iter()
-                    .map(|d| d.as_u64().expect("input_shape holds sizes").to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                dims.iter().map(|d| d.as_u64().expect("input_shape holds sizes").to_string()).collect::<Vec<_>>().join(", ")
             ),
             None => String::new(),
         };
@@ -52,8 +48,7 @@ fn main() {
         }
         let path = format!("fixtures/zoo/{stem}.tflite");
         let bytes = std::fs::read(&path).unwrap();
-        let Ok((whole, smallest)) = kiln_codegen::arena_range(&path, &bytes, &Default::default())
-        else {
+        let Ok((whole, smallest)) = kiln_codegen::arena_range(&path, &bytes, &Default::default()) else {
             continue; // not a compiling model: zoo_tests above reports it
         };
         if smallest >= whole {
@@ -100,18 +95,11 @@ fn main() {
         .unwrap_or_else(|e| panic!("{e}"));
     // What `kiln generate MODEL --name X` prints (no rebuild tracking: vendored source).
     std::fs::create_dir_all(out_dir.join("cli")).unwrap();
-    for (stem, name) in [
-        ("mobilenet_v2_035_96", "MobileNetV2"),
-        ("multi_io", "MultiIo"),
-    ] {
+    for (stem, name) in [("mobilenet_v2_035_96", "MobileNetV2"), ("multi_io", "MultiIo")] {
         let path = format!("fixtures/zoo/{stem}.tflite");
         let bytes = std::fs::read(&path).unwrap();
-        let opts = kiln_codegen::CompileOptions {
-            name: Some(name.into()),
-            ..Default::default()
-        };
-        let source =
-            kiln_codegen::generate_source(&path, &bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
+        let opts = kiln_codegen::CompileOptions { name: Some(name.into()), ..Default::default() };
+        let source = kiln_codegen::generate_source(&path, &bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(out_dir.join("cli").join(format!("{stem}.rs")), source).unwrap();
     }
 }

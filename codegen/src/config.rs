@@ -68,16 +68,7 @@ impl Config {
 
     /// Adds a model (path relative to the manifest directory, as for `include_model!`).
     pub fn model(&mut self, path: impl Into<String>) -> &mut Self {
-        self.models.push(ModelEntry {
-            path: path.into(),
-            name: None,
-            f16_weights: F16Weights::Fold,
-            profile_layers: false,
-            input_shape: None,
-            max_arena_bytes: None,
-            custom_ops: Vec::new(),
-            deterministic_timing: false,
-        });
+        self.models.push(ModelEntry { path: path.into(), name: None, f16_weights: F16Weights::Fold, profile_layers: false, input_shape: None, max_arena_bytes: None, custom_ops: Vec::new(), deterministic_timing: false });
         self
     }
 
@@ -168,12 +159,7 @@ impl Config {
     pub fn compile(&mut self) -> Result<(), Error> {
         let env_dir = |var: &str, what: &str| -> Result<PathBuf, Error> {
             std::env::var_os(var).map(PathBuf::from).ok_or_else(|| {
-                Error::new(
-                    "<build script>",
-                    ErrorKind::Usage(format!(
-                        "${var} is not set; call {what} or run from build.rs"
-                    )),
-                )
+                Error::new("<build script>", ErrorKind::Usage(format!("${var} is not set; call {what} or run from build.rs")))
             })
         };
         let out_dir = match &self.out_dir {
@@ -185,16 +171,12 @@ impl Config {
             None => env_dir("CARGO_MANIFEST_DIR", "Config::manifest_dir")?,
         };
         if self.models.is_empty() {
-            return Err(Error::new(
-                "<build script>",
-                ErrorKind::Usage("no model given: call Config::model".into()),
-            ));
+            return Err(Error::new("<build script>", ErrorKind::Usage("no model given: call Config::model".into())));
         }
         for m in &self.models {
             let full = base.join(&m.path);
             println!("cargo:rerun-if-changed={}", full.display());
-            let bytes =
-                std::fs::read(&full).map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
+            let bytes = std::fs::read(&full).map_err(|e| Error::new(m.path.clone(), ErrorKind::Io(e)))?;
             let opts = CompileOptions {
                 name: m.name.clone(),
                 name_span: None,
@@ -207,10 +189,7 @@ impl Config {
                 deterministic_timing: m.deterministic_timing,
             };
             let source = generate_source(&m.path, &bytes, &opts)?;
-            let stem = Path::new(&m.path)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("model");
+            let stem = Path::new(&m.path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");
             let target = out_dir.join(format!("{stem}.rs"));
             std::fs::create_dir_all(&out_dir)
                 .and_then(|()| write_atomically(&target, source.as_bytes()))
@@ -226,12 +205,7 @@ pub fn generate_source(file: &str, bytes: &[u8], opts: &CompileOptions) -> Resul
 }
 
 /// [`generate_source`], adding the wall time of each phase to `timings` (`kiln generate -v`).
-pub fn generate_source_timed(
-    file: &str,
-    bytes: &[u8],
-    opts: &CompileOptions,
-    timings: &mut crate::Timings,
-) -> Result<String, Error> {
+pub fn generate_source_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &mut crate::Timings) -> Result<String, Error> {
     use sha2::Digest;
     let tokens = crate::compile_timed(file, bytes, opts, timings)?;
     timings.time("format", || {
@@ -272,10 +246,7 @@ pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, st
     for (i, (path, data)) in files.iter().enumerate() {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
-                result = Err((
-                    path.to_path_buf(),
-                    std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
-                ));
+                result = Err((path.to_path_buf(), std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory")));
                 break;
             }
             Ok(m) if !m.is_file() => {
@@ -284,15 +255,8 @@ pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, st
             }
             _ => {}
         }
-        let target = if path.is_symlink() {
-            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        } else {
-            path.to_path_buf()
-        };
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let target = if path.is_symlink() { std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()) } else { path.to_path_buf() };
+        let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let tmp = dir.join(format!(".{name}.kiln-{}-{i}.tmp", std::process::id()));
         let written = std::fs::write(&tmp, data);

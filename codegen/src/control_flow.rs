@@ -31,8 +31,7 @@ pub(crate) struct Subgraph {
 
 /// Whether any op is an IF or a WHILE (the reader then reads the other subgraphs).
 pub(crate) fn has_control_flow(ops: &[Op]) -> bool {
-    ops.iter()
-        .any(|o| matches!(o.options, Options::If { .. } | Options::While { .. }))
+    ops.iter().any(|o| matches!(o.options, Options::If { .. } | Options::While { .. }))
 }
 
 /// The subgraphs some IF or WHILE of any subgraph names.
@@ -40,14 +39,7 @@ pub(crate) fn called_subgraphs(parts: &[Subgraph]) -> Vec<usize> {
     let mut out = Vec::new();
     for op in parts.iter().flat_map(|p| &p.ops) {
         match op.options {
-            Options::If {
-                then_subgraph: a,
-                else_subgraph: b,
-            }
-            | Options::While {
-                cond_subgraph: a,
-                body_subgraph: b,
-            } => {
+            Options::If { then_subgraph: a, else_subgraph: b } | Options::While { cond_subgraph: a, body_subgraph: b } => {
                 out.extend([a, b]);
             }
             _ => {}
@@ -75,42 +67,16 @@ struct Inliner<'a> {
 pub(crate) fn inline(mut parts: Vec<Subgraph>) -> Result<Graph, String> {
     let main = parts.remove(0);
     if !has_control_flow(&main.ops) {
-        return Ok(Graph {
-            tensors: main.tensors,
-            ops: main.ops,
-            inputs: main.inputs,
-            outputs: main.outputs,
-            folded_ops: Vec::new(),
-        });
+        return Ok(Graph { tensors: main.tensors, ops: main.ops, inputs: main.inputs, outputs: main.outputs, folded_ops: Vec::new() });
     }
     // Keep subgraph numbering: index 0 is a placeholder for the model itself.
-    parts.insert(
-        0,
-        Subgraph {
-            tensors: vec![],
-            inputs: vec![],
-            outputs: vec![],
-            ops: vec![],
-        },
-    );
-    let mut cx = Inliner {
-        parts: &parts,
-        tensors: main.tensors.clone(),
-        ops: Vec::new(),
-        next_index: main.ops.len(),
-        stack: vec![0],
-    };
+    parts.insert(0, Subgraph { tensors: vec![], inputs: vec![], outputs: vec![], ops: vec![] });
+    let mut cx = Inliner { parts: &parts, tensors: main.tensors.clone(), ops: Vec::new(), next_index: main.ops.len(), stack: vec![0] };
     let map: Vec<usize> = (0..main.tensors.len()).collect();
     for op in &main.ops {
         cx.op(op, &map, true)?;
     }
-    Ok(Graph {
-        tensors: cx.tensors,
-        ops: cx.ops,
-        inputs: main.inputs,
-        outputs: main.outputs,
-        folded_ops: Vec::new(),
-    })
+    Ok(Graph { tensors: cx.tensors, ops: cx.ops, inputs: main.inputs, outputs: main.outputs, folded_ops: Vec::new() })
 }
 
 impl Inliner<'_> {
@@ -131,14 +97,8 @@ impl Inliner<'_> {
             self.next_index += 1;
         }
         match op.options {
-            Options::If {
-                then_subgraph,
-                else_subgraph,
-            } => self.if_op(&op, then_subgraph, else_subgraph),
-            Options::While {
-                cond_subgraph,
-                body_subgraph,
-            } => self.while_op(&op, cond_subgraph, body_subgraph),
+            Options::If { then_subgraph, else_subgraph } => self.if_op(&op, then_subgraph, else_subgraph),
+            Options::While { cond_subgraph, body_subgraph } => self.while_op(&op, cond_subgraph, body_subgraph),
             _ => {
                 self.ops.push(op);
                 Ok(())
@@ -162,34 +122,19 @@ impl Inliner<'_> {
     }
 
     /// A fresh copy of subgraph `k` whose inputs are `args`: ops inlined, returns its outputs.
-    fn call(
-        &mut self,
-        at: &Op,
-        k: usize,
-        role: &str,
-        args: &[usize],
-    ) -> Result<Vec<usize>, String> {
+    fn call(&mut self, at: &Op, k: usize, role: &str, args: &[usize]) -> Result<Vec<usize>, String> {
         let what = format!("op #{} {}", at.index, at.name);
         let Some(sg) = self.parts.get(k).filter(|_| k != 0) else {
-            return Err(format!(
-                "{what}: its {role} subgraph index {} is not a subgraph of the model",
-                k as isize
-            ));
+            return Err(format!("{what}: its {role} subgraph index {} is not a subgraph of the model", k as isize));
         };
         if self.stack.contains(&k) {
             return Err(format!("{what}: its {role} subgraph {k} calls itself (directly or through another IF/WHILE)"));
         }
         if self.stack.len() > MAX_DEPTH {
-            return Err(format!(
-                "{what}: IF/WHILE nested more than {MAX_DEPTH} deep"
-            ));
+            return Err(format!("{what}: IF/WHILE nested more than {MAX_DEPTH} deep"));
         }
         if sg.inputs.len() != args.len() {
-            return Err(format!(
-                "{what}: its {role} subgraph {k} takes {} inputs, the op passes {}",
-                sg.inputs.len(),
-                args.len()
-            ));
+            return Err(format!("{what}: its {role} subgraph {k} takes {} inputs, the op passes {}", sg.inputs.len(), args.len()));
         }
         // Fresh tensors, then the inputs renamed to the caller's.
         let base = self.tensors.len();
@@ -202,10 +147,7 @@ impl Inliner<'_> {
         }
         for (j, (&input, &arg)) in sg.inputs.iter().zip(args).enumerate() {
             let (inner, outer) = (&sg.tensors[input], &self.tensors[arg]);
-            if inner.dtype != outer.dtype
-                || inner.shape != outer.shape
-                || inner.quant != outer.quant
-            {
+            if inner.dtype != outer.dtype || inner.shape != outer.shape || inner.quant != outer.quant {
                 return Err(format!(
                     "{what}: input {j} of its {role} subgraph {k}, {}, is {} {:?}{}, but the op passes {}, {} {:?}{}; \
                      kiln compiles control flow whose tensors keep one static type, shape and quantization",
@@ -230,20 +172,10 @@ impl Inliner<'_> {
     }
 
     /// `results[j]` must fit `into[j]` (type and shape: the bytes are copied).
-    fn check_results(
-        &self,
-        at: &Op,
-        role: &str,
-        results: &[usize],
-        into: &[usize],
-    ) -> Result<(), String> {
+    fn check_results(&self, at: &Op, role: &str, results: &[usize], into: &[usize]) -> Result<(), String> {
         let what = format!("op #{} {}", at.index, at.name);
         if results.len() != into.len() {
-            return Err(format!(
-                "{what}: its {role} subgraph has {} outputs, the op has {}",
-                results.len(),
-                into.len()
-            ));
+            return Err(format!("{what}: its {role} subgraph has {} outputs, the op has {}", results.len(), into.len()));
         }
         for (j, (&r, &o)) in results.iter().zip(into).enumerate() {
             let (a, b) = (&self.tensors[r], &self.tensors[o]);
@@ -294,10 +226,7 @@ impl Inliner<'_> {
         let Some((Some(cond), args)) = op.inputs.split_first().map(|(c, a)| (*c, a)) else {
             return Err(format!("{what} has no condition input"));
         };
-        let args: Vec<usize> = args
-            .iter()
-            .map(|a| a.ok_or(format!("{what}: an omitted (−1) branch input")))
-            .collect::<Result<_, _>>()?;
+        let args: Vec<usize> = args.iter().map(|a| a.ok_or(format!("{what}: an omitted (−1) branch input"))).collect::<Result<_, _>>()?;
         check_cond(&self.tensors[cond], &what)?;
         self.flow(op, Flow::IfBegin, vec![cond], vec![]);
         let then = self.call(op, then_k, "then", &args)?;
@@ -313,11 +242,7 @@ impl Inliner<'_> {
 
     fn while_op(&mut self, op: &Op, cond_k: usize, body_k: usize) -> Result<(), String> {
         let what = format!("op #{} WHILE", op.index);
-        let inputs: Vec<usize> = op
-            .inputs
-            .iter()
-            .map(|a| a.ok_or(format!("{what}: an omitted (−1) input")))
-            .collect::<Result<_, _>>()?;
+        let inputs: Vec<usize> = op.inputs.iter().map(|a| a.ok_or(format!("{what}: an omitted (−1) input"))).collect::<Result<_, _>>()?;
         let carried = op.outputs.clone();
         if inputs.is_empty() || inputs.len() != carried.len() {
             return Err(format!("{what} has {} inputs and {} outputs; a loop carries each input to the output in its place", inputs.len(), carried.len()));
@@ -341,10 +266,7 @@ impl Inliner<'_> {
         self.flow(op, Flow::LoopBegin, vec![carried[0]], vec![]);
         let cond = self.call(op, cond_k, "cond", &carried)?;
         let &[c] = cond.as_slice() else {
-            return Err(format!(
-                "{what}: its cond subgraph has {} outputs, expected one bool",
-                cond.len()
-            ));
+            return Err(format!("{what}: its cond subgraph has {} outputs, expected one bool", cond.len()));
         };
         check_cond(&self.tensors[c], &what)?;
         self.flow(op, Flow::BreakUnless, vec![c], vec![]);
@@ -359,12 +281,7 @@ impl Inliner<'_> {
 /// A condition is one bool (TFLM's IF and WHILE read element 0 of a bool tensor).
 fn check_cond(t: &Tensor, what: &str) -> Result<(), String> {
     if t.dtype != crate::ir::DType::Bool || t.elements() != 1 {
-        return Err(format!(
-            "{what}: its condition {} is {} {:?}, expected one bool",
-            t.label(),
-            t.dtype.name(),
-            t.shape
-        ));
+        return Err(format!("{what}: its condition {} is {} {:?}, expected one bool", t.label(), t.dtype.name(), t.shape));
     }
     Ok(())
 }
@@ -382,35 +299,15 @@ mod tests {
     use crate::ir::DType;
 
     fn t(index: usize, shape: &[usize], dtype: DType) -> Tensor {
-        Tensor {
-            index,
-            name: format!("t{index}"),
-            shape: shape.to_vec(),
-            dtype,
-            quant: None,
-            data: None,
-            is_variable: false,
-        }
+        Tensor { index, name: format!("t{index}"), shape: shape.to_vec(), dtype, quant: None, data: None, is_variable: false }
     }
 
     fn op(index: usize, name: &str, inputs: &[usize], outputs: &[usize], options: Options) -> Op {
-        Op {
-            index,
-            code: 0,
-            name: name.into(),
-            inputs: inputs.iter().map(|&i| Some(i)).collect(),
-            outputs: outputs.to_vec(),
-            options,
-        }
+        Op { index, code: 0, name: name.into(), inputs: inputs.iter().map(|&i| Some(i)).collect(), outputs: outputs.to_vec(), options }
     }
 
     fn sg(tensors: Vec<Tensor>, inputs: &[usize], outputs: &[usize], ops: Vec<Op>) -> Subgraph {
-        Subgraph {
-            tensors,
-            inputs: inputs.to_vec(),
-            outputs: outputs.to_vec(),
-            ops,
-        }
+        Subgraph { tensors, inputs: inputs.to_vec(), outputs: outputs.to_vec(), ops }
     }
 
     /// `y = WHILE(x)` with cond `c = LESS(x, x)` and a body `z = ADD(x, x)` whose result has
@@ -420,29 +317,10 @@ mod tests {
             vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
             &[0],
             &[1],
-            vec![op(
-                0,
-                "WHILE",
-                &[0],
-                &[1],
-                Options::While {
-                    cond_subgraph: 1,
-                    body_subgraph: 2,
-                },
-            )],
+            vec![op(0, "WHILE", &[0], &[1], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
         );
-        let cond = sg(
-            vec![t(0, &[4], DType::F32), t(1, &[1], DType::Bool)],
-            &[0],
-            &[1],
-            vec![op(0, "LESS", &[0, 0], &[1], Options::None)],
-        );
-        let body = sg(
-            vec![t(0, &[4], DType::F32), t(1, body_shape, DType::F32)],
-            &[0],
-            &[1],
-            vec![op(0, "ADD", &[0, 0], &[1], Options::None)],
-        );
+        let cond = sg(vec![t(0, &[4], DType::F32), t(1, &[1], DType::Bool)], &[0], &[1], vec![op(0, "LESS", &[0, 0], &[1], Options::None)]);
+        let body = sg(vec![t(0, &[4], DType::F32), t(1, body_shape, DType::F32)], &[0], &[1], vec![op(0, "ADD", &[0, 0], &[1], Options::None)]);
         vec![main, cond, body]
     }
 
@@ -450,18 +328,8 @@ mod tests {
         g.ops
             .iter()
             .map(|o| match o.options {
-                Options::Flow(f) => format!(
-                    "{f:?}({:?}->{:?})",
-                    o.inputs.iter().flatten().collect::<Vec<_>>(),
-                    o.outputs
-                ),
-                _ => format!(
-                    "{}#{}({:?}->{:?})",
-                    o.name,
-                    o.index,
-                    o.inputs.iter().flatten().collect::<Vec<_>>(),
-                    o.outputs
-                ),
+                Options::Flow(f) => format!("{f:?}({:?}->{:?})", o.inputs.iter().flatten().collect::<Vec<_>>(), o.outputs),
+                _ => format!("{}#{}({:?}->{:?})", o.name, o.index, o.inputs.iter().flatten().collect::<Vec<_>>(), o.outputs),
             })
             .collect()
     }
@@ -501,47 +369,14 @@ mod tests {
             (0..4).map(|i| t(i, &[2], DType::I32)).collect(),
             &[0, 1],
             &[2, 3],
-            vec![op(
-                0,
-                "WHILE",
-                &[0, 1],
-                &[2, 3],
-                Options::While {
-                    cond_subgraph: 1,
-                    body_subgraph: 2,
-                },
-            )],
+            vec![op(0, "WHILE", &[0, 1], &[2, 3], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
         );
-        let cond = sg(
-            vec![
-                t(0, &[2], DType::I32),
-                t(1, &[2], DType::I32),
-                t(2, &[], DType::Bool),
-            ],
-            &[0, 1],
-            &[2],
-            vec![op(0, "LESS", &[0, 1], &[2], Options::None)],
-        );
-        let body = sg(
-            vec![t(0, &[2], DType::I32), t(1, &[2], DType::I32)],
-            &[0, 1],
-            &[1, 0],
-            vec![],
-        );
+        let cond = sg(vec![t(0, &[2], DType::I32), t(1, &[2], DType::I32), t(2, &[], DType::Bool)], &[0, 1], &[2], vec![op(0, "LESS", &[0, 1], &[2], Options::None)]);
+        let body = sg(vec![t(0, &[2], DType::I32), t(1, &[2], DType::I32)], &[0, 1], &[1, 0], vec![]);
         let g = inline(vec![main, cond, body]).unwrap();
         let f = flows(&g);
         let tail: Vec<&str> = f[f.len() - 6..].iter().map(String::as_str).collect();
-        assert_eq!(
-            tail,
-            [
-                "BreakUnless([6]->[])",
-                "Copy([3]->[9])",
-                "Copy([2]->[10])",
-                "Copy([9]->[2])",
-                "Copy([10]->[3])",
-                "LoopEnd([2]->[])"
-            ]
-        );
+        assert_eq!(tail, ["BreakUnless([6]->[])", "Copy([3]->[9])", "Copy([2]->[10])", "Copy([9]->[2])", "Copy([10]->[3])", "LoopEnd([2]->[])"]);
     }
 
     #[test]
@@ -551,59 +386,29 @@ mod tests {
             vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
             &[0],
             &[1],
-            vec![op(
-                3,
-                "IF",
-                &[0, 0],
-                &[1],
-                Options::If {
-                    then_subgraph: 1,
-                    else_subgraph: 1,
-                },
-            )],
+            vec![op(3, "IF", &[0, 0], &[1], Options::If { then_subgraph: 1, else_subgraph: 1 })],
         );
         let branch = sg(vec![t(0, &[4], DType::F32)], &[0], &[0], vec![]);
         let e = inline(vec![main.clone(), branch.clone()]).unwrap_err();
-        assert_eq!(
-            e,
-            "op #3 IF: its condition tensor #0 `t0` is float32 [4], expected one bool"
-        );
+        assert_eq!(e, "op #3 IF: its condition tensor #0 `t0` is float32 [4], expected one bool");
         // A branch subgraph index past the model's subgraphs.
         let mut m = main.clone();
         m.tensors[0] = t(0, &[1], DType::Bool);
         m.tensors.push(t(2, &[4], DType::F32));
         m.ops[0].inputs = vec![Some(0), Some(2)];
         m.inputs = vec![0, 2];
-        m.ops[0].options = Options::If {
-            then_subgraph: 1,
-            else_subgraph: 7,
-        };
+        m.ops[0].options = Options::If { then_subgraph: 1, else_subgraph: 7 };
         let e = inline(vec![m.clone(), branch.clone()]).unwrap_err();
-        assert_eq!(
-            e,
-            "op #3 IF: its else subgraph index 7 is not a subgraph of the model"
-        );
+        assert_eq!(e, "op #3 IF: its else subgraph index 7 is not a subgraph of the model");
         // A loop whose body is the subgraph holding the loop.
         let mut inner = loop_model(&[4]);
         inner[2] = sg(
             vec![t(0, &[4], DType::F32), t(1, &[4], DType::F32)],
             &[0],
             &[1],
-            vec![op(
-                0,
-                "WHILE",
-                &[0],
-                &[1],
-                Options::While {
-                    cond_subgraph: 1,
-                    body_subgraph: 2,
-                },
-            )],
+            vec![op(0, "WHILE", &[0], &[1], Options::While { cond_subgraph: 1, body_subgraph: 2 })],
         );
         let e = inline(inner).unwrap_err();
-        assert_eq!(
-            e,
-            "op #2 WHILE: its body subgraph 2 calls itself (directly or through another IF/WHILE)"
-        );
+        assert_eq!(e, "op #2 WHILE: its body subgraph 2 calls itself (directly or through another IF/WHILE)");
     }
 }

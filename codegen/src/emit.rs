@@ -61,8 +61,7 @@ pub fn snake_case(name: &str) -> String {
 /// its struct's name.
 fn module_name(struct_name: &str) -> String {
     let bare = struct_name.strip_prefix("r#").unwrap_or(struct_name);
-    let camel = bare.starts_with(|c: char| c.is_ascii_uppercase())
-        && bare.chars().all(|c| c.is_ascii_alphanumeric());
+    let camel = bare.starts_with(|c: char| c.is_ascii_uppercase()) && bare.chars().all(|c| c.is_ascii_alphanumeric());
     let snake = snake_case(bare);
     if camel && syn::parse_str::<Ident>(&snake).is_ok() {
         snake
@@ -113,10 +112,7 @@ fn tensor_info(io: &Io<'_>) -> TokenStream {
     let t = io.tensor;
     let name = &t.name;
     let shape = &t.shape;
-    let dtype = Ident::new(
-        io_dtype(t.dtype).expect("checked by lower()"),
-        Span::call_site(),
-    );
+    let dtype = Ident::new(io_dtype(t.dtype).expect("checked by lower()"), Span::call_site());
     let (scale, zp) = match &t.quant {
         Some(q) if !q.is_per_channel() => (q.scales[0], q.zero_points[0] as i32),
         _ => (0.0f32, 0i32),
@@ -126,22 +122,11 @@ fn tensor_info(io: &Io<'_>) -> TokenStream {
 
 /// The static holding constant tensor `t`'s bytes (aligned), documented with its label, shape
 /// and type (plus `note`), under the attributes `attrs` (a `#[cfg]` or nothing).
-fn weight_static(
-    graph: &Graph,
-    t: usize,
-    ident: &Ident,
-    note: &str,
-    attrs: TokenStream,
-) -> TokenStream {
+fn weight_static(graph: &Graph, t: usize, ident: &Ident, note: &str, attrs: TokenStream) -> TokenStream {
     let tensor = &graph.tensors[t];
     let data = tensor.data.as_deref().expect("Const operands have data");
     let (n, lit) = (data.len(), Literal::byte_string(data));
-    let doc = format!(
-        " {} {:?} {}{note}",
-        tensor.label(),
-        tensor.shape,
-        tensor.dtype.name()
-    );
+    let doc = format!(" {} {:?} {}{note}", tensor.label(), tensor.shape, tensor.dtype.name());
     quote! {
         #[doc = #doc]
         #attrs
@@ -152,18 +137,8 @@ fn weight_static(
 /// Compile-time choice between a step's variant kernels and its main one: `each(v)` on the
 /// targets of variant `v`, `main` where none applies. `#[cfg]` where the user's crate can
 /// evaluate the predicate; `kiln::if_arm_dsp!` (the runtime's own `cfg`) for the Arm DSP build.
-fn select(
-    variants: &[Variant],
-    main: TokenStream,
-    each: impl Fn(&Variant) -> TokenStream,
-) -> TokenStream {
-    let cfgs: Vec<&TokenStream> = variants
-        .iter()
-        .filter_map(|v| match &v.gate {
-            Gate::Cfg(c) => Some(c),
-            Gate::ArmDsp => None,
-        })
-        .collect();
+fn select(variants: &[Variant], main: TokenStream, each: impl Fn(&Variant) -> TokenStream) -> TokenStream {
+    let cfgs: Vec<&TokenStream> = variants.iter().filter_map(|v| match &v.gate { Gate::Cfg(c) => Some(c), Gate::ArmDsp => None }).collect();
     let mut other: Vec<TokenStream> = Vec::new();
     for v in variants {
         if let Gate::Cfg(cfg) = &v.gate {
@@ -193,12 +168,7 @@ struct Frame {
     then: Option<Vec<TokenStream>>,
 }
 
-pub fn emit(
-    graph: &Graph,
-    steps: &[Step],
-    plan: &ArenaPlan,
-    opts: &EmitOptions<'_>,
-) -> TokenStream {
+pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<'_>) -> TokenStream {
     let span = opts.name_span.unwrap_or_else(Span::call_site);
     let name = match opts.name.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, span),
@@ -216,18 +186,12 @@ pub fn emit(
     let mut items = Vec::new();
     let mut const_names: std::collections::HashMap<usize, Ident> = std::collections::HashMap::new();
     // Constant data the layers consume (filters, biases, constant operands), as in `kiln inspect`.
-    let weight_bytes: usize = steps
-        .iter()
-        .flat_map(|s| &s.weights)
-        .map(|&t| graph.tensors[t].bytes())
-        .sum();
+    let weight_bytes: usize = steps.iter().flat_map(|s| &s.weights).map(|&t| graph.tensors[t].bytes()).sum();
     let mut body = Vec::new();
     // Open IF/WHILE blocks, innermost last.
     let mut frames: Vec<Frame> = Vec::new();
-    let mut same_params: std::collections::HashMap<String, Ident> =
-        std::collections::HashMap::new();
-    let mut variant_filters: std::collections::HashMap<usize, String> =
-        std::collections::HashMap::new();
+    let mut same_params: std::collections::HashMap<String, Ident> = std::collections::HashMap::new();
+    let mut variant_filters: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
     for step in steps {
         // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
         let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
@@ -236,13 +200,7 @@ pub fn emit(
             .op_name
             .trim_end_matches(')')
             .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
             .collect();
         let base = if let Some(band) = &step.band {
             format!("{}_{}_ROWS{}", op_name, step.op_index, band.rows[0])
@@ -257,9 +215,7 @@ pub fn emit(
                 if const_names.contains_key(&t) {
                     continue;
                 }
-                let role = if k == 1
-                    && matches!(&step.call, Call::Params { ty, .. } if ty.ends_with("ConvParams") || ty.contains("Conv2d") || ty.contains("FullyConnected"))
-                {
+                let role = if k == 1 && matches!(&step.call, Call::Params { ty, .. } if ty.ends_with("ConvParams") || ty.contains("Conv2d") || ty.contains("FullyConnected")) {
                     "FILTER".to_string()
                 } else {
                     format!("INPUT{k}")
@@ -303,11 +259,7 @@ pub fn emit(
                 // IF and WHILE become nested blocks: each opening marker saves the statements so
                 // far and the closing one wraps what came after it.
                 match flow {
-                    Flow::IfBegin => frames.push(Frame {
-                        outer: std::mem::take(&mut body),
-                        cond: Some(cond),
-                        then: None,
-                    }),
+                    Flow::IfBegin => frames.push(Frame { outer: std::mem::take(&mut body), cond: Some(cond), then: None }),
                     Flow::Else => {
                         if let Some(f) = frames.last_mut() {
                             f.then = Some(std::mem::take(&mut body));
@@ -317,18 +269,10 @@ pub fn emit(
                         let f = frames.pop().expect("an IF opens before it closes");
                         let otherwise = std::mem::replace(&mut body, f.outer);
                         let (c, then) = (f.cond.unwrap_or_default(), f.then.unwrap_or_default());
-                        let otherwise = if otherwise.is_empty() {
-                            quote!()
-                        } else {
-                            quote!(else { #(#otherwise)* })
-                        };
+                        let otherwise = if otherwise.is_empty() { quote!() } else { quote!(else { #(#otherwise)* }) };
                         body.push(quote!(if #c { #(#then)* } #otherwise));
                     }
-                    Flow::LoopBegin => frames.push(Frame {
-                        outer: std::mem::take(&mut body),
-                        cond: None,
-                        then: None,
-                    }),
+                    Flow::LoopBegin => frames.push(Frame { outer: std::mem::take(&mut body), cond: None, then: None }),
                     Flow::BreakUnless => body.push(quote!(if #not { break; })),
                     Flow::LoopEnd => {
                         let f = frames.pop().expect("a loop opens before it closes");
@@ -398,10 +342,7 @@ pub fn emit(
                     quote!(&#id.0)
                 }
                 Operand::Arena(t) if plan.state_offsets[t].is_some() => {
-                    let id = next_window
-                        .next()
-                        .map(|w| w.2.clone())
-                        .expect("one window per state operand");
+                    let id = next_window.next().map(|w| w.2.clone()).expect("one window per state operand");
                     quote!(#id)
                 }
                 Operand::Arena(t) => {
@@ -415,10 +356,7 @@ pub fn emit(
                         let end = off + len;
                         quote!(&before[#off..#end])
                     } else {
-                        debug_assert!(
-                            off >= out_end,
-                            "planner never overlaps an op's input and output"
-                        );
+                        debug_assert!(off >= out_end, "planner never overlaps an op's input and output");
                         uses_after = true;
                         let (s, e) = (off - out_end, off - out_end + len);
                         quote!(&after[#s..#e])
@@ -456,28 +394,14 @@ pub fn emit(
                     // targets (at most one variant matches a build).
                     // A patched stage's bands read the whole layer's filters, emitted with its first band.
                     let filter_base = match &step.band {
-                        Some(_) => variant_filters
-                            .entry(step.variants[0].filter)
-                            .or_insert_with(|| base.clone())
-                            .clone(),
+                        Some(_) => variant_filters.entry(step.variants[0].filter).or_insert_with(|| base.clone()).clone(),
                         None => base.clone(),
                     };
-                    let ident =
-                        |v: &Variant| format_ident!("{}_FILTER_{}", filter_base, v.filter_name);
+                    let ident = |v: &Variant| format_ident!("{}_FILTER_{}", filter_base, v.filter_name);
                     if filter_base == base {
-                        let filters = select(
-                            &step.variants,
-                            main_filter.take().unwrap_or_default(),
-                            |v| {
-                                weight_static(
-                                    graph,
-                                    v.filter,
-                                    &ident(v),
-                                    &format!(", for `{}`", v.func),
-                                    quote!(),
-                                )
-                            },
-                        );
+                        let filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
+                            weight_static(graph, v.filter, &ident(v), &format!(", for `{}`", v.func), quote!())
+                        });
                         items.push(filters);
                     }
                     select(&step.variants, main, |v| {
@@ -487,12 +411,7 @@ pub fn emit(
                             *a = quote!(&#id.0);
                         }
                         let vfunc = format_ident!("{}", v.func);
-                        let generics = if v.generics.is_empty() {
-                            quote!()
-                        } else {
-                            let g = &v.generics;
-                            quote!(::<#g>)
-                        };
+                        let generics = if v.generics.is_empty() { quote!() } else { let g = &v.generics; quote!(::<#g>) };
                         quote!(::kiln::ops::#vfunc #generics(&#pname, #(#vargs,)* output);)
                     })
                 }
@@ -519,12 +438,7 @@ pub fn emit(
             Call::Concat { outer, chunks } => {
                 quote!(::kiln::ops::concatenation(#outer, &[#((#args, #chunks)),*], output);)
             }
-            Call::Custom {
-                function,
-                inputs,
-                outputs,
-                op,
-            } => {
+            Call::Custom { function, inputs, outputs, op } => {
                 let pname = format_ident!("{}", base);
                 let doc = layer_doc(graph, step, plan);
                 items.push(quote! {
@@ -539,11 +453,7 @@ pub fn emit(
             }
             Call::Alias | Call::CarryRows { .. } => unreachable!(),
         };
-        let b = if uses_before {
-            quote!(before)
-        } else {
-            quote!(_)
-        };
+        let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
         let layer = if out_state.is_some() {
             quote! {
@@ -580,30 +490,16 @@ pub fn emit(
     // little-endian targets only: the arena holds little-endian elements.
     // Per tensor: the method on the model (`[0]`) and its `_in` twin (`[1]`); inputs and
     // outputs apart, so the impl reads new, inputs, invoke, outputs, run.
-    let (mut in_fns, mut out_fns): ([Vec<TokenStream>; 2], [Vec<TokenStream>; 2]) =
-        Default::default();
+    let (mut in_fns, mut out_fns): ([Vec<TokenStream>; 2], [Vec<TokenStream>; 2]) = Default::default();
     let mut run_ins = Vec::new();
     let mut run_little_endian = false;
-    for (io, is_input) in inputs
-        .iter()
-        .map(|i| (i, true))
-        .chain(outputs.iter().map(|o| (o, false)))
-    {
+    for (io, is_input) in inputs.iter().map(|i| (i, true)).chain(outputs.iter().map(|o| (o, false))) {
         let (ty, len, start) = (&io.ty, io.len, io.offset);
         let end = start + io.tensor.bytes();
         let multi_byte = io.tensor.dtype.size().unwrap_or(1) > 1;
         run_little_endian |= multi_byte;
-        let cfg = if multi_byte {
-            quote!(#[cfg(target_endian = "little")])
-        } else {
-            quote!()
-        };
-        let what = format!(
-            "`{}` {:?} {}",
-            io.tensor.name,
-            io.tensor.shape,
-            io.tensor.dtype.name()
-        );
+        let cfg = if multi_byte { quote!(#[cfg(target_endian = "little")]) } else { quote!() };
+        let what = format!("`{}` {:?} {}", io.tensor.name, io.tensor.shape, io.tensor.dtype.name());
         let n = &io.name;
         let copy = io.tensor.dtype == DType::Bool;
         if is_input && !copy {
@@ -687,20 +583,13 @@ pub fn emit(
         }
     }
     let ([in_methods, in_arena_fns], [out_methods, out_arena_fns]) = (in_fns, out_fns);
-    let in_params: Vec<TokenStream> = inputs
-        .iter()
-        .map(|io| {
-            let (n, ty, len) = (&io.name, &io.ty, io.len);
-            quote!(#n: &[#ty; #len])
-        })
-        .collect();
+    let in_params: Vec<TokenStream> = inputs.iter().map(|io| {
+        let (n, ty, len) = (&io.name, &io.ty, io.len);
+        quote!(#n: &[#ty; #len])
+    }).collect();
     let out_ty = |io: &Io<'_>| {
         let (ty, len) = (&io.ty, io.len);
-        if io.tensor.dtype == DType::Bool {
-            quote!([bool; #len])
-        } else {
-            quote!(&[#ty; #len])
-        }
+        if io.tensor.dtype == DType::Bool { quote!([bool; #len]) } else { quote!(&[#ty; #len]) }
     };
     let out_names: Vec<&Ident> = outputs.iter().map(|io| &io.name).collect();
     let (run_ret, run_val) = if outputs.len() == 1 {
@@ -710,62 +599,33 @@ pub fn emit(
         let tys = outputs.iter().map(out_ty);
         (quote!((#(#tys),*)), quote!((#(self.#out_names()),*)))
     };
-    let run_cfg = if run_little_endian {
-        quote!(#[cfg(target_endian = "little")])
-    } else {
-        quote!()
-    };
-    let bytes_in: Vec<TokenStream> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, io)| {
-            let (start, end) = (io.offset, io.offset + io.tensor.bytes());
-            quote!(#i => Some(&mut self.arena.0[#start..#end]),)
-        })
-        .collect();
-    let bytes_out: Vec<TokenStream> = outputs
-        .iter()
-        .enumerate()
-        .map(|(i, io)| {
-            let (start, end) = (io.offset, io.offset + io.tensor.bytes());
-            quote!(#i => Some(&self.arena.0[#start..#end]),)
-        })
-        .collect();
+    let run_cfg = if run_little_endian { quote!(#[cfg(target_endian = "little")]) } else { quote!() };
+    let bytes_in: Vec<TokenStream> = inputs.iter().enumerate().map(|(i, io)| {
+        let (start, end) = (io.offset, io.offset + io.tensor.bytes());
+        quote!(#i => Some(&mut self.arena.0[#start..#end]),)
+    }).collect();
+    let bytes_out: Vec<TokenStream> = outputs.iter().enumerate().map(|(i, io)| {
+        let (start, end) = (io.offset, io.offset + io.tensor.bytes());
+        quote!(#i => Some(&self.arena.0[#start..#end]),)
+    }).collect();
     let mut consts = Vec::new();
     let mut helpers = Vec::new();
-    for (io, is_input) in inputs
-        .iter()
-        .map(|i| (i, true))
-        .chain(outputs.iter().map(|o| (o, false)))
-    {
+    for (io, is_input) in inputs.iter().map(|i| (i, true)).chain(outputs.iter().map(|o| (o, false))) {
         let shape_id = format_ident!("{}_SHAPE", io.upper);
         let rank = io.tensor.shape.len();
         let shape = &io.tensor.shape;
         let what = if is_input { "input" } else { "output" };
-        let doc = format!(
-            " Shape of {what} `{}` ({}).",
-            io.tensor.name,
-            io.tensor.dtype.name()
-        );
+        let doc = format!(" Shape of {what} `{}` ({}).", io.tensor.name, io.tensor.dtype.name());
         consts.push(quote!(#[doc = #doc] pub const #shape_id: [usize; #rank] = [#(#shape),*];));
         // Quantized boundary tensors get real-value helpers: int8 and int16 (int16x8 models).
         let helper_fns = match io.tensor.dtype {
-            DType::I8 => Some((
-                quote!(i8),
-                quote!(::kiln::quantize_s8),
-                quote!(::kiln::dequantize_s8),
-            )),
-            DType::I16 => Some((
-                quote!(i16),
-                quote!(::kiln::ops::quantize_s16),
-                quote!(::kiln::ops::dequantize_s16),
-            )),
+            DType::I8 => Some((quote!(i8), quote!(::kiln::quantize_s8), quote!(::kiln::dequantize_s8))),
+            DType::I16 => Some((quote!(i16), quote!(::kiln::ops::quantize_s16), quote!(::kiln::ops::dequantize_s16))),
             _ => None,
         };
-        let (Some(q), Some((elem, quantize_fn, dequantize_fn))) = (
-            io.tensor.quant.as_ref().filter(|q| !q.is_per_channel()),
-            helper_fns,
-        ) else {
+        let (Some(q), Some((elem, quantize_fn, dequantize_fn))) =
+            (io.tensor.quant.as_ref().filter(|q| !q.is_per_channel()), helper_fns)
+        else {
             continue;
         };
         let (scale, zp) = (q.scales[0], q.zero_points[0] as i32);
@@ -778,10 +638,7 @@ pub fn emit(
         let len = io.len;
         if is_input {
             let f = format_ident!("quantize_{}", io.name);
-            let doc = format!(
-                " Quantizes real values for `{}` the way TFLM's QUANTIZE does.",
-                io.tensor.name
-            );
+            let doc = format!(" Quantizes real values for `{}` the way TFLM's QUANTIZE does.", io.tensor.name);
             helpers.push(quote! {
                 #[doc = #doc]
                 pub fn #f(real: &[f32; #len]) -> [#elem; #len] {
@@ -811,26 +668,12 @@ pub fn emit(
     let input_infos: Vec<TokenStream> = inputs.iter().map(tensor_info).collect();
     let output_infos: Vec<TokenStream> = outputs.iter().map(tensor_info).collect();
 
-    let mut invoke_docs = vec![
-        " Runs every layer in order over the arena:".to_string(),
-        String::new(),
-    ];
-    invoke_docs.extend(
-        steps
-            .iter()
-            .map(|s| format!(" - {}", layer_doc(graph, s, plan).trim_start())),
-    );
+    let mut invoke_docs = vec![" Runs every layer in order over the arena:".to_string(), String::new()];
+    invoke_docs.extend(steps.iter().map(|s| format!(" - {}", layer_doc(graph, s, plan).trim_start())));
     if !graph.folded_ops.is_empty() {
-        let ops: Vec<String> = graph
-            .folded_ops
-            .iter()
-            .map(|(i, n)| format!("#{i} {n}"))
-            .collect();
+        let ops: Vec<String> = graph.folded_ops.iter().map(|(i, n)| format!("#{i} {n}")).collect();
         invoke_docs.push(String::new());
-        invoke_docs.push(format!(
-            " Folded at compile time (shape arithmetic, no code): {}.",
-            ops.join(", ")
-        ));
+        invoke_docs.push(format!(" Folded at compile time (shape arithmetic, no code): {}.", ops.join(", ")));
     }
     let n_ops = graph.ops.len();
     let module_doc = format!(
@@ -844,33 +687,18 @@ pub fn emit(
          it: no interpreter, no allocation.",
         opts.source
     );
-    let track = opts.track_path.map(|p| {
-        quote!(
-            const _: &[u8] = include_bytes!(#p);
-        )
-    });
+    let track = opts.track_path.map(|p| quote!(const _: &[u8] = include_bytes!(#p);));
 
     // State (variable tensors): a second buffer owned by the model, which `run` carries from
     // one inference to the next. Stateless models get none of this.
-    let (
-        state_field,
-        state_consts,
-        state_init,
-        reset,
-        state_arg,
-        state_param,
-        state_pass,
-        model_state,
-    );
+    let (state_field, state_consts, state_init, reset, state_arg, state_param, state_pass, model_state);
     let (new_doc, run_doc, invoke_doc, invoke_in_doc);
     if stateful {
         let state_bytes = plan.state_size;
         let mut initial = vec![0u8; state_bytes];
         let mut state_list = Vec::new();
         for (t, off) in plan.state_offsets.iter().enumerate() {
-            let (Some(off), x) = (*off, &graph.tensors[t]) else {
-                continue;
-            };
+            let (Some(off), x) = (*off, &graph.tensors[t]) else { continue };
             if !x.is_variable {
                 continue; // an alias of a variable: its bytes are the variable's
             }
@@ -888,35 +716,20 @@ pub fn emit(
                 }
                 (_, Some(dst)) => {
                     dst.fill(fill);
-                    if fill == 0 {
-                        "zeros".to_string()
-                    } else {
-                        format!("the zero point {}", fill as i8)
-                    }
+                    if fill == 0 { "zeros".to_string() } else { format!("the zero point {}", fill as i8) }
                 }
                 (_, None) => String::new(),
             };
-            state_list.push(format!(
-                " - `{}..{}`: {} {:?} {}, starts as {starts}",
-                off,
-                off + x.bytes(),
-                x.label(),
-                x.shape,
-                x.dtype.name()
-            ));
+            state_list.push(format!(" - `{}..{}`: {} {:?} {}, starts as {starts}", off, off + x.bytes(), x.label(), x.shape, x.dtype.name()));
         }
-        let init_value = if let Some(&v) = initial
-            .first()
-            .filter(|&&v| initial.iter().all(|&b| b == v))
-        {
+        let init_value = if let Some(&v) = initial.first().filter(|&&v| initial.iter().all(|&b| b == v)) {
             quote!([#v; #state_bytes])
         } else {
             let lit = Literal::byte_string(&initial);
             quote!(*#lit)
         };
         let mut docs = vec![
-            " Bytes of state: the variable tensors, which persist from one inference to the next."
-                .to_string(),
+            " Bytes of state: the variable tensors, which persist from one inference to the next.".to_string(),
             String::new(),
         ];
         docs.extend(state_list);
@@ -958,8 +771,7 @@ pub fn emit(
         state_arg = quote!();
         state_param = quote!();
         state_pass = quote!();
-        new_doc =
-            quote!(#[doc = " A model with a zeroed arena; `const`, so it can live in a `static`."]);
+        new_doc = quote!(#[doc = " A model with a zeroed arena; `const`, so it can live in a `static`."]);
         run_doc = quote!(#[doc = " One inference: copies the inputs into the arena, `invoke`s, returns the outputs in place."]);
         invoke_doc = quote!(#[doc = " Runs one inference over the inputs in the arena."]);
         invoke_in_doc = quote!(#[doc = " `invoke` in a caller-owned arena (`N >= ARENA_BYTES`; models may take turns in one)."]);
@@ -1093,34 +905,19 @@ fn layer_doc(graph: &Graph, step: &Step, plan: &ArenaPlan) -> String {
         Operand::Const(_) => None,
     }));
     let out = shapes(&mut std::iter::once(step.output));
-    let note = if matches!(step.call, Call::Alias) {
-        " (no code: the output shares the input's arena bytes)".to_string()
-    } else {
-        String::new()
-    };
+    let note = if matches!(step.call, Call::Alias) { " (no code: the output shares the input's arena bytes)".to_string() } else { String::new() };
     let note = match &step.band {
-        Some(b) => format!(
-            "{note}; band {} of {}: output rows {}..{}",
-            b.index + 1,
-            b.count,
-            b.rows[0],
-            b.rows[1]
-        ),
+        Some(b) => format!("{note}; band {} of {}: output rows {}..{}", b.index + 1, b.count, b.rows[0], b.rows[1]),
         None => note,
     };
-    format!(
-        " op #{} {}: {ins} → {out}; {}; {} MACs{note}",
-        step.op_index, step.op_name, step.summary, step.macs
-    )
+    format!(" op #{} {}: {ins} → {out}; {}; {} MACs{note}", step.op_index, step.op_name, step.summary, step.macs)
 }
 
 /// Drops type suffixes from numeric literals (`16usize` → `16`): every literal kiln emits sits
 /// where its type is already fixed, and the output should read like hand-written Rust.
 pub fn unsuffix(tokens: TokenStream) -> TokenStream {
     use proc_macro2::{Group, TokenTree};
-    const SUFFIXES: [&str; 12] = [
-        "usize", "isize", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8", "f32", "f64",
-    ];
+    const SUFFIXES: [&str; 12] = ["usize", "isize", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8", "f32", "f64"];
     tokens
         .into_iter()
         .map(|tt| match tt {
@@ -1131,9 +928,7 @@ pub fn unsuffix(tokens: TokenStream) -> TokenStream {
             }
             TokenTree::Literal(lit) => {
                 let s = lit.to_string();
-                let numeric = s
-                    .trim_start_matches('-')
-                    .starts_with(|c: char| c.is_ascii_digit());
+                let numeric = s.trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit());
                 match SUFFIXES.iter().find(|suf| numeric && s.ends_with(*suf)) {
                     Some(suf) => {
                         let mut body = s[..s.len() - suf.len()].to_string();

@@ -59,10 +59,7 @@ pub struct Error {
 impl Error {
     /// An error about `file`.
     pub fn new(file: impl Into<String>, kind: ErrorKind) -> Self {
-        Error {
-            file: file.into(),
-            kind,
-        }
+        Error { file: file.into(), kind }
     }
 }
 
@@ -71,14 +68,9 @@ impl fmt::Display for Error {
         write!(f, "kiln: `{}`: ", self.file)?;
         match &self.kind {
             ErrorKind::Io(e) => match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    write!(f, "cannot read the model file: no such file")
-                }
+                std::io::ErrorKind::NotFound => write!(f, "cannot read the model file: no such file"),
                 std::io::ErrorKind::IsADirectory => {
-                    write!(
-                        f,
-                        "cannot read the model file: it is a directory, not a .tflite file"
-                    )
+                    write!(f, "cannot read the model file: it is a directory, not a .tflite file")
                 }
                 _ => write!(f, "cannot read the model file: {e}"),
             },
@@ -86,9 +78,7 @@ impl fmt::Display for Error {
             ErrorKind::WriteReport(e) => write!(f, "cannot write the report: {e}"),
             ErrorKind::Format(m) => write!(f, "not a valid .tflite model: {m}"),
             ErrorKind::Invalid(m) => write!(f, "{m}"),
-            ErrorKind::Usage(m) | ErrorKind::InputShape(m) | ErrorKind::DataDependentTiming(m) => {
-                write!(f, "{m}")
-            }
+            ErrorKind::Usage(m) | ErrorKind::InputShape(m) | ErrorKind::DataDependentTiming(m) => write!(f, "{m}"),
             ErrorKind::ArenaLimit { why, .. } => write!(f, "{why}"),
             ErrorKind::Unsupported(ops) => {
                 let n = ops.len();

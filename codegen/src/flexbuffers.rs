@@ -100,12 +100,7 @@ impl Buf<'_> {
     fn bytes(&self, at: usize, n: usize) -> Result<&[u8], String> {
         at.checked_add(n)
             .and_then(|end| self.0.get(at..end))
-            .ok_or_else(|| {
-                format!(
-                    "flexbuffer: {n} bytes at offset {at} are past its end ({} bytes)",
-                    self.0.len()
-                )
-            })
+            .ok_or_else(|| format!("flexbuffer: {n} bytes at offset {at} are past its end ({} bytes)", self.0.len()))
     }
 
     fn uint(&self, at: usize, width: usize) -> Result<u64, String> {
@@ -125,9 +120,7 @@ impl Buf<'_> {
         match width {
             4 => Ok(f32::from_bits(self.uint(at, 4)? as u32) as f64),
             8 => Ok(f64::from_bits(self.uint(at, 8)?)),
-            w => Err(format!(
-                "flexbuffer: a {w}-byte float (FlexBuffers floats are 4 or 8 bytes)"
-            )),
+            w => Err(format!("flexbuffer: a {w}-byte float (FlexBuffers floats are 4 or 8 bytes)")),
         }
     }
 
@@ -143,12 +136,8 @@ impl Buf<'_> {
     /// A null-terminated key at `at`.
     fn key(&self, at: usize) -> Result<String, String> {
         let tail = self.0.get(at..).ok_or("flexbuffer: a key past the end")?;
-        let end = tail
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or("flexbuffer: an unterminated key")?;
-        String::from_utf8(tail[..end].to_vec())
-            .map_err(|_| "flexbuffer: a key that is not UTF-8".to_string())
+        let end = tail.iter().position(|&b| b == 0).ok_or("flexbuffer: an unterminated key")?;
+        String::from_utf8(tail[..end].to_vec()).map_err(|_| "flexbuffer: a key that is not UTF-8".to_string())
     }
 
     /// The value stored at `at` in `parent_width` bytes with packed type `packed`.
@@ -166,13 +155,8 @@ impl Buf<'_> {
             KEY => Value::String(self.key(self.indirect(at, parent_width)?)?),
             STRING => {
                 let s = self.indirect(at, parent_width)?;
-                let len = self.uint(
-                    s.checked_sub(width)
-                        .ok_or("flexbuffer: a string before the buffer")?,
-                    width,
-                )?;
-                let len =
-                    usize::try_from(len).map_err(|_| "flexbuffer: string too long".to_string())?;
+                let len = self.uint(s.checked_sub(width).ok_or("flexbuffer: a string before the buffer")?, width)?;
+                let len = usize::try_from(len).map_err(|_| "flexbuffer: string too long".to_string())?;
                 Value::String(String::from_utf8_lossy(self.bytes(s, len)?).into_owned())
             }
             MAP => Value::Other("map"),
@@ -187,41 +171,26 @@ pub fn read_map(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
     let b = Buf(bytes);
     let n = bytes.len();
     if n < 3 {
-        return Err(format!(
-            "flexbuffer: {n} bytes, too short to hold a root value"
-        ));
+        return Err(format!("flexbuffer: {n} bytes, too short to hold a root value"));
     }
     let root_width = bytes[n - 1] as usize;
     if !matches!(root_width, 1 | 2 | 4 | 8) {
-        return Err(format!(
-            "flexbuffer: root byte width {root_width} (must be 1, 2, 4 or 8)"
-        ));
+        return Err(format!("flexbuffer: root byte width {root_width} (must be 1, 2, 4 or 8)"));
     }
     let packed = bytes[n - 2];
-    let root_at = (n - 2)
-        .checked_sub(root_width)
-        .ok_or("flexbuffer: root value before the buffer")?;
+    let root_at = (n - 2).checked_sub(root_width).ok_or("flexbuffer: root value before the buffer")?;
     if packed >> 2 != MAP {
-        return Err(format!(
-            "flexbuffer: the root is a {} (type {}), not a map",
-            b.value(root_at, root_width, packed)?.type_name(),
-            packed >> 2
-        ));
+        return Err(format!("flexbuffer: the root is a {} (type {}), not a map", b.value(root_at, root_width, packed)?.type_name(), packed >> 2));
     }
     let width = 1usize << (packed & 3);
     let values = b.indirect(root_at, root_width)?;
-    let size_at = values
-        .checked_sub(width)
-        .ok_or("flexbuffer: map header before the buffer")?;
-    let size = usize::try_from(b.uint(size_at, width)?)
-        .map_err(|_| "flexbuffer: map too large".to_string())?;
+    let size_at = values.checked_sub(width).ok_or("flexbuffer: map header before the buffer")?;
+    let size = usize::try_from(b.uint(size_at, width)?).map_err(|_| "flexbuffer: map too large".to_string())?;
     // A map's entries take at least `width + 1` bytes each: a larger size is a corrupt header.
     if size > n {
         return Err(format!("flexbuffer: a map of {size} entries in {n} bytes"));
     }
-    let keys_field = values
-        .checked_sub(3 * width)
-        .ok_or("flexbuffer: map header before the buffer")?;
+    let keys_field = values.checked_sub(3 * width).ok_or("flexbuffer: map header before the buffer")?;
     let keys = b.indirect(keys_field, width)?;
     let key_width = b.uint(values - 2 * width, width)? as usize;
     if !matches!(key_width, 1 | 2 | 4 | 8) {
@@ -247,10 +216,7 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
     #[test]

@@ -40,8 +40,8 @@
 mod config;
 mod control_flow;
 mod emit;
-pub mod error;
 mod flexbuffers;
+pub mod error;
 pub(crate) mod in_place;
 pub mod ir;
 mod lower;
@@ -51,16 +51,13 @@ mod plan;
 pub mod quant;
 mod read;
 pub mod report;
+mod shapes;
+mod sparse;
 /// The flatc-generated TFLite schema (readers and builders); public for tests and fuzzers.
 #[doc(hidden)]
 pub mod schema;
-mod shapes;
-mod sparse;
 
-pub use config::{
-    generate_source, generate_source_timed, write_all_atomically, write_atomically, Config,
-    F16Weights,
-};
+pub use config::{generate_source, generate_source_timed, write_all_atomically, write_atomically, Config, F16Weights};
 pub use emit::snake_case;
 pub use error::{Error, ErrorKind, UnsupportedOp};
 pub use lower::{Call, Operand, Step};
@@ -88,14 +85,7 @@ pub fn analyze(file: &str, bytes: &[u8]) -> Result<Analysis, Error> {
 
 /// [`analyze`] with a choice of how float16 weights are compiled.
 pub fn analyze_with(file: &str, bytes: &[u8], f16: F16Weights) -> Result<Analysis, Error> {
-    analyze_options(
-        file,
-        bytes,
-        &CompileOptions {
-            f16_weights: f16,
-            ..Default::default()
-        },
-    )
+    analyze_options(file, bytes, &CompileOptions { f16_weights: f16, ..Default::default() })
 }
 
 /// [`analyze`] with the options that change the model (float16 weights, the input shape).
@@ -105,19 +95,11 @@ pub fn analyze_options(file: &str, bytes: &[u8], opts: &CompileOptions) -> Resul
 
 /// [`analyze_options`], adding the wall time of each phase to `timings`. The one place that
 /// runs the analysis passes in order.
-pub fn analyze_timed(
-    file: &str,
-    bytes: &[u8],
-    opts: &CompileOptions,
-    timings: &mut Timings,
-) -> Result<Analysis, Error> {
+pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &mut Timings) -> Result<Analysis, Error> {
     let mut repaired = None;
     let model = timings.time("verify", || read::verify(file, bytes, &mut repaired))?;
-    let (mut graph, dynamic) =
-        timings.time("build-ir", || read::build_graph(file, bytes.len(), &model))?;
-    timings.time("shapes", || {
-        shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref())
-    })?;
+    let (mut graph, dynamic) = timings.time("build-ir", || read::build_graph(file, bytes.len(), &model))?;
+    timings.time("shapes", || shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
     let steps = timings.time("lower", || {
         lower::prepare_f16_weights(&mut graph, opts.f16_weights == F16Weights::Keep);
         lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
@@ -160,12 +142,7 @@ pub fn analyze_timed(
         patches.views = views;
         Ok((steps, plan, Some(patches)))
     })?;
-    Ok(Analysis {
-        graph,
-        steps,
-        plan,
-        patches,
-    })
+    Ok(Analysis { graph, steps, plan, patches })
 }
 
 /// The phases of `kiln generate`, in order, with what each does (`kiln generate -v` prints
@@ -175,15 +152,9 @@ pub fn analyze_timed(
 pub const PHASES: [(&str, &str); 9] = [
     ("read", "read the .tflite file"),
     ("verify", "check and verify the flatbuffer"),
-    (
-        "build-ir",
-        "build the IR graph (tensors, constant data, ops)",
-    ),
+    ("build-ir", "build the IR graph (tensors, constant data, ops)"),
     ("shapes", "resolve dynamic shapes, fold shape computations"),
-    (
-        "lower",
-        "lower ops to kernel calls, quantization parameters",
-    ),
+    ("lower", "lower ops to kernel calls, quantization parameters"),
     ("plan", "plan the arena"),
     ("emit", "emit the Rust tokens"),
     ("format", "format the source (prettyplease)"),
@@ -196,10 +167,7 @@ pub fn phase_description(name: &str) -> &'static str {
         "report" => "per-layer figures (MACs, parameters, memory)",
         "render" => "render the report (text, JSON, DOT, HTML or SVG)",
         "write" => "write the output",
-        _ => PHASES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, what)| what),
+        _ => PHASES.iter().find(|(n, _)| *n == name).map_or("", |(_, what)| what),
     }
 }
 
@@ -227,33 +195,10 @@ impl Timings {
 
 /// The arena of the plain plan and the smallest one patched stages reach (equal when no stage
 /// of the model can run in row bands): the range `max_arena_bytes` can ask for.
-pub fn arena_range(
-    file: &str,
-    bytes: &[u8],
-    opts: &CompileOptions,
-) -> Result<(usize, usize), Error> {
-    let plain = analyze_options(
-        file,
-        bytes,
-        &CompileOptions {
-            max_arena_bytes: None,
-            ..opts.clone()
-        },
-    )?
-    .plan
-    .size;
-    match analyze_options(
-        file,
-        bytes,
-        &CompileOptions {
-            max_arena_bytes: Some(0),
-            ..opts.clone()
-        },
-    ) {
-        Err(Error {
-            kind: ErrorKind::ArenaLimit { smallest, .. },
-            ..
-        }) => Ok((plain, smallest)),
+pub fn arena_range(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<(usize, usize), Error> {
+    let plain = analyze_options(file, bytes, &CompileOptions { max_arena_bytes: None, ..opts.clone() })?.plan.size;
+    match analyze_options(file, bytes, &CompileOptions { max_arena_bytes: Some(0), ..opts.clone() }) {
+        Err(Error { kind: ErrorKind::ArenaLimit { smallest, .. }, .. }) => Ok((plain, smallest)),
         Err(e) => Err(e),
         // A model without activations fits any cap.
         Ok(a) => Ok((plain, a.plan.size)),
@@ -270,15 +215,9 @@ pub fn data_dependent_ops(steps: &[Step]) -> Vec<String> {
     let mut out = Vec::new();
     for s in steps {
         let why = match (&s.call, s.op_name.as_str()) {
-            (Call::Flow(ir::Flow::LoopBegin), _) => {
-                "a loop runs until its condition says stop, as often as the input makes it"
-            }
-            (Call::Flow(ir::Flow::IfBegin), _) => {
-                "the input chooses which branch runs, and the branches may take different times"
-            }
-            (_, "CUSTOM(TFLite_Detection_PostProcess)") => {
-                "its sort, score threshold and non-maximum suppression depend on the scores"
-            }
+            (Call::Flow(ir::Flow::LoopBegin), _) => "a loop runs until its condition says stop, as often as the input makes it",
+            (Call::Flow(ir::Flow::IfBegin), _) => "the input chooses which branch runs, and the branches may take different times",
+            (_, "CUSTOM(TFLite_Detection_PostProcess)") => "its sort, score threshold and non-maximum suppression depend on the scores",
             _ => continue,
         };
         let line = format!("op #{} {}: {why}", s.op_index, s.op_name);
@@ -309,23 +248,12 @@ fn check_deterministic_timing(file: &str, steps: &[Step]) -> Result<(), Error> {
 /// The emitter writes every constant operand out once per tensor. Tensors may share a buffer,
 /// so a small file whose many tensors point at one large buffer would expand into gigabytes of
 /// source; real models (one buffer per tensor, at most a few shared) stay near the file size.
-fn check_output_size(
-    file: &str,
-    file_len: usize,
-    graph: &ir::Graph,
-    steps: &[Step],
-) -> Result<(), Error> {
+fn check_output_size(file: &str, file_len: usize, graph: &ir::Graph, steps: &[Step]) -> Result<(), Error> {
     let limit = file_len.saturating_mul(4).saturating_add(1 << 20);
     let mut seen = std::collections::HashSet::new();
     let mut total = 0usize;
     for step in steps {
-        let consts = step.operands.iter().filter_map(|o| {
-            if let Operand::Const(t) = o {
-                Some(*t)
-            } else {
-                None
-            }
-        });
+        let consts = step.operands.iter().filter_map(|o| if let Operand::Const(t) = o { Some(*t) } else { None });
         for t in consts.chain(step.weights.iter().copied()) {
             if seen.insert(t) {
                 total = total.saturating_add(graph.tensors[t].bytes());
@@ -348,22 +276,8 @@ fn check_output_size(
 /// classes, `max_detections`, output slots, detections per class, regular NMS): kiln's tests
 /// compare it with the runtime's `DetectionPostProcessParams::scratch_bytes`.
 #[doc(hidden)]
-pub fn detection_postprocess_scratch_bytes(
-    n: usize,
-    classes: usize,
-    max_detections: usize,
-    slots: usize,
-    per_class: usize,
-    regular: bool,
-) -> usize {
-    lower::detection_postprocess::scratch_bytes(
-        n,
-        classes,
-        max_detections,
-        slots,
-        per_class,
-        regular,
-    )
+pub fn detection_postprocess_scratch_bytes(n: usize, classes: usize, max_detections: usize, slots: usize, per_class: usize, regular: bool) -> usize {
+    lower::detection_postprocess::scratch_bytes(n, classes, max_detections, slots, per_class, regular)
 }
 
 /// Options for [`compile`].
@@ -410,12 +324,7 @@ pub fn compile(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<TokenS
 }
 
 /// [`compile`], adding the wall time of each phase to `timings`.
-pub fn compile_timed(
-    file: &str,
-    bytes: &[u8],
-    opts: &CompileOptions,
-    timings: &mut Timings,
-) -> Result<TokenStream, Error> {
+pub fn compile_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &mut Timings) -> Result<TokenStream, Error> {
     let name = match &opts.name {
         Some(n) => n.clone(),
         None => struct_name_for(file),
@@ -440,10 +349,7 @@ pub fn compile_timed(
 
 /// `models/person_detect.tflite` → `PersonDetect`.
 pub fn struct_name_for(path: &str) -> String {
-    let stem = std::path::Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("model");
+    let stem = std::path::Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("model");
     let mut out = String::new();
     let mut upper = true;
     for ch in stem.chars() {
@@ -468,12 +374,7 @@ pub fn struct_name_for(path: &str) -> String {
 /// keywords (unless raw) and non-identifiers do not.
 fn check_name(file: &str, name: &str) -> Result<(), Error> {
     use syn::ext::IdentExt;
-    let usage = |why: String| {
-        Err(Error::new(
-            file,
-            ErrorKind::Usage(format!("`{name}` is not a valid model name: {why}")),
-        ))
-    };
+    let usage = |why: String| Err(Error::new(file, ErrorKind::Usage(format!("`{name}` is not a valid model name: {why}"))));
     // `parse_any` accepts keywords too, so keywords get their own message.
     let Ok(any) = syn::parse::Parser::parse_str(syn::Ident::parse_any, name) else {
         return usage(
@@ -484,14 +385,8 @@ fn check_name(file: &str, name: &str) -> Result<(), Error> {
         return usage("a model name is a Rust identifier, e.g. `PersonDetect`".into());
     }
     if syn::parse_str::<syn::Ident>(name).is_err() {
-        let raw = if matches!(name, "self" | "Self" | "super" | "crate") {
-            String::new()
-        } else {
-            format!(" or write it raw, `r#{name}`")
-        };
-        return usage(format!(
-            "it is a Rust keyword, which cannot name a struct; choose another name{raw}"
-        ));
+        let raw = if matches!(name, "self" | "Self" | "super" | "crate") { String::new() } else { format!(" or write it raw, `r#{name}`") };
+        return usage(format!("it is a Rust keyword, which cannot name a struct; choose another name{raw}"));
     }
     Ok(())
 }

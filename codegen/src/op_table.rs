@@ -7,12 +7,7 @@ use crate::ir::DType;
 use crate::lower;
 
 /// Columns of the table, in order; any other registered type goes into the last column.
-const COLUMNS: [(DType, &str); 4] = [
-    (DType::I8, "int8"),
-    (DType::I16, "int16"),
-    (DType::F32, "float32"),
-    (DType::U8, "uint8"),
-];
+const COLUMNS: [(DType, &str); 4] = [(DType::I8, "int8"), (DType::I16, "int16"), (DType::F32, "float32"), (DType::U8, "uint8")];
 
 /// Every supported op (alphabetical) with the element types kiln compiles it for.
 pub fn supported_ops() -> BTreeMap<&'static str, Vec<DType>> {
@@ -48,20 +43,11 @@ pub fn op_table_markdown() -> String {
         rows.insert(op, format!("| {op} |  |  |  |  | {what} |\n"));
     }
     for (op, types) in &ops {
-        let cells: Vec<&str> = COLUMNS
-            .iter()
-            .map(|(d, _)| if types.contains(d) { "✓" } else { "" })
-            .collect();
-        let mut other: Vec<&str> = types
-            .iter()
-            .filter(|d| !COLUMNS.iter().any(|(c, _)| c == *d))
-            .map(|d| d.name())
-            .collect();
+        let cells: Vec<&str> = COLUMNS.iter().map(|(d, _)| if types.contains(d) { "✓" } else { "" }).collect();
+        let mut other: Vec<&str> =
+            types.iter().filter(|d| !COLUMNS.iter().any(|(c, _)| c == *d)).map(|d| d.name()).collect();
         other.sort_unstable();
-        rows.insert(
-            op,
-            format!("| {op} | {} | {} |\n", cells.join(" | "), other.join(", ")),
-        );
+        rows.insert(op, format!("| {op} | {} | {} |\n", cells.join(" | "), other.join(", ")));
     }
     s.extend(rows.into_values());
     s
@@ -70,28 +56,14 @@ pub fn op_table_markdown() -> String {
 /// The control-flow ops: no kernel of their own (`crate::control_flow` inlines their
 /// subgraphs), so no element type; what runs inside them is the table's other rows.
 const CONTROL_FLOW: [(&str, &str); 2] = [
-    (
-        "IF",
-        "any: both branches inlined as `if … else`, the ops inside as in this table",
-    ),
-    (
-        "WHILE",
-        "any: inlined as a `loop`, carried shapes static; run time data-dependent",
-    ),
+    ("IF", "any: both branches inlined as `if … else`, the ops inside as in this table"),
+    ("WHILE", "any: inlined as a `loop`, carried shapes static; run time data-dependent"),
 ];
 
 /// `(op, element type)` of every op in a model, keyed as the registry keys kernels: what a
 /// model exercises, for checking that each table entry is backed by an oracle-checked model.
 /// `input_shape` as in [`crate::CompileOptions`] (models with dynamic shapes).
-pub fn kernels_in_model(
-    file: &str,
-    bytes: &[u8],
-    input_shape: Option<&[usize]>,
-) -> Result<Vec<(String, DType)>, crate::Error> {
+pub fn kernels_in_model(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Vec<(String, DType)>, crate::Error> {
     let graph = crate::read::read_model(file, bytes, input_shape)?;
-    Ok(graph
-        .ops
-        .iter()
-        .filter_map(|op| Some((op.name.clone(), lower::kernel_dtype(&graph, op)?)))
-        .collect())
+    Ok(graph.ops.iter().filter_map(|op| Some((op.name.clone(), lower::kernel_dtype(&graph, op)?))).collect())
 }

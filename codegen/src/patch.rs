@@ -86,9 +86,7 @@ impl Rows {
     pub(crate) fn input_of(&self, [r0, r1]: [usize; 2]) -> ([usize; 2], usize) {
         let top = r0 * self.stride;
         let a = top.saturating_sub(self.pad);
-        let b = ((r1 - 1) * self.stride + self.span)
-            .saturating_sub(self.pad)
-            .min(self.input);
+        let b = ((r1 - 1) * self.stride + self.span).saturating_sub(self.pad).min(self.input);
         ([a, b.max(a)], self.pad.saturating_sub(top))
     }
 }
@@ -110,56 +108,23 @@ pub(crate) fn band_rows(graph: &Graph, step: &Step) -> Option<Rows> {
         return None;
     }
     let (padding, stride, dilation) = match (&op.name[..], &op.options) {
-        (
-            "CONV_2D",
-            &Options::Conv2d {
-                padding,
-                stride,
-                dilation,
-                ..
-            },
-        ) => (padding, stride, dilation),
-        (
-            "DEPTHWISE_CONV_2D",
-            &Options::DepthwiseConv2d {
-                padding,
-                stride,
-                dilation,
-                ..
-            },
-        ) => (padding, stride, dilation),
+        ("CONV_2D", &Options::Conv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
+        ("DEPTHWISE_CONV_2D", &Options::DepthwiseConv2d { padding, stride, dilation, .. }) => (padding, stride, dilation),
         ("ADD", Options::Add { .. }) => {
             let both = arena_inputs(step);
-            let same = both.len() == 2
-                && both
-                    .iter()
-                    .all(|&(_, t)| graph.tensors[t].shape == out.shape);
-            return same.then_some(Rows {
-                stride: 1,
-                pad: 0,
-                span: 1,
-                input: out.shape[1],
-            });
+            let same = both.len() == 2 && both.iter().all(|&(_, t)| graph.tensors[t].shape == out.shape);
+            return same.then_some(Rows { stride: 1, pad: 0, span: 1, input: out.shape[1] });
         }
         _ => return None,
     };
-    let [(0, x)] = arena_inputs(step)[..] else {
-        return None;
-    };
+    let [(0, x)] = arena_inputs(step)[..] else { return None };
     let input = &graph.tensors[x];
-    let kh = *graph.tensors[op.inputs.get(1).copied().flatten()?]
-        .shape
-        .get(1)?;
+    let kh = *graph.tensors[op.inputs.get(1).copied().flatten()?].shape.get(1)?;
     let (oh, pad) = lower::window(padding, input.shape[1], kh, stride[0], dilation[0]);
     if oh != out.shape[1] || kh == 0 || stride[0] == 0 {
         return None;
     }
-    Some(Rows {
-        stride: stride[0],
-        pad,
-        span: (kh - 1) * dilation[0].max(1) + 1,
-        input: input.shape[1],
-    })
+    Some(Rows { stride: stride[0], pad, span: (kh - 1) * dilation[0].max(1) + 1, input: input.shape[1] })
 }
 
 /// The arena tensors a step reads, with their operand positions.
@@ -197,13 +162,8 @@ fn stage_input(graph: &Graph, steps: &[Step], stage: Range<usize>) -> Option<usi
     }
     for (k, s) in inside[..inside.len() - 1].iter().enumerate() {
         let t = s.output;
-        let read_inside = inside[k + 1..]
-            .iter()
-            .any(|r| r.operands.contains(&Operand::Arena(t)));
-        let read_outside = steps[..stage.start]
-            .iter()
-            .chain(&steps[stage.end..])
-            .any(|r| r.operands.contains(&Operand::Arena(t)));
+        let read_inside = inside[k + 1..].iter().any(|r| r.operands.contains(&Operand::Arena(t)));
+        let read_outside = steps[..stage.start].iter().chain(&steps[stage.end..]).any(|r| r.operands.contains(&Operand::Arena(t)));
         if !read_inside || read_outside || graph.outputs.contains(&t) {
             return None;
         }
@@ -225,11 +185,7 @@ fn stages(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
         while j < steps.len() && band_rows(graph, &steps[j]).is_some() {
             j += 1;
         }
-        out.extend(
-            (i + 2..=j)
-                .map(|e| i..e)
-                .filter(|r| stage_input(graph, steps, r.clone()).is_some()),
-        );
+        out.extend((i + 2..=j).map(|e| i..e).filter(|r| stage_input(graph, steps, r.clone()).is_some()));
         i = j;
     }
     out
@@ -272,11 +228,7 @@ pub(crate) fn window_of(
     what: &str,
 ) -> usize {
     let t = band_tensor(graph, of, b - a, what);
-    views.push(View {
-        tensor: t,
-        of,
-        offset: a * row_bytes(graph, of),
-    });
+    views.push(View { tensor: t, of, offset: a * row_bytes(graph, of) });
     t
 }
 
@@ -311,84 +263,31 @@ enum Src {
 /// one filter's height, more calls). The stage's input is read in row windows, T written in
 /// row windows. With `lower`, every call is lowered for its rows (params, kernels); without,
 /// band steps carry only what planning needs (operands, output, MACs), to try many splits cheaply.
-fn band_stage(
-    graph: &mut Graph,
-    steps: &[Step],
-    split: Split,
-    lower: bool,
-) -> Result<(Vec<Step>, Vec<View>), String> {
-    let Split {
-        stage,
-        bands: n,
-        fine,
-        reuse_input,
-    } = split;
+fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> Result<(Vec<Step>, Vec<View>), String> {
+    let Split { stage, bands: n, fine, reuse_input } = split;
     let x = stage_input(graph, steps, stage.clone()).ok_or("not a stage")?;
     let layers = &steps[stage.clone()];
     let m = layers.len();
-    let geo: Vec<Rows> = layers
-        .iter()
-        .map(|s| band_rows(graph, s).expect("stages are bandable"))
-        .collect();
-    let src_of = |t: usize| {
-        if t == x {
-            Src::Input
-        } else {
-            Src::Layer(layers.iter().position(|l| l.output == t).expect("inside"))
-        }
-    };
-    let reads: Vec<Vec<(usize, Src)>> = layers
-        .iter()
-        .map(|l| {
-            arena_inputs(l)
-                .into_iter()
-                .map(|(k, t)| (k, src_of(t)))
-                .collect()
-        })
-        .collect();
-    let readers: Vec<Vec<usize>> = (0..m)
-        .map(|p| {
-            (0..m)
-                .filter(|&c| reads[c].iter().any(|&(_, s)| s == Src::Layer(p)))
-                .collect()
-        })
-        .collect();
+    let geo: Vec<Rows> = layers.iter().map(|s| band_rows(graph, s).expect("stages are bandable")).collect();
+    let src_of = |t: usize| if t == x { Src::Input } else { Src::Layer(layers.iter().position(|l| l.output == t).expect("inside")) };
+    let reads: Vec<Vec<(usize, Src)>> = layers.iter().map(|l| arena_inputs(l).into_iter().map(|(k, t)| (k, src_of(t))).collect()).collect();
+    let readers: Vec<Vec<usize>> =
+        (0..m).map(|p| (0..m).filter(|&c| reads[c].iter().any(|&(_, s)| s == Src::Layer(p))).collect()).collect();
     let rows_t = graph.tensors[layers[m - 1].output].shape[1];
     // Rows per call: the last layer's band, and for each earlier layer what one call of its
     // readers reads anew.
     let mut chunk = vec![rows_t.div_ceil(n); m];
     for j in (0..m - 1).rev() {
-        chunk[j] = if fine {
-            1
-        } else {
-            readers[j]
-                .iter()
-                .map(|&c| chunk[c] * geo[c].stride)
-                .max()
-                .unwrap_or(1)
-        };
+        chunk[j] = if fine { 1 } else { readers[j].iter().map(|&c| chunk[c] * geo[c].stride).max().unwrap_or(1) };
     }
-    let mut s = Streamer {
-        geo,
-        reads,
-        readers,
-        chunk,
-        done: vec![0; m],
-        kept: vec![0; m],
-        rows: vec![0; m],
-        plan: Vec::new(),
-        band: 0,
-    };
+    let mut s = Streamer { geo, reads, readers, chunk, done: vec![0; m], kept: vec![0; m], rows: vec![0; m], plan: Vec::new(), band: 0 };
     for (b, band) in even_bands(rows_t, n).into_iter().enumerate() {
         s.band = b;
-        s.pull(m - 1, band[1])
-            .map_err(|(j, m)| format!("op #{}: {m}", layers[j].op_index))?;
+        s.pull(m - 1, band[1]).map_err(|(j, m)| format!("op #{}: {m}", layers[j].op_index))?;
     }
     // The buffers, as tall as they ever get; then every call with its row windows.
     let Streamer { plan, rows, .. } = s;
-    let buffers: Vec<usize> = (0..m - 1)
-        .map(|j| band_tensor(graph, layers[j].output, rows[j], "band buffer"))
-        .collect();
+    let buffers: Vec<usize> = (0..m - 1).map(|j| band_tensor(graph, layers[j].output, rows[j], "band buffer")).collect();
     let t = layers[m - 1].output;
     let mut out: Vec<Step> = steps[..stage.start].to_vec();
     let mut views = Vec::new();
@@ -396,28 +295,16 @@ fn band_stage(
         // T in the stage input's bytes: each band's rows of T land on rows of the input that no
         // later call reads (checked over the schedule), so the two need one buffer, not two.
         let (rb_x, rb_t) = (row_bytes(graph, x), row_bytes(graph, t));
-        let read_outside = steps[..stage.start]
-            .iter()
-            .chain(&steps[stage.end..])
-            .any(|r| r.operands.contains(&Operand::Arena(x)));
-        let aliased = steps
-            .iter()
-            .any(|r| matches!(r.call, Call::Alias) && r.operands.contains(&Operand::Arena(x)));
-        if read_outside
-            || aliased
-            || graph.outputs.contains(&x)
-            || graph.tensors[t].bytes() > graph.tensors[x].bytes()
-        {
+        let read_outside = steps[..stage.start].iter().chain(&steps[stage.end..]).any(|r| r.operands.contains(&Operand::Arena(x)));
+        let aliased = steps.iter().any(|r| matches!(r.call, Call::Alias) && r.operands.contains(&Operand::Arena(x)));
+        if read_outside || aliased || graph.outputs.contains(&x) || graph.tensors[t].bytes() > graph.tensors[x].bytes() {
             return Err("the stage input is read elsewhere or smaller than its output".into());
         }
         let mut next_read = usize::MAX;
         for call in plan.iter().rev() {
             if let Pulled::Compute { inputs, .. } = &call.kind {
                 if call.layer + 1 == m && call.rows[1] * rb_t > next_read {
-                    return Err(format!(
-                        "rows {}..{} of the output would overwrite input still to be read",
-                        call.rows[0], call.rows[1]
-                    ));
+                    return Err(format!("rows {}..{} of the output would overwrite input still to be read", call.rows[0], call.rows[1]));
                 }
                 for &(src, w) in inputs {
                     if src == Src::Input {
@@ -426,39 +313,23 @@ fn band_stage(
                 }
             }
         }
-        views.push(View {
-            tensor: t,
-            of: x,
-            offset: 0,
-        });
+        views.push(View { tensor: t, of: x, offset: 0 });
     }
     for call in plan {
         let j = call.layer;
         let orig = &layers[j];
-        let band = |rows| {
-            Some(Band {
-                index: call.band,
-                count: n,
-                rows,
-            })
-        };
+        let band = |rows| Some(Band { index: call.band, count: n, rows });
         match call.kind {
             Pulled::Carry { from, to } => {
                 let rb = row_bytes(graph, buffers[j]);
                 let mut carry = orig.clone();
                 carry.operands = vec![Operand::Arena(buffers[j])];
                 carry.output = buffers[j];
-                carry.call = Call::CarryRows {
-                    from: from * rb,
-                    len: (to - from) * rb,
-                };
+                carry.call = Call::CarryRows { from: from * rb, len: (to - from) * rb };
                 carry.macs = 0;
                 carry.weights.clear();
                 carry.variants.clear();
-                carry.summary = format!(
-                    "keep rows {}..{} of the band buffer",
-                    call.rows[0], call.rows[1]
-                );
+                carry.summary = format!("keep rows {}..{} of the band buffer", call.rows[0], call.rows[1]);
                 carry.band = band(call.rows);
                 out.push(carry);
             }
@@ -474,13 +345,10 @@ fn band_stage(
                 }
                 let output = match j + 1 == m {
                     true => window_of(graph, &mut views, t, [a, b], "band rows"),
-                    false => {
-                        window_of(graph, &mut views, buffers[j], [at, at + b - a], "band rows")
-                    }
+                    false => window_of(graph, &mut views, buffers[j], [at, at + b - a], "band rows"),
                 };
                 let mut step = if lower {
-                    lower_rows(graph, orig, &operands, output, pad)
-                        .map_err(|m| format!("op #{} rows {a}..{b}: {m}", orig.op_index))?
+                    lower_rows(graph, orig, &operands, output, pad).map_err(|m| format!("op #{} rows {a}..{b}: {m}", orig.op_index))?
                 } else {
                     let mut step = orig.clone();
                     step.operands = operands;
@@ -517,11 +385,7 @@ enum Pulled {
     Carry { from: usize, to: usize },
     /// Compute the rows from `inputs` (per arena operand, in order: rows of the stage input, or
     /// of a layer's buffer) with `pad` rows of padding above, into the layer's buffer at row `at`.
-    Compute {
-        inputs: Vec<(Src, [usize; 2])>,
-        at: usize,
-        pad: usize,
-    },
+    Compute { inputs: Vec<(Src, [usize; 2])>, at: usize, pad: usize },
 }
 
 /// The streaming schedule of [`band_stage`], built by pulling rows through the layers.
@@ -554,33 +418,18 @@ impl Streamer {
             let rows = [self.done[j], want.min(self.done[j] + self.chunk[j])];
             let (input, pad) = self.geo[j].input_of(rows);
             if input[1] == input[0] {
-                return Err((
-                    j,
-                    format!("rows {}..{} read no input rows", rows[0], rows[1]),
-                ));
+                return Err((j, format!("rows {}..{} read no input rows", rows[0], rows[1])));
             }
-            let producers: Vec<usize> = self.reads[j]
-                .iter()
-                .filter_map(|&(_, s)| if let Src::Layer(p) = s { Some(p) } else { None })
-                .collect();
+            let producers: Vec<usize> = self.reads[j].iter().filter_map(|&(_, s)| if let Src::Layer(p) = s { Some(p) } else { None }).collect();
             for &p in &producers {
                 // Drop what no reader of p reads again (rows a reader skips are never computed).
-                let need = self.readers[p]
-                    .iter()
-                    .map(|&c| self.next_read(c))
-                    .min()
-                    .unwrap_or(input[0]);
+                let need = self.readers[p].iter().map(|&c| self.next_read(c)).min().unwrap_or(input[0]);
                 if need >= self.done[p] {
                     self.done[p] = self.done[p].max(need.min(input[0]));
                     self.kept[p] = self.done[p];
                 } else if need > self.kept[p] {
                     let (from, to) = (need - self.kept[p], self.done[p] - self.kept[p]);
-                    self.plan.push(PulledCall {
-                        layer: p,
-                        band: self.band,
-                        rows: [need, self.done[p]],
-                        kind: Pulled::Carry { from, to },
-                    });
+                    self.plan.push(PulledCall { layer: p, band: self.band, rows: [need, self.done[p]], kind: Pulled::Carry { from, to } });
                     self.kept[p] = need;
                 }
                 self.pull(p, input[1])?;
@@ -594,12 +443,7 @@ impl Streamer {
                 })
                 .collect();
             let at = rows[0] - self.kept[j];
-            self.plan.push(PulledCall {
-                layer: j,
-                band: self.band,
-                rows,
-                kind: Pulled::Compute { inputs, at, pad },
-            });
+            self.plan.push(PulledCall { layer: j, band: self.band, rows, kind: Pulled::Compute { inputs, at, pad } });
             self.done[j] = rows[1];
             self.rows[j] = self.rows[j].max(self.done[j] - self.kept[j]);
         }
@@ -633,20 +477,13 @@ pub(crate) fn lower_rows(
         Ok(s) => s,
         Err(lower::Fail::Unsupported(m) | lower::Fail::Invalid(m)) => return Err(m),
     };
-    let mut step = lowered
-        .pop()
-        .filter(|_| lowered.is_empty())
-        .ok_or("a band lowers to one step")?;
+    let mut step = lowered.pop().filter(|_| lowered.is_empty()).ok_or("a band lowers to one step")?;
     step.packed_filter = None;
     if let (Some(o), Some(Operand::Const(_))) = (orig.operands.get(1), step.operands.get(1)) {
         step.operands[1] = *o;
     }
     let same = step.variants.len() == orig.variants.len()
-        && step
-            .variants
-            .iter()
-            .zip(&orig.variants)
-            .all(|(a, b)| a.func == b.func && a.generics.to_string() == b.generics.to_string());
+        && step.variants.iter().zip(&orig.variants).all(|(a, b)| a.func == b.func && a.generics.to_string() == b.generics.to_string());
     if !same {
         return Err("its kernels for a band differ from the whole layer's".into());
     }
@@ -678,42 +515,23 @@ pub fn fit_arena(
     let mut best: Option<(u64, usize, usize, Split)> = None;
     let mut smallest = (default.size, String::from("without patches"));
     // Row bands assume straight-line code; a model with IF/WHILE keeps its plain plan.
-    let control_flow = steps
-        .iter()
-        .any(|s| matches!(s.call, crate::lower::Call::Flow(_)));
+    let control_flow = steps.iter().any(|s| matches!(s.call, crate::lower::Call::Flow(_)));
     for stage in stages(graph, &steps).into_iter().filter(|_| !control_flow) {
         {
             let end = stage.end;
             let rows_t = graph.tensors[steps[end - 1].output].shape[1];
             for bands in 2..=rows_t.min(MAX_BANDS) {
-                for (fine, reuse_input) in
-                    [(false, false), (true, false), (false, true), (true, true)]
-                {
-                    let split = Split {
-                        stage: stage.clone(),
-                        bands,
-                        fine,
-                        reuse_input,
-                    };
+                for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let split = Split { stage: stage.clone(), bands, fine, reuse_input };
                     let mut g = graph.clone();
                     // A split that cannot run (a band reading no rows, an overlap that would
                     // clobber input still to be read) is simply not a candidate.
-                    let Ok((banded, views)) = band_stage(&mut g, &steps, split.clone(), false)
-                    else {
-                        continue;
-                    };
+                    let Ok((banded, views)) = band_stage(&mut g, &steps, split.clone(), false) else { continue };
                     let size = plan_arena_with_views(&g, &banded, &views).size;
                     let extra = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
                     if size < smallest.0 {
                         let ops = &steps[stage.clone()];
-                        smallest = (
-                            size,
-                            format!(
-                                "ops #{}..#{} in {bands} row bands",
-                                ops[0].op_index,
-                                ops[ops.len() - 1].op_index
-                            ),
-                        );
+                        smallest = (size, format!("ops #{}..#{} in {bands} row bands", ops[0].op_index, ops[ops.len() - 1].op_index));
                     }
                     let key = (extra, banded.len(), size);
                     if size <= max_bytes && best.as_ref().is_none_or(|b| key < (b.0, b.1, b.2)) {
@@ -737,12 +555,8 @@ pub fn fit_arena(
             },
         ));
     };
-    let (banded, views) = band_stage(graph, &steps, split.clone(), true).map_err(|m| {
-        Error::new(
-            file,
-            ErrorKind::Invalid(format!("patching the first layers: {m}")),
-        )
-    })?;
+    let (banded, views) = band_stage(graph, &steps, split.clone(), true)
+        .map_err(|m| Error::new(file, ErrorKind::Invalid(format!("patching the first layers: {m}"))))?;
     let plan = plan_arena_with_views(graph, &banded, &views);
     let ops = steps[split.stage.clone()]
         .iter()
@@ -775,10 +589,7 @@ mod tests {
                     assert_eq!(w[0][1], w[1][0]);
                 }
                 let lens: Vec<usize> = b.iter().map(|r| r[1] - r[0]).collect();
-                assert!(
-                    lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1,
-                    "{lens:?}"
-                );
+                assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1, "{lens:?}");
             }
         }
     }
@@ -793,21 +604,12 @@ mod tests {
                     for pad in 0..kh {
                         for input in 1..20usize {
                             let span = (kh - 1) * dil + 1;
-                            let g = Rows {
-                                stride,
-                                pad,
-                                span,
-                                input,
-                            };
+                            let g = Rows { stride, pad, span, input };
                             let out = (input + 2 * pad).saturating_sub(span) / stride + 1;
                             for r0 in 0..out {
                                 for r1 in r0 + 1..=out {
                                     let touched: Vec<usize> = (r0..r1)
-                                        .flat_map(|r| {
-                                            (0..kh).map(move |t| {
-                                                (r * stride + t * dil) as isize - pad as isize
-                                            })
-                                        })
+                                        .flat_map(|r| (0..kh).map(move |t| (r * stride + t * dil) as isize - pad as isize))
                                         .filter(|&y| y >= 0 && (y as usize) < input)
                                         .map(|y| y as usize)
                                         .collect();
@@ -816,18 +618,10 @@ mod tests {
                                         continue;
                                     }
                                     // Every touched row inside the window, the window inside the image.
-                                    assert!(
-                                        a <= *touched.iter().min().unwrap()
-                                            && b > *touched.iter().max().unwrap(),
-                                        "{g:?} rows {r0}..{r1}"
-                                    );
+                                    assert!(a <= *touched.iter().min().unwrap() && b > *touched.iter().max().unwrap(), "{g:?} rows {r0}..{r1}");
                                     assert!(b <= input);
                                     // Local coordinate of output r0's first tap: r0' = 0 → −p; global: r0·s − pad.
-                                    assert_eq!(
-                                        a as isize - p as isize,
-                                        (r0 * stride) as isize - pad as isize,
-                                        "{g:?}"
-                                    );
+                                    assert_eq!(a as isize - p as isize, (r0 * stride) as isize - pad as isize, "{g:?}");
                                 }
                             }
                         }

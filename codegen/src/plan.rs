@@ -144,18 +144,7 @@ pub fn plan_arena_tied(graph: &Graph, steps: &[Step], views: &[View], ties: &[Ti
             let x = &graph.tensors[t];
             root[t] == t && first[t] != usize::MAX && !x.is_const() && !x.is_variable
         })
-        .map(|t| {
-            (
-                t,
-                Buffer {
-                    size: graph.tensors[t].bytes(),
-                    align: 1,
-                    first: first[t],
-                    last: last[t],
-                    offset: 0,
-                },
-            )
-        })
+        .map(|t| (t, Buffer { size: graph.tensors[t].bytes(), align: 1, first: first[t], last: last[t], offset: 0 }))
         .collect();
     // Model inputs and outputs are viewed in place as typed arrays; so are the tensors a user's
     // custom op reads and writes (`kiln::custom::Input::as_slice`), whose scratch window holds
@@ -164,19 +153,13 @@ pub fn plan_arena_tied(graph: &Graph, steps: &[Step], views: &[View], ties: &[Ti
     for &t in graph.inputs.iter().chain(&graph.outputs) {
         typed.push((t, graph.tensors[t].dtype.size().unwrap_or(1)));
     }
-    for s in steps
-        .iter()
-        .filter(|s| matches!(s.call, Call::Custom { .. }))
-    {
+    for s in steps.iter().filter(|s| matches!(s.call, Call::Custom { .. })) {
         for op in &s.operands {
             if let Operand::Arena(t) = *op {
                 typed.push((t, graph.tensors[t].dtype.size().unwrap_or(1)));
             }
         }
-        typed.push((
-            s.output,
-            graph.tensors[s.output].dtype.size().unwrap_or(1).max(8),
-        ));
+        typed.push((s.output, graph.tensors[s.output].dtype.size().unwrap_or(1).max(8)));
     }
     for (t, elem) in typed {
         if within[t] % elem != 0 {
@@ -231,12 +214,7 @@ pub fn plan_arena_tied(graph: &Graph, steps: &[Step], views: &[View], ties: &[Ti
         // First use, then largest: buffers stack up in schedule order.
         |b| [b.first, usize::MAX - b.size],
         // Largest bytes × steps first.
-        |b| {
-            [
-                usize::MAX - b.size.saturating_mul(b.last - b.first + 1),
-                b.first,
-            ]
-        },
+        |b| [usize::MAX - b.size.saturating_mul(b.last - b.first + 1), b.first],
     ];
     let mut best: Option<(usize, Vec<usize>)> = None;
     for key in orders {
@@ -257,8 +235,7 @@ pub fn plan_arena_tied(graph: &Graph, steps: &[Step], views: &[View], ties: &[Ti
     }
 
     let mut offsets = vec![None; n];
-    let by_root: std::collections::HashMap<usize, usize> =
-        buffers.iter().map(|(t, b)| (*t, b.offset)).collect();
+    let by_root: std::collections::HashMap<usize, usize> = buffers.iter().map(|(t, b)| (*t, b.offset)).collect();
     for t in 0..n {
         if let Some(&off) = by_root.get(&root[t]) {
             offsets[t] = Some(off + within[t]);
@@ -282,9 +259,7 @@ pub fn plan_arena_tied(graph: &Graph, steps: &[Step], views: &[View], ties: &[Ti
     let buffers = buffers
         .iter()
         .map(|(t, b)| PlacedBuffer {
-            tensors: std::iter::once(*t)
-                .chain((0..n).filter(|&a| a != *t && root[a] == *t))
-                .collect(),
+            tensors: std::iter::once(*t).chain((0..n).filter(|&a| a != *t && root[a] == *t)).collect(),
             offset: b.offset,
             size: b.size,
             first_step: b.first,
@@ -471,15 +446,7 @@ mod tests {
     use crate::ir::{DType, Tensor};
 
     fn tensor(index: usize, bytes: usize) -> Tensor {
-        Tensor {
-            index,
-            name: format!("t{index}"),
-            shape: vec![bytes],
-            dtype: DType::I8,
-            quant: None,
-            data: None,
-            is_variable: false,
-        }
+        Tensor { index, name: format!("t{index}"), shape: vec![bytes], dtype: DType::I8, quant: None, data: None, is_variable: false }
     }
 
     /// A step of op `index` reading `operands` into `output` (what the planner looks at).
@@ -503,34 +470,9 @@ mod tests {
 
     /// A chain of steps, each reading the previous tensor (tensor 0 is the model input).
     fn chain(sizes: &[usize]) -> (Graph, Vec<Step>) {
-        let tensors = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| tensor(i, b))
-            .collect();
-        let steps = (1..sizes.len())
-            .map(|i| {
-                step(
-                    i - 1,
-                    vec![Operand::Arena(i - 1)],
-                    i,
-                    Call::Concat {
-                        outer: 1,
-                        chunks: vec![],
-                    },
-                )
-            })
-            .collect();
-        (
-            Graph {
-                tensors,
-                ops: vec![],
-                inputs: vec![0],
-                outputs: vec![sizes.len() - 1],
-                folded_ops: vec![],
-            },
-            steps,
-        )
+        let tensors = sizes.iter().enumerate().map(|(i, &b)| tensor(i, b)).collect();
+        let steps = (1..sizes.len()).map(|i| step(i - 1, vec![Operand::Arena(i - 1)], i, Call::Concat { outer: 1, chunks: vec![] })).collect();
+        (Graph { tensors, ops: vec![], inputs: vec![0], outputs: vec![sizes.len() - 1], folded_ops: vec![] }, steps)
     }
 
     /// MobileNetV1-0.25's stem (96×96×3 → 48×48×8 → 48×48×8 → 48×48×16 → 24×24×16): largest
@@ -547,10 +489,7 @@ mod tests {
             for &j in &buffers[i + 1..] {
                 let (a, b) = (&plan.buffers[i], &plan.buffers[j]);
                 let together = a.first_step <= b.last_step && b.first_step <= a.last_step;
-                assert!(
-                    !together || a.offset + a.size <= b.offset || b.offset + b.size <= a.offset,
-                    "{plan:?}"
-                );
+                assert!(!together || a.offset + a.size <= b.offset || b.offset + b.size <= a.offset, "{plan:?}");
             }
         }
     }
@@ -592,10 +531,7 @@ mod tests {
         use crate::ir::Flow;
         let (mut g, _) = chain(&[8, 8, 8, 8, 8]);
         g.outputs = vec![4];
-        let any = || Call::Concat {
-            outer: 1,
-            chunks: vec![],
-        };
+        let any = || Call::Concat { outer: 1, chunks: vec![] };
         let steps = vec![
             step(0, vec![Operand::Arena(0)], 1, any()),
             step(1, vec![Operand::Arena(0)], 4, Call::Flow(Flow::Copy)),
@@ -606,20 +542,11 @@ mod tests {
             step(1, vec![Operand::Arena(4)], 4, Call::Flow(Flow::LoopEnd)),
         ];
         let plan = plan_arena(&g, &steps);
-        let span = |t: usize| {
-            plan.buffers
-                .iter()
-                .find(|b| b.tensors[0] == t)
-                .map(|b| (b.first_step, b.last_step))
-                .unwrap()
-        };
+        let span = |t: usize| plan.buffers.iter().find(|b| b.tensors[0] == t).map(|b| (b.first_step, b.last_step)).unwrap();
         assert_eq!(span(1), (0, 6), "{plan:?}");
         assert_eq!(span(2), (3, 4), "{plan:?}");
         let (a, b) = (plan.offsets[1].unwrap(), plan.offsets[3].unwrap());
-        assert!(
-            a + 8 <= b || b + 8 <= a,
-            "tensor 3 overwrites tensor 1, which the next iteration reads: {plan:?}"
-        );
+        assert!(a + 8 <= b || b + 8 <= a, "tensor 3 overwrites tensor 1, which the next iteration reads: {plan:?}");
     }
 
     /// Random DAGs: each step reads one or two earlier tensors; some steps are aliases, and
@@ -661,11 +588,7 @@ mod tests {
                 };
                 let alias = rand(4) == 0;
                 let out = tensors.len();
-                let size = if alias {
-                    tensors[a].bytes()
-                } else {
-                    1 + rand(64)
-                };
+                let size = if alias { tensors[a].bytes() } else { 1 + rand(64) };
                 tensors.push(tensor(out, size));
                 let mut operands = vec![Operand::Arena(a)];
                 if !alias && rand(2) == 0 {
@@ -677,52 +600,25 @@ mod tests {
                         operands.push(Operand::Arena(v));
                     }
                 }
-                let call = if alias {
-                    Call::Alias
-                } else {
-                    Call::Concat {
-                        outer: 1,
-                        chunks: vec![],
-                    }
-                };
+                let call = if alias { Call::Alias } else { Call::Concat { outer: 1, chunks: vec![] } };
                 steps.push(step(i, operands, out, call));
             }
             let outputs = vec![tensors.len() - 1];
-            let g = Graph {
-                tensors,
-                ops: vec![],
-                inputs: vec![0],
-                outputs,
-                folded_ops: vec![],
-            };
+            let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs, folded_ops: vec![] };
             let plan = plan_arena(&g, &steps);
             assert!(plan.size >= plan.lower_bound);
             for &t in g.inputs.iter().chain(&g.outputs) {
                 let elem = g.tensors[t].dtype.size().unwrap();
-                assert_eq!(
-                    plan.offsets[t].unwrap() % elem,
-                    0,
-                    "model tensor {t} is misaligned: {plan:?}"
-                );
+                assert_eq!(plan.offsets[t].unwrap() % elem, 0, "model tensor {t} is misaligned: {plan:?}");
             }
             // State: exactly the variables some step reads, disjoint, inside STATE_BYTES, and
             // never in the arena.
             let read: Vec<usize> = (1..=n_vars)
-                .filter(|&v| {
-                    steps
-                        .iter()
-                        .any(|s| s.operands.contains(&Operand::Arena(v)))
-                })
+                .filter(|&v| steps.iter().any(|s| s.operands.contains(&Operand::Arena(v))))
                 .collect();
-            assert_eq!(
-                plan.state_size,
-                read.iter().map(|&v| g.tensors[v].bytes()).sum::<usize>()
-            );
+            assert_eq!(plan.state_size, read.iter().map(|&v| g.tensors[v].bytes()).sum::<usize>());
             for v in 1..=n_vars {
-                assert_eq!(
-                    plan.offsets[v], None,
-                    "variable {v} is in the arena: {plan:?}"
-                );
+                assert_eq!(plan.offsets[v], None, "variable {v} is in the arena: {plan:?}");
                 assert_eq!(plan.state_offsets[v].is_some(), read.contains(&v));
             }
             for (i, &a) in read.iter().enumerate() {
@@ -730,10 +626,7 @@ mod tests {
                 assert!(oa + g.tensors[a].bytes() <= plan.state_size);
                 for &b in &read[i + 1..] {
                     let ob = plan.state_offsets[b].unwrap();
-                    assert!(
-                        oa + g.tensors[a].bytes() <= ob || ob + g.tensors[b].bytes() <= oa,
-                        "{plan:?}"
-                    );
+                    assert!(oa + g.tensors[a].bytes() <= ob || ob + g.tensors[b].bytes() <= oa, "{plan:?}");
                 }
             }
             for t in n_vars + 1..g.tensors.len() {
@@ -742,13 +635,8 @@ mod tests {
             // Independent liveness: a tensor is live from its writing step to its last reader.
             let n = g.tensors.len();
             let root = |mut t: usize| {
-                while let Some(s) = steps
-                    .iter()
-                    .find(|s| s.output == t && matches!(s.call, Call::Alias))
-                {
-                    let Operand::Arena(src) = s.operands[0] else {
-                        unreachable!()
-                    };
+                while let Some(s) = steps.iter().find(|s| s.output == t && matches!(s.call, Call::Alias)) {
+                    let Operand::Arena(src) = s.operands[0] else { unreachable!() };
                     t = src;
                 }
                 t
@@ -760,61 +648,34 @@ mod tests {
             };
             mark(0, 0);
             for (i, s) in steps.iter().enumerate() {
-                s.operands.iter().for_each(|o| {
-                    if let Operand::Arena(t) = o {
-                        mark(*t, i)
-                    }
-                });
+                s.operands.iter().for_each(|o| if let Operand::Arena(t) = o { mark(*t, i) });
                 mark(s.output, i);
             }
             mark(g.outputs[0], steps.len());
             // The exported buffers are the plan itself: one per live arena root, with the
             // offsets above and the independent liveness.
-            let roots: Vec<usize> = (0..n)
-                .filter(|&t| root(t) == t && span[t].0 != usize::MAX && !is_var(t))
-                .collect();
-            assert_eq!(
-                plan.buffers
-                    .iter()
-                    .map(|b| b.tensors[0])
-                    .collect::<Vec<_>>(),
-                roots
-            );
+            let roots: Vec<usize> = (0..n).filter(|&t| root(t) == t && span[t].0 != usize::MAX && !is_var(t)).collect();
+            assert_eq!(plan.buffers.iter().map(|b| b.tensors[0]).collect::<Vec<_>>(), roots);
             for b in &plan.buffers {
                 let r = b.tensors[0];
                 assert_eq!((b.first_step, b.last_step), span[r], "buffer of tensor {r}");
                 assert_eq!(b.size, g.tensors[r].bytes());
                 for &t in &b.tensors {
-                    assert_eq!(
-                        (root(t), plan.offsets[t]),
-                        (r, Some(b.offset)),
-                        "tensor {t}"
-                    );
+                    assert_eq!((root(t), plan.offsets[t]), (r, Some(b.offset)), "tensor {t}");
                 }
             }
-            assert_eq!(
-                plan.buffers.iter().map(|b| b.tensors.len()).sum::<usize>(),
-                plan.offsets.iter().flatten().count()
-            );
+            assert_eq!(plan.buffers.iter().map(|b| b.tensors.len()).sum::<usize>(), plan.offsets.iter().flatten().count());
             for a in 0..n {
                 for b in a + 1..n {
                     let (ra, rb) = (root(a), root(b));
-                    if ra == rb
-                        || span[ra].0 == usize::MAX
-                        || span[rb].0 == usize::MAX
-                        || is_var(ra)
-                        || is_var(rb)
-                    {
+                    if ra == rb || span[ra].0 == usize::MAX || span[rb].0 == usize::MAX || is_var(ra) || is_var(rb) {
                         continue;
                     }
                     let overlap_time = span[ra].0 <= span[rb].1 && span[rb].0 <= span[ra].1;
                     let (oa, ob) = (plan.offsets[a].unwrap(), plan.offsets[b].unwrap());
                     let (sa, sb) = (g.tensors[a].bytes(), g.tensors[b].bytes());
                     let overlap_space = oa < ob + sb && ob < oa + sa;
-                    assert!(
-                        !(overlap_time && overlap_space),
-                        "tensors {a} and {b} collide: {plan:?}"
-                    );
+                    assert!(!(overlap_time && overlap_space), "tensors {a} and {b} collide: {plan:?}");
                     assert!(oa + sa <= plan.size && ob + sb <= plan.size);
                 }
             }

@@ -13,42 +13,23 @@ use crate::schema as fb;
 /// One level of the traversal: DENSE with its size, or SPARSE_CSR with its segments and indices.
 enum Level {
     Dense(usize),
-    Sparse {
-        segments: Vec<usize>,
-        indices: Vec<usize>,
-    },
+    Sparse { segments: Vec<usize>, indices: Vec<usize> },
 }
 
 /// The integer vector of a SparseIndexVector union.
-fn index_vector(
-    kind: fb::SparseIndexVector,
-    m: &fb::DimensionMetadata<'_>,
-    segments: bool,
-) -> Option<Vec<usize>> {
+fn index_vector(kind: fb::SparseIndexVector, m: &fb::DimensionMetadata<'_>, segments: bool) -> Option<Vec<usize>> {
     let as_usize = |v: i64| usize::try_from(v).ok();
     match kind {
         fb::SparseIndexVector::Int32Vector => {
-            let v = if segments {
-                m.array_segments_as_int_32_vector()
-            } else {
-                m.array_indices_as_int_32_vector()
-            }?;
+            let v = if segments { m.array_segments_as_int_32_vector() } else { m.array_indices_as_int_32_vector() }?;
             v.values()?.iter().map(|x| as_usize(x as i64)).collect()
         }
         fb::SparseIndexVector::Uint16Vector => {
-            let v = if segments {
-                m.array_segments_as_uint_16_vector()
-            } else {
-                m.array_indices_as_uint_16_vector()
-            }?;
+            let v = if segments { m.array_segments_as_uint_16_vector() } else { m.array_indices_as_uint_16_vector() }?;
             Some(v.values()?.iter().map(usize::from).collect())
         }
         fb::SparseIndexVector::Uint8Vector => {
-            let v = if segments {
-                m.array_segments_as_uint_8_vector()
-            } else {
-                m.array_indices_as_uint_8_vector()
-            }?;
+            let v = if segments { m.array_segments_as_uint_8_vector() } else { m.array_indices_as_uint_8_vector() }?;
             Some(v.values()?.iter().map(usize::from).collect())
         }
         _ => None,
@@ -57,24 +38,11 @@ fn index_vector(
 
 /// The dense bytes of a sparse constant of `shape` (elements of `elem` bytes) whose stored
 /// non-zero values are `values`. `Err` says what in the description is inconsistent.
-pub(crate) fn densify(
-    shape: &[usize],
-    elem: usize,
-    sp: &fb::SparsityParameters<'_>,
-    values: &[u8],
-) -> Result<Vec<u8>, String> {
+pub(crate) fn densify(shape: &[usize], elem: usize, sp: &fb::SparsityParameters<'_>, values: &[u8]) -> Result<Vec<u8>, String> {
     let rank = shape.len();
-    let order: Vec<usize> = sp
-        .traversal_order()
-        .map(|v| v.iter().map(|x| x as usize).collect())
-        .unwrap_or_default();
-    let block_map: Vec<usize> = sp
-        .block_map()
-        .map(|v| v.iter().map(|x| x as usize).collect())
-        .unwrap_or_default();
-    let metadata = sp
-        .dim_metadata()
-        .ok_or("sparsity parameters without dim_metadata")?;
+    let order: Vec<usize> = sp.traversal_order().map(|v| v.iter().map(|x| x as usize).collect()).unwrap_or_default();
+    let block_map: Vec<usize> = sp.block_map().map(|v| v.iter().map(|x| x as usize).collect()).unwrap_or_default();
+    let metadata = sp.dim_metadata().ok_or("sparsity parameters without dim_metadata")?;
     let levels_n = rank + block_map.len();
     if order.len() != levels_n || metadata.len() != levels_n {
         return Err(format!(
@@ -88,32 +56,20 @@ pub(crate) fn densify(
     for &t in &order {
         match seen.get_mut(t) {
             Some(s) if !*s => *s = true,
-            _ => {
-                return Err(format!(
-                    "sparsity: traversal_order {order:?} is not a permutation of 0..{levels_n}"
-                ))
-            }
+            _ => return Err(format!("sparsity: traversal_order {order:?} is not a permutation of 0..{levels_n}")),
         }
     }
     // Block size of each original dimension (1 when it is not blocked).
     let mut block = vec![1usize; rank];
     for (k, &d) in block_map.iter().enumerate() {
-        let size = metadata
-            .get(order.iter().position(|&t| t == rank + k).unwrap_or(0))
-            .dense_size();
+        let size = metadata.get(order.iter().position(|&t| t == rank + k).unwrap_or(0)).dense_size();
         if d >= rank || size <= 0 || shape[d] % size as usize != 0 || block[d] != 1 {
             return Err(format!("sparsity: block dimension {k} (of dimension {d}, size {size}) does not tile shape {shape:?}"));
         }
         block[d] = size as usize;
     }
     // Each level's extent, and its description.
-    let extent = |t: usize| {
-        if t < rank {
-            shape[t] / block[t]
-        } else {
-            block[block_map[t - rank]]
-        }
-    };
+    let extent = |t: usize| if t < rank { shape[t] / block[t] } else { block[block_map[t - rank]] };
     let mut levels = Vec::with_capacity(levels_n);
     for (l, &t) in order.iter().enumerate() {
         let m = metadata.get(l);
@@ -145,26 +101,10 @@ pub(crate) fn densify(
     for d in (0..rank.saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * shape[d + 1];
     }
-    let mut walk = Walk {
-        levels: &levels,
-        order: &order,
-        rank,
-        block_map: &block_map,
-        block: &block,
-        strides: &strides,
-        elem,
-        values,
-        next: 0,
-        coord: vec![0; levels_n],
-        dense: &mut dense,
-    };
+    let mut walk = Walk { levels: &levels, order: &order, rank, block_map: &block_map, block: &block, strides: &strides, elem, values, next: 0, coord: vec![0; levels_n], dense: &mut dense };
     walk.level(0, 0)?;
     if walk.next * elem != values.len() {
-        return Err(format!(
-            "sparsity: the description visits {} values, the buffer holds {}",
-            walk.next,
-            values.len() / elem.max(1)
-        ));
+        return Err(format!("sparsity: the description visits {} values, the buffer holds {}", walk.next, values.len() / elem.max(1)));
     }
     Ok(dense)
 }
@@ -200,13 +140,9 @@ impl Walk<'_> {
             }
             Level::Sparse { segments, indices } => {
                 let (Some(&lo), Some(&hi)) = (segments.get(pos), segments.get(pos + 1)) else {
-                    return Err(format!(
-                        "sparsity: level {l} has no segment for position {pos}"
-                    ));
+                    return Err(format!("sparsity: level {l} has no segment for position {pos}"));
                 };
-                let run = indices.get(lo..hi).ok_or_else(|| {
-                    format!("sparsity: level {l}'s segment {lo}..{hi} is outside its indices")
-                })?;
+                let run = indices.get(lo..hi).ok_or_else(|| format!("sparsity: level {l}'s segment {lo}..{hi} is outside its indices"))?;
                 for (k, &i) in (lo..).zip(run) {
                     self.coord[l] = i;
                     self.level(l + 1, k)?;
@@ -227,18 +163,10 @@ impl Walk<'_> {
                 inner[self.block_map[t - self.rank]] = self.coord[l];
             }
         }
-        let flat: usize = (0..self.rank)
-            .map(|d| (outer[d] * self.block[d] + inner[d]) * self.strides[d])
-            .sum();
-        let src = self
-            .values
-            .get(self.next * self.elem..(self.next + 1) * self.elem)
-            .ok_or_else(|| {
-                format!(
-                    "sparsity: the description visits more values than the buffer's {}",
-                    self.values.len() / self.elem.max(1)
-                )
-            })?;
+        let flat: usize = (0..self.rank).map(|d| (outer[d] * self.block[d] + inner[d]) * self.strides[d]).sum();
+        let src = self.values.get(self.next * self.elem..(self.next + 1) * self.elem).ok_or_else(|| {
+            format!("sparsity: the description visits more values than the buffer's {}", self.values.len() / self.elem.max(1))
+        })?;
         if let Some(dst) = self.dense.get_mut(flat * self.elem..(flat + 1) * self.elem) {
             dst.copy_from_slice(src);
         }

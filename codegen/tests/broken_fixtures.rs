@@ -14,10 +14,7 @@ use common::model::{Model, Options};
 use common::{build, fb, op, Spec};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// The macro crate's directory: fixture paths in messages are relative to it, as in the UI tests.
@@ -149,10 +146,7 @@ fn committed_fixtures_match_this_generator() {
             stale.push(path.display().to_string());
         }
     }
-    assert!(
-        stale.is_empty(),
-        "fixtures differ from the generator (KILN_BLESS=1 regenerates): {stale:#?}"
-    );
+    assert!(stale.is_empty(), "fixtures differ from the generator (KILN_BLESS=1 regenerates): {stale:#?}");
 }
 
 #[test]
@@ -181,11 +175,7 @@ fn cli_gives_the_same_message_with_status_2() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{name}");
         assert!(out.stdout.is_empty(), "{name}: wrote to stdout");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            format!("{want}\n"),
-            "{name}"
-        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), format!("{want}\n"), "{name}");
     }
 }
 

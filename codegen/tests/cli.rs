@@ -10,18 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn kiln(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_kiln")).args(args).current_dir(workspace()).output().unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -33,20 +26,14 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Compares with `tests/golden/<name>`, or rewrites it under `KILN_BLESS=1`.
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
     if std::env::var_os("KILN_BLESS").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{} ({e}); create it with KILN_BLESS=1", path.display()));
-    assert!(
-        expected == actual,
-        "{} differs; if intended, re-bless.\n--- expected\n{expected}\n--- actual\n{actual}",
-        path.display()
-    );
+    assert!(expected == actual, "{} differs; if intended, re-bless.\n--- expected\n{expected}\n--- actual\n{actual}", path.display());
 }
 
 #[test]
@@ -54,15 +41,8 @@ fn inspect_reports_match_goldens() {
     for model in ["digits_int8", "multi_io"] {
         let path = format!("tests/fixtures/zoo/{model}.tflite");
         let text = kiln(&["inspect", &path]);
-        assert!(
-            text.status.success(),
-            "{}",
-            String::from_utf8_lossy(&text.stderr)
-        );
-        golden(
-            &format!("{model}.inspect.txt"),
-            &String::from_utf8(text.stdout).unwrap(),
-        );
+        assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+        golden(&format!("{model}.inspect.txt"), &String::from_utf8(text.stdout).unwrap());
         let json = kiln(&["inspect", "--json", &path]);
         assert!(json.status.success());
         let json = String::from_utf8(json.stdout).unwrap();
@@ -73,76 +53,40 @@ fn inspect_reports_match_goldens() {
 
 #[test]
 fn inspect_totals_agree_with_the_generated_constants() {
-    let bytes =
-        std::fs::read(workspace().join("tests/fixtures/zoo/mobilenet_v2_035_96.tflite")).unwrap();
+    let bytes = std::fs::read(workspace().join("tests/fixtures/zoo/mobilenet_v2_035_96.tflite")).unwrap();
     let report = kiln_codegen::report::inspect("m.tflite", &bytes).unwrap();
     let analysis = kiln_codegen::analyze("m.tflite", &bytes).unwrap();
     assert_eq!(report.arena_bytes, Some(analysis.plan.size));
     assert_eq!(report.arena_lower_bound, Some(analysis.plan.lower_bound));
-    assert_eq!(
-        report.macs,
-        analysis.steps.iter().map(|s| s.macs).sum::<u64>()
-    );
+    assert_eq!(report.macs, analysis.steps.iter().map(|s| s.macs).sum::<u64>());
     let source = kiln_codegen::generate_source("m.tflite", &bytes, &Default::default()).unwrap();
-    for (name, value) in [
-        ("ARENA_BYTES", report.arena_bytes.unwrap() as u64),
-        ("MACS", report.macs),
-        ("WEIGHT_BYTES", report.weight_bytes),
-    ] {
+    for (name, value) in [("ARENA_BYTES", report.arena_bytes.unwrap() as u64), ("MACS", report.macs), ("WEIGHT_BYTES", report.weight_bytes)] {
+        assert!(source.contains(&format!("pub const {name}: ")), "{name} missing");
         assert!(
-            source.contains(&format!("pub const {name}: ")),
-            "{name} missing"
-        );
-        assert!(
-            source
-                .lines()
-                .any(|l| l.contains(&format!("pub const {name}:"))
-                    && l.trim_end().ends_with(&format!("= {value};"))),
+            source.lines().any(|l| l.contains(&format!("pub const {name}:")) && l.trim_end().ends_with(&format!("= {value};"))),
             "{name} is not {value}"
         );
     }
     let dot = report.to_dot();
-    assert!(
-        dot.starts_with("digraph model {")
-            && dot.matches("shape=box").count() == report.layers.len()
-    );
+    assert!(dot.starts_with("digraph model {") && dot.matches("shape=box").count() == report.layers.len());
 }
 
 #[test]
 fn generate_prints_the_same_source_as_the_library() {
     let path = "tests/fixtures/zoo/digits_int8.tflite";
     let out = kiln(&["generate", path, "--name", "Digits"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(workspace().join(path)).unwrap();
-    let opts = kiln_codegen::CompileOptions {
-        name: Some("Digits".into()),
-        ..Default::default()
-    };
+    let opts = kiln_codegen::CompileOptions { name: Some("Digits".into()), ..Default::default() };
     let expected = kiln_codegen::generate_source(path, &bytes, &opts).unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
-    assert!(
-        expected.starts_with("// @generated by kiln-codegen ")
-            && expected.contains("// source sha256: ")
-    );
+    assert!(expected.starts_with("// @generated by kiln-codegen ") && expected.contains("// source sha256: "));
     assert!(expected.contains("pub struct Digits {"));
     // Any identifier is a name, UpperCamelCase or not.
     for name in ["digits_model", "M_Digits"] {
         let out = kiln(&["generate", path, "--name", name]);
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .contains(&format!("pub struct {name} {{")),
-            "{name}"
-        );
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8(out.stdout).unwrap().contains(&format!("pub struct {name} {{")), "{name}");
     }
 }
 
@@ -161,110 +105,26 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
     let good = "tests/fixtures/zoo/conv_1x1.tflite";
     let s = |p: &PathBuf| p.display().to_string();
     let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), existing.display().to_string()], "not a valid .tflite model"),
+        (vec!["generate".into(), corrupt.display().to_string(), "-o".into(), fresh.display().to_string()], "not a valid .tflite model"),
+        (vec!["generate".into(), "no/such/model.tflite".into()], "cannot read the model file"),
         (
-            vec![
-                "generate".into(),
-                corrupt.display().to_string(),
-                "-o".into(),
-                existing.display().to_string(),
-            ],
-            "not a valid .tflite model",
-        ),
-        (
-            vec![
-                "generate".into(),
-                corrupt.display().to_string(),
-                "-o".into(),
-                fresh.display().to_string(),
-            ],
-            "not a valid .tflite model",
-        ),
-        (
-            vec!["generate".into(), "no/such/model.tflite".into()],
-            "cannot read the model file",
-        ),
-        (
-            vec![
-                "generate".into(),
-                "tests/fixtures/zoo/conv_1x1.tflite".into(),
-                "-o".into(),
-                dir.join("no/such/dir/x.rs").display().to_string(),
-            ],
+            vec!["generate".into(), "tests/fixtures/zoo/conv_1x1.tflite".into(), "-o".into(), dir.join("no/such/dir/x.rs").display().to_string()],
             "cannot write the generated source",
         ),
+        (vec!["inspect".into(), dir.display().to_string()], "cannot read the model file"),
+        (vec!["inspect".into(), corrupt.display().to_string()], "not a valid .tflite model"),
+        (vec!["inspect".into(), s(&corrupt), "--html".into(), s(&existing_html)], "not a valid .tflite model"),
+        (vec!["inspect".into(), good.into(), "--svg".into(), s(&dir.join("no/such/dir/x.svg"))], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&a_directory)], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&existing_html), "--svg".into(), s(&a_directory)], "cannot write the report"),
+        (vec!["inspect".into(), good.into(), "--html".into(), s(&existing_html), "--svg".into(), s(&existing_html)], "name the same file"),
         (
-            vec!["inspect".into(), dir.display().to_string()],
-            "cannot read the model file",
-        ),
-        (
-            vec!["inspect".into(), corrupt.display().to_string()],
-            "not a valid .tflite model",
-        ),
-        (
-            vec![
-                "inspect".into(),
-                s(&corrupt),
-                "--html".into(),
-                s(&existing_html),
-            ],
-            "not a valid .tflite model",
-        ),
-        (
-            vec![
-                "inspect".into(),
-                good.into(),
-                "--svg".into(),
-                s(&dir.join("no/such/dir/x.svg")),
-            ],
-            "cannot write the report",
-        ),
-        (
-            vec![
-                "inspect".into(),
-                good.into(),
-                "--html".into(),
-                s(&a_directory),
-            ],
-            "cannot write the report",
-        ),
-        (
-            vec![
-                "inspect".into(),
-                good.into(),
-                "--html".into(),
-                s(&existing_html),
-                "--svg".into(),
-                s(&a_directory),
-            ],
-            "cannot write the report",
-        ),
-        (
-            vec![
-                "inspect".into(),
-                good.into(),
-                "--html".into(),
-                s(&existing_html),
-                "--svg".into(),
-                s(&existing_html),
-            ],
-            "name the same file",
-        ),
-        (
-            vec![
-                "generate".into(),
-                "tests/fixtures/zoo/conv_1x1.tflite".into(),
-                "--name".into(),
-                "match".into(),
-            ],
+            vec!["generate".into(), "tests/fixtures/zoo/conv_1x1.tflite".into(), "--name".into(), "match".into()],
             "`match` is not a valid model name: it is a Rust keyword",
         ),
         (
-            vec![
-                "generate".into(),
-                "tests/fixtures/zoo/conv_1x1.tflite".into(),
-                "--name".into(),
-                "2fast".into(),
-            ],
+            vec!["generate".into(), "tests/fixtures/zoo/conv_1x1.tflite".into(), "--name".into(), "2fast".into()],
             "`2fast` is not a valid model name: a model name is a Rust identifier",
         ),
     ];
@@ -273,28 +133,15 @@ fn failures_exit_2_with_one_line_and_leave_outputs_alone() {
         let out = kiln(&args);
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("kiln: `") && stderr.contains(want),
-            "{args:?}: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "{args:?}: one line expected: {stderr}"
-        );
+        assert!(stderr.starts_with("kiln: `") && stderr.contains(want), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line expected: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
-    assert_eq!(
-        std::fs::read_to_string(&existing).unwrap(),
-        "// the user's file\n"
-    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "// the user's file\n");
     assert!(!fresh.exists());
     assert!(a_directory.is_dir() && std::fs::read_dir(&a_directory).unwrap().count() == 0);
     // The HTML of the last case was not written either: the pair is all or nothing.
-    assert_eq!(
-        std::fs::read_to_string(&existing_html).unwrap(),
-        "<p>the user's page</p>\n"
-    );
+    assert_eq!(std::fs::read_to_string(&existing_html).unwrap(), "<p>the user's page</p>\n");
     // Only what this test made remains: no temporaries left behind.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4);
 }
@@ -304,12 +151,7 @@ fn generate_writes_the_output_file() {
     let dir = scratch("write");
     let out_file = dir.join("model.rs");
     std::fs::write(&out_file, "old").unwrap();
-    let out = kiln(&[
-        "generate",
-        "tests/fixtures/zoo/conv_1x1.tflite",
-        "-o",
-        out_file.to_str().unwrap(),
-    ]);
+    let out = kiln(&["generate", "tests/fixtures/zoo/conv_1x1.tflite", "-o", out_file.to_str().unwrap()]);
     assert!(out.status.success() && out.stdout.is_empty());
     let written = std::fs::read_to_string(&out_file).unwrap();
     assert!(written.starts_with("// @generated") && written.contains("pub struct Conv1x1 {"));
@@ -321,43 +163,19 @@ fn inspect_writes_html_and_svg_files() {
     let (html, svg) = (dir.join("report.html"), dir.join("plan.svg"));
     std::fs::write(&html, "an older report").unwrap();
     let model = "tests/fixtures/zoo/digits_int8.tflite";
-    let out = kiln(&[
-        "inspect",
-        model,
-        "--html",
-        html.to_str().unwrap(),
-        "--svg",
-        svg.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stdout.is_empty() && out.stderr.is_empty(),
-        "the files replace the printed report"
-    );
-    let report =
-        kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap())
-            .unwrap();
+    let out = kiln(&["inspect", model, "--html", html.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "the files replace the printed report");
+    let report = kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap()).unwrap();
     assert_eq!(std::fs::read_to_string(&html).unwrap(), report.to_html());
     assert_eq!(std::fs::read_to_string(&svg).unwrap(), report.to_svg());
     // Each alone works too; mixed with a printed format it is a usage error.
     let only_svg = dir.join("only.svg");
-    assert!(
-        kiln(&["inspect", model, "--svg", only_svg.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(kiln(&["inspect", model, "--svg", only_svg.to_str().unwrap()]).status.success());
     assert_eq!(std::fs::read_to_string(&only_svg).unwrap(), report.to_svg());
     let mixed = kiln(&["inspect", model, "--json", "--html", html.to_str().unwrap()]);
     assert_eq!(mixed.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&mixed.stderr).contains("cannot be used with"),
-        "{}",
-        String::from_utf8_lossy(&mixed.stderr)
-    );
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&mixed.stderr));
 }
 
 /// Special destinations: a symlink keeps pointing at its target, which gets the new file; a
@@ -368,63 +186,23 @@ fn report_files_go_through_symlinks_and_into_pipes() {
     use std::os::unix::fs::FileTypeExt;
     let dir = scratch("special");
     let model = "tests/fixtures/zoo/digits_int8.tflite";
-    let report =
-        kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap())
-            .unwrap();
-    let (real, link, pipe) = (
-        dir.join("real.svg"),
-        dir.join("link.svg"),
-        dir.join("pipe.html"),
-    );
+    let report = kiln_codegen::report::inspect(model, &std::fs::read(workspace().join(model)).unwrap()).unwrap();
+    let (real, link, pipe) = (dir.join("real.svg"), dir.join("link.svg"), dir.join("pipe.html"));
     std::fs::write(&real, "old").unwrap();
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    assert!(
-        Command::new("mkfifo")
-            .arg(&pipe)
-            .status()
-            .unwrap()
-            .success(),
-        "mkfifo"
-    );
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success(), "mkfifo");
     let reader = {
         let pipe = pipe.clone();
         std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
     };
-    let out = kiln(&[
-        "inspect",
-        model,
-        "--svg",
-        link.to_str().unwrap(),
-        "--html",
-        pipe.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = kiln(&["inspect", model, "--svg", link.to_str().unwrap(), "--html", pipe.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // Checked before joining: had the pipe been replaced, the reader would wait forever.
-    assert!(
-        std::fs::symlink_metadata(&pipe)
-            .unwrap()
-            .file_type()
-            .is_fifo(),
-        "the FIFO was replaced by a file"
-    );
+    assert!(std::fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo(), "the FIFO was replaced by a file");
     assert_eq!(reader.join().unwrap(), report.to_html());
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the symlink was replaced by a file"
-    );
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the symlink was replaced by a file");
     assert_eq!(std::fs::read_to_string(&real).unwrap(), report.to_svg());
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        3,
-        "temporaries left behind"
-    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "temporaries left behind");
 }
 
 #[test]
@@ -432,45 +210,19 @@ fn inspect_lists_unsupported_ops_and_exits_1() {
     use common::{build, fb, op, Spec};
     let dir = scratch("unsupported");
     let model = dir.join("lstm.tflite");
-    let spec = Spec {
-        ops: vec![
-            op(fb::BuiltinOperator::RESHAPE),
-            op(fb::BuiltinOperator::HASHTABLE_LOOKUP),
-        ],
-        ..Default::default()
-    };
+    let spec = Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE), op(fb::BuiltinOperator::HASHTABLE_LOOKUP)], ..Default::default() };
     std::fs::write(&model, build(&spec)).unwrap();
     let out = kiln(&["inspect", model.to_str().unwrap()]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains(
-            "1 unsupported op(s):\n  op #1 HASHTABLE_LOOKUP: kiln has no kernel for this op yet"
-        ),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("HASHTABLE_LOOKUP (unsupported)")
-            && stdout.contains("ARENA_BYTES:       - (not planned"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("1 unsupported op(s):\n  op #1 HASHTABLE_LOOKUP: kiln has no kernel for this op yet"), "{stdout}");
+    assert!(stdout.contains("HASHTABLE_LOOKUP (unsupported)") && stdout.contains("ARENA_BYTES:       - (not planned"), "{stdout}");
     // The page and the picture are still written, and the status still says unsupported.
     let (html, svg) = (dir.join("lstm.html"), dir.join("lstm.svg"));
-    let out = kiln(&[
-        "inspect",
-        model.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-        "--svg",
-        svg.to_str().unwrap(),
-    ]);
+    let out = kiln(&["inspect", model.to_str().unwrap(), "--html", html.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(std::fs::read_to_string(&html)
-        .unwrap()
-        .contains("unsupported: kiln has no kernel for this op yet"));
-    assert!(std::fs::read_to_string(&svg)
-        .unwrap()
-        .contains("not planned: the model has unsupported ops"));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("unsupported: kiln has no kernel for this op yet"));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("not planned: the model has unsupported ops"));
 }
 
 /// build.rs output is the macro's expansion, formatted: the same syntax tree token for token.
@@ -478,13 +230,7 @@ fn inspect_lists_unsupported_ops_and_exits_1() {
 fn build_rs_output_is_the_macro_expansion() {
     let dir = scratch("buildrs");
     let rel = "tests/fixtures/zoo/add_broadcast.tflite";
-    kiln_codegen::Config::new()
-        .model(rel)
-        .name("Net")
-        .out_dir(&dir)
-        .manifest_dir(workspace())
-        .compile()
-        .unwrap();
+    kiln_codegen::Config::new().model(rel).name("Net").out_dir(&dir).manifest_dir(workspace()).compile().unwrap();
     let written = std::fs::read_to_string(dir.join("add_broadcast.rs")).unwrap();
     let bytes = std::fs::read(workspace().join(rel)).unwrap();
     // What include_model!("…", name = Net) expands to in a crate at the workspace root.
@@ -496,15 +242,9 @@ fn build_rs_output_is_the_macro_expansion() {
     let macro_tokens = kiln_codegen::compile(rel, &bytes, &opts).unwrap();
     let from_macro: syn::File = syn::parse2(macro_tokens).unwrap();
     let from_file: syn::File = syn::parse_file(&written).unwrap();
-    assert_eq!(
-        prettyplease::unparse(&from_file),
-        prettyplease::unparse(&from_macro)
-    );
+    assert_eq!(prettyplease::unparse(&from_file), prettyplease::unparse(&from_macro));
     // Rebuild tracking: the model's absolute path is include_bytes!-ed, as by the macro.
-    assert!(
-        written.contains("include_bytes!(")
-            && written.contains(&format!("\"{}\"", workspace().join(rel).display()))
-    );
+    assert!(written.contains("include_bytes!(") && written.contains(&format!("\"{}\"", workspace().join(rel).display())));
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -513,31 +253,12 @@ fn build_rs_output_is_the_macro_expansion() {
 fn build_rs_names_are_any_identifier() {
     let dir = scratch("buildrs-names");
     let rel = "tests/fixtures/zoo/add_broadcast.tflite";
-    kiln_codegen::Config::new()
-        .model(rel)
-        .name("add_model")
-        .out_dir(&dir)
-        .manifest_dir(workspace())
-        .compile()
-        .unwrap();
+    kiln_codegen::Config::new().model(rel).name("add_model").out_dir(&dir).manifest_dir(workspace()).compile().unwrap();
     let written = std::fs::read_to_string(dir.join("add_broadcast.rs")).unwrap();
     assert!(written.contains("pub struct add_model {"), "{written}");
-    let err = kiln_codegen::Config::new()
-        .model(rel)
-        .name("fn")
-        .out_dir(&dir)
-        .manifest_dir(workspace())
-        .compile()
-        .unwrap_err();
-    assert!(
-        matches!(err.kind, kiln_codegen::ErrorKind::Usage(_)),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .contains("`fn` is not a valid model name: it is a Rust keyword"),
-        "{err}"
-    );
+    let err = kiln_codegen::Config::new().model(rel).name("fn").out_dir(&dir).manifest_dir(workspace()).compile().unwrap_err();
+    assert!(matches!(err.kind, kiln_codegen::ErrorKind::Usage(_)), "{err}");
+    assert!(err.to_string().contains("`fn` is not a valid model name: it is a Rust keyword"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -545,18 +266,8 @@ fn build_rs_names_are_any_identifier() {
 fn generate_verbose_prints_every_phase_on_stderr() {
     let dir = scratch("verbose");
     let out_path = dir.join("digits.rs");
-    let out = kiln(&[
-        "generate",
-        "-v",
-        "tests/fixtures/zoo/digits_int8.tflite",
-        "-o",
-        out_path.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = kiln(&["generate", "-v", "tests/fixtures/zoo/digits_int8.tflite", "-o", out_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty(), "-v with -o prints nothing on stdout");
     let stderr = String::from_utf8(out.stderr).unwrap();
     // One line per phase, in order, each with a time in ms, then the total.
@@ -565,16 +276,10 @@ fn generate_verbose_prints_every_phase_on_stderr() {
     for (line, (name, _)) in lines.iter().zip(kiln_codegen::PHASES) {
         let mut words = line.split_whitespace();
         assert_eq!(words.next(), Some(name), "{stderr}");
-        let ms: f64 = words
-            .next()
-            .and_then(|w| w.parse().ok())
-            .unwrap_or_else(|| panic!("no time on `{line}`"));
+        let ms: f64 = words.next().and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("no time on `{line}`"));
         assert!(ms >= 0.0 && words.next() == Some("ms"), "{stderr}");
     }
-    assert!(
-        lines.last().unwrap().trim_start().starts_with("total "),
-        "{stderr}"
-    );
+    assert!(lines.last().unwrap().trim_start().starts_with("total "), "{stderr}");
     // The source is the same as without -v; without -v, stderr stays empty.
     let quiet = kiln(&["generate", "tests/fixtures/zoo/digits_int8.tflite"]);
     assert!(quiet.status.success() && quiet.stderr.is_empty());
@@ -585,31 +290,14 @@ fn generate_verbose_prints_every_phase_on_stderr() {
     let failed = kiln(&["generate", "--verbose", bad.to_str().unwrap()]);
     assert_eq!(failed.status.code(), Some(2));
     let stderr = String::from_utf8(failed.stderr).unwrap();
-    assert!(
-        stderr.contains("  read ") && stderr.contains("  verify ") && !stderr.contains("  emit "),
-        "{stderr}"
-    );
+    assert!(stderr.contains("  read ") && stderr.contains("  verify ") && !stderr.contains("  emit "), "{stderr}");
     // inspect -v: the analysis phases, then the report's own; stdout is the plain report.
     let inspect = kiln(&["inspect", "-v", "tests/fixtures/zoo/digits_int8.tflite"]);
     assert!(inspect.status.success());
-    assert_eq!(
-        inspect.stdout,
-        kiln(&["inspect", "tests/fixtures/zoo/digits_int8.tflite"]).stdout
-    );
+    assert_eq!(inspect.stdout, kiln(&["inspect", "tests/fixtures/zoo/digits_int8.tflite"]).stdout);
     let stderr = String::from_utf8(inspect.stderr).unwrap();
-    let names: Vec<&str> = stderr
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "read", "verify", "build-ir", "shapes", "lower", "plan", "report", "render", "write",
-            "total"
-        ],
-        "{stderr}"
-    );
+    let names: Vec<&str> = stderr.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["read", "verify", "build-ir", "shapes", "lower", "plan", "report", "render", "write", "total"], "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -619,62 +307,26 @@ fn generate_verbose_prints_every_phase_on_stderr() {
 #[test]
 fn generate_maps_custom_ops() {
     let path = "tests/fixtures/custom/user_ops.tflite";
-    let out = kiln(&[
-        "generate",
-        path,
-        "--custom-op",
-        "ScaleShift=crate::ops::scale_shift",
-        "--custom-op",
-        "Clip=crate::ops::clip",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=crate::ops::scale_shift", "--custom-op", "Clip=crate::ops::clip"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let source = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        source.contains("crate::ops::scale_shift") && source.contains("crate::ops::clip"),
-        "the calls are emitted"
-    );
+    assert!(source.contains("crate::ops::scale_shift") && source.contains("crate::ops::clip"), "the calls are emitted");
     let bytes = std::fs::read(workspace().join(path)).unwrap();
     let opts = kiln_codegen::CompileOptions {
-        custom_ops: vec![
-            ("ScaleShift".into(), "crate::ops::scale_shift".into()),
-            ("Clip".into(), "crate::ops::clip".into()),
-        ],
+        custom_ops: vec![("ScaleShift".into(), "crate::ops::scale_shift".into()), ("Clip".into(), "crate::ops::clip".into())],
         ..Default::default()
     };
-    assert_eq!(
-        source,
-        kiln_codegen::generate_source(path, &bytes, &opts).unwrap()
-    );
+    assert_eq!(source, kiln_codegen::generate_source(path, &bytes, &opts).unwrap());
 
-    let out = kiln(&[
-        "generate",
-        path,
-        "--custom-op",
-        "ScaleShift=crate::ops::scale_shift",
-    ]);
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=crate::ops::scale_shift"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("op #1 CUSTOM(Clip): custom op `Clip`: kiln has no kernel for it; map it"),
-        "{err}"
-    );
+    assert!(err.contains("op #1 CUSTOM(Clip): custom op `Clip`: kiln has no kernel for it; map it"), "{err}");
 
     let out = kiln(&["generate", path, "--custom-op", "ScaleShift"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected CODE=PATH"));
-    let out = kiln(&[
-        "generate",
-        path,
-        "--custom-op",
-        "ScaleShift=not a path",
-        "--custom-op",
-        "Clip=crate::c",
-    ]);
+    let out = kiln(&["generate", path, "--custom-op", "ScaleShift=not a path", "--custom-op", "Clip=crate::c"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("custom_ops: `not a path` (for `ScaleShift`) is not a Rust path"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("custom_ops: `not a path` (for `ScaleShift`) is not a Rust path"));
 }

@@ -10,18 +10,12 @@ use std::process::Command;
 use kiln_codegen::{CompileOptions, ErrorKind};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn compile(rel: &str, deterministic_timing: bool) -> Result<String, kiln_codegen::Error> {
     let bytes = std::fs::read(workspace().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let opts = CompileOptions {
-        deterministic_timing,
-        ..Default::default()
-    };
+    let opts = CompileOptions { deterministic_timing, ..Default::default() };
     kiln_codegen::generate_source(rel, &bytes, &opts)
 }
 
@@ -32,14 +26,8 @@ fn generated_control_flow_reads_like_rust() {
     // One loop whose first statement after the condition's layer is the break, with the IF
     // nested inside it.
     assert_eq!(body.matches("loop {").count(), 1, "{body}");
-    assert!(
-        body.contains("{\n                    break;\n                }"),
-        "{body}"
-    );
-    let (lp, iff) = (
-        body.find("loop {").unwrap(),
-        body.find("} else {").expect("an else branch"),
-    );
+    assert!(body.contains("{\n                    break;\n                }"), "{body}");
+    let (lp, iff) = (body.find("loop {").unwrap(), body.find("} else {").expect("an else branch"));
     assert!(lp < iff, "the IF is inside the loop: {body}");
     assert!(!src.contains("unsafe"), "generated code has no unsafe");
     let src = compile("tests/fixtures/zoo/if_conv_int8.tflite", false).unwrap();
@@ -69,15 +57,8 @@ fn deterministic_timing_refuses_data_dependent_models_by_name() {
         assert!(msg.contains(want), "{rel}: {msg}");
     }
     // Straight-line models compile with it, unchanged.
-    for rel in [
-        "tests/fixtures/zoo/digits_int8.tflite",
-        "tests/fixtures/zoo/conv_s1_same.tflite",
-    ] {
-        assert_eq!(
-            compile(rel, true).unwrap(),
-            compile(rel, false).unwrap(),
-            "{rel}"
-        );
+    for rel in ["tests/fixtures/zoo/digits_int8.tflite", "tests/fixtures/zoo/conv_s1_same.tflite"] {
+        assert_eq!(compile(rel, true).unwrap(), compile(rel, false).unwrap(), "{rel}");
     }
 }
 
@@ -94,40 +75,19 @@ fn config_and_cli_take_the_option() {
     assert!(matches!(e.kind, ErrorKind::DataDependentTiming(_)), "{e}");
     let _ = std::fs::remove_dir_all(&out);
 
-    let kiln = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_kiln"))
-            .args(args)
-            .current_dir(workspace())
-            .output()
-            .unwrap()
-    };
-    let o = kiln(&[
-        "generate",
-        "--deterministic-timing",
-        "tests/fixtures/zoo/while_data_float32.tflite",
-    ]);
+    let kiln = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_kiln")).args(args).current_dir(workspace()).output().unwrap();
+    let o = kiln(&["generate", "--deterministic-timing", "tests/fixtures/zoo/while_data_float32.tflite"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("op #4 WHILE: a loop runs until its condition says stop"),
-        "{err}"
-    );
+    assert!(err.contains("op #4 WHILE: a loop runs until its condition says stop"), "{err}");
     assert!(o.stdout.is_empty());
     let o = kiln(&["inspect", "tests/fixtures/zoo/while_data_float32.tflite"]);
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("run time:          data-dependent"), "{text}");
-    let o = kiln(&[
-        "inspect",
-        "--json",
-        "tests/fixtures/zoo/if_fc_float32.tflite",
-    ]);
+    let o = kiln(&["inspect", "--json", "tests/fixtures/zoo/if_fc_float32.tflite"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(
-        v["data_dependent_timing"].as_array().map(Vec::len),
-        Some(1),
-        "{v}"
-    );
+    assert_eq!(v["data_dependent_timing"].as_array().map(Vec::len), Some(1), "{v}");
     let o = kiln(&["inspect", "--json", "tests/fixtures/zoo/digits_int8.tflite"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.get("data_dependent_timing").is_none(), "{v}");

@@ -13,10 +13,7 @@ use common::{fb, op, Spec};
 use flatbuffers::FlatBufferBuilder;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn zoo() -> Vec<(String, Vec<u8>)> {
@@ -24,18 +21,11 @@ fn zoo() -> Vec<(String, Vec<u8>)> {
     for e in std::fs::read_dir(repo().join("tests/fixtures/zoo")).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "tflite") {
-            out.push((
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            ));
+            out.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()));
         }
     }
     out.sort();
-    assert!(
-        out.len() >= 40,
-        "expected the 40 zoo models, found {}",
-        out.len()
-    );
+    assert!(out.len() >= 40, "expected the 40 zoo models, found {}", out.len());
     out
 }
 
@@ -45,9 +35,7 @@ fn run(bytes: &[u8]) -> Option<String> {
     if let Ok(report) = kiln_codegen::report::inspect("m.tflite", bytes) {
         let _ = (report.to_text(), report.to_svg(), report.to_html());
     }
-    kiln_codegen::compile("m.tflite", bytes, &Default::default())
-        .err()
-        .map(|e| e.to_string())
+    kiln_codegen::compile("m.tflite", bytes, &Default::default()).err().map(|e| e.to_string())
 }
 
 #[test]
@@ -67,11 +55,7 @@ fn mutated_zoo_models_fail_cleanly() {
             let start = Instant::now();
             let result = std::panic::catch_unwind(|| run(&m.encode()));
             let err = result.unwrap_or_else(|_| panic!("{name}: mutant #{seed} panicked: {m:?}"));
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{name}: mutant #{seed} took {:?}",
-                start.elapsed()
-            );
+            assert!(start.elapsed() < Duration::from_secs(10), "{name}: mutant #{seed} took {:?}", start.elapsed());
             if let Some(e) = err {
                 assert!(e.starts_with("kiln: `m.tflite`: "), "{e}");
                 rejected += 1;
@@ -80,18 +64,12 @@ fn mutated_zoo_models_fail_cleanly() {
         }
     }
     // The mutations must actually break things (a test that can fail): most mutants are rejected.
-    assert!(
-        rejected * 2 > total,
-        "only {rejected} of {total} mutants were rejected"
-    );
+    assert!(rejected * 2 > total, "only {rejected} of {total} mutants were rejected");
 }
 
 #[test]
 fn truncations_and_bit_flips_fail_cleanly() {
-    let (_, bytes) = zoo()
-        .into_iter()
-        .find(|(n, _)| n == "digits_int8.tflite")
-        .unwrap();
+    let (_, bytes) = zoo().into_iter().find(|(n, _)| n == "digits_int8.tflite").unwrap();
     for cut in (0..bytes.len()).step_by(97) {
         assert!(run(&bytes[..cut]).is_some(), "truncated at {cut} compiled");
     }
@@ -108,17 +86,10 @@ fn truncations_and_bit_flips_fail_cleanly() {
 /// into megabytes of generated weights.
 #[test]
 fn shared_buffers_cannot_multiply_the_output() {
-    let mut m = Model::decode(
-        &std::fs::read(repo().join("tests/fixtures/zoo/digits_int8.tflite")).unwrap(),
-    )
-    .unwrap();
+    let mut m = Model::decode(&std::fs::read(repo().join("tests/fixtures/zoo/digits_int8.tflite")).unwrap()).unwrap();
     let fc = m.find_op(fb::BuiltinOperator::FULLY_CONNECTED).unwrap();
     let template = m.sg().ops[fc].clone();
-    let (input, filter, out) = (
-        template.inputs[0],
-        template.inputs[1] as usize,
-        template.outputs[0] as usize,
-    );
+    let (input, filter, out) = (template.inputs[0], template.inputs[1] as usize, template.outputs[0] as usize);
     for _ in 0..3000 {
         let sg = m.sg();
         let f = sg.tensors.len() as i32;
@@ -134,10 +105,7 @@ fn shared_buffers_cannot_multiply_the_output() {
     }
     let bytes = m.encode();
     let msg = run(&bytes).expect("must be rejected");
-    assert!(
-        msg.contains("tensors share buffers far more than any converter writes"),
-        "{msg}"
-    );
+    assert!(msg.contains("tensors share buffers far more than any converter writes"), "{msg}");
 }
 
 /// One tensor table listed 200,000 times with a long name: a 1 MB file that would decode
@@ -149,58 +117,29 @@ fn shared_tables_cannot_multiply_the_decoded_size() {
     let shape = b.create_vector(&[1i32, 4]);
     let t = fb::Tensor::create(
         &mut b,
-        &fb::TensorArgs {
-            shape: Some(shape),
-            type_: fb::TensorType::INT8,
-            name: Some(name),
-            ..Default::default()
-        },
+        &fb::TensorArgs { shape: Some(shape), type_: fb::TensorType::INT8, name: Some(name), ..Default::default() },
     );
     let tensors = b.create_vector(&vec![t; 200_000]);
     let io = b.create_vector(&[0i32]);
     let sg = fb::SubGraph::create(
         &mut b,
-        &fb::SubGraphArgs {
-            tensors: Some(tensors),
-            inputs: Some(io),
-            outputs: Some(io),
-            ..Default::default()
-        },
+        &fb::SubGraphArgs { tensors: Some(tensors), inputs: Some(io), outputs: Some(io), ..Default::default() },
     );
     let subgraphs = b.create_vector(&[sg]);
-    let model = fb::Model::create(
-        &mut b,
-        &fb::ModelArgs {
-            version: 3,
-            subgraphs: Some(subgraphs),
-            ..Default::default()
-        },
-    );
+    let model = fb::Model::create(&mut b, &fb::ModelArgs { version: 3, subgraphs: Some(subgraphs), ..Default::default() });
     fb::finish_model_buffer(&mut b, model);
     let msg = run(b.finished_data()).expect("must be rejected");
-    assert!(
-        msg.contains("decoding the model would take more than"),
-        "{msg}"
-    );
+    assert!(msg.contains("decoding the model would take more than"), "{msg}");
 }
 
 /// A long chain of ops still compiles quickly (the planner must not be quadratic in a way
 /// that turns a legitimate-looking 300 KB file into a stalled build).
 #[test]
 fn long_chains_compile_in_reasonable_time() {
-    let bytes = common::build(&Spec {
-        ops: (0..5000)
-            .map(|_| op(fb::BuiltinOperator::QUANTIZE))
-            .collect(),
-        ..Default::default()
-    });
+    let bytes = common::build(&Spec { ops: (0..5000).map(|_| op(fb::BuiltinOperator::QUANTIZE)).collect(), ..Default::default() });
     let start = Instant::now();
     kiln_codegen::compile("chain.tflite", &bytes, &Default::default()).unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
     let _ = Options::None;
 }
 
@@ -220,12 +159,7 @@ fn fuzz_regressions() {
         let start = Instant::now();
         let got = run(&bytes).unwrap_or_else(|| "<compiled>".into());
         assert_eq!(got, want.trim_end(), "{}", p.display());
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{}: {:?}",
-            p.display(),
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "{}: {:?}", p.display(), start.elapsed());
         n += 1;
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());
@@ -249,10 +183,7 @@ fn softmax_with_a_tiny_beta() {
     let i = m.find_op(fb::BuiltinOperator::SOFTMAX).unwrap();
     m.sg().ops[i].options = Options::Softmax { beta: 1e-12 };
     let msg = error_of(&m);
-    assert!(
-        msg.contains("SOFTMAX: beta 0.000000000001 × input scale") && msg.contains("is too small"),
-        "{msg}"
-    );
+    assert!(msg.contains("SOFTMAX: beta 0.000000000001 × input scale") && msg.contains("is too small"), "{msg}");
 }
 
 /// Panicked in debug builds (and wrapped in release): input size + paddings overflowed usize.
@@ -275,11 +206,7 @@ fn pad_with_huge_paddings() {
 fn non_finite_scales() {
     // RESHAPE alone never reads the scale, so only the reader stands between it and the emitter.
     for s in [f32::NAN, f32::INFINITY] {
-        let bytes = common::build(&Spec {
-            ops: vec![op(fb::BuiltinOperator::RESHAPE)],
-            scale: Some(s),
-            ..Default::default()
-        });
+        let bytes = common::build(&Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE)], scale: Some(s), ..Default::default() });
         let msg = run(&bytes).expect("must be rejected");
         assert_eq!(msg, format!("kiln: `m.tflite`: tensor #0 `t0` has quantization scale {s}; scales must be positive and finite"));
     }
@@ -288,11 +215,7 @@ fn non_finite_scales() {
 /// Compiled before: a zero scale on a model input became `INPUT_SCALE = 0.0`.
 #[test]
 fn zero_scale_on_a_model_input() {
-    let bytes = common::build(&Spec {
-        ops: vec![op(fb::BuiltinOperator::RESHAPE)],
-        scale: Some(0.0),
-        ..Default::default()
-    });
+    let bytes = common::build(&Spec { ops: vec![op(fb::BuiltinOperator::RESHAPE)], scale: Some(0.0), ..Default::default() });
     let msg = run(&bytes).expect("must be rejected");
     assert_eq!(
         msg,

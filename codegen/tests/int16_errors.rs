@@ -10,9 +10,7 @@ use common::fb;
 use common::model::Model;
 
 fn zoo_model(name: &str) -> Model {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/zoo")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/zoo").join(name);
     Model::decode(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -31,16 +29,9 @@ fn op_input(m: &mut Model, code: fb::BuiltinOperator, k: usize) -> usize {
 
 #[test]
 fn the_base_models_compile() {
-    for name in [
-        "conv_s1_same_i16.tflite",
-        "softmax_i16.tflite",
-        "fc_per_channel_i16.tflite",
-    ] {
+    for name in ["conv_s1_same_i16.tflite", "softmax_i16.tflite", "fc_per_channel_i16.tflite"] {
         let m = zoo_model(name);
-        assert!(
-            kiln_codegen::compile("m.tflite", &m.encode(), &Default::default()).is_ok(),
-            "{name}"
-        );
+        assert!(kiln_codegen::compile("m.tflite", &m.encode(), &Default::default()).is_ok(), "{name}");
     }
 }
 
@@ -50,10 +41,7 @@ fn int16_conv_with_a_nonzero_zero_point() {
     let t = op_input(&mut m, fb::BuiltinOperator::CONV_2D, 0);
     m.sg().tensors[t].quant.as_mut().unwrap().zero_point = Some(vec![5]);
     let msg = error_of(&m);
-    assert!(
-        msg.contains("CONV_2D") && msg.contains("has zero point 5; the int16x8 scheme requires 0"),
-        "{msg}"
-    );
+    assert!(msg.contains("CONV_2D") && msg.contains("has zero point 5; the int16x8 scheme requires 0"), "{msg}");
 }
 
 #[test]
@@ -62,10 +50,7 @@ fn int16_conv_with_a_float_bias() {
     let t = op_input(&mut m, fb::BuiltinOperator::CONV_2D, 2);
     m.sg().tensors[t].dtype = fb::TensorType::FLOAT64.0;
     let msg = error_of(&m);
-    assert!(
-        msg.contains("CONV_2D") && msg.contains("is float64, kiln supports int64 or int32 here"),
-        "{msg}"
-    );
+    assert!(msg.contains("CONV_2D") && msg.contains("is float64, kiln supports int64 or int32 here"), "{msg}");
 }
 
 #[test]
@@ -75,11 +60,7 @@ fn int16_softmax_with_the_wrong_output_scale() {
     let out = m.sg().ops[i].outputs[0] as usize;
     m.sg().tensors[out].quant.as_mut().unwrap().scale = Some(vec![1.0 / 256.0]);
     let msg = error_of(&m);
-    assert!(
-        msg.contains("int16 softmax output")
-            && msg.contains("must have zero point 0 and scale 1/32768"),
-        "{msg}"
-    );
+    assert!(msg.contains("int16 softmax output") && msg.contains("must have zero point 0 and scale 1/32768"), "{msg}");
 }
 
 #[test]
@@ -92,9 +73,5 @@ fn int16_fc_with_an_absurd_scale_ratio() {
     let q = m.sg().tensors[out].quant.as_mut().unwrap();
     q.scale = Some(vec![q.scale.as_ref().unwrap()[0] * 1e-12]);
     let msg = error_of(&m);
-    assert!(
-        msg.contains("FULLY_CONNECTED")
-            && msg.contains("beyond what TFLM's 64-bit requantization can shift (at most 14)"),
-        "{msg}"
-    );
+    assert!(msg.contains("FULLY_CONNECTED") && msg.contains("beyond what TFLM's 64-bit requantization can shift (at most 14)"), "{msg}");
 }

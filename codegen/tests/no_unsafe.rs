@@ -19,9 +19,7 @@ fn unsafe_count(tokens: TokenStream) -> usize {
 
 #[test]
 fn the_search_finds_unsafe_where_it_is() {
-    let t: TokenStream = "fn f() { m! { { unsafe { g() } } else {} } }"
-        .parse()
-        .unwrap();
+    let t: TokenStream = "fn f() { m! { { unsafe { g() } } else {} } }".parse().unwrap();
     assert_eq!(unsafe_count(t), 1);
 }
 
@@ -34,12 +32,7 @@ fn generated_code_has_no_unsafe() {
         .filter(|p| p.extension().is_some_and(|x| x == "tflite"))
         .collect();
     models.sort();
-    assert!(
-        models.len() >= 40,
-        "only {} zoo models in {}",
-        models.len(),
-        zoo.display()
-    );
+    assert!(models.len() >= 40, "only {} zoo models in {}", models.len(), zoo.display());
     let mut compiled = 0;
     for m in &models {
         let bytes = std::fs::read(m).unwrap();
@@ -49,15 +42,7 @@ fn generated_code_has_no_unsafe() {
             continue;
         };
         compiled += 1;
-        assert_eq!(
-            unsafe_count(tokens),
-            0,
-            "{file}: generated code contains `unsafe`"
-        );
+        assert_eq!(unsafe_count(tokens), 0, "{file}: generated code contains `unsafe`");
     }
-    assert!(
-        compiled * 10 >= models.len() * 9,
-        "only {compiled} of {} zoo models compiled",
-        models.len()
-    );
+    assert!(compiled * 10 >= models.len() * 9, "only {compiled} of {} zoo models compiled", models.len());
 }

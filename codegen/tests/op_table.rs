@@ -10,14 +10,8 @@ const END: &str = "<!-- op-table:end -->";
 fn readme_op_table_matches_the_registry() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md");
     let readme = std::fs::read_to_string(&path).expect("README.md");
-    let start = readme
-        .find(BEGIN)
-        .expect("README.md has no op-table:begin marker")
-        + BEGIN.len();
-    let end = start
-        + readme[start..]
-            .find(END)
-            .expect("README.md has no op-table:end marker");
+    let start = readme.find(BEGIN).expect("README.md has no op-table:begin marker") + BEGIN.len();
+    let end = start + readme[start..].find(END).expect("README.md has no op-table:end marker");
     let table = kiln_codegen::op_table::op_table_markdown();
     if std::env::var_os("KILN_BLESS").is_some() {
         let updated = format!("{}{}{}", &readme[..start], table, &readme[end..]);
@@ -60,9 +54,7 @@ fn registry_names_real_builtin_ops() {
     assert!(ops.len() >= 16, "registry lost ops: {ops:?}");
     for op in ops.keys().filter(|op| !TFLITE_CUSTOM_OPS.contains(op)) {
         assert!(
-            kiln_codegen::schema::BuiltinOperator::ENUM_VALUES
-                .iter()
-                .any(|v| v.variant_name() == Some(op)),
+            kiln_codegen::schema::BuiltinOperator::ENUM_VALUES.iter().any(|v| v.variant_name() == Some(op)),
             "{op} is not a TFLite builtin op name"
         );
     }
@@ -75,14 +67,13 @@ fn every_table_entry_has_a_zoo_model() {
     use std::collections::BTreeSet;
     // Covered by the suites over ../shared (tests/shared-models), not by a zoo model.
     const SHARED_ONLY: &[(&str, &str)] = &[("QUANTIZE", "int32")]; // tflm-int16-ops/quantize/quantize1
-                                                                   // The converter mostly turns these into RESHAPE (only int8 EXPAND_DIMS appears, in
-                                                                   // dynamic_length_conv1d); they are RESHAPE's code (the output aliases the input's bytes),
-                                                                   // which the zoo checks in all three types.
+    // The converter mostly turns these into RESHAPE (only int8 EXPAND_DIMS appears, in
+    // dynamic_length_conv1d); they are RESHAPE's code (the output aliases the input's bytes),
+    // which the zoo checks in all three types.
     const RESHAPE_ALIASES: [&str; 2] = ["SQUEEZE", "EXPAND_DIMS"];
     let zoo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/zoo");
     // Models with a dynamic input are compiled for the shape make_zoo.py recorded.
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(zoo.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(zoo.join("manifest.json")).unwrap()).unwrap();
     let mut covered = BTreeSet::new();
     // Also the detection post-processing models outside the zoo (LiteRT-ref goldens, checked
     // element by element by tests/tests/detection.rs; the zoo's arena bound does not fit them)
@@ -105,8 +96,7 @@ fn every_table_entry_has_a_zoo_model() {
             let input_shape: Option<Vec<usize>> = manifest["models"][stem]["input_shape"]
                 .as_array()
                 .map(|dims| dims.iter().map(|d| d.as_u64().unwrap() as usize).collect());
-            let kernels =
-                kiln_codegen::op_table::kernels_in_model(&label, &bytes, input_shape.as_deref());
+            let kernels = kiln_codegen::op_table::kernels_in_model(&label, &bytes, input_shape.as_deref());
             for (op, dtype) in kernels.unwrap_or_else(|e| panic!("{e}")) {
                 covered.insert((op, dtype.name()));
             }
@@ -116,18 +106,11 @@ fn every_table_entry_has_a_zoo_model() {
     for (op, types) in kiln_codegen::op_table::supported_ops() {
         for d in types {
             let key = (op.to_string(), d.name());
-            let alias_of_reshape = RESHAPE_ALIASES.contains(&op)
-                && covered.contains(&("RESHAPE".to_string(), d.name()));
-            if !covered.contains(&key)
-                && !SHARED_ONLY.contains(&(op, d.name()))
-                && !alias_of_reshape
-            {
+            let alias_of_reshape = RESHAPE_ALIASES.contains(&op) && covered.contains(&("RESHAPE".to_string(), d.name()));
+            if !covered.contains(&key) && !SHARED_ONLY.contains(&(op, d.name())) && !alias_of_reshape {
                 missing.push(format!("{op} {}", d.name()));
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "registry entries without a zoo model: {missing:?}"
-    );
+    assert!(missing.is_empty(), "registry entries without a zoo model: {missing:?}");
 }

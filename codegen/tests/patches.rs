@@ -5,19 +5,13 @@
 use kiln_codegen::{analyze_options, CompileOptions, ErrorKind};
 
 fn zoo(stem: &str) -> (String, Vec<u8>) {
-    let path = format!(
-        "{}/../tests/fixtures/zoo/{stem}.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/zoo/{stem}.tflite", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     (format!("{stem}.tflite"), bytes)
 }
 
 fn capped(max: usize) -> CompileOptions {
-    CompileOptions {
-        max_arena_bytes: Some(max),
-        ..Default::default()
-    }
+    CompileOptions { max_arena_bytes: Some(max), ..Default::default() }
 }
 
 #[test]
@@ -46,14 +40,7 @@ fn a_tighter_cap_patches_the_first_layers_without_extra_macs() {
     assert_eq!(p.unpatched_arena, plain.plan.size);
     // Every layer of the stage runs as several row calls; the later layers as before.
     for &op in &p.ops {
-        assert!(
-            a.steps
-                .iter()
-                .filter(|s| s.op_index == op && s.macs > 0)
-                .count()
-                >= 2,
-            "op #{op}"
-        );
+        assert!(a.steps.iter().filter(|s| s.op_index == op && s.macs > 0).count() >= 2, "op #{op}");
     }
     // The later layers as before (some may run in place, in row bands, in either plan).
     let last = *p.ops.last().unwrap();
@@ -74,47 +61,24 @@ fn a_tighter_cap_patches_the_first_layers_without_extra_macs() {
 fn an_unreachable_cap_names_the_smallest_arena_and_that_one_compiles() {
     let (file, bytes) = zoo("mobilenet_v1_025_96");
     let err = analyze_options(&file, &bytes, &capped(1000)).unwrap_err();
-    let ErrorKind::ArenaLimit {
-        requested,
-        smallest,
-        ..
-    } = err.kind
-    else {
-        panic!("{err}")
-    };
+    let ErrorKind::ArenaLimit { requested, smallest, .. } = err.kind else { panic!("{err}") };
     assert_eq!(requested, 1000);
     let msg = err.to_string();
-    let plain = analyze_options(&file, &bytes, &CompileOptions::default())
-        .unwrap()
-        .plan
-        .size;
-    for part in [
-        "mobilenet_v1_025_96.tflite",
-        "max_arena_bytes = 1000",
-        &format!("{smallest} bytes"),
-        "row bands",
-        &format!("without patches {plain}"),
-    ] {
+    let plain = analyze_options(&file, &bytes, &CompileOptions::default()).unwrap().plan.size;
+    for part in ["mobilenet_v1_025_96.tflite", "max_arena_bytes = 1000", &format!("{smallest} bytes"), "row bands", &format!("without patches {plain}")] {
         assert!(msg.contains(part), "`{part}` missing from: {msg}");
     }
     let a = analyze_options(&file, &bytes, &capped(smallest)).unwrap();
     assert_eq!(a.plan.size, smallest);
     let err = analyze_options(&file, &bytes, &capped(smallest - 1)).unwrap_err();
-    assert!(
-        matches!(err.kind, ErrorKind::ArenaLimit { smallest: s, .. } if s == smallest),
-        "{err}"
-    );
+    assert!(matches!(err.kind, ErrorKind::ArenaLimit { smallest: s, .. } if s == smallest), "{err}");
 }
 
 #[test]
 fn a_model_without_a_patchable_stage_says_so() {
     let (file, bytes) = zoo("digits_int8");
     let err = analyze_options(&file, &bytes, &capped(100)).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("smallest arena kiln reaches for this model: 640 bytes (without patches"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("smallest arena kiln reaches for this model: 640 bytes (without patches"), "{err}");
 }
 
 #[test]
@@ -127,21 +91,10 @@ fn patched_source_reads_as_row_calls_and_has_no_unsafe() {
         ..Default::default()
     };
     let src = kiln_codegen::generate_source(&file, &bytes, &opts).unwrap();
-    assert!(
-        src.contains("_ROWS0: ::kiln::ops::"),
-        "row-band params are named by their first row"
-    );
+    assert!(src.contains("_ROWS0: ::kiln::ops::"), "row-band params are named by their first row");
     assert!(src.contains("band 1 of"), "the layer docs say which band");
     assert!(!src.contains("unsafe"));
     let report = kiln_codegen::report::inspect_options(&file, &bytes, &opts).unwrap();
-    assert!(
-        report.to_text().contains("patches:"),
-        "{}",
-        report.to_text()
-    );
-    assert_eq!(
-        report.macs,
-        plain.steps.iter().map(|s| s.macs).sum::<u64>(),
-        "a layer's bands add up to its MACs"
-    );
+    assert!(report.to_text().contains("patches:"), "{}", report.to_text());
+    assert_eq!(report.macs, plain.steps.iter().map(|s| s.macs).sum::<u64>(), "a layer's bands add up to its MACs");
 }

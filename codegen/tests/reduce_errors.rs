@@ -9,9 +9,7 @@ use common::fb;
 use common::model::Model;
 
 fn zoo(name: &str) -> Model {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/zoo")
-        .join(format!("{name}.tflite"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/zoo").join(format!("{name}.tflite"));
     Model::decode(&std::fs::read(path).unwrap()).expect("zoo model verifies")
 }
 
@@ -42,10 +40,7 @@ fn reduce_max_needs_equal_quantization() {
     let out = output_of(&m, fb::BuiltinOperator::REDUCE_MAX);
     m.subgraphs[0].tensors[out].quant.as_mut().unwrap().scale = Some(vec![0.5]);
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 REDUCE_MAX") && msg.contains("must share quantization"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 REDUCE_MAX") && msg.contains("must share quantization"), "{msg}");
 }
 
 #[test]
@@ -53,10 +48,7 @@ fn reducer_axis_out_of_range() {
     let mut m = zoo("mean_axes_1_3");
     set_const_i32(&mut m, fb::BuiltinOperator::MEAN, 1, &[1, 7]);
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 MEAN") && msg.contains("axis 7 out of range for input"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 MEAN") && msg.contains("axis 7 out of range for input"), "{msg}");
 }
 
 #[test]
@@ -65,11 +57,7 @@ fn reducer_output_size_must_match_the_axes() {
     // [1,4,5,6] over [1,3] gives 5 outputs; over [3] it would be 20.
     set_const_i32(&mut m, fb::BuiltinOperator::SUM, 1, &[3]);
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 SUM")
-            && msg.contains("has 5 elements; reducing [1, 4, 5, 6] over axes [3] gives 20"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 SUM") && msg.contains("has 5 elements; reducing [1, 4, 5, 6] over axes [3] gives 20"), "{msg}");
 }
 
 #[test]
@@ -78,10 +66,7 @@ fn arg_max_int64_output_is_unsupported() {
     let out = output_of(&m, fb::BuiltinOperator::ARG_MAX);
     m.subgraphs[0].tensors[out].dtype = fb::TensorType::INT64.0;
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 ARG_MAX") && msg.contains("TFLM supports int32 for both"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 ARG_MAX") && msg.contains("TFLM supports int32 for both"), "{msg}");
 }
 
 #[test]
@@ -89,10 +74,7 @@ fn resize_size_must_match_the_output() {
     let mut m = zoo("resize_bilinear_int8");
     set_const_i32(&mut m, fb::BuiltinOperator::RESIZE_BILINEAR, 1, &[9, 7]);
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 RESIZE_BILINEAR") && msg.contains("is [9, 7], output"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 RESIZE_BILINEAR") && msg.contains("is [9, 7], output"), "{msg}");
 }
 
 #[test]
@@ -103,10 +85,7 @@ fn batch_matmul_inner_dimensions_must_agree() {
     let rhs = m.subgraphs[0].ops[op].inputs[1] as usize;
     m.subgraphs[0].tensors[rhs].shape = Some(vec![1, 3, 7, 6]);
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 BATCH_MATMUL") && msg.contains("inner dimensions differ"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 BATCH_MATMUL") && msg.contains("inner dimensions differ"), "{msg}");
 }
 
 /// The test codec (`common::model`) keeps an unknown options union as an empty table, so a
@@ -115,8 +94,5 @@ fn batch_matmul_inner_dimensions_must_agree() {
 fn transpose_conv_without_options_is_rejected() {
     let m = zoo("transpose_conv_valid");
     let msg = error(&m);
-    assert!(
-        msg.contains("op #0 TRANSPOSE_CONV: stride_h is 0, must be at least 1"),
-        "{msg}"
-    );
+    assert!(msg.contains("op #0 TRANSPOSE_CONV: stride_h is 0, must be at least 1"), "{msg}");
 }

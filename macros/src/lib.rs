@@ -47,10 +47,7 @@ impl Parse for Args {
                 break;
             }
             let key: Ident = input.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "kiln: expected an option after the path, e.g. `name = PersonDetect`",
-                )
+                syn::Error::new(e.span(), "kiln: expected an option after the path, e.g. `name = PersonDetect`")
             })?;
             match key.to_string().as_str() {
                 "name" => {
@@ -173,17 +170,7 @@ impl Parse for Args {
                 }
             }
         }
-        Ok(Args {
-            path,
-            name,
-            f16,
-            profile,
-            deterministic_timing,
-            input_shape,
-            max_arena_bytes,
-            custom_ops: custom_ops.unwrap_or_default(),
-            custom_paths,
-        })
+        Ok(Args { path, name, f16, profile, deterministic_timing, input_shape, max_arena_bytes, custom_ops: custom_ops.unwrap_or_default(), custom_paths })
     }
 }
 
@@ -223,11 +210,7 @@ pub fn include_model(input: TokenStream) -> TokenStream {
     let fail = |msg: String, track: bool| -> TokenStream {
         let err = syn::Error::new(span, msg).to_compile_error();
         // Keep tracking the file when it exists, so fixing it triggers a rebuild.
-        let track = track.then(|| {
-            quote!(
-                const _: &[u8] = include_bytes!(#full_str);
-            )
-        });
+        let track = track.then(|| quote!(const _: &[u8] = include_bytes!(#full_str);));
         quote!(#err #track).into()
     };
     let bytes = match std::fs::read(&full) {
@@ -264,34 +247,19 @@ pub fn include_model(input: TokenStream) -> TokenStream {
             quote!(#(#checks)* #tokens).into()
         }
         // A bad struct name is the `name = …` argument's fault: point there.
-        Err(
-            e @ kiln_codegen::Error {
-                kind: kiln_codegen::ErrorKind::Usage(_),
-                ..
-            },
-        ) if args.name.is_some() => {
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::Usage(_), .. }) if args.name.is_some() => {
             let name_span = args.name.as_ref().map_or(span, |n| n.span());
             let err = syn::Error::new(name_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
         }
         // An input_shape that does not fit the model: point at the list.
-        Err(
-            e @ kiln_codegen::Error {
-                kind: kiln_codegen::ErrorKind::InputShape(_),
-                ..
-            },
-        ) if args.input_shape.is_some() => {
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::InputShape(_), .. }) if args.input_shape.is_some() => {
             let list_span = args.input_shape.as_ref().map_or(span, |(_, s)| *s);
             let err = syn::Error::new(list_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()
         }
         // An arena cap below what kiln can reach: point at the number.
-        Err(
-            e @ kiln_codegen::Error {
-                kind: kiln_codegen::ErrorKind::ArenaLimit { .. },
-                ..
-            },
-        ) => {
+        Err(e @ kiln_codegen::Error { kind: kiln_codegen::ErrorKind::ArenaLimit { .. }, .. }) => {
             let cap_span = args.max_arena_bytes.map_or(span, |(_, s)| s);
             let err = syn::Error::new(cap_span, e.to_string()).to_compile_error();
             quote!(#err const _: &[u8] = include_bytes!(#full_str);).into()

@@ -16,12 +16,7 @@ fn ui() {
     std::env::set_var("KILN_MANIFEST_DIR_OVERRIDE", env!("CARGO_MANIFEST_DIR"));
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fixtures");
     let n = std::fs::read_dir(&fixtures)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run codegen's broken_fixtures test with KILN_BLESS=1)",
-                fixtures.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("{}: {e} (run codegen's broken_fixtures test with KILN_BLESS=1)", fixtures.display()))
         .count();
     assert!(n >= 21, "only {n} fixtures in {}", fixtures.display());
     let t = trybuild::TestCases::new();

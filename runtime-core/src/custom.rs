@@ -203,36 +203,17 @@ pub fn copy_output(window: &[u8], output: &mut [u8], offset: usize) {
 }
 
 /// Stands in for a missing entry (never: the arrays have `I` and `O` entries).
-static EMPTY: TensorInfo = TensorInfo {
-    name: "",
-    shape: &[],
-    dtype: crate::DType::UInt8,
-    scale: 0.0,
-    zero_point: 0,
-};
+static EMPTY: TensorInfo = TensorInfo { name: "", shape: &[], dtype: crate::DType::UInt8, scale: 0.0, zero_point: 0 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::DType;
 
-    static OPTS: Options = Options {
-        raw: &[1, 2],
-        map: &[
-            ("alpha", Value::Float(0.5)),
-            ("n", Value::Int(3)),
-            ("on", Value::Bool(true)),
-        ],
-    };
+    static OPTS: Options = Options { raw: &[1, 2], map: &[("alpha", Value::Float(0.5)), ("n", Value::Int(3)), ("on", Value::Bool(true))] };
 
     fn info(dtype: DType, shape: &'static [usize]) -> TensorInfo {
-        TensorInfo {
-            name: "t",
-            shape,
-            dtype,
-            scale: 0.0,
-            zero_point: 0,
-        }
+        TensorInfo { name: "t", shape, dtype, scale: 0.0, zero_point: 0 }
     }
 
     #[test]
@@ -247,21 +228,13 @@ mod tests {
 
     #[test]
     fn outputs_are_split_at_their_offsets() {
-        let op = Op {
-            inputs: [info(DType::Float32, &[2])],
-            outputs: [info(DType::Int8, &[3]), info(DType::Float32, &[1])],
-            offsets: [0, 8],
-            options: OPTS,
-        };
+        let op = Op { inputs: [info(DType::Float32, &[2])], outputs: [info(DType::Int8, &[3]), info(DType::Float32, &[1])], offsets: [0, 8], options: OPTS };
         let x = crate::Aligned([0u8; 8]);
         let mut window = crate::Aligned([0u8; 12]);
         call(&op, [&x.0], &mut window.0, |ins, outs, o| {
             assert_eq!(ins[0].as_slice::<f32>(), Some(&[0.0f32, 0.0][..]));
             assert!(ins[0].as_slice::<i8>().is_none(), "wrong element type");
-            outs[0]
-                .as_mut_slice::<i8>()
-                .unwrap()
-                .copy_from_slice(&[-1, 2, -3]);
+            outs[0].as_mut_slice::<i8>().unwrap().copy_from_slice(&[-1, 2, -3]);
             outs[1].as_mut_slice::<f32>().unwrap()[0] = o.float("alpha").unwrap() as f32;
         });
         assert_eq!(&window.0[..3], &[0xff, 2, 0xfd]);

@@ -68,18 +68,12 @@ macro_rules! arena_element {
 arena_element!(
     i8,
     u8,
-    #[cfg(target_endian = "little")]
-    i16,
-    #[cfg(target_endian = "little")]
-    i32,
-    #[cfg(target_endian = "little")]
-    i64,
-    #[cfg(target_endian = "little")]
-    u32,
-    #[cfg(target_endian = "little")]
-    u64,
-    #[cfg(target_endian = "little")]
-    f32
+    #[cfg(target_endian = "little")] i16,
+    #[cfg(target_endian = "little")] i32,
+    #[cfg(target_endian = "little")] i64,
+    #[cfg(target_endian = "little")] u32,
+    #[cfg(target_endian = "little")] u64,
+    #[cfg(target_endian = "little")] f32
 );
 
 /// The `LEN` elements at byte `at` of `arena`, in place.
@@ -131,9 +125,6 @@ mod tests {
         assert_eq!(back, [1.5, -2.0]);
         view_mut::<i8, 3>(&mut arena.0, 1).copy_from_slice(&[-1, 2, -3]);
         assert_eq!(&arena.0[1..4], &[0xff, 2, 0xfd]);
-        assert_eq!(
-            view::<i16, 1>(&arena.0, 2),
-            &[i16::from_le_bytes([2, 0xfd])]
-        );
+        assert_eq!(view::<i16, 1>(&arena.0, 2), &[i16::from_le_bytes([2, 0xfd])]);
     }
 }

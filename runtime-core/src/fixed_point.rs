@@ -114,11 +114,7 @@ impl RoundingScale {
             return None;
         }
         let e = -rq.shift as u32;
-        Some(RoundingScale {
-            multiplier: rq.multiplier,
-            round: (1 << 30) + (1i64 << (30 + e)),
-            shift: e - 1,
-        })
+        Some(RoundingScale { multiplier: rq.multiplier, round: (1 << 30) + (1i64 << (30 + e)), shift: e - 1 })
     }
 
     /// [`RoundingScale::new`] without the check, for a layer whose factors the caller checked
@@ -130,11 +126,7 @@ impl RoundingScale {
         // plus 2^31 for e = 1.
         let t = 1u32 << e;
         let round = (i64::from(t >> 2) << 32) | i64::from((1u32 << 30) | t.wrapping_shl(30));
-        RoundingScale {
-            multiplier: rq.multiplier,
-            round,
-            shift: e.wrapping_sub(1) & 31,
-        }
+        RoundingScale { multiplier: rq.multiplier, round, shift: e.wrapping_sub(1) & 31 }
     }
 
     /// `multiply_by_quantized_multiplier(x, rq)`, bit for bit.
@@ -177,13 +169,7 @@ impl OutputScale {
     #[inline]
     pub const fn new(rq: Requant, zp: i32) -> Option<Self> {
         let e = rq.shift.unsigned_abs();
-        if rq.multiplier < 0
-            || rq.shift > 0
-            || e < Self::MIN_SHIFT
-            || e > Self::MAX_SHIFT
-            || zp < -128
-            || zp > 128
-        {
+        if rq.multiplier < 0 || rq.shift > 0 || e < Self::MIN_SHIFT || e > Self::MAX_SHIFT || zp < -128 || zp > 128 {
             return None;
         }
         Some(Self::new_in_domain(rq, zp))
@@ -206,10 +192,7 @@ impl OutputScale {
     /// `t = (2·zp + 1)·2^(e−1)` the high word is `t >> 1` and the low word `2^30 + 2^31·(t & 1)`.
     #[inline(always)]
     const fn round(zp: i32, e: u32) -> i64 {
-        let t = zp
-            .wrapping_mul(2)
-            .wrapping_add(1)
-            .wrapping_shl(e.wrapping_sub(1));
+        let t = zp.wrapping_mul(2).wrapping_add(1).wrapping_shl(e.wrapping_sub(1));
         (((t >> 1) as i64) << 32) | ((1u32 << 30) | ((t as u32) << 31)) as i64
     }
 
@@ -506,10 +489,7 @@ pub(crate) mod testing {
             m /= 2;
             shift += 1;
         }
-        Requant {
-            multiplier: m as i32,
-            shift,
-        }
+        Requant { multiplier: m as i32, shift }
     }
 
     pub fn round_half_away(num: i128, k: u32) -> i128 {
@@ -678,54 +658,17 @@ mod tests {
             let x = rng.edgy_i32();
             let scale = RoundingScale::new(rq).expect("in the domain");
             assert_eq!(RoundingScale::new_in_domain(rq), scale, "{rq:?}");
-            assert_eq!(
-                scale.apply(x),
-                multiply_by_quantized_multiplier(x, rq),
-                "case {case}: x {x}, {rq:?}"
-            );
+            assert_eq!(scale.apply(x), multiply_by_quantized_multiplier(x, rq), "case {case}: x {x}, {rq:?}");
             // Exact ties of both roundings: m = 2^30 makes x·m / 2^(31+e) = x / 2^(1+e).
-            let half = Requant {
-                multiplier: 1 << 30,
-                shift,
-            };
+            let half = Requant { multiplier: 1 << 30, shift };
             let k = rng.range(-(1 << 20), 1 << 20) as i32;
-            let tie = k
-                .wrapping_shl((1 - shift) as u32)
-                .wrapping_add(1 << (-shift - 1).min(30));
-            for x in [
-                tie,
-                tie.wrapping_neg(),
-                tie.wrapping_add(1),
-                tie.wrapping_sub(1),
-                k,
-                -k,
-            ] {
+            let tie = k.wrapping_shl((1 - shift) as u32).wrapping_add(1 << (-shift - 1).min(30));
+            for x in [tie, tie.wrapping_neg(), tie.wrapping_add(1), tie.wrapping_sub(1), k, -k] {
                 let s = RoundingScale::new(half).expect("in the domain");
-                assert_eq!(
-                    s.apply(x),
-                    multiply_by_quantized_multiplier(x, half),
-                    "tie case {case}: x {x}, {half:?}"
-                );
+                assert_eq!(s.apply(x), multiply_by_quantized_multiplier(x, half), "tie case {case}: x {x}, {half:?}");
             }
         }
-        for rq in [
-            Requant {
-                multiplier: -1,
-                shift: -3,
-            },
-            Requant {
-                multiplier: 1 << 30,
-                shift: 0,
-            },
-            Requant {
-                multiplier: 1 << 30,
-                shift: 2,
-            },
-            Requant {
-                multiplier: 1 << 30,
-                shift: -32,
-            },
-        ] {
+        for rq in [Requant { multiplier: -1, shift: -3 }, Requant { multiplier: 1 << 30, shift: 0 }, Requant { multiplier: 1 << 30, shift: 2 }, Requant { multiplier: 1 << 30, shift: -32 }] {
             assert_eq!(RoundingScale::new(rq), None, "{rq:?}");
         }
     }
@@ -737,10 +680,7 @@ mod tests {
     fn output_scale_matches_mbqm_plus_zero_point() {
         let mut rng = Rng::new(0x0f5e7);
         for case in 0..400_000 {
-            let shift = -(rng.usize(
-                OutputScale::MIN_SHIFT as usize,
-                OutputScale::MAX_SHIFT as usize,
-            ) as i32);
+            let shift = -(rng.usize(OutputScale::MIN_SHIFT as usize, OutputScale::MAX_SHIFT as usize) as i32);
             let multiplier = match rng.usize(0, 7) {
                 0 => [0, 1, i32::MAX, 1 << 30][rng.usize(0, 3)],
                 _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
@@ -750,74 +690,20 @@ mod tests {
                 _ => rng.range(-128, 128) as i32,
             };
             let rq = Requant { multiplier, shift };
-            let x = if case % 5 == 0 {
-                [i32::MIN, i32::MAX, -1, 0][case / 5 % 4]
-            } else {
-                rng.edgy_i32()
-            };
+            let x = if case % 5 == 0 { [i32::MIN, i32::MAX, -1, 0][case / 5 % 4] } else { rng.edgy_i32() };
             let scale = OutputScale::new(rq, zp).expect("in the domain");
             let want = multiply_by_quantized_multiplier(x, rq).wrapping_add(zp);
             assert_eq!(scale.apply(x), want, "case {case}: x {x}, {rq:?}, zp {zp}");
-            let half = Requant {
-                multiplier: 1 << 30,
-                shift,
-            };
+            let half = Requant { multiplier: 1 << 30, shift };
             let k = rng.range(-(1 << 20), 1 << 20) as i32;
-            let tie = k
-                .wrapping_shl((1 - shift) as u32)
-                .wrapping_add(1 << (-shift - 1).min(30));
+            let tie = k.wrapping_shl((1 - shift) as u32).wrapping_add(1 << (-shift - 1).min(30));
             let s = OutputScale::new(half, zp).expect("in the domain");
-            for x in [
-                tie,
-                tie.wrapping_neg(),
-                tie.wrapping_add(1),
-                tie.wrapping_sub(1),
-                k,
-                -k,
-            ] {
-                assert_eq!(
-                    s.apply(x),
-                    multiply_by_quantized_multiplier(x, half).wrapping_add(zp),
-                    "tie case {case}: x {x}, zp {zp}"
-                );
+            for x in [tie, tie.wrapping_neg(), tie.wrapping_add(1), tie.wrapping_sub(1), k, -k] {
+                assert_eq!(s.apply(x), multiply_by_quantized_multiplier(x, half).wrapping_add(zp), "tie case {case}: x {x}, zp {zp}");
             }
         }
-        let ok = Requant {
-            multiplier: 1 << 30,
-            shift: -3,
-        };
-        for (rq, zp) in [
-            (
-                Requant {
-                    multiplier: -1,
-                    shift: -3,
-                },
-                0,
-            ),
-            (
-                Requant {
-                    multiplier: 1 << 30,
-                    shift: 0,
-                },
-                0,
-            ),
-            (
-                Requant {
-                    multiplier: 1 << 30,
-                    shift: -23,
-                },
-                0,
-            ),
-            (
-                Requant {
-                    multiplier: 1 << 30,
-                    shift: 1,
-                },
-                0,
-            ),
-            (ok, 129),
-            (ok, -129),
-        ] {
+        let ok = Requant { multiplier: 1 << 30, shift: -3 };
+        for (rq, zp) in [(Requant { multiplier: -1, shift: -3 }, 0), (Requant { multiplier: 1 << 30, shift: 0 }, 0), (Requant { multiplier: 1 << 30, shift: -23 }, 0), (Requant { multiplier: 1 << 30, shift: 1 }, 0), (ok, 129), (ok, -129)] {
             assert_eq!(OutputScale::new(rq, zp), None, "{rq:?} {zp}");
         }
     }
@@ -925,10 +811,7 @@ pub const fn multiply_by_quantized_multiplier_single_rounding(x: i32, rq: Requan
         total
     };
     let round = 1i64 << (total - 1);
-    ((x as i64)
-        .wrapping_mul(rq.multiplier as i64)
-        .wrapping_add(round)
-        >> total) as i32
+    ((x as i64).wrapping_mul(rq.multiplier as i64).wrapping_add(round) >> total) as i32
 }
 
 /// TFLM's 64-bit `MultiplyByQuantizedMultiplier(int64_t x, …)`, the requantization of the
@@ -967,25 +850,13 @@ mod int16_tests {
     #[test]
     fn mbqm_i64_reduces_the_multiplier_to_16_bits() {
         // 0.75 = 0x6000_0000 · 2^-31 (shift 0): the 16-bit multiplier is 0x6000.
-        let rq = Requant {
-            multiplier: 0x6000_0000,
-            shift: 0,
-        };
+        let rq = Requant { multiplier: 0x6000_0000, shift: 0 };
         assert_eq!(multiply_by_quantized_multiplier_i64(1000, rq), 750);
         assert_eq!(multiply_by_quantized_multiplier_i64(-1000, rq), -750);
         assert_eq!(multiply_by_quantized_multiplier_i64(3, rq), 2); // 2.25 rounds to 2
         assert_eq!(multiply_by_quantized_multiplier_i64(-3, rq), -2); // −2.25 rounds half up: −2
-                                                                      // Multipliers from 0x7FFF_0000 up saturate to 0x7FFF (just under 1).
-        assert_eq!(
-            multiply_by_quantized_multiplier_i64(
-                1 << 40,
-                Requant {
-                    multiplier: 0x7fff_ffff,
-                    shift: -20
-                }
-            ),
-            0x7fff << 5
-        );
+        // Multipliers from 0x7FFF_0000 up saturate to 0x7FFF (just under 1).
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 40, Requant { multiplier: 0x7fff_ffff, shift: -20 }), 0x7fff << 5);
     }
 
     /// Exact definition: `floor(x · reduced / 2^(15 − shift) + 1/2)` in i128.
@@ -995,41 +866,15 @@ mod int16_tests {
         for _ in 0..200_000 {
             let rq = rng.requant();
             let x = rng.range(-(1i64 << 40), 1i64 << 40);
-            let reduced = if rq.multiplier < 0x7FFF_0000 {
-                (rq.multiplier as i64 + (1 << 15)) >> 16
-            } else {
-                0x7FFF
-            };
+            let reduced = if rq.multiplier < 0x7FFF_0000 { (rq.multiplier as i64 + (1 << 15)) >> 16 } else { 0x7FFF };
             let want = round_half_up(x as i128 * reduced as i128, (15 - rq.shift) as u32) as i32;
-            assert_eq!(
-                multiply_by_quantized_multiplier_i64(x, rq),
-                want,
-                "{x} {rq:?}"
-            );
+            assert_eq!(multiply_by_quantized_multiplier_i64(x, rq), want, "{x} {rq:?}");
         }
         // The reduced multiplier saturates at 0x7FFF near 2^31.
-        let top = Requant {
-            multiplier: i32::MAX,
-            shift: 0,
-        };
-        assert_eq!(
-            multiply_by_quantized_multiplier_i64(1 << 20, top),
-            (((1i64 << 20) * 0x7FFF + (1 << 14)) >> 15) as i32
-        );
+        let top = Requant { multiplier: i32::MAX, shift: 0 };
+        assert_eq!(multiply_by_quantized_multiplier_i64(1 << 20, top), (((1i64 << 20) * 0x7FFF + (1 << 14)) >> 15) as i32);
         // Out-of-contract shifts do not panic.
-        let _ = multiply_by_quantized_multiplier_i64(
-            i64::MAX,
-            Requant {
-                multiplier: 1 << 30,
-                shift: 40,
-            },
-        );
-        let _ = multiply_by_quantized_multiplier_i64(
-            i64::MIN,
-            Requant {
-                multiplier: 1 << 30,
-                shift: -80,
-            },
-        );
+        let _ = multiply_by_quantized_multiplier_i64(i64::MAX, Requant { multiplier: 1 << 30, shift: 40 });
+        let _ = multiply_by_quantized_multiplier_i64(i64::MIN, Requant { multiplier: 1 << 30, shift: -80 });
     }
 }

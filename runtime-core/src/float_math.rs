@@ -26,38 +26,14 @@ const DEFAULT_NAN: u32 = 0xffc0_0000;
 /// `2^(i/32)` for `i` in `0..32`, as f64 bit patterns (correctly rounded; computed to 60
 /// digits, and checked against `f64::powf` in the tests).
 const EXP2_TABLE: [u64; 32] = [
-    0x3ff0000000000000,
-    0x3ff059b0d3158574,
-    0x3ff0b5586cf9890f,
-    0x3ff11301d0125b51,
-    0x3ff172b83c7d517b,
-    0x3ff1d4873168b9aa,
-    0x3ff2387a6e756238,
-    0x3ff29e9df51fdee1,
-    0x3ff306fe0a31b715,
-    0x3ff371a7373aa9cb,
-    0x3ff3dea64c123422,
-    0x3ff44e086061892d,
-    0x3ff4bfdad5362a27,
-    0x3ff5342b569d4f82,
-    0x3ff5ab07dd485429,
-    0x3ff6247eb03a5585,
-    0x3ff6a09e667f3bcd,
-    0x3ff71f75e8ec5f74,
-    0x3ff7a11473eb0187,
-    0x3ff82589994cce13,
-    0x3ff8ace5422aa0db,
-    0x3ff93737b0cdc5e5,
-    0x3ff9c49182a3f090,
-    0x3ffa5503b23e255d,
-    0x3ffae89f995ad3ad,
-    0x3ffb7f76f2fb5e47,
-    0x3ffc199bdd85529c,
-    0x3ffcb720dcef9069,
-    0x3ffd5818dcfba487,
-    0x3ffdfc97337b9b5f,
-    0x3ffea4afa2a490da,
-    0x3fff50765b6e4540,
+    0x3ff0000000000000, 0x3ff059b0d3158574, 0x3ff0b5586cf9890f, 0x3ff11301d0125b51,
+    0x3ff172b83c7d517b, 0x3ff1d4873168b9aa, 0x3ff2387a6e756238, 0x3ff29e9df51fdee1,
+    0x3ff306fe0a31b715, 0x3ff371a7373aa9cb, 0x3ff3dea64c123422, 0x3ff44e086061892d,
+    0x3ff4bfdad5362a27, 0x3ff5342b569d4f82, 0x3ff5ab07dd485429, 0x3ff6247eb03a5585,
+    0x3ff6a09e667f3bcd, 0x3ff71f75e8ec5f74, 0x3ff7a11473eb0187, 0x3ff82589994cce13,
+    0x3ff8ace5422aa0db, 0x3ff93737b0cdc5e5, 0x3ff9c49182a3f090, 0x3ffa5503b23e255d,
+    0x3ffae89f995ad3ad, 0x3ffb7f76f2fb5e47, 0x3ffc199bdd85529c, 0x3ffcb720dcef9069,
+    0x3ffd5818dcfba487, 0x3ffdfc97337b9b5f, 0x3ffea4afa2a490da, 0x3fff50765b6e4540,
 ];
 
 /// `32 / ln 2`.
@@ -186,11 +162,7 @@ pub fn expm1f(x: f32) -> f32 {
         return 0.5 * (x - e) - 0.5;
     }
     if k == 1 {
-        return if x < -0.25 {
-            -2.0 * (e - (x + 0.5))
-        } else {
-            1.0 + 2.0 * (x - e)
-        };
+        return if x < -0.25 { -2.0 * (e - (x + 0.5)) } else { 1.0 + 2.0 * (x - e) };
     }
     if k <= -2 || k > 56 {
         return add_exponent(1.0 - (e - x), k) - 1.0;
@@ -210,11 +182,7 @@ pub fn tanhf(x: f32) -> f32 {
     let jx = x.to_bits() as i32;
     let ix = jx & 0x7fff_ffff;
     if ix >= 0x7f80_0000 {
-        return if jx >= 0 {
-            1.0 / x + 1.0
-        } else {
-            1.0 / x - 1.0
-        };
+        return if jx >= 0 { 1.0 / x + 1.0 } else { 1.0 / x - 1.0 };
     }
     let z = if ix < 0x41b0_0000 {
         // |x| < 22
@@ -431,11 +399,7 @@ fn sin_or_cos(y: f32, cosine: bool) -> f32 {
         let (r, n) = reduce_large(y.to_bits());
         (r, n, (y.to_bits() >> 31) as i32)
     } else {
-        return if y.is_nan() {
-            y + y
-        } else {
-            f32::from_bits(DEFAULT_NAN)
-        };
+        return if y.is_nan() { y + y } else { f32::from_bits(DEFAULT_NAN) };
     };
     let q = n.wrapping_add(sign);
     // The sine's sign per quadrant: +, −, −, +.
@@ -778,38 +742,9 @@ pub(crate) mod testing {
     /// Awkward floats: signed zeros, halves, integers near 2^23 and 2^24, the extremes, NaN, ∞.
     pub fn specials() -> Vec<f32> {
         let mut v = std::vec![
-            0.0,
-            -0.0,
-            0.5,
-            -0.5,
-            1.5,
-            -1.5,
-            2.5,
-            -2.5,
-            0.49999997,
-            -0.49999997,
-            1.0,
-            -1.0,
-            3.0,
-            -3.0,
-            6.0,
-            -6.0,
-            8388607.5,
-            -8388607.5,
-            8388608.0,
-            16777215.0,
-            -16777216.0,
-            1e30,
-            -1e30,
-            f32::MAX,
-            f32::MIN,
-            f32::MIN_POSITIVE,
-            -f32::MIN_POSITIVE,
-            1e-45,
-            -1e-45,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::NAN,
+            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 1.0, -1.0, 3.0, -3.0, 6.0,
+            -6.0, 8388607.5, -8388607.5, 8388608.0, 16777215.0, -16777216.0, 1e30, -1e30, f32::MAX, f32::MIN,
+            f32::MIN_POSITIVE, -f32::MIN_POSITIVE, 1e-45, -1e-45, f32::INFINITY, f32::NEG_INFINITY, f32::NAN,
         ];
         let mut s = 0x9e37_79b9u32;
         for _ in 0..2000 {
@@ -839,23 +774,13 @@ mod tests {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
-            (
-                i,
-                (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0,
-                f32::from_bits(s as u32),
-            )
+            (i, (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0, f32::from_bits(s as u32))
         })
     }
 
     /// `f` gives the host libm's bits on every input (any NaN where the host's is NaN); with
     /// `invalid_below_zero`, exactly x86's default NaN for negative inputs (domain errors).
-    fn assert_host_bits(
-        name: &str,
-        xs: std::vec::Vec<f32>,
-        f: fn(f32) -> f32,
-        host: fn(f32) -> f32,
-        invalid_below_zero: bool,
-    ) {
+    fn assert_host_bits(name: &str, xs: std::vec::Vec<f32>, f: fn(f32) -> f32, host: fn(f32) -> f32, invalid_below_zero: bool) {
         for x in xs {
             let (got, want) = (f(x), host(x));
             if invalid_below_zero && x < 0.0 {
@@ -869,16 +794,9 @@ mod tests {
     #[test]
     fn table_is_two_to_the_i_over_32() {
         for (i, &b) in EXP2_TABLE.iter().enumerate() {
-            assert_eq!(
-                b,
-                std::primitive::f64::powf(2.0, i as f64 / 32.0).to_bits(),
-                "entry {i}"
-            );
+            assert_eq!(b, std::primitive::f64::powf(2.0, i as f64 / 32.0).to_bits(), "entry {i}");
         }
-        assert_eq!(
-            INV_LN2_N.to_bits(),
-            (f64::from_bits(0x3ff7_1547_652b_82fe) * 32.0).to_bits()
-        );
+        assert_eq!(INV_LN2_N.to_bits(), (f64::from_bits(0x3ff7_1547_652b_82fe) * 32.0).to_bits());
     }
 
     /// The f64 `exp` against the host's (glibc): at most 1 ulp apart, and the detection
@@ -914,10 +832,7 @@ mod tests {
     #[test]
     fn bit_identical_to_the_host_expf() {
         let mut xs = specials();
-        xs.extend(
-            xorshift(0x1234_5678_9abc_def0, 400_000)
-                .map(|(i, u, _)| (u * [1.0, 110.0][i % 2]) as f32),
-        );
+        xs.extend(xorshift(0x1234_5678_9abc_def0, 400_000).map(|(i, u, _)| (u * [1.0, 110.0][i % 2]) as f32));
         assert_host_bits("exp", xs, expf, std::primitive::f32::exp, false);
     }
 
@@ -945,17 +860,7 @@ mod tests {
         for b in (0..=89.0f32.to_bits()).step_by(7) {
             check(f32::from_bits(b));
         }
-        for x in [
-            f32::MIN,
-            f32::MAX,
-            f32::NEG_INFINITY,
-            f32::INFINITY,
-            -103.97208,
-            -103.9721,
-            -87.33655,
-            88.72283,
-            88.72284,
-        ] {
+        for x in [f32::MIN, f32::MAX, f32::NEG_INFINITY, f32::INFINITY, -103.97208, -103.9721, -87.33655, 88.72283, 88.72284] {
             check(x);
         }
         assert!(expf(f32::NAN).is_nan());
@@ -1002,19 +907,7 @@ mod tests {
             }
         }
         assert!(checked > 9_000_000, "{checked}");
-        for x in [
-            0.0f32,
-            -0.0,
-            1e-40,
-            -1e-40,
-            22.0,
-            -22.0,
-            88.8,
-            -88.8,
-            1e30,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-        ] {
+        for x in [0.0f32, -0.0, 1e-40, -1e-40, 22.0, -22.0, 88.8, -88.8, 1e30, f32::INFINITY, f32::NEG_INFINITY] {
             assert_eq!(expm1f(x).to_bits(), x.exp_m1().to_bits(), "expm1f({x:e})");
             assert_eq!(tanhf(x).to_bits(), x.tanh().to_bits(), "tanhf({x:e})");
         }
@@ -1026,10 +919,7 @@ mod tests {
     #[test]
     fn bit_identical_to_the_host_expm1f() {
         let mut xs = specials();
-        xs.extend(
-            xorshift(0x7777_1111_2222_3333, 300_000)
-                .flat_map(|(i, u, b)| [(u * [1.0, 3.0, 20.0, 100.0][i % 4]) as f32, b]),
-        );
+        xs.extend(xorshift(0x7777_1111_2222_3333, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 3.0, 20.0, 100.0][i % 4]) as f32, b]));
         assert_host_bits("expm1", xs, expm1f, std::primitive::f32::exp_m1, false);
     }
 
@@ -1038,26 +928,17 @@ mod tests {
     #[test]
     fn bit_identical_to_the_host_tanhf() {
         let mut xs = specials();
-        xs.extend(
-            xorshift(0x3141_5926_5358_9793, 300_000)
-                .flat_map(|(i, u, b)| [(u * [1.0, 3.0, 30.0][i % 3]) as f32, b]),
-        );
+        xs.extend(xorshift(0x3141_5926_5358_9793, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 3.0, 30.0][i % 3]) as f32, b]));
         assert_host_bits("tanh", xs, tanhf, std::primitive::f32::tanh, false);
     }
 
     #[test]
     fn bit_identical_to_the_host_logf() {
         let mut xs = specials();
-        xs.extend(
-            xorshift(0x0fed_cba9_8765_4321, 400_000).flat_map(|(i, u, b)| {
-                // [0, 1), every positive exponent, subnormals
-                [
-                    ((u + 1.0) / 2.0) as f32,
-                    f32::from_bits(b.to_bits() & 0x7fff_ffff),
-                    f32::from_bits(i as u32),
-                ]
-            }),
-        );
+        xs.extend(xorshift(0x0fed_cba9_8765_4321, 400_000).flat_map(|(i, u, b)| {
+            // [0, 1), every positive exponent, subnormals
+            [((u + 1.0) / 2.0) as f32, f32::from_bits(b.to_bits() & 0x7fff_ffff), f32::from_bits(i as u32)]
+        }));
         assert_host_bits("log", xs, logf, std::primitive::f32::ln, true);
         assert_eq!(LN2.to_bits(), 0x3fe6_2e42_fefa_39ef);
     }
@@ -1066,10 +947,7 @@ mod tests {
     fn bit_identical_to_the_host_sinf_and_cosf() {
         let mut xs = specials();
         // Every exponent, both signs, and the fast and large reductions.
-        xs.extend(
-            xorshift(0x5151_5151_1234_5678, 300_000)
-                .flat_map(|(i, u, b)| [(u * [1.0, 4.0, 150.0, 1e6][i % 4]) as f32, b]),
-        );
+        xs.extend(xorshift(0x5151_5151_1234_5678, 300_000).flat_map(|(i, u, b)| [(u * [1.0, 4.0, 150.0, 1e6][i % 4]) as f32, b]));
         assert_host_bits("sin", xs.clone(), sinf, std::primitive::f32::sin, false);
         assert_host_bits("cos", xs, cosf, std::primitive::f32::cos, false);
     }
@@ -1088,32 +966,14 @@ mod tests {
     #[test]
     fn sqrt_is_correctly_rounded_in_dense_ranges() {
         let mut rng = Rng::new(140);
-        let special = [
-            0.0f32,
-            -0.0,
-            1.0,
-            2.0,
-            4.0,
-            f32::MAX,
-            f32::MIN_POSITIVE,
-            1e-45,
-            3e-39,
-            f32::INFINITY,
-            0.5,
-            1.5e-40,
-        ];
+        let special = [0.0f32, -0.0, 1.0, 2.0, 4.0, f32::MAX, f32::MIN_POSITIVE, 1e-45, 3e-39, f32::INFINITY, 0.5, 1.5e-40];
         let randoms = (0..200_000).map(|_| f32::from_bits((rng.next_u64() as u32) & 0x7fff_ffff));
         for x in special.into_iter().chain(randoms) {
             if x.is_nan() {
                 assert!(sqrtf(x).is_nan());
                 continue;
             }
-            assert_eq!(
-                sqrtf(x).to_bits(),
-                x.sqrt().to_bits(),
-                "sqrt({x:e}) bits {:#x}",
-                x.to_bits()
-            );
+            assert_eq!(sqrtf(x).to_bits(), x.sqrt().to_bits(), "sqrt({x:e}) bits {:#x}", x.to_bits());
         }
         assert_eq!(sqrtf(-1.0).to_bits(), 0xFFC0_0000);
         // Every float in a few dense ranges, around 1 and among the subnormals.
@@ -1131,34 +991,16 @@ mod tests {
             // TFLM's formula on std's floor: the oracle for ROUND's tie rule.
             let f = std::primitive::f32::floor(x);
             let d = x - f;
-            let want = if d < 0.5 || (d == 0.5 && (f as i32) % 2 == 0) {
-                f
-            } else {
-                f + 1.0
-            };
+            let want = if d < 0.5 || (d == 0.5 && (f as i32) % 2 == 0) { f } else { f + 1.0 };
             assert!(same(round_half_even(x), want), "round {x}");
         }
-        let r: std::vec::Vec<f32> = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5]
-            .into_iter()
-            .map(round_half_even)
-            .collect();
+        let r: std::vec::Vec<f32> = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5].into_iter().map(round_half_even).collect();
         assert_eq!(r, [0.0, 2.0, 2.0, -0.0, -2.0, -2.0]);
     }
 
     #[test]
     fn roundf_matches_the_host() {
-        for (v, want) in [
-            (0.5f32, 1.0f32),
-            (-0.5, -1.0),
-            (1.5, 2.0),
-            (2.5, 3.0),
-            (-2.5, -3.0),
-            (0.49999997, 0.0),
-            (-0.49999997, -0.0),
-            (1e10, 1e10),
-            (3.7, 4.0),
-            (-3.2, -3.0),
-        ] {
+        for (v, want) in [(0.5f32, 1.0f32), (-0.5, -1.0), (1.5, 2.0), (2.5, 3.0), (-2.5, -3.0), (0.49999997, 0.0), (-0.49999997, -0.0), (1e10, 1e10), (3.7, 4.0), (-3.2, -3.0)] {
             assert_eq!(roundf(v), want, "{v}");
         }
         // Against the host's C `roundf` on a sweep of values.
@@ -1174,17 +1016,7 @@ mod tests {
     /// Random floats over many binades, subnormals, zeros of both signs and specials.
     fn edgy(rng: &mut Rng) -> f32 {
         match rng.next_u64() % 6 {
-            0 => [
-                0.0,
-                -0.0,
-                1.0,
-                -1.0,
-                f32::INFINITY,
-                f32::NEG_INFINITY,
-                f32::NAN,
-                f32::MIN_POSITIVE,
-                1e-45,
-            ][rng.usize(0, 8)],
+            0 => [0.0, -0.0, 1.0, -1.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MIN_POSITIVE, 1e-45][rng.usize(0, 8)],
             1 => f32::from_bits(rng.next_u64() as u32), // anything, including subnormals and NaNs
             2 => (rng.range(-50, 50) as f32) * 0.5,
             _ => (rng.range(-1_000_000, 1_000_000) as f32) / (rng.range(1, 1000) as f32),
@@ -1196,12 +1028,7 @@ mod tests {
         let mut rng = Rng::new(83);
         for _ in 0..200_000 {
             let x = edgy(&mut rng);
-            assert!(
-                same(floorf(x), x.floor()),
-                "floor({x:e}) = {:e}, std {:e}",
-                floorf(x),
-                x.floor()
-            );
+            assert!(same(floorf(x), x.floor()), "floor({x:e}) = {:e}, std {:e}", floorf(x), x.floor());
         }
     }
 
@@ -1211,12 +1038,7 @@ mod tests {
         let mut rng = Rng::new(84);
         for _ in 0..300_000 {
             let (x, y) = (edgy(&mut rng), edgy(&mut rng));
-            assert!(
-                same(fmodf(x, y), x % y),
-                "fmod({x:e}, {y:e}) = {:e}, std {:e}",
-                fmodf(x, y),
-                x % y
-            );
+            assert!(same(fmodf(x, y), x % y), "fmod({x:e}, {y:e}) = {:e}, std {:e}", fmodf(x, y), x % y);
         }
     }
 }

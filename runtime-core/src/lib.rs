@@ -73,7 +73,7 @@ mod model;
 pub mod ops;
 pub mod profile;
 
-pub use element::{split_arena, view, view_mut, ArenaElement, Element};
 pub use kiln_macros::include_model;
-pub use model::{Aligned, DType, Model, RunError, TensorInfo};
+pub use element::{split_arena, view, view_mut, ArenaElement, Element};
 pub use ops::{dequantize_s8, quantize_s8};
+pub use model::{Aligned, DType, Model, RunError, TensorInfo};

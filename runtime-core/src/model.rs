@@ -160,44 +160,23 @@ pub trait Model {
     /// invokes, copies the outputs out.
     fn run_bytes(&mut self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), RunError> {
         for (count, output) in [(inputs.len(), false), (outputs.len(), true)] {
-            let expected = if output {
-                Self::OUTPUTS.len()
-            } else {
-                Self::INPUTS.len()
-            };
+            let expected = if output { Self::OUTPUTS.len() } else { Self::INPUTS.len() };
             if count != expected {
-                return Err(RunError::TensorCount {
-                    expected,
-                    got: count,
-                });
+                return Err(RunError::TensorCount { expected, got: count });
             }
         }
         for (index, src) in inputs.iter().enumerate() {
-            let Some(dst) = self.input_bytes_mut(index) else {
-                break;
-            };
+            let Some(dst) = self.input_bytes_mut(index) else { break };
             if dst.len() != src.len() {
-                return Err(RunError::ByteLength {
-                    output: false,
-                    index,
-                    expected: dst.len(),
-                    got: src.len(),
-                });
+                return Err(RunError::ByteLength { output: false, index, expected: dst.len(), got: src.len() });
             }
             dst.copy_from_slice(src);
         }
         self.invoke();
         for (index, dst) in outputs.iter_mut().enumerate() {
-            let Some(src) = self.output_bytes(index) else {
-                break;
-            };
+            let Some(src) = self.output_bytes(index) else { break };
             if dst.len() != src.len() {
-                return Err(RunError::ByteLength {
-                    output: true,
-                    index,
-                    expected: src.len(),
-                    got: dst.len(),
-                });
+                return Err(RunError::ByteLength { output: true, index, expected: src.len(), got: dst.len() });
             }
             dst.copy_from_slice(src);
         }

@@ -34,13 +34,7 @@ mod tests {
     fn markers_are_callable_and_distinct() {
         super::layer_begin(3);
         super::layer_end(3);
-        let (b, e) = (
-            super::layer_begin as fn(usize),
-            super::layer_end as fn(usize),
-        );
-        assert_ne!(
-            b as usize, e as usize,
-            "the two markers must not share an address"
-        );
+        let (b, e) = (super::layer_begin as fn(usize), super::layer_end as fn(usize));
+        assert_ne!(b as usize, e as usize, "the two markers must not share an address");
     }
 }

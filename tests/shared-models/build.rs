@@ -9,29 +9,16 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/tflm-int16-ops");
     println!("cargo:rerun-if-changed={}", root.display());
     println!("cargo:rerun-if-env-changed=KILN_INT16_OPS");
-    let only: Option<Vec<String>> = std::env::var("KILN_INT16_OPS").ok().map(|v| {
-        v.split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    });
+    let only: Option<Vec<String>> =
+        std::env::var("KILN_INT16_OPS").ok().map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
     let mut dirs: Vec<String> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} — the suite needs ../shared beside the repository",
-                root.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("{}: {e} — the suite needs ../shared beside the repository", root.display()))
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .collect();
     dirs.sort();
     if let Some(only) = &only {
         for o in only {
-            assert!(
-                dirs.contains(o),
-                "KILN_INT16_OPS names `{o}`, which is not a directory of {}",
-                root.display()
-            );
+            assert!(dirs.contains(o), "KILN_INT16_OPS names `{o}`, which is not a directory of {}", root.display());
         }
         dirs.retain(|d| only.contains(d));
     }
@@ -56,11 +43,7 @@ fn main() {
             .unwrap();
         }
     }
-    writeln!(
-        out,
-        "/// Models compiled into this suite.\npub const MODELS: usize = {count};"
-    )
-    .unwrap();
+    writeln!(out, "/// Models compiled into this suite.\npub const MODELS: usize = {count};").unwrap();
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out_dir.join("int16_tests.rs"), out).unwrap();
 }

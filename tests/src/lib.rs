@@ -49,11 +49,7 @@ impl Golden {
                         bytes.len()
                     );
                     let n = bytes.len() / per;
-                    assert!(
-                        samples.is_none_or(|s| s == n),
-                        "{}: sample count differs between files",
-                        path.display()
-                    );
+                    assert!(samples.is_none_or(|s| s == n), "{}: sample count differs between files", path.display());
                     samples = Some(n);
                     bytes
                 })
@@ -62,19 +58,8 @@ impl Golden {
         };
         let (inputs, n_in) = load("input", M::INPUTS);
         let (outputs, n_out) = load("output", M::OUTPUTS);
-        assert_eq!(
-            n_in,
-            n_out,
-            "{}: input and output sample counts differ",
-            dir.display()
-        );
-        Golden {
-            dir,
-            samples: n_in,
-            inputs,
-            outputs,
-            meta,
-        }
+        assert_eq!(n_in, n_out, "{}: input and output sample counts differ", dir.display());
+        Golden { dir, samples: n_in, inputs, outputs, meta }
     }
 
     /// Which interpreter produced the outputs: `tflm`, or `litert-ref (…)` for models TFLM
@@ -125,11 +110,7 @@ pub fn compare<M: Model>(model: &mut M, golden: &Golden) -> (usize, Vec<Mismatch
             let want = &golden.outputs[k][s * info.byte_len()..(s + 1) * info.byte_len()];
             let got = model.output_bytes(k).expect("one arena view per output");
             assert_eq!(got.len(), want.len(), "output {k} has the golden's size");
-            for (e, (w, g)) in want
-                .chunks_exact(size)
-                .zip(got.chunks_exact(size))
-                .enumerate()
-            {
+            for (e, (w, g)) in want.chunks_exact(size).zip(got.chunks_exact(size)).enumerate() {
                 compared += 1;
                 if w != g {
                     mismatches.push(Mismatch {
@@ -162,12 +143,7 @@ pub fn assert_bit_exact<M: Model + Default>(dir: impl AsRef<Path>, min_samples: 
         let shown: Vec<String> = bad
             .iter()
             .take(8)
-            .map(|m| {
-                format!(
-                    "sample {} output {} [{}]: oracle {} kiln {}",
-                    m.sample, m.output, m.element, m.expected, m.got
-                )
-            })
+            .map(|m| format!("sample {} output {} [{}]: oracle {} kiln {}", m.sample, m.output, m.element, m.expected, m.got))
             .collect();
         panic!(
             "{}: {} of {compared} output elements differ from {}:\n  {}",
@@ -177,10 +153,5 @@ pub fn assert_bit_exact<M: Model + Default>(dir: impl AsRef<Path>, min_samples: 
             shown.join("\n  ")
         );
     }
-    eprintln!(
-        "{}: {} samples, {compared} elements, 0 differ ({})",
-        golden.dir.display(),
-        golden.samples,
-        golden.oracle()
-    );
+    eprintln!("{}: {} samples, {compared} elements, 0 differ ({})", golden.dir.display(), golden.samples, golden.oracle());
 }

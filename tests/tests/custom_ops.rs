@@ -14,26 +14,16 @@ use kiln::custom::{Input, Options, Output, Value};
 /// `y = alpha · x · w + offset`, and `y` quantized with the second output's own scale and
 /// zero point: `clamp(floor(y / s + 0.5) + z, −128, 127)`.
 pub fn scale_shift(inputs: &[Input<'_>], outputs: &mut [Output<'_>], options: &Options) {
-    let (Some(alpha), Some(offset)) = (options.float("alpha"), options.int("offset")) else {
-        return;
-    };
-    let ([x, w], [y, q]) = (inputs, outputs) else {
-        return;
-    };
-    let (Some(x), Some(w)) = (x.as_slice::<f32>(), w.as_slice::<f32>()) else {
-        return;
-    };
+    let (Some(alpha), Some(offset)) = (options.float("alpha"), options.int("offset")) else { return };
+    let ([x, w], [y, q]) = (inputs, outputs) else { return };
+    let (Some(x), Some(w)) = (x.as_slice::<f32>(), w.as_slice::<f32>()) else { return };
     let (s, z) = (q.info.scale, q.info.zero_point as f32);
-    let Some(ys) = y.as_mut_slice::<f32>() else {
-        return;
-    };
+    let Some(ys) = y.as_mut_slice::<f32>() else { return };
     for ((y, &x), &w) in ys.iter_mut().zip(x).zip(w) {
         *y = alpha as f32 * x * w + offset as f32;
     }
     let ys: [f32; 6] = core::array::from_fn(|i| ys.get(i).copied().unwrap_or(0.0));
-    let Some(qs) = q.as_mut_slice::<i8>() else {
-        return;
-    };
+    let Some(qs) = q.as_mut_slice::<i8>() else { return };
     for (q, y) in qs.iter_mut().zip(ys) {
         *q = ((y / s + 0.5).floor() + z).clamp(-128.0, 127.0) as i8;
     }
@@ -41,15 +31,9 @@ pub fn scale_shift(inputs: &[Input<'_>], outputs: &mut [Output<'_>], options: &O
 
 /// `min(max(x, lo), hi)`.
 pub fn clip(inputs: &[Input<'_>], outputs: &mut [Output<'_>], options: &Options) {
-    let (Some(lo), Some(hi)) = (options.float("lo"), options.float("hi")) else {
-        return;
-    };
-    let ([x], [out]) = (inputs, outputs) else {
-        return;
-    };
-    let (Some(x), Some(out)) = (x.as_slice::<f32>(), out.as_mut_slice::<f32>()) else {
-        return;
-    };
+    let (Some(lo), Some(hi)) = (options.float("lo"), options.float("hi")) else { return };
+    let ([x], [out]) = (inputs, outputs) else { return };
+    let (Some(x), Some(out)) = (x.as_slice::<f32>(), out.as_mut_slice::<f32>()) else { return };
     for (o, &x) in out.iter_mut().zip(x) {
         *o = x.max(lo as f32).min(hi as f32);
     }
@@ -90,22 +74,10 @@ pub fn spy(inputs: &[Input<'_>], outputs: &mut [Output<'_>], options: &Options) 
         Some(Value::Str(s)) => s,
         _ => "",
     };
-    SEEN.set(Some((
-        options.float("alpha").unwrap(),
-        options.int("offset").unwrap(),
-        tag,
-        options.raw.len(),
-    )));
+    SEEN.set(Some((options.float("alpha").unwrap(), options.int("offset").unwrap(), tag, options.raw.len())));
     assert_eq!(inputs[1].info.name, "w");
     assert_eq!(inputs[1].info.shape, &[6]);
-    assert_eq!(
-        (
-            outputs[1].info.dtype,
-            outputs[1].info.scale,
-            outputs[1].info.zero_point
-        ),
-        (kiln::DType::Int8, 0.05, -10)
-    );
+    assert_eq!((outputs[1].info.dtype, outputs[1].info.scale, outputs[1].info.zero_point), (kiln::DType::Int8, 0.05, -10));
     scale_shift(inputs, outputs, options);
 }
 

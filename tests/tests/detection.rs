@@ -44,13 +44,7 @@ fn defective_detection_models_are_rejected_by_name() {
 fn scratch_size_matches_the_kernel() {
     for n in [1, 3, 50, 1917] {
         for classes in [1, 2, 90] {
-            for (max_detections, per_class, k, regular) in [
-                (1, 1, 1, true),
-                (10, 100, 1, true),
-                (8, 3, 1, true),
-                (10, 100, 1, false),
-                (5, 100, 2, false),
-            ] {
+            for (max_detections, per_class, k, regular) in [(1, 1, 1, true), (10, 100, 1, true), (8, 3, 1, true), (10, 100, 1, false), (5, 100, 2, false)] {
                 if k > classes {
                     continue;
                 }
@@ -84,32 +78,21 @@ fn scratch_size_matches_the_kernel() {
 }
 
 mod multiclass {
-    kiln::include_model!(
-        "fixtures/detection/detection_postprocess_float_multiclass.tflite",
-        name = Net
-    );
+    kiln::include_model!("fixtures/detection/detection_postprocess_float_multiclass.tflite", name = Net);
 }
 
 /// Fast NMS reporting two classes per detection: TFLM writes past its outputs there, so the
 /// goldens are LiteRT-ref's (make_goldens.py `LITERT_ONLY`), and kiln follows LiteRT's layout.
 #[test]
 fn two_classes_per_detection_match_litert() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/detection/detection_postprocess_float_multiclass");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/detection/detection_postprocess_float_multiclass");
     let golden = kiln_tests::Golden::load::<multiclass::Net>(&dir);
-    assert!(
-        golden.oracle().starts_with("litert-ref"),
-        "{}",
-        golden.oracle()
-    );
+    assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
     kiln_tests::assert_bit_exact::<multiclass::Net>(&dir, 200);
 }
 
 mod uint8 {
-    kiln::include_model!(
-        "fixtures/detection/detection_postprocess_uint8.tflite",
-        name = Net
-    );
+    kiln::include_model!("fixtures/detection/detection_postprocess_uint8.tflite", name = Net);
 }
 
 /// uint8 box encodings, class predictions and anchors straight into the op (the TF1 quantized
@@ -117,13 +100,8 @@ mod uint8 {
 /// LiteRT-ref bit for bit.
 #[test]
 fn uint8_inputs_match_litert() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/detection/detection_postprocess_uint8");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/detection/detection_postprocess_uint8");
     let golden = kiln_tests::Golden::load::<uint8::Net>(&dir);
-    assert!(
-        golden.oracle().starts_with("litert-ref"),
-        "{}",
-        golden.oracle()
-    );
+    assert!(golden.oracle().starts_with("litert-ref"), "{}", golden.oracle());
     kiln_tests::assert_bit_exact::<uint8::Net>(&dir, 200);
 }

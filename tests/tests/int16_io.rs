@@ -5,14 +5,8 @@
 kiln::include_model!("fixtures/zoo/digits_i16.tflite", name = Digits);
 
 fn golden(file: &str) -> Vec<i16> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/golden/digits_i16")
-        .join(file);
-    std::fs::read(path)
-        .unwrap()
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect()
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden/digits_i16").join(file);
+    std::fs::read(path).unwrap().chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()
 }
 
 #[test]
@@ -34,15 +28,9 @@ fn typed_int16_api_matches_tflm() {
         assert_eq!(&out[..], want, "typed run differs from TFLM");
         let probs = Digits::dequantize_output(&out);
         for (p, &o) in probs.iter().zip(&out) {
-            assert_eq!(
-                p.to_bits(),
-                ((o as f64 * Digits::OUTPUT_SCALE as f64) as f32).to_bits()
-            );
+            assert_eq!(p.to_bits(), ((o as f64 * Digits::OUTPUT_SCALE as f64) as f32).to_bits());
         }
         let total: f32 = probs.iter().sum();
-        assert!(
-            (total - 1.0).abs() < 0.01,
-            "softmax probabilities sum to {total}"
-        );
+        assert!((total - 1.0).abs() < 0.01, "softmax probabilities sum to {total}");
     }
 }

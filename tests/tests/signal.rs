@@ -6,9 +6,7 @@
 use std::path::PathBuf;
 
 fn dir(stem: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/signal/golden")
-        .join(stem)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/signal/golden").join(stem)
 }
 
 macro_rules! bit_exact {
@@ -74,20 +72,10 @@ fn stacker_with_right_context_matches_tflm_where_tflm_defines_it() {
     let mut model = Box::<stacker_right::Net>::default();
     let (compared, bad) = kiln_tests::compare(&mut *model, &golden);
     assert_eq!(compared, 200 * 41);
-    let elsewhere: Vec<_> = bad
-        .iter()
-        .filter(|m| m.sample != 0 || m.output != 0)
-        .collect();
-    assert!(
-        elsewhere.is_empty(),
-        "{} elements differ outside sample 0's undefined stack: {elsewhere:?}",
-        elsewhere.len()
-    );
+    let elsewhere: Vec<_> = bad.iter().filter(|m| m.sample != 0 || m.output != 0).collect();
+    assert!(elsewhere.is_empty(), "{} elements differ outside sample 0's undefined stack: {elsewhere:?}", elsewhere.len());
     // Later invalid calls keep the previous stack in both: at least one of them is compared.
-    assert!(
-        (1..200).any(|s| golden.outputs[1][s] == 0),
-        "no later invalid call"
-    );
+    assert!((1..200).any(|s| golden.outputs[1][s] == 0), "no later invalid call");
 }
 
 mod framer {
@@ -102,12 +90,9 @@ fn run<M: kiln::Model>(model: &mut M, g: &kiln_tests::Golden, n: usize) -> Vec<V
     let n_in = M::INPUTS[0].byte_len();
     (0..n)
         .map(|s| {
-            let mut outs: Vec<Vec<u8>> =
-                M::OUTPUTS.iter().map(|o| vec![0u8; o.byte_len()]).collect();
+            let mut outs: Vec<Vec<u8>> = M::OUTPUTS.iter().map(|o| vec![0u8; o.byte_len()]).collect();
             let mut views: Vec<&mut [u8]> = outs.iter_mut().map(|o| &mut o[..]).collect();
-            model
-                .run_bytes(&[&g.inputs[0][s * n_in..(s + 1) * n_in]], &mut views)
-                .unwrap();
+            model.run_bytes(&[&g.inputs[0][s * n_in..(s + 1) * n_in]], &mut views).unwrap();
             outs.concat()
         })
         .collect()
@@ -128,11 +113,7 @@ fn reset_restarts_the_sequence() {
     let g = kiln_tests::Golden::load::<front_end::Net>(dir("signal_front_end"));
     let mut m = Box::<front_end::Net>::default();
     let first = run(&mut *m, &g, 20);
-    assert_ne!(
-        first,
-        run(&mut *m, &g, 20),
-        "the noise estimate carries from call to call"
-    );
+    assert_ne!(first, run(&mut *m, &g, 20), "the noise estimate carries from call to call");
     m.reset();
     assert_eq!(run(&mut *m, &g, 20), first, "front end after reset");
 }

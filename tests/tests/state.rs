@@ -12,18 +12,11 @@ mod svdf {
     kiln::include_model!("fixtures/zoo/svdf_int8_state.tflite", name = Net);
 }
 mod lstm {
-    kiln::include_model!(
-        "fixtures/zoo/unidirectional_sequence_lstm_batches.tflite",
-        name = Net
-    );
+    kiln::include_model!("fixtures/zoo/unidirectional_sequence_lstm_batches.tflite", name = Net);
 }
 
 fn golden<M: Model>(stem: &str) -> Golden {
-    Golden::load::<M>(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/golden")
-            .join(stem),
-    )
+    Golden::load::<M>(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden").join(stem))
 }
 
 /// Runs samples `range` of the golden inputs through `model`, returning the output bytes.
@@ -32,9 +25,7 @@ fn run<M: Model>(model: &mut M, g: &Golden, range: std::ops::Range<usize>) -> Ve
     range
         .map(|s| {
             let mut out = vec![0u8; n_out];
-            model
-                .run_bytes(&[&g.inputs[0][s * n_in..(s + 1) * n_in]], &mut [&mut out])
-                .unwrap();
+            model.run_bytes(&[&g.inputs[0][s * n_in..(s + 1) * n_in]], &mut [&mut out]).unwrap();
             out
         })
         .collect()
@@ -42,26 +33,16 @@ fn run<M: Model>(model: &mut M, g: &Golden, range: std::ops::Range<usize>) -> Ve
 
 fn tflm<M: Model>(g: &Golden, range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
     let n = M::OUTPUTS[0].byte_len();
-    range
-        .map(|s| g.outputs[0][s * n..(s + 1) * n].to_vec())
-        .collect()
+    range.map(|s| g.outputs[0][s * n..(s + 1) * n].to_vec()).collect()
 }
 
 /// Fresh model ≡ TFLM's sequence; after `reset` the sequence starts over identically.
 fn reset_restarts_the_sequence<M: Model + Default>(stem: &str, reset: fn(&mut M)) {
     let g = golden::<M>(stem);
     let mut m = M::default();
-    assert_eq!(
-        run(&mut m, &g, 0..50),
-        tflm::<M>(&g, 0..50),
-        "{stem}: fresh sequence"
-    );
+    assert_eq!(run(&mut m, &g, 0..50), tflm::<M>(&g, 0..50), "{stem}: fresh sequence");
     reset(&mut m);
-    assert_eq!(
-        run(&mut m, &g, 0..50),
-        tflm::<M>(&g, 0..50),
-        "{stem}: sequence after reset"
-    );
+    assert_eq!(run(&mut m, &g, 0..50), tflm::<M>(&g, 0..50), "{stem}: sequence after reset");
 }
 
 /// The state matters: skipping the first samples changes later outputs (otherwise the golden
@@ -70,15 +51,8 @@ fn history_changes_outputs<M: Model + Default>(stem: &str) {
     let g = golden::<M>(stem);
     let mut m = M::default();
     let skipped = run(&mut m, &g, 10..20);
-    let differing = skipped
-        .iter()
-        .zip(tflm::<M>(&g, 10..20))
-        .filter(|(a, b)| **a != *b)
-        .count();
-    assert!(
-        differing > 0,
-        "{stem}: outputs do not depend on earlier inputs"
-    );
+    let differing = skipped.iter().zip(tflm::<M>(&g, 10..20)).filter(|(a, b)| **a != *b).count();
+    assert!(differing > 0, "{stem}: outputs do not depend on earlier inputs");
 }
 
 #[test]
@@ -88,19 +62,13 @@ fn svdf_reset_restarts_the_sequence() {
 
 #[test]
 fn lstm_reset_restarts_the_sequence() {
-    reset_restarts_the_sequence::<lstm::Net>(
-        "unidirectional_sequence_lstm_batches",
-        lstm::Net::reset,
-    );
+    reset_restarts_the_sequence::<lstm::Net>("unidirectional_sequence_lstm_batches", lstm::Net::reset);
 }
 
 /// Generic harnesses reset through the `kiln::Model` trait and see the state size there too.
 #[test]
 fn model_trait_reset_and_state_bytes() {
-    reset_restarts_the_sequence::<lstm::Net>(
-        "unidirectional_sequence_lstm_batches",
-        <lstm::Net as Model>::reset,
-    );
+    reset_restarts_the_sequence::<lstm::Net>("unidirectional_sequence_lstm_batches", <lstm::Net as Model>::reset);
     assert_eq!(<svdf::Net as Model>::STATE_BYTES, svdf::Net::STATE_BYTES);
     assert!(<lstm::Net as Model>::STATE_BYTES > 0);
 }
@@ -145,13 +113,7 @@ fn stateful_model_size_is_arena_plus_state() {
     use kiln::Model;
     fn check<M: Model>() {
         let want = (M::ARENA_BYTES.next_multiple_of(16) + M::STATE_BYTES).next_multiple_of(16);
-        assert_eq!(
-            std::mem::size_of::<M>(),
-            want,
-            "ARENA_BYTES {} STATE_BYTES {}",
-            M::ARENA_BYTES,
-            M::STATE_BYTES
-        );
+        assert_eq!(std::mem::size_of::<M>(), want, "ARENA_BYTES {} STATE_BYTES {}", M::ARENA_BYTES, M::STATE_BYTES);
     }
     check::<lstm::Net>();
     check::<svdf::Net>();

@@ -12,17 +12,9 @@ fn fixtures() -> PathBuf {
 /// No TFLM arena to compare with (TFLM runs none of these): kiln's arena must fit all
 /// non-constant tensors without reuse, as for the zoo's LiteRT-only models.
 fn assert_arena_fits<M: kiln::Model>(dir: &std::path::Path) {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
-    let bound = meta["activation_bytes_no_reuse"]
-        .as_u64()
-        .expect("meta.json has activation_bytes_no_reuse") as usize;
-    assert!(
-        M::ARENA_BYTES <= bound,
-        "{}: kiln arena {} exceeds all non-constant tensors ({bound})",
-        dir.display(),
-        M::ARENA_BYTES
-    );
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    let bound = meta["activation_bytes_no_reuse"].as_u64().expect("meta.json has activation_bytes_no_reuse") as usize;
+    assert!(M::ARENA_BYTES <= bound, "{}: kiln arena {} exceeds all non-constant tensors ({bound})", dir.display(), M::ARENA_BYTES);
 }
 
 macro_rules! uint8_models {

@@ -5,23 +5,12 @@ use kiln::Model;
 use kiln_tests::Golden;
 
 mod via_macro {
-    kiln::include_model!(
-        "fixtures/zoo/mobilenet_v2_035_96.tflite",
-        name = MobileNetV2
-    );
+    kiln::include_model!("fixtures/zoo/mobilenet_v2_035_96.tflite", name = MobileNetV2);
     kiln::include_model!("fixtures/zoo/multi_io.tflite", name = MultiIo);
     // Per-layer profiling markers (`kiln::profile`) change nothing in the results.
-    kiln::include_model!(
-        "fixtures/zoo/multi_io.tflite",
-        name = MultiIoProfiled,
-        profile = true
-    );
+    kiln::include_model!("fixtures/zoo/multi_io.tflite", name = MultiIoProfiled, profile = true);
     kiln::include_model!("fixtures/zoo/digits_int8.tflite", name = Digits);
-    kiln::include_model!(
-        "fixtures/zoo/digits_int8.tflite",
-        name = DigitsProfiled,
-        profile = true
-    );
+    kiln::include_model!("fixtures/zoo/digits_int8.tflite", name = DigitsProfiled, profile = true);
 }
 mod via_build_rs {
     include!(concat!(env!("OUT_DIR"), "/build_rs/mobilenet_v2_035_96.rs"));
@@ -34,46 +23,21 @@ mod via_cli {
 
 /// Runs `A` and `B` on every golden input and demands byte-identical outputs.
 fn same_outputs<A: Model + Default, B: Model + Default>(stem: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/golden")
-        .join(stem);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden").join(stem);
     let golden = Golden::load::<A>(&dir);
     assert!(golden.samples >= 200);
     let (mut a, mut b) = (Box::<A>::default(), Box::<B>::default());
-    let alloc = |infos: &[kiln::TensorInfo]| -> Vec<Vec<u8>> {
-        infos.iter().map(|i| vec![0u8; i.byte_len()]).collect()
-    };
+    let alloc = |infos: &[kiln::TensorInfo]| -> Vec<Vec<u8>> { infos.iter().map(|i| vec![0u8; i.byte_len()]).collect() };
     let (mut out_a, mut out_b) = (alloc(A::OUTPUTS), alloc(B::OUTPUTS));
     for s in 0..golden.samples {
-        let ins: Vec<&[u8]> = A::INPUTS
-            .iter()
-            .zip(&golden.inputs)
-            .map(|(i, d)| &d[s * i.byte_len()..(s + 1) * i.byte_len()])
-            .collect();
-        a.run_bytes(
-            &ins,
-            &mut out_a
-                .iter_mut()
-                .map(|v| v.as_mut_slice())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
-        b.run_bytes(
-            &ins,
-            &mut out_b
-                .iter_mut()
-                .map(|v| v.as_mut_slice())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+        let ins: Vec<&[u8]> =
+            A::INPUTS.iter().zip(&golden.inputs).map(|(i, d)| &d[s * i.byte_len()..(s + 1) * i.byte_len()]).collect();
+        a.run_bytes(&ins, &mut out_a.iter_mut().map(|v| v.as_mut_slice()).collect::<Vec<_>>()).unwrap();
+        b.run_bytes(&ins, &mut out_b.iter_mut().map(|v| v.as_mut_slice()).collect::<Vec<_>>()).unwrap();
         assert_eq!(out_a, out_b, "{stem}: sample {s} differs");
         // And both equal TFLM, so the comparison is not between two wrong answers.
         for (k, info) in A::OUTPUTS.iter().enumerate() {
-            assert_eq!(
-                out_a[k],
-                golden.outputs[k][s * info.byte_len()..(s + 1) * info.byte_len()],
-                "{stem}: sample {s}"
-            );
+            assert_eq!(out_a[k], golden.outputs[k][s * info.byte_len()..(s + 1) * info.byte_len()], "{stem}: sample {s}");
         }
     }
 }
@@ -106,8 +70,5 @@ fn the_typed_api_is_the_same_everywhere() {
     let (o0, o1) = (*o0, *o1);
     let mut c = via_cli::MultiIo::new();
     assert_eq!(c.run(&a, &b), (&o0, &o1));
-    assert_eq!(
-        via_build_rs::MultiIo::ARENA_BYTES,
-        via_macro::MultiIo::ARENA_BYTES
-    );
+    assert_eq!(via_build_rs::MultiIo::ARENA_BYTES, via_macro::MultiIo::ARENA_BYTES);
 }

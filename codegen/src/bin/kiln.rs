@@ -24,11 +24,7 @@ use clap::{Parser, Subcommand};
 use kiln_codegen::{CompileOptions, Error, ErrorKind, Timings};
 
 #[derive(Parser)]
-#[command(
-    name = "kiln",
-    version,
-    about = "Compile int8 TensorFlow Lite models to interpreter-free Rust"
-)]
+#[command(name = "kiln", version, about = "Compile int8 TensorFlow Lite models to interpreter-free Rust")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,12 +105,8 @@ enum Command {
 /// `CODE=PATH` of `--custom-op`.
 fn parse_custom_op(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((code, path)) if !code.is_empty() && !path.is_empty() => {
-            Ok((code.to_string(), path.to_string()))
-        }
-        _ => Err(format!(
-            "`{s}`: expected CODE=PATH, e.g. MyOp=crate::ops::my_op"
-        )),
+        Some((code, path)) if !code.is_empty() && !path.is_empty() => Ok((code.to_string(), path.to_string())),
+        _ => Err(format!("`{s}`: expected CODE=PATH, e.g. MyOp=crate::ops::my_op")),
     }
 }
 
@@ -132,17 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", kiln_codegen::op_table::op_table_markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate {
-            model,
-            output,
-            name,
-            profile,
-            deterministic_timing,
-            input_shape,
-            max_arena_bytes,
-            custom_op,
-            verbose,
-        } => {
+        Command::Generate { model, output, name, profile, deterministic_timing, input_shape, max_arena_bytes, custom_op, verbose } => {
             let mut timings = Timings::default();
             let (label, bytes) = timings.time("read", || read(&model))?;
             let opts = CompileOptions {
@@ -154,8 +136,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 custom_ops: custom_op,
                 ..Default::default()
             };
-            let generated =
-                kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
+            let generated = kiln_codegen::generate_source_timed(&label, &bytes, &opts, &mut timings);
             if verbose && generated.is_err() {
                 print_timings("generate", &label, bytes.len(), &timings);
             }
@@ -174,62 +155,29 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect {
-            model,
-            json,
-            dot,
-            html,
-            svg,
-            input_shape,
-            max_arena_bytes,
-            custom_op,
-            verbose,
-        } => {
+        Command::Inspect { model, json, dot, html, svg, input_shape, max_arena_bytes, custom_op, verbose } => {
             let mut timings = Timings::default();
             let (label, bytes) = timings.time("read", || read(&model))?;
-            let opts = CompileOptions {
-                input_shape,
-                max_arena_bytes,
-                custom_ops: custom_op,
-                ..Default::default()
-            };
+            let opts = CompileOptions { input_shape, max_arena_bytes, custom_ops: custom_op, ..Default::default() };
             let report = kiln_codegen::report::inspect_timed(&label, &bytes, &opts, &mut timings);
             if verbose && report.is_err() {
                 print_timings("inspect", &label, bytes.len(), &timings);
             }
             let report = report?;
-            let status = if report.unsupported.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            };
+            let status = if report.unsupported.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
             if html.is_some() || svg.is_some() {
                 if html.is_some() && html == svg {
                     let path = html.unwrap_or_default().display().to_string();
-                    return Err(Error::new(
-                        path,
-                        ErrorKind::Usage("--html and --svg name the same file".into()),
-                    ));
+                    return Err(Error::new(path, ErrorKind::Usage("--html and --svg name the same file".into())));
                 }
                 let files: Vec<(PathBuf, String)> = timings.time("render", || {
-                    [
-                        html.map(|p| (p, report.to_html())),
-                        svg.map(|p| (p, report.to_svg())),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect()
+                    [html.map(|p| (p, report.to_html())), svg.map(|p| (p, report.to_svg()))].into_iter().flatten().collect()
                 });
-                let files: Vec<(&std::path::Path, &[u8])> = files
-                    .iter()
-                    .map(|(p, t)| (p.as_path(), t.as_bytes()))
-                    .collect();
+                let files: Vec<(&std::path::Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
                 // All or nothing: a failure leaves every existing file as it was.
                 timings
                     .time("write", || kiln_codegen::write_all_atomically(&files))
-                    .map_err(|(path, e)| {
-                        Error::new(path.display().to_string(), ErrorKind::WriteReport(e))
-                    })?;
+                    .map_err(|(path, e)| Error::new(path.display().to_string(), ErrorKind::WriteReport(e)))?;
                 if verbose {
                     print_timings("inspect", &label, bytes.len(), &timings);
                 }
@@ -237,8 +185,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             let text = timings.time("render", || {
                 if json {
-                    let mut s = serde_json::to_string_pretty(&report.to_json())
-                        .expect("JSON values serialize");
+                    let mut s = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
                     s.push('\n');
                     s
                 } else if dot {
@@ -264,16 +211,9 @@ fn print_timings(command: &str, label: &str, file_bytes: usize, timings: &Timing
     let mut text = format!("kiln {command} {label} ({file_bytes} bytes): wall time per phase\n");
     for (name, took) in &timings.phases {
         let what = kiln_codegen::phase_description(name);
-        text += &format!(
-            "  {name:<9} {:>10.3} ms  {what}\n",
-            took.as_secs_f64() * 1e3
-        );
+        text += &format!("  {name:<9} {:>10.3} ms  {what}\n", took.as_secs_f64() * 1e3);
     }
-    text += &format!(
-        "  {:<9} {:>10.3} ms\n",
-        "total",
-        timings.total().as_secs_f64() * 1e3
-    );
+    text += &format!("  {:<9} {:>10.3} ms\n", "total", timings.total().as_secs_f64() * 1e3);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 

@@ -6,25 +6,15 @@ use super::*;
 use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "ADD",
-        dtype: DType::I8,
-        lower: add_quantized,
-    },
-    Kernel {
-        op: "ADD",
-        dtype: DType::I16,
-        lower: add_quantized,
-    },
+    Kernel { op: "ADD", dtype: DType::I8, lower: add_quantized },
+    Kernel { op: "ADD", dtype: DType::I16, lower: add_quantized },
 ];
 
 /// ADD on int8 or int16 (TFLM's `CalculateOpDataAdd`: one general rescaling path for both, with
 /// a left shift of 20 for int8 and 15 for int16; TFLM ignores `pot_scale_int16`).
 fn add_quantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
-    let Options::Add { activation } = op.options else {
-        return invalid("missing AddOptions");
-    };
+    let Options::Add { activation } = op.options else { return invalid("missing AddOptions") };
     let (a, b, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
     let int16 = a.dtype == DType::I16;
     let dtype = if int16 { DType::I16 } else { DType::I8 };
@@ -32,17 +22,10 @@ fn add_quantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
         expect_dtype(t, dtype, r)?;
     }
     let shape = broadcast(&a.shape, &b.shape).ok_or_else(|| {
-        Fail::Invalid(format!(
-            "shapes {:?} and {:?} do not broadcast",
-            a.shape, b.shape
-        ))
+        Fail::Invalid(format!("shapes {:?} and {:?} do not broadcast", a.shape, b.shape))
     })?;
     if shape != out.shape {
-        return invalid(format!(
-            "output {} has shape {:?}, broadcasting gives {shape:?}",
-            out.label(),
-            out.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, broadcasting gives {shape:?}", out.label(), out.shape));
     }
     let (s1, z1) = per_tensor(a)?;
     let (s2, z2) = per_tensor(b)?;
@@ -64,28 +47,13 @@ fn add_quantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (act_min, act_max) = if int16 {
         match quant::activation_range(activation, so, zo, -32768, 32767) {
             Some((lo, hi)) if lo <= hi => (lo, hi),
-            Some(_) => {
-                return invalid(format!(
-                    "fused {} on {} leaves an empty range",
-                    activation.name(),
-                    out.label()
-                ))
-            }
-            None => {
-                return unsupported(format!(
-                    "fused activation {} is not supported on int16",
-                    activation.name()
-                ))
-            }
+            Some(_) => return invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
+            None => return unsupported(format!("fused activation {} is not supported on int16", activation.name())),
         }
     } else {
         act_range(activation, out, (so, zo))?
     };
-    let (sa, sb, so4) = (
-        usizes(&rank4(&a.shape)?),
-        usizes(&rank4(&b.shape)?),
-        usizes(&rank4(&shape)?),
-    );
+    let (sa, sb, so4) = (usizes(&rank4(&a.shape)?), usizes(&rank4(&b.shape)?), usizes(&rank4(&shape)?));
     let (q1, q2, qo) = (one_requant(r1), one_requant(r2), one_requant(ro));
     let (o1, o2) = (-z1, -z2);
     let params = quote!(::kiln::ops::AddParams {
@@ -98,11 +66,7 @@ fn add_quantized(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(a), cx.operand(b)],
         out,
-        Call::Params {
-            func: if int16 { "add_s16" } else { "add_s8" },
-            ty: "AddParams",
-            params,
-        },
+        Call::Params { func: if int16 { "add_s16" } else { "add_s8" }, ty: "AddParams", params },
         0,
         summary,
     )])

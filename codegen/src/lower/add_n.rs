@@ -6,16 +6,8 @@ use super::*;
 use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "ADD_N",
-        dtype: DType::I8,
-        lower: add_n,
-    },
-    Kernel {
-        op: "ADD_N",
-        dtype: DType::F32,
-        lower: add_n,
-    },
+    Kernel { op: "ADD_N", dtype: DType::I8, lower: add_n },
+    Kernel { op: "ADD_N", dtype: DType::F32, lower: add_n },
 ];
 
 /// ADD_N: every input of the output's type and shape; int8 inputs share one scale and zero
@@ -51,30 +43,12 @@ fn add_n(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let summary = format!("{n} inputs of {:?}", out.shape);
     if first.dtype == DType::F32 {
-        return Ok(vec![cx.step(
-            operands,
-            out,
-            Call::Slices {
-                func: "add_n_f32",
-                params: None,
-            },
-            0,
-            summary,
-        )]);
+        return Ok(vec![cx.step(operands, out, Call::Slices { func: "add_n_f32", params: None }, 0, summary)]);
     }
     let (si, zi) = per_tensor(first)?;
     let (so, zo) = per_tensor(out)?;
     let params = sum_rescale(si, zi, so, zo, out)?;
-    Ok(vec![cx.step(
-        operands,
-        out,
-        Call::Slices {
-            func: "add_n_s8",
-            params: Some(("SumRescale", params)),
-        },
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(operands, out, Call::Slices { func: "add_n_s8", params: Some(("SumRescale", params)) }, 0, summary)])
 }
 
 /// `kiln::ops::SumRescale` for int8 terms of scale `si` / zero point `zi` summed into an output

@@ -9,11 +9,7 @@ use quote::quote;
 use super::*;
 use crate::flexbuffers;
 
-pub(super) const KERNELS: &[Kernel] = &[Kernel {
-    op: "CUSTOM(CIRCULAR_BUFFER)",
-    dtype: DType::I8,
-    lower: circular_buffer,
-}];
+pub(super) const KERNELS: &[Kernel] = &[Kernel { op: "CUSTOM(CIRCULAR_BUFFER)", dtype: DType::I8, lower: circular_buffer }];
 
 fn circular_buffer(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let Options::Custom { options: bytes, .. } = &cx.op.options else {
@@ -64,18 +60,13 @@ fn circular_buffer(cx: &Ctx<'_>) -> R<Vec<Step>> {
         ));
     }
     if n != 1 {
-        return unsupported(format!(
-            "batch {n}: TFLM's kernel shifts only the first batch's history"
-        ));
+        return unsupported(format!("batch {n}: TFLM's kernel shifts only the first batch's history"));
     }
     let depth = w * d;
     let mut step = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         out,
-        Call::Scalars {
-            func: "circular_buffer_s8",
-            scalars: quote!(#depth),
-        },
+        Call::Scalars { func: "circular_buffer_s8", scalars: quote!(#depth) },
         0,
         format!("history of {slots} slots of {depth}"),
     );

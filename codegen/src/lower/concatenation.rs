@@ -3,22 +3,11 @@
 use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CONCATENATION",
-        dtype: DType::I8,
-        lower: concatenation,
-    },
-    Kernel {
-        op: "CONCATENATION",
-        dtype: DType::I16,
-        lower: concatenation,
-    },
-    Kernel {
-        op: "CONCATENATION",
-        dtype: DType::F32,
-        lower: concatenation,
-    },
+    Kernel { op: "CONCATENATION", dtype: DType::I8, lower: concatenation },
+    Kernel { op: "CONCATENATION", dtype: DType::I16, lower: concatenation },
+    Kernel { op: "CONCATENATION", dtype: DType::F32, lower: concatenation },
 ];
+
 
 fn concatenation(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
@@ -47,10 +36,7 @@ fn concatenation(cx: &Ctx<'_>) -> R<Vec<Step>> {
     for i in 0..op.inputs.len() {
         let t = cx.input(i)?;
         if t.dtype != out.dtype || t.shape.len() != out.shape.len() {
-            return invalid(format!(
-                "input {} does not match the output's type and rank",
-                t.label()
-            ));
+            return invalid(format!("input {} does not match the output's type and rank", t.label()));
         }
         if t.dtype == DType::I8 && per_tensor(t)? != per_tensor(out)? {
             return unsupported(format!(
@@ -60,12 +46,7 @@ fn concatenation(cx: &Ctx<'_>) -> R<Vec<Step>> {
         }
         for d in 0..t.shape.len() {
             if d != ax && t.shape[d] != out.shape[d] {
-                return invalid(format!(
-                    "input {} shape {:?} does not fit output {:?}",
-                    t.label(),
-                    t.shape,
-                    out.shape
-                ));
+                return invalid(format!("input {} shape {:?} does not fit output {:?}", t.label(), t.shape, out.shape));
             }
         }
         total += t.shape[ax];
@@ -73,16 +54,7 @@ fn concatenation(cx: &Ctx<'_>) -> R<Vec<Step>> {
         operands.push(cx.operand(t));
     }
     if total != out.shape[ax] {
-        return invalid(format!(
-            "inputs add up to {total} along axis {ax}, output has {}",
-            out.shape[ax]
-        ));
+        return invalid(format!("inputs add up to {total} along axis {ax}, output has {}", out.shape[ax]));
     }
-    Ok(vec![cx.step(
-        operands,
-        out,
-        Call::Concat { outer, chunks },
-        0,
-        format!("{} inputs along axis {ax}", op.inputs.len()),
-    )])
+    Ok(vec![cx.step(operands, out, Call::Concat { outer, chunks }, 0, format!("{} inputs along axis {ax}", op.inputs.len()))])
 }

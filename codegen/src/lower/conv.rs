@@ -8,32 +8,15 @@ use super::*;
 use crate::quant::{self, Requant};
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CONV_2D",
-        dtype: DType::I8,
-        lower: conv2d_s8,
-    },
-    Kernel {
-        op: "DEPTHWISE_CONV_2D",
-        dtype: DType::I8,
-        lower: depthwise_conv2d_s8,
-    },
-    Kernel {
-        op: "FULLY_CONNECTED",
-        dtype: DType::I8,
-        lower: fully_connected_s8,
-    },
+    Kernel { op: "CONV_2D", dtype: DType::I8, lower: conv2d_s8 },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::I8, lower: depthwise_conv2d_s8 },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::I8, lower: fully_connected_s8 },
 ];
+
 
 fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
-    let Options::Conv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-    } = op.options
-    else {
+    let Options::Conv2d { padding, stride, dilation, activation } = op.options else {
         return invalid("missing Conv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -44,69 +27,30 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     expect_const(filter, "filter")?;
     if ic != c {
-        return unsupported(format!(
-            "grouped convolution (filter depth {ic}, input depth {c})"
-        ));
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
     }
     let per_ch = kh * kw * ic;
-    let opts = ConvOptions {
-        padding,
-        stride,
-        dilation,
-        activation,
-    };
-    let conv = spatial_conv(
-        cx,
-        input,
-        filter,
-        out,
-        [kh, kw],
-        oc,
-        0,
-        |i| i / per_ch,
-        &opts,
-    )?;
+    let opts = ConvOptions { padding, stride, dilation, activation };
+    let conv = spatial_conv(cx, input, filter, out, [kh, kw], oc, 0, |i| i / per_ch, &opts)?;
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::Conv2dParams { #fields });
     let [oh, ow] = conv.out_hw;
     let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "conv2d_s8_packed",
-            ty: "Conv2dParams",
-            params,
-        },
+        Call::Params { func: "conv2d_s8_packed", ty: "Conv2dParams", params },
         (n * oh * ow * oc * kh * kw * ic) as u64,
         format!("{}, {}", conv.geometry, conv.quantization),
     );
-    step.packed_filter = Some(pack_filter(
-        expect_const(filter, "filter")?,
-        oc,
-        kh * kw,
-        ic,
-    ));
+    step.packed_filter = Some(pack_filter(expect_const(filter, "filter")?, oc, kh * kw, ic));
     // With AVX-512 VNNI, the layer is one int8 matrix product over its pixels
     // (`kiln::ops::conv2d_s8_gemm`: VPDPBUSD on a filter packed here with its bias): a 1×1
     // stride-1 layer over its input as it is, any other over each pixel's window, gathered.
     let gemm = conv.pointwise || per_ch <= MAX_GEMM_WINDOW;
     if gemm {
-        let bias = folded_bias(
-            cx.opt_input(2),
-            expect_const(filter, "filter")?,
-            oc,
-            |i| i / per_ch,
-            per_tensor(input)?.1,
-        )?;
+        let bias = folded_bias(cx.opt_input(2), expect_const(filter, "filter")?, oc, |i| i / per_ch, per_tensor(input)?.1)?;
         let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, per_ch);
-        step.variants.push(Variant {
-            gate: Gate::Cfg(x86_vnni()),
-            func: "conv2d_s8_gemm",
-            generics: quote!(),
-            filter: filter.index,
-            layout: Some(layout),
-            filter_name: "GEMM",
-        });
+        step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
@@ -137,14 +81,7 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // pixel on the stack, zero point in the padding, then one dot product per channel over
         // it (`kiln::ops::conv2d_s8_dsp_patch`); the filter is one row of the whole window.
         let layout = dsp_filter(expect_const(filter, "filter")?, oc, 1, window_len);
-        step.variants.push(Variant {
-            gate: Gate::ArmDsp,
-            func: "conv2d_s8_dsp_patch",
-            generics: quote!(#window_len),
-            filter: filter.index,
-            layout: Some(layout),
-            filter_name: "DSP",
-        });
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "conv2d_s8_dsp_patch", generics: quote!(#window_len), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     } else if dilation[1] == 1 {
         let layout = dsp_filter(expect_const(filter, "filter")?, oc, kh, kw * ic);
         // A short filter row (`k_w · in_c` up to `kiln::ops::MAX_CONST_ROW` bytes) is passed as a
@@ -153,43 +90,21 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // unrolled blocks at constant offsets, with no loop state spilled (one instantiation,
         // about 1 KB of code, per distinct depth).
         let row = kw * ic;
-        let pointwise =
-            [kh, kw] == [1, 1] && stride == [1, 1] && ic % 4 == 0 && ic <= MAX_CONST_DEPTH;
+        let pointwise = [kh, kw] == [1, 1] && stride == [1, 1] && ic % 4 == 0 && ic <= MAX_CONST_DEPTH;
         // A 1×1 layer of such a depth calls the pointwise kernel alone
         // (`kiln::ops::conv2d_s8_dsp_pointwise`): through the general entry point it linked the
         // general kernel too, for nothing.
-        let row = if row <= MAX_CONST_ROW || pointwise {
-            row
-        } else {
-            0
-        };
-        let func = if pointwise {
-            "conv2d_s8_dsp_pointwise"
-        } else {
-            "conv2d_s8_dsp"
-        };
-        step.variants.push(Variant {
-            gate: Gate::ArmDsp,
-            func,
-            generics: quote!(#row),
-            filter: filter.index,
-            layout: Some(layout),
-            filter_name: "DSP",
-        });
+        let row = if row <= MAX_CONST_ROW || pointwise { row } else { 0 };
+        let func = if pointwise { "conv2d_s8_dsp_pointwise" } else { "conv2d_s8_dsp" };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func, generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])
 }
 
+
 fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
-    let Options::DepthwiseConv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-        ..
-    } = op.options
-    else {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -198,12 +113,7 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let (n, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     expect_const(filter, "filter")?;
-    let opts = ConvOptions {
-        padding,
-        stride,
-        dilation,
-        activation,
-    };
+    let opts = ConvOptions { padding, stride, dilation, activation };
     let conv = spatial_conv(&cx, input, filter, out, [kh, kw], oc, 3, |i| i % oc, &opts)?;
     let fields = &conv.fields;
     let params = quote!(::kiln::ops::DepthwiseConv2dParams { depth_multiplier: #dm, #fields });
@@ -211,30 +121,16 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "depthwise_conv2d_s8",
-            ty: "DepthwiseConv2dParams",
-            params,
-        },
+        Call::Params { func: "depthwise_conv2d_s8", ty: "DepthwiseConv2dParams", params },
         (n * oh * ow * oc * kh * kw) as u64,
-        format!(
-            "{}, depth multiplier {dm}, {}",
-            conv.geometry, conv.quantization
-        ),
+        format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
     );
     // With AVX-512 VNNI, sixteen channels per vector, one VPDPWSSD per tap
     // (`kiln::ops::depthwise_conv2d_s8_gemm`), depth multiplier 1.
     let in_depth = input.shape.last().copied().unwrap_or(0);
     if dm == 1 && in_depth == oc {
         let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
-        step.variants.push(Variant {
-            gate: Gate::Cfg(x86_vnni()),
-            func: "depthwise_conv2d_s8_gemm",
-            generics: quote!(),
-            filter: filter.index,
-            layout: Some(layout),
-            filter_name: "GEMM",
-        });
+        step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
     }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
@@ -242,25 +138,12 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // stay in registers), which also covers one input channel broadcast to all outputs.
     let in_c = input.shape.last().copied().unwrap_or(0);
     let constant = oc % 4 == 0 && oc <= MAX_CONST_CHANNELS && (in_c == oc || in_c == 1);
-    if in_c == 1
-        && oc % 4 == 0
-        && kw % 4 == 0
-        && (4..=MAX_BROADCAST_WIDTH).contains(&kw)
-        && dilation[1] == 1
-        && kh * kw / 4 <= MAX_BROADCAST_WORDS
-    {
+    if in_c == 1 && oc % 4 == 0 && kw % 4 == 0 && (4..=MAX_BROADCAST_WIDTH).contains(&kw) && dilation[1] == 1 && kh * kw / 4 <= MAX_BROADCAST_WORDS {
         // One input channel to all outputs with a filter width of four taps per word
         // (micro_speech's first layer): SMLAD pairs taps, over a layout of tap pairs of two
         // channels per word (`kiln::ops::depthwise_conv2d_s8_dsp_broadcast`).
         let layout = broadcast_filter(expect_const(filter, "filter")?, kh, kw, oc);
-        step.variants.push(Variant {
-            gate: Gate::ArmDsp,
-            func: "depthwise_conv2d_s8_dsp_broadcast",
-            generics: quote!(),
-            filter: filter.index,
-            layout: Some(layout),
-            filter_name: "DSP",
-        });
+        step.variants.push(Variant { gate: Gate::ArmDsp, func: "depthwise_conv2d_s8_dsp_broadcast", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     } else if oc % 4 == 0 && (dm == 1 || constant || groups_3x3(kh, kw, dilation, dm, in_c, oc)) {
         // 3×3 undilated with depth multiplier 1 or one input channel (MobileNet's depthwise
         // layers, a depthwise first layer): four channels at a time through a ring of widened
@@ -269,37 +152,16 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // through the general entry point it also linked the general kernel (3 KB) for nothing.
         let groups = groups_3x3(kh, kw, dilation, dm, in_c, oc);
         let channels = if constant { oc } else { 0 };
-        let (func, generics) = if groups {
-            ("depthwise_conv2d_s8_dsp_3x3", quote!())
-        } else {
-            ("depthwise_conv2d_s8_dsp", quote!(#channels))
-        };
-        step.variants.push(Variant {
-            gate: Gate::ArmDsp,
-            func,
-            generics,
-            filter: filter.index,
-            layout: None,
-            filter_name: "DSP",
-        });
+        let (func, generics) = if groups { ("depthwise_conv2d_s8_dsp_3x3", quote!()) } else { ("depthwise_conv2d_s8_dsp", quote!(#channels)) };
+        step.variants.push(Variant { gate: Gate::ArmDsp, func, generics, filter: filter.index, layout: None, filter_name: "DSP" });
     }
     Ok(vec![step])
 }
 
 /// Whether `kiln::ops::depthwise_conv2d_s8_dsp`'s 3×3 group kernel takes the layer (its
 /// `GROUPS`): 3×3 undilated, four-channel groups, depth multiplier 1 or one input channel.
-fn groups_3x3(
-    kh: usize,
-    kw: usize,
-    dilation: [usize; 2],
-    dm: usize,
-    in_c: usize,
-    oc: usize,
-) -> bool {
-    [kh, kw] == [3, 3]
-        && dilation == [1, 1]
-        && oc % 4 == 0
-        && ((dm == 1 && in_c == oc) || (in_c == 1 && dm == oc))
+fn groups_3x3(kh: usize, kw: usize, dilation: [usize; 2], dm: usize, in_c: usize, oc: usize) -> bool {
+    [kh, kw] == [3, 3] && dilation == [1, 1] && oc % 4 == 0 && ((dm == 1 && in_c == oc) || (in_c == 1 && dm == oc))
 }
 
 /// Widest filter of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`
@@ -325,12 +187,7 @@ fn broadcast_filter(filter: &[u8], k_h: usize, k_w: usize, c: usize) -> std::syn
                 let t = ky * k_w + 4 * q;
                 for (dt, dc) in [(0, 0), (0, 2), (1, 0), (1, 2)] {
                     let ch = 4 * g + dc;
-                    out.extend([
-                        w(t + dt, ch),
-                        w(t + dt, ch + 1),
-                        w(t + dt + 2, ch),
-                        w(t + dt + 2, ch + 1),
-                    ]);
+                    out.extend([w(t + dt, ch), w(t + dt, ch + 1), w(t + dt + 2, ch), w(t + dt + 2, ch + 1)]);
                 }
             }
         }
@@ -342,14 +199,10 @@ fn broadcast_filter(filter: &[u8], k_h: usize, k_w: usize, c: usize) -> std::syn
 /// (`kiln::ops::MAX_CONST_CHANNELS`).
 const MAX_CONST_CHANNELS: usize = 16;
 
+
 fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
-    let Options::FullyConnected {
-        activation,
-        shuffled_weights,
-        ..
-    } = op.options
-    else {
+    let Options::FullyConnected { activation, shuffled_weights, .. } = op.options else {
         return invalid("missing FullyConnectedOptions");
     };
     if shuffled_weights {
@@ -365,15 +218,10 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (out_s, out_zp) = per_tensor(out)?;
     let scales = filter_scales(filter, od, 0)?;
     let requant: Vec<Requant> = if scales.len() > 1 {
-        scales
-            .iter()
-            .map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64))
-            .collect()
+        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect()
     } else {
         // TFLM's per-tensor path multiplies the two scales in single precision first.
-        vec![quant::quantize_multiplier(
-            (in_s * scales[0]) as f64 / out_s as f64,
-        )]
+        vec![quant::quantize_multiplier((in_s * scales[0]) as f64 / out_s as f64)]
     };
     let bias = folded_bias(cx.opt_input(2), fdata, od, |i| i / depth, in_zp)?;
     let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
@@ -387,42 +235,20 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         "{depth} → {od}, {} row(s), {}, {}",
         batches,
         activation.name(),
-        if scales.len() > 1 {
-            "per-channel"
-        } else {
-            "per-tensor"
-        }
+        if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
     let mut step = cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "fully_connected_s8",
-            ty: "FullyConnectedParams",
-            params,
-        },
+        Call::Params { func: "fully_connected_s8", ty: "FullyConnectedParams", params },
         (batches * depth * od) as u64,
         summary,
     );
     // With AVX-512 VNNI, the int8 matrix product of the 1×1 convolutions.
-    step.variants.push(Variant {
-        gate: Gate::Cfg(x86_vnni()),
-        func: "fully_connected_s8_gemm",
-        generics: quote!(),
-        filter: filter.index,
-        layout: Some(gemm_filter(fdata, &bias, od, depth)),
-        filter_name: "GEMM",
-    });
+    step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "fully_connected_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(gemm_filter(fdata, &bias, od, depth)), filter_name: "GEMM" });
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
-    step.variants.push(Variant {
-        gate: Gate::ArmDsp,
-        func: "fully_connected_s8_dsp",
-        generics: quote!(),
-        filter: filter.index,
-        layout: Some(layout),
-        filter_name: "DSP",
-    });
+    step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     Ok(vec![step])
 }
 
@@ -505,11 +331,7 @@ fn dsp_filter(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) -> std::syn
 /// `kiln::ops::fully_connected_s8_gemm`): the runtime's `cfg(kiln_x86_vnni)`, which the user's
 /// crate, built with the same flags, evaluates the same.
 fn x86_vnni() -> TokenStream {
-    quote!(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    ))
+    quote!(all(target_arch = "x86_64", target_feature = "avx512f", target_feature = "avx512vnni"))
 }
 
 /// Output channels per block of `kiln::ops::conv2d_s8_gemm`'s filter (`kiln::ops::GEMM_LANES`).
@@ -525,11 +347,9 @@ fn gemm_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync:
     for c0 in (0..out_c).step_by(GEMM_LANES) {
         for c in c0..c0 + GEMM_LANES {
             let folded = match (bias.get(c), w.get(c * depth..(c + 1) * depth)) {
-                (Some(&b), Some(row)) if c < out_c => b.wrapping_sub(
-                    row.iter()
-                        .fold(0i32, |s, &x| s.wrapping_add(x as i8 as i32))
-                        .wrapping_mul(128),
-                ),
+                (Some(&b), Some(row)) if c < out_c => {
+                    b.wrapping_sub(row.iter().fold(0i32, |s, &x| s.wrapping_add(x as i8 as i32)).wrapping_mul(128))
+                }
                 _ => 0,
             };
             out.extend_from_slice(&folded.to_le_bytes());
@@ -537,11 +357,7 @@ fn gemm_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync:
         for q in 0..depth.div_ceil(4) {
             for c in c0..c0 + GEMM_LANES {
                 for i in 4 * q..4 * q + 4 {
-                    out.push(if c < out_c && i < depth {
-                        w[c * depth + i]
-                    } else {
-                        0
-                    });
+                    out.push(if c < out_c && i < depth { w[c * depth + i] } else { 0 });
                 }
             }
         }
@@ -558,11 +374,7 @@ fn depthwise_gemm_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]
     for c0 in (0..c).step_by(GEMM_LANES) {
         for t in 0..taps {
             for ch in c0..c0 + GEMM_LANES {
-                let x = if ch < c {
-                    w[t * c + ch] as i8 as i16 as u16
-                } else {
-                    0
-                };
+                let x = if ch < c { w[t * c + ch] as i8 as i16 as u16 } else { 0 };
                 out.extend_from_slice(&u32::from(x).to_le_bytes());
             }
         }
@@ -573,13 +385,7 @@ fn depthwise_gemm_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]
 /// Bias with `-input_zero_point * Σ filter` folded in, per output channel. Exact: i32
 /// arithmetic wraps, and wrapping is a ring homomorphism, so the kernel's `bias + Σ x·w`
 /// equals TFLM's `bias + Σ (x - zp)·w` bit for bit even in the (theoretical) overflow case.
-fn folded_bias(
-    bias: Option<&Tensor>,
-    filter: &[u8],
-    channels: usize,
-    channel_of: impl Fn(usize) -> usize,
-    input_zp: i32,
-) -> R<Vec<i32>> {
+fn folded_bias(bias: Option<&Tensor>, filter: &[u8], channels: usize, channel_of: impl Fn(usize) -> usize, input_zp: i32) -> R<Vec<i32>> {
     let mut sums = vec![0i32; channels];
     for (i, &w) in filter.iter().enumerate() {
         let c = channel_of(i);
@@ -591,22 +397,12 @@ fn folded_bias(
             expect_dtype(b, DType::I32, "bias")?;
             let d = expect_const(b, "bias")?;
             if b.elements() != channels {
-                return invalid(format!(
-                    "bias {} has {} elements, expected {channels}",
-                    b.label(),
-                    b.elements()
-                ));
+                return invalid(format!("bias {} has {} elements, expected {channels}", b.label(), b.elements()));
             }
-            d.chunks_exact(4)
-                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
+            d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         }
     };
-    Ok(raw
-        .iter()
-        .zip(&sums)
-        .map(|(&b, &s)| b.wrapping_sub(input_zp.wrapping_mul(s)))
-        .collect())
+    Ok(raw.iter().zip(&sums).map(|(&b, &s)| b.wrapping_sub(input_zp.wrapping_mul(s))).collect())
 }
 
 /// The options CONV_2D and DEPTHWISE_CONV_2D share.
@@ -630,13 +426,7 @@ pub(super) struct ConvGeometry {
 impl ConvGeometry {
     /// Output size and leading padding per spatial dimension ([`window`]); the model's output
     /// shape must agree.
-    pub(super) fn new(
-        input: &Tensor,
-        out: &Tensor,
-        [kh, kw]: [usize; 2],
-        out_channels: usize,
-        o: &ConvOptions,
-    ) -> R<Self> {
+    pub(super) fn new(input: &Tensor, out: &Tensor, [kh, kw]: [usize; 2], out_channels: usize, o: &ConvOptions) -> R<Self> {
         Self::band(input, out, [kh, kw], out_channels, o, None)
     }
 
@@ -658,45 +448,24 @@ impl ConvGeometry {
         let (ow, pad_w) = window(o.padding, w, kw, o.stride[1], o.dilation[1]);
         let output = [n, oh, ow, out_channels];
         if out.shape != output {
-            return invalid(format!(
-                "output {} has shape {:?}, the options give {output:?}",
-                out.label(),
-                out.shape
-            ));
+            return invalid(format!("output {} has shape {:?}, the options give {output:?}", out.label(), out.shape));
         }
-        Ok(ConvGeometry {
-            input: [n, h, w, c],
-            output,
-            pad: [pad_h, pad_w],
-        })
+        Ok(ConvGeometry { input: [n, h, w, c], output, pad: [pad_h, pad_w] })
     }
 
     /// `3x3 stride 2x2 dilation 1x1 Same padding 0/0`
     pub(super) fn describe(&self, [kh, kw]: [usize; 2], o: &ConvOptions) -> String {
         format!(
             "{kh}x{kw} stride {}x{} dilation {}x{} {:?} padding {}/{}",
-            o.stride[0],
-            o.stride[1],
-            o.dilation[0],
-            o.dilation[1],
-            o.padding,
-            self.pad[0],
-            self.pad[1]
+            o.stride[0], o.stride[1], o.dilation[0], o.dilation[1], o.padding, self.pad[0], self.pad[1]
         )
     }
 }
 
 /// TFLM's per-channel multipliers: `input_scale · filter_scale / output_scale` in double
 /// precision, one per filter scale.
-pub(super) fn conv_requant(
-    input_scale: f32,
-    filter_scales: &[f32],
-    output_scale: f32,
-) -> Vec<Requant> {
-    filter_scales
-        .iter()
-        .map(|&fs| quant::quantize_multiplier(input_scale as f64 * fs as f64 / output_scale as f64))
-        .collect()
+pub(super) fn conv_requant(input_scale: f32, filter_scales: &[f32], output_scale: f32) -> Vec<Requant> {
+    filter_scales.iter().map(|&fs| quant::quantize_multiplier(input_scale as f64 * fs as f64 / output_scale as f64)).collect()
 }
 
 /// What CONV_2D and DEPTHWISE_CONV_2D share once each has read its filter layout.
@@ -750,24 +519,9 @@ fn spatial_conv(
         bias: &[#(#bias),*], requant: #rq,
     );
     let geometry = geo.describe([kh, kw], o);
-    let quantization = format!(
-        "{}, {}",
-        o.activation.name(),
-        if scales.len() > 1 {
-            "per-channel"
-        } else {
-            "per-tensor"
-        }
-    );
-    let pointwise = [kh, kw] == [1, 1]
-        && o.stride == [1, 1]
-        && geo.pad == [0, 0]
-        && geo.input[1..3] == geo.output[1..3];
-    Ok(SpatialConv {
-        fields,
-        out_hw: [geo.output[1], geo.output[2]],
-        geometry,
-        quantization,
-        pointwise,
-    })
+    let quantization =
+        format!("{}, {}", o.activation.name(), if scales.len() > 1 { "per-channel" } else { "per-tensor" });
+    let pointwise = [kh, kw] == [1, 1] && o.stride == [1, 1] && geo.pad == [0, 0] && geo.input[1..3] == geo.output[1..3];
+    Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization, pointwise })
 }
+

@@ -18,9 +18,7 @@ fn info(t: &Tensor) -> R<TokenStream> {
     };
     let dtype = quote::format_ident!("{}", dtype);
     let (scale, zero_point) = match &t.quant {
-        Some(q) if !q.is_per_channel() => {
-            (q.scales[0], i32::try_from(q.zero_points[0]).unwrap_or(0))
-        }
+        Some(q) if !q.is_per_channel() => (q.scales[0], i32::try_from(q.zero_points[0]).unwrap_or(0)),
         _ => (0.0f32, 0i32),
     };
     let (name, shape) = (&t.name, &t.shape);
@@ -59,10 +57,7 @@ fn options(raw: &[u8]) -> TokenStream {
 }
 
 pub(super) fn lower_user(cx: &Ctx<'_>, function: &str) -> R<Vec<Step>> {
-    let Options::Custom {
-        code, options: raw, ..
-    } = &cx.op.options
-    else {
+    let Options::Custom { code, options: raw, .. } = &cx.op.options else {
         return invalid("missing custom options");
     };
     let Ok(path) = syn::parse_str::<syn::Path>(function) else {
@@ -72,11 +67,7 @@ pub(super) fn lower_user(cx: &Ctx<'_>, function: &str) -> R<Vec<Step>> {
     for (i, t) in cx.op.inputs.iter().enumerate() {
         match t {
             Some(t) => inputs.push(&cx.g.tensors[*t]),
-            None => {
-                return unsupported(format!(
-                    "input {i} is omitted (−1); custom ops get every input they list"
-                ))
-            }
+            None => return unsupported(format!("input {i} is omitted (−1); custom ops get every input they list")),
         }
     }
     let outputs: Vec<&Tensor> = cx.op.outputs.iter().map(|&t| &cx.g.tensors[t]).collect();
@@ -101,12 +92,7 @@ pub(super) fn lower_user(cx: &Ctx<'_>, function: &str) -> R<Vec<Step>> {
     });
     let summary = format!("custom op `{code}` → `{function}`");
     let operands: Vec<Operand> = inputs.iter().map(|t| cx.operand(t)).collect();
-    let call = Call::Custom {
-        function: quote!(#path),
-        inputs: ni,
-        outputs: no,
-        op,
-    };
+    let call = Call::Custom { function: quote!(#path), inputs: ni, outputs: no, op };
     if no == 1 {
         return Ok(vec![cx.step(operands, outputs[0], call, 0, summary)]);
     }
@@ -120,10 +106,7 @@ pub(super) fn lower_user(cx: &Ctx<'_>, function: &str) -> R<Vec<Step>> {
         steps.push(cx.step(
             vec![Operand::Arena(SCRATCH)],
             t,
-            Call::Scalars {
-                func: "custom_op_output",
-                scalars: quote!(#off),
-            },
+            Call::Scalars { func: "custom_op_output", scalars: quote!(#off) },
             0,
             format!("output {k} of custom op `{code}` from its scratch window"),
         ));

@@ -14,18 +14,11 @@ use crate::flexbuffers::{self, Value};
 #[cfg(test)]
 pub(crate) const CODE: &str = "TFLite_Detection_PostProcess";
 
-pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CUSTOM(TFLite_Detection_PostProcess)",
-        dtype: DType::F32,
-        lower: detection_postprocess,
-    },
-    Kernel {
-        op: "CUSTOM(TFLite_Detection_PostProcess)",
-        dtype: DType::U8,
-        lower: detection_postprocess,
-    },
-];
+pub(super) const KERNELS: &[Kernel] =
+    &[
+        Kernel { op: "CUSTOM(TFLite_Detection_PostProcess)", dtype: DType::F32, lower: detection_postprocess },
+        Kernel { op: "CUSTOM(TFLite_Detection_PostProcess)", dtype: DType::U8, lower: detection_postprocess },
+    ];
 
 /// The options, as TFLM's `DetectionPostProcessInit` reads them.
 #[derive(Debug, PartialEq)]
@@ -57,27 +50,11 @@ fn options(bytes: &[u8]) -> R<Opts> {
         let v = value(key)?;
         v.as_i64()
             .map(|i| i as i32 as i64) // AsInt32
-            .map_or_else(
-                || {
-                    invalid(format!(
-                        "custom options: `{key}` is a {}, expected a number",
-                        v.type_name()
-                    ))
-                },
-                Ok,
-            )
+            .map_or_else(|| invalid(format!("custom options: `{key}` is a {}, expected a number", v.type_name())), Ok)
     };
     let float = |key: &str| -> R<f32> {
         let v = value(key)?;
-        v.as_f64().map(|f| f as f32).map_or_else(
-            || {
-                invalid(format!(
-                    "custom options: `{key}` is a {}, expected a number",
-                    v.type_name()
-                ))
-            },
-            Ok,
-        )
+        v.as_f64().map(|f| f as f32).map_or_else(|| invalid(format!("custom options: `{key}` is a {}, expected a number", v.type_name())), Ok)
     };
     let detections_per_class = match flexbuffers::get(&map, "detections_per_class") {
         None | Some(Value::Null) => 100, // TFLM's kNumDetectionsPerClass
@@ -87,12 +64,7 @@ fn options(bytes: &[u8]) -> R<Opts> {
         None | Some(Value::Null) => false,
         Some(v) => match v.as_bool() {
             Some(b) => b,
-            None => {
-                return invalid(format!(
-                    "custom options: `use_regular_nms` is a {}",
-                    v.type_name()
-                ))
-            }
+            None => return invalid(format!("custom options: `use_regular_nms` is a {}", v.type_name())),
         },
     };
     Ok(Opts {
@@ -103,21 +75,14 @@ fn options(bytes: &[u8]) -> R<Opts> {
         score_threshold: float("nms_score_threshold")?,
         iou_threshold: float("nms_iou_threshold")?,
         num_classes: int("num_classes")?,
-        scale: [
-            float("y_scale")?,
-            float("x_scale")?,
-            float("h_scale")?,
-            float("w_scale")?,
-        ],
+        scale: [float("y_scale")?, float("x_scale")?, float("h_scale")?, float("w_scale")?],
     })
 }
 
 fn positive(v: i64, key: &str) -> R<usize> {
     match usize::try_from(v) {
         Ok(n) if n > 0 => Ok(n),
-        _ => invalid(format!(
-            "custom options: `{key}` is {v}, must be at least 1"
-        )),
+        _ => invalid(format!("custom options: `{key}` is {v}, must be at least 1")),
     }
 }
 
@@ -128,10 +93,7 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let o = options(bytes)?;
     let (boxes, scores, anchors) = (cx.input(0)?, cx.input(1)?, cx.input(2)?);
     if cx.op.inputs.len() != 3 {
-        return invalid(format!(
-            "has {} inputs, expected 3 (box encodings, class predictions, anchors)",
-            cx.op.inputs.len()
-        ));
+        return invalid(format!("has {} inputs, expected 3 (box encodings, class predictions, anchors)", cx.op.inputs.len()));
     }
     // TFLM's kernel decodes float32 only (its Dequantizer is unused): int8 heads go through
     // DEQUANTIZE first, as in every model TFLM runs. LiteRT's also takes uint8 (the TF1
@@ -152,11 +114,7 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
             )),
         }
     };
-    let (box_elem, score_elem, anchor_elem) = (
-        elem(boxes, "box encodings")?,
-        elem(scores, "class predictions")?,
-        elem(anchors, "anchors")?,
-    );
+    let (box_elem, score_elem, anchor_elem) = (elem(boxes, "box encodings")?, elem(scores, "class predictions")?, elem(anchors, "anchors")?);
     if (boxes.dtype == DType::U8) != (anchors.dtype == DType::U8) {
         return unsupported(format!(
             "box encodings {} are {} but anchors {} are {}: LiteRT reads the anchors as uint8 exactly when the box encodings are",
@@ -168,37 +126,19 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let anchor_data = expect_const(anchors, "anchors")?;
     let &[1, n, stride] = boxes.shape.as_slice() else {
-        return invalid(format!(
-            "box encodings {} have shape {:?}, expected [1, anchors, 4 or more]",
-            boxes.label(),
-            boxes.shape
-        ));
+        return invalid(format!("box encodings {} have shape {:?}, expected [1, anchors, 4 or more]", boxes.label(), boxes.shape));
     };
     if stride < 4 {
-        return invalid(format!(
-            "box encodings {} have {stride} values per anchor, expected at least 4",
-            boxes.label()
-        ));
+        return invalid(format!("box encodings {} have {stride} values per anchor, expected at least 4", boxes.label()));
     }
     let &[1, sn, depth] = scores.shape.as_slice() else {
-        return invalid(format!(
-            "class predictions {} have shape {:?}, expected [1, anchors, classes]",
-            scores.label(),
-            scores.shape
-        ));
+        return invalid(format!("class predictions {} have shape {:?}, expected [1, anchors, classes]", scores.label(), scores.shape));
     };
     if sn != n {
-        return invalid(format!(
-            "class predictions {} cover {sn} anchors, the box encodings {n}",
-            scores.label()
-        ));
+        return invalid(format!("class predictions {} cover {sn} anchors, the box encodings {n}", scores.label()));
     }
     if anchors.shape != [n, 4] {
-        return invalid(format!(
-            "anchors {} have shape {:?}, expected [{n}, 4]",
-            anchors.label(),
-            anchors.shape
-        ));
+        return invalid(format!("anchors {} have shape {:?}, expected [{n}, 4]", anchors.label(), anchors.shape));
     }
     let max_detections = positive(o.max_detections, "max_detections")?;
     let num_classes = positive(o.num_classes, "num_classes")?;
@@ -223,34 +163,19 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
     };
     if !(o.iou_threshold > 0.0 && o.iou_threshold <= 1.0) {
         // TFLM's Invoke fails on every input.
-        return invalid(format!(
-            "custom options: `nms_iou_threshold` is {}, must be in (0, 1]",
-            o.iou_threshold
-        ));
+        return invalid(format!("custom options: `nms_iou_threshold` is {}, must be in (0, 1]", o.iou_threshold));
     }
-    for (v, key) in o
-        .scale
-        .iter()
-        .zip(["y_scale", "x_scale", "h_scale", "w_scale"])
-    {
+    for (v, key) in o.scale.iter().zip(["y_scale", "x_scale", "h_scale", "w_scale"]) {
         if !(v.is_finite() && *v != 0.0) {
-            return invalid(format!(
-                "custom options: `{key}` is {v}, must be finite and non-zero"
-            ));
+            return invalid(format!("custom options: `{key}` is {v}, must be finite and non-zero"));
         }
     }
     let anchor_values: Vec<f32> = match anchors.dtype {
         DType::U8 => {
             let (s, z) = per_tensor(anchors)?;
-            anchor_data
-                .iter()
-                .map(|&x| (f32::from(x) - z as f32) * s)
-                .collect()
+            anchor_data.iter().map(|&x| (f32::from(x) - z as f32) * s).collect()
         }
-        _ => anchor_data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        _ => anchor_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
     };
     for (i, a) in anchor_values.chunks_exact(4).enumerate() {
         let f = |k: usize| a[k];
@@ -267,32 +192,16 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
 
     let regular = o.use_regular_nms;
-    let slots = if regular {
-        max_detections
-    } else {
-        max_detections * classes_per_detection
-    };
+    let slots = if regular { max_detections } else { max_detections * classes_per_detection };
     let outs: Vec<&Tensor> = cx.op.outputs.iter().map(|&t| &cx.g.tensors[t]).collect();
     if outs.len() != 4 {
-        return invalid(format!(
-            "has {} outputs, expected 4 (boxes, classes, scores, count)",
-            outs.len()
-        ));
+        return invalid(format!("has {} outputs, expected 4 (boxes, classes, scores, count)", outs.len()));
     }
     let want: [&[usize]; 4] = [&[1, slots, 4], &[1, slots], &[1, slots], &[1]];
-    for ((t, w), role) in outs.iter().zip(want).zip([
-        "detection boxes",
-        "detection classes",
-        "detection scores",
-        "detection count",
-    ]) {
+    for ((t, w), role) in outs.iter().zip(want).zip(["detection boxes", "detection classes", "detection scores", "detection count"]) {
         expect_dtype(t, DType::F32, role)?;
         if t.shape != w {
-            return invalid(format!(
-                "{role} {} have shape {:?}, the options give {w:?}",
-                t.label(),
-                t.shape
-            ));
+            return invalid(format!("{role} {} have shape {:?}, the options give {w:?}", t.label(), t.shape));
         }
     }
 
@@ -320,22 +229,11 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
         if regular { "regular" } else { "fast" },
         if regular { format!(", {detections_per_class} per class") } else { format!(", {classes_per_detection} classes each") },
     );
-    let scratch = scratch_bytes(
-        n,
-        num_classes,
-        max_detections,
-        slots,
-        detections_per_class,
-        regular,
-    );
+    let scratch = scratch_bytes(n, num_classes, max_detections, slots, detections_per_class, regular);
     let mut main = cx.step(
         vec![cx.operand(boxes), cx.operand(scores), cx.operand(anchors)],
         outs[0],
-        Call::Params {
-            func: "detection_postprocess",
-            ty: "DetectionPostProcessParams",
-            params,
-        },
+        Call::Params { func: "detection_postprocess", ty: "DetectionPostProcessParams", params },
         0,
         summary,
     );
@@ -349,10 +247,7 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
         steps.push(cx.step(
             vec![Operand::Arena(SCRATCH)],
             t,
-            Call::Scalars {
-                func: "detection_postprocess_output",
-                scalars: quote!(#off),
-            },
+            Call::Scalars { func: "detection_postprocess_output", scalars: quote!(#off) },
             0,
             format!("output {k} from the scratch buffer"),
         ));
@@ -362,20 +257,9 @@ fn detection_postprocess(cx: &Ctx<'_>) -> R<Vec<Step>> {
 
 /// `DetectionPostProcessParams::scratch_bytes` (runtime-core), mirrored: tests/tests/detection.rs
 /// compares the two over a grid of shapes.
-pub fn scratch_bytes(
-    n: usize,
-    num_classes: usize,
-    max_detections: usize,
-    slots: usize,
-    per_class: usize,
-    regular: bool,
-) -> usize {
+pub fn scratch_bytes(n: usize, num_classes: usize, max_detections: usize, slots: usize, per_class: usize, regular: bool) -> usize {
     let selected = (if regular { per_class } else { max_detections }).min(n);
-    let merged = if regular {
-        max_detections + selected
-    } else {
-        0
-    };
+    let merged = if regular { max_detections + selected } else { 0 };
     let fast = if regular { 0 } else { n * num_classes * 4 };
     slots * 24 + 4 + n * 16 + n * 4 * 6 + selected * 4 + merged * 16 + fast
 }
@@ -388,23 +272,10 @@ mod tests {
     /// (make_state_models.py's `detection_options`, the zoo's detection_postprocess_int8).
     #[test]
     fn decodes_the_exporters_options() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/zoo/detection_postprocess_int8.tflite"
-        ))
-        .unwrap();
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/zoo/detection_postprocess_int8.tflite")).unwrap();
         let g = crate::read::read_model("m.tflite", &bytes, None).unwrap();
-        let op = g
-            .ops
-            .iter()
-            .find(|o| o.name == "CUSTOM(TFLite_Detection_PostProcess)")
-            .unwrap();
-        let Options::Custom {
-            code, options: raw, ..
-        } = &op.options
-        else {
-            panic!("custom options")
-        };
+        let op = g.ops.iter().find(|o| o.name == "CUSTOM(TFLite_Detection_PostProcess)").unwrap();
+        let Options::Custom { code, options: raw, .. } = &op.options else { panic!("custom options") };
         assert_eq!(code, CODE);
         let o = options(raw).map_err(|_| "options").unwrap();
         assert_eq!(

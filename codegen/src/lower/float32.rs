@@ -10,41 +10,13 @@ use quote::quote;
 use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CONV_2D",
-        dtype: DType::F32,
-        lower: conv2d_float_input,
-    },
-    Kernel {
-        op: "DEPTHWISE_CONV_2D",
-        dtype: DType::F32,
-        lower: depthwise_conv2d_float_input,
-    },
-    Kernel {
-        op: "FULLY_CONNECTED",
-        dtype: DType::F32,
-        lower: fully_connected_float_input,
-    },
-    Kernel {
-        op: "AVERAGE_POOL_2D",
-        dtype: DType::F32,
-        lower: pool2d_f32,
-    },
-    Kernel {
-        op: "MAX_POOL_2D",
-        dtype: DType::F32,
-        lower: pool2d_f32,
-    },
-    Kernel {
-        op: "SOFTMAX",
-        dtype: DType::F32,
-        lower: softmax_f32,
-    },
-    Kernel {
-        op: "DEQUANTIZE",
-        dtype: DType::F16,
-        lower: dequantize_f16,
-    },
+    Kernel { op: "CONV_2D", dtype: DType::F32, lower: conv2d_float_input },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::F32, lower: depthwise_conv2d_float_input },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::F32, lower: fully_connected_float_input },
+    Kernel { op: "AVERAGE_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
+    Kernel { op: "MAX_POOL_2D", dtype: DType::F32, lower: pool2d_f32 },
+    Kernel { op: "SOFTMAX", dtype: DType::F32, lower: softmax_f32 },
+    Kernel { op: "DEQUANTIZE", dtype: DType::F16, lower: dequantize_f16 },
 ];
 
 /// An f32 as a Rust expression that reads back to the same bits (`f32::MAX`/`f32::MIN` by name).
@@ -70,10 +42,7 @@ fn f32_act_range(act: Activation) -> R<(f32, f32)> {
         Activation::Relu => Ok((0.0, f32::MAX)),
         Activation::Relu6 => Ok((0.0, 6.0)),
         Activation::ReluN1To1 => Ok((-1.0, 1.0)),
-        other => unsupported(format!(
-            "fused activation {} is not supported on float32",
-            other.name()
-        )),
+        other => unsupported(format!("fused activation {} is not supported on float32", other.name())),
     }
 }
 
@@ -82,30 +51,17 @@ fn f32_values(t: &Tensor, role: &str) -> R<Vec<f32>> {
     expect_dtype(t, DType::F32, role)?;
     let d = expect_const(t, role)?;
     if d.len() != t.elements() * 4 {
-        return invalid(format!(
-            "{role} {} has {} data bytes, expected {}",
-            t.label(),
-            d.len(),
-            t.elements() * 4
-        ));
+        return invalid(format!("{role} {} has {} data bytes, expected {}", t.label(), d.len(), t.elements() * 4));
     }
-    Ok(d.chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect())
+    Ok(d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
 /// The optional bias as literal f32s (empty when absent: the kernels then add 0.0, as TFLite).
 fn f32_bias(bias: Option<&Tensor>, channels: usize) -> R<TokenStream> {
-    let Some(b) = bias else {
-        return Ok(quote!(&[]));
-    };
+    let Some(b) = bias else { return Ok(quote!(&[])) };
     let v = f32_values(b, "bias")?;
     if v.len() != channels {
-        return invalid(format!(
-            "bias {} has {} elements, expected {channels}",
-            b.label(),
-            v.len()
-        ));
+        return invalid(format!("bias {} has {} elements, expected {channels}", b.label(), v.len()));
     }
     if let Some(x) = v.iter().find(|x| !x.is_finite()) {
         return unsupported(format!("bias {} holds the non-finite value {x}", b.label()));
@@ -117,9 +73,7 @@ fn f32_bias(bias: Option<&Tensor>, channels: usize) -> R<TokenStream> {
 /// Input, filter and output of a float conv-family op, all f32, the filter constant; plus the
 /// operand the kernel reads the filter from and the kernel name's suffix: the f32 constant
 /// (`_f32`), or the float16 constant behind a DEQUANTIZE kept by `f16 = "keep"` (`_f16w`).
-fn float_operands<'a>(
-    cx: &Ctx<'a>,
-) -> R<(&'a Tensor, &'a Tensor, &'a Tensor, Operand, &'static str)> {
+fn float_operands<'a>(cx: &Ctx<'a>) -> R<(&'a Tensor, &'a Tensor, &'a Tensor, Operand, &'static str)> {
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
     for (t, r) in [(input, "input"), (filter, "filter"), (out, "output")] {
         expect_dtype(t, DType::F32, r)?;
@@ -169,29 +123,17 @@ fn float_spatial(
 ) -> R<([usize; 4], TokenStream, String)> {
     let [n, h, w, c] = nhwc(input, "input")?;
     if stride.contains(&0) || dilation.contains(&0) || kh == 0 || kw == 0 {
-        return invalid(format!(
-            "stride {stride:?}, dilation {dilation:?} and kernel {kh}x{kw} must be positive"
-        ));
+        return invalid(format!("stride {stride:?}, dilation {dilation:?} and kernel {kh}x{kw} must be positive"));
     }
     let (oh, pad_h) = window(padding, h, kh, stride[0], dilation[0]);
     let (ow, pad_w) = window(padding, w, kw, stride[1], dilation[1]);
     let expect = [n, oh, ow, out_c];
     if out.shape != expect {
-        return invalid(format!(
-            "output {} has shape {:?}, the options give {expect:?}",
-            out.label(),
-            out.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
     }
     let (lo, hi) = f32_act_range(activation)?;
-    let (i4, o4, k, s, d, p) = (
-        usizes(&[n, h, w, c]),
-        usizes(&expect),
-        usizes(&[kh, kw]),
-        usizes(&stride),
-        usizes(&dilation),
-        usizes(&[pad_h, pad_w]),
-    );
+    let (i4, o4, k, s, d, p) =
+        (usizes(&[n, h, w, c]), usizes(&expect), usizes(&[kh, kw]), usizes(&stride), usizes(&dilation), usizes(&[pad_h, pad_w]));
     let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
     let fields = quote!(
         input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p, act_min: #lo, act_max: #hi,
@@ -218,102 +160,53 @@ fn conv2d_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// Dynamic range CONV_2D (float32 input/output, int8 per-channel weights): LiteRT's reference
 /// hybrid kernel.
 fn conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Conv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-    } = cx.op.options
-    else {
+    let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
         return invalid("missing Conv2DOptions");
     };
     let (input, filter, out, fdata) = hybrid_operands(cx)?;
     let [_, _, _, c] = nhwc(input, "input")?;
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     if ic != c {
-        return unsupported(format!(
-            "grouped convolution (filter depth {ic}, input depth {c})"
-        ));
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
     }
     if fdata.len() != oc * kh * kw * ic {
-        return invalid(format!(
-            "filter {} has {} bytes, expected {}",
-            filter.label(),
-            fdata.len(),
-            oc * kh * kw * ic
-        ));
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), oc * kh * kw * ic));
     }
     let scales = filter_scales(filter, oc, 0)?;
     if oc < 2 || scales.len() != oc {
         // Per-tensor hybrid conv is a different LiteRT kernel (symmetric input, im2col GEMM).
-        return unsupported(
-            "dynamic-range CONV_2D with per-tensor weights (kiln supports per-channel)",
-        );
+        return unsupported("dynamic-range CONV_2D with per-tensor weights (kiln supports per-channel)");
     }
-    let (o4, fields, summary) = float_spatial(
-        input,
-        out,
-        [kh, kw],
-        oc,
-        padding,
-        stride,
-        dilation,
-        activation,
-    )?;
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let fs = scales.iter().map(|&s| f32_tokens(s));
     let params = quote!(::kiln::ops::HybridConv2dParams { #fields filter_scales: &[#(#fs),*], bias: #bias, });
     Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "conv2d_hybrid",
-            ty: "HybridConv2dParams",
-            params,
-        },
+        Call::Params { func: "conv2d_hybrid", ty: "HybridConv2dParams", params },
         (o4.iter().product::<usize>() * kh * kw * ic) as u64,
         format!("{summary} (dynamic range: int8 per-channel weights)"),
     )])
 }
 
 fn conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Conv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-    } = cx.op.options
-    else {
+    let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
         return invalid("missing Conv2DOptions");
     };
     let (input, filter, out, weights, kind) = float_operands(cx)?;
     let [_, _, _, c] = nhwc(input, "input")?;
     let [oc, kh, kw, ic] = nhwc(filter, "filter")?;
     if ic != c {
-        return unsupported(format!(
-            "grouped convolution (filter depth {ic}, input depth {c})"
-        ));
+        return unsupported(format!("grouped convolution (filter depth {ic}, input depth {c})"));
     }
-    let (o4, fields, summary) = float_spatial(
-        input,
-        out,
-        [kh, kw],
-        oc,
-        padding,
-        stride,
-        dilation,
-        activation,
-    )?;
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let params = quote!(::kiln::ops::Conv2dF32Params { #fields bias: #bias, });
     Ok(vec![cx.step(
         vec![cx.operand(input), weights],
         out,
-        Call::Params {
-            func: kernel_name("conv2d", kind),
-            ty: "Conv2dF32Params",
-            params,
-        },
+        Call::Params { func: kernel_name("conv2d", kind), ty: "Conv2dF32Params", params },
         (o4.iter().product::<usize>() * kh * kw * ic) as u64,
         summary,
     )])
@@ -330,42 +223,19 @@ fn depthwise_conv2d_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
 /// Dynamic range DEPTHWISE_CONV_2D (float32 input/output, int8 per-channel weights): LiteRT's
 /// reference hybrid kernel.
 fn depthwise_conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::DepthwiseConv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-        ..
-    } = cx.op.options
-    else {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out, fdata) = hybrid_operands(cx)?;
     let (_, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     if fdata.len() != kh * kw * oc {
-        return invalid(format!(
-            "filter {} has {} bytes, expected {}",
-            filter.label(),
-            fdata.len(),
-            kh * kw * oc
-        ));
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), kh * kw * oc));
     }
     let scales = filter_scales(filter, oc, 3)?;
     if oc < 2 || scales.len() != oc {
-        return unsupported(
-            "dynamic-range DEPTHWISE_CONV_2D with per-tensor weights (kiln supports per-channel)",
-        );
+        return unsupported("dynamic-range DEPTHWISE_CONV_2D with per-tensor weights (kiln supports per-channel)");
     }
-    let (o4, fields, summary) = float_spatial(
-        input,
-        out,
-        [kh, kw],
-        oc,
-        padding,
-        stride,
-        dilation,
-        activation,
-    )?;
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let fs = scales.iter().map(|&s| f32_tokens(s));
     let params = quote!(::kiln::ops::HybridDepthwiseConv2dParams {
@@ -374,49 +244,25 @@ fn depthwise_conv2d_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "depthwise_conv2d_hybrid",
-            ty: "HybridDepthwiseConv2dParams",
-            params,
-        },
+        Call::Params { func: "depthwise_conv2d_hybrid", ty: "HybridDepthwiseConv2dParams", params },
         (o4.iter().product::<usize>() * kh * kw) as u64,
         format!("{summary}, depth multiplier {dm} (dynamic range: int8 per-channel weights)"),
     )])
 }
 
 fn depthwise_conv2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::DepthwiseConv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-        ..
-    } = cx.op.options
-    else {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out, weights, kind) = float_operands(cx)?;
     let (_, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
-    let (o4, fields, summary) = float_spatial(
-        input,
-        out,
-        [kh, kw],
-        oc,
-        padding,
-        stride,
-        dilation,
-        activation,
-    )?;
+    let (o4, fields, summary) = float_spatial(input, out, [kh, kw], oc, padding, stride, dilation, activation)?;
     let bias = f32_bias(cx.opt_input(2), oc)?;
     let params = quote!(::kiln::ops::DepthwiseConv2dF32Params { depth_multiplier: #dm, #fields bias: #bias, });
     Ok(vec![cx.step(
         vec![cx.operand(input), weights],
         out,
-        Call::Params {
-            func: kernel_name("depthwise_conv2d", kind),
-            ty: "DepthwiseConv2dF32Params",
-            params,
-        },
+        Call::Params { func: kernel_name("depthwise_conv2d", kind), ty: "DepthwiseConv2dF32Params", params },
         (o4.iter().product::<usize>() * kh * kw) as u64,
         format!("{summary}, depth multiplier {dm}"),
     )])
@@ -431,12 +277,7 @@ fn fully_connected_float_input(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::FullyConnected {
-        activation,
-        shuffled_weights,
-        ..
-    } = cx.op.options
-    else {
+    let Options::FullyConnected { activation, shuffled_weights, .. } = cx.op.options else {
         return invalid("missing FullyConnectedOptions");
     };
     if shuffled_weights {
@@ -453,28 +294,15 @@ fn fully_connected_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input), weights],
         out,
-        Call::Params {
-            func: kernel_name("fully_connected", kind),
-            ty: "FullyConnectedF32Params",
-            params,
-        },
+        Call::Params { func: kernel_name("fully_connected", kind), ty: "FullyConnectedF32Params", params },
         (batches * depth * od) as u64,
-        format!(
-            "{depth} → {od}, {batches} row(s), {}, float32",
-            activation.name()
-        ),
+        format!("{depth} → {od}, {batches} row(s), {}, float32", activation.name()),
     )])
 }
 
 /// Dynamic range FULLY_CONNECTED (float32 input/output, int8 weights): LiteRT's hybrid kernel.
 fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::FullyConnected {
-        activation,
-        shuffled_weights,
-        asymmetric_quantize_inputs,
-        ..
-    } = cx.op.options
-    else {
+    let Options::FullyConnected { activation, shuffled_weights, asymmetric_quantize_inputs, .. } = cx.op.options else {
         return invalid("missing FullyConnectedOptions");
     };
     if shuffled_weights {
@@ -483,12 +311,7 @@ fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, filter, out, fdata) = hybrid_operands(cx)?;
     let (batches, depth, od) = fc_geometry(input, filter, out)?;
     if fdata.len() != od * depth {
-        return invalid(format!(
-            "filter {} has {} bytes, expected {}",
-            filter.label(),
-            fdata.len(),
-            od * depth
-        ));
+        return invalid(format!("filter {} has {} bytes, expected {}", filter.label(), fdata.len(), od * depth));
     }
     // The kernel quantizes one input row into a stack buffer of this many bytes.
     const MAX_DEPTH: usize = 4096;
@@ -501,13 +324,8 @@ fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // per-channel scales when inputs are quantized symmetrically); no converter emits it.
         return unsupported("dynamic-range FULLY_CONNECTED with per-channel weights and symmetric input quantization");
     }
-    let row_sums: Vec<i32> = fdata
-        .chunks_exact(depth)
-        .map(|r| {
-            r.iter()
-                .fold(0i32, |s, &w| s.wrapping_add(i32::from(w as i8)))
-        })
-        .collect();
+    let row_sums: Vec<i32> =
+        fdata.chunks_exact(depth).map(|r| r.iter().fold(0i32, |s, &w| s.wrapping_add(i32::from(w as i8)))).collect();
     let (lo, hi) = f32_act_range(activation)?;
     let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
     let bias = f32_bias(cx.opt_input(2), od)?;
@@ -531,42 +349,23 @@ fn fully_connected_hybrid(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 fn pool2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Pool2d {
-        padding,
-        stride,
-        filter,
-        activation,
-    } = cx.op.options
-    else {
+    let Options::Pool2d { padding, stride, filter, activation } = cx.op.options else {
         return invalid("missing Pool2DOptions");
     };
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::F32, "input")?;
     expect_dtype(out, DType::F32, "output")?;
     if stride.contains(&0) || filter.contains(&0) {
-        return invalid(format!(
-            "stride {stride:?} and filter {filter:?} must be positive"
-        ));
+        return invalid(format!("stride {stride:?} and filter {filter:?} must be positive"));
     }
-    let ([n, h, w, c], expect, [pad_h, pad_w]) =
-        pool_geometry(input, out, padding, filter, stride)?;
+    let ([n, h, w, c], expect, [pad_h, pad_w]) = pool_geometry(input, out, padding, filter, stride)?;
     let (lo, hi) = f32_act_range(activation)?;
     let (lo, hi) = (f32_tokens(lo), f32_tokens(hi));
-    let (i4, o4, k, s, p) = (
-        usizes(&[n, h, w, c]),
-        usizes(&expect),
-        usizes(&filter),
-        usizes(&stride),
-        usizes(&[pad_h, pad_w]),
-    );
+    let (i4, o4, k, s, p) = (usizes(&[n, h, w, c]), usizes(&expect), usizes(&filter), usizes(&stride), usizes(&[pad_h, pad_w]));
     let params = quote!(::kiln::ops::Pool2dF32Params {
         input: #i4, output: #o4, kernel: #k, stride: #s, pad: #p, act_min: #lo, act_max: #hi,
     });
-    let func = if cx.op.name == "MAX_POOL_2D" {
-        "max_pool2d_f32"
-    } else {
-        "average_pool2d_f32"
-    };
+    let func = if cx.op.name == "MAX_POOL_2D" { "max_pool2d_f32" } else { "average_pool2d_f32" };
     let summary = format!(
         "{}x{} stride {}x{} {padding:?} padding {pad_h}/{pad_w}, {}, float32",
         filter[0],
@@ -575,23 +374,11 @@ fn pool2d_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
         stride[1],
         activation.name()
     );
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Params {
-            func,
-            ty: "Pool2dF32Params",
-            params,
-        },
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty: "Pool2dF32Params", params }, 0, summary)])
 }
 
 fn softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Softmax { beta } = cx.op.options else {
-        return invalid("missing SoftmaxOptions");
-    };
+    let Options::Softmax { beta } = cx.op.options else { return invalid("missing SoftmaxOptions") };
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::F32, "input")?;
     expect_dtype(out, DType::F32, "output")?;
@@ -608,11 +395,7 @@ fn softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "softmax_f32",
-            ty: "SoftmaxF32Params",
-            params,
-        },
+        Call::Params { func: "softmax_f32", ty: "SoftmaxF32Params", params },
         0,
         format!("beta {beta}, {rows} row(s) of {depth}, float32"),
     )])
@@ -638,18 +421,13 @@ pub(crate) fn f16_to_f32(h: u16) -> f32 {
         0 => sign * man as f32 * f32::from_bits(0x3380_0000),
         0x1f if man == 0 => sign * f32::INFINITY,
         0x1f => f32::from_bits(0x7fc0_0000 | (man << 13) | (u32::from(h & 0x8000) << 16)),
-        e => f32::from_bits(
-            (u32::from(h & 0x8000) << 16) | ((u32::from(e) + 112) << 23) | (man << 13),
-        ),
+        e => f32::from_bits((u32::from(h & 0x8000) << 16) | ((u32::from(e) + 112) << 23) | (man << 13)),
     }
 }
 
 /// The f32 little-endian bytes of f16 little-endian bytes.
 fn widen_f16(bytes: &[u8]) -> Vec<u8> {
-    bytes
-        .chunks_exact(2)
-        .flat_map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])).to_le_bytes())
-        .collect()
+    bytes.chunks_exact(2).flat_map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])).to_le_bytes()).collect()
 }
 
 /// Ops whose filter (input 1) the `*_f16w` kernels read as float16.
@@ -659,13 +437,7 @@ const F16W_CONSUMERS: &[&str] = &["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECT
 fn uses(g: &Graph, t: usize) -> Vec<(&str, usize)> {
     g.ops
         .iter()
-        .flat_map(|op| {
-            op.inputs
-                .iter()
-                .enumerate()
-                .filter(move |(_, i)| **i == Some(t))
-                .map(move |(k, _)| (op.name.as_str(), k))
-        })
+        .flat_map(|op| op.inputs.iter().enumerate().filter(move |(_, i)| **i == Some(t)).map(move |(k, _)| (op.name.as_str(), k)))
         .collect()
 }
 
@@ -674,9 +446,7 @@ fn f16_dequantize(g: &Graph, op: &Op) -> Option<(usize, usize)> {
     if op.name != "DEQUANTIZE" {
         return None;
     }
-    let (Some(Some(src)), [out]) = (op.inputs.first(), op.outputs.as_slice()) else {
-        return None;
-    };
+    let (Some(Some(src)), [out]) = (op.inputs.first(), op.outputs.as_slice()) else { return None };
     let (s, o) = (&g.tensors[*src], &g.tensors[*out]);
     let ok = s.dtype == DType::F16
         && o.dtype == DType::F32
@@ -690,10 +460,7 @@ fn f16_dequantize(g: &Graph, op: &Op) -> Option<(usize, usize)> {
 /// DEQUANTIZE output `out` is a filter slot an `*_f16w` kernel reads.
 fn kept_f16(g: &Graph, out: usize, keep: bool) -> bool {
     let u = uses(g, out);
-    keep && !u.is_empty()
-        && !g.outputs.contains(&out)
-        && u.iter()
-            .all(|&(n, k)| k == 1 && F16W_CONSUMERS.contains(&n))
+    keep && !u.is_empty() && !g.outputs.contains(&out) && u.iter().all(|&(n, k)| k == 1 && F16W_CONSUMERS.contains(&n))
 }
 
 /// Folds every DEQUANTIZE of a float16 constant into an f32 constant, except (with `keep`) those
@@ -713,11 +480,7 @@ pub(crate) fn prepare_f16(g: &mut Graph, keep: bool) {
 
 /// The float16 constant behind a filter that [`prepare_f16`] kept as float16, if any.
 fn kept_f16_source<'a>(cx: &Ctx<'a>, filter: &Tensor) -> Option<&'a Tensor> {
-    cx.g.ops
-        .iter()
-        .filter_map(|op| f16_dequantize(cx.g, op))
-        .find(|&(_, out)| out == filter.index)
-        .map(|(src, _)| &cx.g.tensors[src])
+    cx.g.ops.iter().filter_map(|op| f16_dequantize(cx.g, op)).find(|&(_, out)| out == filter.index).map(|(src, _)| &cx.g.tensors[src])
 }
 
 /// DEQUANTIZE float16 → float32: no run-time code. [`prepare_f16`] folded the output into an f32
@@ -727,25 +490,15 @@ fn dequantize_f16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(out, DType::F32, "output")?;
     expect_const(input, "float16 input")?;
     if input.elements() != out.elements() {
-        return invalid(format!(
-            "input {} and output {} differ in size",
-            input.label(),
-            out.label()
-        ));
+        return invalid(format!("input {} and output {} differ in size", input.label(), out.label()));
     }
     if out.is_const() || f16_dequantize(cx.g, cx.op).is_some_and(|(_, o)| kept_f16(cx.g, o, true)) {
         Ok(vec![])
     } else if cx.g.outputs.contains(&out.index) {
-        unsupported(format!(
-            "float16 constant {} is a model output; kiln folds float16 weights only",
-            input.label()
-        ))
+        unsupported(format!("float16 constant {} is a model output; kiln folds float16 weights only", input.label()))
     } else {
         // Only reachable if the float16 pass did not run before lowering (a kiln bug).
-        invalid(format!(
-            "float16 constant {} was not folded before lowering",
-            input.label()
-        ))
+        invalid(format!("float16 constant {} was not folded before lowering", input.label()))
     }
 }
 
@@ -758,22 +511,14 @@ mod tests {
     #[test]
     fn f16_widening_is_exact_for_every_bit_pattern() {
         for h in 0..=u16::MAX {
-            let (s, e, m) = (
-                (h >> 15) as i32,
-                ((h >> 10) & 0x1f) as i32,
-                (h & 0x3ff) as f64,
-            );
+            let (s, e, m) = ((h >> 15) as i32, ((h >> 10) & 0x1f) as i32, (h & 0x3ff) as f64);
             let sign = if s == 1 { -1.0 } else { 1.0 };
             let got = f16_to_f32(h);
             match e {
                 0x1f if m == 0.0 => assert_eq!(got, sign as f32 * f32::INFINITY, "{h:#06x}"),
                 0x1f => assert!(got.is_nan(), "{h:#06x}"),
                 _ => {
-                    let want = if e == 0 {
-                        sign * 2f64.powi(-14) * (m / 1024.0)
-                    } else {
-                        sign * 2f64.powi(e - 15) * (1.0 + m / 1024.0)
-                    };
+                    let want = if e == 0 { sign * 2f64.powi(-14) * (m / 1024.0) } else { sign * 2f64.powi(e - 15) * (1.0 + m / 1024.0) };
                     assert_eq!(got as f64, want, "{h:#06x}");
                     assert_eq!(got.is_sign_negative(), s == 1, "{h:#06x} sign");
                 }
@@ -783,20 +528,7 @@ mod tests {
 
     #[test]
     fn f32_tokens_read_back_exactly() {
-        for v in [
-            0.0f32,
-            -0.0,
-            1.0,
-            -1.5,
-            0.1,
-            6.0,
-            1e-30,
-            -3.4e38,
-            f32::MIN_POSITIVE,
-            f32::MAX,
-            f32::MIN,
-            1.0e-45,
-        ] {
+        for v in [0.0f32, -0.0, 1.0, -1.5, 0.1, 6.0, 1e-30, -3.4e38, f32::MIN_POSITIVE, f32::MAX, f32::MIN, 1.0e-45] {
             let text = f32_tokens(v).to_string().replace(' ', "");
             let back: f32 = match text.as_str() {
                 "f32::MAX" => f32::MAX,

@@ -14,64 +14,25 @@ use super::*;
 use crate::quant::{self, Requant};
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CONV_2D",
-        dtype: DType::I16,
-        lower: conv2d_s16,
-    },
-    Kernel {
-        op: "DEPTHWISE_CONV_2D",
-        dtype: DType::I16,
-        lower: depthwise_conv2d_s16,
-    },
-    Kernel {
-        op: "FULLY_CONNECTED",
-        dtype: DType::I16,
-        lower: fully_connected_s16,
-    },
-    Kernel {
-        op: "AVERAGE_POOL_2D",
-        dtype: DType::I16,
-        lower: pool2d_s16,
-    },
-    Kernel {
-        op: "MAX_POOL_2D",
-        dtype: DType::I16,
-        lower: pool2d_s16,
-    },
-    Kernel {
-        op: "SOFTMAX",
-        dtype: DType::I16,
-        lower: softmax_s16,
-    },
+    Kernel { op: "CONV_2D", dtype: DType::I16, lower: conv2d_s16 },
+    Kernel { op: "DEPTHWISE_CONV_2D", dtype: DType::I16, lower: depthwise_conv2d_s16 },
+    Kernel { op: "FULLY_CONNECTED", dtype: DType::I16, lower: fully_connected_s16 },
+    Kernel { op: "AVERAGE_POOL_2D", dtype: DType::I16, lower: pool2d_s16 },
+    Kernel { op: "MAX_POOL_2D", dtype: DType::I16, lower: pool2d_s16 },
+    Kernel { op: "SOFTMAX", dtype: DType::I16, lower: softmax_s16 },
     // QUANTIZE is keyed on its output type: float32/int8/int16/int32 → int16 here; int16 → int8
     // is reached through the int8 QUANTIZE kernel (`lower/quantize.rs` delegates to
     // `quantize_s16_to_s8`), int16 → int32 is the int32 key below.
-    Kernel {
-        op: "QUANTIZE",
-        dtype: DType::I16,
-        lower: quantize_to_s16,
-    },
-    Kernel {
-        op: "QUANTIZE",
-        dtype: DType::I32,
-        lower: quantize_s16_to_s32,
-    },
-    Kernel {
-        op: "DEQUANTIZE",
-        dtype: DType::I16,
-        lower: dequantize_s16,
-    },
+    Kernel { op: "QUANTIZE", dtype: DType::I16, lower: quantize_to_s16 },
+    Kernel { op: "QUANTIZE", dtype: DType::I32, lower: quantize_s16_to_s32 },
+    Kernel { op: "DEQUANTIZE", dtype: DType::I16, lower: dequantize_s16 },
 ];
 
 /// The scale of a symmetric int16 activation; TFLM rejects a non-zero zero point for these ops.
 fn symmetric(t: &Tensor, role: &str) -> R<f32> {
     let (s, z) = per_tensor(t)?;
     if z != 0 {
-        return invalid(format!(
-            "int16 {role} {} has zero point {z}; the int16x8 scheme requires 0",
-            t.label()
-        ));
+        return invalid(format!("int16 {role} {} has zero point {z}; the int16x8 scheme requires 0", t.label()));
     }
     Ok(s)
 }
@@ -80,43 +41,23 @@ fn symmetric(t: &Tensor, role: &str) -> R<f32> {
 fn act_range_s16(act: Activation, out: &Tensor, scale: f32) -> R<(i32, i32)> {
     match quant::activation_range(act, scale, 0, -32768, 32767) {
         Some((lo, hi)) if lo <= hi => Ok((lo, hi)),
-        Some(_) => invalid(format!(
-            "fused {} on {} leaves an empty range",
-            act.name(),
-            out.label()
-        )),
-        None => unsupported(format!(
-            "fused activation {} is not supported on int16",
-            act.name()
-        )),
+        Some(_) => invalid(format!("fused {} on {} leaves an empty range", act.name(), out.label())),
+        None => unsupported(format!("fused activation {} is not supported on int16", act.name())),
     }
 }
 
 /// Bias values widened to int64 (int64 from the int16x8 converter, int32 from older ones), or
 /// zeros when the op has none.
 fn bias_s64(bias: Option<&Tensor>, channels: usize) -> R<Vec<i64>> {
-    let Some(b) = bias else {
-        return Ok(vec![0; channels]);
-    };
+    let Some(b) = bias else { return Ok(vec![0; channels]) };
     let d = expect_const(b, "bias")?;
     if b.elements() != channels {
-        return invalid(format!(
-            "bias {} has {} elements, expected {channels}",
-            b.label(),
-            b.elements()
-        ));
+        return invalid(format!("bias {} has {} elements, expected {channels}", b.label(), b.elements()));
     }
     match b.dtype {
         DType::I64 => Ok(int_values(b, "bias")?),
-        DType::I32 => Ok(d
-            .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
-            .collect()),
-        other => unsupported(format!(
-            "bias {} is {}, kiln supports int64 or int32 here",
-            b.label(),
-            other.name()
-        )),
+        DType::I32 => Ok(d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect()),
+        other => unsupported(format!("bias {} is {}, kiln supports int64 or int32 here", b.label(), other.name())),
     }
 }
 
@@ -156,10 +97,7 @@ fn spatial_s16(
     o: &ConvOptions,
 ) -> R<Spatial> {
     if kh == 0 || kw == 0 {
-        return invalid(format!(
-            "filter {} has an empty {kh}x{kw} window",
-            filter.label()
-        ));
+        return invalid(format!("filter {} has an empty {kh}x{kw} window", filter.label()));
     }
     let geo = ConvGeometry::new(input, out, [kh, kw], out_channels, o)?;
     let in_s = symmetric(input, "input")?;
@@ -169,14 +107,8 @@ fn spatial_s16(
     check_requant_s64(&requant, out)?;
     let bias = bias_s64(cx.opt_input(2), out_channels)?;
     let (act_min, act_max) = act_range_s16(o.activation, out, out_s)?;
-    let (i4, o4, k, s, d, p) = (
-        usizes(&geo.input),
-        usizes(&geo.output),
-        usizes(&[kh, kw]),
-        usizes(&o.stride),
-        usizes(&o.dilation),
-        usizes(&geo.pad),
-    );
+    let (i4, o4, k, s, d, p) =
+        (usizes(&geo.input), usizes(&geo.output), usizes(&[kh, kw]), usizes(&o.stride), usizes(&o.dilation), usizes(&geo.pad));
     let rq = requant_tokens(&requant);
     let fields = quote!(
         input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
@@ -186,27 +118,13 @@ fn spatial_s16(
         "{}, {}, {}, int16x8",
         geo.describe([kh, kw], o),
         o.activation.name(),
-        if scales.len() > 1 {
-            "per-channel"
-        } else {
-            "per-tensor"
-        }
+        if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
-    Ok(Spatial {
-        fields,
-        out_hw: [geo.output[1], geo.output[2]],
-        summary,
-    })
+    Ok(Spatial { fields, out_hw: [geo.output[1], geo.output[2]], summary })
 }
 
 fn conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Conv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-    } = cx.op.options
-    else {
+    let Options::Conv2d { padding, stride, dilation, activation } = cx.op.options else {
         return invalid("missing Conv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -218,42 +136,23 @@ fn conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_const(filter, "filter")?;
     // Grouped convolution as in TFLM: filter depth in_c / groups, out_c a multiple of groups.
     if ic == 0 || c == 0 || c % ic != 0 || oc % (c / ic) != 0 {
-        return invalid(format!(
-            "filter {} depth {ic} does not divide input depth {c} into groups of {oc} outputs",
-            filter.label()
-        ));
+        return invalid(format!("filter {} depth {ic} does not divide input depth {c} into groups of {oc} outputs", filter.label()));
     }
-    let opts = ConvOptions {
-        padding,
-        stride,
-        dilation,
-        activation,
-    };
+    let opts = ConvOptions { padding, stride, dilation, activation };
     let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 0, &opts)?;
     let fields = &conv.fields;
     let [oh, ow] = conv.out_hw;
     Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "conv2d_s16",
-            ty: "Conv2dS16Params",
-            params: quote!(::kiln::ops::Conv2dS16Params { #fields }),
-        },
+        Call::Params { func: "conv2d_s16", ty: "Conv2dS16Params", params: quote!(::kiln::ops::Conv2dS16Params { #fields }) },
         (n * oh * ow * oc * kh * kw * ic) as u64,
         conv.summary,
     )])
 }
 
 fn depthwise_conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::DepthwiseConv2d {
-        padding,
-        stride,
-        dilation,
-        activation,
-        ..
-    } = cx.op.options
-    else {
+    let Options::DepthwiseConv2d { padding, stride, dilation, activation, .. } = cx.op.options else {
         return invalid("missing DepthwiseConv2DOptions");
     };
     let (input, filter, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
@@ -262,12 +161,7 @@ fn depthwise_conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(out, DType::I16, "output")?;
     let (n, [kh, kw], oc, dm) = depthwise_geometry(input, filter)?;
     expect_const(filter, "filter")?;
-    let opts = ConvOptions {
-        padding,
-        stride,
-        dilation,
-        activation,
-    };
+    let opts = ConvOptions { padding, stride, dilation, activation };
     let conv = spatial_s16(cx, input, filter, out, [kh, kw], oc, 3, &opts)?;
     let fields = &conv.fields;
     let [oh, ow] = conv.out_hw;
@@ -285,12 +179,7 @@ fn depthwise_conv2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
 }
 
 fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::FullyConnected {
-        activation,
-        shuffled_weights,
-        ..
-    } = cx.op.options
-    else {
+    let Options::FullyConnected { activation, shuffled_weights, .. } = cx.op.options else {
         return invalid("missing FullyConnectedOptions");
     };
     if shuffled_weights {
@@ -306,15 +195,10 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let out_s = symmetric(out, "output")?;
     let scales = filter_scales(filter, od, 0)?;
     let requant: Vec<Requant> = if scales.len() > 1 {
-        scales
-            .iter()
-            .map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64))
-            .collect()
+        scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect()
     } else {
         // TFLM's per-tensor path multiplies the two scales in single precision first.
-        vec![quant::quantize_multiplier(
-            (in_s * scales[0]) as f64 / out_s as f64,
-        )]
+        vec![quant::quantize_multiplier((in_s * scales[0]) as f64 / out_s as f64)]
     };
     check_requant_s64(&requant, out)?;
     let bias = bias_s64(cx.opt_input(2), od)?;
@@ -327,20 +211,12 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let summary = format!(
         "{depth} → {od}, {batches} row(s), {}, {}, int16x8",
         activation.name(),
-        if scales.len() > 1 {
-            "per-channel"
-        } else {
-            "per-tensor"
-        }
+        if scales.len() > 1 { "per-channel" } else { "per-tensor" }
     );
     Ok(vec![cx.step(
         vec![cx.operand(input), Operand::Const(filter.index)],
         out,
-        Call::Params {
-            func: "fully_connected_s16",
-            ty: "FullyConnectedS16Params",
-            params,
-        },
+        Call::Params { func: "fully_connected_s16", ty: "FullyConnectedS16Params", params },
         (batches * depth * od) as u64,
         summary,
     )])
@@ -350,24 +226,11 @@ fn pool2d_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let act_range = |activation: Activation, out: &Tensor, (scale, zp): (f32, i32)| {
         match quant::activation_range(activation, scale, zp, -32768, 32767) {
             Some((lo, hi)) if lo <= hi => Ok((lo, hi)),
-            Some(_) => invalid(format!(
-                "fused {} on {} leaves an empty range",
-                activation.name(),
-                out.label()
-            )),
-            None => unsupported(format!(
-                "fused activation {} is not supported on int16",
-                activation.name()
-            )),
+            Some(_) => invalid(format!("fused {} on {} leaves an empty range", activation.name(), out.label())),
+            None => unsupported(format!("fused activation {} is not supported on int16", activation.name())),
         }
     };
-    super::pool::pool2d_quantized(
-        cx,
-        DType::I16,
-        act_range,
-        ["max_pool2d_s16", "average_pool2d_s16"],
-        ", int16",
-    )
+    super::pool::pool2d_quantized(cx, DType::I16, act_range, ["max_pool2d_s16", "average_pool2d_s16"], ", int16")
 }
 
 /// TFLM's `gen_lut<float, int16_t, int16_t>`: 512 samples of `f` on `[min, max)`, each corrected
@@ -398,9 +261,7 @@ fn gen_lut_s16(f: impl Fn(f32) -> f32, min: f32, max: f32) -> Vec<i16> {
 }
 
 fn softmax_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    let Options::Softmax { beta } = cx.op.options else {
-        return invalid("missing SoftmaxOptions");
-    };
+    let Options::Softmax { beta } = cx.op.options else { return invalid("missing SoftmaxOptions") };
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::I16, "input")?;
     expect_dtype(out, DType::I16, "output")?;
@@ -430,11 +291,7 @@ fn softmax_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "softmax_s16",
-            ty: "SoftmaxS16Params",
-            params,
-        },
+        Call::Params { func: "softmax_s16", ty: "SoftmaxS16Params", params },
         0,
         format!("beta {beta}, {rows} row(s) of {depth}, int16 (lookup tables)"),
     )])
@@ -446,25 +303,14 @@ fn requantize_scalars(input: &Tensor, out: &Tensor) -> R<(TokenStream, String)> 
     let (is, iz) = per_tensor(input)?;
     let (os, oz) = per_tensor(out)?;
     let rq = one_requant(quant::quantize_multiplier(is as f64 / os as f64));
-    Ok((
-        quote!(#iz, #oz, #rq),
-        format!(
-            "{} → {} (scale {is} → {os})",
-            input.dtype.name(),
-            out.dtype.name()
-        ),
-    ))
+    Ok((quote!(#iz, #oz, #rq), format!("{} → {} (scale {is} → {os})", input.dtype.name(), out.dtype.name())))
 }
 
 fn same_size(input: &Tensor, out: &Tensor) -> R<()> {
     if input.elements() == out.elements() {
         Ok(())
     } else {
-        invalid(format!(
-            "input {} and output {} sizes differ",
-            input.label(),
-            out.label()
-        ))
+        invalid(format!("input {} and output {} sizes differ", input.label(), out.label()))
     }
 }
 
@@ -475,10 +321,7 @@ fn quantize_to_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (os, oz) = per_tensor(out)?;
     let (call, summary) = match input.dtype {
         DType::F32 => (
-            Call::Scalars {
-                func: "quantize_f32_s16",
-                scalars: quote!(#os, #oz),
-            },
+            Call::Scalars { func: "quantize_f32_s16", scalars: quote!(#os, #oz) },
             format!("float32 → int16 (scale {os}, zero point {oz})"),
         ),
         DType::I8 | DType::I16 | DType::I32 => {
@@ -492,13 +335,7 @@ fn quantize_to_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
         }
         other => return unsupported(format!("QUANTIZE from {} to int16", other.name())),
     };
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        call,
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, call, 0, summary)])
 }
 
 /// QUANTIZE int16 → int8 (called by the int8 QUANTIZE kernel, which is keyed on the output).
@@ -508,16 +345,7 @@ pub(super) fn quantize_s16_to_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(out, DType::I8, "output")?;
     same_size(input, out)?;
     let (scalars, summary) = requantize_scalars(input, out)?;
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Scalars {
-            func: "requantize_s16_s8",
-            scalars,
-        },
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Scalars { func: "requantize_s16_s8", scalars }, 0, summary)])
 }
 
 fn quantize_s16_to_s32(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -526,16 +354,7 @@ fn quantize_s16_to_s32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(out, DType::I32, "output")?;
     same_size(input, out)?;
     let (scalars, summary) = requantize_scalars(input, out)?;
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Scalars {
-            func: "requantize_s16_s32",
-            scalars,
-        },
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Scalars { func: "requantize_s16_s32", scalars }, 0, summary)])
 }
 
 fn dequantize_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -547,10 +366,7 @@ fn dequantize_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "dequantize_s16_f32",
-            scalars: quote!(#s, #z),
-        },
+        Call::Scalars { func: "dequantize_s16_f32", scalars: quote!(#s, #z) },
         0,
         format!("int16 → float32 (scale {s}, zero point {z})"),
     )])
@@ -568,14 +384,8 @@ mod tests {
         let recip = gen_lut_s16(|x| 1.0 / (1.0 + x), 0.0, 1.0);
         assert_eq!((exp.len(), recip.len()), (513, 513));
         assert_eq!((exp[512], recip[0], recip[512]), (32767, 32767, 16384));
-        assert!(
-            exp.windows(2).all(|w| w[0] <= w[1]),
-            "exp table must increase"
-        );
-        assert!(
-            recip.windows(2).all(|w| w[0] >= w[1]),
-            "1/(1+x) table must decrease"
-        );
+        assert!(exp.windows(2).all(|w| w[0] <= w[1]), "exp table must increase");
+        assert!(recip.windows(2).all(|w| w[0] >= w[1]), "1/(1+x) table must decrease");
         assert!((0..=3).contains(&exp[0]));
     }
 }

@@ -5,21 +5,9 @@
 use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "MEAN",
-        dtype: DType::I8,
-        lower: mean,
-    },
-    Kernel {
-        op: "MEAN",
-        dtype: DType::I16,
-        lower: mean,
-    },
-    Kernel {
-        op: "MEAN",
-        dtype: DType::F32,
-        lower: mean,
-    },
+    Kernel { op: "MEAN", dtype: DType::I8, lower: mean },
+    Kernel { op: "MEAN", dtype: DType::I16, lower: mean },
+    Kernel { op: "MEAN", dtype: DType::F32, lower: mean },
 ];
 
 fn mean(cx: &Ctx<'_>) -> R<Vec<Step>> {

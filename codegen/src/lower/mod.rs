@@ -239,12 +239,7 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         }
                     }
                 }
-                if let Some(init) = lowered
-                    .iter()
-                    .map(|s| &s.state)
-                    .find(|s| !s.is_empty())
-                    .cloned()
-                {
+                if let Some(init) = lowered.iter().map(|s| &s.state).find(|s| !s.is_empty()).cloned() {
                     // The op's own state: a new uint8 variable tensor, which the planner
                     // places in the model's state.
                     let index = graph.tensors.len();
@@ -254,11 +249,7 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         shape: vec![init.len()],
                         dtype: DType::U8,
                         quant: None,
-                        data: if init.iter().all(|&b| b == 0) {
-                            None
-                        } else {
-                            Some(init.into())
-                        },
+                        data: if init.iter().all(|&b| b == 0) { None } else { Some(init.into()) },
                         is_variable: true,
                     });
                     for step in &mut lowered {
@@ -270,9 +261,7 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                     }
                 }
                 for mut step in lowered {
-                    if let (Some(data), Some(Operand::Const(f))) =
-                        (step.packed_filter.take(), step.operands.get(1).copied())
-                    {
+                    if let (Some(data), Some(Operand::Const(f))) = (step.packed_filter.take(), step.operands.get(1).copied()) {
                         // A packed copy of the filter: a new constant tensor (same shape and byte count,
                         // the packed order) that this step reads; `weights` (what reports count) keeps
                         // the model's filter tensor.
@@ -292,25 +281,16 @@ pub fn lower_all(file: &str, graph: &mut Graph) -> Result<(Vec<Step>, Vec<Unsupp
                         }
                     }
                     // Constant folding of shape-only ops keeps weights flowing into later ops.
-                    if let (Call::Alias, Some(&Operand::Const(src))) =
-                        (&step.call, step.operands.first())
-                    {
+                    if let (Call::Alias, Some(&Operand::Const(src))) = (&step.call, step.operands.first()) {
                         graph.tensors[step.output].data = graph.tensors[src].data.clone();
                         continue;
                     }
                     steps.push(step)
                 }
             }
-            Err(Fail::Unsupported(reason)) => bad.push(UnsupportedOp {
-                index: op.index,
-                name: op.name.clone(),
-                reason,
-            }),
+            Err(Fail::Unsupported(reason)) => bad.push(UnsupportedOp { index: op.index, name: op.name.clone(), reason }),
             Err(Fail::Invalid(m)) => {
-                return Err(Error::new(
-                    file,
-                    ErrorKind::Invalid(format!("op #{} {}: {m}", op.index, op.name)),
-                ))
+                return Err(Error::new(file, ErrorKind::Invalid(format!("op #{} {}: {m}", op.index, op.name))))
             }
         }
     }
@@ -323,9 +303,7 @@ fn control_flow(cx: &Ctx<'_>, flow: crate::ir::Flow) -> R<Vec<Step>> {
     let input = cx.input(0)?;
     let (output, summary) = match flow {
         Flow::Copy => {
-            let Some(&o) = cx.op.outputs.first() else {
-                return invalid("a copy without an output");
-            };
+            let Some(&o) = cx.op.outputs.first() else { return invalid("a copy without an output") };
             let out = &cx.g.tensors[o];
             (out, format!("copy {} into {}", input.label(), out.label()))
         }
@@ -336,13 +314,7 @@ fn control_flow(cx: &Ctx<'_>, flow: crate::ir::Flow) -> R<Vec<Step>> {
         Flow::BreakUnless => (input, format!("break unless {}", input.label())),
         Flow::LoopEnd => (input, "end loop".into()),
     };
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        output,
-        Call::Flow(flow),
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], output, Call::Flow(flow), 0, summary)])
 }
 
 /// Model inputs and outputs must be activations of a type the typed API can carry.
@@ -362,28 +334,19 @@ fn check_boundary(file: &str, graph: &Graph) -> Result<(), Error> {
         if tensor.is_const() {
             return Err(Error::new(
                 file,
-                ErrorKind::Invalid(format!(
-                    "model input/output {} is a constant",
-                    tensor.label()
-                )),
+                ErrorKind::Invalid(format!("model input/output {} is a constant", tensor.label())),
             ));
         }
         // The typed API carries one scale and zero point per boundary tensor (`INPUT_SCALE`, …).
         if let Some(q) = &tensor.quant {
             let z = q.zero_points[0];
             if let Err(Fail::Invalid(m) | Fail::Unsupported(m)) = check_scale(tensor, q.scales[0]) {
-                return Err(Error::new(
-                    file,
-                    ErrorKind::Invalid(format!("model input/output: {m}")),
-                ));
+                return Err(Error::new(file, ErrorKind::Invalid(format!("model input/output: {m}"))));
             }
             if i32::try_from(z).is_err() {
                 return Err(Error::new(
                     file,
-                    ErrorKind::Invalid(format!(
-                        "model input/output {} has zero point {z} out of range",
-                        tensor.label()
-                    )),
+                    ErrorKind::Invalid(format!("model input/output {} has zero point {z} out of range", tensor.label())),
                 ));
             }
         }
@@ -423,57 +386,29 @@ impl<'a> Ctx<'a> {
         match self.op.inputs.get(i) {
             Some(Some(t)) => Ok(&self.g.tensors[*t]),
             Some(None) => invalid(format!("required input {i} is omitted (−1)")),
-            None => invalid(format!(
-                "has {} inputs, expected at least {}",
-                self.op.inputs.len(),
-                i + 1
-            )),
+            None => invalid(format!("has {} inputs, expected at least {}", self.op.inputs.len(), i + 1)),
         }
     }
 
     /// Optional input `i` (absent or −1).
     pub(crate) fn opt_input(&self, i: usize) -> Option<&'a Tensor> {
-        self.op
-            .inputs
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|t| &self.g.tensors[t])
+        self.op.inputs.get(i).copied().flatten().map(|t| &self.g.tensors[t])
     }
 
     pub(crate) fn output(&self) -> R<&'a Tensor> {
         match self.op.outputs.as_slice() {
             [t] => Ok(&self.g.tensors[*t]),
-            o => unsupported(format!(
-                "{} outputs (kiln supports ops with one output)",
-                o.len()
-            )),
+            o => unsupported(format!("{} outputs (kiln supports ops with one output)", o.len())),
         }
     }
 
     /// A step of this op; constant operands count as its weights (and a conv-family bias,
     /// folded into the params, too).
-    pub(crate) fn step(
-        &self,
-        operands: Vec<Operand>,
-        output: &Tensor,
-        call: Call,
-        macs: u64,
-        summary: String,
-    ) -> Step {
+    pub(crate) fn step(&self, operands: Vec<Operand>, output: &Tensor, call: Call, macs: u64, summary: String) -> Step {
         let op = self.op;
-        let mut weights: Vec<usize> = operands
-            .iter()
-            .filter_map(|o| {
-                if let Operand::Const(t) = o {
-                    Some(*t)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if matches!(&call, Call::Params { ty, .. } if ty.contains("Conv2d") || ty.contains("FullyConnected"))
-        {
+        let mut weights: Vec<usize> =
+            operands.iter().filter_map(|o| if let Operand::Const(t) = o { Some(*t) } else { None }).collect();
+        if matches!(&call, Call::Params { ty, .. } if ty.contains("Conv2d") || ty.contains("FullyConnected")) {
             weights.extend(op.inputs.get(2).copied().flatten());
         }
         Step {
@@ -506,22 +441,14 @@ pub(crate) fn expect_dtype(t: &Tensor, want: DType, role: &str) -> R<()> {
     if t.dtype == want {
         Ok(())
     } else {
-        unsupported(format!(
-            "{role} {} is {}, kiln supports {} here",
-            t.label(),
-            t.dtype.name(),
-            want.name()
-        ))
+        unsupported(format!("{role} {} is {}, kiln supports {} here", t.label(), t.dtype.name(), want.name()))
     }
 }
 
 pub(crate) fn expect_const<'t>(t: &'t Tensor, role: &str) -> R<&'t [u8]> {
     match &t.data {
         Some(d) => Ok(d),
-        None => unsupported(format!(
-            "{role} {} is computed at run time; kiln needs it constant",
-            t.label()
-        )),
+        None => unsupported(format!("{role} {} is computed at run time; kiln needs it constant", t.label())),
     }
 }
 
@@ -529,32 +456,17 @@ pub(crate) fn expect_const<'t>(t: &'t Tensor, role: &str) -> R<&'t [u8]> {
 pub(crate) fn per_tensor(t: &Tensor) -> R<(f32, i32)> {
     let q = match &t.quant {
         Some(q) => q,
-        None => {
-            return invalid(format!(
-                "{} ({}) has no quantization parameters",
-                t.label(),
-                t.dtype.name()
-            ))
-        }
+        None => return invalid(format!("{} ({}) has no quantization parameters", t.label(), t.dtype.name())),
     };
     if q.is_per_channel() {
-        return unsupported(format!(
-            "{} is quantized per channel here; kiln expects one scale",
-            t.label()
-        ));
+        return unsupported(format!("{} is quantized per channel here; kiln expects one scale", t.label()));
     }
     let (s, z) = (q.scales[0], q.zero_points[0]);
     check_scale(t, s)?;
-    let z = i32::try_from(z)
-        .ok()
-        .filter(|z| (-32768..=65535).contains(z));
+    let z = i32::try_from(z).ok().filter(|z| (-32768..=65535).contains(z));
     match z {
         Some(z) => Ok((s, z)),
-        None => invalid(format!(
-            "{} has zero point {} out of range",
-            t.label(),
-            q.zero_points[0]
-        )),
+        None => invalid(format!("{} has zero point {} out of range", t.label(), q.zero_points[0])),
     }
 }
 
@@ -562,10 +474,7 @@ pub(crate) fn check_scale(t: &Tensor, s: f32) -> R<()> {
     if s.is_finite() && s > 0.0 {
         Ok(())
     } else {
-        invalid(format!(
-            "{} has quantization scale {s}; scales must be positive and finite",
-            t.label()
-        ))
+        invalid(format!("{} has quantization scale {s}; scales must be positive and finite", t.label()))
     }
 }
 
@@ -573,12 +482,7 @@ pub(crate) fn check_scale(t: &Tensor, s: f32) -> R<()> {
 pub(crate) fn filter_scales(t: &Tensor, channels: usize, axis: usize) -> R<Vec<f32>> {
     let q = match &t.quant {
         Some(q) => q,
-        None => {
-            return invalid(format!(
-                "filter {} has no quantization parameters",
-                t.label()
-            ))
-        }
+        None => return invalid(format!("filter {} has no quantization parameters", t.label())),
     };
     if q.is_per_channel() && (q.axis != axis || q.scales.len() != channels) {
         return invalid(format!(
@@ -589,10 +493,7 @@ pub(crate) fn filter_scales(t: &Tensor, channels: usize, axis: usize) -> R<Vec<f
         ));
     }
     if q.zero_points.iter().any(|&z| z != 0) {
-        return unsupported(format!(
-            "filter {} has a non-zero zero point (int8 filters are symmetric)",
-            t.label()
-        ));
+        return unsupported(format!("filter {} has a non-zero zero point (int8 filters are symmetric)", t.label()));
     }
     for &s in &q.scales {
         check_scale(t, s)?;
@@ -604,42 +505,20 @@ pub(crate) fn filter_scales(t: &Tensor, channels: usize, axis: usize) -> R<Vec<f
 pub(crate) fn nhwc(t: &Tensor, role: &str) -> R<[usize; 4]> {
     match t.shape.as_slice() {
         &[n, h, w, c] => Ok([n, h, w, c]),
-        s => invalid(format!(
-            "{role} {} has shape {s:?}, expected rank 4 (NHWC)",
-            t.label()
-        )),
+        s => invalid(format!("{role} {} has shape {s:?}, expected rank 4 (NHWC)", t.label())),
     }
 }
 
 pub(crate) fn act_range(act: Activation, out: &Tensor, (scale, zp): (f32, i32)) -> R<(i32, i32)> {
     match quant::activation_range(act, scale, zp, -128, 127) {
         Some(r) => Ok(r),
-        None => unsupported(format!(
-            "fused activation {} is not supported on int8",
-            act.name()
-        )),
+        None => unsupported(format!("fused activation {} is not supported on int8", act.name())),
     }
-    .and_then(|r| {
-        if r.0 <= r.1 {
-            Ok(r)
-        } else {
-            invalid(format!(
-                "fused {} on {} leaves an empty range",
-                act.name(),
-                out.label()
-            ))
-        }
-    })
+    .and_then(|r| if r.0 <= r.1 { Ok(r) } else { invalid(format!("fused {} on {} leaves an empty range", act.name(), out.label())) })
 }
 
 /// TFLM's output size and leading padding for one spatial dimension.
-pub(crate) fn window(
-    padding: Padding,
-    input: usize,
-    filter: usize,
-    stride: usize,
-    dilation: usize,
-) -> (usize, usize) {
+pub(crate) fn window(padding: Padding, input: usize, filter: usize, stride: usize, dilation: usize) -> (usize, usize) {
     let effective = (filter - 1) * dilation + 1;
     let out = match padding {
         Padding::Same => input.div_ceil(stride),
@@ -664,11 +543,7 @@ pub(crate) fn pool_geometry(
     let (ow, pad_w) = window(padding, w, filter[1], stride[1], 1);
     let expect = [n, oh, ow, c];
     if out.shape != expect {
-        return invalid(format!(
-            "output {} has shape {:?}, the options give {expect:?}",
-            out.label(),
-            out.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, the options give {expect:?}", out.label(), out.shape));
     }
     Ok(([n, h, w, c], expect, [pad_h, pad_w]))
 }
@@ -676,33 +551,16 @@ pub(crate) fn pool_geometry(
 /// FULLY_CONNECTED's shapes, checked: weights `[units, depth]`, the input read as rows of `depth`
 /// (any shape with a multiple of `depth` elements, as TFLM), the output `rows × units`.
 /// Returns `(batches, depth, units)`.
-pub(crate) fn fc_geometry(
-    input: &Tensor,
-    filter: &Tensor,
-    out: &Tensor,
-) -> R<(usize, usize, usize)> {
+pub(crate) fn fc_geometry(input: &Tensor, filter: &Tensor, out: &Tensor) -> R<(usize, usize, usize)> {
     let &[od, depth] = filter.shape.as_slice() else {
-        return invalid(format!(
-            "filter {} has shape {:?}, expected [units, depth]",
-            filter.label(),
-            filter.shape
-        ));
+        return invalid(format!("filter {} has shape {:?}, expected [units, depth]", filter.label(), filter.shape));
     };
     if depth == 0 || input.elements() % depth != 0 {
-        return invalid(format!(
-            "input {} has {} elements, not a multiple of depth {depth}",
-            input.label(),
-            input.elements()
-        ));
+        return invalid(format!("input {} has {} elements, not a multiple of depth {depth}", input.label(), input.elements()));
     }
     let batches = input.elements() / depth;
     if out.elements() != batches * od {
-        return invalid(format!(
-            "output {} has {} elements, expected {}",
-            out.label(),
-            out.elements(),
-            batches * od
-        ));
+        return invalid(format!("output {} has {} elements, expected {}", out.label(), out.elements(), batches * od));
     }
     Ok((batches, depth, od))
 }
@@ -710,17 +568,11 @@ pub(crate) fn fc_geometry(
 /// DEPTHWISE_CONV_2D's shapes, checked: NHWC input, filter `[1, kh, kw, out_c]` with `out_c` a
 /// multiple of the input depth. The depth multiplier follows from the shapes, as in TFLM (the
 /// option field is advisory). Returns `(batches, [kh, kw], out_c, multiplier)`.
-pub(crate) fn depthwise_geometry(
-    input: &Tensor,
-    filter: &Tensor,
-) -> R<(usize, [usize; 2], usize, usize)> {
+pub(crate) fn depthwise_geometry(input: &Tensor, filter: &Tensor) -> R<(usize, [usize; 2], usize, usize)> {
     let [n, _, _, c] = nhwc(input, "input")?;
     let [one, kh, kw, oc] = nhwc(filter, "filter")?;
     if one != 1 || c == 0 || oc % c != 0 {
-        return invalid(format!(
-            "filter shape {:?} does not fit input depth {c}",
-            filter.shape
-        ));
+        return invalid(format!("filter shape {:?} does not fit input depth {c}", filter.shape));
     }
     Ok((n, [kh, kw], oc, oc / c))
 }
@@ -797,9 +649,7 @@ pub fn supported_kernels() -> Vec<(&'static str, DType)> {
 pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
     let t = match op.name.as_str() {
         "QUANTIZE" => op.outputs.first().copied(),
-        "SELECT" | "SELECT_V2" | "SPLIT" | "FILL" | "EMBEDDING_LOOKUP" => {
-            op.inputs.get(1).copied().flatten()
-        }
+        "SELECT" | "SELECT_V2" | "SPLIT" | "FILL" | "EMBEDDING_LOOKUP" => op.inputs.get(1).copied().flatten(),
         "TRANSPOSE_CONV" => op.inputs.get(2).copied().flatten(),
         _ => op.inputs.first().copied().flatten(),
     };
@@ -808,36 +658,15 @@ pub(crate) fn kernel_dtype(g: &Graph, op: &Op) -> Option<DType> {
 
 fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
     if let Options::Flow(flow) = op.options {
-        return control_flow(
-            &Ctx {
-                g,
-                op,
-                band_pad_top: None,
-            },
-            flow,
-        );
+        return control_flow(&Ctx { g, op, band_pad_top: None }, flow);
     }
     if op.code == crate::schema::BuiltinOperator::CUSTOM.0 {
         let code = match &op.options {
             Options::Custom { code, .. } => code.as_str(),
-            _ => op
-                .name
-                .strip_prefix("CUSTOM(")
-                .and_then(|c| c.strip_suffix(')'))
-                .unwrap_or(&op.name),
+            _ => op.name.strip_prefix("CUSTOM(").and_then(|c| c.strip_suffix(')')).unwrap_or(&op.name),
         };
-        if let Options::Custom {
-            function: Some(f), ..
-        } = &op.options
-        {
-            return custom::lower_user(
-                &Ctx {
-                    g,
-                    op,
-                    band_pad_top: None,
-                },
-                f,
-            );
+        if let Options::Custom { function: Some(f), .. } = &op.options {
+            return custom::lower_user(&Ctx { g, op, band_pad_top: None }, f);
         }
         if !kernels().any(|k| k.op == op.name) {
             return unsupported(format!(
@@ -855,19 +684,10 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
         return invalid("has no inputs");
     };
     match candidates.iter().find(|k| k.dtype == dtype) {
-        Some(k) => (k.lower)(&Ctx {
-            g,
-            op,
-            band_pad_top: None,
-        }),
+        Some(k) => (k.lower)(&Ctx { g, op, band_pad_top: None }),
         None => {
             let have: Vec<&str> = candidates.iter().map(|k| k.dtype.name()).collect();
-            unsupported(format!(
-                "{} on {} is not supported (kiln has: {})",
-                op.name,
-                dtype.name(),
-                have.join(", ")
-            ))
+            unsupported(format!("{} on {} is not supported (kiln has: {})", op.name, dtype.name(), have.join(", ")))
         }
     }
 }
@@ -875,11 +695,7 @@ fn lower_op(g: &Graph, op: &Op) -> R<Vec<Step>> {
 /// Attaches the user's functions (`custom_ops`: custom code → Rust path) to the model's custom
 /// ops. A code the model does not use, a code given twice or a path that is not a Rust path is
 /// an error (a typo would otherwise silently leave the op unmapped).
-pub fn map_custom_ops(
-    file: &str,
-    graph: &mut Graph,
-    custom_ops: &[(String, String)],
-) -> Result<(), Error> {
+pub fn map_custom_ops(file: &str, graph: &mut Graph, custom_ops: &[(String, String)]) -> Result<(), Error> {
     let err = |m: String| Err(Error::new(file, ErrorKind::Invalid(m)));
     for (k, (code, path)) in custom_ops.iter().enumerate() {
         if custom_ops[..k].iter().any(|(c, _)| c == code) {
@@ -890,10 +706,7 @@ pub fn map_custom_ops(
         }
         let mut used = false;
         for op in &mut graph.ops {
-            if let Options::Custom {
-                code: c, function, ..
-            } = &mut op.options
-            {
+            if let Options::Custom { code: c, function, .. } = &mut op.options {
                 if c == code {
                     *function = Some(path.clone());
                     used = true;
@@ -904,24 +717,11 @@ pub fn map_custom_ops(
             let mut have: Vec<&str> = graph
                 .ops
                 .iter()
-                .filter_map(|o| {
-                    if let Options::Custom { code, .. } = &o.options {
-                        Some(code.as_str())
-                    } else {
-                        None
-                    }
-                })
+                .filter_map(|o| if let Options::Custom { code, .. } = &o.options { Some(code.as_str()) } else { None })
                 .collect();
             have.sort_unstable();
             have.dedup();
-            let have = if have.is_empty() {
-                "none".to_string()
-            } else {
-                have.iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let have = if have.is_empty() { "none".to_string() } else { have.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ") };
             return err(format!("custom_ops maps `{code}`, but the model has no custom op `{code}` (its custom ops: {have})"));
         }
     }
@@ -935,33 +735,17 @@ pub(crate) fn lower_band(g: &Graph, op: &Op, pad_top: usize) -> R<Vec<Step>> {
         ("CONV_2D" | "DEPTHWISE_CONV_2D" | "ADD", Some(DType::I8)) => {}
         _ => return unsupported(format!("{} cannot run in row bands", op.name)),
     }
-    let k = kernels()
-        .find(|k| k.op == op.name && k.dtype == DType::I8)
-        .expect("registered");
-    (k.lower)(&Ctx {
-        g,
-        op,
-        band_pad_top: Some(pad_top),
-    })
+    let k = kernels().find(|k| k.op == op.name && k.dtype == DType::I8).expect("registered");
+    (k.lower)(&Ctx { g, op, band_pad_top: Some(pad_top) })
 }
 
 /// Values of a constant int32/int64 operand (axes, paddings).
 pub(crate) fn int_values(t: &Tensor, role: &str) -> R<Vec<i64>> {
     let d = expect_const(t, role)?;
     match t.dtype {
-        DType::I32 => Ok(d
-            .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
-            .collect()),
-        DType::I64 => Ok(d
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect()),
-        other => invalid(format!(
-            "{role} {} is {}, expected int32 or int64",
-            t.label(),
-            other.name()
-        )),
+        DType::I32 => Ok(d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect()),
+        DType::I64 => Ok(d.chunks_exact(8).map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect()),
+        other => invalid(format!("{role} {} is {}, expected int32 or int64", t.label(), other.name())),
     }
 }
 
@@ -970,16 +754,8 @@ pub(crate) fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
     for i in 0..n {
-        let da = if i < n - a.len() {
-            1
-        } else {
-            a[i - (n - a.len())]
-        };
-        let db = if i < n - b.len() {
-            1
-        } else {
-            b[i - (n - b.len())]
-        };
+        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
+        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,

@@ -5,32 +5,13 @@ use quote::quote;
 use super::*;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "PAD",
-        dtype: DType::I8,
-        lower: pad_s8,
-    },
-    Kernel {
-        op: "PADV2",
-        dtype: DType::I8,
-        lower: pad_s8,
-    },
-    Kernel {
-        op: "PAD",
-        dtype: DType::I16,
-        lower: pad_nd,
-    },
-    Kernel {
-        op: "PAD",
-        dtype: DType::F32,
-        lower: pad_nd,
-    },
-    Kernel {
-        op: "PADV2",
-        dtype: DType::F32,
-        lower: pad_nd,
-    },
+    Kernel { op: "PAD", dtype: DType::I8, lower: pad_s8 },
+    Kernel { op: "PADV2", dtype: DType::I8, lower: pad_s8 },
+    Kernel { op: "PAD", dtype: DType::I16, lower: pad_nd },
+    Kernel { op: "PAD", dtype: DType::F32, lower: pad_nd },
+    Kernel { op: "PADV2", dtype: DType::F32, lower: pad_nd },
 ];
+
 
 fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
@@ -48,9 +29,7 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     // Each padding is at most 2^31 (tensors are below 2 GiB), so the sums below cannot overflow.
     if rank > 4 || p.len() != rank * 2 || p.iter().any(|&v| !(0..=1 << 31).contains(&v)) {
-        return invalid(format!(
-            "paddings {p:?} do not fit rank {rank} (≤ 4, non-negative)"
-        ));
+        return invalid(format!("paddings {p:?} do not fit rank {rank} (≤ 4, non-negative)"));
     }
     let value = if op.name == "PADV2" {
         match cx.opt_input(2) {
@@ -74,24 +53,14 @@ fn pad_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         shape_out[lead + d] = input.shape[d] + p[2 * d] as usize + p[2 * d + 1] as usize;
     }
     if out.shape[..] != shape_out[lead..] {
-        return invalid(format!(
-            "output {} has shape {:?}, the paddings give {:?}",
-            out.label(),
-            out.shape,
-            &shape_out[lead..]
-        ));
+        return invalid(format!("output {} has shape {:?}, the paddings give {:?}", out.label(), out.shape, &shape_out[lead..]));
     }
     let (si, so, b) = (usizes(&shape_in), usizes(&shape_out), usizes(&before));
-    let params =
-        quote!(::kiln::ops::PadParams { input: #si, output: #so, before: #b, value: #value });
+    let params = quote!(::kiln::ops::PadParams { input: #si, output: #so, before: #b, value: #value });
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "pad_s8",
-            ty: "PadParams",
-            params,
-        },
+        Call::Params { func: "pad_s8", ty: "PadParams", params },
         0,
         format!("paddings {p:?}, value {value}"),
     )])
@@ -107,19 +76,13 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let p = int_values(pads, "paddings")?;
     let rank = input.shape.len();
     if rank > 5 || p.len() != rank * 2 || p.iter().any(|&v| !(0..=1 << 31).contains(&v)) {
-        return invalid(format!(
-            "paddings {p:?} do not fit rank {rank} (≤ 5, non-negative)"
-        ));
+        return invalid(format!("paddings {p:?} do not fit rank {rank} (≤ 5, non-negative)"));
     }
     let value: Vec<u8> = match (op.name == "PADV2").then(|| cx.opt_input(2)).flatten() {
         Some(v) => {
             expect_dtype(v, out.dtype, "constant value")?;
             if v.elements() != 1 {
-                return invalid(format!(
-                    "constant value {} has {} elements, expected one",
-                    v.label(),
-                    v.elements()
-                ));
+                return invalid(format!("constant value {} has {} elements, expected one", v.label(), v.elements()));
             }
             expect_const(v, "constant value")?.to_vec()
         }
@@ -129,21 +92,13 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
             _ => vec![0; elem],
         },
     };
-    let shape_out: Vec<usize> = (0..rank)
-        .map(|d| input.shape[d] + p[2 * d] as usize + p[2 * d + 1] as usize)
-        .collect();
+    let shape_out: Vec<usize> = (0..rank).map(|d| input.shape[d] + p[2 * d] as usize + p[2 * d + 1] as usize).collect();
     if out.shape != shape_out {
-        return invalid(format!(
-            "output {} has shape {:?}, the paddings give {shape_out:?}",
-            out.label(),
-            out.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, the paddings give {shape_out:?}", out.label(), out.shape));
     }
     // Input rows (all axes but the last) land at output byte strides; the last axis is the run.
     let ostride = super::movement::strides_of(&shape_out);
-    let offset: usize = (0..rank)
-        .map(|d| p[2 * d] as usize * ostride[d] as usize * elem)
-        .sum();
+    let offset: usize = (0..rank).map(|d| p[2 * d] as usize * ostride[d] as usize * elem).sum();
     let (rows, run) = match input.shape.split_last() {
         Some((&last, rows)) => (rows, last * elem),
         None => (&[][..], elem),
@@ -161,19 +116,12 @@ fn pad_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "pad",
-            ty: "PadNdParams",
-            params,
-        },
+        Call::Params { func: "pad", ty: "PadNdParams", params },
         0,
-        format!(
-            "paddings {p:?}, value {}",
-            match (out.dtype, value.as_slice()) {
-                (DType::F32, &[a, b, c, d]) => f32::from_le_bytes([a, b, c, d]).to_string(),
-                (DType::I16, &[a, b]) => i16::from_le_bytes([a, b]).to_string(),
-                _ => format!("bytes {value:?}"),
-            }
-        ),
+        format!("paddings {p:?}, value {}", match (out.dtype, value.as_slice()) {
+            (DType::F32, &[a, b, c, d]) => f32::from_le_bytes([a, b, c, d]).to_string(),
+            (DType::I16, &[a, b]) => i16::from_le_bytes([a, b]).to_string(),
+            _ => format!("bytes {value:?}"),
+        }),
     )])
 }

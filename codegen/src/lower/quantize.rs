@@ -6,22 +6,11 @@ use super::*;
 use crate::quant;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "QUANTIZE",
-        dtype: DType::I8,
-        lower: quantize_s8,
-    },
-    Kernel {
-        op: "QUANTIZE",
-        dtype: DType::U8,
-        lower: quantize_u8,
-    },
-    Kernel {
-        op: "DEQUANTIZE",
-        dtype: DType::I8,
-        lower: dequantize_s8,
-    },
+    Kernel { op: "QUANTIZE", dtype: DType::I8, lower: quantize_s8 },
+    Kernel { op: "QUANTIZE", dtype: DType::U8, lower: quantize_u8 },
+    Kernel { op: "DEQUANTIZE", dtype: DType::I8, lower: dequantize_s8 },
 ];
+
 
 fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
@@ -34,10 +23,7 @@ fn quantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         DType::F32 => Ok(vec![cx.step(
             vec![cx.operand(input)],
             out,
-            Call::Scalars {
-                func: "quantize_f32_s8",
-                scalars: quote!(#os, #oz),
-            },
+            Call::Scalars { func: "quantize_f32_s8", scalars: quote!(#os, #oz) },
             0,
             format!("float32 → int8 (scale {os}, zero point {oz})"),
         )]),
@@ -66,10 +52,7 @@ fn quantize_u8(cx: &Ctx<'_>) -> R<Vec<Step>> {
             Ok(vec![cx.step(
                 vec![cx.operand(input)],
                 out,
-                Call::Scalars {
-                    func: "quantize_f32_u8",
-                    scalars: quote!(#os, #oz),
-                },
+                Call::Scalars { func: "quantize_f32_u8", scalars: quote!(#os, #oz) },
                 0,
                 format!("float32 → uint8 (scale {os}, zero point {oz})"),
             )])
@@ -86,18 +69,12 @@ fn requantize(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, func: &'static str) ->
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func,
-            scalars: quote!(#iz, #oz, #rq),
-        },
+        Call::Scalars { func, scalars: quote!(#iz, #oz, #rq) },
         0,
-        format!(
-            "{} → {} (scale {is} → {os}, zero point {iz} → {oz})",
-            input.dtype.name(),
-            out.dtype.name()
-        ),
+        format!("{} → {} (scale {is} → {os}, zero point {iz} → {oz})", input.dtype.name(), out.dtype.name()),
     )])
 }
+
 
 fn dequantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
@@ -110,10 +87,7 @@ fn dequantize_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "dequantize_s8_f32",
-            scalars: quote!(#s, #z),
-        },
+        Call::Scalars { func: "dequantize_s8_f32", scalars: quote!(#s, #z) },
         0,
         format!("int8 → float32 (scale {s}, zero point {z})"),
     )])

@@ -7,57 +7,18 @@ use super::*;
 /// share its code (the converter mostly turns them into RESHAPE; int8 EXPAND_DIMS is in
 /// dynamic_length_conv1d).
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "RESHAPE",
-        dtype: DType::I8,
-        lower: alias,
-    },
-    Kernel {
-        op: "RESHAPE",
-        dtype: DType::I16,
-        lower: alias,
-    },
-    Kernel {
-        op: "RESHAPE",
-        dtype: DType::F32,
-        lower: alias,
-    },
-    Kernel {
-        op: "RESHAPE",
-        dtype: DType::I32,
-        lower: alias,
-    },
-    Kernel {
-        op: "SQUEEZE",
-        dtype: DType::I8,
-        lower: alias,
-    },
-    Kernel {
-        op: "SQUEEZE",
-        dtype: DType::I16,
-        lower: alias,
-    },
-    Kernel {
-        op: "SQUEEZE",
-        dtype: DType::F32,
-        lower: alias,
-    },
-    Kernel {
-        op: "EXPAND_DIMS",
-        dtype: DType::I8,
-        lower: alias,
-    },
-    Kernel {
-        op: "EXPAND_DIMS",
-        dtype: DType::I16,
-        lower: alias,
-    },
-    Kernel {
-        op: "EXPAND_DIMS",
-        dtype: DType::F32,
-        lower: alias,
-    },
+    Kernel { op: "RESHAPE", dtype: DType::I8, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I16, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::F32, lower: alias },
+    Kernel { op: "RESHAPE", dtype: DType::I32, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I8, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::I16, lower: alias },
+    Kernel { op: "SQUEEZE", dtype: DType::F32, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I8, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::I16, lower: alias },
+    Kernel { op: "EXPAND_DIMS", dtype: DType::F32, lower: alias },
 ];
+
 
 pub(super) fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = (cx.input(0)?, cx.output()?);
@@ -75,11 +36,5 @@ pub(super) fn alias(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if input.quant != out.quant && matches!(input.dtype, DType::I8 | DType::U8) {
         return unsupported("input and output quantization differ");
     }
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Alias,
-        0,
-        format!("{:?} → {:?}", input.shape, out.shape),
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{:?} → {:?}", input.shape, out.shape))])
 }

@@ -5,17 +5,12 @@ use quote::quote;
 use super::*;
 use crate::quant;
 
-pub(super) const KERNELS: &[Kernel] = &[Kernel {
-    op: "SOFTMAX",
-    dtype: DType::I8,
-    lower: softmax_s8,
-}];
+pub(super) const KERNELS: &[Kernel] = &[Kernel { op: "SOFTMAX", dtype: DType::I8, lower: softmax_s8 }];
+
 
 fn softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let op = cx.op;
-    let Options::Softmax { beta } = op.options else {
-        return invalid("missing SoftmaxOptions");
-    };
+    let Options::Softmax { beta } = op.options else { return invalid("missing SoftmaxOptions") };
     let (input, out) = (cx.input(0)?, cx.output()?);
     expect_dtype(input, DType::I8, "input")?;
     let (in_s, _) = per_tensor(input)?;
@@ -25,19 +20,14 @@ fn softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let func = match out.dtype {
         DType::I16 if out_zp == -32768 => "softmax_s8_s16",
         DType::I16 => {
-            return invalid(format!(
-                "int16 softmax output {} must have zero point -32768 (has {out_zp})",
-                out.label()
-            ))
+            return invalid(format!("int16 softmax output {} must have zero point -32768 (has {out_zp})", out.label()))
         }
         _ => {
             expect_dtype(out, DType::I8, "output")?;
             "softmax_s8"
         }
     };
-    if func == "softmax_s8"
-        && (out_zp != -128 || (out_s - 1.0 / 256.0).abs() > 0.001 * (1.0 / 256.0))
-    {
+    if func == "softmax_s8" && (out_zp != -128 || (out_s - 1.0 / 256.0).abs() > 0.001 * (1.0 / 256.0)) {
         return invalid(format!(
             "int8 softmax output {} must have zero point -128 and scale 1/256 (has {out_zp} and {out_s})",
             out.label()
@@ -66,11 +56,7 @@ fn softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func,
-            ty: "SoftmaxParams",
-            params,
-        },
+        Call::Params { func, ty: "SoftmaxParams", params },
         0,
         format!("beta {beta}, {rows} row(s) of {depth}"),
     )])

@@ -126,6 +126,9 @@ pub struct StepReport {
 pub struct BufferReport {
     /// The owner first, then its aliases.
     pub tensors: Vec<TensorSummary>,
+    /// Row-band windows of it (an in-place layer's or a patched stage's bands read and write
+    /// these), counted rather than listed: a patched stage has hundreds.
+    pub windows: usize,
     /// Byte offset in the arena.
     pub offset: usize,
     /// Bytes.
@@ -160,19 +163,11 @@ fn summarize(t: &Tensor) -> TensorSummary {
 }
 
 /// Builds the report from a compiled (or partially compiled) graph.
-pub fn build(
-    file: &str,
-    graph: &Graph,
-    steps: &[Step],
-    plan: Option<&ArenaPlan>,
-    unsupported: Vec<UnsupportedOp>,
-) -> ModelReport {
+pub fn build(file: &str, graph: &Graph, steps: &[Step], plan: Option<&ArenaPlan>, unsupported: Vec<UnsupportedOp>) -> ModelReport {
     // An inlined IF or WHILE (`crate::control_flow`) is one row, at its opening marker; its
     // other pieces (copies, else, end) are not layers of their own.
     let shown = |op: &&crate::ir::Op| match op.options {
-        crate::ir::Options::Flow(f) => {
-            matches!(f, crate::ir::Flow::IfBegin | crate::ir::Flow::LoopBegin)
-        }
+        crate::ir::Options::Flow(f) => matches!(f, crate::ir::Flow::IfBegin | crate::ir::Flow::LoopBegin),
         _ => true,
     };
     let layers: Vec<LayerReport> = graph
@@ -181,33 +176,17 @@ pub fn build(
         .filter(shown)
         .map(|op| {
             let step = match op.options {
-                crate::ir::Options::Flow(f) => steps.iter().find(|s| {
-                    s.op_index == op.index
-                        && matches!(s.call, crate::lower::Call::Flow(g) if g == f)
-                }),
+                crate::ir::Options::Flow(f) => steps.iter().find(|s| s.op_index == op.index && matches!(s.call, crate::lower::Call::Flow(g) if g == f)),
                 _ => steps.iter().find(|s| s.op_index == op.index),
             };
-            let inputs: Vec<TensorSummary> = op
-                .inputs
-                .iter()
-                .flatten()
-                .map(|&t| summarize(&graph.tensors[t]))
-                .collect();
+            let inputs: Vec<TensorSummary> = op.inputs.iter().flatten().map(|&t| summarize(&graph.tensors[t])).collect();
             // Supported layers count what they consume as data; for the others every constant
             // input is the best available estimate.
             let consts: Vec<&Tensor> = match step {
                 Some(s) => s.weights.iter().map(|&t| &graph.tensors[t]).collect(),
-                None => op
-                    .inputs
-                    .iter()
-                    .flatten()
-                    .map(|&t| &graph.tensors[t])
-                    .filter(|t| t.is_const())
-                    .collect(),
+                None => op.inputs.iter().flatten().map(|&t| &graph.tensors[t]).filter(|t| t.is_const()).collect(),
             };
-            let (params, weight_bytes) = consts.iter().fold((0u64, 0u64), |(p, b), t| {
-                (p + t.elements() as u64, b + t.bytes() as u64)
-            });
+            let (params, weight_bytes) = consts.iter().fold((0u64, 0u64), |(p, b), t| (p + t.elements() as u64, b + t.bytes() as u64));
             let arena = plan.and_then(|p| {
                 let out = *op.outputs.first()?;
                 Some((p.offsets[out]?, graph.tensors[out].bytes()))
@@ -216,45 +195,22 @@ pub fn build(
                 index: op.index,
                 op: op.name.clone(),
                 inputs,
-                outputs: op
-                    .outputs
-                    .iter()
-                    .map(|&t| summarize(&graph.tensors[t]))
-                    .collect(),
+                outputs: op.outputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
                 summary: step.map_or_else(String::new, |s| s.summary.clone()),
                 // A patched layer runs as several band steps: its MACs are theirs together.
-                macs: steps
-                    .iter()
-                    .filter(|s| s.op_index == op.index)
-                    .map(|s| s.macs)
-                    .sum(),
+                macs: steps.iter().filter(|s| s.op_index == op.index).map(|s| s.macs).sum(),
                 params,
                 weight_bytes,
-                activation_bytes: op
-                    .outputs
-                    .iter()
-                    .map(|&t| graph.tensors[t].bytes() as u64)
-                    .sum(),
+                activation_bytes: op.outputs.iter().map(|&t| graph.tensors[t].bytes() as u64).sum(),
                 arena,
-                unsupported: unsupported
-                    .iter()
-                    .find(|u| u.index == op.index)
-                    .map(|u| u.reason.clone()),
+                unsupported: unsupported.iter().find(|u| u.index == op.index).map(|u| u.reason.clone()),
             }
         })
         .collect();
     ModelReport {
         file: file.to_string(),
-        inputs: graph
-            .inputs
-            .iter()
-            .map(|&t| summarize(&graph.tensors[t]))
-            .collect(),
-        outputs: graph
-            .outputs
-            .iter()
-            .map(|&t| summarize(&graph.tensors[t]))
-            .collect(),
+        inputs: graph.inputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
+        outputs: graph.outputs.iter().map(|&t| summarize(&graph.tensors[t])).collect(),
         macs: layers.iter().map(|l| l.macs).sum(),
         params: layers.iter().map(|l| l.params).sum(),
         weight_bytes: layers.iter().map(|l| l.weight_bytes).sum(),
@@ -264,22 +220,14 @@ pub fn build(
         memory: plan.map(|p| MemoryMap {
             steps: steps
                 .iter()
-                .map(|s| StepReport {
-                    op: s.op_index,
-                    name: s.op_name.clone(),
-                    output: s.output,
-                    rows: s.band.as_ref().map(|b| b.rows),
-                })
+                .map(|s| StepReport { op: s.op_index, name: s.op_name.clone(), output: s.output, rows: s.band.as_ref().map(|b| b.rows) })
                 .collect(),
             buffers: p
                 .buffers
                 .iter()
                 .map(|b| BufferReport {
-                    tensors: b
-                        .tensors
-                        .iter()
-                        .map(|&t| summarize(&graph.tensors[t]))
-                        .collect(),
+                    tensors: b.tensors.iter().filter(|&&t| !p.views.iter().any(|v| v.tensor == t)).map(|&t| summarize(&graph.tensors[t])).collect(),
+                    windows: b.tensors.iter().filter(|&&t| p.views.iter().any(|v| v.tensor == t)).count(),
                     offset: b.offset,
                     size: b.size,
                     first_step: b.first_step,
@@ -301,25 +249,14 @@ pub fn inspect(file: &str, bytes: &[u8]) -> Result<ModelReport, Error> {
 }
 
 /// [`inspect`] with the first input's shape fixed (models with dynamic shapes).
-pub fn inspect_with_input_shape(
-    file: &str,
-    bytes: &[u8],
-    input_shape: Option<&[usize]>,
-) -> Result<ModelReport, Error> {
-    let opts = crate::CompileOptions {
-        input_shape: input_shape.map(<[usize]>::to_vec),
-        ..Default::default()
-    };
+pub fn inspect_with_input_shape(file: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<ModelReport, Error> {
+    let opts = crate::CompileOptions { input_shape: input_shape.map(<[usize]>::to_vec), ..Default::default() };
     inspect_timed(file, bytes, &opts, &mut crate::Timings::default())
 }
 
 /// [`inspect`] of the model as [`crate::compile`] compiles it with `opts` (the input shape, an
 /// arena cap and its patches).
-pub fn inspect_options(
-    file: &str,
-    bytes: &[u8],
-    opts: &crate::CompileOptions,
-) -> Result<ModelReport, Error> {
+pub fn inspect_options(file: &str, bytes: &[u8], opts: &crate::CompileOptions) -> Result<ModelReport, Error> {
     inspect_timed(file, bytes, opts, &mut crate::Timings::default())
 }
 
@@ -327,12 +264,7 @@ pub fn inspect_options(
 /// verify, build-ir, shapes, lower, plan, report. Without an arena cap a model with
 /// unsupported ops is reported as far as it lowers; with one (`max_arena_bytes`) the model must
 /// compile, since the report then shows the patched plan.
-pub fn inspect_timed(
-    file: &str,
-    bytes: &[u8],
-    opts: &crate::CompileOptions,
-    timings: &mut crate::Timings,
-) -> Result<ModelReport, Error> {
+pub fn inspect_timed(file: &str, bytes: &[u8], opts: &crate::CompileOptions, timings: &mut crate::Timings) -> Result<ModelReport, Error> {
     if opts.max_arena_bytes.is_some() {
         let a = crate::analyze_timed(file, bytes, opts, timings)?;
         return Ok(timings.time("report", || {
@@ -343,12 +275,8 @@ pub fn inspect_timed(
     }
     let mut repaired = None;
     let model = timings.time("verify", || crate::read::verify(file, bytes, &mut repaired))?;
-    let (mut graph, dynamic) = timings.time("build-ir", || {
-        crate::read::build_graph(file, bytes.len(), &model)
-    })?;
-    timings.time("shapes", || {
-        crate::shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref())
-    })?;
+    let (mut graph, dynamic) = timings.time("build-ir", || crate::read::build_graph(file, bytes.len(), &model))?;
+    timings.time("shapes", || crate::shapes::resolve(file, &mut graph, &dynamic, opts.input_shape.as_deref()))?;
     let (steps, unsupported) = timings.time("lower", || {
         lower::prepare_f16_weights(&mut graph, false);
         lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
@@ -383,9 +311,7 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             // Characters XML 1.0 does not allow at all, even escaped: most controls, U+FFFE/F.
-            c if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
-                || matches!(c, '\u{fffe}' | '\u{ffff}') =>
-            {
+            c if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}') => {
                 out.push('\u{fffd}')
             }
             c => out.push(c),
@@ -395,10 +321,7 @@ fn xml(s: &str) -> String {
 }
 
 fn shape(s: &[usize]) -> String {
-    format!(
-        "[{}]",
-        s.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
-    )
+    format!("[{}]", s.iter().map(usize::to_string).collect::<Vec<_>>().join(","))
 }
 
 fn tensors(ts: &[TensorSummary], constant: bool) -> String {
@@ -430,20 +353,10 @@ impl ModelReport {
                 .inputs
                 .iter()
                 .find(|t| t.constant && t.quantization != "none")
-                .map_or("-", |t| {
-                    if t.quantization.starts_with("per-channel") {
-                        "per-channel"
-                    } else {
-                        "per-tensor"
-                    }
-                });
+                .map_or("-", |t| if t.quantization.starts_with("per-channel") { "per-channel" } else { "per-tensor" });
             rows.push([
                 l.index.to_string(),
-                if l.unsupported.is_some() {
-                    format!("{} (unsupported)", l.op)
-                } else {
-                    l.op.clone()
-                },
+                if l.unsupported.is_some() { format!("{} (unsupported)", l.op) } else { l.op.clone() },
                 tensors(&l.inputs, false),
                 tensors(&l.outputs, false),
                 tensors(&l.inputs, true),
@@ -452,13 +365,10 @@ impl ModelReport {
                 l.params.to_string(),
                 l.weight_bytes.to_string(),
                 l.activation_bytes.to_string(),
-                l.arena
-                    .map_or_else(|| "-".to_string(), |(o, n)| format!("{o}+{n}")),
+                l.arena.map_or_else(|| "-".to_string(), |(o, n)| format!("{o}+{n}")),
             ]);
         }
-        let widths: Vec<usize> = (0..11)
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-            .collect();
+        let widths: Vec<usize> = (0..11).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
         let mut out = format!("{}\n", self.file);
         for (i, r) in rows.iter().enumerate() {
             let line: Vec<String> = r
@@ -476,37 +386,22 @@ impl ModelReport {
             out.push_str(line.join("  ").trim_end());
             out.push('\n');
             if i == 0 {
-                out.push_str(
-                    &widths
-                        .iter()
-                        .map(|&w| "-".repeat(w))
-                        .collect::<Vec<_>>()
-                        .join("  "),
-                );
+                out.push_str(&widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().join("  "));
                 out.push('\n');
             }
         }
         out.push_str(&format!("\nMACs:              {}\n", self.macs));
         out.push_str(&format!("parameters:        {}\n", self.params));
-        out.push_str(&format!(
-            "weight bytes:      {} (flash)\n",
-            self.weight_bytes
-        ));
+        out.push_str(&format!("weight bytes:      {} (flash)\n", self.weight_bytes));
         match (self.arena_bytes, self.arena_lower_bound) {
             (Some(a), Some(lb)) => {
                 out.push_str(&format!("ARENA_BYTES:       {a}\n"));
-                out.push_str(&format!(
-                    "lower bound:       {lb} (most bytes alive at one op)\n"
-                ));
+                out.push_str(&format!("lower bound:       {lb} (most bytes alive at one op)\n"));
             }
-            _ => {
-                out.push_str("ARENA_BYTES:       - (not planned: the model has unsupported ops)\n")
-            }
+            _ => out.push_str("ARENA_BYTES:       - (not planned: the model has unsupported ops)\n"),
         }
         if let Some(st) = self.state_bytes.filter(|&b| b > 0) {
-            out.push_str(&format!(
-                "STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"
-            ));
+            out.push_str(&format!("STATE_BYTES:       {st} (variable tensors, kept between inferences)\n"));
         }
         if let Some(p) = &self.patches {
             let base = self.macs - p.extra_macs;
@@ -521,30 +416,18 @@ impl ModelReport {
             ));
         }
         if !self.folded.is_empty() {
-            let ops: Vec<String> = self
-                .folded
-                .iter()
-                .map(|(i, n)| format!("#{i} {n}"))
-                .collect();
-            out.push_str(&format!(
-                "folded:            {} (computed at compile time, no code)\n",
-                ops.join(", ")
-            ));
+            let ops: Vec<String> = self.folded.iter().map(|(i, n)| format!("#{i} {n}")).collect();
+            out.push_str(&format!("folded:            {} (computed at compile time, no code)\n", ops.join(", ")));
         }
         // Only models whose run time depends on the input have the line.
         if !self.data_dependent.is_empty() {
-            out.push_str(
-                "run time:          data-dependent (`deterministic_timing` refuses the model):\n",
-            );
+            out.push_str("run time:          data-dependent (`deterministic_timing` refuses the model):\n");
             for d in &self.data_dependent {
                 out.push_str(&format!("                     {d}\n"));
             }
         }
         if !self.unsupported.is_empty() {
-            out.push_str(&format!(
-                "\n{} unsupported op(s):\n",
-                self.unsupported.len()
-            ));
+            out.push_str(&format!("\n{} unsupported op(s):\n", self.unsupported.len()));
             for u in &self.unsupported {
                 out.push_str(&format!("  op #{} {}: {}\n", u.index, u.name, u.reason));
             }
@@ -597,11 +480,7 @@ impl ModelReport {
             });
         }
         if !self.folded.is_empty() {
-            v["folded"] = self
-                .folded
-                .iter()
-                .map(|(i, n)| json!({"index": i, "op": n}))
-                .collect();
+            v["folded"] = self.folded.iter().map(|(i, n)| json!({"index": i, "op": n})).collect();
         }
         // Only models whose run time depends on the input have the key.
         if !self.data_dependent.is_empty() {
@@ -612,43 +491,19 @@ impl ModelReport {
 
     /// Graphviz DOT: ops as boxes, activation tensors as edges labelled with their shape.
     pub fn to_dot(&self) -> String {
-        let mut out = String::from(
-            "digraph model {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
-        );
+        let mut out = String::from("digraph model {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
         let mut producer = std::collections::HashMap::new();
         for t in &self.inputs {
-            out.push_str(&format!(
-                "  t{} [shape=ellipse, label=\"input {}\\n{}{}\"];\n",
-                t.index,
-                esc(&t.name),
-                t.dtype,
-                shape(&t.shape)
-            ));
+            out.push_str(&format!("  t{} [shape=ellipse, label=\"input {}\\n{}{}\"];\n", t.index, esc(&t.name), t.dtype, shape(&t.shape)));
             producer.insert(t.index, format!("t{}", t.index));
         }
         for l in &self.layers {
-            let color = if l.unsupported.is_some() {
-                ", style=filled, fillcolor=\"#f4cccc\""
-            } else {
-                ""
-            };
-            let macs = if l.macs > 0 {
-                format!("\\n{} MACs", l.macs)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "  op{} [shape=box{color}, label=\"#{} {}{macs}\"];\n",
-                l.index, l.index, l.op
-            ));
+            let color = if l.unsupported.is_some() { ", style=filled, fillcolor=\"#f4cccc\"" } else { "" };
+            let macs = if l.macs > 0 { format!("\\n{} MACs", l.macs) } else { String::new() };
+            out.push_str(&format!("  op{} [shape=box{color}, label=\"#{} {}{macs}\"];\n", l.index, l.index, l.op));
             for t in l.inputs.iter().filter(|t| !t.constant) {
                 if let Some(p) = producer.get(&t.index) {
-                    out.push_str(&format!(
-                        "  {p} -> op{} [label=\"{}{}\"];\n",
-                        l.index,
-                        t.dtype,
-                        shape(&t.shape)
-                    ));
+                    out.push_str(&format!("  {p} -> op{} [label=\"{}{}\"];\n", l.index, t.dtype, shape(&t.shape)));
                 }
             }
             for t in &l.outputs {
@@ -656,13 +511,7 @@ impl ModelReport {
             }
         }
         for t in &self.outputs {
-            out.push_str(&format!(
-                "  out{} [shape=ellipse, label=\"output {}\\n{}{}\"];\n",
-                t.index,
-                esc(&t.name),
-                t.dtype,
-                shape(&t.shape)
-            ));
+            out.push_str(&format!("  out{} [shape=ellipse, label=\"output {}\\n{}{}\"];\n", t.index, esc(&t.name), t.dtype, shape(&t.shape)));
             if let Some(p) = producer.get(&t.index) {
                 out.push_str(&format!("  {p} -> out{};\n", t.index));
             }

@@ -29,10 +29,7 @@ const FONT: &str = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 impl ModelReport {
     /// A standalone SVG document of the memory plan.
     pub fn to_svg(&self) -> String {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-            memory_svg(self)
-        )
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", memory_svg(self))
     }
 }
 
@@ -63,10 +60,7 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"memory-plan\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" {FONT} font-size=\"11\" data-arena-bytes=\"{arena}\" data-lower-bound=\"{lower_bound}\">\n"
     ));
-    out.push_str(&format!(
-        "<title>Memory plan: {}</title>\n",
-        xml(&report.file)
-    ));
+    out.push_str(&format!("<title>Memory plan: {}</title>\n", xml(&report.file)));
     out.push_str(&format!(
         "<text x=\"8\" y=\"16\" font-size=\"14\" font-weight=\"bold\">Arena plan of {}</text>\n",
         xml(&report.file)
@@ -81,21 +75,12 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
         .collect();
     let folded = match folded.len() {
         0 => String::new(),
-        n if n <= 6 => format!(
-            "Folded at compile time (no code), so no row: {}",
-            folded.join(", ")
-        ),
-        n => format!(
-            "{n} ops folded at compile time (no code), so no row: {}, …",
-            folded[..6].join(", ")
-        ),
+        n if n <= 6 => format!("Folded at compile time (no code), so no row: {}", folded.join(", ")),
+        n => format!("{n} ops folded at compile time (no code), so no row: {}, …", folded[..6].join(", ")),
     };
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let state = match report.state_bytes {
-        Some(n) if n > 0 => format!(
-            "; the state (STATE_BYTES = {}) is outside the arena",
-            grouped(n as u64)
-        ),
+        Some(n) if n > 0 => format!("; the state (STATE_BYTES = {}) is outside the arena", grouped(n as u64)),
         _ => String::new(),
     };
     // An in-place layer's output overlaps its dying input while its bands run.
@@ -131,11 +116,7 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
             (false, true) => "#f3f4f6",
             (false, false) => continue,
         };
-        let class = if step.rows.is_some() {
-            " class=\"patch\""
-        } else {
-            ""
-        };
+        let class = if step.rows.is_some() { " class=\"patch\"" } else { "" };
         out.push_str(&format!(
             "<rect{class} x=\"0\" y=\"{}\" width=\"{width}\" height=\"{ROW_H}\" fill=\"{fill}\"/>\n",
             TOP + ROW_H * i as f64
@@ -146,11 +127,7 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
     while at <= arena {
         let tx = x(at);
         out.push_str(&format!("<line x1=\"{tx:.2}\" y1=\"{}\" x2=\"{tx:.2}\" y2=\"{bottom}\" stroke=\"#d0d4da\" stroke-width=\"0.6\"/>\n", TOP - 4.0));
-        out.push_str(&format!(
-            "<text x=\"{tx:.2}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n",
-            TOP - 7.0,
-            bytes_label(at)
-        ));
+        out.push_str(&format!("<text x=\"{tx:.2}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n", TOP - 7.0, bytes_label(at)));
         at += tick;
     }
     out.push_str(&format!(
@@ -197,32 +174,10 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
             y + ROW_H - 4.0,
             bytes_with_unit(live)
         ));
-        out.push_str(&format!(
-            "<g class=\"step\" data-step=\"{i}\" data-op=\"{}\">\n",
-            step.op
-        ));
-        for (k, b) in memory
-            .buffers
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.live_at(i))
-        {
-            let w = if b.size == 0 {
-                0.0
-            } else {
-                (b.size as f64 * scale).max(MIN_BAR_W)
-            };
-            bar(
-                &mut out,
-                memory,
-                k,
-                b,
-                i,
-                step.op,
-                x(b.offset),
-                y + (ROW_H - BAR_H) / 2.0,
-                w,
-            );
+        out.push_str(&format!("<g class=\"step\" data-step=\"{i}\" data-op=\"{}\">\n", step.op));
+        for (k, b) in memory.buffers.iter().enumerate().filter(|(_, b)| b.live_at(i)) {
+            let w = if b.size == 0 { 0.0 } else { (b.size as f64 * scale).max(MIN_BAR_W) };
+            bar(&mut out, memory, k, b, i, step.op, x(b.offset), y + (ROW_H - BAR_H) / 2.0, w);
         }
         out.push_str("</g>\n");
     }
@@ -281,17 +236,7 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
 
 /// One bar: a buffer live at a step.
 #[allow(clippy::too_many_arguments)]
-fn bar(
-    out: &mut String,
-    memory: &MemoryMap,
-    k: usize,
-    b: &BufferReport,
-    step: usize,
-    op: usize,
-    x: f64,
-    y: f64,
-    w: f64,
-) {
+fn bar(out: &mut String, memory: &MemoryMap, k: usize, b: &BufferReport, step: usize, op: usize, x: f64, y: f64, w: f64) {
     let owner = &b.tensors[0];
     // Golden-angle hues: neighbouring buffers get distant colours.
     let hue = (k as f64 * 137.508) % 360.0;
@@ -301,31 +246,19 @@ fn bar(
         if j > 0 {
             title.push_str("\nshares its bytes with ");
         }
-        title.push_str(&format!(
-            "t{} `{}` {}{}",
-            t.index,
-            t.name,
-            t.dtype,
-            shape(&t.shape)
-        ));
+        title.push_str(&format!("t{} `{}` {}{}", t.index, t.name, t.dtype, shape(&t.shape)));
     }
-    let op_at = |s: usize| {
-        memory.steps.get(s).map_or_else(
-            || "the end (model output)".to_string(),
-            |s| format!("op #{}", s.op),
-        )
-    };
+    if b.windows > 0 {
+        title.push_str(&format!("\nand {} row-band windows of it", b.windows));
+    }
+    let op_at = |s: usize| memory.steps.get(s).map_or_else(|| "the end (model output)".to_string(), |s| format!("op #{}", s.op));
     title.push_str(&format!(
         "\nbytes {}..{} ({} B)\nlive from {} to {}",
         b.offset,
         b.offset + b.size,
         b.size,
         op_at(b.first_step),
-        if b.last_step >= memory.steps.len() {
-            "the end (model output)".to_string()
-        } else {
-            op_at(b.last_step)
-        }
+        if b.last_step >= memory.steps.len() { "the end (model output)".to_string() } else { op_at(b.last_step) }
     ));
     out.push_str(&format!(
         "<rect class=\"buffer\" data-step=\"{step}\" data-op=\"{op}\" data-tensor=\"{}\" data-offset=\"{}\" data-size=\"{}\" \

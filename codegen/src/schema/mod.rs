@@ -25,10 +25,7 @@ pub use tflite_generated::tflite::*;
 pub struct VectorOf8ByteScalars<T>(core::marker::PhantomData<T>);
 
 impl<T> flatbuffers::Verifiable for VectorOf8ByteScalars<T> {
-    fn run_verifier(
-        v: &mut flatbuffers::Verifier,
-        pos: usize,
-    ) -> Result<(), flatbuffers::InvalidFlatbuffer> {
+    fn run_verifier(v: &mut flatbuffers::Verifier, pos: usize) -> Result<(), flatbuffers::InvalidFlatbuffer> {
         let len = v.get_uoffset(pos)? as usize;
         v.range_in_buffer(pos.saturating_add(4), len.saturating_mul(8))
     }

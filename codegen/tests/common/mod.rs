@@ -30,10 +30,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     let mut buffers = vec![fb::Buffer::create(&mut b, &fb::BufferArgs { data: None })];
     if let Some(n) = spec.const_bytes {
         let data = b.create_vector(&vec![1u8; n]);
-        buffers.push(fb::Buffer::create(
-            &mut b,
-            &fb::BufferArgs { data: Some(data) },
-        ));
+        buffers.push(fb::Buffer::create(&mut b, &fb::BufferArgs { data: Some(data) }));
     }
     let mut tensors = Vec::new();
     for i in 0..n_t {
@@ -43,17 +40,9 @@ pub fn build(spec: &Spec) -> Vec<u8> {
         let zp = b.create_vector(&[0i64]);
         let quantization = fb::QuantizationParameters::create(
             &mut b,
-            &fb::QuantizationParametersArgs {
-                scale: Some(scale),
-                zero_point: Some(zp),
-                ..Default::default()
-            },
+            &fb::QuantizationParametersArgs { scale: Some(scale), zero_point: Some(zp), ..Default::default() },
         );
-        let buffer = if i == 0 && spec.const_bytes.is_some() {
-            1
-        } else {
-            0
-        };
+        let buffer = if i == 0 && spec.const_bytes.is_some() { 1 } else { 0 };
         tensors.push(fb::Tensor::create(
             &mut b,
             &fb::TensorArgs {
@@ -79,21 +68,12 @@ pub fn build(spec: &Spec) -> Vec<u8> {
                 builtin_code: fb::BuiltinOperator(op.code),
             },
         ));
-        let input = if i == 0 {
-            spec.first_input.unwrap_or(0)
-        } else {
-            i as i32
-        };
+        let input = if i == 0 { spec.first_input.unwrap_or(0) } else { i as i32 };
         let inputs = b.create_vector(&[input]);
         let outputs = b.create_vector(&[i as i32 + 1]);
         ops.push(fb::Operator::create(
             &mut b,
-            &fb::OperatorArgs {
-                opcode_index: i as u32,
-                inputs: Some(inputs),
-                outputs: Some(outputs),
-                ..Default::default()
-            },
+            &fb::OperatorArgs { opcode_index: i as u32, inputs: Some(inputs), outputs: Some(outputs), ..Default::default() },
         ));
     }
     let tensors = b.create_vector(&tensors);
@@ -102,13 +82,7 @@ pub fn build(spec: &Spec) -> Vec<u8> {
     let outputs = b.create_vector(&[n_t as i32 - 1]);
     let sg = fb::SubGraph::create(
         &mut b,
-        &fb::SubGraphArgs {
-            tensors: Some(tensors),
-            inputs: Some(inputs),
-            outputs: Some(outputs),
-            operators: Some(operators),
-            name: None,
-        },
+        &fb::SubGraphArgs { tensors: Some(tensors), inputs: Some(inputs), outputs: Some(outputs), operators: Some(operators), name: None },
     );
     let subgraphs = b.create_vector(&[sg]);
     let codes = b.create_vector(&codes);
@@ -128,8 +102,5 @@ pub fn build(spec: &Spec) -> Vec<u8> {
 }
 
 pub fn op(code: fb::BuiltinOperator) -> OpSpec {
-    OpSpec {
-        code: code.0,
-        custom: None,
-    }
+    OpSpec { code: code.0, custom: None }
 }

@@ -65,43 +65,14 @@ pub struct Op {
 pub enum Options {
     #[default]
     None,
-    Conv {
-        padding: i8,
-        stride: [i32; 2],
-        dilation: [i32; 2],
-        act: i8,
-    },
-    Depthwise {
-        padding: i8,
-        stride: [i32; 2],
-        dilation: [i32; 2],
-        multiplier: i32,
-        act: i8,
-    },
-    Pool {
-        padding: i8,
-        stride: [i32; 2],
-        filter: [i32; 2],
-        act: i8,
-    },
-    FullyConnected {
-        act: i8,
-        keep_num_dims: bool,
-        weights_format: i8,
-    },
-    Softmax {
-        beta: f32,
-    },
-    Add {
-        act: i8,
-    },
-    Concat {
-        axis: i32,
-        act: i8,
-    },
-    Reducer {
-        keep_dims: bool,
-    },
+    Conv { padding: i8, stride: [i32; 2], dilation: [i32; 2], act: i8 },
+    Depthwise { padding: i8, stride: [i32; 2], dilation: [i32; 2], multiplier: i32, act: i8 },
+    Pool { padding: i8, stride: [i32; 2], filter: [i32; 2], act: i8 },
+    FullyConnected { act: i8, keep_num_dims: bool, weights_format: i8 },
+    Softmax { beta: f32 },
+    Add { act: i8 },
+    Concat { axis: i32, act: i8 },
+    Reducer { keep_dims: bool },
     Tag(u8),
 }
 
@@ -111,13 +82,8 @@ impl Model {
         // Names that are not UTF-8 (the zoo's latin1_tensor_names) decode with `?` for each
         // non-ASCII byte, as kiln's reader reads them.
         let mut repaired = bytes.to_vec();
-        while let Err(flatbuffers::InvalidFlatbuffer::Utf8Error { range, .. }) =
-            fb::root_as_model(&repaired)
-        {
-            repaired[range]
-                .iter_mut()
-                .filter(|b| !b.is_ascii())
-                .for_each(|b| *b = b'?');
+        while let Err(flatbuffers::InvalidFlatbuffer::Utf8Error { range, .. }) = fb::root_as_model(&repaired) {
+            repaired[range].iter_mut().filter(|b| !b.is_ascii()).for_each(|b| *b = b'?');
         }
         let m = fb::root_as_model(&repaired).ok()?;
         let codes = m
@@ -135,11 +101,7 @@ impl Model {
             .unwrap_or_default();
         let buffers = m
             .buffers()
-            .map(|v| {
-                v.iter()
-                    .map(|b| b.data().map(|d| d.bytes().to_vec()))
-                    .collect()
-            })
+            .map(|v| v.iter().map(|b| b.data().map(|d| d.bytes().to_vec())).collect())
             .unwrap_or_default();
         let subgraphs = m
             .subgraphs()
@@ -176,12 +138,7 @@ impl Model {
                     .collect()
             })
             .unwrap_or_default();
-        Some(Model {
-            version: m.version(),
-            codes,
-            buffers,
-            subgraphs,
-        })
+        Some(Model { version: m.version(), codes, buffers, subgraphs })
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -301,9 +258,7 @@ impl Model {
     /// Index of the first op whose builtin code is `code`.
     pub fn find_op(&self, code: fb::BuiltinOperator) -> Option<usize> {
         self.subgraphs[0].ops.iter().position(|o| {
-            self.codes
-                .get(o.opcode as usize)
-                .is_some_and(|c| c.builtin.max(c.deprecated as i32) == code.0)
+            self.codes.get(o.opcode as usize).is_some_and(|c| c.builtin.max(c.deprecated as i32) == code.0)
         })
     }
 
@@ -369,22 +324,15 @@ fn decode_op(o: &fb::Operator<'_>) -> Op {
             None => Options::Tag(t.0),
         },
         B::AddOptions => match o.builtin_options_as_add_options() {
-            Some(c) => Options::Add {
-                act: c.fused_activation_function().0,
-            },
+            Some(c) => Options::Add { act: c.fused_activation_function().0 },
             None => Options::Tag(t.0),
         },
         B::ConcatenationOptions => match o.builtin_options_as_concatenation_options() {
-            Some(c) => Options::Concat {
-                axis: c.axis(),
-                act: c.fused_activation_function().0,
-            },
+            Some(c) => Options::Concat { axis: c.axis(), act: c.fused_activation_function().0 },
             None => Options::Tag(t.0),
         },
         B::ReducerOptions => match o.builtin_options_as_reducer_options() {
-            Some(c) => Options::Reducer {
-                keep_dims: c.keep_dims(),
-            },
+            Some(c) => Options::Reducer { keep_dims: c.keep_dims() },
             None => Options::Tag(t.0),
         },
         other => Options::Tag(other.0),
@@ -400,10 +348,7 @@ fn decode_op(o: &fb::Operator<'_>) -> Op {
 fn encode_options(
     b: &mut FlatBufferBuilder<'_>,
     o: &Options,
-) -> (
-    fb::BuiltinOptions,
-    Option<flatbuffers::WIPOffset<flatbuffers::UnionWIPOffset>>,
-) {
+) -> (fb::BuiltinOptions, Option<flatbuffers::WIPOffset<flatbuffers::UnionWIPOffset>>) {
     use fb::ActivationFunctionType as A;
     use fb::BuiltinOptions as B;
     match *o {
@@ -416,12 +361,7 @@ fn encode_options(
             let table = b.end_table(start);
             (B(t), Some(flatbuffers::WIPOffset::new(table.value())))
         }
-        Options::Conv {
-            padding,
-            stride,
-            dilation,
-            act,
-        } => {
+        Options::Conv { padding, stride, dilation, act } => {
             let args = fb::Conv2DOptionsArgs {
                 padding: fb::Padding(padding),
                 stride_h: stride[0],
@@ -430,18 +370,9 @@ fn encode_options(
                 dilation_w_factor: dilation[1],
                 fused_activation_function: A(act),
             };
-            (
-                B::Conv2DOptions,
-                Some(fb::Conv2DOptions::create(b, &args).as_union_value()),
-            )
+            (B::Conv2DOptions, Some(fb::Conv2DOptions::create(b, &args).as_union_value()))
         }
-        Options::Depthwise {
-            padding,
-            stride,
-            dilation,
-            multiplier,
-            act,
-        } => {
+        Options::Depthwise { padding, stride, dilation, multiplier, act } => {
             let args = fb::DepthwiseConv2DOptionsArgs {
                 padding: fb::Padding(padding),
                 stride_h: stride[0],
@@ -451,17 +382,9 @@ fn encode_options(
                 depth_multiplier: multiplier,
                 fused_activation_function: A(act),
             };
-            (
-                B::DepthwiseConv2DOptions,
-                Some(fb::DepthwiseConv2DOptions::create(b, &args).as_union_value()),
-            )
+            (B::DepthwiseConv2DOptions, Some(fb::DepthwiseConv2DOptions::create(b, &args).as_union_value()))
         }
-        Options::Pool {
-            padding,
-            stride,
-            filter,
-            act,
-        } => {
+        Options::Pool { padding, stride, filter, act } => {
             let args = fb::Pool2DOptionsArgs {
                 padding: fb::Padding(padding),
                 stride_h: stride[0],
@@ -470,57 +393,31 @@ fn encode_options(
                 filter_width: filter[1],
                 fused_activation_function: A(act),
             };
-            (
-                B::Pool2DOptions,
-                Some(fb::Pool2DOptions::create(b, &args).as_union_value()),
-            )
+            (B::Pool2DOptions, Some(fb::Pool2DOptions::create(b, &args).as_union_value()))
         }
-        Options::FullyConnected {
-            act,
-            keep_num_dims,
-            weights_format,
-        } => {
+        Options::FullyConnected { act, keep_num_dims, weights_format } => {
             let args = fb::FullyConnectedOptionsArgs {
                 fused_activation_function: A(act),
                 keep_num_dims,
                 weights_format: fb::FullyConnectedOptionsWeightsFormat(weights_format),
                 ..Default::default()
             };
-            (
-                B::FullyConnectedOptions,
-                Some(fb::FullyConnectedOptions::create(b, &args).as_union_value()),
-            )
+            (B::FullyConnectedOptions, Some(fb::FullyConnectedOptions::create(b, &args).as_union_value()))
         }
-        Options::Softmax { beta } => (
-            B::SoftmaxOptions,
-            Some(fb::SoftmaxOptions::create(b, &fb::SoftmaxOptionsArgs { beta }).as_union_value()),
-        ),
+        Options::Softmax { beta } => {
+            (B::SoftmaxOptions, Some(fb::SoftmaxOptions::create(b, &fb::SoftmaxOptionsArgs { beta }).as_union_value()))
+        }
         Options::Add { act } => {
-            let args = fb::AddOptionsArgs {
-                fused_activation_function: A(act),
-                ..Default::default()
-            };
-            (
-                B::AddOptions,
-                Some(fb::AddOptions::create(b, &args).as_union_value()),
-            )
+            let args = fb::AddOptionsArgs { fused_activation_function: A(act), ..Default::default() };
+            (B::AddOptions, Some(fb::AddOptions::create(b, &args).as_union_value()))
         }
         Options::Concat { axis, act } => {
-            let args = fb::ConcatenationOptionsArgs {
-                axis,
-                fused_activation_function: A(act),
-            };
-            (
-                B::ConcatenationOptions,
-                Some(fb::ConcatenationOptions::create(b, &args).as_union_value()),
-            )
+            let args = fb::ConcatenationOptionsArgs { axis, fused_activation_function: A(act) };
+            (B::ConcatenationOptions, Some(fb::ConcatenationOptions::create(b, &args).as_union_value()))
         }
         Options::Reducer { keep_dims } => {
             let args = fb::ReducerOptionsArgs { keep_dims };
-            (
-                B::ReducerOptions,
-                Some(fb::ReducerOptions::create(b, &args).as_union_value()),
-            )
+            (B::ReducerOptions, Some(fb::ReducerOptions::create(b, &args).as_union_value()))
         }
     }
 }
@@ -550,42 +447,10 @@ impl Rng {
     }
 }
 
-const INTERESTING_I32: &[i32] = &[
-    -2,
-    -1,
-    0,
-    1,
-    2,
-    3,
-    4,
-    7,
-    8,
-    16,
-    127,
-    128,
-    255,
-    256,
-    1 << 16,
-    1 << 20,
-    1 << 24,
-    i32::MAX - 1,
-    i32::MAX,
-    i32::MIN,
-];
+const INTERESTING_I32: &[i32] =
+    &[-2, -1, 0, 1, 2, 3, 4, 7, 8, 16, 127, 128, 255, 256, 1 << 16, 1 << 20, 1 << 24, i32::MAX - 1, i32::MAX, i32::MIN];
 const INTERESTING_F32: &[f32] = &[
-    0.0,
-    -0.0,
-    -1.0,
-    1.0,
-    1e-45,
-    1e-38,
-    1e-10,
-    1.0 / 256.0,
-    0.5,
-    1e10,
-    3.4e38,
-    f32::INFINITY,
-    f32::NEG_INFINITY,
+    0.0, -0.0, -1.0, 1.0, 1e-45, 1e-38, 1e-10, 1.0 / 256.0, 0.5, 1e10, 3.4e38, f32::INFINITY, f32::NEG_INFINITY,
     f32::NAN,
 ];
 
@@ -654,22 +519,14 @@ pub fn mutate(m: &mut Model, r: &mut Rng) {
                 1 => s.push(r.pick(INTERESTING_I32)),
                 _ if !s.is_empty() => {
                     let i = r.below(s.len());
-                    s[i] = if r.chance(2) {
-                        r.pick(INTERESTING_I32)
-                    } else {
-                        s[i].wrapping_add(r.pick(&[-1, 1, 2]))
-                    };
+                    s[i] = if r.chance(2) { r.pick(INTERESTING_I32) } else { s[i].wrapping_add(r.pick(&[-1, 1, 2])) };
                 }
                 _ => t.shape = None,
             }
         }
         6 if n_tensors > 0 => {
             let t = &mut sg.tensors[r.below(n_tensors)];
-            let mut sig = t
-                .signature
-                .clone()
-                .or_else(|| t.shape.clone())
-                .unwrap_or_default();
+            let mut sig = t.signature.clone().or_else(|| t.shape.clone()).unwrap_or_default();
             if sig.is_empty() {
                 sig.push(-1);
             } else {
@@ -682,11 +539,7 @@ pub fn mutate(m: &mut Model, r: &mut Rng) {
         7 if n_tensors > 0 => sg.tensors[r.below(n_tensors)].dtype = r.below(20) as i8,
         8 if n_tensors > 0 => {
             let t = &mut sg.tensors[r.below(n_tensors)];
-            t.buffer = if r.chance(2) {
-                r.below(n_buffers + 2) as u32
-            } else {
-                r.pick(INTERESTING_I32) as u32
-            };
+            t.buffer = if r.chance(2) { r.below(n_buffers + 2) as u32 } else { r.pick(INTERESTING_I32) as u32 };
         }
         9 if n_buffers > 0 => {
             let b = &mut m.buffers[r.below(n_buffers)];
@@ -697,13 +550,7 @@ pub fn mutate(m: &mut Model, r: &mut Rng) {
                     let i = r.below(d.len());
                     d[i] = r.next() as u8;
                 }
-                (b, _) => {
-                    *b = if b.is_some() {
-                        None
-                    } else {
-                        Some(vec![1, 2, 3, 4])
-                    }
-                }
+                (b, _) => *b = if b.is_some() { None } else { Some(vec![1, 2, 3, 4]) },
             }
         }
         // Quantization.
@@ -765,40 +612,20 @@ pub fn mutate(m: &mut Model, r: &mut Rng) {
             let o = &mut sg.ops[r.below(n_ops)];
             let v = r.pick(INTERESTING_I32);
             match &mut o.options {
-                Options::Conv {
-                    padding,
-                    stride,
-                    dilation,
-                    act,
-                }
-                | Options::Depthwise {
-                    padding,
-                    stride,
-                    dilation,
-                    act,
-                    ..
-                } => match r.below(4) {
+                Options::Conv { padding, stride, dilation, act }
+                | Options::Depthwise { padding, stride, dilation, act, .. } => match r.below(4) {
                     0 => *padding = r.below(4) as i8,
                     1 => stride[r.below(2)] = v,
                     2 => dilation[r.below(2)] = v,
                     _ => mutate_act(r, act),
                 },
-                Options::Pool {
-                    padding,
-                    stride,
-                    filter,
-                    act,
-                } => match r.below(4) {
+                Options::Pool { padding, stride, filter, act } => match r.below(4) {
                     0 => *padding = r.below(4) as i8,
                     1 => stride[r.below(2)] = v,
                     2 => filter[r.below(2)] = v,
                     _ => mutate_act(r, act),
                 },
-                Options::FullyConnected {
-                    act,
-                    keep_num_dims,
-                    weights_format,
-                } => match r.below(3) {
+                Options::FullyConnected { act, keep_num_dims, weights_format } => match r.below(3) {
                     0 => mutate_act(r, act),
                     1 => *keep_num_dims = !*keep_num_dims,
                     _ => *weights_format = r.below(3) as i8,

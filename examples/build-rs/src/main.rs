@@ -5,10 +5,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/mobilenet_v1_025_96.rs"));
 
-const INPUTS: &[u8] =
-    include_bytes!("../../../tests/fixtures/golden/mobilenet_v1_025_96/input0.bin");
-const TFLM_OUTPUTS: &[u8] =
-    include_bytes!("../../../tests/fixtures/golden/mobilenet_v1_025_96/output0.bin");
+const INPUTS: &[u8] = include_bytes!("../../../tests/fixtures/golden/mobilenet_v1_025_96/input0.bin");
+const TFLM_OUTPUTS: &[u8] = include_bytes!("../../../tests/fixtures/golden/mobilenet_v1_025_96/output0.bin");
 const IN: usize = 96 * 96 * 3;
 const OUT: usize = 10;
 
@@ -29,18 +27,10 @@ fn main() {
     let tflm: [i8; OUT] = std::array::from_fn(|i| TFLM_OUTPUTS[i] as i8);
     let real = MobileNet::dequantize_output(&scores);
     let best = (0..OUT).max_by_key(|&i| scores[i]).unwrap();
-    println!(
-        "MobileNetV1-0.25-96 via build.rs: {} MACs, {}-byte arena, {} weight bytes",
-        MobileNet::MACS,
-        MobileNet::ARENA_BYTES,
-        MobileNet::WEIGHT_BYTES
-    );
+    println!("MobileNetV1-0.25-96 via build.rs: {} MACs, {}-byte arena, {} weight bytes", MobileNet::MACS, MobileNet::ARENA_BYTES, MobileNet::WEIGHT_BYTES);
     println!("class scores (int8): {scores:?}");
     println!("TFLM scores  (int8): {tflm:?}");
-    println!(
-        "top class {best} with probability {:.3}; one inference took {elapsed:?}",
-        real[best]
-    );
+    println!("top class {best} with probability {:.3}; one inference took {elapsed:?}", real[best]);
     if scores != tflm {
         eprintln!("kiln and TFLM disagree");
         std::process::exit(1);

@@ -53,12 +53,7 @@ pub mod portable {
     #[inline(always)]
     pub const fn mac_s8x4(acc: [i32; 4], x: u32, w_e: u32, w_o: u32) -> [i32; 4] {
         let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
-        [
-            smlabb(x_e, w_e, acc[0]),
-            smlabb(x_o, w_o, acc[1]),
-            smlatt(x_e, w_e, acc[2]),
-            smlatt(x_o, w_o, acc[3]),
-        ]
+        [smlabb(x_e, w_e, acc[0]), smlabb(x_o, w_o, acc[1]), smlatt(x_e, w_e, acc[2]), smlatt(x_o, w_o, acc[3])]
     }
 }
 
@@ -79,9 +74,7 @@ mod dsp {
         let r: u32;
         // SAFETY: one register-to-register instruction: reads `x`, writes `r`; no memory, no
         // stack, no flags.
-        unsafe {
-            asm!("sxtb16 {r}, {x}", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
-        };
+        unsafe { asm!("sxtb16 {r}, {x}", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags)) };
         r
     }
 
@@ -91,9 +84,7 @@ mod dsp {
         let r: u32;
         // SAFETY: one register-to-register instruction (the rotation is part of it): reads `x`,
         // writes `r`; no memory, no stack, no flags.
-        unsafe {
-            asm!("sxtb16 {r}, {x}, ror #8", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags))
-        };
+        unsafe { asm!("sxtb16 {r}, {x}, ror #8", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack, preserves_flags)) };
         r
     }
 
@@ -102,9 +93,7 @@ mod dsp {
     pub fn smlad(a: u32, b: u32, mut acc: i32) -> i32 {
         // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q (sticky overflow), so `preserves_flags` is not claimed.
-        unsafe {
-            asm!("smlad {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack))
-        };
+        unsafe { asm!("smlad {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
     }
 
@@ -113,9 +102,7 @@ mod dsp {
     pub fn smlabb(a: u32, b: u32, mut acc: i32) -> i32 {
         // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
-        unsafe {
-            asm!("smlabb {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack))
-        };
+        unsafe { asm!("smlabb {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
     }
 
@@ -124,9 +111,7 @@ mod dsp {
     pub fn smlatt(a: u32, b: u32, mut acc: i32) -> i32 {
         // SAFETY: one register instruction: reads `a`, `b`, `acc`, writes `acc`; no memory, no
         // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
-        unsafe {
-            asm!("smlatt {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack))
-        };
+        unsafe { asm!("smlatt {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
     }
 
@@ -179,42 +164,17 @@ mod tests {
         let edge = [0i16, 1, -1, 127, -128, i16::MAX, i16::MIN, 0x00ff, -0x0100];
         // Fewer cases under Miri (CI runs this test there), the edge values as often.
         for case in 0..if cfg!(miri) { 2_000 } else { 20_000 } {
-            let pick = |rng: &mut Rng| {
-                if rng.bool() {
-                    edge[rng.usize(0, edge.len() - 1)]
-                } else {
-                    rng.range(-32768, 32767) as i16
-                }
-            };
-            let (a0, a1, b0, b1) = (
-                pick(&mut rng),
-                pick(&mut rng),
-                pick(&mut rng),
-                pick(&mut rng),
-            );
-            let acc = if case % 3 == 0 {
-                rng.edgy_i32()
-            } else {
-                rng.range(-1 << 20, 1 << 20) as i32
-            };
+            let pick = |rng: &mut Rng| if rng.bool() { edge[rng.usize(0, edge.len() - 1)] } else { rng.range(-32768, 32767) as i16 };
+            let (a0, a1, b0, b1) = (pick(&mut rng), pick(&mut rng), pick(&mut rng), pick(&mut rng));
+            let acc = if case % 3 == 0 { rng.edgy_i32() } else { rng.range(-1 << 20, 1 << 20) as i32 };
             let (a, b) = (pair(a0, a1), pair(b0, b1));
             let sum = acc as i64 + a0 as i64 * b0 as i64 + a1 as i64 * b1 as i64;
             assert_eq!(smlad(a, b, acc), sum as i32, "smlad {a:#x} {b:#x} {acc}");
-            assert_eq!(
-                smlabb(a, b, acc),
-                (acc as i64 + a0 as i64 * b0 as i64) as i32
-            );
-            assert_eq!(
-                smlatt(a, b, acc),
-                (acc as i64 + a1 as i64 * b1 as i64) as i32
-            );
+            assert_eq!(smlabb(a, b, acc), (acc as i64 + a0 as i64 * b0 as i64) as i32);
+            assert_eq!(smlatt(a, b, acc), (acc as i64 + a1 as i64 * b1 as i64) as i32);
             let bytes = a.to_le_bytes().map(|x| x as i8 as i16);
             assert_eq!(sxtb16(a), pair(bytes[0], bytes[2]), "sxtb16 {a:#x}");
-            assert_eq!(
-                sxtb16_ror8(a),
-                pair(bytes[1], bytes[3]),
-                "sxtb16 ror8 {a:#x}"
-            );
+            assert_eq!(sxtb16_ror8(a), pair(bytes[1], bytes[3]), "sxtb16 ror8 {a:#x}");
             // Four int8 lanes of `a` times the halves of `b` (even lanes) and of `w_o` (odd).
             let w_o = pair(pick(&mut rng), pick(&mut rng));
             let accs = [acc, acc.wrapping_add(1), acc ^ 0x5555, acc.wrapping_neg()];
@@ -223,11 +183,7 @@ mod tests {
                 let w = if j % 2 == 0 { b } else { w_o };
                 (accs[j] as i64 + bytes[j] as i64 * wide(w, j >= 2)) as i32
             });
-            assert_eq!(
-                mac_s8x4(accs, a, b, w_o),
-                want,
-                "mac_s8x4 {a:#x} {b:#x} {w_o:#x}"
-            );
+            assert_eq!(mac_s8x4(accs, a, b, w_o), want, "mac_s8x4 {a:#x} {b:#x} {w_o:#x}");
         }
     }
 }

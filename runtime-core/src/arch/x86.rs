@@ -53,9 +53,7 @@ pub mod portable {
     pub fn dpbusd(acc: I32x16, a: I32x16, b: I8x64) -> I32x16 {
         core::array::from_fn(|j| {
             let u = a[j].to_le_bytes();
-            (0..4).fold(acc[j], |s, k| {
-                s.wrapping_add(i32::from(u[k]) * i32::from(b[4 * j + k] as i8))
-            })
+            (0..4).fold(acc[j], |s, k| s.wrapping_add(i32::from(u[k]) * i32::from(b[4 * j + k] as i8)))
         })
     }
 
@@ -86,14 +84,8 @@ pub mod portable {
     #[inline(always)]
     pub fn mul_round_high(x: I32x16, m: I32x16, round_even: I64x8, round_odd: I64x8) -> I32x16 {
         core::array::from_fn(|j| {
-            let round = if j % 2 == 0 {
-                round_even[j / 2]
-            } else {
-                round_odd[j / 2]
-            };
-            let p = (i64::from(x[j]) * i64::from(m[j]))
-                .wrapping_add(round)
-                .wrapping_add(i64::from(x[j] >> 31) << 31);
+            let round = if j % 2 == 0 { round_even[j / 2] } else { round_odd[j / 2] };
+            let p = (i64::from(x[j]) * i64::from(m[j])).wrapping_add(round).wrapping_add(i64::from(x[j] >> 31) << 31);
             (p >> 32) as i32
         })
     }
@@ -212,22 +204,11 @@ mod vnni {
         unsafe {
             let (x, m) = (x.0, m.0);
             let (x_odd, m_odd) = (_mm512_srli_epi64::<32>(x), _mm512_srli_epi64::<32>(m));
-            let sign_even =
-                _mm512_slli_epi64::<31>(_mm512_srai_epi64::<63>(_mm512_slli_epi64::<32>(x)));
+            let sign_even = _mm512_slli_epi64::<31>(_mm512_srai_epi64::<63>(_mm512_slli_epi64::<32>(x)));
             let sign_odd = _mm512_slli_epi64::<31>(_mm512_srai_epi64::<63>(x));
-            let even = _mm512_add_epi64(
-                _mm512_add_epi64(_mm512_mul_epi32(x, m), round_even.0),
-                sign_even,
-            );
-            let odd = _mm512_add_epi64(
-                _mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), round_odd.0),
-                sign_odd,
-            );
-            I32x16(_mm512_mask_blend_epi32(
-                0xaaaa,
-                _mm512_srli_epi64::<32>(even),
-                odd,
-            ))
+            let even = _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), round_even.0), sign_even);
+            let odd = _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), round_odd.0), sign_odd);
+            I32x16(_mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64::<32>(even), odd))
         }
     }
 
@@ -263,45 +244,21 @@ mod tests {
     use super::portable as p;
     use crate::fixed_point::testing::Rng;
 
-    const EDGE: [i32; 10] = [
-        0,
-        1,
-        -1,
-        127,
-        -128,
-        255,
-        i32::MAX,
-        i32::MIN,
-        0x7f80_ff01,
-        -0x0100_0000,
-    ];
+    const EDGE: [i32; 10] = [0, 1, -1, 127, -128, 255, i32::MAX, i32::MIN, 0x7f80_ff01, -0x0100_0000];
 
     fn lanes(rng: &mut Rng) -> [i32; 16] {
-        core::array::from_fn(|_| {
-            if rng.bool() {
-                EDGE[rng.usize(0, EDGE.len() - 1)]
-            } else {
-                rng.edgy_i32()
-            }
-        })
+        core::array::from_fn(|_| if rng.bool() { EDGE[rng.usize(0, EDGE.len() - 1)] } else { rng.edgy_i32() })
     }
 
     fn wide(rng: &mut Rng) -> [i64; 8] {
-        core::array::from_fn(|_| {
-            (i64::from(rng.edgy_i32()) << 32) | i64::from(rng.edgy_i32() as u32)
-        })
+        core::array::from_fn(|_| (i64::from(rng.edgy_i32()) << 32) | i64::from(rng.edgy_i32() as u32))
     }
 
     #[test]
     fn twins_match_the_definitions() {
         let mut rng = Rng::new(0x512);
         for _ in 0..if cfg!(miri) { 200 } else { 5_000 } {
-            let (acc, a, x, m) = (
-                lanes(&mut rng),
-                lanes(&mut rng),
-                lanes(&mut rng),
-                lanes(&mut rng),
-            );
+            let (acc, a, x, m) = (lanes(&mut rng), lanes(&mut rng), lanes(&mut rng), lanes(&mut rng));
             let b: [u8; 64] = core::array::from_fn(|_| rng.range(0, 255) as u8);
             let (re, ro) = (wide(&mut rng), wide(&mut rng));
             let dp = p::dpbusd(acc, a, b);
@@ -312,14 +269,11 @@ mod tests {
             for j in 0..16 {
                 let mut want = i64::from(acc[j]);
                 for k in 0..4 {
-                    want +=
-                        i64::from((a[j] as u32 >> (8 * k)) as u8) * i64::from(b[4 * j + k] as i8);
+                    want += i64::from((a[j] as u32 >> (8 * k)) as u8) * i64::from(b[4 * j + k] as i8);
                 }
                 assert_eq!(dp[j], want as i32, "dpbusd lane {j}");
                 let half = |v: i32, k: u32| i64::from((v as u32 >> (16 * k)) as u16 as i16);
-                let bh = |k: usize| {
-                    i64::from(i16::from_le_bytes([b[4 * j + 2 * k], b[4 * j + 2 * k + 1]]))
-                };
+                let bh = |k: usize| i64::from(i16::from_le_bytes([b[4 * j + 2 * k], b[4 * j + 2 * k + 1]]));
                 let want = i64::from(acc[j]) + half(a[j], 0) * bh(0) + half(a[j], 1) * bh(1);
                 assert_eq!(dw[j], want as i32, "dpwssd lane {j}");
                 assert_eq!(wide[j], i32::from(b[j] as i8));
@@ -328,24 +282,12 @@ mod tests {
                 let full = i128::from(x[j]) * i128::from(m[j]) + i128::from(round) + sign;
                 assert_eq!(hi[j], (full as i64 >> 32) as i32, "mul_round_high lane {j}");
             }
-            let s: [i32; 16] = core::array::from_fn(|j| {
-                if j < 12 {
-                    rng.range(0, 31) as i32
-                } else {
-                    EDGE[j - 6]
-                }
-            });
+            let s: [i32; 16] = core::array::from_fn(|j| if j < 12 { rng.range(0, 31) as i32 } else { EDGE[j - 6] });
             let sh = p::shift_right(x, s);
             let cl = p::clamp(x, a, m);
             let nb = p::narrow_i8(x);
             for j in 0..16 {
-                let want = if (0..32).contains(&s[j]) {
-                    x[j] >> s[j]
-                } else if x[j] < 0 {
-                    -1
-                } else {
-                    0
-                };
+                let want = if (0..32).contains(&s[j]) { x[j] >> s[j] } else if x[j] < 0 { -1 } else { 0 };
                 assert_eq!(sh[j], want, "shift lane {j}");
                 assert_eq!(cl[j], x[j].max(a[j]).min(m[j]));
                 assert_eq!(nb[j], x[j] as u8);
@@ -360,21 +302,10 @@ mod tests {
         use super::vnni as v;
         let mut rng = Rng::new(0xf00d);
         for _ in 0..20_000 {
-            let (acc, a, x, m) = (
-                lanes(&mut rng),
-                lanes(&mut rng),
-                lanes(&mut rng),
-                lanes(&mut rng),
-            );
+            let (acc, a, x, m) = (lanes(&mut rng), lanes(&mut rng), lanes(&mut rng), lanes(&mut rng));
             let b: [u8; 64] = core::array::from_fn(|_| rng.range(0, 255) as u8);
             let (re, ro) = (wide(&mut rng), wide(&mut rng));
-            let s: [i32; 16] = core::array::from_fn(|j| {
-                if j < 12 {
-                    rng.range(0, 31) as i32
-                } else {
-                    EDGE[j - 6]
-                }
-            });
+            let s: [i32; 16] = core::array::from_fn(|j| if j < 12 { rng.range(0, 31) as i32 } else { EDGE[j - 6] });
             let ld = |x: &[i32; 16]| v::load_i32x16(x);
             assert_eq!(v::store_i32x16(ld(&x)), p::store_i32x16(p::load_i32x16(&x)));
             assert_eq!(v::store_i32x16(v::splat_i32(x[3])), p::splat_i32(x[3]));
@@ -383,31 +314,14 @@ mod tests {
                 p::dpbusd(acc, a, p::load_i8x64(&b))
             );
             assert_eq!(
-                v::store_i32x16(v::mul_round_high(
-                    ld(&x),
-                    ld(&m),
-                    v::load_i64x8(&re),
-                    v::load_i64x8(&ro)
-                )),
+                v::store_i32x16(v::mul_round_high(ld(&x), ld(&m), v::load_i64x8(&re), v::load_i64x8(&ro))),
                 p::mul_round_high(x, m, re, ro)
             );
-            assert_eq!(
-                v::store_i32x16(v::dpwssd(ld(&acc), ld(&a), v::load_i8x64(&b))),
-                p::dpwssd(acc, a, p::load_i8x64(&b))
-            );
+            assert_eq!(v::store_i32x16(v::dpwssd(ld(&acc), ld(&a), v::load_i8x64(&b))), p::dpwssd(acc, a, p::load_i8x64(&b)));
             let x16: [u8; 16] = core::array::from_fn(|j| b[j + 7]);
-            assert_eq!(
-                v::store_i32x16(v::load_i8x16_widened(&x16)),
-                p::load_i8x16_widened(&x16)
-            );
-            assert_eq!(
-                v::store_i32x16(v::shift_right(ld(&x), ld(&s))),
-                p::shift_right(x, s)
-            );
-            assert_eq!(
-                v::store_i32x16(v::clamp(ld(&x), ld(&a), ld(&m))),
-                p::clamp(x, a, m)
-            );
+            assert_eq!(v::store_i32x16(v::load_i8x16_widened(&x16)), p::load_i8x16_widened(&x16));
+            assert_eq!(v::store_i32x16(v::shift_right(ld(&x), ld(&s))), p::shift_right(x, s));
+            assert_eq!(v::store_i32x16(v::clamp(ld(&x), ld(&a), ld(&m))), p::clamp(x, a, m));
             assert_eq!(v::narrow_i8(ld(&x)), p::narrow_i8(x));
         }
     }

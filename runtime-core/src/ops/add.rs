@@ -149,46 +149,24 @@ fn add_8bit<const SIGNED: bool>(p: &AddParams, input1: &[u8], input2: &[u8], out
 /// ADD int16, bit-exact with TFLM (its general path, `left_shift` 15; TFLM ignores the
 /// `pot_scale_int16` option).
 pub fn add_s16(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    let shapes = BroadcastShapes {
-        input1: p.input1_shape,
-        input2: p.input2_shape,
-        output: p.output_shape,
-    };
+    let shapes = BroadcastShapes { input1: p.input1_shape, input2: p.input2_shape, output: p.output_shape };
     broadcast_map(&shapes, input1, input2, output, |a: [u8; 2], b: [u8; 2]| {
-        (add_core(
-            p,
-            i32::from(i16::from_le_bytes(a)),
-            i32::from(i16::from_le_bytes(b)),
-        ) as i16)
-            .to_le_bytes()
+        (add_core(p, i32::from(i16::from_le_bytes(a)), i32::from(i16::from_le_bytes(b))) as i16).to_le_bytes()
     });
 }
 
 /// ADD float32: `clamp(x + y)`, the single IEEE sum TFLM computes.
 pub fn add_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    broadcast_map(
-        &p.shapes,
-        input1,
-        input2,
-        output,
-        |a: [u8; 4], b: [u8; 4]| {
-            clamp_f32(
-                f32::from_le_bytes(a) + f32::from_le_bytes(b),
-                p.act_min,
-                p.act_max,
-            )
-            .to_le_bytes()
-        },
-    );
+    broadcast_map(&p.shapes, input1, input2, output, |a: [u8; 4], b: [u8; 4]| {
+        clamp_f32(f32::from_le_bytes(a) + f32::from_le_bytes(b), p.act_min, p.act_max).to_le_bytes()
+    });
 }
 
 /// ADD int32: `x + y`, wrapping on overflow. TFLM applies no fused activation to int32 ADD
 /// (its clamp is the whole int32 range), so neither does kiln.
 pub fn add_s32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(p, input1, input2, output, |a: [u8; 4], b: [u8; 4]| {
-        i32::from_le_bytes(a)
-            .wrapping_add(i32::from_le_bytes(b))
-            .to_le_bytes()
+        i32::from_le_bytes(a).wrapping_add(i32::from_le_bytes(b)).to_le_bytes()
     });
 }
 
@@ -330,16 +308,8 @@ mod tests {
             p.input1_requant = quantize_multiplier(in1 / twice_max);
             p.input2_requant = quantize_multiplier(in2 / twice_max);
             p.output_requant = quantize_multiplier(twice_max / ((1 << 15) as f64 * o));
-            p.act_min = if rng.bool() {
-                -32768
-            } else {
-                rng.range(-32768, 0) as i32
-            };
-            p.act_max = if rng.bool() {
-                32767
-            } else {
-                rng.range(0, 32767) as i32
-            };
+            p.act_min = if rng.bool() { -32768 } else { rng.range(-32768, 0) as i32 };
+            p.act_max = if rng.bool() { 32767 } else { rng.range(0, 32767) as i32 };
             let (n1, n2) = (s1.iter().product::<usize>(), s2.iter().product::<usize>());
             let mut a = vec![0u8; 2 * n1];
             let mut b = vec![0u8; 2 * n2];
@@ -357,8 +327,7 @@ mod tests {
                             let i = [i0, i1, i2, i3];
                             let x = ref_mul(rd(&a, idx(s1, i)) << 15, p.input1_requant);
                             let y = ref_mul(rd(&b, idx(s2, i)) << 15, p.input2_requant);
-                            let v = ref_mul(x + y, p.output_requant)
-                                .clamp(p.act_min as i64, p.act_max as i64);
+                            let v = ref_mul(x + y, p.output_requant).clamp(p.act_min as i64, p.act_max as i64);
                             want.extend((v as i16).to_le_bytes());
                         }
                     }

@@ -31,10 +31,7 @@ pub struct SumRescale {
 /// starts there too, so the bytes agree.
 pub fn add_n_s8(p: &SumRescale, inputs: &[&[u8]], output: &mut [u8]) {
     for (i, o) in output.iter_mut().enumerate() {
-        let sum = inputs
-            .iter()
-            .map(|x| x.get(i).copied().unwrap_or(0))
-            .fold(p.start(), |acc, x| acc.wrapping_add(p.term(x)));
+        let sum = inputs.iter().map(|x| x.get(i).copied().unwrap_or(0)).fold(p.start(), |acc, x| acc.wrapping_add(p.term(x)));
         *o = p.output(sum);
     }
 }
@@ -54,17 +51,13 @@ impl SumRescale {
 
     #[inline(always)]
     fn scale(&self, y: i32) -> i32 {
-        multiply_by_quantized_multiplier_smaller_than_one_exp(
-            y.wrapping_mul(1 << self.left_shift),
-            self.input_requant,
-        )
+        multiply_by_quantized_multiplier_smaller_than_one_exp(y.wrapping_mul(1 << self.left_shift), self.input_requant)
     }
 
     /// A rescaled sum as the output byte.
     #[inline(always)]
     pub(crate) fn output(&self, sum: i32) -> u8 {
-        let out = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, self.output_requant)
-            .wrapping_add(self.output_offset);
+        let out = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, self.output_requant).wrapping_add(self.output_offset);
         out.max(self.act_min).min(self.act_max) as u8
     }
 }
@@ -72,11 +65,7 @@ impl SumRescale {
 /// float32 ADD_N: `0 + x₀ + x₁ + …` in input order, element by element, as TFLM sums.
 pub fn add_n_f32(inputs: &[&[u8]], output: &mut [u8]) {
     for (i, o) in output.chunks_exact_mut(4).enumerate() {
-        let at = |x: &[u8]| {
-            x.get(4 * i..4 * i + 4)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0.0, f32_of)
-        };
+        let at = |x: &[u8]| x.get(4 * i..4 * i + 4).and_then(|b| b.try_into().ok()).map_or(0.0, f32_of);
         let sum = inputs.iter().fold(0.0f32, |acc, x| acc + at(x));
         put(o, sum.to_le_bytes());
     }
@@ -104,10 +93,7 @@ mod tests {
                     v
                 })
                 .collect();
-            let (s_in, s_out) = (
-                0.01 + rng.usize(0, 100) as f64 * 0.001,
-                0.02 + rng.usize(0, 100) as f64 * 0.003,
-            );
+            let (s_in, s_out) = (0.01 + rng.usize(0, 100) as f64 * 0.001, 0.02 + rng.usize(0, 100) as f64 * 0.003);
             let zp = rng.range(-128, 127) as i32;
             let p = SumRescale {
                 input_offset: -zp,
@@ -123,11 +109,8 @@ mod tests {
             add_n_s8(&p, &refs, &mut got);
             for i in 0..len {
                 let scaled = |y: i32| ref_mbqm(y << 20, p.input_requant);
-                let sum = inputs
-                    .iter()
-                    .fold(scaled(-zp), |a, x| a + scaled(x[i] as i8 as i32 - zp));
-                let want = (ref_mbqm(sum, p.output_requant) + p.output_offset).clamp(-128, 127)
-                    as i8 as u8;
+                let sum = inputs.iter().fold(scaled(-zp), |a, x| a + scaled(x[i] as i8 as i32 - zp));
+                let want = (ref_mbqm(sum, p.output_requant) + p.output_offset).clamp(-128, 127) as i8 as u8;
                 assert_eq!(got[i], want, "case {case} element {i}");
             }
         }
@@ -135,24 +118,12 @@ mod tests {
 
     #[test]
     fn float_sums_in_order() {
-        let a: Vec<u8> = [1.5f32, -0.0, 1e30]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        let b: Vec<u8> = [2.25f32, -0.0, 1e30]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        let c: Vec<u8> = [-1.0f32, -0.0, -1e30]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let a: Vec<u8> = [1.5f32, -0.0, 1e30].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let b: Vec<u8> = [2.25f32, -0.0, 1e30].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let c: Vec<u8> = [-1.0f32, -0.0, -1e30].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = vec![0u8; 12];
         add_n_f32(&[&a, &b, &c], &mut out);
-        let got: Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         // 0 + (−0) + (−0) + (−0) is +0 (the sum starts at +0), and 1e30 + 1e30 − 1e30 in order.
         assert_eq!(got[0], 2.75);
         assert!(got[1] == 0.0 && got[1].is_sign_positive());

@@ -68,10 +68,7 @@ pub fn cumsum_f32(p: &CumSumParams, input: &[u8], output: &mut [u8]) {
     p.lines(|line| {
         let mut acc = 0.0f32;
         for i in line {
-            let x = input
-                .get(4 * i..4 * i + 4)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0.0, f32_of);
+            let x = input.get(4 * i..4 * i + 4).and_then(|b| b.try_into().ok()).map_or(0.0, f32_of);
             let before = acc;
             acc += x;
             if let Some(o) = output.get_mut(4 * i..4 * i + 4) {
@@ -88,13 +85,7 @@ mod tests {
     use crate::fixed_point::testing::{quantize_multiplier, Rng};
     use std::{vec, vec::Vec};
 
-    fn params(
-        before: usize,
-        depth: usize,
-        after: usize,
-        exclusive: bool,
-        reverse: bool,
-    ) -> CumSumS8Params {
+    fn params(before: usize, depth: usize, after: usize, exclusive: bool, reverse: bool) -> CumSumS8Params {
         let rescale = SumRescale {
             input_offset: 3,
             left_shift: 20,
@@ -104,16 +95,7 @@ mod tests {
             act_min: -128,
             act_max: 127,
         };
-        CumSumS8Params {
-            sum: CumSumParams {
-                before,
-                depth,
-                after,
-                exclusive,
-                reverse,
-            },
-            rescale,
-        }
+        CumSumS8Params { sum: CumSumParams { before, depth, after, exclusive, reverse }, rescale }
     }
 
     /// Float: every flag combination against sums written out by index.
@@ -123,9 +105,7 @@ mod tests {
         for case in 0..64 {
             let (b, d, a) = (rng.usize(1, 3), rng.usize(1, 5), rng.usize(1, 3));
             let (exclusive, reverse) = (case % 2 == 1, case % 4 >= 2);
-            let x: Vec<f32> = (0..b * d * a)
-                .map(|_| rng.range(-100, 100) as f32 / 8.0)
-                .collect();
+            let x: Vec<f32> = (0..b * d * a).map(|_| rng.range(-100, 100) as f32 / 8.0).collect();
             let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
             let mut out = vec![0u8; bytes.len()];
             cumsum_f32(&params(b, d, a, exclusive, reverse).sum, &bytes, &mut out);
@@ -166,20 +146,12 @@ mod tests {
             for bi in 0..b {
                 for ai in 0..a {
                     let idx = |k: usize| (bi * d + k) * a + ai;
-                    let order: Vec<usize> = if reverse {
-                        (0..d).rev().collect()
-                    } else {
-                        (0..d).collect()
-                    };
+                    let order: Vec<usize> = if reverse { (0..d).rev().collect() } else { (0..d).collect() };
                     let mut acc = r.start();
                     for &k in &order {
                         let before = acc;
                         acc = acc.wrapping_add(r.term(x[idx(k)]));
-                        assert_eq!(
-                            out[idx(k)],
-                            r.output(if exclusive { before } else { acc }),
-                            "case {case}"
-                        );
+                        assert_eq!(out[idx(k)], r.output(if exclusive { before } else { acc }), "case {case}");
                     }
                 }
             }

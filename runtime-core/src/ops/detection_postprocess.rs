@@ -116,11 +116,7 @@ impl DetectionPostProcessParams {
 
     /// Largest candidate list of one single-class NMS.
     const fn selected_max(&self) -> usize {
-        let per = if self.regular_nms {
-            self.detections_per_class
-        } else {
-            self.max_detections
-        };
+        let per = if self.regular_nms { self.detections_per_class } else { self.max_detections };
         if per < self.num_boxes {
             per
         } else {
@@ -146,11 +142,7 @@ impl DetectionPostProcessParams {
         let nms = n * 16 + n * 4 * 6 + self.selected_max() * 4;
         let m = self.merged_max();
         let regular = m * 4 * 4;
-        let fast = if self.regular_nms {
-            0
-        } else {
-            n * self.num_classes * 4
-        };
+        let fast = if self.regular_nms { 0 } else { n * self.num_classes * 4 };
         outputs + nms + regular + fast
     }
 }
@@ -240,13 +232,7 @@ struct Work<'a> {
 }
 
 /// Runs the op: the outputs land at the front of `scratch` (see [`detection_postprocess_output`]).
-pub fn detection_postprocess(
-    p: &DetectionPostProcessParams,
-    boxes: &[u8],
-    scores: &[u8],
-    anchors: &[u8],
-    scratch: &mut [u8],
-) {
+pub fn detection_postprocess(p: &DetectionPostProcessParams, boxes: &[u8], scores: &[u8], anchors: &[u8], scratch: &mut [u8]) {
     let n = p.num_boxes;
     let slots = p.slots();
     let mut rest = scratch;
@@ -266,12 +252,7 @@ pub fn detection_postprocess(
     };
     // Every slot starts at zero: regular NMS zero-fills unused slots as TFLM does; fast NMS and
     // the invalid-box case leave them so.
-    for o in [
-        &mut out_boxes,
-        &mut out_classes,
-        &mut out_scores,
-        &mut out_count,
-    ] {
+    for o in [&mut out_boxes, &mut out_classes, &mut out_scores, &mut out_count] {
         o.0.fill(0);
     }
 
@@ -284,10 +265,7 @@ pub fn detection_postprocess(
         return;
     }
     let depth = p.num_classes + p.label_offset;
-    let score = |anchor: usize, class: usize| {
-        p.scores
-            .read(scores, anchor * depth + class + p.label_offset)
-    };
+    let score = |anchor: usize, class: usize| p.scores.read(scores, anchor * depth + class + p.label_offset);
     let mut write = |slot: usize, anchor: usize, class: usize, s: f32, decoded: &Words<'_>| {
         for k in 0..4 {
             out_boxes.set_f(slot * 4 + k, decoded.f(anchor * 4 + k));
@@ -400,11 +378,7 @@ fn iou(d: &Words<'_>, i: usize, j: usize) -> f32 {
 
 /// TFLM's NonMaxSuppressionSingleClassHelper over the scores in `w.per_anchor`: the kept
 /// anchors land in `w.selected`, best first; returns how many.
-fn single_class_nms(
-    p: &DetectionPostProcessParams,
-    w: &mut Work<'_>,
-    max_detections: usize,
-) -> usize {
+fn single_class_nms(p: &DetectionPostProcessParams, w: &mut Work<'_>, max_detections: usize) -> usize {
     let n = p.num_boxes;
     let mut kept = 0;
     for i in 0..n {
@@ -453,13 +427,7 @@ fn single_class_nms(
 
 /// TFLM's MergeSort on `idx[lo..hi]` by `values[idx] >` (descending, stable): insertion sort
 /// below 20 elements, else halves merged through `scratch`.
-fn merge_sort(
-    values: &Words<'_>,
-    idx: &mut Words<'_>,
-    scratch: &mut Words<'_>,
-    lo: usize,
-    hi: usize,
-) {
+fn merge_sort(values: &Words<'_>, idx: &mut Words<'_>, scratch: &mut Words<'_>, lo: usize, hi: usize) {
     let len = hi - lo;
     let before = |values: &Words<'_>, a: u32, b: u32| values.f(a as usize) > values.f(b as usize);
     if len < 20 {
@@ -481,8 +449,7 @@ fn merge_sort(
     merge_sort(values, idx, scratch, lo + half, hi);
     let (mut left, mut right) = (lo, lo + half);
     for i in 0..len {
-        let take_right =
-            left >= lo + half || (right < hi && before(values, idx.get(right), idx.get(left)));
+        let take_right = left >= lo + half || (right < hi && before(values, idx.get(right), idx.get(left)));
         if take_right {
             scratch.set(i, idx.get(right));
             right += 1;
@@ -503,12 +470,7 @@ fn partial_arg_sort(values: &Words<'_>, n: usize, k: usize, out: &mut Words<'_>)
 }
 
 /// [`partial_arg_sort`] over `value(0..n)`; returns the first index (0 if `n` is 0).
-fn partial_arg_sort_by(
-    value: impl Fn(usize) -> f32,
-    n: usize,
-    k: usize,
-    out: &mut Words<'_>,
-) -> usize {
+fn partial_arg_sort_by(value: impl Fn(usize) -> f32, n: usize, k: usize, out: &mut Words<'_>) -> usize {
     for i in 0..n {
         out.set(i, i as u32);
     }
@@ -566,21 +528,14 @@ mod tests {
         }
     }
 
-    fn run(
-        p: &DetectionPostProcessParams,
-        boxes: &[f32],
-        scores: &[f32],
-        anchors: &[f32],
-    ) -> [Vec<f32>; 4] {
+    fn run(p: &DetectionPostProcessParams, boxes: &[f32], scores: &[f32], anchors: &[f32]) -> [Vec<f32>; 4] {
         let mut scratch = vec![0xAAu8; p.scratch_bytes()];
         detection_postprocess(p, &f32s(boxes), &f32s(scores), &f32s(anchors), &mut scratch);
         core::array::from_fn(|k| {
             let (off, len) = p.output_range(k);
             let mut out = vec![0u8; len];
             detection_postprocess_output(&scratch, &mut out, off);
-            out.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
+            out.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         })
     }
 
@@ -613,25 +568,15 @@ mod tests {
     #[test]
     fn ties_keep_anchor_order() {
         let n = 45;
-        let anchors: Vec<f32> = (0..n)
-            .flat_map(|i| [0.5, i as f32 * 0.02, 0.01, 0.01])
-            .collect();
+        let anchors: Vec<f32> = (0..n).flat_map(|i| [0.5, i as f32 * 0.02, 0.01, 0.01]).collect();
         let boxes = vec![0.0; n * 4];
-        let scores: Vec<f32> = (0..n)
-            .flat_map(|i| [0.0, if i % 3 == 0 { 0.5 } else { 0.25 }, 0.0])
-            .collect();
+        let scores: Vec<f32> = (0..n).flat_map(|i| [0.0, if i % 3 == 0 { 0.5 } else { 0.25 }, 0.0]).collect();
         let mut p = params(n, false);
         p.max_detections = 20;
         let [b, _, s, n_out] = run(&p, &boxes, &scores, &anchors);
         assert_eq!(n_out, vec![20.0]);
-        let xs: Vec<usize> = (0..20)
-            .map(|k| ((b[k * 4 + 1] + b[k * 4 + 3]) / 2.0 / 0.02).round() as usize)
-            .collect();
-        let want: Vec<usize> = (0..n)
-            .filter(|i| i % 3 == 0)
-            .chain((0..n).filter(|i| i % 3 != 0))
-            .take(20)
-            .collect();
+        let xs: Vec<usize> = (0..20).map(|k| ((b[k * 4 + 1] + b[k * 4 + 3]) / 2.0 / 0.02).round() as usize).collect();
+        let want: Vec<usize> = (0..n).filter(|i| i % 3 == 0).chain((0..n).filter(|i| i % 3 != 0)).take(20).collect();
         assert_eq!(xs, want);
         assert!(s[..15].iter().all(|&v| v == 0.5));
     }

@@ -60,33 +60,17 @@ pub fn fully_connected_s8(
 /// (output rows in pairs, interleaved word by word). Same params and result as
 /// [`fully_connected_s8`] on the model's filter.
 #[inline(never)]
-pub fn fully_connected_s8_dsp(
-    p: &FullyConnectedParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_s8_dsp(p: &FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let (depth, out_depth) = (p.input_depth, p.output_depth);
     if out_depth == 0 || depth == 0 || p.requant.is_empty() {
         return;
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     let pairs = out_depth / 2;
-    let (pair_w, odd_w) = (
-        window(filter, 0, 2 * pairs * depth),
-        filter.get(2 * pairs * depth..).unwrap_or(&[]),
-    );
+    let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * depth), filter.get(2 * pairs * depth..).unwrap_or(&[]));
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
-    for (x, out) in input
-        .chunks_exact(depth)
-        .zip(output.chunks_exact_mut(out_depth))
-        .take(p.batches)
-    {
-        for (g, (w, o)) in pair_w
-            .chunks_exact((2 * depth).max(1))
-            .zip(out.chunks_exact_mut(2))
-            .enumerate()
-        {
+    for (x, out) in input.chunks_exact(depth).zip(output.chunks_exact_mut(out_depth)).take(p.batches) {
+        for (g, (w, o)) in pair_w.chunks_exact((2 * depth).max(1)).zip(out.chunks_exact_mut(2)).enumerate() {
             let c = 2 * g;
             let mut acc = [bias(c), bias(c + 1)];
             dot_1x2(&mut acc, x, w);
@@ -96,10 +80,7 @@ pub fn fully_connected_s8_dsp(
             }
         }
         if let Some(o) = out.get_mut(2 * pairs) {
-            *o = stage.apply(
-                dot_1x1(bias(2 * pairs), x, odd_w),
-                rq_at(p.requant, 2 * pairs),
-            );
+            *o = stage.apply(dot_1x1(bias(2 * pairs), x, odd_w), rq_at(p.requant, 2 * pairs));
         }
     }
 }
@@ -162,8 +143,7 @@ mod tests {
             fully_connected_s8(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}");
             // The DSP kernel (through the instructions' twins on the host) on its filter layout.
-            let packed: Vec<u8> =
-                super::super::pack_filter_dsp(&filter, out_depth, 1, depth).collect();
+            let packed: Vec<u8> = super::super::pack_filter_dsp(&filter, out_depth, 1, depth).collect();
             got.fill(0);
             fully_connected_s8_dsp(&p, &input, &packed, &mut got);
             assert_eq!(got, want, "case {case} (DSP)");

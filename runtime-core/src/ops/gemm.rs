@@ -65,22 +65,13 @@ pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
     if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
         return;
     }
-    for (b, block) in out
-        .chunks_exact_mut(gemm_block_bytes(depth).max(1))
-        .enumerate()
-    {
+    for (b, block) in out.chunks_exact_mut(gemm_block_bytes(depth).max(1)).enumerate() {
         let (head, body) = block.split_at_mut(4 * GEMM_LANES);
         for (j, word) in head.chunks_exact_mut(4).enumerate() {
             let c = b * GEMM_LANES + j;
             let row = window(w, c * depth, depth);
-            let sum = row
-                .iter()
-                .fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
-            let folded = bias
-                .get(c)
-                .copied()
-                .unwrap_or(0)
-                .wrapping_sub(sum.wrapping_mul(128));
+            let sum = row.iter().fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
+            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(128));
             word.copy_from_slice(&(if c < out_c { folded } else { 0 }).to_le_bytes());
         }
         for (q, quad) in body.chunks_exact_mut(4 * GEMM_LANES).enumerate() {
@@ -88,11 +79,7 @@ pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
                 let c = b * GEMM_LANES + j;
                 for (k, byte) in lane.iter_mut().enumerate() {
                     let i = 4 * q + k;
-                    *byte = if c < out_c && i < depth {
-                        w.get(c * depth + i).copied().unwrap_or(0)
-                    } else {
-                        0
-                    };
+                    *byte = if c < out_c && i < depth { w.get(c * depth + i).copied().unwrap_or(0) } else { 0 };
                 }
             }
         }
@@ -112,14 +99,7 @@ pub(super) struct BlockStage {
 }
 
 impl BlockStage {
-    pub(super) fn new(
-        requant: &[Requant],
-        c0: usize,
-        out_c: usize,
-        zp: i32,
-        lo: i32,
-        hi: i32,
-    ) -> Option<Self> {
+    pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
             let (mj, rj, sj) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
@@ -166,11 +146,7 @@ fn gemm_s8(
     output: &mut [u8],
 ) {
     let bb = gemm_block_bytes(depth);
-    if depth == 0
-        || out_c == 0
-        || requant.is_empty()
-        || filter.len() != gemm_filter_bytes(out_c, depth)
-    {
+    if depth == 0 || out_c == 0 || requant.is_empty() || filter.len() != gemm_filter_bytes(out_c, depth) {
         return;
     }
     let input = match input {
@@ -184,12 +160,7 @@ fn gemm_s8(
     let Some(output) = output.get_mut(..rows * out_c) else {
         return;
     };
-    let stage = Stage {
-        requant,
-        zp,
-        lo,
-        hi,
-    };
+    let stage = Stage { requant, zp, lo, hi };
     let blocks = out_c.div_ceil(GEMM_LANES);
     for g in (0..blocks).step_by(TILE_BLOCKS) {
         let panel = window(filter, g * bb, (blocks - g).min(TILE_BLOCKS) * bb);
@@ -204,14 +175,7 @@ fn gemm_s8(
 
 /// Every row through the `B` blocks from block `g` on (`panel`: their packed bytes).
 #[inline(always)]
-fn panel_rows<const B: usize>(
-    g: usize,
-    [rows, depth, out_c]: [usize; 3],
-    input: Rows<'_>,
-    panel: &[u8],
-    stage: &Stage<'_>,
-    output: &mut [u8],
-) {
+fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input: Rows<'_>, panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
     let bb = gemm_block_bytes(depth);
     let block = |b: usize| window(panel, b * bb, bb);
     let bias: [I32x16; B] = core::array::from_fn(|b| {
@@ -220,18 +184,9 @@ fn panel_rows<const B: usize>(
         });
         v::load_i32x16(&words)
     });
-    let weights: [&[u8]; B] =
-        core::array::from_fn(|b| block(b).get(4 * GEMM_LANES..).unwrap_or(&[]));
-    let stages: [Option<BlockStage>; B] = core::array::from_fn(|b| {
-        BlockStage::new(
-            stage.requant,
-            (g + b) * GEMM_LANES,
-            out_c,
-            stage.zp,
-            stage.lo,
-            stage.hi,
-        )
-    });
+    let weights: [&[u8]; B] = core::array::from_fn(|b| block(b).get(4 * GEMM_LANES..).unwrap_or(&[]));
+    let stages: [Option<BlockStage>; B] =
+        core::array::from_fn(|b| BlockStage::new(stage.requant, (g + b) * GEMM_LANES, out_c, stage.zp, stage.lo, stage.hi));
     // (16 bytes of slack: see `gather_window`.)
     let mut windows = [0u8; TILE_ROWS * MAX_GEMM_WINDOW + 16];
     let mut r = 0;
@@ -260,15 +215,7 @@ fn panel_rows<const B: usize>(
                     Some(st) => st.apply(a),
                     None => {
                         let lanes = v::store_i32x16(a);
-                        core::array::from_fn(|j| {
-                            output_s8(
-                                lanes[j],
-                                rq_at(stage.requant, c0 + j),
-                                stage.zp,
-                                stage.lo,
-                                stage.hi,
-                            )
-                        })
+                        core::array::from_fn(|j| output_s8(lanes[j], rq_at(stage.requant, c0 + j), stage.zp, stage.lo, stage.hi))
                     }
                 };
                 let len = GEMM_LANES.min(out_c.saturating_sub(c0));
@@ -300,44 +247,21 @@ pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
 /// the bytes past it are overwritten by the next tap or the next row, or land in the slack
 /// after the last row.
 #[inline(always)]
-fn gather_window(
-    p: &super::Conv2dParams,
-    input: &[u8],
-    pixel: usize,
-    buf: &mut [u8],
-    start: usize,
-) {
+fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
     let [_, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, _] = p.output;
-    let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) =
-        (p.kernel, p.stride, p.dilation, p.pad);
-    let (ox, oy, b) = (
-        pixel % out_w.max(1),
-        pixel / out_w.max(1) % out_h.max(1),
-        pixel / (out_w * out_h).max(1),
-    );
+    let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) = (p.kernel, p.stride, p.dilation, p.pad);
+    let (ox, oy, b) = (pixel % out_w.max(1), pixel / out_w.max(1) % out_h.max(1), pixel / (out_w * out_h).max(1));
     let zp = [p.input_zero_point as u8; 16];
     for t in 0..k_h * k_w {
         let (ky, kx) = (t / k_w.max(1), t % k_w.max(1));
-        let (iy, ix) = (
-            (oy * s_h + ky * d_h).wrapping_sub(pad_h),
-            (ox * s_w + kx * d_w).wrapping_sub(pad_w),
-        );
+        let (iy, ix) = ((oy * s_h + ky * d_h).wrapping_sub(pad_h), (ox * s_w + kx * d_w).wrapping_sub(pad_w));
         let at = start + t * in_c;
         let inside = iy < in_h && ix < in_w;
-        let from = if inside {
-            ((b * in_h + iy) * in_w + ix) * in_c
-        } else {
-            0
-        };
+        let from = if inside { ((b * in_h + iy) * in_w + ix) * in_c } else { 0 };
         if in_c <= 16 {
-            let src = if inside {
-                <&[u8; 16]>::try_from(window(input, from, 16)).ok()
-            } else {
-                Some(&zp)
-            };
-            if let (Some(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, at, 16)))
-            {
+            let src = if inside { <&[u8; 16]>::try_from(window(input, from, 16)).ok() } else { Some(&zp) };
+            if let (Some(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, at, 16))) {
                 *dst = *src;
                 continue;
             }
@@ -357,18 +281,11 @@ fn gather_window(
 /// The accumulators of `P` rows (`x`, `depth` bytes each) × `B` blocks (`w`, their packed
 /// weights), starting from the blocks' biases.
 #[inline(always)]
-fn tile<const P: usize, const B: usize>(
-    rows: [&[u8]; P],
-    w: [&[u8]; B],
-    bias: [I32x16; B],
-    depth: usize,
-) -> [[I32x16; B]; P] {
+fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [I32x16; B], depth: usize) -> [[I32x16; B]; P] {
     let mut acc = [bias; P];
     let quads = depth / 4;
-    let x: [&[[u8; 4]]; P] =
-        rows.map(|r| bytemuck::try_cast_slice(window(r, 0, 4 * quads)).unwrap_or(&[]));
-    let w: [&[[u8; 64]]; B] =
-        w.map(|b| bytemuck::try_cast_slice(window(b, 0, 64 * depth.div_ceil(4))).unwrap_or(&[]));
+    let x: [&[[u8; 4]]; P] = rows.map(|r| bytemuck::try_cast_slice(window(r, 0, 4 * quads)).unwrap_or(&[]));
+    let w: [&[[u8; 64]]; B] = w.map(|b| bytemuck::try_cast_slice(window(b, 0, 64 * depth.div_ceil(4))).unwrap_or(&[]));
     if x.iter().any(|r| r.len() != quads) || w.iter().any(|b| b.len() != depth.div_ceil(4)) {
         return acc;
     }
@@ -383,11 +300,7 @@ fn tile<const P: usize, const B: usize>(
         }
     };
     for k in 0..quads {
-        step(
-            &mut acc,
-            k,
-            core::array::from_fn(|p| u32::from_le_bytes(x[p][k])),
-        );
+        step(&mut acc, k, core::array::from_fn(|p| u32::from_le_bytes(x[p][k])));
     }
     if depth % 4 != 0 {
         // The last input bytes, zero-extended: their padded weights are zero.
@@ -413,50 +326,20 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
-    if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3]
-    {
-        gemm_s8(
-            n * h * w,
-            in_c,
-            out_c,
-            Rows::Dense(input),
-            filter,
-            stage,
-            output,
-        );
+    if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
+        gemm_s8(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
     } else {
         let depth = p.kernel[0] * p.kernel[1] * in_c;
-        gemm_s8(
-            n * out_h * out_w,
-            depth,
-            out_c,
-            Rows::Windows(p, input),
-            filter,
-            stage,
-            output,
-        );
+        gemm_s8(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
     }
 }
 
 /// FULLY_CONNECTED as one `gemm_s8` over its batch rows, `filter` packed by
 /// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
 /// filter.
-pub fn fully_connected_s8_gemm(
-    p: &super::FullyConnectedParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
-    gemm_s8(
-        p.batches,
-        p.input_depth,
-        p.output_depth,
-        Rows::Dense(input),
-        filter,
-        rq,
-        output,
-    );
+    gemm_s8(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, rq, output);
 }
 
 #[cfg(test)]
@@ -483,16 +366,8 @@ mod tests {
     fn pointwise_matches_the_ohwi_kernel() {
         let mut rng = Rng::new(0x9e33);
         for case in 0..if cfg!(miri) { 40 } else { 1500 } {
-            let ic = if case % 3 == 0 {
-                4 * rng.usize(1, 24)
-            } else {
-                rng.usize(1, 70)
-            };
-            let oc = if case % 4 == 0 {
-                16 * rng.usize(1, 6)
-            } else {
-                rng.usize(1, 90)
-            };
+            let ic = if case % 3 == 0 { 4 * rng.usize(1, 24) } else { rng.usize(1, 70) };
+            let oc = if case % 4 == 0 { 16 * rng.usize(1, 6) } else { rng.usize(1, 90) };
             let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
             p.stride = [1, 1];
             p.output = [p.input[0], p.input[1], p.input[2], oc];
@@ -513,26 +388,14 @@ mod tests {
     fn windows_match_the_ohwi_kernel() {
         let mut rng = Rng::new(0x3c33);
         for case in 0..if cfg!(miri) { 20 } else { 800 } {
-            let (ic, oc) = (
-                rng.usize(1, 20),
-                if case % 3 == 0 {
-                    16 * rng.usize(1, 5)
-                } else {
-                    rng.usize(1, 40)
-                },
-            );
+            let (ic, oc) = (rng.usize(1, 20), if case % 3 == 0 { 16 * rng.usize(1, 5) } else { rng.usize(1, 40) });
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let dilation = [rng.usize(1, 2), rng.usize(1, 2)];
             let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let mut got = vec![0u8; want.len()];
-            conv2d_s8_gemm(
-                &p,
-                &input,
-                &packed(&filter, p.bias, oc, kh * kw * ic),
-                &mut got,
-            );
+            conv2d_s8_gemm(&p, &input, &packed(&filter, p.bias, oc, kh * kw * ic), &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
         }
     }
@@ -548,9 +411,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
             let p = FullyConnectedParams {
                 batches,
                 input_depth: depth,

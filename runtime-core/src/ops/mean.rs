@@ -45,8 +45,7 @@ pub(crate) fn rescale_sums<T: Elem + Into<i32>, U: Elem>(
         |acc, x: T| acc.wrapping_add(x.into()),
         |sum| {
             let shifted = (i64::from(sum) - p.zero_point_sum) as i32;
-            let v = multiply_by_quantized_multiplier(shifted, p.requant)
-                .wrapping_add(p.output_zero_point);
+            let v = multiply_by_quantized_multiplier(shifted, p.requant).wrapping_add(p.output_zero_point);
             narrow(v.clamp(lo, hi))
         },
     );
@@ -68,14 +67,7 @@ pub fn mean_s16(p: &MeanParams, input: &[u8], output: &mut [u8]) {
 pub fn mean_f32(r: &Reduction, input: &[u8], output: &mut [u8]) {
     let n: usize = r.reduced.iter().product();
     let n = n as f32;
-    fold_groups(
-        r,
-        input,
-        output,
-        0.0f32,
-        |acc, x: f32| acc + x,
-        |sum| sum / n,
-    );
+    fold_groups(r, input, output, 0.0f32, |acc, x: f32| acc + x, |sum| sum / n);
 }
 
 #[cfg(test)]
@@ -93,19 +85,10 @@ mod tests {
             log2 += 1;
         }
         let shift = log2.min(32).min(31 + rq.shift);
-        Requant {
-            multiplier: (((rq.multiplier as i128) << shift) / n as i128) as i32,
-            shift: rq.shift - shift,
-        }
+        Requant { multiplier: (((rq.multiplier as i128) << shift) / n as i128) as i32, shift: rq.shift - shift }
     }
 
-    fn check_integer(
-        bytes: usize,
-        lo: i64,
-        hi: i64,
-        kernel: fn(&MeanParams, &[u8], &mut [u8]),
-        seed: u64,
-    ) {
+    fn check_integer(bytes: usize, lo: i64, hi: i64, kernel: fn(&MeanParams, &[u8], &mut [u8]), seed: u64) {
         let mut rng = Rng::new(seed);
         for case in 0..1500 {
             let c = Case::random(&mut rng);
@@ -114,17 +97,12 @@ mod tests {
             rng.fill(&mut input);
             if case % 5 == 0 {
                 // Long reductions of extreme values exercise the int32 sum and the fold.
-                input
-                    .iter_mut()
-                    .for_each(|b| *b = if case % 2 == 0 { 0x7f } else { 0x80 });
+                input.iter_mut().for_each(|b| *b = if case % 2 == 0 { 0x7f } else { 0x80 });
             }
             let groups = c.groups();
             let n = groups[0].len();
             let in_zp = rng.range(lo, hi) as i32;
-            let rq = Requant {
-                multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                shift: rng.range(-3, 3) as i32,
-            };
+            let rq = Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-3, 3) as i32 };
             let p = MeanParams {
                 reduction: c.geometry,
                 zero_point_sum: i64::from(in_zp) * n as i64,
@@ -142,17 +120,12 @@ mod tests {
             for g in &groups {
                 let sum: i64 = g.iter().map(|&i| read(i)).sum();
                 let shifted = (sum - in_zp as i64 * n as i64) as i32;
-                let v = (ref_mbqm(shifted, p.requant) as i64 + p.output_zero_point as i64)
-                    .clamp(lo, hi);
+                let v = (ref_mbqm(shifted, p.requant) as i64 + p.output_zero_point as i64).clamp(lo, hi);
                 want.extend_from_slice(&v.to_le_bytes()[..bytes]);
             }
             let mut got = vec![0u8; want.len()];
             kernel(&p, &input, &mut got);
-            assert_eq!(
-                got, want,
-                "case {case}: shape {:?} axes {:?}",
-                c.shape, c.axes
-            );
+            assert_eq!(got, want, "case {case}: shape {:?} axes {:?}", c.shape, c.axes);
         }
     }
 
@@ -177,21 +150,10 @@ mod tests {
             rng.fill(&mut input);
             let zp = rng.range(-128, 127) as i32;
             let p = MeanParams {
-                reduction: Reduction {
-                    kept: [1; 4],
-                    kept_strides: [0; 4],
-                    reduced: [1, 1, 1, reduced],
-                    reduced_strides: [0, 0, 0, 1],
-                },
+                reduction: Reduction { kept: [1; 4], kept_strides: [0; 4], reduced: [1, 1, 1, reduced], reduced_strides: [0, 0, 0, 1] },
                 zero_point_sum: zp as i64 * reduced as i64,
                 output_zero_point: zp,
-                requant: fold(
-                    Requant {
-                        multiplier: 1 << 30,
-                        shift: 1,
-                    },
-                    reduced,
-                ),
+                requant: fold(Requant { multiplier: 1 << 30, shift: 1 }, reduced),
             };
             let mut got = [0u8];
             mean_s8(&p, &input, &mut got);
@@ -212,9 +174,7 @@ mod tests {
             let c = Case::random(&mut rng);
             let total: usize = c.shape.iter().product();
             // Values of very different magnitudes make the summation order visible.
-            let xs: Vec<f32> = (0..total)
-                .map(|_| (rng.range(-1000, 1000) as f32) * 10f32.powi(rng.range(-6, 6) as i32))
-                .collect();
+            let xs: Vec<f32> = (0..total).map(|_| (rng.range(-1000, 1000) as f32) * 10f32.powi(rng.range(-6, 6) as i32)).collect();
             let input: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
             let groups = c.groups();
             let mut want = Vec::new();
@@ -227,11 +187,7 @@ mod tests {
             }
             let mut got = vec![0u8; want.len()];
             mean_f32(&c.geometry, &input, &mut got);
-            assert_eq!(
-                got, want,
-                "case {case}: shape {:?} axes {:?}",
-                c.shape, c.axes
-            );
+            assert_eq!(got, want, "case {case}: shape {:?} axes {:?}", c.shape, c.axes);
         }
     }
 }

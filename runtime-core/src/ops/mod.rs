@@ -23,29 +23,29 @@ mod add;
 mod add_n;
 // Op families added in breadth work: one directory each, one file per op inside.
 mod binary;
+mod float32;
+mod int16;
+mod movement;
+mod reduce;
+mod signal;
+mod state;
+mod uint8;
+mod unary;
 mod concatenation;
 mod control_flow;
-mod conv;
 mod cumsum;
+mod conv;
 mod depthwise;
 mod dequantize;
 mod detection_postprocess;
 mod embedding_lookup;
-mod float32;
 mod fully_connected;
 mod gemm;
-mod int16;
 mod mean;
-mod movement;
 mod pad;
 mod pooling;
 mod quantize;
-mod reduce;
-mod signal;
 mod softmax;
-mod state;
-mod uint8;
-mod unary;
 
 /// `s[start..start + len]`, or an empty slice if that range is not inside `s` (which the
 /// contract above rules out: it exists so that kernels have no panic path).
@@ -78,42 +78,24 @@ pub(crate) fn copy_prefix<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
-pub use crate::custom::copy_output as custom_op_output;
 pub use add::{add_s8, add_u8, AddParams};
 pub use add_n::{add_n_f32, add_n_s8, SumRescale};
 pub use concatenation::concatenation;
 pub use control_flow::copy_tensor;
-pub use conv::{
-    conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, conv2d_s8_dsp_pointwise, conv2d_s8_packed,
-    conv2d_s8_rows, pack_filter, pack_filter_dsp, Conv2dParams, MAX_CONST_ROW, MAX_PATCH, OC_BLOCK,
-};
 pub use cumsum::{cumsum_f32, cumsum_s8, CumSumParams, CumSumS8Params};
-pub use depthwise::{
-    depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3,
-    depthwise_conv2d_s8_dsp_broadcast, depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes,
-    pack_filter_broadcast, pack_filter_depthwise_gemm, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH,
-    MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS,
-};
+pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, conv2d_s8_dsp_pointwise, pack_filter_dsp, MAX_CONST_ROW, MAX_PATCH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
+pub use depthwise::{depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm, depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32, dequantize_u8_f32};
-pub use detection_postprocess::{
-    detection_postprocess, detection_postprocess_output, DetectionInput, DetectionPostProcessParams,
-};
+pub use signal::*;
+pub use detection_postprocess::{detection_postprocess, detection_postprocess_output, DetectionInput, DetectionPostProcessParams};
+pub use crate::custom::copy_output as custom_op_output;
 pub use embedding_lookup::{embedding_lookup_s8_f32, EmbeddingLookupParams};
 pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConnectedParams};
-pub use gemm::{
-    conv2d_s8_gemm, fully_connected_s8_gemm, gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm,
-    GEMM_LANES, MAX_GEMM_WINDOW,
-};
+pub use gemm::{conv2d_s8_gemm, fully_connected_s8_gemm, gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm, GEMM_LANES, MAX_GEMM_WINDOW};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
-pub use pooling::{
-    average_pool2d_s8, average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, Pool2dParams,
-};
-pub use quantize::{
-    quantize_f32_s8, quantize_f32_u8, quantize_s8, requantize_s8, requantize_s8_u8, requantize_u8,
-    requantize_u8_s8,
-};
-pub use signal::*;
+pub use pooling::{average_pool2d_s8, average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, Pool2dParams};
+pub use quantize::{quantize_f32_s8, quantize_f32_u8, quantize_s8, requantize_s8, requantize_s8_u8, requantize_u8, requantize_u8_s8};
 pub use softmax::{softmax_s8, softmax_s8_s16, softmax_u8, SoftmaxParams};
 // Families re-export their kernels by glob; two families exporting one name would otherwise
 // only warn (and the generated call could bind to the wrong kernel), so that is an error.

@@ -35,10 +35,7 @@ pub fn pad_s8(p: &PadParams, input: &[u8], output: &mut [u8]) {
             let out_base = ((i0 + b0) * out_h + i1 + b1) * out_w;
             if planes_contiguous {
                 let dst = out_base * out_c;
-                copy_prefix(
-                    window_mut(output, dst, w * c),
-                    window(input, in_base, w * c),
-                );
+                copy_prefix(window_mut(output, dst, w * c), window(input, in_base, w * c));
                 continue;
             }
             for (i2, row) in window(input, in_base, w * c).chunks_exact(c).enumerate() {
@@ -150,9 +147,7 @@ mod tests {
             let elem = [1usize, 2, 4][rng.usize(0, 2)];
             let input: std::vec::Vec<usize> = (0..rank).map(|_| rng.usize(1, 4)).collect();
             let before: std::vec::Vec<usize> = (0..rank).map(|_| rng.usize(0, 2)).collect();
-            let output: std::vec::Vec<usize> = (0..rank)
-                .map(|d| input[d] + before[d] + rng.usize(0, 2))
-                .collect();
+            let output: std::vec::Vec<usize> = (0..rank).map(|d| input[d] + before[d] + rng.usize(0, 2)).collect();
             // Output byte strides, then the walk over input rows (the last axis is the run).
             let mut ostride = vec![elem; rank];
             for d in (0..rank - 1).rev() {
@@ -166,20 +161,9 @@ mod tests {
             }
             let offset: usize = (0..rank).map(|d| before[d] * ostride[d]).sum();
             let value: &'static [u8] = std::boxed::Box::leak(
-                (0..elem)
-                    .map(|_| rng.range(0, 255) as u8)
-                    .collect::<std::vec::Vec<u8>>()
-                    .into_boxed_slice(),
+                (0..elem).map(|_| rng.range(0, 255) as u8).collect::<std::vec::Vec<u8>>().into_boxed_slice(),
             );
-            let p = PadNdParams {
-                value,
-                place: StridedCopyParams {
-                    outer,
-                    strides,
-                    run: input[rank - 1] * elem,
-                    offset,
-                },
-            };
+            let p = PadNdParams { value, place: StridedCopyParams { outer, strides, run: input[rank - 1] * elem, offset } };
             let n_in: usize = input.iter().product();
             let n_out: usize = output.iter().product();
             let mut x = vec![0u8; n_in * elem];
@@ -192,8 +176,7 @@ mod tests {
                     idx[d] = rest % output[d];
                     rest /= output[d];
                 }
-                let inside =
-                    (0..rank).all(|d| idx[d] >= before[d] && idx[d] < before[d] + input[d]);
+                let inside = (0..rank).all(|d| idx[d] >= before[d] && idx[d] < before[d] + input[d]);
                 for b in 0..elem {
                     want[k * elem + b] = if inside {
                         let src = (0..rank).fold(0, |acc, d| acc * input[d] + idx[d] - before[d]);

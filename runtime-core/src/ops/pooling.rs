@@ -71,14 +71,7 @@ fn pool<const SIGNED: bool>(
                             let ix = (ix0 + kx as isize) as usize;
                             let px = window(image, (iy * in_w + ix) * depth + c0, len);
                             for (a, &x) in acc.iter_mut().zip(px) {
-                                *a = step(
-                                    *a,
-                                    if SIGNED {
-                                        i32::from(x as i8)
-                                    } else {
-                                        i32::from(x)
-                                    },
-                                );
+                                *a = step(*a, if SIGNED { i32::from(x as i8) } else { i32::from(x) });
                             }
                         }
                     }
@@ -121,11 +114,7 @@ fn average_pool2d<const SIGNED: bool>(p: &Pool2dParams, input: &[u8], output: &m
         |sum, count| {
             // `checked_div`: 0 for an empty window (count 0), as TFLM's guard.
             let half = count / 2;
-            let nudged = if sum > 0 {
-                sum.wrapping_add(half)
-            } else {
-                sum.wrapping_sub(half)
-            };
+            let nudged = if sum > 0 { sum.wrapping_add(half) } else { sum.wrapping_sub(half) };
             nudged.checked_div(count).unwrap_or(0)
         },
     );

@@ -27,11 +27,7 @@ pub(crate) fn round_half_away_f32(v: f32) -> i32 {
 /// `input` is little-endian f32 bytes; NaN quantizes to `zero_point`.
 pub fn quantize_f32_s8(input: &[u8], output: &mut [u8], scale: f32, zero_point: i32) {
     for (o, x) in output.iter_mut().zip(input.chunks_exact(4)) {
-        *o = quantize_s8(
-            f32::from_le_bytes([x[0], x[1], x[2], x[3]]),
-            scale,
-            zero_point,
-        ) as u8;
+        *o = quantize_s8(f32::from_le_bytes([x[0], x[1], x[2], x[3]]), scale, zero_point) as u8;
     }
 }
 
@@ -39,9 +35,7 @@ pub fn quantize_f32_s8(input: &[u8], output: &mut [u8], scale: f32, zero_point: 
 /// model's boundary quantizes exactly as an in-graph QUANTIZE op.
 #[inline]
 pub fn quantize_s8(real: f32, scale: f32, zero_point: i32) -> i8 {
-    round_half_away_f32(real / scale)
-        .saturating_add(zero_point)
-        .clamp(-128, 127) as i8
+    round_half_away_f32(real / scale).saturating_add(zero_point).clamp(-128, 127) as i8
 }
 
 /// QUANTIZE int8 → int8 (rescaling), bit-exact with TFLM:
@@ -60,25 +54,13 @@ pub fn requantize_s8(
 /// QUANTIZE uint8 → int8 (a uint8 model input, as legacy and streaming wake-word models take
 /// it): TFLM's `Requantize` with a uint8 input, clamped to int8. With equal scales and zero
 /// points 128 apart it flips the top bit, as TFLM's fast path does.
-pub fn requantize_u8_s8(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
+pub fn requantize_u8_s8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
     requantize_bytes::<false, true>(input, output, input_zero_point, output_zero_point, requant);
 }
 
 /// QUANTIZE uint8 → uint8 (what TF1's converter puts where two uint8 ranges meet), LiteRT's
 /// reference `Requantize` clamped to 0..=255.
-pub fn requantize_u8(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
+pub fn requantize_u8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
     requantize_bytes::<false, false>(input, output, input_zero_point, output_zero_point, requant);
 }
 
@@ -87,20 +69,12 @@ pub fn requantize_u8(
 pub fn quantize_f32_u8(input: &[u8], output: &mut [u8], scale: f32, zero_point: i32) {
     for (o, x) in output.iter_mut().zip(input.chunks_exact(4)) {
         let real = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
-        *o = round_half_away_f32(real / scale)
-            .saturating_add(zero_point)
-            .clamp(0, 255) as u8;
+        *o = round_half_away_f32(real / scale).saturating_add(zero_point).clamp(0, 255) as u8;
     }
 }
 
 /// QUANTIZE int8 → uint8 (a uint8 model output): TFLM's `Requantize`, clamped to 0..=255.
-pub fn requantize_s8_u8(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
+pub fn requantize_s8_u8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
     requantize_bytes::<true, false>(input, output, input_zero_point, output_zero_point, requant);
 }
 
@@ -115,11 +89,7 @@ fn requantize_bytes<const IN_SIGNED: bool, const OUT_SIGNED: bool>(
 ) {
     let (lo, hi) = if OUT_SIGNED { (-128, 127) } else { (0, 255) };
     let one = |x: u8| -> u8 {
-        let x = if IN_SIGNED {
-            i32::from(x as i8)
-        } else {
-            i32::from(x)
-        };
+        let x = if IN_SIGNED { i32::from(x as i8) } else { i32::from(x) };
         multiply_by_quantized_multiplier(x.wrapping_sub(input_zero_point), requant)
             .wrapping_add(output_zero_point)
             .clamp(lo, hi) as u8
@@ -250,23 +220,14 @@ mod tests {
     /// arithmetic must give the same bytes.
     #[test]
     fn int8_uint8_shift_is_a_bit_flip() {
-        let one = Requant {
-            multiplier: 1 << 30,
-            shift: 1,
-        };
+        let one = Requant { multiplier: 1 << 30, shift: 1 };
         let input: Vec<u8> = (0..=255).collect();
         let mut got = vec![0u8; 256];
         for zp in [-128, -3, 0, 127] {
             requantize_s8_u8(&input, &mut got, zp, zp + 128, one);
-            assert!(
-                input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80),
-                "s8 → u8, zero point {zp}"
-            );
+            assert!(input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80), "s8 → u8, zero point {zp}");
             requantize_u8_s8(&input, &mut got, zp + 128, zp, one);
-            assert!(
-                input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80),
-                "u8 → s8, zero point {zp}"
-            );
+            assert!(input.iter().zip(&got).all(|(x, g)| *g == x ^ 0x80), "u8 → s8, zero point {zp}");
         }
     }
 }

@@ -88,9 +88,7 @@ pub fn softmax_u8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
 /// exponentials of 2^16 and more).
 pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
     // Both row sizes non-zero (checked, not wrapped), so neither `chunks_exact` can panic.
-    let Some(out_bytes) = p.depth.checked_mul(2).filter(|&b| b != 0) else {
-        return;
-    };
+    let Some(out_bytes) = p.depth.checked_mul(2).filter(|&b| b != 0) else { return };
     for (in_row, out_row) in input
         .chunks_exact(p.depth)
         .zip(output.chunks_exact_mut(out_bytes))
@@ -109,12 +107,7 @@ pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
 /// `emit` in order, already offset by the type's minimum and clamped to its range. `SIGNED`:
 /// int8 input bytes, else uint8.
 #[inline(always)]
-fn softmax_row<const SIGNED: bool>(
-    p: &SoftmaxParams,
-    in_row: &[u8],
-    out_bits: i32,
-    mut emit: impl FnMut(i32),
-) {
+fn softmax_row<const SIGNED: bool>(p: &SoftmaxParams, in_row: &[u8], out_bits: i32, mut emit: impl FnMut(i32)) {
     let scaled_exp = |x: u8, max: i32| -> Option<i32> {
         let diff = read::<SIGNED>(x) - max;
         if diff >= p.diff_min {
@@ -182,10 +175,7 @@ mod tests {
     fn params(beta: f64, input_scale: f64, rows: usize, depth: usize) -> SoftmaxParams {
         let real = (beta * input_scale * (1u64 << (31 - 5)) as f64).min((1u64 << 31) as f64 - 1.0);
         // QuantizeMultiplierGreaterThanOne.
-        let Requant {
-            multiplier: m,
-            shift,
-        } = quantize_multiplier(real);
+        let Requant { multiplier: m, shift } = quantize_multiplier(real);
         let max_input_rescaled =
             ((1i64 << 5) - 1) as f64 * (1i64 << (31 - 5)) as f64 / (1i64 << shift) as f64;
         SoftmaxParams {
@@ -261,17 +251,9 @@ mod tests {
             let want = float_softmax(scale, &input);
             for (c, &w) in want.iter().enumerate() {
                 let q = i16::from_le_bytes([o16[2 * c], o16[2 * c + 1]]) as f64 + 32768.0;
-                assert!(
-                    (q / 65536.0 - w).abs() <= 4.0 / 65536.0,
-                    "case {case}: {} vs {w}",
-                    q / 65536.0
-                );
+                assert!((q / 65536.0 - w).abs() <= 4.0 / 65536.0, "case {case}: {} vs {w}", q / 65536.0);
                 let q8 = o8[c] as i8 as f64 + 128.0;
-                assert!(
-                    (q8 - q / 256.0).abs() <= 1.0,
-                    "case {case}: int8 {q8} vs int16/256 {}",
-                    q / 256.0
-                );
+                assert!((q8 - q / 256.0).abs() <= 1.0, "case {case}: int8 {q8} vs int16/256 {}", q / 256.0);
             }
         }
     }

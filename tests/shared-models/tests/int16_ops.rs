@@ -8,16 +8,9 @@ use kiln_shared_models::goldens_dir;
 fn assert_int16_model<M: kiln::Model + Default>(stem: &str) {
     let dir = goldens_dir().join("int16").join(stem);
     kiln_tests::assert_bit_exact::<M>(&dir, 200);
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
-    let head = meta["tflm_arena_head_bytes"]
-        .as_u64()
-        .expect("meta.json has tflm_arena_head_bytes") as usize;
-    assert!(
-        M::ARENA_BYTES <= head,
-        "{stem}: kiln arena {} exceeds TFLM's {head}",
-        M::ARENA_BYTES
-    );
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    let head = meta["tflm_arena_head_bytes"].as_u64().expect("meta.json has tflm_arena_head_bytes") as usize;
+    assert!(M::ARENA_BYTES <= head, "{stem}: kiln arena {} exceeds TFLM's {head}", M::ARENA_BYTES);
 }
 
 include!(concat!(env!("OUT_DIR"), "/int16_tests.rs"));

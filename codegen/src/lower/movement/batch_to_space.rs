@@ -13,13 +13,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (bsz, h, w, c) = match *input.shape.as_slice() {
         [b, h, w, c] => (b, h, w, c),
         [b, w, c] => (b, 1, w, c),
-        _ => {
-            return unsupported(format!(
-                "input {} has shape {:?}; TFLM supports rank 3 or 4",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return unsupported(format!("input {} has shape {:?}; TFLM supports rank 3 or 4", input.label(), input.shape)),
     };
     let block = int_values(cx.input(1)?, "block_shape")?;
     let crops = int_values(cx.input(2)?, "crops")?;
@@ -29,32 +23,16 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         || block.iter().any(|&b| !(1..=1 << 16).contains(&b))
         || crops.iter().any(|&c| !(0..=1 << 31).contains(&c))
     {
-        return invalid(format!(
-            "block_shape {block:?} / crops {crops:?} for rank {}",
-            input.shape.len()
-        ));
+        return invalid(format!("block_shape {block:?} / crops {crops:?} for rank {}", input.shape.len()));
     }
-    let (bh, bw) = if spatial == 2 {
-        (block[0] as usize, block[1] as usize)
-    } else {
-        (1, block[0] as usize)
-    };
+    let (bh, bw) = if spatial == 2 { (block[0] as usize, block[1] as usize) } else { (1, block[0] as usize) };
     let cr: Vec<usize> = crops.iter().map(|&c| c as usize).collect();
-    let (ct, cb, cl, crr) = if spatial == 2 {
-        (cr[0], cr[1], cr[2], cr[3])
-    } else {
-        (0, 0, cr[0], cr[1])
-    };
+    let (ct, cb, cl, crr) = if spatial == 2 { (cr[0], cr[1], cr[2], cr[3]) } else { (0, 0, cr[0], cr[1]) };
     if bsz % (bh * bw) != 0 {
-        return invalid(format!(
-            "batch {bsz} is not a multiple of the block {bh}x{bw}"
-        ));
+        return invalid(format!("batch {bsz} is not a multiple of the block {bh}x{bw}"));
     }
     let n = bsz / (bh * bw);
-    let (oh, ow) = (
-        (h * bh).checked_sub(ct + cb),
-        (w * bw).checked_sub(cl + crr),
-    );
+    let (oh, ow) = ((h * bh).checked_sub(ct + cb), (w * bw).checked_sub(cl + crr));
     let (Some(oh), Some(ow)) = (oh, ow) else {
         return invalid(format!("crops {crops:?} exceed the output"));
     };
@@ -74,11 +52,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return Ok(vec![cx.step(
             vec![cx.operand(input)],
             out,
-            Call::Params {
-                func: "batch_to_space_nd",
-                ty: "BatchToSpaceNdParams",
-                params,
-            },
+            Call::Params { func: "batch_to_space_nd", ty: "BatchToSpaceNdParams", params },
             0,
             format!("block {block:?} crops {crops:?}"),
         )]);
@@ -87,23 +61,10 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let s = strides_of(&[bsz, h, w, c]);
     let view = View {
         dims: vec![n, oh / bh, bh, ow / bw, bw, c],
-        strides: vec![
-            s[0],
-            s[1],
-            (bw * n) as isize * s[0],
-            s[2],
-            n as isize * s[0],
-            1,
-        ],
+        strides: vec![s[0], s[1], (bw * n) as isize * s[0], s[2], n as isize * s[0], 1],
         offset: (ct / bh) as isize * s[1] + (cl / bw) as isize * s[2],
     };
-    Ok(vec![copy_step(
-        cx,
-        input,
-        out,
-        &view,
-        format!("block {block:?} crops {crops:?}"),
-    )?])
+    Ok(vec![copy_step(cx, input, out, &view, format!("block {block:?} crops {crops:?}"))?])
 }
 
 /// SPACE_TO_BATCH_ND (TFLM `space_to_batch_nd.h`), rank 3 or 4: a dedicated kernel, since the
@@ -114,44 +75,19 @@ pub(super) fn space_to_batch(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (n, h, w, c) = match *input.shape.as_slice() {
         [n, h, w, c] => (n, h, w, c),
         [n, h, c] => (n, h, 1, c),
-        _ => {
-            return unsupported(format!(
-                "input {} has shape {:?}; TFLM supports rank 3 or 4",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return unsupported(format!("input {} has shape {:?}; TFLM supports rank 3 or 4", input.label(), input.shape)),
     };
     let spatial = input.shape.len() - 2;
     let block = int_values(cx.input(1)?, "block_shape")?;
     let pads = int_values(cx.input(2)?, "paddings")?;
-    if block.len() != spatial
-        || pads.len() != 2 * spatial
-        || block.iter().any(|&b| !(1..=1 << 16).contains(&b))
-        || pads.iter().any(|&p| !(0..=1 << 24).contains(&p))
-    {
-        return invalid(format!(
-            "block_shape {block:?} / paddings {pads:?} for rank {}",
-            input.shape.len()
-        ));
+    if block.len() != spatial || pads.len() != 2 * spatial || block.iter().any(|&b| !(1..=1 << 16).contains(&b)) || pads.iter().any(|&p| !(0..=1 << 24).contains(&p)) {
+        return invalid(format!("block_shape {block:?} / paddings {pads:?} for rank {}", input.shape.len()));
     }
-    let (bh, bw) = if spatial == 2 {
-        (block[0] as usize, block[1] as usize)
-    } else {
-        (block[0] as usize, 1)
-    };
+    let (bh, bw) = if spatial == 2 { (block[0] as usize, block[1] as usize) } else { (block[0] as usize, 1) };
     let p: Vec<usize> = pads.iter().map(|&v| v as usize).collect();
-    let (pt, pb, pl, pr) = if spatial == 2 {
-        (p[0], p[1], p[2], p[3])
-    } else {
-        (p[0], p[1], 0, 0)
-    };
+    let (pt, pb, pl, pr) = if spatial == 2 { (p[0], p[1], p[2], p[3]) } else { (p[0], p[1], 0, 0) };
     if (h + pt + pb) % bh != 0 || (w + pl + pr) % bw != 0 {
-        return invalid(format!(
-            "padded size {}x{} is not a multiple of the block {bh}x{bw}",
-            h + pt + pb,
-            w + pl + pr
-        ));
+        return invalid(format!("padded size {}x{} is not a multiple of the block {bh}x{bw}", h + pt + pb, w + pl + pr));
     }
     let (oh, ow) = ((h + pt + pb) / bh, (w + pl + pr) / bw);
     let mut shape = vec![n * bh * bw, oh];
@@ -177,11 +113,7 @@ pub(super) fn space_to_batch(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "space_to_batch_nd",
-            ty: "SpaceToBatchNdParams",
-            params,
-        },
+        Call::Params { func: "space_to_batch_nd", ty: "SpaceToBatchNdParams", params },
         0,
         format!("block {block:?} paddings {pads:?}"),
     )])

@@ -9,10 +9,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         .map(|v| usize::try_from(v).map_err(|_| Fail::Invalid(format!("shape entry {v}"))))
         .collect::<R<_>>()?;
     if shape.len() < input.shape.len() {
-        return invalid(format!(
-            "shape {shape:?} has lower rank than input {:?}",
-            input.shape
-        ));
+        return invalid(format!("shape {shape:?} has lower rank than input {:?}", input.shape));
     }
     let lead = shape.len() - input.shape.len();
     let in_strides = strides_of(&input.shape);
@@ -22,23 +19,10 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         if n == want {
             strides[lead + d] = in_strides[d];
         } else if n != 1 {
-            return invalid(format!(
-                "input {:?} does not broadcast to {shape:?}",
-                input.shape
-            ));
+            return invalid(format!("input {:?} does not broadcast to {shape:?}", input.shape));
         }
     }
     expect_shape(out, &shape)?;
-    let view = View {
-        dims: shape.clone(),
-        strides,
-        offset: 0,
-    };
-    Ok(vec![copy_step(
-        cx,
-        input,
-        out,
-        &view,
-        format!("{:?} → {shape:?}", input.shape),
-    )?])
+    let view = View { dims: shape.clone(), strides, offset: 0 };
+    Ok(vec![copy_step(cx, input, out, &view, format!("{:?} → {shape:?}", input.shape))?])
 }

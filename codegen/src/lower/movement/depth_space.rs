@@ -5,9 +5,7 @@ use super::*;
 
 fn block(cx: &Ctx<'_>) -> R<usize> {
     match movement_options(cx)? {
-        MovementOptions::Block { block_size } if (1..=1 << 16).contains(&block_size) => {
-            Ok(block_size as usize)
-        }
+        MovementOptions::Block { block_size } if (1..=1 << 16).contains(&block_size) => Ok(block_size as usize),
         MovementOptions::Block { block_size } => invalid(format!("block_size {block_size}")),
         _ => invalid("missing block size options"),
     }
@@ -19,10 +17,7 @@ pub(super) fn depth_to_space(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let b = block(cx)?;
     let [n, h, w, c] = nhwc(input, "input")?;
     if c % (b * b) != 0 {
-        return invalid(format!(
-            "depth {c} is not a multiple of block_size² = {}",
-            b * b
-        ));
+        return invalid(format!("depth {c} is not a multiple of block_size² = {}", b * b));
     }
     let oc = c / (b * b);
     expect_shape(out, &[n, h * b, w * b, oc])?;
@@ -32,13 +27,7 @@ pub(super) fn depth_to_space(cx: &Ctx<'_>) -> R<Vec<Step>> {
         strides: vec![s[0], s[1], (b * oc) as isize, s[2], oc as isize, 1],
         offset: 0,
     };
-    Ok(vec![copy_step(
-        cx,
-        input,
-        out,
-        &view,
-        format!("block {b}"),
-    )?])
+    Ok(vec![copy_step(cx, input, out, &view, format!("block {b}"))?])
 }
 
 /// Output `[n, h/b, w/b, c·b²]`: output `(n, y, x, (by·b+bx)·c + k)` is input `(n, y·b+by, x·b+bx, k)`.
@@ -52,16 +41,6 @@ pub(super) fn space_to_depth(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_shape(out, &[n, h / b, w / b, c * b * b])?;
     let s = strides_of(&input.shape);
     let bi = b as isize;
-    let view = View {
-        dims: vec![n, h / b, w / b, b, b, c],
-        strides: vec![s[0], bi * s[1], bi * s[2], s[1], s[2], 1],
-        offset: 0,
-    };
-    Ok(vec![copy_step(
-        cx,
-        input,
-        out,
-        &view,
-        format!("block {b}"),
-    )?])
+    let view = View { dims: vec![n, h / b, w / b, b, b, c], strides: vec![s[0], bi * s[1], bi * s[2], s[1], s[2], 1], offset: 0 };
+    Ok(vec![copy_step(cx, input, out, &view, format!("block {b}"))?])
 }

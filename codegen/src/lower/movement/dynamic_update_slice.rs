@@ -18,20 +18,11 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         ));
     }
     if update.shape.iter().zip(&operand.shape).any(|(u, o)| u > o) {
-        return invalid(format!(
-            "update {} {:?} is larger than operand {:?}",
-            update.label(),
-            update.shape,
-            operand.shape
-        ));
+        return invalid(format!("update {} {:?} is larger than operand {:?}", update.label(), update.shape, operand.shape));
     }
     let ib = super::gather::index_bytes(indices)?;
     if indices.shape != [rank] {
-        return invalid(format!(
-            "start indices {} have shape {:?}; TFLM needs [{rank}]",
-            indices.label(),
-            indices.shape
-        ));
+        return invalid(format!("start indices {} have shape {:?}; TFLM needs [{rank}]", indices.label(), indices.shape));
     }
     let pad = |s: &[usize]| {
         let mut p = [1usize; 6];
@@ -45,15 +36,8 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(operand), cx.operand(update), cx.operand(indices)],
         out,
-        Call::Params {
-            func: "dynamic_update_slice",
-            ty: "DynamicUpdateSliceParams",
-            params,
-        },
+        Call::Params { func: "dynamic_update_slice", ty: "DynamicUpdateSliceParams", params },
         0,
-        format!(
-            "{:?} into {:?} at run-time indices",
-            update.shape, operand.shape
-        ),
+        format!("{:?} into {:?} at run-time indices", update.shape, operand.shape),
     )])
 }

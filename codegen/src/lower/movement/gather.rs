@@ -7,11 +7,7 @@ pub(super) fn index_bytes(t: &Tensor) -> R<usize> {
     match t.dtype {
         DType::I32 => Ok(4),
         DType::I64 => Ok(8),
-        d => unsupported(format!(
-            "indices {} are {}, expected int32 or int64",
-            t.label(),
-            d.name()
-        )),
+        d => unsupported(format!("indices {} are {}, expected int32 or int64", t.label(), d.name())),
     }
 }
 
@@ -24,23 +20,13 @@ pub(super) fn gather(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let ib = index_bytes(indices)?;
     let rank = input.shape.len();
     let axis = axis_of(axis as i64, rank, "axis")?;
-    let bd = if batch_dims < 0 {
-        batch_dims as i64 + indices.shape.len() as i64
-    } else {
-        batch_dims as i64
-    };
+    let bd = if batch_dims < 0 { batch_dims as i64 + indices.shape.len() as i64 } else { batch_dims as i64 };
     if bd < 0 || bd as usize > axis || bd as usize > indices.shape.len() {
-        return invalid(format!(
-            "batch_dims {batch_dims} for axis {axis} and indices of rank {}",
-            indices.shape.len()
-        ));
+        return invalid(format!("batch_dims {batch_dims} for axis {axis} and indices of rank {}", indices.shape.len()));
     }
     let bd = bd as usize;
     if input.shape[..bd] != indices.shape[..bd] {
-        return invalid(format!(
-            "batch axes differ: input {:?}, indices {:?}",
-            input.shape, indices.shape
-        ));
+        return invalid(format!("batch axes differ: input {:?}, indices {:?}", input.shape, indices.shape));
     }
     let mut shape = input.shape[..axis].to_vec();
     shape.extend_from_slice(&indices.shape[bd..]);
@@ -57,11 +43,7 @@ pub(super) fn gather(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input), cx.operand(indices)],
         out,
-        Call::Params {
-            func: "gather",
-            ty: "GatherParams",
-            params,
-        },
+        Call::Params { func: "gather", ty: "GatherParams", params },
         0,
         format!("axis {axis}, batch_dims {bd}"),
     )])
@@ -75,10 +57,7 @@ pub(super) fn gather_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid(format!("indices {} are a scalar", indices.label()));
     };
     if nd == 0 || nd > input.shape.len() || nd > 5 {
-        return unsupported(format!(
-            "index rows of length {nd} into an input of rank {}",
-            input.shape.len()
-        ));
+        return unsupported(format!("index rows of length {nd} into an input of rank {}", input.shape.len()));
     }
     let mut shape = rows_shape.to_vec();
     shape.extend_from_slice(&input.shape[nd..]);
@@ -99,11 +78,7 @@ pub(super) fn gather_nd(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input), cx.operand(indices)],
         out,
-        Call::Params {
-            func: "gather_nd",
-            ty: "GatherNdParams",
-            params,
-        },
+        Call::Params { func: "gather_nd", ty: "GatherNdParams", params },
         0,
         format!("{rows} index rows of length {nd}"),
     )])

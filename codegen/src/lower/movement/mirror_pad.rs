@@ -10,10 +10,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let elem = same_type(input, out)?;
     let rank = input.shape.len();
     if rank > 5 {
-        return unsupported(format!(
-            "input {} has rank {rank}; kiln mirror-pads up to rank 5",
-            input.label()
-        ));
+        return unsupported(format!("input {} has rank {rank}; kiln mirror-pads up to rank 5", input.label()));
     }
     let p = int_values(cx.input(1)?, "paddings")?;
     if p.len() != 2 * rank {
@@ -27,10 +24,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // TFLM: each pad at most the axis size (SYMMETRIC) or the size − 1 (REFLECT).
         let limit = n - offset as i64;
         if p[2 * d] < 0 || p[2 * d + 1] < 0 || p[2 * d] > limit || p[2 * d + 1] > limit {
-            return invalid(format!(
-                "paddings {:?} on axis {d} of size {n} exceed the mirror",
-                &p[2 * d..2 * d + 2]
-            ));
+            return invalid(format!("paddings {:?} on axis {d} of size {n} exceed the mirror", &p[2 * d..2 * d + 2]));
         }
         shape_in[lead + d] = input.shape[d];
         before[lead + d] = p[2 * d] as usize;
@@ -43,11 +37,7 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "mirror_pad",
-            ty: "MirrorPadParams",
-            params,
-        },
+        Call::Params { func: "mirror_pad", ty: "MirrorPadParams", params },
         0,
         format!("{mode}, paddings {p:?}"),
     )])

@@ -92,11 +92,7 @@ pub(crate) fn same_type(input: &Tensor, out: &Tensor) -> R<usize> {
     }
     match input.dtype.size() {
         Some(n) => Ok(n),
-        None => unsupported(format!(
-            "{} has element type {}",
-            input.label(),
-            input.dtype.name()
-        )),
+        None => unsupported(format!("{} has element type {}", input.label(), input.dtype.name())),
     }
 }
 
@@ -111,22 +107,13 @@ fn copy_params((dims, strides, offset): &(Vec<usize>, Vec<isize>, usize)) -> R<T
         None => (0, &[][..]),
     };
     if outer_dims.len() > COPY_AXES {
-        return unsupported(format!(
-            "the copy needs {} non-contiguous axes; kiln walks at most {COPY_AXES}",
-            outer_dims.len()
-        ));
+        return unsupported(format!("the copy needs {} non-contiguous axes; kiln walks at most {COPY_AXES}", outer_dims.len()));
     }
     let pad = COPY_AXES - outer_dims.len();
-    let outer: Vec<usize> = std::iter::repeat_n(1, pad)
-        .chain(outer_dims.iter().copied())
-        .collect();
-    let st: Vec<isize> = std::iter::repeat_n(0, pad)
-        .chain(strides[..outer_dims.len()].iter().copied())
-        .collect();
+    let outer: Vec<usize> = std::iter::repeat_n(1, pad).chain(outer_dims.iter().copied()).collect();
+    let st: Vec<isize> = std::iter::repeat_n(0, pad).chain(strides[..outer_dims.len()].iter().copied()).collect();
     let outer = usizes(&outer);
-    Ok(
-        quote!(::kiln::ops::StridedCopyParams { outer: #outer, strides: [#(#st),*], run: #run, offset: #offset }),
-    )
+    Ok(quote!(::kiln::ops::StridedCopyParams { outer: #outer, strides: [#(#st),*], run: #run, offset: #offset }))
 }
 
 /// A view over an input of `in_bytes` bytes with `elem`-byte elements, in bytes and
@@ -136,13 +123,8 @@ fn copy_params((dims, strides, offset): &(Vec<usize>, Vec<isize>, usize)) -> R<T
 fn byte_walk(v: &View, elem: usize, in_bytes: usize) -> R<(Vec<usize>, Vec<isize>, usize)> {
     let e = elem as isize;
     let empty = v.dims.contains(&0);
-    let mut axes: Vec<(usize, isize)> = v
-        .dims
-        .iter()
-        .zip(&v.strides)
-        .filter(|(&n, _)| n != 1)
-        .map(|(&n, &s)| (n, s * e))
-        .collect();
+    let mut axes: Vec<(usize, isize)> =
+        v.dims.iter().zip(&v.strides).filter(|(&n, _)| n != 1).map(|(&n, &s)| (n, s * e)).collect();
     axes.push((elem, 1));
     // Merge an axis into the next one when stepping it equals walking the whole next axis.
     let mut merged: Vec<(usize, isize)> = Vec::new();
@@ -155,20 +137,10 @@ fn byte_walk(v: &View, elem: usize, in_bytes: usize) -> R<(Vec<usize>, Vec<isize
     merged.reverse();
     let offset = if empty { 0 } else { v.offset * e };
     if !empty {
-        let lo: isize = offset
-            + merged
-                .iter()
-                .map(|&(n, s)| s.min(0) * (n as isize - 1))
-                .sum::<isize>();
-        let hi: isize = offset
-            + merged
-                .iter()
-                .map(|&(n, s)| s.max(0) * (n as isize - 1))
-                .sum::<isize>();
+        let lo: isize = offset + merged.iter().map(|&(n, s)| s.min(0) * (n as isize - 1)).sum::<isize>();
+        let hi: isize = offset + merged.iter().map(|&(n, s)| s.max(0) * (n as isize - 1)).sum::<isize>();
         if lo < 0 || hi >= in_bytes as isize {
-            return invalid(format!(
-                "the copy reads bytes {lo}..={hi} of a {in_bytes}-byte input"
-            ));
+            return invalid(format!("the copy reads bytes {lo}..={hi} of a {in_bytes}-byte input"));
         }
     }
     let (dims, strides) = merged.into_iter().unzip();
@@ -178,41 +150,21 @@ fn byte_walk(v: &View, elem: usize, in_bytes: usize) -> R<(Vec<usize>, Vec<isize
 /// One `strided_copy` step from `input` into `out` along `view`; no code at all (an alias of
 /// the input's bytes) when the view reads the whole input in order (a transpose that only
 /// moves size-1 axes, a slice or broadcast that keeps everything).
-pub(crate) fn copy_step(
-    cx: &Ctx<'_>,
-    input: &Tensor,
-    out: &Tensor,
-    view: &View,
-    summary: String,
-) -> R<Step> {
+pub(crate) fn copy_step(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, view: &View, summary: String) -> R<Step> {
     let elem = same_type(input, out)?;
     let out_elems: usize = view.dims.iter().product();
     if out_elems != out.elements() {
-        return invalid(format!(
-            "output {} has {} elements, the op gives {out_elems}",
-            out.label(),
-            out.elements()
-        ));
+        return invalid(format!("output {} has {} elements, the op gives {out_elems}", out.label(), out.elements()));
     }
     let walk = byte_walk(view, elem, input.bytes())?;
     if walk.2 == 0 && walk.0 == [input.bytes()] && out.bytes() == input.bytes() {
-        return Ok(cx.step(
-            vec![cx.operand(input)],
-            out,
-            Call::Alias,
-            0,
-            format!("{summary} (the bytes in order: an alias)"),
-        ));
+        return Ok(cx.step(vec![cx.operand(input)], out, Call::Alias, 0, format!("{summary} (the bytes in order: an alias)")));
     }
     let params = copy_params(&walk)?;
     Ok(cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "strided_copy",
-            ty: "StridedCopyParams",
-            params,
-        },
+        Call::Params { func: "strided_copy", ty: "StridedCopyParams", params },
         0,
         summary,
     ))
@@ -240,11 +192,7 @@ pub(crate) fn axis_of(axis: i64, rank: usize, role: &str) -> R<usize> {
 pub(crate) fn scalar_int(t: &Tensor, role: &str) -> R<i64> {
     match int_values(t, role)?.as_slice() {
         [v] => Ok(*v),
-        v => invalid(format!(
-            "{role} {} has {} values, expected one",
-            t.label(),
-            v.len()
-        )),
+        v => invalid(format!("{role} {} has {} values, expected one", t.label(), v.len())),
     }
 }
 
@@ -258,11 +206,7 @@ pub(crate) fn expect_shape(out: &Tensor, want: &[usize]) -> R<()> {
     if out.shape == want {
         Ok(())
     } else {
-        invalid(format!(
-            "output {} has shape {:?}, the op gives {want:?}",
-            out.label(),
-            out.shape
-        ))
+        invalid(format!("output {} has shape {:?}, the op gives {want:?}", out.label(), out.shape))
     }
 }
 
@@ -272,50 +216,18 @@ mod tests {
     use crate::ir::Quant;
 
     fn act(index: usize, shape: &[usize], dtype: DType, scale: f32) -> Tensor {
-        let quant = matches!(dtype, DType::I8 | DType::I16).then(|| Quant {
-            scales: vec![scale],
-            zero_points: vec![0],
-            axis: 0,
-        });
-        Tensor {
-            index,
-            name: format!("t{index}"),
-            shape: shape.to_vec(),
-            dtype,
-            quant,
-            data: None,
-            is_variable: false,
-        }
+        let quant = matches!(dtype, DType::I8 | DType::I16).then(|| Quant { scales: vec![scale], zero_points: vec![0], axis: 0 });
+        Tensor { index, name: format!("t{index}"), shape: shape.to_vec(), dtype, quant, data: None, is_variable: false }
     }
 
     fn ints(index: usize, v: &[i32]) -> Tensor {
         let data: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-        Tensor {
-            index,
-            name: format!("c{index}"),
-            shape: vec![v.len()],
-            dtype: DType::I32,
-            quant: None,
-            data: Some(data.into()),
-            is_variable: false,
-        }
+        Tensor { index, name: format!("c{index}"), shape: vec![v.len()], dtype: DType::I32, quant: None, data: Some(data.into()), is_variable: false }
     }
 
     /// Lowers a one-op graph whose tensors are numbered in order.
-    fn lower_one(
-        name: &str,
-        tensors: Vec<Tensor>,
-        inputs: &[usize],
-        outputs: &[usize],
-        options: Options,
-    ) -> R<Vec<Step>> {
-        let g = Graph {
-            tensors,
-            ops: vec![],
-            inputs: vec![0],
-            outputs: outputs.to_vec(),
-            folded_ops: vec![],
-        };
+    fn lower_one(name: &str, tensors: Vec<Tensor>, inputs: &[usize], outputs: &[usize], options: Options) -> R<Vec<Step>> {
+        let g = Graph { tensors, ops: vec![], inputs: vec![0], outputs: outputs.to_vec(), folded_ops: vec![] };
         let op = Op {
             index: 0,
             code: 0,
@@ -362,100 +274,42 @@ mod tests {
             ints(3, &[1, 2, 1, 1]),
             act(4, &[1, 2, 4, 3], DType::I16, 0.5),
         ];
-        let steps = lower_one("STRIDED_SLICE", t, &[0, 1, 2, 3], &[4], ss(0, 0, 0))
-            .ok()
-            .unwrap();
+        let steps = lower_one("STRIDED_SLICE", t, &[0, 1, 2, 3], &[4], ss(0, 0, 0)).ok().unwrap();
         let p = params(&steps);
-        assert!(
-            p.contains("outer:[1usize,1usize,1usize,1usize,1usize,1usize,2usize]"),
-            "{p}"
-        );
-        assert!(
-            p.contains("strides:[0isize,0isize,0isize,0isize,0isize,0isize,48isize]"),
-            "{p}"
-        );
-        assert!(
-            p.contains("run:24usize") && p.contains("offset:24usize"),
-            "{p}"
-        );
+        assert!(p.contains("outer:[1usize,1usize,1usize,1usize,1usize,1usize,2usize]"), "{p}");
+        assert!(p.contains("strides:[0isize,0isize,0isize,0isize,0isize,0isize,48isize]"), "{p}");
+        assert!(p.contains("run:24usize") && p.contains("offset:24usize"), "{p}");
     }
 
     #[test]
     fn strided_slice_rejects_ellipsis_and_wrong_output_shape() {
         let base = |out: &[usize]| {
-            vec![
-                act(0, &[1, 4], DType::I8, 1.0),
-                ints(1, &[0, 1]),
-                ints(2, &[1, 3]),
-                ints(3, &[1, 1]),
-                act(4, out, DType::I8, 1.0),
-            ]
+            vec![act(0, &[1, 4], DType::I8, 1.0), ints(1, &[0, 1]), ints(2, &[1, 3]), ints(3, &[1, 1]), act(4, out, DType::I8, 1.0)]
         };
-        let (invalid, m) = message(lower_one(
-            "STRIDED_SLICE",
-            base(&[1, 2]),
-            &[0, 1, 2, 3],
-            &[4],
-            ss(0, 1, 0),
-        ));
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", base(&[1, 2]), &[0, 1, 2, 3], &[4], ss(0, 1, 0)));
         assert!(!invalid && m.contains("ellipsis_mask"), "{m}");
-        let (invalid, m) = message(lower_one(
-            "STRIDED_SLICE",
-            base(&[1, 3]),
-            &[0, 1, 2, 3],
-            &[4],
-            ss(0, 0, 0),
-        ));
-        assert!(
-            invalid && m.contains("has shape [1, 3], the op gives [1, 2]"),
-            "{m}"
-        );
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", base(&[1, 3]), &[0, 1, 2, 3], &[4], ss(0, 0, 0)));
+        assert!(invalid && m.contains("has shape [1, 3], the op gives [1, 2]"), "{m}");
         // Shrinking axis 0 gives [2].
-        assert!(lower_one(
-            "STRIDED_SLICE",
-            base(&[2]),
-            &[0, 1, 2, 3],
-            &[4],
-            ss(0, 0, 1)
-        )
-        .is_ok());
+        assert!(lower_one("STRIDED_SLICE", base(&[2]), &[0, 1, 2, 3], &[4], ss(0, 0, 1)).is_ok());
     }
 
     #[test]
     fn copies_never_requantize() {
-        let t = vec![
-            act(0, &[2, 3], DType::I8, 1.0),
-            ints(1, &[1, 0]),
-            act(2, &[3, 2], DType::I8, 0.5),
-        ];
+        let t = vec![act(0, &[2, 3], DType::I8, 1.0), ints(1, &[1, 0]), act(2, &[3, 2], DType::I8, 0.5)];
         let (invalid, m) = message(lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None));
         assert!(!invalid && m.contains("quantized differently"), "{m}");
     }
 
     #[test]
     fn transpose_checks_the_permutation() {
-        let t = vec![
-            act(0, &[2, 3], DType::F32, 1.0),
-            ints(1, &[1, 1]),
-            act(2, &[3, 2], DType::F32, 1.0),
-        ];
+        let t = vec![act(0, &[2, 3], DType::F32, 1.0), ints(1, &[1, 1]), act(2, &[3, 2], DType::F32, 1.0)];
         let (invalid, m) = message(lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None));
         assert!(invalid && m.contains("repeats axis 1"), "{m}");
         // A channel-last move keeps the channel vector as one run: [1,2,3,4] perm [0,2,1,3].
-        let t = vec![
-            act(0, &[1, 2, 3, 4], DType::F32, 1.0),
-            ints(1, &[0, 2, 1, 3]),
-            act(2, &[1, 3, 2, 4], DType::F32, 1.0),
-        ];
-        let p = params(
-            &lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None)
-                .ok()
-                .unwrap(),
-        );
-        assert!(
-            p.contains("run:16usize") && p.contains("3usize,2usize]"),
-            "{p}"
-        );
+        let t = vec![act(0, &[1, 2, 3, 4], DType::F32, 1.0), ints(1, &[0, 2, 1, 3]), act(2, &[1, 3, 2, 4], DType::F32, 1.0)];
+        let p = params(&lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None).ok().unwrap());
+        assert!(p.contains("run:16usize") && p.contains("3usize,2usize]"), "{p}");
     }
 
     #[test]
@@ -479,33 +333,20 @@ mod tests {
             act(2, &[1, 3], DType::I8, 1.0),
             act(3, &[1, 3], DType::I8, 1.0),
         ];
-        let steps = lower_one("SPLIT", t, &[0, 1], &[2, 3], Options::None)
-            .ok()
-            .unwrap();
+        let steps = lower_one("SPLIT", t, &[0, 1], &[2, 3], Options::None).ok().unwrap();
         assert_eq!(steps.iter().map(|s| s.output).collect::<Vec<_>>(), [2, 3]);
         assert!(params(&steps[1..]).contains("offset:3usize"));
     }
 
     #[test]
     fn gather_needs_integer_indices_and_matching_shape() {
-        let opts = Options::Movement(MovementOptions::Gather {
-            axis: 1,
-            batch_dims: 0,
-        });
+        let opts = Options::Movement(MovementOptions::Gather { axis: 1, batch_dims: 0 });
         let mut idx = act(1, &[2], DType::F32, 1.0);
         idx.data = Some(vec![0u8; 8].into());
-        let t = vec![
-            act(0, &[1, 4, 2], DType::I8, 1.0),
-            idx,
-            act(2, &[1, 2, 2], DType::I8, 1.0),
-        ];
+        let t = vec![act(0, &[1, 4, 2], DType::I8, 1.0), idx, act(2, &[1, 2, 2], DType::I8, 1.0)];
         let (invalid, m) = message(lower_one("GATHER", t, &[0, 1], &[2], opts.clone()));
         assert!(!invalid && m.contains("expected int32 or int64"), "{m}");
-        let t = vec![
-            act(0, &[1, 4, 2], DType::I8, 1.0),
-            ints(1, &[3, 0]),
-            act(2, &[1, 3, 2], DType::I8, 1.0),
-        ];
+        let t = vec![act(0, &[1, 4, 2], DType::I8, 1.0), ints(1, &[3, 0]), act(2, &[1, 3, 2], DType::I8, 1.0)];
         let (invalid, m) = message(lower_one("GATHER", t, &[0, 1], &[2], opts));
         assert!(invalid && m.contains("the op gives [1, 2, 2]"), "{m}");
     }
@@ -514,11 +355,7 @@ mod tests {
     fn mirror_pad_limits_the_padding() {
         let opts = Options::Movement(MovementOptions::MirrorPad { symmetric: false });
         // REFLECT on an axis of 3 allows at most 2.
-        let t = vec![
-            act(0, &[1, 3], DType::F32, 1.0),
-            ints(1, &[0, 0, 3, 0]),
-            act(2, &[1, 6], DType::F32, 1.0),
-        ];
+        let t = vec![act(0, &[1, 3], DType::F32, 1.0), ints(1, &[0, 0, 3, 0]), act(2, &[1, 6], DType::F32, 1.0)];
         let (invalid, m) = message(lower_one("MIRROR_PAD", t, &[0, 1], &[2], opts));
         assert!(invalid && m.contains("exceed the mirror"), "{m}");
     }
@@ -531,110 +368,46 @@ mod tests {
             ints(2, &[1, 0, 0, 0]),
             act(3, &[1, 3, 4, 1], DType::F32, 1.0),
         ];
-        let steps = lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None)
-            .ok()
-            .unwrap();
-        assert!(matches!(
-            steps[0].call,
-            Call::Params {
-                func: "batch_to_space_nd",
-                ..
-            }
-        ));
+        let steps = lower_one("BATCH_TO_SPACE_ND", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
+        assert!(matches!(steps[0].call, Call::Params { func: "batch_to_space_nd", .. }));
         assert!(params(&steps).contains("crop_before:[1usize,0usize]"));
     }
 
     #[test]
     fn order_keeping_copies_are_aliases() {
         // [1,4,1,5] perm [0,2,1,3] only moves size-1 axes.
-        let t = vec![
-            act(0, &[1, 4, 1, 5], DType::I8, 1.0),
-            ints(1, &[0, 2, 1, 3]),
-            act(2, &[1, 1, 4, 5], DType::I8, 1.0),
-        ];
-        let steps = lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None)
-            .ok()
-            .unwrap();
+        let t = vec![act(0, &[1, 4, 1, 5], DType::I8, 1.0), ints(1, &[0, 2, 1, 3]), act(2, &[1, 1, 4, 5], DType::I8, 1.0)];
+        let steps = lower_one("TRANSPOSE", t, &[0, 1], &[2], Options::None).ok().unwrap();
         assert!(matches!(steps[0].call, Call::Alias));
         // A slice of everything but the last row is a copy, not an alias.
-        let t = vec![
-            act(0, &[1, 4, 5], DType::I8, 1.0),
-            ints(1, &[0, 0, 0]),
-            ints(2, &[1, 3, 5]),
-            act(3, &[1, 3, 5], DType::I8, 1.0),
-        ];
-        let steps = lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None)
-            .ok()
-            .unwrap();
-        assert!(matches!(
-            steps[0].call,
-            Call::Params {
-                func: "strided_copy",
-                ..
-            }
-        ));
+        let t = vec![act(0, &[1, 4, 5], DType::I8, 1.0), ints(1, &[0, 0, 0]), ints(2, &[1, 3, 5]), act(3, &[1, 3, 5], DType::I8, 1.0)];
+        let steps = lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None).ok().unwrap();
+        assert!(matches!(steps[0].call, Call::Params { func: "strided_copy", .. }));
     }
 
     #[test]
     fn tile_splits_each_tiled_axis_into_a_step_0_axis() {
         // [2,3] int8 × [2,2] → [4,6]: view [2,2,2,3] with steps [0,3,0,1]; rows of 3 bytes.
-        let t = vec![
-            act(0, &[2, 3], DType::I8, 1.0),
-            ints(1, &[2, 2]),
-            act(2, &[4, 6], DType::I8, 1.0),
-        ];
-        let p = params(
-            &lower_one("TILE", t, &[0, 1], &[2], Options::None)
-                .ok()
-                .unwrap(),
-        );
-        assert!(
-            p.contains("outer:[1usize,1usize,1usize,1usize,2usize,2usize,2usize]"),
-            "{p}"
-        );
-        assert!(
-            p.contains("strides:[0isize,0isize,0isize,0isize,0isize,3isize,0isize]"),
-            "{p}"
-        );
-        assert!(
-            p.contains("run:3usize") && p.contains("offset:0usize"),
-            "{p}"
-        );
+        let t = vec![act(0, &[2, 3], DType::I8, 1.0), ints(1, &[2, 2]), act(2, &[4, 6], DType::I8, 1.0)];
+        let p = params(&lower_one("TILE", t, &[0, 1], &[2], Options::None).ok().unwrap());
+        assert!(p.contains("outer:[1usize,1usize,1usize,1usize,2usize,2usize,2usize]"), "{p}");
+        assert!(p.contains("strides:[0isize,0isize,0isize,0isize,0isize,3isize,0isize]"), "{p}");
+        assert!(p.contains("run:3usize") && p.contains("offset:0usize"), "{p}");
         // Multiples of 1 everywhere: the bytes in order, an alias.
-        let t = vec![
-            act(0, &[2, 3], DType::F32, 1.0),
-            ints(1, &[1, 1]),
-            act(2, &[2, 3], DType::F32, 1.0),
-        ];
-        assert!(matches!(
-            lower_one("TILE", t, &[0, 1], &[2], Options::None)
-                .ok()
-                .unwrap()[0]
-                .call,
-            Call::Alias
-        ));
+        let t = vec![act(0, &[2, 3], DType::F32, 1.0), ints(1, &[1, 1]), act(2, &[2, 3], DType::F32, 1.0)];
+        assert!(matches!(lower_one("TILE", t, &[0, 1], &[2], Options::None).ok().unwrap()[0].call, Call::Alias));
     }
 
     #[test]
     fn tile_rejects_bad_multiples_shapes_and_types() {
         let base = |m: &[i32], out: &[usize], dtype: DType, scale: f32| {
-            vec![
-                act(0, &[1, 2, 3], DType::I8, 1.0),
-                ints(1, m),
-                act(2, out, dtype, scale),
-            ]
+            vec![act(0, &[1, 2, 3], DType::I8, 1.0), ints(1, m), act(2, out, dtype, scale)]
         };
         let run = |t| message(lower_one("TILE", t, &[0, 1], &[2], Options::None));
         let (invalid, m) = run(base(&[1, -2, 1], &[1, 4, 3], DType::I8, 1.0));
-        assert!(
-            invalid && m.contains("multiples[1] = -2 is negative"),
-            "{m}"
-        );
+        assert!(invalid && m.contains("multiples[1] = -2 is negative"), "{m}");
         let (invalid, m) = run(base(&[1, 2], &[1, 4, 3], DType::I8, 1.0));
-        assert!(
-            invalid && m.contains("has 2 values") && m.contains("of rank 3"),
-            "{m}"
-        );
+        assert!(invalid && m.contains("has 2 values") && m.contains("of rank 3"), "{m}");
         let (invalid, m) = run(base(&[1, 2, 1], &[1, 2, 6], DType::I8, 1.0));
         assert!(invalid && m.contains("the op gives [1, 4, 3]"), "{m}");
         let (invalid, m) = run(base(&[1, 2, 1], &[1, 4, 3], DType::I16, 1.0));
@@ -645,43 +418,20 @@ mod tests {
         let mut t = base(&[1, 2, 1], &[1, 4, 3], DType::I8, 1.0);
         t[1].data = None;
         let (invalid, m) = run(t);
-        assert!(
-            !invalid && m.contains("multiples") && m.contains("constant"),
-            "{m}"
-        );
+        assert!(!invalid && m.contains("multiples") && m.contains("constant"), "{m}");
         // Rank 5, every axis tiled: 9 walked axes, more than strided_copy's 7.
-        let t = vec![
-            act(0, &[2, 2, 2, 2, 2], DType::F32, 1.0),
-            ints(1, &[2, 2, 2, 2, 2]),
-            act(2, &[4; 5], DType::F32, 1.0),
-        ];
+        let t = vec![act(0, &[2, 2, 2, 2, 2], DType::F32, 1.0), ints(1, &[2, 2, 2, 2, 2]), act(2, &[4; 5], DType::F32, 1.0)];
         let (invalid, m) = run(t);
-        assert!(
-            !invalid && m.contains("TILE of [2, 2, 2, 2, 2]") && m.contains("at most 7"),
-            "{m}"
-        );
+        assert!(!invalid && m.contains("TILE of [2, 2, 2, 2, 2]") && m.contains("at most 7"), "{m}");
     }
 
     #[test]
     fn extreme_index_values_are_errors_not_overflows() {
         let i64s = |index: usize, v: &[i64]| {
             let data: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-            Tensor {
-                index,
-                name: format!("c{index}"),
-                shape: vec![v.len()],
-                dtype: DType::I64,
-                quant: None,
-                data: Some(data.into()),
-                is_variable: false,
-            }
+            Tensor { index, name: format!("c{index}"), shape: vec![v.len()], dtype: DType::I64, quant: None, data: Some(data.into()), is_variable: false }
         };
-        let t = vec![
-            act(0, &[1, 4], DType::F32, 1.0),
-            i64s(1, &[0, i64::MAX]),
-            i64s(2, &[1, i64::MAX]),
-            act(3, &[1, 1], DType::F32, 1.0),
-        ];
+        let t = vec![act(0, &[1, 4], DType::F32, 1.0), i64s(1, &[0, i64::MAX]), i64s(2, &[1, i64::MAX]), act(3, &[1, 1], DType::F32, 1.0)];
         let (invalid, m) = message(lower_one("SLICE", t, &[0, 1, 2], &[3], Options::None));
         assert!(invalid && m.contains("axis 1"), "{m}");
         let t = vec![
@@ -694,20 +444,8 @@ mod tests {
         let (invalid, m) = message(lower_one("SPLIT_V", t, &[0, 1, 2], &[3, 4], Options::None));
         assert!(invalid && m.contains("size_splits"), "{m}");
         // STRIDED_SLICE takes int32 indices only (TFLM reads them as int32).
-        let t = vec![
-            act(0, &[1, 4], DType::F32, 1.0),
-            i64s(1, &[0, 0]),
-            i64s(2, &[1, 2]),
-            i64s(3, &[1, 1]),
-            act(4, &[1, 2], DType::F32, 1.0),
-        ];
-        let (invalid, m) = message(lower_one(
-            "STRIDED_SLICE",
-            t,
-            &[0, 1, 2, 3],
-            &[4],
-            ss(0, 0, 0),
-        ));
+        let t = vec![act(0, &[1, 4], DType::F32, 1.0), i64s(1, &[0, 0]), i64s(2, &[1, 2]), i64s(3, &[1, 1]), act(4, &[1, 2], DType::F32, 1.0)];
+        let (invalid, m) = message(lower_one("STRIDED_SLICE", t, &[0, 1, 2, 3], &[4], ss(0, 0, 0)));
         assert!(!invalid && m.contains("begin"), "{m}");
     }
 }

@@ -24,24 +24,13 @@ pub(super) fn pack(cx: &Ctx<'_>) -> R<Vec<Step>> {
         let t = cx.input(i)?;
         let elem = same_type(t, out)?;
         if t.shape != first.shape {
-            return invalid(format!(
-                "input {} has shape {:?}, input 0 has {:?}",
-                t.label(),
-                t.shape,
-                first.shape
-            ));
+            return invalid(format!("input {} has shape {:?}, input 0 has {:?}", t.label(), t.shape, first.shape));
         }
         operands.push(cx.operand(t));
         chunks.push(first.shape[axis..].iter().product::<usize>() * elem);
     }
     let n = chunks.len();
-    Ok(vec![cx.step(
-        operands,
-        out,
-        Call::Concat { outer, chunks },
-        0,
-        format!("{n} inputs along new axis {axis}"),
-    )])
+    Ok(vec![cx.step(operands, out, Call::Concat { outer, chunks }, 0, format!("{n} inputs along new axis {axis}"))])
 }
 
 pub(super) fn unpack(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -49,11 +38,7 @@ pub(super) fn unpack(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let axis = pack_axis(cx, input.shape.len())?;
     let outs = outputs(cx);
     if outs.len() != input.shape[axis] {
-        return invalid(format!(
-            "{} outputs for axis {axis} of size {}",
-            outs.len(),
-            input.shape[axis]
-        ));
+        return invalid(format!("{} outputs for axis {axis} of size {}", outs.len(), input.shape[axis]));
     }
     let in_strides = strides_of(&input.shape);
     let mut shape = input.shape.clone();
@@ -63,18 +48,8 @@ pub(super) fn unpack(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut steps = Vec::new();
     for (i, out) in outs.into_iter().enumerate() {
         expect_shape(out, &shape)?;
-        let view = View {
-            dims: dims.clone(),
-            strides: in_strides.clone(),
-            offset: i as isize * in_strides[axis],
-        };
-        steps.push(copy_step(
-            cx,
-            input,
-            out,
-            &view,
-            format!("axis {axis}, item {i}"),
-        )?);
+        let view = View { dims: dims.clone(), strides: in_strides.clone(), offset: i as isize * in_strides[axis] };
+        steps.push(copy_step(cx, input, out, &view, format!("axis {axis}, item {i}"))?);
     }
     Ok(steps)
 }

@@ -19,16 +19,6 @@ pub(super) fn lower(cx: &Ctx<'_>) -> R<Vec<Step>> {
         strides[a] = -strides[a];
     }
     expect_shape(out, &input.shape)?;
-    let view = View {
-        dims: input.shape.clone(),
-        strides,
-        offset,
-    };
-    Ok(vec![copy_step(
-        cx,
-        input,
-        out,
-        &view,
-        format!("axes {axes:?}"),
-    )?])
+    let view = View { dims: input.shape.clone(), strides, offset };
+    Ok(vec![copy_step(cx, input, out, &view, format!("axes {axes:?}"))?])
 }

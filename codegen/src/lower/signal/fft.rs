@@ -34,18 +34,12 @@ fn kiss_factors(mut n: usize) -> Vec<(usize, usize)> {
 fn twiddles(dtype: DType, phases: impl Iterator<Item = f64>) -> TokenStream {
     let items = phases.map(|phase| match dtype {
         DType::I16 => {
-            let (r, i) = (
-                (0.5 + 32767.0 * phase.cos()).floor() as i16,
-                (0.5 + 32767.0 * phase.sin()).floor() as i16,
-            );
+            let (r, i) = ((0.5 + 32767.0 * phase.cos()).floor() as i16, (0.5 + 32767.0 * phase.sin()).floor() as i16);
             quote!([#r, #i])
         }
         DType::I32 => {
             let m = 2147483647.0f64;
-            let (r, i) = (
-                (0.5 + m * phase.cos()).floor() as i32,
-                (0.5 + m * phase.sin()).floor() as i32,
-            );
+            let (r, i) = ((0.5 + m * phase.cos()).floor() as i32, (0.5 + m * phase.sin()).floor() as i32);
             quote!([#r, #i])
         }
         _ => {
@@ -100,9 +94,7 @@ fn fft_options(cx: &Ctx<'_>) -> R<(usize, Vec<(usize, usize)>)> {
     }
     let factors = kiss_factors(n);
     if factors.iter().any(|&(p, _)| p != 2 && p != 4) {
-        return unsupported(format!(
-            "fft_length {fft_length}: KISS FFT stages {factors:?} (kiln has radix 2 and 4)"
-        ));
+        return unsupported(format!("fft_length {fft_length}: KISS FFT stages {factors:?} (kiln has radix 2 and 4)"));
     }
     Ok((fft_length as usize, factors))
 }
@@ -119,8 +111,7 @@ pub(super) fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (Some(&in_last), Some(&out_last)) = (input.shape.last(), out.shape.last()) else {
         return invalid("input and output must have at least one dimension");
     };
-    let same_rows = out.shape.len() == input.shape.len()
-        && out.shape[..out.shape.len() - 1] == input.shape[..input.shape.len() - 1];
+    let same_rows = out.shape.len() == input.shape.len() && out.shape[..out.shape.len() - 1] == input.shape[..input.shape.len() - 1];
     if in_last != fft_length + 2 || out_last != fft_length || !same_rows {
         return invalid(format!(
             "input {} {:?} and output {} {:?}: expected rows of {} (fft_length / 2 + 1 complex values) in and {fft_length} samples out",
@@ -133,28 +124,13 @@ pub(super) fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let pi = std::f64::consts::PI;
     let tw = twiddles(input.dtype, (0..n).map(|i| 2.0 * pi * i as f64 / n as f64));
-    let sw = twiddles(
-        input.dtype,
-        (0..n / 2).map(|i| pi * ((i + 1) as f64 / n as f64 + 0.5)),
-    );
+    let sw = twiddles(input.dtype, (0..n / 2).map(|i| pi * ((i + 1) as f64 / n as f64 + 0.5)));
     let fft = kiss_plan(&factors, tw, true);
     let input_length = n + 1;
     let (split_fn, fft_fn, params_ty) = match suffix {
-        "s16" => (
-            "signal_irfft_s16_split",
-            "signal_irfft_s16_fft",
-            "SignalIrfftParamsI16",
-        ),
-        "s32" => (
-            "signal_irfft_s32_split",
-            "signal_irfft_s32_fft",
-            "SignalIrfftParamsI32",
-        ),
-        _ => (
-            "signal_irfft_f32_split",
-            "signal_irfft_f32_fft",
-            "SignalIrfftParamsF32",
-        ),
+        "s16" => ("signal_irfft_s16_split", "signal_irfft_s16_fft", "SignalIrfftParamsI16"),
+        "s32" => ("signal_irfft_s32_split", "signal_irfft_s32_fft", "SignalIrfftParamsI32"),
+        _ => ("signal_irfft_f32_split", "signal_irfft_f32_fft", "SignalIrfftParamsF32"),
     };
     let _ = ty;
     let params = quote!(::kiln::ops::SignalIrfftParams {
@@ -164,35 +140,18 @@ pub(super) fn irfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
         super_twiddles: #sw,
     });
     let rows = out.elements() / fft_length;
-    let summary = format!(
-        "{rows} rows, {fft_length}-point {} inverse real FFT (KISS FFT)",
-        input.dtype.name()
-    );
+    let summary = format!("{rows} rows, {fft_length}-point {} inverse real FFT (KISS FFT)", input.dtype.name());
     let mut split = cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: split_fn,
-            ty: params_ty,
-            params: params.clone(),
-        },
+        Call::Params { func: split_fn, ty: params_ty, params: params.clone() },
         (rows * n) as u64,
         summary.clone(),
     );
     split.output = SCRATCH;
     split.scratch = rows * fft_length * input.dtype.size().unwrap_or(4);
     let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
-    let fft = cx.step(
-        vec![Operand::Arena(SCRATCH)],
-        out,
-        Call::Params {
-            func: fft_fn,
-            ty: params_ty,
-            params,
-        },
-        macs,
-        summary,
-    );
+    let fft = cx.step(vec![Operand::Arena(SCRATCH)], out, Call::Params { func: fft_fn, ty: params_ty, params }, macs, summary);
     Ok(vec![split, fft])
 }
 
@@ -227,10 +186,7 @@ pub(super) fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let pi = std::f64::consts::PI;
     let tw = twiddles(input.dtype, (0..n).map(|i| -2.0 * pi * i as f64 / n as f64));
-    let sw = twiddles(
-        input.dtype,
-        (0..n / 2).map(|i| -pi * ((i + 1) as f64 / n as f64 + 0.5)),
-    );
+    let sw = twiddles(input.dtype, (0..n / 2).map(|i| -pi * ((i + 1) as f64 / n as f64 + 0.5)));
     let fft = kiss_plan(&factors, tw, false);
     let output_length = out_last / 2;
     let params = quote!(::kiln::ops::SignalRfftParams {
@@ -242,10 +198,7 @@ pub(super) fn rfft(cx: &Ctx<'_>) -> R<Vec<Step>> {
     });
     let rows = input.elements() / input_length;
     let macs = (rows * fft_length * (fft_length.trailing_zeros() as usize)) as u64;
-    let summary = format!(
-        "{rows} rows of {input_length} samples, {fft_length}-point {} real FFT (KISS FFT)",
-        input.dtype.name()
-    );
+    let summary = format!("{rows} rows of {input_length} samples, {fft_length}-point {} real FFT (KISS FFT)", input.dtype.name());
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,

@@ -10,12 +10,7 @@ pub(super) fn window(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 2, "input, window")?;
     let (input, weights, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
     let shift = options(cx, &[(0, "shift")])?;
-    let shift = in_range(
-        int(&shift[0], "shift")?,
-        "shift",
-        31,
-        "TFLM shifts an int32 by it",
-    )?;
+    let shift = in_range(int(&shift[0], "shift")?, "shift", 31, "TFLM shifts an int32 by it")?;
     let n = vector(weights, "window")?;
     i16_values(weights, "window")?;
     expect_dtype(out, DType::I16, "output")?;
@@ -27,25 +22,14 @@ pub(super) fn window(cx: &Ctx<'_>) -> R<Vec<Step>> {
         ));
     }
     if out.shape.len() != input.shape.len() || out.elements() != input.elements() {
-        return invalid(format!(
-            "output {} has shape {:?}, expected the input's {:?}",
-            out.label(),
-            out.shape,
-            input.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, expected the input's {:?}", out.label(), out.shape, input.shape));
     }
-    let summary = format!(
-        "{} rows × {n}-point window, >> {shift}",
-        input.elements() / n
-    );
+    let summary = format!("{} rows × {n}-point window, >> {shift}", input.elements() / n);
     let macs = input.elements() as u64;
     Ok(vec![cx.step(
         vec![cx.operand(input), cx.operand(weights)],
         out,
-        Call::Scalars {
-            func: "signal_window",
-            scalars: quote!(#shift),
-        },
+        Call::Scalars { func: "signal_window", scalars: quote!(#shift) },
         macs,
         summary,
     )])
@@ -73,10 +57,7 @@ pub(super) fn energy(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "signal_energy",
-            scalars: quote!(#s, #e),
-        },
+        Call::Scalars { func: "signal_energy", scalars: quote!(#s, #e) },
         2 * (e - s) as u64,
         summary,
     )])
@@ -93,13 +74,7 @@ pub(super) fn filter_bank(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let channels = channels as usize;
     let bins = vector(input, "input")?;
-    let roles = [
-        "weights",
-        "unweights",
-        "channel_frequency_starts",
-        "channel_weight_starts",
-        "channel_widths",
-    ];
+    let roles = ["weights", "unweights", "channel_frequency_starts", "channel_weight_starts", "channel_widths"];
     let mut tables = Vec::new();
     for (k, role) in roles.iter().enumerate() {
         let t = cx.input(k + 1)?;
@@ -111,21 +86,12 @@ pub(super) fn filter_bank(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_len(out, "output", channels, "num_channels")?;
     for (k, t) in tables.iter().enumerate().skip(2) {
         if t.len() < channels + 1 {
-            return invalid(format!(
-                "{} has {} entries, expected num_channels + 1 = {}",
-                roles[k],
-                t.len(),
-                channels + 1
-            ));
+            return invalid(format!("{} has {} entries, expected num_channels + 1 = {}", roles[k], t.len(), channels + 1));
         }
     }
     let weights = tables[0].len().min(tables[1].len());
     let mut macs = 0u64;
-    let bands = tables[2]
-        .iter()
-        .zip(&tables[3])
-        .zip(&tables[4])
-        .take(channels + 1);
+    let bands = tables[2].iter().zip(&tables[3]).zip(&tables[4]).take(channels + 1);
     for (i, ((&freq, &wstart), &width)) in bands.enumerate() {
         let (f, w, n) = (freq as i64, wstart as i64, width as i64);
         if f < 0 || w < 0 || n < 0 || f + n > bins as i64 || w + n > weights as i64 {
@@ -135,20 +101,9 @@ pub(super) fn filter_bank(cx: &Ctx<'_>) -> R<Vec<Step>> {
         }
         macs += 2 * n as u64;
     }
-    let operands = (0..6)
-        .map(|k| cx.input(k).map(|t| cx.operand(t)))
-        .collect::<R<Vec<_>>>()?;
+    let operands = (0..6).map(|k| cx.input(k).map(|t| cx.operand(t))).collect::<R<Vec<_>>>()?;
     let summary = format!("{channels} channels over {bins} bins");
-    Ok(vec![cx.step(
-        operands,
-        out,
-        Call::Scalars {
-            func: "signal_filter_bank",
-            scalars: quote!(#channels),
-        },
-        macs,
-        summary,
-    )])
+    Ok(vec![cx.step(operands, out, Call::Scalars { func: "signal_filter_bank", scalars: quote!(#channels) }, macs, summary)])
 }
 
 /// `SignalFilterBankSquareRoot`: rounded square root `>> scale_bits` (a constant int32 scalar).
@@ -157,32 +112,18 @@ pub(super) fn filter_bank_square_root(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, bits, out) = (cx.input(0)?, cx.input(1)?, cx.output()?);
     let n = vector(input, "input")?;
     if !bits.shape.is_empty() || bits.dtype != DType::I32 {
-        return invalid(format!(
-            "scale_bits {} is {} {:?}, expected an int32 scalar",
-            bits.label(),
-            bits.dtype.name(),
-            bits.shape
-        ));
+        return invalid(format!("scale_bits {} is {} {:?}, expected an int32 scalar", bits.label(), bits.dtype.name(), bits.shape));
     }
     let v = int_values(bits, "scale_bits")?;
-    let scale_bits =
-        in_range(v[0], "scale_bits", 31, "TFLM shifts a uint32 by it").map_err(|_| {
-            Fail::Invalid(format!(
-                "scale_bits {} is {}, must be in 0..=31 (TFLM shifts a uint32 by it)",
-                bits.label(),
-                v[0]
-            ))
-        })?;
+    let scale_bits = in_range(v[0], "scale_bits", 31, "TFLM shifts a uint32 by it")
+        .map_err(|_| Fail::Invalid(format!("scale_bits {} is {}, must be in 0..=31 (TFLM shifts a uint32 by it)", bits.label(), v[0])))?;
     expect_dtype(out, DType::U32, "output")?;
     expect_len(out, "output", n, "one per input channel")?;
     let summary = format!("{n} channels, sqrt >> {scale_bits}");
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "signal_filter_bank_square_root",
-            scalars: quote!(#scale_bits),
-        },
+        Call::Scalars { func: "signal_filter_bank_square_root", scalars: quote!(#scale_bits) },
         0,
         summary,
     )])
@@ -213,26 +154,13 @@ pub(super) fn spectral_subtraction(cx: &Ctx<'_>) -> R<Vec<Step>> {
         return invalid(format!("custom options: `num_channels` is {channels}"));
     }
     let channels = channels as usize;
-    let smoothing_bits = in_range(
-        int(&o[7], keys[7])?,
-        keys[7],
-        31,
-        "TFLM shifts a uint32 by it",
-    )?;
-    let sub_bits = in_range(
-        int(&o[8], keys[8])?,
-        keys[8],
-        63,
-        "TFLM shifts a uint64 by it",
-    )?;
+    let smoothing_bits = in_range(int(&o[7], keys[7])?, keys[7], 31, "TFLM shifts a uint32 by it")?;
+    let sub_bits = in_range(int(&o[8], keys[8])?, keys[8], 63, "TFLM shifts a uint64 by it")?;
     expect_dtype(input, DType::U32, "input")?;
     expect_len(input, "input", channels, "num_channels")?;
     let outs: Vec<&Tensor> = cx.op.outputs.iter().map(|&t| &cx.g.tensors[t]).collect();
     if outs.len() != 2 {
-        return invalid(format!(
-            "has {} outputs, expected 2 (output, noise estimate)",
-            outs.len()
-        ));
+        return invalid(format!("has {} outputs, expected 2 (output, noise estimate)", outs.len()));
     }
     for (t, role) in outs.iter().zip(["output", "noise estimate"]) {
         expect_dtype(t, DType::U32, role)?;
@@ -256,11 +184,7 @@ pub(super) fn spectral_subtraction(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut main = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         outs[0],
-        Call::Params {
-            func: "signal_spectral_subtraction",
-            ty: "SpectralSubtractionParams",
-            params,
-        },
+        Call::Params { func: "signal_spectral_subtraction", ty: "SpectralSubtractionParams", params },
         0,
         summary,
     );
@@ -268,10 +192,7 @@ pub(super) fn spectral_subtraction(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let copy = cx.step(
         vec![Operand::Arena(STATE)],
         outs[1],
-        Call::Scalars {
-            func: "copy_variable",
-            scalars: quote!(),
-        },
+        Call::Scalars { func: "copy_variable", scalars: quote!() },
         0,
         "noise estimate from the state".to_string(),
     );
@@ -287,12 +208,7 @@ pub(super) fn pcan(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 3, "input, noise estimate, gain table")?;
     let (input, noise, lut, out) = (cx.input(0)?, cx.input(1)?, cx.input(2)?, cx.output()?);
     let o = options(cx, &[(0, "snr_shift")])?;
-    let snr_shift = in_range(
-        int(&o[0], "snr_shift")?,
-        "snr_shift",
-        63,
-        "TFLM shifts a uint64 by it",
-    )?;
+    let snr_shift = in_range(int(&o[0], "snr_shift")?, "snr_shift", 63, "TFLM shifts a uint64 by it")?;
     let n = vector(input, "input")?;
     expect_dtype(noise, DType::U32, "noise estimate")?;
     expect_len(noise, "noise estimate", n, "one per input channel")?;
@@ -310,10 +226,7 @@ pub(super) fn pcan(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input), cx.operand(noise), cx.operand(lut)],
         out,
-        Call::Scalars {
-            func: "signal_pcan",
-            scalars: quote!(#snr_shift),
-        },
+        Call::Scalars { func: "signal_pcan", scalars: quote!(#snr_shift) },
         n as u64,
         summary,
     )])
@@ -324,12 +237,7 @@ pub(super) fn filter_bank_log(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 1, "input")?;
     let (input, out) = (cx.input(0)?, cx.output()?);
     let o = options(cx, &[(0, "input_correction_bits"), (1, "output_scale")])?;
-    let bits = in_range(
-        int(&o[0], "input_correction_bits")?,
-        "input_correction_bits",
-        31,
-        "TFLM shifts a uint32 by it",
-    )?;
+    let bits = in_range(int(&o[0], "input_correction_bits")?, "input_correction_bits", 31, "TFLM shifts a uint32 by it")?;
     let scale = int(&o[1], "output_scale")? as i32 as u32;
     let n = vector(input, "input")?;
     expect_dtype(out, DType::I16, "output")?;
@@ -338,10 +246,7 @@ pub(super) fn filter_bank_log(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "signal_filter_bank_log",
-            scalars: quote!(#scale, #bits),
-        },
+        Call::Scalars { func: "signal_filter_bank_log", scalars: quote!(#scale, #bits) },
         n as u64,
         summary,
     )])

@@ -13,101 +13,25 @@ use super::*;
 use crate::flexbuffers::{self, Value};
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "CUSTOM(SignalWindow)",
-        dtype: DType::I16,
-        lower: front_end::window,
-    },
-    Kernel {
-        op: "CUSTOM(SignalRfft)",
-        dtype: DType::I16,
-        lower: fft::rfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalRfft)",
-        dtype: DType::I32,
-        lower: fft::rfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalRfft)",
-        dtype: DType::F32,
-        lower: fft::rfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalIrfft)",
-        dtype: DType::I16,
-        lower: fft::irfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalIrfft)",
-        dtype: DType::I32,
-        lower: fft::irfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalIrfft)",
-        dtype: DType::F32,
-        lower: fft::irfft,
-    },
-    Kernel {
-        op: "CUSTOM(SignalEnergy)",
-        dtype: DType::I16,
-        lower: front_end::energy,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFilterBank)",
-        dtype: DType::U32,
-        lower: front_end::filter_bank,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFilterBankSquareRoot)",
-        dtype: DType::U64,
-        lower: front_end::filter_bank_square_root,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFilterBankSpectralSubtraction)",
-        dtype: DType::U32,
-        lower: front_end::spectral_subtraction,
-    },
-    Kernel {
-        op: "CUSTOM(SignalPCAN)",
-        dtype: DType::U32,
-        lower: front_end::pcan,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFilterBankLog)",
-        dtype: DType::U32,
-        lower: front_end::filter_bank_log,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFftAutoScale)",
-        dtype: DType::I16,
-        lower: streams::fft_auto_scale,
-    },
-    Kernel {
-        op: "CUSTOM(SignalDelay)",
-        dtype: DType::I16,
-        lower: streams::delay,
-    },
-    Kernel {
-        op: "CUSTOM(SignalOverlapAdd)",
-        dtype: DType::I16,
-        lower: streams::overlap_add,
-    },
-    Kernel {
-        op: "CUSTOM(SignalOverlapAdd)",
-        dtype: DType::F32,
-        lower: streams::overlap_add,
-    },
-    Kernel {
-        op: "CUSTOM(SignalFramer)",
-        dtype: DType::I16,
-        lower: streams::framer,
-    },
-    Kernel {
-        op: "CUSTOM(SignalStacker)",
-        dtype: DType::I16,
-        lower: streams::stacker,
-    },
+    Kernel { op: "CUSTOM(SignalWindow)", dtype: DType::I16, lower: front_end::window },
+    Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::I16, lower: fft::rfft },
+    Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::I32, lower: fft::rfft },
+    Kernel { op: "CUSTOM(SignalRfft)", dtype: DType::F32, lower: fft::rfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::I16, lower: fft::irfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::I32, lower: fft::irfft },
+    Kernel { op: "CUSTOM(SignalIrfft)", dtype: DType::F32, lower: fft::irfft },
+    Kernel { op: "CUSTOM(SignalEnergy)", dtype: DType::I16, lower: front_end::energy },
+    Kernel { op: "CUSTOM(SignalFilterBank)", dtype: DType::U32, lower: front_end::filter_bank },
+    Kernel { op: "CUSTOM(SignalFilterBankSquareRoot)", dtype: DType::U64, lower: front_end::filter_bank_square_root },
+    Kernel { op: "CUSTOM(SignalFilterBankSpectralSubtraction)", dtype: DType::U32, lower: front_end::spectral_subtraction },
+    Kernel { op: "CUSTOM(SignalPCAN)", dtype: DType::U32, lower: front_end::pcan },
+    Kernel { op: "CUSTOM(SignalFilterBankLog)", dtype: DType::U32, lower: front_end::filter_bank_log },
+    Kernel { op: "CUSTOM(SignalFftAutoScale)", dtype: DType::I16, lower: streams::fft_auto_scale },
+    Kernel { op: "CUSTOM(SignalDelay)", dtype: DType::I16, lower: streams::delay },
+    Kernel { op: "CUSTOM(SignalOverlapAdd)", dtype: DType::I16, lower: streams::overlap_add },
+    Kernel { op: "CUSTOM(SignalOverlapAdd)", dtype: DType::F32, lower: streams::overlap_add },
+    Kernel { op: "CUSTOM(SignalFramer)", dtype: DType::I16, lower: streams::framer },
+    Kernel { op: "CUSTOM(SignalStacker)", dtype: DType::I16, lower: streams::stacker },
 ];
 
 /// The options TFLM reads, as `(position, key)`: each key must be in the map at the position
@@ -143,10 +67,7 @@ fn options(cx: &Ctx<'_>, keys: &[(usize, &str)]) -> R<Vec<Value>> {
 fn int(v: &Value, key: &str) -> R<i64> {
     match v {
         Value::Int(_) | Value::UInt(_) => Ok(v.as_i64().map_or(0, |i| i as i32 as i64)),
-        other => invalid(format!(
-            "custom options: `{key}` is a {}, expected an integer",
-            other.type_name()
-        )),
+        other => invalid(format!("custom options: `{key}` is a {}, expected an integer", other.type_name())),
     }
 }
 
@@ -155,18 +76,13 @@ fn in_range(v: i64, key: &str, max: i64, why: &str) -> R<u32> {
     if (0..=max).contains(&v) {
         Ok(v as u32)
     } else {
-        invalid(format!(
-            "custom options: `{key}` is {v}, must be in 0..={max} ({why})"
-        ))
+        invalid(format!("custom options: `{key}` is {v}, must be in 0..={max} ({why})"))
     }
 }
 
 fn expect_inputs(cx: &Ctx<'_>, n: usize, what: &str) -> R<()> {
     if cx.op.inputs.len() != n {
-        return invalid(format!(
-            "has {} inputs, expected {n} ({what})",
-            cx.op.inputs.len()
-        ));
+        return invalid(format!("has {} inputs, expected {n} ({what})", cx.op.inputs.len()));
     }
     Ok(())
 }
@@ -175,20 +91,14 @@ fn expect_inputs(cx: &Ctx<'_>, n: usize, what: &str) -> R<()> {
 fn vector(t: &Tensor, role: &str) -> R<usize> {
     match t.shape.as_slice() {
         &[n] => Ok(n),
-        s => invalid(format!(
-            "{role} {} has shape {s:?}, expected rank 1",
-            t.label()
-        )),
+        s => invalid(format!("{role} {} has shape {s:?}, expected rank 1", t.label())),
     }
 }
 
 fn expect_len(t: &Tensor, role: &str, n: usize, why: &str) -> R<()> {
     let have = vector(t, role)?;
     if have != n {
-        return invalid(format!(
-            "{role} {} has {have} elements, expected {n} ({why})",
-            t.label()
-        ));
+        return invalid(format!("{role} {} has {have} elements, expected {n} ({why})", t.label()));
     }
     Ok(())
 }
@@ -197,18 +107,13 @@ fn expect_len(t: &Tensor, role: &str, n: usize, why: &str) -> R<()> {
 fn i16_values(t: &Tensor, role: &str) -> R<Vec<i16>> {
     expect_dtype(t, DType::I16, role)?;
     let d = expect_const(t, role)?;
-    Ok(d.chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect())
+    Ok(d.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect())
 }
 
 /// The op's outputs, exactly `n` of them.
 fn outputs<'a>(cx: &Ctx<'a>, n: usize, what: &str) -> R<Vec<&'a Tensor>> {
     if cx.op.outputs.len() != n {
-        return invalid(format!(
-            "has {} outputs, expected {n} ({what})",
-            cx.op.outputs.len()
-        ));
+        return invalid(format!("has {} outputs, expected {n} ({what})", cx.op.outputs.len()));
     }
     Ok(cx.op.outputs.iter().map(|&t| &cx.g.tensors[t]).collect())
 }
@@ -217,11 +122,7 @@ fn outputs<'a>(cx: &Ctx<'a>, n: usize, what: &str) -> R<Vec<&'a Tensor>> {
 fn valid_flag(t: &Tensor) -> R<()> {
     expect_dtype(t, DType::Bool, "valid flag")?;
     if !t.shape.is_empty() {
-        return invalid(format!(
-            "valid flag {} has shape {:?}, expected a scalar",
-            t.label(),
-            t.shape
-        ));
+        return invalid(format!("valid flag {} has shape {:?}, expected a scalar", t.label(), t.shape));
     }
     Ok(())
 }
@@ -232,10 +133,7 @@ fn flag(v: &Value, key: &str) -> R<bool> {
         Value::Bool(b) => Ok(*b),
         v => match v.as_i64() {
             Some(i) => Ok(i != 0),
-            None => invalid(format!(
-                "custom options: `{key}` is a {}, expected a bool",
-                v.type_name()
-            )),
+            None => invalid(format!("custom options: `{key}` is a {}, expected a bool", v.type_name())),
         },
     }
 }
@@ -244,9 +142,7 @@ fn flag(v: &Value, key: &str) -> R<bool> {
 fn positive(v: &Value, key: &str) -> R<usize> {
     let i = int(v, key)?;
     if i < 1 {
-        return invalid(format!(
-            "custom options: `{key}` is {i}, must be at least 1"
-        ));
+        return invalid(format!("custom options: `{key}` is {i}, must be at least 1"));
     }
     Ok(i as usize)
 }

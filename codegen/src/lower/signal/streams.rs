@@ -25,20 +25,14 @@ pub(super) fn fft_auto_scale(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let scaled = cx.step(
         vec![cx.operand(input)],
         outs[0],
-        Call::Scalars {
-            func: "signal_fft_auto_scale",
-            scalars: quote!(),
-        },
+        Call::Scalars { func: "signal_fft_auto_scale", scalars: quote!() },
         n as u64,
         format!("{n} samples to full scale"),
     );
     let bits = cx.step(
         vec![cx.operand(input)],
         outs[1],
-        Call::Scalars {
-            func: "signal_fft_auto_scale_bits",
-            scalars: quote!(),
-        },
+        Call::Scalars { func: "signal_fft_auto_scale_bits", scalars: quote!() },
         0,
         "the shift".to_string(),
     );
@@ -58,30 +52,16 @@ pub(super) fn delay(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_dtype(out, DType::I16, "output")?;
     let frame = match input.shape.last() {
         Some(&f) if f > 0 => f,
-        _ => {
-            return invalid(format!(
-                "input {} has shape {:?}, expected rows of samples",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return invalid(format!("input {} has shape {:?}, expected rows of samples", input.label(), input.shape)),
     };
     if out.shape != input.shape {
-        return invalid(format!(
-            "output {} has shape {:?}, expected the input's {:?}",
-            out.label(),
-            out.shape,
-            input.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, expected the input's {:?}", out.label(), out.shape, input.shape));
     }
     let rows = input.elements() / frame;
     let mut step = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         out,
-        Call::Scalars {
-            func: "signal_delay",
-            scalars: quote!(#frame, #d),
-        },
+        Call::Scalars { func: "signal_delay", scalars: quote!(#frame, #d) },
         0,
         format!("{rows} rows of {frame} samples delayed by {d}"),
     );
@@ -111,35 +91,22 @@ pub(super) fn overlap_add(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let step = positive(&o[1], "frame_step")?;
     let r = input.shape.len();
     if r < 2 {
-        return invalid(format!(
-            "input {} has shape {:?}, expected [..., frames, frame size]",
-            input.label(),
-            input.shape
-        ));
+        return invalid(format!("input {} has shape {:?}, expected [..., frames, frame size]", input.label(), input.shape));
     }
     let (frames, frame) = (input.shape[r - 2], input.shape[r - 1]);
     if step > frame {
-        return invalid(format!(
-            "custom options: `frame_step` {step} exceeds the frame size {frame}"
-        ));
+        return invalid(format!("custom options: `frame_step` {step} exceeds the frame size {frame}"));
     }
     let mut want = input.shape[..r - 2].to_vec();
     want.push(frames * step);
     if out.shape != want {
-        return invalid(format!(
-            "output {} has shape {:?}, expected {want:?}",
-            out.label(),
-            out.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, expected {want:?}", out.label(), out.shape));
     }
     let rows = input.elements().checked_div(frames * frame).unwrap_or(0);
     let mut s = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         out,
-        Call::Scalars {
-            func,
-            scalars: quote!(#frames, #frame, #step),
-        },
+        Call::Scalars { func, scalars: quote!(#frames, #frame, #step) },
         input.elements() as u64,
         format!("{rows} rows of {frames} frames of {frame}, hop {step}"),
     );
@@ -153,11 +120,7 @@ pub(super) fn framer(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let input = cx.input(0)?;
     let outs = outputs(cx, 2, "frames, valid flag")?;
     let o = options(cx, &[(0, "frame_size"), (1, "frame_step"), (2, "prefill")])?;
-    let (frame, step, prefill) = (
-        positive(&o[0], "frame_size")?,
-        positive(&o[1], "frame_step")?,
-        flag(&o[2], "prefill")?,
-    );
+    let (frame, step, prefill) = (positive(&o[0], "frame_size")?, positive(&o[1], "frame_step")?, flag(&o[2], "prefill")?);
     expect_dtype(outs[0], DType::I16, "frames")?;
     valid_flag(outs[1])?;
     let inner = match input.shape.last() {
@@ -174,11 +137,7 @@ pub(super) fn framer(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut want = input.shape[..input.shape.len() - 1].to_vec();
     want.extend([frames, frame]);
     if outs[0].shape != want {
-        return invalid(format!(
-            "frames {} have shape {:?}, expected {want:?}",
-            outs[0].label(),
-            outs[0].shape
-        ));
+        return invalid(format!("frames {} have shape {:?}, expected {want:?}", outs[0].label(), outs[0].shape));
     }
     let rows = input.elements() / inner;
     let capacity = frame.div_ceil(step) * step;
@@ -187,31 +146,21 @@ pub(super) fn framer(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let mut init = vec![0u8; 1 + rows * fifo];
     if prefill {
         for r in 0..rows {
-            init[1 + r * fifo..1 + r * fifo + 4]
-                .copy_from_slice(&((frame - step.min(frame)) as u32).to_le_bytes());
+            init[1 + r * fifo..1 + r * fifo + 4].copy_from_slice(&((frame - step.min(frame)) as u32).to_le_bytes());
         }
     }
     let mut main = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         outs[0],
-        Call::Scalars {
-            func: "signal_framer",
-            scalars: quote!(#frames, #frame, #step),
-        },
+        Call::Scalars { func: "signal_framer", scalars: quote!(#frames, #frame, #step) },
         0,
-        format!(
-            "{rows} rows, frames of {frame} every {step}{}",
-            if prefill { ", prefilled" } else { "" }
-        ),
+        format!("{rows} rows, frames of {frame} every {step}{}", if prefill { ", prefilled" } else { "" }),
     );
     main.state = init;
     let valid = cx.step(
         vec![Operand::Arena(STATE)],
         outs[1],
-        Call::Scalars {
-            func: "copy_variable",
-            scalars: quote!(),
-        },
+        Call::Scalars { func: "copy_variable", scalars: quote!() },
         0,
         "valid flag from the state".to_string(),
     );
@@ -223,24 +172,11 @@ pub(super) fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
     expect_inputs(cx, 1, "input")?;
     let input = cx.input(0)?;
     let outs = outputs(cx, 2, "stack, valid flag")?;
-    let o = options(
-        cx,
-        &[
-            (0, "num_channels"),
-            (1, "stacker_left_context"),
-            (2, "stacker_right_context"),
-            (3, "stacker_step"),
-        ],
-    )?;
+    let o = options(cx, &[(0, "num_channels"), (1, "stacker_left_context"), (2, "stacker_right_context"), (3, "stacker_step")])?;
     let channels = positive(&o[0], "num_channels")?;
-    let (left, right) = (
-        int(&o[1], "stacker_left_context")?,
-        int(&o[2], "stacker_right_context")?,
-    );
+    let (left, right) = (int(&o[1], "stacker_left_context")?, int(&o[2], "stacker_right_context")?);
     if left < 0 || right < 0 {
-        return invalid(format!(
-            "custom options: contexts {left} (left) and {right} (right) must not be negative"
-        ));
+        return invalid(format!("custom options: contexts {left} (left) and {right} (right) must not be negative"));
     }
     let (left, right) = (left as usize, right as usize);
     let frames = left + right + 1;
@@ -252,20 +188,12 @@ pub(super) fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     expect_len(input, "input", channels, "num_channels")?;
     expect_dtype(outs[0], DType::I16, "stack")?;
-    expect_len(
-        outs[0],
-        "stack",
-        channels * frames,
-        "num_channels × (left + right + 1)",
-    )?;
+    expect_len(outs[0], "stack", channels * frames, "num_channels × (left + right + 1)")?;
     valid_flag(outs[1])?;
     let mut main = cx.step(
         vec![cx.operand(input), Operand::Arena(STATE)],
         outs[0],
-        Call::Scalars {
-            func: "signal_stacker",
-            scalars: quote!(#channels, #left, #step),
-        },
+        Call::Scalars { func: "signal_stacker", scalars: quote!(#channels, #left, #step) },
         0,
         format!("{frames} frames of {channels} ({left} left, {right} right), step {step}"),
     );
@@ -274,10 +202,7 @@ pub(super) fn stacker(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let valid = cx.step(
         vec![Operand::Arena(STATE)],
         outs[1],
-        Call::Scalars {
-            func: "copy_variable",
-            scalars: quote!(),
-        },
+        Call::Scalars { func: "copy_variable", scalars: quote!() },
         0,
         "valid flag from the state".to_string(),
     );

@@ -14,11 +14,7 @@ pub(crate) fn srdhm(a: i32, b: i32) -> i32 {
         return i32::MAX;
     }
     let ab = a as i64 * b as i64;
-    let nudge = if ab >= 0 {
-        1i64 << 30
-    } else {
-        1 - (1i64 << 30)
-    };
+    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
     ((ab + nudge) / (1i64 << 31)) as i32
 }
 
@@ -39,11 +35,7 @@ pub(crate) fn rdbpot(x: i32, e: i32) -> i32 {
 pub(crate) fn mbqm(x: i32, multiplier: i32, shift: i32) -> i32 {
     let left = shift.max(0);
     let right = (-shift).max(0);
-    let shifted = if left >= 32 {
-        0
-    } else {
-        x.wrapping_mul(1i32.wrapping_shl(left as u32))
-    };
+    let shifted = if left >= 32 { 0 } else { x.wrapping_mul(1i32.wrapping_shl(left as u32)) };
     rdbpot(srdhm(shifted, multiplier), right)
 }
 
@@ -86,10 +78,7 @@ fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> i32 {
     let x3 = srdhm(x2, x);
     let x4 = srdhm(x2, x2);
     let x4_over_4 = rdbpot(x4, 2);
-    let poly = rdbpot(
-        srdhm(x4_over_4.wrapping_add(x3), CONSTANT_1_OVER_3).wrapping_add(x2),
-        1,
-    );
+    let poly = rdbpot(srdhm(x4_over_4.wrapping_add(x3), CONSTANT_1_OVER_3).wrapping_add(x2), 1);
     CONSTANT_TERM.wrapping_add(srdhm(CONSTANT_TERM, x.wrapping_add(poly)))
 }
 
@@ -99,11 +88,8 @@ pub(crate) fn exp_on_negative_values(a: i32, integer_bits: i32) -> i32 {
     let one_quarter = 1i32 << (fractional_bits - 2);
     let mask = one_quarter - 1;
     let a_mod_quarter_minus_one_quarter = (a & mask).wrapping_sub(one_quarter);
-    let mut result = exp_on_interval_between_negative_one_quarter_and_0_excl(rescale(
-        a_mod_quarter_minus_one_quarter,
-        integer_bits,
-        0,
-    ));
+    let mut result =
+        exp_on_interval_between_negative_one_quarter_and_0_excl(rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0));
     let remainder = a_mod_quarter_minus_one_quarter.wrapping_sub(a);
     const BARREL: [(i32, i32); 7] = [
         (-2, 1_672_461_947),
@@ -154,11 +140,7 @@ pub(crate) fn logistic_q4(a: i32) -> i32 {
     }
     let abs = if a > 0 { a } else { a.wrapping_neg() };
     // one_over_one_plus_x_for_x_in_0_1(exp(-|a|)): 2/(1+x) read as Q1.30, rescaled to Q0.31.
-    let positive = rescale(
-        two_over_one_plus_x(exp_on_negative_values(abs.wrapping_neg(), 4)),
-        1,
-        0,
-    );
+    let positive = rescale(two_over_one_plus_x(exp_on_negative_values(abs.wrapping_neg(), 4)), 1, 0);
     if a > 0 {
         positive
     } else {
@@ -205,11 +187,7 @@ pub(crate) fn inv_sqrt(x: i32) -> (i32, i32) {
     let mut r = 1i32 << 28;
     for _ in 0..5 {
         let r3 = rescale(srdhm(srdhm(r, r), r), 9, 3);
-        r = rescale(
-            srdhm(HALF_THREE, r).wrapping_sub(srdhm(half_input, r3)),
-            6,
-            3,
-        );
+        r = rescale(srdhm(HALF_THREE, r).wrapping_sub(srdhm(half_input, r3)), 6, 3);
     }
     let mut multiplier = srdhm(r, 1_518_500_250);
     if shift < 0 {
@@ -266,10 +244,7 @@ mod tests {
             let x = i as f64 / 100.0;
             let got = logistic_q4(q4(x)) as f64 / 2f64.powi(31);
             let want = 1.0 / (1.0 + (-x).exp());
-            assert!(
-                (got - want).abs() < 2e-6,
-                "logistic({x}) = {got}, want {want}"
-            );
+            assert!((got - want).abs() < 2e-6, "logistic({x}) = {got}, want {want}");
         }
     }
 
@@ -278,11 +253,7 @@ mod tests {
         for i in -1600..=1600 {
             let x = i as f64 / 100.0;
             let got = tanh_q4(q4(x)) as f64 / 2f64.powi(31);
-            assert!(
-                (got - x.tanh()).abs() < 4e-6,
-                "tanh({x}) = {got}, want {}",
-                x.tanh()
-            );
+            assert!((got - x.tanh()).abs() < 4e-6, "tanh({x}) = {got}, want {}", x.tanh());
         }
         assert_eq!(tanh_q4(0), 0);
     }
@@ -292,10 +263,7 @@ mod tests {
         for x in [2, 3, 10, 255, 12345, 1 << 29, i32::MAX] {
             let (m, s) = inv_sqrt(x);
             let got = m as f64 * 2f64.powi(s - 31);
-            assert!(
-                (got * (x as f64).sqrt() - 1.0).abs() < 1e-5,
-                "1/sqrt({x}) = {got}"
-            );
+            assert!((got * (x as f64).sqrt() - 1.0).abs() < 1e-5, "1/sqrt({x}) = {got}");
         }
         assert_eq!(inv_sqrt(0), (i32::MAX, 0));
     }

@@ -20,231 +20,51 @@ mod fixed;
 pub(crate) mod tables;
 
 pub(super) const KERNELS: &[Kernel] = &[
-    Kernel {
-        op: "ABS",
-        dtype: DType::F32,
-        lower: abs_f32,
-    },
-    Kernel {
-        op: "CAST",
-        dtype: DType::Bool,
-        lower: cast,
-    },
-    Kernel {
-        op: "CAST",
-        dtype: DType::I8,
-        lower: cast,
-    },
-    Kernel {
-        op: "CAST",
-        dtype: DType::I16,
-        lower: cast,
-    },
-    Kernel {
-        op: "CAST",
-        dtype: DType::I32,
-        lower: cast,
-    },
-    Kernel {
-        op: "CAST",
-        dtype: DType::F32,
-        lower: cast,
-    },
-    Kernel {
-        op: "CEIL",
-        dtype: DType::F32,
-        lower: ceil_f32,
-    },
-    Kernel {
-        op: "COS",
-        dtype: DType::F32,
-        lower: cos_f32,
-    },
-    Kernel {
-        op: "ELU",
-        dtype: DType::F32,
-        lower: elu_f32,
-    },
-    Kernel {
-        op: "EXP",
-        dtype: DType::F32,
-        lower: exp_f32,
-    },
-    Kernel {
-        op: "FLOOR",
-        dtype: DType::F32,
-        lower: floor_f32,
-    },
-    Kernel {
-        op: "HARD_SWISH",
-        dtype: DType::F32,
-        lower: hard_swish_f32,
-    },
-    Kernel {
-        op: "LEAKY_RELU",
-        dtype: DType::F32,
-        lower: leaky_relu_f32,
-    },
-    Kernel {
-        op: "LOGICAL_NOT",
-        dtype: DType::Bool,
-        lower: logical_not,
-    },
-    Kernel {
-        op: "LOG",
-        dtype: DType::F32,
-        lower: log_f32,
-    },
-    Kernel {
-        op: "LOG_SOFTMAX",
-        dtype: DType::I8,
-        lower: log_softmax_s8,
-    },
-    Kernel {
-        op: "LOG_SOFTMAX",
-        dtype: DType::F32,
-        lower: log_softmax_f32,
-    },
-    Kernel {
-        op: "NEG",
-        dtype: DType::F32,
-        lower: neg_f32,
-    },
-    Kernel {
-        op: "RELU",
-        dtype: DType::F32,
-        lower: relu_f32,
-    },
-    Kernel {
-        op: "RELU6",
-        dtype: DType::F32,
-        lower: relu6_f32,
-    },
-    Kernel {
-        op: "ROUND",
-        dtype: DType::F32,
-        lower: round_f32,
-    },
-    Kernel {
-        op: "RSQRT",
-        dtype: DType::I8,
-        lower: rsqrt_s8,
-    },
-    Kernel {
-        op: "RSQRT",
-        dtype: DType::F32,
-        lower: rsqrt_f32,
-    },
-    Kernel {
-        op: "SIN",
-        dtype: DType::F32,
-        lower: sin_f32,
-    },
-    Kernel {
-        op: "SQRT",
-        dtype: DType::F32,
-        lower: sqrt_f32,
-    },
-    Kernel {
-        op: "SQUARE",
-        dtype: DType::F32,
-        lower: square_f32,
-    },
-    Kernel {
-        op: "ABS",
-        dtype: DType::I8,
-        lower: abs_s8,
-    },
-    Kernel {
-        op: "ABS",
-        dtype: DType::I16,
-        lower: abs_s16,
-    },
-    Kernel {
-        op: "HARD_SWISH",
-        dtype: DType::I8,
-        lower: hard_swish_s8,
-    },
-    Kernel {
-        op: "L2_NORMALIZATION",
-        dtype: DType::I8,
-        lower: l2_normalization_s8,
-    },
-    Kernel {
-        op: "L2_NORMALIZATION",
-        dtype: DType::F32,
-        lower: l2_normalization_f32,
-    },
-    Kernel {
-        op: "LEAKY_RELU",
-        dtype: DType::I8,
-        lower: leaky_relu_s8,
-    },
-    Kernel {
-        op: "LEAKY_RELU",
-        dtype: DType::I16,
-        lower: leaky_relu_s16,
-    },
-    Kernel {
-        op: "LOGISTIC",
-        dtype: DType::I8,
-        lower: logistic_s8,
-    },
-    Kernel {
-        op: "LOGISTIC",
-        dtype: DType::I16,
-        lower: logistic_s16,
-    },
-    Kernel {
-        op: "LOGISTIC",
-        dtype: DType::F32,
-        lower: logistic_f32,
-    },
-    Kernel {
-        op: "RELU",
-        dtype: DType::I8,
-        lower: relu_s8,
-    },
-    Kernel {
-        op: "RELU",
-        dtype: DType::I16,
-        lower: relu_s16,
-    },
-    Kernel {
-        op: "RELU6",
-        dtype: DType::I8,
-        lower: relu6_s8,
-    },
-    Kernel {
-        op: "RELU6",
-        dtype: DType::I16,
-        lower: relu6_s16,
-    },
-    Kernel {
-        op: "TANH",
-        dtype: DType::I8,
-        lower: tanh_s8,
-    },
-    Kernel {
-        op: "TANH",
-        dtype: DType::I16,
-        lower: tanh_s16,
-    },
-    Kernel {
-        op: "TANH",
-        dtype: DType::F32,
-        lower: tanh_f32,
-    },
-    Kernel {
-        op: "ZEROS_LIKE",
-        dtype: DType::F32,
-        lower: zeros_like_f32,
-    },
-    Kernel {
-        op: "ZEROS_LIKE",
-        dtype: DType::I32,
-        lower: zeros_like_i32,
-    },
+    Kernel { op: "ABS", dtype: DType::F32, lower: abs_f32 },
+    Kernel { op: "CAST", dtype: DType::Bool, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I8, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I16, lower: cast },
+    Kernel { op: "CAST", dtype: DType::I32, lower: cast },
+    Kernel { op: "CAST", dtype: DType::F32, lower: cast },
+    Kernel { op: "CEIL", dtype: DType::F32, lower: ceil_f32 },
+    Kernel { op: "COS", dtype: DType::F32, lower: cos_f32 },
+    Kernel { op: "ELU", dtype: DType::F32, lower: elu_f32 },
+    Kernel { op: "EXP", dtype: DType::F32, lower: exp_f32 },
+    Kernel { op: "FLOOR", dtype: DType::F32, lower: floor_f32 },
+    Kernel { op: "HARD_SWISH", dtype: DType::F32, lower: hard_swish_f32 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::F32, lower: leaky_relu_f32 },
+    Kernel { op: "LOGICAL_NOT", dtype: DType::Bool, lower: logical_not },
+    Kernel { op: "LOG", dtype: DType::F32, lower: log_f32 },
+    Kernel { op: "LOG_SOFTMAX", dtype: DType::I8, lower: log_softmax_s8 },
+    Kernel { op: "LOG_SOFTMAX", dtype: DType::F32, lower: log_softmax_f32 },
+    Kernel { op: "NEG", dtype: DType::F32, lower: neg_f32 },
+    Kernel { op: "RELU", dtype: DType::F32, lower: relu_f32 },
+    Kernel { op: "RELU6", dtype: DType::F32, lower: relu6_f32 },
+    Kernel { op: "ROUND", dtype: DType::F32, lower: round_f32 },
+    Kernel { op: "RSQRT", dtype: DType::I8, lower: rsqrt_s8 },
+    Kernel { op: "RSQRT", dtype: DType::F32, lower: rsqrt_f32 },
+    Kernel { op: "SIN", dtype: DType::F32, lower: sin_f32 },
+    Kernel { op: "SQRT", dtype: DType::F32, lower: sqrt_f32 },
+    Kernel { op: "SQUARE", dtype: DType::F32, lower: square_f32 },
+    Kernel { op: "ABS", dtype: DType::I8, lower: abs_s8 },
+    Kernel { op: "ABS", dtype: DType::I16, lower: abs_s16 },
+    Kernel { op: "HARD_SWISH", dtype: DType::I8, lower: hard_swish_s8 },
+    Kernel { op: "L2_NORMALIZATION", dtype: DType::I8, lower: l2_normalization_s8 },
+    Kernel { op: "L2_NORMALIZATION", dtype: DType::F32, lower: l2_normalization_f32 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::I8, lower: leaky_relu_s8 },
+    Kernel { op: "LEAKY_RELU", dtype: DType::I16, lower: leaky_relu_s16 },
+    Kernel { op: "LOGISTIC", dtype: DType::I8, lower: logistic_s8 },
+    Kernel { op: "LOGISTIC", dtype: DType::I16, lower: logistic_s16 },
+    Kernel { op: "LOGISTIC", dtype: DType::F32, lower: logistic_f32 },
+    Kernel { op: "RELU", dtype: DType::I8, lower: relu_s8 },
+    Kernel { op: "RELU", dtype: DType::I16, lower: relu_s16 },
+    Kernel { op: "RELU6", dtype: DType::I8, lower: relu6_s8 },
+    Kernel { op: "RELU6", dtype: DType::I16, lower: relu6_s16 },
+    Kernel { op: "TANH", dtype: DType::I8, lower: tanh_s8 },
+    Kernel { op: "TANH", dtype: DType::I16, lower: tanh_s16 },
+    Kernel { op: "TANH", dtype: DType::F32, lower: tanh_f32 },
+    Kernel { op: "ZEROS_LIKE", dtype: DType::F32, lower: zeros_like_f32 },
+    Kernel { op: "ZEROS_LIKE", dtype: DType::I32, lower: zeros_like_i32 },
 ];
 
 /// Input and output of a one-input elementwise op: same dtype (`dtype`), same shape, one
@@ -279,23 +99,13 @@ fn unary_io<'a>(cx: &Ctx<'a>, dtype: DType) -> R<UnaryIo<'a>> {
 }
 
 /// The step of an int8 op evaluated through `table` (entry `k` is the output for input `k − 128`).
-fn lut_step(
-    cx: &Ctx<'_>,
-    input: &Tensor,
-    out: &Tensor,
-    table: [i8; 256],
-    summary: String,
-) -> R<Vec<Step>> {
+fn lut_step(cx: &Ctx<'_>, input: &Tensor, out: &Tensor, table: [i8; 256], summary: String) -> R<Vec<Step>> {
     let entries = table.iter();
     let params = quote!(::kiln::ops::LutS8Params { table: &[#(#entries),*] });
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "lut_s8",
-            ty: "LutS8Params",
-            params,
-        },
+        Call::Params { func: "lut_s8", ty: "LutS8Params", params },
         0,
         summary,
     )])
@@ -308,29 +118,13 @@ fn quant_summary((s, z): (f32, i32)) -> String {
 fn abs_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     let table = tables::abs(qi, qo);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!("|x| via a 256-entry table, input {}", quant_summary(qi)),
-    )
+    lut_step(cx, input, out, table, format!("|x| via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn hard_swish_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
-    let table =
-        tables::hard_swish(qi, qo).or_else(|m| invalid(format!("output {}: {m}", out.label())))?;
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!(
-            "x·relu6(x+3)/6 via a 256-entry table, input {}",
-            quant_summary(qi)
-        ),
-    )
+    let table = tables::hard_swish(qi, qo).or_else(|m| invalid(format!("output {}: {m}", out.label())))?;
+    lut_step(cx, input, out, table, format!("x·relu6(x+3)/6 via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn leaky_alpha(cx: &Ctx<'_>) -> R<f32> {
@@ -345,92 +139,45 @@ fn leaky_relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let alpha = leaky_alpha(cx)?;
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     let table = tables::leaky_relu(qi, qo, alpha);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!("leaky relu alpha {alpha} via a 256-entry table"),
-    )
+    lut_step(cx, input, out, table, format!("leaky relu alpha {alpha} via a 256-entry table"))
 }
 
 fn logistic_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     // TFLM's Prepare requires it; the kernel writes sigmoid in units of 1/256 from -128.
     if qo.1 != -128 {
-        return invalid(format!(
-            "int8 LOGISTIC output {} must have zero point -128 (has {})",
-            out.label(),
-            qo.1
-        ));
+        return invalid(format!("int8 LOGISTIC output {} must have zero point -128 (has {})", out.label(), qo.1));
     }
     let table = tables::logistic(qi);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!("sigmoid via a 256-entry table, input {}", quant_summary(qi)),
-    )
+    lut_step(cx, input, out, table, format!("sigmoid via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn tanh_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     // The kernel writes tanh in units of 1/128 around 0 whatever the output's parameters.
     if qo.1 != 0 {
-        return invalid(format!(
-            "int8 TANH output {} must have zero point 0 (has {})",
-            out.label(),
-            qo.1
-        ));
+        return invalid(format!("int8 TANH output {} must have zero point 0 (has {})", out.label(), qo.1));
     }
     let table = tables::tanh(qi);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!("tanh via a 256-entry table, input {}", quant_summary(qi)),
-    )
+    lut_step(cx, input, out, table, format!("tanh via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn rsqrt_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     let table = tables::rsqrt(qi, qo);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!(
-            "1/sqrt(x) via a 256-entry table, input {}",
-            quant_summary(qi)
-        ),
-    )
+    lut_step(cx, input, out, table, format!("1/sqrt(x) via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn relu_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I8)?;
     let table = tables::relu(qi, qo);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        format!("relu via a 256-entry table, input {}", quant_summary(qi)),
-    )
+    lut_step(cx, input, out, table, format!("relu via a 256-entry table, input {}", quant_summary(qi)))
 }
 
 fn relu6_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, _) = unary_io(cx, DType::I8)?;
     let table = tables::relu6(qi);
-    lut_step(
-        cx,
-        input,
-        out,
-        table,
-        "relu6 (clamp to [0, 6] on the input's scale) via a 256-entry table".to_string(),
-    )
+    lut_step(cx, input, out, table, "relu6 (clamp to [0, 6] on the input's scale) via a 256-entry table".to_string())
 }
 
 /// TFLM's LEAKY_RELU prepare: identity and alpha multipliers from double quotients. (The
@@ -447,16 +194,7 @@ fn leaky_relu_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let alpha = leaky_alpha(cx)?;
     let (input, out, qi, qo) = unary_io(cx, DType::I16)?;
     let (identity, alpha_rq) = leaky_multipliers(qi, qo, alpha);
-    leaky_s16_step(
-        cx,
-        input,
-        out,
-        qi.1,
-        qo.1,
-        identity,
-        alpha_rq,
-        format!("leaky relu alpha {alpha}"),
-    )
+    leaky_s16_step(cx, input, out, qi.1, qo.1, identity, alpha_rq, format!("leaky relu alpha {alpha}"))
 }
 
 /// RELU on int16 is TFLM's `ReluQuantized`: rescale, then clamp below at the output zero point
@@ -466,16 +204,10 @@ fn leaky_relu_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
 fn relu_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, qi, qo) = unary_io(cx, DType::I16)?;
     if qi.1 != 0 || qo.1 != 0 {
-        return invalid(format!(
-            "int16 RELU needs zero points 0 (input {}, output {})",
-            qi.1, qo.1
-        ));
+        return invalid(format!("int16 RELU needs zero points 0 (input {}, output {})", qi.1, qo.1));
     }
     let identity = quant::quantize_multiplier(qi.0 as f64 / qo.0 as f64);
-    let zero = Requant {
-        multiplier: 0,
-        shift: 0,
-    };
+    let zero = Requant { multiplier: 0, shift: 0 };
     leaky_s16_step(cx, input, out, 0, 0, identity, zero, "relu".to_string())
 }
 
@@ -492,10 +224,7 @@ fn leaky_s16_step(
 ) -> R<Vec<Step>> {
     // TFLM multiplies by |alpha multiplier| and negates the product for a negative alpha.
     let alpha_negative = alpha.multiplier < 0;
-    let alpha_abs = Requant {
-        multiplier: alpha.multiplier.wrapping_abs(),
-        shift: alpha.shift,
-    };
+    let alpha_abs = Requant { multiplier: alpha.multiplier.wrapping_abs(), shift: alpha.shift };
     let (qid, qal) = (one_requant(identity), one_requant(alpha_abs));
     let params = quote!(::kiln::ops::LeakyReluS16Params {
         input_zero_point: #input_zp, output_zero_point: #output_zp,
@@ -504,11 +233,7 @@ fn leaky_s16_step(
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "leaky_relu_s16",
-            ty: "LeakyReluS16Params",
-            params,
-        },
+        Call::Params { func: "leaky_relu_s16", ty: "LeakyReluS16Params", params },
         0,
         summary,
     )])
@@ -529,19 +254,11 @@ fn checked_log2(x: f32) -> (i32, bool) {
 fn sigmoid16_params(cx: &Ctx<'_>, pot_shifts: &[i32]) -> R<(&'static str, TokenStream, String)> {
     let (_, out, qi, qo) = unary_io(cx, DType::I16)?;
     if qi.1 != 0 || qo.1 != 0 {
-        return invalid(format!(
-            "int16 {} needs zero points 0 (input {}, output {})",
-            cx.op.name, qi.1, qo.1
-        ));
+        return invalid(format!("int16 {} needs zero points 0 (input {}, output {})", cx.op.name, qi.1, qo.1));
     }
     let (out_log2, out_pot) = checked_log2(qo.0);
     if !out_pot || out_log2 != -15 {
-        return invalid(format!(
-            "int16 {} output {} must have scale 2^-15 (has {})",
-            cx.op.name,
-            out.label(),
-            qo.0
-        ));
+        return invalid(format!("int16 {} output {} must have scale 2^-15 (has {})", cx.op.name, out.label(), qo.0));
     }
     const INPUT_INTEGER_BITS: i32 = 3;
     let (in_log2, in_pot) = checked_log2(qi.0);
@@ -564,23 +281,13 @@ fn sigmoid16_params(cx: &Ctx<'_>, pot_shifts: &[i32]) -> R<(&'static str, TokenS
         (multiplier as i32, shift)
     };
     let params = quote!(::kiln::ops::Sigmoid16Params { input_multiplier: #multiplier, input_left_shift: #shift });
-    Ok((
-        "Sigmoid16Params",
-        params,
-        format!("input scale {:e} → (x·{multiplier}) >> {shift}", qi.0),
-    ))
+    Ok(("Sigmoid16Params", params, format!("input scale {:e} → (x·{multiplier}) >> {shift}", qi.0)))
 }
 
 fn sigmoid16_step(cx: &Ctx<'_>, func: &'static str, pot_shifts: &[i32]) -> R<Vec<Step>> {
     let (ty, params, summary) = sigmoid16_params(cx, pot_shifts)?;
     let (input, out) = (cx.input(0)?, cx.output()?);
-    Ok(vec![cx.step(
-        vec![cx.operand(input)],
-        out,
-        Call::Params { func, ty, params },
-        0,
-        summary,
-    )])
+    Ok(vec![cx.step(vec![cx.operand(input)], out, Call::Params { func, ty, params }, 0, summary)])
 }
 
 fn logistic_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -618,10 +325,7 @@ fn plain_step(cx: &Ctx<'_>, dtype: DType, func: &'static str, summary: &str) -> 
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func,
-            scalars: TokenStream::new(),
-        },
+        Call::Scalars { func, scalars: TokenStream::new() },
         0,
         summary.to_string(),
     )])
@@ -664,12 +368,7 @@ fn floor_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::F32, "floor_elementwise_f32", "floor(x)")
 }
 fn hard_swish_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
-    plain_step(
-        cx,
-        DType::F32,
-        "hard_swish_f32",
-        "x·min(6, max(0, x + 3))/6",
-    )
+    plain_step(cx, DType::F32, "hard_swish_f32", "x·min(6, max(0, x + 3))/6")
 }
 fn logical_not(cx: &Ctx<'_>) -> R<Vec<Step>> {
     plain_step(cx, DType::Bool, "logical_not", "!x")
@@ -702,10 +401,7 @@ fn leaky_relu_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "leaky_relu_f32",
-            scalars: quote!(#alpha),
-        },
+        Call::Scalars { func: "leaky_relu_f32", scalars: quote!(#alpha) },
         0,
         format!("x > 0 ? x : {alpha}·x"),
     )])
@@ -732,18 +428,10 @@ fn cast(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let (input, out) = (cx.input(0)?, cx.output()?);
     if input.shape != out.shape {
-        return invalid(format!(
-            "output {} has shape {:?}, the input has {:?}",
-            out.label(),
-            out.shape,
-            input.shape
-        ));
+        return invalid(format!("output {} has shape {:?}, the input has {:?}", out.label(), out.shape, input.shape));
     }
     let Some(from) = cast_type(input.dtype) else {
-        return unsupported(format!(
-            "CAST from {} (TFLM casts from bool, int8, int16, int32, uint32, float32)",
-            input.dtype.name()
-        ));
+        return unsupported(format!("CAST from {} (TFLM casts from bool, int8, int16, int32, uint32, float32)", input.dtype.name()));
     };
     let to = match cast_type(out.dtype) {
         Some(t) if out.dtype != DType::Bool => t,
@@ -758,11 +446,7 @@ fn cast(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "cast",
-            ty: "CastParams",
-            params,
-        },
+        Call::Params { func: "cast", ty: "CastParams", params },
         0,
         format!("{} → {}", input.dtype.name(), out.dtype.name()),
     )])
@@ -780,22 +464,14 @@ fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     }
     let depth = match input.shape.last() {
         Some(&d) if d > 0 => d,
-        _ => {
-            return invalid(format!(
-                "input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return invalid(format!("input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis", input.label(), input.shape)),
     };
     let rows = input.elements() / depth;
     const SCALED_DIFF_INTEGER_BITS: i32 = 5;
     // TFLM's QuantizeMultiplierGreaterThanOne needs scale · 2^26 > 1 (a left shift).
     let real = in_s as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64;
     if real <= 1.0 {
-        return invalid(format!(
-            "input scale {in_s} is too small (TFLM requires scale × 2^26 > 1)"
-        ));
+        return invalid(format!("input scale {in_s} is too small (TFLM requires scale × 2^26 > 1)"));
     }
     let input_multiplier = quant::softmax_input_scaling(1.0, in_s, SCALED_DIFF_INTEGER_BITS);
     let reverse = quant::quantize_multiplier(
@@ -809,11 +485,7 @@ fn log_softmax_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "log_softmax_s8",
-            ty: "LogSoftmaxParams",
-            params,
-        },
+        Call::Params { func: "log_softmax_s8", ty: "LogSoftmaxParams", params },
         0,
         format!("{rows} row(s) of {depth}, input scale {in_s:e}"),
     )])
@@ -833,14 +505,9 @@ fn l2_normalization_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
 
 fn l2_normalization(cx: &Ctx<'_>, dtype: DType, func: &'static str) -> R<Vec<Step>> {
     match cx.op.options {
-        Options::L2Norm {
-            activation: Activation::None,
-        } => {}
+        Options::L2Norm { activation: Activation::None } => {}
         Options::L2Norm { activation } => {
-            return unsupported(format!(
-                "fused {} on L2_NORMALIZATION (TFLM supports none)",
-                activation.name()
-            ))
+            return unsupported(format!("fused {} on L2_NORMALIZATION (TFLM supports none)", activation.name()))
         }
         _ => return invalid("missing L2NormOptions"),
     }
@@ -852,32 +519,18 @@ fn l2_normalization(cx: &Ctx<'_>, dtype: DType, func: &'static str) -> R<Vec<Ste
         (input, out, 0)
     };
     if input.shape.len() > 4 {
-        return unsupported(format!(
-            "input {} has rank {} (TFLM allows at most 4)",
-            input.label(),
-            input.shape.len()
-        ));
+        return unsupported(format!("input {} has rank {} (TFLM allows at most 4)", input.label(), input.shape.len()));
     }
     let depth = match input.shape.last() {
         Some(&d) if d > 0 => d,
-        _ => {
-            return invalid(format!(
-                "input {} has shape {:?}: needs a non-empty last axis",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return invalid(format!("input {} has shape {:?}: needs a non-empty last axis", input.label(), input.shape)),
     };
     let rows = input.elements() / depth;
     let params = quote!(::kiln::ops::L2NormalizationParams { rows: #rows, depth: #depth, input_zero_point: #in_zp });
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func,
-            ty: "L2NormalizationParams",
-            params,
-        },
+        Call::Params { func, ty: "L2NormalizationParams", params },
         0,
         format!("{rows} row(s) of {depth}"),
     )])
@@ -888,9 +541,7 @@ fn l2_normalization(cx: &Ctx<'_>, dtype: DType, func: &'static str) -> R<Vec<Ste
 fn abs_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out, (si, zi), (so, zo)) = unary_io(cx, DType::I16)?;
     if zi != 0 || zo != 0 {
-        return invalid(format!(
-            "int16 ABS needs zero points 0 (input {zi}, output {zo})"
-        ));
+        return invalid(format!("int16 ABS needs zero points 0 (input {zi}, output {zo})"));
     }
     let rescale = si != so;
     let rq = one_requant(quant::quantize_multiplier((si / so) as f64));
@@ -898,11 +549,7 @@ fn abs_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Params {
-            func: "abs_s16",
-            ty: "AbsS16Params",
-            params,
-        },
+        Call::Params { func: "abs_s16", ty: "AbsS16Params", params },
         0,
         format!("|x|, scales {si:e} → {so:e}"),
     )])
@@ -918,10 +565,7 @@ fn relu6_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "relu6_s16",
-            scalars: quote!(#zero, #six),
-        },
+        Call::Scalars { func: "relu6_s16", scalars: quote!(#zero, #six) },
         0,
         format!("clamp to [{zero}, {six}]"),
     )])
@@ -932,22 +576,13 @@ fn log_softmax_f32(cx: &Ctx<'_>) -> R<Vec<Step>> {
     let (input, out) = plain_io(cx, DType::F32)?;
     let depth = match input.shape.last() {
         Some(&d) if d > 0 => d,
-        _ => {
-            return invalid(format!(
-                "input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis",
-                input.label(),
-                input.shape
-            ))
-        }
+        _ => return invalid(format!("input {} has shape {:?}: LOG_SOFTMAX needs a non-empty last axis", input.label(), input.shape)),
     };
     let rows = input.elements() / depth;
     Ok(vec![cx.step(
         vec![cx.operand(input)],
         out,
-        Call::Scalars {
-            func: "log_softmax_f32",
-            scalars: quote!(#rows, #depth),
-        },
+        Call::Scalars { func: "log_softmax_f32", scalars: quote!(#rows, #depth) },
         0,
         format!("{rows} row(s) of {depth}"),
     )])

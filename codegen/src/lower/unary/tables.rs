@@ -2,8 +2,7 @@
 //! `k − 128`, computed with TFLM's prepare-time constants and per-element arithmetic.
 
 use super::fixed::{
-    downscale_multiplier_to_i16, inv_sqrt, logistic_q4, mbqm, rdbpot, saturating_left_shift16,
-    sdhm16, srdhm16, tanh_q4,
+    downscale_multiplier_to_i16, inv_sqrt, logistic_q4, mbqm, rdbpot, saturating_left_shift16, sdhm16, srdhm16, tanh_q4,
 };
 use crate::quant;
 
@@ -97,11 +96,8 @@ fn q4_input_scaling(si: f32) -> (i32, i32, i32) {
     let multiplier = multiplier.min(i32::MAX as i64) as i32;
     // TFLM's CalculateInputRadius, in f64 powers so that absurd scales (a shift far outside
     // 0..31) give radius 0 (everything saturates) or a huge one instead of a shift overflow.
-    let max_rescaled =
-        ((1i64 << INPUT_INTEGER_BITS) - 1) as f64 * 2f64.powi(31 - INPUT_INTEGER_BITS);
-    let radius = (max_rescaled / 2f64.powi(exponent))
-        .floor()
-        .min(i32::MAX as f64) as i32;
+    let max_rescaled = ((1i64 << INPUT_INTEGER_BITS) - 1) as f64 * 2f64.powi(31 - INPUT_INTEGER_BITS);
+    let radius = (max_rescaled / 2f64.powi(exponent)).floor().min(i32::MAX as f64) as i32;
     (multiplier, exponent, radius)
 }
 
@@ -188,15 +184,7 @@ pub(crate) fn relu((si, zi): (f32, i32), (so, zo): (f32, i32)) -> [i8; 256] {
 pub(crate) fn relu6((si, zi): (f32, i32)) -> [i8; 256] {
     let six = ((6.0f32 / si) as f64).round() as i64 + zi as i64;
     let six = six.clamp(-128, 127) as i32;
-    tabulate(|x| {
-        if x > six {
-            six
-        } else if x < zi {
-            zi
-        } else {
-            x
-        }
-    })
+    tabulate(|x| if x > six { six } else if x < zi { zi } else { x })
 }
 
 #[cfg(test)]
@@ -208,13 +196,7 @@ mod tests {
     }
 
     /// Each table, dequantized, is within about one output step of the real function.
-    fn close(
-        table: [i8; 256],
-        qi: (f32, i32),
-        qo: (f32, i32),
-        f: impl Fn(f64) -> f64,
-        tol_steps: f64,
-    ) {
+    fn close(table: [i8; 256], qi: (f32, i32), qo: (f32, i32), f: impl Fn(f64) -> f64, tol_steps: f64) {
         for (k, &q) in table.iter().enumerate() {
             let x = deq(k as i32 - 128, qi);
             let want = f(x).clamp(deq(-128, qo), deq(127, qo));
@@ -229,13 +211,7 @@ mod tests {
     #[test]
     fn logistic_table_tracks_sigmoid() {
         for qi in [(0.05f32, 3), (0.1, -20), (0.02, 0), (0.2, 100)] {
-            close(
-                logistic(qi),
-                qi,
-                (1.0 / 256.0, -128),
-                |x| 1.0 / (1.0 + (-x).exp()),
-                1.0,
-            );
+            close(logistic(qi), qi, (1.0 / 256.0, -128), |x| 1.0 / (1.0 + (-x).exp()), 1.0);
         }
     }
 
@@ -248,11 +224,7 @@ mod tests {
 
     #[test]
     fn hard_swish_table_tracks_hard_swish() {
-        for (qi, qo) in [
-            ((0.03f32, -5), (0.02f32, -100)),
-            ((0.1, 20), (0.05, -90)),
-            ((0.01, 0), (0.008, -60)),
-        ] {
+        for (qi, qo) in [((0.03f32, -5), (0.02f32, -100)), ((0.1, 20), (0.05, -90)), ((0.01, 0), (0.008, -60))] {
             let t = hard_swish(qi, qo).unwrap();
             close(t, qi, qo, |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0, 1.5);
         }
@@ -263,20 +235,8 @@ mod tests {
     fn leaky_relu_abs_relu_tables() {
         let (qi, qo) = ((0.04f32, 10), (0.03f32, -7));
         // TFLM's requantization rounds twice (high multiply, then shift): up to one step off.
-        close(
-            leaky_relu(qi, qo, 0.2),
-            qi,
-            qo,
-            |x| if x > 0.0 { x } else { 0.2 * x },
-            1.0,
-        );
-        close(
-            leaky_relu(qi, qo, -0.5),
-            qi,
-            qo,
-            |x| if x > 0.0 { x } else { -0.5 * x },
-            1.0,
-        );
+        close(leaky_relu(qi, qo, 0.2), qi, qo, |x| if x > 0.0 { x } else { 0.2 * x }, 1.0);
+        close(leaky_relu(qi, qo, -0.5), qi, qo, |x| if x > 0.0 { x } else { -0.5 * x }, 1.0);
         close(abs(qi, qo), qi, qo, f64::abs, 1.0);
         close(relu(qi, qo), qi, qo, |x| x.max(0.0), 1.0);
         let (qi, qo) = ((0.01f32, -128), (0.05f32, -128));
@@ -284,10 +244,7 @@ mod tests {
         for (k, &q) in t.iter().enumerate().skip(1) {
             let x = deq(k as i32 - 128, qi);
             let want = (1.0 / x.sqrt() / 0.05).round() - 128.0;
-            assert!(
-                (q as f64 - want.clamp(-128.0, 127.0)).abs() <= 1.0,
-                "rsqrt({x}): {q} vs {want}"
-            );
+            assert!((q as f64 - want.clamp(-128.0, 127.0)).abs() <= 1.0, "rsqrt({x}): {q} vs {want}");
         }
         assert_eq!(t[0], 127);
         // Same scales: ABS is exact integer arithmetic.

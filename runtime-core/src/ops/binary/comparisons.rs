@@ -66,9 +66,7 @@ fn compare<const N: usize, T: PartialOrd + Copy>(
     read2: impl Fn([u8; N]) -> T,
 ) {
     let run = |output: &mut [u8], f: fn(T, T) -> bool| {
-        broadcast_map(shapes, input1, input2, output, |a, b| {
-            [f(read1(a), read2(b)) as u8]
-        });
+        broadcast_map(shapes, input1, input2, output, |a, b| [f(read1(a), read2(b)) as u8]);
     };
     match op {
         Comparison::Equal => run(output, |a, b| a == b),
@@ -152,11 +150,7 @@ mod tests {
             // Equal scales and zero points half of the time: the case the converter makes,
             // where ties (EQUAL true) actually occur.
             let (s1, z1) = (sc(&mut rng), rng.range(-128, 127) as i32);
-            let (s2, z2) = if case % 2 == 0 {
-                (s1, z1)
-            } else {
-                (sc(&mut rng), rng.range(-128, 127) as i32)
-            };
+            let (s2, z2) = if case % 2 == 0 { (s1, z1) } else { (sc(&mut rng), rng.range(-128, 127) as i32) };
             let op = OPS[case % 6];
             let p = QuantizedComparisonParams {
                 op,
@@ -173,13 +167,7 @@ mod tests {
                 holds(op, x, y) as i32
             };
             let kernel = |a: &[u8], b: &[u8], o: &mut [u8]| compare_s8(&p, a, b, o);
-            check_quantized::<1>(
-                &mut rng,
-                &s,
-                kernel,
-                reference,
-                &format!("case {case}: {op:?}"),
-            );
+            check_quantized::<1>(&mut rng, &s, kernel, reference, &format!("case {case}: {op:?}"));
         }
     }
 
@@ -190,39 +178,23 @@ mod tests {
             let s = shapes(&mut rng, case);
             let op = OPS[case % 6];
             let p = ComparisonParams { op, shapes: s };
-            let (n1, n2) = (
-                s.input1.iter().product::<usize>(),
-                s.input2.iter().product::<usize>(),
-            );
+            let (n1, n2) = (s.input1.iter().product::<usize>(), s.input2.iter().product::<usize>());
             // Small values so that equal pairs occur.
             let a: Vec<i32> = (0..n1).map(|_| rng.range(-3, 3) as i32).collect();
             let b: Vec<i32> = (0..n2).map(|_| rng.range(-3, 3) as i32).collect();
-            let want: Vec<u8> = pairs(&s)
-                .into_iter()
-                .map(|(i, j)| holds(op, a[i] as i64, b[j] as i64) as u8)
-                .collect();
+            let want: Vec<u8> = pairs(&s).into_iter().map(|(i, j)| holds(op, a[i] as i64, b[j] as i64) as u8).collect();
             let mut got = vec![0u8; want.len()];
             let bytes = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
             compare_s32(&p, &bytes(&a), &bytes(&b), &mut got);
             assert_eq!(got, want, "int32 case {case}");
-            let f = |v: &[i32]| -> Vec<u8> {
-                v.iter()
-                    .flat_map(|&x| (x as f32 * 0.25).to_le_bytes())
-                    .collect()
-            };
+            let f = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|&x| (x as f32 * 0.25).to_le_bytes()).collect() };
             compare_f32(&p, &f(&a), &f(&b), &mut got);
             assert_eq!(got, want, "float32 case {case}");
             if matches!(op, Comparison::Equal | Comparison::NotEqual) {
                 // As bools: non-negative is true (and 2 is as true as 1).
-                let t = |v: &[i32]| -> Vec<u8> {
-                    v.iter()
-                        .map(|&x| if x >= 0 { (x % 2 + 1) as u8 } else { 0 })
-                        .collect()
-                };
-                let want: Vec<u8> = pairs(&s)
-                    .into_iter()
-                    .map(|(i, j)| holds(op, (a[i] >= 0) as i64, (b[j] >= 0) as i64) as u8)
-                    .collect();
+                let t = |v: &[i32]| -> Vec<u8> { v.iter().map(|&x| if x >= 0 { (x % 2 + 1) as u8 } else { 0 }).collect() };
+                let want: Vec<u8> =
+                    pairs(&s).into_iter().map(|(i, j)| holds(op, (a[i] >= 0) as i64, (b[j] >= 0) as i64) as u8).collect();
                 compare_bool(&p, &t(&a), &t(&b), &mut got);
                 assert_eq!(got, want, "bool case {case}");
             }

@@ -11,9 +11,7 @@ use crate::float_math::{floorf, fmodf};
 /// exactly 0. Generated code has no error path, so kiln computes the IEEE result there
 /// (`floor(±inf) = ±inf`, `floor(NaN) = NaN` for 0/0); every other element is TFLM's.
 pub fn floor_div_f32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    broadcast_map(p, input1, input2, output, |a, b| {
-        floorf(f32_of(a) / f32_of(b)).to_le_bytes()
-    });
+    broadcast_map(p, input1, input2, output, |a, b| floorf(f32_of(a) / f32_of(b)).to_le_bytes());
 }
 
 /// FLOOR_MOD float32 (TFLite `FloorMod`): `r = fmod(x, y)`, then `r + y` when `r` is non-zero
@@ -22,11 +20,7 @@ pub fn floor_mod_f32(p: &BroadcastShapes, input1: &[u8], input2: &[u8], output: 
     broadcast_map(p, input1, input2, output, |a, b| {
         let (x, y) = (f32_of(a), f32_of(b));
         let r = fmodf(x, y);
-        let r = if r != 0.0 && ((y < 0.0) != (r < 0.0)) {
-            r + y
-        } else {
-            r
-        };
+        let r = if r != 0.0 && ((y < 0.0) != (r < 0.0)) { r + y } else { r };
         r.to_le_bytes()
     });
 }
@@ -38,27 +32,14 @@ mod tests {
 
     #[test]
     fn floor_mod_takes_the_divisor_sign() {
-        let s = BroadcastShapes {
-            input1: [1, 1, 1, 4],
-            input2: [1, 1, 1, 1],
-            output: [1, 1, 1, 4],
-        };
-        let x: std::vec::Vec<u8> = [7.0f32, -7.0, 6.0, -0.5]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let s = BroadcastShapes { input1: [1, 1, 1, 4], input2: [1, 1, 1, 1], output: [1, 1, 1, 4] };
+        let x: std::vec::Vec<u8> = [7.0f32, -7.0, 6.0, -0.5].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = [0u8; 16];
         floor_mod_f32(&s, &x, &(-3.0f32).to_le_bytes(), &mut out);
-        let got: std::vec::Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: std::vec::Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(got, [-2.0, -1.0, 0.0, -0.5]);
         floor_div_f32(&s, &x, &(-3.0f32).to_le_bytes(), &mut out);
-        let got: std::vec::Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: std::vec::Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(got, [-3.0, 2.0, -2.0, 0.0]);
     }
 }

@@ -86,11 +86,7 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
 ) {
     let mut outs = output.chunks_exact_mut(O);
     if s.input1 == s.input2 {
-        for ((o, a), b) in outs
-            .by_ref()
-            .zip(input1.chunks_exact(A))
-            .zip(input2.chunks_exact(B))
-        {
+        for ((o, a), b) in outs.by_ref().zip(input1.chunks_exact(A)).zip(input2.chunks_exact(B)) {
             if let (Ok(a), Ok(b)) = (<[u8; A]>::try_from(a), <[u8; B]>::try_from(b)) {
                 put(o, f(a, b));
             }
@@ -111,18 +107,12 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
                 let row = outs.by_ref().take(inner);
                 match (sx[3], sy[3]) {
                     (0, 0) => {
-                        let (Some(a), Some(b)) =
-                            (element::<A>(input1, bx), element::<B>(input2, by))
-                        else {
-                            return;
-                        };
+                        let (Some(a), Some(b)) = (element::<A>(input1, bx), element::<B>(input2, by)) else { return };
                         let v = f(a, b);
                         row.for_each(|o| put(o, v));
                     }
                     (0, _) => {
-                        let Some(a) = element::<A>(input1, bx) else {
-                            return;
-                        };
+                        let Some(a) = element::<A>(input1, bx) else { return };
                         for (o, b) in row.zip(window(input2, by * B, inner * B).chunks_exact(B)) {
                             if let Ok(b) = <[u8; B]>::try_from(b) {
                                 put(o, f(a, b));
@@ -130,9 +120,7 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
                         }
                     }
                     (_, 0) => {
-                        let Some(b) = element::<B>(input2, by) else {
-                            return;
-                        };
+                        let Some(b) = element::<B>(input2, by) else { return };
                         for (o, a) in row.zip(window(input1, bx * A, inner * A).chunks_exact(A)) {
                             if let Ok(a) = <[u8; A]>::try_from(a) {
                                 put(o, f(a, b));
@@ -143,8 +131,7 @@ pub(crate) fn broadcast_map<const A: usize, const B: usize, const O: usize>(
                         let xs = window(input1, bx * A, inner * A).chunks_exact(A);
                         let ys = window(input2, by * B, inner * B).chunks_exact(B);
                         for ((o, a), b) in row.zip(xs).zip(ys) {
-                            if let (Ok(a), Ok(b)) = (<[u8; A]>::try_from(a), <[u8; B]>::try_from(b))
-                            {
+                            if let (Ok(a), Ok(b)) = (<[u8; A]>::try_from(a), <[u8; B]>::try_from(b)) {
                                 put(o, f(a, b));
                             }
                         }
@@ -170,10 +157,7 @@ pub(crate) fn shl(x: i32, s: i32) -> i32 {
 /// with `MultiplyByQuantizedMultiplierSmallerThanOneExp`, wrapping where the C++ int32 would.
 #[inline(always)]
 pub(crate) fn to_common_scale(x: i32, offset: i32, left_shift: i32, requant: Requant) -> i32 {
-    multiply_by_quantized_multiplier_smaller_than_one_exp(
-        shl(offset.wrapping_add(x), left_shift),
-        requant,
-    )
+    multiply_by_quantized_multiplier_smaller_than_one_exp(shl(offset.wrapping_add(x), left_shift), requant)
 }
 
 #[inline(always)]
@@ -263,12 +247,7 @@ pub(crate) mod testing {
         };
         let want: Vec<u8> = pairs(s)
             .into_iter()
-            .flat_map(|(i, j)| {
-                reference(rd(&a, i), rd(&b, j))
-                    .to_le_bytes()
-                    .into_iter()
-                    .take(N)
-            })
+            .flat_map(|(i, j)| reference(rd(&a, i), rd(&b, j)).to_le_bytes().into_iter().take(N))
             .collect();
         let mut got = vec![0u8; want.len()];
         kernel(&a, &b, &mut got);
@@ -288,11 +267,7 @@ pub(crate) mod testing {
                 }
             }
         }
-        BroadcastShapes {
-            input1: a,
-            input2: b,
-            output: out,
-        }
+        BroadcastShapes { input1: a, input2: b, output: out }
     }
 
     /// [`check_quantized`] over `cases` random shapes (seeded with `seed`), with params from
@@ -309,13 +284,7 @@ pub(crate) mod testing {
             let s = shapes(&mut rng, case);
             let p = params(&mut rng, s);
             let what = std::format!("case {case}");
-            check_quantized::<N>(
-                &mut rng,
-                &s,
-                |a, b, o| kernel(&p, a, b, o),
-                |x, y| reference(&p, x, y),
-                &what,
-            );
+            check_quantized::<N>(&mut rng, &s, |a, b, o| kernel(&p, a, b, o), |x, y| reference(&p, x, y), &what);
         }
     }
 
@@ -353,9 +322,7 @@ mod int32_tests {
     }
 
     fn ints(b: &[u8]) -> Vec<i32> {
-        b.chunks(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
+        b.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
     }
 
     /// ADD/SUB/MUL/MAXIMUM/MINIMUM on int32 against i64 arithmetic wrapped to 32 bits, with
@@ -365,22 +332,10 @@ mod int32_tests {
         let mut rng = Rng::new(85);
         for case in 0..800 {
             let s = shapes(&mut rng, case);
-            let a: Vec<i32> = (0..s.input1.iter().product())
-                .map(|_| rng.edgy_i32())
-                .collect();
-            let b: Vec<i32> = (0..s.input2.iter().product())
-                .map(|_| rng.edgy_i32())
-                .collect();
-            let (lo, hi) = if case % 2 == 0 {
-                (i32::MIN, i32::MAX)
-            } else {
-                (0, rng.range(0, 1 << 20) as i32)
-            };
-            let p = ArithS32Params {
-                act_min: lo,
-                act_max: hi,
-                shapes: s,
-            };
+            let a: Vec<i32> = (0..s.input1.iter().product()).map(|_| rng.edgy_i32()).collect();
+            let b: Vec<i32> = (0..s.input2.iter().product()).map(|_| rng.edgy_i32()).collect();
+            let (lo, hi) = if case % 2 == 0 { (i32::MIN, i32::MAX) } else { (0, rng.range(0, 1 << 20) as i32) };
+            let p = ArithS32Params { act_min: lo, act_max: hi, shapes: s };
             let pr = pairs(&s);
             let mut out = vec![0u8; 4 * pr.len()];
             let check = |name: &str, out: &[u8], f: &dyn Fn(i64, i64) -> i64, clamp: bool| {
@@ -388,11 +343,7 @@ mod int32_tests {
                     .iter()
                     .map(|&(i, j)| {
                         let v = f(a[i] as i64, b[j] as i64) as i32;
-                        if clamp {
-                            v.clamp(lo, hi)
-                        } else {
-                            v
-                        }
+                        if clamp { v.clamp(lo, hi) } else { v }
                     })
                     .collect();
                 assert_eq!(ints(out), want, "{name} case {case}");

@@ -2,8 +2,7 @@
 //! (`reference_ops::Mul`).
 
 use super::{
-    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, ArithF32Params, ArithS32Params,
-    BroadcastShapes,
+    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, ArithF32Params, ArithS32Params, BroadcastShapes,
 };
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
@@ -30,10 +29,7 @@ pub struct MulParams {
 /// 255² for int8 and 2^30 for symmetric int16), then rescaled once to the output scale.
 #[inline(always)]
 fn mul_one(p: &MulParams, x: i32, y: i32) -> i32 {
-    let prod = p
-        .input1_offset
-        .wrapping_add(x)
-        .wrapping_mul(p.input2_offset.wrapping_add(y));
+    let prod = p.input1_offset.wrapping_add(x).wrapping_mul(p.input2_offset.wrapping_add(y));
     multiply_by_quantized_multiplier(prod, p.output_requant)
         .wrapping_add(p.output_offset)
         .max(p.act_min)
@@ -42,9 +38,7 @@ fn mul_one(p: &MulParams, x: i32, y: i32) -> i32 {
 
 /// MUL int8, bit-exact with TFLM.
 pub fn mul_s8(p: &MulParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    broadcast_map(&p.shapes, input1, input2, output, |a, b| {
-        [mul_one(p, i8_of(a), i8_of(b)) as i8 as u8]
-    });
+    broadcast_map(&p.shapes, input1, input2, output, |a, b| [mul_one(p, i8_of(a), i8_of(b)) as i8 as u8]);
 }
 
 /// MUL int16 (symmetric), bit-exact with TFLM.
@@ -64,11 +58,7 @@ pub fn mul_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u
 /// MUL int32: `clamp(x · y)`, wrapping on overflow.
 pub fn mul_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(&p.shapes, input1, input2, output, |a, b| {
-        i32_of(a)
-            .wrapping_mul(i32_of(b))
-            .max(p.act_min)
-            .min(p.act_max)
-            .to_le_bytes()
+        i32_of(a).wrapping_mul(i32_of(b)).max(p.act_min).min(p.act_max).to_le_bytes()
     });
 }
 
@@ -83,18 +73,8 @@ mod tests {
     fn params(rng: &mut Rng, shapes: BroadcastShapes, int16: bool) -> MulParams {
         let sc = |rng: &mut Rng| 0.0005 + (rng.next_u64() % 1000) as f64 / 5000.0;
         let (s1, s2, so) = (sc(rng), sc(rng), sc(rng) / 4.0);
-        let zp = |rng: &mut Rng| {
-            if int16 {
-                0
-            } else {
-                rng.range(-128, 127) as i32
-            }
-        };
-        let (lo, hi) = if int16 {
-            (-32768, 32767)
-        } else {
-            (rng.act_min(), rng.act_max())
-        };
+        let zp = |rng: &mut Rng| if int16 { 0 } else { rng.range(-128, 127) as i32 };
+        let (lo, hi) = if int16 { (-32768, 32767) } else { (rng.act_min(), rng.act_max()) };
         MulParams {
             input1_offset: -zp(rng),
             input2_offset: -zp(rng),
@@ -126,27 +106,13 @@ mod tests {
 
     #[test]
     fn float_clamps_to_the_activation_range() {
-        let s = BroadcastShapes {
-            input1: [1, 1, 1, 3],
-            input2: [1, 1, 1, 1],
-            output: [1, 1, 1, 3],
-        };
-        let p = ArithF32Params {
-            act_min: 0.0,
-            act_max: 6.0,
-            shapes: s,
-        };
-        let a: Vec<u8> = [-1.5f32, 2.5, 4.0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let s = BroadcastShapes { input1: [1, 1, 1, 3], input2: [1, 1, 1, 1], output: [1, 1, 1, 3] };
+        let p = ArithF32Params { act_min: 0.0, act_max: 6.0, shapes: s };
+        let a: Vec<u8> = [-1.5f32, 2.5, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
         let b = 2.0f32.to_le_bytes();
         let mut out = vec![0u8; 12];
         mul_f32(&p, &a, &b, &mut out);
-        let got: Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(got, [0.0, 5.0, 6.0]);
     }
 }

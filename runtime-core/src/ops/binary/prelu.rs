@@ -27,19 +27,14 @@ fn prelu_one(p: &PreluParams, x: i32, alpha: i32) -> i32 {
     let scaled = if v >= 0 {
         multiply_by_quantized_multiplier(v, p.positive_requant)
     } else {
-        multiply_by_quantized_multiplier(
-            v.wrapping_mul(p.alpha_offset.wrapping_add(alpha)),
-            p.negative_requant,
-        )
+        multiply_by_quantized_multiplier(v.wrapping_mul(p.alpha_offset.wrapping_add(alpha)), p.negative_requant)
     };
     scaled.wrapping_add(p.output_offset).clamp(-128, 127)
 }
 
 /// PRELU int8, bit-exact with TFLM (clamped to the int8 range; PRELU has no fused activation).
 pub fn prelu_s8(p: &PreluParams, input: &[u8], alpha: &[u8], output: &mut [u8]) {
-    broadcast_map(&p.shapes, input, alpha, output, |x, a| {
-        [prelu_one(p, i8_of(x), i8_of(a)) as i8 as u8]
-    });
+    broadcast_map(&p.shapes, input, alpha, output, |x, a| [prelu_one(p, i8_of(x), i8_of(a)) as i8 as u8]);
 }
 
 /// PRELU float32: `x >= 0 ? x : x · alpha`.
@@ -78,44 +73,22 @@ mod tests {
                 let r = if v >= 0 {
                     ref_mbqm(v as i32, p.positive_requant)
                 } else {
-                    ref_mbqm(
-                        (v * (alpha as i64 + p.alpha_offset as i64)) as i32,
-                        p.negative_requant,
-                    )
+                    ref_mbqm((v * (alpha as i64 + p.alpha_offset as i64)) as i32, p.negative_requant)
                 };
                 (r as i64 + p.output_offset as i64).clamp(-128, 127) as i32
             };
-            check_quantized::<1>(
-                &mut rng,
-                &s,
-                |a, b, o| prelu_s8(&p, a, b, o),
-                reference,
-                &format!("case {case}"),
-            );
+            check_quantized::<1>(&mut rng, &s, |a, b, o| prelu_s8(&p, a, b, o), reference, &format!("case {case}"));
         }
     }
 
     #[test]
     fn float_scales_only_negative_inputs() {
-        let s = BroadcastShapes {
-            input1: [1, 1, 2, 2],
-            input2: [1, 1, 1, 2],
-            output: [1, 1, 2, 2],
-        };
-        let x: Vec<u8> = [-2.0f32, 3.0, 0.0, -1.0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        let a: Vec<u8> = [0.5f32, 0.25]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let s = BroadcastShapes { input1: [1, 1, 2, 2], input2: [1, 1, 1, 2], output: [1, 1, 2, 2] };
+        let x: Vec<u8> = [-2.0f32, 3.0, 0.0, -1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let a: Vec<u8> = [0.5f32, 0.25].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = vec![0u8; 16];
         prelu_f32(&s, &x, &a, &mut out);
-        let got: Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(got, [-1.0, 3.0, 0.0, -0.25]);
     }
 }

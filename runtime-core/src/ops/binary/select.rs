@@ -21,31 +21,17 @@ pub struct SelectParams {
 
 /// Copies the chosen `N`-byte element for every output element.
 #[inline(always)]
-fn select<const N: usize>(
-    p: &SelectParams,
-    condition: &[u8],
-    x: &[u8],
-    y: &[u8],
-    output: &mut [u8],
-) {
+fn select<const N: usize>(p: &SelectParams, condition: &[u8], x: &[u8], y: &[u8], output: &mut [u8]) {
     let mut outs = output.chunks_exact_mut(N);
     if p.condition == p.x && p.x == p.y {
-        for (((o, &c), a), b) in outs
-            .by_ref()
-            .zip(condition)
-            .zip(x.chunks_exact(N))
-            .zip(y.chunks_exact(N))
-        {
+        for (((o, &c), a), b) in outs.by_ref().zip(condition).zip(x.chunks_exact(N)).zip(y.chunks_exact(N)) {
             copy_prefix(o, if c != 0 { a } else { b });
         }
         return;
     }
     let shape = p.output;
-    let (sc, sx, sy) = (
-        broadcast_strides(p.condition, shape),
-        broadcast_strides(p.x, shape),
-        broadcast_strides(p.y, shape),
-    );
+    let (sc, sx, sy) =
+        (broadcast_strides(p.condition, shape), broadcast_strides(p.x, shape), broadcast_strides(p.y, shape));
     for i0 in 0..shape[0] {
         for i1 in 0..shape[1] {
             for i2 in 0..shape[2] {
@@ -53,14 +39,8 @@ fn select<const N: usize>(
                 let bx = i0 * sx[0] + i1 * sx[1] + i2 * sx[2];
                 let by = i0 * sy[0] + i1 * sy[1] + i2 * sy[2];
                 for i3 in 0..shape[3] {
-                    let (Some(o), Some(&c)) = (outs.next(), condition.get(bc + i3 * sc[3])) else {
-                        return;
-                    };
-                    let chosen = if c != 0 {
-                        window(x, (bx + i3 * sx[3]) * N, N)
-                    } else {
-                        window(y, (by + i3 * sy[3]) * N, N)
-                    };
+                    let (Some(o), Some(&c)) = (outs.next(), condition.get(bc + i3 * sc[3])) else { return };
+                    let chosen = if c != 0 { window(x, (bx + i3 * sx[3]) * N, N) } else { window(y, (by + i3 * sy[3]) * N, N) };
                     copy_prefix(o, chosen);
                 }
             }
@@ -109,12 +89,7 @@ mod tests {
             // Shrinking each operand independently can drop an axis from all three; the output
             // is then 1 there too.
             let out: [usize; 4] = core::array::from_fn(|d| c[d].max(x[d]).max(y[d]));
-            let p = SelectParams {
-                condition: c,
-                x,
-                y,
-                output: out,
-            };
+            let p = SelectParams { condition: c, x, y, output: out };
             let n = |s: [usize; 4]| s.iter().product::<usize>();
             let cond: Vec<u8> = (0..n(c)).map(|_| rng.bool() as u8).collect();
             let mut xv = vec![0u8; 2 * n(x)];
@@ -130,11 +105,7 @@ mod tests {
                     for i2 in 0..out[2] {
                         for i3 in 0..out[3] {
                             let i = [i0, i1, i2, i3];
-                            let (src, k) = if cond[idx(c, i)] != 0 {
-                                (&xv, idx(x, i))
-                            } else {
-                                (&yv, idx(y, i))
-                            };
+                            let (src, k) = if cond[idx(c, i)] != 0 { (&xv, idx(x, i)) } else { (&yv, idx(y, i)) };
                             want.extend_from_slice(&src[2 * k..2 * k + 2]);
                         }
                     }

@@ -2,8 +2,8 @@
 //! rescaling path with a difference in the middle) and float32.
 
 use super::{
-    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, to_common_scale, ArithF32Params,
-    ArithS32Params, BroadcastShapes,
+    broadcast_map, clamp_f32, f32_of, i16_of, i32_of, i8_of, to_common_scale, ArithF32Params, ArithS32Params,
+    BroadcastShapes,
 };
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp as scale, Requant};
 
@@ -46,9 +46,7 @@ fn sub_one(p: &SubParams, x: i32, y: i32) -> i32 {
 
 /// SUB int8, bit-exact with TFLM.
 pub fn sub_s8(p: &SubParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
-    broadcast_map(&p.shapes, input1, input2, output, |a, b| {
-        [sub_one(p, i8_of(a), i8_of(b)) as i8 as u8]
-    });
+    broadcast_map(&p.shapes, input1, input2, output, |a, b| [sub_one(p, i8_of(a), i8_of(b)) as i8 as u8]);
 }
 
 /// SUB int16, bit-exact with TFLM.
@@ -69,11 +67,7 @@ pub fn sub_f32(p: &ArithF32Params, input1: &[u8], input2: &[u8], output: &mut [u
 /// hardware wraps).
 pub fn sub_s32(p: &ArithS32Params, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     broadcast_map(&p.shapes, input1, input2, output, |a, b| {
-        i32_of(a)
-            .wrapping_sub(i32_of(b))
-            .max(p.act_min)
-            .min(p.act_max)
-            .to_le_bytes()
+        i32_of(a).wrapping_sub(i32_of(b)).max(p.act_min).min(p.act_max).to_le_bytes()
     });
 }
 
@@ -88,20 +82,13 @@ mod tests {
     /// Exact `MultiplyByQuantizedMultiplierSmallerThanOneExp`.
     fn ref_scale(x: i64, rq: Requant) -> i64 {
         let x = x as i32 as i128;
-        let high =
-            round_half_up(x * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
+        let high = round_half_up(x * rq.multiplier as i128, 31).clamp(i32::MIN as i128, i32::MAX as i128);
         round_half_away(high, (-rq.shift) as u32) as i64
     }
 
     fn reference(p: &SubParams, x: i32, y: i32) -> i32 {
-        let a = ref_scale(
-            (x as i64 + p.input1_offset as i64) << p.left_shift,
-            p.input1_requant,
-        );
-        let b = ref_scale(
-            (y as i64 + p.input2_offset as i64) << p.left_shift,
-            p.input2_requant,
-        );
+        let a = ref_scale((x as i64 + p.input1_offset as i64) << p.left_shift, p.input1_requant);
+        let b = ref_scale((y as i64 + p.input2_offset as i64) << p.left_shift, p.input2_requant);
         let o = ref_scale(a - b, p.output_requant) + p.output_offset as i64;
         o.clamp(p.act_min as i64, p.act_max as i64) as i32
     }
@@ -111,18 +98,8 @@ mod tests {
         let (s1, s2, so) = (sc(rng), sc(rng), sc(rng));
         let twice_max = 2.0 * s1.max(s2);
         let left_shift = if int16 { 15 } else { 20 };
-        let zp = |rng: &mut Rng| {
-            if int16 {
-                0
-            } else {
-                rng.range(-128, 127) as i32
-            }
-        };
-        let (lo, hi) = if int16 {
-            (-32768, 32767)
-        } else {
-            (rng.act_min(), rng.act_max())
-        };
+        let zp = |rng: &mut Rng| if int16 { 0 } else { rng.range(-128, 127) as i32 };
+        let (lo, hi) = if int16 { (-32768, 32767) } else { (rng.act_min(), rng.act_max()) };
         SubParams {
             input1_offset: -zp(rng),
             input2_offset: -zp(rng),
@@ -149,30 +126,13 @@ mod tests {
 
     #[test]
     fn float_broadcasts_the_second_operand() {
-        let s = BroadcastShapes {
-            input1: [1, 1, 2, 2],
-            input2: [1, 1, 1, 2],
-            output: [1, 1, 2, 2],
-        };
-        let p = ArithF32Params {
-            act_min: f32::MIN,
-            act_max: f32::MAX,
-            shapes: s,
-        };
-        let a: Vec<u8> = [1.0f32, 2.0, 3.0, 4.0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        let b: Vec<u8> = [0.5f32, -1.0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let s = BroadcastShapes { input1: [1, 1, 2, 2], input2: [1, 1, 1, 2], output: [1, 1, 2, 2] };
+        let p = ArithF32Params { act_min: f32::MIN, act_max: f32::MAX, shapes: s };
+        let a: Vec<u8> = [1.0f32, 2.0, 3.0, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let b: Vec<u8> = [0.5f32, -1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = vec![0u8; 16];
         sub_f32(&p, &a, &b, &mut out);
-        let got: Vec<f32> = out
-            .chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let got: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(got, [0.5, 3.0, 2.5, 5.0]);
     }
 }

@@ -31,18 +31,13 @@ use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 /// The two words of an 8-byte chunk of an interleaved row pair.
 #[inline(always)]
 pub(super) fn words(b: &[u8]) -> (u32, u32) {
-    (
-        word(b.get(..4).unwrap_or(&[])),
-        word(b.get(4..).unwrap_or(&[])),
-    )
+    (word(b.get(..4).unwrap_or(&[])), word(b.get(4..).unwrap_or(&[])))
 }
 
 /// `acc += Σ x·w` over int8 bytes (the rows' `L % 4` remainder).
 #[inline(always)]
 pub(super) fn dot_tail(acc: i32, x: &[u8], w: &[u8]) -> i32 {
-    x.iter().zip(w).fold(acc, |a, (&x, &w)| {
-        a.wrapping_add(i32::from(x as i8) * i32::from(w as i8))
-    })
+    x.iter().zip(w).fold(acc, |a, (&x, &w)| a.wrapping_add(i32::from(x as i8) * i32::from(w as i8)))
 }
 
 /// `acc[0] += x0·w0`, `acc[1] += x0·w1`, `acc[2] += x1·w0`, `acc[3] += x1·w1` (wrapping, as
@@ -62,12 +57,7 @@ pub(crate) fn dot_2x2(acc: &mut [i32; 4], x0: &[u8], x1: &[u8], w: &[u8]) {
         a1 = smlad(xa_e, wb_e, a1);
         a2 = smlad(xb_e, wa_e, a2);
         a3 = smlad(xb_e, wb_e, a3);
-        let (xa_o, xb_o, wa_o, wb_o) = (
-            sxtb16_ror8(xa),
-            sxtb16_ror8(xb),
-            sxtb16_ror8(wa),
-            sxtb16_ror8(wb),
-        );
+        let (xa_o, xb_o, wa_o, wb_o) = (sxtb16_ror8(xa), sxtb16_ror8(xb), sxtb16_ror8(wa), sxtb16_ror8(wb));
         a0 = smlad(xa_o, wa_o, a0);
         a1 = smlad(xa_o, wb_o, a1);
         a2 = smlad(xb_o, wa_o, a2);
@@ -76,12 +66,7 @@ pub(crate) fn dot_2x2(acc: &mut [i32; 4], x0: &[u8], x1: &[u8], w: &[u8]) {
     if !ta.is_empty() {
         let r = ta.len();
         let (wa, wb) = (window(w, body, r), window(w, body + r, r));
-        (a0, a1, a2, a3) = (
-            dot_tail(a0, ta, wa),
-            dot_tail(a1, ta, wb),
-            dot_tail(a2, tb, wa),
-            dot_tail(a3, tb, wb),
-        );
+        (a0, a1, a2, a3) = (dot_tail(a0, ta, wa), dot_tail(a1, ta, wb), dot_tail(a2, tb, wa), dot_tail(a3, tb, wb));
     }
     *acc = [a0, a1, a2, a3];
 }
@@ -94,22 +79,11 @@ pub(crate) fn dot_1x2(acc: &mut [i32; 2], x: &[u8], w: &[u8]) {
     let n = x.len() - t.len();
     // Two words per iteration: with two accumulators there are registers to spare, and the
     // loop's own instructions are paid once per 16 products.
-    let (x8, w16) = (
-        window(x, 0, n).chunks_exact(8),
-        window(w, 0, 2 * n).chunks_exact(16),
-    );
+    let (x8, w16) = (window(x, 0, n).chunks_exact(8), window(w, 0, 2 * n).chunks_exact(16));
     let (rx, rw) = (x8.remainder(), w16.remainder());
     for (w16, x8) in w16.zip(x8) {
-        step_1x2(
-            &mut a,
-            word(x8.get(..4).unwrap_or(&[])),
-            w16.get(..8).map_or((0, 0), words),
-        );
-        step_1x2(
-            &mut a,
-            word(x8.get(4..).unwrap_or(&[])),
-            w16.get(8..).map_or((0, 0), words),
-        );
+        step_1x2(&mut a, word(x8.get(..4).unwrap_or(&[])), w16.get(..8).map_or((0, 0), words));
+        step_1x2(&mut a, word(x8.get(4..).unwrap_or(&[])), w16.get(8..).map_or((0, 0), words));
     }
     if !rx.is_empty() {
         step_1x2(&mut a, word(rx), words(rw));
@@ -117,10 +91,7 @@ pub(crate) fn dot_1x2(acc: &mut [i32; 2], x: &[u8], w: &[u8]) {
     if !t.is_empty() {
         let r = t.len();
         let [a0, a1] = a;
-        a = [
-            dot_tail(a0, t, window(w, 2 * n, r)),
-            dot_tail(a1, t, window(w, 2 * n + r, r)),
-        ];
+        a = [dot_tail(a0, t, window(w, 2 * n, r)), dot_tail(a1, t, window(w, 2 * n + r, r))];
     }
     *acc = a;
 }
@@ -141,11 +112,7 @@ pub(crate) fn dot_1x1(acc: i32, x: &[u8], w: &[u8]) -> i32 {
     let tails = (xs.remainder(), ws.remainder());
     for (x, w) in xs.zip(ws) {
         let (x, w) = (word(x), word(w));
-        a = smlad(
-            sxtb16(x),
-            sxtb16(w),
-            smlad(sxtb16_ror8(x), sxtb16_ror8(w), a),
-        );
+        a = smlad(sxtb16(x), sxtb16(w), smlad(sxtb16_ror8(x), sxtb16_ror8(w), a));
     }
     dot_tail(a, tails.0, tails.1)
 }
@@ -155,35 +122,22 @@ pub(crate) fn dot_1x1(acc: i32, x: &[u8], w: &[u8]) -> i32 {
 #[inline(always)]
 fn pair_byte(pair: &[u8], len: usize, ch: usize, j: usize) -> i32 {
     let body = len / 4 * 4;
-    let at = if j < body {
-        (j / 4) * 8 + ch * 4 + j % 4
-    } else {
-        2 * body + ch * (len - body) + (j - body)
-    };
+    let at = if j < body { (j / 4) * 8 + ch * 4 + j % 4 } else { 2 * body + ch * (len - body) + (j - body) };
     pair.get(at).map_or(0, |&b| i32::from(b as i8))
 }
 
 /// OHWI `[out_c][k_h][L]` (`L = k_w · in_c`) → the layout [`conv2d_s8_dsp`] reads (see the
 /// module docs). Used by the tests; the compiler lays filters out with the same loops.
-pub fn pack_filter_dsp(
-    ohwi: &[u8],
-    out_c: usize,
-    k_h: usize,
-    row_len: usize,
-) -> impl Iterator<Item = u8> + '_ {
+pub fn pack_filter_dsp(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) -> impl Iterator<Item = u8> + '_ {
     let f_len = k_h * row_len;
     let body = row_len / 4 * 4;
-    let byte = move |c: usize, ky: usize, j: usize| {
-        ohwi.get(c * f_len + ky * row_len + j).copied().unwrap_or(0)
-    };
+    let byte = move |c: usize, ky: usize, j: usize| ohwi.get(c * f_len + ky * row_len + j).copied().unwrap_or(0);
     (0..out_c.div_ceil(2)).flat_map(move |pair| {
         let c = 2 * pair;
         let two = c + 1 < out_c;
         (0..k_h).flat_map(move |ky| {
-            let interleaved = (0..if two { 2 * body } else { 0 })
-                .map(move |i| byte(c + (i / 4) % 2, ky, (i / 8) * 4 + i % 4));
-            let tails = (0..if two { 2 * (row_len - body) } else { 0 })
-                .map(move |i| byte(c + i / (row_len - body), ky, body + i % (row_len - body)));
+            let interleaved = (0..if two { 2 * body } else { 0 }).map(move |i| byte(c + (i / 4) % 2, ky, (i / 8) * 4 + i % 4));
+            let tails = (0..if two { 2 * (row_len - body) } else { 0 }).map(move |i| byte(c + i / (row_len - body), ky, body + i % (row_len - body)));
             let single = (0..if two { 0 } else { row_len }).map(move |j| byte(c, ky, j));
             interleaved.chain(tails).chain(single)
         })
@@ -200,12 +154,7 @@ pub fn pack_filter_dsp(
 /// A dispatcher: the kernels it picks are out of line, so neither one's frame sits under the
 /// other's.
 #[inline(never)]
-pub fn conv2d_s8_dsp<const ROW: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let constant = ROW > 0 && ROW == p.kernel[1] * p.input[3];
     if pointwise_shape(p) && constant {
         return pointwise_layer::<ROW>(p, input, filter, output);
@@ -228,12 +177,7 @@ fn pointwise_shape(p: &Conv2dParams) -> bool {
 /// the general kernel and its border code for each depth, about 20 KB of flash it never ran.
 /// For any other shape it leaves the output untouched (the compiler never calls it so).
 #[inline(never)]
-pub fn conv2d_s8_dsp_pointwise<const C: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if C % 4 == 0 && C == p.input[3] && pointwise_shape(p) {
         pointwise_layer::<C>(p, input, filter, output);
     }
@@ -246,12 +190,7 @@ pub fn conv2d_s8_dsp_pointwise<const C: usize>(
 /// M4: 4.00 → 3.06 instructions per MAC at depth 8, 2.76 → 1.89 at 32, 1.94 → 1.51 at 128);
 /// other depths (up to [`MAX_CONST_ROW`]) to [`pointwise_always`].
 #[inline(never)]
-fn pointwise_layer<const ROW: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     if ROW % 4 == 0 {
         return pointwise_depth::<ROW>(p, &stage, input, filter, output);
@@ -265,12 +204,7 @@ pub const MAX_CONST_ROW: usize = 32;
 
 /// [`conv2d_s8_dsp`] for any shape; `ROW`: the row length as a constant, or 0 (from `p`).
 #[inline(never)]
-fn conv2d_s8_dsp_any<const ROW: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -317,26 +251,17 @@ fn conv2d_s8_dsp_any<const ROW: usize>(
                 let interior = rows_full && ox >= ox_lo && ox < ox_hi;
                 if interior && ox + 2 <= ox_hi {
                     // Two pixels, every tap inside the image.
-                    let Some((px0, px1)) =
-                        window_mut(out_row, ox * out_c, 2 * out_c).split_at_mut_checked(out_c)
-                    else {
+                    let Some((px0, px1)) = window_mut(out_row, ox * out_c, 2 * out_c).split_at_mut_checked(out_c) else {
                         return;
                     };
                     let mut c = 0;
                     while c + 2 <= out_c {
                         let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
                         for ky in 0..k_h {
-                            dot_2x2(
-                                &mut acc,
-                                segment(ky, ox),
-                                segment(ky, ox + 1),
-                                pair_row(c, ky),
-                            );
+                            dot_2x2(&mut acc, segment(ky, ox), segment(ky, ox + 1), pair_row(c, ky));
                         }
                         let (r0, r1) = (rq_at(p.requant, c), rq_at(p.requant, c + 1));
-                        if let (Some([o0, o1]), Some([o2, o3])) =
-                            (px0.get_mut(c..c + 2), px1.get_mut(c..c + 2))
-                        {
+                        if let (Some([o0, o1]), Some([o2, o3])) = (px0.get_mut(c..c + 2), px1.get_mut(c..c + 2)) {
                             *o0 = stage.apply(acc[0], r0);
                             *o1 = stage.apply(acc[1], r1);
                             *o2 = stage.apply(acc[2], r0);
@@ -469,10 +394,7 @@ macro_rules! pointwise_kernel {
     };
 }
 pointwise_kernel!(pointwise);
-pointwise_kernel!(
-    #[inline(always)]
-    pointwise_always
-);
+pointwise_kernel!(#[inline(always)] pointwise_always);
 
 /// `acc[j] += Σ v · w_j` for a constant input word `v` (four copies of the input zero point)
 /// over an interleaved row pair `w` (whole words only): the padded taps of a border pixel.
@@ -492,15 +414,7 @@ fn dot_1x2_const(acc: &mut [i32; 2], v: u32, w: &[u8]) {
 /// row's real taps are then one run of whole words in the packed layout, so the pair kernel runs
 /// over them and a constant zero-point word over the padded ones.
 #[inline(never)]
-fn border_pixel_words(
-    p: &Conv2dParams,
-    stage: &OutputStage,
-    image: &[u8],
-    filter: &[u8],
-    rows: (usize, usize, isize),
-    ox: usize,
-    out_px: &mut [u8],
-) {
+fn border_pixel_words(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], rows: (usize, usize, isize), ox: usize, out_px: &mut [u8]) {
     let [_, _, in_w, in_c] = p.input;
     let [k_h, k_w] = p.kernel;
     let row_len = k_w * in_c;
@@ -552,13 +466,8 @@ fn border_pixel_words(
                     a = dot_1x1(a, x, window(w, lo, hi - lo));
                 }
                 if zp != 0 {
-                    let padded = w
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| x.is_empty() || !(lo..hi).contains(j));
-                    a = padded.fold(a, |s, (_, &v)| {
-                        s.wrapping_add(i32::from(v as i8).wrapping_mul(zp))
-                    });
+                    let padded = w.iter().enumerate().filter(|(j, _)| x.is_empty() || !(lo..hi).contains(j));
+                    a = padded.fold(a, |s, (_, &v)| s.wrapping_add(i32::from(v as i8).wrapping_mul(zp)));
                 }
             }
             *o = stage.apply(a, rq_at(p.requant, c));
@@ -574,15 +483,7 @@ const SHORT_ROW: usize = 64;
 /// into a small buffer with the zero point in the padded taps, then runs through the pair
 /// kernel like an interior pixel.
 #[inline(never)]
-fn border_pixel_short(
-    p: &Conv2dParams,
-    stage: &OutputStage,
-    image: &[u8],
-    filter: &[u8],
-    rows: (usize, usize, isize),
-    ox: usize,
-    out_px: &mut [u8],
-) {
+fn border_pixel_short(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], rows: (usize, usize, isize), ox: usize, out_px: &mut [u8]) {
     let [_, _, in_w, in_c] = p.input;
     let [k_h, k_w] = p.kernel;
     let row_len = k_w * in_c;
@@ -612,11 +513,7 @@ fn border_pixel_short(
                 }
             }
             if out.len() == 2 {
-                dot_1x2(
-                    &mut acc,
-                    x,
-                    window(filter, c * f_len + ky * 2 * row_len, 2 * row_len),
-                );
+                dot_1x2(&mut acc, x, window(filter, c * f_len + ky * 2 * row_len, 2 * row_len));
             } else {
                 acc[0] = dot_1x1(acc[0], x, window(filter, c * f_len + ky * row_len, row_len));
             }
@@ -630,15 +527,7 @@ fn border_pixel_short(
 /// One output pixel with a tap in the padding, tap by tap over the packed layout (padded taps
 /// read the input zero point). Out of line: few pixels take it.
 #[inline(never)]
-fn border_pixel(
-    p: &Conv2dParams,
-    stage: &OutputStage,
-    image: &[u8],
-    filter: &[u8],
-    oy: usize,
-    ox: usize,
-    out_px: &mut [u8],
-) {
+fn border_pixel(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filter: &[u8], oy: usize, ox: usize, out_px: &mut [u8]) {
     let [_, in_h, in_w, in_c] = p.input;
     let out_c = p.output[3];
     let [k_h, k_w] = p.kernel;
@@ -647,40 +536,17 @@ fn border_pixel(
     let iy0 = (oy * p.stride[0]) as isize - p.pad[0] as isize;
     let ix0 = (ox * p.stride[1]) as isize - p.pad[1] as isize;
     for (c, o) in out_px.iter_mut().enumerate() {
-        let (base, ch, paired) = if c % 2 == 0 && c + 1 < out_c {
-            (c * f_len, 0, true)
-        } else if c % 2 == 1 {
-            ((c - 1) * f_len, 1, true)
-        } else {
-            (c * f_len, 0, false)
-        };
+        let (base, ch, paired) = if c % 2 == 0 && c + 1 < out_c { (c * f_len, 0, true) } else if c % 2 == 1 { ((c - 1) * f_len, 1, true) } else { (c * f_len, 0, false) };
         let mut acc = p.bias.get(c).copied().unwrap_or(0);
         for ky in 0..k_h {
             let iy = iy0 + (ky * p.dilation[0]) as isize;
-            let row = if paired {
-                window(filter, base + ky * 2 * row_len, 2 * row_len)
-            } else {
-                window(filter, base + ky * row_len, row_len)
-            };
+            let row = if paired { window(filter, base + ky * 2 * row_len, 2 * row_len) } else { window(filter, base + ky * row_len, row_len) };
             for j in 0..row_len {
-                let w = if paired {
-                    pair_byte(row, row_len, ch, j)
-                } else {
-                    row.get(j).map_or(0, |&b| i32::from(b as i8))
-                };
-                let (col, ch) = (
-                    j.checked_div(in_c).unwrap_or(0),
-                    j.checked_rem(in_c).unwrap_or(0),
-                );
+                let w = if paired { pair_byte(row, row_len, ch, j) } else { row.get(j).map_or(0, |&b| i32::from(b as i8)) };
+                let (col, ch) = (j.checked_div(in_c).unwrap_or(0), j.checked_rem(in_c).unwrap_or(0));
                 let ix = ix0 + col as isize;
                 let inside = iy >= 0 && (iy as usize) < in_h && ix >= 0 && (ix as usize) < in_w;
-                let x = if inside {
-                    image
-                        .get((iy as usize * in_w + ix as usize) * in_c + ch)
-                        .map_or(0, |&b| i32::from(b as i8))
-                } else {
-                    p.input_zero_point
-                };
+                let x = if inside { image.get((iy as usize * in_w + ix as usize) * in_c + ch).map_or(0, |&b| i32::from(b as i8)) } else { p.input_zero_point };
                 acc = acc.wrapping_add(x.wrapping_mul(w));
             }
         }
@@ -706,23 +572,11 @@ mod tests {
     fn conv_dsp_matches_the_ohwi_kernel() {
         let mut rng = Rng::new(0xd59);
         for case in 0..3000 {
-            let ic = if case % 4 == 0 {
-                4 * rng.usize(1, 6)
-            } else {
-                rng.usize(1, 13)
-            };
+            let ic = if case % 4 == 0 { 4 * rng.usize(1, 6) } else { rng.usize(1, 13) };
             let oc = rng.usize(1, 9);
-            let (kh, kw) = if case % 3 == 0 {
-                (1, 1)
-            } else {
-                (rng.usize(1, 4), rng.usize(1, 4))
-            };
+            let (kh, kw) = if case % 3 == 0 { (1, 1) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
             // Contiguous rows only (the compiler's condition for this kernel).
-            let dilation = if rng.usize(0, 4) == 0 {
-                [rng.usize(1, 3), 1]
-            } else {
-                [1, 1]
-            };
+            let dilation = if rng.usize(0, 4) == 0 { [rng.usize(1, 3), 1] } else { [1, 1] };
             let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 3 == 1);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
@@ -765,25 +619,14 @@ mod tests {
                 }
             }
             let plain = |a: &[u8], b: &[u8], acc: i32| {
-                a.iter().zip(b).fold(acc, |s, (&x, &y)| {
-                    s.wrapping_add(i32::from(x as i8) * i32::from(y as i8))
-                })
+                a.iter().zip(b).fold(acc, |s, (&x, &y)| s.wrapping_add(i32::from(x as i8) * i32::from(y as i8)))
             };
             let acc0 = rng.edgy_i32();
             let [x0, x1, w0, w1] = &rows;
-            let pair: Vec<u8> =
-                pack_filter_dsp(&[w0.as_slice(), w1.as_slice()].concat(), 2, 1, len).collect();
+            let pair: Vec<u8> = pack_filter_dsp(&[w0.as_slice(), w1.as_slice()].concat(), 2, 1, len).collect();
             let mut a4 = [acc0; 4];
             dot_2x2(&mut a4, x0, x1, &pair);
-            assert_eq!(
-                a4,
-                [
-                    plain(x0, w0, acc0),
-                    plain(x0, w1, acc0),
-                    plain(x1, w0, acc0),
-                    plain(x1, w1, acc0)
-                ]
-            );
+            assert_eq!(a4, [plain(x0, w0, acc0), plain(x0, w1, acc0), plain(x1, w0, acc0), plain(x1, w1, acc0)]);
             let mut a2 = [acc0; 2];
             dot_1x2(&mut a2, x0, &pair);
             assert_eq!(a2, [plain(x0, w0, acc0), plain(x0, w1, acc0)]);

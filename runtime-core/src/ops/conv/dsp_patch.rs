@@ -16,8 +16,8 @@
 use super::super::{copy_prefix, window, window_mut};
 use super::dsp::{dot_1x1, dot_1x2, dot_2x2, dot_tail, words};
 use super::word;
-use super::{rq_at, tap_coord, tap_range, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
+use super::{rq_at, tap_coord, tap_range, Conv2dParams, OutputStage};
 
 /// Longest window the compiler passes to [`conv2d_s8_dsp_patch`] (two of them live on the
 /// stack: 384 bytes).
@@ -28,23 +28,11 @@ pub const MAX_PATCH: usize = 192;
 /// calls it for dilation 1 along the width, windows up to [`MAX_PATCH`] bytes and no 1×1
 /// layer; for any other shape it leaves the output untouched.
 #[inline(never)]
-pub fn conv2d_s8_dsp_patch<const PATCH: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
-    if PATCH == 0
-        || PATCH > MAX_PATCH
-        || PATCH != k_h * k_w * in_c
-        || p.dilation[1] != 1
-        || out_c == 0
-        || filter.len() != out_c * PATCH
-        || p.requant.is_empty()
-    {
+    if PATCH == 0 || PATCH > MAX_PATCH || PATCH != k_h * k_w * in_c || p.dilation[1] != 1 || out_c == 0 || filter.len() != out_c * PATCH || p.requant.is_empty() {
         return;
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
@@ -75,9 +63,7 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(
         gather(&mut x0);
         if q + 1 < pixels {
             gather(&mut x1);
-            let Some((o0, o1)) =
-                window_mut(output, q * out_c, 2 * out_c).split_at_mut_checked(out_c)
-            else {
+            let Some((o0, o1)) = window_mut(output, q * out_c, 2 * out_c).split_at_mut_checked(out_c) else {
                 return;
             };
             // Short windows: both widened once here, not once per channel pair.
@@ -85,12 +71,7 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(
             if PATCH <= MAX_WIDENED {
                 widen_pair(&mut xw, &x0, &x1);
             }
-            for (c2, (w, (a, b))) in filter
-                .chunks_exact(2 * PATCH)
-                .take(pairs)
-                .zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2)))
-                .enumerate()
-            {
+            for (c2, (w, (a, b))) in filter.chunks_exact(2 * PATCH).take(pairs).zip(o0.chunks_exact_mut(2).zip(o1.chunks_exact_mut(2))).enumerate() {
                 let c = 2 * c2;
                 let mut acc = [bias(c), bias(c + 1), bias(c), bias(c + 1)];
                 if PATCH <= MAX_WIDENED {
@@ -115,12 +96,7 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(
         } else {
             // The last pixel of an odd count.
             let o0 = window_mut(output, q * out_c, out_c);
-            for (c2, (w, a)) in filter
-                .chunks_exact(2 * PATCH)
-                .take(pairs)
-                .zip(o0.chunks_exact_mut(2))
-                .enumerate()
-            {
+            for (c2, (w, a)) in filter.chunks_exact(2 * PATCH).take(pairs).zip(o0.chunks_exact_mut(2)).enumerate() {
                 let c = 2 * c2;
                 let mut acc = [bias(c), bias(c + 1)];
                 dot_1x2(&mut acc, &x0, w);
@@ -130,10 +106,7 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(
                 }
             }
             if let Some(a) = o0.get_mut(2 * pairs) {
-                *a = stage.apply(
-                    dot_1x1(bias(2 * pairs), &x0, odd_w),
-                    rq_at(p.requant, 2 * pairs),
-                );
+                *a = stage.apply(dot_1x1(bias(2 * pairs), &x0, odd_w), rq_at(p.requant, 2 * pairs));
             }
             q += 1;
         }
@@ -151,11 +124,7 @@ const MAX_WIDENED: usize = 64;
 /// SXTB16 and SXTB16 ROR #8 of `x0`'s word, then of `x1`'s.
 #[inline(always)]
 fn widen_pair<const PATCH: usize>(xw: &mut [u32; PATCH], x0: &[u8; PATCH], x1: &[u8; PATCH]) {
-    for ((d, a), b) in xw
-        .chunks_exact_mut(4)
-        .zip(x0.chunks_exact(4))
-        .zip(x1.chunks_exact(4))
-    {
+    for ((d, a), b) in xw.chunks_exact_mut(4).zip(x0.chunks_exact(4)).zip(x1.chunks_exact(4)) {
         let (a, b) = (word(a), word(b));
         if let [ae, ao, be, bo] = d {
             (*ae, *ao, *be, *bo) = (sxtb16(a), sxtb16_ror8(a), sxtb16(b), sxtb16_ror8(b));
@@ -167,18 +136,10 @@ fn widen_pair<const PATCH: usize>(xw: &mut [u32; PATCH], x0: &[u8; PATCH], x1: &
 /// past the last whole word): per word two widened pairs loaded and eight SMLAD, the filter
 /// words widened as they come.
 #[inline(always)]
-fn dot_2x2_widened<const PATCH: usize>(
-    acc: &mut [i32; 4],
-    xw: &[u32; PATCH],
-    [x0, x1]: [&[u8; PATCH]; 2],
-    w: &[u8],
-) {
+fn dot_2x2_widened<const PATCH: usize>(acc: &mut [i32; 4], xw: &[u32; PATCH], [x0, x1]: [&[u8; PATCH]; 2], w: &[u8]) {
     let [mut a0, mut a1, mut a2, mut a3] = *acc;
     let body = PATCH / 4 * 4;
-    for (x, w8) in xw
-        .chunks_exact(4)
-        .zip(window(w, 0, 2 * body).chunks_exact(8))
-    {
+    for (x, w8) in xw.chunks_exact(4).zip(window(w, 0, 2 * body).chunks_exact(8)) {
         let (Some(&[xa_e, xa_o, xb_e, xb_o]), (wa, wb)) = (x.first_chunk::<4>(), words(w8)) else {
             continue;
         };
@@ -193,12 +154,7 @@ fn dot_2x2_widened<const PATCH: usize>(
     if r > 0 {
         let (ta, tb) = (window(x0, body, r), window(x1, body, r));
         let (wa, wb) = (window(w, 2 * body, r), window(w, 2 * body + r, r));
-        (a0, a1, a2, a3) = (
-            dot_tail(a0, ta, wa),
-            dot_tail(a1, ta, wb),
-            dot_tail(a2, tb, wa),
-            dot_tail(a3, tb, wb),
-        );
+        (a0, a1, a2, a3) = (dot_tail(a0, ta, wa), dot_tail(a1, ta, wb), dot_tail(a2, tb, wa), dot_tail(a3, tb, wb));
     }
     *acc = [a0, a1, a2, a3];
 }
@@ -206,12 +162,7 @@ fn dot_2x2_widened<const PATCH: usize>(
 /// The window of output pixel `[oy, ox]` in `x` (`[k_h][k_w][in_c]`), taps outside `image` set
 /// to the input zero point. Each filter row's valid taps are one contiguous copy.
 #[inline(always)]
-fn gather_window<const PATCH: usize>(
-    p: &Conv2dParams,
-    image: &[u8],
-    [oy, ox]: [usize; 2],
-    x: &mut [u8; PATCH],
-) {
+fn gather_window<const PATCH: usize>(p: &Conv2dParams, image: &[u8], [oy, ox]: [usize; 2], x: &mut [u8; PATCH]) {
     let [_, in_h, in_w, in_c] = p.input;
     let [k_h, k_w] = p.kernel;
     let (ky0, ky1, iy_origin) = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
@@ -226,10 +177,7 @@ fn gather_window<const PATCH: usize>(
     for ky in ky0..ky1 {
         let iy = tap_coord(iy_origin, ky, p.dilation[0]);
         let ix = tap_coord(ix_origin, kx0, 1);
-        copy_prefix(
-            window_mut(x, ky * row + kx0 * in_c, len),
-            window(image, (iy * in_w + ix) * in_c, len),
-        );
+        copy_prefix(window_mut(x, ky * row + kx0 * in_c, len), window(image, (iy * in_w + ix) * in_c, len));
     }
 }
 
@@ -250,24 +198,11 @@ mod tests {
     #[test]
     fn conv_patch_matches_the_ohwi_kernel() {
         let mut rng = Rng::new(0x9a7c);
-        let shapes: [([usize; 2], usize); 8] = [
-            ([3, 3], 3),
-            ([10, 4], 1),
-            ([3, 3], 1),
-            ([2, 2], 5),
-            ([1, 3], 4),
-            ([3, 1], 2),
-            ([5, 5], 3),
-            ([3, 3], 16),
-        ];
+        let shapes: [([usize; 2], usize); 8] = [([3, 3], 3), ([10, 4], 1), ([3, 3], 1), ([2, 2], 5), ([1, 3], 4), ([3, 1], 2), ([5, 5], 3), ([3, 3], 16)];
         for case in 0..3000 {
             let ([kh, kw], ic) = shapes[case % shapes.len()];
             let oc = rng.usize(1, 9);
-            let dilation = if rng.usize(0, 4) == 0 {
-                [rng.usize(1, 3), 1]
-            } else {
-                [1, 1]
-            };
+            let dilation = if rng.usize(0, 4) == 0 { [rng.usize(1, 3), 1] } else { [1, 1] };
             let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 3 != 0);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);

@@ -21,13 +21,14 @@ mod pointwise;
 mod rows;
 
 pub use dsp::{conv2d_s8_dsp, conv2d_s8_dsp_pointwise, pack_filter_dsp, MAX_CONST_ROW};
-pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub use dsp_patch::{conv2d_s8_dsp_patch, MAX_PATCH};
-pub use ohwi::conv2d_s8;
+pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub(super) use ohwi::conv_pixel_s8;
+pub use ohwi::conv2d_s8;
 pub use packed::{conv2d_s8_packed, pack_filter, OC_BLOCK};
 pub(super) use packed::{lanes, store_block, BlockRq};
 pub use rows::conv2d_s8_rows;
+
 
 use crate::fixed_point::{multiply_by_quantized_multiplier, OutputScale, Requant, RoundingScale};
 
@@ -85,21 +86,10 @@ pub(crate) fn tap_range(
 /// Output coordinates whose whole filter window (`taps` taps, `dilation` apart) lies inside the
 /// input (`0..size`) along one axis: the half-open range `lo..hi` (empty when `hi <= lo`).
 #[inline]
-pub(crate) fn interior_range(
-    size: usize,
-    pad: usize,
-    taps: usize,
-    dilation: usize,
-    stride: usize,
-    out: usize,
-) -> (usize, usize) {
+pub(crate) fn interior_range(size: usize, pad: usize, taps: usize, dilation: usize, stride: usize, out: usize) -> (usize, usize) {
     let span = (taps.max(1) - 1) * dilation + 1;
     let lo = pad.div_ceil(stride.max(1));
-    let hi = if size + pad >= span {
-        ((size + pad - span) / stride.max(1) + 1).min(out)
-    } else {
-        0
-    };
+    let hi = if size + pad >= span { ((size + pad - span) / stride.max(1) + 1).min(out) } else { 0 };
     (lo, hi)
 }
 
@@ -146,10 +136,7 @@ pub(crate) fn output_s8(
 pub(crate) fn rq_at(r: &[Requant], c: usize) -> Requant {
     match r {
         [one] => *one,
-        many => many.get(c).copied().unwrap_or(Requant {
-            multiplier: 0,
-            shift: 0,
-        }),
+        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
     }
 }
 
@@ -195,30 +182,17 @@ impl OutputStage {
     #[inline(always)]
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
         let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
-        let fast = requant
-            .iter()
-            .all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
+        let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
         let full = lo == -128 && hi == 127 && scale;
         let folded = full && requant.iter().all(|&r| OutputScale::new(r, zp).is_some());
-        OutputStage {
-            full,
-            folded,
-            scale,
-            fast,
-            zp,
-            lo,
-            hi,
-        }
+        OutputStage { full, folded, scale, fast, zp, lo, hi }
     }
 
     /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
     #[inline(always)]
     pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
         if self.full {
-            return RoundingScale::new_in_domain(rq)
-                .apply(acc)
-                .wrapping_add(self.zp)
-                .clamp(-128, 127) as u8;
+            return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).clamp(-128, 127) as u8;
         }
         self.narrow(acc, rq)
     }
@@ -228,10 +202,7 @@ impl OutputStage {
     /// ([`OutputScale`]), one instruction less per output.
     #[inline(always)]
     pub(crate) fn channel(&self, rq: Requant) -> ChannelStage {
-        ChannelStage {
-            scale: OutputScale::new_in_domain(rq, self.zp),
-            rq,
-        }
+        ChannelStage { scale: OutputScale::new_in_domain(rq, self.zp), rq }
     }
 
     /// [`OutputStage::apply`] with the channel's stage set up by [`OutputStage::channel`].
@@ -249,11 +220,7 @@ impl OutputStage {
     #[inline(never)]
     fn narrow(&self, acc: i32, rq: Requant) -> u8 {
         if self.scale {
-            return RoundingScale::new_in_domain(rq)
-                .apply(acc)
-                .wrapping_add(self.zp)
-                .max(self.lo)
-                .min(self.hi) as u8;
+            return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }
         if !self.fast {
             return Self::general(acc, rq, self.zp, self.lo, self.hi);
@@ -296,20 +263,12 @@ mod tests {
                     0 => [0, i32::MIN, i32::MAX, 1 << 30, -(1 << 30)][rng.usize(0, 4)],
                     _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
                 },
-                shift: if case % 3 == 0 {
-                    rng.range(-40, 40) as i32
-                } else {
-                    rng.range(-31, 31) as i32
-                },
+                shift: if case % 3 == 0 { rng.range(-40, 40) as i32 } else { rng.range(-31, 31) as i32 },
             };
             let acc = rng.edgy_i32();
             let (zp, lo, hi) = (rng.range(-128, 127) as i32, rng.act_min(), rng.act_max());
             let stage = OutputStage::new(core::slice::from_ref(&rq), zp, lo, hi);
-            assert_eq!(
-                stage.apply(acc, rq),
-                output_s8(acc, rq, zp, lo, hi),
-                "{acc} {rq:?}"
-            );
+            assert_eq!(stage.apply(acc, rq), output_s8(acc, rq, zp, lo, hi), "{acc} {rq:?}");
         }
     }
 }
@@ -328,21 +287,10 @@ pub(crate) mod testing {
     /// per-tensor or per-channel requantization; with `padded`, any padding up to beyond the
     /// whole window and any output size it allows (asymmetric too, as SAME at stride 2), else
     /// none.
-    pub(crate) fn conv_case(
-        rng: &mut Rng,
-        ic: usize,
-        oc: usize,
-        [kh, kw]: [usize; 2],
-        [dh, dw]: [usize; 2],
-        padded: bool,
-    ) -> (Conv2dParams, Vec<u8>, Vec<u8>) {
+    pub(crate) fn conv_case(rng: &mut Rng, ic: usize, oc: usize, [kh, kw]: [usize; 2], [dh, dw]: [usize; 2], padded: bool) -> (Conv2dParams, Vec<u8>, Vec<u8>) {
         let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
         let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 14));
-        let (ph, pw) = if padded {
-            (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1))
-        } else {
-            (0, 0)
-        };
+        let (ph, pw) = if padded { (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1)) } else { (0, 0) };
         let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
         let ow = (iw + pw + rng.usize(0, pw.max(1))).saturating_sub((kw - 1) * dw + 1) / sw + 1;
         let n = rng.usize(1, 2);
@@ -351,9 +299,7 @@ pub(crate) mod testing {
         rng.fill(&mut input);
         rng.fill(&mut filter);
         let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-        let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-            .map(|_| rng.requant())
-            .collect();
+        let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
         let p = Conv2dParams {
             input: [n, ih, iw, ic],
             output: [n, oh, ow, oc],

@@ -52,12 +52,7 @@ pub(crate) fn conv_pixel_s8(
     let out_c = p.output[3];
     let [k_h, k_w] = p.kernel;
     let [dil_h, dil_w] = p.dilation;
-    let (zp, out_zp, lo, hi) = (
-        p.input_zero_point,
-        p.output_zero_point,
-        p.act_min,
-        p.act_max,
-    );
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
     let taps = k_h * k_w;
     // Filter input depth: in_c for a plain convolution, in_c / groups for a grouped one.
     let f_depth = filter.len().checked_div(out_c * taps).unwrap_or(0);

@@ -33,17 +33,9 @@ const PX: usize = 4;
 /// On targets without SIMD (Cortex-M) it is left out, and the accumulators stay in registers.
 #[inline(always)]
 pub(crate) fn lanes<T>(acc: &mut T) {
-    #[cfg(any(
-        target_feature = "sse2",
-        target_feature = "neon",
-        target_feature = "simd128"
-    ))]
+    #[cfg(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128"))]
     core::hint::black_box(acc);
-    #[cfg(not(any(
-        target_feature = "sse2",
-        target_feature = "neon",
-        target_feature = "simd128"
-    )))]
+    #[cfg(not(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128")))]
     let _ = acc;
 }
 
@@ -148,20 +140,12 @@ impl BlockRq {
         };
         for j in 0..OC_BLOCK {
             let r = rq_at(rq, c0 + j);
-            let (left, right) = if r.shift > 0 {
-                (r.shift, 0)
-            } else {
-                (0, r.shift.saturating_neg())
-            };
+            let (left, right) = if r.shift > 0 { (r.shift, 0) } else { (0, r.shift.saturating_neg()) };
             if right >= 32 || r.multiplier == i32::MIN {
                 return None;
             }
             // `x · 2^left` wrapping as in the C++ (0 from 2^32 on).
-            b.factor[j] = if left >= 32 {
-                0
-            } else {
-                1i32.wrapping_shl(left as u32)
-            };
+            b.factor[j] = if left >= 32 { 0 } else { 1i32.wrapping_shl(left as u32) };
             b.mult[j] = r.multiplier;
             b.half[j] = ((1i64 << right) >> 1) as i32;
             b.neg[j] = -i32::from(right > 0);
@@ -184,18 +168,13 @@ impl BlockRq {
             let h = (i64::from(x) * i64::from(self.mult[j]) + (1 << 30)) >> 31;
             // gemmlowp's RoundingDivideByPOT (ties away from zero) of `h` (an i32 value), as
             // `(h + 2^(e−1) − [h < 0]) >> e`, in 64 bits so that the sum cannot overflow.
-            let r = ((h + i64::from(self.half[j]) + ((h >> 63) & i64::from(self.neg[j])))
-                >> (self.right[j] & 31)) as i32;
+            let r = ((h + i64::from(self.half[j]) + ((h >> 63) & i64::from(self.neg[j]))) >> (self.right[j] & 31)) as i32;
             v[j] = r.wrapping_add(self.zp).max(self.lo).min(self.hi) as u8;
         }
         // On SIMD targets a full block is stored directly (`copy_prefix` calls memcpy for the 8
         // bytes); on the others the call is kept: inlined, the store grows each 8-lane depthwise
         // kernel by ~1.2 KB on Cortex-M4.
-        #[cfg(any(
-            target_feature = "sse2",
-            target_feature = "neon",
-            target_feature = "simd128"
-        ))]
+        #[cfg(any(target_feature = "sse2", target_feature = "neon", target_feature = "simd128"))]
         if let Ok(o) = <&mut [u8; OC_BLOCK]>::try_from(&mut *out) {
             *o = v;
             return;
@@ -206,15 +185,7 @@ impl BlockRq {
 
 /// Requantizes `acc[..out.len()]` for output channels `c0..` into `out`.
 #[inline(always)]
-fn store(
-    out: &mut [u8],
-    acc: &[i32; OC_BLOCK],
-    c0: usize,
-    rq: &[Requant],
-    zp: i32,
-    lo: i32,
-    hi: i32,
-) {
+fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
     for (j, (o, &a)) in out.iter_mut().zip(acc).enumerate() {
         *o = output_s8(a, rq_at(rq, c0 + j), zp, lo, hi);
     }
@@ -223,16 +194,7 @@ fn store(
 /// [`store`] through a prepared [`BlockRq`] when there is one.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn store_block(
-    out: &mut [u8],
-    acc: &[i32; OC_BLOCK],
-    brq: &Option<BlockRq>,
-    c0: usize,
-    rq: &[Requant],
-    zp: i32,
-    lo: i32,
-    hi: i32,
-) {
+pub(crate) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
     match brq {
         Some(b) => b.apply(acc, out),
         None => store(out, acc, c0, rq, zp, lo, hi),
@@ -248,12 +210,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    let (zp, out_zp, lo, hi) = (
-        p.input_zero_point,
-        p.output_zero_point,
-        p.act_min,
-        p.act_max,
-    );
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
     if out_c == 0 || p.requant.is_empty() {
         return;
     }
@@ -266,11 +223,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
         (0..out_c.div_ceil(OC_BLOCK)).map(move |b| {
             let c0 = b * OC_BLOCK;
             let width = (out_c - c0).min(OC_BLOCK);
-            (
-                c0,
-                width,
-                window(filter, c0 * taps * in_c, taps * in_c * width),
-            )
+            (c0, width, window(filter, c0 * taps * in_c, taps * in_c * width))
         })
     };
     // Output columns whose whole filter window lies inside the image columns: `ox_lo..ox_hi`.
@@ -306,8 +259,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                                 let wt = tap_w(ky, kx);
                                 let x0 = (x_origin + kx * dil_w) * in_c;
                                 let step = stride_w * in_c;
-                                let px: [&[u8]; PX] =
-                                    core::array::from_fn(|i| window(irow, x0 + i * step, in_c));
+                                let px: [&[u8]; PX] = core::array::from_fn(|i| window(irow, x0 + i * step, in_c));
                                 if width == OC_BLOCK {
                                     tap_block_px(&mut acc, px, wt);
                                 } else {
@@ -318,16 +270,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                             }
                         }
                         for (o, a) in group.chunks_exact_mut(out_c).zip(&acc) {
-                            store_block(
-                                window_mut(o, c0, width),
-                                a,
-                                &brq,
-                                c0,
-                                p.requant,
-                                out_zp,
-                                lo,
-                                hi,
-                            );
+                            store_block(window_mut(o, c0, width), a, &brq, c0, p.requant, out_zp, lo, hi);
                         }
                         ox += PX;
                         continue;
@@ -354,16 +297,7 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
                             }
                         }
                     }
-                    store_block(
-                        window_mut(out_px, c0, width),
-                        &acc,
-                        &brq,
-                        c0,
-                        p.requant,
-                        out_zp,
-                        lo,
-                        hi,
-                    );
+                    store_block(window_mut(out_px, c0, width), &acc, &brq, c0, p.requant, out_zp, lo, hi);
                     ox += 1;
                 }
             }
@@ -373,19 +307,13 @@ pub fn conv2d_s8_packed(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &
 
 /// OHWI `[out_c][taps][in_c]` → the packed block layout the kernels above read
 /// (`[block][taps][in_c][width]`). Used by the tests; the compiler packs with the same loops.
-pub fn pack_filter(
-    ohwi: &[u8],
-    out_c: usize,
-    taps: usize,
-    in_c: usize,
-) -> impl Iterator<Item = u8> + '_ {
+pub fn pack_filter(ohwi: &[u8], out_c: usize, taps: usize, in_c: usize) -> impl Iterator<Item = u8> + '_ {
     (0..out_c.div_ceil(OC_BLOCK)).flat_map(move |b| {
         let c0 = b * OC_BLOCK;
         let width = (out_c - c0).min(OC_BLOCK);
         (0..taps).flat_map(move |t| {
             (0..in_c).flat_map(move |i| {
-                (c0..c0 + width)
-                    .map(move |c| ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0))
+                (c0..c0 + width).map(move |c| ohwi.get((c * taps + t) * in_c + i).copied().unwrap_or(0))
             })
         })
     })
@@ -394,8 +322,8 @@ pub fn pack_filter(
 mod tests {
     extern crate std;
     use super::super::conv2d_s8;
-    use super::super::testing::conv_case;
     use super::*;
+    use super::super::testing::conv_case;
     use crate::fixed_point::testing::Rng;
     use std::{vec, vec::Vec};
 
@@ -408,21 +336,9 @@ mod tests {
         let mut rng = Rng::new(77);
         for case in 0..3000 {
             let ic = rng.usize(1, 12);
-            let oc = if case % 5 == 0 {
-                rng.usize(9, 40)
-            } else {
-                rng.usize(1, 12)
-            };
-            let (kh, kw) = if case % 3 == 0 {
-                (1, 1)
-            } else {
-                (rng.usize(1, 4), rng.usize(1, 4))
-            };
-            let dilation = if rng.usize(0, 3) == 0 {
-                [rng.usize(1, 3), rng.usize(1, 3)]
-            } else {
-                [1, 1]
-            };
+            let oc = if case % 5 == 0 { rng.usize(9, 40) } else { rng.usize(1, 12) };
+            let (kh, kw) = if case % 3 == 0 { (1, 1) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
+            let dilation = if rng.usize(0, 3) == 0 { [rng.usize(1, 3), rng.usize(1, 3)] } else { [1, 1] };
             let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
@@ -448,11 +364,7 @@ mod tests {
                         0 => [0, i32::MIN, i32::MAX, 1 << 30, -(1 << 30)][rng.usize(0, 4)],
                         _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
                     },
-                    shift: if case % 3 == 0 {
-                        rng.range(-40, 40) as i32
-                    } else {
-                        rng.range(-31, 31) as i32
-                    },
+                    shift: if case % 3 == 0 { rng.range(-40, 40) as i32 } else { rng.range(-31, 31) as i32 },
                 })
                 .collect();
             let acc: [i32; OC_BLOCK] = core::array::from_fn(|_| rng.edgy_i32());
@@ -460,10 +372,7 @@ mod tests {
             let mut want = [0u8; OC_BLOCK];
             store(&mut want, &acc, 0, &rq, zp, lo, hi);
             let brq = BlockRq::new(&rq, 0, zp, lo, hi);
-            if rq
-                .iter()
-                .all(|r| r.shift >= -31 && r.multiplier != i32::MIN)
-            {
+            if rq.iter().all(|r| r.shift >= -31 && r.multiplier != i32::MIN) {
                 assert!(brq.is_some(), "case {case}");
             }
             let mut got = [0u8; OC_BLOCK];

@@ -70,11 +70,7 @@ pub(crate) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u
     }
     let mut a = *acc;
     for b in 0..C / span {
-        let (x0, x1, wb) = (
-            window(x, b * span, span),
-            window(x, C + b * span, span),
-            window(w, 2 * b * span, 2 * span),
-        );
+        let (x0, x1, wb) = (window(x, b * span, span), window(x, C + b * span, span), window(w, 2 * b * span, 2 * span));
         let at = |s: &[u8], k: usize| word(s.get(k..k + 4).unwrap_or(&[]));
         // Written out (LLVM does not unroll a loop over `asm!` blocks): the words of the block
         // at constant offsets.
@@ -98,32 +94,20 @@ pub(crate) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u
 /// rounding terms) and filter row stay put while the pixels stream past, so the per-block work
 /// besides the dot products is the four output stages.
 #[inline(always)]
-pub(crate) fn pointwise_depth<const C: usize>(
-    p: &Conv2dParams,
-    stage: &OutputStage,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputStage, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let out_c = p.output[3];
     if C == 0 || C % 4 != 0 || out_c == 0 || p.input[3] != C {
         return;
     }
     let pairs = out_c / 2;
-    let (pair_w, odd_w) = (
-        window(filter, 0, 2 * pairs * C),
-        filter.get(2 * pairs * C..).unwrap_or(&[]),
-    );
+    let (pair_w, odd_w) = (window(filter, 0, 2 * pairs * C), filter.get(2 * pairs * C..).unwrap_or(&[]));
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
     // A pixel pair's output bytes; never 0 (`chunks_exact` would panic), whatever the wrap.
     let out2 = (2 * out_c).max(1);
     for (c2, w) in pair_w.chunks_exact(2 * C).enumerate() {
         let c = 2 * c2;
         let (b0, b1) = (bias(c), bias(c + 1));
-        let (r0, r1) = (
-            stage.channel(rq_at(p.requant, c)),
-            stage.channel(rq_at(p.requant, c + 1)),
-        );
+        let (r0, r1) = (stage.channel(rq_at(p.requant, c)), stage.channel(rq_at(p.requant, c + 1)));
         for (x, o) in input.chunks_exact(2 * C).zip(output.chunks_exact_mut(out2)) {
             let mut acc = [b0, b1, b0, b1];
             dot_2x2_depth::<C>(&mut acc, x, w);
@@ -142,10 +126,7 @@ pub(crate) fn pointwise_depth<const C: usize>(
         odd_channel(p, stage, input, odd_w, output);
     }
     // The last pixel of an odd count.
-    let (x_rest, o_rest) = (
-        input.chunks_exact(2 * C).remainder(),
-        output.chunks_exact_mut(out2).into_remainder(),
-    );
+    let (x_rest, o_rest) = (input.chunks_exact(2 * C).remainder(), output.chunks_exact_mut(out2).into_remainder());
     last_pixel(p, stage, x_rest, pair_w, odd_w, o_rest);
 }
 
@@ -159,13 +140,8 @@ fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], ou
         return;
     }
     let (bias, r) = (p.bias.get(c).copied().unwrap_or(0), rq_at(p.requant, c));
-    for (x, o) in input
-        .chunks_exact((2 * in_c).max(1))
-        .zip(output.chunks_exact_mut((2 * out_c).max(1)))
-    {
-        let (Some((x0, x1)), Some((o0, o1))) =
-            (x.split_at_checked(in_c), o.split_at_mut_checked(out_c))
-        else {
+    for (x, o) in input.chunks_exact((2 * in_c).max(1)).zip(output.chunks_exact_mut((2 * out_c).max(1))) {
+        let (Some((x0, x1)), Some((o0, o1))) = (x.split_at_checked(in_c), o.split_at_mut_checked(out_c)) else {
             return;
         };
         if let (Some(a), Some(b)) = (o0.get_mut(c), o1.get_mut(c)) {
@@ -178,25 +154,14 @@ fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], ou
 /// The last pixel `x0` of an odd pixel count (nothing for an empty one), channel pairs then an
 /// odd last channel. Out of line and not generic: it runs once per layer call.
 #[inline(never)]
-fn last_pixel(
-    p: &Conv2dParams,
-    stage: &OutputStage,
-    x0: &[u8],
-    pair_w: &[u8],
-    odd_w: &[u8],
-    o0: &mut [u8],
-) {
+fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], odd_w: &[u8], o0: &mut [u8]) {
     let (in_c, out_c) = (p.input[3], p.output[3]);
     if in_c == 0 || x0.len() != in_c || o0.len() != out_c {
         return;
     }
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
     let pairs = out_c / 2;
-    for (c2, (w, oa)) in pair_w
-        .chunks_exact((2 * in_c).max(1))
-        .zip(o0.chunks_exact_mut(2))
-        .enumerate()
-    {
+    for (c2, (w, oa)) in pair_w.chunks_exact((2 * in_c).max(1)).zip(o0.chunks_exact_mut(2)).enumerate() {
         let c = 2 * c2;
         let mut acc = [bias(c), bias(c + 1)];
         dot_1x2(&mut acc, x0, w);
@@ -206,10 +171,7 @@ fn last_pixel(
         }
     }
     if let Some(a) = o0.get_mut(2 * pairs) {
-        *a = stage.apply(
-            dot_1x1(bias(2 * pairs), x0, odd_w),
-            rq_at(p.requant, 2 * pairs),
-        );
+        *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs));
     }
 }
 
@@ -230,9 +192,7 @@ mod tests {
     fn pointwise_depth_matches_the_ohwi_kernel() {
         let mut rng = Rng::new(0x9d1);
         for case in 0..1900 {
-            let depths = [
-                4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 96, 128, 160, 192, 256,
-            ];
+            let depths = [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 96, 128, 160, 192, 256];
             let ic = depths[case % depths.len()];
             let oc = rng.usize(1, 9);
             let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
@@ -281,12 +241,7 @@ mod tests {
             let oc = rng.usize(1, 6);
             let (mut p, input, filter) = conv_case(&mut rng, 64, oc, [1, 1], [1, 1], false);
             p.stride = [2, 2];
-            p.output = [
-                p.input[0],
-                p.input[1].div_ceil(2),
-                p.input[2].div_ceil(2),
-                oc,
-            ];
+            p.output = [p.input[0], p.input[1].div_ceil(2), p.input[2].div_ceil(2), oc];
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, 64).collect();
@@ -307,12 +262,7 @@ mod tests {
             let (mut p, input, filter) = conv_case(&mut rng, 32, oc, [1, 1], [1, 1], false);
             let pointwise = case % 3 != 0;
             p.stride = if pointwise { [1, 1] } else { [2, 2] };
-            p.output = [
-                p.input[0],
-                p.input[1].div_ceil(p.stride[0]),
-                p.input[2].div_ceil(p.stride[1]),
-                oc,
-            ];
+            p.output = [p.input[0], p.input[1].div_ceil(p.stride[0]), p.input[2].div_ceil(p.stride[1]), oc];
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, 32).collect();
@@ -321,10 +271,7 @@ mod tests {
             if pointwise {
                 assert_eq!(got, want, "case {case}: {p:?}");
             } else {
-                assert!(
-                    got.iter().all(|&b| b == 0x5a),
-                    "case {case}: wrote a shape it does not take"
-                );
+                assert!(got.iter().all(|&b| b == 0x5a), "case {case}: wrote a shape it does not take");
             }
         }
     }

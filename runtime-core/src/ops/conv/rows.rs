@@ -10,9 +10,7 @@
 //! stage); border pixels go through its per-pixel path. Bit-exact with TFLM.
 
 use super::super::{copy_prefix, window, window_mut};
-use super::{
-    conv_pixel_s8, interior_range, store_block, tap_range, BlockRq, Conv2dParams, OC_BLOCK,
-};
+use super::{conv_pixel_s8, interior_range, store_block, tap_range, BlockRq, Conv2dParams, OC_BLOCK};
 
 /// `Σ x[i] · w[i]` over `L` int8 bytes, wrapping like TFLM's int32 accumulator. Each product
 /// fits in i16 (|−128 · −128| = 2^14), which lets LLVM use `vpmaddwd`.
@@ -50,24 +48,14 @@ fn row<const L: usize>(s: &[u8], start: usize) -> Option<&[u8; L]> {
 
 /// CONV_2D int8 (groups = 1, width dilation 1) over the OHWI filter, `L = k_w · in_c`; same
 /// params and result as [`super::conv2d_s8`].
-pub fn conv2d_s8_rows<const L: usize>(
-    p: &Conv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn conv2d_s8_rows<const L: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
     let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    if out_c == 0
-        || p.requant.is_empty()
-        || L != k_w * in_c
-        || dil_w != 1
-        || filter.len() != out_c * k_h * L
-    {
+    if out_c == 0 || p.requant.is_empty() || L != k_w * in_c || dil_w != 1 || filter.len() != out_c * k_h * L {
         // Not a shape this kernel is specialized for: the general one gives the same result.
         super::conv2d_s8(p, input, filter, output);
         return;
@@ -100,11 +88,7 @@ pub fn conv2d_s8_rows<const L: usize>(
     // up once and stay in cache over the image.
     for c0 in (0..out_c).step_by(OC_BLOCK) {
         let width = (out_c - c0).min(OC_BLOCK);
-        let brq = if width == OC_BLOCK {
-            BlockRq::new(p.requant, c0, out_zp, lo, hi)
-        } else {
-            None
-        };
+        let brq = if width == OC_BLOCK { BlockRq::new(p.requant, c0, out_zp, lo, hi) } else { None };
         let filters = window(filter, c0 * f_len, width * f_len);
         let mut bias = [0i32; OC_BLOCK];
         copy_prefix(&mut bias, window(p.bias, c0, width));
@@ -170,11 +154,7 @@ mod tests {
             let (sh, sw) = (rng.usize(1, 2), rng.usize(1, 2));
             let dh = rng.usize(1, 2);
             let (ih, iw) = (rng.usize(1, 8), rng.usize(1, 9));
-            let (ph, pw) = if case % 3 == 0 {
-                (0, 0)
-            } else {
-                (rng.usize(0, kh * dh), rng.usize(0, kw))
-            };
+            let (ph, pw) = if case % 3 == 0 { (0, 0) } else { (rng.usize(0, kh * dh), rng.usize(0, kw)) };
             let oh = (ih + 2 * ph).saturating_sub((kh - 1) * dh + 1) / sh + 1;
             let ow = (iw + 2 * pw).saturating_sub(kw) / sw + 1;
             let n = rng.usize(1, 2);
@@ -183,9 +163,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
             let p = Conv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],

@@ -40,22 +40,13 @@ pub const MAX_CONST_CHANNELS: usize = 16;
 /// multiplier 1 or one input channel broadcast, `C` a multiple of four.
 fn covers_const<const C: usize>(p: &DepthwiseConv2dParams) -> bool {
     let (in_c, out_c) = (p.input[3], p.output[3]);
-    C > 0
-        && C % 4 == 0
-        && C <= MAX_CONST_CHANNELS
-        && out_c == C
-        && (in_c == C || in_c == 1)
-        && in_c * p.depth_multiplier == C
+    C > 0 && C % 4 == 0 && C <= MAX_CONST_CHANNELS && out_c == C && (in_c == C || in_c == 1) && in_c * p.depth_multiplier == C
 }
 
 /// `acc[j] += x[j] · w[j]` over a tap's channels, four per word.
 #[inline(always)]
 fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
-    for ((a, x), w) in acc
-        .chunks_exact_mut(4)
-        .zip(x.chunks_exact(4))
-        .zip(w.chunks_exact(4))
-    {
+    for ((a, x), w) in acc.chunks_exact_mut(4).zip(x.chunks_exact(4)).zip(w.chunks_exact(4)) {
         let (x, w) = (word(x), word(w));
         let (x_e, x_o, w_e, w_o) = (sxtb16(x), sxtb16_ror8(x), sxtb16(w), sxtb16_ror8(w));
         if let [a0, a1, a2, a3] = a {
@@ -77,12 +68,7 @@ fn tap(acc: &mut [i32], x: &[u8], w: &[u8]) {
 /// to [`MAX_CONST_CHANNELS`] channels: the accumulators of a whole pixel then stay in
 /// registers across its taps, and one input channel broadcast to all (a depthwise layer used as
 /// the first convolution) is covered too.
-pub fn depthwise_conv2d_s8_dsp<const C: usize>(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_s8_dsp<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if p.requant.is_empty() {
         return;
     }
@@ -99,12 +85,7 @@ pub fn depthwise_conv2d_s8_dsp<const C: usize>(
 /// alone. Through [`depthwise_conv2d_s8_dsp`] (as a `GROUPS` flag) a model whose depthwise
 /// layers are all 3×3 (every MobileNet) also linked the general kernel, 3 KB it never ran. For any other shape it
 /// leaves the output untouched (the compiler never calls it so).
-pub fn depthwise_conv2d_s8_dsp_3x3(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_s8_dsp_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     if !p.requant.is_empty() && covers_3x3(p) {
         groups_3x3(p, input, filter, output);
     }
@@ -114,12 +95,7 @@ pub fn depthwise_conv2d_s8_dsp_3x3(
 /// into the dispatcher, its frame sat under the 3×3 kernel's wherever the dispatcher itself is
 /// not inlined (a patched stage's layers).
 #[inline(never)]
-fn fixed<const C: usize>(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+fn fixed<const C: usize>(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -149,9 +125,7 @@ fn fixed<const C: usize>(
                         let w = window(filter, (ky * k_w + kx) * C, C);
                         if broadcast {
                             // One input value for every channel, in both halves of a word.
-                            let v = image
-                                .get(iy * in_w + ix)
-                                .map_or(0, |&v| u32::from(v as i8 as i16 as u16));
+                            let v = image.get(iy * in_w + ix).map_or(0, |&v| u32::from(v as i8 as i16 as u16));
                             let v = v | (v << 16);
                             for (a, w) in acc.chunks_exact_mut(4).zip(w.chunks_exact(4)) {
                                 let w = word(w);
@@ -175,9 +149,7 @@ fn fixed<const C: usize>(
                             if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
                                 continue;
                             }
-                            for (a, &w) in
-                                acc.iter_mut().zip(window(filter, (ky * k_w + kx) * C, C))
-                            {
+                            for (a, &w) in acc.iter_mut().zip(window(filter, (ky * k_w + kx) * C, C)) {
                                 *a = a.wrapping_add(i32::from(w as i8).wrapping_mul(zp));
                             }
                         }
@@ -230,11 +202,7 @@ fn any_depth(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mu
                         let iy = (iy_origin + (ky * dil_h) as isize) as usize;
                         for kx in kx0..kx1 {
                             let ix = (ix_origin + (kx * dil_w) as isize) as usize;
-                            tap(
-                                acc,
-                                window(image, (iy * in_w + ix) * c + c0, len),
-                                window(filter, (ky * k_w + kx) * c + c0, len),
-                            );
+                            tap(acc, window(image, (iy * in_w + ix) * c + c0, len), window(filter, (ky * k_w + kx) * c + c0, len));
                         }
                     }
                     if border {
@@ -244,11 +212,7 @@ fn any_depth(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mu
                                 if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
                                     continue;
                                 }
-                                for (a, &w) in acc.iter_mut().zip(window(
-                                    filter,
-                                    (ky * k_w + kx) * c + c0,
-                                    len,
-                                )) {
+                                for (a, &w) in acc.iter_mut().zip(window(filter, (ky * k_w + kx) * c + c0, len)) {
                                     *a = a.wrapping_add(i32::from(w as i8).wrapping_mul(zp));
                                 }
                             }
@@ -281,23 +245,11 @@ mod tests {
     fn depthwise_dsp_matches_the_portable_kernel() {
         let mut rng = Rng::new(0xd5d);
         for case in 0..3000 {
-            let oc = 4 * if case % 7 == 0 {
-                rng.usize(15, 40)
-            } else {
-                rng.usize(1, 6)
-            };
+            let oc = 4 * if case % 7 == 0 { rng.usize(15, 40) } else { rng.usize(1, 6) };
             // Every third case the 3×3 undilated shape of the group kernel.
-            let (kh, kw) = if case % 3 == 0 {
-                (3, 3)
-            } else {
-                (rng.usize(1, 4), rng.usize(1, 4))
-            };
+            let (kh, kw) = if case % 3 == 0 { (3, 3) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
-            let (dh, dw) = if case % 3 != 0 && rng.usize(0, 4) == 0 {
-                (rng.usize(1, 3), rng.usize(1, 3))
-            } else {
-                (1, 1)
-            };
+            let (dh, dw) = if case % 3 != 0 && rng.usize(0, 4) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
             let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
             let (ph, pw) = (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1));
             let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
@@ -308,9 +260,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, oc],
                 output: [n, oh, ow, oc],
@@ -363,10 +313,7 @@ mod tests {
                 if (kh, kw, dh, dw) == (3, 3, 1, 1) {
                     got.fill(0);
                     depthwise_conv2d_s8_dsp_3x3(&q, &x, &filter, &mut got);
-                    assert_eq!(
-                        got, want,
-                        "case {case} broadcast {broadcast}, 3×3 groups: {q:?}"
-                    );
+                    assert_eq!(got, want, "case {case} broadcast {broadcast}, 3×3 groups: {q:?}");
                 }
             }
         }

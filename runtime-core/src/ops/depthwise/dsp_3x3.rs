@@ -40,15 +40,8 @@ fn widen(x: u32) -> Px {
 /// with depth multiplier 1 or one input channel broadcast to all outputs.
 pub(super) fn covers_3x3(p: &DepthwiseConv2dParams) -> bool {
     let (in_c, out_c) = (p.input[3], p.output[3]);
-    let shape =
-        (p.depth_multiplier == 1 && in_c == out_c) || (in_c == 1 && p.depth_multiplier == out_c);
-    p.kernel == [3, 3]
-        && p.dilation == [1, 1]
-        && p.stride[0] > 0
-        && p.stride[1] > 0
-        && out_c % 4 == 0
-        && out_c > 0
-        && shape
+    let shape = (p.depth_multiplier == 1 && in_c == out_c) || (in_c == 1 && p.depth_multiplier == out_c);
+    p.kernel == [3, 3] && p.dilation == [1, 1] && p.stride[0] > 0 && p.stride[1] > 0 && out_c % 4 == 0 && out_c > 0 && shape
 }
 
 /// The output stage of one four-channel group: TFLM's requantization and the output zero
@@ -92,11 +85,7 @@ impl Group {
     /// nine offsets, the optimizer kept each in a stack slot across the whole layer.
     #[inline(always)]
     fn new(p: &DepthwiseConv2dParams, filter: &[u8], c: usize, c0: usize) -> Self {
-        let mut taps = filter
-            .get(c0..)
-            .unwrap_or(&[])
-            .chunks(c.max(1))
-            .map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
+        let mut taps = filter.get(c0..).unwrap_or(&[]).chunks(c.max(1)).map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
         Group {
             w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
             bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
@@ -110,14 +99,7 @@ impl Group {
 /// (and all of them without `src`) the input zero point's word `zp4`. Out of line: inlined, its
 /// temporaries took stack slots in [`groups_3x3`]'s frame.
 #[inline(never)]
-fn fill(
-    row: &mut Row,
-    src: Option<&[u8]>,
-    stride: usize,
-    broadcast: bool,
-    [left, inner, cols]: [usize; 3],
-    zp4: u32,
-) {
+fn fill(row: &mut Row, src: Option<&[u8]>, stride: usize, broadcast: bool, [left, inner, cols]: [usize; 3], zp4: u32) {
     let Some(row) = row.get_mut(..cols) else {
         return;
     };
@@ -147,10 +129,7 @@ fn fill(
         for (d, px) in body.iter_mut().zip(whole.chunks_exact(stride)) {
             *d = px.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
         }
-        *last = src
-            .get(body.len() * stride..)
-            .and_then(|b| b.first_chunk::<4>())
-            .map_or(0, |b| u32::from_le_bytes(*b));
+        *last = src.get(body.len() * stride..).and_then(|b| b.first_chunk::<4>()).map_or(0, |b| u32::from_le_bytes(*b));
     }
 }
 
@@ -196,12 +175,7 @@ impl Stage for Any<'_> {
 /// row: the window rows not yet in the ring copied into it ([`fill`]), then the row's pixels
 /// ([`row`]). Not generic: one copy serves every layer.
 #[inline(never)]
-pub(super) fn groups_3x3(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, c] = p.output;
     let [stride_h, stride_w] = p.stride;
@@ -240,33 +214,18 @@ pub(super) fn groups_3x3(
                     let r0 = oy * stride_h;
                     for r in next.max(r0)..r0 + 3 {
                         let iy = r.wrapping_sub(pad_h);
-                        let src = if iy < in_h {
-                            image.get((iy * in_w + ix0) * in_c + src_at..)
-                        } else {
-                            None
-                        };
+                        let src = if iy < in_h { image.get((iy * in_w + ix0) * in_c + src_at..) } else { None };
                         if let Some(slot) = ring.get_mut(r % 3) {
                             fill(slot, src, in_c, broadcast, [left, inner, cols], zp4);
                         }
                     }
                     next = r0 + 3;
                     let x = [0, 1, 2].map(|k| &ring[(r0 + k) % 3]);
-                    let out_row =
-                        window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
+                    let out_row = window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
                     // The output stage chosen once per row: SSAT alone on real models.
                     match &group.stage.folded {
                         Some(scales) => row(x, &group, out_row, [c, stride_w], &Full { scales }),
-                        _ => row(
-                            x,
-                            &group,
-                            out_row,
-                            [c, stride_w],
-                            &Any {
-                                p,
-                                stage: &stage,
-                                c0: g,
-                            },
-                        ),
+                        _ => row(x, &group, out_row, [c, stride_w], &Any { p, stage: &stage, c0: g }),
                     }
                 }
                 ox0 += n;
@@ -281,13 +240,7 @@ pub(super) fn groups_3x3(
 /// accumulators and weights leave no registers for the rest, and the spills cost more than
 /// the loads saved.)
 #[inline(always)]
-fn row(
-    [x0, x1, x2]: [&Row; 3],
-    group: &Group,
-    out: &mut [u8],
-    [c, stride]: [usize; 2],
-    stage: &impl Stage,
-) {
+fn row([x0, x1, x2]: [&Row; 3], group: &Group, out: &mut [u8], [c, stride]: [usize; 2], stage: &impl Stage) {
     let taps = |x: &Row, q: usize| x.get(q..).and_then(|r| r.first_chunk::<3>()).copied();
     for (j, out_px) in out.chunks_mut(c.max(1)).enumerate() {
         let q = j * stride;
@@ -336,31 +289,17 @@ mod tests {
             let ic = if broadcast { 1 } else { oc };
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
             let ih = rng.usize(1, 8);
-            let iw = if case % 3 == 0 {
-                rng.usize(1, 40)
-            } else {
-                rng.usize(1, 7)
-            };
+            let iw = if case % 3 == 0 { rng.usize(1, 40) } else { rng.usize(1, 7) };
             let (ph, pw) = (rng.usize(0, 3), rng.usize(0, 3));
-            let oh = (ih + ph + rng.usize(0, 2))
-                .saturating_sub(2)
-                .div_ceil(sh)
-                .max(1);
-            let ow = (iw + pw + rng.usize(0, 2))
-                .saturating_sub(2)
-                .div_ceil(sw)
-                .max(1);
+            let oh = (ih + ph + rng.usize(0, 2)).saturating_sub(2).div_ceil(sh).max(1);
+            let ow = (iw + pw + rng.usize(0, 2)).saturating_sub(2).div_ceil(sw).max(1);
             let n = rng.usize(1, 2);
             let mut input = vec![0u8; n * ih * iw * ic];
             let mut filter = vec![0u8; 9 * oc];
             rng.fill(&mut input);
             rng.fill(&mut filter);
             if rng.bool() {
-                for x in input
-                    .iter_mut()
-                    .chain(filter.iter_mut())
-                    .filter(|_| rng.usize(0, 3) == 0)
-                {
+                for x in input.iter_mut().chain(filter.iter_mut()).filter(|_| rng.usize(0, 3) == 0) {
                     *x = 0x80;
                 }
             }
@@ -370,9 +309,7 @@ mod tests {
                 _ => rng.range(-128, 127) as i32,
             };
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],

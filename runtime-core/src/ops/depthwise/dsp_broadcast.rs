@@ -45,28 +45,16 @@ fn covers(p: &DepthwiseConv2dParams) -> bool {
 /// taps `t, t + 2` of channels 0, 1; the same of channels 2, 3; taps `t + 1, t + 3` of channels
 /// 0, 1; the same of channels 2, 3 — each word `[w(t, c), w(t, c + 1), w(t + 2, c), w(t + 2, c + 1)]`.
 /// Same bytes, same length. (The compiler emits this layout; tests build it with this function.)
-pub fn pack_filter_broadcast(
-    filter: &[u8],
-    k_h: usize,
-    k_w: usize,
-    c: usize,
-) -> impl Iterator<Item = u8> + '_ {
+pub fn pack_filter_broadcast(filter: &[u8], k_h: usize, k_w: usize, c: usize) -> impl Iterator<Item = u8> + '_ {
     let w = move |tap: usize, ch: usize| filter.get(tap * c + ch).copied().unwrap_or(0);
     (0..c / 4).flat_map(move |g| {
         (0..k_h).flat_map(move |ky| {
             (0..k_w / 4).flat_map(move |q| {
                 let t = ky * k_w + 4 * q;
-                [(0, 0), (0, 2), (1, 0), (1, 2)]
-                    .into_iter()
-                    .flat_map(move |(dt, dc)| {
-                        let ch = 4 * g + dc;
-                        [
-                            w(t + dt, ch),
-                            w(t + dt, ch + 1),
-                            w(t + dt + 2, ch),
-                            w(t + dt + 2, ch + 1),
-                        ]
-                    })
+                [(0, 0), (0, 2), (1, 0), (1, 2)].into_iter().flat_map(move |(dt, dc)| {
+                    let ch = 4 * g + dc;
+                    [w(t + dt, ch), w(t + dt, ch + 1), w(t + dt + 2, ch), w(t + dt + 2, ch + 1)]
+                })
             })
         })
     })
@@ -76,12 +64,7 @@ pub fn pack_filter_broadcast(
 /// filter laid out by [`pack_filter_broadcast`]. The compiler calls it only for the shapes it
 /// covers (one input channel, `c` and `k_w` multiples of four, no width dilation, a window of at
 /// most [`MAX_BROADCAST_WORDS`] words); for any other it leaves the output untouched.
-pub fn depthwise_conv2d_s8_dsp_broadcast(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_s8_dsp_broadcast(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, _] = p.input;
     let [_, out_h, out_w, c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -96,8 +79,7 @@ pub fn depthwise_conv2d_s8_dsp_broadcast(
     for b in 0..batches {
         let image = window(input, b * in_h * in_w, in_h * in_w);
         for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) =
-                tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
+            let (ky0, ky1, iy_origin) = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
             for ox in 0..out_w {
                 let Some(out_px) = out_pixels.next() else {
                     return;
@@ -105,10 +87,7 @@ pub fn depthwise_conv2d_s8_dsp_broadcast(
                 // The window as words, row by row: four taps each.
                 let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], 1, k_w, in_w);
                 let full_row = kx0 == 0 && kx1 == k_w;
-                for (ky, row) in window_mut(&mut xs, 0, words)
-                    .chunks_exact_mut(k_w / 4)
-                    .enumerate()
-                {
+                for (ky, row) in window_mut(&mut xs, 0, words).chunks_exact_mut(k_w / 4).enumerate() {
                     if !(ky0..ky1).contains(&ky) {
                         row.fill(u32::from(zp) * 0x0101_0101);
                         continue;
@@ -122,10 +101,7 @@ pub fn depthwise_conv2d_s8_dsp_broadcast(
                     } else {
                         let mut bytes = [zp; MAX_BROADCAST_WIDTH];
                         for kx in kx0..kx1 {
-                            if let (Some(d), Some(&s)) = (
-                                bytes.get_mut(kx),
-                                image.get(start + tap_coord(ix_origin, kx, 1)),
-                            ) {
+                            if let (Some(d), Some(&s)) = (bytes.get_mut(kx), image.get(start + tap_coord(ix_origin, kx, 1))) {
                                 *d = s;
                             }
                         }
@@ -135,11 +111,7 @@ pub fn depthwise_conv2d_s8_dsp_broadcast(
                     }
                 }
                 let xs = window(&xs, 0, words);
-                for (g, (w, out)) in filter
-                    .chunks_exact(16 * words)
-                    .zip(out_px.chunks_exact_mut(4))
-                    .enumerate()
-                {
+                for (g, (w, out)) in filter.chunks_exact(16 * words).zip(out_px.chunks_exact_mut(4)).enumerate() {
                     let mut acc = <[i32; 4]>::try_from(window(p.bias, 4 * g, 4)).unwrap_or([0; 4]);
                     for (&x, w) in xs.iter().zip(w.chunks_exact(16)) {
                         mac_quad(&mut acc, x, w);
@@ -191,11 +163,7 @@ mod tests {
         let mut rng = Rng::new(0xb0ad);
         for case in 0..2000 {
             let c = 4 * rng.usize(1, 4);
-            let (kh, kw) = if case % 4 == 0 {
-                (10, 8)
-            } else {
-                (rng.usize(1, 5), 4 * rng.usize(1, 3))
-            };
+            let (kh, kw) = if case % 4 == 0 { (10, 8) } else { (rng.usize(1, 5), 4 * rng.usize(1, 3)) };
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
             let dh = if rng.usize(0, 4) == 0 { 2 } else { 1 };
             let (ih, iw) = (rng.usize(1, 14), rng.usize(1, 14));
@@ -208,9 +176,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, 1],
                 output: [n, oh, ow, c],

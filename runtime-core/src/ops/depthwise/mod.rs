@@ -7,12 +7,9 @@ mod dsp;
 mod dsp_3x3;
 mod dsp_broadcast;
 mod vnni;
-pub use dsp::{depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
-pub use dsp_broadcast::{
-    depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH,
-    MAX_BROADCAST_WORDS,
-};
 pub use vnni::{depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm};
+pub use dsp::{depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
+pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
@@ -158,16 +155,8 @@ pub fn depthwise_conv2d_s8(
                         }
                     }
                     // (The uncommon shapes: the scalar output stage, no per-block tables on the stack.)
-                    let rqs = if p.requant.len() > 1 {
-                        p.requant.get(c0..).unwrap_or(&[])
-                    } else {
-                        p.requant
-                    };
-                    for ((o, &a), rq) in window_mut(out_px, c0, len)
-                        .iter_mut()
-                        .zip(acc_all.iter())
-                        .zip(rqs.iter().cycle())
-                    {
+                    let rqs = if p.requant.len() > 1 { p.requant.get(c0..).unwrap_or(&[]) } else { p.requant };
+                    for ((o, &a), rq) in window_mut(out_px, c0, len).iter_mut().zip(acc_all.iter()).zip(rqs.iter().cycle()) {
                         *o = output_s8(a, *rq, out_zp, lo, hi);
                     }
                 }
@@ -199,14 +188,11 @@ fn depthwise_block<const N: usize, const ONE: bool>(
     let [pad_h, pad_w] = p.pad;
     let zp = p.input_zero_point;
     let (out_zp, lo, hi) = (p.output_zero_point, p.act_min, p.act_max);
-    let brq: [Option<BlockRq>; 2] =
-        core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
+    let brq: [Option<BlockRq>; 2] = core::array::from_fn(|k| BlockRq::new(p.requant, c0 + k * OC_BLOCK, out_zp, lo, hi));
     let mut bias = [0i32; N];
     copy_prefix(&mut bias, window(p.bias, c0, N));
     let in_img = in_h * in_w * in_c;
-    let tap_w = |ky: usize, kx: usize| {
-        <&[u8; N]>::try_from(window(filter, (ky * k_w + kx) * c + c0, N)).ok()
-    };
+    let tap_w = |ky: usize, kx: usize| <&[u8; N]>::try_from(window(filter, (ky * k_w + kx) * c + c0, N)).ok();
     let mut out_pixels = output.chunks_exact_mut(c.max(1));
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
@@ -232,13 +218,9 @@ fn depthwise_block<const N: usize, const ONE: bool>(
                                     *a = a.wrapping_add(i32::from(i16::from(w as i8) * x));
                                 }
                             }
-                        } else if let Ok(x) =
-                            <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * in_c + c0, N))
-                        {
+                        } else if let Ok(x) = <&[u8; N]>::try_from(window(image, (iy * in_w + ix) * in_c + c0, N)) {
                             for ((a, &w), &x) in acc.iter_mut().zip(w).zip(x) {
-                                *a = a.wrapping_add(i32::from(
-                                    i16::from(w as i8) * i16::from(x as i8),
-                                ));
+                                *a = a.wrapping_add(i32::from(i16::from(w as i8) * i16::from(x as i8)));
                             }
                         }
                         // The accumulators in memory between taps (see `lanes`) only for 16
@@ -268,11 +250,7 @@ fn depthwise_block<const N: usize, const ONE: bool>(
                     }
                 }
                 let out = window_mut(out_px, c0, N);
-                for (k, (out, a)) in out
-                    .chunks_mut(OC_BLOCK)
-                    .zip(acc.chunks_exact(OC_BLOCK))
-                    .enumerate()
-                {
+                for (k, (out, a)) in out.chunks_mut(OC_BLOCK).zip(acc.chunks_exact(OC_BLOCK)).enumerate() {
                     let rq = brq.get(k).unwrap_or(&None);
                     if let Ok(a) = <&[i32; OC_BLOCK]>::try_from(a) {
                         store_block(out, a, rq, c0 + k * OC_BLOCK, p.requant, out_zp, lo, hi);
@@ -291,10 +269,7 @@ fn accumulate(acc: &mut [i32], taps: &[u8], px: &[u8], c0: usize, dm: usize) {
     if let [x] = *px {
         // One input channel: every output channel reads it (`c / dm = 0`).
         let x = i16::from(x as i8);
-        if let (Ok(a), Ok(w)) = (
-            <&mut [i32; OC_BLOCK]>::try_from(&mut *acc),
-            <&[u8; OC_BLOCK]>::try_from(taps),
-        ) {
+        if let (Ok(a), Ok(w)) = (<&mut [i32; OC_BLOCK]>::try_from(&mut *acc), <&[u8; OC_BLOCK]>::try_from(taps)) {
             for (a, &w) in a.iter_mut().zip(w) {
                 *a = a.wrapping_add(i32::from(x * i16::from(w as i8)));
             }

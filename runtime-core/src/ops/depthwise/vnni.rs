@@ -41,11 +41,7 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
     for (i, word) in out.chunks_exact_mut(4).enumerate() {
         let (block, t, j) = (i / (LANES * taps), i / LANES % taps, i % LANES);
         let ch = block * LANES + j;
-        let x = if ch < c {
-            w.get(t * c + ch).copied().unwrap_or(0) as i8 as i16 as u16
-        } else {
-            0
-        };
+        let x = if ch < c { w.get(t * c + ch).copied().unwrap_or(0) as i8 as i16 as u16 } else { 0 };
         word.copy_from_slice(&u32::from(x).to_le_bytes());
     }
 }
@@ -55,33 +51,18 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
 /// result as [`super::depthwise_conv2d_s8`] on the model's filter; other shapes leave the output
 /// untouched (the compiler never calls it so).
 #[inline(never)]
-pub fn depthwise_conv2d_s8_gemm(
-    p: &DepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
     let taps = k_h * k_w;
-    if c != out_c
-        || c == 0
-        || taps == 0
-        || p.requant.is_empty()
-        || filter.len() != depthwise_gemm_filter_bytes(c, taps)
-    {
+    if c != out_c || c == 0 || taps == 0 || p.requant.is_empty() || filter.len() != depthwise_gemm_filter_bytes(c, taps) {
         return;
     }
     let [s_h, s_w] = p.stride;
     let [d_h, d_w] = p.dilation;
     let [pad_h, pad_w] = p.pad;
-    let (zp, out_zp, lo, hi) = (
-        p.input_zero_point,
-        p.output_zero_point,
-        p.act_min,
-        p.act_max,
-    );
+    let (zp, out_zp, lo, hi) = (p.input_zero_point, p.output_zero_point, p.act_min, p.act_max);
     let zp_lanes = v::splat_i32(zp);
     let Ok(weights) = bytemuck::try_cast_slice::<u8, [u8; 64]>(filter) else {
         return;
@@ -131,11 +112,7 @@ pub fn depthwise_conv2d_s8_gemm(
                             let iy = (oy * s_h + ky * d_h).wrapping_sub(pad_h);
                             for kx in 0..k_w {
                                 let ix = (ox * s_w + kx * d_w).wrapping_sub(pad_w);
-                                let x = if iy < in_h && ix < in_w {
-                                    load((b * in_h + iy) * in_w + ix)
-                                } else {
-                                    zp_lanes
-                                };
+                                let x = if iy < in_h && ix < in_w { load((b * in_h + iy) * in_w + ix) } else { zp_lanes };
                                 if let Some(wt) = w.get(ky * k_w + kx) {
                                     acc = v::dpwssd(acc, x, v::load_i8x64(wt));
                                 }
@@ -146,9 +123,7 @@ pub fn depthwise_conv2d_s8_gemm(
                         Some(st) => st.apply(acc),
                         None => {
                             let lanes = v::store_i32x16(acc);
-                            core::array::from_fn(|j| {
-                                output_s8(lanes[j], rq_at(p.requant, c0 + j), out_zp, lo, hi)
-                            })
+                            core::array::from_fn(|j| output_s8(lanes[j], rq_at(p.requant, c0 + j), out_zp, lo, hi))
                         }
                     };
                     store_lanes(window_mut(output, pixel * c + c0, len), &bytes);
@@ -175,20 +150,12 @@ mod tests {
     fn depthwise_matches_the_general_kernel() {
         let mut rng = Rng::new(0xd3e);
         for case in 0..if cfg!(miri) { 20 } else { 800 } {
-            let c = if case % 3 == 0 {
-                16 * rng.usize(1, 4)
-            } else {
-                rng.usize(1, 40)
-            };
+            let c = if case % 3 == 0 { 16 * rng.usize(1, 4) } else { rng.usize(1, 40) };
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let (dh, dw) = (rng.usize(1, 2), rng.usize(1, 2));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
             let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 12));
-            let (ph, pw) = if case % 2 == 0 {
-                (rng.usize(0, kh), rng.usize(0, kw))
-            } else {
-                (0, 0)
-            };
+            let (ph, pw) = if case % 2 == 0 { (rng.usize(0, kh), rng.usize(0, kw)) } else { (0, 0) };
             let oh = (ih + 2 * ph).saturating_sub((kh - 1) * dh + 1) / sh + 1;
             let ow = (iw + 2 * pw).saturating_sub((kw - 1) * dw + 1) / sw + 1;
             let n = rng.usize(1, 2);
@@ -197,9 +164,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 })
-                .map(|_| rng.requant())
-                .collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
             let p = DepthwiseConv2dParams {
                 depth_multiplier: 1,
                 input: [n, ih, iw, c],

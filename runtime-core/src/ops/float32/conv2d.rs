@@ -54,23 +54,15 @@ fn conv2d<W: WeightFormat>(p: &Conv2dF32Params, input: &[u8], filter: &[u8], out
     }
     let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    g.walk(
-        input,
-        |_| (),
-        |image, _, taps| {
-            for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {
-                let total = taps.fold(0.0f32, |total, tap, px| {
-                    dot_acc_w::<W>(
-                        total,
-                        window(image, px * px_bytes, px_bytes),
-                        window(f, tap * w_px, w_px),
-                    )
-                });
-                let bias = p.bias.get(c).copied().unwrap_or(0.0);
-                store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
-            }
-        },
-    );
+    g.walk(input, |_| (), |image, _, taps| {
+        for (c, f) in filter.chunks_exact(f_len.max(1)).take(out_c).enumerate() {
+            let total = taps.fold(0.0f32, |total, tap, px| {
+                dot_acc_w::<W>(total, window(image, px * px_bytes, px_bytes), window(f, tap * w_px, w_px))
+            });
+            let bias = p.bias.get(c).copied().unwrap_or(0.0);
+            store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -94,24 +86,20 @@ mod tests {
                         let mut total = 0f32;
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                    - p.pad[0] as i64;
-                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                    - p.pad[1] as i64;
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                 if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
                                     continue;
                                 }
                                 for ci in 0..ic {
-                                    let x = input
-                                        [((b * ih + iy as usize) * iw + ix as usize) * ic + ci];
+                                    let x = input[((b * ih + iy as usize) * iw + ix as usize) * ic + ci];
                                     let w = filter[((c * kh + ky) * kw + kx) * ic + ci];
                                     total += x * w;
                                 }
                             }
                         }
                         let bias = if p.bias.is_empty() { 0.0 } else { p.bias[c] };
-                        out[((b * oh + oy) * ow + ox) * oc + c] =
-                            (total + bias).max(p.act_min).min(p.act_max);
+                        out[((b * oh + oy) * ow + ox) * oc + c] = (total + bias).max(p.act_min).min(p.act_max);
                     }
                 }
             }
@@ -123,12 +111,7 @@ mod tests {
     fn matches_reference_loop_nest() {
         let mut rng = Rng::new(3201);
         for case in 0..600 {
-            let (ih, iw, ic, oc) = (
-                rng.usize(1, 9),
-                rng.usize(1, 9),
-                rng.usize(1, 5),
-                rng.usize(1, 5),
-            );
+            let (ih, iw, ic, oc) = (rng.usize(1, 9), rng.usize(1, 9), rng.usize(1, 5), rng.usize(1, 5));
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let stride = [rng.usize(1, 3), rng.usize(1, 3)];
             let dilation = [rng.usize(1, 3), rng.usize(1, 3)];
@@ -141,11 +124,7 @@ mod tests {
             let oh = (ih + 2 * pad[0] - eh) / stride[0] + 1;
             let ow = (iw + 2 * pad[1] - ew) / stride[1] + 1;
             let n = rng.usize(1, 2);
-            let bias = if case % 4 == 0 {
-                vec![]
-            } else {
-                floats(&f32_bytes(&mut rng, oc))
-            };
+            let bias = if case % 4 == 0 { vec![] } else { floats(&f32_bytes(&mut rng, oc)) };
             let (act_min, act_max) = match case % 3 {
                 0 => (f32::MIN, f32::MAX),
                 1 => (0.0, f32::MAX),

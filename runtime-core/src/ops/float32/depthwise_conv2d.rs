@@ -30,51 +30,32 @@ pub struct DepthwiseConv2dF32Params {
 /// DEPTHWISE_CONV_2D float32, bit-exact with TFLite's reference kernel: output channel
 /// `ic · multiplier + m` sums `input[.., ic] · filter[.., oc]` over the real (non-padded) taps,
 /// filter row by filter row, then adds the bias and clamps.
-pub fn depthwise_conv2d_f32(
-    p: &DepthwiseConv2dF32Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_f32(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     depthwise::<F32Weights>(p, input, filter, output)
 }
 
 /// [`depthwise_conv2d_f32`] with the filter kept as float16 in flash (`f16 = "keep"`).
 #[cfg(feature = "f16")]
-pub fn depthwise_conv2d_f16w(
-    p: &DepthwiseConv2dF32Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_f16w(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     depthwise::<super::F16Weights>(p, input, filter, output)
 }
 
 #[inline(always)]
-fn depthwise<W: WeightFormat>(
-    p: &DepthwiseConv2dF32Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+fn depthwise<W: WeightFormat>(p: &DepthwiseConv2dF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = p.input[3];
     let out_c = p.output[3];
     let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
     let mut out_elems = output.chunks_exact_mut(4);
-    g.walk(
-        input,
-        |_| (),
-        |image, _, taps| {
-            for oc in 0..out_c {
-                let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
-                let total = taps.fold(0.0f32, |total, tap, px| {
-                    total + load(image, px * in_c + ic) * weight::<W>(filter, tap * out_c + oc)
-                });
-                let bias = p.bias.get(oc).copied().unwrap_or(0.0);
-                store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
-            }
-        },
-    );
+    g.walk(input, |_| (), |image, _, taps| {
+        for oc in 0..out_c {
+            let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
+            let total = taps.fold(0.0f32, |total, tap, px| {
+                total + load(image, px * in_c + ic) * weight::<W>(filter, tap * out_c + oc)
+            });
+            let bias = p.bias.get(oc).copied().unwrap_or(0.0);
+            store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -100,20 +81,16 @@ mod tests {
                             let mut total = 0f32;
                             for ky in 0..kh {
                                 for kx in 0..kw {
-                                    let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                        - p.pad[0] as i64;
-                                    let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                        - p.pad[1] as i64;
+                                    let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                    let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                     if iy >= 0 && ix >= 0 && iy < ih as i64 && ix < iw as i64 {
-                                        total += input
-                                            [((b * ih + iy as usize) * iw + ix as usize) * ic + c]
+                                        total += input[((b * ih + iy as usize) * iw + ix as usize) * ic + c]
                                             * filter[(ky * kw + kx) * oc + o];
                                     }
                                 }
                             }
                             let bias = if p.bias.is_empty() { 0.0 } else { p.bias[o] };
-                            out[((b * oh + oy) * ow + ox) * oc + o] =
-                                (total + bias).max(p.act_min).min(p.act_max);
+                            out[((b * oh + oy) * ow + ox) * oc + o] = (total + bias).max(p.act_min).min(p.act_max);
                         }
                     }
                 }
@@ -126,12 +103,7 @@ mod tests {
     fn matches_reference_loop_nest() {
         let mut rng = Rng::new(3202);
         for case in 0..600 {
-            let (ih, iw, ic, mult) = (
-                rng.usize(1, 9),
-                rng.usize(1, 9),
-                rng.usize(1, 5),
-                rng.usize(1, 3),
-            );
+            let (ih, iw, ic, mult) = (rng.usize(1, 9), rng.usize(1, 9), rng.usize(1, 5), rng.usize(1, 3));
             let oc = ic * mult;
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let stride = [rng.usize(1, 3), rng.usize(1, 3)];
@@ -145,11 +117,7 @@ mod tests {
             let oh = (ih + 2 * pad[0] - eh) / stride[0] + 1;
             let ow = (iw + 2 * pad[1] - ew) / stride[1] + 1;
             let n = rng.usize(1, 2);
-            let bias = if case % 4 == 0 {
-                vec![]
-            } else {
-                floats(&f32_bytes(&mut rng, oc))
-            };
+            let bias = if case % 4 == 0 { vec![] } else { floats(&f32_bytes(&mut rng, oc)) };
             let (act_min, act_max) = match case % 3 {
                 0 => (f32::MIN, f32::MAX),
                 1 => (0.0, 6.0),

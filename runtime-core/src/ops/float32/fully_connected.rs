@@ -22,33 +22,18 @@ pub struct FullyConnectedF32Params {
 
 /// FULLY_CONNECTED float32, bit-exact with TFLite's reference kernel: per row and unit, one
 /// running sum of `input[d] · weights[d]` for `d = 0, 1, …`, then `clamp(total + bias)`.
-pub fn fully_connected_f32(
-    p: &FullyConnectedF32Params,
-    input: &[u8],
-    weights: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_f32(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
     fully_connected::<F32Weights>(p, input, weights, output)
 }
 
 /// [`fully_connected_f32`] with the weights kept as float16 in flash (`f16 = "keep"`).
 #[cfg(feature = "f16")]
-pub fn fully_connected_f16w(
-    p: &FullyConnectedF32Params,
-    input: &[u8],
-    weights: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_f16w(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
     fully_connected::<super::F16Weights>(p, input, weights, output)
 }
 
 #[inline(always)]
-fn fully_connected<W: WeightFormat>(
-    p: &FullyConnectedF32Params,
-    input: &[u8],
-    weights: &[u8],
-    output: &mut [u8],
-) {
+fn fully_connected<W: WeightFormat>(p: &FullyConnectedF32Params, input: &[u8], weights: &[u8], output: &mut [u8]) {
     let row = p.input_depth * 4;
     let w_row = p.input_depth * W::BYTES;
     if row == 0 {
@@ -57,11 +42,7 @@ fn fully_connected<W: WeightFormat>(
     let mut out_elems = output.chunks_exact_mut(4);
     for b in 0..p.batches {
         let x = window(input, b * row, row);
-        for (u, w) in weights
-            .chunks_exact(w_row.max(1))
-            .take(p.output_depth)
-            .enumerate()
-        {
+        for (u, w) in weights.chunks_exact(w_row.max(1)).take(p.output_depth).enumerate() {
             let total = dot_acc_w::<W>(0.0, x, w);
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
             store_clamped(&mut out_elems, total + bias, p.act_min, p.act_max);
@@ -82,16 +63,8 @@ mod tests {
         let mut rng = Rng::new(3203);
         for case in 0..500 {
             let (batches, depth, units) = (rng.usize(1, 3), rng.usize(1, 40), rng.usize(1, 12));
-            let bias = if case % 4 == 0 {
-                vec![]
-            } else {
-                floats(&f32_bytes(&mut rng, units))
-            };
-            let (act_min, act_max) = if case % 2 == 0 {
-                (f32::MIN, f32::MAX)
-            } else {
-                (0.0, f32::MAX)
-            };
+            let bias = if case % 4 == 0 { vec![] } else { floats(&f32_bytes(&mut rng, units)) };
+            let (act_min, act_max) = if case % 2 == 0 { (f32::MIN, f32::MAX) } else { (0.0, f32::MAX) };
             let p = FullyConnectedF32Params {
                 batches,
                 input_depth: depth,

@@ -49,12 +49,7 @@ pub fn conv2d_hybrid(p: &HybridConv2dParams, input: &[u8], filter: &[u8], output
     let mut out_elems = output.chunks_exact_mut(4);
     g.walk(input, image_quantization, |image, &(sf, zp, inv), taps| {
         let scales = p.filter_scales.iter().cycle();
-        for (c, (f, &fs)) in filter
-            .chunks_exact(f_len.max(1))
-            .take(out_c)
-            .zip(scales)
-            .enumerate()
-        {
+        for (c, (f, &fs)) in filter.chunks_exact(f_len.max(1)).take(out_c).zip(scales).enumerate() {
             let acc = taps.fold(0i32, |mut acc, tap, px| {
                 for (ci, &w) in window(f, tap * in_c, in_c).iter().enumerate() {
                     let q = quantize_asymmetric(load(image, px * in_c + ci), zp, inv);
@@ -87,27 +82,21 @@ mod tests {
         for b in 0..n {
             let img = &input[b * ih * iw * ic * 4..(b + 1) * ih * iw * ic * 4];
             let (sf, zp, inv) = asymmetric_params(img).unwrap_or((1.0, 0, 0.0));
-            let q: Vec<i32> = floats(img)
-                .iter()
-                .map(|&v| quantize_asymmetric(v, zp, inv))
-                .collect();
+            let q: Vec<i32> = floats(img).iter().map(|&v| quantize_asymmetric(v, zp, inv)).collect();
             for oy in 0..oh {
                 for ox in 0..ow {
                     for c in 0..oc {
                         let mut acc = 0i32;
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                    - p.pad[0] as i64;
-                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                    - p.pad[1] as i64;
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                 if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
                                     continue;
                                 }
                                 for ci in 0..ic {
                                     let x = q[(iy as usize * iw + ix as usize) * ic + ci];
-                                    acc += i32::from(filter[((c * kh + ky) * kw + kx) * ic + ci])
-                                        * (x - zp);
+                                    acc += i32::from(filter[((c * kh + ky) * kw + kx) * ic + ci]) * (x - zp);
                                 }
                             }
                         }
@@ -127,12 +116,7 @@ mod tests {
     fn matches_reference_loop_nest() {
         let mut rng = Rng::new(3207);
         for case in 0..300 {
-            let (ih, iw, ic, oc) = (
-                rng.usize(1, 7),
-                rng.usize(1, 7),
-                rng.usize(1, 4),
-                rng.usize(2, 5),
-            );
+            let (ih, iw, ic, oc) = (rng.usize(1, 7), rng.usize(1, 7), rng.usize(1, 4), rng.usize(2, 5));
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let stride = [rng.usize(1, 3), rng.usize(1, 3)];
             let dilation = [rng.usize(1, 2), rng.usize(1, 2)];
@@ -141,14 +125,9 @@ mod tests {
             if ih + 2 * pad[0] < eh || iw + 2 * pad[1] < ew {
                 continue;
             }
-            let (oh, ow) = (
-                (ih + 2 * pad[0] - eh) / stride[0] + 1,
-                (iw + 2 * pad[1] - ew) / stride[1] + 1,
-            );
+            let (oh, ow) = ((ih + 2 * pad[0] - eh) / stride[0] + 1, (iw + 2 * pad[1] - ew) / stride[1] + 1);
             let n = rng.usize(1, 2);
-            let scales: Vec<f32> = (0..oc)
-                .map(|_| (rng.usize(1, 1000) as f32) * 1e-4)
-                .collect();
+            let scales: Vec<f32> = (0..oc).map(|_| (rng.usize(1, 1000) as f32) * 1e-4).collect();
             let p = HybridConv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],
@@ -157,11 +136,7 @@ mod tests {
                 dilation,
                 pad,
                 filter_scales: leak_f32(scales),
-                bias: leak_f32(if case % 3 == 0 {
-                    vec![]
-                } else {
-                    floats(&f32_bytes(&mut rng, oc))
-                }),
+                bias: leak_f32(if case % 3 == 0 { vec![] } else { floats(&f32_bytes(&mut rng, oc)) }),
                 act_min: if case % 2 == 0 { f32::MIN } else { 0.0 },
                 act_max: f32::MAX,
             };
@@ -169,9 +144,7 @@ mod tests {
             if case % 11 == 0 {
                 input.iter_mut().for_each(|b| *b = 0);
             }
-            let filter: Vec<i8> = (0..oc * kh * kw * ic)
-                .map(|_| rng.range(-127, 127) as i8)
-                .collect();
+            let filter: Vec<i8> = (0..oc * kh * kw * ic).map(|_| rng.range(-127, 127) as i8).collect();
             let fbytes: Vec<u8> = filter.iter().map(|&w| w as u8).collect();
             let mut out = vec![0u8; n * oh * ow * oc * 4];
             conv2d_hybrid(&p, &input, &fbytes, &mut out);

@@ -38,12 +38,7 @@ pub struct HybridDepthwiseConv2dParams {
 }
 
 /// DEPTHWISE_CONV_2D dynamic range, computing LiteRT's reference hybrid kernel's bits.
-pub fn depthwise_conv2d_hybrid(
-    p: &HybridDepthwiseConv2dParams,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_hybrid(p: &HybridDepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let in_c = p.input[3];
     let out_c = p.output[3];
     let g = ConvWindow::new(p.input, p.output, p.kernel, p.stride, p.dilation, p.pad);
@@ -54,9 +49,7 @@ pub fn depthwise_conv2d_hybrid(
             let ic = oc.checked_div(p.depth_multiplier).unwrap_or(0);
             let acc = taps.fold(0i32, |acc, tap, px| {
                 let q = quantize_asymmetric(load(image, px * in_c + ic), zp, inv);
-                let w = filter
-                    .get(tap * out_c + oc)
-                    .map_or(0, |&w| i32::from(w as i8));
+                let w = filter.get(tap * out_c + oc).map_or(0, |&w| i32::from(w as i8));
                 acc.wrapping_add(w * (q - zp))
             });
             let v = plus_bias_if_any(acc as f32 * (fs * sf), p.bias, oc);
@@ -84,10 +77,7 @@ mod tests {
         for b in 0..n {
             let img = &input[b * ih * iw * ic * 4..(b + 1) * ih * iw * ic * 4];
             let (sf, zp, inv) = asymmetric_params(img).unwrap_or((1.0, 0, 0.0));
-            let q: Vec<i32> = floats(img)
-                .iter()
-                .map(|&v| quantize_asymmetric(v, zp, inv))
-                .collect();
+            let q: Vec<i32> = floats(img).iter().map(|&v| quantize_asymmetric(v, zp, inv)).collect();
             for oy in 0..oh {
                 for ox in 0..ow {
                     for c in 0..ic {
@@ -96,14 +86,11 @@ mod tests {
                             let mut acc = 0i32;
                             for ky in 0..kh {
                                 for kx in 0..kw {
-                                    let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                        - p.pad[0] as i64;
-                                    let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                        - p.pad[1] as i64;
+                                    let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                    let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                     if iy >= 0 && ix >= 0 && iy < ih as i64 && ix < iw as i64 {
                                         let x = q[(iy as usize * iw + ix as usize) * ic + c];
-                                        acc +=
-                                            i32::from(filter[(ky * kw + kx) * oc + o]) * (x - zp);
+                                        acc += i32::from(filter[(ky * kw + kx) * oc + o]) * (x - zp);
                                     }
                                 }
                             }
@@ -112,8 +99,7 @@ mod tests {
                             if !p.bias.is_empty() {
                                 v += p.bias[o];
                             }
-                            out[((b * oh + oy) * ow + ox) * oc + o] =
-                                v.max(p.act_min).min(p.act_max).to_bits();
+                            out[((b * oh + oy) * ow + ox) * oc + o] = v.max(p.act_min).min(p.act_max).to_bits();
                         }
                     }
                 }
@@ -126,12 +112,7 @@ mod tests {
     fn matches_reference_loop_nest() {
         let mut rng = Rng::new(3208);
         for case in 0..300 {
-            let (ih, iw, ic, mult) = (
-                rng.usize(1, 7),
-                rng.usize(1, 7),
-                rng.usize(1, 4),
-                rng.usize(1, 3),
-            );
+            let (ih, iw, ic, mult) = (rng.usize(1, 7), rng.usize(1, 7), rng.usize(1, 4), rng.usize(1, 3));
             let oc = ic * mult;
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let stride = [rng.usize(1, 3), rng.usize(1, 3)];
@@ -141,14 +122,9 @@ mod tests {
             if ih + 2 * pad[0] < eh || iw + 2 * pad[1] < ew {
                 continue;
             }
-            let (oh, ow) = (
-                (ih + 2 * pad[0] - eh) / stride[0] + 1,
-                (iw + 2 * pad[1] - ew) / stride[1] + 1,
-            );
+            let (oh, ow) = ((ih + 2 * pad[0] - eh) / stride[0] + 1, (iw + 2 * pad[1] - ew) / stride[1] + 1);
             let n = rng.usize(1, 2);
-            let scales: Vec<f32> = (0..oc)
-                .map(|_| (rng.usize(1, 1000) as f32) * 1e-4)
-                .collect();
+            let scales: Vec<f32> = (0..oc).map(|_| (rng.usize(1, 1000) as f32) * 1e-4).collect();
             let p = HybridDepthwiseConv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],
@@ -158,18 +134,12 @@ mod tests {
                 pad,
                 depth_multiplier: mult,
                 filter_scales: leak_f32(scales),
-                bias: leak_f32(if case % 3 == 0 {
-                    vec![]
-                } else {
-                    floats(&f32_bytes(&mut rng, oc))
-                }),
+                bias: leak_f32(if case % 3 == 0 { vec![] } else { floats(&f32_bytes(&mut rng, oc)) }),
                 act_min: if case % 2 == 0 { f32::MIN } else { 0.0 },
                 act_max: if case % 4 == 1 { 6.0 } else { f32::MAX },
             };
             let input = f32_bytes(&mut rng, n * ih * iw * ic);
-            let filter: Vec<i8> = (0..kh * kw * oc)
-                .map(|_| rng.range(-127, 127) as i8)
-                .collect();
+            let filter: Vec<i8> = (0..kh * kw * oc).map(|_| rng.range(-127, 127) as i8).collect();
             let fbytes: Vec<u8> = filter.iter().map(|&w| w as u8).collect();
             let mut out = vec![0u8; n * oh * ow * oc * 4];
             depthwise_conv2d_hybrid(&p, &input, &fbytes, &mut out);

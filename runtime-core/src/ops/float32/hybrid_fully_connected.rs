@@ -64,9 +64,7 @@ fn round_half_away_f64(v: f64) -> f64 {
 /// `(scaling factor, zero point, 1 / scaling factor)`; `None` when every value is 0 (TFLite
 /// then writes zeros).
 pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
-    let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| {
-        (if v < lo { v } else { lo }, if v > hi { v } else { hi })
-    });
+    let (lo, hi) = values(x).fold((0.0f32, 0.0f32), |(lo, hi), v| (if v < lo { v } else { lo }, if v > hi { v } else { hi }));
     // The range ends are f32 (so is their difference); the rest is f64.
     if lo == hi {
         return None;
@@ -78,11 +76,7 @@ pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
     let zp_from_max = qmax - rmax / scale;
     let err_min = qmin.abs() + (rmin / scale).abs();
     let err_max = qmax.abs() + (rmax / scale).abs();
-    let zp = if err_min < err_max {
-        zp_from_min
-    } else {
-        zp_from_max
-    };
+    let zp = if err_min < err_max { zp_from_min } else { zp_from_max };
     let zp = if zp <= qmin {
         -128
     } else if zp >= qmax {
@@ -97,9 +91,7 @@ pub(crate) fn asymmetric_params(x: &[u8]) -> Option<(f32, i32, f32)> {
 /// One value quantized with [`asymmetric_params`]: `clamp(round(zp + v · inv), -128, 127)`.
 #[inline(always)]
 pub(crate) fn quantize_asymmetric(v: f32, zp: i32, inv: f32) -> i32 {
-    (crate::float_math::roundf(zp as f32 + v * inv) as i32)
-        .max(-128)
-        .min(127)
+    (crate::float_math::roundf(zp as f32 + v * inv) as i32).max(-128).min(127)
 }
 
 /// How the values of one input row quantize (from the whole row: [`row_quant`]).
@@ -167,12 +159,7 @@ const CHUNK: usize = 128;
 /// and each output unit's integer dot product is accumulated chunk by chunk in the unit's own
 /// 4-byte output element until the row is done: no row-sized buffer on the stack. Wrapping
 /// i32 sums do not depend on the grouping, so the bits are those of one pass.
-pub fn fully_connected_hybrid(
-    p: &HybridFullyConnectedParams,
-    input: &[u8],
-    weights: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_hybrid(p: &HybridFullyConnectedParams, input: &[u8], weights: &[u8], output: &mut [u8]) {
     let depth = p.input_depth;
     let row = depth * 4;
     if depth == 0 || depth > MAX_DEPTH {
@@ -188,10 +175,7 @@ pub fn fully_connected_hybrid(
         let out = window_mut(output, b * out_row, units * 4);
         if all_zero {
             for (u, o) in out.chunks_exact_mut(4).enumerate() {
-                store(
-                    o,
-                    clamp(p.bias.get(u).copied().unwrap_or(0.0), p.act_min, p.act_max),
-                );
+                store(o, clamp(p.bias.get(u).copied().unwrap_or(0.0), p.act_min, p.act_max));
             }
             continue;
         }
@@ -202,37 +186,19 @@ pub fn fully_connected_hybrid(
             for (o, v) in q.iter_mut().zip(values(xc)) {
                 *o = rq.apply(v);
             }
-            for (w, a) in weights
-                .chunks_exact(depth)
-                .take(units)
-                .zip(out.chunks_exact_mut(4))
-            {
+            for (w, a) in weights.chunks_exact(depth).take(units).zip(out.chunks_exact_mut(4)) {
                 let w = window(w, k * CHUNK, q.len());
-                let dot = w.iter().zip(q.iter()).fold(0i32, |acc, (&w, &q)| {
-                    acc.wrapping_add(i32::from(w as i8) * i32::from(q))
-                });
+                let dot = w.iter().zip(q.iter()).fold(0i32, |acc, (&w, &q)| acc.wrapping_add(i32::from(w as i8) * i32::from(q)));
                 let sum = load_i32(a).wrapping_add(dot);
                 a.copy_from_slice(&sum.to_ne_bytes());
             }
         }
         let scales = p.filter_scales.iter().cycle();
-        for (u, ((a, &fs), &row_sum)) in out
-            .chunks_exact_mut(4)
-            .zip(scales)
-            .zip(p.row_sums.iter().chain(core::iter::repeat(&0)))
-            .enumerate()
-        {
+        for (u, ((a, &fs), &row_sum)) in out.chunks_exact_mut(4).zip(scales).zip(p.row_sums.iter().chain(core::iter::repeat(&0))).enumerate() {
             let dot = load_i32(a);
             let bias = p.bias.get(u).copied().unwrap_or(0.0);
-            let acc = if p.asymmetric {
-                dot.wrapping_sub(row_sum.wrapping_mul(zp))
-            } else {
-                dot
-            };
-            store(
-                a,
-                clamp(bias + acc as f32 * (sf * fs), p.act_min, p.act_max),
-            );
+            let acc = if p.asymmetric { dot.wrapping_sub(row_sum.wrapping_mul(zp)) } else { dot };
+            store(a, clamp(bias + acc as f32 * (sf * fs), p.act_min, p.act_max));
         }
     }
 }
@@ -265,24 +231,15 @@ mod tests {
             let asymmetric = case % 2 == 0;
             let mut q = vec![0i8; n];
             let (sf, zp) = quantize_row(&x, &mut q, asymmetric);
-            assert!(
-                sf > 0.0 && (-128..=127).contains(&zp),
-                "case {case}: {sf} {zp}"
-            );
+            assert!(sf > 0.0 && (-128..=127).contains(&zp), "case {case}: {sf} {zp}");
             for (v, &q) in values(&x).zip(&q) {
                 let back = (i32::from(q) - zp) as f32 * sf;
-                assert!(
-                    (back - v).abs() <= sf * 0.5001 + 1e-30,
-                    "case {case}: {v} → {q} → {back} (scale {sf}, zp {zp})"
-                );
+                assert!((back - v).abs() <= sf * 0.5001 + 1e-30, "case {case}: {v} → {q} → {back} (scale {sf}, zp {zp})");
             }
             if values(&x).any(|v| v != 0.0) {
                 let (qmin, qmax) = (*q.iter().min().unwrap(), *q.iter().max().unwrap());
                 let lo = if asymmetric { -128 } else { -127 };
-                assert!(
-                    qmin <= lo + 1 || qmax >= 126,
-                    "case {case}: q range {qmin}..{qmax}"
-                );
+                assert!(qmin <= lo + 1 || qmax >= 126, "case {case}: q range {qmin}..{qmax}");
             }
         }
     }
@@ -295,11 +252,7 @@ mod tests {
     fn chunked_rows_match_one_pass() {
         let mut rng = Rng::new(0x4b1d);
         for case in 0..300 {
-            let depth = if case % 3 == 0 {
-                rng.usize(1, 20)
-            } else {
-                rng.usize(CHUNK - 2, 4 * CHUNK + 3)
-            };
+            let depth = if case % 3 == 0 { rng.usize(1, 20) } else { rng.usize(CHUNK - 2, 4 * CHUNK + 3) };
             let (batches, units) = (rng.usize(1, 3), rng.usize(1, 6));
             let asymmetric = case % 2 == 0;
             let mut x = f32_bytes(&mut rng, batches * depth);
@@ -308,18 +261,9 @@ mod tests {
             }
             let mut w = vec![0u8; units * depth];
             rng.fill(&mut w);
-            let row_sums: std::vec::Vec<i32> = w
-                .chunks(depth)
-                .map(|r| r.iter().map(|&b| i32::from(b as i8)).sum())
-                .collect();
-            let scales: std::vec::Vec<f32> = (0..if case % 4 == 0 { 1 } else { units })
-                .map(|i| 0.001 + i as f32 * 0.0007)
-                .collect();
-            let bias: std::vec::Vec<f32> = if case % 5 == 0 {
-                vec![]
-            } else {
-                (0..units).map(|i| i as f32 * 0.25 - 0.5).collect()
-            };
+            let row_sums: std::vec::Vec<i32> = w.chunks(depth).map(|r| r.iter().map(|&b| i32::from(b as i8)).sum()).collect();
+            let scales: std::vec::Vec<f32> = (0..if case % 4 == 0 { 1 } else { units }).map(|i| 0.001 + i as f32 * 0.0007).collect();
+            let bias: std::vec::Vec<f32> = if case % 5 == 0 { vec![] } else { (0..units).map(|i| i as f32 * 0.25 - 0.5).collect() };
             let p = HybridFullyConnectedParams {
                 batches,
                 input_depth: depth,
@@ -344,26 +288,14 @@ mod tests {
                     let v = if all_zero {
                         bu
                     } else {
-                        let dot = w[u * depth..(u + 1) * depth]
-                            .iter()
-                            .zip(&q)
-                            .fold(0i32, |a, (&w, &q)| {
-                                a.wrapping_add(i32::from(w as i8) * i32::from(q))
-                            });
-                        let acc = if asymmetric {
-                            dot.wrapping_sub(row_sums[u].wrapping_mul(zp))
-                        } else {
-                            dot
-                        };
+                        let dot = w[u * depth..(u + 1) * depth].iter().zip(&q).fold(0i32, |a, (&w, &q)| a.wrapping_add(i32::from(w as i8) * i32::from(q)));
+                        let acc = if asymmetric { dot.wrapping_sub(row_sums[u].wrapping_mul(zp)) } else { dot };
                         bu + acc as f32 * (sf * scales[u % scales.len()])
                     };
                     want.extend_from_slice(&v.to_le_bytes());
                 }
             }
-            assert_eq!(
-                got, want,
-                "case {case}: depth {depth}, batches {batches}, units {units}"
-            );
+            assert_eq!(got, want, "case {case}: depth {depth}, batches {batches}, units {units}");
         }
     }
 }

@@ -24,13 +24,10 @@ pub use fully_connected::{fully_connected_f32, FullyConnectedF32Params};
 pub use hybrid_conv2d::{conv2d_hybrid, HybridConv2dParams};
 pub use hybrid_depthwise_conv2d::{depthwise_conv2d_hybrid, HybridDepthwiseConv2dParams};
 pub use hybrid_fully_connected::{fully_connected_hybrid, HybridFullyConnectedParams};
+#[cfg(feature = "f16")]
+pub use {conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w, fully_connected::fully_connected_f16w};
 pub use pooling::{average_pool2d_f32, max_pool2d_f32, Pool2dF32Params};
 pub use softmax::{softmax_f32, SoftmaxF32Params};
-#[cfg(feature = "f16")]
-pub use {
-    conv2d::conv2d_f16w, depthwise_conv2d::depthwise_conv2d_f16w,
-    fully_connected::fully_connected_f16w,
-};
 
 use super::conv::{tap_coord, tap_range};
 
@@ -103,9 +100,7 @@ pub(crate) fn weight<W: WeightFormat>(w: &[u8], i: usize) -> f32 {
 /// continued from a running total.
 #[inline(always)]
 pub(crate) fn dot_acc_w<W: WeightFormat>(acc: f32, a: &[u8], w: &[u8]) -> f32 {
-    values(a)
-        .zip(w.chunks_exact(W::BYTES).map(W::decode))
-        .fold(acc, |acc, (x, w)| acc + x * w)
+    values(a).zip(w.chunks_exact(W::BYTES).map(W::decode)).fold(acc, |acc, (x, w)| acc + x * w)
 }
 
 /// TFLite's `ActivationFunctionWithMinMax`: `min(max(x, lo), hi)`.
@@ -132,12 +127,7 @@ pub(crate) fn store(out: &mut [u8], v: f32) {
 /// epilogue of every float conv / fully-connected kernel. Running out of output elements is ruled
 /// out by the kernel contract (the value is then dropped).
 #[inline(always)]
-pub(crate) fn store_clamped(
-    out: &mut core::slice::ChunksExactMut<'_, u8>,
-    v: f32,
-    lo: f32,
-    hi: f32,
-) {
+pub(crate) fn store_clamped(out: &mut core::slice::ChunksExactMut<'_, u8>, v: f32, lo: f32, hi: f32) {
     if let Some(o) = out.next() {
         store(o, clamp(v, lo, hi));
     }
@@ -177,14 +167,7 @@ impl Axis {
     /// The real taps `t0..t1` of output coordinate `o`, and its input origin (see [`tap_range`]).
     #[inline(always)]
     fn taps_of(&self, o: usize) -> (usize, usize, isize) {
-        tap_range(
-            o,
-            self.stride,
-            self.pad,
-            self.dilation,
-            self.taps,
-            self.size,
-        )
+        tap_range(o, self.stride, self.pad, self.dilation, self.taps, self.size)
     }
 }
 
@@ -251,12 +234,7 @@ impl ConvWindow {
             dilation: dilation[d],
             pad: pad[d],
         };
-        ConvWindow {
-            batches,
-            image_bytes: in_h * in_w * in_c * 4,
-            rows: axis(0, in_h),
-            cols: axis(1, in_w),
-        }
+        ConvWindow { batches, image_bytes: in_h * in_w * in_c * 4, rows: axis(0, in_h), cols: axis(1, in_w) }
     }
 
     /// Calls `pixel(image, state, taps)` for every output pixel in NHWC order, where `image` is

@@ -72,27 +72,13 @@ fn pool(
 /// with no real tap, which TFLite rejects with an error and valid geometry never produces, gives
 /// 0.0 here instead of a division by zero.)
 pub fn average_pool2d_f32(p: &Pool2dF32Params, input: &[u8], output: &mut [u8]) {
-    pool(
-        p,
-        input,
-        output,
-        0.0,
-        |acc, x| acc + x,
-        |total, taps| if taps == 0 { 0.0 } else { total / taps as f32 },
-    );
+    pool(p, input, output, 0.0, |acc, x| acc + x, |total, taps| if taps == 0 { 0.0 } else { total / taps as f32 });
 }
 
 /// MAX_POOL_2D float32, bit-exact with TFLite: `std::max` folded from the lowest finite float
 /// over the real taps, then clamped.
 pub fn max_pool2d_f32(p: &Pool2dF32Params, input: &[u8], output: &mut [u8]) {
-    pool(
-        p,
-        input,
-        output,
-        f32::MIN,
-        |m, x| if m < x { x } else { m },
-        |m, _| m,
-    );
+    pool(p, input, output, f32::MIN, |m, x| if m < x { x } else { m }, |m, _| m);
 }
 
 #[cfg(test)]
@@ -119,10 +105,7 @@ mod tests {
                         let (mut total, mut count, mut max) = (0f32, 0f32, f32::MIN);
                         for fy in fy0..fy1 {
                             for fx in fx0..fx1 {
-                                let v = input[((b * ih + (y0 + fy) as usize) * iw
-                                    + (x0 + fx) as usize)
-                                    * d
-                                    + c];
+                                let v = input[((b * ih + (y0 + fy) as usize) * iw + (x0 + fx) as usize) * d + c];
                                 total += v;
                                 count += 1.0;
                                 max = max.max(v);
@@ -169,17 +152,9 @@ mod tests {
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             let mut out = vec![0u8; n * oh * ow * d * 4];
             average_pool2d_f32(&p, &input, &mut out);
-            assert_eq!(
-                bits(&floats(&out)),
-                bits(&reference(&p, &floats(&input), true)),
-                "avg case {case}: {p:?}"
-            );
+            assert_eq!(bits(&floats(&out)), bits(&reference(&p, &floats(&input), true)), "avg case {case}: {p:?}");
             max_pool2d_f32(&p, &input, &mut out);
-            assert_eq!(
-                bits(&floats(&out)),
-                bits(&reference(&p, &floats(&input), false)),
-                "max case {case}: {p:?}"
-            );
+            assert_eq!(bits(&floats(&out)), bits(&reference(&p, &floats(&input), false)), "max case {case}: {p:?}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! SOFTMAX, float32 (TFLite `reference_ops::Softmax`).
 
-use super::{load, store, values};
 use crate::float_math::expf;
+use super::{load, store, values};
 use crate::ops::window_mut;
 
 /// Static parameters of one float SOFTMAX over the last axis.

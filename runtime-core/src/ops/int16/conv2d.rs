@@ -105,9 +105,7 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
                             }
                         }
                     }
-                    let v = multiply_by_quantized_multiplier_i64(acc, rq)
-                        .max(p.act_min)
-                        .min(p.act_max);
+                    let v = multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max);
                     store(o, v);
                 }
             }
@@ -139,27 +137,20 @@ mod tests {
                         let mut acc = p.bias[c];
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                    - p.pad[0] as i64;
-                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                    - p.pad[1] as i64;
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                 if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
                                     continue;
                                 }
                                 for ci in 0..fd {
-                                    let xv = x[((b * ih + iy as usize) * iw + ix as usize) * ic
-                                        + g * fd
-                                        + ci];
-                                    let w =
-                                        filter[((c * kh + ky) * kw + kx) * fd + ci] as i8 as i64;
+                                    let xv = x[((b * ih + iy as usize) * iw + ix as usize) * ic + g * fd + ci];
+                                    let w = filter[((c * kh + ky) * kw + kx) * fd + ci] as i8 as i64;
                                     acc += w * xv;
                                 }
                             }
                         }
                         let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
-                        out.extend_from_slice(
-                            &ref_out(acc, rq, p.act_min, p.act_max).to_le_bytes(),
-                        );
+                        out.extend_from_slice(&ref_out(acc, rq, p.act_min, p.act_max).to_le_bytes());
                     }
                 }
             }
@@ -177,11 +168,7 @@ mod tests {
             let oc = groups * rng.usize(1, 4);
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
-            let (dh, dw) = if rng.usize(0, 3) == 0 {
-                (rng.usize(1, 3), rng.usize(1, 3))
-            } else {
-                (1, 1)
-            };
+            let (dh, dw) = if rng.usize(0, 3) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
             let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
             let (ph, pw) = (rng.usize(0, kh * dh + 1), rng.usize(0, kw * dw + 1));
             let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
@@ -192,10 +179,7 @@ mod tests {
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..oc).map(|_| rng.range(-(1 << 34), 1 << 34)).collect();
             let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-30, 0) as i32,
-                })
+                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-30, 0) as i32 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = Conv2dS16Params {

@@ -41,12 +41,7 @@ const BLOCK: usize = 32;
 /// `w · x` over the real taps (no input offset in the symmetric scheme), plus the bias, then the
 /// 64-bit requantization and the clamp. Channels are processed in blocks so that each tap is
 /// one contiguous multiply-add over the block.
-pub fn depthwise_conv2d_s16(
-    p: &DepthwiseConv2dS16Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn depthwise_conv2d_s16(p: &DepthwiseConv2dS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -92,19 +87,9 @@ pub fn depthwise_conv2d_s16(
                             }
                         }
                     }
-                    let requant =
-                        p.requant
-                            .iter()
-                            .cycle()
-                            .skip(if p.requant.len() > 1 { c0 } else { 0 });
-                    for ((o, &a), &rq) in out_block.chunks_exact_mut(2).zip(acc.iter()).zip(requant)
-                    {
-                        store(
-                            o,
-                            multiply_by_quantized_multiplier_i64(a, rq)
-                                .max(p.act_min)
-                                .min(p.act_max),
-                        );
+                    let requant = p.requant.iter().cycle().skip(if p.requant.len() > 1 { c0 } else { 0 });
+                    for ((o, &a), &rq) in out_block.chunks_exact_mut(2).zip(acc.iter()).zip(requant) {
+                        store(o, multiply_by_quantized_multiplier_i64(a, rq).max(p.act_min).min(p.act_max));
                     }
                     c0 += len;
                 }
@@ -125,20 +110,12 @@ mod tests {
     fn matches_naive_depthwise_convolution() {
         let mut rng = Rng::new(1620);
         for case in 0..1000 {
-            let ic = if case % 7 == 0 {
-                rng.usize(30, 70)
-            } else {
-                rng.usize(1, 6)
-            };
+            let ic = if case % 7 == 0 { rng.usize(30, 70) } else { rng.usize(1, 6) };
             let dm = rng.usize(1, 3);
             let oc = ic * dm;
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
-            let (dh, dw) = if rng.usize(0, 3) == 0 {
-                (rng.usize(1, 3), rng.usize(1, 3))
-            } else {
-                (1, 1)
-            };
+            let (dh, dw) = if rng.usize(0, 3) == 0 { (rng.usize(1, 3), rng.usize(1, 3)) } else { (1, 1) };
             let (ih, iw) = (rng.usize(1, 8), rng.usize(1, 8));
             let (ph, pw) = (rng.usize(0, kh * dh), rng.usize(0, kw * dw));
             let oh = (ih + ph + rng.usize(0, ph.max(1))).saturating_sub((kh - 1) * dh + 1) / sh + 1;
@@ -149,10 +126,7 @@ mod tests {
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..oc).map(|_| rng.range(-(1 << 30), 1 << 30)).collect();
             let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-25, 0) as i32,
-                })
+                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-25, 0) as i32 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = DepthwiseConv2dS16Params {
@@ -182,8 +156,7 @@ mod tests {
                                     if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
                                         continue;
                                     }
-                                    let xv = x
-                                        [((b * ih + iy as usize) * iw + ix as usize) * ic + c / dm];
+                                    let xv = x[((b * ih + iy as usize) * iw + ix as usize) * ic + c / dm];
                                     acc += filter[(ky * kw + kx) * oc + c] as i8 as i64 * xv;
                                 }
                             }

@@ -29,12 +29,7 @@ pub struct FullyConnectedS16Params {
 /// 64-bit `MultiplyByQuantizedMultiplier`, whose multiplier is reduced to 15 bits and which
 /// rounds once ([`multiply_by_quantized_multiplier_i64`]). No offsets: the weights and the
 /// activations are symmetric.
-pub fn fully_connected_s16(
-    p: &FullyConnectedS16Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_s16(p: &FullyConnectedS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let (depth, out_depth) = (p.input_depth, p.output_depth);
     let Some(row_bytes) = s16_byte_len(out_depth) else {
         return;
@@ -42,26 +37,12 @@ pub fn fully_connected_s16(
     if p.requant.is_empty() {
         return;
     }
-    for (b, out_row) in output
-        .chunks_exact_mut(row_bytes)
-        .take(p.batches)
-        .enumerate()
-    {
+    for (b, out_row) in output.chunks_exact_mut(row_bytes).take(p.batches).enumerate() {
         let in_row = window(input, b * depth * 2, depth * 2);
         let requant = p.requant.iter().cycle();
-        for (c, ((o, &bias), &rq)) in out_row
-            .chunks_exact_mut(2)
-            .zip(p.bias)
-            .zip(requant)
-            .enumerate()
-        {
+        for (c, ((o, &bias), &rq)) in out_row.chunks_exact_mut(2).zip(p.bias).zip(requant).enumerate() {
             let acc = bias.wrapping_add(dot_s16_s8(in_row, window(filter, c * depth, depth)));
-            store(
-                o,
-                multiply_by_quantized_multiplier_i64(acc, rq)
-                    .max(p.act_min)
-                    .min(p.act_max),
-            );
+            store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }
     }
 }
@@ -79,21 +60,14 @@ mod tests {
         let mut rng = Rng::new(1630);
         for case in 0..1500 {
             let batches = rng.usize(1, 3);
-            let depth = if case % 10 == 0 {
-                rng.usize(200, 1200)
-            } else {
-                rng.usize(1, 40)
-            };
+            let depth = if case % 10 == 0 { rng.usize(200, 1200) } else { rng.usize(1, 40) };
             let od = rng.usize(1, 20);
             let input = s16_bytes(&mut rng, batches * depth);
             let mut filter = vec![0u8; od * depth];
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..od).map(|_| rng.range(-(1 << 36), 1 << 36)).collect();
             let requant: Vec<Requant> = (0..if rng.bool() { od } else { 1 })
-                .map(|_| Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-31, 2) as i32,
-                })
+                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-31, 2) as i32 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = FullyConnectedS16Params {
@@ -110,9 +84,7 @@ mod tests {
             for b in 0..batches {
                 for c in 0..od {
                     let acc = p.bias[c]
-                        + (0..depth)
-                            .map(|d| filter[c * depth + d] as i8 as i64 * x[b * depth + d])
-                            .sum::<i64>();
+                        + (0..depth).map(|d| filter[c * depth + d] as i8 as i64 * x[b * depth + d]).sum::<i64>();
                     let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
                     want.extend_from_slice(&ref_out(acc, rq, lo, hi).to_le_bytes());
                 }

@@ -80,22 +80,13 @@ pub(crate) mod testing {
     }
 
     pub fn s16_values(b: &[u8]) -> Vec<i64> {
-        b.chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]) as i64)
-            .collect()
+        b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect()
     }
 
     /// TFLM's int16x8 output stage in exact arithmetic: 64-bit requantization, clamp.
     pub fn ref_out(acc: i64, rq: crate::fixed_point::Requant, lo: i32, hi: i32) -> i16 {
-        let reduced = if rq.multiplier < 0x7FFF_0000 {
-            (rq.multiplier as i64 + (1 << 15)) >> 16
-        } else {
-            0x7FFF
-        };
-        let v = crate::fixed_point::testing::round_half_up(
-            acc as i128 * reduced as i128,
-            (15 - rq.shift) as u32,
-        ) as i32;
+        let reduced = if rq.multiplier < 0x7FFF_0000 { (rq.multiplier as i64 + (1 << 15)) >> 16 } else { 0x7FFF };
+        let v = crate::fixed_point::testing::round_half_up(acc as i128 * reduced as i128, (15 - rq.shift) as u32) as i32;
         v.max(lo).min(hi) as i16
     }
 

@@ -70,35 +70,17 @@ fn pool(
 /// by their count, rounded half away from zero (`(sum ± count/2) / count`, truncating). A window
 /// with no real taps (which TFLM rejects) yields 0 before clamping.
 pub fn average_pool2d_s16(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
-    pool(
-        p,
-        input,
-        output,
-        0,
-        |acc, x| acc.wrapping_add(x),
-        |sum, count| {
-            let half = count / 2;
-            let nudged = if sum > 0 {
-                sum.wrapping_add(half)
-            } else {
-                sum.wrapping_sub(half)
-            };
-            nudged.checked_div(count).unwrap_or(0)
-        },
-    );
+    pool(p, input, output, 0, |acc, x| acc.wrapping_add(x), |sum, count| {
+        let half = count / 2;
+        let nudged = if sum > 0 { sum.wrapping_add(half) } else { sum.wrapping_sub(half) };
+        nudged.checked_div(count).unwrap_or(0)
+    });
 }
 
 /// MAX_POOL_2D int16, bit-exact with TFLM: the maximum over the window's real taps (−32768 for a
 /// window with none), clamped to the activation range.
 pub fn max_pool2d_s16(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
-    pool(
-        p,
-        input,
-        output,
-        i32::from(i16::MIN),
-        |acc, x| acc.max(x),
-        |m, _| m,
-    );
+    pool(p, input, output, i32::from(i16::MIN), |acc, x| acc.max(x), |m, _| m);
 }
 
 #[cfg(test)]
@@ -113,11 +95,7 @@ mod tests {
     fn matches_naive_pooling() {
         let mut rng = Rng::new(1640);
         for case in 0..1500 {
-            let c = if case % 9 == 0 {
-                rng.usize(60, 140)
-            } else {
-                rng.usize(1, 5)
-            };
+            let c = if case % 9 == 0 { rng.usize(60, 140) } else { rng.usize(1, 5) };
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
             let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 9));
@@ -157,13 +135,8 @@ mod tests {
                                 }
                             }
                             // Round half away from zero.
-                            let avg = if count == 0 {
-                                0
-                            } else {
-                                (sum.abs() * 2 + count) / (2 * count) * sum.signum()
-                            };
-                            let clamp =
-                                |v: i64| (v.max(lo as i64).min(hi as i64) as i16).to_le_bytes();
+                            let avg = if count == 0 { 0 } else { (sum.abs() * 2 + count) / (2 * count) * sum.signum() };
+                            let clamp = |v: i64| (v.max(lo as i64).min(hi as i64) as i16).to_le_bytes();
                             want_avg.extend_from_slice(&clamp(avg));
                             want_max.extend_from_slice(&clamp(max));
                         }

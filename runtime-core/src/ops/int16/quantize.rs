@@ -10,9 +10,7 @@ use crate::ops::quantize::round_half_away_f32;
 /// inputs call: `clamp(round(real / scale) + zero_point)`, the division in f32 as in TFLM.
 #[inline]
 pub fn quantize_s16(real: f32, scale: f32, zero_point: i32) -> i16 {
-    round_half_away_f32(real / scale)
-        .saturating_add(zero_point)
-        .clamp(-32768, 32767) as i16
+    round_half_away_f32(real / scale).saturating_add(zero_point).clamp(-32768, 32767) as i16
 }
 
 /// QUANTIZE float32 → int16, bit-exact with TFLM. `input` is little-endian f32 bytes.
@@ -48,120 +46,35 @@ fn write(o: &mut [u8], v: i32) {
 /// double-rounding one) `+ output_zp`, saturated to the output type (`+` wraps as the C++ int32
 /// addition does, which only matters for int32 outputs).
 #[inline(always)]
-fn requantize(
-    input: &[u8],
-    in_bytes: usize,
-    output: &mut [u8],
-    out_bytes: usize,
-    input_zero_point: i32,
-    output_zero_point: i32,
-    rq: Requant,
-) {
-    for (o, x) in output
-        .chunks_exact_mut(out_bytes)
-        .zip(input.chunks_exact(in_bytes))
-    {
-        write(
-            o,
-            multiply_by_quantized_multiplier(read(x).wrapping_sub(input_zero_point), rq)
-                .wrapping_add(output_zero_point),
-        );
+fn requantize(input: &[u8], in_bytes: usize, output: &mut [u8], out_bytes: usize, input_zero_point: i32, output_zero_point: i32, rq: Requant) {
+    for (o, x) in output.chunks_exact_mut(out_bytes).zip(input.chunks_exact(in_bytes)) {
+        write(o, multiply_by_quantized_multiplier(read(x).wrapping_sub(input_zero_point), rq).wrapping_add(output_zero_point));
     }
 }
 
 /// QUANTIZE int16 → int16 (rescaling), bit-exact with TFLM.
-pub fn requantize_s16_s16(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
-    requantize(
-        input,
-        2,
-        output,
-        2,
-        input_zero_point,
-        output_zero_point,
-        requant,
-    );
+pub fn requantize_s16_s16(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize(input, 2, output, 2, input_zero_point, output_zero_point, requant);
 }
 
 /// QUANTIZE int8 → int16, bit-exact with TFLM.
-pub fn requantize_s8_s16(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
-    requantize(
-        input,
-        1,
-        output,
-        2,
-        input_zero_point,
-        output_zero_point,
-        requant,
-    );
+pub fn requantize_s8_s16(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize(input, 1, output, 2, input_zero_point, output_zero_point, requant);
 }
 
 /// QUANTIZE int16 → int8, bit-exact with TFLM.
-pub fn requantize_s16_s8(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
-    requantize(
-        input,
-        2,
-        output,
-        1,
-        input_zero_point,
-        output_zero_point,
-        requant,
-    );
+pub fn requantize_s16_s8(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize(input, 2, output, 1, input_zero_point, output_zero_point, requant);
 }
 
 /// QUANTIZE int32 → int16, bit-exact with TFLM.
-pub fn requantize_s32_s16(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
-    requantize(
-        input,
-        4,
-        output,
-        2,
-        input_zero_point,
-        output_zero_point,
-        requant,
-    );
+pub fn requantize_s32_s16(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize(input, 4, output, 2, input_zero_point, output_zero_point, requant);
 }
 
 /// QUANTIZE int16 → int32, bit-exact with TFLM.
-pub fn requantize_s16_s32(
-    input: &[u8],
-    output: &mut [u8],
-    input_zero_point: i32,
-    output_zero_point: i32,
-    requant: Requant,
-) {
-    requantize(
-        input,
-        2,
-        output,
-        4,
-        input_zero_point,
-        output_zero_point,
-        requant,
-    );
+pub fn requantize_s16_s32(input: &[u8], output: &mut [u8], input_zero_point: i32, output_zero_point: i32, requant: Requant) {
+    requantize(input, 2, output, 4, input_zero_point, output_zero_point, requant);
 }
 
 /// One value of [`dequantize_s16_f32`]; also what generated `dequantize_output` helpers of int16
@@ -192,11 +105,7 @@ mod tests {
         let mut rng = Rng::new(1650);
         for _ in 0..200 {
             let scale = f32::from_bits(rng.range(0x3000_0000, 0x3f80_0000) as u32);
-            let zp = if rng.bool() {
-                0
-            } else {
-                rng.range(-100, 100) as i32
-            };
+            let zp = if rng.bool() { 0 } else { rng.range(-100, 100) as i32 };
             let vals: Vec<f32> = (0..256)
                 .map(|i| match i {
                     0 => f32::NAN,
@@ -218,11 +127,7 @@ mod tests {
                     let r = d.abs().floor() + if d.abs().fract() >= 0.5 { 1.0 } else { 0.0 };
                     ((r.min(1e9) * d.signum()) as i64 + zp as i64).clamp(-32768, 32767)
                 };
-                assert_eq!(
-                    i16::from_le_bytes([o[0], o[1]]) as i64,
-                    want,
-                    "{v} / {scale} + {zp}"
-                );
+                assert_eq!(i16::from_le_bytes([o[0], o[1]]) as i64, want, "{v} / {scale} + {zp}");
             }
         }
     }
@@ -231,10 +136,7 @@ mod tests {
     fn requantize_matches_reference() {
         let mut rng = Rng::new(1651);
         for _ in 0..300 {
-            let rq = Requant {
-                multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                shift: rng.range(-12, 9) as i32,
-            };
+            let rq = Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-12, 9) as i32 };
             let (iz, oz) = (rng.range(-128, 127) as i32, rng.range(-128, 127) as i32);
             let mut input = vec![0u8; 64];
             rng.fill(&mut input);
@@ -263,15 +165,13 @@ mod tests {
             requantize_s32_s16(&input, &mut o16c, iz, oz, rq);
             for (x, o) in input.chunks_exact(4).zip(o16c.chunks_exact(2)) {
                 let x = i32::from_le_bytes([x[0], x[1], x[2], x[3]]);
-                let want =
-                    (ref_mbqm(x.wrapping_sub(iz), rq) as i64 + oz as i64).clamp(-32768, 32767);
+                let want = (ref_mbqm(x.wrapping_sub(iz), rq) as i64 + oz as i64).clamp(-32768, 32767);
                 assert_eq!(i16::from_le_bytes([o[0], o[1]]) as i64, want);
             }
             let mut o16b = vec![0u8; 128];
             requantize_s8_s16(&input, &mut o16b, iz, oz, rq);
             for (&x, o) in input.iter().zip(o16b.chunks_exact(2)) {
-                let want =
-                    (ref_mbqm(x as i8 as i32 - iz, rq) as i64 + oz as i64).clamp(-32768, 32767);
+                let want = (ref_mbqm(x as i8 as i32 - iz, rq) as i64 + oz as i64).clamp(-32768, 32767);
                 assert_eq!(i16::from_le_bytes([o[0], o[1]]) as i64, want);
             }
         }
@@ -280,9 +180,7 @@ mod tests {
     #[test]
     fn dequantize_matches_f64_definition() {
         let mut rng = Rng::new(1652);
-        let input: Vec<u8> = (0..4096)
-            .flat_map(|_| (rng.range(-32768, 32767) as i16).to_le_bytes())
-            .collect();
+        let input: Vec<u8> = (0..4096).flat_map(|_| (rng.range(-32768, 32767) as i16).to_le_bytes()).collect();
         for _ in 0..200 {
             let scale = f32::from_bits(rng.range(0x0000_0001, 0x7f7f_ffff) as u32);
             let zp = rng.range(-1000, 1000) as i32;
@@ -291,10 +189,7 @@ mod tests {
             for (q, o) in input.chunks_exact(2).zip(out.chunks_exact(4)) {
                 let q = i16::from_le_bytes([q[0], q[1]]) as i32;
                 let want = (scale as f64 * (q - zp) as f64) as f32;
-                assert_eq!(
-                    f32::from_le_bytes([o[0], o[1], o[2], o[3]]).to_bits(),
-                    want.to_bits()
-                );
+                assert_eq!(f32::from_le_bytes([o[0], o[1], o[2], o[3]]).to_bits(), want.to_bits());
             }
         }
     }

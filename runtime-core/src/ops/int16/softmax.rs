@@ -52,15 +52,8 @@ pub fn softmax_s16(p: &SoftmaxS16Params, input: &[u8], output: &mut [u8]) {
     let Some(row_bytes) = s16_byte_len(depth) else {
         return;
     };
-    for (in_row, out_row) in input
-        .chunks_exact(row_bytes)
-        .zip(output.chunks_exact_mut(row_bytes))
-        .take(p.rows)
-    {
-        let max = in_row
-            .chunks_exact(2)
-            .map(load)
-            .fold(i32::from(i16::MIN), i32::max);
+    for (in_row, out_row) in input.chunks_exact(row_bytes).zip(output.chunks_exact_mut(row_bytes)).take(p.rows) {
+        let max = in_row.chunks_exact(2).map(load).fold(i32::from(i16::MIN), i32::max);
         // The exps go to the output first (TFLM uses it as scratch the same way).
         let mut sum_of_exps = 0i32;
         for (o, x) in out_row.chunks_exact_mut(2).zip(in_row.chunks_exact(2)) {
@@ -73,9 +66,7 @@ pub fn softmax_s16(p: &SoftmaxS16Params, input: &[u8], output: &mut [u8]) {
         let left = (headroom_plus_one - 1).clamp(0, 31);
         let shifted_sum = (((i64::from(sum_of_exps) << left) + (1 << 13)) >> 14) as i32;
         // x = sum − 1, recentred from [0, 65535] to [−32768, 32767].
-        let sym_shifted_sum = shifted_sum
-            .wrapping_sub((1 << 15) + (1 << 16))
-            .clamp(-32768, 32767);
+        let sym_shifted_sum = shifted_sum.wrapping_sub((1 << 15) + (1 << 16)).clamp(-32768, 32767);
         let reciprocal = i64::from(lut_lookup(sym_shifted_sum, p.one_over_one_plus_x_lut));
         let right_shift = (31 - headroom_plus_one).clamp(1, 62);
         let round = 1i64 << (right_shift - 1);
@@ -127,25 +118,14 @@ mod tests {
         let max = *row.iter().max().unwrap();
         let exps: Vec<i64> = row
             .iter()
-            .map(|&x| {
-                look(
-                    (ref_mbqm((x - max) as i32, p.input_requant) as i64 + 32767)
-                        .clamp(-32768, 32767),
-                    p.exp_lut,
-                )
-            })
+            .map(|&x| look((ref_mbqm((x - max) as i32, p.input_requant) as i64 + 32767).clamp(-32768, 32767), p.exp_lut))
             .collect();
         let sum: i64 = exps.iter().sum();
         let h = (sum as u32).leading_zeros() as i64;
         let shifted = ((sum << (h - 1)) + (1 << 13)) >> 14;
-        let recip = look(
-            (shifted - (1 << 15) - (1 << 16)).clamp(-32768, 32767),
-            p.one_over_one_plus_x_lut,
-        );
+        let recip = look((shifted - (1 << 15) - (1 << 16)).clamp(-32768, 32767), p.one_over_one_plus_x_lut);
         let rs = 31 - h;
-        exps.iter()
-            .map(|&e| ((e * recip + (1 << (rs - 1))) >> rs).clamp(0, 32767))
-            .collect()
+        exps.iter().map(|&e| ((e * recip + (1 << (rs - 1))) >> rs).clamp(0, 32767)).collect()
     }
 
     #[test]
@@ -154,11 +134,7 @@ mod tests {
         let recip_lut = leak(gen_lut(|x| 1.0 / (1.0 + x), 0.0, 1.0));
         let mut rng = Rng::new(1660);
         for case in 0..400 {
-            let depth = if case % 10 == 0 {
-                rng.usize(100, 2000)
-            } else {
-                rng.usize(1, 20)
-            };
+            let depth = if case % 10 == 0 { rng.usize(100, 2000) } else { rng.usize(1, 20) };
             let rows = rng.usize(1, 3);
             let scale = f32::from_bits(rng.range(0x3600_0000, 0x3c00_0000) as u32);
             let beta = [1.0f64, 0.5, 2.0][rng.usize(0, 2)];
@@ -172,28 +148,16 @@ mod tests {
             let input = if case % 3 == 0 {
                 // Near-uniform rows: many exps close to 1, large sums.
                 let base = rng.range(-30000, 30000);
-                (0..rows * depth)
-                    .flat_map(|_| ((base + rng.range(-50, 50)) as i16).to_le_bytes())
-                    .collect()
+                (0..rows * depth).flat_map(|_| ((base + rng.range(-50, 50)) as i16).to_le_bytes()).collect()
             } else {
                 s16_bytes(&mut rng, rows * depth)
             };
             let mut got = vec![0u8; input.len()];
             softmax_s16(&p, &input, &mut got);
-            for (r, (irow, orow)) in input
-                .chunks_exact(depth * 2)
-                .zip(got.chunks_exact(depth * 2))
-                .enumerate()
-            {
-                let x: Vec<i64> = irow
-                    .chunks_exact(2)
-                    .map(|c| i16::from_le_bytes([c[0], c[1]]) as i64)
-                    .collect();
+            for (r, (irow, orow)) in input.chunks_exact(depth * 2).zip(got.chunks_exact(depth * 2)).enumerate() {
+                let x: Vec<i64> = irow.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect();
                 let want = reference(&p, &x);
-                let have: Vec<i64> = orow
-                    .chunks_exact(2)
-                    .map(|c| i16::from_le_bytes([c[0], c[1]]) as i64)
-                    .collect();
+                let have: Vec<i64> = orow.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect();
                 assert_eq!(have, want, "case {case} row {r}");
             }
         }

@@ -35,10 +35,7 @@ pub fn batch_to_space_nd(p: &BatchToSpaceNdParams, input: &[u8], output: &mut [u
         let (x, y, b) = (k % ow, (k / ow) % oh, k.checked_div(ow * oh).unwrap_or(0));
         let (py, px) = (y + ct, x + cl);
         let ib = ((py % bh) * bw + px % bw) * n + b;
-        copy_prefix(
-            out,
-            window(input, ((ib * h + py / bh) * w + px / bw) * pixel, pixel),
-        );
+        copy_prefix(out, window(input, ((ib * h + py / bh) * w + px / bw) * pixel, pixel));
     }
 }
 
@@ -54,25 +51,13 @@ mod tests {
     fn matches_naive_batch_to_space() {
         let mut rng = Rng::new(72);
         for case in 0..1000 {
-            let (n, h, w, c, elem) = (
-                rng.usize(1, 2),
-                rng.usize(1, 3),
-                rng.usize(1, 3),
-                rng.usize(1, 3),
-                [1usize, 2, 4][rng.usize(0, 2)],
-            );
+            let (n, h, w, c, elem) = (rng.usize(1, 2), rng.usize(1, 3), rng.usize(1, 3), rng.usize(1, 3), [1usize, 2, 4][rng.usize(0, 2)]);
             let block = [rng.usize(1, 3), rng.usize(1, 3)];
             let (fh, fw) = (h * block[0], w * block[1]);
             let crop_before = [rng.usize(0, fh - 1), rng.usize(0, fw - 1)];
             let oh = rng.usize(1, fh - crop_before[0]);
             let ow = rng.usize(1, fw - crop_before[1]);
-            let p = BatchToSpaceNdParams {
-                input: [n * block[0] * block[1], h, w, c],
-                output: [n, oh, ow, c],
-                block,
-                crop_before,
-                elem,
-            };
+            let p = BatchToSpaceNdParams { input: [n * block[0] * block[1], h, w, c], output: [n, oh, ow, c], block, crop_before, elem };
             let mut x = vec![0u8; n * block[0] * block[1] * h * w * c * elem];
             rng.fill(&mut x);
             // The uncropped image of each batch, built input pixel by input pixel.

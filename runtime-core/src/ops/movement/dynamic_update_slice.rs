@@ -26,13 +26,7 @@ pub struct DynamicUpdateSliceParams {
 /// DYNAMIC_UPDATE_SLICE, bit-exact with TFLM: an update as large as the operand replaces it
 /// whatever the indices say (TFLM's shortcut); otherwise the operand is copied and each start
 /// index clamped to `0..=operand − update` before the update's rows are written.
-pub fn dynamic_update_slice(
-    p: &DynamicUpdateSliceParams,
-    operand: &[u8],
-    update: &[u8],
-    indices: &[u8],
-    output: &mut [u8],
-) {
+pub fn dynamic_update_slice(p: &DynamicUpdateSliceParams, operand: &[u8], update: &[u8], indices: &[u8], output: &mut [u8]) {
     let elements = |s: &[usize; DUS_MAX_DIMS]| s.iter().product::<usize>();
     let (n_out, n_up) = (elements(&p.operand), elements(&p.update));
     if n_out == n_up {
@@ -56,13 +50,8 @@ pub fn dynamic_update_slice(
     }
     let row = p.update[DUS_MAX_DIMS - 1] * p.elem;
     let mut at = [0usize; DUS_MAX_DIMS - 1];
-    for src in update
-        .chunks_exact(row.max(1))
-        .take(n_up / p.update[DUS_MAX_DIMS - 1].max(1))
-    {
-        let offset: usize = (0..DUS_MAX_DIMS)
-            .map(|d| (start[d] + at.get(d).copied().unwrap_or(0)) * stride[d])
-            .sum();
+    for src in update.chunks_exact(row.max(1)).take(n_up / p.update[DUS_MAX_DIMS - 1].max(1)) {
+        let offset: usize = (0..DUS_MAX_DIMS).map(|d| (start[d] + at.get(d).copied().unwrap_or(0)) * stride[d]).sum();
         copy_prefix(window_mut(output, offset * p.elem, row), src);
         // The next row of the update: an odometer over its leading dimensions.
         for d in (0..DUS_MAX_DIMS - 1).rev() {
@@ -95,10 +84,7 @@ mod tests {
         for case in 0..500 {
             let rank = rng.usize(1, 4);
             let op: Vec<usize> = (0..rank).map(|_| rng.usize(1, 5)).collect();
-            let up: Vec<usize> = op
-                .iter()
-                .map(|&d| rng.usize(if case % 7 == 0 { 0 } else { 1 }, d))
-                .collect();
+            let up: Vec<usize> = op.iter().map(|&d| rng.usize(if case % 7 == 0 { 0 } else { 1 }, d)).collect();
             let starts: Vec<i32> = (0..rank).map(|_| rng.range(-3, 7) as i32).collect();
             let elem = [1, 2, 4][case % 3];
             let (n_op, n_up) = (op.iter().product::<usize>(), up.iter().product::<usize>());
@@ -107,30 +93,15 @@ mod tests {
             rng.fill(&mut operand);
             rng.fill(&mut update);
             let wide = case % 2 == 0;
-            let indices: Vec<u8> = if wide {
-                starts
-                    .iter()
-                    .flat_map(|&s| (s as i64).to_le_bytes())
-                    .collect()
-            } else {
-                starts.iter().flat_map(|s| s.to_le_bytes()).collect()
-            };
-            let p = DynamicUpdateSliceParams {
-                rank,
-                operand: pad(&op),
-                update: pad(&up),
-                elem,
-                index_bytes: if wide { 8 } else { 4 },
-            };
+            let indices: Vec<u8> = if wide { starts.iter().flat_map(|&s| (s as i64).to_le_bytes()).collect() } else { starts.iter().flat_map(|s| s.to_le_bytes()).collect() };
+            let p = DynamicUpdateSliceParams { rank, operand: pad(&op), update: pad(&up), elem, index_bytes: if wide { 8 } else { 4 } };
             let mut got = vec![0u8; operand.len()];
             dynamic_update_slice(&p, &operand, &update, &indices, &mut got);
             let mut want = operand.clone();
             if n_op == n_up {
                 want = update.clone();
             } else if n_up > 0 {
-                let start: Vec<usize> = (0..rank)
-                    .map(|d| (starts[d] as i64).clamp(0, (op[d] - up[d]) as i64) as usize)
-                    .collect();
+                let start: Vec<usize> = (0..rank).map(|d| (starts[d] as i64).clamp(0, (op[d] - up[d]) as i64) as usize).collect();
                 for u in 0..n_up {
                     // Update coordinates of element u, then the operand's flat index.
                     let (mut rest, mut flat, mut scale) = (u, 0, 1);
@@ -143,8 +114,7 @@ mod tests {
                         flat += (start[d] + coord[d]) * scale;
                         scale *= op[d];
                     }
-                    want[flat * elem..(flat + 1) * elem]
-                        .copy_from_slice(&update[u * elem..(u + 1) * elem]);
+                    want[flat * elem..(flat + 1) * elem].copy_from_slice(&update[u * elem..(u + 1) * elem]);
                 }
             }
             assert_eq!(got, want, "case {case}: {op:?} {up:?} {starts:?}");

@@ -48,9 +48,7 @@ pub fn gather(p: &GatherParams, input: &[u8], indices: &[u8], output: &mut [u8])
                 let Some(d) = dst.next() else { return };
                 let at = index_at(indices, b * p.coords + i, p.index_bytes);
                 match usize::try_from(at) {
-                    Ok(k) if k < p.axis_size => {
-                        copy_prefix(d, window(input, (base + k) * p.inner, p.inner))
-                    }
+                    Ok(k) if k < p.axis_size => copy_prefix(d, window(input, (base + k) * p.inner, p.inner)),
                     _ => d.fill(0),
                 }
             }
@@ -70,37 +68,17 @@ mod tests {
     fn matches_naive_gather() {
         let mut rng = Rng::new(51);
         for case in 0..1000 {
-            let (batch, outer, axis_size, coords) = (
-                rng.usize(1, 3),
-                rng.usize(1, 3),
-                rng.usize(1, 5),
-                rng.usize(1, 4),
-            );
+            let (batch, outer, axis_size, coords) = (rng.usize(1, 3), rng.usize(1, 3), rng.usize(1, 5), rng.usize(1, 4));
             let inner = rng.usize(1, 6);
             let index_bytes = if rng.bool() { 4 } else { 8 };
-            let p = GatherParams {
-                batch,
-                outer,
-                axis_size,
-                coords,
-                inner,
-                index_bytes,
-            };
+            let p = GatherParams { batch, outer, axis_size, coords, inner, index_bytes };
             let mut input = vec![0u8; batch * outer * axis_size * inner];
             rng.fill(&mut input);
             // Mostly valid indices, a few out of range on either side.
-            let idx: Vec<i64> = (0..batch * coords)
-                .map(|_| rng.range(-1, axis_size as i64))
-                .collect();
+            let idx: Vec<i64> = (0..batch * coords).map(|_| rng.range(-1, axis_size as i64)).collect();
             let indices: Vec<u8> = idx
                 .iter()
-                .flat_map(|&v| {
-                    if index_bytes == 4 {
-                        (v as i32).to_le_bytes().to_vec()
-                    } else {
-                        v.to_le_bytes().to_vec()
-                    }
-                })
+                .flat_map(|&v| if index_bytes == 4 { (v as i32).to_le_bytes().to_vec() } else { v.to_le_bytes().to_vec() })
                 .collect();
             let mut want = Vec::new();
             for b in 0..batch {

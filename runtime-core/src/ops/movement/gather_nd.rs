@@ -71,46 +71,19 @@ mod tests {
             }
             let rows = rng.usize(1, 5);
             let index_bytes = if rng.bool() { 4 } else { 8 };
-            let p = GatherNdParams {
-                rows,
-                nd,
-                dims: d5,
-                strides,
-                slice,
-                index_bytes,
-            };
+            let p = GatherNdParams { rows, nd, dims: d5, strides, slice, index_bytes };
             let mut input = vec![0u8; dims.iter().product::<usize>() * elem];
             rng.fill(&mut input);
-            let idx: Vec<i64> = (0..rows * nd)
-                .map(|i| {
-                    rng.range(
-                        if case % 7 == 0 { -1 } else { 0 },
-                        dims[i % nd] as i64 - if case % 7 == 0 { 0 } else { 1 },
-                    )
-                })
-                .collect();
+            let idx: Vec<i64> = (0..rows * nd).map(|i| rng.range(if case % 7 == 0 { -1 } else { 0 }, dims[i % nd] as i64 - if case % 7 == 0 { 0 } else { 1 })).collect();
             let indices: Vec<u8> = idx
                 .iter()
-                .flat_map(|&v| {
-                    if index_bytes == 4 {
-                        (v as i32).to_le_bytes().to_vec()
-                    } else {
-                        v.to_le_bytes().to_vec()
-                    }
-                })
+                .flat_map(|&v| if index_bytes == 4 { (v as i32).to_le_bytes().to_vec() } else { v.to_le_bytes().to_vec() })
                 .collect();
             let mut want = Vec::new();
             for r in 0..rows {
                 let row = &idx[r * nd..(r + 1) * nd];
-                let ok = row
-                    .iter()
-                    .zip(&dims)
-                    .all(|(&k, &n)| (0..n as i64).contains(&k));
-                let from: usize = if ok {
-                    (0..nd).map(|j| row[j] as usize * strides[j]).sum()
-                } else {
-                    0
-                };
+                let ok = row.iter().zip(&dims).all(|(&k, &n)| (0..n as i64).contains(&k));
+                let from: usize = if ok { (0..nd).map(|j| row[j] as usize * strides[j]).sum() } else { 0 };
                 for e in 0..slice {
                     want.push(if ok { input[from + e] } else { 0 });
                 }

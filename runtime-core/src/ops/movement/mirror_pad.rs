@@ -88,11 +88,7 @@ mod tests {
             if i < 0 {
                 i = if symmetric { -i - 1 } else { -i };
             } else if i >= size {
-                i = if symmetric {
-                    2 * size - 1 - i
-                } else {
-                    2 * size - 2 - i
-                };
+                i = if symmetric { 2 * size - 1 - i } else { 2 * size - 2 - i };
             } else {
                 return i as usize;
             }
@@ -111,13 +107,7 @@ mod tests {
             let after: [usize; 5] = core::array::from_fn(|d| rng.usize(0, limit(input[d])));
             let output: [usize; 5] = core::array::from_fn(|d| input[d] + before[d] + after[d]);
             let elem = [1usize, 2, 4][rng.usize(0, 2)];
-            let p = MirrorPadParams {
-                input,
-                output,
-                before,
-                offset: if symmetric { 0 } else { 1 },
-                elem,
-            };
+            let p = MirrorPadParams { input, output, before, offset: if symmetric { 0 } else { 1 }, elem };
             let mut x = vec![0u8; input.iter().product::<usize>() * elem];
             rng.fill(&mut x);
             let n_out: usize = output.iter().product();
@@ -130,13 +120,7 @@ mod tests {
                     rest /= output[d];
                 }
                 let src = (0..5).fold(0, |acc, d| {
-                    acc * input[d]
-                        + mirror(
-                            idx[d] as isize,
-                            before[d] as isize,
-                            input[d] as isize,
-                            symmetric,
-                        )
+                    acc * input[d] + mirror(idx[d] as isize, before[d] as isize, input[d] as isize, symmetric)
                 });
                 want.extend_from_slice(&x[src * elem..(src + 1) * elem]);
             }

@@ -6,8 +6,8 @@
 //! concatenation. The ops with run-time indices or non-affine addressing have their own kernels.
 
 mod batch_to_space_nd;
-mod dynamic_update_slice;
 mod fill;
+mod dynamic_update_slice;
 mod gather;
 mod gather_nd;
 mod mirror_pad;
@@ -15,10 +15,10 @@ mod space_to_batch_nd;
 mod strided_copy;
 
 pub use batch_to_space_nd::{batch_to_space_nd, BatchToSpaceNdParams};
-pub use dynamic_update_slice::{dynamic_update_slice, DynamicUpdateSliceParams, DUS_MAX_DIMS};
 pub use fill::fill;
-pub(crate) use gather::index_at;
+pub use dynamic_update_slice::{dynamic_update_slice, DynamicUpdateSliceParams, DUS_MAX_DIMS};
 pub use gather::{gather, GatherParams};
+pub(crate) use gather::index_at;
 pub use gather_nd::{gather_nd, GatherNdParams, GATHER_ND_AXES};
 pub use mirror_pad::{mirror_pad, MirrorPadParams, MIRROR_PAD_AXES};
 pub use space_to_batch_nd::{space_to_batch_nd, SpaceToBatchNdParams};

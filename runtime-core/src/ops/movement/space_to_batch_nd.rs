@@ -61,21 +61,13 @@ mod tests {
     fn matches_naive_space_to_batch() {
         let mut rng = Rng::new(71);
         for case in 0..1000 {
-            let (n, c, elem) = (
-                rng.usize(1, 2),
-                rng.usize(1, 3),
-                [1usize, 2, 4][rng.usize(0, 2)],
-            );
+            let (n, c, elem) = (rng.usize(1, 2), rng.usize(1, 3), [1usize, 2, 4][rng.usize(0, 2)]);
             let block = [rng.usize(1, 3), rng.usize(1, 3)];
             let pad_before = [rng.usize(0, 2), rng.usize(0, 2)];
             // Pick the padded size as a multiple of the block, then the input inside it.
             let (oh, ow) = (rng.usize(1, 3), rng.usize(1, 3));
-            let h = (oh * block[0])
-                .saturating_sub(pad_before[0] + rng.usize(0, 1))
-                .max(1);
-            let w = (ow * block[1])
-                .saturating_sub(pad_before[1] + rng.usize(0, 1))
-                .max(1);
+            let h = (oh * block[0]).saturating_sub(pad_before[0] + rng.usize(0, 1)).max(1);
+            let w = (ow * block[1]).saturating_sub(pad_before[1] + rng.usize(0, 1)).max(1);
             if pad_before[0] + h > oh * block[0] || pad_before[1] + w > ow * block[1] {
                 continue;
             }

@@ -35,12 +35,7 @@ pub struct StridedCopyParams {
 /// row-major order (an odometer: the position is updated incrementally, never recomputed).
 /// Positions that would be negative are skipped (the contract rules them out).
 #[inline(always)]
-pub(crate) fn walk(
-    outer: &[usize; COPY_AXES],
-    strides: &[isize; COPY_AXES],
-    offset: usize,
-    mut f: impl FnMut(usize),
-) {
+pub(crate) fn walk(outer: &[usize; COPY_AXES], strides: &[isize; COPY_AXES], offset: usize, mut f: impl FnMut(usize)) {
     if outer.contains(&0) {
         return;
     }
@@ -129,31 +124,16 @@ pub(crate) mod tests {
     fn matches_naive_walk() {
         let mut rng = Rng::new(41);
         for case in 0..3000 {
-            let outer: [usize; COPY_AXES] = core::array::from_fn(|_| {
-                if rng.usize(0, 2) == 0 {
-                    1
-                } else {
-                    rng.usize(1, 3)
-                }
-            });
+            let outer: [usize; COPY_AXES] = core::array::from_fn(|_| if rng.usize(0, 2) == 0 { 1 } else { rng.usize(1, 3) });
             let run = rng.usize(1, 5);
             // Random strides of either sign (or 0); the input is sized so every position fits.
             let strides: [isize; COPY_AXES] = core::array::from_fn(|_| rng.range(-12, 12) as isize);
-            let lo: isize = (0..COPY_AXES)
-                .map(|d| strides[d].min(0) * (outer[d] as isize - 1))
-                .sum();
-            let hi: isize = (0..COPY_AXES)
-                .map(|d| strides[d].max(0) * (outer[d] as isize - 1))
-                .sum();
+            let lo: isize = (0..COPY_AXES).map(|d| strides[d].min(0) * (outer[d] as isize - 1)).sum();
+            let hi: isize = (0..COPY_AXES).map(|d| strides[d].max(0) * (outer[d] as isize - 1)).sum();
             let offset = (-lo) as usize + rng.usize(0, 3);
             let mut input = vec![0u8; offset + hi as usize + run + rng.usize(0, 3)];
             rng.fill(&mut input);
-            let p = StridedCopyParams {
-                outer,
-                strides,
-                run,
-                offset,
-            };
+            let p = StridedCopyParams { outer, strides, run, offset };
             let want = naive(&p, &input);
             let mut got = vec![0u8; want.len()];
             strided_copy(&p, &input, &mut got);
@@ -163,12 +143,7 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_axis_copies_nothing() {
-        let p = StridedCopyParams {
-            outer: [1, 1, 1, 0, 1, 1, 1],
-            strides: [0; COPY_AXES],
-            run: 2,
-            offset: 0,
-        };
+        let p = StridedCopyParams { outer: [1, 1, 1, 0, 1, 1, 1], strides: [0; COPY_AXES], run: 2, offset: 0 };
         let mut out: [u8; 0] = [];
         strided_copy(&p, &[1, 2, 3], &mut out);
     }

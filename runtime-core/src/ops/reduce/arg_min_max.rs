@@ -12,12 +12,7 @@ use super::{fold_groups, Elem, Reduction};
 
 /// Index of the first element of each group for which no later element is `better`.
 #[inline]
-fn arg_best<T: Elem>(
-    r: &Reduction,
-    input: &[u8],
-    output: &mut [u8],
-    better: impl Fn(T, T) -> bool,
-) {
+fn arg_best<T: Elem>(r: &Reduction, input: &[u8], output: &mut [u8], better: impl Fn(T, T) -> bool) {
     fold_groups(
         r,
         input,
@@ -26,11 +21,7 @@ fn arg_best<T: Elem>(
         |acc, x: T| match acc {
             // (next index, best index, best value)
             None => Some((1, 0, x)),
-            Some((i, best_i, best)) => Some(if better(x, best) {
-                (i + 1, i, x)
-            } else {
-                (i + 1, best_i, best)
-            }),
+            Some((i, best_i, best)) => Some(if better(x, best) { (i + 1, i, x) } else { (i + 1, best_i, best) }),
         },
         |acc| acc.map_or(0, |(_, best_i, _)| best_i),
     );
@@ -65,11 +56,7 @@ mod tests {
     use std::{vec, vec::Vec};
 
     /// TFLM's loop, literally, over the index lists of the test model.
-    fn reference<T: Copy>(
-        groups: &[Vec<usize>],
-        xs: &[T],
-        better: impl Fn(T, T) -> bool,
-    ) -> Vec<u8> {
+    fn reference<T: Copy>(groups: &[Vec<usize>], xs: &[T], better: impl Fn(T, T) -> bool) -> Vec<u8> {
         groups
             .iter()
             .flat_map(|g| {
@@ -93,11 +80,7 @@ mod tests {
             let shape = Case::random(&mut rng).shape;
             let axis = rng.usize(0, shape.len() - 1);
             let axes: Vec<bool> = (0..shape.len()).map(|d| d == axis).collect();
-            let c = Case {
-                geometry: geometry(&shape, &axes),
-                shape,
-                axes,
-            };
+            let c = Case { geometry: geometry(&shape, &axes), shape, axes };
             let groups = c.groups();
             let total: usize = c.shape.iter().product();
             // Few distinct values: many ties.
@@ -105,40 +88,16 @@ mod tests {
             let bytes: Vec<u8> = s8.iter().map(|&x| x as u8).collect();
             let mut got = vec![0u8; 4 * groups.len()];
             arg_max_s8(&c.geometry, &bytes, &mut got);
-            assert_eq!(
-                got,
-                reference(&groups, &s8, |a, b| a > b),
-                "max s8 case {case}"
-            );
+            assert_eq!(got, reference(&groups, &s8, |a, b| a > b), "max s8 case {case}");
             arg_min_s8(&c.geometry, &bytes, &mut got);
-            assert_eq!(
-                got,
-                reference(&groups, &s8, |a, b| a < b),
-                "min s8 case {case}"
-            );
+            assert_eq!(got, reference(&groups, &s8, |a, b| a < b), "min s8 case {case}");
 
-            let f: Vec<f32> = (0..total)
-                .map(|i| {
-                    if i % 5 == 1 {
-                        f32::NAN
-                    } else {
-                        rng.range(-3, 3) as f32 * 0.5
-                    }
-                })
-                .collect();
+            let f: Vec<f32> = (0..total).map(|i| if i % 5 == 1 { f32::NAN } else { rng.range(-3, 3) as f32 * 0.5 }).collect();
             let bytes: Vec<u8> = f.iter().flat_map(|x| x.to_le_bytes()).collect();
             arg_max_f32(&c.geometry, &bytes, &mut got);
-            assert_eq!(
-                got,
-                reference(&groups, &f, |a, b| a > b),
-                "max f32 case {case}"
-            );
+            assert_eq!(got, reference(&groups, &f, |a, b| a > b), "max f32 case {case}");
             arg_min_f32(&c.geometry, &bytes, &mut got);
-            assert_eq!(
-                got,
-                reference(&groups, &f, |a, b| a < b),
-                "min f32 case {case}"
-            );
+            assert_eq!(got, reference(&groups, &f, |a, b| a < b), "min f32 case {case}");
         }
     }
 }

@@ -11,9 +11,7 @@
 //! has no fused activation).
 
 use super::Elem;
-use crate::fixed_point::{
-    multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant,
-};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
 
 /// Geometry of one BATCH_MATMUL; all strides count elements.
 #[derive(Clone, Copy, Debug)]
@@ -52,8 +50,7 @@ impl BatchMatMulShape {
                     let r0 = i0 * rs[0] + i1 * rs[1] + i2 * rs[2];
                     for a in 0..self.rows {
                         for c in 0..self.cols {
-                            let mut products = (0..self.depth)
-                                .map(|b| (l0 + a * la + b * lb, r0 + b * rb + c * rc));
+                            let mut products = (0..self.depth).map(|b| (l0 + a * la + b * lb, r0 + b * rb + c * rc));
                             f(o, &mut products);
                             o += 1;
                         }
@@ -94,9 +91,7 @@ pub fn batch_matmul_s8(p: &BatchMatMulParams, lhs: &[u8], rhs: &[u8], output: &m
         let mut acc = 0i32;
         for (li, ri) in products {
             if let (Some(l), Some(r)) = (i8::load(lhs, li), i8::load(rhs, ri)) {
-                acc = acc.wrapping_add(
-                    (i32::from(l) + p.lhs_offset).wrapping_mul(i32::from(r) + p.rhs_offset),
-                );
+                acc = acc.wrapping_add((i32::from(l) + p.lhs_offset).wrapping_mul(i32::from(r) + p.rhs_offset));
             }
         }
         let v = multiply_by_quantized_multiplier(acc, p.requant).wrapping_add(p.output_zero_point);
@@ -170,20 +165,10 @@ mod tests {
                 _ => (d, 1),
             };
         }
-        let l_dims = if adj.0 {
-            [lb[0], lb[1], lb[2], b, a]
-        } else {
-            [lb[0], lb[1], lb[2], a, b]
-        };
-        let r_dims = if adj.1 {
-            [rb[0], rb[1], rb[2], c, b]
-        } else {
-            [rb[0], rb[1], rb[2], b, c]
-        };
+        let l_dims = if adj.0 { [lb[0], lb[1], lb[2], b, a] } else { [lb[0], lb[1], lb[2], a, b] };
+        let r_dims = if adj.1 { [rb[0], rb[1], rb[2], c, b] } else { [rb[0], rb[1], rb[2], b, c] };
         let (ls, rs) = (strides(&l_dims), strides(&r_dims));
-        let bs = |dims: &[usize; 5], s: &[usize; 5]| {
-            [0, 1, 2].map(|i| if dims[i] == 1 { 0 } else { s[i] })
-        };
+        let bs = |dims: &[usize; 5], s: &[usize; 5]| [0, 1, 2].map(|i| if dims[i] == 1 { 0 } else { s[i] });
         let shape = BatchMatMulShape {
             batches: out_b,
             lhs_batch_strides: bs(&l_dims, &ls),
@@ -194,12 +179,7 @@ mod tests {
             lhs_strides: if adj.0 { [1, a] } else { [b, 1] },
             rhs_strides: if adj.1 { [1, b] } else { [c, 1] },
         };
-        Case {
-            shape,
-            l_dims,
-            r_dims,
-            adj,
-        }
+        Case { shape, l_dims, r_dims, adj }
     }
 
     /// `(lhs index, rhs index)` lists per output, from explicit coordinates.
@@ -211,27 +191,15 @@ mod tests {
             for i1 in 0..s.batches[1] {
                 for i2 in 0..s.batches[2] {
                     let bi = [i0, i1, i2];
-                    let lbase: usize = (0..3)
-                        .map(|k| if c.l_dims[k] == 1 { 0 } else { bi[k] * ls[k] })
-                        .sum();
-                    let rbase: usize = (0..3)
-                        .map(|k| if c.r_dims[k] == 1 { 0 } else { bi[k] * rs[k] })
-                        .sum();
+                    let lbase: usize = (0..3).map(|k| if c.l_dims[k] == 1 { 0 } else { bi[k] * ls[k] }).sum();
+                    let rbase: usize = (0..3).map(|k| if c.r_dims[k] == 1 { 0 } else { bi[k] * rs[k] }).sum();
                     for a in 0..s.rows {
                         for cc in 0..s.cols {
                             out.push(
                                 (0..s.depth)
                                     .map(|b| {
-                                        let l = if c.adj.0 {
-                                            b * ls[3] + a
-                                        } else {
-                                            a * ls[3] + b
-                                        };
-                                        let r = if c.adj.1 {
-                                            cc * rs[3] + b
-                                        } else {
-                                            b * rs[3] + cc
-                                        };
+                                        let l = if c.adj.0 { b * ls[3] + a } else { a * ls[3] + b };
+                                        let r = if c.adj.1 { cc * rs[3] + b } else { b * rs[3] + cc };
                                         (lbase + l, rbase + r)
                                     })
                                     .collect(),
@@ -280,29 +248,16 @@ mod tests {
             let want: Vec<u8> = refs
                 .iter()
                 .map(|ps| {
-                    let s: i64 = ps
-                        .iter()
-                        .map(|&(a, b)| {
-                            (l[a] as i8 as i64 + p.lhs_offset as i64)
-                                * (r[b] as i8 as i64 + p.rhs_offset as i64)
-                        })
-                        .sum();
-                    (ref_mbqm(s as i32, p.requant) + p.output_zero_point).clamp(-128, 127) as i8
-                        as u8
+                    let s: i64 = ps.iter().map(|&(a, b)| (l[a] as i8 as i64 + p.lhs_offset as i64) * (r[b] as i8 as i64 + p.rhs_offset as i64)).sum();
+                    (ref_mbqm(s as i32, p.requant) + p.output_zero_point).clamp(-128, 127) as i8 as u8
                 })
                 .collect();
             let mut got = vec![0u8; want.len()];
             batch_matmul_s8(&p, &l[..nl], &r[..nr], &mut got);
             assert_eq!(got, want, "s8 case {k}");
 
-            let rq = Requant {
-                multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                shift: rng.range(-20, -10) as i32,
-            };
-            let q = BatchMatMulS16Params {
-                shape: c.shape,
-                requant: rq,
-            };
+            let rq = Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-20, -10) as i32 };
+            let q = BatchMatMulS16Params { shape: c.shape, requant: rq };
             let x16 = |v: &[u8], i: usize| i16::from_le_bytes([v[2 * i], v[2 * i + 1]]) as i128;
             let mut want = Vec::new();
             for ps in &refs {
@@ -316,12 +271,8 @@ mod tests {
             batch_matmul_s16(&q, &l[..2 * nl], &r[..2 * nr], &mut got);
             assert_eq!(got, want, "s16 case {k}");
 
-            let lf: Vec<f32> = (0..nl)
-                .map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-4, 4) as i32))
-                .collect();
-            let rf: Vec<f32> = (0..nr)
-                .map(|_| rng.range(-1000, 1000) as f32 / 77.0)
-                .collect();
+            let lf: Vec<f32> = (0..nl).map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-4, 4) as i32)).collect();
+            let rf: Vec<f32> = (0..nr).map(|_| rng.range(-1000, 1000) as f32 / 77.0).collect();
             let mut want = Vec::new();
             for ps in &refs {
                 let mut s = 0.0f32;

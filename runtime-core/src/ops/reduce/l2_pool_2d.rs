@@ -81,11 +81,7 @@ mod tests {
             let (sh, sw) = (rng.usize(1, 2), rng.usize(1, 2));
             let same = rng.bool();
             let dim = |i: usize, f: usize, s: usize| -> (usize, usize) {
-                let out = if same {
-                    i.div_ceil(s)
-                } else {
-                    (i + s).saturating_sub(f) / s
-                };
+                let out = if same { i.div_ceil(s) } else { (i + s).saturating_sub(f) / s };
                 let total = ((out.max(1) - 1) * s + f).saturating_sub(i);
                 (out, total / 2)
             };
@@ -93,14 +89,8 @@ mod tests {
             if oh == 0 || ow == 0 {
                 continue;
             }
-            let xs: Vec<f32> = (0..ih * iw * c)
-                .map(|_| rng.range(-1000, 1000) as f32 / 37.0)
-                .collect();
-            let (lo, hi) = if case % 2 == 0 {
-                (f32::MIN, f32::MAX)
-            } else {
-                (0.0, 6.0)
-            };
+            let xs: Vec<f32> = (0..ih * iw * c).map(|_| rng.range(-1000, 1000) as f32 / 37.0).collect();
+            let (lo, hi) = if case % 2 == 0 { (f32::MIN, f32::MAX) } else { (0.0, 6.0) };
             let p = L2Pool2dParams {
                 input: [1, ih, iw, c],
                 output: [1, oh, ow, c],
@@ -114,8 +104,7 @@ mod tests {
             for oy in 0..oh {
                 for ox in 0..ow {
                     for ch in 0..c {
-                        let (oy0, ox0) =
-                            ((oy * sh) as i64 - ph as i64, (ox * sw) as i64 - pw as i64);
+                        let (oy0, ox0) = ((oy * sh) as i64 - ph as i64, (ox * sw) as i64 - pw as i64);
                         let (mut s, mut k) = (0.0f32, 0);
                         for fy in 0..fh as i64 {
                             for fx in 0..fw as i64 {
@@ -127,9 +116,7 @@ mod tests {
                                 }
                             }
                         }
-                        want.extend_from_slice(
-                            &(s / k as f32).sqrt().max(lo).min(hi).to_le_bytes(),
-                        );
+                        want.extend_from_slice(&(s / k as f32).sqrt().max(lo).min(hi).to_le_bytes());
                     }
                 }
             }

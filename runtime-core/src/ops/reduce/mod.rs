@@ -17,21 +17,17 @@ mod transpose_conv;
 
 pub use arg_min_max::{arg_max_f32, arg_max_s8, arg_min_f32, arg_min_s8};
 pub use batch_matmul::{
-    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatMulParams, BatchMatMulS16Params,
-    BatchMatMulShape,
+    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatMulParams, BatchMatMulS16Params, BatchMatMulShape,
 };
 pub use l2_pool_2d::{l2_pool2d_f32, L2Pool2dParams};
 pub use reduce_all::reduce_all;
 pub use reduce_min_max::{reduce_max_f32, reduce_max_s8, reduce_min_f32, reduce_min_s8};
-pub use resize_bilinear::{
-    resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params,
-    ResizeBilinearParams,
-};
+pub use resize_bilinear::{resize_bilinear_f32, resize_bilinear_s8, BilinearTap, ResizeBilinearF32Params, ResizeBilinearParams};
 pub use resize_nearest_neighbor::{resize_nearest_neighbor, ResizeNearestNeighborParams};
 pub use sum::{sum_f32, sum_s16, sum_s8};
 pub use transpose_conv::{
-    transpose_conv_f32, transpose_conv_s16, transpose_conv_s8, TransposeConvF32Params,
-    TransposeConvParams, TransposeConvS16Params, TransposeConvShape,
+    transpose_conv_f32, transpose_conv_s16, transpose_conv_s8, TransposeConvF32Params, TransposeConvParams,
+    TransposeConvS16Params, TransposeConvShape,
 };
 
 /// The geometry of one reduction over any set of axes.
@@ -167,11 +163,7 @@ pub(crate) mod testing {
                 axes[k] = true;
             }
             let geometry = geometry(&shape, &axes);
-            Case {
-                shape,
-                axes,
-                geometry,
-            }
+            Case { shape, axes, geometry }
         }
 
         /// Input indices of each output, outputs in order, inputs in row-major order.
@@ -218,12 +210,7 @@ pub(crate) mod testing {
                 _ => runs.push((axes[d], shape[d], strides[d])),
             }
         }
-        let mut r = Reduction {
-            kept: [1; 4],
-            kept_strides: [0; 4],
-            reduced: [1; 4],
-            reduced_strides: [0; 4],
-        };
+        let mut r = Reduction { kept: [1; 4], kept_strides: [0; 4], reduced: [1; 4], reduced_strides: [0; 4] };
         let kept: Vec<_> = runs.iter().filter(|x| !x.0).collect();
         let red: Vec<_> = runs.iter().filter(|x| x.0).collect();
         for (i, x) in kept.iter().enumerate() {

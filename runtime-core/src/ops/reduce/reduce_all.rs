@@ -5,14 +5,7 @@ use super::{fold_groups, Reduction};
 
 /// REDUCE_ALL over bool: true when every reduced element is true.
 pub fn reduce_all(r: &Reduction, input: &[u8], output: &mut [u8]) {
-    fold_groups(
-        r,
-        input,
-        output,
-        true,
-        |acc, x: i8| acc && x != 0,
-        |all| all as i8,
-    );
+    fold_groups(r, input, output, true, |acc, x: i8| acc && x != 0, |all| all as i8);
 }
 
 #[cfg(test)]
@@ -30,20 +23,8 @@ mod tests {
             let c = Case::random(&mut rng);
             let total: usize = c.shape.iter().product();
             // Mostly true, so that some groups are all true; true bytes other than 1 included.
-            let input: Vec<u8> = (0..total)
-                .map(|_| {
-                    if rng.usize(0, 9) == 0 {
-                        0
-                    } else {
-                        rng.usize(1, 255) as u8
-                    }
-                })
-                .collect();
-            let want: Vec<u8> = c
-                .groups()
-                .iter()
-                .map(|g| g.iter().all(|&i| input[i] != 0) as u8)
-                .collect();
+            let input: Vec<u8> = (0..total).map(|_| if rng.usize(0, 9) == 0 { 0 } else { rng.usize(1, 255) as u8 }).collect();
+            let want: Vec<u8> = c.groups().iter().map(|g| g.iter().all(|&i| input[i] != 0) as u8).collect();
             let mut got = vec![7u8; want.len()];
             reduce_all(&c.geometry, &input, &mut got);
             assert_eq!(got, want, "case {case}");

@@ -12,21 +12,8 @@ use super::{fold_groups, Elem, Reduction};
 /// The one reduction both ops are: keep `x` over the accumulator when `wins(x, acc)`, starting
 /// from `init` (the value no element loses to).
 #[inline(always)]
-fn reduce_extremum<T: Elem>(
-    r: &Reduction,
-    input: &[u8],
-    output: &mut [u8],
-    init: T,
-    wins: fn(T, T) -> bool,
-) {
-    fold_groups(
-        r,
-        input,
-        output,
-        init,
-        |acc, x: T| if wins(x, acc) { x } else { acc },
-        |m| m,
-    );
+fn reduce_extremum<T: Elem>(r: &Reduction, input: &[u8], output: &mut [u8], init: T, wins: fn(T, T) -> bool) {
+    fold_groups(r, input, output, init, |acc, x: T| if wins(x, acc) { x } else { acc }, |m| m);
 }
 
 /// REDUCE_MAX over int8 (scales are equal: no requantization).
@@ -74,33 +61,19 @@ mod tests {
             let mut input = vec![0u8; 4 * total];
             rng.fill(&mut input);
             let groups = c.groups();
-            let want: Vec<u8> = groups
-                .iter()
-                .map(|g| g.iter().map(|&i| input[i] as i8).reduce(pick_s8).unwrap() as u8)
-                .collect();
+            let want: Vec<u8> =
+                groups.iter().map(|g| g.iter().map(|&i| input[i] as i8).reduce(pick_s8).unwrap() as u8).collect();
             let mut got = vec![0u8; want.len()];
             s8(&c.geometry, &input[..total], &mut got);
             assert_eq!(got, want, "s8 case {case}");
 
             let xs: Vec<f32> = (0..total)
-                .map(|i| {
-                    if i % nan_every == nan_every / 2 {
-                        f32::NAN
-                    } else {
-                        rng.range(-1000, 1000) as f32 / 8.0
-                    }
-                })
+                .map(|i| if i % nan_every == nan_every / 2 { f32::NAN } else { rng.range(-1000, 1000) as f32 / 8.0 })
                 .collect();
             let bytes: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
             let want: Vec<u8> = groups
                 .iter()
-                .flat_map(|g| {
-                    g.iter()
-                        .map(|&i| xs[i])
-                        .filter(|x| !x.is_nan())
-                        .fold(init_f32, pick_f32)
-                        .to_le_bytes()
-                })
+                .flat_map(|g| g.iter().map(|&i| xs[i]).filter(|x| !x.is_nan()).fold(init_f32, pick_f32).to_le_bytes())
                 .collect();
             let mut got = vec![0u8; want.len()];
             f32k(&c.geometry, &bytes, &mut got);
@@ -110,21 +83,11 @@ mod tests {
 
     #[test]
     fn s8_and_f32_maxima() {
-        check(
-            90,
-            7,
-            (reduce_max_s8, reduce_max_f32),
-            (i8::max, f32::max, f32::MIN),
-        );
+        check(90, 7, (reduce_max_s8, reduce_max_f32), (i8::max, f32::max, f32::MIN));
     }
 
     #[test]
     fn s8_and_f32_minima() {
-        check(
-            91,
-            5,
-            (reduce_min_s8, reduce_min_f32),
-            (i8::min, f32::min, f32::MAX),
-        );
+        check(91, 5, (reduce_min_s8, reduce_min_f32), (i8::min, f32::min, f32::MAX));
     }
 }

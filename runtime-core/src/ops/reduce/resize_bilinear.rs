@@ -58,12 +58,7 @@ fn for_each_output<F: Copy>(
     for b in 0..n {
         for r in rows {
             for col in cols {
-                let corners = [
-                    at(b, r.lo, col.lo),
-                    at(b, r.hi, col.lo),
-                    at(b, r.lo, col.hi),
-                    at(b, r.hi, col.hi),
-                ];
+                let corners = [at(b, r.lo, col.lo), at(b, r.hi, col.lo), at(b, r.lo, col.hi), at(b, r.hi, col.hi)];
                 for ch in 0..c {
                     f(o, corners.map(|k| k + ch), r.frac, col.frac);
                     o += 1;
@@ -80,10 +75,7 @@ pub fn resize_bilinear_s8(p: &ResizeBilinearParams, input: &[u8], output: &mut [
     for_each_output(p.input, p.rows, p.cols, |o, [ll, lu, rl, ru], fy, fx| {
         let x = |i: usize| i64::from(i8::load(input, i).unwrap_or(0));
         let (fy, fx) = (i64::from(fy), i64::from(fx));
-        let sum = x(ll) * (ONE - fy) * (ONE - fx)
-            + x(lu) * fy * (ONE - fx)
-            + x(rl) * (ONE - fy) * fx
-            + x(ru) * fy * fx;
+        let sum = x(ll) * (ONE - fy) * (ONE - fx) + x(lu) * fy * (ONE - fx) + x(rl) * (ONE - fy) * fx + x(ru) * fy * fx;
         let round = if sum > 0 { 1 << 19 } else { -(1 << 19) };
         (((sum + round) / (1 << 20)) as i8).store(output, o);
     });
@@ -94,11 +86,7 @@ pub fn resize_bilinear_s8(p: &ResizeBilinearParams, input: &[u8], output: &mut [
 pub fn resize_bilinear_f32(p: &ResizeBilinearF32Params, input: &[u8], output: &mut [u8]) {
     for_each_output(p.input, p.rows, p.cols, |o, [ll, lu, rl, ru], dy, dx| {
         let x = |i: usize| f32::load(input, i).unwrap_or(0.0);
-        let v = x(ll) * (1.0 - dy) * (1.0 - dx)
-            + x(lu) * dy * (1.0 - dx)
-            + x(rl) * (1.0 - dy) * dx
-            + x(ru) * dy * dx
-            + 0.0;
+        let v = x(ll) * (1.0 - dy) * (1.0 - dx) + x(lu) * dy * (1.0 - dx) + x(rl) * (1.0 - dy) * dx + x(ru) * dy * dx + 0.0;
         v.store(output, o);
     });
 }
@@ -110,20 +98,11 @@ mod tests {
     use crate::fixed_point::testing::{leak, Rng};
     use std::{vec, vec::Vec};
 
-    fn taps<F: Copy>(
-        rng: &mut Rng,
-        size: usize,
-        n: usize,
-        frac: impl Fn(&mut Rng) -> F,
-    ) -> Vec<BilinearTap<F>> {
+    fn taps<F: Copy>(rng: &mut Rng, size: usize, n: usize, frac: impl Fn(&mut Rng) -> F) -> Vec<BilinearTap<F>> {
         (0..n)
             .map(|_| {
                 let lo = rng.usize(0, size - 1);
-                BilinearTap {
-                    lo,
-                    hi: (lo + rng.usize(0, 1)).min(size - 1),
-                    frac: frac(rng),
-                }
+                BilinearTap { lo, hi: (lo + rng.usize(0, 1)).min(size - 1), frac: frac(rng) }
             })
             .collect()
     }
@@ -132,21 +111,14 @@ mod tests {
     fn s8_matches_tflm_definition() {
         let mut rng = Rng::new(121);
         for case in 0..300 {
-            let input_shape = [
-                rng.usize(1, 2),
-                rng.usize(1, 4),
-                rng.usize(1, 4),
-                rng.usize(1, 3),
-            ];
+            let input_shape = [rng.usize(1, 2), rng.usize(1, 4), rng.usize(1, 4), rng.usize(1, 3)];
             let (nr, nc) = (rng.usize(1, 6), rng.usize(1, 6));
             let rows = taps(&mut rng, input_shape[1], nr, |r| r.range(-512, 1023) as i32);
             let cols = taps(&mut rng, input_shape[2], nc, |r| r.range(-512, 1023) as i32);
             let mut input = vec![0u8; input_shape.iter().product()];
             rng.fill(&mut input);
             let [n, h, w, c] = input_shape;
-            let at = |b: usize, y: usize, x: usize, ch: usize| {
-                input[((b * h + y) * w + x) * c + ch] as i8 as i128
-            };
+            let at = |b: usize, y: usize, x: usize, ch: usize| input[((b * h + y) * w + x) * c + ch] as i8 as i128;
             let mut want = Vec::new();
             for b in 0..n {
                 for r in &rows {
@@ -159,21 +131,13 @@ mod tests {
                                 + at(b, r.hi, k.hi, ch) * fy * fx;
                             // Round half away from zero, from the real quotient (exact in f64).
                             let q = s as f64 / (1u64 << 20) as f64;
-                            let v = if q >= 0.0 {
-                                (q + 0.5).floor()
-                            } else {
-                                (q - 0.5).ceil()
-                            };
+                            let v = if q >= 0.0 { (q + 0.5).floor() } else { (q - 0.5).ceil() };
                             want.push(v as i64 as i8 as u8);
                         }
                     }
                 }
             }
-            let p = ResizeBilinearParams {
-                input: input_shape,
-                rows: leak(rows),
-                cols: leak(cols),
-            };
+            let p = ResizeBilinearParams { input: input_shape, rows: leak(rows), cols: leak(cols) };
             let mut got = vec![0u8; want.len()];
             resize_bilinear_s8(&p, &input, &mut got);
             assert_eq!(got, want, "case {case}");
@@ -186,22 +150,10 @@ mod tests {
         for case in 0..300 {
             let input_shape = [1, rng.usize(1, 4), rng.usize(1, 4), rng.usize(1, 3)];
             let (nr, nc) = (rng.usize(1, 6), rng.usize(1, 6));
-            let rows = taps(&mut rng, input_shape[1], nr, |r| {
-                r.range(-256, 1023) as f32 / 1024.0
-            });
-            let cols = taps(&mut rng, input_shape[2], nc, |r| {
-                r.range(-256, 1023) as f32 / 1024.0
-            });
+            let rows = taps(&mut rng, input_shape[1], nr, |r| r.range(-256, 1023) as f32 / 1024.0);
+            let cols = taps(&mut rng, input_shape[2], nc, |r| r.range(-256, 1023) as f32 / 1024.0);
             let n: usize = input_shape.iter().product();
-            let xs: Vec<f32> = (0..n)
-                .map(|i| {
-                    if i % 4 == 0 {
-                        -0.0
-                    } else {
-                        rng.range(-1000, 1000) as f32 / 3.0
-                    }
-                })
-                .collect();
+            let xs: Vec<f32> = (0..n).map(|i| if i % 4 == 0 { -0.0 } else { rng.range(-1000, 1000) as f32 / 3.0 }).collect();
             let [_, h, w, c] = input_shape;
             let at = |y: usize, x: usize, ch: usize| xs[(y * w + x) * c + ch];
             let mut want = Vec::new();
@@ -220,11 +172,7 @@ mod tests {
             }
             let _ = h;
             let bytes: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
-            let p = ResizeBilinearF32Params {
-                input: input_shape,
-                rows: leak(rows),
-                cols: leak(cols),
-            };
+            let p = ResizeBilinearF32Params { input: input_shape, rows: leak(rows), cols: leak(cols) };
             let mut got = vec![0u8; want.len()];
             resize_bilinear_f32(&p, &bytes, &mut got);
             assert_eq!(got, want, "case {case}");

@@ -31,9 +31,7 @@ pub fn resize_nearest_neighbor(p: &ResizeNearestNeighborParams, input: &[u8], ou
     let mut out_rows = output.chunks_exact_mut(out_row.max(1));
     for b in 0..p.batches {
         for &y in p.rows {
-            let Some(dst_row) = out_rows.next() else {
-                return;
-            };
+            let Some(dst_row) = out_rows.next() else { return };
             let src_row = window(input, ((b * in_h + y) * in_w) * px, in_w * px);
             for (dst, &x) in dst_row.chunks_exact_mut(px.max(1)).zip(p.cols) {
                 copy_prefix(dst, window(src_row, x * px, px));
@@ -53,12 +51,7 @@ mod tests {
     fn copies_the_tabled_pixels() {
         let mut rng = Rng::new(120);
         for case in 0..300 {
-            let (n, ih, iw, px) = (
-                rng.usize(1, 2),
-                rng.usize(1, 5),
-                rng.usize(1, 5),
-                rng.usize(1, 6),
-            );
+            let (n, ih, iw, px) = (rng.usize(1, 2), rng.usize(1, 5), rng.usize(1, 5), rng.usize(1, 6));
             let rows: Vec<usize> = (0..rng.usize(1, 7)).map(|_| rng.usize(0, ih - 1)).collect();
             let cols: Vec<usize> = (0..rng.usize(1, 7)).map(|_| rng.usize(0, iw - 1)).collect();
             let mut input = vec![0u8; n * ih * iw * px];

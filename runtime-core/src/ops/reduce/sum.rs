@@ -47,26 +47,18 @@ mod tests {
                 reduction: c.geometry,
                 zero_point_sum: in_zp * n,
                 output_zero_point: rng.range(-128, 127) as i32,
-                requant: Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-8, 2) as i32,
-                },
+                requant: Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-8, 2) as i32 },
             };
             let want: Vec<u8> = groups
                 .iter()
                 .map(|g| {
                     let s: i64 = g.iter().map(|&i| input[i] as i8 as i64 - in_zp).sum();
-                    (ref_mbqm(s as i32, p.requant) as i64 + p.output_zero_point as i64)
-                        .clamp(-128, 127) as i8 as u8
+                    (ref_mbqm(s as i32, p.requant) as i64 + p.output_zero_point as i64).clamp(-128, 127) as i8 as u8
                 })
                 .collect();
             let mut got = vec![0u8; want.len()];
             sum_s8(&p, &input, &mut got);
-            assert_eq!(
-                got, want,
-                "case {case}: shape {:?} axes {:?}",
-                c.shape, c.axes
-            );
+            assert_eq!(got, want, "case {case}: shape {:?} axes {:?}", c.shape, c.axes);
         }
     }
 
@@ -84,10 +76,7 @@ mod tests {
                 reduction: c.geometry,
                 zero_point_sum: 0,
                 output_zero_point: 0,
-                requant: Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-8, 0) as i32,
-                },
+                requant: Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-8, 0) as i32 },
             };
             let mut want = Vec::new();
             for g in &groups {
@@ -107,9 +96,7 @@ mod tests {
         for case in 0..1000 {
             let c = Case::random(&mut rng);
             let total: usize = c.shape.iter().product();
-            let xs: Vec<f32> = (0..total)
-                .map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-6, 6) as i32))
-                .collect();
+            let xs: Vec<f32> = (0..total).map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-6, 6) as i32)).collect();
             let input: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
             let mut want = Vec::new();
             for g in c.groups() {

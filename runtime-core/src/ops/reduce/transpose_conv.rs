@@ -15,9 +15,7 @@
 //! adds `input_offset` to every input value it reads, as TFLM does.
 
 use super::Elem;
-use crate::fixed_point::{
-    multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant,
-};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
 
 /// Geometry of one TRANSPOSE_CONV.
 #[derive(Clone, Copy, Debug)]
@@ -38,13 +36,7 @@ pub struct TransposeConvShape {
 /// The input indices (with their filter tap) that reach output coordinate `out` along one
 /// axis: `i · stride + tap = out + pad` with `tap < kernel` and `i < size`, `i` ascending.
 #[inline]
-fn sources(
-    out: usize,
-    pad: usize,
-    stride: usize,
-    kernel: usize,
-    size: usize,
-) -> impl Iterator<Item = (usize, usize)> {
+fn sources(out: usize, pad: usize, stride: usize, kernel: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
     let stride = stride.max(1);
     let t = out + pad;
     let first = (t + 1).saturating_sub(kernel).div_ceil(stride);
@@ -57,10 +49,7 @@ impl TransposeConvShape {
     /// in NHWC order, where `contributions` yields `(input element index, filter element index)`
     /// pairs in TFLM's accumulation order.
     #[inline]
-    fn for_each_output(
-        &self,
-        mut f: impl FnMut(usize, usize, &mut dyn Iterator<Item = (usize, usize)>),
-    ) {
+    fn for_each_output(&self, mut f: impl FnMut(usize, usize, &mut dyn Iterator<Item = (usize, usize)>)) {
         let [batches, in_h, in_w, in_c] = self.input;
         let [_, out_h, out_w, out_c] = self.output;
         let [k_h, k_w] = self.kernel;
@@ -71,13 +60,11 @@ impl TransposeConvShape {
                     for oc in 0..out_c {
                         let rows = sources(oy, self.pad[0], self.stride[0], k_h, in_h);
                         let mut taps = rows.flat_map(|(iy, ty)| {
-                            sources(ox, self.pad[1], self.stride[1], k_w, in_w).flat_map(
-                                move |(ix, tx)| {
-                                    let x0 = ((b * in_h + iy) * in_w + ix) * in_c;
-                                    let w0 = ((oc * k_h + ty) * k_w + tx) * in_c;
-                                    (0..in_c).map(move |c| (x0 + c, w0 + c))
-                                },
-                            )
+                            sources(ox, self.pad[1], self.stride[1], k_w, in_w).flat_map(move |(ix, tx)| {
+                                let x0 = ((b * in_h + iy) * in_w + ix) * in_c;
+                                let w0 = ((oc * k_h + ty) * k_w + tx) * in_c;
+                                (0..in_c).map(move |c| (x0 + c, w0 + c))
+                            })
                         });
                         f(o, oc, &mut taps);
                         o += 1;
@@ -111,10 +98,7 @@ pub struct TransposeConvParams {
 fn channel_requant(requant: &[Requant], oc: usize) -> Requant {
     match requant.get(oc).or(requant.first()) {
         Some(&r) => r,
-        None => Requant {
-            multiplier: 0,
-            shift: 0,
-        },
+        None => Requant { multiplier: 0, shift: 0 },
     }
 }
 
@@ -129,8 +113,7 @@ pub fn transpose_conv_s8(p: &TransposeConvParams, input: &[u8], filter: &[u8], o
             }
         }
         acc = acc.wrapping_add(p.bias.get(oc).copied().unwrap_or(0));
-        let v = multiply_by_quantized_multiplier(acc, channel_requant(p.requant, oc))
-            .wrapping_add(p.output_zero_point);
+        let v = multiply_by_quantized_multiplier(acc, channel_requant(p.requant, oc)).wrapping_add(p.output_zero_point);
         (v.clamp(p.act_min, p.act_max) as i8).store(output, o);
     });
 }
@@ -153,12 +136,7 @@ pub struct TransposeConvS16Params {
 
 /// TRANSPOSE_CONV int16x8: `acc = Σ x · w` in int64, `+ bias` (int64), requantized with TFLM's
 /// 64-bit `MultiplyByQuantizedMultiplier` (15-bit multiplier, single rounding), clamped.
-pub fn transpose_conv_s16(
-    p: &TransposeConvS16Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn transpose_conv_s16(p: &TransposeConvS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     p.shape.for_each_output(|o, oc, taps| {
         let mut acc = 0i64;
         for (xi, wi) in taps {
@@ -189,12 +167,7 @@ pub struct TransposeConvF32Params {
 /// TRANSPOSE_CONV float32: the sum from `0.0` in TFLM's order, `+ bias`, then TFLM's
 /// `ActivationFunctionWithMinMax` (`min(max(x, lo), hi)` with C++ `std::max`/`std::min`, which
 /// pass a NaN through).
-pub fn transpose_conv_f32(
-    p: &TransposeConvF32Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn transpose_conv_f32(p: &TransposeConvF32Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     p.shape.for_each_output(|o, oc, taps| {
         let mut acc = 0.0f32;
         for (xi, wi) in taps {
@@ -227,11 +200,7 @@ mod tests {
         let dim = |i: usize, k: usize, s: usize| -> (usize, usize) {
             let out = if same { i * s } else { (i - 1) * s + k };
             // TFLM: the forward conv's output on `out` and its leading padding.
-            let conv_out = if same {
-                out.div_ceil(s)
-            } else {
-                (out + s - k) / s
-            };
+            let conv_out = if same { out.div_ceil(s) } else { (out + s - k) / s };
             let total = ((conv_out.max(1) - 1) * s + k).saturating_sub(out);
             (out, total / 2)
         };
@@ -269,17 +238,10 @@ mod tests {
                                 for o in 0..oc {
                                     let out_y = (y * s.stride[0] + fy) as i64 - s.pad[0] as i64;
                                     let out_x = (x * s.stride[1] + fx) as i64 - s.pad[1] as i64;
-                                    if out_y >= 0
-                                        && out_x >= 0
-                                        && (out_y as usize) < oh
-                                        && (out_x as usize) < ow
-                                    {
-                                        let oi = ((b * oh + out_y as usize) * ow + out_x as usize)
-                                            * oc
-                                            + o;
+                                    if out_y >= 0 && out_x >= 0 && (out_y as usize) < oh && (out_x as usize) < ow {
+                                        let oi = ((b * oh + out_y as usize) * ow + out_x as usize) * oc + o;
                                         let xi = ((b * ih + y) * iw + x) * ic + c;
-                                        let wi =
-                                            ((o * s.kernel[0] + fy) * s.kernel[1] + fx) * ic + c;
+                                        let wi = ((o * s.kernel[0] + fy) * s.kernel[1] + fx) * ic + c;
                                         acc[oi].push((xi, wi));
                                     }
                                 }
@@ -322,14 +284,8 @@ mod tests {
             let mut filter = vec![0u8; filter_len(&s)];
             rng.fill(&mut input);
             rng.fill(&mut filter);
-            let bias: Vec<i32> = if case % 3 == 0 {
-                vec![]
-            } else {
-                (0..oc).map(|_| rng.range(-5000, 5000) as i32).collect()
-            };
-            let requant: Vec<Requant> = (0..if case % 2 == 0 { 1 } else { oc })
-                .map(|_| rng.requant())
-                .collect();
+            let bias: Vec<i32> = if case % 3 == 0 { vec![] } else { (0..oc).map(|_| rng.range(-5000, 5000) as i32).collect() };
+            let requant: Vec<Requant> = (0..if case % 2 == 0 { 1 } else { oc }).map(|_| rng.requant()).collect();
             let (lo, hi) = (rng.act_min(), rng.act_max());
             let p = TransposeConvParams {
                 shape: s,
@@ -345,16 +301,10 @@ mod tests {
                 .enumerate()
                 .map(|(o, taps)| {
                     let c = o % oc;
-                    let sum: i64 = taps
-                        .iter()
-                        .map(|&(x, w)| {
-                            (input[x] as i8 as i64 + p.input_offset as i64) * filter[w] as i8 as i64
-                        })
-                        .sum();
+                    let sum: i64 = taps.iter().map(|&(x, w)| (input[x] as i8 as i64 + p.input_offset as i64) * filter[w] as i8 as i64).sum();
                     let acc = (sum + bias.get(c).copied().unwrap_or(0) as i64) as i32;
                     let rq = requant[if requant.len() == 1 { 0 } else { c }];
-                    (ref_mbqm(acc, rq) + p.output_zero_point).clamp(p.act_min, p.act_max) as i8
-                        as u8
+                    (ref_mbqm(acc, rq) + p.output_zero_point).clamp(p.act_min, p.act_max) as i8 as u8
                 })
                 .collect();
             let mut got = vec![0u8; want.len()];
@@ -374,17 +324,9 @@ mod tests {
             let mut filter = vec![0u8; filter_len(&s)];
             rng.fill(&mut input);
             rng.fill(&mut filter);
-            let bias: Vec<i64> = if case % 3 == 0 {
-                vec![]
-            } else {
-                (0..oc).map(|_| rng.range(-1 << 30, 1 << 30)).collect()
-            };
-            let requant: Vec<Requant> = (0..oc)
-                .map(|_| Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: rng.range(-20, -8) as i32,
-                })
-                .collect();
+            let bias: Vec<i64> = if case % 3 == 0 { vec![] } else { (0..oc).map(|_| rng.range(-1 << 30, 1 << 30)).collect() };
+            let requant: Vec<Requant> =
+                (0..oc).map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-20, -8) as i32 }).collect();
             let p = TransposeConvS16Params {
                 shape: s,
                 act_min: -32768,
@@ -396,17 +338,9 @@ mod tests {
             let mut want = Vec::new();
             for (o, taps) in scatter(&s).iter().enumerate() {
                 let c = o % oc;
-                let acc: i128 = taps
-                    .iter()
-                    .map(|&(x, w)| x16(x) * filter[w] as i8 as i128)
-                    .sum::<i128>()
-                    + bias.get(c).copied().unwrap_or(0) as i128;
+                let acc: i128 = taps.iter().map(|&(x, w)| x16(x) * filter[w] as i8 as i128).sum::<i128>() + bias.get(c).copied().unwrap_or(0) as i128;
                 let m = requant[c].multiplier as i128;
-                let m15 = if m < 0x7FFF_0000 {
-                    (m + (1 << 15)) >> 16
-                } else {
-                    0x7FFF
-                };
+                let m15 = if m < 0x7FFF_0000 { (m + (1 << 15)) >> 16 } else { 0x7FFF };
                 let sh = 15 - requant[c].shift as i128;
                 let v = ((acc * m15 + (1 << (sh - 1))) >> sh) as i64;
                 let v = v.clamp(p.act_min as i64, p.act_max as i64) as i16;
@@ -425,28 +359,11 @@ mod tests {
             let s = shape(&mut rng);
             let oc = s.output[3];
             let n_in: usize = s.input.iter().product();
-            let xs: Vec<f32> = (0..n_in)
-                .map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-4, 4) as i32))
-                .collect();
-            let ws: Vec<f32> = (0..filter_len(&s))
-                .map(|_| rng.range(-1000, 1000) as f32 / 1024.0)
-                .collect();
-            let bias: Vec<f32> = if case % 3 == 0 {
-                vec![]
-            } else {
-                (0..oc).map(|_| rng.range(-100, 100) as f32 / 7.0).collect()
-            };
-            let (lo, hi) = if case % 2 == 0 {
-                (f32::MIN, f32::MAX)
-            } else {
-                (0.0, 6.0)
-            };
-            let p = TransposeConvF32Params {
-                shape: s,
-                act_min: lo,
-                act_max: hi,
-                bias: crate::fixed_point::testing::leak(bias.clone()),
-            };
+            let xs: Vec<f32> = (0..n_in).map(|_| rng.range(-1000, 1000) as f32 * 10f32.powi(rng.range(-4, 4) as i32)).collect();
+            let ws: Vec<f32> = (0..filter_len(&s)).map(|_| rng.range(-1000, 1000) as f32 / 1024.0).collect();
+            let bias: Vec<f32> = if case % 3 == 0 { vec![] } else { (0..oc).map(|_| rng.range(-100, 100) as f32 / 7.0).collect() };
+            let (lo, hi) = if case % 2 == 0 { (f32::MIN, f32::MAX) } else { (0.0, 6.0) };
+            let p = TransposeConvF32Params { shape: s, act_min: lo, act_max: hi, bias: crate::fixed_point::testing::leak(bias.clone()) };
             let bytes = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
             let mut want = Vec::new();
             for (o, taps) in scatter(&s).iter().enumerate() {

@@ -27,10 +27,8 @@ pub fn signal_filter_bank(
         for j in 0..get_i16(widths, i).max(0) as usize {
             let x = u64::from(get_u32(input, freq + j));
             // int16 × uint64: the weight converts to uint64 (sign-extended) and the product wraps.
-            weighted = weighted
-                .wrapping_add((i64::from(get_i16(weights, wstart + j)) as u64).wrapping_mul(x));
-            unweighted = unweighted
-                .wrapping_add((i64::from(get_i16(unweights, wstart + j)) as u64).wrapping_mul(x));
+            weighted = weighted.wrapping_add((i64::from(get_i16(weights, wstart + j)) as u64).wrapping_mul(x));
+            unweighted = unweighted.wrapping_add((i64::from(get_i16(unweights, wstart + j)) as u64).wrapping_mul(x));
         }
         if i > 0 {
             set_u64(output, i - 1, weighted);

@@ -54,11 +54,7 @@ pub(crate) fn sqrt64(mut num: u64) -> u32 {
 /// `scale_bits` < 32 (the lowering checks it; TFLM's shift is undefined beyond).
 pub fn signal_filter_bank_square_root(input: &[u8], output: &mut [u8], scale_bits: u32) {
     for i in 0..output.len() / 4 {
-        set_u32(
-            output,
-            i,
-            sqrt64(get_u64(input, i)).wrapping_shr(scale_bits),
-        );
+        set_u32(output, i, sqrt64(get_u64(input, i)).wrapping_shr(scale_bits));
     }
 }
 
@@ -69,16 +65,7 @@ mod tests {
     /// Exact floor roots are never rounded past; a remainder above the root rounds up.
     #[test]
     fn roots() {
-        for (x, r) in [
-            (0u64, 0u32),
-            (1, 1),
-            (4, 2),
-            (8, 3),
-            (15, 4),
-            (1 << 32, 65536),
-            (u64::MAX, 0xFFFF_FFFF),
-            (0xFFFF_FFFF, 0xFFFF),
-        ] {
+        for (x, r) in [(0u64, 0u32), (1, 1), (4, 2), (8, 3), (15, 4), (1 << 32, 65536), (u64::MAX, 0xFFFF_FFFF), (0xFFFF_FFFF, 0xFFFF)] {
             assert_eq!(sqrt64(x), r, "{x}");
         }
     }

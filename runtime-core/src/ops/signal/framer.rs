@@ -8,14 +8,7 @@ use super::le::{get_i16, set_i16};
 
 /// `input` is `rows × frames·step` int16, `output` `rows × frames × frame`. A frame the FIFO
 /// cannot fill yet clears the validity byte and leaves its output as it was, as TFLM does.
-pub fn signal_framer(
-    input: &[u8],
-    state: &mut [u8],
-    output: &mut [u8],
-    frames: usize,
-    frame: usize,
-    step: usize,
-) {
+pub fn signal_framer(input: &[u8], state: &mut [u8], output: &mut [u8], frames: usize, frame: usize, step: usize) {
     let capacity = frame.div_ceil(step.max(1)) * step;
     let Some((valid, fifos)) = state.split_first_mut() else {
         return;

@@ -39,39 +39,16 @@ fn split<T: Scalar>(p: &SignalIrfftParams<T>, input: &[u8], scratch: &mut [u8]) 
     for (r, f) in input.chunks_exact(p.input_length * c_bytes).enumerate() {
         let tmp = window_mut(scratch, r * n * c_bytes, n * c_bytes);
         let (f0, fn_): (C<T>, C<T>) = (get(f, 0), get(f, n));
-        set(
-            tmp,
-            0,
-            fixdiv(
-                C {
-                    r: f0.r.add(fn_.r),
-                    i: f0.r.sub(fn_.r),
-                },
-                2,
-            ),
-        );
+        set(tmp, 0, fixdiv(C { r: f0.r.add(fn_.r), i: f0.r.sub(fn_.r) }, 2));
         for k in 1..=n / 2 {
             let fk = fixdiv(get(f, k), 2);
             let c: C<T> = get(f, n - k);
-            let fnkc = fixdiv(
-                C {
-                    r: c.r,
-                    i: c.i.neg(),
-                },
-                2,
-            );
+            let fnkc = fixdiv(C { r: c.r, i: c.i.neg() }, 2);
             let (fek, diff) = (add(fk, fnkc), sub(fk, fnkc));
             let fok = mul(diff, twiddle(p.super_twiddles, k - 1));
             set(tmp, k, add(fek, fok));
             let low = sub(fek, fok);
-            set(
-                tmp,
-                n - k,
-                C {
-                    r: low.r,
-                    i: low.i.neg(),
-                },
-            );
+            set(tmp, n - k, C { r: low.r, i: low.i.neg() });
         }
     }
 }

@@ -154,10 +154,7 @@ pub(crate) struct C<T> {
 }
 
 pub(crate) fn get<T: Scalar>(b: &[u8], k: usize) -> C<T> {
-    C {
-        r: T::load(b, 2 * k),
-        i: T::load(b, 2 * k + 1),
-    }
+    C { r: T::load(b, 2 * k), i: T::load(b, 2 * k + 1) }
 }
 
 pub(crate) fn set<T: Scalar>(b: &mut [u8], k: usize, c: C<T>) {
@@ -166,32 +163,20 @@ pub(crate) fn set<T: Scalar>(b: &mut [u8], k: usize, c: C<T>) {
 }
 
 pub(crate) fn fixdiv<T: Scalar>(c: C<T>, div: i32) -> C<T> {
-    C {
-        r: c.r.fixdiv(div),
-        i: c.i.fixdiv(div),
-    }
+    C { r: c.r.fixdiv(div), i: c.i.fixdiv(div) }
 }
 
 /// `C_MUL`.
 pub(crate) fn mul<T: Scalar>(a: C<T>, b: [T; 2]) -> C<T> {
-    C {
-        r: T::mul_sub(a.r, b[0], a.i, b[1]),
-        i: T::mul_add(a.r, b[1], a.i, b[0]),
-    }
+    C { r: T::mul_sub(a.r, b[0], a.i, b[1]), i: T::mul_add(a.r, b[1], a.i, b[0]) }
 }
 
 pub(crate) fn add<T: Scalar>(a: C<T>, b: C<T>) -> C<T> {
-    C {
-        r: a.r.add(b.r),
-        i: a.i.add(b.i),
-    }
+    C { r: a.r.add(b.r), i: a.i.add(b.i) }
 }
 
 pub(crate) fn sub<T: Scalar>(a: C<T>, b: C<T>) -> C<T> {
-    C {
-        r: a.r.sub(b.r),
-        i: a.i.sub(b.i),
-    }
+    C { r: a.r.sub(b.r), i: a.i.sub(b.i) }
 }
 
 pub(crate) fn twiddle<T: Scalar>(t: &[[T; 2]], k: usize) -> [T; 2] {
@@ -201,50 +186,19 @@ pub(crate) fn twiddle<T: Scalar>(t: &[[T; 2]], k: usize) -> [T; 2] {
 /// KISS FFT's `kf_work`: the decimation-in-time recursion, writing complex values `out[at..]`
 /// from the row's complex values `f, f + stride, …` (scalars past `valid` read as zero).
 #[allow(clippy::too_many_arguments)] // the C recursion's own arguments, plus the row bound
-pub(crate) fn work<T: Scalar>(
-    p: &KissFft<T>,
-    out: &mut [u8],
-    at: usize,
-    row: &[u8],
-    valid: usize,
-    f: usize,
-    stride: usize,
-    stage: usize,
-) {
+pub(crate) fn work<T: Scalar>(p: &KissFft<T>, out: &mut [u8], at: usize, row: &[u8], valid: usize, f: usize, stride: usize, stage: usize) {
     let Some(&(radix, m)) = p.factors.get(stage) else {
         return;
     };
     if m == 1 {
         for k in 0..radix {
             let c = f + k * stride;
-            let sample = |j: usize| {
-                if j < valid {
-                    T::load(row, j)
-                } else {
-                    T::default()
-                }
-            };
-            set(
-                out,
-                at + k,
-                C {
-                    r: sample(2 * c),
-                    i: sample(2 * c + 1),
-                },
-            );
+            let sample = |j: usize| if j < valid { T::load(row, j) } else { T::default() };
+            set(out, at + k, C { r: sample(2 * c), i: sample(2 * c + 1) });
         }
     } else {
         for k in 0..radix {
-            work(
-                p,
-                out,
-                at + k * m,
-                row,
-                valid,
-                f + k * stride,
-                stride * radix,
-                stage + 1,
-            );
+            work(p, out, at + k * m, row, valid, f + k * stride, stride * radix, stage + 1);
         }
     }
     let tw = p.twiddles;
@@ -259,29 +213,14 @@ pub(crate) fn work<T: Scalar>(
         for k in 0..m {
             let f0 = fixdiv(get(out, at + k), 4);
             let s0 = mul(fixdiv(get(out, at + k + m), 4), twiddle(tw, k * stride));
-            let s1 = mul(
-                fixdiv(get(out, at + k + 2 * m), 4),
-                twiddle(tw, 2 * k * stride),
-            );
-            let s2 = mul(
-                fixdiv(get(out, at + k + 3 * m), 4),
-                twiddle(tw, 3 * k * stride),
-            );
+            let s1 = mul(fixdiv(get(out, at + k + 2 * m), 4), twiddle(tw, 2 * k * stride));
+            let s2 = mul(fixdiv(get(out, at + k + 3 * m), 4), twiddle(tw, 3 * k * stride));
             let s5 = sub(f0, s1);
             let f0 = add(f0, s1);
             let (s3, s4) = (add(s0, s2), sub(s0, s2));
             set(out, at + k + 2 * m, sub(f0, s3));
             set(out, at + k, add(f0, s3));
-            let (a, b) = (
-                C {
-                    r: s5.r.add(s4.i),
-                    i: s5.i.sub(s4.r),
-                },
-                C {
-                    r: s5.r.sub(s4.i),
-                    i: s5.i.add(s4.r),
-                },
-            );
+            let (a, b) = (C { r: s5.r.add(s4.i), i: s5.i.sub(s4.r) }, C { r: s5.r.sub(s4.i), i: s5.i.add(s4.r) });
             let (m1, m3) = if p.inverse { (b, a) } else { (a, b) };
             set(out, at + k + m, m1);
             set(out, at + k + 3 * m, m3);

@@ -29,16 +29,14 @@ pub use filter_bank_log::signal_filter_bank_log;
 pub use filter_bank_square_root::signal_filter_bank_square_root;
 pub use framer::signal_framer;
 pub use irfft::{
-    signal_irfft_f32_fft, signal_irfft_f32_split, signal_irfft_s16_fft, signal_irfft_s16_split,
-    signal_irfft_s32_fft, signal_irfft_s32_split, SignalIrfftParams, SignalIrfftParamsF32,
-    SignalIrfftParamsI16, SignalIrfftParamsI32,
+    signal_irfft_f32_fft, signal_irfft_f32_split, signal_irfft_s16_fft, signal_irfft_s16_split, signal_irfft_s32_fft,
+    signal_irfft_s32_split, SignalIrfftParams, SignalIrfftParamsF32, SignalIrfftParamsI16, SignalIrfftParamsI32,
 };
 pub use kiss_fft::{KissFft, Scalar};
 pub use overlap_add::{signal_overlap_add_f32, signal_overlap_add_s16};
 pub use pcan::signal_pcan;
 pub use rfft::{
-    signal_rfft_f32, signal_rfft_s16, signal_rfft_s32, SignalRfftParams, SignalRfftParamsF32,
-    SignalRfftParamsI16, SignalRfftParamsI32,
+    signal_rfft_f32, signal_rfft_s16, signal_rfft_s32, SignalRfftParams, SignalRfftParamsF32, SignalRfftParamsI16, SignalRfftParamsI32,
 };
 pub use spectral_subtraction::{signal_spectral_subtraction, SpectralSubtractionParams};
 pub use stacker::signal_stacker;

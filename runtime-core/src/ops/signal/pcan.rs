@@ -17,11 +17,7 @@ fn gain(x: u32, lut: &[u8]) -> i16 {
     }
     let interval = msb32(x);
     let base = (4 * interval - 6) as usize;
-    let frac = (if interval < 11 {
-        x << (11 - interval)
-    } else {
-        x >> (interval - 11)
-    } & 0x3FF) as i32;
+    let frac = (if interval < 11 { x << (11 - interval) } else { x >> (interval - 11) } & 0x3FF) as i32;
     let mut r = (i32::from(get_i16(lut, base + 2)) * frac) >> 5;
     r = r.wrapping_add(((i32::from(get_i16(lut, base + 1)) as u32) << 5) as i32);
     r = r.wrapping_mul(frac);
@@ -40,13 +36,7 @@ fn shrink(x: u32) -> u32 {
 }
 
 /// `snr_shift` < 64 and `gain_lut` has 125 entries (the lowering checks both).
-pub fn signal_pcan(
-    input: &[u8],
-    noise_estimate: &[u8],
-    gain_lut: &[u8],
-    output: &mut [u8],
-    snr_shift: u32,
-) {
+pub fn signal_pcan(input: &[u8], noise_estimate: &[u8], gain_lut: &[u8], output: &mut [u8], snr_shift: u32) {
     for i in 0..output.len() / 4 {
         // The int16 gain converts to uint32 sign-extended, as in TFLM.
         let g = i32::from(gain(get_u32(noise_estimate, i), gain_lut)) as u32;

@@ -39,57 +39,19 @@ fn rfft<T: Scalar>(p: &SignalRfftParams<T>, input: &[u8], output: &mut [u8]) {
     }
     let zero = T::default();
     for (r, row) in input.chunks_exact(p.input_length * T::BYTES).enumerate() {
-        let out = window_mut(
-            output,
-            r * p.output_length * 2 * T::BYTES,
-            (n + 1) * 2 * T::BYTES,
-        );
+        let out = window_mut(output, r * p.output_length * 2 * T::BYTES, (n + 1) * 2 * T::BYTES);
         work(&p.fft, out, 0, row, p.input_length, 0, 1, 0);
         let dc: C<T> = fixdiv(get(out, 0), 2);
-        set(
-            out,
-            0,
-            C {
-                r: dc.r.add(dc.i),
-                i: zero,
-            },
-        );
-        set(
-            out,
-            n,
-            C {
-                r: dc.r.sub(dc.i),
-                i: zero,
-            },
-        );
+        set(out, 0, C { r: dc.r.add(dc.i), i: zero });
+        set(out, n, C { r: dc.r.sub(dc.i), i: zero });
         for k in 1..=n / 2 {
             let fpk = fixdiv(get(out, k), 2);
             let c: C<T> = get(out, n - k);
-            let fpnk = fixdiv(
-                C {
-                    r: c.r,
-                    i: c.i.neg(),
-                },
-                2,
-            );
+            let fpnk = fixdiv(C { r: c.r, i: c.i.neg() }, 2);
             let (f1k, f2k) = (add(fpk, fpnk), sub(fpk, fpnk));
             let tw = mul(f2k, twiddle(p.super_twiddles, k - 1));
-            set(
-                out,
-                k,
-                C {
-                    r: T::half_sum(f1k.r, tw.r),
-                    i: T::half_sum(f1k.i, tw.i),
-                },
-            );
-            set(
-                out,
-                n - k,
-                C {
-                    r: T::half_diff(f1k.r, tw.r),
-                    i: T::half_diff(tw.i, f1k.i),
-                },
-            );
+            set(out, k, C { r: T::half_sum(f1k.r, tw.r), i: T::half_sum(f1k.i, tw.i) });
+            set(out, n - k, C { r: T::half_diff(f1k.r, tw.r), i: T::half_diff(tw.i, f1k.i) });
         }
     }
 }

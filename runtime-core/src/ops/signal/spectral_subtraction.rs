@@ -28,23 +28,14 @@ pub struct SpectralSubtractionParams {
 
 /// `noise_estimate` is the op's state (uint32 per channel), updated in place; the op's second
 /// output is a copy of it (`copy_variable`).
-pub fn signal_spectral_subtraction(
-    p: &SpectralSubtractionParams,
-    input: &[u8],
-    noise_estimate: &mut [u8],
-    output: &mut [u8],
-) {
+pub fn signal_spectral_subtraction(p: &SpectralSubtractionParams, input: &[u8], noise_estimate: &mut [u8], output: &mut [u8]) {
     for i in 0..output.len() / 4 {
-        let (smoothing, keep) = if i & 1 == 0 {
-            (p.smoothing, p.one_minus_smoothing)
-        } else {
-            (p.alternate_smoothing, p.alternate_one_minus_smoothing)
-        };
+        let (smoothing, keep) =
+            if i & 1 == 0 { (p.smoothing, p.one_minus_smoothing) } else { (p.alternate_smoothing, p.alternate_one_minus_smoothing) };
         let x = get_u32(input, i);
         let signal = x.wrapping_shl(p.smoothing_bits);
-        let mut noise = ((u64::from(signal) * u64::from(smoothing))
-            .wrapping_add(u64::from(get_u32(noise_estimate, i)) * u64::from(keep)))
-        .wrapping_shr(p.spectral_subtraction_bits) as u32;
+        let mut noise = ((u64::from(signal) * u64::from(smoothing)).wrapping_add(u64::from(get_u32(noise_estimate, i)) * u64::from(keep)))
+            .wrapping_shr(p.spectral_subtraction_bits) as u32;
         let mut estimate = noise;
         if estimate > signal {
             estimate = signal;
@@ -53,8 +44,7 @@ pub fn signal_spectral_subtraction(
             }
         }
         set_u32(noise_estimate, i, noise);
-        let floor = (u64::from(x) * u64::from(p.min_signal_remaining))
-            .wrapping_shr(p.spectral_subtraction_bits) as u32;
+        let floor = (u64::from(x) * u64::from(p.min_signal_remaining)).wrapping_shr(p.spectral_subtraction_bits) as u32;
         let subtracted = (signal - estimate).wrapping_shr(p.smoothing_bits);
         set_u32(output, i, subtracted.max(floor));
     }

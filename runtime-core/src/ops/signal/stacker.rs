@@ -8,14 +8,7 @@ use super::le::{get_i16, set_i16};
 
 /// `input` is one frame (`channels` int16), `output` the stack. While the FIFO is short the
 /// validity byte is 0 and the output is left as it was, as TFLM does.
-pub fn signal_stacker(
-    input: &[u8],
-    state: &mut [u8],
-    output: &mut [u8],
-    channels: usize,
-    left: usize,
-    step: usize,
-) {
+pub fn signal_stacker(input: &[u8], state: &mut [u8], output: &mut [u8], channels: usize, left: usize, step: usize) {
     let capacity = output.len() / 2;
     let Some((flags, bytes)) = state.split_at_mut_checked(2) else {
         return;

@@ -10,12 +10,7 @@ pub fn signal_window(input: &[u8], weights: &[u8], output: &mut [u8], shift: u32
         return;
     }
     for i in 0..input.len() / 2 {
-        let raw =
-            (i32::from(get_i16(input, i)) * i32::from(get_i16(weights, i % n))).wrapping_shr(shift);
-        set_i16(
-            output,
-            i,
-            raw.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16,
-        );
+        let raw = (i32::from(get_i16(input, i)) * i32::from(get_i16(weights, i % n))).wrapping_shr(shift);
+        set_i16(output, i, raw.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16);
     }
 }

@@ -17,9 +17,7 @@
 //! No scratch memory is needed.
 
 use super::super::{window, window_mut};
-use crate::fixed_point::{
-    multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant,
-};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
 use crate::ops::unary::sigmoid16::{logistic_one, tanh_one, Sigmoid16Params};
 
 /// One gate's two fully connected layers (TFLM `GateParameters`), int8 × int8 → int16 Q3.12.
@@ -77,25 +75,13 @@ pub struct LstmParams {
 /// [`logistic_one`], whose sigmoid table TFLM's LSTM shares with LOGISTIC and TANH.
 #[inline(always)]
 pub(crate) fn sigmoid_s16(x: i32, input_multiplier: i32, input_left_shift: i32) -> i32 {
-    i32::from(logistic_one(
-        &Sigmoid16Params {
-            input_multiplier,
-            input_left_shift,
-        },
-        x,
-    ))
+    i32::from(logistic_one(&Sigmoid16Params { input_multiplier, input_left_shift }, x))
 }
 
 /// TFLM's int16 tanh (output Q0.15), the unary family's [`tanh_one`].
 #[inline(always)]
 pub(crate) fn tanh_s16(x: i32, input_multiplier: i32, input_left_shift: i32) -> i32 {
-    i32::from(tanh_one(
-        &Sigmoid16Params {
-            input_multiplier,
-            input_left_shift,
-        },
-        x,
-    ))
+    i32::from(tanh_one(&Sigmoid16Params { input_multiplier, input_left_shift }, x))
 }
 
 #[inline(always)]
@@ -105,9 +91,7 @@ fn sat16(x: i32) -> i32 {
 
 #[inline(always)]
 fn dot_s8(w: &[u8], x: &[u8]) -> i32 {
-    w.iter().zip(x).fold(0i32, |acc, (&w, &x)| {
-        acc.wrapping_add(i32::from(w as i8) * i32::from(x as i8))
-    })
+    w.iter().zip(x).fold(0i32, |acc, (&w, &x)| acc.wrapping_add(i32::from(w as i8) * i32::from(x as i8)))
 }
 
 #[inline(always)]
@@ -126,6 +110,7 @@ fn gate_sum(g: &LstmGate, k: usize, x: &[u8], h: &[u8], w_in: &[u8], w_rec: &[u8
     let b = sat16(multiply_by_quantized_multiplier(b, g.recurrent_requant));
     sat16(a + b)
 }
+
 
 /// UNIDIRECTIONAL_SEQUENCE_LSTM int8 with an int16 cell state, bit-exact with TFLM.
 ///
@@ -151,11 +136,7 @@ pub fn unidirectional_sequence_lstm_s8(
     let (n, ni) = (p.cells, p.input_size);
     for b in 0..p.batches {
         for t in 0..p.time_steps {
-            let row = if p.time_major {
-                t * p.batches + b
-            } else {
-                b * p.time_steps + t
-            };
+            let row = if p.time_major { t * p.batches + b } else { b * p.time_steps + t };
             let x = window(input, row * ni, ni);
             let out = window_mut(output, row * n, n);
             let h = window_mut(hidden, b * n, n);
@@ -251,9 +232,7 @@ fn i16_at(b: &[u8]) -> i32 {
 fn gate_sum_s16(g: &LstmS16Gate, k: usize, x: &[u8], h: &[u8], w_in: &[u8], w_rec: &[u8]) -> i32 {
     let (ni, nh) = (x.len() / 2, h.len() / 2);
     let dot = |w: &[u8], v: &[u8]| {
-        w.iter().zip(v.chunks_exact(2)).fold(0i64, |acc, (&w, v)| {
-            acc + i64::from(w as i8) * i64::from(i16_at(v))
-        })
+        w.iter().zip(v.chunks_exact(2)).fold(0i64, |acc, (&w, v)| acc + i64::from(w as i8) * i64::from(i16_at(v)))
     };
     let a = dot(window(w_in, k * ni, ni), x).wrapping_add(g.bias.get(k).copied().unwrap_or(0));
     let b = dot(window(w_rec, k * nh, nh), h);
@@ -283,27 +262,16 @@ pub fn unidirectional_sequence_lstm_s16(
     let (n, ni) = (p.cells, p.input_size);
     for b in 0..p.batches {
         for t in 0..p.time_steps {
-            let row = if p.time_major {
-                t * p.batches + b
-            } else {
-                b * p.time_steps + t
-            };
+            let row = if p.time_major { t * p.batches + b } else { b * p.time_steps + t };
             let x = window(input, row * ni * 2, ni * 2);
             let out = window_mut(output, row * n * 2, n * 2);
             let h = window_mut(hidden, b * n * 2, n * 2);
             let c = window_mut(cell, b * n * 2, n * 2);
-            for (k, (o, c2)) in out
-                .chunks_exact_mut(2)
-                .zip(c.chunks_exact_mut(2))
-                .enumerate()
-            {
+            for (k, (o, c2)) in out.chunks_exact_mut(2).zip(c.chunks_exact_mut(2)).enumerate() {
                 let f = sigmoid_s16(gate_sum_s16(&p.forget_gate, k, x, h, w_f, r_f), 3, 0);
                 let i = sigmoid_s16(gate_sum_s16(&p.input_gate, k, x, h, w_i, r_i), 3, 0);
                 let g = tanh_s16(gate_sum_s16(&p.cell_gate, k, x, h, w_c, r_c), 3, 0);
-                let kept = sat16(multiply_by_quantized_multiplier(
-                    f * i16_at(c2),
-                    p.forget_requant,
-                ));
+                let kept = sat16(multiply_by_quantized_multiplier(f * i16_at(c2), p.forget_requant));
                 let added = sat16(multiply_by_quantized_multiplier(i * g, p.input_requant));
                 let mut new = sat16(kept + added);
                 if p.cell_clip > 0 {
@@ -312,10 +280,7 @@ pub fn unidirectional_sequence_lstm_s16(
                 c2.copy_from_slice(&(new as i16).to_le_bytes());
                 let og = sigmoid_s16(gate_sum_s16(&p.output_gate, k, x, h, w_o, r_o), 3, 0);
                 let th = tanh_s16(new, p.cell_tanh_multiplier, p.cell_tanh_left_shift);
-                let hv = sat16(
-                    multiply_by_quantized_multiplier(th * og, p.hidden_requant)
-                        .wrapping_add(p.hidden_zero_point),
-                );
+                let hv = sat16(multiply_by_quantized_multiplier(th * og, p.hidden_requant).wrapping_add(p.hidden_zero_point));
                 o.copy_from_slice(&(hv as i16).to_le_bytes());
             }
             super::super::copy_prefix(h, out);
@@ -373,12 +338,7 @@ fn finite(v: f32) -> f32 {
 /// TFLM's float FC for one output: `Σ x·w` from 0 in order, plus the bias (0 when none), clamped.
 #[inline(always)]
 fn fc_f32(w: &[u8], x: &[u8], bias: f32) -> f32 {
-    finite(
-        x.chunks_exact(4)
-            .zip(w.chunks_exact(4))
-            .fold(0.0f32, |acc, (x, w)| acc + f32_at(x) * f32_at(w))
-            + bias,
-    )
+    finite(x.chunks_exact(4).zip(w.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(x) * f32_at(w)) + bias)
 }
 
 /// UNIDIRECTIONAL_SEQUENCE_LSTM float32: TFLM's float `LstmStep`, stage for stage and in its
@@ -405,30 +365,18 @@ pub fn unidirectional_sequence_lstm_f32(
     use crate::ops::unary::logistic::logistic;
     let (n, ni) = (p.cells, p.input_size);
     let gate = |g: &LstmF32Gate, k: usize, x: &[u8], h: &[u8], w: &[u8], r: &[u8]| -> f32 {
-        let a = fc_f32(
-            window(w, k * ni * 4, ni * 4),
-            x,
-            g.bias.get(k).copied().unwrap_or(0.0),
-        );
+        let a = fc_f32(window(w, k * ni * 4, ni * 4), x, g.bias.get(k).copied().unwrap_or(0.0));
         let b = fc_f32(window(r, k * n * 4, n * 4), h, 0.0);
         a + b
     };
     for b in 0..p.batches {
         for t in 0..p.time_steps {
-            let row = if p.time_major {
-                t * p.batches + b
-            } else {
-                b * p.time_steps + t
-            };
+            let row = if p.time_major { t * p.batches + b } else { b * p.time_steps + t };
             let x = window(input, row * ni * 4, ni * 4);
             let out = window_mut(output, row * n * 4, n * 4);
             let h = window_mut(hidden, b * n * 4, n * 4);
             let c = window_mut(cell, b * n * 4, n * 4);
-            for (k, (o, c4)) in out
-                .chunks_exact_mut(4)
-                .zip(c.chunks_exact_mut(4))
-                .enumerate()
-            {
+            for (k, (o, c4)) in out.chunks_exact_mut(4).zip(c.chunks_exact_mut(4)).enumerate() {
                 let f = logistic(gate(&p.forget_gate, k, x, h, w_f, r_f));
                 let i = logistic(gate(&p.input_gate, k, x, h, w_i, r_i));
                 let g = tanhf(gate(&p.cell_gate, k, x, h, w_c, r_c));
@@ -436,11 +384,7 @@ pub fn unidirectional_sequence_lstm_f32(
                 if p.cell_clip > 0.0 {
                     // std::max(std::min(clip, v), -clip), comparison for comparison.
                     new = if new < p.cell_clip { new } else { p.cell_clip };
-                    new = if new < -p.cell_clip {
-                        -p.cell_clip
-                    } else {
-                        new
-                    };
+                    new = if new < -p.cell_clip { -p.cell_clip } else { new };
                 }
                 c4.copy_from_slice(&new.to_le_bytes());
                 let og = logistic(gate(&p.output_gate, k, x, h, w_o, r_o));
@@ -465,10 +409,7 @@ mod tests {
             let real = f64::from(x) / 4096.0;
             let s = f64::from(sigmoid_s16(x, 3, 0)) / 32768.0;
             let t = f64::from(tanh_s16(x, 3, 0)) / 32768.0;
-            assert!(
-                (s - 1.0 / (1.0 + (-real).exp())).abs() < 1.0 / 4096.0,
-                "sigmoid({real}) = {s}"
-            );
+            assert!((s - 1.0 / (1.0 + (-real).exp())).abs() < 1.0 / 4096.0, "sigmoid({real}) = {s}");
             assert!((t - real.tanh()).abs() < 1.0 / 2048.0, "tanh({real}) = {t}");
             assert!((0..=32767).contains(&sigmoid_s16(x, 3, 0)));
         }
@@ -493,31 +434,16 @@ mod tests {
         let c_s = 1.0 / 4096.0;
         let mut ws: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
         for _ in 0..4 {
-            ws.push(
-                (0..n * ni)
-                    .map(|_| rng.range(-100, 100) as i8 as u8)
-                    .collect(),
-            );
+            ws.push((0..n * ni).map(|_| rng.range(-100, 100) as i8 as u8).collect());
         }
         for _ in 0..4 {
-            ws.push(
-                (0..n * n)
-                    .map(|_| rng.range(-100, 100) as i8 as u8)
-                    .collect(),
-            );
+            ws.push((0..n * n).map(|_| rng.range(-100, 100) as i8 as u8).collect());
         }
-        let biases: std::vec::Vec<std::vec::Vec<i32>> = (0..4)
-            .map(|_| (0..n).map(|_| rng.range(-2000, 2000) as i32).collect())
-            .collect();
+        let biases: std::vec::Vec<std::vec::Vec<i32>> =
+            (0..4).map(|_| (0..n).map(|_| rng.range(-2000, 2000) as i32).collect()).collect();
         let fold = |w: &[u8], bias: &[i32], zp: i32, cols: usize| -> &'static [i32] {
             let v: std::vec::Vec<i32> = (0..n)
-                .map(|k| {
-                    bias.get(k).copied().unwrap_or(0)
-                        - zp * w[k * cols..(k + 1) * cols]
-                            .iter()
-                            .map(|&x| x as i8 as i32)
-                            .sum::<i32>()
-                })
+                .map(|k| bias.get(k).copied().unwrap_or(0) - zp * w[k * cols..(k + 1) * cols].iter().map(|&x| x as i8 as i32).sum::<i32>())
                 .collect();
             std::vec::Vec::leak(v)
         };
@@ -545,64 +471,35 @@ mod tests {
             cell_tanh_multiplier: 3,
             cell_tanh_left_shift: 0,
         };
-        let x: std::vec::Vec<u8> = (0..steps * ni)
-            .map(|_| rng.range(-128, 127) as i8 as u8)
-            .collect();
+        let x: std::vec::Vec<u8> = (0..steps * ni).map(|_| rng.range(-128, 127) as i8 as u8).collect();
         let mut hidden = std::vec![h_zp as i8 as u8; n];
         let mut cell = std::vec![0u8; 2 * n];
         let mut out = std::vec![0u8; steps * n];
         unidirectional_sequence_lstm_s8(
-            &p,
-            &x,
-            &ws[0],
-            &ws[1],
-            &ws[2],
-            &ws[3],
-            &ws[4],
-            &ws[5],
-            &ws[6],
-            &ws[7],
-            &mut hidden,
-            &mut cell,
-            &mut out,
+            &p, &x, &ws[0], &ws[1], &ws[2], &ws[3], &ws[4], &ws[5], &ws[6], &ws[7], &mut hidden, &mut cell, &mut out,
         );
         // Float reference.
         let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
         let (mut hf, mut cf) = (std::vec![0.0f64; n], std::vec![0.0f64; n]);
         for t in 0..steps {
-            let xr: std::vec::Vec<f64> = (0..ni)
-                .map(|j| in_s * f64::from(x[t * ni + j] as i8 as i32 - in_zp))
-                .collect();
+            let xr: std::vec::Vec<f64> = (0..ni).map(|j| in_s * f64::from(x[t * ni + j] as i8 as i32 - in_zp)).collect();
             let pre = |g: usize, k: usize| -> f64 {
                 let wi = &ws[g];
                 let wr = &ws[4 + g];
-                let a: f64 = (0..ni)
-                    .map(|j| w_s * f64::from(wi[k * ni + j] as i8) * xr[j])
-                    .sum();
-                let r: f64 = (0..n)
-                    .map(|j| w_s * f64::from(wr[k * n + j] as i8) * hf[j])
-                    .sum();
+                let a: f64 = (0..ni).map(|j| w_s * f64::from(wi[k * ni + j] as i8) * xr[j]).sum();
+                let r: f64 = (0..n).map(|j| w_s * f64::from(wr[k * n + j] as i8) * hf[j]).sum();
                 a + r + f64::from(biases[g][k]) * in_s * w_s
             };
             let mut hn = std::vec![0.0; n];
             for k in 0..n {
-                let (i, f, g, o) = (
-                    sig(pre(0, k)),
-                    sig(pre(1, k)),
-                    pre(2, k).tanh(),
-                    sig(pre(3, k)),
-                );
+                let (i, f, g, o) = (sig(pre(0, k)), sig(pre(1, k)), pre(2, k).tanh(), sig(pre(3, k)));
                 cf[k] = f * cf[k] + i * g;
                 hn[k] = o * cf[k].tanh();
             }
             hf = hn;
             for k in 0..n {
                 let got = h_s * f64::from(out[t * n + k] as i8 as i32 - h_zp);
-                assert!(
-                    (got - hf[k]).abs() < 4.0 * h_s,
-                    "step {t} cell {k}: {got} vs {}",
-                    hf[k]
-                );
+                assert!((got - hf[k]).abs() < 4.0 * h_s, "step {t} cell {k}: {got} vs {}", hf[k]);
             }
         }
         assert_eq!(hidden, out[(steps - 1) * n..]);

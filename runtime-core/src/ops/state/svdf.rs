@@ -90,14 +90,7 @@ struct Sizes {
     output_row: usize,
 }
 
-fn chunk_sizes(
-    input_size: usize,
-    filters: usize,
-    rank: usize,
-    memory: usize,
-    word: usize,
-    io: usize,
-) -> Option<Sizes> {
+fn chunk_sizes(input_size: usize, filters: usize, rank: usize, memory: usize, word: usize, io: usize) -> Option<Sizes> {
     let units = filters.checked_div(rank)?;
     let state_row = memory.checked_mul(word)?;
     let s = Sizes {
@@ -151,15 +144,7 @@ fn svdf<T: Word>(
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
     // Every chunk size below is checked non-zero here, so no `chunks_exact` can panic.
     let sizes = chunk_sizes(p.input_size, filters, rank, memory, T::BYTES, 1);
-    let Some(Sizes {
-        input_row: in_row,
-        state_row: row,
-        batch_state,
-        output_row,
-    }) = sizes
-    else {
-        return;
-    };
+    let Some(Sizes { input_row: in_row, state_row: row, batch_state, output_row }) = sizes else { return };
     // `chunk_sizes` guarantees these, but when this function is not inlined the optimizer
     // cannot see it; restating it here keeps the panic-free link proof (firmware `panic-check`).
     if in_row == 0 || row == 0 || batch_state == 0 || output_row == 0 || T::BYTES == 0 {
@@ -180,15 +165,9 @@ fn svdf<T: Word>(
         // 2. Project the frame with each feature filter into the filter's newest slot. The
         //    state zero point is added before the saturating clamp (TFLM does the same, so an
         //    int8 state cannot wrap).
-        for (w_row, s_row) in weights_feature
-            .chunks_exact(in_row)
-            .zip(state_rows.chunks_exact_mut(row))
-        {
+        for (w_row, s_row) in weights_feature.chunks_exact(in_row).zip(state_rows.chunks_exact_mut(row)) {
             let dot = x_row.iter().zip(w_row).fold(0i32, |acc, (&x, &w)| {
-                acc.wrapping_add(
-                    i32::from(w as i8)
-                        .wrapping_mul(i32::from(x as i8).wrapping_sub(p.input_zero_point)),
-                )
+                acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x as i8).wrapping_sub(p.input_zero_point)))
             });
             let v = multiply_by_quantized_multiplier(dot, p.feature_requant)
                 .wrapping_add(p.state_zero_point)
@@ -203,14 +182,9 @@ fn svdf<T: Word>(
         let s_rows = state_rows.chunks_exact(row);
         let t_rows = weights_time.chunks_exact(row);
         let mut per_filter = s_rows.zip(t_rows).map(|(s_row, t_row)| {
-            s_row
-                .chunks_exact(T::BYTES)
-                .zip(t_row.chunks_exact(T::BYTES))
-                .fold(0i32, |acc, (s, t)| {
-                    acc.wrapping_add(
-                        T::get(t).wrapping_mul(T::get(s).wrapping_sub(p.state_zero_point)),
-                    )
-                })
+            s_row.chunks_exact(T::BYTES).zip(t_row.chunks_exact(T::BYTES)).fold(0i32, |acc, (s, t)| {
+                acc.wrapping_add(T::get(t).wrapping_mul(T::get(s).wrapping_sub(p.state_zero_point)))
+            })
         });
         let mut biases = bias.chunks_exact(4).map(|b| match *b {
             [b0, b1, b2, b3] => i32::from_le_bytes([b0, b1, b2, b3]),
@@ -270,15 +244,7 @@ pub fn svdf_f32(
 ) {
     let (filters, memory, rank) = (p.filters, p.memory, p.rank);
     let sizes = chunk_sizes(p.input_size, filters, rank, memory, 4, 4);
-    let Some(Sizes {
-        input_row: in_row,
-        state_row: row,
-        batch_state,
-        output_row,
-    }) = sizes
-    else {
-        return;
-    };
+    let Some(Sizes { input_row: in_row, state_row: row, batch_state, output_row }) = sizes else { return };
     if state.len() > 4 {
         state.copy_within(4.., 0);
     }
@@ -288,27 +254,15 @@ pub fn svdf_f32(
         .zip(output.chunks_exact_mut(output_row))
         .take(p.batches)
     {
-        for (w_row, s_row) in weights_feature
-            .chunks_exact(in_row)
-            .zip(state_rows.chunks_exact_mut(row))
-        {
-            let dot = x_row
-                .chunks_exact(4)
-                .zip(w_row.chunks_exact(4))
-                .fold(0.0f32, |acc, (x, w)| acc + f32_at(w) * f32_at(x));
+        for (w_row, s_row) in weights_feature.chunks_exact(in_row).zip(state_rows.chunks_exact_mut(row)) {
+            let dot = x_row.chunks_exact(4).zip(w_row.chunks_exact(4)).fold(0.0f32, |acc, (x, w)| acc + f32_at(w) * f32_at(x));
             if let Some(newest) = s_row.get_mut(row - 4..) {
                 newest.copy_from_slice(&dot.to_le_bytes());
             }
         }
-        let mut per_filter = state_rows
-            .chunks_exact(row)
-            .zip(weights_time.chunks_exact(row))
-            .map(|(s_row, t_row)| {
-                s_row
-                    .chunks_exact(4)
-                    .zip(t_row.chunks_exact(4))
-                    .fold(0.0f32, |acc, (s, t)| acc + f32_at(t) * f32_at(s))
-            });
+        let mut per_filter = state_rows.chunks_exact(row).zip(weights_time.chunks_exact(row)).map(|(s_row, t_row)| {
+            s_row.chunks_exact(4).zip(t_row.chunks_exact(4)).fold(0.0f32, |acc, (s, t)| acc + f32_at(t) * f32_at(s))
+        });
         let mut biases = bias.chunks_exact(4).map(f32_at);
         for o in out_row.chunks_exact_mut(4) {
             let mut acc = biases.next().unwrap_or(0.0);
@@ -358,12 +312,9 @@ mod tests {
             for f in 0..nf {
                 let mut dot = 0i32;
                 for c in 0..n_in {
-                    dot = dot.wrapping_add(
-                        wf[f * n_in + c] as i32 * (x[b * n_in + c] as i32 - p.input_zero_point),
-                    );
+                    dot = dot.wrapping_add(wf[f * n_in + c] as i32 * (x[b * n_in + c] as i32 - p.input_zero_point));
                 }
-                let v = (ref_mbqm(dot, p.feature_requant) as i64 + p.state_zero_point as i64)
-                    .clamp(lo, hi);
+                let v = (ref_mbqm(dot, p.feature_requant) as i64 + p.state_zero_point as i64).clamp(lo, hi);
                 state[b * nf * mem + f * mem + mem - 1] = v;
             }
         }
@@ -382,9 +333,7 @@ mod tests {
                 for r in 0..rank {
                     acc = acc.wrapping_add(scratch[u * rank + r]);
                 }
-                out.push(
-                    (ref_mbqm(acc, p.output_requant) + p.output_zero_point).clamp(-128, 127) as i8,
-                );
+                out.push((ref_mbqm(acc, p.output_requant) + p.output_zero_point).clamp(-128, 127) as i8);
             }
         }
         out
@@ -397,11 +346,7 @@ mod tests {
         let units = rng.usize(1, 6);
         let filters = units * rank;
         let memory = rng.usize(1, 9);
-        let (lo, hi) = if int16 {
-            (-32768i64, 32767i64)
-        } else {
-            (-128, 127)
-        };
+        let (lo, hi) = if int16 { (-32768i64, 32767i64) } else { (-128, 127) };
         let p = SvdfParams {
             batches,
             input_size,
@@ -414,52 +359,26 @@ mod tests {
             feature_requant: rng.requant(),
             output_requant: rng.requant(),
         };
-        let wf: Vec<i8> = (0..filters * input_size)
-            .map(|_| rng.range(-127, 127) as i8)
-            .collect();
-        let wt: Vec<i64> = (0..filters * memory)
-            .map(|_| rng.range(lo + 1, hi))
-            .collect();
-        let bias: Vec<i32> = (0..units)
-            .map(|_| rng.range(-100_000, 100_000) as i32)
-            .collect();
+        let wf: Vec<i8> = (0..filters * input_size).map(|_| rng.range(-127, 127) as i8).collect();
+        let wt: Vec<i64> = (0..filters * memory).map(|_| rng.range(lo + 1, hi)).collect();
+        let bias: Vec<i32> = (0..units).map(|_| rng.range(-100_000, 100_000) as i32).collect();
         let bytes = if int16 { 2 } else { 1 };
         let enc = |v: &[i64]| -> Vec<u8> {
-            v.iter()
-                .flat_map(|&x| {
-                    if int16 {
-                        (x as i16).to_le_bytes().to_vec()
-                    } else {
-                        vec![x as i8 as u8]
-                    }
-                })
-                .collect()
+            v.iter().flat_map(|&x| if int16 { (x as i16).to_le_bytes().to_vec() } else { vec![x as i8 as u8] }).collect()
         };
-        let mut ref_state: Vec<i64> = (0..batches * filters * memory)
-            .map(|_| rng.range(lo, hi))
-            .collect();
+        let mut ref_state: Vec<i64> = (0..batches * filters * memory).map(|_| rng.range(lo, hi)).collect();
         let mut state = enc(&ref_state);
         let wt_bytes = enc(&wt);
         let wf_bytes: Vec<u8> = wf.iter().map(|&w| w as u8).collect();
         let bias_bytes: Vec<u8> = bias.iter().flat_map(|b| b.to_le_bytes()).collect();
         // Several frames in sequence: the state must carry exactly as TFLM's does.
         for frame in 0..memory + 2 {
-            let x: Vec<i8> = (0..batches * input_size)
-                .map(|_| rng.range(-128, 127) as i8)
-                .collect();
+            let x: Vec<i8> = (0..batches * input_size).map(|_| rng.range(-128, 127) as i8).collect();
             let x_bytes: Vec<u8> = x.iter().map(|&v| v as u8).collect();
             let want = reference(&p, (lo, hi), &x, &wf, &wt, &bias, &mut ref_state);
             let mut got = vec![0u8; batches * units];
             let f = if int16 { svdf_s8 } else { svdf_s8_s8state };
-            f(
-                &p,
-                &x_bytes,
-                &wf_bytes,
-                &wt_bytes,
-                &bias_bytes,
-                &mut state,
-                &mut got,
-            );
+            f(&p, &x_bytes, &wf_bytes, &wt_bytes, &bias_bytes, &mut state, &mut got);
             let got: Vec<i8> = got.iter().map(|&b| b as i8).collect();
             assert_eq!(got, want, "frame {frame}: {p:?}");
             assert_eq!(state, enc(&ref_state), "state after frame {frame}: {p:?}");
@@ -489,23 +408,10 @@ mod tests {
     fn f32_tracks_a_wide_reference() {
         let mut rng = Rng::new(0x5ff3);
         for _ in 0..100 {
-            let (batches, input_size, rank, units, memory) = (
-                rng.usize(1, 3),
-                rng.usize(1, 8),
-                rng.usize(1, 3),
-                rng.usize(1, 5),
-                rng.usize(1, 6),
-            );
+            let (batches, input_size, rank, units, memory) =
+                (rng.usize(1, 3), rng.usize(1, 8), rng.usize(1, 3), rng.usize(1, 5), rng.usize(1, 6));
             let filters = units * rank;
-            let p = SvdfF32Params {
-                batches,
-                input_size,
-                filters,
-                rank,
-                memory,
-                act_min: f32::NEG_INFINITY,
-                act_max: f32::INFINITY,
-            };
+            let p = SvdfF32Params { batches, input_size, filters, rank, memory, act_min: f32::NEG_INFINITY, act_max: f32::INFINITY };
             let r = |rng: &mut Rng| (rng.range(-1000, 1000) as f32) / 1000.0;
             let wf: Vec<f32> = (0..filters * input_size).map(|_| r(&mut rng)).collect();
             let wt: Vec<f32> = (0..filters * memory).map(|_| r(&mut rng)).collect();
@@ -516,21 +422,12 @@ mod tests {
             for _ in 0..memory + 2 {
                 let x: Vec<f32> = (0..batches * input_size).map(|_| r(&mut rng)).collect();
                 let mut out = vec![0u8; batches * units * 4];
-                svdf_f32(
-                    &p,
-                    &bytes(&x),
-                    &bytes(&wf),
-                    &bytes(&wt),
-                    &bytes(&bias),
-                    &mut state,
-                    &mut out,
-                );
+                svdf_f32(&p, &bytes(&x), &bytes(&wf), &bytes(&wt), &bytes(&bias), &mut state, &mut out);
                 ref_state.rotate_left(1);
                 for b in 0..batches {
                     for f in 0..filters {
-                        ref_state[(b * filters + f) * memory + memory - 1] = (0..input_size)
-                            .map(|k| wf[f * input_size + k] as f64 * x[b * input_size + k] as f64)
-                            .sum();
+                        ref_state[(b * filters + f) * memory + memory - 1] =
+                            (0..input_size).map(|k| wf[f * input_size + k] as f64 * x[b * input_size + k] as f64).sum();
                     }
                 }
                 for b in 0..batches {
@@ -539,12 +436,7 @@ mod tests {
                             + (0..rank)
                                 .map(|k| {
                                     let f = u * rank + k;
-                                    (0..memory)
-                                        .map(|j| {
-                                            wt[f * memory + j] as f64
-                                                * ref_state[(b * filters + f) * memory + j]
-                                        })
-                                        .sum::<f64>()
+                                    (0..memory).map(|j| wt[f * memory + j] as f64 * ref_state[(b * filters + f) * memory + j]).sum::<f64>()
                                 })
                                 .sum::<f64>();
                         let got = f32_at(&out[(b * units + u) * 4..]) as f64;
@@ -569,37 +461,20 @@ mod tests {
             state_zero_point: 0,
             output_zero_point: 0,
             // Exactly 1.0: multiplier 2^30, shift 1.
-            feature_requant: Requant {
-                multiplier: 1 << 30,
-                shift: 1,
-            },
-            output_requant: Requant {
-                multiplier: 1 << 30,
-                shift: 1,
-            },
+            feature_requant: Requant { multiplier: 1 << 30, shift: 1 },
+            output_requant: Requant { multiplier: 1 << 30, shift: 1 },
         };
         let wt: Vec<u8> = [1i16, 2, 4].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut state = vec![0u8; 6];
         let mut out = [0u8; 1];
         let mut outs = Vec::new();
         for x in [1i8, 2, 3, 4] {
-            svdf_s8(
-                &p,
-                &[x as u8],
-                &[1],
-                &wt,
-                &0i32.to_le_bytes(),
-                &mut state,
-                &mut out,
-            );
+            svdf_s8(&p, &[x as u8], &[1], &wt, &0i32.to_le_bytes(), &mut state, &mut out);
             outs.push(out[0] as i8);
         }
         // Time weights 1, 2, 4 over (oldest, middle, newest).
         assert_eq!(outs, [4, 2 + 8, 1 + 4 + 12, 2 + 6 + 16]);
-        let s: Vec<i16> = state
-            .chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
+        let s: Vec<i16> = state.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
         assert_eq!(s, [2, 3, 4]);
     }
 }

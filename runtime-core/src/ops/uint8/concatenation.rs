@@ -35,8 +35,7 @@ pub fn concatenation_u8(p: &ConcatU8Params, inputs: &[&[u8]], output: &mut [u8])
     let mut rest = output;
     for o in 0..p.outer {
         for (spec, data) in p.inputs.iter().zip(inputs) {
-            let Some((dst, tail)) = core::mem::take(&mut rest).split_at_mut_checked(spec.chunk)
-            else {
+            let Some((dst, tail)) = core::mem::take(&mut rest).split_at_mut_checked(spec.chunk) else {
                 return;
             };
             let src = window(data, o * spec.chunk, spec.chunk);

@@ -57,8 +57,7 @@ pub fn conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output: &mut [u8
         for oy in 0..out_h {
             let (ky0, ky1, iy0) = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
             for ox in 0..out_w {
-                let (kx0, kx1, ix0) =
-                    tap_range(ox, p.stride[1], p.pad[1], p.dilation[1], k_w, in_w);
+                let (kx0, kx1, ix0) = tap_range(ox, p.stride[1], p.pad[1], p.dilation[1], k_w, in_w);
                 let Some(px) = out_px.next() else { return };
                 for ((o, f), &bias) in px.iter_mut().zip(filter.chunks_exact(f_len)).zip(p.bias) {
                     let mut acc = 0i32;
@@ -70,19 +69,12 @@ pub fn conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output: &mut [u8
                             let w = window(f, (ky * k_w + kx) * in_c, in_c);
                             for (&x, &w) in x.iter().zip(w) {
                                 acc = acc.wrapping_add(
-                                    (i32::from(w) + p.filter_offset)
-                                        .wrapping_mul(i32::from(x) + p.input_offset),
+                                    (i32::from(w) + p.filter_offset).wrapping_mul(i32::from(x) + p.input_offset),
                                 );
                             }
                         }
                     }
-                    *o = output_stage(
-                        acc.wrapping_add(bias),
-                        p.requant,
-                        p.output_offset,
-                        p.act_min,
-                        p.act_max,
-                    );
+                    *o = output_stage(acc.wrapping_add(bias), p.requant, p.output_offset, p.act_min, p.act_max);
                 }
             }
         }

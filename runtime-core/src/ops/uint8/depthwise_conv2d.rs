@@ -22,8 +22,7 @@ pub fn depthwise_conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output
         for oy in 0..out_h {
             let (ky0, ky1, iy0) = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], k_h, in_h);
             for ox in 0..out_w {
-                let (kx0, kx1, ix0) =
-                    tap_range(ox, p.stride[1], p.pad[1], p.dilation[1], k_w, in_w);
+                let (kx0, kx1, ix0) = tap_range(ox, p.stride[1], p.pad[1], p.dilation[1], k_w, in_w);
                 let Some(px) = out_px.next() else { return };
                 for (oc, (o, &bias)) in px.iter_mut().zip(p.bias).enumerate() {
                     let ic = oc / dm;
@@ -36,19 +35,12 @@ pub fn depthwise_conv2d_u8(p: &ConvU8Params, input: &[u8], filter: &[u8], output
                             let w = window(filter, (ky * k_w + kx) * out_c + oc, 1);
                             if let (Some(&x), Some(&w)) = (x.first(), w.first()) {
                                 acc = acc.wrapping_add(
-                                    (i32::from(w) + p.filter_offset)
-                                        .wrapping_mul(i32::from(x) + p.input_offset),
+                                    (i32::from(w) + p.filter_offset).wrapping_mul(i32::from(x) + p.input_offset),
                                 );
                             }
                         }
                     }
-                    *o = output_stage(
-                        acc.wrapping_add(bias),
-                        p.requant,
-                        p.output_offset,
-                        p.act_min,
-                        p.act_max,
-                    );
+                    *o = output_stage(acc.wrapping_add(bias), p.requant, p.output_offset, p.act_min, p.act_max);
                 }
             }
         }

@@ -31,26 +31,13 @@ pub struct FullyConnectedU8Params {
 /// `Σ (w + filter_offset) · x` plus the folded bias: the same wrapping i32 sum), requantized
 /// with **one** rounding (LiteRT's FC differs from its conv here; double rounding is off by one
 /// on about 1 % of outputs), `+ output_offset`, clamped. Weights `[output_depth, input_depth]`.
-pub fn fully_connected_u8(
-    p: &FullyConnectedU8Params,
-    input: &[u8],
-    filter: &[u8],
-    output: &mut [u8],
-) {
+pub fn fully_connected_u8(p: &FullyConnectedU8Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let (depth, units) = (p.input_depth, p.output_depth);
     if depth == 0 || units == 0 {
         return;
     }
-    for (row, out_row) in input
-        .chunks_exact(depth)
-        .zip(output.chunks_exact_mut(units))
-        .take(p.batches)
-    {
-        for ((o, w_row), &bias) in out_row
-            .iter_mut()
-            .zip(filter.chunks_exact(depth))
-            .zip(p.bias)
-        {
+    for (row, out_row) in input.chunks_exact(depth).zip(output.chunks_exact_mut(units)).take(p.batches) {
+        for ((o, w_row), &bias) in out_row.iter_mut().zip(filter.chunks_exact(depth)).zip(p.bias) {
             let mut acc = bias;
             for (&x, &w) in row.iter().zip(w_row) {
                 acc = acc.wrapping_add((i32::from(w) + p.filter_offset).wrapping_mul(i32::from(x)));

@@ -21,17 +21,8 @@ use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 /// LiteRT's uint8 output stage: `MultiplyByQuantizedMultiplier`, `+ output_offset`, clamp to the
 /// activation range (inside 0..=255).
 #[inline(always)]
-pub(crate) fn output_stage(
-    acc: i32,
-    requant: Requant,
-    output_offset: i32,
-    act_min: i32,
-    act_max: i32,
-) -> u8 {
-    multiply_by_quantized_multiplier(acc, requant)
-        .wrapping_add(output_offset)
-        .max(act_min)
-        .min(act_max) as u8
+pub(crate) fn output_stage(acc: i32, requant: Requant, output_offset: i32, act_min: i32, act_max: i32) -> u8 {
+    multiply_by_quantized_multiplier(acc, requant).wrapping_add(output_offset).max(act_min).min(act_max) as u8
 }
 
 #[cfg(test)]
@@ -90,27 +81,20 @@ mod tests {
                         let mut acc = i64::from(p.bias[c]);
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64
-                                    - p.pad[0] as i64;
-                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64
-                                    - p.pad[1] as i64;
+                                let iy = (oy * p.stride[0] + ky * p.dilation[0]) as i64 - p.pad[0] as i64;
+                                let ix = (ox * p.stride[1] + kx * p.dilation[1]) as i64 - p.pad[1] as i64;
                                 if iy < 0 || ix < 0 || iy >= ih as i64 || ix >= iw as i64 {
                                     continue;
                                 }
                                 let px = ((b * ih + iy as usize) * iw + ix as usize) * ic;
                                 let (chans, f0) = if depthwise {
-                                    (
-                                        c / p.depth_multiplier..c / p.depth_multiplier + 1,
-                                        (ky * kw + kx) * oc + c,
-                                    )
+                                    (c / p.depth_multiplier..c / p.depth_multiplier + 1, (ky * kw + kx) * oc + c)
                                 } else {
                                     (0..ic, ((c * kh + ky) * kw + kx) * ic)
                                 };
                                 for (j, i) in chans.enumerate() {
-                                    let w = i64::from(filter[if depthwise { f0 } else { f0 + j }])
-                                        + i64::from(p.filter_offset);
-                                    acc +=
-                                        w * (i64::from(input[px + i]) + i64::from(p.input_offset));
+                                    let w = i64::from(filter[if depthwise { f0 } else { f0 + j }]) + i64::from(p.filter_offset);
+                                    acc += w * (i64::from(input[px + i]) + i64::from(p.input_offset));
                                 }
                             }
                         }
@@ -131,8 +115,7 @@ mod tests {
             let [n, ih, iw, ic] = p.input;
             let [_, oh, ow, oc] = p.output;
             let mut input = vec![0u8; n * ih * iw * ic];
-            let mut filter =
-                vec![0u8; p.kernel[0] * p.kernel[1] * if depthwise { oc } else { oc * ic }];
+            let mut filter = vec![0u8; p.kernel[0] * p.kernel[1] * if depthwise { oc } else { oc * ic }];
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let mut got = vec![0u8; n * oh * ow * oc];
@@ -141,11 +124,7 @@ mod tests {
             } else {
                 conv2d_u8(&p, &input, &filter, &mut got);
             }
-            assert_eq!(
-                got,
-                reference(&p, &input, &filter, depthwise),
-                "case {case}: {p:?}"
-            );
+            assert_eq!(got, reference(&p, &input, &filter, depthwise), "case {case}: {p:?}");
         }
     }
 
@@ -154,15 +133,9 @@ mod tests {
         let mut rng = Rng::new(0x0fc8);
         for case in 0..500 {
             let (batches, depth, units) = (rng.usize(1, 3), rng.usize(1, 40), rng.usize(1, 12));
-            let (io, fo, oo) = (
-                -(rng.range(0, 255) as i32),
-                -(rng.range(0, 255) as i32),
-                rng.range(0, 255) as i32,
-            );
+            let (io, fo, oo) = (-(rng.range(0, 255) as i32), -(rng.range(0, 255) as i32), rng.range(0, 255) as i32);
             let requant = quantize_multiplier(0.0005 + (rng.next_u64() % 1000) as f64 / 20000.0);
-            let raw: Vec<i32> = (0..units)
-                .map(|_| rng.range(-30000, 30000) as i32)
-                .collect();
+            let raw: Vec<i32> = (0..units).map(|_| rng.range(-30000, 30000) as i32).collect();
             let mut input = vec![0u8; batches * depth];
             let mut filter = vec![0u8; units * depth];
             rng.fill(&mut input);
@@ -191,16 +164,12 @@ mod tests {
                     let acc: i128 = i128::from(raw[u])
                         + (0..depth)
                             .map(|d| {
-                                i128::from(i32::from(filter[u * depth + d]) + fo)
-                                    * i128::from(i32::from(input[b * depth + d]) + io)
+                                i128::from(i32::from(filter[u * depth + d]) + fo) * i128::from(i32::from(input[b * depth + d]) + io)
                             })
                             .sum::<i128>();
                     // One rounding of acc · m / 2^(31 − shift), ties toward +∞.
-                    let want = (round_half_up(
-                        acc * i128::from(requant.multiplier),
-                        (31 - requant.shift) as u32,
-                    ) + i128::from(oo))
-                    .clamp(0, 255) as u8;
+                    let want = (round_half_up(acc * i128::from(requant.multiplier), (31 - requant.shift) as u32) + i128::from(oo))
+                        .clamp(0, 255) as u8;
                     assert_eq!(got[b * units + u], want, "case {case} batch {b} unit {u}");
                 }
             }
@@ -210,24 +179,10 @@ mod tests {
     #[test]
     fn concatenation_copies_or_rescales_in_f32() {
         let inputs = [
-            ConcatU8Input {
-                chunk: 3,
-                rescale: false,
-                scale: 1.0,
-                bias: 0.0,
-            },
-            ConcatU8Input {
-                chunk: 2,
-                rescale: true,
-                scale: 0.5,
-                bias: -64.0,
-            },
+            ConcatU8Input { chunk: 3, rescale: false, scale: 1.0, bias: 0.0 },
+            ConcatU8Input { chunk: 2, rescale: true, scale: 0.5, bias: -64.0 },
         ];
-        let p = ConcatU8Params {
-            outer: 2,
-            output_zero_point: 100,
-            inputs: leak(inputs.to_vec()),
-        };
+        let p = ConcatU8Params { outer: 2, output_zero_point: 100, inputs: leak(inputs.to_vec()) };
         let a = [1u8, 2, 3, 4, 5, 6];
         // round(0.5·x − 64) + 100, rounded half away from zero *before* the zero point:
         // 1 → −63.5 → −64 → 36, 255 → 63.5 → 64 → 164, 0 → 36, 3 → −62.5 → −63 → 37.
@@ -241,62 +196,29 @@ mod tests {
     /// bit maps uint8 x to int8 x − 128); AVERAGE_POOL_2D rounds a non-negative sum half up.
     #[test]
     fn softmax_and_pools_are_int8_shifted_by_128() {
-        use crate::ops::{
-            average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, softmax_s8, softmax_u8, Pool2dParams,
-            SoftmaxParams,
-        };
+        use crate::ops::{average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, softmax_s8, softmax_u8, Pool2dParams, SoftmaxParams};
         let mut rng = Rng::new(0x5f8);
         for case in 0..300 {
             let depth = rng.usize(1, 40);
             let r = quantize_multiplier(1.0 + (rng.next_u64() % 1000) as f64);
-            let p = SoftmaxParams {
-                rows: 2,
-                depth,
-                input_multiplier: r.multiplier,
-                input_left_shift: r.shift,
-                diff_min: -rng.range(100, 4000) as i32,
-            };
+            let p = SoftmaxParams { rows: 2, depth, input_multiplier: r.multiplier, input_left_shift: r.shift, diff_min: -rng.range(100, 4000) as i32 };
             let mut x = vec![0u8; 2 * depth];
             rng.fill(&mut x);
             let flipped: Vec<u8> = x.iter().map(|b| b ^ 0x80).collect();
             let (mut u, mut s) = (vec![0u8; 2 * depth], vec![0u8; 2 * depth]);
             softmax_u8(&p, &x, &mut u);
             softmax_s8(&p, &flipped, &mut s);
-            assert_eq!(
-                u,
-                s.iter().map(|b| b ^ 0x80).collect::<Vec<u8>>(),
-                "softmax case {case}"
-            );
+            assert_eq!(u, s.iter().map(|b| b ^ 0x80).collect::<Vec<u8>>(), "softmax case {case}");
 
             let (lo, hi) = (rng.range(0, 100) as i32, rng.range(100, 255) as i32);
-            let pool = Pool2dParams {
-                input: [1, 5, 5, 3],
-                output: [1, 3, 3, 3],
-                kernel: [3, 3],
-                stride: [2, 2],
-                pad: [1, 1],
-                act_min: lo,
-                act_max: hi,
-            };
+            let pool = Pool2dParams { input: [1, 5, 5, 3], output: [1, 3, 3, 3], kernel: [3, 3], stride: [2, 2], pad: [1, 1], act_min: lo, act_max: hi };
             let mut x = vec![0u8; 75];
             rng.fill(&mut x);
             let flipped: Vec<u8> = x.iter().map(|b| b ^ 0x80).collect();
             let (mut u, mut s) = (vec![0u8; 27], vec![0u8; 27]);
             max_pool2d_u8(&pool, &x, &mut u);
-            max_pool2d_s8(
-                &Pool2dParams {
-                    act_min: lo - 128,
-                    act_max: hi - 128,
-                    ..pool
-                },
-                &flipped,
-                &mut s,
-            );
-            assert_eq!(
-                u,
-                s.iter().map(|b| b ^ 0x80).collect::<Vec<u8>>(),
-                "max pool case {case}"
-            );
+            max_pool2d_s8(&Pool2dParams { act_min: lo - 128, act_max: hi - 128, ..pool }, &flipped, &mut s);
+            assert_eq!(u, s.iter().map(|b| b ^ 0x80).collect::<Vec<u8>>(), "max pool case {case}");
 
             average_pool2d_u8(&pool, &x, &mut u);
             for (i, &o) in u.iter().enumerate() {
@@ -311,11 +233,7 @@ mod tests {
                     }
                 }
                 let (sum, n) = (taps.iter().sum::<i32>(), taps.len() as i32);
-                assert_eq!(
-                    i32::from(o),
-                    ((sum + n / 2) / n).clamp(lo, hi),
-                    "average pool case {case} output {i}"
-                );
+                assert_eq!(i32::from(o), ((sum + n / 2) / n).clamp(lo, hi), "average pool case {case} output {i}");
             }
         }
     }

@@ -18,14 +18,8 @@ pub struct AbsS16Params {
 pub fn abs_s16(p: &AbsS16Params, input: &[u8], output: &mut [u8]) {
     for (o, x) in output.chunks_exact_mut(2).zip(input.chunks_exact(2)) {
         let v = i32::from(i16::from_le_bytes([x[0], x[1]])).abs();
-        let y = if p.rescale {
-            multiply_by_quantized_multiplier(v, p.requant)
-        } else {
-            v
-        };
-        o.copy_from_slice(
-            &(y.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16).to_le_bytes(),
-        );
+        let y = if p.rescale { multiply_by_quantized_multiplier(v, p.requant) } else { v };
+        o.copy_from_slice(&(y.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16).to_le_bytes());
     }
 }
 
@@ -46,31 +40,11 @@ mod tests {
         let xs: [i16; 6] = [i16::MIN, -12345, -1, 0, 1, i16::MAX];
         let input: std::vec::Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
         let mut out = [0u8; 12];
-        abs_s16(
-            &AbsS16Params {
-                requant: Requant {
-                    multiplier: 0,
-                    shift: 0,
-                },
-                rescale: false,
-            },
-            &input,
-            &mut out,
-        );
-        let got: std::vec::Vec<i16> = out
-            .chunks(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
+        abs_s16(&AbsS16Params { requant: Requant { multiplier: 0, shift: 0 }, rescale: false }, &input, &mut out);
+        let got: std::vec::Vec<i16> = out.chunks(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
         assert_eq!(got, [i16::MAX, 12345, 1, 0, 1, i16::MAX]);
         let rq = quantize_multiplier(0.7);
-        abs_s16(
-            &AbsS16Params {
-                requant: rq,
-                rescale: true,
-            },
-            &input,
-            &mut out,
-        );
+        abs_s16(&AbsS16Params { requant: rq, rescale: true }, &input, &mut out);
         for (x, c) in xs.iter().zip(out.chunks(2)) {
             let want = ref_mbqm((*x as i32).abs(), rq).clamp(-32768, 32767) as i16;
             assert_eq!(i16::from_le_bytes([c[0], c[1]]), want, "{x}");

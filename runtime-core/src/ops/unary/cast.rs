@@ -92,10 +92,7 @@ fn write(t: CastType, v: Value, o: &mut [u8]) {
 
 /// CAST, bit-exact with TFLM for every value TFLM defines.
 pub fn cast(p: &CastParams, input: &[u8], output: &mut [u8]) {
-    for (o, x) in output
-        .chunks_exact_mut(p.to.size())
-        .zip(input.chunks_exact(p.from.size()))
-    {
+    for (o, x) in output.chunks_exact_mut(p.to.size()).zip(input.chunks_exact(p.from.size())) {
         write(p.to, read(p.from, x), o);
     }
 }
@@ -117,30 +114,19 @@ mod tests {
     fn conversions() {
         use CastType::*;
         let i8s: Vec<u8> = [-128i8, -1, 0, 1, 127].iter().map(|&v| v as u8).collect();
-        let f: Vec<f32> = run(I8, F32, &i8s)
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let f: Vec<f32> = run(I8, F32, &i8s).chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(f, [-128.0, -1.0, 0.0, 1.0, 127.0]);
-        let i32s: Vec<i32> = run(I8, I32, &i8s)
-            .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let i32s: Vec<i32> =
+            run(I8, I32, &i8s).chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         assert_eq!(i32s, [-128, -1, 0, 1, 127]);
         // Truncation toward zero, then modulo 2^8.
-        let fs: Vec<u8> = [-1.9f32, -0.5, 0.7, 200.0, 300.5]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let fs: Vec<u8> = [-1.9f32, -0.5, 0.7, 200.0, 300.5].iter().flat_map(|v| v.to_le_bytes()).collect();
         assert_eq!(run(F32, I8, &fs), [-1i8 as u8, 0, 0, 200, 44]);
         // 2^24 + 1 rounds to even in float.
         let big = 16_777_217i32.to_le_bytes();
         assert_eq!(run(I32, F32, &big), 16_777_216.0f32.to_le_bytes());
         assert_eq!(run(Bool, I16, &[0, 1, 1]), [0, 0, 1, 0, 1, 0]);
-        assert_eq!(
-            run(U32, I32, &u32::MAX.to_le_bytes()),
-            (-1i32).to_le_bytes()
-        );
+        assert_eq!(run(U32, I32, &u32::MAX.to_le_bytes()), (-1i32).to_le_bytes());
         assert_eq!(run(I16, I8, &300i16.to_le_bytes()), [44]);
     }
 }

@@ -19,10 +19,7 @@ pub(crate) mod testing {
         let input: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
         let mut output = std::vec![0u8; input.len()];
         kernel(&input, &mut output);
-        output
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect()
+        output.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
     }
 
     pub use crate::float_math::testing::{same, specials};

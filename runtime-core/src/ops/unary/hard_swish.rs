@@ -25,17 +25,11 @@ mod tests {
 
     #[test]
     fn pieces() {
-        assert_eq!(
-            run(hard_swish_f32, &[-4.0, -3.0, 0.0, 3.0, 4.0, 1.0]),
-            [-0.0, -0.0, 0.0, 3.0, 4.0, 1.0 * 4.0 / 6.0]
-        );
+        assert_eq!(run(hard_swish_f32, &[-4.0, -3.0, 0.0, 3.0, 4.0, 1.0]), [-0.0, -0.0, 0.0, 3.0, 4.0, 1.0 * 4.0 / 6.0]);
         for (x, y) in specials().iter().zip(run(hard_swish_f32, &specials())) {
             if x.is_finite() && x.abs() < 1e30 {
                 let real = *x as f64 * (*x as f64 + 3.0).clamp(0.0, 6.0) / 6.0;
-                assert!(
-                    (y as f64 - real).abs() <= real.abs() * 3e-7 + 1e-40,
-                    "{x}: {y} vs {real}"
-                );
+                assert!((y as f64 - real).abs() <= real.abs() * 3e-7 + 1e-40, "{x}: {y} vs {real}");
             }
         }
     }

@@ -25,10 +25,7 @@ pub struct L2NormalizationParams {
 /// all-zero row) gives the largest multiplier, as in TFLM.
 fn inv_sqrt(x: i32) -> Requant {
     if x <= 1 {
-        return Requant {
-            multiplier: i32::MAX,
-            shift: 0,
-        };
+        return Requant { multiplier: i32::MAX, shift: 0 };
     }
     let mut input = x;
     let mut shift: i32 = 11;
@@ -57,10 +54,7 @@ fn inv_sqrt(x: i32) -> Requant {
         shift = 0;
     }
     // TFLM's "right shift is positive" becomes a left-shift exponent.
-    Requant {
-        multiplier,
-        shift: -shift,
-    }
+    Requant { multiplier, shift: -shift }
 }
 
 /// L2_NORMALIZATION int8, bit-exact with TFLM.
@@ -68,21 +62,12 @@ pub fn l2_normalization_s8(p: &L2NormalizationParams, input: &[u8], output: &mut
     if p.depth == 0 {
         return;
     }
-    for (row, out) in input
-        .chunks_exact(p.depth)
-        .zip(output.chunks_exact_mut(p.depth))
-        .take(p.rows)
-    {
+    for (row, out) in input.chunks_exact(p.depth).zip(output.chunks_exact_mut(p.depth)).take(p.rows) {
         let centred = |b: u8| i32::from(b as i8) - p.input_zero_point;
-        let sum_of_squares = row
-            .iter()
-            .fold(0i32, |acc, &b| acc.wrapping_add(centred(b) * centred(b)));
+        let sum_of_squares = row.iter().fold(0i32, |acc, &b| acc.wrapping_add(centred(b) * centred(b)));
         let inv = inv_sqrt(sum_of_squares);
         // 7 more fractional bits: outputs in units of 1/128.
-        let rq = Requant {
-            multiplier: inv.multiplier,
-            shift: inv.shift.saturating_add(7),
-        };
+        let rq = Requant { multiplier: inv.multiplier, shift: inv.shift.saturating_add(7) };
         for (o, &b) in out.iter_mut().zip(row) {
             *o = multiply_by_quantized_multiplier(centred(b), rq).clamp(-128, 127) as i8 as u8;
         }
@@ -99,15 +84,8 @@ pub fn l2_normalization_f32(p: &L2NormalizationParams, input: &[u8], output: &mu
         return;
     }
     let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    for (row, out) in input
-        .chunks_exact(width)
-        .zip(output.chunks_exact_mut(width))
-        .take(p.rows)
-    {
-        let squared = row
-            .chunks_exact(4)
-            .map(value)
-            .fold(0.0f32, |acc, v| acc + v * v);
+    for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(p.rows) {
+        let squared = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + v * v);
         let norm = crate::float_math::sqrtf(squared);
         let norm = if norm < EPSILON { EPSILON } else { norm };
         for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
@@ -125,43 +103,20 @@ mod tests {
 
     #[test]
     fn inverse_square_root_is_accurate() {
-        for x in [
-            2,
-            3,
-            10,
-            100,
-            12345,
-            1 << 20,
-            1 << 29,
-            (1 << 30) + 12345,
-            i32::MAX,
-        ] {
+        for x in [2, 3, 10, 100, 12345, 1 << 20, 1 << 29, (1 << 30) + 12345, i32::MAX] {
             let r = inv_sqrt(x);
             let got = r.multiplier as f64 * 2f64.powi(r.shift - 31);
             let want = 1.0 / (x as f64).sqrt();
-            assert!(
-                (got / want - 1.0).abs() < 1e-5,
-                "1/sqrt({x}): {got} vs {want}"
-            );
+            assert!((got / want - 1.0).abs() < 1e-5, "1/sqrt({x}): {got} vs {want}");
         }
     }
 
     #[test]
     fn float_rows_match_the_formula() {
-        let xs: std::vec::Vec<f32> = (0..24)
-            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173)
-            .collect();
+        let xs: std::vec::Vec<f32> = (0..24).map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173).collect();
         let input: std::vec::Vec<u8> = xs.iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = vec![0u8; input.len()];
-        l2_normalization_f32(
-            &L2NormalizationParams {
-                rows: 3,
-                depth: 8,
-                input_zero_point: 0,
-            },
-            &input,
-            &mut out,
-        );
+        l2_normalization_f32(&L2NormalizationParams { rows: 3, depth: 8, input_zero_point: 0 }, &input, &mut out);
         for (r, row) in xs.chunks(8).enumerate() {
             let mut acc = 0.0f32;
             for v in row {
@@ -176,15 +131,7 @@ mod tests {
         }
         // An all-zero row divides by epsilon: zeros stay zeros.
         let mut out = [1u8; 8];
-        l2_normalization_f32(
-            &L2NormalizationParams {
-                rows: 1,
-                depth: 2,
-                input_zero_point: 0,
-            },
-            &[0; 8],
-            &mut out,
-        );
+        l2_normalization_f32(&L2NormalizationParams { rows: 1, depth: 2, input_zero_point: 0 }, &[0; 8], &mut out);
         assert_eq!(out, [0; 8]);
     }
 
@@ -192,32 +139,17 @@ mod tests {
     fn rows_come_out_unit_length() {
         let mut rng = Rng::new(0x12);
         for &(depth, zp) in &[(16usize, 0i32), (7, -5), (64, 20), (1, 3)] {
-            let p = L2NormalizationParams {
-                rows: 4,
-                depth,
-                input_zero_point: zp,
-            };
+            let p = L2NormalizationParams { rows: 4, depth, input_zero_point: zp };
             let mut input = vec![0u8; 4 * depth];
             rng.fill(&mut input);
             let mut out = vec![0u8; 4 * depth];
             l2_normalization_s8(&p, &input, &mut out);
             for (row, o) in input.chunks(depth).zip(out.chunks(depth)) {
-                let xs: std::vec::Vec<f64> = row
-                    .iter()
-                    .map(|&b| ((b as i8) as i32 - zp) as f64)
-                    .collect();
+                let xs: std::vec::Vec<f64> = row.iter().map(|&b| ((b as i8) as i32 - zp) as f64).collect();
                 let norm = xs.iter().map(|x| x * x).sum::<f64>().sqrt();
                 for (x, &q) in xs.iter().zip(o) {
-                    let want = if norm > 0.0 {
-                        (x / norm * 128.0).clamp(-128.0, 127.0)
-                    } else {
-                        0.0
-                    };
-                    assert!(
-                        ((q as i8) as f64 - want).abs() <= 1.0,
-                        "depth {depth}: {} vs {want}",
-                        q as i8
-                    );
+                    let want = if norm > 0.0 { (x / norm * 128.0).clamp(-128.0, 127.0) } else { 0.0 };
+                    assert!(((q as i8) as f64 - want).abs() <= 1.0, "depth {depth}: {} vs {want}", q as i8);
                 }
             }
         }

@@ -60,11 +60,7 @@ mod tests {
             ref_mbqm(v, p.identity) as i64
         } else {
             let s = ref_mbqm(v, p.alpha) as i64;
-            if p.alpha_negative {
-                -s
-            } else {
-                s
-            }
+            if p.alpha_negative { -s } else { s }
         };
         (p.output_zero_point as i64 + s).clamp(-32768, 32767) as i16
     }
@@ -76,24 +72,13 @@ mod tests {
             let alpha = (rng.range(-2000, 2000) as f64) / 1000.0;
             let ratio = (rng.range(1, 4000) as f64) / 1000.0;
             let alpha_rq = if alpha == 0.0 {
-                Requant {
-                    multiplier: 0,
-                    shift: 0,
-                }
+                Requant { multiplier: 0, shift: 0 }
             } else {
                 quantize_multiplier((ratio * alpha).abs())
             };
             let p = LeakyReluS16Params {
-                input_zero_point: if case % 3 == 0 {
-                    0
-                } else {
-                    rng.range(-100, 100) as i32
-                },
-                output_zero_point: if case % 3 == 0 {
-                    0
-                } else {
-                    rng.range(-100, 100) as i32
-                },
+                input_zero_point: if case % 3 == 0 { 0 } else { rng.range(-100, 100) as i32 },
+                output_zero_point: if case % 3 == 0 { 0 } else { rng.range(-100, 100) as i32 },
                 identity: quantize_multiplier(ratio),
                 alpha: alpha_rq,
                 alpha_negative: alpha < 0.0,

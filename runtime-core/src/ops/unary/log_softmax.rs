@@ -4,8 +4,8 @@
 
 use crate::fixed_point::{
     exp_on_negative_values, multiply_by_quantized_multiplier, one_over_one_plus_x_for_x_in_0_1,
-    rescale, rounding_divide_by_pot, rounding_half_sum,
-    saturating_rounding_doubling_high_mul as mul, saturating_rounding_multiply_by_pot, Requant,
+    rescale, rounding_divide_by_pot, rounding_half_sum, saturating_rounding_doubling_high_mul as mul,
+    saturating_rounding_multiply_by_pot, Requant,
 };
 
 /// Prepare-time constants of one int8 LOG_SOFTMAX (output scale 16/256, zero point 127).
@@ -58,11 +58,9 @@ fn log_x_ge_1_q5(x: i32) -> i32 {
     let z_b = mul(z_a, SQRT_HALF);
     let z_b_headroom = (z_b as u32).leading_zeros() as i32 - 1;
     let r_b = saturating_rounding_multiply_by_pot(z_a, z_b_headroom);
-    let z_b_pow_2_adj = saturating_rounding_multiply_by_pot(
-        ACCUMULATION_INTEGER_BITS - z_b_headroom,
-        31 - ACCUM_BITS,
-    )
-    .saturating_sub(shifted_quarter);
+    let z_b_pow_2_adj =
+        saturating_rounding_multiply_by_pot(ACCUMULATION_INTEGER_BITS - z_b_headroom, 31 - ACCUM_BITS)
+            .saturating_sub(shifted_quarter);
 
     let r = r_a.min(r_b);
     let z_pow_2_adj = z_a_pow_2_adj.max(z_b_pow_2_adj);
@@ -72,13 +70,8 @@ fn log_x_ge_1_q5(x: i32) -> i32 {
     let q = q.wrapping_add(q);
     let common_sq = mul(q, q);
     let num = mul(q, r).wrapping_add(mul(mul(q, common_sq), ALPHA_N));
-    let denom_minus_one = mul(
-        p,
-        ALPHA_I
-            .wrapping_add(q)
-            .wrapping_add(mul(ALPHA_D, common_sq)),
-    )
-    .wrapping_add(mul(ALPHA_F, q));
+    let denom_minus_one = mul(p, ALPHA_I.wrapping_add(q).wrapping_add(mul(ALPHA_D, common_sq)))
+        .wrapping_add(mul(ALPHA_F, q));
     let recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
     let num_scaled = rescale(num, 0, ACCUM_BITS);
     rescale(
@@ -105,10 +98,8 @@ fn log_softmax_row(p: &LogSoftmaxParams, input: &[u8], output: &mut [u8]) {
     // The smallest Q5.26 value plus the log-sum, back in input units: differences at or below
     // it would underflow the output and are written as −128 directly.
     let shifted_log_sum = log_sum.wrapping_add(i32::MIN);
-    let adjusted_diff_min = (p.diff_min - 1).max(multiply_by_quantized_multiplier(
-        shifted_log_sum,
-        p.reverse_scaling,
-    ));
+    let adjusted_diff_min =
+        (p.diff_min - 1).max(multiply_by_quantized_multiplier(shifted_log_sum, p.reverse_scaling));
     for (o, &x) in output.iter_mut().zip(input) {
         let d = diff(x);
         *o = if d > adjusted_diff_min {
@@ -130,11 +121,7 @@ pub fn log_softmax_s8(p: &LogSoftmaxParams, input: &[u8], output: &mut [u8]) {
     if p.depth == 0 {
         return;
     }
-    for (i, o) in input
-        .chunks_exact(p.depth)
-        .zip(output.chunks_exact_mut(p.depth))
-        .take(p.rows)
-    {
+    for (i, o) in input.chunks_exact(p.depth).zip(output.chunks_exact_mut(p.depth)).take(p.rows) {
         log_softmax_row(p, i, o);
     }
 }
@@ -148,19 +135,9 @@ pub fn log_softmax_f32(input: &[u8], output: &mut [u8], rows: usize, depth: usiz
         return;
     }
     let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    for (row, out) in input
-        .chunks_exact(width)
-        .zip(output.chunks_exact_mut(width))
-        .take(rows)
-    {
-        let max = row
-            .chunks_exact(4)
-            .map(value)
-            .fold(f32::MIN, |m, v| if m < v { v } else { m });
-        let sum = row
-            .chunks_exact(4)
-            .map(value)
-            .fold(0.0f32, |acc, v| acc + crate::float_math::expf(v - max));
+    for (row, out) in input.chunks_exact(width).zip(output.chunks_exact_mut(width)).take(rows) {
+        let max = row.chunks_exact(4).map(value).fold(f32::MIN, |m, v| if m < v { v } else { m });
+        let sum = row.chunks_exact(4).map(value).fold(0.0f32, |acc, v| acc + crate::float_math::expf(v - max));
         let log_sum = crate::float_math::logf(sum);
         for (o, x) in out.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
             o.copy_from_slice(&(value(x) - max - log_sum).to_le_bytes());
@@ -177,12 +154,9 @@ mod tests {
 
     /// TFLM's prepare for beta 1 and the given input scale.
     fn params(scale: f64, rows: usize, depth: usize) -> LogSoftmaxParams {
-        let input_multiplier =
-            quantize_multiplier((scale * (1u64 << 26) as f64).min((1u64 << 31) as f64 - 1.0));
-        let reverse =
-            (1i64 << (31 - input_multiplier.shift)) as f64 / input_multiplier.multiplier as f64;
-        let max_input_rescaled =
-            31.0 * (1u64 << 26) as f64 / (1u64 << input_multiplier.shift) as f64;
+        let input_multiplier = quantize_multiplier((scale * (1u64 << 26) as f64).min((1u64 << 31) as f64 - 1.0));
+        let reverse = (1i64 << (31 - input_multiplier.shift)) as f64 / input_multiplier.multiplier as f64;
+        let max_input_rescaled = 31.0 * (1u64 << 26) as f64 / (1u64 << input_multiplier.shift) as f64;
         LogSoftmaxParams {
             rows,
             depth,
@@ -194,9 +168,7 @@ mod tests {
 
     #[test]
     fn float_matches_the_formula_on_host_libm() {
-        let xs: std::vec::Vec<f32> = (0..30)
-            .map(|i| ((i * 7919 % 61) as f32 - 30.0) * 0.37)
-            .collect();
+        let xs: std::vec::Vec<f32> = (0..30).map(|i| ((i * 7919 % 61) as f32 - 30.0) * 0.37).collect();
         let input: std::vec::Vec<u8> = xs.iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut out = vec![0u8; input.len()];
         log_softmax_f32(&input, &mut out, 3, 10);
@@ -210,11 +182,7 @@ mod tests {
             for (c, v) in row.iter().enumerate() {
                 let k = (r * 10 + c) * 4;
                 let got = f32::from_le_bytes([out[k], out[k + 1], out[k + 2], out[k + 3]]);
-                assert_eq!(
-                    got.to_bits(),
-                    (v - max - log_sum).to_bits(),
-                    "row {r} col {c}"
-                );
+                assert_eq!(got.to_bits(), (v - max - log_sum).to_bits(), "row {r} col {c}");
             }
         }
     }
@@ -224,10 +192,7 @@ mod tests {
         // log(2^k) for x = 2^k in Q12.19.
         for k in 0..12 {
             let got = log_x_ge_1_q5(1 << (19 + k)) as f64 / (1u64 << 26) as f64;
-            assert!(
-                (got - k as f64 * std::f64::consts::LN_2).abs() < 1e-6,
-                "log 2^{k} = {got}"
-            );
+            assert!((got - k as f64 * std::f64::consts::LN_2).abs() < 1e-6, "log 2^{k} = {got}");
         }
         let e = (std::f64::consts::E * (1u64 << 19) as f64) as i32;
         assert!((log_x_ge_1_q5(e) as f64 / (1u64 << 26) as f64 - 1.0).abs() < 1e-5);
@@ -236,31 +201,20 @@ mod tests {
     #[test]
     fn tracks_float_log_softmax() {
         let mut rng = Rng::new(0x105f);
-        for &(scale, depth) in &[
-            (0.05f64, 10usize),
-            (0.1, 37),
-            (0.02, 200),
-            (0.5, 5),
-            (0.0123, 1),
-        ] {
+        for &(scale, depth) in &[(0.05f64, 10usize), (0.1, 37), (0.02, 200), (0.5, 5), (0.0123, 1)] {
             let p = params(scale, 3, depth);
             let mut input = vec![0u8; 3 * depth];
             rng.fill(&mut input);
             let mut out = vec![0u8; 3 * depth];
             log_softmax_s8(&p, &input, &mut out);
             for (row_in, row_out) in input.chunks(depth).zip(out.chunks(depth)) {
-                let xs: std::vec::Vec<f64> =
-                    row_in.iter().map(|&b| (b as i8) as f64 * scale).collect();
+                let xs: std::vec::Vec<f64> = row_in.iter().map(|&b| (b as i8) as f64 * scale).collect();
                 let m = xs.iter().cloned().fold(f64::MIN, f64::max);
                 let lse = xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
                 for (x, &o) in xs.iter().zip(row_out) {
                     let want = ((x - m - lse) * 16.0).round() + 127.0;
                     let want = want.clamp(-128.0, 127.0);
-                    assert!(
-                        (o as i8 as f64 - want).abs() <= 1.0,
-                        "scale {scale} depth {depth}: {} vs {want}",
-                        o as i8
-                    );
+                    assert!((o as i8 as f64 - want).abs() <= 1.0, "scale {scale} depth {depth}: {} vs {want}", o as i8);
                 }
             }
         }

@@ -41,10 +41,7 @@ mod tests {
     #[test]
     fn tracks_the_real_sigmoid() {
         // Input scale 1/4096 (x = 8 at 32767): the power-of-two case, multiplier 3.
-        let p = Sigmoid16Params {
-            input_multiplier: 3,
-            input_left_shift: 0,
-        };
+        let p = Sigmoid16Params { input_multiplier: 3, input_left_shift: 0 };
         for x in (i16::MIN..=i16::MAX).step_by(97) {
             let real = 1.0 / (1.0 + std::primitive::f64::exp(-(x as f64) / 4096.0));
             let mut out = [0u8; 2];
@@ -66,19 +63,13 @@ mod tests {
             } else {
                 1.0 / (1.0 + std::primitive::f32::exp(-*x))
             };
-            assert!(
-                y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()),
-                "logistic({x}) = {y}"
-            );
+            assert!(y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()), "logistic({x}) = {y}");
         }
     }
 
     #[test]
     fn symmetric_around_one_half() {
-        let p = Sigmoid16Params {
-            input_multiplier: 24575,
-            input_left_shift: 13,
-        };
+        let p = Sigmoid16Params { input_multiplier: 24575, input_left_shift: 13 };
         for x in (1..=i16::MAX).step_by(31) {
             let (mut a, mut b) = ([0u8; 2], [0u8; 2]);
             logistic_s16(&p, &x.to_le_bytes(), &mut a);

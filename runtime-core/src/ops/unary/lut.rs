@@ -45,12 +45,7 @@ mod tests {
         let mut out = vec![0u8; 1000];
         lut_s8(&p, &input, &mut out);
         for (&x, &o) in input.iter().zip(&out) {
-            assert_eq!(
-                o as i8,
-                ((x as i8 as i32) * 3 + 1) as i8,
-                "input {}",
-                x as i8
-            );
+            assert_eq!(o as i8, ((x as i8 as i32) * 3 + 1) as i8, "input {}", x as i8);
         }
         // The extremes.
         let mut out = [0u8; 2];

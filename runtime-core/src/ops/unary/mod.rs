@@ -45,10 +45,10 @@ pub use sin::sin_f32;
 pub use sqrt::sqrt_f32;
 pub use square::square_f32;
 
-pub use elu::elu_f32;
-pub use exp::exp_elementwise_f32;
 pub use l2_normalization::{l2_normalization_f32, l2_normalization_s8, L2NormalizationParams};
 pub use leaky_relu::{leaky_relu_s16, LeakyReluS16Params};
+pub use elu::elu_f32;
+pub use exp::exp_elementwise_f32;
 pub use logistic::{logistic_f32, logistic_s16};
 pub use lut::{lut_s8, LutS8Params};
 pub use sigmoid16::Sigmoid16Params;

@@ -74,21 +74,12 @@ mod tests {
         let input: std::vec::Vec<u8> = xs16.iter().flat_map(|x| x.to_le_bytes()).collect();
         let mut out = [0u8; 10];
         relu6_s16(&input, &mut out, 0, 400);
-        let got: std::vec::Vec<i16> = out
-            .chunks(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
+        let got: std::vec::Vec<i16> = out.chunks(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
         assert_eq!(got, [0, 0, 0, 400, 400]);
         for alpha in [0.2f32, -0.5, 1.5] {
-            for (x, y) in xs.iter().zip(run(
-                |i: &[u8], o: &mut [u8]| leaky_relu_f32(i, o, alpha),
-                &xs,
-            )) {
+            for (x, y) in xs.iter().zip(run(|i: &[u8], o: &mut [u8]| leaky_relu_f32(i, o, alpha), &xs)) {
                 let want = if *x > 0.0 { *x } else { *x * alpha };
-                assert!(
-                    y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()),
-                    "leaky {x}"
-                );
+                assert!(y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()), "leaky {x}");
             }
         }
     }

@@ -38,16 +38,9 @@ mod tests {
             // TFLM's formula on std's floor: the oracle for ROUND's tie rule.
             let f = std::primitive::f32::floor(*x);
             let d = *x - f;
-            let want = if d < 0.5 || (d == 0.5 && (f as i32) % 2 == 0) {
-                f
-            } else {
-                f + 1.0
-            };
+            let want = if d < 0.5 || (d == 0.5 && (f as i32) % 2 == 0) { f } else { f + 1.0 };
             assert!(same(y, want), "round {x}: {y} vs {want}");
         }
-        assert_eq!(
-            run(round_f32, &[0.5, 1.5, 2.5, -0.5, -1.5, -2.5]),
-            [0.0, 2.0, 2.0, -0.0, -2.0, -2.0]
-        );
+        assert_eq!(run(round_f32, &[0.5, 1.5, 2.5, -0.5, -1.5, -2.5]), [0.0, 2.0, 2.0, -0.0, -2.0, -2.0]);
     }
 }

@@ -20,14 +20,8 @@ mod tests {
         let xs = specials();
         for (x, y) in xs.iter().zip(run(rsqrt_f32, &xs)) {
             let want = 1.0 / std::primitive::f32::sqrt(*x);
-            assert!(
-                y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()),
-                "rsqrt({x}) = {y}"
-            );
+            assert!(y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()), "rsqrt({x}) = {y}");
         }
-        assert_eq!(
-            run(rsqrt_f32, &[0.0, -0.0, 4.0]),
-            [f32::INFINITY, f32::NEG_INFINITY, 0.5]
-        );
+        assert_eq!(run(rsqrt_f32, &[0.0, -0.0, 4.0]), [f32::INFINITY, f32::NEG_INFINITY, 0.5]);
     }
 }

@@ -17,10 +17,7 @@ mod tests {
         let xs = specials();
         for (x, y) in xs.iter().zip(run(square_f32, &xs)) {
             let want = (*x as f64 * *x as f64) as f32; // exact product, one rounding
-            assert!(
-                y.to_bits() == want.to_bits() || (y.is_nan() && x.is_nan()),
-                "{x}"
-            );
+            assert!(y.to_bits() == want.to_bits() || (y.is_nan() && x.is_nan()), "{x}");
         }
     }
 }

@@ -25,20 +25,14 @@ mod tests {
     #[test]
     fn tracks_the_real_tanh_and_is_odd() {
         // Input scale 1/4096: TFLM's power-of-two case (shift 0 → multiplier 3).
-        let p = Sigmoid16Params {
-            input_multiplier: 3,
-            input_left_shift: 0,
-        };
+        let p = Sigmoid16Params { input_multiplier: 3, input_left_shift: 0 };
         for x in (-32767i16..=i16::MAX).step_by(89) {
             let real = std::primitive::f64::tanh(x as f64 / 4096.0);
             let (mut a, mut b) = ([0u8; 2], [0u8; 2]);
             tanh_s16(&p, &x.to_le_bytes(), &mut a);
             tanh_s16(&p, &(-x).to_le_bytes(), &mut b);
             let (ya, yb) = (i16::from_le_bytes(a), i16::from_le_bytes(b));
-            assert!(
-                (ya as f64 / 32768.0 - real).abs() < 6e-4,
-                "x {x}: {ya} vs {real}"
-            );
+            assert!((ya as f64 / 32768.0 - real).abs() < 6e-4, "x {x}: {ya} vs {real}");
             assert!((ya as i32 + yb as i32).abs() <= 1, "x {x}: {ya} {yb}");
         }
     }

@@ -37,7 +37,7 @@ pub const MAX_GEMM_WINDOW: usize = 2048;
 
 /// Where a matrix product's rows come from.
 #[derive(Clone, Copy)]
-enum Rows<'a> {
+pub(super) enum Rows<'a> {
     /// Contiguous rows of `depth` bytes (1×1 layers, FULLY_CONNECTED).
     Dense(&'a [u8]),
     /// One row per output pixel of a k×k CONV_2D: its window (`[k_h][k_w][in_c]`, the OHWI
@@ -62,6 +62,12 @@ pub const fn gemm_filter_bytes(out_c: usize, depth: usize) -> usize {
 /// w[c]`, as in the params) for `gemm_s8` into `out` ([`gemm_filter_bytes`] long; other lengths
 /// leave it untouched). The compiler does the same at compile time (`codegen`'s `conv.rs`).
 pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out: &mut [u8]) {
+    pack_blocks(w, bias, out_c, depth, 128, out);
+}
+
+/// [`pack_filter_gemm`] with the input offset `offset` folded into the bias (`bias[c] − offset ·
+/// Σ w[c]`): 128 for VPDPBUSD's unsigned input, 0 for AArch64's signed SDOT and SMULL.
+pub(super) fn pack_blocks(w: &[u8], bias: &[i32], out_c: usize, depth: usize, offset: i32, out: &mut [u8]) {
     if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
         return;
     }
@@ -71,7 +77,7 @@ pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
             let c = b * GEMM_LANES + j;
             let row = window(w, c * depth, depth);
             let sum = row.iter().fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
-            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(128));
+            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(offset));
             word.copy_from_slice(&(if c < out_c { folded } else { 0 }).to_le_bytes());
         }
         for (q, quad) in body.chunks_exact_mut(4 * GEMM_LANES).enumerate() {
@@ -247,7 +253,7 @@ pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
 /// the bytes past it are overwritten by the next tap or the next row, or land in the slack
 /// after the last row.
 #[inline(always)]
-fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
+pub(super) fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
     let [_, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) = (p.kernel, p.stride, p.dilation, p.pad);

@@ -112,6 +112,20 @@ pub mod portable {
         })
     }
 
+    /// SSHL: per lane `x` shifted by the signed low byte `n` of `s`: left (bits above 32 lost,
+    /// so 0 from 32 on) for `n ≥ 0`, else right by `−n`, arithmetic (the sign from 31 on).
+    #[inline(always)]
+    pub fn sshl(x: I32x4, s: I32x4) -> I32x4 {
+        core::array::from_fn(|j| {
+            let n = i32::from(s[j] as i8);
+            if n >= 0 {
+                (i128::from(x[j]) << n) as i32
+            } else {
+                x[j] >> (-n).min(31)
+            }
+        })
+    }
+
     /// SRSHL: per lane `x` shifted by the signed low byte `n` of `s`: left (bits above 32 lost)
     /// for `n ≥ 0`, else right by `−n` rounding half up (`(x + 2^(−n−1)) >> −n`, exactly).
     #[inline(always)]
@@ -317,6 +331,13 @@ mod neon {
         I32x4(unsafe { vqrdmulhq_s32(a.0, b.0) })
     }
 
+    /// See [`super::portable::sshl`].
+    #[inline(always)]
+    pub fn sshl(x: I32x4, s: I32x4) -> I32x4 {
+        // SAFETY: see the module comment (NEON, register only).
+        I32x4(unsafe { vshlq_s32(x.0, s.0) })
+    }
+
     /// See [`super::portable::srshl`].
     #[inline(always)]
     pub fn srshl(x: I32x4, s: I32x4) -> I32x4 {
@@ -420,6 +441,13 @@ mod tests {
             assert_eq!(ap, [acc[0].wrapping_add(acc[1]), acc[2].wrapping_add(acc[3]), x[0].wrapping_add(x[1]), x[2].wrapping_add(x[3])]);
             let s = shifts(&mut rng);
             let (q, sh, rd) = (p::sqrdmulh(x, m), p::srshl(x, s), p::rounding_divide_by_pot(x, s));
+            let left: [i32; 4] = core::array::from_fn(|j| if j < 2 { rng.range(0, 31) as i32 } else { s[j] });
+            let sl = p::sshl(x, left);
+            for j in 0..4 {
+                let n = i32::from(left[j] as i8);
+                let want = if n >= 32 { 0 } else if n >= 0 { x[j].wrapping_mul(1i32.wrapping_shl(n as u32)) } else { x[j] >> (-n).min(31) };
+                assert_eq!(sl[j], want, "sshl lane {j} by {n}");
+            }
             for j in 0..4 {
                 assert_eq!(q[j], saturating_rounding_doubling_high_mul(x[j], m[j]), "sqrdmulh lane {j}");
                 let n = i32::from(s[j] as i8);
@@ -479,6 +507,8 @@ mod tests {
             let s = shifts(&mut rng);
             assert_eq!(st(v::sqrdmulh(ld(&x), ld(&m))), p::sqrdmulh(x, m));
             assert_eq!(st(v::srshl(ld(&x), ld(&s))), p::srshl(x, s));
+            let left: [i32; 4] = core::array::from_fn(|j| if j < 2 { rng.range(0, 31) as i32 } else { rng.i32() });
+            assert_eq!(st(v::sshl(ld(&x), ld(&left))), p::sshl(x, left));
             assert_eq!(st(v::rounding_divide_by_pot(ld(&x), ld(&s))), p::rounding_divide_by_pot(x, s));
             assert_eq!(st(v::add(ld(&x), ld(&m))), p::add(x, m));
             assert_eq!(st(v::clamp(ld(&x), ld(&acc), ld(&m))), p::clamp(x, acc, m));

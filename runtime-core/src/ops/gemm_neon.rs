@@ -19,9 +19,9 @@
 //! Every add wraps and the adds are reassociated only, so the sum is TFLM's wrapping i32 sum,
 //! bit for bit. The output stage is TFLM's `MultiplyByQuantizedMultiplier` for right shifts
 //! as SQRDMULH (gemmlowp's `SaturatingRoundingDoublingHighMul`, the same bits) and gemmlowp's
-//! NEON `RoundingDivideByPOT` (see [`crate::arch::aarch64`]), then the zero point and the clamp;
-//! a block with a left shift (a factor ≥ 1, no conv layer measured has one) takes the scalar
-//! path per lane.
+//! NEON `RoundingDivideByPOT` (see [`crate::arch::aarch64`]), after TFLM's wrapping left shift
+//! for factors ≥ 1 (SSHL: MobileNetV1's first layer has such channels), then the zero point and
+//! the clamp; a block with a shift outside `−31..=31` takes the scalar path per lane.
 //!
 //! Without `cfg(kiln_aarch64_neon)` the same code runs on the plain-Rust twins of
 //! [`crate::arch::aarch64`] (the compiler calls these kernels only on AArch64; the twins are what
@@ -42,11 +42,14 @@ pub fn pack_filter_neon(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
     pack_blocks(w, bias, out_c, depth, 0, out);
 }
 
-/// One block's output stage in lanes, or `None` when a channel's factor has a left shift or a
-/// right shift above 31 (then the block takes TFLM's general path per lane).
+/// One block's output stage in lanes, or `None` when a channel's shift is outside `−31..=31`
+/// (then the block takes TFLM's general path per lane).
 #[derive(Clone, Copy)]
 pub(super) struct NeonStage {
     multiplier: [I32x4; 4],
+    left_shift: [I32x4; 4],
+    /// Whether a channel has a left shift (else SSHL is skipped).
+    left: bool,
     neg_shift: [I32x4; 4],
     zp: I32x4,
     lo: I32x4,
@@ -55,17 +58,19 @@ pub(super) struct NeonStage {
 
 impl NeonStage {
     pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
-        let (mut m, mut s) = ([0i32; 16], [0i32; 16]);
+        let (mut m, mut l, mut s) = ([0i32; 16], [0i32; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
             let rq = rq_at(requant, c0 + j);
-            if !(-31..=0).contains(&rq.shift) {
+            if !(-31..=31).contains(&rq.shift) {
                 return None;
             }
-            (m[j], s[j]) = (rq.multiplier, rq.shift);
+            (m[j], l[j], s[j]) = (rq.multiplier, rq.shift.max(0), rq.shift.min(0));
         }
         let quarter = |a: &[i32; 16], i: usize| v::load_i32x4(&[a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3]]);
         Some(NeonStage {
             multiplier: core::array::from_fn(|i| quarter(&m, i)),
+            left_shift: core::array::from_fn(|i| quarter(&l, i)),
+            left: l.iter().any(|&x| x > 0),
             neg_shift: core::array::from_fn(|i| quarter(&s, i)),
             zp: v::splat_i32(zp),
             lo: v::splat_i32(lo),
@@ -77,7 +82,8 @@ impl NeonStage {
     #[inline(always)]
     pub(super) fn apply(&self, acc: [I32x4; 4]) -> [u8; 16] {
         let q = |i: usize| {
-            let high = v::sqrdmulh(acc[i], self.multiplier[i]);
+            let x = if self.left { v::sshl(acc[i], self.left_shift[i]) } else { acc[i] };
+            let high = v::sqrdmulh(x, self.multiplier[i]);
             v::clamp(v::add(v::rounding_divide_by_pot(high, self.neg_shift[i]), self.zp), self.lo, self.hi)
         };
         v::narrow_i8(q(0), q(1), q(2), q(3))
@@ -212,18 +218,22 @@ fn panel_rows<M: Mac, const P: usize, const B: usize>(g: usize, [rows, depth, ou
         return;
     }
     let stages: [Option<NeonStage>; B] = core::array::from_fn(|b| NeonStage::new(requant, (g + b) * GEMM_LANES, out_c, zp, lo, hi));
-    // (16 bytes of slack: see `gather_window`.)
+    // Gathered windows start every `stride` bytes, so that each can be read as whole 16-byte
+    // vectors: the bytes past a window (the next one's, or what its last tap's 16-byte move left
+    // there) meet zero weights or none. (16 bytes of slack: see `gather_window`.)
     let mut windows = [0u8; 4 * MAX_GEMM_WINDOW + 16];
+    let stride = depth.next_multiple_of(16);
     let mut r = 0;
     while r < rows {
         let n = if rows - r >= P { P } else { 1 };
+        // Each row from its first byte to the end of the buffer (at least `depth` bytes).
         let x: [&[u8]; P] = match input {
-            Rows::Dense(x) => core::array::from_fn(|p| window(x, (r + p) * depth, depth)),
+            Rows::Dense(x) => core::array::from_fn(|p| x.get((r + p) * depth..).unwrap_or(&[])),
             Rows::Windows(p, x) => {
                 for q in 0..n {
-                    gather_window(p, x, r + q, &mut windows, q * depth);
+                    gather_window(p, x, r + q, &mut windows, q * stride);
                 }
-                core::array::from_fn(|p| window(&windows, p * depth, depth))
+                core::array::from_fn(|p| windows.get(p * stride..).unwrap_or(&[]))
             }
         };
         let acc: [[M::Acc; B]; P] = if n == P {
@@ -245,15 +255,17 @@ fn panel_rows<M: Mac, const P: usize, const B: usize>(g: usize, [rows, depth, ou
     }
 }
 
-/// The accumulators of `P` rows (`rows`, `depth` bytes each) × `B` blocks (`w`: per four input
-/// bytes, 64 weight bytes), starting from the blocks' biases: sixteen input bytes (four words)
-/// per load.
+/// The accumulators of `P` rows (`rows`: from each row's first byte on, at least `depth` bytes)
+/// × `B` blocks (`w`: per four input bytes, 64 weight bytes), starting from the blocks' biases:
+/// sixteen input bytes (four words) per load. The last `depth % 16` bytes are loaded as 16 when
+/// the row slice has them (the bytes past `depth` meet zero weights, or no weights at all: the
+/// quads past the depth are not computed), else copied.
 #[inline(always)]
 fn tile<M: Mac, const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[[u8; 64]]; B], bias: [M::Acc; B], depth: usize) -> [[M::Acc; B]; P] {
     let mut acc = [bias; P];
     let groups = depth / 16;
     let x: [&[[u8; 16]]; P] = rows.map(|r| bytemuck::try_cast_slice(window(r, 0, 16 * groups)).unwrap_or(&[]));
-    if x.iter().any(|r| r.len() != groups) || rows.iter().any(|r| r.len() != depth) {
+    if x.iter().any(|r| r.len() != groups) || rows.iter().any(|r| r.len() < depth) {
         return acc;
     }
     for k in 0..groups {
@@ -266,10 +278,13 @@ fn tile<M: Mac, const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[[u8; 64]
     let rest = depth - 16 * groups;
     if rest > 0 {
         // The last input bytes, zero-extended: their padded weights are zero.
-        let xs: [I8x16; P] = core::array::from_fn(|p| {
-            let mut q = [0u8; 16];
-            copy_prefix(&mut q, rows[p].get(16 * groups..).unwrap_or(&[]));
-            v::load_i8x16(&q)
+        let xs: [I8x16; P] = core::array::from_fn(|p| match <&[u8; 16]>::try_from(window(rows[p], 16 * groups, 16)) {
+            Ok(whole) => v::load_i8x16(whole),
+            Err(_) => {
+                let mut q = [0u8; 16];
+                copy_prefix(&mut q, window(rows[p], 16 * groups, rest));
+                v::load_i8x16(&q)
+            }
         });
         let k = 4 * groups;
         quad::<M, P, B, 0>(&mut acc, &w, k, &xs);

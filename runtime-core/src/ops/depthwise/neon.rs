@@ -107,6 +107,13 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
             *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * c;
         }
         let fast = taps <= MAX_FAST_TAPS;
+        // A 3×3 window (MobileNets) keeps its nine weight vectors in registers and its nine
+        // offsets in an array of constant length: the tap loop unrolls.
+        let w9: Option<[I8x16; 9]> = match <&[[u8; LANES]; 9]>::try_from(w) {
+            Ok(w9) => Some(w9.map(|t| v::load_i8x16(&t))),
+            Err(_) => None,
+        };
+        let offsets9: [usize; 9] = core::array::from_fn(|t| offsets[t]);
         let mut pixel = 0;
         for b in 0..batches {
             for oy in 0..out_h {
@@ -114,8 +121,19 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
                     let mut acc = bias;
                     if fast && (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
                         let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * c + c0;
-                        for (wt, &o) in w.iter().zip(&offsets) {
-                            mac(&mut acc, load_at(at + o), v::load_i8x16(wt));
+                        match (&w9, input.get(at..at + offsets9[8] + LANES)) {
+                            (Some(w9), Some(win)) => {
+                                for (wt, &o) in w9.iter().zip(&offsets9) {
+                                    if let Ok(x) = <&[u8; LANES]>::try_from(window(win, o, LANES)) {
+                                        mac(&mut acc, v::load_i8x16(x), *wt);
+                                    }
+                                }
+                            }
+                            _ => {
+                                for (wt, &o) in w.iter().zip(&offsets) {
+                                    mac(&mut acc, load_at(at + o), v::load_i8x16(wt));
+                                }
+                            }
                         }
                     } else {
                         for ky in 0..k_h {

@@ -236,6 +236,13 @@ fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input:
 /// store (a copy of a run-time length is a `memmove` call, 10% of MobileNetV1-1.0's time).
 #[inline(always)]
 pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
+    if let Ok(half) = <&mut [u8; 8]>::try_from(&mut *dst) {
+        // Eight channels (MobileNets' narrow layers): one 8-byte store, not a `memcpy` call.
+        if let Some(src) = bytes.first_chunk::<8>() {
+            *half = *src;
+        }
+        return;
+    }
     match <&mut [u8; 16]>::try_from(&mut *dst) {
         Ok(full) => *full = *bytes,
         Err(_) => {

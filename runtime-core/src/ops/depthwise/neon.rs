@@ -114,6 +114,8 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
             Err(_) => None,
         };
         let offsets9: [usize; 9] = core::array::from_fn(|t| offsets[t]);
+        let tap_dy: [usize; 9] = core::array::from_fn(|t| t / k_w * d_h);
+        let tap_dx: [usize; 9] = core::array::from_fn(|t| t % k_w * d_w);
         let mut pixel = 0;
         for b in 0..batches {
             for oy in 0..out_h {
@@ -134,6 +136,15 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
                                     mac(&mut acc, load_at(at + o), v::load_i8x16(wt));
                                 }
                             }
+                        }
+                    } else if let Some(w9) = &w9 {
+                        // A border pixel of a 9-tap window: each tap inside or the zero point,
+                        // the weights in registers, the tap loop unrolled.
+                        let (y0, x0) = ((oy * s_h).wrapping_sub(pad_h), (ox * s_w).wrapping_sub(pad_w));
+                        for t in 0..9 {
+                            let (iy, ix) = (y0.wrapping_add(tap_dy[t]), x0.wrapping_add(tap_dx[t]));
+                            let x = if iy < in_h && ix < in_w { load((b * in_h + iy) * in_w + ix) } else { zp_bytes };
+                            mac(&mut acc, x, w9[t]);
                         }
                     } else {
                         for ky in 0..k_h {

@@ -50,7 +50,7 @@ pub mod portable {
         [x; 4]
     }
 
-    /// DUP V.4S, V.S[L]: the 4-byte word `L` of `x` (bytes `4L..4L + 4`) in every word.
+    /// `DUP V.4S, V.S[L]`: the 4-byte word `L` of `x` (bytes `4L..4L + 4`) in every word.
     #[inline(always)]
     pub fn dup_word<const L: i32>(x: I8x16) -> I8x16 {
         let l = (L & 3) as usize;
@@ -94,7 +94,7 @@ pub mod portable {
         [a[0].wrapping_add(a[1]), a[2].wrapping_add(a[3]), b[0].wrapping_add(b[1]), b[2].wrapping_add(b[3])]
     }
 
-    /// SDOT V.4S, V.16B, V.4B[L]: per lane `acc + Σ a[4j + k] · b[4L + k]` over `k < 4`, signed
+    /// `SDOT V.4S, V.16B, V.4B[L]`: per lane `acc + Σ a[4j + k] · b[4L + k]` over `k < 4`, signed
     /// by signed, wrapping (the instruction does not saturate).
     #[inline(always)]
     pub fn sdot_lane<const L: i32>(acc: I32x4, a: I8x16, b: I8x16) -> I32x4 {

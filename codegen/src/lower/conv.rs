@@ -52,9 +52,12 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, per_ch);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
         // On AArch64, the same matrix product with NEON (`kiln::ops::conv2d_s8_neon`: SDOT with
-        // `dotprod`, else SMULL/SADALP) on the same layout without the `+128` correction.
-        let layout = gemm_filter_offset(expect_const(filter, "filter")?, &bias, oc, per_ch, 0);
-        step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "conv2d_s8_neon", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
+        // `dotprod`, else SMULL/SMLAL/SADALP, or SMULL/SADALP for a filter with a −128) on the
+        // same layout without the `+128` correction.
+        let w = expect_const(filter, "filter")?;
+        let pairs = no_min_weight(w);
+        let layout = gemm_filter_offset(w, &bias, oc, per_ch, 0);
+        step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "conv2d_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
@@ -255,7 +258,8 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // With AVX-512 VNNI, the int8 matrix product of the 1×1 convolutions.
     step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "fully_connected_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(gemm_filter(fdata, &bias, od, depth)), filter_name: "GEMM" });
     // On AArch64, the NEON matrix product.
-    step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "fully_connected_s8_neon", generics: quote!(), filter: filter.index, layout: Some(gemm_filter_offset(fdata, &bias, od, depth, 0)), filter_name: "NEON" });
+    let pairs = no_min_weight(fdata);
+    step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "fully_connected_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(gemm_filter_offset(fdata, &bias, od, depth, 0)), filter_name: "NEON" });
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
     step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
@@ -350,6 +354,13 @@ fn x86_vnni() -> TokenStream {
 /// same (with or without `dotprod`: the layout is the same, the runtime picks the instructions).
 fn aarch64_neon() -> TokenStream {
     quote!(all(target_arch = "aarch64", target_feature = "neon"))
+}
+
+/// Whether an int8 filter lacks the weight −128 (TFLite's int8 weights are in `−127..=127`):
+/// `kiln::ops::conv2d_s8_neon`'s `PAIRS`, which lets its NEON kernel without `dotprod` add two
+/// products in one `i16` lane (at most `2 · 128 · 127` in magnitude).
+fn no_min_weight(w: &[u8]) -> bool {
+    !w.contains(&0x80)
 }
 
 /// Output channels per block of `kiln::ops::conv2d_s8_gemm`'s filter (`kiln::ops::GEMM_LANES`).

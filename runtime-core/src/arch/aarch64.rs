@@ -69,6 +69,19 @@ pub mod portable {
         core::array::from_fn(|i| i16::from(a[8 + i]) * i16::from(b[8 + i]))
     }
 
+    /// SMLAL: per lane `acc + a[i] · b[i]` over the low eight bytes, in `i16`, wrapping (the
+    /// kernels use it only where the sum cannot wrap: see `ops::gemm_neon::SmullPairs`).
+    #[inline(always)]
+    pub fn smlal_low(acc: I16x8, a: I8x16, b: I8x16) -> I16x8 {
+        core::array::from_fn(|i| acc[i].wrapping_add(i16::from(a[i]) * i16::from(b[i])))
+    }
+
+    /// SMLAL2: per lane `acc + a[8 + i] · b[8 + i]` (the high eight bytes), in `i16`, wrapping.
+    #[inline(always)]
+    pub fn smlal_high(acc: I16x8, a: I8x16, b: I8x16) -> I16x8 {
+        core::array::from_fn(|i| acc[i].wrapping_add(i16::from(a[8 + i]) * i16::from(b[8 + i])))
+    }
+
     /// SADALP: per lane `acc + x[2j] + x[2j + 1]`, the pair widened to `i32` (no overflow), the
     /// add wrapping.
     #[inline(always)]
@@ -259,6 +272,20 @@ mod neon {
         I16x8(unsafe { vmull_high_s8(a.0, b.0) })
     }
 
+    /// See [`super::portable::smlal_low`].
+    #[inline(always)]
+    pub fn smlal_low(acc: I16x8, a: I8x16, b: I8x16) -> I16x8 {
+        // SAFETY: see the module comment (NEON, register only).
+        I16x8(unsafe { vmlal_s8(acc.0, vget_low_s8(a.0), vget_low_s8(b.0)) })
+    }
+
+    /// See [`super::portable::smlal_high`].
+    #[inline(always)]
+    pub fn smlal_high(acc: I16x8, a: I8x16, b: I8x16) -> I16x8 {
+        // SAFETY: see the module comment (NEON, register only).
+        I16x8(unsafe { vmlal_high_s8(acc.0, a.0, b.0) })
+    }
+
     /// See [`super::portable::sadalp`].
     #[inline(always)]
     pub fn sadalp(acc: I32x4, x: I16x8) -> I32x4 {
@@ -420,9 +447,12 @@ mod tests {
             let (ab, bb) = (bytes(&mut rng), bytes(&mut rng));
             let (a, b) = (p::load_i8x16(&ab), p::load_i8x16(&bb));
             let (lo, hi) = (p::smull_low(a, b), p::smull_high(a, b));
+            let (ml, mh) = (p::smlal_low(lo, b, a), p::smlal_high(hi, b, b));
             for i in 0..8 {
                 assert_eq!(i32::from(lo[i]), i32::from(ab[i] as i8) * i32::from(bb[i] as i8));
                 assert_eq!(i32::from(hi[i]), i32::from(ab[8 + i] as i8) * i32::from(bb[8 + i] as i8));
+                assert_eq!(ml[i], (2 * i32::from(lo[i])) as i16, "smlal lane {i}");
+                assert_eq!(mh[i], (i32::from(hi[i]) + i32::from(bb[8 + i] as i8).pow(2)) as i16, "smlal2 lane {i}");
             }
             let pa = p::sadalp(acc, lo);
             let (wl, wh) = (p::saddw_low(acc, hi), p::saddw_high(acc, hi));
@@ -490,6 +520,8 @@ mod tests {
             assert_eq!(vwide(v::smull_low(va, vb)), wide(p::smull_low(pa, pb)));
             assert_eq!(vwide(v::smull_high(va, vb)), wide(p::smull_high(pa, pb)));
             assert_eq!(st(v::sadalp(ld(&acc), v::smull_high(va, vb))), p::sadalp(acc, p::smull_high(pa, pb)));
+            assert_eq!(vwide(v::smlal_low(v::smull_low(va, vb), vb, va)), wide(p::smlal_low(p::smull_low(pa, pb), pb, pa)));
+            assert_eq!(vwide(v::smlal_high(v::smull_high(va, vb), va, va)), wide(p::smlal_high(p::smull_high(pa, pb), pa, pa)));
             assert_eq!(st(v::saddw_low(ld(&acc), v::smull_low(va, vb))), p::saddw_low(acc, p::smull_low(pa, pb)));
             assert_eq!(st(v::saddw_high(ld(&acc), v::smull_low(va, vb))), p::saddw_high(acc, p::smull_low(pa, pb)));
             assert_eq!(st(v::addp(ld(&acc), ld(&x))), p::addp(acc, x));

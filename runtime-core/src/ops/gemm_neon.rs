@@ -111,6 +111,12 @@ pub(super) trait Mac {
     /// Adds the products of input word `L` of `x` and the block's weights `w` for those four
     /// input bytes (vector `i`: channels `4i..4i + 4`, four bytes each).
     fn step<const L: i32>(acc: &mut Self::Acc, w: &[I8x16; 4], x: I8x16);
+    /// [`Mac::step`] for words `L0` and `L1` of `x` (weights `w0`, `w1`) in turn.
+    #[inline(always)]
+    fn step2<const L0: i32, const L1: i32>(acc: &mut Self::Acc, w0: &[I8x16; 4], w1: &[I8x16; 4], x: I8x16) {
+        Self::step::<L0>(acc, w0, x);
+        Self::step::<L1>(acc, w1, x);
+    }
     /// The 16 sums, channels `4i..4i + 4` in vector `i`.
     fn finish(acc: Self::Acc) -> [I32x4; 4];
 }
@@ -157,6 +163,37 @@ impl Mac for Smull {
     #[inline(always)]
     fn finish(acc: Self::Acc) -> [I32x4; 4] {
         core::array::from_fn(|i| v::addp(acc[2 * i], acc[2 * i + 1]))
+    }
+}
+
+/// SMULL/SMULL2, then SMLAL/SMLAL2 for the next four input bytes into the same `i16` lanes (the
+/// same channels: the layout puts channel `c`'s bytes at the same place in every 64-byte group),
+/// then SADALP: 3 instructions per 16 multiply-adds instead of 4. Only for a filter without the
+/// weight −128 (the compiler checks; TFLite's int8 weights are in `−127..=127`): then each
+/// product is at most `128 · 127` in magnitude and two of them fit in `i16`.
+pub(super) struct SmullPairs;
+
+impl Mac for SmullPairs {
+    type Acc = [I32x4; 8];
+    #[inline(always)]
+    fn init(bias: &[i32; 16]) -> Self::Acc {
+        Smull::init(bias)
+    }
+    #[inline(always)]
+    fn step<const L: i32>(acc: &mut Self::Acc, w: &[I8x16; 4], x: I8x16) {
+        Smull::step::<L>(acc, w, x);
+    }
+    #[inline(always)]
+    fn step2<const L0: i32, const L1: i32>(acc: &mut Self::Acc, w0: &[I8x16; 4], w1: &[I8x16; 4], x: I8x16) {
+        let (x0, x1) = (v::dup_word::<L0>(x), v::dup_word::<L1>(x));
+        for i in 0..4 {
+            acc[2 * i] = v::sadalp(acc[2 * i], v::smlal_low(v::smull_low(w0[i], x0), w1[i], x1));
+            acc[2 * i + 1] = v::sadalp(acc[2 * i + 1], v::smlal_high(v::smull_high(w0[i], x0), w1[i], x1));
+        }
+    }
+    #[inline(always)]
+    fn finish(acc: Self::Acc) -> [I32x4; 4] {
+        Smull::finish(acc)
     }
 }
 
@@ -270,10 +307,8 @@ fn tile<M: Mac, const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[[u8; 64]
     }
     for k in 0..groups {
         let xs: [I8x16; P] = core::array::from_fn(|p| v::load_i8x16(&x[p][k]));
-        quad::<M, P, B, 0>(&mut acc, &w, 4 * k, &xs);
-        quad::<M, P, B, 1>(&mut acc, &w, 4 * k, &xs);
-        quad::<M, P, B, 2>(&mut acc, &w, 4 * k, &xs);
-        quad::<M, P, B, 3>(&mut acc, &w, 4 * k, &xs);
+        pair::<M, P, B, 0, 1>(&mut acc, &w, 4 * k, &xs);
+        pair::<M, P, B, 2, 3>(&mut acc, &w, 4 * k, &xs);
     }
     let rest = depth - 16 * groups;
     if rest > 0 {
@@ -287,15 +322,15 @@ fn tile<M: Mac, const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[[u8; 64]
             }
         });
         let k = 4 * groups;
-        quad::<M, P, B, 0>(&mut acc, &w, k, &xs);
         if rest > 4 {
-            quad::<M, P, B, 1>(&mut acc, &w, k, &xs);
-        }
-        if rest > 8 {
-            quad::<M, P, B, 2>(&mut acc, &w, k, &xs);
+            pair::<M, P, B, 0, 1>(&mut acc, &w, k, &xs);
+        } else {
+            quad::<M, P, B, 0>(&mut acc, &w, k, &xs);
         }
         if rest > 12 {
-            quad::<M, P, B, 3>(&mut acc, &w, k, &xs);
+            pair::<M, P, B, 2, 3>(&mut acc, &w, k, &xs);
+        } else if rest > 8 {
+            quad::<M, P, B, 2>(&mut acc, &w, k, &xs);
         }
     }
     acc
@@ -317,11 +352,31 @@ fn quad<M: Mac, const P: usize, const B: usize, const L: i32>(acc: &mut [[M::Acc
     }
 }
 
-/// The build's matrix product: SDOT with `dotprod`, else SMULL/SADALP.
+/// Input words `L0` and `L1` of each row's vector `x` times the weights of input bytes
+/// `4(k + L0)..` and `4(k + L1)..` of every block.
 #[inline(always)]
-fn run(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
+fn pair<M: Mac, const P: usize, const B: usize, const L0: i32, const L1: i32>(acc: &mut [[M::Acc; B]; P], w: &[&[[u8; 64]]; B], k: usize, x: &[I8x16; P]) {
+    for b in 0..B {
+        let (Some(w0), Some(w1)) = (w[b].get(k + L0 as usize), w[b].get(k + L1 as usize)) else {
+            return;
+        };
+        let (w0, w1): (&[[u8; 16]; 4], &[[u8; 16]; 4]) = (bytemuck::cast_ref(w0), bytemuck::cast_ref(w1));
+        let w0: [I8x16; 4] = core::array::from_fn(|i| v::load_i8x16(&w0[i]));
+        let w1: [I8x16; 4] = core::array::from_fn(|i| v::load_i8x16(&w1[i]));
+        for p in 0..P {
+            M::step2::<L0, L1>(&mut acc[p][b], &w0, &w1, x[p]);
+        }
+    }
+}
+
+/// The build's matrix product: SDOT with `dotprod`, else SMULL/SMLAL/SADALP where the filter
+/// has no −128 (`PAIRS`), else SMULL/SADALP.
+#[inline(always)]
+fn run<const PAIRS: bool>(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
     if cfg!(kiln_aarch64_dotprod) {
         gemm::<Sdot, 4, 4>(rows, depth, out_c, input, filter, stage, output);
+    } else if PAIRS {
+        gemm::<SmullPairs, 1, 1>(rows, depth, out_c, input, filter, stage, output);
     } else {
         gemm::<Smull, 2, 2>(rows, depth, out_c, input, filter, stage, output);
     }
@@ -332,24 +387,27 @@ fn run(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], 
 /// layer over its input as it is, any other over each pixel's window gathered (up to
 /// [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched, the compiler never calls
 /// it so). Same params and result as [`super::conv2d_s8`] on the model's filter (groups = 1).
-pub fn conv2d_s8_neon(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+/// `PAIRS`: the filter has no weight −128 (the compiler checks), so that without `dotprod` two
+/// products may share an `i16` lane ([`SmullPairs`]); with a −128, `false` (else the result is
+/// wrong where two (−128)·(−128) meet).
+pub fn conv2d_s8_neon<const PAIRS: bool>(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
-        run(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
+        run::<PAIRS>(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
     } else {
         let depth = p.kernel[0] * p.kernel[1] * in_c;
-        run(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
+        run::<PAIRS>(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
     }
 }
 
 /// FULLY_CONNECTED as one matrix product over its batch rows, `filter` packed by
 /// [`pack_filter_neon`]. Same params and result as [`super::fully_connected_s8`] on the model's
-/// filter.
-pub fn fully_connected_s8_neon(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+/// filter; `PAIRS` as in [`conv2d_s8_neon`].
+pub fn fully_connected_s8_neon<const PAIRS: bool>(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
-    run(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, stage, output);
+    run::<PAIRS>(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, stage, output);
 }
 
 #[cfg(test)]
@@ -367,8 +425,19 @@ mod tests {
         out
     }
 
-    /// Both variants (SDOT and SMULL/SADALP, whichever the build selects) on the same layer.
-    fn both(p: &Conv2dParams, input: &[u8], filter: &[u8], out: usize) -> [Vec<u8>; 2] {
+    /// In odd cases, the weight −128 made −127 (TFLite's int8 weight range), so that the SMLAL
+    /// variant runs on most cases (random filters of some size nearly always hold a −128).
+    fn no_min_weight(case: usize, filter: &mut [u8]) {
+        if case % 2 == 1 {
+            for w in filter.iter_mut().filter(|w| **w == 0x80) {
+                *w = 0x81;
+            }
+        }
+    }
+
+    /// Every variant (SDOT, SMULL/SADALP, and SMULL/SMLAL/SADALP where the filter has no −128;
+    /// else a copy of the second) on the same layer.
+    fn both(p: &Conv2dParams, input: &[u8], filter: &[u8], out: usize) -> [Vec<u8>; 3] {
         let [n, h, w, in_c] = p.input;
         let [_, oh, ow, oc] = p.output;
         let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
@@ -378,7 +447,12 @@ mod tests {
         let mut b = vec![0u8; out];
         gemm::<Sdot, 4, 4>(rows, depth, oc, input, filter, stage, &mut a);
         gemm::<Smull, 2, 2>(rows, depth, oc, input, filter, stage, &mut b);
-        [a, b]
+        let mut c = b.clone();
+        if !filter.contains(&0x80) {
+            c.fill(0);
+            gemm::<SmullPairs, 1, 1>(rows, depth, oc, input, filter, stage, &mut c);
+        }
+        [a, b, c]
     }
 
     /// Same bytes as the OHWI kernel (checked against TFLM on the zoo) over random pointwise
@@ -398,13 +472,14 @@ mod tests {
             p.output = [p.input[0], p.input[1], p.input[2], oc];
             if case % 7 == 0 {
                 input.fill(0x80);
-                filter.fill(if case % 2 == 0 { 0x80 } else { 0x7f });
+                filter.fill([0x80, 0x7f, 0x81][case % 3]);
             }
+            no_min_weight(case, &mut filter);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let f = packed(&filter, p.bias, oc, ic);
             let mut got = vec![0u8; want.len()];
-            conv2d_s8_neon(&p, &input, &f, &mut got);
+            conv2d_s8_neon::<false>(&p, &input, &f, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
             for (i, got) in both(&p, &input, &f, want.len()).iter().enumerate() {
                 assert_eq!(got, &want, "variant {i}, case {case}: {p:?}");
@@ -420,7 +495,8 @@ mod tests {
             let (ic, oc) = (rng.usize(1, 20), if case % 3 == 0 { 16 * rng.usize(1, 5) } else { rng.usize(1, 40) });
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let dilation = [rng.usize(1, 2), rng.usize(1, 2)];
-            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
+            let (p, input, mut filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 4 != 0);
+            no_min_weight(case, &mut filter);
             let mut want = vec![0u8; p.output.iter().product()];
             conv2d_s8(&p, &input, &filter, &mut want);
             let f = packed(&filter, p.bias, oc, kh * kw * ic);
@@ -440,6 +516,7 @@ mod tests {
             let mut filter = vec![0u8; od * depth];
             rng.fill(&mut input);
             rng.fill(&mut filter);
+            no_min_weight(case, &mut filter);
             let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
             let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
             let p = FullyConnectedParams {
@@ -457,8 +534,13 @@ mod tests {
             let f = packed(&filter, p.bias, od, depth);
             let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
             let mut got = vec![0u8; want.len()];
-            fully_connected_s8_neon(&p, &input, &f, &mut got);
+            fully_connected_s8_neon::<false>(&p, &input, &f, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
+            if !filter.contains(&0x80) {
+                got.fill(0);
+                gemm::<SmullPairs, 1, 1>(batches, depth, od, Rows::Dense(&input), &f, stage, &mut got);
+                assert_eq!(got, want, "SMLAL, case {case}: {p:?}");
+            }
             gemm::<Sdot, 4, 4>(batches, depth, od, Rows::Dense(&input), &f, stage, &mut got);
             assert_eq!(got, want, "SDOT, case {case}: {p:?}");
             gemm::<Smull, 2, 2>(batches, depth, od, Rows::Dense(&input), &f, stage, &mut got);

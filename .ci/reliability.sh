@@ -46,6 +46,7 @@ else
     fixed_point::tests::exp_on_negative_values_approximates_exp
     arch::arm_dsp::tests::twins_match_the_definitions
     arch::x86::tests::twins_match_the_definitions
+    arch::aarch64::tests::twins_match_the_definitions
   )
   for t in "${miri_tests[@]}"; do
     out="$(cargo +nightly miri test --locked -q -p kiln-tflite -- --exact "$t" 2>&1)" || { echo "$out"; exit 1; }

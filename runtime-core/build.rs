@@ -11,11 +11,20 @@
 //!   (`-C target-cpu=native` on such a CPU, `x86-64-v4` plus `+avx512vnni`): the int8 GEMM
 //!   kernels use VPDPBUSD. (x86 features are visible to `cfg`; the one name keeps the
 //!   runtime's and the generated code's choice the same, see `arch::X86_VNNI`.)
+//! * `kiln_aarch64_neon`: AArch64 with the target feature `neon` (the Advanced SIMD unit, on by
+//!   default on every `aarch64-*` target except the `-softfloat` ones): the int8 CONV_2D,
+//!   FULLY_CONNECTED and DEPTHWISE_CONV_2D kernels use SMULL/SADALP and SMULL/SADDW on 128-bit
+//!   vectors, with SQRDMULH/SRSHL requantization.
+//! * `kiln_aarch64_dotprod`: the same with the target feature `dotprod` too (Armv8.2-A's optional,
+//!   Armv8.4-A's mandatory SDOT; `-C target-feature=+dotprod` or a `target-cpu` that has it): the
+//!   matrix product uses SDOT, sixteen multiply-adds per instruction.
 //! * the `portable` feature turns them off everywhere (for A/B measurements against the
 //!   plain-Rust twins).
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_dsp)");
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_neon)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_dotprod)");
     println!("cargo::rerun-if-changed=build.rs");
     let target = std::env::var("TARGET").unwrap_or_default();
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
@@ -29,5 +38,12 @@ fn main() {
     let x86_64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
     if !feature("portable") && x86_64 && has("avx512f") && has("avx512vnni") {
         println!("cargo::rustc-cfg=kiln_x86_vnni");
+    }
+    let aarch64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "aarch64");
+    if !feature("portable") && aarch64 && has("neon") {
+        println!("cargo::rustc-cfg=kiln_aarch64_neon");
+        if has("dotprod") {
+            println!("cargo::rustc-cfg=kiln_aarch64_dotprod");
+        }
     }
 }

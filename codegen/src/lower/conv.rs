@@ -51,6 +51,13 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         let bias = folded_bias(cx.opt_input(2), expect_const(filter, "filter")?, oc, |i| i / per_ch, per_tensor(input)?.1)?;
         let layout = gemm_filter(expect_const(filter, "filter")?, &bias, oc, per_ch);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
+        // On AArch64, the same matrix product with NEON (`kiln::ops::conv2d_s8_neon`: SDOT with
+        // `dotprod`, else SMULL/SMLAL/SADALP, or SMULL/SADALP for a filter with a −128) on the
+        // same layout without the `+128` correction.
+        let w = expect_const(filter, "filter")?;
+        let pairs = no_min_weight(w);
+        let layout = gemm_filter_offset(w, &bias, oc, per_ch, 0);
+        step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "conv2d_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
@@ -131,6 +138,10 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if dm == 1 && in_depth == oc {
         let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
+        // On AArch64, sixteen channels per NEON vector, SMULL/SADDW per tap
+        // (`kiln::ops::depthwise_conv2d_s8_neon`).
+        let layout = depthwise_neon_filter(expect_const(filter, "filter")?, oc, kh * kw);
+        step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "depthwise_conv2d_s8_neon", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
     }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
@@ -246,6 +257,9 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     );
     // With AVX-512 VNNI, the int8 matrix product of the 1×1 convolutions.
     step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "fully_connected_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(gemm_filter(fdata, &bias, od, depth)), filter_name: "GEMM" });
+    // On AArch64, the NEON matrix product.
+    let pairs = no_min_weight(fdata);
+    step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "fully_connected_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(gemm_filter_offset(fdata, &bias, od, depth, 0)), filter_name: "NEON" });
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
     step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
@@ -334,6 +348,21 @@ fn x86_vnni() -> TokenStream {
     quote!(all(target_arch = "x86_64", target_feature = "avx512f", target_feature = "avx512vnni"))
 }
 
+/// The targets of the AArch64 NEON kernels (`kiln::ops::conv2d_s8_neon`,
+/// `kiln::ops::fully_connected_s8_neon`, `kiln::ops::depthwise_conv2d_s8_neon`): the runtime's
+/// `cfg(kiln_aarch64_neon)`, which the user's crate, built with the same flags, evaluates the
+/// same (with or without `dotprod`: the layout is the same, the runtime picks the instructions).
+fn aarch64_neon() -> TokenStream {
+    quote!(all(target_arch = "aarch64", target_feature = "neon"))
+}
+
+/// Whether an int8 filter lacks the weight −128 (TFLite's int8 weights are in `−127..=127`):
+/// `kiln::ops::conv2d_s8_neon`'s `PAIRS`, which lets its NEON kernel without `dotprod` add two
+/// products in one `i16` lane (at most `2 · 128 · 127` in magnitude).
+fn no_min_weight(w: &[u8]) -> bool {
+    !w.contains(&0x80)
+}
+
 /// Output channels per block of `kiln::ops::conv2d_s8_gemm`'s filter (`kiln::ops::GEMM_LANES`).
 const GEMM_LANES: usize = 16;
 
@@ -343,12 +372,19 @@ const GEMM_LANES: usize = 16;
 /// `bias − 128 · Σ w` (little-endian i32: the kernel feeds the input as `x + 128`), then per
 /// four input channels 64 bytes, the four weights of each channel in turn (zero past the depth).
 fn gemm_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync::Arc<[u8]> {
+    gemm_filter_offset(w, bias, out_c, depth, 128)
+}
+
+/// [`gemm_filter`] with `offset · Σ w` folded out of the bias instead of `128 · Σ w`: 0 for
+/// `kiln::ops::conv2d_s8_neon` (`kiln::ops::pack_filter_neon`), whose SDOT and SMULL take the
+/// signed input as it is.
+fn gemm_filter_offset(w: &[u8], bias: &[i32], out_c: usize, depth: usize, offset: i32) -> std::sync::Arc<[u8]> {
     let mut out = Vec::with_capacity(out_c.div_ceil(GEMM_LANES) * 64 * (1 + depth.div_ceil(4)));
     for c0 in (0..out_c).step_by(GEMM_LANES) {
         for c in c0..c0 + GEMM_LANES {
             let folded = match (bias.get(c), w.get(c * depth..(c + 1) * depth)) {
                 (Some(&b), Some(row)) if c < out_c => {
-                    b.wrapping_sub(row.iter().fold(0i32, |s, &x| s.wrapping_add(x as i8 as i32)).wrapping_mul(128))
+                    b.wrapping_sub(row.iter().fold(0i32, |s, &x| s.wrapping_add(x as i8 as i32)).wrapping_mul(offset))
                 }
                 _ => 0,
             };
@@ -376,6 +412,21 @@ fn depthwise_gemm_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]
             for ch in c0..c0 + GEMM_LANES {
                 let x = if ch < c { w[t * c + ch] as i8 as i16 as u16 } else { 0 };
                 out.extend_from_slice(&u32::from(x).to_le_bytes());
+            }
+        }
+    }
+    out.into()
+}
+
+/// `[1][k_h][k_w][c]` depthwise weights → the layout of `kiln::ops::depthwise_conv2d_s8_neon`
+/// (`kiln::ops::pack_filter_depthwise_neon` at compile time): per block of [`GEMM_LANES`]
+/// channels (the last padded with zero channels), per tap, the block's 16 weight bytes.
+fn depthwise_neon_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]> {
+    let mut out = Vec::with_capacity(c.div_ceil(GEMM_LANES) * taps * GEMM_LANES);
+    for c0 in (0..c).step_by(GEMM_LANES) {
+        for t in 0..taps {
+            for ch in c0..c0 + GEMM_LANES {
+                out.push(if ch < c { w[t * c + ch] } else { 0 });
             }
         }
     }

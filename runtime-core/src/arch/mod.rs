@@ -15,15 +15,30 @@
 //!
 //! The x86-64 wrappers ([`x86`]) use `core::arch` intrinsics instead of `asm!` (the same rules;
 //! their twins are compared with them by a unit test in a build that has the instructions).
+//! So do the AArch64 ones ([`aarch64`]: NEON's SMULL, SADALP, SADDW, SQRDMULH, SRSHL, …),
+//! except SDOT, whose intrinsic is unstable: one `asm!` instruction; their unit test runs
+//! under `qemu-aarch64` (`.ci/aarch64.sh`, with and without `+dotprod`).
 //!
 //! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
-//! `cfg(kiln_x86_vnni)`),
+//! `cfg(kiln_x86_vnni)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
 //! never at run time. Generated model code chooses its filter layout with the same `cfg`
 //! through [`crate::if_arm_dsp`].
 #![allow(unsafe_code)]
 
+pub mod aarch64;
 pub mod arm_dsp;
 pub mod x86;
+
+/// Whether this build uses the AArch64 NEON kernels (`cfg(kiln_aarch64_neon)`, see `build.rs`:
+/// AArch64 with the target feature `neon`, the default). Generated code tests
+/// `all(target_arch = "aarch64", target_feature = "neon")` (the user's crate is built with the
+/// same flags), unless the runtime's `portable` feature turned the instructions off: then the
+/// kernels it calls run on the twins, still bit-exact.
+pub const AARCH64_NEON: bool = cfg!(kiln_aarch64_neon);
+
+/// Whether the AArch64 matrix product uses SDOT (`cfg(kiln_aarch64_dotprod)`: NEON and the
+/// target feature `dotprod`). The filter layout is the same with and without it.
+pub const AARCH64_DOTPROD: bool = cfg!(kiln_aarch64_dotprod);
 
 /// Whether this build uses the AVX-512 VNNI instructions (`cfg(kiln_x86_vnni)`, see
 /// `build.rs`: x86-64 with the target features `avx512f` and `avx512vnni`). Generated code

@@ -37,7 +37,7 @@ pub const MAX_GEMM_WINDOW: usize = 2048;
 
 /// Where a matrix product's rows come from.
 #[derive(Clone, Copy)]
-enum Rows<'a> {
+pub(super) enum Rows<'a> {
     /// Contiguous rows of `depth` bytes (1×1 layers, FULLY_CONNECTED).
     Dense(&'a [u8]),
     /// One row per output pixel of a k×k CONV_2D: its window (`[k_h][k_w][in_c]`, the OHWI
@@ -62,6 +62,12 @@ pub const fn gemm_filter_bytes(out_c: usize, depth: usize) -> usize {
 /// w[c]`, as in the params) for `gemm_s8` into `out` ([`gemm_filter_bytes`] long; other lengths
 /// leave it untouched). The compiler does the same at compile time (`codegen`'s `conv.rs`).
 pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out: &mut [u8]) {
+    pack_blocks(w, bias, out_c, depth, 128, out);
+}
+
+/// [`pack_filter_gemm`] with the input offset `offset` folded into the bias (`bias[c] − offset ·
+/// Σ w[c]`): 128 for VPDPBUSD's unsigned input, 0 for AArch64's signed SDOT and SMULL.
+pub(super) fn pack_blocks(w: &[u8], bias: &[i32], out_c: usize, depth: usize, offset: i32, out: &mut [u8]) {
     if out.len() != gemm_filter_bytes(out_c, depth) || w.len() != out_c * depth {
         return;
     }
@@ -71,7 +77,7 @@ pub fn pack_filter_gemm(w: &[u8], bias: &[i32], out_c: usize, depth: usize, out:
             let c = b * GEMM_LANES + j;
             let row = window(w, c * depth, depth);
             let sum = row.iter().fold(0i32, |s, &x| s.wrapping_add(i32::from(x as i8)));
-            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(128));
+            let folded = bias.get(c).copied().unwrap_or(0).wrapping_sub(sum.wrapping_mul(offset));
             word.copy_from_slice(&(if c < out_c { folded } else { 0 }).to_le_bytes());
         }
         for (q, quad) in body.chunks_exact_mut(4 * GEMM_LANES).enumerate() {
@@ -230,6 +236,13 @@ fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input:
 /// store (a copy of a run-time length is a `memmove` call, 10% of MobileNetV1-1.0's time).
 #[inline(always)]
 pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
+    if let Ok(half) = <&mut [u8; 8]>::try_from(&mut *dst) {
+        // Eight channels (MobileNets' narrow layers): one 8-byte store, not a `memcpy` call.
+        if let Some(src) = bytes.first_chunk::<8>() {
+            *half = *src;
+        }
+        return;
+    }
     match <&mut [u8; 16]>::try_from(&mut *dst) {
         Ok(full) => *full = *bytes,
         Err(_) => {
@@ -247,33 +260,57 @@ pub(super) fn store_lanes(dst: &mut [u8], bytes: &[u8; 16]) {
 /// the bytes past it are overwritten by the next tap or the next row, or land in the slack
 /// after the last row.
 #[inline(always)]
-fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
+pub(super) fn gather_window(p: &super::Conv2dParams, input: &[u8], pixel: usize, buf: &mut [u8], start: usize) {
     let [_, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let ([k_h, k_w], [s_h, s_w], [d_h, d_w], [pad_h, pad_w]) = (p.kernel, p.stride, p.dilation, p.pad);
     let (ox, oy, b) = (pixel % out_w.max(1), pixel / out_w.max(1) % out_h.max(1), pixel / (out_w * out_h).max(1));
     let zp = [p.input_zero_point as u8; 16];
-    for t in 0..k_h * k_w {
-        let (ky, kx) = (t / k_w.max(1), t % k_w.max(1));
-        let (iy, ix) = ((oy * s_h + ky * d_h).wrapping_sub(pad_h), (ox * s_w + kx * d_w).wrapping_sub(pad_w));
-        let at = start + t * in_c;
-        let inside = iy < in_h && ix < in_w;
-        let from = if inside { ((b * in_h + iy) * in_w + ix) * in_c } else { 0 };
-        if in_c <= 16 {
-            let src = if inside { <&[u8; 16]>::try_from(window(input, from, 16)).ok() } else { Some(&zp) };
-            if let (Some(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, at, 16))) {
-                *dst = *src;
-                continue;
+    let mut at = start;
+    for ky in 0..k_h {
+        let iy = (oy * s_h + ky * d_h).wrapping_sub(pad_h);
+        let row = if iy < in_h { Some((b * in_h + iy) * in_w) } else { None };
+        // A filter row of at most 16 bytes wholly inside the input (undilated) is contiguous
+        // there: one 16-byte move for all its taps (3 instead of 9 for a 3×3 first layer on RGB).
+        let ix0 = (ox * s_w).wrapping_sub(pad_w);
+        if let Some(row) = row {
+            if d_w == 1 && k_w * in_c <= 16 && ix0 < in_w && in_w - ix0 >= k_w {
+                let src = <&[u8; 16]>::try_from(window(input, (row + ix0) * in_c, 16));
+                if let (Ok(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, at, 16))) {
+                    *dst = *src;
+                    at += k_w * in_c;
+                    continue;
+                }
             }
         }
-        let dst = window_mut(buf, at, in_c);
-        if inside {
-            let src = window(input, from, in_c);
-            if src.len() == dst.len() {
-                dst.copy_from_slice(src);
+        for kx in 0..k_w {
+            let ix = (ox * s_w + kx * d_w).wrapping_sub(pad_w);
+            let from = match row {
+                Some(row) if ix < in_w => Some((row + ix) * in_c),
+                _ => None,
+            };
+            let tap = at;
+            at += in_c;
+            if in_c <= 16 {
+                let src = match from {
+                    Some(from) => <&[u8; 16]>::try_from(window(input, from, 16)).ok(),
+                    None => Some(&zp),
+                };
+                if let (Some(src), Ok(dst)) = (src, <&mut [u8; 16]>::try_from(window_mut(buf, tap, 16))) {
+                    *dst = *src;
+                    continue;
+                }
             }
-        } else {
-            dst.fill(p.input_zero_point as u8);
+            let dst = window_mut(buf, tap, in_c);
+            match from {
+                Some(from) => {
+                    let src = window(input, from, in_c);
+                    if src.len() == dst.len() {
+                        dst.copy_from_slice(src);
+                    }
+                }
+                None => dst.fill(p.input_zero_point as u8),
+            }
         }
     }
 }

@@ -1,18 +1,24 @@
-//! In-place ops: a layer whose every output row reads one input row (1×1 CONV_2D, a residual
-//! ADD) writes its output over its own input, which dies there, so the two need about one
-//! buffer instead of two.
+//! In-place layers: a layer whose input dies there writes its output over it, so the two need
+//! about one buffer instead of two.
 //!
 //! Safe Rust cannot hand a kernel one buffer as both `&[u8]` and `&mut [u8]`, and the kernels
 //! are not written to survive their output overwriting input they have yet to read (the Arm DSP
-//! ones walk channel pairs outside, pixels inside). So the layer runs in `n` equal row bands,
-//! each an ordinary kernel call on disjoint windows (band `j`'s input rows and output rows), and
-//! the planner places the output's buffer `delta` bytes from the input's ([`Tie`]) so that no
-//! band writes over input rows a later band reads. With equal bands every call has the same
-//! constant params: the kernel stays specialized to the layer's shape. The output then needs
-//! one band more than the larger of the two tensors, instead of both.
+//! ones walk channel pairs outside, pixels inside). So the layer runs in row bands, each an
+//! ordinary kernel call on disjoint windows (band `j`'s input rows and output rows), and the
+//! planner places the output's buffer `delta` bytes from the input's ([`Tie`]) so that no band
+//! writes over input rows a later band reads: top to bottom with the output below the input,
+//! or, where the input itself was written that way, bottom to top with the output above
+//! (alternating keeps a chain of in-place layers from drifting down the arena). The output then
+//! needs about one band more than the larger of the two tensors, instead of both.
 //!
-//! [`plan_in_place`] ties a layer only where that makes the arena smaller, and with the fewest
-//! bands that keep it so: a model whose peak is elsewhere compiles exactly as without.
+//! Which layers: int8 CONV_2D, DEPTHWISE_CONV_2D and residual ADD on one image. A 1×1 layer or
+//! an ADD reads one input row per output row, so its bands (all but a shorter last one) have
+//! the same constant params and its kernel stays specialized; a depthwise or k×k layer's first
+//! band has its own top padding and every band re-reads its halo rows. [`Goal`] says which the
+//! default build takes and what a `max_arena_bytes` cap changes.
+//!
+//! [`plan_in_place`] ties a layer only where that makes the arena smaller, with the fewest ties
+//! and bands that keep it so: a model whose peak is elsewhere compiles exactly as without.
 
 use crate::ir::{DType, Graph, Options};
 use crate::lower::{Call, Operand, Step};

@@ -14,7 +14,10 @@
 //! * Without ([`Smull`]): the input word is broadcast (DUP), SMULL/SMULL2 form the 16 products
 //!   as `i16` (each fits), SADALP adds them in pairs into `i32` lanes — two accumulators per
 //!   four channels, `[c0: k0+k1, c0: k2+k3, c1: …]` — and one ADDP per four channels folds the
-//!   pairs at the end.
+//!   pairs at the end. Where the filter has no weight −128 (`PAIRS`, checked by the compiler),
+//!   [`SmullPairs`] first adds the next four input bytes' products into the same `i16` lanes
+//!   (SMLAL/SMLAL2; two products of magnitude ≤ 128 · 127 fit): 3 instructions per 16
+//!   multiply-adds instead of 4, one row per tile.
 //!
 //! Every add wraps and the adds are reassociated only, so the sum is TFLM's wrapping i32 sum,
 //! bit for bit. The output stage is TFLM's `MultiplyByQuantizedMultiplier` for right shifts
@@ -388,7 +391,7 @@ fn run<const PAIRS: bool>(rows: usize, depth: usize, out_c: usize, input: Rows<'
 /// [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched, the compiler never calls
 /// it so). Same params and result as [`super::conv2d_s8`] on the model's filter (groups = 1).
 /// `PAIRS`: the filter has no weight −128 (the compiler checks), so that without `dotprod` two
-/// products may share an `i16` lane ([`SmullPairs`]); with a −128, `false` (else the result is
+/// products may share an `i16` lane (`SmullPairs`); with a −128, `false` (else the result is
 /// wrong where two (−128)·(−128) meet).
 pub fn conv2d_s8_neon<const PAIRS: bool>(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;

@@ -2,8 +2,8 @@
 # AArch64 (the Cortex-A cores of in-car gateways and application processors): the runtime's
 # kernel unit tests and every zoo model built for aarch64-unknown-linux-gnu and run under
 # qemu-aarch64 (user mode), each output compared with TFLM's goldens element by element. Twice:
-# the default target features (NEON: cfg(kiln_aarch64_neon), the SMULL/SADALP matrix product and
-# SMULL/SADDW depthwise kernels) and with -C target-feature=+dotprod (cfg(kiln_aarch64_dotprod):
+# the default target features (NEON: cfg(kiln_aarch64_neon), the SMULL/SMLAL/SADALP matrix product
+# and SMULL/SADDW depthwise kernels) and with -C target-feature=+dotprod (cfg(kiln_aarch64_dotprod):
 # the SDOT matrix product; QEMU's default CPU for user mode, max, has it). The runtime unit tests
 # include arch::aarch64's instructions-against-twins test. Installs the cross linker and QEMU's
 # user mode when missing. Run by .ci/run; appends to target/ci-tests.log.

@@ -13,7 +13,7 @@
 //!   runtime's and the generated code's choice the same, see `arch::X86_VNNI`.)
 //! * `kiln_aarch64_neon`: AArch64 with the target feature `neon` (the Advanced SIMD unit, on by
 //!   default on every `aarch64-*` target except the `-softfloat` ones): the int8 CONV_2D,
-//!   FULLY_CONNECTED and DEPTHWISE_CONV_2D kernels use SMULL/SADALP and SMULL/SADDW on 128-bit
+//!   FULLY_CONNECTED and DEPTHWISE_CONV_2D kernels use SMULL/SMLAL/SADALP and SMULL/SADDW on 128-bit
 //!   vectors, with SQRDMULH/SRSHL requantization.
 //! * `kiln_aarch64_dotprod`: the same with the target feature `dotprod` too (Armv8.2-A's optional,
 //!   Armv8.4-A's mandatory SDOT; `-C target-feature=+dotprod` or a `target-cpu` that has it): the

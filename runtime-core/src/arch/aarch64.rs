@@ -337,7 +337,7 @@ mod neon {
     }
 
     /// See [`super::portable::sdot_lane`]: without `dotprod`, through the twin (only the tests
-    /// call it in such a build: the kernels take SMULL/SADALP there).
+    /// call it in such a build: the kernels take SMULL/SMLAL/SADALP there).
     #[cfg(not(kiln_aarch64_dotprod))]
     #[inline(always)]
     pub fn sdot_lane<const L: i32>(acc: I32x4, a: I8x16, b: I8x16) -> I32x4 {

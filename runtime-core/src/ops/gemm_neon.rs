@@ -14,7 +14,10 @@
 //! * Without ([`Smull`]): the input word is broadcast (DUP), SMULL/SMULL2 form the 16 products
 //!   as `i16` (each fits), SADALP adds them in pairs into `i32` lanes — two accumulators per
 //!   four channels, `[c0: k0+k1, c0: k2+k3, c1: …]` — and one ADDP per four channels folds the
-//!   pairs at the end.
+//!   pairs at the end. Where the filter has no weight −128 (`PAIRS`, checked by the compiler),
+//!   [`SmullPairs`] first adds the next four input bytes' products into the same `i16` lanes
+//!   (SMLAL/SMLAL2; two products of magnitude ≤ 128 · 127 fit): 3 instructions per 16
+//!   multiply-adds instead of 4, one row per tile.
 //!
 //! Every add wraps and the adds are reassociated only, so the sum is TFLM's wrapping i32 sum,
 //! bit for bit. The output stage is TFLM's `MultiplyByQuantizedMultiplier` for right shifts
@@ -371,11 +374,13 @@ fn pair<M: Mac, const P: usize, const B: usize, const L0: i32, const L1: i32>(ac
 
 /// The build's matrix product: SDOT with `dotprod`, else SMULL/SMLAL/SADALP where the filter
 /// has no −128 (`PAIRS`), else SMULL/SADALP.
-#[inline(always)]
-fn run<const PAIRS: bool>(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
+/// (Not generic: a generic kernel is compiled in the calling crate, with its profile; the
+/// workspace's tests build this crate optimized and the test crates not.)
+#[allow(clippy::too_many_arguments)]
+fn run(pairs: bool, rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
     if cfg!(kiln_aarch64_dotprod) {
         gemm::<Sdot, 4, 4>(rows, depth, out_c, input, filter, stage, output);
-    } else if PAIRS {
+    } else if pairs {
         gemm::<SmullPairs, 1, 1>(rows, depth, out_c, input, filter, stage, output);
     } else {
         gemm::<Smull, 2, 2>(rows, depth, out_c, input, filter, stage, output);
@@ -388,26 +393,40 @@ fn run<const PAIRS: bool>(rows: usize, depth: usize, out_c: usize, input: Rows<'
 /// [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched, the compiler never calls
 /// it so). Same params and result as [`super::conv2d_s8`] on the model's filter (groups = 1).
 /// `PAIRS`: the filter has no weight −128 (the compiler checks), so that without `dotprod` two
-/// products may share an `i16` lane ([`SmullPairs`]); with a −128, `false` (else the result is
+/// products may share an `i16` lane (`SmullPairs`); with a −128, `false` (else the result is
 /// wrong where two (−128)·(−128) meet).
+#[inline(always)]
 pub fn conv2d_s8_neon<const PAIRS: bool>(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    conv2d(PAIRS, p, input, filter, output);
+}
+
+/// [`conv2d_s8_neon`], compiled here.
+#[inline(never)]
+fn conv2d(pairs: bool, p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     if p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[..3] == p.output[..3] {
-        run::<PAIRS>(n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
+        run(pairs, n * h * w, in_c, out_c, Rows::Dense(input), filter, stage, output);
     } else {
         let depth = p.kernel[0] * p.kernel[1] * in_c;
-        run::<PAIRS>(n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
+        run(pairs, n * out_h * out_w, depth, out_c, Rows::Windows(p, input), filter, stage, output);
     }
 }
 
 /// FULLY_CONNECTED as one matrix product over its batch rows, `filter` packed by
 /// [`pack_filter_neon`]. Same params and result as [`super::fully_connected_s8`] on the model's
 /// filter; `PAIRS` as in [`conv2d_s8_neon`].
+#[inline(always)]
 pub fn fully_connected_s8_neon<const PAIRS: bool>(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    fully_connected(PAIRS, p, input, filter, output);
+}
+
+/// [`fully_connected_s8_neon`], compiled here.
+#[inline(never)]
+fn fully_connected(pairs: bool, p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
-    run::<PAIRS>(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, stage, output);
+    run(pairs, p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, stage, output);
 }
 
 #[cfg(test)]

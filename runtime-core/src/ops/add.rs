@@ -3,7 +3,7 @@
 
 use super::binary::{broadcast_map, clamp_f32, ArithF32Params, BroadcastShapes};
 use super::window;
-use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, OutputScale, Requant, RoundingScale};
 
 /// Static parameters of one ADD (TFLM `ArithmeticParams`); shapes extended to rank 4 by codegen.
 #[derive(Clone, Copy, Debug)]
@@ -98,11 +98,110 @@ pub fn add_u8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     add_8bit::<false>(p, input1, input2, output)
 }
 
+/// One input's rescaling in an 8-bit ADD, `MultiplyByQuantizedMultiplierSmallerThanOneExp(v ·
+/// 2^l, m, −e)` for the offset input `v`, as one 64-bit multiply-add and the high word's shift
+/// (on a Cortex-M an SMLAL-class sequence instead of two roundings in 32-bit steps).
+///
+/// Why it is the same number: for `e ≥ 1` it is [`RoundingScale`]'s formula. For `e = 0` (the
+/// larger input's factor is exactly ½, so `e = 0` on most real ADDs) TFLM's rounding shift does
+/// nothing and its high multiply, nudge and truncation included, is `⌊(x·m + 2^30) / 2^31⌋`
+/// for every `x·m` (the negative nudge `1 − 2^30` under truncation toward zero is that floor);
+/// doubling `x` first makes it the high word of `2x·m + 2^31`. The domain (`|v| ≤ 510`,
+/// `l ≤ 20`) keeps `2x` in i32.
+#[derive(Clone, Copy)]
+struct InputScale {
+    /// `2^l`, or `2^(l+1)` for `e = 0`.
+    factor: i32,
+    multiplier: i32,
+    /// `2^30 + 2^(30+e)`, or `2^31` for `e = 0`.
+    round: i64,
+    /// Added where `x < 0`: `−2^31` (the ties-away term of TFLM's rounding shift), 0 for `e = 0`.
+    negative: i64,
+    /// `e − 1` (0 for `e = 0`).
+    shift: u32,
+}
+
+impl InputScale {
+    fn new(rq: Requant, left_shift: i32) -> Option<Self> {
+        if rq.multiplier < 0 || rq.shift > 0 || rq.shift < -31 || !(0..=20).contains(&left_shift) {
+            return None;
+        }
+        let e = rq.shift.unsigned_abs();
+        Some(if e == 0 {
+            InputScale { factor: 1 << (left_shift + 1), multiplier: rq.multiplier, round: 1 << 31, negative: 0, shift: 0 }
+        } else {
+            InputScale {
+                factor: 1 << left_shift,
+                multiplier: rq.multiplier,
+                round: (1 << 30) + (1i64 << (30 + e)),
+                negative: -(1i64 << 31),
+                shift: e - 1,
+            }
+        })
+    }
+
+    #[inline(always)]
+    fn apply(self, v: i32) -> i32 {
+        let x = v.wrapping_mul(self.factor);
+        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) & self.negative);
+        ((p >> 32) as i32) >> self.shift
+    }
+}
+
+/// Both inputs' rescalings of an 8-bit ADD ([`InputScale`]): every real model's factors are in
+/// their domain; `None` otherwise, and [`add_core`] runs.
+#[derive(Clone, Copy)]
+struct Rescale {
+    input1: InputScale,
+    input2: InputScale,
+}
+
+impl Rescale {
+    fn new(p: &AddParams) -> Option<Self> {
+        if !(-255..=255).contains(&p.input1_offset) || !(-255..=255).contains(&p.input2_offset) {
+            return None;
+        }
+        Some(Rescale {
+            input1: InputScale::new(p.input1_requant, p.left_shift)?,
+            input2: InputScale::new(p.input2_requant, p.left_shift)?,
+        })
+    }
+
+    /// The raw sum TFLM rescales to the output: both inputs offset, shifted and rescaled.
+    #[inline(always)]
+    fn sum(self, p: &AddParams, x: i32, y: i32) -> i32 {
+        let a = self.input1.apply(p.input1_offset + x);
+        let b = self.input2.apply(p.input2_offset + y);
+        a.wrapping_add(b)
+    }
+}
+
+/// `output[i] = f(input1[i], input2[i])` over same-shaped inputs, `f` on the widened values.
+#[inline(always)]
+fn zip_map<const SIGNED: bool>(input1: &[u8], input2: &[u8], output: &mut [u8], f: impl Fn(i32, i32) -> i32) {
+    let widen = |x: u8| if SIGNED { i32::from(x as i8) } else { i32::from(x) };
+    for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
+        *o = f(widen(x), widen(y)) as u8;
+    }
+}
+
 #[inline(always)]
 fn add_8bit<const SIGNED: bool>(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     if p.input1_shape == p.input2_shape {
-        for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
-            *o = add_one::<SIGNED>(p, x, y);
+        let (lo, hi) = (p.act_min, p.act_max);
+        let out = OutputScale::new(p.output_requant, p.output_offset);
+        match (Rescale::new(p), out, RoundingScale::new(p.output_requant)) {
+            (Some(r), Some(out), _) => {
+                zip_map::<SIGNED>(input1, input2, output, |x, y| out.apply(r.sum(p, x, y)).max(lo).min(hi))
+            }
+            (Some(r), None, Some(out)) => zip_map::<SIGNED>(input1, input2, output, |x, y| {
+                out.apply(r.sum(p, x, y)).wrapping_add(p.output_offset).max(lo).min(hi)
+            }),
+            _ => {
+                for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
+                    *o = add_one::<SIGNED>(p, x, y);
+                }
+            }
         }
         return;
     }
@@ -279,6 +378,45 @@ mod tests {
                 assert_eq!(got[i], ref_add(&p, a[i] as i8, b[i] as i8));
             }
         }
+    }
+
+    /// Each of the equal-shape paths (output factor with the zero point folded, output factor
+    /// beyond that domain, factors outside [`Rescale`]'s domain) over every pair of int8 inputs,
+    /// against the exact reference. Each path must be taken at least once.
+    #[test]
+    fn every_rescale_path_is_exact() {
+        let mut rng = Rng::new(63);
+        let mut taken = [0usize; 3];
+        for case in 0..60 {
+            let mut p = params(&mut rng, [1, 1, 256, 256], [1, 1, 256, 256], [1, 1, 256, 256]);
+            match case % 3 {
+                // A right shift past OutputScale's domain (≤ 31 bits).
+                1 => p.output_requant.shift = -(rng.range(23, 31) as i32),
+                // Parameters no int8 model has (a left shift past 20; a zero multiplier beside
+                // it): the 32-bit steps.
+                2 => {
+                    p.left_shift = rng.range(21, 22) as i32;
+                    if rng.bool() {
+                        p.input2_requant = Requant { multiplier: 0, shift: 0 };
+                    }
+                }
+                _ => {}
+            }
+            let path = match (Rescale::new(&p), OutputScale::new(p.output_requant, p.output_offset), RoundingScale::new(p.output_requant)) {
+                (Some(_), Some(_), _) => 0,
+                (Some(_), None, Some(_)) => 1,
+                _ => 2,
+            };
+            taken[path] += 1;
+            let a: Vec<u8> = (0..65536u32).map(|i| (i >> 8) as u8).collect();
+            let b: Vec<u8> = (0..65536u32).map(|i| i as u8).collect();
+            let mut got = vec![0u8; 65536];
+            add_s8(&p, &a, &b, &mut got);
+            for i in 0..65536 {
+                assert_eq!(got[i], ref_add(&p, a[i] as i8, b[i] as i8), "case {case} (path {path}): {p:?}, {} + {}", a[i] as i8, b[i] as i8);
+            }
+        }
+        assert!(taken.iter().all(|&n| n > 0), "paths taken: {taken:?}");
     }
 
     #[test]

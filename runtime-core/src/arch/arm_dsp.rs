@@ -55,13 +55,29 @@ pub mod portable {
         let (x_e, x_o) = (sxtb16(x), sxtb16_ror8(x));
         [smlabb(x_e, w_e, acc[0]), smlabb(x_o, w_o, acc[1]), smlatt(x_e, w_e, acc[2]), smlatt(x_o, w_o, acc[3])]
     }
+
+    /// Four int16 × int8 products added to a 64-bit accumulator: `acc + Σ x[j] · w[j]` for the
+    /// int16 halves `x01 = (x0, x1)`, `x23 = (x2, x3)` and the int8 bytes `w = (w0, w1, w2, w3)`,
+    /// wrapping modulo 2^64 (the int16x8 layers' dot product step, TFLM's int64 accumulator).
+    /// On the target: SXTB16 twice, PKHBT and PKHTB to pair the weights as halves (w0, w1) and
+    /// (w2, w3), and two SMLALD.
+    #[inline(always)]
+    pub const fn dot_s16x4_s8(acc: i64, x01: u32, x23: u32, w: u32) -> i64 {
+        let (x0, x1) = halves(x01);
+        let (x2, x3) = halves(x23);
+        let b = w.to_le_bytes();
+        acc.wrapping_add(x0 as i64 * b[0] as i8 as i64)
+            .wrapping_add(x1 as i64 * b[1] as i8 as i64)
+            .wrapping_add(x2 as i64 * b[2] as i8 as i64)
+            .wrapping_add(x3 as i64 * b[3] as i8 as i64)
+    }
 }
 
 #[cfg(not(kiln_arm_dsp))]
-pub use portable::{mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use portable::{dot_s16x4_s8, mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 #[cfg(kiln_arm_dsp)]
-pub use dsp::{mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use dsp::{dot_s16x4_s8, mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 /// The instructions themselves (one `asm!` each).
 #[cfg(kiln_arm_dsp)]
@@ -145,6 +161,37 @@ mod dsp {
         };
         [a0, a1, a2, a3]
     }
+
+    /// Four int16 × int8 products into a 64-bit accumulator (see
+    /// [`super::portable::dot_s16x4_s8`]): a fixed sequence of six instructions.
+    #[inline(always)]
+    pub fn dot_s16x4_s8(acc: i64, x01: u32, x23: u32, w: u32) -> i64 {
+        let (mut lo, mut hi) = (acc as u32, (acc >> 32) as u32);
+        // SAFETY: six register instructions: read `x01`, `x23`, `w` and the accumulator halves,
+        // write the accumulator halves and the scratch `e`, `o`, `p` (`out`s, never an input's
+        // register); no memory, no stack. SXTB16, PKHBT, PKHTB and SMLALD set no flags (SMLALD
+        // wraps and does not touch APSR.Q).
+        unsafe {
+            asm!(
+                "sxtb16 {e}, {w}",
+                "sxtb16 {o}, {w}, ror #8",
+                "pkhbt {p}, {e}, {o}, lsl #16",
+                "pkhtb {o}, {o}, {e}, asr #16",
+                "smlald {lo}, {hi}, {x01}, {p}",
+                "smlald {lo}, {hi}, {x23}, {o}",
+                e = out(reg) _,
+                o = out(reg) _,
+                p = out(reg) _,
+                w = in(reg) w,
+                x01 = in(reg) x01,
+                x23 = in(reg) x23,
+                lo = inout(reg) lo,
+                hi = inout(reg) hi,
+                options(pure, nomem, nostack, preserves_flags)
+            )
+        };
+        (u64::from(hi) << 32 | u64::from(lo)) as i64
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +231,12 @@ mod tests {
                 (accs[j] as i64 + bytes[j] as i64 * wide(w, j >= 2)) as i32
             });
             assert_eq!(mac_s8x4(accs, a, b, w_o), want, "mac_s8x4 {a:#x} {b:#x} {w_o:#x}");
+            // int16 halves of `a` and `w_o` times the int8 bytes of `b`, into 64 bits.
+            let acc64 = if case % 5 == 0 { (rng.next_u64() as i64) | i64::MIN >> (case % 3) } else { acc as i64 * 4099 };
+            let wb = b.to_le_bytes().map(|x| x as i8 as i64);
+            let xs = [a0, a1, (w_o & 0xffff) as u16 as i16, (w_o >> 16) as u16 as i16].map(i64::from);
+            let want64 = (0..4).fold(acc64, |s, j| s.wrapping_add(xs[j] * wb[j]));
+            assert_eq!(dot_s16x4_s8(acc64, a, w_o, b), want64, "dot_s16x4_s8 {acc64} {a:#x} {w_o:#x} {b:#x}");
         }
     }
 }

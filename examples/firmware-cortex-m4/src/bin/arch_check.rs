@@ -154,6 +154,17 @@ fn mac4(t: &mut Tally, x: u32, w_e: u32, w_o: u32, acc: i32) {
     }
 }
 
+/// The int16 × int8 dot step (`dot_s16x4_s8`) on two words of int16 halves and one word of
+/// int8 bytes, with 64-bit accumulators near both ends of the range (so the sum wraps) and
+/// small ones; the low and high words of each result are a case each.
+fn dot4(t: &mut Tally, x01: u32, x23: u32, w: u32, acc: i32) {
+    for acc64 in [i64::from(acc), i64::from(acc) << 32 | i64::from(x01), i64::MAX - i64::from(acc.unsigned_abs()), i64::MIN + i64::from(w)] {
+        let (got, want) = (dsp::dot_s16x4_s8(acc64, x01, x23, w), portable::dot_s16x4_s8(acc64, x01, x23, w));
+        t.check((x01, x23, acc), got as u32, want as u32);
+        t.check((x01, w, acc), (got >> 32) as u32, (want >> 32) as u32);
+    }
+}
+
 /// The two widenings on one word.
 fn widen(t: &mut [Tally; 2], x: u32) {
     t[0].check((x, 0, 0), dsp::sxtb16(x), portable::sxtb16(x));
@@ -172,6 +183,7 @@ fn main() -> ! {
     let mut macs: [Tally; 3] = Default::default();
     let mut widens: [Tally; 2] = Default::default();
     let mut taps = Tally::default();
+    let mut dots = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -187,6 +199,7 @@ fn main() -> ! {
             for &acc in &ACCS {
                 mac(&mut macs, a, b, acc);
                 mac4(&mut taps, a, b, b.rotate_left(16) ^ a, acc);
+                dot4(&mut dots, a, b, b.rotate_left(8) ^ a, acc);
             }
         }
         widen(&mut widens, a);
@@ -205,6 +218,7 @@ fn main() -> ! {
         mac(&mut macs, a, b, acc);
         widen(&mut widens, rng.operand());
         mac4(&mut taps, rng.operand(), a, b, acc);
+        dot4(&mut dots, rng.operand(), a, b, acc);
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
@@ -216,6 +230,7 @@ fn main() -> ! {
         ok &= t.report(name);
     }
     ok &= taps.report("mac_s8x4");
+    ok &= dots.report("dot_s16x4_s8");
     if kiln::arch::ARM_DSP != expect {
         hprintln!(
             "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",

@@ -2,7 +2,7 @@
 //! `FullyConnectedPerChannel` on int16 input, int8 weights, int64 bias).
 
 use super::super::window;
-use super::{dot_s16_s8, s16_byte_len, store};
+use super::{dot_s16_s8_long, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
 /// Static parameters of one int16x8 FULLY_CONNECTED; filter `[output_depth, input_depth]`.
@@ -41,7 +41,7 @@ pub fn fully_connected_s16(p: &FullyConnectedS16Params, input: &[u8], filter: &[
         let in_row = window(input, b * depth * 2, depth * 2);
         let requant = p.requant.iter().cycle();
         for (c, ((o, &bias), &rq)) in out_row.chunks_exact_mut(2).zip(p.bias).zip(requant).enumerate() {
-            let acc = bias.wrapping_add(dot_s16_s8(in_row, window(filter, c * depth, depth)));
+            let acc = bias.wrapping_add(dot_s16_s8_long(in_row, window(filter, c * depth, depth)));
             store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }
     }

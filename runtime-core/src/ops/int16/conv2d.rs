@@ -3,7 +3,7 @@
 
 use super::super::conv::{tap_coord, tap_range};
 use super::super::window;
-use super::{dot_s16_s8, s16_byte_len, store};
+use super::{dot_s16_s8, dot_s16_s8_long, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
 /// Static parameters of one int16x8 CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
@@ -53,6 +53,9 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     }
     let taps = k_h * k_w;
     let f_depth = filter.len().checked_div(out_c * taps).unwrap_or(0);
+    if f_depth == in_c && in_c > 0 && taps * in_c <= WINDOW_VALUES {
+        return conv2d_s16_gathered(p, input, filter, output);
+    }
     let groups = in_c.checked_div(f_depth).unwrap_or(1).max(1);
     let per_group = (out_c / groups).max(1);
     let f_len = (taps * f_depth).max(1);
@@ -113,6 +116,71 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     }
 }
 
+/// Largest window (`k_h · k_w · in_c` values) [`conv2d_s16_gathered`] takes: 256 bytes of stack
+/// (3×3 windows up to 14 input channels), within the 1 KiB stack budget beside the rest.
+const WINDOW_VALUES: usize = 128;
+
+/// [`conv2d_s16`] without groups, for windows of at most [`WINDOW_VALUES`] values: each output
+/// pixel's window is gathered once into one run in the filter's `[kh][kw][in_c]` order (padded
+/// taps as zeros, which add nothing, as TFLM skips them: the int16 scheme's zero point is 0),
+/// then every channel is one dot product over the run ([`dot_s16_s8_long`]: four products per
+/// step with the Arm DSP extension) instead of one short dot per tap row and channel.
+fn conv2d_s16_gathered(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let [k_h, k_w] = p.kernel;
+    let [stride_h, stride_w] = p.stride;
+    let [dil_h, dil_w] = p.dilation;
+    let [pad_h, pad_w] = p.pad;
+    let f_len = k_h * k_w * in_c;
+    let Some(px_bytes) = s16_byte_len(out_c).filter(|_| f_len > 0) else {
+        return;
+    };
+    let mut buf = [0u8; 2 * WINDOW_VALUES];
+    let Some(run) = buf.get_mut(..2 * f_len) else {
+        return;
+    };
+    let (in_img, in_row, tap_bytes) = (in_h * in_w * in_c * 2, in_w * in_c * 2, in_c * 2);
+    let mut out_pixels = output.chunks_exact_mut(px_bytes);
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
+            for ox in 0..out_w {
+                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                for (ky, row) in run.chunks_exact_mut(k_w * tap_bytes).enumerate() {
+                    if !(ky0..ky1).contains(&ky) || kx0 >= kx1 {
+                        row.fill(0);
+                        continue;
+                    }
+                    let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
+                    let (head, rest) = row.split_at_mut(kx0 * tap_bytes);
+                    let (mid, tail) = rest.split_at_mut((kx1 - kx0) * tap_bytes);
+                    head.fill(0);
+                    tail.fill(0);
+                    if dil_w == 1 {
+                        let ix0 = tap_coord(ix_origin, kx0, 1);
+                        super::super::copy_prefix(mid, window(irow, ix0 * tap_bytes, mid.len()));
+                    } else {
+                        for (kx, tap) in (kx0..kx1).zip(mid.chunks_exact_mut(tap_bytes)) {
+                            let ix = tap_coord(ix_origin, kx, dil_w);
+                            super::super::copy_prefix(tap, window(irow, ix * tap_bytes, tap_bytes));
+                        }
+                    }
+                }
+                let requant = p.requant.iter().cycle();
+                for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant) {
+                    let acc = bias.wrapping_add(dot_s16_s8_long(run, f));
+                    store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -161,9 +229,12 @@ mod tests {
     #[test]
     fn matches_naive_convolution() {
         let mut rng = Rng::new(1610);
+        // Cases per path: gathered windows, tap rows without groups, grouped.
+        let mut paths = [0usize; 3];
         for case in 0..1200 {
             let groups = if case % 5 == 0 { rng.usize(1, 3) } else { 1 };
-            let fd = rng.usize(1, 6);
+            // Some windows past WINDOW_VALUES (k_h · k_w · in_c), which take the tap-row path.
+            let fd = if case % 7 == 3 { rng.usize(10, 16) } else { rng.usize(1, 6) };
             let ic = fd * groups;
             let oc = groups * rng.usize(1, 4);
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
@@ -194,10 +265,12 @@ mod tests {
                 bias: leak(bias),
                 requant: leak(requant),
             };
+            paths[if groups > 1 { 2 } else if kh * kw * ic <= WINDOW_VALUES { 0 } else { 1 }] += 1;
             let want = reference(&p, groups, &input, &filter);
             let mut got = vec![0u8; want.len()];
             conv2d_s16(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
         }
+        assert!(paths.iter().all(|&n| n > 10), "cases per path: {paths:?}");
     }
 }

@@ -211,6 +211,60 @@ impl OutputScale {
     }
 }
 
+/// One input's rescaling in an 8-bit ADD (or SUB), `MultiplyByQuantizedMultiplierSmallerThanOneExp(v ·
+/// 2^l, m, −e)` for the offset input `v`, as one 64-bit multiply-add and the high word's shift
+/// (on a Cortex-M an SMLAL-class sequence instead of two roundings in 32-bit steps).
+///
+/// Why it is the same number: for `e ≥ 1` it is [`RoundingScale`]'s formula. For `e = 0` (the
+/// larger input's factor is exactly ½, so `e = 0` on most real ADDs) TFLM's rounding shift does
+/// nothing and its high multiply, nudge and truncation included, is `⌊(x·m + 2^30) / 2^31⌋`
+/// for every `x·m` (the negative nudge `1 − 2^30` under truncation toward zero is that floor);
+/// doubling `x` first makes it the high word of `2x·m + 2^31`. The domain (`|v| ≤ 510`,
+/// `l ≤ 20`) keeps `2x` in i32.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputScale {
+    /// `2^l`, or `2^(l+1)` for `e = 0`.
+    factor: i32,
+    multiplier: i32,
+    /// `2^30 + 2^(30+e)`, or `2^31` for `e = 0`.
+    round: i64,
+    /// Added where `x < 0`: `−2^31` (the ties-away term of TFLM's rounding shift), 0 for `e = 0`.
+    negative: i64,
+    /// `e − 1` (0 for `e = 0`).
+    shift: u32,
+}
+
+impl InputScale {
+    /// The rescaling of `rq` after a left shift by `left_shift`, or `None` outside the domain
+    /// (negative multiplier, `rq.shift` not in `−31..=0`, `left_shift` not in `0..=20`); the
+    /// input `v` must be in `−510..=510` (an 8-bit value minus a zero point).
+    pub fn new(rq: Requant, left_shift: i32) -> Option<Self> {
+        if rq.multiplier < 0 || rq.shift > 0 || rq.shift < -31 || !(0..=20).contains(&left_shift) {
+            return None;
+        }
+        let e = rq.shift.unsigned_abs();
+        Some(if e == 0 {
+            InputScale { factor: 1 << (left_shift + 1), multiplier: rq.multiplier, round: 1 << 31, negative: 0, shift: 0 }
+        } else {
+            InputScale {
+                factor: 1 << left_shift,
+                multiplier: rq.multiplier,
+                round: (1 << 30) + (1i64 << (30 + e)),
+                negative: -(1i64 << 31),
+                shift: e - 1,
+            }
+        })
+    }
+
+    /// `multiply_by_quantized_multiplier_smaller_than_one_exp(v · 2^left_shift, rq)`, bit for bit.
+    #[inline(always)]
+    pub fn apply(self, v: i32) -> i32 {
+        let x = v.wrapping_mul(self.factor);
+        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) & self.negative);
+        ((p >> 32) as i32) >> self.shift
+    }
+}
+
 /// TFLM `MultiplyByQuantizedMultiplierSmallerThanOneExp` (used by ADD): high multiply, then a
 /// rounding right shift by `-rq.shift`. TFLM requires `rq.shift <= 0`; a positive shift is
 /// treated as 0 (see [`rounding_divide_by_pot`]).

@@ -3,7 +3,7 @@
 
 use super::binary::{broadcast_map, clamp_f32, ArithF32Params, BroadcastShapes};
 use super::window;
-use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, OutputScale, Requant, RoundingScale};
+use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, InputScale, OutputScale, Requant, RoundingScale};
 
 /// Static parameters of one ADD (TFLM `ArithmeticParams`); shapes extended to rank 4 by codegen.
 #[derive(Clone, Copy, Debug)]
@@ -96,56 +96,6 @@ pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
 /// arithmetic, `left_shift` 20, on unsigned values; the clamp is the uint8 activation range).
 pub fn add_u8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     add_8bit::<false>(p, input1, input2, output)
-}
-
-/// One input's rescaling in an 8-bit ADD, `MultiplyByQuantizedMultiplierSmallerThanOneExp(v ·
-/// 2^l, m, −e)` for the offset input `v`, as one 64-bit multiply-add and the high word's shift
-/// (on a Cortex-M an SMLAL-class sequence instead of two roundings in 32-bit steps).
-///
-/// Why it is the same number: for `e ≥ 1` it is [`RoundingScale`]'s formula. For `e = 0` (the
-/// larger input's factor is exactly ½, so `e = 0` on most real ADDs) TFLM's rounding shift does
-/// nothing and its high multiply, nudge and truncation included, is `⌊(x·m + 2^30) / 2^31⌋`
-/// for every `x·m` (the negative nudge `1 − 2^30` under truncation toward zero is that floor);
-/// doubling `x` first makes it the high word of `2x·m + 2^31`. The domain (`|v| ≤ 510`,
-/// `l ≤ 20`) keeps `2x` in i32.
-#[derive(Clone, Copy)]
-struct InputScale {
-    /// `2^l`, or `2^(l+1)` for `e = 0`.
-    factor: i32,
-    multiplier: i32,
-    /// `2^30 + 2^(30+e)`, or `2^31` for `e = 0`.
-    round: i64,
-    /// Added where `x < 0`: `−2^31` (the ties-away term of TFLM's rounding shift), 0 for `e = 0`.
-    negative: i64,
-    /// `e − 1` (0 for `e = 0`).
-    shift: u32,
-}
-
-impl InputScale {
-    fn new(rq: Requant, left_shift: i32) -> Option<Self> {
-        if rq.multiplier < 0 || rq.shift > 0 || rq.shift < -31 || !(0..=20).contains(&left_shift) {
-            return None;
-        }
-        let e = rq.shift.unsigned_abs();
-        Some(if e == 0 {
-            InputScale { factor: 1 << (left_shift + 1), multiplier: rq.multiplier, round: 1 << 31, negative: 0, shift: 0 }
-        } else {
-            InputScale {
-                factor: 1 << left_shift,
-                multiplier: rq.multiplier,
-                round: (1 << 30) + (1i64 << (30 + e)),
-                negative: -(1i64 << 31),
-                shift: e - 1,
-            }
-        })
-    }
-
-    #[inline(always)]
-    fn apply(self, v: i32) -> i32 {
-        let x = v.wrapping_mul(self.factor);
-        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) & self.negative);
-        ((p >> 32) as i32) >> self.shift
-    }
 }
 
 /// Both inputs' rescalings of an 8-bit ADD ([`InputScale`]): every real model's factors are in

@@ -56,6 +56,15 @@ pub mod portable {
         [smlabb(x_e, w_e, acc[0]), smlabb(x_o, w_o, acc[1]), smlatt(x_e, w_e, acc[2]), smlatt(x_o, w_o, acc[3])]
     }
 
+    /// SADD16: the two halves of `a` and `b` added lane by lane, each wrapping modulo 2^16 (the
+    /// instruction sets the GE flags; the result is the wrapped sums).
+    #[inline(always)]
+    pub const fn sadd16(a: u32, b: u32) -> u32 {
+        let lo = (a as u16).wrapping_add(b as u16) as u32;
+        let hi = ((a >> 16) as u16).wrapping_add((b >> 16) as u16) as u32;
+        lo | hi << 16
+    }
+
     /// Four int16 × int8 products added to a 64-bit accumulator: `acc + Σ x[j] · w[j]` for the
     /// int16 halves `x01 = (x0, x1)`, `x23 = (x2, x3)` and the int8 bytes `w = (w0, w1, w2, w3)`,
     /// wrapping modulo 2^64 (the int16x8 layers' dot product step, TFLM's int64 accumulator).
@@ -74,10 +83,10 @@ pub mod portable {
 }
 
 #[cfg(not(kiln_arm_dsp))]
-pub use portable::{dot_s16x4_s8, mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use portable::{dot_s16x4_s8, mac_s8x4, sadd16, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 #[cfg(kiln_arm_dsp)]
-pub use dsp::{dot_s16x4_s8, mac_s8x4, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use dsp::{dot_s16x4_s8, mac_s8x4, sadd16, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
 
 /// The instructions themselves (one `asm!` each).
 #[cfg(kiln_arm_dsp)]
@@ -111,6 +120,16 @@ mod dsp {
         // stack. It may set APSR.Q (sticky overflow), so `preserves_flags` is not claimed.
         unsafe { asm!("smlad {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
+    }
+
+    /// SADD16 (see [`super::portable::sadd16`]).
+    #[inline(always)]
+    pub fn sadd16(a: u32, b: u32) -> u32 {
+        let r: u32;
+        // SAFETY: one register instruction: reads `a`, `b`, writes `r`; no memory, no stack. It
+        // sets the GE flags (APSR), so `preserves_flags` is not claimed.
+        unsafe { asm!("sadd16 {r}, {a}, {b}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
+        r
     }
 
     /// SMLABB (see [`super::portable::smlabb`]).
@@ -219,6 +238,7 @@ mod tests {
             assert_eq!(smlad(a, b, acc), sum as i32, "smlad {a:#x} {b:#x} {acc}");
             assert_eq!(smlabb(a, b, acc), (acc as i64 + a0 as i64 * b0 as i64) as i32);
             assert_eq!(smlatt(a, b, acc), (acc as i64 + a1 as i64 * b1 as i64) as i32);
+            assert_eq!(sadd16(a, b), pair(a0.wrapping_add(b0), a1.wrapping_add(b1)), "sadd16 {a:#x} {b:#x}");
             let bytes = a.to_le_bytes().map(|x| x as i8 as i16);
             assert_eq!(sxtb16(a), pair(bytes[0], bytes[2]), "sxtb16 {a:#x}");
             assert_eq!(sxtb16_ror8(a), pair(bytes[1], bytes[3]), "sxtb16 ror8 {a:#x}");

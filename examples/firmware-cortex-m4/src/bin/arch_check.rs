@@ -136,9 +136,10 @@ impl Tally {
     }
 }
 
-/// The three multiply-accumulates on one operand triple.
-fn mac(t: &mut [Tally; 3], a: u32, b: u32, acc: i32) {
+/// The three multiply-accumulates (and SADD16) on one operand triple.
+fn mac(t: &mut [Tally; 4], a: u32, b: u32, acc: i32) {
     let ops = (a, b, acc);
+    t[3].check(ops, dsp::sadd16(a, b), portable::sadd16(a, b));
     t[0].check(ops, dsp::smlad(a, b, acc) as u32, portable::smlad(a, b, acc) as u32);
     t[1].check(ops, dsp::smlabb(a, b, acc) as u32, portable::smlabb(a, b, acc) as u32);
     t[2].check(ops, dsp::smlatt(a, b, acc) as u32, portable::smlatt(a, b, acc) as u32);
@@ -180,7 +181,7 @@ fn main() -> ! {
         kiln::arch::ARM_DSP,
         expect
     );
-    let mut macs: [Tally; 3] = Default::default();
+    let mut macs: [Tally; 4] = Default::default();
     let mut widens: [Tally; 2] = Default::default();
     let mut taps = Tally::default();
     let mut dots = Tally::default();
@@ -223,7 +224,7 @@ fn main() -> ! {
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
     let mut ok = true;
-    for (t, name) in macs.iter().zip(["smlad", "smlabb", "smlatt"]) {
+    for (t, name) in macs.iter().zip(["smlad", "smlabb", "smlatt", "sadd16"]) {
         ok &= t.report(name);
     }
     for (t, name) in widens.iter().zip(["sxtb16", "sxtb16_ror8"]) {

@@ -64,6 +64,7 @@
 #![deny(unsafe_code)]
 
 mod rt;
+mod vectors;
 
 // A DSP target (thumbv7em, armv7r, or the `dsp` feature: build.rs) must get the runtime's DSP
 // kernels; this fails the build if the runtime's cfg is broken (the Cortex-R build relies on it).

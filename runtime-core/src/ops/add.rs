@@ -88,9 +88,6 @@ fn broadcast_strides(shape: [usize; 4], out: [usize; 4]) -> [usize; 4] {
 /// ADD int8, bit-exact with TFLM. Equal shapes take a flat elementwise loop; otherwise numpy
 /// broadcasting over the rank-4 shapes, with the innermost axis specialised for the common
 /// "one side constant along the channel axis" cases.
-// Out of line on 32-bit Arm (the microcontrollers): inlined, each call site (ResNet-8's
-// banded in-place ADDs are 13) carried its own copy of the loop with the layer's constants.
-#[cfg_attr(target_arch = "arm", inline(never))]
 pub fn add_s8(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     add_8bit::<true>(p, input1, input2, output)
 }

@@ -41,9 +41,6 @@ const ACCUMULATION_INTEGER_BITS: i32 = 12;
 /// one half of an output step) rounded to the output's 1/256 grid. Where TFLM
 /// does not abort, every output is identical. The Q12.19 sum wraps on overflow exactly like
 /// TFLM's int32 addition (only reachable with ≥ 4096 classes).
-// Out of line on 32-bit Arm (the microcontrollers): inlined, the row loop unrolled over the
-// model's classes, each with its own call of the exponential.
-#[cfg_attr(target_arch = "arm", inline(never))]
 pub fn softmax_s8(p: &SoftmaxParams, input: &[u8], output: &mut [u8]) {
     if p.depth == 0 {
         return;

@@ -179,6 +179,10 @@ fn main() {
     let machine = machine();
     let map = manifest.join("memory").join(format!("{machine}.x"));
     fs::copy(&map, out.join("memory.x")).unwrap_or_else(|e| fail(format!("{}: {e}", map.display())));
+    // cortex-m-rt's `device` feature (Cargo.toml): its link.x also includes device.x, where a
+    // device crate names its interrupt handlers; src/vectors.rs has the one (unused) entry.
+    fs::write(out.join("device.x"), "/* no device interrupt handlers: src/vectors.rs */\n")
+        .unwrap_or_else(|e| fail(format!("device.x: {e}")));
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory");
     println!("cargo:rustc-env=KILN_FW_MACHINE={machine}");

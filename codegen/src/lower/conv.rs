@@ -102,7 +102,16 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // (`kiln::ops::conv2d_s8_dsp_pointwise`): through the general entry point it linked the
         // general kernel too, for nothing.
         let row = if row <= MAX_CONST_ROW || pointwise { row } else { 0 };
-        let func = if pointwise { "conv2d_s8_dsp_pointwise" } else { "conv2d_s8_dsp" };
+        // Any other layer over a depth divisible by four (past the first layers, nearly all)
+        // calls the entry point that links only the border code for that depth
+        // (`kiln::ops::conv2d_s8_dsp_words`): same kernel, ~7 KB less flash on ResNet-8.
+        let func = if pointwise {
+            "conv2d_s8_dsp_pointwise"
+        } else if ic % 4 == 0 && !([kh, kw] == [1, 1] && stride == [1, 1]) {
+            "conv2d_s8_dsp_words"
+        } else {
+            "conv2d_s8_dsp"
+        };
         step.variants.push(Variant { gate: Gate::ArmDsp, func, generics: quote!(#row), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
     }
     Ok(vec![step])

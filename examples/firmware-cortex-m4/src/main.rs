@@ -64,6 +64,7 @@
 #![deny(unsafe_code)]
 
 mod rt;
+mod vectors;
 
 // A DSP target (thumbv7em, armv7r, or the `dsp` feature: build.rs) must get the runtime's DSP
 // kernels; this fails the build if the runtime's cfg is broken (the Cortex-R build relies on it).
@@ -77,21 +78,85 @@ mod suite {
     include!(concat!(env!("OUT_DIR"), "/suite.rs"));
 }
 
-/// Prints through semihosting, except in the panic-check build, which must not link
-/// `core::fmt` (its panic paths are not the model's), and in the build-only Cortex-R firmware
-/// (no semihosting there).
-macro_rules! say {
-    ($($t:tt)*) => {{
+/// One line of output for semihosting, built without `core::fmt`: the harness prints only
+/// strings and integers, and `core::fmt` with its integer formatting (and the 64-bit division
+/// it links for `u64`) was about 4 KB of this test firmware's flash, counted in the model's
+/// flash by `tests/firmware/report.sh`. A real firmware would not carry either; this printer
+/// is ~0.3 KB. Printing is off in the panic-check build (which proves the model's code
+/// panic-free and prints nothing) and in the build-only Cortex-R firmware (no semihosting).
+struct Line {
+    buf: [u8; 200],
+    len: usize,
+}
+
+/// Powers of ten from 10¹⁹ (the largest below `u64::MAX`) down to 1, for [`Line::n`].
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 19;
+    while i > 0 {
+        t[i - 1] = t[i] * 10;
+        i -= 1;
+    }
+    t
+};
+
+impl Line {
+    fn new() -> Line {
+        Line { buf: [0; 200], len: 0 }
+    }
+
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    /// Appends a string (bytes past the buffer are dropped). Out of line, as [`Line::n`] and
+    /// [`Line::print`]: one copy for every call site.
+    #[inline(never)]
+    fn s(&mut self, s: &str) -> &mut Line {
+        let n = s.len().min(self.buf.len() - self.len.min(self.buf.len()));
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..self.len + n), s.as_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+            self.len += n;
+        }
+        self
+    }
+
+    /// Appends `v` in decimal, by subtracting powers of ten (no 64-bit division on a 32-bit core).
+    #[inline(never)]
+    fn n(&mut self, v: u64) -> &mut Line {
+        let mut v = v;
+        let mut started = false;
+        // (The table through `black_box`: unrolled over its 20 entries, this was 400 bytes.)
+        for (i, &p) in core::hint::black_box(&POW10).iter().enumerate() {
+            let mut d = 0u8;
+            while v >= p {
+                v -= p;
+                d += 1;
+            }
+            if d > 0 || started || i == POW10.len() - 1 {
+                started = true;
+                self.byte(b'0' + d);
+            }
+        }
+        self
+    }
+
+    /// Prints the line and a newline.
+    #[inline(never)]
+    fn print(&mut self) {
+        self.byte(b'\n');
         #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
-        cortex_m_semihosting::hprintln!($($t)*);
-        #[cfg(fw_no_cortex_m)]
-        let _ = format_args!($($t)*);
-    }};
+        if let Ok(mut out) = cortex_m_semihosting::hio::hstdout() {
+            let _ = out.write_all(self.buf.get(..self.len).unwrap_or(&[]));
+        }
+    }
 }
 
 /// What went wrong with one model (the panic-check build only counts them).
 #[derive(Clone, Copy)]
-#[cfg_attr(any(feature = "panic-check", fw_no_cortex_m), allow(dead_code))]
 enum Problem {
     /// A golden file's length is not `samples ×` the model's tensor size.
     GoldenSize { output: bool, index: usize, bytes: usize, expected: usize },
@@ -127,37 +192,59 @@ impl Harness {
         if !ok {
             self.failed_models += 1;
         }
-        say!(
-            "{} {}: {} samples, {} elements, {} differ; arena {} B, {} MACs, peak stack {} B{}",
-            if ok { "ok  " } else { "FAIL" },
-            name,
-            samples,
-            stats.elements,
-            stats.mismatches,
-            M::ARENA_BYTES,
-            M::MACS,
-            stats.stack,
-            if stats.stack_exhausted { " (paint exhausted: lower bound)" } else { "" }
-        );
-        #[cfg(not(any(feature = "panic-check", fw_no_cortex_m)))]
-        {
-            if over_budget {
-                say!("     peak stack {} B is over the {} B budget (STACK_BUDGET in src/main.rs)", stats.stack, STACK_BUDGET);
+        Line::new()
+            .s(if ok { "ok   " } else { "FAIL " })
+            .s(name)
+            .s(": ")
+            .n(samples as u64)
+            .s(" samples, ")
+            .n(stats.elements as u64)
+            .s(" elements, ")
+            .n(stats.mismatches as u64)
+            .s(" differ; arena ")
+            .n(M::ARENA_BYTES as u64)
+            .s(" B, ")
+            .n(M::MACS)
+            .s(" MACs, peak stack ")
+            .n(stats.stack as u64)
+            .s(if stats.stack_exhausted { " B (paint exhausted: lower bound)" } else { " B" })
+            .print();
+        if over_budget {
+            Line::new()
+                .s("     peak stack ")
+                .n(stats.stack as u64)
+                .s(" B is over the ")
+                .n(STACK_BUDGET as u64)
+                .s(" B budget (STACK_BUDGET in src/main.rs)")
+                .print();
+        }
+        if let Some((s, o, e)) = stats.first_mismatch {
+            Line::new()
+                .s("     first difference: sample ")
+                .n(s as u64)
+                .s(", output ")
+                .n(o as u64)
+                .s(", element ")
+                .n(e as u64)
+                .print();
+        }
+        match result {
+            Ok(()) => {}
+            Err(Problem::GoldenSize { output, index, bytes, expected }) => {
+                Line::new()
+                    .s(if output { "     golden output" } else { "     golden input" })
+                    .n(index as u64)
+                    .s(".bin has ")
+                    .n(bytes as u64)
+                    .s(" bytes, expected ")
+                    .n(expected as u64)
+                    .s(" (")
+                    .n(samples as u64)
+                    .s(" samples)")
+                    .print();
             }
-            if let Some((s, o, e)) = stats.first_mismatch {
-                say!("     first difference: sample {}, output {}, element {}", s, o, e);
-            }
-            match result {
-                Ok(()) => {}
-                Err(Problem::GoldenSize { output, index, bytes, expected }) => say!(
-                    "     golden {}{}.bin has {} bytes, expected {} ({} samples)",
-                    if output { "output" } else { "input" },
-                    index,
-                    bytes,
-                    expected,
-                    samples
-                ),
-                Err(Problem::Harness) => say!("     the tensor table and the arena views disagree"),
+            Err(Problem::Harness) => {
+                Line::new().s("     the tensor table and the arena views disagree").print();
             }
         }
     }
@@ -266,12 +353,14 @@ mod typed_views {
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
-    say!(
-        "kiln firmware ({} suite) for {}; kiln::arch::ARM_DSP = {}",
-        suite::SUITE,
-        env!("KILN_FW_MACHINE"),
-        kiln::arch::ARM_DSP
-    );
+    Line::new()
+        .s("kiln firmware (")
+        .s(suite::SUITE)
+        .s(" suite) for ")
+        .s(env!("KILN_FW_MACHINE"))
+        .s("; kiln::arch::ARM_DSP = ")
+        .s(if kiln::arch::ARM_DSP { "true" } else { "false" })
+        .print();
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
     #[cfg(feature = "panic-check")]
     typed_views::check();
@@ -282,13 +371,16 @@ fn main() -> ! {
     }
     suite::run_suite(&mut h);
     let ok = h.models > 0 && h.failed_models == 0 && h.mismatches == 0;
-    say!(
-        "{}: {} models, {} failed; {} output elements compared, {} differ from TFLM",
-        if ok { "PASS" } else { "FAIL" },
-        h.models,
-        h.failed_models,
-        h.elements,
-        h.mismatches
-    );
+    Line::new()
+        .s(if ok { "PASS: " } else { "FAIL: " })
+        .n(h.models as u64)
+        .s(" models, ")
+        .n(h.failed_models as u64)
+        .s(" failed; ")
+        .n(h.elements as u64)
+        .s(" output elements compared, ")
+        .n(h.mismatches as u64)
+        .s(" differ from TFLM")
+        .print();
     rt::exit(ok)
 }

@@ -21,6 +21,8 @@
 #[allow(dead_code)]
 #[path = "../rt.rs"]
 mod rt;
+#[path = "../vectors.rs"]
+mod vectors;
 
 /// Semihosting output; nothing in the build-only Cortex-R firmware (no semihosting there).
 macro_rules! hprintln {

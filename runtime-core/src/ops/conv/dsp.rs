@@ -160,9 +160,27 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
         return pointwise_layer::<ROW>(p, input, filter, output);
     }
     if constant && ROW <= MAX_CONST_ROW {
-        return conv2d_s8_dsp_any::<ROW>(p, input, filter, output);
+        return conv2d_s8_dsp_any::<ROW, false>(p, input, filter, output);
     }
-    conv2d_s8_dsp_any::<0>(p, input, filter, output)
+    conv2d_s8_dsp_any::<0, false>(p, input, filter, output)
+}
+
+/// [`conv2d_s8_dsp`] for an input depth divisible by four that is not a 1×1 stride-1 layer (the
+/// compiler sends those to [`conv2d_s8_dsp_pointwise`]): the same kernel, linked without what
+/// such a layer never runs, the run-time-depth pointwise kernel and the border code for other
+/// depths ([`border_pixel_short`], [`border_pixel`]): about 7 KB of flash on ResNet-8, whose
+/// every 3×3 layer past the first has 16, 32 or 64 channels. Same instructions per pixel as
+/// [`conv2d_s8_dsp`]. For an input depth not divisible by four it leaves the output untouched
+/// (the compiler never calls it so).
+#[inline(never)]
+pub fn conv2d_s8_dsp_words<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+    if p.input[3] % 4 != 0 {
+        return;
+    }
+    if ROW > 0 && ROW == p.kernel[1] * p.input[3] && ROW <= MAX_CONST_ROW {
+        return conv2d_s8_dsp_any::<ROW, true>(p, input, filter, output);
+    }
+    conv2d_s8_dsp_any::<0, true>(p, input, filter, output)
 }
 
 /// A 1×1, stride-1, unpadded layer (output the input's size): what the pointwise kernels take.
@@ -202,9 +220,12 @@ fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u
 /// constant.
 pub const MAX_CONST_ROW: usize = 32;
 
-/// [`conv2d_s8_dsp`] for any shape; `ROW`: the row length as a constant, or 0 (from `p`).
+/// [`conv2d_s8_dsp`] for any shape; `ROW`: the row length as a constant, or 0 (from `p`);
+/// `WORDS`: the input depth is divisible by four (checked by the caller, [`conv2d_s8_dsp_words`]),
+/// so a border pixel always takes [`border_pixel_words`] and a 1×1 stride-1 layer (which the
+/// compiler never sends here then) the general loop.
 #[inline(never)]
-fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+fn conv2d_s8_dsp_any<const ROW: usize, const WORDS: bool>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -219,7 +240,7 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
     }
     let stage = OutputStage::new(p.requant, p.output_zero_point, p.act_min, p.act_max);
     // (With a constant row, `conv2d_s8_dsp` has sent 1×1 layers to `pointwise::<ROW>` already.)
-    if ROW == 0 && pointwise_shape(p) {
+    if ROW == 0 && !WORDS && pointwise_shape(p) {
         return pointwise::<0>(p, &stage, input, filter, output);
     }
     let in_row = in_w * in_c;
@@ -310,7 +331,7 @@ fn conv2d_s8_dsp_any<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
                     ox += 1;
                 } else {
                     let out_px = window_mut(out_row, ox * out_c, out_c);
-                    if in_c % 4 == 0 {
+                    if WORDS || in_c % 4 == 0 {
                         border_pixel_words(p, &stage, image, filter, rows, ox, out_px);
                     } else if row_len <= SHORT_ROW {
                         border_pixel_short(p, &stage, image, filter, rows, ox, out_px);
@@ -600,6 +621,40 @@ mod tests {
                 }
             }
             assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The entry point for input depths divisible by four (no pointwise fallback, word borders
+    /// only) equals the OHWI kernel on such layers, constant rows included, and leaves the output
+    /// alone for another depth.
+    #[test]
+    fn the_word_depth_entry_point_matches_and_declines_other_depths() {
+        let mut rng = Rng::new(0xd5b);
+        for case in 0..1500 {
+            let words = case % 5 != 0;
+            let ic = if words { 4 * rng.usize(1, 9) } else { 4 * rng.usize(0, 4) + rng.usize(1, 3) };
+            let oc = rng.usize(1, 9);
+            let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
+            let dilation = if rng.usize(0, 4) == 0 { [rng.usize(1, 3), 1] } else { [1, 1] };
+            let (p, input, filter) = conv_case(&mut rng, ic, oc, [kh, kw], dilation, case % 3 == 1);
+            let mut want = vec![0u8; p.output.iter().product()];
+            conv2d_s8(&p, &input, &filter, &mut want);
+            let packed: Vec<u8> = pack_filter_dsp(&filter, oc, kh, kw * ic).collect();
+            let mut got = vec![0x5au8; want.len()];
+            match kw * ic {
+                4 => conv2d_s8_dsp_words::<4>(&p, &input, &packed, &mut got),
+                8 => conv2d_s8_dsp_words::<8>(&p, &input, &packed, &mut got),
+                12 => conv2d_s8_dsp_words::<12>(&p, &input, &packed, &mut got),
+                16 => conv2d_s8_dsp_words::<16>(&p, &input, &packed, &mut got),
+                24 => conv2d_s8_dsp_words::<24>(&p, &input, &packed, &mut got),
+                32 => conv2d_s8_dsp_words::<32>(&p, &input, &packed, &mut got),
+                _ => conv2d_s8_dsp_words::<0>(&p, &input, &packed, &mut got),
+            }
+            if words {
+                assert_eq!(got, want, "case {case}: {p:?}");
+            } else {
+                assert!(got.iter().all(|&b| b == 0x5a), "case {case}: wrote a depth it does not take");
+            }
         }
     }
 

@@ -20,7 +20,7 @@ mod packed;
 mod pointwise;
 mod rows;
 
-pub use dsp::{conv2d_s8_dsp, conv2d_s8_dsp_pointwise, pack_filter_dsp, MAX_CONST_ROW};
+pub use dsp::{conv2d_s8_dsp, conv2d_s8_dsp_pointwise, conv2d_s8_dsp_words, pack_filter_dsp, MAX_CONST_ROW};
 pub use dsp_patch::{conv2d_s8_dsp_patch, MAX_PATCH};
 pub(crate) use dsp::{dot_1x1, dot_1x2};
 pub(super) use ohwi::conv_pixel_s8;

@@ -28,18 +28,38 @@ pub struct Pool2dParams {
 /// Channels reduced at once (an i32 array on the stack).
 const BLOCK: usize = 64;
 
-/// Shared driver: for every output pixel and block of channels, folds `step` over the window's
-/// real (non-padded) taps starting from `init`, then maps each accumulator with `finish`
-/// (which also receives the number of real taps). `SIGNED`: int8 bytes, else uint8.
+/// One output pixel's pooling window: its real (non-padded) taps.
+struct Window {
+    rows: (usize, usize, isize),
+    cols: (usize, usize, isize),
+    /// Bytes per input row and per pixel (the depth).
+    row_bytes: usize,
+    depth: usize,
+}
+
+impl Window {
+    /// Number of real taps.
+    fn count(&self) -> i32 {
+        ((self.rows.1 - self.rows.0) * (self.cols.1 - self.cols.0)) as i32
+    }
+
+    /// `f` on the byte offset (in the image) of every real tap's pixel, row by row.
+    #[inline(always)]
+    fn for_each_tap(&self, mut f: impl FnMut(usize)) {
+        let ((ky0, ky1, iy0), (kx0, kx1, ix0)) = (self.rows, self.cols);
+        for ky in ky0..ky1 {
+            let row = (iy0 + ky as isize) as usize * self.row_bytes;
+            for kx in kx0..kx1 {
+                f(row + (ix0 + kx as isize) as usize * self.depth);
+            }
+        }
+    }
+}
+
+/// Shared driver: `f` on every output pixel's window, its batch's input image and its output
+/// bytes.
 #[inline(always)]
-fn pool<const SIGNED: bool>(
-    p: &Pool2dParams,
-    input: &[u8],
-    output: &mut [u8],
-    init: i32,
-    step: impl Fn(i32, i32) -> i32,
-    finish: impl Fn(i32, i32) -> i32,
-) {
+fn for_each_window(p: &Pool2dParams, input: &[u8], output: &mut [u8], mut f: impl FnMut(&Window, &[u8], &mut [u8])) {
     let [batches, in_h, in_w, depth] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let [k_h, k_w] = p.kernel;
@@ -53,36 +73,48 @@ fn pool<const SIGNED: bool>(
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
-            let (ky0, ky1, iy0) = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
+            let rows = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
             for ox in 0..out_w {
-                let (kx0, kx1, ix0) = tap_range(ox, stride_w, pad_w, 1, k_w, in_w);
-                let count = ((ky1 - ky0) * (kx1 - kx0)) as i32;
+                let cols = tap_range(ox, stride_w, pad_w, 1, k_w, in_w);
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
-                let mut c0 = 0;
-                for out_block in out_px.chunks_mut(BLOCK) {
-                    let len = out_block.len().min(BLOCK);
-                    let mut acc = [init; BLOCK];
-                    let acc = &mut acc[..len];
-                    for ky in ky0..ky1 {
-                        let iy = (iy0 + ky as isize) as usize;
-                        for kx in kx0..kx1 {
-                            let ix = (ix0 + kx as isize) as usize;
-                            let px = window(image, (iy * in_w + ix) * depth + c0, len);
-                            for (a, &x) in acc.iter_mut().zip(px) {
-                                *a = step(*a, if SIGNED { i32::from(x as i8) } else { i32::from(x) });
-                            }
-                        }
-                    }
-                    for (o, &a) in out_block.iter_mut().zip(acc.iter()) {
-                        *o = finish(a, count).max(p.act_min).min(p.act_max) as u8;
-                    }
-                    c0 += len;
-                }
+                f(&Window { rows, cols, row_bytes: in_w * depth, depth }, image, out_px);
             }
         }
     }
+}
+
+/// Folds `step` over every window's real taps, a block of channels at a time, from `init`,
+/// then maps each accumulator with `finish` (which also receives the number of real taps).
+/// `SIGNED`: int8 bytes, else uint8.
+#[inline(always)]
+fn pool<const SIGNED: bool>(
+    p: &Pool2dParams,
+    input: &[u8],
+    output: &mut [u8],
+    init: i32,
+    step: impl Fn(i32, i32) -> i32,
+    finish: impl Fn(i32, i32) -> i32,
+) {
+    for_each_window(p, input, output, |w, image, out_px| {
+        let count = w.count();
+        let mut c0 = 0;
+        for out_block in out_px.chunks_mut(BLOCK) {
+            let len = out_block.len().min(BLOCK);
+            let mut acc = [init; BLOCK];
+            let acc = &mut acc[..len];
+            w.for_each_tap(|at| {
+                for (a, &x) in acc.iter_mut().zip(window(image, at + c0, len)) {
+                    *a = step(*a, if SIGNED { i32::from(x as i8) } else { i32::from(x) });
+                }
+            });
+            for (o, &a) in out_block.iter_mut().zip(acc.iter()) {
+                *o = finish(a, count).max(p.act_min).min(p.act_max) as u8;
+            }
+            c0 += len;
+        }
+    });
 }
 
 /// AVERAGE_POOL_2D int8, bit-exact with TFLM: the sum of the window's real taps divided by
@@ -125,47 +157,26 @@ const PAIR_SUM_TAPS: usize = 256;
 #[cfg_attr(not(kiln_arm_dsp), allow(dead_code))]
 fn average_pool2d_s8_words(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
     use crate::arch::arm_dsp::{sadd16, sxtb16, sxtb16_ror8};
-    let [batches, in_h, in_w, depth] = p.input;
-    let [_, out_h, out_w, _] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [pad_h, pad_w] = p.pad;
-    if depth == 0 || depth % 4 != 0 || k_h * k_w > PAIR_SUM_TAPS {
+    let depth = p.input[3];
+    if depth == 0 || depth % 4 != 0 || p.kernel[0] * p.kernel[1] > PAIR_SUM_TAPS {
         return;
     }
-    let in_img = in_h * in_w * depth;
     let half = |x: u32, top: bool| i32::from((if top { x >> 16 } else { x }) as u16 as i16);
-    let mut out_pixels = output.chunks_exact_mut(depth);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy0) = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix0) = tap_range(ox, stride_w, pad_w, 1, k_w, in_w);
-                let count = ((ky1 - ky0) * (kx1 - kx0)) as i32;
-                let Some(out_px) = out_pixels.next() else {
-                    return;
-                };
-                for (j, out4) in out_px.chunks_exact_mut(4).enumerate() {
-                    let (mut even, mut odd) = (0u32, 0u32);
-                    for ky in ky0..ky1 {
-                        let iy = (iy0 + ky as isize) as usize;
-                        let row = window(image, iy * in_w * depth, in_w * depth);
-                        for kx in kx0..kx1 {
-                            let ix = (ix0 + kx as isize) as usize;
-                            let x = super::conv::word(window(row, ix * depth + 4 * j, 4));
-                            even = sadd16(even, sxtb16(x));
-                            odd = sadd16(odd, sxtb16_ror8(x));
-                        }
-                    }
-                    let sums = [half(even, false), half(odd, false), half(even, true), half(odd, true)];
-                    for (o, sum) in out4.iter_mut().zip(sums) {
-                        *o = rounded_average(sum, count).max(p.act_min).min(p.act_max) as u8;
-                    }
-                }
+    for_each_window(p, input, output, |w, image, out_px| {
+        let count = w.count();
+        for (j, out4) in out_px.chunks_exact_mut(4).enumerate() {
+            let (mut even, mut odd) = (0u32, 0u32);
+            w.for_each_tap(|at| {
+                let x = super::conv::word(window(image, at + 4 * j, 4));
+                even = sadd16(even, sxtb16(x));
+                odd = sadd16(odd, sxtb16_ror8(x));
+            });
+            let sums = [half(even, false), half(odd, false), half(even, true), half(odd, true)];
+            for (o, sum) in out4.iter_mut().zip(sums) {
+                *o = rounded_average(sum, count).max(p.act_min).min(p.act_max) as u8;
             }
         }
-    }
+    });
 }
 
 #[inline(always)]

@@ -2,7 +2,7 @@
 //! int64 bias).
 
 use super::super::conv::{tap_coord, tap_range};
-use super::super::window;
+use super::super::{copy_prefix, window};
 use super::{dot_s16_s8, dot_s16_s8_long, s16_byte_len, store};
 use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
 
@@ -31,6 +31,39 @@ pub struct Conv2dS16Params {
     pub requant: &'static [Requant],
 }
 
+/// One output pixel's window: the real (non-padded) taps' rows and columns as [`tap_range`]
+/// gives them, `(first tap, end tap, input coordinate of tap 0)`.
+struct Taps {
+    rows: (usize, usize, isize),
+    cols: (usize, usize, isize),
+}
+
+/// Shared driver of both int16x8 convolutions: `f` on every output pixel's taps, its batch's
+/// input image and its output bytes (`out_c` int16 values).
+#[inline(always)]
+fn for_each_pixel(p: &Conv2dS16Params, input: &[u8], output: &mut [u8], mut f: impl FnMut(&Taps, &[u8], &mut [u8])) {
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, out_c] = p.output;
+    let Some(px_bytes) = s16_byte_len(out_c) else {
+        return;
+    };
+    let in_img = in_h * in_w * in_c * 2;
+    let mut out_pixels = output.chunks_exact_mut(px_bytes);
+    for b in 0..batches {
+        let image = window(input, b * in_img, in_img);
+        for oy in 0..out_h {
+            let rows = tap_range(oy, p.stride[0], p.pad[0], p.dilation[0], p.kernel[0], in_h);
+            for ox in 0..out_w {
+                let cols = tap_range(ox, p.stride[1], p.pad[1], p.dilation[1], p.kernel[1], in_w);
+                let Some(out_px) = out_pixels.next() else {
+                    return;
+                };
+                f(&Taps { rows, cols }, image, out_px);
+            }
+        }
+    }
+}
+
 /// CONV_2D int16x8, bit-exact with TFLM.
 ///
 /// TFLM accumulates `Σ w · x` over the real (non-padded) taps in int64 — the symmetric int16
@@ -39,15 +72,10 @@ pub struct Conv2dS16Params {
 /// come from clamping the filter window per output row/column. Grouped convolution (filter depth
 /// `in_c / groups`, inferred from `filter.len()`) is supported as in TFLM.
 pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
+    let [_, _, in_w, in_c] = p.input;
+    let out_c = p.output[3];
     let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
-    let Some(px_bytes) = s16_byte_len(out_c) else {
-        return;
-    };
     if p.requant.is_empty() {
         return;
     }
@@ -60,60 +88,38 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     let per_group = (out_c / groups).max(1);
     let f_len = (taps * f_depth).max(1);
     let f_row = k_w * f_depth;
-    // Byte strides of the int16 input.
-    let in_img = in_h * in_w * in_c * 2;
+    // Bytes per int16 input row.
     let in_row = in_w * in_c * 2;
     // With unit width dilation and no groups, a filter row's valid taps are one contiguous run.
     let contiguous_rows = dil_w == 1 && f_depth == in_c;
-
-    let mut out_pixels = output.chunks_exact_mut(px_bytes);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                let Some(out_px) = out_pixels.next() else {
-                    return;
-                };
-                let requant = p.requant.iter().cycle();
-                for (c, (((o, f), &bias), &rq)) in out_px
-                    .chunks_exact_mut(2)
-                    .zip(filter.chunks_exact(f_len))
-                    .zip(p.bias)
-                    .zip(requant)
-                    .enumerate()
-                {
-                    let mut acc = bias;
-                    let channel0 = (c / per_group) * f_depth;
-                    for ky in ky0..ky1 {
-                        let frow = window(f, ky * f_row, f_row);
-                        let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
-                        if kx0 == kx1 {
-                            // No real column in this window.
-                        } else if contiguous_rows {
-                            let ix0 = tap_coord(ix_origin, kx0, 1);
-                            let n = (kx1 - kx0) * in_c;
-                            acc = acc.wrapping_add(dot_s16_s8(
-                                window(irow, ix0 * in_c * 2, n * 2),
-                                window(frow, kx0 * f_depth, n),
-                            ));
-                        } else {
-                            for kx in kx0..kx1 {
-                                let ix = tap_coord(ix_origin, kx, dil_w);
-                                acc = acc.wrapping_add(dot_s16_s8(
-                                    window(irow, (ix * in_c + channel0) * 2, f_depth * 2),
-                                    window(frow, kx * f_depth, f_depth),
-                                ));
-                            }
-                        }
+    for_each_pixel(p, input, output, |t, image, out_px| {
+        let ((ky0, ky1, iy_origin), (kx0, kx1, ix_origin)) = (t.rows, t.cols);
+        let requant = p.requant.iter().cycle();
+        for (c, (((o, f), &bias), &rq)) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant).enumerate() {
+            let mut acc = bias;
+            let channel0 = (c / per_group) * f_depth;
+            for ky in ky0..ky1 {
+                let frow = window(f, ky * f_row, f_row);
+                let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
+                if kx0 == kx1 {
+                    // No real column in this window.
+                } else if contiguous_rows {
+                    let ix0 = tap_coord(ix_origin, kx0, 1);
+                    let n = (kx1 - kx0) * in_c;
+                    acc = acc.wrapping_add(dot_s16_s8(window(irow, ix0 * in_c * 2, n * 2), window(frow, kx0 * f_depth, n)));
+                } else {
+                    for kx in kx0..kx1 {
+                        let ix = tap_coord(ix_origin, kx, dil_w);
+                        acc = acc.wrapping_add(dot_s16_s8(
+                            window(irow, (ix * in_c + channel0) * 2, f_depth * 2),
+                            window(frow, kx * f_depth, f_depth),
+                        ));
                     }
-                    let v = multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max);
-                    store(o, v);
                 }
             }
+            store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }
-    }
+    });
 }
 
 /// Largest window (`k_h · k_w · in_c` values) [`conv2d_s16_gathered`] takes: 256 bytes of stack
@@ -126,59 +132,42 @@ const WINDOW_VALUES: usize = 128;
 /// then every channel is one dot product over the run ([`dot_s16_s8_long`]: four products per
 /// step with the Arm DSP extension) instead of one short dot per tap row and channel.
 fn conv2d_s16_gathered(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, in_c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
+    let [_, _, in_w, in_c] = p.input;
     let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
     let [dil_h, dil_w] = p.dilation;
-    let [pad_h, pad_w] = p.pad;
     let f_len = k_h * k_w * in_c;
-    let Some(px_bytes) = s16_byte_len(out_c).filter(|_| f_len > 0) else {
-        return;
-    };
     let mut buf = [0u8; 2 * WINDOW_VALUES];
-    let Some(run) = buf.get_mut(..2 * f_len) else {
+    let Some(run) = buf.get_mut(..2 * f_len).filter(|r| !r.is_empty()) else {
         return;
     };
-    let (in_img, in_row, tap_bytes) = (in_h * in_w * in_c * 2, in_w * in_c * 2, in_c * 2);
-    let mut out_pixels = output.chunks_exact_mut(px_bytes);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy_origin) = tap_range(oy, stride_h, pad_h, dil_h, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix_origin) = tap_range(ox, stride_w, pad_w, dil_w, k_w, in_w);
-                let Some(out_px) = out_pixels.next() else {
-                    return;
-                };
-                for (ky, row) in run.chunks_exact_mut(k_w * tap_bytes).enumerate() {
-                    if !(ky0..ky1).contains(&ky) || kx0 >= kx1 {
-                        row.fill(0);
-                        continue;
-                    }
-                    let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
-                    let (head, rest) = row.split_at_mut(kx0 * tap_bytes);
-                    let (mid, tail) = rest.split_at_mut((kx1 - kx0) * tap_bytes);
-                    head.fill(0);
-                    tail.fill(0);
-                    if dil_w == 1 {
-                        let ix0 = tap_coord(ix_origin, kx0, 1);
-                        super::super::copy_prefix(mid, window(irow, ix0 * tap_bytes, mid.len()));
-                    } else {
-                        for (kx, tap) in (kx0..kx1).zip(mid.chunks_exact_mut(tap_bytes)) {
-                            let ix = tap_coord(ix_origin, kx, dil_w);
-                            super::super::copy_prefix(tap, window(irow, ix * tap_bytes, tap_bytes));
-                        }
-                    }
-                }
-                let requant = p.requant.iter().cycle();
-                for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant) {
-                    let acc = bias.wrapping_add(dot_s16_s8_long(run, f));
-                    store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
+    let (in_row, tap_bytes) = (in_w * in_c * 2, in_c * 2);
+    for_each_pixel(p, input, output, |t, image, out_px| {
+        let ((ky0, ky1, iy_origin), (kx0, kx1, ix_origin)) = (t.rows, t.cols);
+        for (ky, row) in run.chunks_exact_mut(k_w * tap_bytes).enumerate() {
+            if !(ky0..ky1).contains(&ky) || kx0 >= kx1 {
+                row.fill(0);
+                continue;
+            }
+            let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
+            let (head, rest) = row.split_at_mut(kx0 * tap_bytes);
+            let (mid, tail) = rest.split_at_mut((kx1 - kx0) * tap_bytes);
+            head.fill(0);
+            tail.fill(0);
+            if dil_w == 1 {
+                let ix0 = tap_coord(ix_origin, kx0, 1);
+                copy_prefix(mid, window(irow, ix0 * tap_bytes, mid.len()));
+            } else {
+                for (kx, tap) in (kx0..kx1).zip(mid.chunks_exact_mut(tap_bytes)) {
+                    copy_prefix(tap, window(irow, tap_coord(ix_origin, kx, dil_w) * tap_bytes, tap_bytes));
                 }
             }
         }
-    }
+        let requant = p.requant.iter().cycle();
+        for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant) {
+            let acc = bias.wrapping_add(dot_s16_s8_long(run, f));
+            store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
+        }
+    });
 }
 
 #[cfg(test)]

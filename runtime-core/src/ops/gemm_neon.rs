@@ -31,7 +31,7 @@
 //! the host unit tests and Miri check).
 
 use super::conv::{output_s8, rq_at};
-use super::gemm::{gather_window, gemm_block_bytes, gemm_filter_bytes, pack_blocks, store_lanes, Rows, GEMM_LANES, MAX_GEMM_WINDOW};
+use super::gemm::{gather_window, gemm_block_bytes, gemm_filter_bytes, pack_blocks, store_lanes, Pixels, Rows, GEMM_LANES, MAX_GEMM_WINDOW};
 use super::{copy_prefix, window, window_mut};
 use crate::arch::aarch64::{self as v, I32x4, I8x16};
 use crate::fixed_point::Requant;
@@ -263,6 +263,7 @@ fn panel_rows<M: Mac, const P: usize, const B: usize>(g: usize, [rows, depth, ou
     // there) meet zero weights or none. (16 bytes of slack: see `gather_window`.)
     let mut windows = [0u8; 4 * MAX_GEMM_WINDOW + 16];
     let stride = depth.next_multiple_of(16);
+    let mut pixels = Pixels::of(&input);
     let mut r = 0;
     while r < rows {
         let n = if rows - r >= P { P } else { 1 };
@@ -271,7 +272,7 @@ fn panel_rows<M: Mac, const P: usize, const B: usize>(g: usize, [rows, depth, ou
             Rows::Dense(x) => core::array::from_fn(|p| x.get((r + p) * depth..).unwrap_or(&[])),
             Rows::Windows(p, x) => {
                 for q in 0..n {
-                    gather_window(p, x, r + q, &mut windows, q * stride);
+                    gather_window(p, x, pixels.next_pixel(), &mut windows, q * stride);
                 }
                 core::array::from_fn(|p| windows.get(p * stride..).unwrap_or(&[]))
             }

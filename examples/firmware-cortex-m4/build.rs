@@ -145,13 +145,14 @@ fn trim_case(out: &Path, label: &str, dir: &Path, stem_prefix: &str, total: usiz
 }
 
 /// The QEMU machine (and `memory/<machine>.x`) this build is for: from the target and the
-/// `-C target-cpu` in the rustflags (`.cargo/config.toml`, `m7.toml`).
+/// `-C target-cpu` in the rustflags (`.cargo/config.toml`, `m7.toml`, `m55.toml`).
 ///
 /// | target | target-cpu | machine |
 /// |---|---|---|
 /// | `thumbv7em-none-eabihf` | `cortex-m4` (or none) | `mps2-an386` |
 /// | `thumbv7em-none-eabihf` | `cortex-m7` | `mps2-an500` |
 /// | `thumbv8m.main-none-eabihf` | `cortex-m33` | `mps2-an505` (Secure aliases) |
+/// | `thumbv8m.main-none-eabihf` | `cortex-m55` | `mps3-an547` (Secure aliases; `m55.toml`) |
 /// | `thumbv6m-none-eabi`, `armv7r-none-eabihf` | any | `mps2-an386` (build only) |
 fn machine() -> &'static str {
     let target = env::var("TARGET").unwrap_or_default();
@@ -161,7 +162,9 @@ fn machine() -> &'static str {
         .filter_map(|f| f.strip_prefix("-C").unwrap_or(f).trim_start().strip_prefix("target-cpu="))
         .next_back()
         .unwrap_or("");
-    if target.starts_with("thumbv8m.main") {
+    if target.starts_with("thumbv8m.main") && cpu == "cortex-m55" {
+        "mps3-an547"
+    } else if target.starts_with("thumbv8m.main") {
         "mps2-an505"
     } else if cpu == "cortex-m7" {
         "mps2-an500"

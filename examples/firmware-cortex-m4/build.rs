@@ -28,7 +28,7 @@
 //! whose layers cannot run in patches are left out, and a suite left empty fails the build.
 //!
 //! Also: the memory map (`memory/<machine>.x`, see [`machine`]) and the cfgs `fw_expect_dsp`
-//! (this target must use the DSP kernels) and `fw_no_cortex_m` (build-only Cortex-R).
+//! (this target must use the DSP kernels), `fw_expect_mve` (the Helium ones) and `fw_no_cortex_m` (build-only Cortex-R).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -190,6 +190,11 @@ fn main() {
     // feature, independently of the runtime's build script, so a broken runtime cfg is caught.
     let target = env::var("TARGET").unwrap_or_default();
     println!("cargo::rustc-check-cfg=cfg(fw_expect_dsp)");
+    // The same for Helium (the `mve` feature): arch_check and main.rs require kiln::arch::ARM_MVE.
+    println!("cargo::rustc-check-cfg=cfg(fw_expect_mve)");
+    if env::var_os("CARGO_FEATURE_MVE").is_some() {
+        println!("cargo::rustc-cfg=fw_expect_mve");
+    }
     // No cortex-m-rt runtime (Cortex-R, built but never run): rt.rs leaves out HardFault and
     // the linker-script symbols.
     println!("cargo::rustc-check-cfg=cfg(fw_no_cortex_m)");

@@ -9,7 +9,13 @@
 //! (`fw_expect_dsp` from build.rs: `thumbv7em`, `armv7r`, or this crate's `dsp` feature): a
 //! build whose DSP cfg is off would compare each twin with itself and prove nothing.
 //!
+//! The Helium sequences of `kiln::arch::helium` (`cfg(kiln_arm_mve)`) are compared with their twins
+//! the same way, on random and edge bytes (every lane −128, 127, …) and edge accumulators, with
+//! the filter row pair at every word offset; the check fails if `kiln::arch::ARM_MVE` is not what
+//! this build must have (`fw_expect_mve`: this crate's `mve` feature).
+//!
 //! ```sh
+//! cargo run --release --bin arch_check --config .cargo/m55.toml --features mve  # Cortex-M55 (Helium)
 //! cargo run --release --bin arch_check                                          # Cortex-M4
 //! cargo run --release --bin arch_check --config .cargo/m7.toml                  # Cortex-M7
 //! cargo run --release --bin arch_check --target thumbv8m.main-none-eabihf --features dsp  # M33
@@ -32,6 +38,7 @@ macro_rules! hprintln {
     }};
 }
 use kiln::arch::arm_dsp::{self as dsp, portable};
+use kiln::arch::helium;
 
 /// Random cases per function.
 const RANDOM: u32 = 200_000;
@@ -160,6 +167,35 @@ fn widen(t: &mut [Tally; 2], x: u32) {
     t[1].check((x, 0, 0), dsp::sxtb16_ror8(x), portable::sxtb16_ror8(x));
 }
 
+/// The Helium 2×2 block (`dot_2x2_s8x16`) on 64 bytes drawn by `byte`: pixels from the first 32,
+/// the row pair from the next 32 placed at word offset `shift` in a word-aligned buffer (every
+/// alignment the kernels give it; the sequence needs a word-aligned pair), accumulators from
+/// `acc`; each of the four sums is a case.
+fn block(t: &mut Tally, mut byte: impl FnMut() -> u8, acc: i32, shift: usize) {
+    /// A word-aligned buffer for the row pair.
+    #[repr(C, align(4))]
+    struct Words([u8; 48]);
+    let x: [u8; 32] = core::array::from_fn(|_| byte());
+    let at = 4 * (shift % 4);
+    let mut buf = Words([0; 48]);
+    for slot in buf.0.iter_mut().skip(at).take(32) {
+        *slot = byte();
+    }
+    let (Some(wp), Ok(x0), Ok(x1)) = (
+        buf.0.get(at..at + 32).and_then(|s| <&[u8; 32]>::try_from(s).ok()),
+        <&[u8; 16]>::try_from(&x[..16]),
+        <&[u8; 16]>::try_from(&x[16..]),
+    ) else {
+        return;
+    };
+    let accs = [acc, acc.wrapping_add(1), acc ^ 0x5555, acc.wrapping_neg()];
+    let (got, want) = (helium::dot_2x2_s8x16(accs, x0, x1, wp), helium::portable::dot_2x2_s8x16(accs, x0, x1, wp));
+    let ops = (u32::from_le_bytes([x[0], x[1], x[2], x[3]]), u32::from_le_bytes([wp[0], wp[1], wp[2], wp[3]]), acc);
+    for (&g, &w) in got.iter().zip(&want) {
+        t.check(ops, g as u32, w as u32);
+    }
+}
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let expect = cfg!(fw_expect_dsp);
@@ -172,6 +208,7 @@ fn main() -> ! {
     let mut macs: [Tally; 3] = Default::default();
     let mut widens: [Tally; 2] = Default::default();
     let mut taps = Tally::default();
+    let mut blocks = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -197,6 +234,18 @@ fn main() -> ! {
         widen(&mut widens, u32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]));
     }
     let edge_cases = macs[0].cases;
+    // Helium: every lane one edge byte (all pairs of them for pixels and weights), and lanes
+    // cycling through the edge bytes, against every edge accumulator.
+    for (i, &bx) in BYTES.iter().enumerate() {
+        for (j, &bw) in BYTES.iter().enumerate() {
+            for (k, &acc) in ACCS.iter().enumerate() {
+                let mut n = 0usize;
+                block(&mut blocks, || { n += 1; if n <= 32 { bx } else { bw } }, acc, i + j + k);
+                let mut m = i + 3 * j + k;
+                block(&mut blocks, || { m += 5; pick(&BYTES, m as u32) }, acc, k);
+            }
+        }
+    }
 
     // Random operands.
     let mut rng = XorShift(0x6b69_6c6e);
@@ -205,6 +254,10 @@ fn main() -> ! {
         mac(&mut macs, a, b, acc);
         widen(&mut widens, rng.operand());
         mac4(&mut taps, rng.operand(), a, b, acc);
+        if rng.next() % 8 == 0 {
+            let shift = rng.next() as usize;
+            block(&mut blocks, || rng.next() as u8, acc, shift);
+        }
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
@@ -216,6 +269,13 @@ fn main() -> ! {
         ok &= t.report(name);
     }
     ok &= taps.report("mac_s8x4");
+    ok &= blocks.report("dot_2x2_s8x16");
+    let expect_mve = cfg!(fw_expect_mve);
+    hprintln!("kiln::arch::ARM_MVE = {} (this build must have {})", kiln::arch::ARM_MVE, expect_mve);
+    if kiln::arch::ARM_MVE != expect_mve {
+        hprintln!("FAIL: kiln::arch::ARM_MVE is {}: the Helium wrappers were compared with the wrong code", kiln::arch::ARM_MVE);
+        ok = false;
+    }
     if kiln::arch::ARM_DSP != expect {
         hprintln!(
             "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",

@@ -1,0 +1,143 @@
+//! Arm Helium (M-Profile Vector Extension, MVE; Armv8.1-M: Cortex-M55, M85): sixteen int8
+//! multiply-adds into a general-purpose accumulator per instruction (VMLADAVA.S8).
+//!
+//! With `cfg(kiln_arm_mve)` (the runtime's `mve` feature on a `thumbv8m.main`/`thumbv8.1m.main`
+//! target, built with `-C target-cpu=cortex-m55` or `-C target-feature=+mve`, see `build.rs`) each
+//! function is one fixed sequence of MVE instructions in `asm!`; elsewhere it is its
+//! [`portable`] twin (the same bits, compared with each other on the target by
+//! `examples/firmware-cortex-m4/src/bin/arch_check.rs` under QEMU `mps3-an547`, and run by Miri).
+//!
+//! Rust's `qreg` operand class needs the `neon` feature (absent on M-profile), so the sequences
+//! name their vector registers (`q0`–`q3`, declared clobbered) and take the accumulators in
+//! explicit even general registers (VMLADAVA's `RdaLo` field is even-only; `r6` is LLVM's base
+//! pointer and `r7` the frame pointer, so `r0`, `r2`, `r4`, `r8`).
+
+/// Plain-Rust twins: exactly the bits of each sequence, for every operand.
+pub mod portable {
+    /// `Σ x[i] · w[i]` over sixteen int8 lanes, added to `acc` modulo 2^32 (VMLADAVA.S8).
+    #[inline(always)]
+    fn dot16(acc: i32, x: &[u8; 16], w: [u8; 16]) -> i32 {
+        x.iter().zip(w).fold(acc, |s, (&a, b)| {
+            s.wrapping_add(i32::from(a as i8) * i32::from(b as i8))
+        })
+    }
+
+    /// Channel `ch` (0 or 1) of a 32-byte row pair interleaved word by word (channel 0's bytes
+    /// 0–3, channel 1's bytes 0–3, channel 0's bytes 4–7, …): what VLD20.32 + VLD21.32 put in
+    /// the first (`ch` = 0) and second register.
+    #[inline(always)]
+    fn channel(w: &[u8; 32], ch: usize) -> [u8; 16] {
+        core::array::from_fn(|i| w[(i / 4) * 8 + ch * 4 + i % 4])
+    }
+
+    /// Two pixels × two output channels over sixteen int8 depth steps: `acc[0] += x0·w₀`,
+    /// `acc[1] += x0·w₁`, `acc[2] += x1·w₀`, `acc[3] += x1·w₁`, each wrapping, where `w₀`, `w₁`
+    /// are the channels of `w`, a row pair interleaved word by word (the layout of
+    /// `ops::pack_filter_dsp`).
+    #[inline(always)]
+    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u8; 32]) -> [i32; 4] {
+        let (w0, w1) = (channel(w, 0), channel(w, 1));
+        [
+            dot16(acc[0], x0, w0),
+            dot16(acc[1], x0, w1),
+            dot16(acc[2], x1, w0),
+            dot16(acc[3], x1, w1),
+        ]
+    }
+}
+
+#[cfg(not(kiln_arm_mve))]
+pub use portable::dot_2x2_s8x16;
+
+#[cfg(kiln_arm_mve)]
+pub use mve::dot_2x2_s8x16;
+
+/// The instructions themselves.
+#[cfg(kiln_arm_mve)]
+mod mve {
+    use core::arch::asm;
+
+    /// See [`super::portable::dot_2x2_s8x16`]: VLDRB.U8 × 2 (the pixels), VLD20.32 + VLD21.32
+    /// (the row pair, de-interleaved word by word into one register per channel), VMLADAVA.S8 × 4.
+    /// VLD2 needs a word-aligned address (else a UsageFault): a row pair that is not (never the
+    /// case for the compiler's filters, 16-byte aligned rows of a multiple of 4 bytes) takes the twin.
+    #[inline(always)]
+    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u8; 32]) -> [i32; 4] {
+        if w.as_ptr() as usize % 4 != 0 {
+            return super::portable::dot_2x2_s8x16(acc, x0, x1, w);
+        }
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: reads exactly the 16 + 16 + 32 bytes behind the three references (VLDRB.U8 has
+        // no alignment requirement; `w` is word-aligned, checked above, as VLD2x.32 needs);
+        // writes only q0–q3 (declared clobbered, caller-saved) and the four accumulators; no
+        // stack, no flags (MVE integer multiply-adds leave APSR and FPSCR alone), no predication.
+        unsafe {
+            asm!(
+                "vldrb.u8 q0, [{x0}]",
+                "vldrb.u8 q1, [{x1}]",
+                "vld20.32 {{q2, q3}}, [{w}]",
+                "vld21.32 {{q2, q3}}, [{w}]",
+                "vmladava.s8 r0, q0, q2",
+                "vmladava.s8 r2, q0, q3",
+                "vmladava.s8 r4, q1, q2",
+                "vmladava.s8 r8, q1, q3",
+                x0 = in(reg) x0.as_ptr(),
+                x1 = in(reg) x1.as_ptr(),
+                w = in(reg) w.as_ptr(),
+                inout("r0") a0,
+                inout("r2") a1,
+                inout("r4") a2,
+                inout("r8") a3,
+                out("q0") _,
+                out("q1") _,
+                out("q2") _,
+                out("q3") _,
+                options(pure, readonly, nostack, preserves_flags)
+            )
+        };
+        [a0, a1, a2, a3]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The twin against the definition (VMLADAVA.S8 on the channels of the interleaved pair,
+    //! written out element by element); runs under Miri. The instructions are compared with the
+    //! twin on the target (arch_check).
+    use super::portable::dot_2x2_s8x16;
+    use crate::fixed_point::testing::Rng;
+
+    #[test]
+    fn twin_matches_the_definition() {
+        let mut rng = Rng::new(0x4e1);
+        for case in 0..if cfg!(miri) { 300 } else { 20_000 } {
+            let mut x = [0u8; 32];
+            let mut w = [0u8; 32];
+            rng.fill(&mut x);
+            rng.fill(&mut w);
+            if case % 5 == 0 {
+                // The largest products (−128 · −128), every lane.
+                x = [0x80; 32];
+                w = [0x80; 32];
+            }
+            let acc = [
+                rng.edgy_i32(),
+                rng.edgy_i32(),
+                rng.edgy_i32(),
+                rng.edgy_i32(),
+            ];
+            let (x0, x1) = (x[..16].try_into().unwrap(), x[16..].try_into().unwrap());
+            let byte = |b: u8| b as i8 as i64;
+            let want: [i32; 4] = core::array::from_fn(|k| {
+                let (px, ch) = (if k < 2 { &x[..16] } else { &x[16..] }, k % 2);
+                // Channel `ch`'s byte i sits at word (i / 4) of the pair's word list, which
+                // alternates channel 0, channel 1.
+                let s: i64 = (0..16)
+                    .map(|i| byte(px[i]) * byte(w[8 * (i / 4) + 4 * ch + i % 4]))
+                    .sum();
+                (acc[k] as i64 + s) as i32
+            });
+            assert_eq!(dot_2x2_s8x16(acc, x0, x1, &w), want, "case {case}");
+        }
+    }
+}

@@ -22,20 +22,20 @@ pub mod portable {
         })
     }
 
-    /// Channel `ch` (0 or 1) of a 32-byte row pair interleaved word by word (channel 0's bytes
-    /// 0–3, channel 1's bytes 0–3, channel 0's bytes 4–7, …): what VLD20.32 + VLD21.32 put in
-    /// the first (`ch` = 0) and second register.
+    /// Channel `ch` (0 or 1) of a row pair of eight little-endian words interleaved word by
+    /// word (channel 0's bytes 0–3, channel 1's bytes 0–3, channel 0's bytes 4–7, …): what
+    /// VLD20.32 + VLD21.32 put in the first (`ch` = 0) and second register.
     #[inline(always)]
-    fn channel(w: &[u8; 32], ch: usize) -> [u8; 16] {
-        core::array::from_fn(|i| w[(i / 4) * 8 + ch * 4 + i % 4])
+    fn channel(w: &[u32; 8], ch: usize) -> [u8; 16] {
+        core::array::from_fn(|i| w[(i / 4) * 2 + ch].to_le_bytes()[i % 4])
     }
 
     /// Two pixels × two output channels over sixteen int8 depth steps: `acc[0] += x0·w₀`,
     /// `acc[1] += x0·w₁`, `acc[2] += x1·w₀`, `acc[3] += x1·w₁`, each wrapping, where `w₀`, `w₁`
     /// are the channels of `w`, a row pair interleaved word by word (the layout of
-    /// `ops::pack_filter_dsp`).
+    /// `ops::pack_filter_dsp`; as words, so aligned as VLD2x.32 needs).
     #[inline(always)]
-    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u8; 32]) -> [i32; 4] {
+    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u32; 8]) -> [i32; 4] {
         let (w0, w1) = (channel(w, 0), channel(w, 1));
         [
             dot16(acc[0], x0, w0),
@@ -59,16 +59,12 @@ mod mve {
 
     /// See [`super::portable::dot_2x2_s8x16`]: VLDRB.U8 × 2 (the pixels), VLD20.32 + VLD21.32
     /// (the row pair, de-interleaved word by word into one register per channel), VMLADAVA.S8 × 4.
-    /// VLD2 needs a word-aligned address (else a UsageFault): a row pair that is not (never the
-    /// case for the compiler's filters, 16-byte aligned rows of a multiple of 4 bytes) takes the twin.
+    /// VLD2x.32 needs a word-aligned address (else a UsageFault): `w` is words.
     #[inline(always)]
-    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u8; 32]) -> [i32; 4] {
-        if w.as_ptr() as usize % 4 != 0 {
-            return super::portable::dot_2x2_s8x16(acc, x0, x1, w);
-        }
+    pub fn dot_2x2_s8x16(acc: [i32; 4], x0: &[u8; 16], x1: &[u8; 16], w: &[u32; 8]) -> [i32; 4] {
         let [mut a0, mut a1, mut a2, mut a3] = acc;
         // SAFETY: reads exactly the 16 + 16 + 32 bytes behind the three references (VLDRB.U8 has
-        // no alignment requirement; `w` is word-aligned, checked above, as VLD2x.32 needs);
+        // no alignment requirement; `w` is a `u32` array, so word-aligned, as VLD2x.32 needs);
         // writes only q0–q3 (declared clobbered, caller-saved) and the four accumulators; no
         // stack, no flags (MVE integer multiply-adds leave APSR and FPSCR alone), no predication.
         unsafe {
@@ -137,7 +133,10 @@ mod tests {
                     .sum();
                 (acc[k] as i64 + s) as i32
             });
-            assert_eq!(dot_2x2_s8x16(acc, x0, x1, &w), want, "case {case}");
+            let words: [u32; 8] = core::array::from_fn(|k| {
+                u32::from_le_bytes([w[4 * k], w[4 * k + 1], w[4 * k + 2], w[4 * k + 3]])
+            });
+            assert_eq!(dot_2x2_s8x16(acc, x0, x1, &words), want, "case {case}");
         }
     }
 }

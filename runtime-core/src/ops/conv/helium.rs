@@ -23,17 +23,23 @@ pub(super) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u
     }
     let (x0, x1) = x.split_at(C);
     let mut a = *acc;
+    // The row pair as words (VLD2x.32 needs them aligned): a checked cast, once per call; the
+    // compiler's filters are 16-byte aligned with rows of a multiple of 4 bytes, so it never
+    // fails for them, and if it did the DSP loop below would take the whole depth.
+    let (w32, done) = match bytemuck::try_cast_slice::<u8, u32>(w) {
+        Ok(w32) => (w32, C / 16 * 16),
+        Err(_) => (&[][..], 0),
+    };
     let blocks = x0
         .chunks_exact(16)
         .zip(x1.chunks_exact(16))
-        .zip(w.chunks_exact(32));
+        .zip(w32.chunks_exact(8));
     for ((p0, p1), wb) in blocks {
         if let (Ok(p0), Ok(p1), Ok(wb)) = (p0.try_into(), p1.try_into(), wb.try_into()) {
             a = dot_2x2_s8x16(a, p0, p1, wb);
         }
     }
     // The words past the last block of sixteen bytes (`C % 16` bytes): the DSP step.
-    let done = C / 16 * 16;
     let (t0, t1, tw) = (
         x0.get(done..).unwrap_or(&[]),
         x1.get(done..).unwrap_or(&[]),

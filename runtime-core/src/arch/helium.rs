@@ -44,13 +44,35 @@ pub mod portable {
             dot16(acc[3], x1, w1),
         ]
     }
+
+    /// [`dot_2x2_s8x16`] for a depth of eight: `x` is the two pixels `x0 ‖ x1` (eight bytes
+    /// each), `w` a row pair of four words interleaved word by word (channel 0's bytes 0–3,
+    /// channel 1's 0–3, channel 0's 4–7, channel 1's 4–7).
+    #[inline(always)]
+    pub fn dot_2x2_s8x8(acc: [i32; 4], x: &[u8; 16], w: &[u32; 4]) -> [i32; 4] {
+        let ch = |c: usize| -> [u8; 8] {
+            core::array::from_fn(|i| w[(i / 4) * 2 + c].to_le_bytes()[i % 4])
+        };
+        let (w0, w1) = (ch(0), ch(1));
+        let dot8 = |acc: i32, px: usize, wc: &[u8; 8]| {
+            wc.iter().enumerate().fold(acc, |s, (i, &b)| {
+                s.wrapping_add(i32::from(x[8 * px + i] as i8) * i32::from(b as i8))
+            })
+        };
+        [
+            dot8(acc[0], 0, &w0),
+            dot8(acc[1], 0, &w1),
+            dot8(acc[2], 1, &w0),
+            dot8(acc[3], 1, &w1),
+        ]
+    }
 }
 
 #[cfg(not(kiln_arm_mve))]
-pub use portable::dot_2x2_s8x16;
+pub use portable::{dot_2x2_s8x16, dot_2x2_s8x8};
 
 #[cfg(kiln_arm_mve)]
-pub use mve::dot_2x2_s8x16;
+pub use mve::{dot_2x2_s8x16, dot_2x2_s8x8};
 
 /// The instructions themselves.
 #[cfg(kiln_arm_mve)]
@@ -93,6 +115,57 @@ mod mve {
         };
         [a0, a1, a2, a3]
     }
+
+    /// See [`super::portable::dot_2x2_s8x8`]: VLDRB.U8 (both pixels), the four weight words
+    /// into general registers (two LDRD) and from there into two vectors that repeat each
+    /// channel's eight bytes (`[c0 0–3, c0 4–7, c0 0–3, c0 4–7]`, the same for channel 1: four
+    /// VMOV of two lanes), then VMLADAVA.S8 × 4 under a VPT block whose predicate (VPR.P0 =
+    /// 0x00ff: byte lanes 0–7, pixel 0) is "then, then, else, else": pixel 0 with each channel,
+    /// then pixel 1 (lanes 8–15) with each. VPR is saved and restored around the block.
+    #[inline(always)]
+    pub fn dot_2x2_s8x8(acc: [i32; 4], x: &[u8; 16], w: &[u32; 4]) -> [i32; 4] {
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: reads exactly the 16 + 16 bytes behind the two references (VLDRB.U8: any
+        // alignment; LDRD of the `u32` array: word-aligned by type); writes q0–q2 (declared
+        // clobbered), the four scratch registers `t*` (outputs), the accumulators, and VPR,
+        // which it restores (VMRS at the start, VMSR at the end), so nothing else sees it; no
+        // stack, no APSR flags (VMLADAVA, VMOV, VMRS/VMSR of P0 leave them alone).
+        unsafe {
+            asm!(
+                "vldrb.u8 q0, [{x}]",
+                "ldrd {t0}, {t1}, [{w}]",
+                "ldrd {t2}, {t3}, [{w}, #8]",
+                "vmov q1[2], q1[0], {t0}, {t0}",
+                "vmov q1[3], q1[1], {t2}, {t2}",
+                "vmov q2[2], q2[0], {t1}, {t1}",
+                "vmov q2[3], q2[1], {t3}, {t3}",
+                "vmrs {t0}, p0",
+                "movw {t1}, #255",
+                "vmsr p0, {t1}",
+                "vpsttee",
+                "vmladavat.s8 r0, q0, q1",
+                "vmladavat.s8 r2, q0, q2",
+                "vmladavae.s8 r4, q0, q1",
+                "vmladavae.s8 r8, q0, q2",
+                "vmsr p0, {t0}",
+                x = in(reg) x.as_ptr(),
+                w = in(reg) w.as_ptr(),
+                t0 = out(reg) _,
+                t1 = out(reg) _,
+                t2 = out(reg) _,
+                t3 = out(reg) _,
+                inout("r0") a0,
+                inout("r2") a1,
+                inout("r4") a2,
+                inout("r8") a3,
+                out("q0") _,
+                out("q1") _,
+                out("q2") _,
+                options(pure, readonly, nostack, preserves_flags)
+            )
+        };
+        [a0, a1, a2, a3]
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +173,7 @@ mod tests {
     //! The twin against the definition (VMLADAVA.S8 on the channels of the interleaved pair,
     //! written out element by element); runs under Miri. The instructions are compared with the
     //! twin on the target (arch_check).
-    use super::portable::dot_2x2_s8x16;
+    use super::portable::{dot_2x2_s8x16, dot_2x2_s8x8};
     use crate::fixed_point::testing::Rng;
 
     #[test]
@@ -137,6 +210,20 @@ mod tests {
                 u32::from_le_bytes([w[4 * k], w[4 * k + 1], w[4 * k + 2], w[4 * k + 3]])
             });
             assert_eq!(dot_2x2_s8x16(acc, x0, x1, &words), want, "case {case}");
+            // Depth eight: pixels x[0..8], x[8..16]; the first four words of the pair.
+            let w4 = [words[0], words[1], words[2], words[3]];
+            let want8: [i32; 4] = core::array::from_fn(|k| {
+                let (px, ch) = (if k < 2 { &x[..8] } else { &x[8..16] }, k % 2);
+                let s: i64 = (0..8)
+                    .map(|i| byte(px[i]) * byte(w[8 * (i / 4) + 4 * ch + i % 4]))
+                    .sum();
+                (acc[k] as i64 + s) as i32
+            });
+            assert_eq!(
+                dot_2x2_s8x8(acc, x[..16].try_into().unwrap(), &w4),
+                want8,
+                "depth 8, case {case}"
+            );
         }
     }
 }

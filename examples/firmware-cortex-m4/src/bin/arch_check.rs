@@ -169,8 +169,8 @@ fn widen(t: &mut [Tally; 2], x: u32) {
 
 /// The Helium 2×2 block (`dot_2x2_s8x16`) on 64 bytes drawn by `byte`: the pixels from the first
 /// 32, the row pair (eight words) from the next 32, accumulators from `acc`; each of the four sums
-/// is a case.
-fn block(t: &mut Tally, mut byte: impl FnMut() -> u8, acc: i32) {
+/// is a case. The same for `dot_2x2_s8x8` (into `t8`) on the first 16 bytes and four words.
+fn block([t, t8]: [&mut Tally; 2], mut byte: impl FnMut() -> u8, acc: i32) {
     let x: [u8; 32] = core::array::from_fn(|_| byte());
     let w: [u32; 8] = core::array::from_fn(|_| u32::from_le_bytes([byte(), byte(), byte(), byte()]));
     let (Ok(x0), Ok(x1)) = (<&[u8; 16]>::try_from(&x[..16]), <&[u8; 16]>::try_from(&x[16..])) else {
@@ -181,6 +181,12 @@ fn block(t: &mut Tally, mut byte: impl FnMut() -> u8, acc: i32) {
     let ops = (u32::from_le_bytes([x[0], x[1], x[2], x[3]]), w[0], acc);
     for (&g, &w) in got.iter().zip(&want) {
         t.check(ops, g as u32, w as u32);
+    }
+    // Depth eight: both pixels in `x0`, the first four words of the pair.
+    let w4 = [w[0], w[1], w[2], w[3]];
+    let (got, want) = (helium::dot_2x2_s8x8(accs, x0, &w4), helium::portable::dot_2x2_s8x8(accs, x0, &w4));
+    for (&g, &w) in got.iter().zip(&want) {
+        t8.check(ops, g as u32, w as u32);
     }
 }
 
@@ -197,6 +203,7 @@ fn main() -> ! {
     let mut widens: [Tally; 2] = Default::default();
     let mut taps = Tally::default();
     let mut blocks = Tally::default();
+    let mut blocks8 = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -228,9 +235,9 @@ fn main() -> ! {
         for (j, &bw) in BYTES.iter().enumerate() {
             for (k, &acc) in ACCS.iter().enumerate() {
                 let mut n = 0usize;
-                block(&mut blocks, || { n += 1; if n <= 32 { bx } else { bw } }, acc);
+                block([&mut blocks, &mut blocks8], || { n += 1; if n <= 32 { bx } else { bw } }, acc);
                 let mut m = i + 3 * j + k;
-                block(&mut blocks, || { m += 5; pick(&BYTES, m as u32) }, acc);
+                block([&mut blocks, &mut blocks8], || { m += 5; pick(&BYTES, m as u32) }, acc);
             }
         }
     }
@@ -243,7 +250,7 @@ fn main() -> ! {
         widen(&mut widens, rng.operand());
         mac4(&mut taps, rng.operand(), a, b, acc);
         if rng.next() % 8 == 0 {
-            block(&mut blocks, || rng.next() as u8, acc);
+            block([&mut blocks, &mut blocks8], || rng.next() as u8, acc);
         }
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
@@ -257,6 +264,7 @@ fn main() -> ! {
     }
     ok &= taps.report("mac_s8x4");
     ok &= blocks.report("dot_2x2_s8x16");
+    ok &= blocks8.report("dot_2x2_s8x8");
     let expect_mve = cfg!(fw_expect_mve);
     hprintln!("kiln::arch::ARM_MVE = {} (this build must have {})", kiln::arch::ARM_MVE, expect_mve);
     if kiln::arch::ARM_MVE != expect_mve {

@@ -4,14 +4,17 @@
 //! layout (channel pairs interleaved word by word, [`super::pack_filter_dsp`]). Depth words left
 //! over past the last multiple of sixteen go through the DSP step (SXTB16 + SMLAD).
 //!
-//! The pointwise kernel calls it with `cfg(kiln_arm_mve)` for every depth of sixteen or more.
+//! Depth eight (MobileNet expansions, person_detect's second layer) is one [`dot_2x2_s8x8`]
+//! (both pixels in one vector, the channels under a VPT predicate).
+//!
+//! The pointwise kernel calls it with `cfg(kiln_arm_mve)` for depth 8 and every depth of sixteen or more.
 //! Same bits as the DSP loop (the sums wrap the same way), so bit-exact with TFLM. Compiled
 //! everywhere (on the twins elsewhere), so the host tests compare it with the DSP loop.
 #![cfg_attr(not(kiln_arm_mve), allow(dead_code))]
 
 use super::word;
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
-use crate::arch::helium::dot_2x2_s8x16;
+use crate::arch::helium::{dot_2x2_s8x16, dot_2x2_s8x8};
 
 /// `acc[0] += x0·w0`, `acc[1] += x0·w1`, `acc[2] += x1·w0`, `acc[3] += x1·w1` (wrapping) for two
 /// pixels `x = x0 ‖ x1` (`2C` bytes) and one interleaved row pair `w` (`2C` bytes) of a filter
@@ -20,6 +23,16 @@ use crate::arch::helium::dot_2x2_s8x16;
 pub(super) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u8]) {
     if x.len() != 2 * C || w.len() != 2 * C || C % 4 != 0 {
         return;
+    }
+    // Depth eight: the two pixels are one 16-byte vector, the row pair four words.
+    if C == 8 {
+        let w4 = bytemuck::try_cast_slice::<u8, u32>(w)
+            .ok()
+            .and_then(|w| <&[u32; 4]>::try_from(w).ok());
+        if let (Ok(x16), Some(w4)) = (<&[u8; 16]>::try_from(x), w4) {
+            *acc = dot_2x2_s8x8(*acc, x16, w4);
+            return;
+        }
     }
     let (x0, x1) = x.split_at(C);
     let mut a = *acc;
@@ -101,6 +114,7 @@ mod tests {
             }
         }
         let mut rng = Rng::new(0x55e);
+        check::<8>(&mut rng);
         check::<16>(&mut rng);
         check::<20>(&mut rng);
         check::<24>(&mut rng);

@@ -87,8 +87,9 @@ mod tests {
     use std::vec;
 
     /// Against the DSP depth loop ([`super::super::pointwise::dot_2x2_depth`], on the twins on the
-    /// host): every depth class (multiples of 16, and 16·k + 4, 8, 12 with a DSP tail), random
-    /// bytes and −128 everywhere, edge accumulators.
+    /// host): depth 8, every depth class ≥ 16 (multiples of 16, and 16·k + 4, 8, 12 with a DSP
+    /// tail), random bytes and −128 everywhere, edge accumulators, and the row pair off a word
+    /// boundary (the fallback).
     #[test]
     fn matches_the_dsp_depth_loop() {
         fn check<const C: usize>(rng: &mut Rng) {
@@ -111,6 +112,13 @@ mod tests {
                 super::dot_2x2_depth::<C>(&mut got, &x, &w);
                 super::super::pointwise::dot_2x2_depth::<C>(&mut want, &x, &w);
                 assert_eq!(got, want, "depth {C}, case {case}");
+                // The row pair one byte off a word boundary: the DSP loop takes the whole depth.
+                let mut shifted = vec![0u8; 2 * C + 4];
+                let at = 1 + (4 - shifted.as_ptr() as usize % 4) % 4;
+                shifted[at..at + 2 * C].copy_from_slice(&w);
+                let mut odd = acc;
+                super::dot_2x2_depth::<C>(&mut odd, &x, &shifted[at..at + 2 * C]);
+                assert_eq!(odd, want, "depth {C}, case {case}, unaligned row pair");
             }
         }
         let mut rng = Rng::new(0x55e);

@@ -2,7 +2,8 @@
 # kiln on simulated Cortex-M cores: the firmware suites (every zoo and shared model vs TFLM on the
 # target) on a Cortex-M4 (QEMU mps2-an386), a Cortex-M7 (mps2-an500) and a Cortex-M33 with DSP
 # (mps2-an505); the DSP-wrapper check (arch_check) on all three; the determinism check
-# (instruction counts per inference, M4); the link-time panic-free proof for every model; the
+# (instruction counts per inference, M4); a Cortex-M55 with Helium (mps3-an547: arch_check and
+# both suites, about 3 minutes); the link-time panic-free proof for every model; the
 # Cortex-M0 and Cortex-R5 builds; the user firmware template (examples/firmware-template: board
 # build, QEMU run). Installs what it needs. Run from anywhere:
 #   bash .ci/firmware.sh
@@ -103,6 +104,14 @@ for ((i = 0; i < SHARDS; i++)); do
   KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked --target thumbv8m.main-none-eabihf --features dsp
 done
 cargo run --release --locked --target thumbv8m.main-none-eabihf --features dsp,shared
+
+timed "M55 Helium (mps3-an547): arch_check + zoo + shared suites"
+step "Cortex-M55 with Helium (mps3-an547, target-cpu=cortex-m55, features mve): arch_check (the MVE sequences vs their twins), then the zoo and shared suites vs TFLM (instruction counts, DSP vs Helium: tests/firmware/m55.sh)"
+cargo run --release --locked --bin arch_check --config .cargo/m55.toml --features mve
+for ((i = 0; i < SHARDS; i++)); do
+  KILN_FW_SHARD=$i/$SHARDS cargo run --release --locked --config .cargo/m55.toml --features mve
+done
+cargo run --release --locked --config .cargo/m55.toml --features mve,shared
 
 timed "Cortex-R5 build (nightly build-std)"
 step "Cortex-R5 (armv7r-none-eabihf, build only): the whole zoo in one image, the shared suite, arch_check"

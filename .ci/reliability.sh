@@ -45,6 +45,7 @@ else
     element::tests::views_see_the_little_endian_bytes
     fixed_point::tests::exp_on_negative_values_approximates_exp
     arch::arm_dsp::tests::twins_match_the_definitions
+    arch::helium::tests::twin_matches_the_definition
     arch::x86::tests::twins_match_the_definitions
     arch::aarch64::tests::twins_match_the_definitions
   )

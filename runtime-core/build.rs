@@ -7,6 +7,10 @@
 //!   is there. Every `thumbv7em-*` (Cortex-M4/M7) and `armv7r-*` (Cortex-R4/R5/R7/R8) core has it;
 //!   on `thumbv8m.main-*` (Cortex-M33/M35P/M55) it is optional, so it is on only with the `dsp`
 //!   feature (the user knows the part).
+//! * `kiln_arm_mve`: Armv8.1-M Helium (MVE), only with the `mve` feature on a `thumbv8m.main-*` or
+//!   `thumbv8.1m.main-*` target (rustc 1.95 has no built-in `thumbv8.1m` target: the M55 is
+//!   `thumbv8m.main-none-eabihf` with `-C target-cpu=cortex-m55`, which this script cannot see
+//!   either, so the user says so); the int8 1×1 CONV_2D dot products use VMLADAVA.S8.
 //! * `kiln_x86_vnni`: x86-64 built with the target features `avx512f` and `avx512vnni`
 //!   (`-C target-cpu=native` on such a CPU, `x86-64-v4` plus `+avx512vnni`): the int8 GEMM
 //!   kernels use VPDPBUSD. (x86 features are visible to `cfg`; the one name keeps the
@@ -22,6 +26,7 @@
 //!   plain-Rust twins).
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_dsp)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_arm_mve)");
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_neon)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_dotprod)");
@@ -32,6 +37,9 @@ fn main() {
     let dsp_optional = target.starts_with("thumbv8m.main") || target.starts_with("thumbv8.1m.main");
     if !feature("portable") && (dsp_always || (dsp_optional && feature("dsp"))) {
         println!("cargo::rustc-cfg=kiln_arm_dsp");
+    }
+    if !feature("portable") && dsp_optional && feature("mve") {
+        println!("cargo::rustc-cfg=kiln_arm_mve");
     }
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let has = |f: &str| features.split(',').any(|x| x == f);

@@ -28,7 +28,7 @@
 //! whose layers cannot run in patches are left out, and a suite left empty fails the build.
 //!
 //! Also: the memory map (`memory/<machine>.x`, see [`machine`]) and the cfgs `fw_expect_dsp`
-//! (this target must use the DSP kernels) and `fw_no_cortex_m` (build-only Cortex-R).
+//! (this target must use the DSP kernels), `fw_expect_mve` (the Helium ones) and `fw_no_cortex_m` (build-only Cortex-R).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -145,13 +145,14 @@ fn trim_case(out: &Path, label: &str, dir: &Path, stem_prefix: &str, total: usiz
 }
 
 /// The QEMU machine (and `memory/<machine>.x`) this build is for: from the target and the
-/// `-C target-cpu` in the rustflags (`.cargo/config.toml`, `m7.toml`).
+/// `-C target-cpu` in the rustflags (`.cargo/config.toml`, `m7.toml`, `m55.toml`).
 ///
 /// | target | target-cpu | machine |
 /// |---|---|---|
 /// | `thumbv7em-none-eabihf` | `cortex-m4` (or none) | `mps2-an386` |
 /// | `thumbv7em-none-eabihf` | `cortex-m7` | `mps2-an500` |
 /// | `thumbv8m.main-none-eabihf` | `cortex-m33` | `mps2-an505` (Secure aliases) |
+/// | `thumbv8m.main-none-eabihf` | `cortex-m55` | `mps3-an547` (Secure aliases; `m55.toml`) |
 /// | `thumbv6m-none-eabi`, `armv7r-none-eabihf` | any | `mps2-an386` (build only) |
 fn machine() -> &'static str {
     let target = env::var("TARGET").unwrap_or_default();
@@ -161,7 +162,9 @@ fn machine() -> &'static str {
         .filter_map(|f| f.strip_prefix("-C").unwrap_or(f).trim_start().strip_prefix("target-cpu="))
         .next_back()
         .unwrap_or("");
-    if target.starts_with("thumbv8m.main") {
+    if target.starts_with("thumbv8m.main") && cpu == "cortex-m55" {
+        "mps3-an547"
+    } else if target.starts_with("thumbv8m.main") {
         "mps2-an505"
     } else if cpu == "cortex-m7" {
         "mps2-an500"
@@ -191,6 +194,11 @@ fn main() {
     // feature, independently of the runtime's build script, so a broken runtime cfg is caught.
     let target = env::var("TARGET").unwrap_or_default();
     println!("cargo::rustc-check-cfg=cfg(fw_expect_dsp)");
+    // The same for Helium (the `mve` feature): arch_check and main.rs require kiln::arch::ARM_MVE.
+    println!("cargo::rustc-check-cfg=cfg(fw_expect_mve)");
+    if env::var_os("CARGO_FEATURE_MVE").is_some() {
+        println!("cargo::rustc-cfg=fw_expect_mve");
+    }
     // No cortex-m-rt runtime (Cortex-R, built but never run): rt.rs leaves out HardFault and
     // the linker-script symbols.
     println!("cargo::rustc-check-cfg=cfg(fw_no_cortex_m)");

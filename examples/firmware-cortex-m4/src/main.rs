@@ -13,12 +13,13 @@
 //! cargo run --release --features shared          # the real TFLM models from ../shared (build.rs)
 //! KILN_FW_SHARD=0/5 cargo run --release --config .cargo/m7.toml                      # Cortex-M7, mps2-an500
 //! KILN_FW_SHARD=0/5 cargo run --release --target thumbv8m.main-none-eabihf --features dsp  # Cortex-M33+DSP, mps2-an505
+//! KILN_FW_SHARD=0/5 cargo run --release --config .cargo/m55.toml --features mve       # Cortex-M55 (Helium), mps3-an547
 //! cargo build --release --target thumbv6m-none-eabi                                  # Cortex-M0 (build only)
 //! cargo +nightly build --release -Zbuild-std=core --target armv7r-none-eabihf        # Cortex-R5 (build only)
 //! cargo run --release --bin arch_check [same machine flags]   # DSP wrappers vs portable twins (src/bin/arch_check.rs)
 //! ```
 //!
-//! Machines (runner and rustflags in `.cargo/config.toml` and `.cargo/m7.toml`; `build.rs` picks
+//! Machines (runner and rustflags in `.cargo/config.toml`, `.cargo/m7.toml` and `.cargo/m55.toml`; `build.rs` picks
 //! `memory/<machine>.x` from the target and `-C target-cpu`, so one source runs on all):
 //!
 //! | core | target, cpu | QEMU machine | flash (vector table) | RAM |
@@ -26,6 +27,7 @@
 //! | Cortex-M4F | `thumbv7em-none-eabihf`, `cortex-m4` | `mps2-an386` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
 //! | Cortex-M7 | `thumbv7em-none-eabihf`, `cortex-m7` | `mps2-an500` | 4 MiB at `0x0` | 4 MiB at `0x2000_0000` |
 //! | Cortex-M33 (DSP, Secure) | `thumbv8m.main-none-eabihf`, `cortex-m33`, feature `dsp` | `mps2-an505` | 4 MiB at `0x1000_0000` (Secure alias of SSRAM1) | 4 MiB at `0x3800_0000` (Secure alias of SSRAM2+3) |
+//! | Cortex-M55 (Helium, Secure) | `thumbv8m.main-none-eabihf`, `cortex-m55` (`.cargo/m55.toml`), feature `mve` (or `dsp`) | `mps3-an547` | 512 KiB at `0x1000_0000` (Secure alias of the ITCM; read-only data in QSPI, 8 MiB at `0x3800_0000`) | 4 MiB at `0x3100_0000` (Secure alias of ISRAM0+1) |
 //! | Cortex-M0 | `thumbv6m-none-eabi` | — (build only) | as the M4 | as the M4 |
 //! | Cortex-R5 | `armv7r-none-eabihf`, `cortex-r5` (nightly build-std) | — (build only, no vector table: `cfg(fw_no_cortex_m)`) | — | — |
 //!
@@ -70,6 +72,9 @@ mod vectors;
 // kernels; this fails the build if the runtime's cfg is broken (the Cortex-R build relies on it).
 #[cfg(fw_expect_dsp)]
 const _: () = assert!(kiln::arch::ARM_DSP, "this target has the Arm DSP extension but kiln::arch::ARM_DSP is false");
+// The same for Helium (the `mve` feature, Cortex-M55).
+#[cfg(fw_expect_mve)]
+const _: () = assert!(kiln::arch::ARM_MVE, "the mve feature is on but kiln::arch::ARM_MVE is false");
 
 use kiln::Model;
 
@@ -360,6 +365,8 @@ fn main() -> ! {
         .s(env!("KILN_FW_MACHINE"))
         .s("; kiln::arch::ARM_DSP = ")
         .s(if kiln::arch::ARM_DSP { "true" } else { "false" })
+        .s(", ARM_MVE = ")
+        .s(if kiln::arch::ARM_MVE { "true" } else { "false" })
         .print();
     let mut h = Harness { models: 0, failed_models: 0, elements: 0, mismatches: 0 };
     #[cfg(feature = "panic-check")]

@@ -19,14 +19,19 @@
 //! except SDOT, whose intrinsic is unstable: one `asm!` instruction; their unit test runs
 //! under `qemu-aarch64` (`.ci/aarch64.sh`, with and without `+dotprod`).
 //!
+//! The Helium (MVE) ones ([`helium`]) are `asm!` sequences as the DSP ones, with named vector
+//! registers (Rust's `qreg` class needs `neon`); their twins are compared with them by
+//! `arch_check` on QEMU `mps3-an547` (Cortex-M55).
+//!
 //! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
-//! `cfg(kiln_x86_vnni)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
+//! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
 //! never at run time. Generated model code chooses its filter layout with the same `cfg`
 //! through [`crate::if_arm_dsp`].
 #![allow(unsafe_code)]
 
 pub mod aarch64;
 pub mod arm_dsp;
+pub mod helium;
 pub mod x86;
 
 /// Whether this build uses the AArch64 NEON kernels (`cfg(kiln_aarch64_neon)`, see `build.rs`:
@@ -49,6 +54,11 @@ pub const X86_VNNI: bool = cfg!(kiln_x86_vnni);
 
 /// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).
 pub const ARM_DSP: bool = cfg!(kiln_arm_dsp);
+
+/// Whether this build uses the Arm Helium (MVE) instructions (`cfg(kiln_arm_mve)`, see
+/// `build.rs`: the `mve` feature on an Armv8-M/8.1-M Mainline target). The filter layout is the
+/// DSP one ([`ARM_DSP`] is on too): only the kernels' inner loops differ.
+pub const ARM_MVE: bool = cfg!(kiln_arm_mve);
 
 /// Expands to the first block where the runtime was built with the Arm DSP kernels
 /// (`cfg(kiln_arm_dsp)`), else to the block after `else`.

@@ -9,7 +9,13 @@
 //! (`fw_expect_dsp` from build.rs: `thumbv7em`, `armv7r`, or this crate's `dsp` feature): a
 //! build whose DSP cfg is off would compare each twin with itself and prove nothing.
 //!
+//! The Helium sequences of `kiln::arch::helium` (`cfg(kiln_arm_mve)`) are compared with their twins
+//! the same way, on random and edge bytes (every lane −128, 127, …) and edge accumulators; the
+//! check fails if `kiln::arch::ARM_MVE` is not what
+//! this build must have (`fw_expect_mve`: this crate's `mve` feature).
+//!
 //! ```sh
+//! cargo run --release --bin arch_check --config .cargo/m55.toml --features mve  # Cortex-M55 (Helium)
 //! cargo run --release --bin arch_check                                          # Cortex-M4
 //! cargo run --release --bin arch_check --config .cargo/m7.toml                  # Cortex-M7
 //! cargo run --release --bin arch_check --target thumbv8m.main-none-eabihf --features dsp  # M33
@@ -34,6 +40,7 @@ macro_rules! hprintln {
     }};
 }
 use kiln::arch::arm_dsp::{self as dsp, portable};
+use kiln::arch::helium;
 
 /// Random cases per function.
 const RANDOM: u32 = 200_000;
@@ -174,6 +181,29 @@ fn widen(t: &mut [Tally; 2], x: u32) {
     t[1].check((x, 0, 0), dsp::sxtb16_ror8(x), portable::sxtb16_ror8(x));
 }
 
+/// The Helium 2×2 block (`dot_2x2_s8x16`) on 64 bytes drawn by `byte`: the pixels from the first
+/// 32, the row pair (eight words) from the next 32, accumulators from `acc`; each of the four sums
+/// is a case. The same for `dot_2x2_s8x8` (into `t8`) on the first 16 bytes and four words.
+fn block([t, t8]: [&mut Tally; 2], mut byte: impl FnMut() -> u8, acc: i32) {
+    let x: [u8; 32] = core::array::from_fn(|_| byte());
+    let w: [u32; 8] = core::array::from_fn(|_| u32::from_le_bytes([byte(), byte(), byte(), byte()]));
+    let (Ok(x0), Ok(x1)) = (<&[u8; 16]>::try_from(&x[..16]), <&[u8; 16]>::try_from(&x[16..])) else {
+        return;
+    };
+    let accs = [acc, acc.wrapping_add(1), acc ^ 0x5555, acc.wrapping_neg()];
+    let (got, want) = (helium::dot_2x2_s8x16(accs, x0, x1, &w), helium::portable::dot_2x2_s8x16(accs, x0, x1, &w));
+    let ops = (u32::from_le_bytes([x[0], x[1], x[2], x[3]]), w[0], acc);
+    for (&g, &w) in got.iter().zip(&want) {
+        t.check(ops, g as u32, w as u32);
+    }
+    // Depth eight: both pixels in `x0`, the first four words of the pair.
+    let w4 = [w[0], w[1], w[2], w[3]];
+    let (got, want) = (helium::dot_2x2_s8x8(accs, x0, &w4), helium::portable::dot_2x2_s8x8(accs, x0, &w4));
+    for (&g, &w) in got.iter().zip(&want) {
+        t8.check(ops, g as u32, w as u32);
+    }
+}
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let expect = cfg!(fw_expect_dsp);
@@ -187,6 +217,8 @@ fn main() -> ! {
     let mut widens: [Tally; 2] = Default::default();
     let mut taps = Tally::default();
     let mut dots = Tally::default();
+    let mut blocks = Tally::default();
+    let mut blocks8 = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -213,6 +245,18 @@ fn main() -> ! {
         widen(&mut widens, u32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]));
     }
     let edge_cases = macs[0].cases;
+    // Helium: every lane one edge byte (all pairs of them for pixels and weights), and lanes
+    // cycling through the edge bytes, against every edge accumulator.
+    for (i, &bx) in BYTES.iter().enumerate() {
+        for (j, &bw) in BYTES.iter().enumerate() {
+            for (k, &acc) in ACCS.iter().enumerate() {
+                let mut n = 0usize;
+                block([&mut blocks, &mut blocks8], || { n += 1; if n <= 32 { bx } else { bw } }, acc);
+                let mut m = i + 3 * j + k;
+                block([&mut blocks, &mut blocks8], || { m += 5; pick(&BYTES, m as u32) }, acc);
+            }
+        }
+    }
 
     // Random operands.
     let mut rng = XorShift(0x6b69_6c6e);
@@ -222,6 +266,9 @@ fn main() -> ! {
         widen(&mut widens, rng.operand());
         mac4(&mut taps, rng.operand(), a, b, acc);
         dot4(&mut dots, rng.operand(), a, b, acc);
+        if rng.next() % 8 == 0 {
+            block([&mut blocks, &mut blocks8], || rng.next() as u8, acc);
+        }
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
@@ -234,6 +281,14 @@ fn main() -> ! {
     }
     ok &= taps.report("mac_s8x4");
     ok &= dots.report("dot_s16x4_s8");
+    ok &= blocks.report("dot_2x2_s8x16");
+    ok &= blocks8.report("dot_2x2_s8x8");
+    let expect_mve = cfg!(fw_expect_mve);
+    hprintln!("kiln::arch::ARM_MVE = {} (this build must have {})", kiln::arch::ARM_MVE, expect_mve);
+    if kiln::arch::ARM_MVE != expect_mve {
+        hprintln!("FAIL: kiln::arch::ARM_MVE is {}: the Helium wrappers were compared with the wrong code", kiln::arch::ARM_MVE);
+        ok = false;
+    }
     if kiln::arch::ARM_DSP != expect {
         hprintln!(
             "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",

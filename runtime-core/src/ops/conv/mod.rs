@@ -10,11 +10,13 @@
 //!   Cortex-R).
 //! * [`dsp_patch`]: the same for small windows (first layers), each pixel's window gathered on
 //!   the stack.
+//! * [`helium`] (with `cfg(kiln_arm_mve)`): the 1×1 kernel's depth loop on Helium (VMLADAVA.S8).
 //!
 //! All of them are bit-exact with TFLM and with each other.
 
 mod dsp;
 mod dsp_patch;
+mod helium;
 mod ohwi;
 mod packed;
 mod pointwise;

@@ -63,6 +63,11 @@ fn step(acc: &mut [i32; 4], xa: u32, xb: u32, wa: u32, wb: u32) {
 /// with `C % 4 == 0`.
 #[inline(always)]
 pub(crate) fn dot_2x2_depth<const C: usize>(acc: &mut [i32; 4], x: &[u8], w: &[u8]) {
+    // Helium (Cortex-M55): sixteen depth steps per instruction (`super::helium`).
+    #[cfg(kiln_arm_mve)]
+    if C >= 16 || C == 8 {
+        return super::helium::dot_2x2_depth::<C>(acc, x, w);
+    }
     let bw = block_words(C);
     let span = 4 * bw;
     if x.len() != 2 * C || w.len() != 2 * C {

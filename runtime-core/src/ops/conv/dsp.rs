@@ -168,7 +168,7 @@ pub fn conv2d_s8_dsp<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &
 /// [`conv2d_s8_dsp`] for an input depth divisible by four that is not a 1×1 stride-1 layer (the
 /// compiler sends those to [`conv2d_s8_dsp_pointwise`]): the same kernel, linked without what
 /// such a layer never runs, the run-time-depth pointwise kernel and the border code for other
-/// depths ([`border_pixel_short`], [`border_pixel`]): about 7 KB of flash on ResNet-8, whose
+/// depths (`border_pixel_short`, `border_pixel`): about 7 KB of flash on ResNet-8, whose
 /// every 3×3 layer past the first has 16, 32 or 64 channels. Same instructions per pixel as
 /// [`conv2d_s8_dsp`]. For an input depth not divisible by four it leaves the output untouched
 /// (the compiler never calls it so).

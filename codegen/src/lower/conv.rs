@@ -147,8 +147,11 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if dm == 1 && in_depth == oc {
         let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
-        // On AArch64, sixteen channels per NEON vector, SMULL/SADDW per tap
-        // (`kiln::ops::depthwise_conv2d_s8_neon`).
+    }
+    // On AArch64, sixteen channels per NEON vector, SMULL/SADDW per tap
+    // (`kiln::ops::depthwise_conv2d_s8_neon`): depth multiplier 1, or one input channel
+    // broadcast to every output (micro_speech's first layer).
+    if (dm == 1 && in_depth == oc) || (in_depth == 1 && dm == oc && oc > 1) {
         let layout = depthwise_neon_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "depthwise_conv2d_s8_neon", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
     }

@@ -1,5 +1,5 @@
-//! DEPTHWISE_CONV_2D int8 (depth multiplier 1) on AArch64 NEON: sixteen channels per vector of
-//! bytes, SMULL/SMULL2 and four SADDW per tap.
+//! DEPTHWISE_CONV_2D int8 (depth multiplier 1, or one input channel broadcast to every output)
+//! on AArch64 NEON: sixteen channels per vector of bytes, SMULL/SMULL2 and four SADDW per tap.
 //!
 //! Each tap's 16 input bytes and its 16 weights (laid out at compile time by
 //! [`pack_filter_depthwise_neon`]: per block of 16 channels, per tap, 16 bytes) are multiplied
@@ -56,17 +56,21 @@ fn mac(acc: &mut [I32x4; 4], x: I8x16, w: I8x16) {
     acc[3] = v::saddw_high(acc[3], hi);
 }
 
-/// DEPTHWISE_CONV_2D int8 with depth multiplier 1 (`in_c = out_c`), any window, stride,
+/// DEPTHWISE_CONV_2D int8 with depth multiplier 1 (`in_c = out_c`) or one input channel
+/// broadcast (`in_c = 1`, depth multiplier `out_c`), any window, stride,
 /// dilation and padding, `filter` laid out by [`pack_filter_depthwise_neon`]. Same params and
 /// result as [`super::depthwise_conv2d_s8`] on the model's filter; other shapes leave the output
 /// untouched (the compiler never calls it so).
 #[inline(never)]
 pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
+    let [batches, in_h, in_w, c_in] = p.input;
+    let [_, out_h, out_w, c] = p.output;
     let [k_h, k_w] = p.kernel;
     let taps = k_h * k_w;
-    if c != out_c || c == 0 || taps == 0 || p.requant.is_empty() || filter.len() != depthwise_neon_filter_bytes(c, taps) {
+    // One input channel broadcast to every output (depth multiplier = output depth, as
+    // micro_speech's first layer): each tap's byte in all lanes.
+    let broadcast = c_in == 1 && p.depth_multiplier == c && c > 1;
+    if (c_in != c && !broadcast) || c == 0 || taps == 0 || p.requant.is_empty() || filter.len() != depthwise_neon_filter_bytes(c, taps) {
         return;
     }
     let [s_h, s_w] = p.stride;
@@ -88,6 +92,9 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
         // pixel's channels, whose lanes have zero weights and are not stored; only at the very
         // end of the input are they copied (a short copy is a `memmove` call).
         let load_at = |at: usize| -> I8x16 {
+            if broadcast {
+                return v::splat_i8(input.get(at).copied().unwrap_or(0) as i8);
+            }
             match <&[u8; LANES]>::try_from(window(input, at, LANES)) {
                 Ok(full) => v::load_i8x16(full),
                 Err(_) => {
@@ -97,21 +104,23 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
                 }
             }
         };
-        let load = |pixel: usize| load_at(pixel * c + c0);
+        // The block's first input byte of a pixel (a broadcast input has one per pixel).
+        let ci0 = if broadcast { 0 } else { c0 };
+        let load = |pixel: usize| load_at(pixel * c_in + ci0);
         // Interior pixels (every tap inside the input): the taps at fixed offsets from the
         // window's first byte, no bounds per tap.
         let (y_lo, y_hi) = interior_range(in_h, pad_h, k_h, d_h, s_h, out_h);
         let (x_lo, x_hi) = interior_range(in_w, pad_w, k_w, d_w, s_w, out_w);
         let mut offsets = [0usize; MAX_FAST_TAPS];
         for (t, o) in offsets.iter_mut().enumerate().take(taps) {
-            *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * c;
+            *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * c_in;
         }
         let fast = taps <= MAX_FAST_TAPS;
         // A 3×3 window (MobileNets) keeps its nine weight vectors in registers and its nine
         // offsets in an array of constant length: the tap loop unrolls.
         let w9: Option<[I8x16; 9]> = match <&[[u8; LANES]; 9]>::try_from(w) {
-            Ok(w9) => Some(w9.map(|t| v::load_i8x16(&t))),
-            Err(_) => None,
+            Ok(w9) if !broadcast => Some(w9.map(|t| v::load_i8x16(&t))),
+            _ => None,
         };
         let offsets9: [usize; 9] = core::array::from_fn(|t| offsets[t]);
         let tap_dy: [usize; 9] = core::array::from_fn(|t| t / k_w * d_h);
@@ -122,7 +131,7 @@ pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter:
                 for ox in 0..out_w {
                     let mut acc = bias;
                     if fast && (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
-                        let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * c + c0;
+                        let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * c_in + ci0;
                         match (&w9, input.get(at..at + offsets9[8] + LANES)) {
                             (Some(w9), Some(win)) => {
                                 for (wt, &o) in w9.iter().zip(&offsets9) {
@@ -183,18 +192,30 @@ mod tests {
     #[test]
     fn depthwise_matches_the_general_kernel() {
         let mut rng = Rng::new(0xd3f);
+        let mut broadcasts = 0;
         for case in 0..if cfg!(miri) { 20 } else { 800 } {
-            let c = if case % 3 == 0 { 16 * rng.usize(1, 4) } else { rng.usize(1, 40) };
+            let c = if case % 3 == 0 { 16 * rng.usize(1, 4) } else { rng.usize(2, 40) };
+            // One input channel broadcast to all `c` outputs in a fifth of the cases (some with
+            // micro_speech's 10×8 window).
+            let broadcast = case % 5 == 2;
+            let c_in = if broadcast { 1 } else { c };
+            broadcasts += usize::from(broadcast);
             // (3×3 in a third of the cases: the unrolled nine-tap paths.)
-            let (kh, kw) = if case % 3 == 1 { (3, 3) } else { (rng.usize(1, 4), rng.usize(1, 4)) };
+            let (kh, kw) = if case % 3 == 1 {
+                (3, 3)
+            } else if broadcast && case % 2 == 0 {
+                (10, 8)
+            } else {
+                (rng.usize(1, 4), rng.usize(1, 4))
+            };
             let (dh, dw) = (rng.usize(1, 2), rng.usize(1, 2));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
-            let (ih, iw) = (rng.usize(1, 9), rng.usize(1, 12));
+            let (ih, iw) = (rng.usize(1, 13), rng.usize(1, 12));
             let (ph, pw) = if case % 2 == 0 { (rng.usize(0, kh), rng.usize(0, kw)) } else { (0, 0) };
             let oh = (ih + 2 * ph).saturating_sub((kh - 1) * dh + 1) / sh + 1;
             let ow = (iw + 2 * pw).saturating_sub((kw - 1) * dw + 1) / sw + 1;
             let n = rng.usize(1, 2);
-            let mut input = vec![0u8; n * ih * iw * c];
+            let mut input = vec![0u8; n * ih * iw * c_in];
             let mut filter = vec![0u8; kh * kw * c];
             rng.fill(&mut input);
             rng.fill(&mut filter);
@@ -205,8 +226,8 @@ mod tests {
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
             let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
             let p = DepthwiseConv2dParams {
-                depth_multiplier: 1,
-                input: [n, ih, iw, c],
+                depth_multiplier: c / c_in,
+                input: [n, ih, iw, c_in],
                 output: [n, oh, ow, c],
                 kernel: [kh, kw],
                 stride: [sh, sw],
@@ -227,5 +248,6 @@ mod tests {
             depthwise_conv2d_s8_neon(&p, &input, &packed, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
         }
+        assert!(broadcasts > 0);
     }
 }

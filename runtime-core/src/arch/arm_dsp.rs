@@ -65,6 +65,35 @@ pub mod portable {
         lo | hi << 16
     }
 
+    /// SMMLAR: the high word of `c · 2^32 + a · b + 2^31`, wrapping modulo 2^32 (the most
+    /// significant word of the 64-bit multiply-accumulate, rounded).
+    #[inline(always)]
+    pub const fn smmlar(a: i32, b: i32, c: i32) -> i32 {
+        // `c · 2^32 + a · b` may leave i64 (c near ±2^31): the high word of the wrapped sum is
+        // the instruction's.
+        (((c as i64) << 32).wrapping_add(a as i64 * b as i64).wrapping_add(1 << 31) >> 32) as i32
+    }
+
+    /// SMMLAR-based requantization step to int8, the sequence `ADD c, x, x, ASR #31`;
+    /// `SMMLAR c, x, m, c`; `ASR c, c, shift`; `ADD c, c, offset`; `SSAT c, #8, c, ASR #1`:
+    /// with `h = smmlar(x, m, x + (x >> 31))` (wrapping), `(h >> shift') + offset` (wrapping,
+    /// `shift'` the bottom byte of `shift`, 32 and more giving the sign), halved (floor) and
+    /// saturated to `-128..=127`. What it computes for TFLM is [`crate::ops`]' output stage's
+    /// business; here only the bits.
+    #[inline(always)]
+    pub const fn requantize_s8(x: i32, m: i32, shift: u32, offset: i32) -> i32 {
+        let h = smmlar(x, m, x.wrapping_add(x >> 31));
+        let s = shift & 255;
+        let t = (h >> if s > 31 { 31 } else { s }).wrapping_add(offset) >> 1;
+        if t < -128 {
+            -128
+        } else if t > 127 {
+            127
+        } else {
+            t
+        }
+    }
+
     /// Four int16 × int8 products added to a 64-bit accumulator: `acc + Σ x[j] · w[j]` for the
     /// int16 halves `x01 = (x0, x1)`, `x23 = (x2, x3)` and the int8 bytes `w = (w0, w1, w2, w3)`,
     /// wrapping modulo 2^64 (the int16x8 layers' dot product step, TFLM's int64 accumulator).
@@ -83,10 +112,10 @@ pub mod portable {
 }
 
 #[cfg(not(kiln_arm_dsp))]
-pub use portable::{dot_s16x4_s8, mac_s8x4, sadd16, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use portable::{dot_s16x4_s8, mac_s8x4, requantize_s8, sadd16, smlabb, smlad, smlatt, smmlar, sxtb16, sxtb16_ror8};
 
 #[cfg(kiln_arm_dsp)]
-pub use dsp::{dot_s16x4_s8, mac_s8x4, sadd16, smlabb, smlad, smlatt, sxtb16, sxtb16_ror8};
+pub use dsp::{dot_s16x4_s8, mac_s8x4, requantize_s8, sadd16, smlabb, smlad, smlatt, smmlar, sxtb16, sxtb16_ror8};
 
 /// The instructions themselves (one `asm!` each).
 #[cfg(kiln_arm_dsp)]
@@ -148,6 +177,43 @@ mod dsp {
         // stack. It may set APSR.Q, so `preserves_flags` is not claimed.
         unsafe { asm!("smlatt {acc}, {a}, {b}, {acc}", acc = inout(reg) acc, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack)) };
         acc
+    }
+
+    /// SMMLAR (see [`super::portable::smmlar`]).
+    #[inline(always)]
+    pub fn smmlar(a: i32, b: i32, c: i32) -> i32 {
+        let r: i32;
+        // SAFETY: one register instruction: reads `a`, `b`, `c`, writes `r`; no memory, no
+        // stack, no flags (SMMLAR sets neither the condition flags nor APSR.Q).
+        unsafe { asm!("smmlar {r}, {a}, {b}, {c}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, c = in(reg) c, options(pure, nomem, nostack, preserves_flags)) };
+        r
+    }
+
+    /// The requantization step to int8 (see [`super::portable::requantize_s8`]): a fixed
+    /// sequence of five instructions, so that the shift by a register keeps the instruction's
+    /// meaning (the bottom byte, no masking to five bits) and the halving folds into SSAT.
+    #[inline(always)]
+    pub fn requantize_s8(x: i32, m: i32, shift: u32, offset: i32) -> i32 {
+        let r: i32;
+        // SAFETY: five register instructions: read `x`, `m`, `shift`, `offset`, write `r` (written
+        // first while the inputs are still read: an `out`, so never an input's register); no
+        // memory, no stack. SSAT may set APSR.Q, so `preserves_flags` is not claimed.
+        unsafe {
+            asm!(
+                "add {r}, {x}, {x}, asr #31",
+                "smmlar {r}, {x}, {m}, {r}",
+                "asr {r}, {r}, {s}",
+                "add {r}, {r}, {o}",
+                "ssat {r}, #8, {r}, asr #1",
+                r = out(reg) r,
+                x = in(reg) x,
+                m = in(reg) m,
+                s = in(reg) shift,
+                o = in(reg) offset,
+                options(pure, nomem, nostack)
+            )
+        };
+        r
     }
 
     /// One tap of four int8 channels (see [`super::portable::mac_s8x4`]): a fixed sequence,
@@ -239,6 +305,16 @@ mod tests {
             assert_eq!(smlabb(a, b, acc), (acc as i64 + a0 as i64 * b0 as i64) as i32);
             assert_eq!(smlatt(a, b, acc), (acc as i64 + a1 as i64 * b1 as i64) as i32);
             assert_eq!(sadd16(a, b), pair(a0.wrapping_add(b0), a1.wrapping_add(b1)), "sadd16 {a:#x} {b:#x}");
+            // SMMLAR: (Ra · 2^32 + Rn · Rm + 2^31)[63:32], in i128 (no wrap before the cut).
+            let (c, d) = (rng.edgy_i32(), if case % 2 == 0 { rng.edgy_i32() } else { a as i32 });
+            let want = ((((acc as i128) << 32) + (c as i128) * (d as i128) + (1 << 31)) >> 32) as u128 as u32 as i32;
+            assert_eq!(smmlar(c, d, acc), want, "smmlar {c} {d} {acc}");
+            // The requantization step, from the instructions' definitions one by one.
+            let (shift, offset) = (rng.next_u64() as u32 >> (case % 32), if case % 4 == 0 { rng.edgy_i32() } else { rng.range(-300, 300) as i32 });
+            let h = ((((acc.wrapping_add(acc >> 31) as i128) << 32) + (acc as i128) * (c as i128) + (1 << 31)) >> 32) as i32;
+            let t = ((h as i64) >> (shift & 255).min(63)) as i32;
+            let want = (t.wrapping_add(offset) as i64 >> 1).clamp(-128, 127) as i32;
+            assert_eq!(requantize_s8(acc, c, shift, offset), want, "requantize_s8 {acc} {c} {shift} {offset}");
             let bytes = a.to_le_bytes().map(|x| x as i8 as i16);
             assert_eq!(sxtb16(a), pair(bytes[0], bytes[2]), "sxtb16 {a:#x}");
             assert_eq!(sxtb16_ror8(a), pair(bytes[1], bytes[3]), "sxtb16 ror8 {a:#x}");

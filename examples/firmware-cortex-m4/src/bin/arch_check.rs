@@ -175,6 +175,25 @@ fn dot4(t: &mut Tally, x01: u32, x23: u32, w: u32, acc: i32) {
     }
 }
 
+/// The rounded high-word multiply-accumulate (`smmlar`) on two words as signed factors and an
+/// accumulator, and on the accumulator's rotations as the factors (so that edge accumulators
+/// such as `i32::MIN` meet each other).
+fn mulhi(t: &mut Tally, a: u32, b: u32, acc: i32) {
+    for (x, y) in [(a as i32, b as i32), (acc, acc.rotate_left(1)), (a as i32, acc)] {
+        t.check((x as u32, y as u32, acc), dsp::smmlar(x, y, acc) as u32, portable::smmlar(x, y, acc) as u32);
+    }
+}
+
+/// The requantization step (`requantize_s8`) with `acc` as the accumulator: arbitrary words as
+/// the factor, shift and offset, and the operands the output stages give it (a doubled
+/// multiplier in `[2^30, 2^31)`, a shift below 32 or the whole bottom byte, an offset `2·zp + 1`).
+fn requant(t: &mut Tally, a: u32, b: u32, acc: i32) {
+    let zp = i32::from(b as u8 as i8);
+    for (m, s, o) in [(a as i32, b, acc.rotate_left(7)), ((a | 1 << 30).wrapping_shl(1) as i32, b & 31, 2 * zp + 1), (a as i32, b & 0x1ff, 2 * zp + 1)] {
+        t.check((m as u32, s, acc), dsp::requantize_s8(acc, m, s, o) as u32, portable::requantize_s8(acc, m, s, o) as u32);
+    }
+}
+
 /// The two widenings on one word.
 fn widen(t: &mut [Tally; 2], x: u32) {
     t[0].check((x, 0, 0), dsp::sxtb16(x), portable::sxtb16(x));
@@ -219,6 +238,8 @@ fn main() -> ! {
     let mut dots = Tally::default();
     let mut blocks = Tally::default();
     let mut blocks8 = Tally::default();
+    let mut mulhis = Tally::default();
+    let mut requants = Tally::default();
 
     // Edge operands: every pair of edge halves and every special word, crossed with each other
     // and with every edge accumulator.
@@ -235,6 +256,8 @@ fn main() -> ! {
                 mac(&mut macs, a, b, acc);
                 mac4(&mut taps, a, b, b.rotate_left(16) ^ a, acc);
                 dot4(&mut dots, a, b, b.rotate_left(8) ^ a, acc);
+                mulhi(&mut mulhis, a, b, acc);
+                requant(&mut requants, a, b, acc);
             }
         }
         widen(&mut widens, a);
@@ -269,6 +292,8 @@ fn main() -> ! {
         if rng.next() % 8 == 0 {
             block([&mut blocks, &mut blocks8], || rng.next() as u8, acc);
         }
+        mulhi(&mut mulhis, a, b, acc);
+        requant(&mut requants, a, b, acc);
     }
     hprintln!("{} edge and {} random operand triples per multiply-accumulate", edge_cases, RANDOM);
 
@@ -289,6 +314,8 @@ fn main() -> ! {
         hprintln!("FAIL: kiln::arch::ARM_MVE is {}: the Helium wrappers were compared with the wrong code", kiln::arch::ARM_MVE);
         ok = false;
     }
+    ok &= mulhis.report("smmlar");
+    ok &= requants.report("requantize_s8");
     if kiln::arch::ARM_DSP != expect {
         hprintln!(
             "FAIL: kiln::arch::ARM_DSP is {} on a target that must have it {}: the wrappers were compared with {}",

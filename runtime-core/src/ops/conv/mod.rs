@@ -32,7 +32,8 @@ pub(super) use packed::{lanes, store_block, BlockRq};
 pub use rows::conv2d_s8_rows;
 
 
-use crate::fixed_point::{multiply_by_quantized_multiplier, OutputScale, Requant, RoundingScale};
+use crate::arch::arm_dsp::requantize_s8;
+use crate::fixed_point::{multiply_by_quantized_multiplier, Requant, RoundingScale};
 
 /// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
 #[derive(Clone, Copy, Debug)]
@@ -149,33 +150,33 @@ pub(crate) fn word(b: &[u8]) -> u32 {
     <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes)
 }
 
-/// One output channel's part of an [`OutputStage`] ([`OutputStage::channel`]).
+/// One output channel's part of an [`OutputStage`] ([`OutputStage::channel`]): two words, the
+/// channel's operands of [`requantize_s8`] (the doubled multiplier and the shift after the high
+/// word) when the layer takes that path, else its [`Requant`] as it is.
 #[derive(Clone, Copy)]
 pub(crate) struct ChannelStage {
-    scale: OutputScale,
-    rq: Requant,
+    m: i32,
+    s: i32,
 }
 
-/// TFLM's output stage for one layer call, its requantization checked once: when every
-/// channel's factor is in [`RoundingScale`]'s domain and the output range is all of int8,
-/// [`OutputStage::apply`] is one 64-bit multiply-add, a shift, the zero point and SSAT; else
-/// when every channel's factor is in [`RoundingScale`]'s domain (a right shift, every real conv layer),
-/// [`OutputStage::apply`] is one 64-bit multiply-add and a shift; else, when every shift is
-/// within ±31 and no multiplier is `i32::MIN`, straight-line 32/64-bit arithmetic — on
-/// Cortex-M one SMULL, an add with carry and a few shifts; else it calls [`output_s8`]. Same
-/// bits every way.
+/// TFLM's output stage for one layer call, its requantization checked once. When every
+/// channel's factor is a real one (multiplier in `[2^30, 2^31)` and a right shift of 2 to 31
+/// bits, or multiplier and shift 0), the output zero point is within ±2^20 and the output range
+/// is all of int8 (every conv and FC layer of the zoo and `../shared`), [`OutputStage::apply`]
+/// is [`requantize_s8`], five instructions on the Arm DSP extension (SMMLAR, see
+/// [`OutputStage::high`]); else, when every shift is within ±31 and no multiplier is
+/// `i32::MIN`, straight-line 32/64-bit arithmetic, out of line; else it calls [`output_s8`].
+/// Same bits every way.
 #[derive(Clone, Copy)]
 pub(crate) struct OutputStage {
-    /// Every factor in [`RoundingScale`]'s domain and the output range the whole int8 range:
-    /// one multiply-add, a shift, an add and SSAT per output. (Not [`crate::fixed_point::OutputScale`]: kernels
-    /// that build the scale per output, channels inner, paid more for folding the zero point
-    /// than it saved.)
-    full: bool,
-    /// `full`, and every factor in [`OutputScale`]'s domain with this zero point.
-    folded: bool,
+    /// Every factor and the zero point in [`OutputStage::high`]'s domain, the output range the
+    /// whole int8 range.
+    high: bool,
     scale: bool,
     fast: bool,
     zp: i32,
+    /// `2·zp + 1`, [`requantize_s8`]'s offset.
+    offset: i32,
     lo: i32,
     hi: i32,
 }
@@ -185,40 +186,80 @@ impl OutputStage {
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
         let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
         let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
-        let full = lo == -128 && hi == 127 && scale;
-        let folded = full && requant.iter().all(|&r| OutputScale::new(r, zp).is_some());
-        OutputStage { full, folded, scale, fast, zp, lo, hi }
+        let high = lo == -128 && hi == 127 && (-(1 << 20)..=1 << 20).contains(&zp) && requant.iter().all(|&r| Self::in_high_domain(r));
+        OutputStage { high, scale, fast, zp, offset: zp.wrapping_mul(2).wrapping_add(1), lo, hi }
+    }
+
+    /// [`OutputStage::new`] out of line, for kernels whose own loops LLVM allocated worse with
+    /// its loops over the factors inlined (the 3×3 depthwise and the pointwise kernels:
+    /// MobileNetV2's 1×1 layers of depth 8 2.58 M → 2.50 M instructions, its depthwise layers
+    /// −1.5 %).
+    #[inline(never)]
+    pub(crate) fn new_out_of_line(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
+        Self::new(requant, zp, lo, hi)
+    }
+
+    /// Whether `rq` is a real layer's factor (TFLite's `QuantizeMultiplier` of a scale below ¼,
+    /// or of 0): the domain of [`OutputStage::high`].
+    #[inline(always)]
+    const fn in_high_domain(rq: Requant) -> bool {
+        (rq.multiplier >= 1 << 30 && rq.shift <= -2 && rq.shift >= -31) || (rq.multiplier == 0 && rq.shift == 0)
+    }
+
+    /// `multiply_by_quantized_multiplier(x, rq) + zp`, clamped to int8, for `rq` in the domain
+    /// ([`OutputStage::in_high_domain`]) and `|zp| ≤ 2^20`, as [`requantize_s8`]`(x, m', e − 1,
+    /// 2·zp + 1)` with `m' = 2m mod 2^32`, `e = −shift` (for `rq` = (0, 0): `m' = 0` and a
+    /// shift of 255, which the instruction takes as 32).
+    ///
+    /// Why it is the same number. With `m ∈ [2^30, 2^31)`, `m'` as a signed word is `2m − 2^32`,
+    /// so SMMLAR's `⌊(c·2^32 + x·m' + 2^31) / 2^32⌋` is `c − x + h` with
+    /// `h = ⌊(x·m + 2^30) / 2^31⌋` — TFLM's rounding doubling high multiply (its nudge and
+    /// truncating division equal this floor for every `x`, as `m ≠ i32::MIN`); with
+    /// `c = x + (x >> 31)` it is `h − [x < 0]` (mod 2^32 along the way; the value fits, as
+    /// `−2^31 < h ≤ |x|`). TFLM's rounding shift is `⌊(h − [h < 0] + 2^(e−1)) / 2^e⌋`, where
+    /// `[h < 0]` may be `[x < 0]` (`m > 0`: they differ only at `h = 0`, whose quotient is 0
+    /// either way), and floors nest: plus `zp`, it is `⌊(⌊(h − [x < 0]) / 2^(e−1)⌋ + 2·zp + 1) / 2⌋`,
+    /// the arithmetic shift, the offset and SSAT's `ASR #1`; SSAT's saturation is the clamp. For
+    /// `e ≥ 2` the shifted word is within ±2^30, so adding the offset cannot wrap. For `(0, 0)`
+    /// TFLM gives `zp`; SMMLAR gives `c = x − [x < 0]`, whose shift by 32 is its sign (0 or −1),
+    /// and `⌊(0 + 2·zp + 1) / 2⌋ = ⌊(−1 + 2·zp + 1) / 2⌋ = zp`.
+    #[inline(always)]
+    fn high(&self, acc: i32, m: i32, s: i32) -> u8 {
+        requantize_s8(acc, m, s as u32, self.offset) as u8
     }
 
     /// The output byte of accumulator `acc` requantized by `rq` (one of the layer's entries).
     #[inline(always)]
     pub(crate) fn apply(&self, acc: i32, rq: Requant) -> u8 {
-        if self.full {
-            return RoundingScale::new_in_domain(rq).apply(acc).wrapping_add(self.zp).clamp(-128, 127) as u8;
+        if self.high {
+            return self.high(acc, rq.multiplier.wrapping_shl(1), !rq.shift);
         }
         self.narrow(acc, rq)
     }
 
     /// Channel `rq`'s output stage, for a kernel that sets it up once and applies it to many
-    /// pixels (channels outside): then the zero point is folded into the scale
-    /// ([`OutputScale`]), one instruction less per output.
+    /// pixels (channels outside): the multiplier doubled and the shift negated once.
     #[inline(always)]
     pub(crate) fn channel(&self, rq: Requant) -> ChannelStage {
-        ChannelStage { scale: OutputScale::new_in_domain(rq, self.zp), rq }
+        if self.high {
+            ChannelStage { m: rq.multiplier.wrapping_shl(1), s: !rq.shift }
+        } else {
+            ChannelStage { m: rq.multiplier, s: rq.shift }
+        }
     }
 
     /// [`OutputStage::apply`] with the channel's stage set up by [`OutputStage::channel`].
     #[inline(always)]
     pub(crate) fn apply_channel(&self, acc: i32, ch: &ChannelStage) -> u8 {
-        if self.folded {
-            return ch.scale.apply(acc).clamp(-128, 127) as u8;
+        if self.high {
+            return self.high(acc, ch.m, ch.s);
         }
-        self.narrow(acc, ch.rq)
+        self.narrow(acc, Requant { multiplier: ch.m, shift: ch.s })
     }
 
-    /// [`OutputStage::apply`] for a layer with a narrower output range or a factor outside
-    /// [`RoundingScale`]'s domain. Out of line (one copy per kernel, not one per call site: the
-    /// kernels' code size); 3 of the 213 int8 conv/FC layers of the zoo and `../shared` take it.
+    /// [`OutputStage::apply`] for a layer outside [`OutputStage::high`]'s domain (a narrower
+    /// output range, a factor of ¼ or more). Out of line (one copy per kernel, not one per call
+    /// site: the kernels' code size).
     #[inline(never)]
     fn narrow(&self, acc: i32, rq: Requant) -> u8 {
         if self.scale {
@@ -253,6 +294,40 @@ impl OutputStage {
 mod tests {
     use super::*;
     use crate::fixed_point::testing::Rng;
+
+    /// The SMMLAR path ([`OutputStage::high`]): the full int8 range, factors at and around the
+    /// edges of its domain (multipliers 0, 2^30, 2^31 − 1 and below 2^30, shifts −31, −2, −1, 0,
+    /// positive), zero points up to ±2^20 and beyond, edge accumulators; `apply` and
+    /// `apply_channel` both against the reference, and the domain is what the path takes.
+    #[test]
+    fn the_high_word_output_stage_matches_the_reference() {
+        let mut rng = Rng::new(0x5a1);
+        let mut taken = 0;
+        for case in 0..400_000 {
+            let multiplier = match rng.usize(0, 6) {
+                0 => [0, 1 << 30, i32::MAX, (1 << 30) - 1, 1, i32::MIN, -1][rng.usize(0, 6)],
+                _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+            };
+            let shift = match rng.usize(0, 5) {
+                0 => [-31, -2, -1, 0, 1, -32][rng.usize(0, 5)],
+                _ => rng.range(-31, -2) as i32,
+            };
+            let rq = if case % 50 == 0 { Requant { multiplier: 0, shift: 0 } } else { Requant { multiplier, shift } };
+            let zp = match rng.usize(0, 9) {
+                0 => [1 << 20, -(1 << 20), (1 << 20) + 1, i32::MIN, i32::MAX][rng.usize(0, 4)],
+                _ => rng.range(-128, 127) as i32,
+            };
+            let acc = rng.edgy_i32();
+            let stage = OutputStage::new(core::slice::from_ref(&rq), zp, -128, 127);
+            let want = output_s8(acc, rq, zp, -128, 127);
+            assert_eq!(stage.apply(acc, rq), want, "{acc} {rq:?} zp {zp}");
+            assert_eq!(stage.apply_channel(acc, &stage.channel(rq)), want, "{acc} {rq:?} zp {zp}");
+            let domain = OutputStage::in_high_domain(rq) && zp.unsigned_abs() <= 1 << 20;
+            assert_eq!(stage.high, domain, "{rq:?} zp {zp}");
+            taken += usize::from(stage.high);
+        }
+        assert!(taken > 200_000, "{taken}");
+    }
 
     /// The layer output stage equals the reference one on edge accumulators and every shift
     /// (beyond ±31 it defers to the reference), multipliers including 0, negative and `i32::MIN`.

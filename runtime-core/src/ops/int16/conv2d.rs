@@ -143,14 +143,17 @@ fn conv2d_s16_gathered(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output:
     let (in_row, tap_bytes) = (in_w * in_c * 2, in_c * 2);
     for_each_pixel(p, input, output, |t, image, out_px| {
         let ((ky0, ky1, iy_origin), (kx0, kx1, ix_origin)) = (t.rows, t.cols);
-        for (ky, row) in run.chunks_exact_mut(k_w * tap_bytes).enumerate() {
-            if !(ky0..ky1).contains(&ky) || kx0 >= kx1 {
+        for (ky, row) in run.chunks_exact_mut((k_w * tap_bytes).max(1)).enumerate() {
+            // (Checked splits: the firmware's link-time proof admits no panic path.)
+            let split = row.split_at_mut_checked(kx0 * tap_bytes).and_then(|(head, rest)| {
+                let (mid, tail) = rest.split_at_mut_checked(kx1.saturating_sub(kx0) * tap_bytes)?;
+                Some((head, mid, tail))
+            });
+            let Some((head, mid, tail)) = split.filter(|_| (ky0..ky1).contains(&ky) && kx0 < kx1) else {
                 row.fill(0);
                 continue;
-            }
+            };
             let irow = window(image, tap_coord(iy_origin, ky, dil_h) * in_row, in_row);
-            let (head, rest) = row.split_at_mut(kx0 * tap_bytes);
-            let (mid, tail) = rest.split_at_mut((kx1 - kx0) * tap_bytes);
             head.fill(0);
             tail.fill(0);
             if dil_w == 1 {
@@ -163,7 +166,7 @@ fn conv2d_s16_gathered(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output:
             }
         }
         let requant = p.requant.iter().cycle();
-        for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant) {
+        for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len.max(1))).zip(p.bias).zip(requant) {
             let acc = bias.wrapping_add(dot_s16_s8_long(run, f));
             store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }

@@ -89,7 +89,8 @@ fn dot_s16_s8_words(x: &[u8], w: &[u8], step: impl Fn(i64, u32, u32, u32) -> i64
     let mut acc = 0i64;
     let mut done = 0;
     for (x8, w4) in x.chunks_exact(8).zip(w.chunks_exact(4)) {
-        acc = step(acc, word(&x8[..4]), word(&x8[4..]), word(w4));
+        let (x01, x23) = x8.split_at_checked(4).unwrap_or_default();
+        acc = step(acc, word(x01), word(x23), word(w4));
         done += 4;
     }
     dot_s16_s8_each(x.get(2 * done..).unwrap_or(&[]), w.get(done..).unwrap_or(&[]), acc)

@@ -29,47 +29,47 @@ pub struct Pool2dParams {
 const BLOCK: usize = 64;
 
 /// One output pixel's pooling window: its real (non-padded) taps.
-struct Window {
+pub(super) struct Window {
     rows: (usize, usize, isize),
     cols: (usize, usize, isize),
-    /// Bytes per input row and per pixel (the depth).
+    /// Bytes per input row and per pixel (the depth times the element size).
     row_bytes: usize,
-    depth: usize,
+    pixel_bytes: usize,
 }
 
 impl Window {
     /// Number of real taps.
-    fn count(&self) -> i32 {
+    pub(super) fn count(&self) -> i32 {
         ((self.rows.1 - self.rows.0) * (self.cols.1 - self.cols.0)) as i32
     }
 
     /// `f` on the byte offset (in the image) of every real tap's pixel, row by row.
     #[inline(always)]
-    fn for_each_tap(&self, mut f: impl FnMut(usize)) {
+    pub(super) fn for_each_tap(&self, mut f: impl FnMut(usize)) {
         let ((ky0, ky1, iy0), (kx0, kx1, ix0)) = (self.rows, self.cols);
         for ky in ky0..ky1 {
             let row = (iy0 + ky as isize) as usize * self.row_bytes;
             for kx in kx0..kx1 {
-                f(row + (ix0 + kx as isize) as usize * self.depth);
+                f(row + (ix0 + kx as isize) as usize * self.pixel_bytes);
             }
         }
     }
 }
 
-/// Shared driver: `f` on every output pixel's window, its batch's input image and its output
-/// bytes.
+/// Shared driver (of the int8/uint8 and the int16 pools): `f` on every output pixel's window,
+/// its batch's input image and its output bytes, for elements of `ELEM` bytes.
 #[inline(always)]
-fn for_each_window(p: &Pool2dParams, input: &[u8], output: &mut [u8], mut f: impl FnMut(&Window, &[u8], &mut [u8])) {
+pub(super) fn for_each_window<const ELEM: usize>(p: &Pool2dParams, input: &[u8], output: &mut [u8], mut f: impl FnMut(&Window, &[u8], &mut [u8])) {
     let [batches, in_h, in_w, depth] = p.input;
     let [_, out_h, out_w, _] = p.output;
     let [k_h, k_w] = p.kernel;
     let [stride_h, stride_w] = p.stride;
     let [pad_h, pad_w] = p.pad;
-    if depth == 0 {
+    let Some(pixel_bytes) = depth.checked_mul(ELEM).filter(|&n| n > 0) else {
         return;
-    }
-    let in_img = in_h * in_w * depth;
-    let mut out_pixels = output.chunks_exact_mut(depth);
+    };
+    let in_img = in_h * in_w * pixel_bytes;
+    let mut out_pixels = output.chunks_exact_mut(pixel_bytes);
     for b in 0..batches {
         let image = window(input, b * in_img, in_img);
         for oy in 0..out_h {
@@ -79,7 +79,7 @@ fn for_each_window(p: &Pool2dParams, input: &[u8], output: &mut [u8], mut f: imp
                 let Some(out_px) = out_pixels.next() else {
                     return;
                 };
-                f(&Window { rows, cols, row_bytes: in_w * depth, depth }, image, out_px);
+                f(&Window { rows, cols, row_bytes: in_w * pixel_bytes, pixel_bytes }, image, out_px);
             }
         }
     }
@@ -97,7 +97,7 @@ fn pool<const SIGNED: bool>(
     step: impl Fn(i32, i32) -> i32,
     finish: impl Fn(i32, i32) -> i32,
 ) {
-    for_each_window(p, input, output, |w, image, out_px| {
+    for_each_window::<1>(p, input, output, |w, image, out_px| {
         let count = w.count();
         let mut c0 = 0;
         for out_block in out_px.chunks_mut(BLOCK) {
@@ -138,7 +138,7 @@ pub fn average_pool2d_u8(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
 /// TFLM's rounding of an average: `(sum ± count/2) / count`, truncating; 0 for an empty window
 /// (count 0), as TFLM's guard.
 #[inline(always)]
-fn rounded_average(sum: i32, count: i32) -> i32 {
+pub(super) fn rounded_average(sum: i32, count: i32) -> i32 {
     let half = count / 2;
     let nudged = if sum > 0 { sum.wrapping_add(half) } else { sum.wrapping_sub(half) };
     nudged.checked_div(count).unwrap_or(0)
@@ -162,7 +162,7 @@ fn average_pool2d_s8_words(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
         return;
     }
     let half = |x: u32, top: bool| i32::from((if top { x >> 16 } else { x }) as u16 as i16);
-    for_each_window(p, input, output, |w, image, out_px| {
+    for_each_window::<1>(p, input, output, |w, image, out_px| {
         let count = w.count();
         for (j, out4) in out_px.chunks_exact_mut(4).enumerate() {
             let (mut even, mut odd) = (0u32, 0u32);

@@ -2,16 +2,16 @@
 //! `MaxPool16`). Input and output share quantization, so there is no requantization; the
 //! parameters are the int8 kernels' [`Pool2dParams`].
 
-use super::super::conv::tap_range;
-use super::super::pooling::Pool2dParams;
+use super::super::pooling::{for_each_window, rounded_average, Pool2dParams};
 use super::super::window;
-use super::{load, s16_byte_len, store};
+use super::{load, store};
 
 /// Channels reduced at once (an i32 array on the stack).
 const BLOCK: usize = 64;
 
 /// For every output pixel and block of channels, folds `step` over the window's real taps from
-/// `init`, then maps each accumulator with `finish` (which also gets the number of real taps).
+/// `init`, then maps each accumulator with `finish` (which also gets the number of real taps);
+/// the windows are the int8 pools' ([`for_each_window`]), on 2-byte elements.
 #[inline(always)]
 fn pool(
     p: &Pool2dParams,
@@ -21,60 +21,31 @@ fn pool(
     step: impl Fn(i32, i32) -> i32,
     finish: impl Fn(i32, i32) -> i32,
 ) {
-    let [batches, in_h, in_w, depth] = p.input;
-    let [_, out_h, out_w, _] = p.output;
-    let [k_h, k_w] = p.kernel;
-    let [stride_h, stride_w] = p.stride;
-    let [pad_h, pad_w] = p.pad;
-    let Some(px_bytes) = s16_byte_len(depth) else {
-        return;
-    };
-    let in_img = in_h * in_w * depth * 2;
-    let mut out_pixels = output.chunks_exact_mut(px_bytes);
-    for b in 0..batches {
-        let image = window(input, b * in_img, in_img);
-        for oy in 0..out_h {
-            let (ky0, ky1, iy0) = tap_range(oy, stride_h, pad_h, 1, k_h, in_h);
-            for ox in 0..out_w {
-                let (kx0, kx1, ix0) = tap_range(ox, stride_w, pad_w, 1, k_w, in_w);
-                let count = ((ky1 - ky0) * (kx1 - kx0)) as i32;
-                let Some(out_px) = out_pixels.next() else {
-                    return;
-                };
-                let mut c0 = 0;
-                for out_block in out_px.chunks_mut(BLOCK * 2) {
-                    let len = (out_block.len() / 2).min(BLOCK);
-                    let mut acc = [init; BLOCK];
-                    let acc = &mut acc[..len];
-                    for ky in ky0..ky1 {
-                        let iy = (iy0 + ky as isize) as usize;
-                        for kx in kx0..kx1 {
-                            let ix = (ix0 + kx as isize) as usize;
-                            let px = window(image, ((iy * in_w + ix) * depth + c0) * 2, len * 2);
-                            for (a, x) in acc.iter_mut().zip(px.chunks_exact(2)) {
-                                *a = step(*a, load(x));
-                            }
-                        }
-                    }
-                    for (o, &a) in out_block.chunks_exact_mut(2).zip(acc.iter()) {
-                        store(o, finish(a, count).max(p.act_min).min(p.act_max));
-                    }
-                    c0 += len;
+    for_each_window::<2>(p, input, output, |w, image, out_px| {
+        let count = w.count();
+        let mut c0 = 0;
+        for out_block in out_px.chunks_mut(BLOCK * 2) {
+            let len = (out_block.len() / 2).min(BLOCK);
+            let mut acc = [init; BLOCK];
+            let acc = &mut acc[..len];
+            w.for_each_tap(|at| {
+                for (a, x) in acc.iter_mut().zip(window(image, at + c0 * 2, len * 2).chunks_exact(2)) {
+                    *a = step(*a, load(x));
                 }
+            });
+            for (o, &a) in out_block.chunks_exact_mut(2).zip(acc.iter()) {
+                store(o, finish(a, count).max(p.act_min).min(p.act_max));
             }
+            c0 += len;
         }
-    }
+    });
 }
 
 /// AVERAGE_POOL_2D int16, bit-exact with TFLM: the int32 sum of the window's real taps divided
 /// by their count, rounded half away from zero (`(sum ± count/2) / count`, truncating). A window
 /// with no real taps (which TFLM rejects) yields 0 before clamping.
 pub fn average_pool2d_s16(p: &Pool2dParams, input: &[u8], output: &mut [u8]) {
-    pool(p, input, output, 0, |acc, x| acc.wrapping_add(x), |sum, count| {
-        let half = count / 2;
-        let nudged = if sum > 0 { sum.wrapping_add(half) } else { sum.wrapping_sub(half) };
-        nudged.checked_div(count).unwrap_or(0)
-    });
+    pool(p, input, output, 0, |acc, x| acc.wrapping_add(x), rounded_average);
 }
 
 /// MAX_POOL_2D int16, bit-exact with TFLM: the maximum over the window's real taps (−32768 for a

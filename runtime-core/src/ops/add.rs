@@ -147,11 +147,7 @@ fn add_8bit<const SIGNED: bool>(p: &AddParams, input1: &[u8], input2: &[u8], out
             (Some(r), None, Some(out)) => zip_map::<SIGNED>(input1, input2, output, |x, y| {
                 out.apply(r.sum(p, x, y)).wrapping_add(p.output_offset).max(lo).min(hi)
             }),
-            _ => {
-                for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
-                    *o = add_one::<SIGNED>(p, x, y);
-                }
-            }
+            _ => zip_map::<SIGNED>(input1, input2, output, |x, y| add_core(p, x, y)),
         }
         return;
     }

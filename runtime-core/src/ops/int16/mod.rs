@@ -85,7 +85,7 @@ fn dot_s16_s8_each(x: &[u8], w: &[u8], acc: i64) -> i64 {
 #[cfg_attr(not(kiln_arm_dsp), allow(dead_code))]
 #[inline(always)]
 fn dot_s16_s8_words(x: &[u8], w: &[u8], step: impl Fn(i64, u32, u32, u32) -> i64) -> i64 {
-    let word = |b: &[u8]| <[u8; 4]>::try_from(b).map_or(0, u32::from_le_bytes);
+    use super::conv::word;
     let mut acc = 0i64;
     let mut done = 0;
     for (x8, w4) in x.chunks_exact(8).zip(w.chunks_exact(4)) {

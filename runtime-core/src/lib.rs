@@ -53,8 +53,9 @@
 //! interpreter would compute at prepare time (shapes, strides, padding, requantization
 //! multipliers, arena offsets) is a literal in the generated code; this crate holds only the
 //! arithmetic. It is `no_std` and allocates nothing; `unsafe` appears only in [`arch`]: one
-//! `asm!` (Arm DSP, AArch64 SDOT) or one `core::arch` intrinsic (x86 AVX-512 VNNI, AArch64 NEON)
-//! per instruction wrapper, each with a plain-Rust twin (the rest of the crate denies it).
+//! `asm!` instruction or short fixed sequence (Arm DSP, Helium, AArch64 SDOT) or one
+//! `core::arch` intrinsic (x86 AVX-512 VNNI, AArch64 NEON) per wrapper, each with a plain-Rust
+//! twin (the rest of the crate denies it).
 //!
 //! Tensors are byte storage (`[u8]`): the arena is one 16-byte-aligned `[u8; N]` ([`Aligned`])
 //! and weights are aligned byte-string literals (they compile fast). The model's inputs and

@@ -209,7 +209,7 @@ pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], f
 /// other depths (up to [`MAX_CONST_ROW`]) to [`pointwise_always`].
 #[inline(never)]
 fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max, false);
     if ROW % 4 == 0 {
         return pointwise_depth::<ROW>(p, &stage, input, filter, output);
     }

@@ -184,19 +184,29 @@ pub(crate) struct OutputStage {
 impl OutputStage {
     #[inline(always)]
     pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
+        Self::new_for(requant, zp, lo, hi, false)
+    }
+
+    /// [`OutputStage::new`]; with `small_sums`, for a layer whose accumulators stay within
+    /// ±2^30 (a dot product of a few taps over biases the caller checked), the SMMLAR domain
+    /// also takes a right shift of 1, factors in `[¼, ½)`, which depthwise layers have (with
+    /// such sums the step's addition cannot wrap, see [`OutputStage::high`]).
+    #[inline(always)]
+    fn new_for(requant: &[Requant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
         let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
         let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
-        let high = lo == -128 && hi == 127 && (-(1 << 20)..=1 << 20).contains(&zp) && requant.iter().all(|&r| Self::in_high_domain(r));
+        let half = |r: Requant| small_sums && r.multiplier >= 1 << 30 && r.shift == -1;
+        let high = lo == -128 && hi == 127 && (-(1 << 20)..=1 << 20).contains(&zp) && requant.iter().all(|&r| Self::in_high_domain(r) || half(r));
         OutputStage { high, scale, fast, zp, offset: zp.wrapping_mul(2).wrapping_add(1), lo, hi }
     }
 
-    /// [`OutputStage::new`] out of line, for kernels whose own loops LLVM allocated worse with
-    /// its loops over the factors inlined (the 3×3 depthwise and the pointwise kernels:
+    /// [`OutputStage::new_for`] out of line, for kernels whose own loops LLVM allocated worse
+    /// with its loops over the factors inlined (the 3×3 depthwise and the pointwise kernels:
     /// MobileNetV2's 1×1 layers of depth 8 2.58 M → 2.50 M instructions, its depthwise layers
     /// −1.5 %).
     #[inline(never)]
-    pub(crate) fn new_out_of_line(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
-        Self::new(requant, zp, lo, hi)
+    pub(crate) fn new_out_of_line(requant: &[Requant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
+        Self::new_for(requant, zp, lo, hi, small_sums)
     }
 
     /// Whether `rq` is a real layer's factor (TFLite's `QuantizeMultiplier` of a scale below ¼,
@@ -220,7 +230,8 @@ impl OutputStage {
     /// `[h < 0]` may be `[x < 0]` (`m > 0`: they differ only at `h = 0`, whose quotient is 0
     /// either way), and floors nest: plus `zp`, it is `⌊(⌊(h − [x < 0]) / 2^(e−1)⌋ + 2·zp + 1) / 2⌋`,
     /// the arithmetic shift, the offset and SSAT's `ASR #1`; SSAT's saturation is the clamp. For
-    /// `e ≥ 2` the shifted word is within ±2^30, so adding the offset cannot wrap. For `(0, 0)`
+    /// `e ≥ 2` the shifted word is within ±2^30, so adding the offset cannot wrap; for `e = 1`
+    /// (`small_sums`, [`OutputStage::new_for`]) the word is `h − [x < 0]`, within ±2^30 when `x` is. For `(0, 0)`
     /// TFLM gives `zp`; SMMLAR gives `c = x − [x < 0]`, whose shift by 32 is its sign (0 or −1),
     /// and `⌊(0 + 2·zp + 1) / 2⌋ = ⌊(−1 + 2·zp + 1) / 2⌋ = zp`.
     #[inline(always)]
@@ -235,6 +246,12 @@ impl OutputStage {
             return self.high(acc, rq.multiplier.wrapping_shl(1), !rq.shift);
         }
         self.narrow(acc, rq)
+    }
+
+    /// Whether [`OutputStage::apply`] is the SMMLAR step ([`OutputStage::high`]'s domain).
+    #[inline(always)]
+    pub(crate) fn is_high(&self) -> bool {
+        self.high
     }
 
     /// Channel `rq`'s output stage, for a kernel that sets it up once and applies it to many
@@ -327,6 +344,42 @@ mod tests {
             taken += usize::from(stage.high);
         }
         assert!(taken > 200_000, "{taken}");
+    }
+
+    /// [`OutputStage::new_for`] with `small_sums`: with accumulators within ±2^30 (the 3×3 depthwise
+    /// kernel's bound) the SMMLAR path also takes a right shift of 1 (factors in [¼, ½)), and
+    /// gives the reference's bytes there and on the rest of its domain; shifts of 0 and
+    /// positive ones stay outside.
+    #[test]
+    fn small_sums_take_factors_up_to_one_half() {
+        let mut rng = Rng::new(0x5a2);
+        let mut shift_one = 0;
+        for case in 0..300_000 {
+            let multiplier = match rng.usize(0, 6) {
+                0 => [1 << 30, i32::MAX, (1 << 30) + 1, i32::MAX - 1][rng.usize(0, 3)],
+                _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+            };
+            let shift = match rng.usize(0, 3) {
+                0 => [-31, -2, 0, 1][rng.usize(0, 3)],
+                _ => -1,
+            };
+            let rq = Requant { multiplier, shift };
+            let zp = match rng.usize(0, 9) {
+                0 => [1 << 20, -(1 << 20)][rng.usize(0, 1)],
+                _ => rng.range(-128, 127) as i32,
+            };
+            let bound = 1i64 << 30;
+            let acc = match case % 4 {
+                0 => [bound, -bound, bound - 1, 1 - bound, 0, -1, 1][rng.usize(0, 6)] as i32,
+                1 => rng.range(-200_000, 200_000) as i32,
+                _ => rng.range(-bound, bound) as i32,
+            };
+            let stage = OutputStage::new_for(core::slice::from_ref(&rq), zp, -128, 127, true);
+            assert_eq!(stage.high, shift < 0, "{rq:?} zp {zp}");
+            assert_eq!(stage.apply_channel(acc, &stage.channel(rq)), output_s8(acc, rq, zp, -128, 127), "{acc} {rq:?} zp {zp}");
+            shift_one += usize::from(stage.high && shift == -1);
+        }
+        assert!(shift_one > 150_000, "{shift_one}");
     }
 
     /// The layer output stage equals the reference one on edge accumulators and every shift

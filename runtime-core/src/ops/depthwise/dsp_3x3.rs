@@ -12,15 +12,13 @@
 //! enters it in all four bytes of its word. The ring is [`TILE`] columns wide (288 bytes of
 //! stack); wider images go in tiles of output columns.
 //!
-//! The output stage is an [`OutputScale`] per channel (the zero point folded in) and one SSAT
-//! when the activation range is the whole int8 range (ReLU6 and no activation on real models),
-//! else the layer's [`OutputStage`].
+//! The output stage is the layer's [`OutputStage`], its SMMLAR step set up once per group
+//! (every real model) or else out of line.
 
-use super::super::conv::{rq_at, word, OutputStage};
+use super::super::conv::{rq_at, word, ChannelStage, OutputStage};
 use super::super::{window, window_mut};
 use super::DepthwiseConv2dParams;
 use crate::arch::arm_dsp::{mac_s8x4, sxtb16, sxtb16_ror8};
-use crate::fixed_point::OutputScale;
 
 /// Columns of the ring (padding included): a tile's `n` output columns read `(n − 1)·stride + 3`.
 const TILE: usize = 24;
@@ -44,23 +42,17 @@ pub(super) fn covers_3x3(p: &DepthwiseConv2dParams) -> bool {
     p.kernel == [3, 3] && p.dilation == [1, 1] && p.stride[0] > 0 && p.stride[1] > 0 && out_c % 4 == 0 && out_c > 0 && shape
 }
 
-/// The output stage of one four-channel group: TFLM's requantization and the output zero
-/// point as one [`OutputScale`] per channel, then SSAT, when all four are in its domain and
-/// the activation's range is the whole int8 range (every real model); else `None`, and the
-/// layer's [`OutputStage`] runs out of line. (One array: a second one of
-/// [`crate::fixed_point::RoundingScale`]s for the other ranges took patched MobileNetV2's
-/// peak stack over 1 KiB, for layers no real model has.)
+/// The output stage of one four-channel group: each channel's operands of the layer's SMMLAR
+/// step ([`OutputStage::channel`], five instructions and two words per channel) when the layer
+/// is in its domain (every real model: factors below ½, the whole int8 range), else `None`, and
+/// the layer's [`OutputStage`] runs out of line.
 struct GroupStage {
-    folded: Option<[OutputScale; 4]>,
+    folded: Option<[ChannelStage; 4]>,
 }
 
 impl GroupStage {
-    fn new(p: &DepthwiseConv2dParams, c0: usize) -> Self {
-        let (lo, hi, zp) = (p.act_min, p.act_max, p.output_zero_point);
-        let folded = match [0, 1, 2, 3].map(|j| OutputScale::new(rq_at(p.requant, c0 + j), zp)) {
-            [Some(a), Some(b), Some(c), Some(d)] if lo == -128 && hi == 127 => Some([a, b, c, d]),
-            _ => None,
-        };
+    fn new(p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> Self {
+        let folded = stage.is_high().then(|| [0, 1, 2, 3].map(|j| stage.channel(rq_at(p.requant, c0 + j))));
         GroupStage { folded }
     }
 }
@@ -84,12 +76,12 @@ impl Group {
     /// Channels `c0..c0 + 4` of `p` (`c` channels). The taps are read by one iterator: with
     /// nine offsets, the optimizer kept each in a stack slot across the whole layer.
     #[inline(always)]
-    fn new(p: &DepthwiseConv2dParams, filter: &[u8], c: usize, c0: usize) -> Self {
+    fn new(p: &DepthwiseConv2dParams, stage: &OutputStage, filter: &[u8], c: usize, c0: usize) -> Self {
         let mut taps = filter.get(c0..).unwrap_or(&[]).chunks(c.max(1)).map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
         Group {
             w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
             bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
-            stage: GroupStage::new(p, c0),
+            stage: GroupStage::new(p, stage, c0),
         }
     }
 }
@@ -139,10 +131,10 @@ trait Stage {
     fn out(&self, acc: [i32; 4], o: &mut [u8; 4]);
 }
 
-/// Every channel in [`OutputScale`]'s domain and the whole int8 range: the zero point folded
-/// into the scale, no clamp but SSAT.
+/// The layer in [`OutputStage`]'s SMMLAR domain: each channel's step set up once per group.
 struct Full<'a> {
-    scales: &'a [OutputScale; 4],
+    stage: &'a OutputStage,
+    channels: &'a [ChannelStage; 4],
 }
 
 impl Stage for Full<'_> {
@@ -150,8 +142,8 @@ impl Stage for Full<'_> {
     fn out(&self, acc: [i32; 4], o: &mut [u8; 4]) {
         // Byte by byte: four STRB, where a returned `[u8; 4]` was packed into one word first
         // (nine instructions more per pixel).
-        for ((o, &a), s) in o.iter_mut().zip(&acc).zip(self.scales) {
-            *o = s.apply(a).clamp(-128, 127) as u8;
+        for ((o, &a), ch) in o.iter_mut().zip(&acc).zip(self.channels) {
+            *o = self.stage.apply_channel(a, ch);
         }
     }
 }
@@ -187,7 +179,10 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
     let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
     // Out of line: inlined, its loops over the factors changed how this function's own loops
     // were allocated (+0.6 % on MobileNetV2's depthwise layers when it gained its SMMLAR path).
-    let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max);
+    // Nine taps of int8 products add at most 9·2^14 to a bias: with biases within ±2^29 every
+    // accumulator is within ±2^30, and the SMMLAR step takes the factors in [¼, ½) too.
+    let small_sums = p.bias.iter().all(|b| b.unsigned_abs() <= 1 << 29);
+    let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max, small_sums);
     let (in_img, out_img) = (in_h * in_w * in_c, out_h * out_w * c);
     // Output columns per tile: their windows span `(n − 1)·stride + 3 <= TILE` columns.
     let per_tile = (TILE - 3) / stride_w + 1;
@@ -197,7 +192,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
         let image = window(input, b * in_img, in_img);
         let out_image = window_mut(output, b * out_img, out_img);
         for g in (0..c).step_by(4) {
-            let group = Group::new(p, filter, c, g);
+            let group = Group::new(p, &stage, filter, c, g);
             // The group's bytes in an input pixel.
             let src_at = if broadcast { 0 } else { g };
             let mut ox0 = 0;
@@ -226,7 +221,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
                     let out_row = window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
                     // The output stage chosen once per row: SSAT alone on real models.
                     match &group.stage.folded {
-                        Some(scales) => row(x, &group, out_row, [c, stride_w], &Full { scales }),
+                        Some(channels) => row(x, &group, out_row, [c, stride_w], &Full { stage: &stage, channels }),
                         _ => row(x, &group, out_row, [c, stride_w], &Any { p, stage: &stage, c0: g }),
                     }
                 }
@@ -281,7 +276,8 @@ mod tests {
     /// strides 1 to 3 (3 shares no ring row), paddings 0 to 3 on each side (whole tiles of
     /// padding too), several batches, depth multiplier 1 and one channel broadcast, input bytes
     /// often −128 and zero points at both ends, the whole int8 clamp and narrower ones,
-    /// per-tensor and per-channel factors (some outside `RoundingScale`'s domain).
+    /// per-tensor and per-channel factors (some outside `RoundingScale`'s domain), biases
+    /// small and large.
     #[test]
     fn groups_3x3_match_the_portable_kernel() {
         let mut rng = Rng::new(0x3d3);
@@ -310,8 +306,21 @@ mod tests {
                 1 => 127,
                 _ => rng.range(-128, 127) as i32,
             };
-            let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            // Now and then a bias beyond ±2^29, which leaves the SMMLAR step's domain of
+            // factors in [¼, ½).
+            let big = case % 7 == 0;
+            let bias: Vec<i32> = (0..oc)
+                .map(|_| match (big, rng.usize(0, 3)) {
+                    (true, 0) => rng.i32(),
+                    (true, 1) => [i32::MAX, i32::MIN, i32::MAX - 300_000, (1 << 29) + 1][rng.usize(0, 3)],
+                    _ => rng.range(-50_000, 50_000) as i32,
+                })
+                .collect();
+            let mut requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            if big && rng.bool() {
+                // A factor just below ½ on accumulators near i32::MAX: the step's sum would wrap.
+                requant.fill(Requant { multiplier: i32::MAX, shift: -1 });
+            }
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],

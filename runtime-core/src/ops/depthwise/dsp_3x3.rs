@@ -42,34 +42,13 @@ pub(super) fn covers_3x3(p: &DepthwiseConv2dParams) -> bool {
     p.kernel == [3, 3] && p.dilation == [1, 1] && p.stride[0] > 0 && p.stride[1] > 0 && out_c % 4 == 0 && out_c > 0 && shape
 }
 
-/// The output stage of one four-channel group: each channel's operands of the layer's SMMLAR
-/// step ([`OutputStage::channel`], five instructions and two words per channel) when the layer
-/// is in its domain (every real model: factors below ½, the whole int8 range), else `None`, and
-/// the layer's [`OutputStage`] runs out of line.
-struct GroupStage {
-    folded: Option<[ChannelStage; 4]>,
-}
-
-impl GroupStage {
-    fn new(p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> Self {
-        let folded = stage.is_high().then(|| [0, 1, 2, 3].map(|j| stage.channel(rq_at(p.requant, c0 + j))));
-        GroupStage { folded }
-    }
-}
-
-/// The output bytes of a group without [`GroupStage::folded`]. Out of line: no real model
-/// takes it.
-#[cold]
-#[inline(never)]
-fn general(acc: [i32; 4], p: &DepthwiseConv2dParams, stage: &OutputStage, c0: usize) -> [u8; 4] {
-    [0, 1, 2, 3].map(|j| stage.apply(acc[j], rq_at(p.requant, c0 + j)))
-}
-
-/// What one four-channel group's pixels share: its nine widened taps, bias and output stage.
+/// What one four-channel group's pixels share: its nine widened taps, bias and each channel's
+/// output stage ([`OutputStage::channel`]: on every real model the operands of the SMMLAR step,
+/// five instructions per channel; else the out-of-line general step).
 struct Group {
     w: [[Px; 3]; 3],
     bias: [i32; 4],
-    stage: GroupStage,
+    stage: [ChannelStage; 4],
 }
 
 impl Group {
@@ -81,7 +60,7 @@ impl Group {
         Group {
             w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
             bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
-            stage: GroupStage::new(p, stage, c0),
+            stage: [0, 1, 2, 3].map(|j| stage.channel(rq_at(p.requant, c0 + j))),
         }
     }
 }
@@ -122,43 +101,6 @@ fn fill(row: &mut Row, src: Option<&[u8]>, stride: usize, broadcast: bool, [left
             *d = px.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
         }
         *last = src.get(body.len() * stride..).and_then(|b| b.first_chunk::<4>()).map_or(0, |b| u32::from_le_bytes(*b));
-    }
-}
-
-/// The output bytes of a group's four accumulators.
-trait Stage {
-    /// Writes the output bytes of `acc` to `o`.
-    fn out(&self, acc: [i32; 4], o: &mut [u8; 4]);
-}
-
-/// The layer in [`OutputStage`]'s SMMLAR domain: each channel's step set up once per group.
-struct Full<'a> {
-    stage: &'a OutputStage,
-    channels: &'a [ChannelStage; 4],
-}
-
-impl Stage for Full<'_> {
-    #[inline(always)]
-    fn out(&self, acc: [i32; 4], o: &mut [u8; 4]) {
-        // Byte by byte: four STRB, where a returned `[u8; 4]` was packed into one word first
-        // (nine instructions more per pixel).
-        for ((o, &a), ch) in o.iter_mut().zip(&acc).zip(self.channels) {
-            *o = self.stage.apply_channel(a, ch);
-        }
-    }
-}
-
-/// Any other group: the layer's [`OutputStage`] ([`general`]).
-struct Any<'a> {
-    p: &'a DepthwiseConv2dParams,
-    stage: &'a OutputStage,
-    c0: usize,
-}
-
-impl Stage for Any<'_> {
-    #[inline(always)]
-    fn out(&self, acc: [i32; 4], o: &mut [u8; 4]) {
-        *o = general(acc, self.p, self.stage, self.c0);
     }
 }
 
@@ -219,11 +161,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
                     next = r0 + 3;
                     let x = [0, 1, 2].map(|k| &ring[(r0 + k) % 3]);
                     let out_row = window_mut(out_image, (oy * out_w + ox0) * c + g, (n - 1) * c + 4);
-                    // The output stage chosen once per row: SSAT alone on real models.
-                    match &group.stage.folded {
-                        Some(channels) => row(x, &group, out_row, [c, stride_w], &Full { stage: &stage, channels }),
-                        _ => row(x, &group, out_row, [c, stride_w], &Any { p, stage: &stage, c0: g }),
-                    }
+                    row(x, &group, out_row, [c, stride_w], &stage);
                 }
                 ox0 += n;
             }
@@ -237,7 +175,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
 /// accumulators and weights leave no registers for the rest, and the spills cost more than
 /// the loads saved.)
 #[inline(always)]
-fn row([x0, x1, x2]: [&Row; 3], group: &Group, out: &mut [u8], [c, stride]: [usize; 2], stage: &impl Stage) {
+fn row([x0, x1, x2]: [&Row; 3], group: &Group, out: &mut [u8], [c, stride]: [usize; 2], stage: &OutputStage) {
     let taps = |x: &Row, q: usize| x.get(q..).and_then(|r| r.first_chunk::<3>()).copied();
     for (j, out_px) in out.chunks_mut(c.max(1)).enumerate() {
         let q = j * stride;
@@ -251,7 +189,7 @@ fn row([x0, x1, x2]: [&Row; 3], group: &Group, out: &mut [u8], [c, stride]: [usi
             }
         }
         if let Some(o) = out_px.first_chunk_mut::<4>() {
-            stage.out(acc, o);
+            stage.apply_channels(acc, &group.stage, o);
         }
     }
 }

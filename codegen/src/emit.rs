@@ -192,7 +192,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
     let mut frames: Vec<Frame> = Vec::new();
     let mut same_params: std::collections::HashMap<String, Ident> = std::collections::HashMap::new();
     let mut variant_filters: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
+    // Consecutive row bands of one layer that differ only in where their output is (the
+    // in-place bands between a layer's first and last): one loop, not one inlined kernel per
+    // band (ResNet-8's ADD ran in ten such bands).
+    let mut run: Option<BandRun> = None;
     for step in steps {
+        let band_call = step.band.is_some() && matches!(step.call, Call::Params { .. });
+        if !band_call && !matches!(step.call, Call::Alias) {
+            finish_bands(&mut run, &mut body);
+        }
         // An op with several outputs (SPLIT, UNPACK) has one step per output: name each after its output.
         let multi = steps.iter().filter(|s| s.op_index == step.op_index).count() > 1;
         // A custom op's name (`CUSTOM(TFLite_Detection_PostProcess)`) as an identifier part.
@@ -455,6 +463,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
         };
         let b = if uses_before { quote!(before) } else { quote!(_) };
         let a = if uses_after { quote!(after) } else { quote!(_) };
+        // The block with its output at `at` instead of a literal offset, for a loop over bands.
+        let template = (band_call && out_state.is_none()).then(|| {
+            quote! {
+                {
+                    let (#b, output, #a) = ::kiln::split_arena(arena, at, #out_len);
+                    #call
+                }
+            }
+        });
         let layer = if out_state.is_some() {
             quote! {
                 {
@@ -471,18 +488,38 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 }
             }
         };
-        if opts.profile_layers {
-            // Markers outside the layer's block: the arena split and the kernel call are the layer.
-            let index = step.op_index;
-            body.push(quote! {
-                ::kiln::profile::layer_begin(#index);
-                #layer
-                ::kiln::profile::layer_end(#index);
-            });
-        } else {
-            body.push(layer);
+        // Markers outside the layer's block: the arena split and the kernel call are the layer.
+        let index = step.op_index;
+        let marked = |layer: TokenStream| {
+            if opts.profile_layers {
+                quote! {
+                    ::kiln::profile::layer_begin(#index);
+                    #layer
+                    ::kiln::profile::layer_end(#index);
+                }
+            } else {
+                layer
+            }
+        };
+        match template.map(&marked) {
+            Some(template) => {
+                let key = template.to_string();
+                match &mut run {
+                    Some(r) if r.key == key && r.end == body.len() => r.offsets.push(out_off),
+                    _ => {
+                        finish_bands(&mut run, &mut body);
+                        run = Some(BandRun { key, template, offsets: vec![out_off], end: 0 });
+                    }
+                }
+                body.push(marked(layer));
+                if let Some(r) = &mut run {
+                    r.end = body.len();
+                }
+            }
+            None => body.push(marked(layer)),
         }
     }
+    finish_bands(&mut run, &mut body);
 
     // Typed API: every input and output is a view into the arena (`input_mut`, `output`), or,
     // for bool (not every byte is a bool), a copy in or out (`set_input`, `output` by value).
@@ -946,4 +983,86 @@ pub fn unsuffix(tokens: TokenStream) -> TokenStream {
             other => other,
         })
         .collect()
+}
+
+/// Consecutive row bands of one layer whose blocks differ only in their output offset
+/// (`template` has `at` in its place), the last of them `body[end - 1]`.
+struct BandRun {
+    key: String,
+    template: TokenStream,
+    offsets: Vec<usize>,
+    end: usize,
+}
+
+/// Replaces a run's blocks at the end of `body` by one loop over its offsets when there are
+/// several, evenly spaced upwards (bands of one height, in order); otherwise leaves them.
+fn finish_bands(run: &mut Option<BandRun>, body: &mut Vec<TokenStream>) {
+    let Some(r) = run.take() else { return };
+    let n = r.offsets.len();
+    let first = r.offsets[0];
+    let stride = r.offsets.get(1).map_or(0, |o| o.wrapping_sub(first));
+    let even = r.offsets.iter().enumerate().all(|(i, &o)| i.checked_mul(stride).and_then(|d| d.checked_add(first)) == Some(o));
+    if n < 2 || stride == 0 || !even || r.end != body.len() {
+        return;
+    }
+    body.truncate(body.len() - n);
+    let stride = Literal::usize_unsuffixed(stride);
+    let at = match first {
+        0 => quote!(band * #stride),
+        _ => {
+            let first = Literal::usize_unsuffixed(first);
+            quote!(#first + band * #stride)
+        }
+    };
+    let (n, template) = (Literal::usize_unsuffixed(n), r.template);
+    body.push(quote! {
+        for band in 0..#n {
+            let at = #at;
+            #template
+        }
+    });
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::*;
+
+    fn run(offsets: &[usize], body: &mut Vec<TokenStream>) -> Option<BandRun> {
+        for &o in offsets {
+            body.push(quote!({ let (_, output, _) = ::kiln::split_arena(arena, #o, 8); f(output); }));
+        }
+        let template = quote!({ let (_, output, _) = ::kiln::split_arena(arena, at, 8); f(output); });
+        Some(BandRun { key: template.to_string(), template, offsets: offsets.to_vec(), end: body.len() })
+    }
+
+    /// Evenly spaced bands become one loop whose `at` walks their offsets; a lone band, uneven
+    /// or descending offsets, or a run followed by other code stay as they are.
+    #[test]
+    fn evenly_spaced_bands_become_one_loop() {
+        let mut body = vec![quote!(before();)];
+        let mut r = run(&[16, 24, 32], &mut body);
+        finish_bands(&mut r, &mut body);
+        assert!(r.is_none());
+        assert_eq!(body.len(), 2);
+        let text = body[1].to_string();
+        assert!(text.starts_with("for band in 0 .. 3 { let at = 16 + band * 8 ;"), "{text}");
+        assert!(text.contains("split_arena (arena , at , 8)"), "{text}");
+
+        let mut body = Vec::new();
+        let mut r = run(&[0, 8], &mut body);
+        finish_bands(&mut r, &mut body);
+        assert!(body[0].to_string().contains("let at = band * 8 ;"), "{}", body[0]);
+
+        for offsets in [&[16][..], &[0, 8, 24], &[16, 8, 0]] {
+            let mut body = Vec::new();
+            let mut r = run(offsets, &mut body);
+            finish_bands(&mut r, &mut body);
+            assert_eq!(body.len(), offsets.len(), "{offsets:?}");
+        }
+        let mut body = Vec::new();
+        let mut r = run(&[0, 8, 16], &mut body);
+        body.push(quote!(after();));
+        finish_bands(&mut r, &mut body);
+        assert_eq!(body.len(), 4);
+    }
 }

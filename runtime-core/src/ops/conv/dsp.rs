@@ -25,6 +25,7 @@
 
 use super::super::{window, window_mut};
 use super::pointwise::pointwise_depth;
+use super::pointwise_short::pointwise_short;
 use super::{interior_range, rq_at, tap_range, word, Conv2dParams, OutputStage};
 use crate::arch::arm_dsp::{smlad, sxtb16, sxtb16_ror8};
 
@@ -205,11 +206,17 @@ pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], f
 /// body of an out-of-line [`conv2d_s8_dsp`], its frame (a few hundred bytes of spilled loop
 /// state) sat under [`conv2d_s8_dsp_any`]'s on every other layer's call. A depth divisible by
 /// four goes to [`pointwise_depth`] (channel pairs outside, blocked depth; person_detect on the
-/// M4: 4.00 → 3.06 instructions per MAC at depth 8, 2.76 → 1.89 at 32, 1.94 → 1.51 at 128);
+/// M4: 4.00 → 3.06 instructions per MAC at depth 8, 2.76 → 1.89 at 32, 1.94 → 1.51 at 128),
+/// except depth 8, which goes to [`pointwise_short`] (2.87 → 1.96);
 /// other depths (up to [`MAX_CONST_ROW`]) to [`pointwise_always`].
 #[inline(never)]
 fn pointwise_layer<const ROW: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max, false);
+    // Depth 8 goes one pixel against blocks of channels widened on the stack (`pointwise_short`);
+    // on Helium `pointwise_depth`'s depth loop is one instruction per 16 bytes.
+    if ROW == 8 && !cfg!(kiln_arm_mve) {
+        return pointwise_short::<8, 4, 16>(p, &stage, input, filter, output);
+    }
     if ROW % 4 == 0 {
         return pointwise_depth::<ROW>(p, &stage, input, filter, output);
     }

@@ -10,6 +10,8 @@
 //!   Cortex-R).
 //! * [`dsp_patch`]: the same for small windows (first layers), each pixel's window gathered on
 //!   the stack.
+//! * [`pointwise_short`]: the 1×1 kernel for input depth 8 on the same extension (one pixel's
+//!   widened input against a block of channels whose widened filter sits on the stack).
 //! * [`helium`] (with `cfg(kiln_arm_mve)`): the 1×1 kernel's depth loop on Helium (VMLADAVA.S8).
 //!
 //! All of them are bit-exact with TFLM and with each other.
@@ -20,6 +22,7 @@ mod helium;
 mod ohwi;
 mod packed;
 mod pointwise;
+mod pointwise_short;
 mod rows;
 
 pub use dsp::{conv2d_s8_dsp, conv2d_s8_dsp_pointwise, conv2d_s8_dsp_words, pack_filter_dsp, MAX_CONST_ROW};

@@ -132,11 +132,12 @@ pub(crate) fn pointwise_depth<const C: usize>(p: &Conv2dParams, stage: &OutputSt
     }
     // The last pixel of an odd count.
     let (x_rest, o_rest) = (input.chunks_exact(2 * C).remainder(), output.chunks_exact_mut(out2).into_remainder());
-    last_pixel(p, stage, x_rest, pair_w, odd_w, o_rest);
+    last_pixel(p, stage, x_rest, pair_w, o_rest);
 }
 
-/// The odd last output channel (plain OHWI row `w`) of every pixel pair. Out of line and not
-/// generic: one copy serves every depth (no MobileNet layer has an odd channel count).
+/// The odd last output channel (plain OHWI row `w`) of every pixel, the last of an odd count
+/// too. Out of line and not generic: one copy serves every depth (no MobileNet layer has an odd
+/// channel count, so it is flash, not time: one pixel per dot, not two).
 #[inline(never)]
 fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], output: &mut [u8]) {
     let (in_c, out_c) = (p.input[3], p.output[3]);
@@ -145,28 +146,24 @@ fn odd_channel(p: &Conv2dParams, stage: &OutputStage, input: &[u8], w: &[u8], ou
         return;
     }
     let (bias, r) = (p.bias.get(c).copied().unwrap_or(0), rq_at(p.requant, c));
-    for (x, o) in input.chunks_exact((2 * in_c).max(1)).zip(output.chunks_exact_mut((2 * out_c).max(1))) {
-        let (Some((x0, x1)), Some((o0, o1))) = (x.split_at_checked(in_c), o.split_at_mut_checked(out_c)) else {
-            return;
-        };
-        if let (Some(a), Some(b)) = (o0.get_mut(c), o1.get_mut(c)) {
-            *a = stage.apply(dot_1x1(bias, x0, w), r);
-            *b = stage.apply(dot_1x1(bias, x1, w), r);
+    for (x, o) in input.chunks_exact(in_c).zip(output.chunks_exact_mut(out_c)) {
+        if let Some(a) = o.get_mut(c) {
+            *a = stage.apply(dot_1x1(bias, x, w), r);
         }
     }
 }
 
-/// The last pixel `x0` of an odd pixel count (nothing for an empty one), channel pairs then an
-/// odd last channel. Out of line and not generic: it runs once per layer call.
+/// The channel pairs of the last pixel `x0` of an odd pixel count (nothing for an empty one;
+/// an odd last channel is [`odd_channel`]'s). Out of line and not generic: it runs once per
+/// layer call.
 #[inline(never)]
-fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], odd_w: &[u8], o0: &mut [u8]) {
+fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], o0: &mut [u8]) {
     let (in_c, out_c) = (p.input[3], p.output[3]);
     if in_c == 0 || x0.len() != in_c || o0.len() != out_c {
         return;
     }
     let bias = |c: usize| p.bias.get(c).copied().unwrap_or(0);
-    let pairs = out_c / 2;
-    for (c2, (w, oa)) in pair_w.chunks_exact((2 * in_c).max(1)).zip(o0.chunks_exact_mut(2)).enumerate() {
+    for (c2, (w, oa)) in pair_w.chunks_exact(2 * in_c).zip(o0.chunks_exact_mut(2)).enumerate() {
         let c = 2 * c2;
         let mut acc = [bias(c), bias(c + 1)];
         dot_1x2(&mut acc, x0, w);
@@ -174,9 +171,6 @@ fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], o
             *a = stage.apply(acc[0], rq_at(p.requant, c));
             *b = stage.apply(acc[1], rq_at(p.requant, c + 1));
         }
-    }
-    if let Some(a) = o0.get_mut(2 * pairs) {
-        *a = stage.apply(dot_1x1(bias(2 * pairs), x0, odd_w), rq_at(p.requant, 2 * pairs));
     }
 }
 

@@ -501,14 +501,15 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 layer
             }
         };
-        match template.map(&marked) {
+        match template {
             Some(template) => {
-                let key = template.to_string();
+                let key = format!("{index} {template}");
                 match &mut run {
                     Some(r) if r.key == key && r.end == body.len() => r.offsets.push(out_off),
                     _ => {
                         finish_bands(&mut run, &mut body);
-                        run = Some(BandRun { key, template, offsets: vec![out_off], end: 0 });
+                        let profile = opts.profile_layers.then_some(index);
+                        run = Some(BandRun { key, template, profile, offsets: vec![out_off], end: 0 });
                     }
                 }
                 body.push(marked(layer));
@@ -986,10 +987,13 @@ pub fn unsuffix(tokens: TokenStream) -> TokenStream {
 }
 
 /// Consecutive row bands of one layer whose blocks differ only in their output offset
-/// (`template` has `at` in its place), the last of them `body[end - 1]`.
+/// (`template` has `at` in its place), the last of them `body[end - 1]`; `profile`: the op
+/// index of the markers around them (one region for the loop, as the per-layer report counts
+/// one per `layer_begin` in the source).
 struct BandRun {
     key: String,
     template: TokenStream,
+    profile: Option<usize>,
     offsets: Vec<usize>,
     end: usize,
 }
@@ -1015,11 +1019,19 @@ fn finish_bands(run: &mut Option<BandRun>, body: &mut Vec<TokenStream>) {
         }
     };
     let (n, template) = (Literal::usize_unsuffixed(n), r.template);
-    body.push(quote! {
+    let bands = quote! {
         for band in 0..#n {
             let at = #at;
             #template
         }
+    };
+    body.push(match r.profile {
+        Some(index) => quote! {
+            ::kiln::profile::layer_begin(#index);
+            #bands
+            ::kiln::profile::layer_end(#index);
+        },
+        None => bands,
     });
 }
 
@@ -1032,7 +1044,7 @@ mod band_tests {
             body.push(quote!({ let (_, output, _) = ::kiln::split_arena(arena, #o, 8); f(output); }));
         }
         let template = quote!({ let (_, output, _) = ::kiln::split_arena(arena, at, 8); f(output); });
-        Some(BandRun { key: template.to_string(), template, offsets: offsets.to_vec(), end: body.len() })
+        Some(BandRun { key: template.to_string(), template, profile: None, offsets: offsets.to_vec(), end: body.len() })
     }
 
     /// Evenly spaced bands become one loop whose `at` walks their offsets; a lone band, uneven
@@ -1064,5 +1076,16 @@ mod band_tests {
         body.push(quote!(after();));
         finish_bands(&mut r, &mut body);
         assert_eq!(body.len(), 4);
+
+        // Profiled: one marker pair around the loop, so the layer is one counted region.
+        let mut body = Vec::new();
+        let mut r = run(&[0, 8, 16], &mut body);
+        if let Some(r) = &mut r {
+            r.profile = Some(3);
+        }
+        finish_bands(&mut r, &mut body);
+        let text = body[0].to_string();
+        assert!(text.starts_with(":: kiln :: profile :: layer_begin (3usize) ; for band in 0 .. 3"), "{text}");
+        assert!(text.ends_with(":: kiln :: profile :: layer_end (3usize) ;"), "{text}");
     }
 }

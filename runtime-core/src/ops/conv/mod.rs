@@ -459,4 +459,27 @@ pub(crate) mod testing {
         };
         (p, input, filter)
     }
+
+    /// A 1×1 case of [`conv_case`] with stride 1, so the output is the input's size (the
+    /// pointwise shape).
+    pub(crate) fn pointwise_case(rng: &mut Rng, ic: usize, oc: usize) -> (Conv2dParams, Vec<u8>, Vec<u8>) {
+        let (mut p, input, filter) = conv_case(rng, ic, oc, [1, 1], [1, 1], false);
+        p.stride = [1, 1];
+        p.output = [p.input[0], p.input[1], p.input[2], oc];
+        (p, input, filter)
+    }
+
+    /// What a DSP 1×1 kernel must give for `p`: the OHWI kernel's output, and the filter laid
+    /// out for the DSP kernels; with `extreme`, every input and filter byte −128 first (the
+    /// largest products).
+    pub(crate) fn pointwise_oracle(p: &Conv2dParams, input: &mut [u8], filter: &mut [u8], extreme: bool) -> (Vec<u8>, Vec<u8>) {
+        if extreme {
+            input.fill(0x80);
+            filter.fill(0x80);
+        }
+        let mut want = vec![0u8; p.output.iter().product()];
+        super::conv2d_s8(p, input, filter, &mut want);
+        let packed = super::pack_filter_dsp(filter, p.output[3], 1, p.input[3]).collect();
+        (want, packed)
+    }
 }

@@ -177,7 +177,7 @@ fn last_pixel(p: &Conv2dParams, stage: &OutputStage, x0: &[u8], pair_w: &[u8], o
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::conv_case;
+    use super::super::testing::{conv_case, pointwise_case, pointwise_oracle};
     use super::super::{conv2d_s8, conv2d_s8_dsp, pack_filter_dsp};
     use super::*;
     use crate::fixed_point::testing::Rng;
@@ -194,17 +194,8 @@ mod tests {
             let depths = [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 96, 128, 160, 192, 256];
             let ic = depths[case % depths.len()];
             let oc = rng.usize(1, 9);
-            let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
-            // Stride 1, so the output is the input's size (the pointwise shape).
-            p.stride = [1, 1];
-            p.output = [p.input[0], p.input[1], p.input[2], oc];
-            if case % 7 == 0 {
-                input.fill(0x80);
-                filter.fill(0x80);
-            }
-            let mut want = vec![0u8; p.output.iter().product()];
-            conv2d_s8(&p, &input, &filter, &mut want);
-            let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, ic).collect();
+            let (p, mut input, mut filter) = pointwise_case(&mut rng, ic, oc);
+            let (want, packed) = pointwise_oracle(&p, &mut input, &mut filter, case % 7 == 0);
             let mut got = vec![0u8; want.len()];
             match ic {
                 4 => conv2d_s8_dsp::<4>(&p, &input, &packed, &mut got),

@@ -136,8 +136,8 @@ fn block_high<const C: usize, const W2: usize, const B: usize>(lanes: &[Lane<W2>
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::super::testing::conv_case;
-    use super::super::{conv2d_s8, conv2d_s8_dsp_pointwise, pack_filter_dsp};
+    use super::super::testing::{pointwise_case, pointwise_oracle};
+    use super::super::conv2d_s8_dsp_pointwise;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
     use crate::fixed_point::Requant;
@@ -159,22 +159,14 @@ mod tests {
                 1 => 8 * rng.usize(1, 6) + rng.usize(1, 7),
                 _ => rng.usize(1, 50),
             };
-            let (mut p, mut input, mut filter) = conv_case(&mut rng, ic, oc, [1, 1], [1, 1], false);
-            p.stride = [1, 1];
-            p.output = [p.input[0], p.input[1], p.input[2], oc];
+            let (mut p, mut input, mut filter) = pointwise_case(&mut rng, ic, oc);
             if case % 2 == 0 {
                 // Every factor a real layer's (a right shift of 2 to 31 bits), the whole int8 range.
                 let rq: Vec<Requant> = p.requant.iter().map(|r| Requant { multiplier: r.multiplier, shift: rng.range(-31, -2) as i32 }).collect();
                 p.requant = leak(rq);
                 (p.act_min, p.act_max) = (-128, 127);
             }
-            if case % 7 == 0 {
-                input.fill(0x80);
-                filter.fill(0x80);
-            }
-            let mut want = vec![0u8; p.output.iter().product()];
-            conv2d_s8(&p, &input, &filter, &mut want);
-            let packed: Vec<u8> = pack_filter_dsp(&filter, oc, 1, ic).collect();
+            let (want, packed) = pointwise_oracle(&p, &mut input, &mut filter, case % 7 == 0);
             let mut got = vec![0x5au8; want.len()];
             if ic == 16 {
                 // Not dispatched to by the compiler (see the module docs): the kernel itself.

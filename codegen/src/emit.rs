@@ -999,23 +999,30 @@ struct BandRun {
 }
 
 /// Replaces a run's blocks at the end of `body` by one loop over its offsets when there are
-/// several, evenly spaced upwards (bands of one height, in order); otherwise leaves them.
+/// several, evenly spaced (bands of one height, top to bottom or bottom to top); otherwise
+/// leaves them.
 fn finish_bands(run: &mut Option<BandRun>, body: &mut Vec<TokenStream>) {
     let Some(r) = run.take() else { return };
     let n = r.offsets.len();
     let first = r.offsets[0];
-    let stride = r.offsets.get(1).map_or(0, |o| o.wrapping_sub(first));
-    let even = r.offsets.iter().enumerate().all(|(i, &o)| i.checked_mul(stride).and_then(|d| d.checked_add(first)) == Some(o));
+    let second = r.offsets.get(1).copied().unwrap_or(first);
+    let (down, stride) = (second < first, second.abs_diff(first));
+    let at_band = |i: usize| i.checked_mul(stride).and_then(|d| if down { first.checked_sub(d) } else { first.checked_add(d) });
+    let even = r.offsets.iter().enumerate().all(|(i, &o)| at_band(i) == Some(o));
     if n < 2 || stride == 0 || !even || r.end != body.len() {
         return;
     }
     body.truncate(body.len() - n);
     let stride = Literal::usize_unsuffixed(stride);
-    let at = match first {
-        0 => quote!(band * #stride),
-        _ => {
+    let at = match (first, down) {
+        (0, _) => quote!(band * #stride),
+        (_, false) => {
             let first = Literal::usize_unsuffixed(first);
             quote!(#first + band * #stride)
+        }
+        (_, true) => {
+            let first = Literal::usize_unsuffixed(first);
+            quote!(#first - band * #stride)
         }
     };
     let (n, template) = (Literal::usize_unsuffixed(n), r.template);
@@ -1047,8 +1054,8 @@ mod band_tests {
         Some(BandRun { key: template.to_string(), template, profile: None, offsets: offsets.to_vec(), end: body.len() })
     }
 
-    /// Evenly spaced bands become one loop whose `at` walks their offsets; a lone band, uneven
-    /// or descending offsets, or a run followed by other code stay as they are.
+    /// Evenly spaced bands (up or down) become one loop whose `at` walks their offsets; a lone
+    /// band, uneven offsets, or a run followed by other code stay as they are.
     #[test]
     fn evenly_spaced_bands_become_one_loop() {
         let mut body = vec![quote!(before();)];
@@ -1065,7 +1072,14 @@ mod band_tests {
         finish_bands(&mut r, &mut body);
         assert!(body[0].to_string().contains("let at = band * 8 ;"), "{}", body[0]);
 
-        for offsets in [&[16][..], &[0, 8, 24], &[16, 8, 0]] {
+        // Bottom to top (in-place bands whose output sits above their input).
+        let mut body = Vec::new();
+        let mut r = run(&[40, 32, 24], &mut body);
+        finish_bands(&mut r, &mut body);
+        assert_eq!(body.len(), 1);
+        assert!(body[0].to_string().contains("let at = 40 - band * 8 ;"), "{}", body[0]);
+
+        for offsets in [&[16][..], &[0, 8, 24], &[24, 16, 0], &[8, 16, 8]] {
             let mut body = Vec::new();
             let mut r = run(offsets, &mut body);
             finish_bands(&mut r, &mut body);

@@ -488,19 +488,9 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                 }
             }
         };
-        // Markers outside the layer's block: the arena split and the kernel call are the layer.
         let index = step.op_index;
-        let marked = |layer: TokenStream| {
-            if opts.profile_layers {
-                quote! {
-                    ::kiln::profile::layer_begin(#index);
-                    #layer
-                    ::kiln::profile::layer_end(#index);
-                }
-            } else {
-                layer
-            }
-        };
+        let profile = opts.profile_layers.then_some(index);
+        let marked = |layer: TokenStream| profiled(profile, layer);
         match template {
             Some(template) => {
                 let key = format!("{index} {template}");
@@ -508,7 +498,6 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                     Some(r) if r.key == key && r.end == body.len() => r.offsets.push(out_off),
                     _ => {
                         finish_bands(&mut run, &mut body);
-                        let profile = opts.profile_layers.then_some(index);
                         run = Some(BandRun { key, template, profile, offsets: vec![out_off], end: 0 });
                     }
                 }
@@ -1032,14 +1021,20 @@ fn finish_bands(run: &mut Option<BandRun>, body: &mut Vec<TokenStream>) {
             #template
         }
     };
-    body.push(match r.profile {
+    body.push(profiled(r.profile, bands));
+}
+
+/// `layer` between the profile markers of op `index` (none without one): the markers stand
+/// outside the layer's block, so the arena split and the kernel call are the layer.
+fn profiled(index: Option<usize>, layer: TokenStream) -> TokenStream {
+    match index {
         Some(index) => quote! {
             ::kiln::profile::layer_begin(#index);
-            #bands
+            #layer
             ::kiln::profile::layer_end(#index);
         },
-        None => bands,
-    });
+        None => layer,
+    }
 }
 
 #[cfg(test)]

@@ -341,9 +341,12 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
         }
         let mut next_window = windows.iter();
+        // An in-place step's input is its output's own bytes: the kernel takes the one buffer.
+        let own_bytes = |op: &&Operand| step.in_place && matches!(**op, Operand::Arena(t) if plan.offsets[t] == Some(out_off));
         let args: Vec<TokenStream> = step
             .operands
             .iter()
+            .filter(|op| !own_bytes(op))
             .map(|op| match *op {
                 Operand::Const(t) => {
                     let id = &const_names[&t];

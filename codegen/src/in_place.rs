@@ -17,10 +17,15 @@
 //! band has its own top padding and every band re-reads its halo rows. [`Goal`] says which the
 //! default build takes and what a `max_arena_bytes` cap changes.
 //!
+//! One kind of layer needs no bands: a 3×3, stride-1, same-padded depthwise layer at most
+//! [`WHOLE_WIDTH`] columns wide (the keyword spotters' and the MobileNets' later layers) runs
+//! over one buffer, its output on its input's bytes (`kiln::ops::depthwise_conv2d_s8_3x3_in_place`:
+//! the Arm DSP ring kernel holds the rows a later output row still needs), one call, no gap.
+//!
 //! [`plan_in_place`] ties a layer only where that makes the arena smaller, with the fewest ties
 //! and bands that keep it so: a model whose peak is elsewhere compiles exactly as without.
 
-use crate::ir::{DType, Graph, Options};
+use crate::ir::{DType, Graph, Options, Padding};
 use crate::lower::{Call, Operand, Step};
 use crate::patch::{self, Band, View};
 use crate::plan::{plan_arena_tied, ArenaPlan, Tie};
@@ -38,6 +43,16 @@ const FREE_ROWS: usize = 8;
 
 /// See [`FREE_ROWS`].
 const FREE_WIDTH: usize = 16;
+
+/// In the default build, a 1×1 layer runs in place only with bands of at least this many
+/// pixels: each band sets up every output channel pair again (on the Cortex-M4 about 1.6/n of
+/// the layer's instructions for bands of n pixels). Measured on the keyword spotter's 25×5
+/// layers: bands of 10 pixels +16 %, of 20 pixels +8 % on those layers.
+const FREE_PIXELS: usize = 20;
+
+/// Widest depthwise layer that runs in place whole (`kiln::ops::MAX_IN_PLACE_WIDTH`: the ring
+/// kernel's one tile).
+const WHOLE_WIDTH: usize = 24;
 
 /// How far above the smallest in-place arena the default build may stay to run fewer bands.
 const FREE_SLACK_PERCENT: usize = 2;
@@ -69,6 +84,70 @@ fn root(steps: &[Step], mut t: usize) -> usize {
     t
 }
 
+/// Whether tensor root `r` may be written over at step `i`: no later step reads it, it is no
+/// model input or output and no variable, and it is int8.
+fn dies_at(graph: &Graph, steps: &[Step], i: usize, r: usize) -> bool {
+    let io = graph.inputs.iter().chain(&graph.outputs).any(|&t| root(steps, t) == r);
+    let later = steps[i + 1..].iter().any(|l| {
+        l.operands
+            .iter()
+            .any(|o| matches!(o, Operand::Arena(t) if root(steps, *t) == r))
+    });
+    !later && !io && !graph.tensors[r].is_variable && graph.tensors[r].dtype == DType::I8
+}
+
+/// Whether step `i` is a depthwise layer `kiln::ops::depthwise_conv2d_s8_3x3_in_place` takes
+/// (3×3, stride 1, undilated, same padding, depth multiplier 1, the input's shape, int8,
+/// channels divisible by four, at most [`WHOLE_WIDTH`] columns) on an input that dies there,
+/// neither being a window of another tensor (`views`) nor a model input or output.
+fn runs_whole(graph: &Graph, steps: &[Step], views: &[View], i: usize) -> Option<usize> {
+    let s = &steps[i];
+    if s.band.is_some() || s.in_place || !matches!(s.call, Call::Params { func: "depthwise_conv2d_s8", .. }) {
+        return None;
+    }
+    let op = graph.ops.iter().find(|o| o.index == s.op_index)?;
+    let Options::DepthwiseConv2d { padding: Padding::Same, stride: [1, 1], dilation: [1, 1], depth_multiplier: 1, .. } = op.options else {
+        return None;
+    };
+    let [(0, x)] = patch::arena_inputs(s)[..] else { return None };
+    let y = s.output;
+    let (tx, ty) = (&graph.tensors[x], &graph.tensors[y]);
+    let filter = &graph.tensors[op.inputs.get(1).copied().flatten()?];
+    let c = *ty.shape.get(3)?;
+    let shape_ok = ty.shape.len() == 4 && tx.shape == ty.shape && ty.dtype == DType::I8 && filter.shape.get(1..3) == Some(&[3, 3][..]);
+    let viewed = views.iter().any(|v| [x, y].contains(&v.tensor) || [x, y].contains(&v.of));
+    let io = graph.inputs.iter().chain(&graph.outputs).any(|&t| root(steps, t) == root(steps, y));
+    let ok = shape_ok && c % 4 == 0 && c > 0 && ty.shape[2] <= WHOLE_WIDTH && !viewed && !io && root(steps, y) == y;
+    (ok && dies_at(graph, steps, i, root(steps, x))).then_some(x)
+}
+
+/// Every depthwise layer that can run in place whole ([`runs_whole`]), tied at `delta` 0, its
+/// step switched to the one-buffer kernel; `only` narrows them to those steps. Returns the
+/// steps, the ties and the tied steps.
+fn tie_whole(graph: &Graph, mut steps: Vec<Step>, views: &[View], only: Option<&[usize]>) -> (Vec<Step>, Vec<Tie>, Vec<usize>) {
+    let (mut ties, mut tied) = (Vec::new(), Vec::new());
+    for i in 0..steps.len() {
+        if only.is_some_and(|o| !o.contains(&i)) {
+            continue;
+        }
+        let Some(x) = runs_whole(graph, &steps, views, i) else { continue };
+        ties.push(Tie {
+            input: root(&steps, x),
+            output: steps[i].output,
+            delta: 0,
+        });
+        tied.push(i);
+        let step = &mut steps[i];
+        if let Call::Params { func, .. } = &mut step.call {
+            *func = "depthwise_conv2d_s8_3x3_in_place";
+        }
+        step.variants.clear();
+        step.in_place = true;
+        step.summary = format!("{}; in place, one buffer", step.summary);
+    }
+    (steps, ties, tied)
+}
+
 /// The layers that could run in place: an int8 CONV_2D or ADD whose output rows each read one
 /// input row (no padding), whose input (one that dies at this step, for ADD) is no model input
 /// or output and is read by no later step, and whose output is no model output.
@@ -82,6 +161,9 @@ fn candidates(graph: &Graph, steps: &[Step]) -> Vec<Candidate> {
             .any(|&t| root(steps, t) == r)
     };
     for (i, s) in steps.iter().enumerate() {
+        if s.in_place {
+            continue;
+        }
         let Some(rows) = patch::band_rows(graph, s) else {
             continue;
         };
@@ -108,14 +190,7 @@ fn candidates(graph: &Graph, steps: &[Step]) -> Vec<Candidate> {
         if roots.len() == 2 && roots[0] == roots[1] {
             continue;
         }
-        let dies_here = |r: usize| {
-            let later = steps[i + 1..].iter().any(|l| {
-                l.operands
-                    .iter()
-                    .any(|o| matches!(o, Operand::Arena(t) if root(steps, *t) == r))
-            });
-            !later && !io(r) && !graph.tensors[r].is_variable && graph.tensors[r].dtype == DType::I8
-        };
+        let dies_here = |r: usize| dies_at(graph, steps, i, r);
         let Some(k) = arena
             .iter()
             .zip(&roots)
@@ -165,14 +240,14 @@ type Banded = (Vec<Step>, Vec<View>, Vec<Tie>);
 fn split(
     graph: &mut Graph,
     steps: &[Step],
-    views: &[View],
+    (views, whole): (&[View], &[Tie]),
     cands: &[Candidate],
     choice: &[Option<usize>],
     lower: bool,
 ) -> Result<Banded, String> {
     let mut out = Vec::with_capacity(steps.len());
     let mut views = views.to_vec();
-    let mut ties = Vec::new();
+    let mut ties = whole.to_vec();
     for (i, s) in steps.iter().enumerate() {
         let Some((c, r)) = cands
             .iter()
@@ -197,7 +272,12 @@ fn split(
         // above: band j's rows must start after the last input byte band j (and every earlier
         // one) reads. Alternating keeps a chain of in-place layers from drifting down the arena.
         let xr = root(steps, x);
-        let backward = ties.iter().any(|t: &Tie| t.output == xr && t.delta < 0);
+        // Through layers run in place whole (`delta` 0) to the band layer that wrote the bytes.
+        let mut writer = xr;
+        while let Some(t) = ties.iter().find(|t: &&Tie| t.output == writer && t.delta == 0) {
+            writer = t.input;
+        }
+        let backward = ties.iter().any(|t: &Tie| t.output == writer && t.delta < 0);
         let mut delta = if backward { isize::MIN } else { isize::MAX };
         for j in 0..n {
             let [o0, o1] = band(j);
@@ -295,11 +375,45 @@ pub fn plan_in_place_with_views(
     base: Vec<View>,
     goal: Goal,
 ) -> (Vec<Step>, ArenaPlan, Vec<View>) {
-    let whole = plan_arena_tied(graph, &steps, &base, &[]);
     let control_flow = steps.iter().any(|s| matches!(s.call, Call::Flow(_)));
     if control_flow {
-        return (steps, whole, base);
+        let plan = plan_arena_tied(graph, &steps, &base, &[]);
+        return (steps, plan, base);
     }
+    // Depthwise layers over one buffer: all that can, with the bands they make worth it;
+    // then each left out again where the arena stays as small (on the host their kernel is
+    // the Arm one's portable twin, slower than the vector kernels that need two buffers).
+    // Each search lowers bands into its own copy of the graph; the winner's is kept.
+    let run = |steps: Vec<Step>, ties: &[Tie]| {
+        let mut g = graph.clone();
+        let out = search(&mut g, steps, base.clone(), ties, goal);
+        (g, out)
+    };
+    let plain = run(steps.clone(), &[]);
+    let (tied_steps, ties, mut tied) = tie_whole(graph, steps.clone(), &base, None);
+    let mut best = plain;
+    if !tied.is_empty() {
+        let all = run(tied_steps, &ties);
+        if all.1 .1.size < best.1 .1.size {
+            best = all;
+            for k in tied.clone() {
+                let fewer: Vec<usize> = tied.iter().copied().filter(|&i| i != k).collect();
+                let (s, t, _) = tie_whole(graph, steps.clone(), &base, Some(&fewer));
+                let without = run(s, &t);
+                if without.1 .1.size <= best.1 .1.size {
+                    (best, tied) = (without, fewer);
+                }
+            }
+        }
+    }
+    *graph = best.0;
+    best.1
+}
+
+/// [`plan_in_place_with_views`] for steps with the layers `one_buffer` ties already running in
+/// place whole: the band search.
+fn search(graph: &mut Graph, steps: Vec<Step>, base: Vec<View>, one_buffer: &[Tie], goal: Goal) -> (Vec<Step>, ArenaPlan, Vec<View>) {
+    let whole = plan_arena_tied(graph, &steps, &base, one_buffer);
     // A candidate whose bands lower to other kernels than the layer's (or not at all) is out.
     let cands: Vec<Candidate> = candidates(graph, &steps)
         .into_iter()
@@ -310,6 +424,9 @@ pub fn plan_in_place_with_views(
                 }
                 c.bands.retain(|&r| r >= FREE_ROWS);
             }
+            if goal == Goal::Free && c.local {
+                c.bands.retain(|&r| r * c.width >= FREE_PIXELS);
+            }
             let one = Candidate {
                 bands: Vec::new(),
                 ..c.clone()
@@ -319,7 +436,7 @@ pub fn plan_in_place_with_views(
                 split(
                     &mut g,
                     &steps,
-                    &base,
+                    (&base, one_buffer),
                     std::slice::from_ref(&one),
                     &[Some(r)],
                     true,
@@ -334,7 +451,7 @@ pub fn plan_in_place_with_views(
     }
     let size = |choice: &[Option<usize>]| {
         let mut g = graph.clone();
-        split(&mut g, &steps, &base, &cands, choice, false)
+        split(&mut g, &steps, (&base, one_buffer), &cands, choice, false)
             .map(|(s, v, t)| plan_arena_tied(&g, &s, &v, &t).size)
             .unwrap_or(usize::MAX)
     };
@@ -405,7 +522,7 @@ pub fn plan_in_place_with_views(
         }
     }
     let mut g = graph.clone();
-    match split(&mut g, &steps, &base, &cands, &choice, true) {
+    match split(&mut g, &steps, (&base, one_buffer), &cands, &choice, true) {
         Ok((banded, views, ties)) => {
             let plan = plan_arena_tied(&g, &banded, &views, &ties);
             *graph = g;

@@ -67,7 +67,7 @@ pub struct PlacedBuffer {
 /// An op that writes its output over its own input, which dies there: the output's buffer
 /// starts `delta` bytes after the input's (negative: before it), and the two may overlap while
 /// both are alive. Sound only for the steps `crate::in_place` makes: row bands whose writes
-/// never reach input rows a later band still reads.
+/// never reach input rows a later band still reads, and (`delta` 0) kernels over one buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tie {
     /// The input tensor (a buffer's root).
@@ -463,6 +463,7 @@ mod tests {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            in_place: false,
             scratch: 0,
             state: Vec::new(),
         }

@@ -134,6 +134,11 @@ pub struct Step {
     /// Set when the step computes one row band of its op's output in a patched stage
     /// (`max_arena_bytes`, see [`crate::patch`]).
     pub band: Option<crate::patch::Band>,
+    /// Set when the step writes its output over its arena operand, whose buffer starts where
+    /// the output's does (a [`crate::plan::Tie`] of `delta` 0): the kernel takes one buffer,
+    /// and the generated call passes that operand as no slice of its own
+    /// ([`crate::in_place`]).
+    pub in_place: bool,
     /// Non-zero when the step's output is a scratch buffer of this many bytes rather than a
     /// tensor of the model (an op with several outputs or working memory writes there; later
     /// steps of the same op read it as `Operand::Arena(SCRATCH)`): the lowering makes it a
@@ -423,6 +428,7 @@ impl<'a> Ctx<'a> {
             packed_filter: None,
             variants: Vec::new(),
             band: None,
+            in_place: false,
             scratch: 0,
             state: Vec::new(),
         }

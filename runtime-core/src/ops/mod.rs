@@ -85,7 +85,7 @@ pub use concatenation::concatenation;
 pub use control_flow::copy_tensor;
 pub use cumsum::{cumsum_f32, cumsum_s8, CumSumParams, CumSumS8Params};
 pub use conv::{conv2d_s8, conv2d_s8_dsp, conv2d_s8_dsp_patch, conv2d_s8_dsp_pointwise, conv2d_s8_dsp_words, pack_filter_dsp, MAX_CONST_ROW, MAX_PATCH, conv2d_s8_packed, conv2d_s8_rows, pack_filter, Conv2dParams, OC_BLOCK};
-pub use depthwise::{depthwise_conv2d_s8_neon, depthwise_neon_filter_bytes, pack_filter_depthwise_neon, depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm, depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS};
+pub use depthwise::{depthwise_conv2d_s8_neon, depthwise_neon_filter_bytes, pack_filter_depthwise_neon, depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm, depthwise_conv2d_s8, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, depthwise_conv2d_s8_3x3_in_place, depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, DepthwiseConv2dParams, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS, MAX_IN_PLACE_WIDTH};
 pub use dequantize::{dequantize_s8, dequantize_s8_f32, dequantize_u8_f32};
 pub use signal::*;
 pub use detection_postprocess::{detection_postprocess, detection_postprocess_output, DetectionInput, DetectionPostProcessParams};

@@ -91,6 +91,19 @@ pub fn depthwise_conv2d_s8_dsp_3x3(p: &DepthwiseConv2dParams, input: &[u8], filt
     }
 }
 
+/// DEPTHWISE_CONV_2D int8 over one buffer: the input, which dies here, is overwritten by the
+/// output (same shape), so the layer needs one activation buffer instead of two. For the shapes
+/// the compiler sends here (3×3, stride 1, one row and column of padding, depth multiplier 1,
+/// channels divisible by four, at most `MAX_IN_PLACE_WIDTH` columns), on every target: the
+/// ring kernel of the Arm DSP build, through the instructions' portable twins elsewhere (the
+/// same bytes; slower than the host's vector kernels, which need the input intact). For any
+/// other shape it leaves the buffer untouched (the compiler never calls it so).
+pub fn depthwise_conv2d_s8_3x3_in_place(p: &DepthwiseConv2dParams, filter: &[u8], buffer: &mut [u8]) {
+    if !p.requant.is_empty() {
+        super::dsp_3x3::groups_3x3_in_place(p, filter, buffer);
+    }
+}
+
 /// [`depthwise_conv2d_s8_dsp`] for `C` channels known at compile time. Out of line: inlined
 /// into the dispatcher, its frame sat under the 3×3 kernel's wherever the dispatcher itself is
 /// not inlined (a patched stage's layers).

@@ -172,6 +172,57 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
     }
 }
 
+/// Widest image [`groups_3x3_in_place`] takes: one tile, so that a group's whole input row is
+/// in the ring before its output row overwrites it (with tiles, the next tile would read the
+/// halo column the previous one overwrote).
+pub const MAX_IN_PLACE_WIDTH: usize = TILE - 2;
+
+/// Whether [`groups_3x3_in_place`] computes this shape: [`covers_3x3`] with depth multiplier 1,
+/// stride 1 and one row and column of padding on each side (the output has the input's shape),
+/// at most [`MAX_IN_PLACE_WIDTH`] wide.
+pub(super) fn covers_in_place(p: &DepthwiseConv2dParams) -> bool {
+    covers_3x3(p) && p.input == p.output && p.depth_multiplier == 1 && p.stride == [1, 1] && p.pad == [1, 1] && p.input[2] <= MAX_IN_PLACE_WIDTH
+}
+
+/// [`groups_3x3`] with the output written over the input in one buffer, for
+/// [`covers_in_place`] shapes: no second activation buffer. Per group, output row `y` reads
+/// input rows `y − 1 ..= y + 1`; the ring holds the first two already and takes the third
+/// before the row is written, and the row written, the group's bytes of input row `y`, is in
+/// the ring, and no later row reads it from the buffer. Other groups' bytes are untouched
+/// (depthwise: a channel reads only itself). Same arithmetic as [`groups_3x3`], same bytes.
+#[inline(never)]
+pub(super) fn groups_3x3_in_place(p: &DepthwiseConv2dParams, filter: &[u8], buffer: &mut [u8]) {
+    let [batches, h, w, c] = p.input;
+    if !covers_in_place(p) {
+        return;
+    }
+    let zp4 = u32::from(p.input_zero_point as u8) * 0x0101_0101;
+    // As in `groups_3x3`: with biases within ±2^29 the SMMLAR step takes factors in [¼, ½) too.
+    let small_sums = p.bias.iter().all(|b| b.unsigned_abs() <= 1 << 29);
+    let stage = OutputStage::new_out_of_line(p.requant, p.output_zero_point, p.act_min, p.act_max, small_sums);
+    let (img, line) = (h * w * c, w * c);
+    let mut ring: [Row; 3] = [[0; TILE]; 3];
+    for b in 0..batches {
+        let image = window_mut(buffer, b * img, img);
+        for g in (0..c).step_by(4) {
+            let group = Group::new(p, &stage, filter, c, g);
+            // Padded row `r` (input row `r − 1`) in slot `r % 3`; rows below `next` are in it.
+            let mut next = 0;
+            for y in 0..h {
+                for r in next.max(y)..y + 3 {
+                    let src = if (1..=h).contains(&r) { image.get((r - 1) * line + g..) } else { None };
+                    if let Some(slot) = ring.get_mut(r % 3) {
+                        fill(slot, src, c, false, [1, w, w + 2], zp4);
+                    }
+                }
+                next = y + 3;
+                let x = [0, 1, 2].map(|k| &ring[(y + k) % 3]);
+                row(x, &group, window_mut(image, y * line + g, (w - 1) * c + 4), [c, 1], &stage);
+            }
+        }
+    }
+}
+
 /// One output row of a tile: pixel `j` (`c` bytes apart in `out`, which starts at the group's
 /// first byte) reads columns `j · stride ..+ 3` of the window's ring rows `x`, then `stage`.
 /// (Two pixels at a time, sharing each tap's weight loads, measured slower: twelve live
@@ -284,6 +335,54 @@ mod tests {
             // Through the entry point the compiler calls for these layers.
             super::super::depthwise_conv2d_s8_dsp_3x3(&p, &input, &filter, &mut got);
             assert_eq!(got, want, "case {case}: {p:?}");
+        }
+    }
+
+    /// The in-place kernel gives the out-of-place kernel's bytes, over the buffer that held the
+    /// input, on every shape it takes (1 to `MAX_IN_PLACE_WIDTH` columns, 1 to 9 rows, several
+    /// batches and groups), and leaves the buffer as it was on a shape it does not take.
+    #[test]
+    fn in_place_matches_the_portable_kernel() {
+        let mut rng = Rng::new(0x1a9);
+        for case in 0..2000 {
+            let c = 4 * rng.usize(1, 6);
+            let (n, h, w) = (rng.usize(1, 2), rng.usize(1, 9), rng.usize(1, MAX_IN_PLACE_WIDTH));
+            let mut input = vec![0u8; n * h * w * c];
+            let mut filter = vec![0u8; 9 * c];
+            rng.fill(&mut input);
+            rng.fill(&mut filter);
+            let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
+            let p = DepthwiseConv2dParams {
+                input: [n, h, w, c],
+                output: [n, h, w, c],
+                kernel: [3, 3],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad: [1, 1],
+                depth_multiplier: 1,
+                input_zero_point: rng.range(-128, 127) as i32,
+                output_zero_point: rng.range(-128, 127) as i32,
+                act_min: rng.act_min(),
+                act_max: rng.act_max(),
+                bias: leak(bias),
+                requant: leak(requant),
+            };
+            assert!(covers_in_place(&p));
+            let mut want = vec![0u8; input.len()];
+            depthwise_conv2d_s8(&p, &input, &filter, &mut want);
+            let mut buffer = input.clone();
+            super::super::depthwise_conv2d_s8_3x3_in_place(&p, &filter, &mut buffer);
+            assert_eq!(buffer, want, "case {case}: {p:?}");
+            // One column too wide for one tile, or stride 2: not taken, untouched.
+            let wide = DepthwiseConv2dParams { input: [1, 1, MAX_IN_PLACE_WIDTH + 1, c], output: [1, 1, MAX_IN_PLACE_WIDTH + 1, c], ..p };
+            let strided = DepthwiseConv2dParams { stride: [2, 2], ..p };
+            for q in [wide, strided] {
+                assert!(!covers_in_place(&q));
+                let mut buffer = input.clone();
+                super::super::depthwise_conv2d_s8_3x3_in_place(&q, &filter, &mut buffer);
+                assert_eq!(buffer, input);
+            }
         }
     }
 }

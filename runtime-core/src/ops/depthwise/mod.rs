@@ -10,7 +10,8 @@ mod neon;
 mod vnni;
 pub use neon::{depthwise_conv2d_s8_neon, depthwise_neon_filter_bytes, pack_filter_depthwise_neon};
 pub use vnni::{depthwise_conv2d_s8_gemm, depthwise_gemm_filter_bytes, pack_filter_depthwise_gemm};
-pub use dsp::{depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
+pub use dsp::{depthwise_conv2d_s8_3x3_in_place, depthwise_conv2d_s8_dsp, depthwise_conv2d_s8_dsp_3x3, MAX_CONST_CHANNELS};
+pub use dsp_3x3::MAX_IN_PLACE_WIDTH;
 pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast, MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS};
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};

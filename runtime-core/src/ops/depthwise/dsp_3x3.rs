@@ -56,12 +56,17 @@ struct Group {
 
 impl Group {
     /// Channels `c0..c0 + 4` of `p` (`c` channels). The taps are read by one iterator: with
-    /// nine offsets, the optimizer kept each in a stack slot across the whole layer.
+    /// nine offsets, the optimizer kept each in a stack slot across the whole layer. An array
+    /// expression (evaluated left to right), not `array::from_fn`: that is a function of its
+    /// own, shared by both kernels when a firmware links the in-place one too, and then called
+    /// out of line, its frame on top of the kernel's (+128 B of peak stack in a patched
+    /// MobileNetV2).
     #[inline(always)]
     fn new(p: &DepthwiseConv2dParams, stage: &OutputStage, filter: &[u8], c: usize, c0: usize) -> Self {
         let mut taps = filter.get(c0..).unwrap_or(&[]).chunks(c.max(1)).map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
+        let mut t = || taps.next().unwrap_or([0; 2]);
         Group {
-            w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
+            w: [[t(), t(), t()], [t(), t(), t()], [t(), t(), t()]],
             bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
             stage: [0, 1, 2, 3].map(|j| stage.channel(rq_at(p.requant, c0 + j))),
         }

@@ -135,9 +135,9 @@ pub struct Step {
     /// (`max_arena_bytes`, see [`crate::patch`]).
     pub band: Option<crate::patch::Band>,
     /// Set when the step writes its output over its arena operand, whose buffer starts where
-    /// the output's does (a [`crate::plan::Tie`] of `delta` 0): the kernel takes one buffer,
-    /// and the generated call passes that operand as no slice of its own
-    /// ([`crate::in_place`]).
+    /// the output's does (a tie of distance 0): the kernel takes one buffer,
+    /// and the generated call passes that operand as no slice of its own (set by the in-place
+    /// planner, `in_place.rs`, for `depthwise_conv2d_s8_3x3_in_place`).
     pub in_place: bool,
     /// Non-zero when the step's output is a scratch buffer of this many bytes rather than a
     /// tensor of the model (an op with several outputs or working memory writes there; later

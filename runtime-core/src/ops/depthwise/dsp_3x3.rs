@@ -177,7 +177,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
     }
 }
 
-/// Widest image [`groups_3x3_in_place`] takes: one tile, so that a group's whole input row is
+/// Widest image [`depthwise_conv2d_s8_3x3_in_place`](super::depthwise_conv2d_s8_3x3_in_place) takes: one tile, so that a group's whole input row is
 /// in the ring before its output row overwrites it (with tiles, the next tile would read the
 /// halo column the previous one overwrote).
 pub const MAX_IN_PLACE_WIDTH: usize = TILE - 2;

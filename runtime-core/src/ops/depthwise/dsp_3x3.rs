@@ -56,17 +56,16 @@ struct Group {
 
 impl Group {
     /// Channels `c0..c0 + 4` of `p` (`c` channels). The taps are read by one iterator: with
-    /// nine offsets, the optimizer kept each in a stack slot across the whole layer. An array
-    /// expression (evaluated left to right), not `array::from_fn`: that is a function of its
-    /// own, shared by both kernels when a firmware links the in-place one too, and then called
-    /// out of line, its frame on top of the kernel's (+128 B of peak stack in a patched
-    /// MobileNetV2).
+    /// nine offsets, the optimizer kept each in a stack slot across the whole layer.
+    /// `ONE_BUFFER` (which kernel calls) only keeps the two kernels' copies apart: `from_fn`'s
+    /// closures are functions of their own, and shared by both kernels (a firmware that links
+    /// both) LLVM called them out of line, their frame on top of the kernel's (+128 B of peak
+    /// stack in a patched MobileNetV2). Unrolled by hand instead, +52 B of flash per model.
     #[inline(always)]
-    fn new(p: &DepthwiseConv2dParams, stage: &OutputStage, filter: &[u8], c: usize, c0: usize) -> Self {
+    fn new<const ONE_BUFFER: bool>(p: &DepthwiseConv2dParams, stage: &OutputStage, filter: &[u8], c: usize, c0: usize) -> Self {
         let mut taps = filter.get(c0..).unwrap_or(&[]).chunks(c.max(1)).map(|t| widen(word(t.get(..4).unwrap_or(&[]))));
-        let mut t = || taps.next().unwrap_or([0; 2]);
         Group {
-            w: [[t(), t(), t()], [t(), t(), t()], [t(), t(), t()]],
+            w: core::array::from_fn(|_| core::array::from_fn(|_| taps.next().unwrap_or([0; 2]))),
             bias: <[i32; 4]>::try_from(window(p.bias, c0, 4)).unwrap_or([0; 4]),
             stage: [0, 1, 2, 3].map(|j| stage.channel(rq_at(p.requant, c0 + j))),
         }
@@ -142,7 +141,7 @@ pub(super) fn groups_3x3(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8],
         let image = window(input, b * in_img, in_img);
         let out_image = window_mut(output, b * out_img, out_img);
         for g in (0..c).step_by(4) {
-            let group = Group::new(p, &stage, filter, c, g);
+            let group = Group::new::<false>(p, &stage, filter, c, g);
             // The group's bytes in an input pixel.
             let src_at = if broadcast { 0 } else { g };
             let mut ox0 = 0;
@@ -210,7 +209,7 @@ pub(super) fn groups_3x3_in_place(p: &DepthwiseConv2dParams, filter: &[u8], buff
     for b in 0..batches {
         let image = window_mut(buffer, b * img, img);
         for g in (0..c).step_by(4) {
-            let group = Group::new(p, &stage, filter, c, g);
+            let group = Group::new::<true>(p, &stage, filter, c, g);
             // Padded row `r` (input row `r − 1`) in slot `r % 3`; rows below `next` are in it.
             let mut next = 0;
             for y in 0..h {

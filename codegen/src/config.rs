@@ -122,10 +122,12 @@ impl Config {
         self
     }
 
-    /// Caps the arena of the model added last at `bytes`: when the plain plan is larger, the
-    /// first layers run in row bands (patches) to fit, with the fewest recomputed MACs; when no
-    /// split fits, [`Config::compile`] fails with [`ErrorKind::ArenaLimit`], which names the
-    /// smallest arena kiln can reach. Outputs are bit-identical either way.
+    /// Caps the arena of the model added last at `bytes`, asking for the fastest plan that
+    /// fits: whole layers when they fit (even where the default build would stream the first
+    /// layers to save RAM), else in-place layers, else the first layers in row bands (patches)
+    /// with the fewest kernel calls; when no split fits, [`Config::compile`] fails with
+    /// [`ErrorKind::ArenaLimit`], which names the smallest arena kiln can reach. Outputs are
+    /// bit-identical either way.
     pub fn max_arena_bytes(&mut self, bytes: usize) -> &mut Self {
         if let Some(m) = self.models.last_mut() {
             m.max_arena_bytes = Some(bytes);

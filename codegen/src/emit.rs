@@ -293,10 +293,12 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
             }
         }
         if let Call::CarryRows { from, len } = step.call {
-            // A band buffer keeps the rows the next band shares: they move to its top.
+            // A band buffer keeps the rows the next band shares: they move to its top. The
+            // profile counts the move as its layer's (the layer that owns the buffer).
             let off = plan.offsets[step.output].expect("band buffers are planned");
             let (start, end) = (off + from, off + from + len);
-            body.push(quote!(arena.copy_within(#start..#end, #off);));
+            let carry = quote!(arena.copy_within(#start..#end, #off););
+            body.push(profiled(opts.profile_layers.then_some(step.op_index), carry));
             continue;
         }
         let out_t = &graph.tensors[step.output];

@@ -74,7 +74,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// The arena (and state) layout.
     pub plan: ArenaPlan,
-    /// The stage run in row bands to fit `max_arena_bytes`, if one was needed.
+    /// The stage run in row bands, if the plan has one: to fit `max_arena_bytes`, or in the
+    /// default build where one saves a quarter of the arena (`patch::default_stage`).
     pub patches: Option<patch::PatchPlan>,
 }
 
@@ -110,39 +111,63 @@ pub fn analyze_timed(file: &str, bytes: &[u8], opts: &CompileOptions, timings: &
         }
         Ok(steps)
     })?;
-    let (steps, plan, patches) = timings.time("plan", || {
-        // In-place layers first (in the default build only those that cost nothing); under a
-        // cap, any in-place layer; patched stages (which assume whole layers) only where the
-        // arena must go lower than that.
-        let mut free = graph.clone();
-        let (free_steps, free_plan) =
-            in_place::plan_in_place(&mut free, steps.clone(), in_place::Goal::Free);
-        let Some(max) = opts.max_arena_bytes.filter(|&max| free_plan.size > max) else {
-            graph = free;
+    let (steps, plan, patches) = timings.time("plan", || plan_model(file, &mut graph, steps, opts.max_arena_bytes))?;
+    Ok(Analysis { graph, steps, plan, patches })
+}
+
+/// Plans the arena of lowered steps: in-place layers, and patched stages where the default
+/// build gains a lot from one or `max_arena_bytes` needs one. Rewrites `graph` with the band
+/// and window tensors of the plan it returns. Shared by [`analyze_timed`] and `kiln inspect`.
+pub(crate) fn plan_model(
+    file: &str,
+    graph: &mut ir::Graph,
+    steps: Vec<Step>,
+    max_arena_bytes: Option<usize>,
+) -> Result<(Vec<Step>, ArenaPlan, Option<patch::PatchPlan>), Error> {
+    // In-place layers first (in the default build only those that cost little); under a
+    // cap, any in-place layer; patched stages (which assume whole layers) only where the
+    // arena must go lower than that, or in the default build where one saves a lot.
+    let mut free = graph.clone();
+    let (free_steps, free_plan) =
+        in_place::plan_in_place(&mut free, steps.clone(), in_place::Goal::Free);
+    let Some(max) = max_arena_bytes else {
+        // The default build: whole layers, unless a coarse patched stage saves a quarter
+        // of the arena (`patch::default_stage`).
+        let Some((steps, _, patches)) = patch::default_stage(file, graph, &steps, &free_plan)? else {
+            *graph = free;
             return Ok((free_steps, free_plan, None));
         };
-        let mut fit = graph.clone();
-        let (fit_steps, fit_plan) =
-            in_place::plan_in_place(&mut fit, steps.clone(), in_place::Goal::Fit(max));
-        if fit_plan.size <= max {
-            graph = fit;
-            return Ok((fit_steps, fit_plan, None));
-        }
-        let (steps, plan, patches) = patch::fit_arena(file, &mut graph, steps, max, &fit_plan)?;
-        let Some(mut patches) = patches else {
-            return Ok((steps, plan, None));
-        };
-        // The layers after the stage may still run in place.
-        let (steps, plan, views) = in_place::plan_in_place_with_views(
-            &mut graph,
-            steps,
-            std::mem::take(&mut patches.views),
-            in_place::Goal::Free,
-        );
-        patches.views = views;
-        Ok((steps, plan, Some(patches)))
-    })?;
-    Ok(Analysis { graph, steps, plan, patches })
+        return Ok(in_place_after(graph, steps, patches));
+    };
+    // Under a cap: the fastest plan that fits, so a cap the whole-layer plan meets keeps
+    // whole layers even where the default build would patch.
+    if free_plan.size <= max {
+        *graph = free;
+        return Ok((free_steps, free_plan, None));
+    }
+    let mut fit = graph.clone();
+    let (fit_steps, fit_plan) =
+        in_place::plan_in_place(&mut fit, steps.clone(), in_place::Goal::Fit(max));
+    if fit_plan.size <= max {
+        *graph = fit;
+        return Ok((fit_steps, fit_plan, None));
+    }
+    match patch::fit_arena(file, graph, steps, max, &fit_plan)? {
+        (steps, _, Some(patches)) => Ok(in_place_after(graph, steps, patches)),
+        (steps, plan, None) => Ok((steps, plan, None)),
+    }
+}
+
+/// The plan of a patched model whose layers after the stage may still run in place.
+fn in_place_after(
+    graph: &mut ir::Graph,
+    steps: Vec<Step>,
+    mut patches: patch::PatchPlan,
+) -> (Vec<Step>, ArenaPlan, Option<patch::PatchPlan>) {
+    let views = std::mem::take(&mut patches.views);
+    let (steps, plan, views) = in_place::plan_in_place_with_views(graph, steps, views, in_place::Goal::Free);
+    patches.views = views;
+    (steps, plan, Some(patches))
 }
 
 /// The phases of `kiln generate`, in order, with what each does (`kiln generate -v` prints
@@ -193,7 +218,7 @@ impl Timings {
     }
 }
 
-/// The arena of the plain plan and the smallest one patched stages reach (equal when no stage
+/// The arena of the default plan and the smallest one patched stages reach (equal when no stage
 /// of the model can run in row bands): the range `max_arena_bytes` can ask for.
 pub fn arena_range(file: &str, bytes: &[u8], opts: &CompileOptions) -> Result<(usize, usize), Error> {
     let plain = analyze_options(file, bytes, &CompileOptions { max_arena_bytes: None, ..opts.clone() })?.plan.size;
@@ -303,10 +328,11 @@ pub struct CompileOptions {
     /// or length): kiln compiles static shapes only, so the user fixes them here and every
     /// dependent shape is re-inferred at compile time. `None`: the file's shapes.
     pub input_shape: Option<Vec<usize>>,
-    /// The most arena bytes the model may use. When the plain plan is larger, kiln runs the
-    /// first layers in row bands (patches, recomputing a few rows at band edges) to fit, with
-    /// the fewest extra MACs; when nothing fits, compiling fails naming the smallest arena it
-    /// can reach. `None`: the plain plan. Outputs are bit-identical either way.
+    /// The most arena bytes the model may use: kiln takes the fastest plan that fits (whole
+    /// layers, then layers in place, then the first layers in row bands, patches, in the
+    /// fewest kernel calls); when nothing fits, compiling fails naming the smallest arena it
+    /// can reach. `None`: the default plan (in-place layers that cost little, and a patched
+    /// stage only where one saves a quarter of the arena). Outputs are bit-identical either way.
     pub max_arena_bytes: Option<usize>,
     /// Custom ops mapped to the user's functions: `(custom code, Rust path)`, e.g.
     /// `("MyOp", "crate::ops::my_op")`. See the `kiln::custom` module for the signature.

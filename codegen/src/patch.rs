@@ -494,11 +494,102 @@ pub(crate) fn lower_rows(
     Ok(step)
 }
 
+/// One way to run a stage in row bands, planned (not lowered).
+struct Candidate {
+    split: Split,
+    /// Steps of the banded model: kernel calls and carries.
+    steps: usize,
+    /// Its arena.
+    size: usize,
+    /// MACs over the unpatched model's.
+    extra_macs: u64,
+}
+
+/// Every stage split with at most `max_bands` bands (and, with `coarse`, no one-row chunks),
+/// planned. A model with IF/WHILE has none: row bands assume straight-line code.
+fn candidates(graph: &Graph, steps: &[Step], max_bands: usize, coarse: bool) -> Vec<Candidate> {
+    if steps.iter().any(|s| matches!(s.call, Call::Flow(_))) {
+        return Vec::new();
+    }
+    let macs: u64 = steps.iter().map(|s| s.macs).sum();
+    let mut found = Vec::new();
+    for stage in stages(graph, steps) {
+        let rows_t = graph.tensors[steps[stage.end - 1].output].shape[1];
+        for bands in 2..=rows_t.min(max_bands) {
+            for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {
+                if coarse && fine {
+                    continue;
+                }
+                let split = Split { stage: stage.clone(), bands, fine, reuse_input };
+                let mut g = graph.clone();
+                // A split that cannot run (a band reading no rows, an overlap that would
+                // clobber input still to be read) is simply not a candidate.
+                let Ok((banded, views)) = band_stage(&mut g, steps, split.clone(), false) else { continue };
+                let size = plan_arena_with_views(&g, &banded, &views).size;
+                let extra_macs = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
+                found.push(Candidate { split, steps: banded.len(), size, extra_macs });
+            }
+        }
+    }
+    found
+}
+
+/// Lowers the chosen split: the banded steps, their arena and the report's account of them.
+fn apply(
+    file: &str,
+    graph: &mut Graph,
+    steps: &[Step],
+    c: &Candidate,
+    unpatched: usize,
+) -> Result<(Vec<Step>, ArenaPlan, PatchPlan), Error> {
+    let (banded, views) = band_stage(graph, steps, c.split.clone(), true)
+        .map_err(|m| Error::new(file, ErrorKind::Invalid(format!("patching the first layers: {m}"))))?;
+    let plan = plan_arena_with_views(graph, &banded, &views);
+    let patches = PatchPlan {
+        ops: steps[c.split.stage.clone()].iter().map(|s| s.op_index).collect(),
+        bands: c.split.bands,
+        extra_macs: c.extra_macs,
+        unpatched_arena: unpatched,
+        reuses_input: c.split.reuse_input,
+        views,
+    };
+    Ok((banded, plan, patches))
+}
+
+/// Most bands a stage of the default build (no `max_arena_bytes`) is split into. A band costs
+/// a kernel call per layer and makes the stage's kernels generic in their row count; in four
+/// bands or fewer that is about 2 % of MobileNetV2-0.35's instructions on a Cortex-M4.
+pub(crate) const DEFAULT_MAX_BANDS: usize = 4;
+
+/// The default build takes a patched stage only if it cuts the arena by at least this
+/// fraction (1/4) of the whole-layer plan: RAM is what a microcontroller runs out of first, but a
+/// few percent of speed is only worth a large saving.
+pub(crate) const DEFAULT_MIN_SAVING: (usize, usize) = (1, 4);
+
+/// The default build's patched stage, if one pays: among splits in at most
+/// [`DEFAULT_MAX_BANDS`] bands with no extra MACs, the one with the smallest arena (ties: fewer
+/// steps), taken when that arena is at most ¾ of `default` (the whole-layer plan, with its
+/// in-place layers). MobileNetV2's 48×48×48 expansion is the case: alone it is more than half
+/// of TFLM's arena, and only streaming it into the next layer shrinks it.
+pub fn default_stage(
+    file: &str,
+    graph: &mut Graph,
+    steps: &[Step],
+    default: &ArenaPlan,
+) -> Result<Option<(Vec<Step>, ArenaPlan, PatchPlan)>, Error> {
+    let (num, den) = DEFAULT_MIN_SAVING;
+    let best = candidates(graph, steps, DEFAULT_MAX_BANDS, true)
+        .into_iter()
+        .filter(|c| c.extra_macs == 0 && c.size * den <= default.size * (den - num))
+        .min_by_key(|c| (c.size, c.steps));
+    best.map(|c| apply(file, graph, steps, &c, default.size)).transpose()
+}
+
 /// Plans the arena within `max_bytes`: as is if it fits, else with the one patched stage that
 /// fits in the fewest kernel calls (ties: the smaller arena). Fails naming the smallest arena
-/// any stage reaches. `default` is the plan the model gets without the cap (with its in-place
-/// layers, `crate::in_place`): what the error and the report compare with, and the smallest
-/// arena when no stage beats it.
+/// any stage reaches. `default` is the plan the model gets without the cap and without patches
+/// (with its in-place layers, `crate::in_place`): what the error and the report compare with,
+/// and the smallest arena when no stage beats it.
 pub fn fit_arena(
     file: &str,
     graph: &mut Graph,
@@ -510,66 +601,41 @@ pub fn fit_arena(
     if whole.size <= max_bytes {
         return Ok((steps, whole, None));
     }
-    let macs: u64 = steps.iter().map(|s| s.macs).sum();
-    // (extra MACs, band steps, arena, split) of the best fit, and the smallest arena seen.
-    let mut best: Option<(u64, usize, usize, Split)> = None;
-    let mut smallest = (default.size, String::from("without patches"));
-    // Row bands assume straight-line code; a model with IF/WHILE keeps its plain plan.
-    let control_flow = steps.iter().any(|s| matches!(s.call, crate::lower::Call::Flow(_)));
-    for stage in stages(graph, &steps).into_iter().filter(|_| !control_flow) {
-        {
-            let end = stage.end;
-            let rows_t = graph.tensors[steps[end - 1].output].shape[1];
-            for bands in 2..=rows_t.min(MAX_BANDS) {
-                for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {
-                    let split = Split { stage: stage.clone(), bands, fine, reuse_input };
-                    let mut g = graph.clone();
-                    // A split that cannot run (a band reading no rows, an overlap that would
-                    // clobber input still to be read) is simply not a candidate.
-                    let Ok((banded, views)) = band_stage(&mut g, &steps, split.clone(), false) else { continue };
-                    let size = plan_arena_with_views(&g, &banded, &views).size;
-                    let extra = banded.iter().map(|s| s.macs).sum::<u64>() - macs;
-                    if size < smallest.0 {
-                        let ops = &steps[stage.clone()];
-                        smallest = (size, format!("ops #{}..#{} in {bands} row bands", ops[0].op_index, ops[ops.len() - 1].op_index));
-                    }
-                    let key = (extra, banded.len(), size);
-                    if size <= max_bytes && best.as_ref().is_none_or(|b| key < (b.0, b.1, b.2)) {
-                        best = Some((key.0, key.1, key.2, split));
-                    }
-                }
+    let found = candidates(graph, &steps, MAX_BANDS, false);
+    let best = found
+        .iter()
+        .filter(|c| c.size <= max_bytes)
+        .min_by_key(|c| (c.extra_macs, c.steps, c.size));
+    let Some(best) = best else {
+        let smallest = found.iter().filter(|c| c.size < default.size).min_by_key(|c| c.size);
+        let (size, how) = match smallest {
+            Some(c) => {
+                let ops = &steps[c.split.stage.clone()];
+                let how = format!(
+                    "ops #{}..#{} in {} row bands; without patches {} bytes",
+                    ops[0].op_index,
+                    ops[ops.len() - 1].op_index,
+                    c.split.bands,
+                    default.size
+                );
+                (c.size, how)
             }
-        }
-    }
-    let Some((extra, _, _, split)) = best else {
+            None => (default.size, String::from("without patches")),
+        };
         return Err(Error::new(
             file,
             ErrorKind::ArenaLimit {
                 requested: max_bytes,
-                smallest: smallest.0,
+                smallest: size,
                 why: format!(
-                    "max_arena_bytes = {max_bytes} is below the smallest arena kiln reaches for this model: {} bytes ({}; \
-                     without patches {} bytes, liveness bound {})",
-                    smallest.0, smallest.1, default.size, default.lower_bound
+                    "max_arena_bytes = {max_bytes} is below the smallest arena kiln reaches for this model: {size} bytes ({how}, \
+                     liveness bound {})",
+                    default.lower_bound
                 ),
             },
         ));
     };
-    let (banded, views) = band_stage(graph, &steps, split.clone(), true)
-        .map_err(|m| Error::new(file, ErrorKind::Invalid(format!("patching the first layers: {m}"))))?;
-    let plan = plan_arena_with_views(graph, &banded, &views);
-    let ops = steps[split.stage.clone()]
-        .iter()
-        .map(|s| s.op_index)
-        .collect();
-    let patches = PatchPlan {
-        ops,
-        bands: split.bands,
-        extra_macs: extra,
-        unpatched_arena: default.size,
-        reuses_input: split.reuse_input,
-        views,
-    };
+    let (banded, plan, patches) = apply(file, graph, &steps, best, default.size)?;
     Ok((banded, plan, Some(patches)))
 }
 

@@ -282,16 +282,14 @@ pub fn inspect_timed(file: &str, bytes: &[u8], opts: &crate::CompileOptions, tim
         lower::map_custom_ops(file, &mut graph, &opts.custom_ops)?;
         lower::lower_all(file, &mut graph)
     })?;
-    let (steps, plan) = timings.time("plan", || match unsupported.is_empty() {
-        true => {
-            let (steps, plan) =
-                crate::in_place::plan_in_place(&mut graph, steps, crate::in_place::Goal::Free);
-            (steps, Some(plan))
-        }
-        false => (steps, None),
-    });
+    let (steps, plan, patches) = timings.time("plan", || match unsupported.is_empty() {
+        true => crate::plan_model(file, &mut graph, steps, None).map(|(s, p, patches)| (s, Some(p), patches)),
+        false => Ok((steps, None, None)),
+    })?;
     Ok(timings.time("report", || {
-        build(file, &graph, &steps, plan.as_ref(), unsupported)
+        let mut report = build(file, &graph, &steps, plan.as_ref(), unsupported);
+        report.patches = patches;
+        report
     }))
 }
 

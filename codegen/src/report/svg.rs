@@ -222,7 +222,7 @@ pub(super) fn memory_svg(report: &ModelReport) -> String {
     if let Some(p) = &report.patches {
         out.push_str(&format!(
             "<text x=\"{LABEL_W}\" y=\"{}\" fill=\"#8a5a00\">Amber rows: ops #{}..#{} run in {} row bands through small band buffers \
-             (max_arena_bytes; {} without patches).</text>\n",
+             ({} without patches).</text>\n",
             bottom + 36.0,
             p.ops[0],
             p.ops[p.ops.len() - 1],

@@ -50,9 +50,8 @@ const FREE_WIDTH: usize = 16;
 /// layers: bands of 10 pixels +16 %, of 20 pixels +8 % on those layers.
 const FREE_PIXELS: usize = 20;
 
-/// Widest depthwise layer that runs in place whole (`kiln::ops::MAX_IN_PLACE_WIDTH`: the ring
-/// kernel's one tile).
-const WHOLE_WIDTH: usize = 24;
+/// Widest depthwise layer that runs in place whole: the one-buffer kernel's limit.
+const WHOLE_WIDTH: usize = crate::limits::MAX_IN_PLACE_WIDTH;
 
 /// How far above the smallest in-place arena the default build may stay to run fewer bands.
 const FREE_SLACK_PERCENT: usize = 2;

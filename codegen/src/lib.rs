@@ -44,6 +44,7 @@ mod flexbuffers;
 pub mod error;
 pub(crate) mod in_place;
 pub mod ir;
+pub mod limits;
 mod lower;
 pub mod op_table;
 pub mod patch;

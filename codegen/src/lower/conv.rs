@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::*;
+use crate::limits::{MAX_BROADCAST_WIDTH, MAX_BROADCAST_WORDS, MAX_CONST_CHANNELS, MAX_GEMM_WINDOW, MAX_PATCH};
 use crate::quant::{self, Requant};
 
 pub(super) const KERNELS: &[Kernel] = &[
@@ -187,14 +188,6 @@ fn groups_3x3(kh: usize, kw: usize, dilation: [usize; 2], dm: usize, in_c: usize
     [kh, kw] == [3, 3] && dilation == [1, 1] && oc % 4 == 0 && ((dm == 1 && in_c == oc) || (in_c == 1 && dm == oc))
 }
 
-/// Widest filter of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`
-/// (`kiln::ops::MAX_BROADCAST_WIDTH`).
-const MAX_BROADCAST_WIDTH: usize = 32;
-
-/// Most window words (`k_h · k_w / 4`) of `kiln::ops::depthwise_conv2d_s8_dsp_broadcast`
-/// (`kiln::ops::MAX_BROADCAST_WORDS`).
-const MAX_BROADCAST_WORDS: usize = 64;
-
 /// A one-input-channel depthwise filter `[1, k_h, k_w, c]` in the order of
 /// `kiln::ops::depthwise_conv2d_s8_dsp_broadcast` (its `pack_filter_broadcast`): per group of
 /// four channels, per filter row, per four taps `t..t + 4`, four words — taps `t, t + 2` of
@@ -217,10 +210,6 @@ fn broadcast_filter(filter: &[u8], k_h: usize, k_w: usize, c: usize) -> std::syn
     }
     out.into()
 }
-
-/// Most channels passed to `kiln::ops::depthwise_conv2d_s8_dsp` as a constant
-/// (`kiln::ops::MAX_CONST_CHANNELS`).
-const MAX_CONST_CHANNELS: usize = 16;
 
 
 fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
@@ -278,18 +267,10 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     Ok(vec![step])
 }
 
-/// Longest window (`k_h · k_w · in_c`) `kiln::ops::conv2d_s8_gemm` gathers
-/// (`kiln::ops::MAX_GEMM_WINDOW`).
-const MAX_GEMM_WINDOW: usize = 2048;
-
 /// Shortest filter row (`k_w · in_c`) for which the row-dot kernel beats the packed one on
 /// AVX2 (measured, BENCHMARKS.md: from 32 bytes; rows under 64 bytes it keeps out of line, where
 /// LLVM 1.95 forms `vpmaddwd` for them instead of `vpmulld` across channels).
 const MIN_ROW: usize = 32;
-
-/// Longest window (`k_h · k_w · in_c`) `kiln::ops::conv2d_s8_dsp_patch` gathers
-/// (`kiln::ops::MAX_PATCH`).
-const MAX_PATCH: usize = 192;
 
 /// Longest filter row passed to `kiln::ops::conv2d_s8_dsp` as a constant
 /// (`kiln::ops::MAX_CONST_ROW`).

@@ -141,10 +141,19 @@ pub(crate) fn plan_model(
         return Ok(in_place_after(graph, steps, patches));
     };
     // Under a cap: the fastest plan that fits, so a cap the whole-layer plan meets keeps
-    // whole layers even where the default build would patch.
+    // whole layers even where the default build would patch, and one the default build's
+    // stage meets gets that stage (it costs little).
     if free_plan.size <= max {
         *graph = free;
         return Ok((free_steps, free_plan, None));
+    }
+    let mut staged = graph.clone();
+    if let Some((steps, _, patches)) = patch::default_stage(file, &mut staged, &steps, &free_plan)? {
+        let planned = in_place_after(&mut staged, steps, patches);
+        if planned.1.size <= max {
+            *graph = staged;
+            return Ok(planned);
+        }
     }
     let mut fit = graph.clone();
     let (fit_steps, fit_plan) =

@@ -171,9 +171,9 @@ fn stage_input(graph: &Graph, steps: &[Step], stage: Range<usize>) -> Option<usi
     input
 }
 
-/// Candidate stages: from the start of every run of bandable steps, each end (at least two
-/// steps) where the steps form a stage.
-fn stages(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
+/// Candidate stages: from the start of every run of bandable steps (with `every_start`, from
+/// every step of it), each end (at least two steps) where the steps form a stage.
+fn stages(graph: &Graph, steps: &[Step], every_start: bool) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < steps.len() {
@@ -185,7 +185,10 @@ fn stages(graph: &Graph, steps: &[Step]) -> Vec<Range<usize>> {
         while j < steps.len() && band_rows(graph, &steps[j]).is_some() {
             j += 1;
         }
-        out.extend((i + 2..=j).map(|e| i..e).filter(|r| stage_input(graph, steps, r.clone()).is_some()));
+        let starts = if every_start { i..j } else { i..i + 1 };
+        for start in starts {
+            out.extend((start + 2..=j).map(|e| start..e).filter(|r| stage_input(graph, steps, r.clone()).is_some()));
+        }
         i = j;
     }
     out
@@ -505,15 +508,17 @@ struct Candidate {
     extra_macs: u64,
 }
 
-/// Every stage split with at most `max_bands` bands (and, with `coarse`, no one-row chunks),
-/// planned. A model with IF/WHILE has none: row bands assume straight-line code.
+/// Every stage split with at most `max_bands` bands, planned. `coarse`: no one-row chunks, and
+/// stages from every step of a run of bandable layers, not only its first (a stage around the
+/// one big activation, leaving the layers before it whole and specialized). A model with
+/// IF/WHILE has none: row bands assume straight-line code.
 fn candidates(graph: &Graph, steps: &[Step], max_bands: usize, coarse: bool) -> Vec<Candidate> {
     if steps.iter().any(|s| matches!(s.call, Call::Flow(_))) {
         return Vec::new();
     }
     let macs: u64 = steps.iter().map(|s| s.macs).sum();
     let mut found = Vec::new();
-    for stage in stages(graph, steps) {
+    for stage in stages(graph, steps, coarse) {
         let rows_t = graph.tensors[steps[stage.end - 1].output].shape[1];
         for bands in 2..=rows_t.min(max_bands) {
             for (fine, reuse_input) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -557,8 +562,10 @@ fn apply(
 }
 
 /// Most bands a stage of the default build (no `max_arena_bytes`) is split into. A band costs
-/// a kernel call per layer and makes the stage's kernels generic in their row count; in four
-/// bands or fewer that is about 2 % of MobileNetV2-0.35's instructions on a Cortex-M4.
+/// a kernel call per layer, and a layer called with several row counts gets one kernel generic
+/// in them. MobileNetV2-0.35 on a Cortex-M4: its 8 → 48 → 8 block around the stride-2 layer in
+/// three bands costs +0.2 % instructions; the first five layers in four bands +2.2 % (the
+/// first layer's kernel loses its constant shape).
 pub(crate) const DEFAULT_MAX_BANDS: usize = 4;
 
 /// The default build takes a patched stage only if it cuts the arena by at least this
@@ -566,11 +573,12 @@ pub(crate) const DEFAULT_MAX_BANDS: usize = 4;
 /// few percent of speed is only worth a large saving.
 pub(crate) const DEFAULT_MIN_SAVING: (usize, usize) = (1, 4);
 
-/// The default build's patched stage, if one pays: among splits in at most
-/// [`DEFAULT_MAX_BANDS`] bands with no extra MACs, the one with the smallest arena (ties: fewer
-/// steps), taken when that arena is at most ¾ of `default` (the whole-layer plan, with its
-/// in-place layers). MobileNetV2's 48×48×48 expansion is the case: alone it is more than half
-/// of TFLM's arena, and only streaming it into the next layer shrinks it.
+/// The default build's patched stage, if one pays: among coarse splits (at most
+/// [`DEFAULT_MAX_BANDS`] bands, chunks as tall as their readers need, a stage starting at any
+/// layer) with no extra MACs, the one with the smallest arena (ties: fewer steps), taken when
+/// that arena is at most ¾ of `default` (the whole-layer plan, with its in-place layers).
+/// MobileNetV2's 48×48×48 expansion is the case: alone it is more than half of TFLM's arena,
+/// and only streaming it into the stride-2 layer that reads it shrinks it.
 pub fn default_stage(
     file: &str,
     graph: &mut Graph,
@@ -601,7 +609,8 @@ pub fn fit_arena(
     if whole.size <= max_bytes {
         return Ok((steps, whole, None));
     }
-    let found = candidates(graph, &steps, MAX_BANDS, false);
+    let mut found = candidates(graph, &steps, MAX_BANDS, false);
+    found.extend(candidates(graph, &steps, DEFAULT_MAX_BANDS, true));
     let best = found
         .iter()
         .filter(|c| c.size <= max_bytes)

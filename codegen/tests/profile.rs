@@ -67,8 +67,15 @@ fn one_begin_end_pair_per_layer_with_code_with_its_op_index() {
         let rel = format!("tests/fixtures/zoo/{stem}.tflite");
         let all = kiln_codegen::analyze(&rel, &std::fs::read(workspace().join(&rel)).unwrap()).unwrap().steps.len();
         saw_alias |= all > expected.len();
-        let want: Vec<(bool, usize)> = expected.iter().flat_map(|&i| [(true, i), (false, i)]).collect();
-        assert_eq!(markers(&src), want, "{stem}: markers are not begin(i) end(i) per layer with code, in order");
+        // A layer's consecutive row bands may run as one loop between one pair of markers, so
+        // both sides are compared as runs of one op index (each run still begin(i) end(i) pairs).
+        let mut got = markers(&src);
+        assert!(got.chunks(2).all(|p| p.len() == 2 && p[0] == (true, p[1].1) && !p[1].0), "{stem}: unpaired markers {got:?}");
+        got.dedup_by_key(|m| m.1);
+        let mut want: Vec<usize> = expected.clone();
+        want.dedup();
+        let got: Vec<usize> = got.iter().map(|m| m.1).collect();
+        assert_eq!(got, want, "{stem}: markers are not begin(i) end(i) per layer with code, in order");
     }
     assert!(saw_alias, "none of the models has an alias layer: the test does not cover aliases");
 }

@@ -187,7 +187,10 @@ pub fn conv2d_s8_dsp_words<const ROW: usize>(p: &Conv2dParams, input: &[u8], fil
 /// A 1×1, stride-1, unpadded layer (output the input's size): what the pointwise kernels take.
 #[inline(always)]
 fn pointwise_shape(p: &Conv2dParams) -> bool {
-    p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && p.input[1..3] == p.output[1..3]
+    // Height and width compared one by one: a slice comparison (`input[1..3] == output[1..3]`)
+    // is a `memcmp` call on the Cortex-M, which linked `memcmp` (116 B) for this check alone.
+    let same_size = p.input[1] == p.output[1] && p.input[2] == p.output[2];
+    p.kernel == [1, 1] && p.stride == [1, 1] && p.pad == [0, 0] && same_size
 }
 
 /// [`conv2d_s8_dsp`] for a 1×1, stride-1, unpadded layer whose depth `C` (a multiple of four)

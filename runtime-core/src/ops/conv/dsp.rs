@@ -199,7 +199,7 @@ fn pointwise_shape(p: &Conv2dParams) -> bool {
 /// the general kernel and its border code for each depth, about 20 KB of flash it never ran.
 /// For any other shape it leaves the output untouched (the compiler never calls it so).
 /// Inlined: the generated code passes constant params, so the shape check folds away and the
-/// call site calls [`pointwise_layer`] directly (out of line, one per depth); as its own
+/// call site calls `pointwise_layer` directly (out of line, one per depth); as its own
 /// function it was 114 bytes per depth (person_detect −584 B, MobileNetV2 −1.1 KB).
 #[inline]
 pub fn conv2d_s8_dsp_pointwise<const C: usize>(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {

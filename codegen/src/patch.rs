@@ -566,12 +566,12 @@ fn apply(
 /// in them. MobileNetV2-0.35 on a Cortex-M4: its 8 → 48 → 8 block around the stride-2 layer in
 /// three bands costs +0.2 % instructions; the first five layers in four bands +2.2 % (the
 /// first layer's kernel loses its constant shape).
-pub(crate) const DEFAULT_MAX_BANDS: usize = 4;
+pub const DEFAULT_MAX_BANDS: usize = 4;
 
 /// The default build takes a patched stage only if it cuts the arena by at least this
 /// fraction (1/4) of the whole-layer plan: RAM is what a microcontroller runs out of first, but a
 /// few percent of speed is only worth a large saving.
-pub(crate) const DEFAULT_MIN_SAVING: (usize, usize) = (1, 4);
+pub const DEFAULT_MIN_SAVING: (usize, usize) = (1, 4);
 
 /// The default build's patched stage, if one pays: among coarse splits (at most
 /// [`DEFAULT_MAX_BANDS`] bands, chunks as tall as their readers need, a stage starting at any

@@ -237,7 +237,7 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     };
     let bias = folded_bias(cx.opt_input(2), fdata, od, |i| i / depth, in_zp)?;
     let (act_min, act_max) = act_range(activation, out, (out_s, out_zp))?;
-    let rq = requant_tokens(&requant);
+    let rq = requant_tokens(&requant)?;
     let params = quote!(::kiln::ops::FullyConnectedParams {
         batches: #batches, input_depth: #depth, output_depth: #od,
         output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,
@@ -556,7 +556,7 @@ fn spatial_conv(
         usizes(&o.dilation),
         usizes(&geo.pad),
     );
-    let rq = requant_tokens(&requant);
+    let rq = requant_tokens(&requant)?;
     let fields = quote!(
         input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
         input_zero_point: #in_zp, output_zero_point: #out_zp, act_min: #act_min, act_max: #act_max,

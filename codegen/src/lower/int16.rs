@@ -109,7 +109,7 @@ fn spatial_s16(
     let (act_min, act_max) = act_range_s16(o.activation, out, out_s)?;
     let (i4, o4, k, s, d, p) =
         (usizes(&geo.input), usizes(&geo.output), usizes(&[kh, kw]), usizes(&o.stride), usizes(&o.dilation), usizes(&geo.pad));
-    let rq = requant_tokens(&requant);
+    let rq = requant_tokens(&requant)?;
     let fields = quote!(
         input: #i4, output: #o4, kernel: #k, stride: #s, dilation: #d, pad: #p,
         act_min: #act_min, act_max: #act_max, bias: &[#(#bias),*], requant: #rq,
@@ -203,7 +203,7 @@ fn fully_connected_s16(cx: &Ctx<'_>) -> R<Vec<Step>> {
     check_requant_s64(&requant, out)?;
     let bias = bias_s64(cx.opt_input(2), od)?;
     let (act_min, act_max) = act_range_s16(activation, out, out_s)?;
-    let rq = requant_tokens(&requant);
+    let rq = requant_tokens(&requant)?;
     let params = quote!(::kiln::ops::FullyConnectedS16Params {
         batches: #batches, input_depth: #depth, output_depth: #od,
         act_min: #act_min, act_max: #act_max, bias: &[#(#bias),*], requant: #rq,

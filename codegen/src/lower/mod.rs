@@ -583,12 +583,23 @@ pub(crate) fn depthwise_geometry(input: &Tensor, filter: &Tensor) -> R<(usize, [
     Ok((n, [kh, kw], oc, oc / c))
 }
 
-pub(crate) fn requant_tokens(r: &[Requant]) -> TokenStream {
-    let items = r.iter().map(|r| {
-        let (m, s) = (r.multiplier, r.shift);
-        quote!(::kiln::fixed_point::Requant { multiplier: #m, shift: #s })
-    });
-    quote!(&[#(#items),*])
+/// A per-channel table of factors, as `kiln::fixed_point::PackedRequant`s (one byte of shift).
+/// A factor whose exponent does not fit a byte (a scale ratio beyond 2^127, which no trained
+/// layer has) is refused rather than truncated.
+pub(crate) fn requant_tokens(r: &[Requant]) -> R<TokenStream> {
+    let mut items = Vec::with_capacity(r.len());
+    for (c, r) in r.iter().enumerate() {
+        let Ok(s) = i8::try_from(r.shift) else {
+            return unsupported(format!(
+                "output channel {c}: requantization shift {} (input scale × filter scale / output scale ≈ 2^{}) does not fit kiln's one-byte exponent (−128..=127)",
+                r.shift,
+                r.shift - 1
+            ));
+        };
+        let m = r.multiplier;
+        items.push(quote!(::kiln::fixed_point::PackedRequant { multiplier: #m, shift: #s }));
+    }
+    Ok(quote!(&[#(#items),*]))
 }
 
 pub(crate) fn one_requant(r: Requant) -> TokenStream {
@@ -786,4 +797,21 @@ pub(crate) fn rank4(s: &[usize]) -> R<[usize; 4]> {
 /// folded to f32 constants, or with `keep` left float16 for conv/FC filters. Runs before [`lower`].
 pub(crate) fn prepare_f16_weights(graph: &mut Graph, keep: bool) {
     float32::prepare_f16(graph, keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A factor whose exponent needs more than a byte is refused by channel, not truncated into
+    /// the one-byte `PackedRequant` (which would silently rescale that channel).
+    #[test]
+    fn a_shift_beyond_a_byte_is_refused_by_channel() {
+        let fine = Requant { multiplier: 1 << 30, shift: -7 };
+        assert!(requant_tokens(&[fine, Requant { multiplier: 1 << 30, shift: 127 }]).is_ok());
+        let Err(Fail::Unsupported(text)) = requant_tokens(&[fine, Requant { multiplier: 1 << 30, shift: 128 }]) else {
+            panic!("shift 128 not refused as unsupported");
+        };
+        assert!(text.contains("output channel 1") && text.contains("shift 128"), "{text}");
+    }
 }

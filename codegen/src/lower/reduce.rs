@@ -300,7 +300,7 @@ fn transpose_conv(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // PopulateConvolutionQuantizationParams: per channel, in double precision.
         let requant: Vec<Requant> =
             scales.iter().map(|&fs| quant::quantize_multiplier(in_s as f64 * fs as f64 / out_s as f64)).collect();
-        let rq = requant_tokens(&requant);
+        let rq = requant_tokens(&requant)?;
         if dtype == DType::I8 {
             let bias: Vec<i32> = match bias {
                 Some(b) => {

@@ -4,7 +4,7 @@
 
 use super::conv::{dot_1x1, dot_1x2, dot_s8, output_s8, rq_at, OutputStage};
 use super::window;
-use crate::fixed_point::Requant;
+use crate::fixed_point::PackedRequant;
 
 /// Static parameters of one FULLY_CONNECTED; filter `[output_depth, input_depth]`.
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +24,7 @@ pub struct FullyConnectedParams {
     /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, len `output_depth`.
     pub bias: &'static [i32],
     /// Length 1 (per-tensor) or `output_depth` (per-channel).
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// FULLY_CONNECTED int8, bit-exact with TFLM: per output, `bias + Σ x · w` (wrapping i32),
@@ -46,8 +46,8 @@ pub fn fully_connected_s8(
     {
         let in_row = window(input, b * depth, depth);
         // Per-tensor: the one entry for every row; per-channel: one each.
-        let requant = p.requant.iter().cycle();
-        for (c, ((o, &bias), &rq)) in out_row.iter_mut().zip(p.bias).zip(requant).enumerate() {
+        let requant = p.requant.iter().map(|r| r.get()).cycle();
+        for (c, ((o, &bias), rq)) in out_row.iter_mut().zip(p.bias).zip(requant).enumerate() {
             let acc = bias.wrapping_add(dot_s8(window(filter, c * depth, depth), in_row));
             *o = output_s8(acc, rq, p.output_zero_point, p.act_min, p.act_max);
         }
@@ -111,8 +111,8 @@ mod tests {
                 .map(|_| rng.range(-100_000, 100_000) as i32)
                 .collect();
             let zp = rng.range(-128, 127) as i32;
-            let requant: Vec<Requant> = (0..if rng.bool() { out_depth } else { 1 })
-                .map(|_| rng.requant())
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { out_depth } else { 1 })
+                .map(|_| rng.packed_requant())
                 .collect();
             let p = FullyConnectedParams {
                 batches,
@@ -134,7 +134,7 @@ mod tests {
                                     * (input[b * depth + d] as i8 as i64 - zp as i64)
                             })
                             .sum::<i64>();
-                    let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                    let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                     want[b * out_depth + c] =
                         ref_output(acc, rq, p.output_zero_point, p.act_min, p.act_max);
                 }

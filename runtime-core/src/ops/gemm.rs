@@ -20,7 +20,7 @@ use super::conv::output_s8;
 use super::conv::rq_at;
 use super::{window, window_mut};
 use crate::arch::x86::{self as v, I32x16, I64x8, I8x64};
-use crate::fixed_point::{OutputScale, Requant};
+use crate::fixed_point::{OutputScale, PackedRequant};
 
 /// Output channels per block (the `i32` lanes of one vector).
 pub const GEMM_LANES: usize = 16;
@@ -105,7 +105,7 @@ pub(super) struct BlockStage {
 }
 
 impl BlockStage {
-    pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(super) fn new(requant: &[PackedRequant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
             let (mj, rj, sj) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
@@ -131,7 +131,7 @@ impl BlockStage {
 
 /// The output stage of one layer call.
 struct Stage<'a> {
-    requant: &'a [Requant],
+    requant: &'a [PackedRequant],
     zp: i32,
     lo: i32,
     hi: i32,
@@ -148,7 +148,7 @@ fn gemm_s8(
     out_c: usize,
     input: Rows<'_>,
     filter: &[u8],
-    (requant, zp, lo, hi): (&[Requant], i32, i32, i32),
+    (requant, zp, lo, hi): (&[PackedRequant], i32, i32, i32),
     output: &mut [u8],
 ) {
     let bb = gemm_block_bytes(depth);
@@ -485,7 +485,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = FullyConnectedParams {
                 batches,
                 input_depth: depth,

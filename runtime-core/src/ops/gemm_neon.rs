@@ -34,7 +34,7 @@ use super::conv::{output_s8, rq_at};
 use super::gemm::{gather_window, gemm_block_bytes, gemm_filter_bytes, pack_blocks, store_lanes, Pixels, Rows, GEMM_LANES, MAX_GEMM_WINDOW};
 use super::{copy_prefix, window, window_mut};
 use crate::arch::aarch64::{self as v, I32x4, I8x16};
-use crate::fixed_point::Requant;
+use crate::fixed_point::PackedRequant;
 
 /// Lays out the `[out_c][depth]` int8 filter `w` and the folded bias (`bias[c] − input_zp · Σ
 /// w[c]`, as in the params) for [`conv2d_s8_neon`] and [`fully_connected_s8_neon`] into `out`
@@ -60,7 +60,7 @@ pub(super) struct NeonStage {
 }
 
 impl NeonStage {
-    pub(super) fn new(requant: &[Requant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(super) fn new(requant: &[PackedRequant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let (mut m, mut l, mut s) = ([0i32; 16], [0i32; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
             let rq = rq_at(requant, c0 + j);
@@ -95,7 +95,7 @@ impl NeonStage {
 
 /// TFLM's output bytes of a block's accumulators: the vector stage, or per lane.
 #[inline(always)]
-pub(super) fn block_output(stage: &Option<NeonStage>, acc: [I32x4; 4], (requant, c0, zp, lo, hi): (&[Requant], usize, i32, i32, i32)) -> [u8; 16] {
+pub(super) fn block_output(stage: &Option<NeonStage>, acc: [I32x4; 4], (requant, c0, zp, lo, hi): (&[PackedRequant], usize, i32, i32, i32)) -> [u8; 16] {
     match stage {
         Some(st) => st.apply(acc),
         None => {
@@ -201,7 +201,7 @@ impl Mac for SmullPairs {
 }
 
 /// The output stage of one layer call.
-type Stage<'a> = (&'a [Requant], i32, i32, i32);
+type Stage<'a> = (&'a [PackedRequant], i32, i32, i32);
 
 /// The int8 product `output[r][c] = stage(bias[c] + Σ_i input[r][i] · w[c][i])` for `rows`
 /// rows of `depth` bytes and `out_c` channels, `filter` packed by [`pack_filter_neon`], through
@@ -538,7 +538,7 @@ mod tests {
             rng.fill(&mut filter);
             no_min_weight(case, &mut filter);
             let bias: Vec<i32> = (0..od).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if case % 2 == 0 { od } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = FullyConnectedParams {
                 batches,
                 input_depth: depth,

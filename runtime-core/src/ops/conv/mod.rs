@@ -36,7 +36,7 @@ pub use rows::conv2d_s8_rows;
 
 
 use crate::arch::arm_dsp::requantize_s8;
-use crate::fixed_point::{multiply_by_quantized_multiplier, Requant, RoundingScale};
+use crate::fixed_point::{multiply_by_quantized_multiplier, PackedRequant, Requant, RoundingScale};
 
 /// Static parameters of one CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
 #[derive(Clone, Copy, Debug)]
@@ -64,7 +64,7 @@ pub struct Conv2dParams {
     /// Folded bias `bias[c] - input_zero_point · Σ filter[c]`, one per output channel.
     pub bias: &'static [i32],
     /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// Valid filter taps along one axis for output coordinate `out`: the half-open range
@@ -139,10 +139,10 @@ pub(crate) fn output_s8(
 
 /// The requantization of output channel `c` (per-tensor: the one entry).
 #[inline(always)]
-pub(crate) fn rq_at(r: &[Requant], c: usize) -> Requant {
+pub(crate) fn rq_at(r: &[PackedRequant], c: usize) -> Requant {
     match r {
-        [one] => *one,
-        many => many.get(c).copied().unwrap_or(Requant { multiplier: 0, shift: 0 }),
+        [one] => one.get(),
+        many => many.get(c).map_or(Requant { multiplier: 0, shift: 0 }, |r| r.get()),
     }
 }
 
@@ -186,7 +186,7 @@ pub(crate) struct OutputStage {
 
 impl OutputStage {
     #[inline(always)]
-    pub(crate) fn new(requant: &[Requant], zp: i32, lo: i32, hi: i32) -> Self {
+    pub(crate) fn new(requant: &[PackedRequant], zp: i32, lo: i32, hi: i32) -> Self {
         Self::new_for(requant, zp, lo, hi, false)
     }
 
@@ -195,11 +195,11 @@ impl OutputStage {
     /// also takes a right shift of 1, factors in `[¼, ½)`, which depthwise layers have (with
     /// such sums the step's addition cannot wrap, see [`OutputStage::high`]).
     #[inline(always)]
-    fn new_for(requant: &[Requant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
-        let scale = requant.iter().all(|&r| RoundingScale::new(r).is_some());
-        let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && r.multiplier != i32::MIN);
+    fn new_for(requant: &[PackedRequant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
+        let scale = requant.iter().all(|r| RoundingScale::new(r.get()).is_some());
+        let fast = requant.iter().all(|r| (-31..=31).contains(&r.shift) && { r.multiplier } != i32::MIN);
         let half = |r: Requant| small_sums && r.multiplier >= 1 << 30 && r.shift == -1;
-        let high = lo == -128 && hi == 127 && (-(1 << 20)..=1 << 20).contains(&zp) && requant.iter().all(|&r| Self::in_high_domain(r) || half(r));
+        let high = lo == -128 && hi == 127 && (-(1 << 20)..=1 << 20).contains(&zp) && requant.iter().all(|r| Self::in_high_domain(r.get()) || half(r.get()));
         OutputStage { high, scale, fast, zp, offset: zp.wrapping_mul(2).wrapping_add(1), lo, hi }
     }
 
@@ -208,7 +208,7 @@ impl OutputStage {
     /// MobileNetV2's 1×1 layers of depth 8 2.58 M → 2.50 M instructions, its depthwise layers
     /// −1.5 %).
     #[inline(never)]
-    pub(crate) fn new_out_of_line(requant: &[Requant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
+    pub(crate) fn new_out_of_line(requant: &[PackedRequant], zp: i32, lo: i32, hi: i32, small_sums: bool) -> Self {
         Self::new_for(requant, zp, lo, hi, small_sums)
     }
 
@@ -348,7 +348,7 @@ mod tests {
                 _ => rng.range(-128, 127) as i32,
             };
             let acc = rng.edgy_i32();
-            let stage = OutputStage::new(core::slice::from_ref(&rq), zp, -128, 127);
+            let stage = OutputStage::new(&[PackedRequant::try_from(rq).unwrap()], zp, -128, 127);
             let want = output_s8(acc, rq, zp, -128, 127);
             assert_eq!(stage.apply(acc, rq), want, "{acc} {rq:?} zp {zp}");
             assert_eq!(stage.apply_channel(acc, &stage.channel(rq)), want, "{acc} {rq:?} zp {zp}");
@@ -387,7 +387,7 @@ mod tests {
                 1 => rng.range(-200_000, 200_000) as i32,
                 _ => rng.range(-bound, bound) as i32,
             };
-            let stage = OutputStage::new_for(core::slice::from_ref(&rq), zp, -128, 127, true);
+            let stage = OutputStage::new_for(&[PackedRequant::try_from(rq).unwrap()], zp, -128, 127, true);
             assert_eq!(stage.high, shift < 0, "{rq:?} zp {zp}");
             assert_eq!(stage.apply_channel(acc, &stage.channel(rq)), output_s8(acc, rq, zp, -128, 127), "{acc} {rq:?} zp {zp}");
             shift_one += usize::from(stage.high && shift == -1);
@@ -410,7 +410,7 @@ mod tests {
             };
             let acc = rng.edgy_i32();
             let (zp, lo, hi) = (rng.range(-128, 127) as i32, rng.act_min(), rng.act_max());
-            let stage = OutputStage::new(core::slice::from_ref(&rq), zp, lo, hi);
+            let stage = OutputStage::new(&[PackedRequant::try_from(rq).unwrap()], zp, lo, hi);
             assert_eq!(stage.apply(acc, rq), output_s8(acc, rq, zp, lo, hi), "{acc} {rq:?}");
         }
     }
@@ -422,7 +422,7 @@ pub(crate) mod testing {
     extern crate std;
     use super::Conv2dParams;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// `(params, input, OHWI filter)` with `ic` input and `oc` output channels, the given kernel
@@ -442,7 +442,7 @@ pub(crate) mod testing {
         rng.fill(&mut input);
         rng.fill(&mut filter);
         let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-        let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+        let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.packed_requant()).collect();
         let p = Conv2dParams {
             input: [n, ih, iw, ic],
             output: [n, oh, ow, oc],

@@ -3,7 +3,7 @@
 use super::super::window;
 use super::{dot_s8, output_s8, sum_s8, tap_coord, tap_range, Conv2dParams};
 #[cfg(test)]
-use crate::fixed_point::Requant;
+use crate::fixed_point::PackedRequant;
 
 /// CONV_2D int8, bit-exact with TFLM.
 ///
@@ -66,8 +66,8 @@ pub(crate) fn conv_pixel_s8(
     let (kx0, kx1, ix_origin) = tap_range(ox, p.stride[1], p.pad[1], dil_w, k_w, in_w);
     let border = ky0 > 0 || ky1 < k_h || kx0 > 0 || kx1 < k_w;
     // Per-tensor: the one entry for every channel; per-channel: one each.
-    let requant = p.requant.iter().cycle();
-    for (c, (((o, f), &bias), &rq)) in out_px
+    let requant = p.requant.iter().map(|r| r.get()).cycle();
+    for (c, (((o, f), &bias), rq)) in out_px
         .iter_mut()
         .zip(filter.chunks_exact(f_len))
         .zip(p.bias)
@@ -162,7 +162,7 @@ mod tests {
                                 }
                             }
                         }
-                        let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                        let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                         out[((b * oh + oy) * ow + ox) * oc + c] =
                             ref_output(acc, rq, p.output_zero_point, p.act_min, p.act_max);
                     }
@@ -202,8 +202,8 @@ mod tests {
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
             let zp = rng.range(-128, 127) as i32;
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| rng.requant())
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| rng.packed_requant())
                 .collect();
             let (lo, hi) = if rng.bool() {
                 (-128, 127)

@@ -15,7 +15,7 @@
 
 use super::super::{copy_prefix, window, window_mut};
 use super::{interior_range, output_s8, rq_at, tap_range, Conv2dParams};
-use crate::fixed_point::Requant;
+use crate::fixed_point::PackedRequant;
 
 /// Output channels per packed filter block.
 pub const OC_BLOCK: usize = 8;
@@ -127,7 +127,7 @@ impl BlockRq {
     /// `None` if a channel shifts right by 32 or more or has the multiplier `i32::MIN` (no real
     /// model does: multipliers are in `[2^30, 2^31)` or 0; the scalar output stage handles it).
     #[inline(always)]
-    pub(crate) fn new(rq: &[Requant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+    pub(crate) fn new(rq: &[PackedRequant], c0: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let mut b = BlockRq {
             factor: [1; OC_BLOCK],
             mult: [0; OC_BLOCK],
@@ -185,7 +185,7 @@ impl BlockRq {
 
 /// Requantizes `acc[..out.len()]` for output channels `c0..` into `out`.
 #[inline(always)]
-fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[PackedRequant], zp: i32, lo: i32, hi: i32) {
     for (j, (o, &a)) in out.iter_mut().zip(acc).enumerate() {
         *o = output_s8(a, rq_at(rq, c0 + j), zp, lo, hi);
     }
@@ -194,7 +194,7 @@ fn store(out: &mut [u8], acc: &[i32; OC_BLOCK], c0: usize, rq: &[Requant], zp: i
 /// [`store`] through a prepared [`BlockRq`] when there is one.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[Requant], zp: i32, lo: i32, hi: i32) {
+pub(crate) fn store_block(out: &mut [u8], acc: &[i32; OC_BLOCK], brq: &Option<BlockRq>, c0: usize, rq: &[PackedRequant], zp: i32, lo: i32, hi: i32) {
     match brq {
         Some(b) => b.apply(acc, out),
         None => store(out, acc, c0, rq, zp, lo, hi),
@@ -358,13 +358,13 @@ mod tests {
     fn block_output_stage_matches_the_scalar_one() {
         let mut rng = Rng::new(79);
         for case in 0..20_000 {
-            let rq: Vec<Requant> = (0..OC_BLOCK)
-                .map(|_| Requant {
+            let rq: Vec<PackedRequant> = (0..OC_BLOCK)
+                .map(|_| PackedRequant {
                     multiplier: match rng.usize(0, 5) {
                         0 => [0, i32::MIN, i32::MAX, 1 << 30, -(1 << 30)][rng.usize(0, 4)],
                         _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
                     },
-                    shift: if case % 3 == 0 { rng.range(-40, 40) as i32 } else { rng.range(-31, 31) as i32 },
+                    shift: if case % 3 == 0 { rng.range(-40, 40) as i8 } else { rng.range(-31, 31) as i8 },
                 })
                 .collect();
             let acc: [i32; OC_BLOCK] = core::array::from_fn(|_| rng.edgy_i32());

@@ -140,7 +140,7 @@ mod tests {
     use super::super::conv2d_s8_dsp_pointwise;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// The short-depth kernel against the OHWI kernel, at depth 8 in blocks of 16 lanes (through
@@ -162,7 +162,7 @@ mod tests {
             let (mut p, mut input, mut filter) = pointwise_case(&mut rng, ic, oc);
             if case % 2 == 0 {
                 // Every factor a real layer's (a right shift of 2 to 31 bits), the whole int8 range.
-                let rq: Vec<Requant> = p.requant.iter().map(|r| Requant { multiplier: r.multiplier, shift: rng.range(-31, -2) as i32 }).collect();
+                let rq: Vec<PackedRequant> = p.requant.iter().map(|r| PackedRequant { multiplier: r.multiplier, shift: rng.range(-31, -2) as i8 }).collect();
                 p.requant = leak(rq);
                 (p.act_min, p.act_max) = (-128, 127);
             }

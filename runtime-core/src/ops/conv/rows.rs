@@ -137,7 +137,7 @@ mod tests {
     use super::super::conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the general kernel over random shapes for several row lengths (1×1 and
@@ -163,7 +163,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = Conv2dParams {
                 input: [n, ih, iw, ic],
                 output: [n, oh, ow, oc],

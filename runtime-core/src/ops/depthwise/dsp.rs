@@ -247,7 +247,7 @@ mod tests {
     use super::super::depthwise_conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the portable kernel (checked against a naive TFLM-style depthwise
@@ -273,7 +273,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..oc).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, oc],
                 output: [n, oh, ow, oc],

@@ -264,7 +264,7 @@ mod tests {
     use super::super::depthwise_conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the portable kernel (the twins of the DSP instructions on the host) on the
@@ -312,10 +312,10 @@ mod tests {
                     _ => rng.range(-50_000, 50_000) as i32,
                 })
                 .collect();
-            let mut requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.requant()).collect();
+            let mut requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 }).map(|_| rng.packed_requant()).collect();
             if big && rng.bool() {
                 // A factor just below ½ on accumulators near i32::MAX: the step's sum would wrap.
-                requant.fill(Requant { multiplier: i32::MAX, shift: -1 });
+                requant.fill(PackedRequant { multiplier: i32::MAX, shift: -1 });
             }
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, ic],
@@ -356,7 +356,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = DepthwiseConv2dParams {
                 input: [n, h, w, c],
                 output: [n, h, w, c],

@@ -16,7 +16,7 @@ pub use dsp_broadcast::{depthwise_conv2d_s8_dsp_broadcast, pack_filter_broadcast
 
 use super::conv::{lanes, output_s8, store_block, tap_coord, tap_range, BlockRq, OC_BLOCK};
 use super::{copy_prefix, window, window_mut};
-use crate::fixed_point::Requant;
+use crate::fixed_point::PackedRequant;
 
 /// Static parameters of one DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
 /// `out_c = in_c · depth_multiplier` and output channel `oc = ic · depth_multiplier + m`.
@@ -47,7 +47,7 @@ pub struct DepthwiseConv2dParams {
     /// Folded bias `bias[c] - input_zero_point · Σ filter[.., c]`, one per output channel.
     pub bias: &'static [i32],
     /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// Output channels accumulated at once (an i32 array on the stack).
@@ -160,7 +160,7 @@ pub fn depthwise_conv2d_s8(
                     // (The uncommon shapes: the scalar output stage, no per-block tables on the stack.)
                     let rqs = if p.requant.len() > 1 { p.requant.get(c0..).unwrap_or(&[]) } else { p.requant };
                     for ((o, &a), rq) in window_mut(out_px, c0, len).iter_mut().zip(acc_all.iter()).zip(rqs.iter().cycle()) {
-                        *o = output_s8(a, *rq, out_zp, lo, hi);
+                        *o = output_s8(a, rq.get(), out_zp, lo, hi);
                     }
                 }
             }
@@ -339,7 +339,7 @@ mod tests {
                                     acc += w * (x - p.input_zero_point as i64);
                                 }
                             }
-                            let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                            let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                             out[((b * oh + oy) * ow + ox) * oc + c] =
                                 ref_output(acc, rq, p.output_zero_point, p.act_min, p.act_max);
                         }
@@ -389,8 +389,8 @@ mod tests {
                     bias[c].wrapping_sub(zp.wrapping_mul(s))
                 })
                 .collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| rng.requant())
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| rng.packed_requant())
                 .collect();
             let p = DepthwiseConv2dParams {
                 input: [n, ih, iw, ic],

@@ -182,7 +182,7 @@ mod tests {
     use super::super::depthwise_conv2d_s8;
     use super::*;
     use crate::fixed_point::testing::{leak, Rng};
-    use crate::fixed_point::Requant;
+    use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
 
     /// Same bytes as the general kernel (checked against TFLM on the zoo) over random layers:
@@ -224,7 +224,7 @@ mod tests {
                 filter.fill(0x80);
             }
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = DepthwiseConv2dParams {
                 depth_multiplier: c / c_in,
                 input: [n, ih, iw, c_in],

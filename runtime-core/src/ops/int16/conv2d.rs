@@ -4,7 +4,7 @@
 use super::super::conv::{tap_coord, tap_range};
 use super::super::{copy_prefix, window};
 use super::{dot_s16_s8, dot_s16_s8_long, s16_byte_len, store};
-use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier_i64, PackedRequant};
 
 /// Static parameters of one int16x8 CONV_2D; filter layout OHWI `[out_c, kh, kw, in_c / groups]`.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +28,7 @@ pub struct Conv2dS16Params {
     /// One per output channel (int32 model biases are widened; absent bias is all zeros).
     pub bias: &'static [i64],
     /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// One output pixel's window: the real (non-padded) taps' rows and columns as [`tap_range`]
@@ -94,8 +94,8 @@ pub fn conv2d_s16(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output: &mut
     let contiguous_rows = dil_w == 1 && f_depth == in_c;
     for_each_pixel(p, input, output, |t, image, out_px| {
         let ((ky0, ky1, iy_origin), (kx0, kx1, ix_origin)) = (t.rows, t.cols);
-        let requant = p.requant.iter().cycle();
-        for (c, (((o, f), &bias), &rq)) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant).enumerate() {
+        let requant = p.requant.iter().map(|r| r.get()).cycle();
+        for (c, (((o, f), &bias), rq)) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len)).zip(p.bias).zip(requant).enumerate() {
             let mut acc = bias;
             let channel0 = (c / per_group) * f_depth;
             for ky in ky0..ky1 {
@@ -165,8 +165,8 @@ fn conv2d_s16_gathered(p: &Conv2dS16Params, input: &[u8], filter: &[u8], output:
                 }
             }
         }
-        let requant = p.requant.iter().cycle();
-        for (((o, f), &bias), &rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len.max(1))).zip(p.bias).zip(requant) {
+        let requant = p.requant.iter().map(|r| r.get()).cycle();
+        for (((o, f), &bias), rq) in out_px.chunks_exact_mut(2).zip(filter.chunks_exact(f_len.max(1))).zip(p.bias).zip(requant) {
             let acc = bias.wrapping_add(dot_s16_s8_long(run, f));
             store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }
@@ -209,7 +209,7 @@ mod tests {
                                 }
                             }
                         }
-                        let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                        let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                         out.extend_from_slice(&ref_out(acc, rq, p.act_min, p.act_max).to_le_bytes());
                     }
                 }
@@ -241,8 +241,8 @@ mod tests {
             let mut filter = vec![0u8; oc * kh * kw * fd];
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..oc).map(|_| rng.range(-(1 << 34), 1 << 34)).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-30, 0) as i32 })
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| PackedRequant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-30, 0) as i8 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = Conv2dS16Params {

@@ -4,7 +4,7 @@
 use super::super::conv::{tap_coord, tap_range};
 use super::super::window;
 use super::{load, s16_byte_len, store};
-use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier_i64, PackedRequant};
 
 /// Static parameters of one int16x8 DEPTHWISE_CONV_2D; filter layout `[1, kh, kw, out_c]` with
 /// `out_c = in_c · depth_multiplier` and output channel `oc = ic · depth_multiplier + m`.
@@ -31,7 +31,7 @@ pub struct DepthwiseConv2dS16Params {
     /// One per output channel.
     pub bias: &'static [i64],
     /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// Output channels accumulated at once (an i64 array on the stack).
@@ -87,8 +87,8 @@ pub fn depthwise_conv2d_s16(p: &DepthwiseConv2dS16Params, input: &[u8], filter: 
                             }
                         }
                     }
-                    let requant = p.requant.iter().cycle().skip(if p.requant.len() > 1 { c0 } else { 0 });
-                    for ((o, &a), &rq) in out_block.chunks_exact_mut(2).zip(acc.iter()).zip(requant) {
+                    let requant = p.requant.iter().map(|r| r.get()).cycle().skip(if p.requant.len() > 1 { c0 } else { 0 });
+                    for ((o, &a), rq) in out_block.chunks_exact_mut(2).zip(acc.iter()).zip(requant) {
                         store(o, multiply_by_quantized_multiplier_i64(a, rq).max(p.act_min).min(p.act_max));
                     }
                     c0 += len;
@@ -125,8 +125,8 @@ mod tests {
             let mut filter = vec![0u8; kh * kw * oc];
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..oc).map(|_| rng.range(-(1 << 30), 1 << 30)).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { oc } else { 1 })
-                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-25, 0) as i32 })
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { oc } else { 1 })
+                .map(|_| PackedRequant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-25, 0) as i8 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = DepthwiseConv2dS16Params {
@@ -160,7 +160,7 @@ mod tests {
                                     acc += filter[(ky * kw + kx) * oc + c] as i8 as i64 * xv;
                                 }
                             }
-                            let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                            let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                             want.extend_from_slice(&ref_out(acc, rq, lo, hi).to_le_bytes());
                         }
                     }

@@ -3,7 +3,7 @@
 
 use super::super::window;
 use super::{dot_s16_s8_long, s16_byte_len, store};
-use crate::fixed_point::{multiply_by_quantized_multiplier_i64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier_i64, PackedRequant};
 
 /// Static parameters of one int16x8 FULLY_CONNECTED; filter `[output_depth, input_depth]`.
 #[derive(Clone, Copy, Debug)]
@@ -21,7 +21,7 @@ pub struct FullyConnectedS16Params {
     /// One per output unit.
     pub bias: &'static [i64],
     /// Length 1 (per-tensor) or `output_depth` (per-channel).
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// FULLY_CONNECTED int16x8, bit-exact with TFLM. Unlike int8 FC (32-bit accumulator, double
@@ -39,8 +39,8 @@ pub fn fully_connected_s16(p: &FullyConnectedS16Params, input: &[u8], filter: &[
     }
     for (b, out_row) in output.chunks_exact_mut(row_bytes).take(p.batches).enumerate() {
         let in_row = window(input, b * depth * 2, depth * 2);
-        let requant = p.requant.iter().cycle();
-        for (c, ((o, &bias), &rq)) in out_row.chunks_exact_mut(2).zip(p.bias).zip(requant).enumerate() {
+        let requant = p.requant.iter().map(|r| r.get()).cycle();
+        for (c, ((o, &bias), rq)) in out_row.chunks_exact_mut(2).zip(p.bias).zip(requant).enumerate() {
             let acc = bias.wrapping_add(dot_s16_s8_long(in_row, window(filter, c * depth, depth)));
             store(o, multiply_by_quantized_multiplier_i64(acc, rq).max(p.act_min).min(p.act_max));
         }
@@ -66,8 +66,8 @@ mod tests {
             let mut filter = vec![0u8; od * depth];
             rng.fill(&mut filter);
             let bias: Vec<i64> = (0..od).map(|_| rng.range(-(1 << 36), 1 << 36)).collect();
-            let requant: Vec<Requant> = (0..if rng.bool() { od } else { 1 })
-                .map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-31, 2) as i32 })
+            let requant: Vec<PackedRequant> = (0..if rng.bool() { od } else { 1 })
+                .map(|_| PackedRequant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-31, 2) as i8 })
                 .collect();
             let (lo, hi) = act(&mut rng);
             let p = FullyConnectedS16Params {
@@ -85,7 +85,7 @@ mod tests {
                 for c in 0..od {
                     let acc = p.bias[c]
                         + (0..depth).map(|d| filter[c * depth + d] as i8 as i64 * x[b * depth + d]).sum::<i64>();
-                    let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }];
+                    let rq = p.requant[if p.requant.len() > 1 { c } else { 0 }].get();
                     want.extend_from_slice(&ref_out(acc, rq, lo, hi).to_le_bytes());
                 }
             }

@@ -15,7 +15,7 @@
 //! adds `input_offset` to every input value it reads, as TFLM does.
 
 use super::Elem;
-use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, Requant};
+use crate::fixed_point::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64, PackedRequant, Requant};
 
 /// Geometry of one TRANSPOSE_CONV.
 #[derive(Clone, Copy, Debug)]
@@ -91,13 +91,13 @@ pub struct TransposeConvParams {
     /// One per output channel, or empty (no bias).
     pub bias: &'static [i32],
     /// Length 1 (per-tensor) or one per output channel.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 #[inline]
-fn channel_requant(requant: &[Requant], oc: usize) -> Requant {
+fn channel_requant(requant: &[PackedRequant], oc: usize) -> Requant {
     match requant.get(oc).or(requant.first()) {
-        Some(&r) => r,
+        Some(r) => r.get(),
         None => Requant { multiplier: 0, shift: 0 },
     }
 }
@@ -131,7 +131,7 @@ pub struct TransposeConvS16Params {
     /// One per output channel, or empty (no bias).
     pub bias: &'static [i64],
     /// Per output channel, the requantization of the int64 accumulator to the output scale.
-    pub requant: &'static [Requant],
+    pub requant: &'static [PackedRequant],
 }
 
 /// TRANSPOSE_CONV int16x8: `acc = Σ x · w` in int64, `+ bias` (int64), requantized with TFLM's
@@ -285,7 +285,7 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = if case % 3 == 0 { vec![] } else { (0..oc).map(|_| rng.range(-5000, 5000) as i32).collect() };
-            let requant: Vec<Requant> = (0..if case % 2 == 0 { 1 } else { oc }).map(|_| rng.requant()).collect();
+            let requant: Vec<PackedRequant> = (0..if case % 2 == 0 { 1 } else { oc }).map(|_| rng.packed_requant()).collect();
             let (lo, hi) = (rng.act_min(), rng.act_max());
             let p = TransposeConvParams {
                 shape: s,
@@ -303,7 +303,7 @@ mod tests {
                     let c = o % oc;
                     let sum: i64 = taps.iter().map(|&(x, w)| (input[x] as i8 as i64 + p.input_offset as i64) * filter[w] as i8 as i64).sum();
                     let acc = (sum + bias.get(c).copied().unwrap_or(0) as i64) as i32;
-                    let rq = requant[if requant.len() == 1 { 0 } else { c }];
+                    let rq = requant[if requant.len() == 1 { 0 } else { c }].get();
                     (ref_mbqm(acc, rq) + p.output_zero_point).clamp(p.act_min, p.act_max) as i8 as u8
                 })
                 .collect();
@@ -325,8 +325,8 @@ mod tests {
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i64> = if case % 3 == 0 { vec![] } else { (0..oc).map(|_| rng.range(-1 << 30, 1 << 30)).collect() };
-            let requant: Vec<Requant> =
-                (0..oc).map(|_| Requant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-20, -8) as i32 }).collect();
+            let requant: Vec<PackedRequant> =
+                (0..oc).map(|_| PackedRequant { multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32, shift: rng.range(-20, -8) as i8 }).collect();
             let p = TransposeConvS16Params {
                 shape: s,
                 act_min: -32768,

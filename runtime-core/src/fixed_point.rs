@@ -247,56 +247,76 @@ impl OutputScale {
 }
 
 /// One input's rescaling in an 8-bit ADD (or SUB), `MultiplyByQuantizedMultiplierSmallerThanOneExp(v ·
-/// 2^l, m, −e)` for the offset input `v`, as one 64-bit multiply-add and the high word's shift
-/// (on a Cortex-M an SMLAL-class sequence instead of two roundings in 32-bit steps).
+/// 2^l, m, −e)` for the offset input `v`, in 32-bit steps: two multiplies, a masked add and two
+/// shifts (on a Cortex-M `MUL`, `MLA`, `AND`/`ADD` and an `ADD` with a shifted operand, where the
+/// 64-bit product took twice as many).
 ///
-/// Why it is the same number: for `e ≥ 1` it is [`RoundingScale`]'s formula. For `e = 0` (the
-/// larger input's factor is exactly ½, so `e = 0` on most real ADDs) TFLM's rounding shift does
-/// nothing and its high multiply, nudge and truncation included, is `⌊(x·m + 2^30) / 2^31⌋`
-/// for every `x·m` (the negative nudge `1 − 2^30` under truncation toward zero is that floor);
-/// doubling `x` first makes it the high word of `2x·m + 2^31`. The domain (`|v| ≤ 510`,
-/// `l ≤ 20`) keeps `2x` in i32.
+/// Why it is the same number. In 64 bits it is `⌊p / 2^32⌋ >> max(e − 1, 0)` with
+/// `p = v·2^L·m + R + [v < 0]·N`: for `e ≥ 1`, `L = l`, `R = 2^30 + 2^(30+e)`, `N = −2^31`
+/// ([`RoundingScale`]'s formula); for `e = 0` (the larger input's factor is exactly ½, so most
+/// real ADDs have one), TFLM's rounding shift does nothing and its high multiply, nudge and
+/// truncation included, is `⌊(x·m + 2^30) / 2^31⌋` for every `x·m` (the negative nudge
+/// `1 − 2^30` under truncation toward zero is that floor), which is `L = l + 1`, `R = 2^31`,
+/// `N = 0`. `R` and `N` are multiples of `2^L`, so with `S = 32 − L` and `m = m_h·2^S + m_l`
+/// (`0 ≤ m_l < 2^S`), `⌊p / 2^32⌋ = v·m_h + ⌊(v·m_l + R/2^L + [v < 0]·N/2^L) / 2^S⌋` exactly
+/// (an integer comes out of a floor whole). The domain keeps every term in i32: `|v| ≤ 510`,
+/// `l ≤ 20` (`v·2^l`, TFLM's own product, fits), `L ≥ 12` (so `|v·m_l| < 2^29`; `|v·m_h| < 2^29`
+/// always) and `e ≤ L − 2` (so `R/2^L ≤ 2^28`);
+/// an 8-bit ADD (`l = 20`) is in it for every `e ≤ 18`, i.e. every input scale above 2^−19 of
+/// the output's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InputScale {
-    /// `2^l`, or `2^(l+1)` for `e = 0`.
-    factor: i32,
-    multiplier: i32,
-    /// `2^30 + 2^(30+e)`, or `2^31` for `e = 0`.
-    round: i64,
-    /// Added where `x < 0`: `−2^31` (the ties-away term of TFLM's rounding shift), 0 for `e = 0`.
-    negative: i64,
+    /// `m_h = m >> S`.
+    high: i32,
+    /// `m_l = m mod 2^S`.
+    low: i32,
+    /// `R / 2^L`.
+    round: i32,
+    /// Added where `v < 0`: `N / 2^L` (`−2^(31−L)`, the ties-away term of TFLM's rounding
+    /// shift), 0 for `e = 0`.
+    negative: i32,
+    /// `S = 32 − L`.
+    split: u32,
     /// `e − 1` (0 for `e = 0`).
     shift: u32,
 }
 
 impl InputScale {
     /// The rescaling of `rq` after a left shift by `left_shift`, or `None` outside the domain
-    /// (negative multiplier, `rq.shift` not in `−31..=0`, `left_shift` not in `0..=20`); the
-    /// input `v` must be in `−510..=510` (an 8-bit value minus a zero point).
+    /// (negative multiplier, `rq.shift` not in `−31..=0`, `left_shift` not in `0..=20`, `L < 12`,
+    /// `e > L − 2`; see
+    /// above); the input `v` must be in `−510..=510` (an 8-bit value minus a zero point).
+    #[inline(always)]
     pub fn new(rq: Requant, left_shift: i32) -> Option<Self> {
         if rq.multiplier < 0 || rq.shift > 0 || rq.shift < -31 || !(0..=20).contains(&left_shift) {
             return None;
         }
         let e = rq.shift.unsigned_abs();
-        Some(if e == 0 {
-            InputScale { factor: 1 << (left_shift + 1), multiplier: rq.multiplier, round: 1 << 31, negative: 0, shift: 0 }
+        let (l, round, negative, shift) = if e == 0 {
+            (left_shift as u32 + 1, 1i64 << 31, 0i64, 0)
         } else {
-            InputScale {
-                factor: 1 << left_shift,
-                multiplier: rq.multiplier,
-                round: (1 << 30) + (1i64 << (30 + e)),
-                negative: -(1i64 << 31),
-                shift: e - 1,
-            }
+            (left_shift as u32, (1i64 << 30) + (1i64 << (30 + e)), -(1i64 << 31), e - 1)
+        };
+        if l < 12 || e + 2 > l {
+            return None;
+        }
+        let split = 32 - l;
+        Some(InputScale {
+            high: rq.multiplier >> split,
+            low: rq.multiplier & ((1 << split) - 1),
+            round: (round >> l) as i32,
+            negative: (negative >> l) as i32,
+            split,
+            shift,
         })
     }
 
     /// `multiply_by_quantized_multiplier_smaller_than_one_exp(v · 2^left_shift, rq)`, bit for bit.
     #[inline(always)]
     pub fn apply(self, v: i32) -> i32 {
-        let x = v.wrapping_mul(self.factor);
-        let p = i64::from(x) * i64::from(self.multiplier) + self.round + (i64::from(x >> 31) & self.negative);
-        ((p >> 32) as i32) >> self.shift
+        // Wrapping only in name: in the domain no step leaves i32 (above).
+        let low = v.wrapping_mul(self.low).wrapping_add(self.round).wrapping_add((v >> 31) & self.negative);
+        v.wrapping_mul(self.high).wrapping_add(low >> self.split) >> self.shift
     }
 }
 
@@ -639,6 +659,34 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
+
+    /// [`InputScale`] against TFLM's two roundings for every offset input `v` in `−510..=510`:
+    /// random factors of every exponent and left shift, the multiplier's edges (0, 2^30,
+    /// 2^31 − 1), and ADD's own case (`l = 20`) always in the domain up to `e = 18`.
+    #[test]
+    fn input_scale_is_tflms_two_roundings() {
+        let mut rng = testing::Rng::new(20);
+        let mut checked = 0;
+        for case in 0..3000 {
+            let multiplier = match case % 5 {
+                0 => [0, 1 << 30, i32::MAX, (1 << 30) + 1, i32::MAX - 1][case / 5 % 5],
+                _ => rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+            };
+            let shift = -(case as i32 % 32);
+            let left_shift = if case % 3 == 0 { 20 } else { rng.range(10, 20) as i32 };
+            let rq = Requant { multiplier, shift };
+            let Some(scale) = InputScale::new(rq, left_shift) else {
+                assert!(!(left_shift == 20 && shift >= -18), "l = 20, e = {} refused", -shift);
+                continue;
+            };
+            for v in -510..=510 {
+                let want = multiply_by_quantized_multiplier_smaller_than_one_exp(v * (1 << left_shift), rq);
+                assert_eq!(scale.apply(v), want, "v {v}, {rq:?}, l {left_shift}");
+            }
+            checked += 1;
+        }
+        assert!(checked > 1300, "only {checked} factors in the domain");
+    }
 
     #[test]
     fn srdhm_matches_exact_rounding() {

@@ -107,6 +107,7 @@ struct Rescale {
 }
 
 impl Rescale {
+    #[inline(always)]
     fn new(p: &AddParams) -> Option<Self> {
         if !(-255..=255).contains(&p.input1_offset) || !(-255..=255).contains(&p.input2_offset) {
             return None;

@@ -3,6 +3,10 @@
 
 use super::binary::{broadcast_map, clamp_f32, ArithF32Params, BroadcastShapes};
 use super::window;
+#[cfg(kiln_arm_dsp)]
+use super::conv::OutputStage;
+#[cfg(kiln_arm_dsp)]
+use crate::arch::arm_dsp::requantize_s8;
 use crate::fixed_point::{multiply_by_quantized_multiplier_smaller_than_one_exp, InputScale, OutputScale, Requant, RoundingScale};
 
 /// Static parameters of one ADD (TFLM `ArithmeticParams`); shapes extended to rank 4 by codegen.
@@ -140,6 +144,18 @@ fn zip_map<const SIGNED: bool>(input1: &[u8], input2: &[u8], output: &mut [u8], 
 fn add_8bit<const SIGNED: bool>(p: &AddParams, input1: &[u8], input2: &[u8], output: &mut [u8]) {
     if p.input1_shape == p.input2_shape {
         let (lo, hi) = (p.act_min, p.act_max);
+        // On the Arm DSP extension an int8 output over the whole range takes the conv kernels'
+        // SMMLAR output stage (`OutputStage::high`: five instructions, where the 64-bit
+        // multiply-add below takes about twelve); the factor's domain is theirs, any sum.
+        #[cfg(kiln_arm_dsp)]
+        if let (true, -128, 127, Some(r)) = (SIGNED, lo, hi, Rescale::new(p)) {
+            let (rq, zp) = (p.output_requant, p.output_offset);
+            if OutputStage::in_high_domain(rq) && (-(1 << 20)..=1 << 20).contains(&zp) {
+                let (m, s, offset) = (rq.multiplier.wrapping_shl(1), !rq.shift as u32, 2 * zp + 1);
+                zip_map::<SIGNED>(input1, input2, output, |x, y| requantize_s8(r.sum(p, x, y), m, s, offset));
+                return;
+            }
+        }
         let out = OutputScale::new(p.output_requant, p.output_offset);
         match (Rescale::new(p), out, RoundingScale::new(p.output_requant)) {
             (Some(r), Some(out), _) => {

@@ -215,7 +215,7 @@ impl OutputStage {
     /// Whether `rq` is a real layer's factor (TFLite's `QuantizeMultiplier` of a scale below ¼,
     /// or of 0): the domain of [`OutputStage::high`].
     #[inline(always)]
-    const fn in_high_domain(rq: Requant) -> bool {
+    pub(crate) const fn in_high_domain(rq: Requant) -> bool {
         (rq.multiplier >= 1 << 30 && rq.shift <= -2 && rq.shift >= -31) || (rq.multiplier == 0 && rq.shift == 0)
     }
 

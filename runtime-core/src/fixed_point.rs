@@ -261,9 +261,8 @@ impl OutputScale {
 /// (`0 ≤ m_l < 2^S`), `⌊p / 2^32⌋ = v·m_h + ⌊(v·m_l + R/2^L + [v < 0]·N/2^L) / 2^S⌋` exactly
 /// (an integer comes out of a floor whole). The domain keeps every term in i32: `|v| ≤ 510`,
 /// `l ≤ 20` (`v·2^l`, TFLM's own product, fits), `L ≥ 12` (so `|v·m_l| < 2^29`; `|v·m_h| < 2^29`
-/// always) and `e ≤ L − 2` (so `R/2^L ≤ 2^28`);
-/// an 8-bit ADD (`l = 20`) is in it for every `e ≤ 18`, i.e. every input scale above 2^−19 of
-/// the output's.
+/// always) and `e ≤ L − 2` (so `R/2^L ≤ 2^28`). An 8-bit ADD (`l = 20`) is in it for every
+/// `e ≤ 18`, i.e. every input factor above 2^−19.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InputScale {
     /// `m_h = m >> S`.
@@ -283,9 +282,9 @@ pub struct InputScale {
 
 impl InputScale {
     /// The rescaling of `rq` after a left shift by `left_shift`, or `None` outside the domain
-    /// (negative multiplier, `rq.shift` not in `−31..=0`, `left_shift` not in `0..=20`, `L < 12`,
-    /// `e > L − 2`; see
-    /// above); the input `v` must be in `−510..=510` (an 8-bit value minus a zero point).
+    /// (negative multiplier, `rq.shift` not in `−31..=0`, `left_shift` not in `0..=20`, `L < 12`
+    /// or `e > L − 2`; see above); the input `v` must be in `−510..=510` (an 8-bit value minus a
+    /// zero point).
     #[inline(always)]
     pub fn new(rq: Requant, left_shift: i32) -> Option<Self> {
         if rq.multiplier < 0 || rq.shift > 0 || rq.shift < -31 || !(0..=20).contains(&left_shift) {

@@ -491,17 +491,14 @@ fn border_pixel_words(p: &Conv2dParams, stage: &OutputStage, image: &[u8], filte
             *o0 = stage.apply(acc[0], rq_at(p.requant, c));
             *o1 = stage.apply(acc[1], rq_at(p.requant, c + 1));
         } else if let [o] = out {
-            // The odd last channel keeps its plain rows.
+            // The odd last channel keeps its plain rows: tap by tap (one channel of a border
+            // pixel; the word kernels' code for it took 1 KB of flash).
             let mut a = bias(c);
             for ky in 0..k_h {
-                let w = window(filter, c * f_len + ky * row_len, row_len);
-                let x = x_row(ky);
-                if !x.is_empty() {
-                    a = dot_1x1(a, x, window(w, lo, hi - lo));
-                }
-                if zp != 0 {
-                    let padded = w.iter().enumerate().filter(|(j, _)| x.is_empty() || !(lo..hi).contains(j));
-                    a = padded.fold(a, |s, (_, &v)| s.wrapping_add(i32::from(v as i8).wrapping_mul(zp)));
+                let (w, x) = (window(filter, c * f_len + ky * row_len, row_len), x_row(ky));
+                for (j, &v) in w.iter().enumerate() {
+                    let xv = j.checked_sub(lo).and_then(|i| x.get(i)).map_or(zp, |&b| i32::from(b as i8));
+                    a = a.wrapping_add(i32::from(v as i8).wrapping_mul(xv));
                 }
             }
             *o = stage.apply(a, rq_at(p.requant, c));

@@ -117,7 +117,7 @@ pub fn conv2d_s8_dsp_patch<const PATCH: usize>(p: &Conv2dParams, input: &[u8], f
 /// widened words take `4 · PATCH` bytes of stack beside the two windows' `2 · PATCH`): per
 /// word of a channel pair then two widened pairs loaded and eight SMLAD, 16 instructions per
 /// 16 MACs instead of 20. MobileNetV2's 3×3 over RGB on the M4: 4.74 → 3.56 instructions per
-/// MAC (with the SSAT output stage); longer windows (ResNet-8's 3×3×16) keep the plain bytes.
+/// MAC (with the SSAT output stage); longer windows keep the plain bytes.
 const MAX_WIDENED: usize = 64;
 
 /// The whole words of windows `x0`, `x1` widened for SMLAD: per word `j`, `xw[4j..4j + 4]` =
@@ -178,8 +178,8 @@ fn gather_window<const PATCH: usize>(p: &Conv2dParams, image: &[u8], [oy, ox]: [
         let iy = tap_coord(iy_origin, ky, p.dilation[0]);
         let ix = tap_coord(ix_origin, kx0, 1);
         let (d, s) = (window_mut(x, ky * row + kx0 * in_c, len), window(image, (iy * in_w + ix) * in_c, len));
-        // (Longer windows keep the plain copy: with the short one's branches beside it, ResNet-8's
-        // 3×3×16 layers took 1.7 % more instructions.)
+        // (Longer windows keep the plain copy: with the short one's branches beside it, a 3×3×16
+        // window took 1.7 % more instructions on ResNet-8, measured when the patch kernel ran it.)
         if PATCH <= MAX_WIDENED {
             copy_short(d, s);
         } else {

@@ -15,7 +15,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
-models="person_detect:shared mobilenet_v1_025_96:zoo mobilenet_v2_035_96:zoo kws_ds_cnn:zoo ic_resnet8:zoo"
+# KILN_RAM_MODELS="ic_resnet8:zoo ..." reruns some rows only.
+models=${KILN_RAM_MODELS:-"person_detect:shared mobilenet_v1_025_96:zoo mobilenet_v2_035_96:zoo kws_ds_cnn:zoo ic_resnet8:zoo"}
 cargo build -q --release -p kiln-codegen --bin kiln
 kiln=target/release/kiln
 shared=${KILN_SHARED:-$repo/../shared}

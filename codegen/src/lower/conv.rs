@@ -147,9 +147,10 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         format!("{}, depth multiplier {dm}, {}", conv.geometry, conv.quantization),
     );
     // With AVX-512 VNNI, sixteen channels per vector, one VPDPWSSD per tap
-    // (`kiln::ops::depthwise_conv2d_s8_gemm`), depth multiplier 1.
+    // (`kiln::ops::depthwise_conv2d_s8_gemm`): depth multiplier 1, or one input channel
+    // broadcast to all (person_detect's first layer).
     let in_depth = input.shape.last().copied().unwrap_or(0);
-    if dm == 1 && in_depth == oc {
+    if (dm == 1 && in_depth == oc) || (in_depth == 1 && dm == oc && oc > 1) {
         let layout = depthwise_gemm_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(x86_vnni()), func: "depthwise_conv2d_s8_gemm", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "GEMM" });
     }

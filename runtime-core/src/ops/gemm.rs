@@ -141,7 +141,8 @@ struct Stage<'a> {
 /// rows of `depth` bytes and `out_c` channels, `filter` packed by [`pack_filter_gemm`].
 /// Mismatched lengths leave the output untouched (the compiler never emits them).
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn gemm_s8(
     rows: usize,
     depth: usize,
@@ -396,6 +397,12 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
 /// window gathered (up to [`MAX_GEMM_WINDOW`] bytes; a longer one leaves the output untouched,
 /// the compiler never calls it so). Same params and result as [`super::conv2d_s8`] on the
 /// model's filter (groups = 1).
+///
+/// Inlined into every call with the product below (in optimized builds: unoptimized, the
+/// inlined copies' stack slots add up to an overflow): the layer's depth, channel count and
+/// window are then constants, its loops unroll and its index arithmetic folds. Out of line it
+/// took 1.3–1.5× the time on the MobileNets (BENCHMARKS.md).
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
@@ -410,7 +417,8 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
 
 /// FULLY_CONNECTED as one `gemm_s8` over its batch rows, `filter` packed by
 /// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
-/// filter.
+/// filter. Inlined into every call in optimized builds, as [`conv2d_s8_gemm`].
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     gemm_s8(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, rq, output);

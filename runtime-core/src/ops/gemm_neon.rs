@@ -208,7 +208,8 @@ type Stage<'a> = (&'a [PackedRequant], i32, i32, i32);
 /// `M`, tiles of `P` rows × 1 block where there are `P` rows, else of 1 row × up to `B` blocks
 /// (FULLY_CONNECTED). Mismatched lengths leave the output untouched (the compiler never emits
 /// them).
-#[inline(never)]
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn gemm<M: Mac, const P: usize, const B: usize>(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
     let bb = gemm_block_bytes(depth);
     if depth == 0 || out_c == 0 || stage.0.is_empty() || filter.len() != gemm_filter_bytes(out_c, depth) {
@@ -376,8 +377,10 @@ fn pair<M: Mac, const P: usize, const B: usize, const L0: i32, const L1: i32>(ac
 /// The build's matrix product: SDOT with `dotprod`, else SMULL/SMLAL/SADALP where the filter
 /// has no −128 (`PAIRS`), else SMULL/SADALP.
 /// (Not generic: a generic kernel is compiled in the calling crate, with its profile; the
-/// workspace's tests build this crate optimized and the test crates not.)
+/// workspace's tests build this crate optimized and the test crates not. Inlined only in
+/// optimized builds, where the calling crate is optimized too.)
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn run(pairs: bool, rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter: &[u8], stage: Stage<'_>, output: &mut [u8]) {
     if cfg!(kiln_aarch64_dotprod) {
         gemm::<Sdot, 4, 4>(rows, depth, out_c, input, filter, stage, output);
@@ -401,8 +404,10 @@ pub fn conv2d_s8_neon<const PAIRS: bool>(p: &super::Conv2dParams, input: &[u8], 
     conv2d(PAIRS, p, input, filter, output);
 }
 
-/// [`conv2d_s8_neon`], compiled here.
-#[inline(never)]
+/// [`conv2d_s8_neon`], compiled here in unoptimized builds; in optimized ones inlined into
+/// every call, so that the layer's shapes are constants there (as on x86-64: `super::gemm`).
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn conv2d(pairs: bool, p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
@@ -423,8 +428,10 @@ pub fn fully_connected_s8_neon<const PAIRS: bool>(p: &super::FullyConnectedParam
     fully_connected(PAIRS, p, input, filter, output);
 }
 
-/// [`fully_connected_s8_neon`], compiled here.
-#[inline(never)]
+/// [`fully_connected_s8_neon`], compiled here in unoptimized builds, else inlined (as
+/// [`conv2d`]).
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn fully_connected(pairs: bool, p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let stage = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     run(pairs, p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, stage, output);

@@ -7,7 +7,7 @@
 //! a single axis, non-adjacent axes, and equal/unequal quantization). SUM runs the same routine
 //! without folding in `1/n`, so its kernels ([`super::reduce`]) share [`rescale_sums`].
 
-use super::reduce::{fold_groups, Elem, Reduction};
+use super::reduce::{fold_groups, for_each_offset, Elem, Reduction};
 use crate::fixed_point::{multiply_by_quantized_multiplier, Requant};
 
 /// Static parameters of one integer MEAN (or SUM).
@@ -37,19 +37,46 @@ pub(crate) fn rescale_sums<T: Elem + Into<i32>, U: Elem>(
     (lo, hi): (i32, i32),
     narrow: impl Fn(i32) -> U,
 ) {
-    fold_groups(
-        &p.reduction,
-        input,
-        output,
-        0i32,
-        |acc, x: T| acc.wrapping_add(x.into()),
-        |sum| {
-            let shifted = (i64::from(sum) - p.zero_point_sum) as i32;
-            let v = multiply_by_quantized_multiplier(shifted, p.requant).wrapping_add(p.output_zero_point);
-            narrow(v.clamp(lo, hi))
-        },
-    );
+    let finish = |sum: i32| {
+        let shifted = (i64::from(sum) - p.zero_point_sum) as i32;
+        let v = multiply_by_quantized_multiplier(shifted, p.requant).wrapping_add(p.output_zero_point);
+        narrow(v.clamp(lo, hi))
+    };
+    let r = &p.reduction;
+    let [k0, k1, k2, channels] = r.kept;
+    // On application cores (x86-64, AArch64), where the innermost kept axis is contiguous (a
+    // global average pool: axes {1, 2} of NHWC): the sums of a block of adjacent outputs grow
+    // together, one input row at a time, instead of each output walking the input at a stride
+    // (MobileNetV2-0.35's MEAN was 4.5 % of its time on x86-64). The int32 sums wrap, so the
+    // order of the additions does not change them. Not on microcontrollers: on the M4 it saved
+    // 0.04 % of MobileNetV2's instructions for +656 B of flash and +48 B of peak stack.
+    if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) && channels > 1 && r.kept_strides[3] == 1 {
+        let outer = [k0, k1, k2, 1];
+        let mut o = 0;
+        for_each_offset(outer, r.kept_strides, |base| {
+            for c0 in (0..channels).step_by(SUM_BLOCK) {
+                let n = SUM_BLOCK.min(channels - c0);
+                let mut acc = [0i32; SUM_BLOCK];
+                for_each_offset(r.reduced, r.reduced_strides, |i| {
+                    for (j, a) in acc.iter_mut().enumerate().take(n) {
+                        if let Some(x) = T::load(input, base + i + c0 + j) {
+                            *a = a.wrapping_add(x.into());
+                        }
+                    }
+                });
+                for (j, &a) in acc.iter().enumerate().take(n) {
+                    finish(a).store(output, o + c0 + j);
+                }
+            }
+            o += channels;
+        });
+        return;
+    }
+    fold_groups(r, input, output, 0i32, |acc, x: T| acc.wrapping_add(x.into()), finish);
 }
+
+/// Outputs whose sums [`rescale_sums`] accumulates together over a contiguous axis.
+const SUM_BLOCK: usize = 32;
 
 /// MEAN int8, bit-exact with TFLM.
 pub fn mean_s8(p: &MeanParams, input: &[u8], output: &mut [u8]) {

@@ -60,8 +60,10 @@ fn mac(acc: &mut [I32x4; 4], x: I8x16, w: I8x16) {
 /// broadcast (`in_c = 1`, depth multiplier `out_c`), any window, stride,
 /// dilation and padding, `filter` laid out by [`pack_filter_depthwise_neon`]. Same params and
 /// result as [`super::depthwise_conv2d_s8`] on the model's filter; other shapes leave the output
-/// untouched (the compiler never calls it so).
-#[inline(never)]
+/// untouched (the compiler never calls it so). Inlined into every call in optimized builds,
+/// as the x86-64 kernels (`super::vnni`).
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn depthwise_conv2d_s8_neon(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, c_in] = p.input;
     let [_, out_h, out_w, c] = p.output;

@@ -1,5 +1,5 @@
-//! DEPTHWISE_CONV_2D int8 (depth multiplier 1) on AVX-512 VNNI: sixteen channels per vector,
-//! one VPDPWSSD per tap.
+//! DEPTHWISE_CONV_2D int8 (depth multiplier 1, or one input channel broadcast) on AVX-512
+//! VNNI: sixteen channels per vector, one VPDPWSSD per tap.
 //!
 //! Each tap's 16 input bytes are sign-extended to 16 lanes (VPMOVSXBD); the filter is laid out
 //! at compile time ([`pack_filter_depthwise_gemm`]) as one `i32` per channel and tap holding the
@@ -46,17 +46,26 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
     }
 }
 
-/// DEPTHWISE_CONV_2D int8 with depth multiplier 1 (`in_c = out_c`), any window, stride,
-/// dilation and padding, `filter` laid out by [`pack_filter_depthwise_gemm`]. Same params and
-/// result as [`super::depthwise_conv2d_s8`] on the model's filter; other shapes leave the output
-/// untouched (the compiler never calls it so).
-#[inline(never)]
+/// DEPTHWISE_CONV_2D int8 with depth multiplier 1 (`in_c = out_c`) or one input channel
+/// (`depth_multiplier = out_c`), any window, stride, dilation and padding, `filter` laid out by
+/// [`pack_filter_depthwise_gemm`]. Same params and result as [`super::depthwise_conv2d_s8`] on
+/// the model's filter; other shapes leave the output untouched (the compiler never calls it so).
+///
+/// Inlined into every call in optimized builds (unoptimized, the inlined copies' stack slots
+/// add up to an overflow): the layer's shapes, strides and offsets are then constants (its
+/// params are a `const`), the tap loop unrolls and the index arithmetic folds. Out of line it
+/// took 1.4–1.5× the time on the MobileNets and person_detect (BENCHMARKS.md).
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
-    let [batches, in_h, in_w, c] = p.input;
-    let [_, out_h, out_w, out_c] = p.output;
+    let [batches, in_h, in_w, in_c] = p.input;
+    let [_, out_h, out_w, c] = p.output;
     let [k_h, k_w] = p.kernel;
     let taps = k_h * k_w;
-    if c != out_c || c == 0 || taps == 0 || p.requant.is_empty() || filter.len() != depthwise_gemm_filter_bytes(c, taps) {
+    // One input channel broadcast to every output channel (person_detect's first layer): the
+    // filter's layout is the same, each tap's input one byte in all 16 lanes.
+    let broadcast = in_c == 1 && p.depth_multiplier == c && c > 1;
+    if !(broadcast || (in_c == c && p.depth_multiplier == 1)) || c == 0 || taps == 0 || p.requant.is_empty() || filter.len() != depthwise_gemm_filter_bytes(c, taps) {
         return;
     }
     let [s_h, s_w] = p.stride;
@@ -74,27 +83,23 @@ pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter:
         copy_prefix(&mut bias, window(p.bias, c0, len));
         let bias = v::load_i32x16(&bias);
         let stage = BlockStage::new(p.requant, c0, c, out_zp, lo, hi);
-        // The 16 input bytes from offset `at` on: a partial last block reads on into the next
-        // pixel's channels, whose lanes have zero weights and are not stored; only at the very
-        // end of the input are they copied (a short copy is a `memmove` call).
-        let load_at = |at: usize| -> I32x16 {
-            match <&[u8; LANES]>::try_from(window(input, at, LANES)) {
-                Ok(full) => v::load_i8x16_widened(full),
-                Err(_) => {
-                    let mut part = [0u8; LANES];
-                    copy_prefix(&mut part, window(input, at, len));
-                    v::load_i8x16_widened(&part)
-                }
+        let load_at = |at: usize| {
+            if broadcast {
+                v::splat_i32(input.get(at).map_or(0, |&x| i32::from(x as i8)))
+            } else {
+                load_lanes(input, at, len)
             }
         };
-        let load = |pixel: usize| load_at(pixel * c + c0);
+        // A pixel's first input byte of the block.
+        let in_c0 = if broadcast { 0 } else { c0 };
+        let load = |pixel: usize| load_at(pixel * in_c + in_c0);
         // Interior pixels (every tap inside the input): the taps at fixed offsets from the
         // window's first byte, no bounds per tap.
         let (y_lo, y_hi) = interior_range(in_h, pad_h, k_h, d_h, s_h, out_h);
         let (x_lo, x_hi) = interior_range(in_w, pad_w, k_w, d_w, s_w, out_w);
         let mut offsets = [0usize; MAX_FAST_TAPS];
         for (t, o) in offsets.iter_mut().enumerate().take(taps) {
-            *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * c;
+            *o = ((t / k_w) * d_h * in_w + (t % k_w) * d_w) * in_c;
         }
         let fast = taps <= MAX_FAST_TAPS;
         let mut pixel = 0;
@@ -103,7 +108,7 @@ pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter:
                 for ox in 0..out_w {
                     let mut acc = bias;
                     if fast && (y_lo..y_hi).contains(&oy) && (x_lo..x_hi).contains(&ox) {
-                        let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * c + c0;
+                        let at = ((b * in_h + oy * s_h - pad_h) * in_w + ox * s_w - pad_w) * in_c + in_c0;
                         for (wt, &o) in w.iter().zip(&offsets) {
                             acc = v::dpwssd(acc, load_at(at + o), v::load_i8x64(wt));
                         }
@@ -134,6 +139,22 @@ pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter:
     }
 }
 
+/// The 16 input bytes from `at` on, widened: a partial last block of channels reads on into the
+/// next pixel's channels, whose lanes have zero weights and are not stored; only at the very
+/// end of the input are just `len` of them copied, the rest zero (a short copy is a `memmove`
+/// call).
+#[inline(always)]
+fn load_lanes(input: &[u8], at: usize, len: usize) -> I32x16 {
+    match <&[u8; LANES]>::try_from(window(input, at, LANES)) {
+        Ok(full) => v::load_i8x16_widened(full),
+        Err(_) => {
+            let mut part = [0u8; LANES];
+            copy_prefix(&mut part, window(input, at, len));
+            v::load_i8x16_widened(&part)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -145,12 +166,14 @@ mod tests {
 
     /// Same bytes as the general kernel (checked against TFLM on the zoo) over random layers:
     /// channel counts around the 16-lane blocks, windows, strides, dilations, paddings, zero
-    /// points, per-tensor/per-channel, narrow ranges. Without `cfg(kiln_x86_vnni)`, the twins.
+    /// points, per-tensor/per-channel, narrow ranges; every fourth layer broadcasts one input
+    /// channel (depth multiplier = channels). Without `cfg(kiln_x86_vnni)`, the twins.
     #[test]
     fn depthwise_matches_the_general_kernel() {
         let mut rng = Rng::new(0xd3e);
         for case in 0..if cfg!(miri) { 20 } else { 800 } {
-            let c = if case % 3 == 0 { 16 * rng.usize(1, 4) } else { rng.usize(1, 40) };
+            let c = if case % 3 == 0 { 16 * rng.usize(1, 4) } else { rng.usize(if case % 4 == 3 { 2 } else { 1 }, 40) };
+            let in_c = if case % 4 == 3 { 1 } else { c };
             let (kh, kw) = (rng.usize(1, 4), rng.usize(1, 4));
             let (dh, dw) = (rng.usize(1, 2), rng.usize(1, 2));
             let (sh, sw) = (rng.usize(1, 3), rng.usize(1, 3));
@@ -159,15 +182,15 @@ mod tests {
             let oh = (ih + 2 * ph).saturating_sub((kh - 1) * dh + 1) / sh + 1;
             let ow = (iw + 2 * pw).saturating_sub((kw - 1) * dw + 1) / sw + 1;
             let n = rng.usize(1, 2);
-            let mut input = vec![0u8; n * ih * iw * c];
+            let mut input = vec![0u8; n * ih * iw * in_c];
             let mut filter = vec![0u8; kh * kw * c];
             rng.fill(&mut input);
             rng.fill(&mut filter);
             let bias: Vec<i32> = (0..c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
             let requant: Vec<PackedRequant> = (0..if rng.bool() { c } else { 1 }).map(|_| rng.packed_requant()).collect();
             let p = DepthwiseConv2dParams {
-                depth_multiplier: 1,
-                input: [n, ih, iw, c],
+                depth_multiplier: c / in_c,
+                input: [n, ih, iw, in_c],
                 output: [n, oh, ow, c],
                 kernel: [kh, kw],
                 stride: [sh, sw],

@@ -15,6 +15,8 @@
 //!   (`-C target-cpu=native` on such a CPU, `x86-64-v4` plus `+avx512vnni`): the int8 GEMM
 //!   kernels use VPDPBUSD. (x86 features are visible to `cfg`; the one name keeps the
 //!   runtime's and the generated code's choice the same, see `arch::X86_VNNI`.)
+//! * `kiln_x86_sse2`: x86-64 with the target feature `sse2` (every x86-64 target but the
+//!   soft-float kernel ones): the baseline build's int8 CONV_2D and FULLY_CONNECTED use PMADDWD.
 //! * `kiln_aarch64_neon`: AArch64 with the target feature `neon` (the Advanced SIMD unit, on by
 //!   default on every `aarch64-*` target except the `-softfloat` ones): the int8 CONV_2D,
 //!   FULLY_CONNECTED and DEPTHWISE_CONV_2D kernels use SMULL/SMLAL/SADALP and SMULL/SADDW on 128-bit
@@ -28,6 +30,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_dsp)");
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_mve)");
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_x86_sse2)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_neon)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_dotprod)");
     println!("cargo::rerun-if-changed=build.rs");
@@ -46,6 +49,9 @@ fn main() {
     let x86_64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
     if !feature("portable") && x86_64 && has("avx512f") && has("avx512vnni") {
         println!("cargo::rustc-cfg=kiln_x86_vnni");
+    }
+    if !feature("portable") && x86_64 && has("sse2") {
+        println!("cargo::rustc-cfg=kiln_x86_sse2");
     }
     let aarch64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "aarch64");
     if !feature("portable") && aarch64 && has("neon") {

@@ -59,6 +59,10 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         let pairs = no_min_weight(w);
         let layout = gemm_filter_offset(w, &bias, oc, per_ch, 0);
         step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "conv2d_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
+        // On x86-64 with SSE2 only (the default build), the same product on PMADDWD
+        // (`kiln::ops::conv2d_s8_sse2`) over the filter widened to i16 here.
+        let layout = sse2_filter(w, &bias, oc, per_ch);
+        step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "conv2d_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "SSE2" });
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
@@ -160,6 +164,12 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if (dm == 1 && in_depth == oc) || (in_depth == 1 && dm == oc && oc > 1) {
         let layout = depthwise_neon_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "depthwise_conv2d_s8_neon", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "NEON" });
+    }
+    // On x86-64 with SSE2 only (the default build), eight channels per block, one PMADDWD per
+    // two taps and four channels (`kiln::ops::depthwise_conv2d_s8_sse2`), the same shapes.
+    if (dm == 1 && in_depth == oc) || (in_depth == 1 && dm == oc && oc > 1) {
+        let layout = depthwise_sse2_filter(expect_const(filter, "filter")?, oc, kh * kw);
+        step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "depthwise_conv2d_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "SSE2" });
     }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
@@ -266,6 +276,8 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     // On AArch64, the NEON matrix product.
     let pairs = no_min_weight(fdata);
     step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "fully_connected_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(gemm_filter_offset(fdata, &bias, od, depth, 0)), filter_name: "NEON" });
+    // On x86-64 with SSE2 only, the PMADDWD matrix product.
+    step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "fully_connected_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(sse2_filter(fdata, &bias, od, depth)), filter_name: "SSE2" });
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
     step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });
@@ -344,6 +356,58 @@ fn dsp_filter(ohwi: &[u8], out_c: usize, k_h: usize, row_len: usize) -> std::syn
 /// crate, built with the same flags, evaluates the same.
 fn x86_vnni() -> TokenStream {
     quote!(all(target_arch = "x86_64", target_feature = "avx512f", target_feature = "avx512vnni"))
+}
+
+/// The targets of the SSE2 kernels (`kiln::ops::conv2d_s8_sse2`,
+/// `kiln::ops::fully_connected_s8_sse2`): x86-64 builds with SSE2 but without AVX2 (the default
+/// `x86_64-*` target's build; AVX2 builds take the row kernel or the VNNI one). The runtime's
+/// `cfg(kiln_x86_sse2)` only says whether the instructions or their twins run.
+fn x86_sse2() -> TokenStream {
+    quote!(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2")))
+}
+
+/// Output channels per block of `kiln::ops::conv2d_s8_sse2`'s filter (`kiln::ops::SSE2_LANES`).
+const SSE2_LANES: usize = 8;
+
+/// `[out_c][depth]` int8 weights and their folded bias → the layout of
+/// `kiln::ops::conv2d_s8_sse2` (`kiln::ops::pack_filter_sse2` at compile time): blocks of
+/// [`SSE2_LANES`] output channels (the last padded with zero channels), each its eight biases
+/// (little-endian i32), then per two input channels 32 bytes: each channel's two weights as
+/// little-endian i16 (zero past the depth), PMADDWD's operand.
+fn sse2_filter(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> std::sync::Arc<[u8]> {
+    let weight = |c: usize, i: usize| if c < out_c && i < depth { w[c * depth + i] as i8 as i16 } else { 0 };
+    let mut out = Vec::with_capacity(out_c.div_ceil(SSE2_LANES) * 32 * (1 + depth.div_ceil(2)));
+    for c0 in (0..out_c).step_by(SSE2_LANES) {
+        for c in c0..c0 + SSE2_LANES {
+            let b = if c < out_c { bias.get(c).copied().unwrap_or(0) } else { 0 };
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        for q in 0..depth.div_ceil(2) {
+            for c in c0..c0 + SSE2_LANES {
+                out.extend_from_slice(&weight(c, 2 * q).to_le_bytes());
+                out.extend_from_slice(&weight(c, 2 * q + 1).to_le_bytes());
+            }
+        }
+    }
+    out.into()
+}
+
+/// `[1][k_h][k_w][c]` depthwise weights → the layout of `kiln::ops::depthwise_conv2d_s8_sse2`
+/// (`kiln::ops::pack_filter_depthwise_sse2` at compile time): per block of [`SSE2_LANES`]
+/// channels (the last padded with zero channels), per pair of taps (an odd last one paired
+/// with zero weights), per channel its two weights as little-endian i16: PMADDWD's operand.
+fn depthwise_sse2_filter(w: &[u8], c: usize, taps: usize) -> std::sync::Arc<[u8]> {
+    let weight = |t: usize, ch: usize| if t < taps && ch < c { w[t * c + ch] as i8 as i16 } else { 0 };
+    let mut out = Vec::with_capacity(c.div_ceil(SSE2_LANES) * taps.div_ceil(2) * 4 * SSE2_LANES);
+    for c0 in (0..c).step_by(SSE2_LANES) {
+        for q in 0..taps.div_ceil(2) {
+            for ch in c0..c0 + SSE2_LANES {
+                out.extend_from_slice(&weight(2 * q, ch).to_le_bytes());
+                out.extend_from_slice(&weight(2 * q + 1, ch).to_le_bytes());
+            }
+        }
+    }
+    out.into()
 }
 
 /// The targets of the AArch64 NEON kernels (`kiln::ops::conv2d_s8_neon`,

@@ -13,7 +13,8 @@
 //!   (`examples/firmware-cortex-m4/src/bin/arch_check.rs`, run by `.ci/firmware.sh` under QEMU)
 //!   compares each wrapper with, on random and edge operands.
 //!
-//! The x86-64 wrappers ([`x86`]) use `core::arch` intrinsics instead of `asm!` (the same rules;
+//! The x86-64 wrappers ([`x86`] for AVX-512 VNNI, [`sse2`] for the baseline every x86-64 CPU
+//! has) use `core::arch` intrinsics instead of `asm!` (the same rules;
 //! their twins are compared with them by a unit test in a build that has the instructions).
 //! So do the AArch64 ones ([`aarch64`]: NEON's SMULL, SADALP, SADDW, SQRDMULH, SRSHL, …),
 //! except SDOT, whose intrinsic is unstable: one `asm!` instruction; their unit test runs
@@ -24,7 +25,7 @@
 //! `arch_check` on QEMU `mps3-an547` (Cortex-M55).
 //!
 //! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
-//! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
+//! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_x86_sse2)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
 //! never at run time. Generated model code chooses its filter layout with the same `cfg`
 //! through [`crate::if_arm_dsp`].
 #![allow(unsafe_code)]
@@ -32,6 +33,7 @@
 pub mod aarch64;
 pub mod arm_dsp;
 pub mod helium;
+pub mod sse2;
 pub mod x86;
 
 /// Whether this build uses the AArch64 NEON kernels (`cfg(kiln_aarch64_neon)`, see `build.rs`:
@@ -51,6 +53,12 @@ pub const AARCH64_DOTPROD: bool = cfg!(kiln_aarch64_dotprod);
 /// the same flags), unless the runtime's `portable` feature turned the instructions off: then
 /// the kernels it calls run on the twins, still bit-exact.
 pub const X86_VNNI: bool = cfg!(kiln_x86_vnni);
+
+/// Whether this build uses the SSE2 instructions (`cfg(kiln_x86_sse2)`, see `build.rs`: x86-64
+/// with the target feature `sse2`, on in every x86-64 target but the soft-float kernel ones).
+/// Generated code calls the SSE2 kernels on x86-64 builds with `sse2` but without `avx2` (the
+/// default `x86_64-*` build; AVX2 and AVX-512 VNNI builds have their own kernels).
+pub const X86_SSE2: bool = cfg!(kiln_x86_sse2);
 
 /// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).
 pub const ARM_DSP: bool = cfg!(kiln_arm_dsp);

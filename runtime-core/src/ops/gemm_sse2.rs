@@ -11,18 +11,18 @@
 //! rows at once (8 accumulators, 2 weight and 4 input registers: the sixteen XMM registers
 //! without spills). The bias comes folded with the input zero point (as in the params), each
 //! product fits in `i32` and PMADDWD adds without saturating here (`2 · 128²` fits), so the sum
-//! is TFLM's wrapping `i32` sum, bit for bit; the output stage is the packed kernel's
-//! [`BlockRq`] eight channels at a time.
+//! is TFLM's wrapping `i32` sum, bit for bit; the output stage runs eight channels at a time
+//! in lanes ([`BlockStage`]: PMULUDQ for the 64-bit multiply, saturating packs for the clamp).
 //!
 //! Without `cfg(kiln_x86_sse2)` the same code runs on the plain-Rust twins of
 //! [`crate::arch::sse2`] (the compiler emits calls to it only for x86-64 builds; the twins are
 //! what the unit tests and Miri check everywhere).
 
-use super::conv::{store_block, BlockRq};
+use super::conv::{rq_at, store_block, BlockRq};
 use super::gemm::{gather_window, Pixels, Rows, MAX_GEMM_WINDOW};
 use super::{window, window_mut};
-use crate::arch::sse2::{self as v, I16x8, I32x4};
-use crate::fixed_point::PackedRequant;
+use crate::arch::sse2::{self as v, I16x8, I32x4, I64x2};
+use crate::fixed_point::{OutputScale, PackedRequant};
 
 /// Output channels per block (two vectors of four `i32` lanes).
 pub const SSE2_LANES: usize = 8;
@@ -148,6 +148,112 @@ fn quarter(w: &[u8; 128], k: usize) -> Option<&[u8; 32]> {
     <&[u8; 32]>::try_from(window(w, 32 * k, 32)).ok()
 }
 
+/// TFLM's output stage for the eight channels of a block in lanes ([`OutputScale`]'s parts per
+/// channel): about six instructions an output byte where [`BlockRq`]'s scalar 64-bit multiplies
+/// took about twenty (half of the SSE2 build's time on MobileNetV1-0.25). `None` when a channel's
+/// factor is outside [`OutputScale`]'s domain or the activation range is not int8's: then the
+/// block takes [`BlockRq`] or the general path.
+#[derive(Clone, Copy)]
+pub(super) struct BlockStage {
+    multiplier: [I32x4; 2],
+    round_even: [I64x2; 2],
+    round_odd: [I64x2; 2],
+    /// Each half's right shifts, or the one they share (one PSRAD instead of four).
+    shift: [Shift; 2],
+    lo: I16x8,
+    hi: I16x8,
+}
+
+/// The right shifts after the high word of four lanes.
+#[derive(Clone, Copy)]
+enum Shift {
+    All(u32),
+    Lanes([u32; 4]),
+}
+
+impl BlockStage {
+    /// The stage of channels `c0..c0 + 8` (those below `out_c`) with output zero point `zp`
+    /// and range `lo..=hi`.
+    #[inline(always)]
+    pub(super) fn new(requant: &[PackedRequant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
+        if !(-128..=127).contains(&lo) || !(-128..=127).contains(&hi) {
+            return None;
+        }
+        let (mut m, mut round, mut shift) = ([0i32; SSE2_LANES], [0i64; SSE2_LANES], [0u32; SSE2_LANES]);
+        for j in 0..SSE2_LANES.min(out_c.saturating_sub(c0)) {
+            (m[j], round[j], shift[j]) = OutputScale::new(rq_at(requant, c0 + j), zp)?.parts();
+        }
+        let half = |h: usize| -> [u32; 4] { core::array::from_fn(|j| shift[4 * h + j]) };
+        let shift_of = |s: [u32; 4]| if s.iter().all(|&x| x == s[0]) { Shift::All(s[0]) } else { Shift::Lanes(s) };
+        Some(BlockStage {
+            multiplier: core::array::from_fn(|h| v::load_i32x4(&core::array::from_fn(|j| m[4 * h + j]))),
+            round_even: core::array::from_fn(|h| v::load_i64x2(&[round[4 * h], round[4 * h + 2]])),
+            round_odd: core::array::from_fn(|h| v::load_i64x2(&[round[4 * h + 1], round[4 * h + 3]])),
+            shift: [shift_of(half(0)), shift_of(half(1))],
+            lo: v::splat_i16(lo as i16),
+            hi: v::splat_i16(hi as i16),
+        })
+    }
+
+    /// TFLM's output bytes of the eight accumulators.
+    #[inline(always)]
+    pub(super) fn apply(&self, acc: &[I32x4; 2]) -> [u8; 8] {
+        let lanes: [I32x4; 2] = core::array::from_fn(|h| {
+            let high = v::mul_round_high(acc[h], self.multiplier[h], self.round_even[h], self.round_odd[h]);
+            match self.shift[h] {
+                Shift::All(s) => v::shift_right_all(high, s),
+                Shift::Lanes(s) => v::shift_right(high, s),
+            }
+        });
+        v::narrow_clamp_i8(lanes[0], lanes[1], self.lo, self.hi)
+    }
+}
+
+/// The first `dst.len()` (at most 8) of `bytes` into `dst`: a whole block as one 8-byte store.
+#[inline(always)]
+pub(super) fn store_bytes(dst: &mut [u8], bytes: &[u8; 8]) {
+    match <&mut [u8; 8]>::try_from(&mut *dst) {
+        Ok(full) => *full = *bytes,
+        Err(_) => {
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// A block's output stage: the vector one where its factors allow, else the packed kernels'.
+#[derive(Clone, Copy)]
+pub(super) enum Stage8 {
+    Lanes(BlockStage),
+    Scalar(Option<BlockRq>),
+}
+
+impl Stage8 {
+    /// The stage of channels `c0..c0 + 8` of `out_c`.
+    #[inline(always)]
+    pub(super) fn new(requant: &[PackedRequant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Self {
+        match BlockStage::new(requant, c0, out_c, zp, lo, hi) {
+            Some(st) => Stage8::Lanes(st),
+            None => Stage8::Scalar(BlockRq::new(requant, c0, zp, lo, hi)),
+        }
+    }
+
+    /// TFLM's output bytes of the accumulators of channels `c0..c0 + out.len()` into `out`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn store(&self, out: &mut [u8], acc: &[I32x4; 2], c0: usize, requant: &[PackedRequant], zp: i32, lo: i32, hi: i32) {
+        match self {
+            Stage8::Lanes(st) => store_bytes(out, &st.apply(acc)),
+            Stage8::Scalar(brq) => {
+                let (a, b) = (v::store_i32x4(acc[0]), v::store_i32x4(acc[1]));
+                let lanes: [i32; SSE2_LANES] = core::array::from_fn(|j| if j < 4 { a[j] } else { b[j - 4] });
+                store_block(out, &lanes, brq, c0, requant, zp, lo, hi);
+            }
+        }
+    }
+}
+
 /// The output stage of one layer call.
 struct Stage<'a> {
     requant: &'a [PackedRequant],
@@ -159,11 +265,15 @@ struct Stage<'a> {
 impl Stage<'_> {
     /// TFLM's output bytes of one row's block at channel `c0` into `out_row`.
     #[inline(always)]
-    fn store(&self, out_row: &mut [u8], c0: usize, out_c: usize, acc: &Acc, brq: &Option<BlockRq>) {
-        let (lo, hi) = (v::store_i32x4(acc[0]), v::store_i32x4(acc[1]));
-        let lanes: [i32; SSE2_LANES] = core::array::from_fn(|j| if j < 4 { lo[j] } else { hi[j - 4] });
+    fn store(&self, out_row: &mut [u8], c0: usize, out_c: usize, acc: &Acc, st: &Stage8) {
         let width = SSE2_LANES.min(out_c.saturating_sub(c0));
-        store_block(window_mut(out_row, c0, width), &lanes, brq, c0, self.requant, self.zp, self.lo, self.hi);
+        st.store(window_mut(out_row, c0, width), acc, c0, self.requant, self.zp, self.lo, self.hi);
+    }
+
+    /// The output stage of the block at channel `c0`.
+    #[inline(always)]
+    fn block(&self, c0: usize, out_c: usize) -> Stage8 {
+        Stage8::new(self.requant, c0, out_c, self.zp, self.lo, self.hi)
     }
 }
 
@@ -189,7 +299,7 @@ fn gemm_s8_sse2(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter
             // cache while every row goes through them.
             for b in 0..blocks {
                 let c0 = b * SSE2_LANES;
-                let brq = BlockRq::new(stage.requant, c0, stage.zp, stage.lo, stage.hi);
+                let brq = stage.block(c0, out_c);
                 let mut r = 0;
                 while r + TILE_ROWS <= rows {
                     let acc = tile::<TILE_ROWS>(core::array::from_fn(|p| window(x, (r + p) * depth, depth)), block(b), depth);
@@ -218,7 +328,7 @@ fn gemm_s8_sse2(rows: usize, depth: usize, out_c: usize, input: Rows<'_>, filter
                 let rows_x: [&[u8]; TILE_ROWS] = core::array::from_fn(|q| window(&windows, q * depth, depth));
                 for b in 0..blocks {
                     let c0 = b * SSE2_LANES;
-                    let brq = BlockRq::new(stage.requant, c0, stage.zp, stage.lo, stage.hi);
+                    let brq = stage.block(c0, out_c);
                     if n == TILE_ROWS {
                         let acc = tile::<TILE_ROWS>(rows_x, block(b), depth);
                         for (q, a) in acc.iter().enumerate() {

@@ -8,11 +8,12 @@
 //! `[w_t, w_t+1]` `i16` pairs, an odd last tap paired with a zero weight. A tap outside the
 //! input contributes `zp · w` (the input zero point in its place), which the folded bias
 //! (`bias − zp · Σ w`) cancels, as TFLM skips it. Products fit in `i32` and their pair sums too
-//! (`2 · 128²`), so the sums are TFLM's. Then the packed kernels' eight-channel output stage.
+//! (`2 · 128²`), so the sums are TFLM's. Then the SSE2 matrix product's eight-lane output stage.
 //!
 //! Without `cfg(kiln_x86_sse2)` the same code runs on the twins of [`crate::arch::sse2`].
 
-use super::super::conv::{interior_range, store_block, BlockRq};
+use super::super::conv::interior_range;
+use super::super::gemm_sse2::Stage8;
 use super::super::{copy_prefix, window, window_mut};
 use super::DepthwiseConv2dParams;
 use crate::arch::sse2::{self as v, I16x8, I32x4};
@@ -109,7 +110,7 @@ pub fn depthwise_conv2d_s8_sse2(p: &DepthwiseConv2dParams, input: &[u8], filter:
         let mut bias = [0i32; LANES];
         copy_prefix(&mut bias, window(p.bias, c0, len));
         let bias = [v::load_i32x4(&[bias[0], bias[1], bias[2], bias[3]]), v::load_i32x4(&[bias[4], bias[5], bias[6], bias[7]])];
-        let brq = BlockRq::new(p.requant, c0, out_zp, lo, hi);
+        let stage = Stage8::new(p.requant, c0, c, out_zp, lo, hi);
         let load_at = |at: usize| {
             if broadcast {
                 v::splat_i16(input.get(at).map_or(0, |&x| i16::from(x as i8)))
@@ -146,9 +147,7 @@ pub fn depthwise_conv2d_s8_sse2(p: &DepthwiseConv2dParams, input: &[u8], filter:
                             tap_pair(&mut acc, tap(2 * q), tap(2 * q + 1), wt);
                         }
                     }
-                    let (a, b4) = (v::store_i32x4(acc[0]), v::store_i32x4(acc[1]));
-                    let lanes: [i32; LANES] = core::array::from_fn(|j| if j < 4 { a[j] } else { b4[j - 4] });
-                    store_block(window_mut(output, pixel * c + c0, len), &lanes, &brq, c0, p.requant, out_zp, lo, hi);
+                    stage.store(window_mut(output, pixel * c + c0, len), &acc, c0, p.requant, out_zp, lo, hi);
                     pixel += 1;
                 }
             }

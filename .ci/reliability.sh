@@ -47,6 +47,7 @@ else
     arch::arm_dsp::tests::twins_match_the_definitions
     arch::helium::tests::twin_matches_the_definition
     arch::x86::tests::twins_match_the_definitions
+    arch::sse2::tests::twins_match_the_definitions
     arch::aarch64::tests::twins_match_the_definitions
   )
   for t in "${miri_tests[@]}"; do

@@ -141,11 +141,11 @@ pub mod portable {
 pub use portable::*;
 
 #[cfg(kiln_x86_sse2)]
-pub use sse2::*;
+pub use simd::*;
 
 /// The instructions themselves.
 #[cfg(kiln_x86_sse2)]
-mod sse2 {
+mod simd {
     use core::arch::x86_64::*;
 
     // SAFETY (every `unsafe` block below): this module is compiled only with the target feature
@@ -406,7 +406,7 @@ mod tests {
     #[cfg(kiln_x86_sse2)]
     #[test]
     fn instructions_match_the_twins() {
-        use super::sse2 as v;
+        use super::simd as v;
         let mut rng = Rng::new(0x5e2e);
         for _ in 0..20_000 {
             let (a, b) = (halves(&mut rng), halves(&mut rng));

@@ -54,7 +54,7 @@
 //! multipliers, arena offsets) is a literal in the generated code; this crate holds only the
 //! arithmetic. It is `no_std` and allocates nothing; `unsafe` appears only in [`arch`]: one
 //! `asm!` instruction or short fixed sequence (Arm DSP, Helium, AArch64 SDOT) or one
-//! `core::arch` intrinsic (x86 AVX-512 VNNI, AArch64 NEON) per wrapper, each with a plain-Rust
+//! `core::arch` intrinsic (x86 AVX-512 VNNI and SSE2, AArch64 NEON) per wrapper, each with a plain-Rust
 //! twin (the rest of the crate denies it).
 //!
 //! Tensors are byte storage (`[u8]`): the arena is one 16-byte-aligned `[u8; N]` ([`Aligned`])

@@ -17,6 +17,10 @@
 //!   runtime's and the generated code's choice the same, see `arch::X86_VNNI`.)
 //! * `kiln_x86_sse2`: x86-64 with the target feature `sse2` (every x86-64 target but the
 //!   soft-float kernel ones): the baseline build's int8 CONV_2D and FULLY_CONNECTED use PMADDWD.
+//! * `kiln_x86_dispatch`: x86-64 with `sse2` but without AVX-512 VNNI in the build, and the
+//!   `std` feature: the AVX-512 VNNI kernels are compiled too, under `#[target_feature]`, and
+//!   chosen once at start-up if the CPU has the instructions (`is_x86_feature_detected!`, see
+//!   `arch::dispatch`); else the SSE2 ones run. For host programs shipped to unknown PCs.
 //! * `kiln_aarch64_neon`: AArch64 with the target feature `neon` (the Advanced SIMD unit, on by
 //!   default on every `aarch64-*` target except the `-softfloat` ones): the int8 CONV_2D,
 //!   FULLY_CONNECTED and DEPTHWISE_CONV_2D kernels use SMULL/SMLAL/SADALP and SMULL/SADDW on 128-bit
@@ -31,6 +35,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_arm_mve)");
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_vnni)");
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_sse2)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_x86_dispatch)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_neon)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_dotprod)");
     println!("cargo::rerun-if-changed=build.rs");
@@ -47,8 +52,12 @@ fn main() {
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let has = |f: &str| features.split(',').any(|x| x == f);
     let x86_64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
-    if !feature("portable") && x86_64 && has("avx512f") && has("avx512vnni") {
+    let vnni = x86_64 && has("avx512f") && has("avx512vnni");
+    if !feature("portable") && vnni {
         println!("cargo::rustc-cfg=kiln_x86_vnni");
+    }
+    if !feature("portable") && feature("std") && x86_64 && has("sse2") && !vnni {
+        println!("cargo::rustc-cfg=kiln_x86_dispatch");
     }
     if !feature("portable") && x86_64 && has("sse2") {
         println!("cargo::rustc-cfg=kiln_x86_sse2");

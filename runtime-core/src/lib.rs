@@ -61,9 +61,16 @@
 //! and weights are aligned byte-string literals (they compile fast). The model's inputs and
 //! outputs are typed views of their arena bytes ([`view_mut`], via `bytemuck`: no `unsafe`). Kernels give bytes their dtype at load
 //! (`b as i8`) and store (`v as u8`), which costs nothing at run time.
+//!
+//! The opt-in `std` feature (host programs for unknown x86-64 PCs) links the standard library
+//! only to ask the CPU once whether it has AVX-512 VNNI ([`arch::dispatch`]); everything else
+//! stays as it is.
 #![no_std]
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod arch;
 pub mod custom;

@@ -32,6 +32,8 @@
 
 pub mod aarch64;
 pub mod arm_dsp;
+#[cfg(kiln_x86_dispatch)]
+pub mod dispatch;
 pub mod helium;
 pub mod sse2;
 pub mod x86;
@@ -59,6 +61,11 @@ pub const X86_VNNI: bool = cfg!(kiln_x86_vnni);
 /// Generated code calls the SSE2 kernels on x86-64 builds with `sse2` but without `avx2` (the
 /// default `x86_64-*` build; AVX2 and AVX-512 VNNI builds have their own kernels).
 pub const X86_SSE2: bool = cfg!(kiln_x86_sse2);
+
+/// Whether this build chooses between the AVX-512 VNNI and the SSE2 kernels at start-up
+/// (`cfg(kiln_x86_dispatch)`, see `build.rs`: the `std` feature on x86-64 without VNNI in the
+/// build; [`dispatch`]).
+pub const X86_DISPATCH: bool = cfg!(kiln_x86_dispatch);
 
 /// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).
 pub const ARM_DSP: bool = cfg!(kiln_arm_dsp);
@@ -88,4 +95,23 @@ macro_rules! if_arm_dsp {
 #[macro_export]
 macro_rules! if_arm_dsp {
     ({ $($dsp:tt)* } else { $($other:tt)* }) => { $($other)* };
+}
+
+/// Expands to the first block where the runtime chooses its x86-64 kernels at start-up
+/// (`cfg(kiln_x86_dispatch)`: the `std` feature), else to the block after `else`: how a
+/// model compiles both filter layouts and the dispatching call in that build only
+/// (`#[doc(hidden)]`: generated code's, not the user's).
+#[cfg(kiln_x86_dispatch)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_x86_dispatch {
+    ({ $($dispatch:tt)* } else { $($other:tt)* }) => { $($dispatch)* };
+}
+
+/// See the `kiln_x86_dispatch` definition above: this build chooses at compile time.
+#[cfg(not(kiln_x86_dispatch))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! if_x86_dispatch {
+    ({ $($dispatch:tt)* } else { $($other:tt)* }) => { $($other)* };
 }

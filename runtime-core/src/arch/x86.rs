@@ -109,22 +109,28 @@ pub mod portable {
     }
 }
 
-#[cfg(not(kiln_x86_vnni))]
+#[cfg(not(any(kiln_x86_vnni, kiln_x86_dispatch)))]
 pub use portable::*;
 
-#[cfg(kiln_x86_vnni)]
+#[cfg(any(kiln_x86_vnni, kiln_x86_dispatch))]
 pub use vnni::*;
 
 /// The instructions themselves.
-#[cfg(kiln_x86_vnni)]
+#[cfg(any(kiln_x86_vnni, kiln_x86_dispatch))]
 mod vnni {
-    use core::arch::x86_64::*;
+    // SAFETY (every `unsafe` block below): this module is compiled either with the target
+    // features `avx512f` and `avx512vnni` enabled for the whole build (`cfg(kiln_x86_vnni)`), so
+    // each intrinsic's instruction exists on every CPU the code can run on; or
+    // (`cfg(kiln_x86_dispatch)`, the `std` feature's start-up choice) with each function under
+    // `#[target_feature(enable = "avx512f,avx512vnni")]`, which Rust lets safe code call only from
+    // functions with the same features, and those only `super::super::dispatch` calls, after
+    // `is_x86_feature_detected!` found both. The loads and stores read or write exactly the 64
+    // (16) bytes of the array reference they are given, which are valid for that access
+    // (unaligned forms: no alignment needed). Under `target_feature`, the register-only
+    // intrinsics need no `unsafe` block: it is allowed unused.
+    #![cfg_attr(kiln_x86_dispatch, allow(unused_unsafe))]
 
-    // SAFETY (every `unsafe` block below): this module is compiled only with the target features
-    // `avx512f` and `avx512vnni` enabled for the whole build (`cfg(kiln_x86_vnni)`), so each
-    // intrinsic's instruction exists on every CPU the code can run on; and the loads and stores
-    // read or write exactly the 64 (16) bytes of the array reference they are given, which are
-    // valid for that access (unaligned forms: no alignment needed).
+    use core::arch::x86_64::*;
 
     /// Sixteen `i32` lanes (one ZMM register).
     #[derive(Clone, Copy)]
@@ -137,14 +143,16 @@ mod vnni {
     pub struct I64x8(__m512i);
 
     /// See [`super::portable::load_i32x16`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn load_i32x16(a: &[i32; 16]) -> I32x16 {
         // SAFETY: see the module comment: `a` is 64 readable bytes, VMOVDQU32 needs no alignment.
         I32x16(unsafe { _mm512_loadu_si512(a.as_ptr().cast()) })
     }
 
     /// See [`super::portable::store_i32x16`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn store_i32x16(v: I32x16) -> [i32; 16] {
         let mut a = [0i32; 16];
         // SAFETY: see the module comment: `a` is 64 writable bytes, no alignment needed.
@@ -153,42 +161,48 @@ mod vnni {
     }
 
     /// See [`super::portable::load_i8x64`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn load_i8x64(a: &[u8; 64]) -> I8x64 {
         // SAFETY: see the module comment: `a` is 64 readable bytes, no alignment needed.
         I8x64(unsafe { _mm512_loadu_si512(a.as_ptr().cast()) })
     }
 
     /// See [`super::portable::load_i64x8`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn load_i64x8(a: &[i64; 8]) -> I64x8 {
         // SAFETY: see the module comment: `a` is 64 readable bytes, no alignment needed.
         I64x8(unsafe { _mm512_loadu_si512(a.as_ptr().cast()) })
     }
 
     /// See [`super::portable::splat_i32`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn splat_i32(x: i32) -> I32x16 {
         // SAFETY: see the module comment (AVX-512F, register only).
         I32x16(unsafe { _mm512_set1_epi32(x) })
     }
 
     /// See [`super::portable::dpbusd`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn dpbusd(acc: I32x16, a: I32x16, b: I8x64) -> I32x16 {
         // SAFETY: see the module comment (AVX-512 VNNI, register only).
         I32x16(unsafe { _mm512_dpbusd_epi32(acc.0, a.0, b.0) })
     }
 
     /// See [`super::portable::load_i8x16_widened`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn load_i8x16_widened(a: &[u8; 16]) -> I32x16 {
         // SAFETY: see the module comment: `a` is 16 readable bytes, no alignment needed.
         I32x16(unsafe { _mm512_cvtepi8_epi32(_mm_loadu_si128(a.as_ptr().cast())) })
     }
 
     /// See [`super::portable::dpwssd`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn dpwssd(acc: I32x16, a: I32x16, b: I8x64) -> I32x16 {
         // SAFETY: see the module comment (AVX-512 VNNI, register only).
         I32x16(unsafe { _mm512_dpwssd_epi32(acc.0, a.0, b.0) })
@@ -198,7 +212,8 @@ mod vnni {
     /// 64-bit lane, so the odd lanes are shifted down first; the sign term is the lane's sign
     /// bit spread over 64 bits (VPSRAQ by 63) times 2^31 (VPSLLQ by 31); the even lanes' high
     /// words are shifted down and the odd lanes' left in place, then blended.
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn mul_round_high(x: I32x16, m: I32x16, round_even: I64x8, round_odd: I64x8) -> I32x16 {
         // SAFETY: see the module comment (AVX-512F, register only).
         unsafe {
@@ -213,21 +228,24 @@ mod vnni {
     }
 
     /// See [`super::portable::shift_right`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn shift_right(x: I32x16, s: I32x16) -> I32x16 {
         // SAFETY: see the module comment (AVX-512F, register only).
         I32x16(unsafe { _mm512_srav_epi32(x.0, s.0) })
     }
 
     /// See [`super::portable::clamp`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn clamp(x: I32x16, lo: I32x16, hi: I32x16) -> I32x16 {
         // SAFETY: see the module comment (AVX-512F, register only).
         I32x16(unsafe { _mm512_min_epi32(_mm512_max_epi32(x.0, lo.0), hi.0) })
     }
 
     /// See [`super::portable::narrow_i8`].
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn narrow_i8(x: I32x16) -> [u8; 16] {
         let mut a = [0u8; 16];
         // SAFETY: see the module comment: VPMOVDB to a register, then `a`'s 16 writable bytes
@@ -241,6 +259,8 @@ mod vnni {
 mod tests {
     //! The twins against their definitions, lane by lane (these run under Miri), and in a build
     //! with `cfg(kiln_x86_vnni)` the instructions against the twins, on random and edge operands.
+    #[cfg(kiln_x86_dispatch)]
+    extern crate std;
     use super::portable as p;
     use crate::fixed_point::testing::Rng;
 
@@ -295,10 +315,27 @@ mod tests {
         }
     }
 
-    /// The instructions against the twins (only in a build that has them).
-    #[cfg(kiln_x86_vnni)]
+    /// The instructions against the twins (only in a build that has them: with them enabled
+    /// for the whole build, or with the `std` feature's start-up choice on a CPU that has them;
+    /// one that does not fails here, loudly).
+    #[cfg(any(kiln_x86_vnni, kiln_x86_dispatch))]
     #[test]
     fn instructions_match_the_twins() {
+        #[cfg(kiln_x86_dispatch)]
+        {
+            let found = std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vnni");
+            assert!(found, "this CPU has no AVX-512 VNNI: the `std` build's VNNI wrappers cannot be tested");
+            // SAFETY: the two target features `compare` is compiled with were found above.
+            unsafe { compare() };
+        }
+        #[cfg(not(kiln_x86_dispatch))]
+        compare();
+    }
+
+    /// [`instructions_match_the_twins`]' comparison, under the wrappers' target features.
+    #[cfg(any(kiln_x86_vnni, kiln_x86_dispatch))]
+    #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
+    fn compare() {
         use super::vnni as v;
         let mut rng = Rng::new(0xf00d);
         for _ in 0..20_000 {

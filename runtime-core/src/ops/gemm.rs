@@ -105,6 +105,7 @@ pub(super) struct BlockStage {
 }
 
 impl BlockStage {
+    #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
     pub(super) fn new(requant: &[PackedRequant], c0: usize, out_c: usize, zp: i32, lo: i32, hi: i32) -> Option<Self> {
         let (mut m, mut round, mut shift) = ([0i32; 16], [0i64; 16], [0i32; 16]);
         for j in 0..GEMM_LANES.min(out_c.saturating_sub(c0)) {
@@ -122,7 +123,8 @@ impl BlockStage {
     }
 
     /// TFLM's output bytes of the 16 accumulators.
-    #[inline(always)]
+    #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+    #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub(super) fn apply(&self, acc: I32x16) -> [u8; 16] {
         let high = v::mul_round_high(acc, self.multiplier, self.round_even, self.round_odd);
         v::narrow_i8(v::clamp(v::shift_right(high, self.shift), self.lo, self.hi))
@@ -142,7 +144,8 @@ struct Stage<'a> {
 /// Mismatched lengths leave the output untouched (the compiler never emits them).
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(debug_assertions, inline(never))]
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 fn gemm_s8(
     rows: usize,
     depth: usize,
@@ -181,7 +184,8 @@ fn gemm_s8(
 }
 
 /// Every row through the `B` blocks from block `g` on (`panel`: their packed bytes).
-#[inline(always)]
+#[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
 fn panel_rows<const B: usize>(g: usize, [rows, depth, out_c]: [usize; 3], input: Rows<'_>, panel: &[u8], stage: &Stage<'_>, output: &mut [u8]) {
     let bb = gemm_block_bytes(depth);
     let block = |b: usize| window(panel, b * bb, bb);
@@ -355,7 +359,8 @@ pub(super) fn gather_window(p: &super::Conv2dParams, input: &[u8], [b, oy, ox]: 
 
 /// The accumulators of `P` rows (`x`, `depth` bytes each) × `B` blocks (`w`, their packed
 /// weights), starting from the blocks' biases.
-#[inline(always)]
+#[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
 fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [I32x16; B], depth: usize) -> [[I32x16; B]; P] {
     let mut acc = [bias; P];
     let quads = depth / 4;
@@ -402,7 +407,8 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
 /// inlined copies' stack slots add up to an overflow): the layer's depth, channel count and
 /// window are then constants, its loops unroll and its index arithmetic folds. Out of line it
 /// took 1.3–1.5× the time on the MobileNets (BENCHMARKS.md).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [n, h, w, in_c] = p.input;
     let [_, out_h, out_w, out_c] = p.output;
@@ -418,7 +424,8 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
 /// FULLY_CONNECTED as one `gemm_s8` over its batch rows, `filter` packed by
 /// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
 /// filter. Inlined into every call in optimized builds, as [`conv2d_s8_gemm`].
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let rq = (p.requant, p.output_zero_point, p.act_min, p.act_max);
     gemm_s8(p.batches, p.input_depth, p.output_depth, Rows::Dense(input), filter, rq, output);
@@ -432,6 +439,18 @@ mod tests {
     use super::*;
     use crate::fixed_point::testing::Rng;
     use std::{vec, vec::Vec};
+
+    // In a `std` build (`cfg(kiln_x86_dispatch)`) the kernels are reached through the start-up
+    // check, which must find the instructions (a CPU without them fails here, loudly).
+    #[cfg(kiln_x86_dispatch)]
+    fn conv2d_s8_gemm(p: &super::super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+        assert!(crate::arch::dispatch::try_conv2d_s8_gemm(p, input, filter, output), "no AVX-512 VNNI on this CPU");
+    }
+
+    #[cfg(kiln_x86_dispatch)]
+    fn fully_connected_s8_gemm(p: &FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+        assert!(crate::arch::dispatch::try_fully_connected_s8_gemm(p, input, filter, output), "no AVX-512 VNNI on this CPU");
+    }
 
     fn packed(w: &[u8], bias: &[i32], out_c: usize, depth: usize) -> Vec<u8> {
         let mut out = vec![0u8; gemm_filter_bytes(out_c, depth)];

@@ -48,6 +48,8 @@ mod pad;
 mod pooling;
 mod quantize;
 mod softmax;
+#[cfg(kiln_x86_dispatch)]
+mod x86_dispatch;
 
 /// `s[start..start + len]`, or an empty slice if that range is not inside `s` (which the
 /// contract above rules out: it exists so that kernels have no panic path).
@@ -96,6 +98,8 @@ pub use fully_connected::{fully_connected_s8, fully_connected_s8_dsp, FullyConne
 pub use gemm_neon::{conv2d_s8_neon, fully_connected_s8_neon, pack_filter_neon};
 pub use gemm_sse2::{conv2d_s8_sse2, fully_connected_s8_sse2, pack_filter_sse2, sse2_block_bytes, sse2_filter_bytes, SSE2_LANES};
 pub use gemm::{conv2d_s8_gemm, fully_connected_s8_gemm, gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm, GEMM_LANES, MAX_GEMM_WINDOW};
+#[cfg(kiln_x86_dispatch)]
+pub use x86_dispatch::{conv2d_s8_x86, depthwise_conv2d_s8_x86, fully_connected_s8_x86};
 pub use mean::{mean_f32, mean_s16, mean_s8, MeanParams};
 pub use pad::{pad, pad_s8, PadNdParams, PadParams};
 pub use pooling::{average_pool2d_s8, average_pool2d_u8, max_pool2d_s8, max_pool2d_u8, Pool2dParams};

@@ -56,7 +56,8 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
 /// params are a `const`), the tap loop unrolls and the index arithmetic folds. Out of line it
 /// took 1.4–1.5× the time on the MobileNets and person_detect (BENCHMARKS.md).
 #[cfg_attr(debug_assertions, inline(never))]
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
     let [batches, in_h, in_w, in_c] = p.input;
     let [_, out_h, out_w, c] = p.output;
@@ -143,7 +144,8 @@ pub fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter:
 /// next pixel's channels, whose lanes have zero weights and are not stored; only at the very
 /// end of the input are just `len` of them copied, the rest zero (a short copy is a `memmove`
 /// call).
-#[inline(always)]
+#[cfg_attr(not(kiln_x86_dispatch), inline(always))]
+#[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
 fn load_lanes(input: &[u8], at: usize, len: usize) -> I32x16 {
     match <&[u8; LANES]>::try_from(window(input, at, LANES)) {
         Ok(full) => v::load_i8x16_widened(full),
@@ -163,6 +165,13 @@ mod tests {
     use crate::fixed_point::testing::{leak, Rng};
     use crate::fixed_point::PackedRequant;
     use std::{vec, vec::Vec};
+
+    // In a `std` build (`cfg(kiln_x86_dispatch)`) the kernel is reached through the start-up
+    // check, which must find the instructions (a CPU without them fails here, loudly).
+    #[cfg(kiln_x86_dispatch)]
+    fn depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
+        assert!(crate::arch::dispatch::try_depthwise_conv2d_s8_gemm(p, input, filter, output), "no AVX-512 VNNI on this CPU");
+    }
 
     /// Same bytes as the general kernel (checked against TFLM on the zoo) over random layers:
     /// channel counts around the 16-lane blocks, windows, strides, dilations, paddings, zero

@@ -57,7 +57,13 @@ fn main() {
         println!("cargo::rustc-cfg=kiln_x86_vnni");
     }
     if !feature("portable") && feature("std") && x86_64 && has("sse2") && !vnni {
-        println!("cargo::rustc-cfg=kiln_x86_dispatch");
+        // AVX-512 `#[target_feature]` and its intrinsics are stable from Rust 1.89 (the
+        // workspace's minimum is 1.85): older compilers keep the compile-time choice.
+        if rustc_minor().is_some_and(|minor| minor >= 89) {
+            println!("cargo::rustc-cfg=kiln_x86_dispatch");
+        } else {
+            println!("cargo::warning=kiln: the `std` feature's start-up choice of the AVX-512 VNNI kernels needs Rust 1.89 or later; this build keeps the SSE2 kernels");
+        }
     }
     if !feature("portable") && x86_64 && has("sse2") {
         println!("cargo::rustc-cfg=kiln_x86_sse2");
@@ -69,4 +75,12 @@ fn main() {
             println!("cargo::rustc-cfg=kiln_aarch64_dotprod");
         }
     }
+}
+
+/// The minor version of the compiler building the runtime (`1.89.0` → 89).
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = std::process::Command::new(rustc).arg("--version").output().ok()?;
+    let version = String::from_utf8(out.stdout).ok()?;
+    version.split_whitespace().nth(1)?.split('.').nth(1)?.parse().ok()
 }

@@ -411,13 +411,26 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                         None => base.clone(),
                     };
                     let ident = |v: &Variant| format_ident!("{}_FILTER_{}", filter_base, v.filter_name);
+                    // With the runtime's `std` feature on x86-64 (no VNNI in the build): the VNNI
+                    // and SSE2 filters both, and the kernel that picks one at start-up.
+                    let by_name = |name: &str| step.variants.iter().find(|v| v.filter_name == name);
+                    let dispatch = match (step.x86_dispatch, by_name("GEMM"), by_name("SSE2")) {
+                        (Some(func), Some(gemm), Some(sse2)) => Some((format_ident!("{}", func), gemm, sse2)),
+                        _ => None,
+                    };
                     if filter_base == base {
-                        let filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
+                        let mut filters = select(&step.variants, main_filter.take().unwrap_or_default(), |v| {
                             weight_static(graph, v.filter, &ident(v), &format!(", for `{}`", v.func), quote!())
                         });
+                        if let Some((func, gemm, sse2)) = &dispatch {
+                            let both = [gemm, sse2].map(|v| {
+                                weight_static(graph, v.filter, &ident(v), &format!(", for `{}` or `{func}`", v.func), quote!())
+                            });
+                            filters = quote!(::kiln::if_x86_dispatch! { { #(#both)* } else { #filters } });
+                        }
                         items.push(filters);
                     }
-                    select(&step.variants, main, |v| {
+                    let chosen = select(&step.variants, main, |v| {
                         let mut vargs = args.clone();
                         if let Some(a) = vargs.get_mut(1) {
                             let id = ident(v);
@@ -426,7 +439,19 @@ pub fn emit(graph: &Graph, steps: &[Step], plan: &ArenaPlan, opts: &EmitOptions<
                         let vfunc = format_ident!("{}", v.func);
                         let generics = if v.generics.is_empty() { quote!() } else { let g = &v.generics; quote!(::<#g>) };
                         quote!(::kiln::ops::#vfunc #generics(&#pname, #(#vargs,)* output);)
-                    })
+                    });
+                    match dispatch {
+                        Some((func, gemm, sse2)) => {
+                            let (g, s) = (ident(gemm), ident(sse2));
+                            let mut dargs = args.clone();
+                            if dargs.len() > 1 {
+                                dargs[1] = quote!(&#g.0);
+                                dargs.insert(2, quote!(&#s.0));
+                            }
+                            quote!(::kiln::if_x86_dispatch! { { ::kiln::ops::#func(&#pname, #(#dargs,)* output); } else { #chosen } })
+                        }
+                        None => chosen,
+                    }
                 }
             }
             Call::Scalars { func, scalars } => {

@@ -141,6 +141,7 @@ fn tie_whole(graph: &Graph, mut steps: Vec<Step>, views: &[View], only: Option<&
             *func = "depthwise_conv2d_s8_3x3_in_place";
         }
         step.variants.clear();
+        step.x86_dispatch = None;
         step.in_place = true;
         step.summary = format!("{}; in place, one buffer", step.summary);
     }

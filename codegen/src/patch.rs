@@ -332,6 +332,7 @@ fn band_stage(graph: &mut Graph, steps: &[Step], split: Split, lower: bool) -> R
                 carry.macs = 0;
                 carry.weights.clear();
                 carry.variants.clear();
+                carry.x86_dispatch = None;
                 carry.summary = format!("keep rows {}..{} of the band buffer", call.rows[0], call.rows[1]);
                 carry.band = band(call.rows);
                 out.push(carry);

@@ -462,6 +462,7 @@ mod tests {
             summary: String::new(),
             packed_filter: None,
             variants: Vec::new(),
+            x86_dispatch: None,
             band: None,
             in_place: false,
             scratch: 0,

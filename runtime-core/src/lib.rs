@@ -63,7 +63,7 @@
 //! (`b as i8`) and store (`v as u8`), which costs nothing at run time.
 //!
 //! The opt-in `std` feature (host programs for unknown x86-64 PCs) links the standard library
-//! only to ask the CPU once whether it has AVX-512 VNNI ([`arch::dispatch`]); everything else
+//! only to ask the CPU once whether it has AVX-512 VNNI (`arch::dispatch`, in that build); everything else
 //! stays as it is.
 #![no_std]
 #![warn(missing_docs)]

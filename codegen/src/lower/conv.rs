@@ -63,6 +63,9 @@ fn conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
         // (`kiln::ops::conv2d_s8_sse2`) over the filter widened to i16 here.
         let layout = sse2_filter(w, &bias, oc, per_ch);
         step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "conv2d_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "SSE2" });
+        // A build of the runtime with its `std` feature on x86-64 without VNNI: both, chosen at
+        // start-up (`kiln::ops::conv2d_s8_x86`).
+        step.x86_dispatch = Some("conv2d_s8_x86");
     }
     // With AVX2, dot products over whole filter rows of a compile-time length beat the packed
     // broadcast loop (LLVM forms `vpmaddwd` from them; measured in BENCHMARKS.md) — from
@@ -170,6 +173,7 @@ fn depthwise_conv2d_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     if (dm == 1 && in_depth == oc) || (in_depth == 1 && dm == oc && oc > 1) {
         let layout = depthwise_sse2_filter(expect_const(filter, "filter")?, oc, kh * kw);
         step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "depthwise_conv2d_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "SSE2" });
+        step.x86_dispatch = Some("depthwise_conv2d_s8_x86");
     }
     // With the Arm DSP extension, four channels per word, on the model's own filter
     // (`kiln::ops::depthwise_conv2d_s8_dsp`): depth multiplier 1 on a multiple of four channels;
@@ -278,6 +282,7 @@ fn fully_connected_s8(cx: &Ctx<'_>) -> R<Vec<Step>> {
     step.variants.push(Variant { gate: Gate::Cfg(aarch64_neon()), func: "fully_connected_s8_neon", generics: quote!(#pairs), filter: filter.index, layout: Some(gemm_filter_offset(fdata, &bias, od, depth, 0)), filter_name: "NEON" });
     // On x86-64 with SSE2 only, the PMADDWD matrix product.
     step.variants.push(Variant { gate: Gate::Cfg(x86_sse2()), func: "fully_connected_s8_sse2", generics: quote!(), filter: filter.index, layout: Some(sse2_filter(fdata, &bias, od, depth)), filter_name: "SSE2" });
+    step.x86_dispatch = Some("fully_connected_s8_x86");
     // With the Arm DSP extension, the 1×1 convolution's dot products (SMLAD) over its layout.
     let layout = dsp_filter(fdata, od, 1, depth);
     step.variants.push(Variant { gate: Gate::ArmDsp, func: "fully_connected_s8_dsp", generics: quote!(), filter: filter.index, layout: Some(layout), filter_name: "DSP" });

@@ -131,6 +131,10 @@ pub struct Step {
     /// Kernels for targets where they beat the main one, chosen at compile time in the
     /// generated code (mutually exclusive targets: at most one applies to any build).
     pub variants: Vec<Variant>,
+    /// The runtime's kernel that picks between the `GEMM` (AVX-512 VNNI) and `SSE2` variants at
+    /// start-up, given both their filters (`conv2d_s8_x86`): what a build of the runtime with
+    /// its `std` feature calls instead of the compile-time choice (`kiln::if_x86_dispatch!`).
+    pub x86_dispatch: Option<&'static str>,
     /// Set when the step computes one row band of its op's output in a patched stage
     /// (`max_arena_bytes`, see [`crate::patch`]).
     pub band: Option<crate::patch::Band>,
@@ -427,6 +431,7 @@ impl<'a> Ctx<'a> {
             summary,
             packed_filter: None,
             variants: Vec::new(),
+            x86_dispatch: None,
             band: None,
             in_place: false,
             scratch: 0,

@@ -10,7 +10,7 @@
 //! check is a load and a bit test. Generated code calls `kiln::ops::conv2d_s8_x86` and its
 //! siblings, which try the VNNI kernel and fall back to the SSE2 one.
 //!
-//! Setting the environment variable `KILN_X86_BASELINE` (to anything) before the first layer
+//! Setting the environment variable `KILN_X86_BASELINE` (to anything but the empty string) before the first layer
 //! runs makes the program keep to the SSE2 kernels: how the fallback is tested, and measured, on
 //! a CPU that has AVX-512 VNNI.
 
@@ -26,22 +26,29 @@ const VNNI: u8 = 2;
 static LEVEL: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 /// Whether this CPU runs the AVX-512 VNNI kernels (`avx512f` and `avx512vnni` detected, and
-/// `KILN_X86_BASELINE` not set). Asked once; racing first calls ask twice and agree.
+/// `KILN_X86_BASELINE` not set): one load and a compare once asked.
+#[inline(always)]
 pub fn avx512_vnni() -> bool {
     match LEVEL.load(Ordering::Relaxed) {
-        UNKNOWN => {
-            let vnni = std::is_x86_feature_detected!("avx512f")
-                && std::is_x86_feature_detected!("avx512vnni")
-                && std::env::var_os("KILN_X86_BASELINE").is_none();
-            LEVEL.store(if vnni { VNNI } else { BASELINE }, Ordering::Relaxed);
-            vnni
-        }
+        UNKNOWN => detect(),
         level => level == VNNI,
     }
 }
 
+/// Asks the CPU (and the environment) once; racing first calls ask twice and agree.
+#[cold]
+#[inline(never)]
+fn detect() -> bool {
+    let vnni = std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vnni")
+        && std::env::var_os("KILN_X86_BASELINE").is_none_or(|v| v.is_empty());
+    LEVEL.store(if vnni { VNNI } else { BASELINE }, Ordering::Relaxed);
+    vnni
+}
+
 /// [`crate::ops::conv2d_s8_gemm`] if this CPU has AVX-512 VNNI ([`avx512_vnni`]); `false`
 /// (output untouched) if not.
+#[inline(always)]
 pub fn try_conv2d_s8_gemm(p: &Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) -> bool {
     if !avx512_vnni() {
         return false;
@@ -53,6 +60,7 @@ pub fn try_conv2d_s8_gemm(p: &Conv2dParams, input: &[u8], filter: &[u8], output:
 }
 
 /// [`crate::ops::fully_connected_s8_gemm`] if this CPU has AVX-512 VNNI; `false` if not.
+#[inline(always)]
 pub fn try_fully_connected_s8_gemm(p: &FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) -> bool {
     if !avx512_vnni() {
         return false;
@@ -63,6 +71,7 @@ pub fn try_fully_connected_s8_gemm(p: &FullyConnectedParams, input: &[u8], filte
 }
 
 /// [`crate::ops::depthwise_conv2d_s8_gemm`] if this CPU has AVX-512 VNNI; `false` if not.
+#[inline(always)]
 pub fn try_depthwise_conv2d_s8_gemm(p: &DepthwiseConv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) -> bool {
     if !avx512_vnni() {
         return false;

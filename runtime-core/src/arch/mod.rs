@@ -64,7 +64,7 @@ pub const X86_SSE2: bool = cfg!(kiln_x86_sse2);
 
 /// Whether this build chooses between the AVX-512 VNNI and the SSE2 kernels at start-up
 /// (`cfg(kiln_x86_dispatch)`, see `build.rs`: the `std` feature on x86-64 without VNNI in the
-/// build; [`dispatch`]).
+/// build; the module `dispatch`, in that build only).
 pub const X86_DISPATCH: bool = cfg!(kiln_x86_dispatch);
 
 /// Whether this build uses the Arm DSP instructions (`cfg(kiln_arm_dsp)`, see `build.rs`).

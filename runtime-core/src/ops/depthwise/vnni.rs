@@ -22,7 +22,7 @@ use crate::arch::x86::{self as v, I32x16};
 const LANES: usize = 16;
 
 /// Most taps of a window whose interior pixels take the path with precomputed tap offsets.
-const MAX_FAST_TAPS: usize = 25;
+const MAX_FAST_TAPS: usize = 128;
 
 /// Bytes of a filter of `c` channels and `taps = k_h · k_w` taps laid out by
 /// [`pack_filter_depthwise_gemm`] (the last block padded with zero channels).

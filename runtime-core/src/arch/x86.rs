@@ -128,7 +128,11 @@ mod vnni {
     // (16) bytes of the array reference they are given, which are valid for that access
     // (unaligned forms: no alignment needed). Under `target_feature`, the register-only
     // intrinsics need no `unsafe` block: it is allowed unused.
-    #![cfg_attr(kiln_x86_dispatch, allow(unused_unsafe))]
+    // Clippy counts a `#[target_feature]` function as `unsafe` (its callers without the
+    // features need `unsafe`: the SAFETY note above is that section) and checks the intrinsics
+    // against the workspace's minimum Rust (1.85), while `build.rs` sets `kiln_x86_dispatch`
+    // only from 1.89 on, where they are stable.
+    #![cfg_attr(kiln_x86_dispatch, allow(unused_unsafe, clippy::missing_safety_doc, clippy::incompatible_msrv))]
 
     use core::arch::x86_64::*;
 

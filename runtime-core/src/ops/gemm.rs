@@ -407,6 +407,13 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
 /// inlined copies' stack slots add up to an overflow): the layer's depth, channel count and
 /// window are then constants, its loops unroll and its index arithmetic folds. Out of line it
 /// took 1.3–1.5× the time on the MobileNets (BENCHMARKS.md).
+///
+/// # Safety
+///
+/// Safe to call in every build but one: with the `std` feature's start-up choice
+/// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
+/// features can call it only through `unsafe`, on a CPU that has them. Call `[`super::conv2d_s8_x86`]`
+/// instead, which checks.
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
 #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], output: &mut [u8]) {
@@ -424,6 +431,13 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
 /// FULLY_CONNECTED as one `gemm_s8` over its batch rows, `filter` packed by
 /// [`pack_filter_gemm`]. Same params and result as [`super::fully_connected_s8`] on the model's
 /// filter. Inlined into every call in optimized builds, as [`conv2d_s8_gemm`].
+///
+/// # Safety
+///
+/// Safe to call in every build but one: with the `std` feature's start-up choice
+/// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
+/// features can call it only through `unsafe`, on a CPU that has them. Call ``kiln::ops::fully_connected_s8_x86``
+/// instead, which checks.
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
 #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
 pub fn fully_connected_s8_gemm(p: &super::FullyConnectedParams, input: &[u8], filter: &[u8], output: &mut [u8]) {

@@ -55,6 +55,13 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
 /// add up to an overflow): the layer's shapes, strides and offsets are then constants (its
 /// params are a `const`), the tap loop unrolls and the index arithmetic folds. Out of line it
 /// took 1.4–1.5× the time on the MobileNets and person_detect (BENCHMARKS.md).
+///
+/// # Safety
+///
+/// Safe to call in every build but one: with the `std` feature's start-up choice
+/// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
+/// features can call it only through `unsafe`, on a CPU that has them. Call ``kiln::ops::depthwise_conv2d_s8_x86``
+/// instead, which checks.
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
 #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]

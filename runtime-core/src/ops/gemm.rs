@@ -412,7 +412,7 @@ fn tile<const P: usize, const B: usize>(rows: [&[u8]; P], w: [&[u8]; B], bias: [
 ///
 /// Safe to call in every build but one: with the `std` feature's start-up choice
 /// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
-/// features can call it only through `unsafe`, on a CPU that has them. Call `[`super::conv2d_s8_x86`]`
+/// features can call it only through `unsafe`, on a CPU that has them. Call `kiln::ops::conv2d_s8_x86`
 /// instead, which checks.
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
 #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]
@@ -436,7 +436,7 @@ pub fn conv2d_s8_gemm(p: &super::Conv2dParams, input: &[u8], filter: &[u8], outp
 ///
 /// Safe to call in every build but one: with the `std` feature's start-up choice
 /// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
-/// features can call it only through `unsafe`, on a CPU that has them. Call ``kiln::ops::fully_connected_s8_x86``
+/// features can call it only through `unsafe`, on a CPU that has them. Call `kiln::ops::fully_connected_s8_x86`
 /// instead, which checks.
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]
 #[cfg_attr(kiln_x86_dispatch, target_feature(enable = "avx512f,avx512vnni"))]

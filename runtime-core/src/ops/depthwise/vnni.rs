@@ -60,7 +60,7 @@ pub fn pack_filter_depthwise_gemm(w: &[u8], c: usize, taps: usize, out: &mut [u8
 ///
 /// Safe to call in every build but one: with the `std` feature's start-up choice
 /// (`cfg(kiln_x86_dispatch)`) it is compiled for AVX-512 VNNI, and code without those target
-/// features can call it only through `unsafe`, on a CPU that has them. Call ``kiln::ops::depthwise_conv2d_s8_x86``
+/// features can call it only through `unsafe`, on a CPU that has them. Call `kiln::ops::depthwise_conv2d_s8_x86`
 /// instead, which checks.
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(all(not(debug_assertions), not(kiln_x86_dispatch)), inline(always))]

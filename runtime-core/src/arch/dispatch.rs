@@ -10,9 +10,9 @@
 //! check is a load and a bit test. Generated code calls `kiln::ops::conv2d_s8_x86` and its
 //! siblings, which try the VNNI kernel and fall back to the SSE2 one.
 //!
-//! Setting the environment variable `KILN_X86_BASELINE` (to anything but the empty string) before the first layer
-//! runs makes the program keep to the SSE2 kernels: how the fallback is tested, and measured, on
-//! a CPU that has AVX-512 VNNI.
+//! Setting the environment variable `KILN_X86_BASELINE` (to anything but the empty string)
+//! before the first layer runs makes the program keep to the SSE2 kernels: how the fallback is
+//! tested, and measured, on a CPU that has AVX-512 VNNI.
 
 use core::sync::atomic::{AtomicU8, Ordering};
 

@@ -123,8 +123,9 @@ mod vnni {
     // each intrinsic's instruction exists on every CPU the code can run on; or
     // (`cfg(kiln_x86_dispatch)`, the `std` feature's start-up choice) with each function under
     // `#[target_feature(enable = "avx512f,avx512vnni")]`, which Rust lets safe code call only from
-    // functions with the same features, and those only `super::super::dispatch` calls, after
-    // `is_x86_feature_detected!` found both. The loads and stores read or write exactly the 64
+    // functions with the same features (the VNNI kernels, compiled so too); code without them
+    // reaches those only through `super::super::dispatch`, after `is_x86_feature_detected!` found
+    // both. The loads and stores read or write exactly the 64
     // (16) bytes of the array reference they are given, which are valid for that access
     // (unaligned forms: no alignment needed). Under `target_feature`, the register-only
     // intrinsics need no `unsafe` block: it is allowed unused.

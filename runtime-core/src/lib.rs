@@ -63,8 +63,9 @@
 //! (`b as i8`) and store (`v as u8`), which costs nothing at run time.
 //!
 //! The opt-in `std` feature (host programs for unknown x86-64 PCs) links the standard library
-//! only to ask the CPU once whether it has AVX-512 VNNI (`arch::dispatch`, in that build); everything else
-//! stays as it is.
+//! only to ask the CPU once whether it has AVX-512 VNNI (`arch::dispatch`, in that build) and to
+//! read `KILN_X86_BASELINE`, whose lookup is the one heap allocation (once, at the first layer
+//! that asks); everything else stays as it is.
 #![no_std]
 #![warn(missing_docs)]
 #![deny(unsafe_code)]

@@ -77,16 +77,25 @@ pub mod portable {
         })
     }
 
-    /// Per lane, the high word of `x · m + round + [x < 0] · (−2^31)` in 64 bits (wrapping),
+    /// Per lane, the high word of `x · m + round + [x · m < 0] · (−2^31)` in 64 bits (wrapping),
     /// `round` for the even lanes in `round_even`, for the odd ones in `round_odd`: the
     /// multiply-and-round of [`crate::fixed_point::OutputScale::apply`] (VPMULDQ on the even
-    /// and the odd lanes, VPSRAQ/VPSLLQ for the sign term, VPADDQ, a blend of the high words).
+    /// and the odd lanes, VPCMPQ of each product with zero, VPADDQ, a masked VPSUBQ, a blend
+    /// of the high words).
+    ///
+    /// The nudge follows the *product's* sign, which the instructions test directly (the
+    /// argument's sign bit spread over 64 bits took five shifts and masks). For the output
+    /// stage's multipliers it is `OutputScale::apply`'s result: `m > 0` has the sign of `x`,
+    /// and `m = 0` leaves `round ± 2^31`, whose high word shifted right by `e − 1` is the zero
+    /// point either way (`round / 2^(31+e)` is `zp + 1/2 + 2^(−1−e)`, less `2^(−e)` with the
+    /// nudge: both floor to `zp` for `e ≥ 1`).
     #[inline(always)]
     pub fn mul_round_high(x: I32x16, m: I32x16, round_even: I64x8, round_odd: I64x8) -> I32x16 {
         core::array::from_fn(|j| {
             let round = if j % 2 == 0 { round_even[j / 2] } else { round_odd[j / 2] };
-            let p = (i64::from(x[j]) * i64::from(m[j])).wrapping_add(round).wrapping_add(i64::from(x[j] >> 31) << 31);
-            (p >> 32) as i32
+            let product = i64::from(x[j]) * i64::from(m[j]);
+            let nudge = if product < 0 { -(1i64 << 31) } else { 0 };
+            (product.wrapping_add(round).wrapping_add(nudge) >> 32) as i32
         })
     }
 
@@ -214,9 +223,9 @@ mod vnni {
     }
 
     /// See [`super::portable::mul_round_high`]: VPMULDQ takes the low (even) `i32` of each
-    /// 64-bit lane, so the odd lanes are shifted down first; the sign term is the lane's sign
-    /// bit spread over 64 bits (VPSRAQ by 63) times 2^31 (VPSLLQ by 31); the even lanes' high
-    /// words are shifted down and the odd lanes' left in place, then blended.
+    /// 64-bit lane, so the odd lanes are shifted down first; VPCMPQ marks the negative
+    /// products and a masked VPSUBQ takes 2^31 off those sums; the even lanes' high words are
+    /// shifted down and the odd lanes' left in place, then blended.
     #[cfg_attr(not(kiln_x86_dispatch), inline(always))]
     #[cfg_attr(kiln_x86_dispatch, inline, target_feature(enable = "avx512f,avx512vnni"))]
     pub fn mul_round_high(x: I32x16, m: I32x16, round_even: I64x8, round_odd: I64x8) -> I32x16 {
@@ -224,10 +233,12 @@ mod vnni {
         unsafe {
             let (x, m) = (x.0, m.0);
             let (x_odd, m_odd) = (_mm512_srli_epi64::<32>(x), _mm512_srli_epi64::<32>(m));
-            let sign_even = _mm512_slli_epi64::<31>(_mm512_srai_epi64::<63>(_mm512_slli_epi64::<32>(x)));
-            let sign_odd = _mm512_slli_epi64::<31>(_mm512_srai_epi64::<63>(x));
-            let even = _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), round_even.0), sign_even);
-            let odd = _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epi32(x_odd, m_odd), round_odd.0), sign_odd);
+            let (nudge, zero) = (_mm512_set1_epi64(1 << 31), _mm512_setzero_si512());
+            let (even, odd) = (_mm512_mul_epi32(x, m), _mm512_mul_epi32(x_odd, m_odd));
+            let (neg_even, neg_odd) = (_mm512_cmplt_epi64_mask(even, zero), _mm512_cmplt_epi64_mask(odd, zero));
+            let (even, odd) = (_mm512_add_epi64(even, round_even.0), _mm512_add_epi64(odd, round_odd.0));
+            let even = _mm512_mask_sub_epi64(even, neg_even, even, nudge);
+            let odd = _mm512_mask_sub_epi64(odd, neg_odd, odd, nudge);
             I32x16(_mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64::<32>(even), odd))
         }
     }
@@ -303,7 +314,7 @@ mod tests {
                 assert_eq!(dw[j], want as i32, "dpwssd lane {j}");
                 assert_eq!(wide[j], i32::from(b[j] as i8));
                 let round = if j % 2 == 0 { re[j / 2] } else { ro[j / 2] };
-                let sign = if x[j] < 0 { -(1i128 << 31) } else { 0 };
+                let sign = if i64::from(x[j]) * i64::from(m[j]) < 0 { -(1i128 << 31) } else { 0 };
                 let full = i128::from(x[j]) * i128::from(m[j]) + i128::from(round) + sign;
                 assert_eq!(hi[j], (full as i64 >> 32) as i32, "mul_round_high lane {j}");
             }

@@ -643,3 +643,97 @@ fn spatial_conv(
     Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization, pointwise })
 }
 
+
+/// The compiler's filter layouts against the runtime's `pack_filter_*` (the kernels' own
+/// definition of their operand, which their unit tests check against the reference kernels),
+/// byte for byte over random shapes: around the block widths, with and without remainders. A
+/// layout that drifted on one side would otherwise show only in the zoo, and only for the
+/// shapes the zoo has.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift64*): the same cases on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn usize(&mut self, lo: usize, hi: usize) -> usize {
+            lo + (self.next() % (hi - lo + 1) as u64) as usize
+        }
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+        fn biases(&mut self, n: usize) -> Vec<i32> {
+            (0..n).map(|_| self.next() as i32).collect()
+        }
+    }
+
+    /// A runtime packer that writes into a buffer of its stated length.
+    fn packed(len: usize, pack: impl FnOnce(&mut [u8])) -> Vec<u8> {
+        let mut out = vec![0xa5u8; len];
+        pack(&mut out);
+        out
+    }
+
+    #[test]
+    fn matrix_product_layouts_match_the_runtime() {
+        let mut rng = Rng(0x6b69_6c6e);
+        for case in 0..400 {
+            let out_c = if case % 3 == 0 { 16 * rng.usize(1, 5) } else { rng.usize(1, 70) };
+            let depth = if case % 4 == 0 { 4 * rng.usize(1, 40) } else { rng.usize(1, 300) };
+            let (w, bias) = (rng.bytes(out_c * depth), rng.biases(out_c));
+            let at = format!("case {case}: out_c {out_c}, depth {depth}");
+            let gemm_len = kiln::ops::gemm_filter_bytes(out_c, depth);
+            let want = packed(gemm_len, |o| kiln::ops::pack_filter_gemm(&w, &bias, out_c, depth, o));
+            assert_eq!(&*gemm_filter(&w, &bias, out_c, depth), &want[..], "VNNI, {at}");
+            let want = packed(gemm_len, |o| kiln::ops::pack_filter_neon(&w, &bias, out_c, depth, o));
+            assert_eq!(&*gemm_filter_offset(&w, &bias, out_c, depth, 0), &want[..], "NEON, {at}");
+            let sse2_len = kiln::ops::sse2_filter_bytes(out_c, depth);
+            let want = packed(sse2_len, |o| kiln::ops::pack_filter_sse2(&w, &bias, out_c, depth, o));
+            assert_eq!(&*sse2_filter(&w, &bias, out_c, depth), &want[..], "SSE2, {at}");
+        }
+    }
+
+    #[test]
+    fn depthwise_layouts_match_the_runtime() {
+        let mut rng = Rng(0x6477_636f);
+        for case in 0..400 {
+            let c = if case % 3 == 0 { 16 * rng.usize(1, 6) } else { rng.usize(1, 90) };
+            let taps = rng.usize(1, 90);
+            let w = rng.bytes(taps * c);
+            let at = format!("case {case}: channels {c}, taps {taps}");
+            let want = packed(kiln::ops::depthwise_gemm_filter_bytes(c, taps), |o| kiln::ops::pack_filter_depthwise_gemm(&w, c, taps, o));
+            assert_eq!(&*depthwise_gemm_filter(&w, c, taps), &want[..], "VNNI, {at}");
+            let want = packed(kiln::ops::depthwise_neon_filter_bytes(c, taps), |o| kiln::ops::pack_filter_depthwise_neon(&w, c, taps, o));
+            assert_eq!(&*depthwise_neon_filter(&w, c, taps), &want[..], "NEON, {at}");
+            let want = packed(kiln::ops::depthwise_sse2_filter_bytes(c, taps), |o| kiln::ops::pack_filter_depthwise_sse2(&w, c, taps, o));
+            assert_eq!(&*depthwise_sse2_filter(&w, c, taps), &want[..], "SSE2, {at}");
+        }
+    }
+
+    #[test]
+    fn cortex_m_layouts_match_the_runtime() {
+        let mut rng = Rng(0x636d_3473);
+        for case in 0..300 {
+            let (out_c, k_h, k_w, in_c) = (rng.usize(1, 40), rng.usize(1, 5), rng.usize(1, 5), rng.usize(1, 24));
+            let ohwi = rng.bytes(out_c * k_h * k_w * in_c);
+            let at = format!("case {case}: out_c {out_c}, kernel {k_h}x{k_w}, in_c {in_c}");
+            let want: Vec<u8> = kiln::ops::pack_filter(&ohwi, out_c, k_h * k_w, in_c).collect();
+            assert_eq!(&*pack_filter(&ohwi, out_c, k_h * k_w, in_c), &want[..], "packed, {at}");
+            let want: Vec<u8> = kiln::ops::pack_filter_dsp(&ohwi, out_c, k_h, k_w * in_c).collect();
+            assert_eq!(&*dsp_filter(&ohwi, out_c, k_h, k_w * in_c), &want[..], "DSP, {at}");
+            // One input channel broadcast to `c` outputs: groups of four channels, rows of
+            // four taps (what the compiler sends to that kernel).
+            let (c, k_w4) = (4 * rng.usize(1, 8), 4 * rng.usize(1, 3));
+            let filter = rng.bytes(k_h * k_w4 * c);
+            let want: Vec<u8> = kiln::ops::pack_filter_broadcast(&filter, k_h, k_w4, c).collect();
+            assert_eq!(&*broadcast_filter(&filter, k_h, k_w4, c), &want[..], "broadcast, {at}, c {c}, k_w {k_w4}");
+        }
+    }
+}

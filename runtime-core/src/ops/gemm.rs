@@ -30,7 +30,8 @@ const TILE_BLOCKS: usize = 4;
 
 /// Rows per tile: 6 × `TILE_BLOCKS` = 24 accumulators, the 4 blocks' weights and one broadcast
 /// input word fill 29 of the 32 vector registers, and every weight load serves six rows (with
-/// four, MobileNetV1-1.0-224 took 2–4 % longer: the loop was bound by more than VPDPBUSD).
+/// four, MobileNetV1-1.0-224 took ~2 % longer and MobileNetV1-0.25 ~5 %: the loop was bound by
+/// its loads and broadcasts as well as by VPDPBUSD).
 const TILE_ROWS: usize = 6;
 
 /// Longest window (`k_h · k_w · in_c` bytes) of a k×k CONV_2D run as a matrix product: its

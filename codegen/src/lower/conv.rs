@@ -643,7 +643,6 @@ fn spatial_conv(
     Ok(SpatialConv { fields, out_hw: [geo.output[1], geo.output[2]], geometry, quantization, pointwise })
 }
 
-
 /// The compiler's filter layouts against the runtime's `pack_filter_*` (the kernels' own
 /// definition of their operand, which their unit tests check against the reference kernels),
 /// byte for byte over random shapes: around the block widths, with and without remainders. A

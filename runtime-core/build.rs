@@ -38,6 +38,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(kiln_x86_dispatch)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_neon)");
     println!("cargo::rustc-check-cfg=cfg(kiln_aarch64_dotprod)");
+    println!("cargo::rustc-check-cfg=cfg(kiln_x86_amx)");
     println!("cargo::rerun-if-changed=build.rs");
     let target = std::env::var("TARGET").unwrap_or_default();
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some();
@@ -67,6 +68,11 @@ fn main() {
     }
     if !feature("portable") && x86_64 && has("sse2") {
         println!("cargo::rustc-cfg=kiln_x86_sse2");
+    }
+    // AMX (prototype): opt-in, Linux only (the tile state needs the kernel's permission).
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|o| o == "linux");
+    if !feature("portable") && feature("amx") && x86_64 && linux {
+        println!("cargo::rustc-cfg=kiln_x86_amx");
     }
     let aarch64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "aarch64");
     if !feature("portable") && aarch64 && has("neon") {

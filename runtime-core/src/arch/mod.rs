@@ -31,6 +31,8 @@
 #![allow(unsafe_code)]
 
 pub mod aarch64;
+#[cfg(kiln_x86_amx)]
+pub mod amx;
 pub mod arm_dsp;
 #[cfg(kiln_x86_dispatch)]
 pub mod dispatch;

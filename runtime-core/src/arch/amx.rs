@@ -1,0 +1,320 @@
+//! Intel AMX tiles (prototype, branch `amx-proto`: not wired into any kernel yet).
+//!
+//! AMX multiplies 16 × 64-byte tiles: one TDPBUSD adds a 16 × 64 (u8) by 64 × 16 (s8) product
+//! into 16 × 16 `i32` accumulators, 16,384 multiply-adds — 256 VPDPBUSDs' worth. On this
+//! project's benchmark host (Sapphire Rapids class) it ran at ~880 multiply-adds per cycle from
+//! the tile registers, against VPDPBUSD's 128 (BENCHMARKS.md), and LiteRT's XNNPACK uses it.
+//!
+//! Why the shape of this module:
+//! * Rust's AMX intrinsics are unstable (`x86_amx_intrinsics`) and stable `rustc` does not report
+//!   `amx-*` in `cfg(target_feature)`, so the instructions are `asm!` and the choice is an
+//!   explicit opt-in (`cfg(kiln_x86_amx)`: the `amx` feature on x86-64 Linux) plus a check once
+//!   per thread, not the usual compile-time `cfg`.
+//! * The tile registers are state across instructions (configuration, contents). A [`Tiles`]
+//!   value is the proof that this thread's tiles are configured as kiln's one shape (eight
+//!   tiles of 16 rows × 64 bytes); every wrapper takes it, so each is safe to call. It is not
+//!   `Send` (tile state belongs to the thread), at most one exists per thread, and dropping it
+//!   releases the tiles (TILERELEASE).
+//! * Linux hands out the 8 KB of tile state only on request: `arch_prctl(ARCH_REQ_XCOMP_PERM,
+//!   XFEATURE_XTILEDATA)` once per process, before the first tile instruction (else SIGILL).
+//!
+//! Each wrapper has a plain-Rust twin in [`portable`]; the unit test compares them on this CPU.
+#![cfg(kiln_x86_amx)]
+
+extern crate std;
+
+use core::arch::asm;
+use core::marker::PhantomData;
+use std::cell::Cell;
+
+/// Rows of every tile.
+pub const ROWS: usize = 16;
+/// Bytes per tile row.
+pub const ROW_BYTES: usize = 64;
+
+std::thread_local! {
+    /// Whether a [`Tiles`] is alive on this thread.
+    static CONFIGURED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the CPU has AMX-TILE and AMX-INT8 (CPUID leaf 7: EDX bits 24 and 25) and Linux
+/// granted this process the tile data state.
+fn available() -> bool {
+    // SAFETY: CPUID exists on every x86-64 CPU; leaf 7 sub-leaf 0 is defined on every CPU that
+    // reports a maximum leaf ≥ 7, checked first.
+    #[allow(unused_unsafe)]
+    let (max, edx7) = unsafe {
+        let max = core::arch::x86_64::__cpuid(0).eax;
+        (max, if max >= 7 { core::arch::x86_64::__cpuid_count(7, 0).edx } else { 0 })
+    };
+    if max < 7 || edx7 & (3 << 24) != 3 << 24 {
+        return false;
+    }
+    let rc: i64;
+    // SAFETY: the `arch_prctl` system call (158) with ARCH_REQ_XCOMP_PERM (0x1023) and
+    // XFEATURE_XTILEDATA (18) only changes this process's permitted XSAVE state; the kernel
+    // clobbers RCX and R11 as every `syscall` does; no memory is passed.
+    unsafe {
+        asm!("syscall", inlateout("rax") 158i64 => rc, in("rdi") 0x1023i64, in("rsi") 18i64,
+             lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    rc == 0
+}
+
+/// This thread's configured tiles: eight tiles of [`ROWS`] × [`ROW_BYTES`] (palette 1).
+pub struct Tiles {
+    _per_thread: PhantomData<*const ()>,
+}
+
+impl Tiles {
+    /// Configures this thread's tiles, or `None` when the CPU or the OS does not offer AMX or
+    /// a [`Tiles`] is already alive on this thread.
+    pub fn configure() -> Option<Tiles> {
+        if CONFIGURED.with(Cell::get) || !available() {
+            return None;
+        }
+        let mut cfg = [0u8; 64];
+        cfg[0] = 1; // palette 1
+        for t in 0..8 {
+            cfg[16 + 2 * t..18 + 2 * t].copy_from_slice(&(ROW_BYTES as u16).to_le_bytes());
+            cfg[48 + t] = ROWS as u8;
+        }
+        // SAFETY: `available()` found AMX-TILE and the OS permission; LDTILECFG reads the 64
+        // bytes of `cfg` (a valid palette-1 configuration: every tile 16 rows × 64 bytes).
+        unsafe { asm!("ldtilecfg [{}]", in(reg) cfg.as_ptr(), options(nostack, readonly, preserves_flags)) };
+        CONFIGURED.with(|c| c.set(true));
+        Some(Tiles { _per_thread: PhantomData })
+    }
+
+    /// TILEZERO: tile `T` all zero.
+    #[inline(always)]
+    pub fn zero<const T: u8>(&mut self) {
+        const { assert!(T < 8) };
+        // SAFETY: `self` proves the tiles are configured on this thread; register only.
+        unsafe { asm!("tilezero tmm{t}", t = const T, options(nomem, nostack, preserves_flags)) };
+    }
+
+    /// TILELOADD: tile `T` ← 16 rows of 64 bytes, row `r` at `src[r · stride..]`. Returns
+    /// `false` (and loads nothing) when `src` is shorter than `15 · stride + 64` bytes.
+    #[inline(always)]
+    pub fn load<const T: u8>(&mut self, src: &[u8], stride: usize) -> bool {
+        const { assert!(T < 8) };
+        if src.len() < (ROWS - 1) * stride + ROW_BYTES {
+            return false;
+        }
+        // SAFETY: tiles configured (`self`); the 16 rows of 64 bytes at `stride` lie inside
+        // `src`, checked above.
+        unsafe {
+            asm!("tileloadd tmm{t}, [{base} + {stride} * 1]", t = const T, base = in(reg) src.as_ptr(),
+                 stride = in(reg) stride, options(nostack, readonly, preserves_flags));
+        }
+        true
+    }
+
+    /// TDPBUSD: tile `C` (16 × 16 `i32`) += tile `A` (16 × 64 unsigned bytes) · tile `B` (16
+    /// rows of 16 × 4 signed bytes: row `k` holds input bytes `4k..4k + 4` of each output
+    /// column), wrapping.
+    #[inline(always)]
+    pub fn dpbusd<const C: u8, const A: u8, const B: u8>(&mut self) {
+        const { assert!(C < 8 && A < 8 && B < 8 && C != A && C != B && A != B) };
+        // SAFETY: tiles configured (`self`) with shapes that make the product valid (16 rows,
+        // 64 bytes each); three distinct tiles (TDPBUSD faults otherwise); register only.
+        unsafe { asm!("tdpbusd tmm{c}, tmm{a}, tmm{b}", c = const C, a = const A, b = const B, options(nomem, nostack, preserves_flags)) };
+    }
+
+    /// TDPBSSD: as [`Tiles::dpbusd`] with tile `A` signed too.
+    #[inline(always)]
+    pub fn dpbssd<const C: u8, const A: u8, const B: u8>(&mut self) {
+        const { assert!(C < 8 && A < 8 && B < 8 && C != A && C != B && A != B) };
+        // SAFETY: as `dpbusd`.
+        unsafe { asm!("tdpbssd tmm{c}, tmm{a}, tmm{b}", c = const C, a = const A, b = const B, options(nomem, nostack, preserves_flags)) };
+    }
+
+    /// TILESTORED: tile `T` as 16 rows of 16 `i32` into `dst`.
+    #[inline(always)]
+    pub fn store<const T: u8>(&mut self, dst: &mut [[i32; 16]; 16]) {
+        const { assert!(T < 8) };
+        // SAFETY: tiles configured (`self`); `dst` is 16 rows of 64 writable bytes at stride 64.
+        unsafe {
+            asm!("tilestored [{base} + {stride} * 1], tmm{t}", t = const T, base = in(reg) dst.as_mut_ptr(),
+                 stride = in(reg) 64usize, options(nostack, preserves_flags));
+        }
+    }
+}
+
+impl Drop for Tiles {
+    fn drop(&mut self) {
+        // SAFETY: TILERELEASE returns the tiles to their initial state; register only.
+        unsafe { asm!("tilerelease", options(nomem, nostack, preserves_flags)) };
+        CONFIGURED.with(|c| c.set(false));
+    }
+}
+
+/// The twins: TDPBUSD on arrays.
+pub mod portable {
+    /// `c[m][n] += Σ_k Σ_j a[m][4k + j] (unsigned) · b[k][4n + j] (signed)`, wrapping.
+    pub fn dpbusd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16]) {
+        for (m, row) in c.iter_mut().enumerate() {
+            for (n, acc) in row.iter_mut().enumerate() {
+                for k in 0..16 {
+                    for j in 0..4 {
+                        let p = i32::from(a[m][4 * k + j]) * i32::from(b[k][4 * n + j] as i8);
+                        *acc = acc.wrapping_add(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixed_point::testing::Rng;
+
+    fn flat(t: &[[u8; 64]; 16]) -> &[u8] {
+        t.as_flattened()
+    }
+
+    /// TDPBUSD against its twin on random and extreme tiles (this CPU must have AMX: a loud
+    /// failure otherwise), and the configuration's rules: one [`Tiles`] per thread, short
+    /// sources refused.
+    #[test]
+    fn instructions_match_the_twins() {
+        let mut tiles = Tiles::configure().expect("AMX-INT8 with the OS permission on this CPU");
+        assert!(Tiles::configure().is_none(), "a second Tiles on the same thread");
+        let mut rng = Rng::new(0xa3c5);
+        for case in 0..200 {
+            let mut a = [[0u8; 64]; 16];
+            let mut b = [[0u8; 64]; 16];
+            for r in 0..16 {
+                rng.fill(&mut a[r]);
+                rng.fill(&mut b[r]);
+            }
+            if case % 5 == 0 {
+                a = [[0xff; 64]; 16];
+                b = [[if case % 2 == 0 { 0x80 } else { 0x7f }; 64]; 16];
+            }
+            let mut want = [[0i32; 16]; 16];
+            for row in want.iter_mut() {
+                for x in row.iter_mut() {
+                    *x = rng.edgy_i32();
+                }
+            }
+            let start = want;
+            portable::dpbusd(&mut want, &a, &b);
+            let mut got = [[0i32; 16]; 16];
+            // The start values go in through a byte view of the i32 rows.
+            let bytes: std::vec::Vec<u8> = start.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
+            assert!(tiles.load::<0>(&bytes, 64));
+            assert!(tiles.load::<1>(flat(&a), 64));
+            assert!(tiles.load::<2>(flat(&b), 64));
+            tiles.dpbusd::<0, 1, 2>();
+            tiles.store::<0>(&mut got);
+            assert_eq!(got, want, "case {case}");
+        }
+        assert!(!tiles.load::<3>(&[0u8; 15 * 64 + 63], 64), "a short source must be refused");
+        tiles.zero::<4>();
+        let mut z = [[1i32; 16]; 16];
+        tiles.store::<4>(&mut z);
+        assert_eq!(z, [[0i32; 16]; 16]);
+        drop(tiles);
+        assert!(Tiles::configure().is_some(), "released tiles can be configured again");
+    }
+
+    /// Prototype measurement (not a target check): a 56×56 pointwise layer, 128 → 128 channels
+    /// (MobileNetV1-1.0-224's layer 5, 51 M MACs), as AMX tile products over the VNNI kernel's
+    /// packed filter (the B tiles are its blocks as they are) against `conv2d_s8_gemm` on the
+    /// same layer. Checks the AMX accumulators against plain dot products, prints both times.
+    /// Run: `cargo test --release --features amx -p kiln-tflite --lib -- arch::amx --nocapture`
+    /// (with `RUSTFLAGS="-C target-cpu=native"` for the VNNI kernel).
+    #[test]
+    fn pointwise_layer_prototype() {
+        pointwise_layer(56, 128, 128);
+        pointwise_layer(16, 512, 512);
+    }
+
+    fn pointwise_layer(side: usize, depth: usize, out_c: usize) {
+        use crate::ops::{gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm};
+        let rows = side * side;
+        let mut rng = Rng::new(0x5a5a);
+        let mut input = std::vec![0u8; rows * depth];
+        let mut w = std::vec![0u8; out_c * depth];
+        rng.fill(&mut input);
+        rng.fill(&mut w);
+        let bias: std::vec::Vec<i32> = (0..out_c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
+        let mut packed = std::vec![0u8; gemm_filter_bytes(out_c, depth)];
+        pack_filter_gemm(&w, &bias, out_c, depth, &mut packed);
+        let bb = gemm_block_bytes(depth);
+        let mut tiles = Tiles::configure().expect("AMX");
+        let mut acc = std::vec![0i32; rows * out_c];
+        let mut run = |acc: &mut [i32]| {
+            let mut c = [[[0i32; 16]; 16]; 4];
+            for panel in 0..out_c / 32 {
+                let (b0, b1) = (&packed[2 * panel * bb + 64..], &packed[(2 * panel + 1) * bb + 64..]);
+                for r in (0..rows).step_by(32) {
+                    tiles.zero::<0>();
+                    tiles.zero::<1>();
+                    tiles.zero::<2>();
+                    tiles.zero::<3>();
+                    for k in 0..depth / 64 {
+                        tiles.load::<4>(&input[r * depth + 64 * k..], depth);
+                        tiles.load::<5>(&input[(r + 16) * depth + 64 * k..], depth);
+                        tiles.load::<6>(&b0[1024 * k..], 64);
+                        tiles.load::<7>(&b1[1024 * k..], 64);
+                        tiles.dpbssd::<0, 4, 6>();
+                        tiles.dpbssd::<1, 4, 7>();
+                        tiles.dpbssd::<2, 5, 6>();
+                        tiles.dpbssd::<3, 5, 7>();
+                    }
+                    tiles.store::<0>(&mut c[0]);
+                    tiles.store::<1>(&mut c[1]);
+                    tiles.store::<2>(&mut c[2]);
+                    tiles.store::<3>(&mut c[3]);
+                    for (t, tile) in c.iter().enumerate() {
+                        let (r0, c0) = (r + 16 * (t / 2), 32 * panel + 16 * (t % 2));
+                        for (m, row) in tile.iter().enumerate() {
+                            acc[(r0 + m) * out_c + c0..][..16].copy_from_slice(row);
+                        }
+                    }
+                }
+            }
+        };
+        run(&mut acc);
+        for (i, &got) in acc.iter().enumerate() {
+            let (r, ch) = (i / out_c, i % out_c);
+            let want = (0..depth).fold(0i32, |s, j| s.wrapping_add(i32::from(input[r * depth + j] as i8) * i32::from(w[ch * depth + j] as i8)));
+            assert_eq!(got, want, "row {r} channel {ch}");
+        }
+        let time = |f: &mut dyn FnMut()| {
+            let mut best = f64::MAX;
+            for _ in 0..7 {
+                let t = std::time::Instant::now();
+                for _ in 0..20 {
+                    f();
+                }
+                best = best.min(t.elapsed().as_secs_f64() / 20.0);
+            }
+            best
+        };
+        let amx = time(&mut || run(core::hint::black_box(&mut acc)));
+        let requant: std::vec::Vec<crate::fixed_point::PackedRequant> = (0..out_c).map(|_| rng.packed_requant()).collect();
+        let p = crate::ops::Conv2dParams {
+            input: [1, side, side, depth],
+            output: [1, side, side, out_c],
+            kernel: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pad: [0, 0],
+            input_zero_point: 0,
+            output_zero_point: -5,
+            act_min: -128,
+            act_max: 127,
+            bias: crate::fixed_point::testing::leak(bias.clone()),
+            requant: crate::fixed_point::testing::leak(requant),
+        };
+        let mut out = std::vec![0u8; rows * out_c];
+        let vnni = time(&mut || crate::ops::conv2d_s8_gemm(&p, core::hint::black_box(&input), &packed, &mut out));
+        std::println!("{side}x{side} pointwise {depth}->{out_c}: AMX products only {:.1} us, VNNI kernel (products + output stage) {:.1} us", amx * 1e6, vnni * 1e6);
+    }
+}

@@ -28,6 +28,10 @@
 //! * `kiln_aarch64_dotprod`: the same with the target feature `dotprod` too (Armv8.2-A's optional,
 //!   Armv8.4-A's mandatory SDOT; `-C target-feature=+dotprod` or a `target-cpu` that has it): the
 //!   matrix product uses SDOT, sixteen multiply-adds per instruction.
+//! * `kiln_x86_amx`: the `amx` feature on x86-64 Linux in a `kiln_x86_vnni` build: 1×1 CONV_2D
+//!   layers of at least 16 pixels and a depth that is a multiple of 64 run as Intel AMX tile
+//!   products (`arch::amx`) when the CPU and the OS offer AMX (checked once per process at run
+//!   time: stable Rust cannot see `amx-*` target features), else the VNNI kernel.
 //! * the `portable` feature turns them off everywhere (for A/B measurements against the
 //!   plain-Rust twins).
 fn main() {
@@ -69,10 +73,15 @@ fn main() {
     if !feature("portable") && x86_64 && has("sse2") {
         println!("cargo::rustc-cfg=kiln_x86_sse2");
     }
-    // AMX (prototype): opt-in, Linux only (the tile state needs the kernel's permission).
+    // AMX: opt-in (the `amx` feature), on x86-64 Linux (the tile state needs the kernel's
+    // permission) in builds that have AVX-512 VNNI (the AMX layers share its output stage).
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|o| o == "linux");
-    if !feature("portable") && feature("amx") && x86_64 && linux {
-        println!("cargo::rustc-cfg=kiln_x86_amx");
+    if !feature("portable") && feature("amx") {
+        if x86_64 && linux && vnni {
+            println!("cargo::rustc-cfg=kiln_x86_amx");
+        } else {
+            println!("cargo::warning=kiln: the `amx` feature needs x86-64 Linux and a build with AVX-512 VNNI (`-C target-cpu=native` on such a CPU); this build has no AMX kernels");
+        }
     }
     let aarch64 = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "aarch64");
     if !feature("portable") && aarch64 && has("neon") {

@@ -1,7 +1,7 @@
-//! Intel AMX tiles (prototype, branch `amx-proto`: not wired into any kernel yet).
+//! Intel AMX tiles: the instructions under [`crate::ops`]' AMX matrix product (`gemm_amx`).
 //!
-//! AMX multiplies 16 × 64-byte tiles: one TDPBUSD adds a 16 × 64 (u8) by 64 × 16 (s8) product
-//! into 16 × 16 `i32` accumulators, 16,384 multiply-adds — 256 VPDPBUSDs' worth. On this
+//! AMX multiplies 16 × 64-byte tiles: one TDPBSSD adds a 16 × 64 by 64 × 16 (signed bytes)
+//! product into 16 × 16 `i32` accumulators, 16,384 multiply-adds — 256 VPDPBUSDs' worth. On this
 //! project's benchmark host (Sapphire Rapids class) it ran at ~880 multiply-adds per cycle from
 //! the tile registers, against VPDPBUSD's 128 (BENCHMARKS.md), and LiteRT's XNNPACK uses it.
 //!
@@ -9,22 +9,25 @@
 //! * Rust's AMX intrinsics are unstable (`x86_amx_intrinsics`) and stable `rustc` does not report
 //!   `amx-*` in `cfg(target_feature)`, so the instructions are `asm!` and the choice is an
 //!   explicit opt-in (`cfg(kiln_x86_amx)`: the `amx` feature on x86-64 Linux) plus a check once
-//!   per thread, not the usual compile-time `cfg`.
+//!   per process, not the usual compile-time `cfg`. It is for host programs (`std`), never MCUs.
 //! * The tile registers are state across instructions (configuration, contents). A [`Tiles`]
 //!   value is the proof that this thread's tiles are configured as kiln's one shape (eight
 //!   tiles of 16 rows × 64 bytes); every wrapper takes it, so each is safe to call. It is not
 //!   `Send` (tile state belongs to the thread), at most one exists per thread, and dropping it
-//!   releases the tiles (TILERELEASE).
+//!   releases the tiles (TILERELEASE). A kernel configures on entry and releases on return, so
+//!   other tile code on the thread between two layers cannot leave kiln a foreign shape.
 //! * Linux hands out the 8 KB of tile state only on request: `arch_prctl(ARCH_REQ_XCOMP_PERM,
 //!   XFEATURE_XTILEDATA)` once per process, before the first tile instruction (else SIGILL).
 //!
-//! Each wrapper has a plain-Rust twin in [`portable`]; the unit test compares them on this CPU.
+//! Each product wrapper has a plain-Rust twin in [`portable`]; the unit test compares them on
+//! this CPU (which must have AMX: the test fails loudly otherwise).
 #![cfg(kiln_x86_amx)]
 
 extern crate std;
 
 use core::arch::asm;
 use core::marker::PhantomData;
+use core::sync::atomic::{AtomicU8, Ordering};
 use std::cell::Cell;
 
 /// Rows of every tile.
@@ -37,9 +40,24 @@ std::thread_local! {
     static CONFIGURED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether the CPU has AMX-TILE and AMX-INT8 (CPUID leaf 7: EDX bits 24 and 25) and Linux
-/// granted this process the tile data state.
+/// The process's answer to [`available`]: 0 not asked yet, 1 no, 2 yes.
+static AVAILABLE: AtomicU8 = AtomicU8::new(0);
+
+/// Whether the CPU has AMX-TILE and AMX-INT8 and Linux granted this process the tile data
+/// state, asked once per process.
 fn available() -> bool {
+    match AVAILABLE.load(Ordering::Relaxed) {
+        0 => {
+            let yes = ask();
+            AVAILABLE.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+        state => state == 2,
+    }
+}
+
+/// CPUID leaf 7 (EDX bits 24 and 25: AMX-TILE, AMX-INT8), then the permission request.
+fn ask() -> bool {
     // SAFETY: CPUID exists on every x86-64 CPU; leaf 7 sub-leaf 0 is defined on every CPU that
     // reports a maximum leaf ≥ 7, checked first.
     #[allow(unused_unsafe)]
@@ -150,8 +168,22 @@ impl Drop for Tiles {
     }
 }
 
-/// The twins: TDPBUSD on arrays.
+/// The twins: TDPBUSD and TDPBSSD on arrays.
 pub mod portable {
+    /// `c[m][n] += Σ_k Σ_j a[m][4k + j] · b[k][4n + j]`, both signed, wrapping.
+    pub fn dpbssd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16]) {
+        for (m, row) in c.iter_mut().enumerate() {
+            for (n, acc) in row.iter_mut().enumerate() {
+                for k in 0..16 {
+                    for j in 0..4 {
+                        let p = i32::from(a[m][4 * k + j] as i8) * i32::from(b[k][4 * n + j] as i8);
+                        *acc = acc.wrapping_add(p);
+                    }
+                }
+            }
+        }
+    }
+
     /// `c[m][n] += Σ_k Σ_j a[m][4k + j] (unsigned) · b[k][4n + j] (signed)`, wrapping.
     pub fn dpbusd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16]) {
         for (m, row) in c.iter_mut().enumerate() {
@@ -176,7 +208,7 @@ mod tests {
         t.as_flattened()
     }
 
-    /// TDPBUSD against its twin on random and extreme tiles (this CPU must have AMX: a loud
+    /// TDPBUSD and TDPBSSD against their twins on random and extreme tiles (this CPU must have AMX: a loud
     /// failure otherwise), and the configuration's rules: one [`Tiles`] per thread, short
     /// sources refused.
     #[test]
@@ -201,17 +233,30 @@ mod tests {
                     *x = rng.edgy_i32();
                 }
             }
+            if case % 3 == 0 {
+                // A stride-0 load repeats one row (how the kernel starts every row from the bias).
+                want = [want[0]; 16];
+            }
             let start = want;
-            portable::dpbusd(&mut want, &a, &b);
+            let signed = case % 2 == 1;
+            if signed {
+                portable::dpbssd(&mut want, &a, &b);
+            } else {
+                portable::dpbusd(&mut want, &a, &b);
+            }
             let mut got = [[0i32; 16]; 16];
             // The start values go in through a byte view of the i32 rows.
             let bytes: std::vec::Vec<u8> = start.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
-            assert!(tiles.load::<0>(&bytes, 64));
+            assert!(if case % 3 == 0 { tiles.load::<0>(&bytes[..64], 0) } else { tiles.load::<0>(&bytes, 64) });
             assert!(tiles.load::<1>(flat(&a), 64));
             assert!(tiles.load::<2>(flat(&b), 64));
-            tiles.dpbusd::<0, 1, 2>();
+            if signed {
+                tiles.dpbssd::<0, 1, 2>();
+            } else {
+                tiles.dpbusd::<0, 1, 2>();
+            }
             tiles.store::<0>(&mut got);
-            assert_eq!(got, want, "case {case}");
+            assert_eq!(got, want, "case {case} (signed: {signed})");
         }
         assert!(!tiles.load::<3>(&[0u8; 15 * 64 + 63], 64), "a short source must be refused");
         tiles.zero::<4>();
@@ -220,101 +265,5 @@ mod tests {
         assert_eq!(z, [[0i32; 16]; 16]);
         drop(tiles);
         assert!(Tiles::configure().is_some(), "released tiles can be configured again");
-    }
-
-    /// Prototype measurement (not a target check): a 56×56 pointwise layer, 128 → 128 channels
-    /// (MobileNetV1-1.0-224's layer 5, 51 M MACs), as AMX tile products over the VNNI kernel's
-    /// packed filter (the B tiles are its blocks as they are) against `conv2d_s8_gemm` on the
-    /// same layer. Checks the AMX accumulators against plain dot products, prints both times.
-    /// Run: `cargo test --release --features amx -p kiln-tflite --lib -- arch::amx --nocapture`
-    /// (with `RUSTFLAGS="-C target-cpu=native"` for the VNNI kernel).
-    #[test]
-    fn pointwise_layer_prototype() {
-        pointwise_layer(56, 128, 128);
-        pointwise_layer(16, 512, 512);
-    }
-
-    fn pointwise_layer(side: usize, depth: usize, out_c: usize) {
-        use crate::ops::{gemm_block_bytes, gemm_filter_bytes, pack_filter_gemm};
-        let rows = side * side;
-        let mut rng = Rng::new(0x5a5a);
-        let mut input = std::vec![0u8; rows * depth];
-        let mut w = std::vec![0u8; out_c * depth];
-        rng.fill(&mut input);
-        rng.fill(&mut w);
-        let bias: std::vec::Vec<i32> = (0..out_c).map(|_| rng.range(-50_000, 50_000) as i32).collect();
-        let mut packed = std::vec![0u8; gemm_filter_bytes(out_c, depth)];
-        pack_filter_gemm(&w, &bias, out_c, depth, &mut packed);
-        let bb = gemm_block_bytes(depth);
-        let mut tiles = Tiles::configure().expect("AMX");
-        let mut acc = std::vec![0i32; rows * out_c];
-        let mut run = |acc: &mut [i32]| {
-            let mut c = [[[0i32; 16]; 16]; 4];
-            for panel in 0..out_c / 32 {
-                let (b0, b1) = (&packed[2 * panel * bb + 64..], &packed[(2 * panel + 1) * bb + 64..]);
-                for r in (0..rows).step_by(32) {
-                    tiles.zero::<0>();
-                    tiles.zero::<1>();
-                    tiles.zero::<2>();
-                    tiles.zero::<3>();
-                    for k in 0..depth / 64 {
-                        tiles.load::<4>(&input[r * depth + 64 * k..], depth);
-                        tiles.load::<5>(&input[(r + 16) * depth + 64 * k..], depth);
-                        tiles.load::<6>(&b0[1024 * k..], 64);
-                        tiles.load::<7>(&b1[1024 * k..], 64);
-                        tiles.dpbssd::<0, 4, 6>();
-                        tiles.dpbssd::<1, 4, 7>();
-                        tiles.dpbssd::<2, 5, 6>();
-                        tiles.dpbssd::<3, 5, 7>();
-                    }
-                    tiles.store::<0>(&mut c[0]);
-                    tiles.store::<1>(&mut c[1]);
-                    tiles.store::<2>(&mut c[2]);
-                    tiles.store::<3>(&mut c[3]);
-                    for (t, tile) in c.iter().enumerate() {
-                        let (r0, c0) = (r + 16 * (t / 2), 32 * panel + 16 * (t % 2));
-                        for (m, row) in tile.iter().enumerate() {
-                            acc[(r0 + m) * out_c + c0..][..16].copy_from_slice(row);
-                        }
-                    }
-                }
-            }
-        };
-        run(&mut acc);
-        for (i, &got) in acc.iter().enumerate() {
-            let (r, ch) = (i / out_c, i % out_c);
-            let want = (0..depth).fold(0i32, |s, j| s.wrapping_add(i32::from(input[r * depth + j] as i8) * i32::from(w[ch * depth + j] as i8)));
-            assert_eq!(got, want, "row {r} channel {ch}");
-        }
-        let time = |f: &mut dyn FnMut()| {
-            let mut best = f64::MAX;
-            for _ in 0..7 {
-                let t = std::time::Instant::now();
-                for _ in 0..20 {
-                    f();
-                }
-                best = best.min(t.elapsed().as_secs_f64() / 20.0);
-            }
-            best
-        };
-        let amx = time(&mut || run(core::hint::black_box(&mut acc)));
-        let requant: std::vec::Vec<crate::fixed_point::PackedRequant> = (0..out_c).map(|_| rng.packed_requant()).collect();
-        let p = crate::ops::Conv2dParams {
-            input: [1, side, side, depth],
-            output: [1, side, side, out_c],
-            kernel: [1, 1],
-            stride: [1, 1],
-            dilation: [1, 1],
-            pad: [0, 0],
-            input_zero_point: 0,
-            output_zero_point: -5,
-            act_min: -128,
-            act_max: 127,
-            bias: crate::fixed_point::testing::leak(bias.clone()),
-            requant: crate::fixed_point::testing::leak(requant),
-        };
-        let mut out = std::vec![0u8; rows * out_c];
-        let vnni = time(&mut || crate::ops::conv2d_s8_gemm(&p, core::hint::black_box(&input), &packed, &mut out));
-        std::println!("{side}x{side} pointwise {depth}->{out_c}: AMX products only {:.1} us, VNNI kernel (products + output stage) {:.1} us", amx * 1e6, vnni * 1e6);
     }
 }

@@ -173,6 +173,12 @@ fn gemm_s8(
     let Some(output) = output.get_mut(..rows * out_c) else {
         return;
     };
+    #[cfg(kiln_x86_amx)]
+    if let Rows::Dense(x) = input {
+        if super::gemm_amx::gemm_s8_amx([rows, depth, out_c], x, filter, (requant, zp, lo, hi), output) {
+            return;
+        }
+    }
     let stage = Stage { requant, zp, lo, hi };
     let blocks = out_c.div_ceil(GEMM_LANES);
     for g in (0..blocks).step_by(TILE_BLOCKS) {

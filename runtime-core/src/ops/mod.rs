@@ -41,6 +41,8 @@ mod detection_postprocess;
 mod embedding_lookup;
 mod fully_connected;
 mod gemm;
+#[cfg(kiln_x86_amx)]
+mod gemm_amx;
 mod gemm_neon;
 mod gemm_sse2;
 mod mean;

@@ -14,7 +14,7 @@
 //! as that row repeated (a stride-0 load), so `bias + Σ x·w` comes out of the tiles: TFLM's
 //! wrapping i32 sum, bit for bit (the products are exact and the tile adds wrap).
 //!
-//! A layer of fewer than 16 rows (FULLY_CONNECTED's one batch row), or whose depth is not a
+//! A layer of fewer than `MIN_ROWS` rows (FULLY_CONNECTED's one batch row), or whose depth is not a
 //! multiple of 64, stays on VPDPBUSD; so does everything when the CPU or the OS has no AMX.
 
 use super::conv::{output_s8, rq_at};
@@ -26,6 +26,11 @@ use crate::fixed_point::PackedRequant;
 
 /// Bytes of a block's body per 64 input channels: one B tile.
 const B_TILE: usize = ROWS * ROW_BYTES;
+
+/// Fewest rows for which AMX pays: below, configuring the tiles, the bias rows and the
+/// second row group's waste cost more than the VPDPBUSD kernel takes (measured on the
+/// MobileNetV1-0.25's 36-row layers).
+const MIN_ROWS: usize = 48;
 
 /// Blocks (of 16 channels) per panel: the panel's filter (up to 128 KB at depth 1024) stays in
 /// the L2 cache while every 32-row group of the input runs through it, each from the L1 cache.
@@ -42,7 +47,7 @@ pub(super) fn gemm_s8_amx(
     (requant, zp, lo, hi): (&[PackedRequant], i32, i32, i32),
     output: &mut [u8],
 ) -> bool {
-    if rows < ROWS || depth == 0 || depth % ROW_BYTES != 0 || input.len() < rows * depth || output.len() < rows * out_c {
+    if rows < MIN_ROWS || depth == 0 || depth % ROW_BYTES != 0 || input.len() < rows * depth || output.len() < rows * out_c {
         return false;
     }
     let Some(mut tiles) = Tiles::configure() else {
@@ -95,21 +100,14 @@ pub(super) fn gemm_s8_amx(
                 if !ok {
                     return false;
                 }
-                let (w0, w1) = (body(p0 + pair[0]), body(p0 + pair[1]));
-                for k in 0..chunks {
-                    let a0 = input.get(r0 * depth + k * ROW_BYTES..).unwrap_or(&[]);
-                    let a1 = input.get(r1 * depth + k * ROW_BYTES..).unwrap_or(&[]);
-                    let ok = tiles.load::<4>(a0, depth)
-                        && tiles.load::<6>(window(w0, k * B_TILE, B_TILE), ROW_BYTES)
-                        && tiles.load::<5>(a1, depth)
-                        && tiles.load::<7>(window(w1, k * B_TILE, B_TILE), ROW_BYTES);
-                    if !ok {
-                        return false;
-                    }
-                    tiles.dpbssd::<0, 4, 6>();
-                    tiles.dpbssd::<1, 4, 7>();
-                    tiles.dpbssd::<2, 5, 6>();
-                    tiles.dpbssd::<3, 5, 7>();
+                let w = [body(p0 + pair[0]), body(p0 + pair[1])];
+                let ok = if r1 == r0 {
+                    products::<false>(&mut tiles, [input, input], [r0 * depth, r1 * depth], depth, w)
+                } else {
+                    products::<true>(&mut tiles, [input, input], [r0 * depth, r1 * depth], depth, w)
+                };
+                if !ok {
+                    return false;
                 }
                 tiles.store::<0>(&mut c[0]);
                 tiles.store::<1>(&mut c[1]);
@@ -117,7 +115,7 @@ pub(super) fn gemm_s8_amx(
                 tiles.store::<3>(&mut c[3]);
                 for (t, tile) in c.iter().enumerate() {
                     let (first, i) = (if t < 2 { r0 } else { r1 }, pair[t % 2]);
-                    if t % 2 == 1 && pair[1] == pair[0] {
+                    if (t % 2 == 1 && pair[1] == pair[0]) || (t >= 2 && r1 == r0) {
                         continue;
                     }
                     let c0 = (p0 + i) * GEMM_LANES;
@@ -141,6 +139,33 @@ pub(super) fn gemm_s8_amx(
     true
 }
 
+/// C tiles 0, 1 (rows from `at[0]`) and, with `TWO`, 2, 3 (rows from `at[1]`) += those 16 rows
+/// of `input` (`depth` bytes apart) times the blocks `w[0]`, `w[1]`, 64 input channels a step.
+/// `false` if a tile did not fit its slice (never, for `gemm_s8_amx`'s checked shapes).
+#[inline(always)]
+fn products<const TWO: bool>(tiles: &mut Tiles, input: [&[u8]; 2], at: [usize; 2], depth: usize, w: [&[u8]; 2]) -> bool {
+    for k in 0..depth / ROW_BYTES {
+        let a0 = input[0].get(at[0] + k * ROW_BYTES..).unwrap_or(&[]);
+        let ok = tiles.load::<4>(a0, depth)
+            && tiles.load::<6>(window(w[0], k * B_TILE, B_TILE), ROW_BYTES)
+            && tiles.load::<7>(window(w[1], k * B_TILE, B_TILE), ROW_BYTES);
+        if !ok {
+            return false;
+        }
+        tiles.dpbssd::<0, 4, 6>();
+        tiles.dpbssd::<1, 4, 7>();
+        if TWO {
+            let a1 = input[1].get(at[1] + k * ROW_BYTES..).unwrap_or(&[]);
+            if !tiles.load::<5>(a1, depth) {
+                return false;
+            }
+            tiles.dpbssd::<2, 5, 6>();
+            tiles.dpbssd::<3, 5, 7>();
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -151,8 +176,8 @@ mod tests {
     use std::vec;
 
     /// The AMX kernel's bytes are the OHWI kernel's (checked against TFLM on the zoo) over
-    /// random 1×1 layers: depths of 64 to 512, 16 to 150 rows (across the 32-row tiles and the
-    /// overlapping last groups), channel counts around the 16-lane blocks, their pairs and
+    /// random 1×1 layers: depths of 64 to 512, 48 to 150 rows (across the 32-row tiles, the
+    /// overlapping last groups and the single last group), channel counts around the 16-lane blocks, their pairs and
     /// panels (odd block counts, partial blocks, several panels), extreme bytes, per-tensor and per-channel factors
     /// (some outside the vector domain). Each case must be taken by AMX (this CPU must have
     /// it: a loud failure otherwise) and give the same bytes through `conv2d_s8_gemm`.
@@ -162,7 +187,7 @@ mod tests {
         for case in 0..300 {
             let ic = 64 * rng.usize(1, 8);
             let oc = if case % 3 == 0 { 16 * rng.usize(1, 20) } else { rng.usize(1, 300) };
-            let rows = rng.usize(16, 150);
+            let rows = rng.usize(MIN_ROWS, 150);
             let (mut p, mut input, mut filter) = pointwise_case(&mut rng, ic, oc);
             p.input = [1, 1, rows, ic];
             p.output = [1, 1, rows, oc];
@@ -186,14 +211,14 @@ mod tests {
         }
     }
 
-    /// What the kernel leaves to VPDPBUSD: fewer than 16 rows, a depth not a multiple of 64.
+    /// What the kernel leaves to VPDPBUSD: fewer than `MIN_ROWS` rows, a depth not a multiple of 64.
     #[test]
     fn declines_what_it_does_not_take() {
         let requant = [PackedRequant { multiplier: 1 << 30, shift: -1 }];
         let stage = (&requant[..], 0, -128, 127);
         let (input, packed) = (vec![0u8; 64 * 96], vec![0u8; gemm_filter_bytes(16, 96)]);
         let mut out = vec![7u8; 64 * 16];
-        assert!(!gemm_s8_amx([15, 64, 16], &input, &packed[..gemm_filter_bytes(16, 64)], stage, &mut out));
+        assert!(!gemm_s8_amx([MIN_ROWS - 1, 64, 16], &input, &packed[..gemm_filter_bytes(16, 64)], stage, &mut out));
         assert!(!gemm_s8_amx([64, 96, 16], &input, &packed, stage, &mut out));
         assert_eq!(out, vec![7u8; 64 * 16], "a declined layer's output is untouched");
     }

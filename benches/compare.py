@@ -31,6 +31,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # (`-C target-cpu=native`); the baseline x86-64 build (SSE2 only) is measured beside it.
 KILN_BENCH = ROOT / "benches" / "target-native" / "release" / "kiln-bench"
 KILN_BENCH_BASE = ROOT / "benches" / "target" / "release" / "kiln-bench"
+# The same with the opt-in `amx` feature (AMX tile products for 1x1 layers on CPUs that have
+# AMX; on others it runs the build above's kernels).
+KILN_BENCH_AMX = ROOT / "benches" / "target-amx" / "release" / "kiln-bench"
 
 MODELS = {
     "digits_int8": "tests/fixtures/zoo/digits_int8.tflite",
@@ -50,6 +53,7 @@ LABELS = {
     "xnnpack_1t": "LiteRT + XNNPACK, 1 thread",
     "kiln": "kiln (built for this CPU)",
     "kiln_base": "kiln (baseline x86-64 build)",
+    "kiln_amx": "kiln + `amx` feature (built for this CPU)",
 }
 
 
@@ -131,7 +135,7 @@ def main():
                     help="default: all (the benchmark-only models only when benches/models/ has them)")
     ap.add_argument("--out", default=str(ROOT / "benches" / "results"))
     args = ap.parse_args()
-    for b in [KILN_BENCH, KILN_BENCH_BASE]:
+    for b in [KILN_BENCH, KILN_BENCH_BASE, KILN_BENCH_AMX]:
         if not b.exists():
             sys.exit(f"{b} is missing: benches/run.sh builds it")
 
@@ -146,20 +150,21 @@ def main():
                 runners[kind] = Litert(path, model, kind)
             except ValueError as e:  # e.g. LiteRT rejects person_detect's rank-1 per-channel biases
                 refused[kind] = str(e).split(".")[0]
-        times = {k: [] for k in list(runners) + ["kiln", "kiln_base"]}
-        guess = time_kiln(model, 0.0, 1.0)  # one timed inference sizes the loop
-        guess_base = time_kiln(model, 0.0, 1.0, KILN_BENCH_BASE)
-        order = list(runners) + ["kiln", "kiln_base"]
+        kilns = {"kiln": KILN_BENCH, "kiln_base": KILN_BENCH_BASE, "kiln_amx": KILN_BENCH_AMX}
+        times = {k: [] for k in list(runners) + list(kilns)}
+        guess = {k: time_kiln(model, 0.0, 1.0, b) for k, b in kilns.items()}  # one timed inference sizes the loop
+        order = list(runners) + list(kilns)
         for r in range(args.rounds):
             rotated = order[r % len(order):] + order[: r % len(order)]
             for k in rotated:
-                if k == "kiln":
-                    times[k].append(time_kiln(model, args.seconds, guess))
-                elif k == "kiln_base":
-                    times[k].append(time_kiln(model, args.seconds, guess_base, KILN_BENCH_BASE))
+                if k in kilns:
+                    times[k].append(time_kiln(model, args.seconds, guess[k], kilns[k]))
                 else:
                     times[k].append(time_python(runners[k], args.seconds))
-        ratios = {k: statistics.median(p / q for p, q in zip(times[k], times["kiln"])) for k in list(runners) + ["kiln_base"]}
+        ratios = {k: statistics.median(p / q for p, q in zip(times[k], times["kiln"])) for k in list(runners) + ["kiln_base", "kiln_amx"]}
+        # The AMX build against XNNPACK (which uses AMX on such CPUs), round by round.
+        if "xnnpack_1t" in runners:
+            ratios["xnnpack_1t_vs_amx"] = statistics.median(p / q for p, q in zip(times["xnnpack_1t"], times["kiln_amx"]))
         results[model] = {
             "median_seconds": {k: statistics.median(v) for k, v in times.items()},
             "speedup_vs": ratios,
@@ -167,7 +172,7 @@ def main():
             "rounds": args.rounds,
         }
         med = results[model]["median_seconds"]
-        print(f"{model}: kiln {med['kiln'] * 1e3:.3f} ms; " + ", ".join(f"{k} {med[k] * 1e3:.3f} ms (x{ratios[k]:.2f})" for k in list(runners) + ["kiln_base"]), flush=True)
+        print(f"{model}: kiln {med['kiln'] * 1e3:.3f} ms; " + ", ".join(f"{k} {med[k] * 1e3:.3f} ms (x{ratios[k]:.2f})" for k in list(runners) + ["kiln_base", "kiln_amx"]), flush=True)
         for k, why in refused.items():
             print(f"  {k}: cannot run the model ({why})", flush=True)
 
@@ -181,14 +186,15 @@ def main():
     }
     (out / "host.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
     lines = [
-        f"| model | {LABELS['kiln']} | {LABELS['kiln_base']} | " + " | ".join(LABELS[p] for p in PEERS) + " |",
-        "|---|---:|---:|" + "---:|" * len(PEERS),
+        f"| model | {LABELS['kiln']} | {LABELS['kiln_base']} | {LABELS['kiln_amx']} | " + " | ".join(LABELS[p] for p in PEERS) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(PEERS),
     ]
     for model, r in results.items():
         med, sp = r["median_seconds"], r["speedup_vs"]
         cells = [f"{med[p] * 1e3:.3f} ms (kiln ×{sp[p]:.2f})" if p in sp else "rejects the model" for p in PEERS]
         base = f"{med['kiln_base'] * 1e3:.3f} ms (×{sp['kiln_base']:.2f})"
-        lines.append(f"| {model} | {med['kiln'] * 1e3:.3f} ms | {base} | " + " | ".join(cells) + " |")
+        amx = f"{med['kiln_amx'] * 1e3:.3f} ms (×{sp['kiln_amx']:.2f}" + (f"; XNNPACK ×{sp['xnnpack_1t_vs_amx']:.2f})" if "xnnpack_1t_vs_amx" in sp else ")")
+        lines.append(f"| {model} | {med['kiln'] * 1e3:.3f} ms | {base} | {amx} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     (out / "host.md").write_text(table)
     print()

@@ -4,10 +4,11 @@
 # Writes benches/results/host.{md,json,png}. Criterion: (cd benches && cargo bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Two builds of the same runner: for this host's CPU (the main figure: the peers choose their
-# kernels for the running CPU too) and for baseline x86-64.
+# Three builds of the same runner: for this host's CPU (the main figure: the peers choose their
+# kernels for the running CPU too), the same with the opt-in `amx` feature, and for baseline x86-64.
 (cd benches && cargo build --release --locked --bin kiln-bench)
 (cd benches && RUSTFLAGS="-C target-cpu=native" cargo build --release --locked --bin kiln-bench --target-dir target-native)
+(cd benches && RUSTFLAGS="-C target-cpu=native" cargo build --release --locked --bin kiln-bench --features amx --target-dir target-amx)
 dir=.venv-bench
 stamp="$dir/.requirements.sha256"
 want=$(cat benches/requirements.txt tests/scripts/requirements-oracle.txt | sha256sum | cut -d' ' -f1)

@@ -260,6 +260,16 @@ def _():
     return one(x, conv(12, 1)(x))
 
 
+@model("conv_1x1_large", "Two CONV_2D 1x1 layers large enough for the AMX kernel (>= 2^20 multiply-adds per "
+       "call, in row bands too) with small inputs and outputs: 8x16x32 -> 1024 ch (depth 32: one partial depth step) RELU6, then -> 80 ch "
+       "(depth 1024, an odd 5 blocks)",
+       expect=[("CONV_2D", {"padding": "SAME", "strideW": 1, "fusedActivationFunction": "RELU6"}),
+               ("CONV_2D", {"padding": "SAME", "strideW": 1})])
+def _():
+    x = inp((8, 16, 32))
+    return one(x, conv(80, 1)(conv(1024, 1, activation="relu6")(x)))
+
+
 @model("conv_per_tensor", "CONV_2D 3x3 SAME RELU with per-tensor weight quantization "
        "(_experimental_disable_per_channel)",
        expect=[("CONV_2D", {"fusedActivationFunction": "RELU"})],

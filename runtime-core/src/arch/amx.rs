@@ -79,29 +79,36 @@ fn ask() -> bool {
     rc == 0
 }
 
-/// This thread's configured tiles: eight tiles of [`ROWS`] × [`ROW_BYTES`] (palette 1).
+/// This thread's configured tiles, in kiln's one layout for a depth step of `k` bytes
+/// (`4 ≤ k ≤ 64`, a multiple of 4): tiles 0–3 are 16 × 16 `i32` accumulators (C), tiles 4
+/// and 5 are 16 rows × `k` bytes (A), tiles 6 and 7 are `k / 4` rows × 64 bytes (B) — so
+/// every C += A · B of those tiles is a valid product.
 pub struct Tiles {
+    /// Rows and bytes per row of each tile, as configured.
+    shape: [(usize, usize); 8],
     _per_thread: PhantomData<*const ()>,
 }
 
 impl Tiles {
-    /// Configures this thread's tiles, or `None` when the CPU or the OS does not offer AMX or
-    /// a [`Tiles`] is already alive on this thread.
-    pub fn configure() -> Option<Tiles> {
-        if CONFIGURED.with(Cell::get) || !available() {
+    /// Configures this thread's tiles for depth steps of `k` bytes, or `None` when `k` is not
+    /// one, the CPU or the OS does not offer AMX, or a [`Tiles`] is already alive on this thread.
+    pub fn configure(k: usize) -> Option<Tiles> {
+        if !(4..=ROW_BYTES).contains(&k) || k % 4 != 0 || CONFIGURED.with(Cell::get) || !available() {
             return None;
         }
+        let shape: [(usize, usize); 8] =
+            core::array::from_fn(|t| match t { 0..=3 => (ROWS, ROW_BYTES), 4 | 5 => (ROWS, k), _ => (k / 4, ROW_BYTES) });
         let mut cfg = [0u8; 64];
         cfg[0] = 1; // palette 1
-        for t in 0..8 {
-            cfg[16 + 2 * t..18 + 2 * t].copy_from_slice(&(ROW_BYTES as u16).to_le_bytes());
-            cfg[48 + t] = ROWS as u8;
+        for (t, &(rows, bytes)) in shape.iter().enumerate() {
+            cfg[16 + 2 * t..18 + 2 * t].copy_from_slice(&(bytes as u16).to_le_bytes());
+            cfg[48 + t] = rows as u8;
         }
         // SAFETY: `available()` found AMX-TILE and the OS permission; LDTILECFG reads the 64
-        // bytes of `cfg` (a valid palette-1 configuration: every tile 16 rows × 64 bytes).
+        // bytes of `cfg`, a valid palette-1 configuration (8 tiles of at most 16 rows × 64 bytes).
         unsafe { asm!("ldtilecfg [{}]", in(reg) cfg.as_ptr(), options(nostack, readonly, preserves_flags)) };
         CONFIGURED.with(|c| c.set(true));
-        Some(Tiles { _per_thread: PhantomData })
+        Some(Tiles { shape, _per_thread: PhantomData })
     }
 
     /// TILEZERO: tile `T` all zero.
@@ -112,16 +119,17 @@ impl Tiles {
         unsafe { asm!("tilezero tmm{t}", t = const T, options(nomem, nostack, preserves_flags)) };
     }
 
-    /// TILELOADD: tile `T` ← 16 rows of 64 bytes, row `r` at `src[r · stride..]`. Returns
-    /// `false` (and loads nothing) when `src` is shorter than `15 · stride + 64` bytes.
+    /// TILELOADD: tile `T` ← its rows (as configured), row `r` at `src[r · stride..]`. Returns
+    /// `false` (and loads nothing) when `src` is too short for them.
     #[inline(always)]
     pub fn load<const T: u8>(&mut self, src: &[u8], stride: usize) -> bool {
         const { assert!(T < 8) };
-        if src.len() < (ROWS - 1) * stride + ROW_BYTES {
+        let (rows, bytes) = self.shape[T as usize];
+        if src.len() < (rows - 1) * stride + bytes {
             return false;
         }
-        // SAFETY: tiles configured (`self`); the 16 rows of 64 bytes at `stride` lie inside
-        // `src`, checked above.
+        // SAFETY: tiles configured (`self`); the tile's rows at `stride` lie inside `src`,
+        // checked above.
         unsafe {
             asm!("tileloadd tmm{t}, [{base} + {stride} * 1]", t = const T, base = in(reg) src.as_ptr(),
                  stride = in(reg) stride, options(nostack, readonly, preserves_flags));
@@ -129,30 +137,31 @@ impl Tiles {
         true
     }
 
-    /// TDPBUSD: tile `C` (16 × 16 `i32`) += tile `A` (16 × 64 unsigned bytes) · tile `B` (16
-    /// rows of 16 × 4 signed bytes: row `k` holds input bytes `4k..4k + 4` of each output
-    /// column), wrapping.
+    /// TDPBUSD: C tile `C` (16 × 16 `i32`) += A tile `A` (16 rows of `k` unsigned bytes) · B
+    /// tile `B` (`k / 4` rows of 16 × 4 signed bytes: row `q` holds input bytes `4q..4q + 4` of
+    /// each output column), wrapping.
     #[inline(always)]
     pub fn dpbusd<const C: u8, const A: u8, const B: u8>(&mut self) {
-        const { assert!(C < 8 && A < 8 && B < 8 && C != A && C != B && A != B) };
-        // SAFETY: tiles configured (`self`) with shapes that make the product valid (16 rows,
-        // 64 bytes each); three distinct tiles (TDPBUSD faults otherwise); register only.
+        const { assert!(C < 4 && (A == 4 || A == 5) && (B == 6 || B == 7)) };
+        // SAFETY: tiles configured (`self`) in the layout above, where C, A and B (three
+        // distinct tiles, by the assertion) make a valid product; register only.
         unsafe { asm!("tdpbusd tmm{c}, tmm{a}, tmm{b}", c = const C, a = const A, b = const B, options(nomem, nostack, preserves_flags)) };
     }
 
     /// TDPBSSD: as [`Tiles::dpbusd`] with tile `A` signed too.
     #[inline(always)]
     pub fn dpbssd<const C: u8, const A: u8, const B: u8>(&mut self) {
-        const { assert!(C < 8 && A < 8 && B < 8 && C != A && C != B && A != B) };
+        const { assert!(C < 4 && (A == 4 || A == 5) && (B == 6 || B == 7)) };
         // SAFETY: as `dpbusd`.
         unsafe { asm!("tdpbssd tmm{c}, tmm{a}, tmm{b}", c = const C, a = const A, b = const B, options(nomem, nostack, preserves_flags)) };
     }
 
-    /// TILESTORED: tile `T` as 16 rows of 16 `i32` into `dst`.
+    /// TILESTORED: C tile `T` as 16 rows of 16 `i32` into `dst`.
     #[inline(always)]
     pub fn store<const T: u8>(&mut self, dst: &mut [[i32; 16]; 16]) {
-        const { assert!(T < 8) };
-        // SAFETY: tiles configured (`self`); `dst` is 16 rows of 64 writable bytes at stride 64.
+        const { assert!(T < 4) };
+        // SAFETY: tiles configured (`self`); tile T < 4 is 16 rows × 64 bytes and `dst` is 16
+        // rows of 64 writable bytes at stride 64.
         unsafe {
             asm!("tilestored [{base} + {stride} * 1], tmm{t}", t = const T, base = in(reg) dst.as_mut_ptr(),
                  stride = in(reg) 64usize, options(nostack, preserves_flags));
@@ -170,11 +179,12 @@ impl Drop for Tiles {
 
 /// The twins: TDPBUSD and TDPBSSD on arrays.
 pub mod portable {
-    /// `c[m][n] += Σ_k Σ_j a[m][4k + j] · b[k][4n + j]`, both signed, wrapping.
-    pub fn dpbssd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16]) {
+    /// `c[m][n] += Σ_q Σ_j a[m][4q + j] · b[q][4n + j]` over the first `k` bytes of each `a`
+    /// row (`k / 4` rows of `b`), both signed, wrapping.
+    pub fn dpbssd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16], k: usize) {
         for (m, row) in c.iter_mut().enumerate() {
             for (n, acc) in row.iter_mut().enumerate() {
-                for k in 0..16 {
+                for k in 0..k / 4 {
                     for j in 0..4 {
                         let p = i32::from(a[m][4 * k + j] as i8) * i32::from(b[k][4 * n + j] as i8);
                         *acc = acc.wrapping_add(p);
@@ -184,11 +194,11 @@ pub mod portable {
         }
     }
 
-    /// `c[m][n] += Σ_k Σ_j a[m][4k + j] (unsigned) · b[k][4n + j] (signed)`, wrapping.
-    pub fn dpbusd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16]) {
+    /// As [`dpbssd`] with `a` unsigned.
+    pub fn dpbusd(c: &mut [[i32; 16]; 16], a: &[[u8; 64]; 16], b: &[[u8; 64]; 16], k: usize) {
         for (m, row) in c.iter_mut().enumerate() {
             for (n, acc) in row.iter_mut().enumerate() {
-                for k in 0..16 {
+                for k in 0..k / 4 {
                     for j in 0..4 {
                         let p = i32::from(a[m][4 * k + j]) * i32::from(b[k][4 * n + j] as i8);
                         *acc = acc.wrapping_add(p);
@@ -208,62 +218,69 @@ mod tests {
         t.as_flattened()
     }
 
-    /// TDPBUSD and TDPBSSD against their twins on random and extreme tiles (this CPU must have AMX: a loud
-    /// failure otherwise), and the configuration's rules: one [`Tiles`] per thread, short
-    /// sources refused.
+    /// TDPBUSD and TDPBSSD against their twins on random and extreme tiles, for full and
+    /// partial depth steps (this CPU must have AMX: a loud failure otherwise), and the
+    /// configuration's rules: valid steps only, one [`Tiles`] per thread, short sources refused.
     #[test]
     fn instructions_match_the_twins() {
-        let mut tiles = Tiles::configure().expect("AMX-INT8 with the OS permission on this CPU");
-        assert!(Tiles::configure().is_none(), "a second Tiles on the same thread");
-        let mut rng = Rng::new(0xa3c5);
-        for case in 0..200 {
-            let mut a = [[0u8; 64]; 16];
-            let mut b = [[0u8; 64]; 16];
-            for r in 0..16 {
-                rng.fill(&mut a[r]);
-                rng.fill(&mut b[r]);
-            }
-            if case % 5 == 0 {
-                a = [[0xff; 64]; 16];
-                b = [[if case % 2 == 0 { 0x80 } else { 0x7f }; 64]; 16];
-            }
-            let mut want = [[0i32; 16]; 16];
-            for row in want.iter_mut() {
-                for x in row.iter_mut() {
-                    *x = rng.edgy_i32();
-                }
-            }
-            if case % 3 == 0 {
-                // A stride-0 load repeats one row (how the kernel starts every row from the bias).
-                want = [want[0]; 16];
-            }
-            let start = want;
-            let signed = case % 2 == 1;
-            if signed {
-                portable::dpbssd(&mut want, &a, &b);
-            } else {
-                portable::dpbusd(&mut want, &a, &b);
-            }
-            let mut got = [[0i32; 16]; 16];
-            // The start values go in through a byte view of the i32 rows.
-            let bytes: std::vec::Vec<u8> = start.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
-            assert!(if case % 3 == 0 { tiles.load::<0>(&bytes[..64], 0) } else { tiles.load::<0>(&bytes, 64) });
-            assert!(tiles.load::<1>(flat(&a), 64));
-            assert!(tiles.load::<2>(flat(&b), 64));
-            if signed {
-                tiles.dpbssd::<0, 1, 2>();
-            } else {
-                tiles.dpbusd::<0, 1, 2>();
-            }
-            tiles.store::<0>(&mut got);
-            assert_eq!(got, want, "case {case} (signed: {signed})");
+        for bad in [0, 2, 30, 68] {
+            assert!(Tiles::configure(bad).is_none(), "depth step {bad}");
         }
-        assert!(!tiles.load::<3>(&[0u8; 15 * 64 + 63], 64), "a short source must be refused");
-        tiles.zero::<4>();
-        let mut z = [[1i32; 16]; 16];
-        tiles.store::<4>(&mut z);
-        assert_eq!(z, [[0i32; 16]; 16]);
-        drop(tiles);
-        assert!(Tiles::configure().is_some(), "released tiles can be configured again");
+        let mut rng = Rng::new(0xa3c5);
+        for k in [64, 32, 4, 60] {
+            let mut tiles = Tiles::configure(k).expect("AMX-INT8 with the OS permission on this CPU");
+            assert!(Tiles::configure(k).is_none(), "a second Tiles on the same thread");
+            for case in 0..100 {
+                let mut a = [[0u8; 64]; 16];
+                let mut b = [[0u8; 64]; 16];
+                for r in 0..16 {
+                    rng.fill(&mut a[r]);
+                    rng.fill(&mut b[r]);
+                }
+                if case % 5 == 0 {
+                    a = [[0xff; 64]; 16];
+                    b = [[if case % 2 == 0 { 0x80 } else { 0x7f }; 64]; 16];
+                }
+                let mut want = [[0i32; 16]; 16];
+                for row in want.iter_mut() {
+                    for x in row.iter_mut() {
+                        *x = rng.edgy_i32();
+                    }
+                }
+                if case % 3 == 0 {
+                    // A stride-0 load repeats one row (how the kernel starts every row from the bias).
+                    want = [want[0]; 16];
+                }
+                let start = want;
+                let signed = case % 2 == 1;
+                if signed {
+                    portable::dpbssd(&mut want, &a, &b, k);
+                } else {
+                    portable::dpbusd(&mut want, &a, &b, k);
+                }
+                let mut got = [[0i32; 16]; 16];
+                // The start values go in through a byte view of the i32 rows.
+                let bytes: std::vec::Vec<u8> = start.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
+                assert!(if case % 3 == 0 { tiles.load::<0>(&bytes[..64], 0) } else { tiles.load::<0>(&bytes, 64) });
+                assert!(tiles.load::<4>(flat(&a), 64));
+                assert!(tiles.load::<6>(flat(&b), 64));
+                if signed {
+                    tiles.dpbssd::<0, 4, 6>();
+                } else {
+                    tiles.dpbusd::<0, 4, 6>();
+                }
+                tiles.store::<0>(&mut got);
+                assert_eq!(got, want, "depth step {k}, case {case} (signed: {signed})");
+            }
+            assert!(!tiles.load::<5>(&std::vec![0u8; 15 * 64 + k - 1], 64), "a short A source must be refused");
+            assert!(!tiles.load::<7>(&std::vec![0u8; (k / 4 - 1) * 64 + 63], 64), "a short B source must be refused");
+            assert!(!tiles.load::<1>(&[0u8; 63], 0), "a short C source must be refused");
+            tiles.zero::<3>();
+            let mut z = [[1i32; 16]; 16];
+            tiles.store::<3>(&mut z);
+            assert_eq!(z, [[0i32; 16]; 16]);
+            drop(tiles);
+        }
+        assert!(Tiles::configure(64).is_some(), "released tiles can be configured again");
     }
 }

@@ -174,7 +174,7 @@ fn gemm_s8(
         return;
     };
     #[cfg(kiln_x86_amx)]
-    if let Rows::Dense(x) = input {
+    if let (Rows::Dense(x), true) = (input, rows * depth * out_c >= super::gemm_amx::MIN_MACS) {
         if super::gemm_amx::gemm_s8_amx([rows, depth, out_c], x, filter, (requant, zp, lo, hi), output) {
             return;
         }

@@ -1,4 +1,4 @@
-//! Intel AMX tiles: the instructions under [`crate::ops`]' AMX matrix product (`gemm_amx`).
+//! Intel AMX tiles: the instructions under the AMX matrix product (`ops/gemm_amx.rs`).
 //!
 //! AMX multiplies 16 × 64-byte tiles: one TDPBSSD adds a 16 × 64 by 64 × 16 (signed bytes)
 //! product into 16 × 16 `i32` accumulators, 16,384 multiply-adds — 256 VPDPBUSDs' worth. On this
@@ -111,14 +111,6 @@ impl Tiles {
         Some(Tiles { shape, _per_thread: PhantomData })
     }
 
-    /// TILEZERO: tile `T` all zero.
-    #[inline(always)]
-    pub fn zero<const T: u8>(&mut self) {
-        const { assert!(T < 8) };
-        // SAFETY: `self` proves the tiles are configured on this thread; register only.
-        unsafe { asm!("tilezero tmm{t}", t = const T, options(nomem, nostack, preserves_flags)) };
-    }
-
     /// TILELOADD: tile `T` ← its rows (as configured), row `r` at `src[r · stride..]`. Returns
     /// `false` (and loads nothing) when `src` is too short for them.
     #[inline(always)]
@@ -177,7 +169,9 @@ impl Drop for Tiles {
     }
 }
 
-/// The twins: TDPBUSD and TDPBSSD on arrays.
+/// The twins: TDPBUSD and TDPBSSD on arrays (for the test; the kernel's own test compares it
+/// with the OHWI kernel).
+#[cfg(test)]
 pub mod portable {
     /// `c[m][n] += Σ_q Σ_j a[m][4q + j] · b[q][4n + j]` over the first `k` bytes of each `a`
     /// row (`k / 4` rows of `b`), both signed, wrapping.
@@ -275,10 +269,6 @@ mod tests {
             assert!(!tiles.load::<5>(&std::vec![0u8; 15 * 64 + k - 1], 64), "a short A source must be refused");
             assert!(!tiles.load::<7>(&std::vec![0u8; (k / 4 - 1) * 64 + 63], 64), "a short B source must be refused");
             assert!(!tiles.load::<1>(&[0u8; 63], 0), "a short C source must be refused");
-            tiles.zero::<3>();
-            let mut z = [[1i32; 16]; 16];
-            tiles.store::<3>(&mut z);
-            assert_eq!(z, [[0i32; 16]; 16]);
             drop(tiles);
         }
         assert!(Tiles::configure(64).is_some(), "released tiles can be configured again");

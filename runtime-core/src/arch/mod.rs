@@ -24,6 +24,12 @@
 //! registers (Rust's `qreg` class needs `neon`); their twins are compared with them by
 //! `arch_check` on QEMU `mps3-an547` (Cortex-M55).
 //!
+//! The AMX ones (`amx`, only with the opt-in `amx` feature on x86-64 Linux) are `asm!` too
+//! (the intrinsics are unstable); the tile registers are configured state, so each takes a
+//! `Tiles` token, and whether the CPU and the OS offer AMX is asked once per process at run
+//! time (stable `cfg` cannot see AMX): the one run-time choice besides the `std` feature's,
+//! both for host programs, never MCUs.
+//!
 //! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
 //! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_x86_sse2)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
 //! never at run time. Generated model code chooses its filter layout with the same `cfg`
@@ -31,8 +37,11 @@
 #![allow(unsafe_code)]
 
 pub mod aarch64;
+// Crate-private: a `Tiles` held by user code across someone else's LDTILECFG would leave the
+// wrappers' bounds checks describing tiles that are no longer there. Inside kiln a `Tiles`
+// lives only within one kernel call, where no foreign code runs.
 #[cfg(kiln_x86_amx)]
-pub mod amx;
+pub(crate) mod amx;
 pub mod arm_dsp;
 #[cfg(kiln_x86_dispatch)]
 pub mod dispatch;

@@ -15,9 +15,9 @@
 //! as that row repeated (a stride-0 load), so `bias + Σ x·w` comes out of the tiles: TFLM's
 //! wrapping i32 sum, bit for bit (the products are exact and the tile adds wrap).
 //!
-//! A layer of fewer than [`MIN_MACS`] multiply-adds or 16 rows (FULLY_CONNECTED's one batch
-//! row), or whose depth is neither a multiple of 64 nor a multiple of 4 below 64, stays on
-//! VPDPBUSD; so does everything when the CPU or the OS has no AMX.
+//! A layer call of fewer than [`MIN_MACS`] multiply-adds (`gemm_s8` checks) or 16 rows
+//! (FULLY_CONNECTED's one batch row), or whose depth is neither a multiple of 64 nor a multiple
+//! of 4 below 64, stays on VPDPBUSD; so does everything when the CPU or the OS has no AMX.
 
 use super::conv::{output_s8, rq_at};
 use super::gemm::{gemm_block_bytes, store_lanes, BlockStage, GEMM_LANES};
@@ -25,7 +25,6 @@ use super::{window, window_mut};
 use crate::arch::amx::{Tiles, ROWS, ROW_BYTES};
 use crate::arch::x86 as v;
 use crate::fixed_point::PackedRequant;
-
 
 /// Fewest multiply-adds (`rows · depth · out_c`) for which a layer call is worth AMX. Below,
 /// the per-call tile set-up, bias rows and accumulator round trips through memory cost more

@@ -30,8 +30,9 @@
 //!   matrix product uses SDOT, sixteen multiply-adds per instruction.
 //! * `kiln_x86_amx`: the `amx` feature on x86-64 Linux in a `kiln_x86_vnni` build: 1×1 CONV_2D
 //!   layer calls of at least 16 pixels and 2^20 multiply-adds, with a depth that is a multiple of
-//!   64 (or of 4 below 64), run as Intel AMX tile products (`arch::amx`) when the CPU and the OS offer AMX (checked once per process at run
-//!   time: stable Rust cannot see `amx-*` target features), else the VNNI kernel.
+//!   64 (or of 4 below 64), run as Intel AMX tile products (`arch::amx`) when the CPU and the
+//!   OS offer AMX (checked once per process at run time: stable Rust cannot see `amx-*` target
+//!   features), else the VNNI kernel.
 //! * the `portable` feature turns them off everywhere (for A/B measurements against the
 //!   plain-Rust twins).
 fn main() {

@@ -31,9 +31,10 @@
 //! both for host programs, never MCUs.
 //!
 //! Which one a kernel gets is decided at compile time by `build.rs` (`cfg(kiln_arm_dsp)`,
-//! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_x86_sse2)`, `cfg(kiln_aarch64_neon)`, `cfg(kiln_aarch64_dotprod)`),
-//! never at run time. Generated model code chooses its filter layout with the same `cfg`
-//! through [`crate::if_arm_dsp`].
+//! `cfg(kiln_arm_mve)`, `cfg(kiln_x86_vnni)`, `cfg(kiln_x86_sse2)`, `cfg(kiln_aarch64_neon)`,
+//! `cfg(kiln_aarch64_dotprod)`, `cfg(kiln_x86_amx)`), never at run time (but for the two
+//! host-only exceptions above). Generated model code chooses its filter layout with the same
+//! `cfg` through [`crate::if_arm_dsp`].
 #![allow(unsafe_code)]
 
 pub mod aarch64;
